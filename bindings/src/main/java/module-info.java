@@ -1,0 +1,7 @@
+/**
+ * Foreign Function &amp; Memory bindings to optional native libraries, and the discovery that
+ * finds them at run time. Bindings hold no logic: validation happens in the callers.
+ */
+module dev.panamax.bindings {
+    exports dev.panamax.bindings;
+}

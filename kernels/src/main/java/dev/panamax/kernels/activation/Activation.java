@@ -1,0 +1,75 @@
+package dev.panamax.kernels.activation;
+
+/**
+ * An elementwise activation with its parameters, named and defined as in
+ * {@code torch.nn.functional}. Instances are immutable values; pass them to
+ * {@link ActivationForward} and {@link ActivationBackward}.
+ *
+ * @param kind which function
+ * @param a    first parameter: the negative slope (leaky_relu), alpha (elu) or beta (softplus)
+ * @param b    second parameter: the threshold (softplus)
+ */
+public record Activation(Kind kind, float a, float b) {
+
+    /** The functions. */
+    public enum Kind {
+        RELU, RELU6, LEAKY_RELU, ELU, SELU, SILU, GELU, GELU_TANH, TANH, SIGMOID, SOFTPLUS, MISH, HARDSWISH
+    }
+
+    /** Validates the parameters. */
+    public Activation {
+        if (kind == null) {
+            throw new IllegalArgumentException("kind must not be null");
+        }
+        if (kind == Kind.SOFTPLUS && !(a != 0f && Float.isFinite(a))) {
+            throw new IllegalArgumentException("softplus beta must be finite and non-zero, got " + a);
+        }
+    }
+
+    /** {@code max(x, 0)}. */
+    public static final Activation RELU = new Activation(Kind.RELU, 0f, 0f);
+    /** {@code min(max(x, 0), 6)}. */
+    public static final Activation RELU6 = new Activation(Kind.RELU6, 0f, 0f);
+    /** SELU with PyTorch's constants. */
+    public static final Activation SELU = new Activation(Kind.SELU, 0f, 0f);
+    /** {@code x * sigmoid(x)}, also called swish. */
+    public static final Activation SILU = new Activation(Kind.SILU, 0f, 0f);
+    /** Exact GELU: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static final Activation GELU = new Activation(Kind.GELU, 0f, 0f);
+    /** GELU's tanh approximation (PyTorch's {@code approximate="tanh"}). */
+    public static final Activation GELU_TANH = new Activation(Kind.GELU_TANH, 0f, 0f);
+    /** Hyperbolic tangent. */
+    public static final Activation TANH = new Activation(Kind.TANH, 0f, 0f);
+    /** Logistic sigmoid. */
+    public static final Activation SIGMOID = new Activation(Kind.SIGMOID, 0f, 0f);
+    /** {@code x * tanh(softplus(x))}. */
+    public static final Activation MISH = new Activation(Kind.MISH, 0f, 0f);
+    /** {@code x * relu6(x + 3) / 6}. */
+    public static final Activation HARDSWISH = new Activation(Kind.HARDSWISH, 0f, 0f);
+
+    /** {@code x} if {@code x > 0} else {@code negativeSlope * x} (PyTorch default slope 0.01). */
+    public static Activation leakyRelu(float negativeSlope) {
+        return new Activation(Kind.LEAKY_RELU, negativeSlope, 0f);
+    }
+
+    /** {@code x} if {@code x > 0} else {@code alpha * (exp(x) - 1)} (PyTorch default alpha 1). */
+    public static Activation elu(float alpha) {
+        return new Activation(Kind.ELU, alpha, 0f);
+    }
+
+    /**
+     * {@code log(1 + exp(beta x)) / beta}, or {@code x} where {@code beta x > threshold}
+     * (PyTorch defaults: beta 1, threshold 20).
+     */
+    public static Activation softplus(float beta, float threshold) {
+        return new Activation(Kind.SOFTPLUS, beta, threshold);
+    }
+
+    /** The PyTorch name of the function ({@code "gelu"} for both GELU forms). */
+    public String torchName() {
+        return switch (kind) {
+            case GELU_TANH -> "gelu";
+            default -> kind.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

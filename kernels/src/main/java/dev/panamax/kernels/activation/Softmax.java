@@ -1,0 +1,302 @@
+package dev.panamax.kernels.activation;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.Reductions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Softmax and log-softmax along one dimension, forward and backward, as {@code torch.softmax}
+ * and {@code torch.log_softmax}.
+ *
+ * <p>The data is seen as a 3-d array {@code [outer, dim, inner]} with element strides per axis,
+ * so softmax over any dimension of any strided view is one call. Two layouts have fast paths:
+ * <ul>
+ * <li>{@code dim} contiguous (softmax over the last dimension): each row is reduced with
+ *     vectors along the row;</li>
+ * <li>{@code inner} contiguous (softmax over a middle dimension of a contiguous tensor):
+ *     vectors run across {@code inner}, so {@code LANES} independent rows are reduced at once and
+ *     no transpose is needed.</li>
+ * </ul>
+ * Anything else takes a scalar path that accumulates in double.
+ *
+ * <p>Stability: every row is shifted by its maximum before {@code exp}, so no finite input
+ * overflows. Sums over long rows are blocked as in {@link Reductions}.
+ * A NaN anywhere in a row makes the whole row NaN, as in PyTorch.
+ */
+public final class Softmax {
+
+    private static final int BLOCK = Reductions.BLOCK;
+
+    private Softmax() {
+    }
+
+    /**
+     * {@code y = softmax(x)} (or {@code log_softmax(x)} when {@code log}) along the middle axis.
+     *
+     * @param xStrides element strides of x for {@code outer, dim, inner}
+     * @param yStrides element strides of y for {@code outer, dim, inner}; y may be x (in place)
+     */
+    public static void forward(boolean log, long outer, long dim, long inner,
+                               MemorySegment x, long xOff, long[] xStrides,
+                               MemorySegment y, long yOff, long[] yStrides) {
+        check(outer, dim, inner, "x", x, xOff, xStrides);
+        check(outer, dim, inner, "y", y, yOff, yStrides);
+        if (outer == 0 || dim == 0 || inner == 0) {
+            return;
+        }
+        long xo = xStrides[0], xd = xStrides[1], xi = xStrides[2];
+        long yo = yStrides[0], yd = yStrides[1], yi = yStrides[2];
+        for (long o = 0; o < outer; o++) {
+            if (xd == 1 && yd == 1) {
+                for (long i = 0; i < inner; i++) {
+                    forwardRow(log, dim, x, xOff + o * xo + i * xi, y, yOff + o * yo + i * yi);
+                }
+            } else if (xi == 1 && yi == 1) {
+                for (long i = 0; i < inner; i += LANES) {
+                    forwardColumns(log, dim, xd, yd, FloatLanes.firstLanes(Math.min(LANES, inner - i)),
+                            x, xOff + o * xo + i, y, yOff + o * yo + i);
+                }
+            } else {
+                for (long i = 0; i < inner; i++) {
+                    forwardScalar(log, dim, x, xOff + o * xo + i * xi, xd, y, yOff + o * yo + i * yi, yd);
+                }
+            }
+        }
+    }
+
+    /**
+     * The input gradient: {@code gx = y * (gy - sum(gy * y))} for softmax,
+     * {@code gx = gy - exp(y) * sum(gy)} for log-softmax, where {@code y} is the forward output.
+     */
+    public static void backward(boolean log, long outer, long dim, long inner,
+                                MemorySegment y, long yOff, long[] yStrides,
+                                MemorySegment gy, long gyOff, long[] gyStrides,
+                                MemorySegment gx, long gxOff, long[] gxStrides) {
+        check(outer, dim, inner, "y", y, yOff, yStrides);
+        check(outer, dim, inner, "gy", gy, gyOff, gyStrides);
+        check(outer, dim, inner, "gx", gx, gxOff, gxStrides);
+        if (outer == 0 || dim == 0 || inner == 0) {
+            return;
+        }
+        boolean rows = yStrides[1] == 1 && gyStrides[1] == 1 && gxStrides[1] == 1;
+        boolean columns = yStrides[2] == 1 && gyStrides[2] == 1 && gxStrides[2] == 1;
+        for (long o = 0; o < outer; o++) {
+            long yb = yOff + o * yStrides[0], gyb = gyOff + o * gyStrides[0], gxb = gxOff + o * gxStrides[0];
+            if (rows) {
+                for (long i = 0; i < inner; i++) {
+                    backwardRow(log, dim, y, yb + i * yStrides[2], gy, gyb + i * gyStrides[2], gx, gxb + i * gxStrides[2]);
+                }
+            } else if (columns) {
+                for (long i = 0; i < inner; i += LANES) {
+                    backwardColumns(log, dim, FloatLanes.firstLanes(Math.min(LANES, inner - i)),
+                            y, yb + i, yStrides[1], gy, gyb + i, gyStrides[1], gx, gxb + i, gxStrides[1]);
+                }
+            } else {
+                for (long i = 0; i < inner; i++) {
+                    backwardScalar(log, dim, y, yb + i * yStrides[2], yStrides[1],
+                            gy, gyb + i * gyStrides[2], gyStrides[1], gx, gxb + i * gxStrides[2], gxStrides[1]);
+                }
+            }
+        }
+    }
+
+    private static void check(long outer, long dim, long inner, String name, MemorySegment s, long off, long[] strides) {
+        Checks.nonNegative("outer", outer);
+        Checks.nonNegative("dim", dim);
+        Checks.nonNegative("inner", inner);
+        if (strides == null || strides.length != 3) {
+            throw new IllegalArgumentException(name + " strides must hold 3 values (outer, dim, inner)");
+        }
+        Checks.notNull(name, s);
+        if (outer == 0 || dim == 0 || inner == 0) {
+            return;
+        }
+        long last = off;
+        for (int k = 0; k < 3; k++) {
+            Checks.nonNegative(name + " stride " + k, strides[k]);
+        }
+        last += (outer - 1) * strides[0] + (dim - 1) * strides[1] + (inner - 1) * strides[2];
+        Checks.floats(name, s, off, 1, 1);
+        Checks.floats(name, s, last, 1, 1);
+    }
+
+    // ---- dim contiguous: one row at a time, vectors along the row ----
+
+    private static void forwardRow(boolean log, long n, MemorySegment x, long xb, MemorySegment y, long yb) {
+        float max = Reductions.max(n, x, xb);
+        FloatVector vmax = FloatVector.broadcast(FloatLanes.SPECIES, max);
+        double sum = 0;
+        for (long start = 0; start < n; start += BLOCK) {
+            long end = Math.min(n, start + BLOCK);
+            FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
+            long i = start;
+            for (; i <= end - LANES; i += LANES) {
+                FloatVector e = FloatLanes.load(x, xb + i).sub(vmax).lanewise(VectorOperators.EXP);
+                if (!log) {
+                    FloatLanes.store(e, y, yb + i);
+                }
+                acc = acc.add(e);
+            }
+            if (i < end) {
+                VectorMask<Float> m = FloatLanes.firstLanes(end - i);
+                FloatVector e = FloatLanes.load(x, xb + i, m).sub(vmax).lanewise(VectorOperators.EXP);
+                if (!log) {
+                    FloatLanes.store(e, y, yb + i, m);
+                }
+                acc = acc.add(e, m);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        if (log) {
+            FloatVector shift = FloatVector.broadcast(FloatLanes.SPECIES, (float) (max + Math.log(sum)));
+            long i = 0;
+            for (; i <= n - LANES; i += LANES) {
+                FloatLanes.store(FloatLanes.load(x, xb + i).sub(shift), y, yb + i);
+            }
+            if (i < n) {
+                VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+                FloatLanes.store(FloatLanes.load(x, xb + i, m).sub(shift), y, yb + i, m);
+            }
+        } else {
+            scaleRow(n, y, yb, (float) (1.0 / sum));
+        }
+    }
+
+    private static void scaleRow(long n, MemorySegment y, long yb, float scale) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(y, yb + i).mul(scale), y, yb + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(FloatLanes.load(y, yb + i, m).mul(scale), y, yb + i, m);
+        }
+    }
+
+    private static void backwardRow(boolean log, long n, MemorySegment y, long yb, MemorySegment gy, long gyb,
+                                    MemorySegment gx, long gxb) {
+        // softmax: s = sum(gy * y); log_softmax: s = sum(gy)
+        double s = 0;
+        for (long start = 0; start < n; start += BLOCK) {
+            long end = Math.min(n, start + BLOCK);
+            FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
+            long i = start;
+            for (; i <= end - LANES; i += LANES) {
+                FloatVector g = FloatLanes.load(gy, gyb + i);
+                acc = log ? acc.add(g) : FloatLanes.load(y, yb + i).fma(g, acc);
+            }
+            if (i < end) {
+                VectorMask<Float> m = FloatLanes.firstLanes(end - i);
+                FloatVector g = FloatLanes.load(gy, gyb + i, m);
+                acc = log ? acc.add(g) : FloatLanes.load(y, yb + i, m).fma(g, acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+        }
+        float sf = (float) s;
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(backwardLanes(log, FloatLanes.load(y, yb + i), FloatLanes.load(gy, gyb + i), sf),
+                    gx, gxb + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(backwardLanes(log, FloatLanes.load(y, yb + i, m), FloatLanes.load(gy, gyb + i, m), sf),
+                    gx, gxb + i, m);
+        }
+    }
+
+    private static FloatVector backwardLanes(boolean log, FloatVector y, FloatVector g, float s) {
+        return log ? y.lanewise(VectorOperators.EXP).mul(-s).add(g) : g.sub(s).mul(y);
+    }
+
+    // ---- inner contiguous: LANES rows at once, vectors across inner ----
+
+    private static void forwardColumns(boolean log, long n, long xd, long yd, VectorMask<Float> m,
+                                       MemorySegment x, long xb, MemorySegment y, long yb) {
+        FloatVector max = FloatVector.broadcast(FloatLanes.SPECIES, Float.NEGATIVE_INFINITY);
+        for (long d = 0; d < n; d++) {
+            max = max.max(FloatLanes.load(x, xb + d * xd, m));
+        }
+        FloatVector sum = FloatVector.zero(FloatLanes.SPECIES);
+        for (long d = 0; d < n; d++) {
+            FloatVector e = FloatLanes.load(x, xb + d * xd, m).sub(max).lanewise(VectorOperators.EXP);
+            if (!log) {
+                FloatLanes.store(e, y, yb + d * yd, m);
+            }
+            sum = sum.add(e);
+        }
+        if (log) {
+            FloatVector shift = sum.lanewise(VectorOperators.LOG).add(max);
+            for (long d = 0; d < n; d++) {
+                FloatLanes.store(FloatLanes.load(x, xb + d * xd, m).sub(shift), y, yb + d * yd, m);
+            }
+        } else {
+            FloatVector inv = sum.broadcast(1f).div(sum);
+            for (long d = 0; d < n; d++) {
+                FloatLanes.store(FloatLanes.load(y, yb + d * yd, m).mul(inv), y, yb + d * yd, m);
+            }
+        }
+    }
+
+    private static void backwardColumns(boolean log, long n, VectorMask<Float> m,
+                                        MemorySegment y, long yb, long yd, MemorySegment gy, long gyb, long gyd,
+                                        MemorySegment gx, long gxb, long gxd) {
+        FloatVector s = FloatVector.zero(FloatLanes.SPECIES);
+        for (long d = 0; d < n; d++) {
+            FloatVector g = FloatLanes.load(gy, gyb + d * gyd, m);
+            s = log ? s.add(g) : FloatLanes.load(y, yb + d * yd, m).fma(g, s);
+        }
+        for (long d = 0; d < n; d++) {
+            FloatVector yv = FloatLanes.load(y, yb + d * yd, m);
+            FloatVector g = FloatLanes.load(gy, gyb + d * gyd, m);
+            FloatVector r = log ? yv.lanewise(VectorOperators.EXP).mul(s).neg().add(g) : g.sub(s).mul(yv);
+            FloatLanes.store(r, gx, gxb + d * gxd, m);
+        }
+    }
+
+    // ---- any other layout: scalar, double accumulation ----
+
+    private static void forwardScalar(boolean log, long n, MemorySegment x, long xb, long xd,
+                                      MemorySegment y, long yb, long yd) {
+        float max = Float.NEGATIVE_INFINITY;
+        boolean nan = false;
+        for (long d = 0; d < n; d++) {
+            float v = FloatLanes.get(x, xb + d * xd);
+            nan |= Float.isNaN(v);
+            max = Math.max(max, v);
+        }
+        if (nan) {
+            max = Float.NaN;
+        }
+        double sum = 0;
+        for (long d = 0; d < n; d++) {
+            sum += Math.exp(FloatLanes.get(x, xb + d * xd) - max);
+        }
+        double shift = max + Math.log(sum);
+        for (long d = 0; d < n; d++) {
+            double v = FloatLanes.get(x, xb + d * xd) - shift;
+            FloatLanes.set(y, yb + d * yd, (float) (log ? v : Math.exp(v)));
+        }
+    }
+
+    private static void backwardScalar(boolean log, long n, MemorySegment y, long yb, long yd,
+                                       MemorySegment gy, long gyb, long gyd, MemorySegment gx, long gxb, long gxd) {
+        double s = 0;
+        for (long d = 0; d < n; d++) {
+            double g = FloatLanes.get(gy, gyb + d * gyd);
+            s += log ? g : g * FloatLanes.get(y, yb + d * yd);
+        }
+        for (long d = 0; d < n; d++) {
+            double yv = FloatLanes.get(y, yb + d * yd);
+            double g = FloatLanes.get(gy, gyb + d * gyd);
+            FloatLanes.set(gx, gxb + d * gxd, (float) (log ? g - Math.exp(yv) * s : yv * (g - s)));
+        }
+    }
+}

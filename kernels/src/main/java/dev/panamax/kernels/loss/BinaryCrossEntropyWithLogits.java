@@ -1,0 +1,86 @@
+package dev.panamax.kernels.loss;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Mean binary cross-entropy on logits, {@code torch.nn.functional.binary_cross_entropy_with_logits}
+ * with an optional {@code pos_weight} broadcast over the last dimension.
+ *
+ * <p>Per element, with {@code p = pos_weight[c]}, {@code t} the target:
+ * {@code -(p t log sigmoid(x) + (1-t) log(1 - sigmoid(x))) = (1-t) x + (p t + 1 - t) softplus(-x)},
+ * since {@code log sigmoid(x) = -softplus(-x)} and {@code log(1 - sigmoid(x)) = -x - softplus(-x)}:
+ * no {@code log} of a rounded probability, no overflow for any finite x.
+ *
+ * <p>Layout: logits and target {@code [rows, C]} contiguous; pos_weight {@code [C]} or null.
+ */
+public final class BinaryCrossEntropyWithLogits {
+
+    private BinaryCrossEntropyWithLogits() {
+    }
+
+    /** The mean loss over {@code rows * C} elements. */
+    public static float forward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                MemorySegment posWeight, long pOff) {
+        check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
+        double total = 0;
+        for (long r = 0; r < rows; r++) {
+            FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
+            for (long k = 0; k < c; k += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                FloatVector x = FloatLanes.load(logits, xOff + r * c + k, m);
+                FloatVector t = FloatLanes.load(target, tOff + r * c + k, m);
+                FloatVector oneMinusT = t.neg().add(1f);
+                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                        : FloatLanes.load(posWeight, pOff + k, m).mul(t).add(oneMinusT);
+                FloatVector loss = oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg())));
+                acc = acc.add(loss, m);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return (float) (total / (rows * c));
+    }
+
+    /**
+     * The gradient of the logits scaled by {@code gradLoss}:
+     * {@code ((1-t) - (p t + 1 - t) sigmoid(-x)) * gradLoss / (rows C)}.
+     */
+    public static void backward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                MemorySegment posWeight, long pOff, float gradLoss, MemorySegment grad, long gOff) {
+        check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
+        Checks.floats("grad", grad, gOff, rows * c);
+        float scale = (float) ((double) gradLoss / (rows * c));
+        for (long r = 0; r < rows; r++) {
+            for (long k = 0; k < c; k += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                long e = r * c + k;
+                FloatVector x = FloatLanes.load(logits, xOff + e, m);
+                FloatVector t = FloatLanes.load(target, tOff + e, m);
+                FloatVector oneMinusT = t.neg().add(1f);
+                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                        : FloatLanes.load(posWeight, pOff + k, m).mul(t).add(oneMinusT);
+                FloatVector g = oneMinusT.sub(coef.mul(VectorMath.sigmoid(x.neg()))).mul(scale);
+                FloatLanes.store(g, grad, gOff + e, m);
+            }
+        }
+    }
+
+    private static void check(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                              MemorySegment posWeight, long pOff) {
+        Checks.nonNegative("rows", rows);
+        Checks.positive("C", c);
+        Checks.floats("logits", logits, xOff, rows * c);
+        Checks.floats("target", target, tOff, rows * c);
+        if (posWeight != null) {
+            Checks.floats("pos_weight", posWeight, pOff, c);
+        }
+    }
+}

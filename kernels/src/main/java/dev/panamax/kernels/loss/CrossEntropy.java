@@ -1,0 +1,136 @@
+package dev.panamax.kernels.loss;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.Reductions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Mean cross-entropy of logits against class indices, with optional class weights and label
+ * smoothing: {@code torch.nn.functional.cross_entropy(logits, target, weight,
+ * reduction="mean", label_smoothing=eps)}.
+ *
+ * <p>With {@code lp = log_softmax(logits)} per row and {@code W = sum_i weight[target_i]}
+ * (N without weights):
+ * {@code loss = (1-eps)/W * sum_i -w[t_i] lp[i,t_i] + eps/(C W) * sum_i sum_c -w[c] lp[i,c]}.
+ * The log-softmax is never materialised: each row needs only its log-sum-exp.
+ *
+ * <p>Layout: logits {@code [N, C]} with row stride {@code ld >= C}; target {@code [N]} int64 in
+ * {@code [0, C)}; weight {@code [C]} or null.
+ */
+public final class CrossEntropy {
+
+    private CrossEntropy() {
+    }
+
+    /** The mean loss. */
+    public static float forward(long n, long c, MemorySegment logits, long off, long ld,
+                                MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                float labelSmoothing) {
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing);
+        if (n == 0) {
+            return Float.NaN; // the mean of nothing, as PyTorch returns
+        }
+        double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
+        double nll = 0;
+        double smooth = 0;
+        double normaliser = 0;
+        for (long i = 0; i < n; i++) {
+            long row = off + i * ld;
+            int t = (int) FloatLanes.getLong(target, tOff + i);
+            double lse = logSumExp(c, logits, row);
+            double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            normaliser += wt;
+            nll += wt * (lse - FloatLanes.get(logits, row + t));
+            if (labelSmoothing != 0f) {
+                double weighted = weight == null ? Reductions.sum(c, logits, row) : Reductions.dot(c, weight, wOff, logits, row);
+                smooth += lse * weightSum - weighted;
+            }
+        }
+        return (float) (((1 - (double) labelSmoothing) * nll + labelSmoothing / (double) c * smooth) / normaliser);
+    }
+
+    /**
+     * The gradient of the logits, scaled by {@code gradLoss} (the upstream gradient of the loss):
+     * {@code g[i,k] = gradLoss/W * ((1-eps) w[t_i] (p[i,k] - [k = t_i]) + eps/C (p[i,k] sum(w) - w[k]))}.
+     *
+     * @param grad {@code [N, C]} with row stride {@code ldGrad}, written
+     */
+    public static void backward(long n, long c, MemorySegment logits, long off, long ld,
+                                MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                float labelSmoothing, float gradLoss,
+                                MemorySegment grad, long gOff, long ldGrad) {
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing);
+        Checks.atLeast("ldGrad", ldGrad, c, "C");
+        if (n == 0) {
+            return;
+        }
+        Checks.floats("grad", grad, gOff, (n - 1) * ldGrad + c);
+        double normaliser = 0;
+        for (long i = 0; i < n; i++) {
+            int t = (int) FloatLanes.getLong(target, tOff + i);
+            normaliser += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+        }
+        double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
+        double scale = gradLoss / normaliser;
+        double eps = labelSmoothing;
+        for (long i = 0; i < n; i++) {
+            long row = off + i * ld;
+            long out = gOff + i * ldGrad;
+            int t = (int) FloatLanes.getLong(target, tOff + i);
+            float lse = (float) logSumExp(c, logits, row);
+            double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            // g = p * pScale - w[k] * wScale, then the target column gets -(1-eps) w_t scale.
+            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum));
+            float wScale = (float) (scale * eps / c);
+            long k = 0;
+            for (; k < c; k += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                FloatVector p = FloatLanes.load(logits, row + k, m).sub(lse)
+                        .lanewise(jdk.incubator.vector.VectorOperators.EXP).mul(pScale);
+                if (wScale != 0f) {
+                    FloatVector w = weight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                            : FloatLanes.load(weight, wOff + k, m);
+                    p = w.mul(-wScale).add(p);
+                }
+                FloatLanes.store(p, grad, out + k, m);
+            }
+            float at = FloatLanes.get(grad, out + t);
+            FloatLanes.set(grad, out + t, (float) (at - scale * (1 - eps) * wt));
+        }
+    }
+
+    private static double logSumExp(long c, MemorySegment logits, long row) {
+        float max = Reductions.max(c, logits, row);
+        return max + Math.log(Reductions.sumExp(c, logits, row, max));
+    }
+
+    private static void check(long n, long c, MemorySegment logits, long off, long ld,
+                              MemorySegment target, long tOff, MemorySegment weight, long wOff, float eps) {
+        Checks.nonNegative("N", n);
+        Checks.positive("C", c);
+        Checks.atLeast("ld", ld, c, "C");
+        if (!(eps >= 0f && eps <= 1f)) {
+            throw new IllegalArgumentException("label_smoothing must be in [0, 1], got " + eps);
+        }
+        if (weight != null) {
+            Checks.floats("weight", weight, wOff, c);
+        }
+        if (n == 0) {
+            return;
+        }
+        Checks.floats("logits", logits, off, (n - 1) * ld + c);
+        Checks.longs("target", target, tOff, n);
+        for (long i = 0; i < n; i++) {
+            long t = FloatLanes.getLong(target, tOff + i);
+            if (t < 0 || t >= c) {
+                throw new IllegalArgumentException("target[" + i + "] must be a class index in [0, " + c + "), got " + t);
+            }
+        }
+    }
+}

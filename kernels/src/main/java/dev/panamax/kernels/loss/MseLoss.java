@@ -1,0 +1,67 @@
+package dev.panamax.kernels.loss;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.Reductions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Mean squared error over {@code n} contiguous elements: {@code loss = mean((input - target)^2)},
+ * {@code torch.nn.functional.mse_loss(reduction="mean")}.
+ */
+public final class MseLoss {
+
+    private MseLoss() {
+    }
+
+    /** The mean loss ({@code NaN} for {@code n = 0}, as PyTorch). */
+    public static float forward(long n, MemorySegment input, long iOff, MemorySegment target, long tOff) {
+        Checks.floats("input", input, iOff, n);
+        Checks.floats("target", target, tOff, n);
+        double total = 0;
+        for (long start = 0; start < n; start += Reductions.BLOCK) {
+            long end = Math.min(n, start + Reductions.BLOCK);
+            FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
+            for (long i = start; i < end; i += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
+                FloatVector d = FloatLanes.load(input, iOff + i, m).sub(FloatLanes.load(target, tOff + i, m));
+                acc = d.fma(d, acc);
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        return (float) (total / n);
+    }
+
+    /**
+     * Gradients scaled by {@code gradLoss}: {@code gInput = 2 (input - target) gradLoss / n},
+     * {@code gTarget = -gInput}. Either output may be null when not wanted.
+     */
+    public static void backward(long n, MemorySegment input, long iOff, MemorySegment target, long tOff,
+                                float gradLoss, MemorySegment gInput, long giOff, MemorySegment gTarget, long gtOff) {
+        Checks.floats("input", input, iOff, n);
+        Checks.floats("target", target, tOff, n);
+        if (gInput != null) {
+            Checks.floats("gInput", gInput, giOff, n);
+        }
+        if (gTarget != null) {
+            Checks.floats("gTarget", gTarget, gtOff, n);
+        }
+        float scale = (float) (2.0 * gradLoss / n);
+        for (long i = 0; i < n; i += LANES) {
+            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
+            FloatVector g = FloatLanes.load(input, iOff + i, m).sub(FloatLanes.load(target, tOff + i, m)).mul(scale);
+            if (gInput != null) {
+                FloatLanes.store(g, gInput, giOff + i, m);
+            }
+            if (gTarget != null) {
+                FloatLanes.store(g.neg(), gTarget, gtOff + i, m);
+            }
+        }
+    }
+}

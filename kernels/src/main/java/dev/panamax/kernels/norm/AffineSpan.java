@@ -1,0 +1,59 @@
+package dev.panamax.kernels.norm;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * The two vector loops every normalisation reduces to once its statistics are known: with
+ * per-span constants, the forward pass is {@code y = x * scale + shift} and the backward pass is
+ * {@code gx = gy * a + x * b + c} (the batch-statistics terms folded into b and c).
+ */
+final class AffineSpan {
+
+    private AffineSpan() {
+    }
+
+    /** {@code y[i] = x[i] * scale + shift} for {@code n} contiguous elements. */
+    static void scaleShift(long n, MemorySegment x, long xOff, float scale, float shift, MemorySegment y, long yOff) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(x, xOff + i).fma(scale, shift), y, yOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(FloatLanes.load(x, xOff + i, m).fma(scale, shift), y, yOff + i, m);
+        }
+    }
+
+    /** {@code gx[i] = gy[i] * a + x[i] * b + c} for {@code n} contiguous elements. */
+    static void combine(long n, MemorySegment gy, long gyOff, float a, MemorySegment x, long xOff, float b, float c,
+                        MemorySegment gx, long gxOff) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector r = FloatLanes.load(x, xOff + i).fma(b, c);
+            FloatLanes.store(FloatLanes.load(gy, gyOff + i).mul(a).add(r), gx, gxOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector r = FloatLanes.load(x, xOff + i, m).fma(b, c);
+            FloatLanes.store(FloatLanes.load(gy, gyOff + i, m).mul(a).add(r), gx, gxOff + i, m);
+        }
+    }
+
+    /** Reads an optional per-channel parameter; {@code fallback} when the segment is null. */
+    static float param(MemorySegment p, long off, long k, float fallback) {
+        return p == null ? fallback : FloatLanes.get(p, off + k);
+    }
+
+    /** Adds {@code v} to an optional per-channel gradient. */
+    static void accumulate(MemorySegment g, long off, long k, double v) {
+        if (g != null) {
+            FloatLanes.set(g, off + k, (float) (FloatLanes.get(g, off + k) + v));
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.panamax.kernels.norm;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.Reductions;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Layer normalisation of each of {@code rows} contiguous rows of {@code d} elements (the
+ * flattened {@code normalized_shape}), {@code torch.nn.functional.layer_norm}: biased variance,
+ * elementwise weight and bias of {@code d} elements (either may be null).
+ */
+public final class LayerNorm {
+
+    private LayerNorm() {
+    }
+
+    /**
+     * Forward pass. {@code saveMean} and {@code saveRstd} ({@code [rows]}, may be null) receive
+     * each row's mean and {@code 1/sqrt(var + eps)} for backward.
+     */
+    public static void forward(long rows, long d, MemorySegment x, long xOff, MemorySegment weight, long wOff,
+                               MemorySegment bias, long bOff, float eps, MemorySegment y, long yOff,
+                               MemorySegment saveMean, MemorySegment saveRstd, long saveOff) {
+        check(rows, d, x, xOff, weight, wOff, bias, bOff, y, yOff);
+        BatchNorm.optional("save_mean", saveMean, saveOff, rows);
+        BatchNorm.optional("save_rstd", saveRstd, saveOff, rows);
+        for (long r = 0; r < rows; r++) {
+            long row = r * d;
+            float mean = (float) (Reductions.sum(d, x, xOff + row) / d);
+            float rstd = (float) (1.0 / Math.sqrt(Reductions.sumSquaredDeviations(d, x, xOff + row, mean) / d + eps));
+            if (weight == null && bias == null) {
+                AffineSpan.scaleShift(d, x, xOff + row, rstd, -mean * rstd, y, yOff + row);
+            } else {
+                for (long i = 0; i < d; i += LANES) {
+                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
+                    FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
+                    FloatVector w = weight == null ? xhat.broadcast(1f) : FloatLanes.load(weight, wOff + i, m);
+                    FloatVector b = bias == null ? xhat.broadcast(0f) : FloatLanes.load(bias, bOff + i, m);
+                    FloatLanes.store(xhat.fma(w, b), y, yOff + row + i, m);
+                }
+            }
+            if (saveMean != null) {
+                FloatLanes.set(saveMean, saveOff + r, mean);
+            }
+            if (saveRstd != null) {
+                FloatLanes.set(saveRstd, saveOff + r, rstd);
+            }
+        }
+    }
+
+    /**
+     * Backward pass: with {@code dxhat = gy w},
+     * {@code gx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))} is written;
+     * {@code gWeight += sum_rows(gy xhat)} and {@code gBias += sum_rows(gy)} are accumulated
+     * (either may be null).
+     */
+    public static void backward(long rows, long d, MemorySegment x, long xOff, MemorySegment weight, long wOff,
+                                MemorySegment saveMean, MemorySegment saveRstd, long saveOff,
+                                MemorySegment gy, long gyOff, MemorySegment gx, long gxOff,
+                                MemorySegment gWeight, MemorySegment gBias, long gwOff) {
+        check(rows, d, x, xOff, weight, wOff, null, 0, gy, gyOff);
+        Checks.floats("save_mean", saveMean, saveOff, rows);
+        Checks.floats("save_rstd", saveRstd, saveOff, rows);
+        Checks.floats("gx", gx, gxOff, rows * d);
+        BatchNorm.optional("gWeight", gWeight, gwOff, d);
+        BatchNorm.optional("gBias", gBias, gwOff, d);
+        for (long r = 0; r < rows; r++) {
+            long row = r * d;
+            float mean = FloatLanes.get(saveMean, saveOff + r);
+            float rstd = FloatLanes.get(saveRstd, saveOff + r);
+            FloatVector sumD = FloatVector.zero(FloatLanes.SPECIES);
+            FloatVector sumDX = FloatVector.zero(FloatLanes.SPECIES);
+            for (long i = 0; i < d; i += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
+                FloatVector g = FloatLanes.load(gy, gyOff + row + i, m);
+                FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i, m));
+                sumD = sumD.add(dxhat);
+                sumDX = dxhat.fma(xhat, sumDX);   // masked-off lanes: dxhat = 0
+                if (gWeight != null) {
+                    FloatLanes.store(g.fma(xhat, FloatLanes.load(gWeight, gwOff + i, m)), gWeight, gwOff + i, m);
+                }
+                if (gBias != null) {
+                    FloatLanes.store(g.add(FloatLanes.load(gBias, gwOff + i, m)), gBias, gwOff + i, m);
+                }
+            }
+            float meanD = (float) (sumD.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) / d);
+            float meanDX = (float) (sumDX.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) / d);
+            for (long i = 0; i < d; i += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
+                FloatVector g = FloatLanes.load(gy, gyOff + row + i, m);
+                FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i, m));
+                FloatVector out = dxhat.sub(meanD).sub(xhat.mul(meanDX)).mul(rstd);
+                FloatLanes.store(out, gx, gxOff + row + i, m);
+            }
+        }
+    }
+
+    private static void check(long rows, long d, MemorySegment x, long xOff, MemorySegment weight, long wOff,
+                              MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        Checks.nonNegative("rows", rows);
+        Checks.positive("normalized size", d);
+        Checks.floats("x", x, xOff, rows * d);
+        Checks.floats("y", y, yOff, rows * d);
+        BatchNorm.optional("weight", weight, wOff, d);
+        BatchNorm.optional("bias", bias, bOff, d);
+    }
+}

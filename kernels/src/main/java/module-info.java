@@ -1,0 +1,17 @@
+/**
+ * Stateless compute kernels over off-heap memory segments, written with the Vector API.
+ *
+ * <p>Calling convention (see each family's javadoc): row-major float32 data, offsets and
+ * strides in elements, dimensions as {@code long}. Public entry points validate every argument
+ * with {@link dev.panamax.kernels.Checks}; inner loops then run unchecked.
+ */
+module dev.panamax.kernels {
+    requires transitive dev.panamax.bindings;
+    requires jdk.incubator.vector;
+
+    exports dev.panamax.kernels;
+    exports dev.panamax.kernels.activation;
+    exports dev.panamax.kernels.embedding;
+    exports dev.panamax.kernels.loss;
+    exports dev.panamax.kernels.norm;
+}

@@ -1,0 +1,110 @@
+package dev.panamax.nn.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.panamax.bindings.NativeLibrary;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.nn.conformance.ConformanceRunner;
+
+/** The command line behind {@code bin/panamax}. */
+public final class Panamax {
+
+    static final String USAGE = """
+            usage: bin/panamax <command> [arguments]
+
+            commands:
+              info                 JDK, CPU, vector shape and the native backends found
+              conformance DIR...   run every golden case under the folders; ends with
+                                   'N passed, N failed, N skipped' (exit 1 if any failed)
+              bench [JMH options]  run the JMH benchmarks (e.g. bench Softmax -f 1)
+              --help               this text
+            """;
+
+    private Panamax() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs a command; returns the exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        switch (args[0]) {
+            case "--help", "-h", "help" -> {
+                out.print(USAGE);
+                return 0;
+            }
+            case "info" -> {
+                info(out);
+                return 0;
+            }
+            case "conformance" -> {
+                if (args.length < 2) {
+                    err.println("conformance needs at least one folder of golden cases");
+                    err.print(USAGE);
+                    return 2;
+                }
+                List<Path> roots = new ArrayList<>();
+                for (int i = 1; i < args.length; i++) {
+                    Path p = Path.of(args[i]);
+                    if (!Files.isDirectory(p)) {
+                        err.println("not a folder: " + p);
+                        return 2;
+                    }
+                    roots.add(p);
+                }
+                ConformanceRunner.Summary s = new ConformanceRunner(out).run(roots);
+                return s.failed() > 0 ? 1 : 0;
+            }
+            default -> {
+                err.println("unknown command: " + args[0]);
+                err.print(USAGE);
+                return 2;
+            }
+        }
+    }
+
+    private static void info(PrintStream out) throws IOException {
+        out.println("Panamax");
+        out.println("  JDK:      " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", "
+                + System.getProperty("java.home") + ")");
+        out.println("  CPU:      " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
+        out.println("  threads:  " + Integer.getInteger("panamax.threads", Runtime.getRuntime().availableProcessors())
+                + " (set with -Dpanamax.threads=N)");
+        out.println("  vectors:  " + FloatLanes.SPECIES + ", " + FloatLanes.LANES + " float lanes");
+        out.println("  backends: java (always)");
+        report(out, "OpenBLAS", NativeLibrary.find("OpenBLAS", "panamax.blas", "PANAMAX_BLAS",
+                List.of("libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblas.so.3")));
+        report(out, "CUDA runtime", NativeLibrary.find("CUDA runtime", "panamax.cudart", "PANAMAX_CUDART",
+                List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so")));
+    }
+
+    private static void report(PrintStream out, String name, Optional<NativeLibrary> lib) {
+        // Discovery only: the kernels call no native library yet, so a found library is reported, not used.
+        lib.ifPresentOrElse(
+                l -> out.println("  " + l.name() + ": found " + l.location() + " (" + l.source() + "); not used by any kernel yet"),
+                () -> out.println("  " + name + ": none found"));
+    }
+
+    private static String cpuModel() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo)) {
+            for (String line : Files.readAllLines(cpuinfo)) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        }
+        return System.getProperty("os.arch");
+    }
+}

@@ -1,0 +1,209 @@
+package dev.panamax.nn.conformance;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import dev.panamax.nn.io.Npy;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * One golden case: a folder with {@code case.json} and its {@code .npy} tensors, in the format of
+ * the golden suite's FORMAT.md. Tensors are read on demand into the caller's arena.
+ */
+public final class GoldenCase {
+
+    private final String id;
+    private final Path dir;
+    private final String op;
+    private final JsonObject attrs;
+    private final Map<String, String> inputs;
+    private final Map<String, String> outputs;
+    private final Map<String, String> gradOutputs;
+    private final Map<String, String> grads;
+    private final double rtol;
+    private final double atol;
+
+    private GoldenCase(Path dir, JsonObject json) {
+        this.dir = dir;
+        this.id = dir.getFileName().toString();
+        this.op = json.get("op").getAsString();
+        this.attrs = json.has("attrs") && json.get("attrs").isJsonObject() ? json.getAsJsonObject("attrs") : new JsonObject();
+        this.inputs = names(json, "inputs");
+        this.outputs = names(json, "outputs");
+        this.gradOutputs = names(json, "grad_outputs");
+        this.grads = names(json, "grads");
+        JsonObject tol = json.getAsJsonObject("tolerance");
+        this.rtol = tol.get("rtol").getAsDouble();
+        this.atol = tol.get("atol").getAsDouble();
+    }
+
+    /** Reads {@code dir/case.json}. */
+    public static GoldenCase load(Path dir) throws IOException {
+        JsonElement json;
+        try {
+            json = JsonParser.parseString(Files.readString(dir.resolve("case.json")));
+        } catch (RuntimeException e) {
+            throw new IOException(dir + "/case.json is not valid JSON: " + e.getMessage(), e);
+        }
+        if (!json.isJsonObject() || !json.getAsJsonObject().has("op") || !json.getAsJsonObject().has("tolerance")) {
+            throw new IOException(dir + "/case.json lacks 'op' or 'tolerance'");
+        }
+        return new GoldenCase(dir, json.getAsJsonObject());
+    }
+
+    private static Map<String, String> names(JsonObject json, String key) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (json.has(key) && json.get(key).isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : json.getAsJsonObject(key).entrySet()) {
+                m.put(e.getKey(), e.getValue().getAsString());
+            }
+        }
+        return m;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String op() {
+        return op;
+    }
+
+    public double rtol() {
+        return rtol;
+    }
+
+    public double atol() {
+        return atol;
+    }
+
+    /** Names of the expected outputs. */
+    public Map<String, String> outputs() {
+        return outputs;
+    }
+
+    /** Names of the inputs whose gradients are expected. */
+    public Map<String, String> grads() {
+        return grads;
+    }
+
+    /** Whether the case has an input of this name. */
+    public boolean hasInput(String name) {
+        return inputs.containsKey(name);
+    }
+
+    /** The names of every input, in file order. */
+    public Iterable<String> inputNames() {
+        return inputs.keySet();
+    }
+
+    /** A required input. */
+    public Tensor input(String name, Arena arena) throws IOException {
+        String file = inputs.get(name);
+        if (file == null) {
+            throw new IOException("case " + id + " has no input '" + name + "'");
+        }
+        return Npy.read(dir.resolve(file), arena);
+    }
+
+    /** An optional input (absent means not used). */
+    public Tensor optionalInput(String name, Arena arena) throws IOException {
+        return inputs.containsKey(name) ? input(name, arena) : null;
+    }
+
+    /** The upstream gradient of an output, if the case has one. */
+    public Optional<Tensor> gradOutput(String name, Arena arena) throws IOException {
+        String file = gradOutputs.get(name);
+        return file == null ? Optional.empty() : Optional.of(Npy.read(dir.resolve(file), arena));
+    }
+
+    /** Whether any output has an upstream gradient (so backward is to be run). */
+    public boolean hasBackward() {
+        return !gradOutputs.isEmpty();
+    }
+
+    /** The expected value of an output. */
+    public Tensor expectedOutput(String name, Arena arena) throws IOException {
+        return Npy.read(dir.resolve(outputs.get(name)), arena);
+    }
+
+    /** The expected gradient of an input. */
+    public Tensor expectedGrad(String name, Arena arena) throws IOException {
+        return Npy.read(dir.resolve(grads.get(name)), arena);
+    }
+
+    // ---- attributes ----
+
+    /** Whether the attribute is present and not null. */
+    public boolean hasAttr(String name) {
+        return attrs.has(name) && !attrs.get(name).isJsonNull();
+    }
+
+    public float floatAttr(String name, float fallback) {
+        return hasAttr(name) ? attrs.get(name).getAsFloat() : fallback;
+    }
+
+    public double doubleAttr(String name, double fallback) {
+        return hasAttr(name) ? attrs.get(name).getAsDouble() : fallback;
+    }
+
+    public long longAttr(String name, long fallback) {
+        return hasAttr(name) ? attrs.get(name).getAsLong() : fallback;
+    }
+
+    public boolean boolAttr(String name, boolean fallback) {
+        return hasAttr(name) ? attrs.get(name).getAsBoolean() : fallback;
+    }
+
+    public String stringAttr(String name, String fallback) {
+        return hasAttr(name) ? attrs.get(name).getAsString() : fallback;
+    }
+
+    /** An integer or null attribute. */
+    public Long nullableLongAttr(String name) {
+        return hasAttr(name) ? attrs.get(name).getAsLong() : null;
+    }
+
+    /** An array of integers (also accepts a single integer). */
+    public long[] longsAttr(String name, long... fallback) {
+        if (!hasAttr(name)) {
+            return fallback;
+        }
+        JsonElement e = attrs.get(name);
+        if (e.isJsonArray()) {
+            long[] out = new long[e.getAsJsonArray().size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = e.getAsJsonArray().get(i).getAsLong();
+            }
+            return out;
+        }
+        return new long[] {e.getAsLong()};
+    }
+
+    /** An array of floats. */
+    public float[] floatsAttr(String name, float... fallback) {
+        if (!hasAttr(name)) {
+            return fallback;
+        }
+        JsonElement e = attrs.get(name);
+        float[] out = new float[e.getAsJsonArray().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = e.getAsJsonArray().get(i).getAsFloat();
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return id + " (" + op + ")";
+    }
+}

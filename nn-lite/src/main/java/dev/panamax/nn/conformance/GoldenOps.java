@@ -1,0 +1,223 @@
+package dev.panamax.nn.conformance;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import dev.panamax.kernels.activation.Activation;
+import dev.panamax.nn.functional.Activations;
+import dev.panamax.nn.functional.Embeddings;
+import dev.panamax.nn.functional.Losses;
+import dev.panamax.nn.functional.Normalization;
+import dev.panamax.nn.functional.SoftmaxFunctions;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * The golden ops Panamax implements, each run through the same public functional API a user
+ * calls: forward, then backward when the case has upstream gradients. An op missing here is
+ * reported as skipped, never as passed.
+ */
+public final class GoldenOps {
+
+    /** Runs one case's op. */
+    @FunctionalInterface
+    public interface Op {
+        OpResult run(GoldenCase c, Arena arena) throws IOException;
+    }
+
+    private static final Map<String, Op> OPS = new TreeMap<>();
+
+    static {
+        activation("relu", c -> Activation.RELU);
+        activation("relu6", c -> Activation.RELU6);
+        activation("leaky_relu", c -> Activation.leakyRelu(c.floatAttr("negative_slope", 0.01f)));
+        activation("elu", c -> Activation.elu(c.floatAttr("alpha", 1f)));
+        activation("selu", c -> Activation.SELU);
+        activation("silu", c -> Activation.SILU);
+        activation("gelu", c -> switch (c.stringAttr("approximate", "none")) {
+            case "none" -> Activation.GELU;
+            case "tanh" -> Activation.GELU_TANH;
+            default -> throw new IllegalArgumentException("gelu approximate must be 'none' or 'tanh', got "
+                    + c.stringAttr("approximate", ""));
+        });
+        activation("tanh", c -> Activation.TANH);
+        activation("sigmoid", c -> Activation.SIGMOID);
+        activation("softplus", c -> Activation.softplus(c.floatAttr("beta", 1f), c.floatAttr("threshold", 20f)));
+        activation("mish", c -> Activation.MISH);
+        activation("hardswish", c -> Activation.HARDSWISH);
+        OPS.put("softmax", (c, a) -> softmax(c, a, false));
+        OPS.put("log_softmax", (c, a) -> softmax(c, a, true));
+        OPS.put("cross_entropy", GoldenOps::crossEntropy);
+        OPS.put("mse_loss", GoldenOps::mseLoss);
+        OPS.put("binary_cross_entropy_with_logits", GoldenOps::bceWithLogits);
+        OPS.put("batch_norm", GoldenOps::batchNorm);
+        OPS.put("layer_norm", GoldenOps::layerNorm);
+        OPS.put("group_norm", GoldenOps::groupNorm);
+        OPS.put("embedding", GoldenOps::embedding);
+    }
+
+    private GoldenOps() {
+    }
+
+    /** The runner of an op, if Panamax implements it. */
+    public static Optional<Op> find(String op) {
+        return Optional.ofNullable(OPS.get(op));
+    }
+
+    /** The names of every implemented op. */
+    public static Iterable<String> names() {
+        return OPS.keySet();
+    }
+
+    private interface ActivationOf {
+        Activation of(GoldenCase c);
+    }
+
+    private static void activation(String name, ActivationOf f) {
+        OPS.put(name, (c, a) -> {
+            Activation act = f.of(c);
+            Tensor x = c.input("x", a);
+            OpResult r = new OpResult().output("y", Activations.forward(act, x, a));
+            Optional<Tensor> gy = c.gradOutput("y", a);
+            if (gy.isPresent()) {
+                r.grad("x", Activations.backward(act, x, gy.get(), a));
+            }
+            return r;
+        });
+    }
+
+    private static OpResult softmax(GoldenCase c, Arena a, boolean log) throws IOException {
+        int dim = (int) c.longAttr("dim", -1);
+        Tensor x = c.input("x", a);
+        Tensor y = log ? SoftmaxFunctions.logSoftmax(x, dim, a) : SoftmaxFunctions.softmax(x, dim, a);
+        OpResult r = new OpResult().output("y", y);
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("x", log ? SoftmaxFunctions.logSoftmaxBackward(y, gy.get(), dim, a)
+                    : SoftmaxFunctions.softmaxBackward(y, gy.get(), dim, a));
+        }
+        return r;
+    }
+
+    private static void requireMean(GoldenCase c) {
+        String reduction = c.stringAttr("reduction", "mean");
+        if (!reduction.equals("mean")) {
+            throw new IllegalArgumentException("reduction '" + reduction + "' is not supported (only 'mean')");
+        }
+    }
+
+    private static float lossGrad(GoldenCase c, Arena a) throws IOException {
+        return c.gradOutput("loss", a).map(Tensor::item).orElse(Float.NaN);
+    }
+
+    private static OpResult crossEntropy(GoldenCase c, Arena a) throws IOException {
+        requireMean(c);
+        Tensor logits = c.input("logits", a);
+        Tensor target = c.input("target", a);
+        Tensor weight = c.optionalInput("weight", a);
+        float eps = c.floatAttr("label_smoothing", 0f);
+        OpResult r = new OpResult().output("loss", Losses.crossEntropy(logits, target, weight, eps, a));
+        if (c.hasBackward()) {
+            r.grad("logits", Losses.crossEntropyBackward(logits, target, weight, eps, lossGrad(c, a), a));
+        }
+        return r;
+    }
+
+    private static OpResult mseLoss(GoldenCase c, Arena a) throws IOException {
+        requireMean(c);
+        Tensor input = c.input("input", a);
+        Tensor target = c.input("target", a);
+        OpResult r = new OpResult().output("loss", Losses.mse(input, target, a));
+        if (c.hasBackward()) {
+            Tensor[] g = Losses.mseBackward(input, target, lossGrad(c, a), a);
+            r.grad("input", g[0]).grad("target", g[1]);
+        }
+        return r;
+    }
+
+    private static OpResult bceWithLogits(GoldenCase c, Arena a) throws IOException {
+        requireMean(c);
+        Tensor logits = c.input("logits", a);
+        Tensor target = c.input("target", a);
+        Tensor posWeight = c.optionalInput("pos_weight", a);
+        OpResult r = new OpResult().output("loss", Losses.bceWithLogits(logits, target, posWeight, a));
+        if (c.hasBackward()) {
+            r.grad("logits", Losses.bceWithLogitsBackward(logits, target, posWeight, lossGrad(c, a), a));
+        }
+        return r;
+    }
+
+    private static OpResult batchNorm(GoldenCase c, Arena a) throws IOException {
+        boolean training = c.boolAttr("training", true);
+        Tensor x = c.input("x", a);
+        Tensor w = c.optionalInput("weight", a);
+        Tensor b = c.optionalInput("bias", a);
+        Tensor rm = c.optionalInput("running_mean", a);
+        Tensor rv = c.optionalInput("running_var", a);
+        Normalization.Saved s = Normalization.batchNorm(x, w, b, rm, rv, training,
+                c.floatAttr("momentum", 0.1f), c.floatAttr("eps", 1e-5f), a);
+        OpResult r = new OpResult().output("y", s.y());
+        if (rm != null) {
+            r.output("running_mean", rm);
+        }
+        if (rv != null) {
+            r.output("running_var", rv);
+        }
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            grads(r, Normalization.batchNormBackward(x, w, b != null, s, gy.get(), training, a));
+        }
+        return r;
+    }
+
+    private static OpResult layerNorm(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Tensor w = c.optionalInput("weight", a);
+        Tensor b = c.optionalInput("bias", a);
+        long[] shape = c.longsAttr("normalized_shape");
+        Normalization.Saved s = Normalization.layerNorm(x, shape, w, b, c.floatAttr("eps", 1e-5f), a);
+        OpResult r = new OpResult().output("y", s.y());
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            grads(r, Normalization.layerNormBackward(x, shape, w, b != null, s, gy.get(), a));
+        }
+        return r;
+    }
+
+    private static OpResult groupNorm(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Tensor w = c.optionalInput("weight", a);
+        Tensor b = c.optionalInput("bias", a);
+        long groups = c.longAttr("num_groups", 1);
+        Normalization.Saved s = Normalization.groupNorm(x, groups, w, b, c.floatAttr("eps", 1e-5f), a);
+        OpResult r = new OpResult().output("y", s.y());
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            grads(r, Normalization.groupNormBackward(x, groups, w, b != null, s, gy.get(), a));
+        }
+        return r;
+    }
+
+    private static void grads(OpResult r, Normalization.Grads g) {
+        r.grad("x", g.x());
+        if (g.weight() != null) {
+            r.grad("weight", g.weight());
+        }
+        if (g.bias() != null) {
+            r.grad("bias", g.bias());
+        }
+    }
+
+    private static OpResult embedding(GoldenCase c, Arena a) throws IOException {
+        Tensor weight = c.input("weight", a);
+        Tensor indices = c.input("indices", a);
+        OpResult r = new OpResult().output("y", Embeddings.lookup(weight, indices, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("weight", Embeddings.lookupBackward(weight, indices, gy.get(), c.nullableLongAttr("padding_idx"), a));
+        }
+        return r;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.panamax.nn.functional;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * How the functional ops hand tensors to kernels: shape checks with clear messages, and the
+ * collapse of a strided view into the few (size, stride) pairs a kernel takes.
+ */
+final class Layouts {
+
+    private Layouts() {
+    }
+
+    /** Fails unless {@code t} has exactly {@code shape}. */
+    static void requireShape(String name, Tensor t, long... shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(shape) + ", got "
+                    + Arrays.toString(t.shape()));
+        }
+    }
+
+    /** Fails unless {@code t} has rank {@code rank}. */
+    static void requireRank(String name, Tensor t, int rank) {
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(name + " must have " + rank + " dimensions, got shape "
+                    + Arrays.toString(t.shape()));
+        }
+    }
+
+    /** Fails unless {@code t} has the given element type. */
+    static void requireType(String name, Tensor t, DType dtype) {
+        if (t.dtype() != dtype) {
+            throw new IllegalArgumentException(name + " must be " + dtype + ", got " + t.dtype());
+        }
+    }
+
+    /** {@code t} itself when contiguous, else a contiguous copy (the kernels' fast layout). */
+    static Tensor dense(Tensor t, Arena arena) {
+        return t == null ? null : t.contiguous(arena);
+    }
+
+    /** The product of {@code shape[from, to)}. */
+    static long product(long[] shape, int from, int to) {
+        long n = 1;
+        for (int d = from; d < to; d++) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
+    /**
+     * The single stride that walks dimensions {@code [from, to)} of a view in row-major order, or
+     * -1 when they cannot be walked with one stride. Size-1 dimensions never matter.
+     */
+    static long collapsedStride(long[] shape, long[] strides, int from, int to) {
+        long stride = -1;
+        long expected = -1;
+        for (int d = to - 1; d >= from; d--) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (stride < 0) {
+                stride = strides[d];
+            } else if (strides[d] != expected) {
+                return -1;
+            }
+            expected = strides[d] * shape[d];
+        }
+        return stride < 0 ? 1 : stride;
+    }
+}

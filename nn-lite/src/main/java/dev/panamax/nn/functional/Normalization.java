@@ -1,0 +1,206 @@
+package dev.panamax.nn.functional;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import dev.panamax.kernels.norm.BatchNorm;
+import dev.panamax.kernels.norm.GroupNorm;
+import dev.panamax.kernels.norm.LayerNorm;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Batch, layer and group normalisation, as {@code torch.nn.functional}. Forward returns the
+ * output with the statistics it used ({@link Saved}); backward takes them back, so nothing is
+ * recomputed. Weight and bias may be null (no affine transform).
+ */
+public final class Normalization {
+
+    private Normalization() {
+    }
+
+    /**
+     * A normalisation's output and the statistics backward needs.
+     *
+     * @param y    the normalised output, shape of x
+     * @param mean the mean per normalised group
+     * @param rstd {@code 1/sqrt(var + eps)} per normalised group
+     */
+    public record Saved(Tensor y, Tensor mean, Tensor rstd) {
+    }
+
+    /**
+     * Gradients of a normalisation.
+     *
+     * @param x      gradient of the input
+     * @param weight gradient of the weight, or null when there is no weight
+     * @param bias   gradient of the bias, or null when there is no bias
+     */
+    public record Grads(Tensor x, Tensor weight, Tensor bias) {
+    }
+
+    /**
+     * {@code batch_norm} over {@code x [N, C, *]}. In training, batch statistics are used and
+     * {@code runningMean}/{@code runningVar} (when not null) are updated in place with
+     * {@code momentum}; in eval the running statistics are used.
+     */
+    public static Saved batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                  boolean training, float momentum, float eps, Arena arena) {
+        long[] ncs = ncs(x);
+        long c = ncs[1];
+        checkVector("weight", weight, c);
+        checkVector("bias", bias, c);
+        checkVector("running_mean", runningMean, c);
+        checkVector("running_var", runningVar, c);
+        requireDenseInPlace("running_mean", runningMean);
+        requireDenseInPlace("running_var", runningVar);
+        Tensor xd = x.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor b = Layouts.dense(bias, arena);
+        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor mean = Tensor.zeros(arena, c);
+        Tensor rstd = Tensor.zeros(arena, c);
+        BatchNorm.forward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
+                seg(runningMean), off(runningMean), seg(runningVar), off(runningVar), momentum, eps,
+                y.segment(), 0, mean.segment(), rstd.segment(), 0);
+        return new Saved(y, mean, rstd);
+    }
+
+    /** The gradients of {@link #batchNorm}, from its input and saved statistics. */
+    public static Grads batchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
+                                          boolean training, Arena arena) {
+        long[] ncs = ncs(x);
+        long c = ncs[1];
+        Layouts.requireShape("gy", gy, x.shape());
+        checkVector("weight", weight, c);
+        Tensor xd = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, c);
+        Tensor gb = Tensor.zeros(arena, c);
+        BatchNorm.backward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w),
+                saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
+                gw.segment(), gb.segment(), 0);
+        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+    }
+
+    /** {@code layer_norm(x, normalizedShape, weight, bias, eps)} over the trailing dimensions. */
+    public static Saved layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, float eps, Arena arena) {
+        long d = checkTrailing(x, normalizedShape);
+        checkShapeOf("weight", weight, normalizedShape);
+        checkShapeOf("bias", bias, normalizedShape);
+        long rows = x.numel() / Math.max(1, d);
+        Tensor xd = x.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor b = Layouts.dense(bias, arena);
+        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor mean = Tensor.zeros(arena, rows);
+        Tensor rstd = Tensor.zeros(arena, rows);
+        LayerNorm.forward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), eps,
+                y.segment(), 0, mean.segment(), rstd.segment(), 0);
+        return new Saved(y, mean, rstd);
+    }
+
+    /** The gradients of {@link #layerNorm}. */
+    public static Grads layerNormBackward(Tensor x, long[] normalizedShape, Tensor weight, boolean hasBias, Saved saved,
+                                          Tensor gy, Arena arena) {
+        long d = checkTrailing(x, normalizedShape);
+        Layouts.requireShape("gy", gy, x.shape());
+        checkShapeOf("weight", weight, normalizedShape);
+        long rows = x.numel() / Math.max(1, d);
+        Tensor xd = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, normalizedShape);
+        Tensor gb = Tensor.zeros(arena, normalizedShape);
+        LayerNorm.backward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
+                saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0, gw.segment(), gb.segment(), 0);
+        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+    }
+
+    /** {@code group_norm(x [N, C, *], numGroups, weight, bias, eps)}. */
+    public static Saved groupNorm(Tensor x, long numGroups, Tensor weight, Tensor bias, float eps, Arena arena) {
+        long[] ncs = ncs(x);
+        checkVector("weight", weight, ncs[1]);
+        checkVector("bias", bias, ncs[1]);
+        Tensor xd = x.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor b = Layouts.dense(bias, arena);
+        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor mean = Tensor.zeros(arena, ncs[0], numGroups);
+        Tensor rstd = Tensor.zeros(arena, ncs[0], numGroups);
+        GroupNorm.forward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
+                eps, y.segment(), 0, mean.segment(), rstd.segment(), 0);
+        return new Saved(y, mean, rstd);
+    }
+
+    /** The gradients of {@link #groupNorm}. */
+    public static Grads groupNormBackward(Tensor x, long numGroups, Tensor weight, boolean hasBias, Saved saved,
+                                          Tensor gy, Arena arena) {
+        long[] ncs = ncs(x);
+        Layouts.requireShape("gy", gy, x.shape());
+        checkVector("weight", weight, ncs[1]);
+        Tensor xd = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, ncs[1]);
+        Tensor gb = Tensor.zeros(arena, ncs[1]);
+        GroupNorm.backward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w),
+                saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
+                gw.segment(), gb.segment(), 0);
+        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+    }
+
+    /** {@code [N, C, S]} of an input {@code [N, C, *]}. */
+    private static long[] ncs(Tensor x) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException("x must have shape [N, C, *], got " + Arrays.toString(x.shape()));
+        }
+        long[] s = x.shape();
+        return new long[] {s[0], s[1], Layouts.product(s, 2, s.length)};
+    }
+
+    private static long checkTrailing(Tensor x, long[] normalizedShape) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        long[] s = x.shape();
+        int k = normalizedShape.length;
+        if (k == 0 || k > s.length
+                || !Arrays.equals(Arrays.copyOfRange(s, s.length - k, s.length), normalizedShape)) {
+            throw new IllegalArgumentException("normalized_shape " + Arrays.toString(normalizedShape)
+                    + " must equal the trailing dimensions of x, whose shape is " + Arrays.toString(s));
+        }
+        return Layouts.product(normalizedShape, 0, k);
+    }
+
+    private static void checkVector(String name, Tensor t, long c) {
+        if (t != null) {
+            Layouts.requireShape(name, t, c);
+            Layouts.requireType(name, t, DType.FLOAT32);
+        }
+    }
+
+    private static void checkShapeOf(String name, Tensor t, long[] shape) {
+        if (t != null) {
+            Layouts.requireShape(name, t, shape);
+        }
+    }
+
+    private static void requireDenseInPlace(String name, Tensor t) {
+        if (t != null && !t.isContiguous()) {
+            throw new IllegalArgumentException(name + " is updated in place and must be contiguous");
+        }
+    }
+
+    private static MemorySegment seg(Tensor t) {
+        return t == null ? null : t.segment();
+    }
+
+    private static long off(Tensor t) {
+        return t == null ? 0 : t.offset();
+    }
+}

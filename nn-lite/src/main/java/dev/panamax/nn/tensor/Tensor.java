@@ -1,0 +1,478 @@
+package dev.panamax.nn.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * An n-dimensional array of float32 or int64 over an off-heap {@link MemorySegment}: shape,
+ * element strides and an element offset into the segment. Memory is 64-byte aligned and owned
+ * by the {@link Arena} it was allocated from; closing the arena ends every tensor and view over
+ * it, and any later access fails with {@link IllegalStateException}.
+ *
+ * <p>Views ({@link #view}, {@link #slice}, {@link #select}, {@link #permute}, {@link #transpose})
+ * share memory and copy nothing; {@link #contiguous} copies only when the layout needs it.
+ * Strides are in elements, row-major for a new tensor, and never negative.
+ */
+public final class Tensor {
+
+    /** Alignment of every allocation: a cache line, and a full 512-bit vector. */
+    public static final long ALIGNMENT = 64;
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    private final DType dtype;
+    private final MemorySegment segment;
+    private final long offset;
+    private final long[] shape;
+    private final long[] strides;
+
+    private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides) {
+        this.dtype = dtype;
+        this.segment = segment;
+        this.offset = offset;
+        this.shape = shape;
+        this.strides = strides;
+    }
+
+    // ---- creation ----
+
+    /** A new float32 tensor of zeros. */
+    public static Tensor zeros(Arena arena, long... shape) {
+        return zeros(arena, DType.FLOAT32, shape);
+    }
+
+    /** A new tensor of zeros (the arena zeroes what it allocates). */
+    public static Tensor zeros(Arena arena, DType dtype, long... shape) {
+        long[] s = checkShape(shape);
+        long n = product(s);
+        MemorySegment seg = arena.allocate(Math.max(1, n) * dtype.bytes(), ALIGNMENT);
+        return new Tensor(dtype, seg, 0, s, rowMajorStrides(s));
+    }
+
+    /** A new float32 tensor holding {@code data} in row-major order. */
+    public static Tensor of(Arena arena, float[] data, long... shape) {
+        Tensor t = zeros(arena, DType.FLOAT32, shape);
+        requireCount(data.length, t.numel());
+        MemorySegment.copy(data, 0, t.segment, F32, 0, data.length);
+        return t;
+    }
+
+    /** A new int64 tensor holding {@code data} in row-major order. */
+    public static Tensor ofLongs(Arena arena, long[] data, long... shape) {
+        Tensor t = zeros(arena, DType.INT64, shape);
+        requireCount(data.length, t.numel());
+        MemorySegment.copy(data, 0, t.segment, I64, 0, data.length);
+        return t;
+    }
+
+    /** A 0-dimensional float32 tensor. */
+    public static Tensor scalar(Arena arena, float value) {
+        return of(arena, new float[] {value});
+    }
+
+    /**
+     * A tensor over existing memory (no copy). Fails unless every element the shape and strides
+     * address lies inside the segment.
+     */
+    public static Tensor wrap(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides) {
+        long[] s = checkShape(shape);
+        if (strides.length != s.length) {
+            throw new IllegalArgumentException("strides " + Arrays.toString(strides) + " must have one entry per dimension of shape "
+                    + Arrays.toString(s));
+        }
+        long last = offset;
+        for (int d = 0; d < s.length; d++) {
+            if (strides[d] < 0) {
+                throw new IllegalArgumentException("stride " + d + " must be >= 0, got " + strides[d]);
+            }
+            if (s[d] > 0) {
+                last += (s[d] - 1) * strides[d];
+            }
+        }
+        if (offset < 0 || (product(s) > 0 && (last + 1) * dtype.bytes() > segment.byteSize())) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " with strides " + Arrays.toString(strides)
+                    + " at offset " + offset + " needs " + (last + 1) + " elements; the segment holds "
+                    + segment.byteSize() / dtype.bytes());
+        }
+        return new Tensor(dtype, segment, offset, s, strides.clone());
+    }
+
+    // ---- facts ----
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The memory this tensor views (shared with every other view of it). */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Element offset of element {@code [0, ..., 0]} in {@link #segment()}. */
+    public long offset() {
+        return offset;
+    }
+
+    /** A copy of the shape. */
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** A copy of the element strides. */
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** The size of dimension {@code dim} (negative counts from the end). */
+    public long size(int dim) {
+        return shape[dimension(dim)];
+    }
+
+    /** The stride of dimension {@code dim} (negative counts from the end). */
+    public long stride(int dim) {
+        return strides[dimension(dim)];
+    }
+
+    /** The number of elements. */
+    public long numel() {
+        return product(shape);
+    }
+
+    /** Whether the elements lie row-major and gap-free from {@link #offset()}. */
+    public boolean isContiguous() {
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /** Resolves a possibly negative dimension index, failing with the valid range. */
+    public int dimension(int dim) {
+        int r = shape.length;
+        int d = dim < 0 ? dim + r : dim;
+        if (d < 0 || d >= r) {
+            throw new IllegalArgumentException("dim must be in [" + (-r) + ", " + (r - 1) + "] for a tensor of rank " + r
+                    + ", got " + dim);
+        }
+        return d;
+    }
+
+    // ---- element access (slow path: tests, I/O, small bookkeeping) ----
+
+    /** The float32 element at {@code index} (one entry per dimension). */
+    public float get(long... index) {
+        requireType(DType.FLOAT32);
+        return segment.getAtIndex(F32, elementOffset(index));
+    }
+
+    /** Writes the float32 element at {@code index}. */
+    public void set(float value, long... index) {
+        requireType(DType.FLOAT32);
+        segment.setAtIndex(F32, elementOffset(index), value);
+    }
+
+    /** The int64 element at {@code index}. */
+    public long getLong(long... index) {
+        requireType(DType.INT64);
+        return segment.getAtIndex(I64, elementOffset(index));
+    }
+
+    /** Writes the int64 element at {@code index}. */
+    public void setLong(long value, long... index) {
+        requireType(DType.INT64);
+        segment.setAtIndex(I64, elementOffset(index), value);
+    }
+
+    /** The value of a one-element float32 tensor. */
+    public float item() {
+        if (numel() != 1) {
+            throw new IllegalStateException("item() needs exactly one element, shape is " + Arrays.toString(shape));
+        }
+        requireType(DType.FLOAT32);
+        return segment.getAtIndex(F32, offset);
+    }
+
+    /** The elements in row-major order, as float32. */
+    public float[] toFloatArray() {
+        requireType(DType.FLOAT32);
+        float[] out = new float[Math.toIntExact(numel())];
+        if (isContiguous()) {
+            MemorySegment.copy(segment, F32, offset * 4, out, 0, out.length);
+        } else {
+            long[] idx = new long[shape.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = segment.getAtIndex(F32, offsetOf(idx));
+                increment(idx);
+            }
+        }
+        return out;
+    }
+
+    /** The elements in row-major order, as int64. */
+    public long[] toLongArray() {
+        requireType(DType.INT64);
+        long[] out = new long[Math.toIntExact(numel())];
+        long[] idx = new long[shape.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = segment.getAtIndex(I64, offsetOf(idx));
+            increment(idx);
+        }
+        return out;
+    }
+
+    /** Sets every element to {@code value}. */
+    public Tensor fill(float value) {
+        requireType(DType.FLOAT32);
+        if (isContiguous()) {
+            long n = numel();
+            for (long i = 0; i < n; i++) {
+                segment.setAtIndex(F32, offset + i, value);
+            }
+        } else {
+            long[] idx = new long[shape.length];
+            for (long i = 0, n = numel(); i < n; i++) {
+                segment.setAtIndex(F32, offsetOf(idx), value);
+                increment(idx);
+            }
+        }
+        return this;
+    }
+
+    /** Copies {@code source} (same shape and dtype, any strides) into this tensor. */
+    public void copyFrom(Tensor source) {
+        if (!Arrays.equals(shape, source.shape) || dtype != source.dtype) {
+            throw new IllegalArgumentException("copyFrom needs shape " + Arrays.toString(shape) + " " + dtype
+                    + ", got " + Arrays.toString(source.shape) + " " + source.dtype);
+        }
+        long n = numel();
+        if (isContiguous() && source.isContiguous()) {
+            MemorySegment.copy(source.segment, source.offset * dtype.bytes(), segment, offset * dtype.bytes(), n * dtype.bytes());
+            return;
+        }
+        long[] idx = new long[shape.length];
+        for (long i = 0; i < n; i++) {
+            long from = source.offsetOf(idx);
+            long to = offsetOf(idx);
+            if (dtype == DType.FLOAT32) {
+                segment.setAtIndex(F32, to, source.segment.getAtIndex(F32, from));
+            } else {
+                segment.setAtIndex(I64, to, source.segment.getAtIndex(I64, from));
+            }
+            increment(idx);
+        }
+    }
+
+    // ---- views ----
+
+    /**
+     * The same elements with another shape (one entry may be -1, inferred). Needs a contiguous
+     * tensor; call {@link #contiguous} first otherwise.
+     */
+    public Tensor view(long... newShape) {
+        long[] s = inferShape(newShape);
+        if (!isContiguous()) {
+            throw new IllegalStateException("view " + Arrays.toString(s) + " needs a contiguous tensor; this one has shape "
+                    + Arrays.toString(shape) + " and strides " + Arrays.toString(strides) + " (call contiguous() first)");
+        }
+        return new Tensor(dtype, segment, offset, s, rowMajorStrides(s));
+    }
+
+    /** Elements {@code [start, end)} of dimension {@code dim} (PyTorch's {@code narrow}). */
+    public Tensor slice(int dim, long start, long end) {
+        int d = dimension(dim);
+        if (start < 0 || end < start || end > shape[d]) {
+            throw new IllegalArgumentException("slice of dim " + d + " must satisfy 0 <= start <= end <= " + shape[d]
+                    + ", got [" + start + ", " + end + ")");
+        }
+        long[] s = shape.clone();
+        s[d] = end - start;
+        return new Tensor(dtype, segment, offset + start * strides[d], s, strides.clone());
+    }
+
+    /** The sub-tensor at {@code index} of dimension {@code dim}, one rank lower. */
+    public Tensor select(int dim, long index) {
+        int d = dimension(dim);
+        if (index < 0 || index >= shape[d]) {
+            throw new IllegalArgumentException("index for dim " + d + " must be in [0, " + shape[d] + "), got " + index);
+        }
+        long[] s = new long[shape.length - 1];
+        long[] st = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != d) {
+                s[j] = shape[i];
+                st[j++] = strides[i];
+            }
+        }
+        return new Tensor(dtype, segment, offset + index * strides[d], s, st);
+    }
+
+    /** The dimensions reordered: dimension {@code i} of the result is {@code order[i]} of this. */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) {
+            throw new IllegalArgumentException("permute needs " + shape.length + " dimensions, got " + Arrays.toString(order));
+        }
+        boolean[] seen = new boolean[shape.length];
+        long[] s = new long[shape.length];
+        long[] st = new long[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            int d = dimension(order[i]);
+            if (seen[d]) {
+                throw new IllegalArgumentException("permute repeats dimension " + d + ": " + Arrays.toString(order));
+            }
+            seen[d] = true;
+            s[i] = shape[d];
+            st[i] = strides[d];
+        }
+        return new Tensor(dtype, segment, offset, s, st);
+    }
+
+    /** Dimensions {@code a} and {@code b} swapped. */
+    public Tensor transpose(int a, int b) {
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        int da = dimension(a);
+        int db = dimension(b);
+        order[da] = db;
+        order[db] = da;
+        return permute(order);
+    }
+
+    /** This tensor if contiguous, else a contiguous copy allocated from {@code arena}. */
+    public Tensor contiguous(Arena arena) {
+        if (isContiguous()) {
+            return this;
+        }
+        Tensor copy = zeros(arena, dtype, shape);
+        copy.copyFrom(this);
+        return copy;
+    }
+
+    /** A contiguous copy allocated from {@code arena}, always new memory. */
+    public Tensor copy(Arena arena) {
+        Tensor copy = zeros(arena, dtype, shape);
+        copy.copyFrom(this);
+        return copy;
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape) + " " + dtype;
+    }
+
+    // ---- helpers ----
+
+    /** Element offset (in the segment) of a full index. */
+    public long elementOffset(long... index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("index needs " + shape.length + " entries, got " + index.length);
+        }
+        for (int d = 0; d < index.length; d++) {
+            if (index[d] < 0 || index[d] >= shape[d]) {
+                throw new IndexOutOfBoundsException("index " + index[d] + " out of range [0, " + shape[d] + ") for dim " + d
+                        + " of shape " + Arrays.toString(shape));
+            }
+        }
+        return offsetOf(index);
+    }
+
+    private long offsetOf(long[] index) {
+        long o = offset;
+        for (int d = 0; d < index.length; d++) {
+            o += index[d] * strides[d];
+        }
+        return o;
+    }
+
+    private void increment(long[] idx) {
+        for (int d = idx.length - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                return;
+            }
+            idx[d] = 0;
+        }
+    }
+
+    private void requireType(DType expected) {
+        if (dtype != expected) {
+            throw new IllegalStateException("this tensor is " + dtype + ", the call needs " + expected);
+        }
+    }
+
+    private long[] inferShape(long[] newShape) {
+        long known = 1;
+        int infer = -1;
+        for (int i = 0; i < newShape.length; i++) {
+            if (newShape[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException("only one dimension can be -1: " + Arrays.toString(newShape));
+                }
+                infer = i;
+            } else if (newShape[i] < 0) {
+                throw new IllegalArgumentException("dimension " + i + " must be >= 0 or -1, got " + newShape[i]);
+            } else {
+                known *= newShape[i];
+            }
+        }
+        long[] s = newShape.clone();
+        long n = numel();
+        if (infer >= 0) {
+            if (known == 0 || n % known != 0) {
+                throw new IllegalArgumentException("cannot infer -1 in " + Arrays.toString(newShape) + " for " + n + " elements");
+            }
+            s[infer] = n / known;
+        }
+        if (product(s) != n) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(newShape) + " holds " + product(s)
+                    + " elements, the tensor has " + n + " (shape " + Arrays.toString(shape) + ")");
+        }
+        return s;
+    }
+
+    private static long[] checkShape(long[] shape) {
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] < 0) {
+                throw new IllegalArgumentException("dimension " + d + " of shape " + Arrays.toString(shape) + " is negative");
+            }
+        }
+        return shape.clone();
+    }
+
+    private static void requireCount(int have, long want) {
+        if (have != want) {
+            throw new IllegalArgumentException("shape holds " + want + " elements, data has " + have);
+        }
+    }
+
+    /** The product of the dimensions (1 for a scalar). */
+    public static long product(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            n = Math.multiplyExact(n, s);
+        }
+        return n;
+    }
+
+    /** Row-major element strides for {@code shape}. */
+    public static long[] rowMajorStrides(long[] shape) {
+        long[] st = new long[shape.length];
+        long s = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            st[d] = s;
+            s *= Math.max(1, shape[d]);
+        }
+        return st;
+    }
+}

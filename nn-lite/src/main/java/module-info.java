@@ -1,0 +1,14 @@
+/**
+ * nn-lite: tensors over off-heap memory, functional ops with forward and backward, npy I/O,
+ * the golden conformance runner and the {@code bin/panamax} command line.
+ */
+module dev.panamax.nn {
+    requires transitive dev.panamax.kernels;
+    requires com.google.gson;
+
+    exports dev.panamax.nn.tensor;
+    exports dev.panamax.nn.io;
+    exports dev.panamax.nn.functional;
+    exports dev.panamax.nn.conformance;
+    exports dev.panamax.nn.cli;
+}
