@@ -65,11 +65,12 @@ public final class ActivationBackward {
     /** {@code f'(x)} on one vector. */
     static FloatVector derivative(Activation.Kind op, FloatVector x, float a, float b) {
         return switch (op) {
-            case RELU -> step(x, x.compare(VectorOperators.GT, 0f));
-            case RELU6 -> step(x, x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f)));
-            case LEAKY_RELU -> x.broadcast(1f).blend(a, x.compare(VectorOperators.LE, 0f));
-            case ELU -> eluDerivative(x, a);
-            case SELU -> eluDerivative(x, ActivationForward.SELU_ALPHA).mul(ActivationForward.SELU_SCALE);
+            case RELU -> keepNan(x, x.broadcast(0f).blend(1f, x.compare(VectorOperators.GT, 0f)));
+            case RELU6 -> keepNan(x, x.broadcast(0f).blend(1f,
+                    x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f))));
+            case LEAKY_RELU -> keepNan(x, x.broadcast(1f).blend(a, x.compare(VectorOperators.LE, 0f)));
+            case ELU -> keepNan(x, eluDerivative(x, a));
+            case SELU -> keepNan(x, eluDerivative(x, ActivationForward.SELU_ALPHA).mul(ActivationForward.SELU_SCALE));
             case SILU -> siluDerivative(x);
             case GELU -> geluDerivative(x);
             case GELU_TANH -> geluTanhDerivative(x);
@@ -81,9 +82,9 @@ public final class ActivationBackward {
         };
     }
 
-    /** 1 where {@code mask}, else 0; NaN inputs give NaN so that NaN propagates to the gradient. */
-    private static FloatVector step(FloatVector x, VectorMask<Float> mask) {
-        return x.broadcast(0f).blend(1f, mask).blend(x, x.test(VectorOperators.IS_NAN));
+    /** A piecewise derivative picks a finite branch for NaN; put the NaN back so that it propagates. */
+    private static FloatVector keepNan(FloatVector x, FloatVector derivative) {
+        return derivative.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     private static FloatVector eluDerivative(FloatVector x, float alpha) {

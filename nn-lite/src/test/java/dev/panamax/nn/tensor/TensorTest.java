@@ -1,0 +1,70 @@
+package dev.panamax.nn.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+
+import org.junit.jupiter.api.Test;
+
+class TensorTest {
+
+    @Test
+    void viewsShareMemoryAndCopyNothing() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.of(arena, new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
+            assertThat(t.segment().address() % Tensor.ALIGNMENT).isZero();
+            Tensor tt = t.transpose(0, 1);
+            assertThat(tt.shape()).containsExactly(3, 2);
+            assertThat(tt.isContiguous()).isFalse();
+            assertThat(tt.toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
+            tt.set(42f, 2, 1);
+            assertThat(t.get(1, 2)).isEqualTo(42f);
+            Tensor col = t.select(1, 1);
+            assertThat(col.toFloatArray()).containsExactly(1, 4);
+            Tensor s = t.slice(1, 1, 3);
+            assertThat(s.shape()).containsExactly(2, 2);
+            assertThat(s.toFloatArray()).containsExactly(1, 2, 4, 42);
+            Tensor c = tt.contiguous(arena);
+            assertThat(c.isContiguous()).isTrue();
+            assertThat(c.segment()).isNotSameAs(t.segment());
+            assertThat(t.view(-1).shape()).containsExactly(6);
+            assertThat(t.view(3, -1).shape()).containsExactly(3, 2);
+            assertThat(t.contiguous(arena)).isSameAs(t);
+        }
+    }
+
+    @Test
+    void misuseFailsClearly() {
+        Arena arena = Arena.ofConfined();
+        Tensor t = Tensor.zeros(arena, 2, 3);
+        assertThatThrownBy(() -> t.view(4, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds 8 elements, the tensor has 6");
+        assertThatThrownBy(() -> t.transpose(0, 1).view(6)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("contiguous");
+        assertThatThrownBy(() -> t.get(2, 0)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("index 2 out of range [0, 2) for dim 0");
+        assertThatThrownBy(() -> t.get(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs 2 entries");
+        assertThatThrownBy(() -> Tensor.of(arena, new float[5], 2, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shape holds 6 elements, data has 5");
+        assertThatThrownBy(() -> t.getLong(0, 0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("FLOAT32");
+        assertThatThrownBy(() -> t.size(2)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dim must be in [-2, 1]");
+        assertThatThrownBy(() -> t.permute(0, 0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("repeats");
+        arena.close();
+        assertThatThrownBy(() -> t.get(0, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void scalarsAndLongs() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor s = Tensor.scalar(arena, 2.5f);
+            assertThat(s.rank()).isZero();
+            assertThat(s.numel()).isEqualTo(1);
+            assertThat(s.item()).isEqualTo(2.5f);
+            Tensor l = Tensor.ofLongs(arena, new long[] {7, -1}, 2);
+            assertThat(l.getLong(1)).isEqualTo(-1);
+            assertThat(l.toLongArray()).containsExactly(7, -1);
+            assertThat(Tensor.zeros(arena, 0, 3).numel()).isZero();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.panamax.properties;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import dev.panamax.nn.functional.Losses;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/** cross_entropy, mse_loss and binary_cross_entropy_with_logits against double references. */
+class LossPropertiesTest {
+
+    static double crossEntropy(double[] x, long[] t, double[] w, double eps, int n, int c) {
+        double nll = 0;
+        double smooth = 0;
+        double norm = 0;
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                max = Math.max(max, x[i * c + k]);
+            }
+            double sum = 0;
+            for (int k = 0; k < c; k++) {
+                sum += Math.exp(x[i * c + k] - max);
+            }
+            double lse = max + Math.log(sum);
+            double wt = w == null ? 1 : w[(int) t[i]];
+            norm += wt;
+            nll += wt * (lse - x[i * c + (int) t[i]]);
+            for (int k = 0; k < c; k++) {
+                smooth += (w == null ? 1 : w[k]) * (lse - x[i * c + k]);
+            }
+        }
+        return ((1 - eps) * nll + eps / c * smooth) / norm;
+    }
+
+    static double bce(double[] x, double[] t, double[] pw, int c) {
+        double total = 0;
+        for (int i = 0; i < x.length; i++) {
+            double p = pw == null ? 1 : pw[i % c];
+            double logSig = -Reference.softplus(-x[i]);
+            double logOneMinus = -x[i] - Reference.softplus(-x[i]);
+            total += -(p * t[i] * logSig + (1 - t[i]) * logOneMinus);
+        }
+        return total / x.length;
+    }
+
+    @Test
+    void crossEntropyMatchesReference() {
+        qt().withExamples(150).forAll(integers().between(1, 9), integers().between(1, 40), booleans().all(), longs().all())
+                .checkAssert((n, c, weighted, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    float[] xs = Arrays2.uniform(r, n * c, -6, 6);
+                    long[] ts = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        ts[i] = r.nextInt(c);
+                    }
+                    float[] ws = weighted ? Arrays2.uniform(r, c, 0.2, 3) : null;
+                    float eps = new float[] {0f, 0.1f, 0.35f}[r.nextInt(3)];
+                    float gradLoss = (float) (r.nextDouble() * 2 - 0.5);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c);
+                        Tensor t = Tensor.ofLongs(arena, ts, n);
+                        Tensor w = ws == null ? null : Tensor.of(arena, ws, c);
+                        double[] wd = ws == null ? null : Reference.toDouble(ws);
+                        double[] xd = Reference.toDouble(xs);
+                        Close.assertClose("loss", Losses.crossEntropy(x, t, w, eps, arena).item(),
+                                crossEntropy(xd, ts, wd, eps, n, c), 1e-5, 1e-6);
+                        double[] want = Reference.gradient(v -> gradLoss * crossEntropy(v, ts, wd, eps, n, c), xd);
+                        Close.assertClose("grad", Losses.crossEntropyBackward(x, t, w, eps, gradLoss, arena).toFloatArray(),
+                                want, 1e-3, 1e-6);
+                    }
+                });
+    }
+
+    @Test
+    void mseAndBceMatchReference() {
+        qt().withExamples(150).forAll(integers().between(1, 6), integers().between(1, 40), booleans().all(), longs().all())
+                .checkAssert((rows, c, posWeighted, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    float[] xs = Arrays2.uniform(r, rows * c, -8, 8);
+                    float[] ts = Arrays2.uniform(r, rows * c, 0, 1);
+                    float[] pw = posWeighted ? Arrays2.uniform(r, c, 0.3, 4) : null;
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, rows, c);
+                        Tensor t = Tensor.of(arena, ts, rows, c);
+                        Tensor p = pw == null ? null : Tensor.of(arena, pw, c);
+                        double[] xd = Reference.toDouble(xs);
+                        double[] td = Reference.toDouble(ts);
+                        double[] pd = pw == null ? null : Reference.toDouble(pw);
+                        Close.assertClose("bce", Losses.bceWithLogits(x, t, p, arena).item(), bce(xd, td, pd, c), 1e-5, 1e-6);
+                        Close.assertClose("bce grad", Losses.bceWithLogitsBackward(x, t, p, 1f, arena).toFloatArray(),
+                                Reference.gradient(v -> bce(v, td, pd, c), xd), 1e-3, 1e-6);
+
+                        double[] mseWant = Reference.gradient(v -> {
+                            double s = 0;
+                            for (int i = 0; i < v.length; i++) {
+                                s += (v[i] - td[i]) * (v[i] - td[i]);
+                            }
+                            return s / v.length;
+                        }, xd);
+                        double mse = 0;
+                        for (int i = 0; i < xd.length; i++) {
+                            mse += (xd[i] - td[i]) * (xd[i] - td[i]);
+                        }
+                        Close.assertClose("mse", Losses.mse(x, t, arena).item(), mse / xd.length, 1e-5, 1e-6);
+                        Tensor[] g = Losses.mseBackward(x, t, 1f, arena);
+                        Close.assertClose("mse grad input", g[0].toFloatArray(), mseWant, 1e-3, 1e-6);
+                        double[] neg = new double[mseWant.length];
+                        for (int i = 0; i < neg.length; i++) {
+                            neg[i] = -mseWant[i];
+                        }
+                        Close.assertClose("mse grad target", g[1].toFloatArray(), neg, 1e-3, 1e-6);
+                    }
+                });
+    }
+
+    @Test
+    void badTargetsAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.zeros(arena, 2, 3);
+            assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.ofLongs(arena, new long[] {0, 3}, 2), null, 0f, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target[1] must be a class index in [0, 3), got 3");
+            assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, DType.INT64, 3), null, 0f, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target must have shape [2]");
+            assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, 2), null, 0f, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target must be INT64");
+        }
+    }
+}
