@@ -70,28 +70,4 @@ public final class FloatLanes {
     public static long getLong(MemorySegment segment, long index) {
         return segment.getAtIndex(LONG, index);
     }
-
-    /**
-     * Loads {@code count} floats that lie {@code stride} elements apart into the first lanes of a
-     * vector, through {@code scratch} (length {@link #LANES}); other lanes are zero. This is the
-     * general strided path: slower than a contiguous load, but the same vector formula follows.
-     */
-    public static FloatVector gather(MemorySegment segment, long index, long stride, int count, float[] scratch) {
-        for (int l = 0; l < count; l++) {
-            scratch[l] = segment.getAtIndex(FLOAT, index + l * stride);
-        }
-        for (int l = count; l < LANES; l++) {
-            scratch[l] = 0f;
-        }
-        return FloatVector.fromArray(SPECIES, scratch, 0);
-    }
-
-    /** Stores the first {@code count} lanes {@code stride} elements apart, through {@code scratch}. */
-    public static void scatter(FloatVector v, MemorySegment segment, long index, long stride, int count,
-                               float[] scratch) {
-        v.intoArray(scratch, 0);
-        for (int l = 0; l < count; l++) {
-            segment.setAtIndex(FLOAT, index + l * stride, scratch[l]);
-        }
-    }
 }

@@ -6,20 +6,15 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
-import dev.panamax.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * {@code gx = gy * f'(x)} elementwise, for every {@link Activation}. The derivative is
- * recomputed from the input {@code x}, so a layer keeps only its input for backward.
- * Same loop structure as {@link ActivationForward}.
+ * recomputed from the forward input {@code x}, so a layer keeps only its input for backward.
+ * One loop per function, for the reason given in {@link ActivationForward}.
  */
 public final class ActivationBackward {
-
-    private static final float SQRT_HALF = ActivationForward.SQRT_HALF;
-    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
 
     private ActivationBackward() {
     }
@@ -29,7 +24,7 @@ public final class ActivationBackward {
      *
      * @param x  the forward input
      * @param gy the gradient of the output
-     * @param gx the gradient of the input (written; may alias {@code gy})
+     * @param gx the gradient of the input (written; may alias {@code gy} with the same layout)
      */
     public static void apply(Activation f, MemorySegment x, long xOff, long xStride,
                              MemorySegment gy, long gyOff, long gyStride,
@@ -37,104 +32,272 @@ public final class ActivationBackward {
         Checks.floats("x", x, xOff, n, xStride);
         Checks.floats("gy", gy, gyOff, n, gyStride);
         Checks.floats("gx", gx, gxOff, n, gxStride);
-        Activation.Kind op = f.kind();
-        float a = f.a();
-        float b = f.b();
         if (xStride == 1 && gyStride == 1 && gxStride == 1) {
-            long i = 0;
-            for (long end = n - LANES; i <= end; i += LANES) {
-                FloatVector d = derivative(op, FloatLanes.load(x, xOff + i), a, b);
-                FloatLanes.store(d.mul(FloatLanes.load(gy, gyOff + i)), gx, gxOff + i);
-            }
-            if (i < n) {
-                VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-                FloatVector d = derivative(op, FloatLanes.load(x, xOff + i, m), a, b);
-                FloatLanes.store(d.mul(FloatLanes.load(gy, gyOff + i, m)), gx, gxOff + i, m);
-            }
-        } else {
-            float[] scratch = new float[LANES];
-            for (long i = 0; i < n; i += LANES) {
-                int count = (int) Math.min(LANES, n - i);
-                FloatVector d = derivative(op, FloatLanes.gather(x, xOff + i * xStride, xStride, count, scratch), a, b);
-                FloatVector g = FloatLanes.gather(gy, gyOff + i * gyStride, gyStride, count, scratch);
-                FloatLanes.scatter(d.mul(g), gx, gxOff + i * gxStride, gxStride, count, scratch);
-            }
+            contiguous(f, x, xOff, gy, gyOff, gx, gxOff, n);
+            return;
+        }
+        MemorySegment xs = StridedChunks.scratch(0);
+        MemorySegment gs = StridedChunks.scratch(1);
+        for (long i = 0; i < n; i += StridedChunks.CHUNK) {
+            int count = (int) Math.min(StridedChunks.CHUNK, n - i);
+            StridedChunks.gather(x, xOff + i * xStride, xStride, count, xs);
+            StridedChunks.gather(gy, gyOff + i * gyStride, gyStride, count, gs);
+            contiguous(f, xs, 0, gs, 0, gs, 0, count);
+            StridedChunks.scatter(gs, count, gx, gxOff + i * gxStride, gxStride);
         }
     }
 
-    /** {@code f'(x)} on one vector. */
-    static FloatVector derivative(Activation.Kind op, FloatVector x, float a, float b) {
-        return switch (op) {
-            case RELU -> keepNan(x, x.broadcast(0f).blend(1f, x.compare(VectorOperators.GT, 0f)));
-            case RELU6 -> keepNan(x, x.broadcast(0f).blend(1f,
-                    x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f))));
-            case LEAKY_RELU -> keepNan(x, x.broadcast(1f).blend(a, x.compare(VectorOperators.LE, 0f)));
-            case ELU -> keepNan(x, eluDerivative(x, a));
-            case SELU -> keepNan(x, eluDerivative(x, ActivationForward.SELU_ALPHA).mul(ActivationForward.SELU_SCALE));
-            case SILU -> siluDerivative(x);
-            case GELU -> geluDerivative(x);
-            case GELU_TANH -> geluTanhDerivative(x);
-            case TANH -> tanhDerivative(x.lanewise(VectorOperators.TANH));
-            case SIGMOID -> sigmoidDerivative(VectorMath.sigmoid(x));
-            case SOFTPLUS -> softplusDerivative(x, a, b);
-            case MISH -> mishDerivative(x);
-            case HARDSWISH -> hardswishDerivative(x);
-        };
+    private static void contiguous(Activation f, MemorySegment x, long xo, MemorySegment gy, long go,
+                                   MemorySegment gx, long gxo, long n) {
+        float a = f.a();
+        float b = f.b();
+        switch (f.kind()) {
+            case RELU -> relu(x, xo, gy, go, gx, gxo, n, a, b);
+            case RELU6 -> relu6(x, xo, gy, go, gx, gxo, n, a, b);
+            case LEAKY_RELU -> leakyRelu(x, xo, gy, go, gx, gxo, n, a, b);
+            case ELU -> elu(x, xo, gy, go, gx, gxo, n, a, b);
+            case SELU -> selu(x, xo, gy, go, gx, gxo, n, a, b);
+            case SILU -> silu(x, xo, gy, go, gx, gxo, n, a, b);
+            case GELU -> gelu(x, xo, gy, go, gx, gxo, n, a, b);
+            case GELU_TANH -> geluTanh(x, xo, gy, go, gx, gxo, n, a, b);
+            case TANH -> tanh(x, xo, gy, go, gx, gxo, n, a, b);
+            case SIGMOID -> sigmoid(x, xo, gy, go, gx, gxo, n, a, b);
+            case SOFTPLUS -> softplus(x, xo, gy, go, gx, gxo, n, a, b);
+            case MISH -> mish(x, xo, gy, go, gx, gxo, n, a, b);
+            case HARDSWISH -> hardswish(x, xo, gy, go, gx, gxo, n, a, b);
+        }
     }
 
-    /** A piecewise derivative picks a finite branch for NaN; put the NaN back so that it propagates. */
-    private static FloatVector keepNan(FloatVector x, FloatVector derivative) {
-        return derivative.blend(x, x.test(VectorOperators.IS_NAN));
+    private static void relu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.reluDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.reluDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector eluDerivative(FloatVector x, float alpha) {
-        return x.broadcast(1f).blend(x.lanewise(VectorOperators.EXP).mul(alpha), x.compare(VectorOperators.LE, 0f));
+    private static void relu6(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.relu6Derivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.relu6Derivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector siluDerivative(FloatVector x) {
-        FloatVector s = VectorMath.sigmoid(x);
-        // d/dx x s(x) = s + x s (1 - s) = s (1 + x (1 - s))
-        return s.mul(x.mul(s.neg().add(1f)).add(1f));
+    private static void leakyRelu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector geluDerivative(FloatVector x) {
-        FloatVector cdf = VectorMath.erf(x.mul(SQRT_HALF)).add(1f).mul(0.5f);
-        FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
-        return x.fma(pdf, cdf);
+    private static void elu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.eluDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.eluDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector geluTanhDerivative(FloatVector x) {
-        float k = ActivationForward.SQRT_2_OVER_PI;
-        float c = ActivationForward.GELU_CUBIC;
-        FloatVector x2 = x.mul(x);
-        FloatVector t = x2.mul(x).mul(c).add(x).mul(k).lanewise(VectorOperators.TANH);
-        FloatVector dInner = x2.fma(3f * c * k, k);                      // k (1 + 3 c x^2)
-        FloatVector sech2 = t.mul(t).neg().add(1f);
-        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(dInner));
+    private static void selu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.seluDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.seluDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector tanhDerivative(FloatVector t) {
-        return t.mul(t).neg().add(1f);
+    private static void silu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.siluDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.siluDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector sigmoidDerivative(FloatVector s) {
-        return s.mul(s.neg().add(1f));
+    /**
+     * GELU's derivative in two loops over chunks of the row (see
+     * {@link ActivationFormulas#geluDerivativeDensityTerm}): the first writes {@code x phi(x)} into
+     * the thread's third scratch chunk, the second adds {@code Phi(x)} and multiplies by gy.
+     */
+    private static void gelu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                             long n, float a, float b) {
+        MemorySegment density = StridedChunks.scratch(2);
+        for (long start = 0; start < n; start += StridedChunks.CHUNK) {
+            long count = Math.min(StridedChunks.CHUNK, n - start);
+            geluDensity(x, xo + start, density, count);
+            geluCombine(x, xo + start, density, gy, go + start, gx, gxo + start, count);
+        }
     }
 
-    private static FloatVector softplusDerivative(FloatVector x, float beta, float threshold) {
-        FloatVector bx = x.mul(beta);
-        return VectorMath.sigmoid(bx).blend(1f, bx.compare(VectorOperators.GT, threshold));
+    private static void geluDensity(MemorySegment x, long xo, MemorySegment density, long n) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(ActivationFormulas.geluDerivativeDensityTerm(FloatLanes.load(x, xo + i)), density, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(ActivationFormulas.geluDerivativeDensityTerm(FloatLanes.load(x, xo + i, m)), density, i, m);
+        }
     }
 
-    private static FloatVector mishDerivative(FloatVector x) {
-        FloatVector t = VectorMath.softplus(x).lanewise(VectorOperators.TANH);
-        // d/dx x tanh(sp(x)) = tanh(sp) + x (1 - tanh^2(sp)) sigmoid(x)
-        return x.mul(tanhDerivative(t)).mul(VectorMath.sigmoid(x)).add(t);
+    private static void geluCombine(MemorySegment x, long xo, MemorySegment density, MemorySegment gy, long go,
+                                    MemorySegment gx, long gxo, long n) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatLanes.load(x, xo + i)).add(FloatLanes.load(density, i));
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatLanes.load(x, xo + i, m))
+                    .add(FloatLanes.load(density, i, m));
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 
-    private static FloatVector hardswishDerivative(FloatVector x) {
-        FloatVector middle = x.mul(2f / 6f).add(3f / 6f);
-        return middle.blend(0f, x.compare(VectorOperators.LT, -3f))
-                .blend(1f, x.compare(VectorOperators.GT, 3f));
+    private static void geluTanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
+    }
+
+    private static void tanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.tanhDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.tanhDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
+    }
+
+    private static void sigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
+    }
+
+    private static void softplus(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.softplusDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.softplusDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
+    }
+
+    /**
+     * Mish's derivative is the one formula too large for a single loop body with its loads,
+     * multiply and store (C2 stops inlining and boxes the vectors), so it runs as two loops over
+     * chunks: the derivative into the thread's third scratch chunk, then the product with gy.
+     */
+    private static void mish(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                             long n, float a, float b) {
+        MemorySegment derivative = StridedChunks.scratch(2);
+        for (long start = 0; start < n; start += StridedChunks.CHUNK) {
+            long count = Math.min(StridedChunks.CHUNK, n - start);
+            mishDerivative(x, xo + start, derivative, count);
+            multiply(derivative, gy, go + start, gx, gxo + start, count);
+        }
+    }
+
+    private static void mishDerivative(MemorySegment x, long xo, MemorySegment out, long n) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(ActivationFormulas.mishDerivative(FloatLanes.load(x, xo + i), 0f, 0f), out, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(ActivationFormulas.mishDerivative(FloatLanes.load(x, xo + i, m), 0f, 0f), out, i, m);
+        }
+    }
+
+    /** {@code gx = d * gy} with {@code d} a scratch chunk. */
+    private static void multiply(MemorySegment d, MemorySegment gy, long go, MemorySegment gx, long gxo, long n) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(d, i).mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(FloatLanes.load(d, i, m).mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
+    }
+
+    private static void hardswish(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.hardswishDerivative(FloatLanes.load(x, xo + i), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.hardswishDerivative(FloatLanes.load(x, xo + i, m), a, b);
+            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
+import dev.panamax.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -131,41 +132,50 @@ public final class Softmax {
 
     private static void forwardRow(boolean log, long n, MemorySegment x, long xb, MemorySegment y, long yb) {
         float max = Reductions.max(n, x, xb);
-        FloatVector vmax = FloatVector.broadcast(FloatLanes.SPECIES, max);
+        if (log) {
+            float shift = (float) (max + Math.log(Reductions.sumExp(n, x, xb, max)));
+            subtractRow(n, x, xb, shift, y, yb);
+        } else {
+            scaleRow(n, y, yb, (float) (1.0 / expRow(n, x, xb, max, y, yb)));
+        }
+    }
+
+    /**
+     * {@code y = exp(x - max)}, returning the sum. Each pass over the row is its own small method:
+     * C2 then inlines the exp polynomial into every loop (a larger method runs out of inlining
+     * budget and boxes the vectors).
+     */
+    private static double expRow(long n, MemorySegment x, long xb, float max, MemorySegment y, long yb) {
         double sum = 0;
         for (long start = 0; start < n; start += BLOCK) {
             long end = Math.min(n, start + BLOCK);
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             long i = start;
+            // One exp per loop body: two would exceed C2's node budget for inlining and box the vectors.
             for (; i <= end - LANES; i += LANES) {
-                FloatVector e = FloatLanes.load(x, xb + i).sub(vmax).lanewise(VectorOperators.EXP);
-                if (!log) {
-                    FloatLanes.store(e, y, yb + i);
-                }
+                FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + i).sub(max));
+                FloatLanes.store(e, y, yb + i);
                 acc = acc.add(e);
             }
-            if (i < end) {
+            for (; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(end - i);
-                FloatVector e = FloatLanes.load(x, xb + i, m).sub(vmax).lanewise(VectorOperators.EXP);
-                if (!log) {
-                    FloatLanes.store(e, y, yb + i, m);
-                }
+                FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + i, m).sub(max));
+                FloatLanes.store(e, y, yb + i, m);
                 acc = acc.add(e, m);
             }
             sum += acc.reduceLanes(VectorOperators.ADD);
         }
-        if (log) {
-            FloatVector shift = FloatVector.broadcast(FloatLanes.SPECIES, (float) (max + Math.log(sum)));
-            long i = 0;
-            for (; i <= n - LANES; i += LANES) {
-                FloatLanes.store(FloatLanes.load(x, xb + i).sub(shift), y, yb + i);
-            }
-            if (i < n) {
-                VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-                FloatLanes.store(FloatLanes.load(x, xb + i, m).sub(shift), y, yb + i, m);
-            }
-        } else {
-            scaleRow(n, y, yb, (float) (1.0 / sum));
+        return sum;
+    }
+
+    private static void subtractRow(long n, MemorySegment x, long xb, float shift, MemorySegment y, long yb) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(x, xb + i).sub(shift), y, yb + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(FloatLanes.load(x, xb + i, m).sub(shift), y, yb + i, m);
         }
     }
 
@@ -213,7 +223,7 @@ public final class Softmax {
     }
 
     private static FloatVector backwardLanes(boolean log, FloatVector y, FloatVector g, float s) {
-        return log ? y.lanewise(VectorOperators.EXP).mul(-s).add(g) : g.sub(s).mul(y);
+        return log ? VectorMath.expNonPositive(y).mul(-s).add(g) : g.sub(s).mul(y);
     }
 
     // ---- inner contiguous: LANES rows at once, vectors across inner ----
@@ -226,7 +236,7 @@ public final class Softmax {
         }
         FloatVector sum = FloatVector.zero(FloatLanes.SPECIES);
         for (long d = 0; d < n; d++) {
-            FloatVector e = FloatLanes.load(x, xb + d * xd, m).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + d * xd, m).sub(max));
             if (!log) {
                 FloatLanes.store(e, y, yb + d * yd, m);
             }
@@ -256,7 +266,7 @@ public final class Softmax {
         for (long d = 0; d < n; d++) {
             FloatVector yv = FloatLanes.load(y, yb + d * yd, m);
             FloatVector g = FloatLanes.load(gy, gyb + d * gyd, m);
-            FloatVector r = log ? yv.lanewise(VectorOperators.EXP).mul(s).neg().add(g) : g.sub(s).mul(yv);
+            FloatVector r = log ? VectorMath.expNonPositive(yv).mul(s).neg().add(g) : g.sub(s).mul(yv);
             FloatLanes.store(r, gx, gxb + d * gxd, m);
         }
     }

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
+import dev.panamax.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -91,8 +92,7 @@ public final class CrossEntropy {
             long k = 0;
             for (; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                FloatVector p = FloatLanes.load(logits, row + k, m).sub(lse)
-                        .lanewise(jdk.incubator.vector.VectorOperators.EXP).mul(pScale);
+                FloatVector p = VectorMath.expNonPositive(FloatLanes.load(logits, row + k, m).sub(lse)).mul(pScale);
                 if (wScale != 0f) {
                     FloatVector w = weight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
                             : FloatLanes.load(weight, wOff + k, m);

@@ -30,6 +30,24 @@ final class AffineSpan {
         }
     }
 
+    /**
+     * {@code y[i] = y[i] * w[i] + b[i]} in place, for {@code n} contiguous elements. Run as a second
+     * pass over a row that is still in L1, it costs less than folding the loads of w and b
+     * into the normalising pass (measured: that loop ran at two thirds of the speed).
+     */
+    static void multiplyAdd(long n, MemorySegment y, long yOff, MemorySegment w, long wOff, MemorySegment b, long bOff) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(y, yOff + i).fma(FloatLanes.load(w, wOff + i), FloatLanes.load(b, bOff + i)),
+                    y, yOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatLanes.store(FloatLanes.load(y, yOff + i, m).fma(FloatLanes.load(w, wOff + i, m), FloatLanes.load(b, bOff + i, m)),
+                    y, yOff + i, m);
+        }
+    }
+
     /** {@code gx[i] = gy[i] * a + x[i] * b + c} for {@code n} contiguous elements. */
     static void combine(long n, MemorySegment gy, long gyOff, float a, MemorySegment x, long xOff, float b, float c,
                         MemorySegment gx, long gxOff) {

@@ -9,6 +9,7 @@ import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Layer normalisation of each of {@code rows} contiguous rows of {@code d} elements (the
@@ -34,16 +35,11 @@ public final class LayerNorm {
             long row = r * d;
             float mean = (float) (Reductions.sum(d, x, xOff + row) / d);
             float rstd = (float) (1.0 / Math.sqrt(Reductions.sumSquaredDeviations(d, x, xOff + row, mean) / d + eps));
-            if (weight == null && bias == null) {
-                AffineSpan.scaleShift(d, x, xOff + row, rstd, -mean * rstd, y, yOff + row);
-            } else {
-                for (long i = 0; i < d; i += LANES) {
-                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
-                    FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
-                    FloatVector w = weight == null ? xhat.broadcast(1f) : FloatLanes.load(weight, wOff + i, m);
-                    FloatVector b = bias == null ? xhat.broadcast(0f) : FloatLanes.load(bias, bOff + i, m);
-                    FloatLanes.store(xhat.fma(w, b), y, yOff + row + i, m);
-                }
+            AffineSpan.scaleShift(d, x, xOff + row, rstd, -mean * rstd, y, yOff + row);
+            if (weight != null && bias != null) {
+                AffineSpan.multiplyAdd(d, y, yOff + row, weight, wOff, bias, bOff);
+            } else if (weight != null || bias != null) {
+                partialAffine(d, y, yOff + row, weight, wOff, bias, bOff);
             }
             if (saveMean != null) {
                 FloatLanes.set(saveMean, saveOff + r, mean);
@@ -51,6 +47,16 @@ public final class LayerNorm {
             if (saveRstd != null) {
                 FloatLanes.set(saveRstd, saveOff + r, rstd);
             }
+        }
+    }
+
+    /** {@code y = y w + b} with one of the two absent (the rare layer norm without bias, or weight). */
+    private static void partialAffine(long d, MemorySegment y, long yb, MemorySegment weight, long wOff,
+                                      MemorySegment bias, long bOff) {
+        for (long i = 0; i < d; i++) {
+            float v = FloatLanes.get(y, yb + i);
+            v = weight == null ? v : v * FloatLanes.get(weight, wOff + i);
+            FloatLanes.set(y, yb + i, bias == null ? v : v + FloatLanes.get(bias, bOff + i));
         }
     }
 
@@ -90,8 +96,8 @@ public final class LayerNorm {
                     FloatLanes.store(g.add(FloatLanes.load(gBias, gwOff + i, m)), gBias, gwOff + i, m);
                 }
             }
-            float meanD = (float) (sumD.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) / d);
-            float meanDX = (float) (sumDX.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) / d);
+            float meanD = (float) (sumD.reduceLanes(VectorOperators.ADD) / d);
+            float meanDX = (float) (sumDX.reduceLanes(VectorOperators.ADD) / d);
             for (long i = 0; i < d; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
                 FloatVector g = FloatLanes.load(gy, gyOff + row + i, m);

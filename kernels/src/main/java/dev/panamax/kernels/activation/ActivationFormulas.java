@@ -1,0 +1,218 @@
+package dev.panamax.kernels.activation;
+
+import dev.panamax.kernels.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Each activation and its derivative on one vector, written once and used by the loops of
+ * {@link ActivationForward} and {@link ActivationBackward}. Every method takes the
+ * activation's two parameters {@code a, b} (see {@link Activation}) so the loops are uniform.
+ * Piecewise derivatives put NaN back where a comparison would pick a finite branch.
+ */
+final class ActivationFormulas {
+
+    static final float SELU_ALPHA = 1.6732632423543772848170429916717f;
+    static final float SELU_SCALE = 1.0507009873554804934193349852946f;
+    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2.0 * Math.PI));
+    private static final float GELU_CUBIC = 0.044715f;
+    private static final float MISH_LINEAR = 20f;
+    // VectorMath.erf's coefficients times (1/sqrt 2)^k, and 1/2 for the numerator; clamp 4 sqrt 2
+    private static final float GELU_CLAMP = 5.65685424949238f;
+    private static final float GP0 = -5.690807157595013e-03f;
+    private static final float GP1 = -5.223043900778216e-04f;
+    private static final float GP2 = -6.496460735158679e-05f;
+    private static final float GP3 = -2.515756170991272e-06f;
+    private static final float GP4 = -4.642651039253878e-08f;
+    private static final float GP5 = 3.061199412650205e-10f;
+    private static final float GP6 = -1.505995060250190e-12f;
+    private static final float GQ0 = -1.426473905141890e-02f;
+    private static final float GQ1 = -3.686664583602341e-03f;
+    private static final float GQ2 = -4.207067435955076e-04f;
+    private static final float GQ3 = -2.667175690986313e-05f;
+    private static final float GQ4 = -9.103794904062254e-07f;
+
+    private ActivationFormulas() {
+    }
+
+    // ---- f(x) ----
+
+    static FloatVector relu(FloatVector x, float a, float b) {
+        return x.max(0f);
+    }
+
+    static FloatVector relu6(FloatVector x, float a, float b) {
+        return x.max(0f).min(6f);
+    }
+
+    static FloatVector leakyRelu(FloatVector x, float slope, float b) {
+        return x.blend(x.mul(slope), x.compare(VectorOperators.LE, 0f));
+    }
+
+    static FloatVector elu(FloatVector x, float alpha, float b) {
+        return x.blend(x.lanewise(VectorOperators.EXPM1).mul(alpha), x.compare(VectorOperators.LE, 0f));
+    }
+
+    static FloatVector selu(FloatVector x, float a, float b) {
+        return elu(x, SELU_ALPHA, b).mul(SELU_SCALE);
+    }
+
+    static FloatVector silu(FloatVector x, float a, float b) {
+        return x.mul(VectorMath.sigmoid(x));
+    }
+
+    /**
+     * {@code x (1/2 + erf(x / sqrt 2) / 2)}, with the scale {@code 1/sqrt 2} and the factor 1/2 folded
+     * into the coefficients of {@link VectorMath#erf}'s rational form: the same function in
+     * three fewer operations, which matters because exact GELU is compute-bound at about 20
+     * vector operations per 16 elements.
+     */
+    static FloatVector gelu(FloatVector x, float a, float b) {
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.fma(GP6, GP5);
+        p = p.fma(x2, x.broadcast(GP4));
+        p = p.fma(x2, x.broadcast(GP3));
+        p = p.fma(x2, x.broadcast(GP2));
+        p = p.fma(x2, x.broadcast(GP1));
+        p = p.fma(x2, x.broadcast(GP0));
+        FloatVector q = x2.fma(GQ4, GQ3);
+        q = q.fma(x2, x.broadcast(GQ2));
+        q = q.fma(x2, x.broadcast(GQ1));
+        q = q.fma(x2, x.broadcast(GQ0));
+        // beyond |x| = 4 sqrt 2, erf is +-1 in float: GELU is x, or 0 (blends, not a costly clamp)
+        return p.mul(x).div(q).add(0.5f).mul(x)
+                .blend(x, x.compare(VectorOperators.GT, GELU_CLAMP))
+                .blend(0f, x.compare(VectorOperators.LT, -GELU_CLAMP));
+    }
+
+    static FloatVector geluTanh(FloatVector x, float a, float b) {
+        FloatVector inner = x.mul(x).mul(x).mul(GELU_CUBIC).add(x).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+    }
+
+    static FloatVector tanh(FloatVector x, float a, float b) {
+        return x.lanewise(VectorOperators.TANH);
+    }
+
+    static FloatVector sigmoid(FloatVector x, float a, float b) {
+        return VectorMath.sigmoid(x);
+    }
+
+    /** {@code log1p(exp(beta x)) / beta}, or x where {@code beta x > threshold} (PyTorch's linear region). */
+    static FloatVector softplus(FloatVector x, float beta, float threshold) {
+        FloatVector bx = x.mul(beta);
+        return VectorMath.softplus(bx).div(beta).blend(x, bx.compare(VectorOperators.GT, threshold));
+    }
+
+    /**
+     * {@code x tanh(softplus(x))} with one exp: for {@code u = e^x},
+     * {@code tanh(log(1 + u)) = u (u + 2) / (u (u + 2) + 2)}. Above x = 20 that is 1 in float
+     * (and u (u + 2) may overflow), so those lanes are x.
+     */
+    static FloatVector mish(FloatVector x, float a, float b) {
+        return x.mul(mishTanh(VectorMath.expNonPositive(x))).blend(x, x.compare(VectorOperators.GT, MISH_LINEAR));
+    }
+
+    private static FloatVector mishTanh(FloatVector u) {
+        FloatVector n = u.add(2f).mul(u);
+        return n.div(n.add(2f));
+    }
+
+    static FloatVector hardswish(FloatVector x, float a, float b) {
+        return x.mul(x.add(3f).max(0f).min(6f)).mul(1f / 6f);
+    }
+
+    // ---- f'(x) ----
+
+    static FloatVector reluDerivative(FloatVector x, float a, float b) {
+        return keepNan(x, x.broadcast(0f).blend(1f, x.compare(VectorOperators.GT, 0f)));
+    }
+
+    static FloatVector relu6Derivative(FloatVector x, float a, float b) {
+        return keepNan(x, x.broadcast(0f).blend(1f,
+                x.compare(VectorOperators.GT, 0f).and(x.compare(VectorOperators.LT, 6f))));
+    }
+
+    static FloatVector leakyReluDerivative(FloatVector x, float slope, float b) {
+        return keepNan(x, x.broadcast(1f).blend(slope, x.compare(VectorOperators.LE, 0f)));
+    }
+
+    static FloatVector eluDerivative(FloatVector x, float alpha, float b) {
+        return keepNan(x, x.broadcast(1f).blend(VectorMath.exp(x).mul(alpha),
+                x.compare(VectorOperators.LE, 0f)));
+    }
+
+    static FloatVector seluDerivative(FloatVector x, float a, float b) {
+        return eluDerivative(x, SELU_ALPHA, b).mul(SELU_SCALE);
+    }
+
+    /** {@code d/dx x s(x) = s (1 + x (1 - s))}. */
+    static FloatVector siluDerivative(FloatVector x, float a, float b) {
+        FloatVector s = VectorMath.sigmoid(x);
+        return s.mul(x.mul(s.neg().add(1f)).add(1f));
+    }
+
+    /**
+     * The first half of GELU's derivative {@code Phi(x) + x phi(x)}: {@code x phi(x)}. The two
+     * halves run as separate loops (see {@code ActivationBackward}): erf and exp in one loop
+     * body exceed C2's node budget for inlining, and the vectors would be boxed.
+     */
+    static FloatVector geluDerivativeDensityTerm(FloatVector x) {
+        return VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI).mul(x);
+    }
+
+    /** The second half of GELU's derivative: {@code Phi(x) = 1/2 + erf(x / sqrt 2) / 2}. */
+    static FloatVector geluDerivativeCdfTerm(FloatVector x) {
+        return VectorMath.erf(x.mul(SQRT_HALF)).add(1f).mul(0.5f);
+    }
+
+    static FloatVector geluTanhDerivative(FloatVector x, float a, float b) {
+        float k = SQRT_2_OVER_PI;
+        FloatVector x2 = x.mul(x);
+        FloatVector t = x2.mul(x).mul(GELU_CUBIC).add(x).mul(k).lanewise(VectorOperators.TANH);
+        FloatVector dInner = x2.mul(3f * GELU_CUBIC * k).add(k);          // k (1 + 3 c x^2)
+        FloatVector sech2 = t.mul(t).neg().add(1f);
+        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(dInner));
+    }
+
+    static FloatVector tanhDerivative(FloatVector x, float a, float b) {
+        FloatVector t = x.lanewise(VectorOperators.TANH);
+        return t.mul(t).neg().add(1f);
+    }
+
+    static FloatVector sigmoidDerivative(FloatVector x, float a, float b) {
+        FloatVector s = VectorMath.sigmoid(x);
+        return s.mul(s.neg().add(1f));
+    }
+
+    static FloatVector softplusDerivative(FloatVector x, float beta, float threshold) {
+        FloatVector bx = x.mul(beta);
+        return VectorMath.sigmoid(bx).blend(1f, bx.compare(VectorOperators.GT, threshold));
+    }
+
+    /**
+     * {@code t + x (1 - t^2) sigmoid(x)} with {@code t = tanh(softplus(x))}, from one exp and one
+     * division: with {@code u = e^x}, {@code n = u (u + 2)}, {@code w = n + 2}, it simplifies to
+     * {@code (n w + 4 x u (u + 1)) / w^2}. 1 above x = 20.
+     */
+    static FloatVector mishDerivative(FloatVector x, float a, float b) {
+        FloatVector u = VectorMath.expNonPositive(x);     // lanes above 88 overflow, but are replaced below
+        FloatVector n = u.add(2f).mul(u);
+        FloatVector w = n.add(2f);
+        FloatVector numerator = x.mul(4f).mul(u).mul(u.add(1f)).add(n.mul(w));
+        return numerator.div(w.mul(w)).blend(1f, x.compare(VectorOperators.GT, MISH_LINEAR));
+    }
+
+    /** 0 below -3, {@code (2x + 3)/6} in between, 1 above 3 (PyTorch's choice at the kinks). */
+    static FloatVector hardswishDerivative(FloatVector x, float a, float b) {
+        FloatVector middle = x.mul(2f / 6f).add(3f / 6f);
+        return middle.blend(0f, x.compare(VectorOperators.LT, -3f)).blend(1f, x.compare(VectorOperators.GT, 3f));
+    }
+
+    /** A piecewise derivative picks a finite branch for NaN; put the NaN back so that it propagates. */
+    private static FloatVector keepNan(FloatVector x, FloatVector derivative) {
+        return derivative.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+}
