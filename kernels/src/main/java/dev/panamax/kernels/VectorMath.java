@@ -51,12 +51,14 @@ public final class VectorMath {
         FloatVector n = t.sub(ROUND_MAGIC);
         FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
         r = n.fma(x.broadcast(-LN2_LO), r);
-        FloatVector p = r.fma(E1, E2);
-        p = p.fma(r, x.broadcast(E3));
-        p = p.fma(r, x.broadcast(E4));
-        p = p.fma(r, x.broadcast(E5));
-        p = p.fma(r, x.broadcast(E6));
-        p = p.fma(r.mul(r), r.add(1f));
+        // Estrin's scheme: (E1 r + E2) r^4 + (E3 r + E4) r^2 + (E5 r + E6), three independent
+        // pairs, so the dependency chain is two multiply-adds shorter than Horner's
+        FloatVector r2 = r.mul(r);
+        FloatVector hi = r.fma(E1, E2);
+        FloatVector mid = r.fma(E3, E4);
+        FloatVector lo = r.fma(E5, E6);
+        FloatVector p = hi.fma(r2.mul(r2), mid.fma(r2, lo));
+        p = p.fma(r2, r.add(1f));
         // p * 2^n by adding n to p's exponent: t's bits shifted left by 23 are exactly n << 23
         IntVector scaled = ((IntVector) p.reinterpretAsInts()).add(
                 ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, 23));
