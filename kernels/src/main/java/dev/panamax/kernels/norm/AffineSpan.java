@@ -10,23 +10,26 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * The two vector loops every normalisation reduces to once its statistics are known: with
- * per-span constants, the forward pass is {@code y = x * scale + shift} and the backward pass is
- * {@code gx = gy * a + x * b + c} (the batch-statistics terms folded into b and c).
+ * per-span constants, the forward pass is {@code y = (x - mean) * scale + shift} and the
+ * backward pass is {@code gx = gy * a + (x - mean) * b + c} (the batch-statistics terms folded
+ * into b and c). The mean is subtracted first, never folded into the shift: {@code x * scale -
+ * mean * scale} cancels catastrophically when the mean is large against the spread.
  */
 final class AffineSpan {
 
     private AffineSpan() {
     }
 
-    /** {@code y[i] = x[i] * scale + shift} for {@code n} contiguous elements. */
-    static void scaleShift(long n, MemorySegment x, long xOff, float scale, float shift, MemorySegment y, long yOff) {
+    /** {@code y[i] = (x[i] - mean) * scale + shift} for {@code n} contiguous elements. */
+    static void scaleShift(long n, MemorySegment x, long xOff, float mean, float scale, float shift,
+                           MemorySegment y, long yOff) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xOff + i).fma(scale, shift), y, yOff + i);
+            FloatLanes.store(FloatLanes.load(x, xOff + i).sub(mean).fma(scale, shift), y, yOff + i);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(x, xOff + i, m).fma(scale, shift), y, yOff + i, m);
+            FloatLanes.store(FloatLanes.load(x, xOff + i, m).sub(mean).fma(scale, shift), y, yOff + i, m);
         }
     }
 
@@ -48,17 +51,17 @@ final class AffineSpan {
         }
     }
 
-    /** {@code gx[i] = gy[i] * a + x[i] * b + c} for {@code n} contiguous elements. */
-    static void combine(long n, MemorySegment gy, long gyOff, float a, MemorySegment x, long xOff, float b, float c,
-                        MemorySegment gx, long gxOff) {
+    /** {@code gx[i] = gy[i] * a + (x[i] - mean) * b + c} for {@code n} contiguous elements. */
+    static void combine(long n, MemorySegment gy, long gyOff, float a, MemorySegment x, long xOff, float mean,
+                        float b, float c, MemorySegment gx, long gxOff) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector r = FloatLanes.load(x, xOff + i).fma(b, c);
+            FloatVector r = FloatLanes.load(x, xOff + i).sub(mean).fma(b, c);
             FloatLanes.store(FloatLanes.load(gy, gyOff + i).mul(a).add(r), gx, gxOff + i);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector r = FloatLanes.load(x, xOff + i, m).fma(b, c);
+            FloatVector r = FloatLanes.load(x, xOff + i, m).sub(mean).fma(b, c);
             FloatLanes.store(FloatLanes.load(gy, gyOff + i, m).mul(a).add(r), gx, gxOff + i, m);
         }
     }

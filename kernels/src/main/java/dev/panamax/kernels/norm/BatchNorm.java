@@ -74,10 +74,10 @@ public final class BatchNorm {
             }
             float rstd = (float) (1.0 / Math.sqrt(var + eps));
             float scale = rstd * AffineSpan.param(weight, wOff, k, 1f);
-            float shift = AffineSpan.param(bias, bOff, k, 0f) - mean * scale;
+            float shift = AffineSpan.param(bias, bOff, k, 0f);
             for (long i = 0; i < n; i++) {
                 long at = (i * c + k) * s;
-                AffineSpan.scaleShift(s, x, xOff + at, scale, shift, y, yOff + at);
+                AffineSpan.scaleShift(s, x, xOff + at, mean, scale, shift, y, yOff + at);
             }
             if (saveMean != null) {
                 FloatLanes.set(saveMean, saveOff + k, mean);
@@ -125,13 +125,14 @@ public final class BatchNorm {
             if (gx == null) {
                 continue;
             }
-            // gx = gy a + x b + c, expanding xhat = (x - mean) rstd
+            // gx = gy a + (x - mean) b + c, expanding xhat = (x - mean) rstd
             double a = w * rstd;
             double b = training ? -w * rstd * rstd * sgxhat / m : 0;
-            double cc = training ? w * rstd / m * (mean * rstd * sgxhat - sg) : 0;
+            double cc = training ? -w * rstd * sg / m : 0;
             for (long i = 0; i < n; i++) {
                 long at = (i * c + k) * s;
-                AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) b, (float) cc, gx, gxOff + at);
+                AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) mean, (float) b, (float) cc,
+                        gx, gxOff + at);
             }
         }
     }

@@ -37,8 +37,8 @@ public final class GroupNorm {
                 for (long k = 0; k < cg; k++) {
                     long ch = g * cg + k;
                     float scale = rstd * AffineSpan.param(weight, wOff, ch, 1f);
-                    float shift = AffineSpan.param(bias, bOff, ch, 0f) - mean * scale;
-                    AffineSpan.scaleShift(s, x, xOff + base + k * s, scale, shift, y, yOff + base + k * s);
+                    float shift = AffineSpan.param(bias, bOff, ch, 0f);
+                    AffineSpan.scaleShift(s, x, xOff + base + k * s, mean, scale, shift, y, yOff + base + k * s);
                 }
                 if (saveMean != null) {
                     FloatLanes.set(saveMean, saveOff + i * groups + g, mean);
@@ -85,13 +85,14 @@ public final class GroupNorm {
                     AffineSpan.accumulate(gWeight, gwOff, ch, sgxhat);
                     AffineSpan.accumulate(gBias, gwOff, ch, sg);
                 }
-                // gx = rstd (gy w - sumD/m - xhat sumDX/m) = gy a + x b + c
+                // gx = rstd (gy w - sumD/m - xhat sumDX/m) = gy a + (x - mean) b + c
                 double b = -rstd * rstd * sumDX / m;
-                double cc = rstd * (mean * rstd * sumDX - sumD) / m;
+                double cc = -rstd * sumD / m;
                 for (int k = 0; k < cg; k++) {
                     long at = base + k * s;
                     double a = rstd * AffineSpan.param(weight, wOff, g * cg + k, 1f);
-                    AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) b, (float) cc, gx, gxOff + at);
+                    AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) mean, (float) b, (float) cc,
+                            gx, gxOff + at);
                 }
             }
         }

@@ -35,7 +35,7 @@ public final class LayerNorm {
             long row = r * d;
             float mean = (float) (Reductions.sum(d, x, xOff + row) / d);
             float rstd = (float) (1.0 / Math.sqrt(Reductions.sumSquaredDeviations(d, x, xOff + row, mean) / d + eps));
-            AffineSpan.scaleShift(d, x, xOff + row, rstd, -mean * rstd, y, yOff + row);
+            AffineSpan.scaleShift(d, x, xOff + row, mean, rstd, 0f, y, yOff + row);
             if (weight != null && bias != null) {
                 AffineSpan.multiplyAdd(d, y, yOff + row, weight, wOff, bias, bOff);
             } else if (weight != null || bias != null) {
