@@ -12,6 +12,8 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels;
     exports dev.panamax.kernels.activation;
     exports dev.panamax.kernels.embedding;
+    exports dev.panamax.kernels.gemm;
     exports dev.panamax.kernels.loss;
     exports dev.panamax.kernels.norm;
+    exports dev.panamax.kernels.parallel;
 }

@@ -121,7 +121,9 @@ public final class Softmax {
         }
         long last = off;
         for (int k = 0; k < 3; k++) {
-            Checks.nonNegative(name + " stride " + k, strides[k]);
+            if (strides[k] < 0) {       // message built only on failure: this check runs on every call
+                throw new IllegalArgumentException(name + " stride " + k + " must be >= 0, got " + strides[k]);
+            }
         }
         last += (outer - 1) * strides[0] + (dim - 1) * strides[1] + (inner - 1) * strides[2];
         Checks.floats(name, s, off, 1, 1);

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Embeddings;
+import dev.panamax.nn.functional.LinearAlgebra;
 import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.functional.Normalization;
 import dev.panamax.nn.functional.SoftmaxFunctions;
@@ -56,6 +57,8 @@ public final class GoldenOps {
         OPS.put("layer_norm", GoldenOps::layerNorm);
         OPS.put("group_norm", GoldenOps::groupNorm);
         OPS.put("embedding", GoldenOps::embedding);
+        OPS.put("gemm", GoldenOps::gemm);
+        OPS.put("linear", GoldenOps::linear);
     }
 
     private GoldenOps() {
@@ -217,6 +220,42 @@ public final class GoldenOps {
         Optional<Tensor> gy = c.gradOutput("y", a);
         if (gy.isPresent()) {
             r.grad("weight", Embeddings.lookupBackward(weight, indices, gy.get(), c.nullableLongAttr("padding_idx"), a));
+        }
+        return r;
+    }
+
+    private static OpResult gemm(GoldenCase c, Arena a) throws IOException {
+        boolean transA = c.boolAttr("transA", false);
+        boolean transB = c.boolAttr("transB", false);
+        float alpha = c.floatAttr("alpha", 1f);
+        float beta = c.floatAttr("beta", 1f);
+        Tensor ta = c.input("a", a);
+        Tensor tb = c.input("b", a);
+        Tensor tc = c.optionalInput("c", a);
+        OpResult r = new OpResult().output("y", LinearAlgebra.gemm(ta, transA, tb, transB, alpha, beta, tc, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            LinearAlgebra.GemmGrads g = LinearAlgebra.gemmBackward(ta, transA, tb, transB, alpha, beta, tc != null, gy.get(), a);
+            r.grad("a", g.a()).grad("b", g.b());
+            if (g.c() != null) {
+                r.grad("c", g.c());
+            }
+        }
+        return r;
+    }
+
+    private static OpResult linear(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Tensor w = c.input("weight", a);
+        Tensor b = c.boolAttr("has_bias", c.hasInput("bias")) ? c.input("bias", a) : null;
+        OpResult r = new OpResult().output("y", LinearAlgebra.linear(x, w, b, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(x, w, b != null, gy.get(), a);
+            r.grad("x", g.x()).grad("weight", g.weight());
+            if (g.bias() != null) {
+                r.grad("bias", g.bias());
+            }
         }
         return r;
     }

@@ -1,0 +1,28 @@
+package dev.panamax.kernels.gemm;
+
+import static dev.panamax.kernels.gemm.BlockSizes.KC;
+import static dev.panamax.kernels.gemm.BlockSizes.MC;
+import static dev.panamax.kernels.gemm.BlockSizes.NC;
+import static dev.panamax.kernels.gemm.BlockSizes.NR;
+
+/**
+ * The packing buffers of one thread, allocated on its first GEMM and reused by every later one,
+ * so a GEMM allocates nothing in steady state. Heap arrays rather than segments: the
+ * micro-kernel's loads from a {@code float[]} need no bounds checks once C2 has hoisted them.
+ */
+final class GemmWorkspace {
+
+    private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
+
+    /** A packed {@code MC x KC} block of A. */
+    final float[] a = new float[MC * KC];
+    /** A packed {@code KC x NC} block of B (NC is a multiple of NR). */
+    final float[] b = new float[KC * (NC + NR)];
+
+    private GemmWorkspace() {
+    }
+
+    static GemmWorkspace get() {
+        return PER_THREAD.get();
+    }
+}

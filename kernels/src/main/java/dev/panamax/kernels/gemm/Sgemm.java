@@ -1,0 +1,168 @@
+package dev.panamax.kernels.gemm;
+
+import static dev.panamax.kernels.gemm.BlockSizes.KC;
+import static dev.panamax.kernels.gemm.BlockSizes.MC;
+import static dev.panamax.kernels.gemm.BlockSizes.MR;
+import static dev.panamax.kernels.gemm.BlockSizes.NC;
+import static dev.panamax.kernels.gemm.BlockSizes.NR;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.parallel.WorkerPool;
+
+/**
+ * Single-precision GEMM in Java: {@code C = alpha op(A) op(B) + beta C}, row-major, with
+ * {@code op(X) = X} or {@code X^T} chosen per operand, leading dimensions and element offsets,
+ * as CBLAS's {@code cblas_sgemm(CblasRowMajor, ...)}.
+ *
+ * <p>Structure after BLIS: blocks of B ({@code KC x NC}) and A ({@code MC x KC}) are packed into
+ * micro-panels ({@link PackedPanelB}, {@link PackedPanelA}) and one register-blocked
+ * {@link MicroKernel} runs over every 6 x 32 tile. Sizes and their reasons: {@link BlockSizes}.
+ * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
+ * ({@link RowTimesMatrix}) that reads B once at memory speed. Large products are split over the
+ * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
+ * arena stay on the calling thread).
+ */
+public final class Sgemm {
+
+    /** Below this many multiply-adds a product runs on the calling thread: forking costs more. */
+    static final long PARALLEL_THRESHOLD = 1L << 20;
+
+    private Sgemm() {
+    }
+
+    /**
+     * Computes {@code C = alpha op(A) op(B) + beta C}.
+     *
+     * @param m    rows of op(A) and C
+     * @param n    columns of op(B) and C
+     * @param k    columns of op(A), rows of op(B)
+     * @param a    A: {@code [m, k]} row-major, or {@code [k, m]} when {@code transA}; row stride {@code lda}
+     * @param b    B: {@code [k, n]}, or {@code [n, k]} when {@code transB}; row stride {@code ldb}
+     * @param beta 0 means C is only written (its old values, NaN included, are ignored)
+     * @param c    C: {@code [m, n]} with row stride {@code ldc}
+     * @throws IllegalArgumentException for a negative size, a leading dimension below its row
+     *         length, or an operand that does not fit its segment
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+                             float beta, MemorySegment c, long cOff, long ldc) {
+        check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (m == 1) {
+            RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+            return;
+        }
+        int threads = WorkerPool.threads();
+        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
+            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        // Split the wider dimension into one contiguous range per thread, in whole micro-tiles.
+        boolean splitColumns = n >= (long) threads * NR * 2 || n >= m;
+        int unit = splitColumns ? NR : MR;
+        int extent = splitColumns ? n : m;
+        int tiles = (extent + unit - 1) / unit;
+        int parts = Math.min(threads, tiles);
+        WorkerPool.run(parts, (index, count) -> {
+            int from = (int) ((long) tiles * index / count) * unit;
+            int to = Math.min(extent, (int) ((long) tiles * (index + 1) / count) * unit);
+            if (splitColumns) {
+                blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else {
+                blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            }
+        });
+    }
+
+    /** {@link #sgemm} on the calling thread only, arguments already checked. */
+    static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                       MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+                       float beta, MemorySegment c, long cOff, long ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+        } else if (m == 1) {
+            RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+        } else {
+            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** The serial blocked algorithm over rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
+    private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+                                MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+                                float beta, MemorySegment c, long cOff, long ldc) {
+        GemmWorkspace ws = GemmWorkspace.get();
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
+                long bAt = transB ? bOff + (long) jc * ldb + pc : bOff + (long) pc * ldb + jc;
+                PackedPanelB.pack(b, bAt, ldb, transB, kc, nc, ws.b);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
+                    PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int cols = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc,
+                                    c, cOff + (long) (ic + ir) * ldc + jc + jr, ldc,
+                                    Math.min(MR, mc - ir), cols, alpha, betaHere);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code C = beta C}; with beta 0, C is zeroed without being read. */
+    static void scale(int m, int n, float beta, MemorySegment c, long cOff, long ldc) {
+        if (beta == 1f) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            long row = cOff + (long) i * ldc;
+            for (int j = 0; j < n; j++) {
+                FloatLanes.set(c, row + j, beta == 0f ? 0f : beta * FloatLanes.get(c, row + j));
+            }
+        }
+    }
+
+    static void check(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOff, long lda,
+                      MemorySegment b, long bOff, long ldb, MemorySegment c, long cOff, long ldc) {
+        Checks.nonNegative("M", m);
+        Checks.nonNegative("N", n);
+        Checks.nonNegative("K", k);
+        matrix("A", transA ? k : m, transA ? m : k, a, aOff, lda, transA ? "M (transA)" : "K");
+        matrix("B", transB ? n : k, transB ? k : n, b, bOff, ldb, transB ? "K (transB)" : "N");
+        matrix("C", m, n, c, cOff, ldc, "N");
+    }
+
+    /** Checks a {@code rows x cols} row-major operand with leading dimension {@code ld}. */
+    static void matrix(String name, long rows, long cols, MemorySegment s, long off, long ld, String colsName) {
+        String ldName = "ld" + name.toLowerCase(java.util.Locale.ROOT);
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(ldName + " must be >= max(1, " + colsName + ") = " + Math.max(1, cols)
+                    + ", got " + ld);
+        }
+        Checks.notNull(name, s);
+        if (rows > 0 && cols > 0) {
+            Checks.floats(name, s, off, (rows - 1) * ld + cols);
+        } else if (off < 0) {
+            throw new IllegalArgumentException(name + " offset must be >= 0, got " + off);
+        }
+    }
+}

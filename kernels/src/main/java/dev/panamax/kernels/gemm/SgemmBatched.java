@@ -1,0 +1,53 @@
+package dev.panamax.kernels.gemm;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.parallel.WorkerPool;
+
+/**
+ * Strided-batched SGEMM: {@code C_i = alpha op(A_i) op(B_i) + beta C_i} for {@code i < batch}, where
+ * operand {@code i} starts {@code i * stride} elements after the first (attention heads, groups of a
+ * grouped convolution). Many small products are spread over the worker pool whole; a batch too
+ * small to fill the pool lets each product parallelise itself instead.
+ */
+public final class SgemmBatched {
+
+    private SgemmBatched() {
+    }
+
+    /** Same arguments as {@link Sgemm#sgemm}, plus the element stride between consecutive operands. */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, long aOff, long lda, long strideA,
+                             MemorySegment b, long bOff, long ldb, long strideB,
+                             float beta, MemorySegment c, long cOff, long ldc, long strideC, int batch) {
+        Checks.nonNegative("batch", batch);
+        Checks.nonNegative("strideA", strideA);
+        Checks.nonNegative("strideB", strideB);
+        Checks.nonNegative("strideC", strideC);
+        if (batch == 0) {
+            return;
+        }
+        // the first and the last operand bound all others
+        Sgemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        long last = batch - 1L;
+        Sgemm.check(transA, transB, m, n, k, a, aOff + last * strideA, lda, b, bOff + last * strideB, ldb,
+                c, cOff + last * strideC, ldc);
+        int threads = WorkerPool.threads();
+        if (batch < threads || (long) m * n * k * batch < Sgemm.PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
+            for (int i = 0; i < batch; i++) {
+                Sgemm.sgemm(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                        beta, c, cOff + i * strideC, ldc);
+            }
+            return;
+        }
+        WorkerPool.run(threads, (index, count) -> {
+            int from = (int) ((long) batch * index / count);
+            int to = (int) ((long) batch * (index + 1) / count);
+            for (int i = from; i < to; i++) {
+                Sgemm.serial(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                        beta, c, cOff + i * strideC, ldc);
+            }
+        });
+    }
+}

@@ -1,0 +1,141 @@
+package dev.panamax.nn.functional;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.kernels.gemm.RowBias;
+import dev.panamax.kernels.gemm.Sgemm;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Matrix products on 2-d tensors, forward and backward: the general {@code gemm} and the
+ * {@code linear} layer's {@code x W^T + b} ({@code torch.nn.functional.linear}). Views are used
+ * in place where GEMM can read them (see {@link MatrixOperand}).
+ */
+public final class LinearAlgebra {
+
+    private LinearAlgebra() {
+    }
+
+    /** Gradients of {@link #gemm}: of A, B and C (C's is null when there was no C). */
+    public record GemmGrads(Tensor a, Tensor b, Tensor c) {
+    }
+
+    /** Gradients of {@link #linear}: of the input, the weight and the bias (null without bias). */
+    public record LinearGrads(Tensor x, Tensor weight, Tensor bias) {
+    }
+
+    /**
+     * {@code alpha op(a) op(b) + beta c} as a new {@code [M, N]} tensor; {@code c} may be null
+     * (then beta is ignored).
+     */
+    public static Tensor gemm(Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta, Tensor c,
+                              Arena arena) {
+        long[] mnk = dims(a, transA, b, transB);
+        Tensor y = Tensor.zeros(arena, mnk[0], mnk[1]);
+        if (c != null) {
+            Layouts.requireShape("c", c, mnk[0], mnk[1]);
+            y.copyFrom(c);
+        }
+        product(a, transA, b, transB, alpha, c == null ? 0f : beta, y, arena);
+        return y;
+    }
+
+    /** The gradients of {@link #gemm} for the upstream gradient {@code g [M, N]}. */
+    public static GemmGrads gemmBackward(Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta,
+                                        boolean hasC, Tensor g, Arena arena) {
+        long[] mnk = dims(a, transA, b, transB);
+        Layouts.requireShape("g", g, mnk[0], mnk[1]);
+        Tensor ga = Tensor.zeros(arena, a.shape());
+        Tensor gb = Tensor.zeros(arena, b.shape());
+        // d op(A) = alpha g op(B)^T; stored transposed, dA = alpha op(B) g^T
+        if (transA) {
+            product(b, transB, g, true, alpha, 0f, ga, arena);
+        } else {
+            product(g, false, b, !transB, alpha, 0f, ga, arena);
+        }
+        // d op(B) = alpha op(A)^T g; stored transposed, dB = alpha g^T op(A)
+        if (transB) {
+            product(g, true, a, transA, alpha, 0f, gb, arena);
+        } else {
+            product(a, !transA, g, false, alpha, 0f, gb, arena);
+        }
+        Tensor gc = null;
+        if (hasC) {
+            gc = g.copy(arena);                                  // dC = beta g
+            Blas1.sscal(gc.numel(), beta, gc.segment(), 0);
+        }
+        return new GemmGrads(ga, gb, gc);
+    }
+
+    /** {@code y = x weight^T + bias}: x {@code [N, in]}, weight {@code [out, in]}, bias {@code [out]} or null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Arena arena) {
+        checkLinear(x, weight, bias);
+        Tensor y = Tensor.zeros(arena, x.size(0), weight.size(0));
+        product(x, false, weight, true, 1f, 0f, y, arena);
+        if (bias != null) {
+            Tensor b = bias.contiguous(arena);
+            RowBias.add(y.size(0), y.size(1), b.segment(), b.offset(), y.segment(), 0);
+        }
+        return y;
+    }
+
+    /** The gradients of {@link #linear} for the upstream gradient {@code g [N, out]}. */
+    public static LinearGrads linearBackward(Tensor x, Tensor weight, boolean hasBias, Tensor g, Arena arena) {
+        checkLinear(x, weight, null);
+        Layouts.requireShape("g", g, x.size(0), weight.size(0));
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, weight.shape());
+        product(g, false, weight, false, 1f, 0f, gx, arena);     // dX = g W
+        product(g, true, x, false, 1f, 0f, gw, arena);           // dW = g^T x
+        Tensor gb = null;
+        if (hasBias) {
+            Tensor gd = g.contiguous(arena);
+            gb = Tensor.zeros(arena, weight.size(0));
+            RowBias.sumRows(gd.size(0), gd.size(1), gd.segment(), gd.offset(), gb.segment(), 0);
+        }
+        return new LinearGrads(gx, gw, gb);
+    }
+
+    /** {@code out = alpha op(a) op(b) + beta out} with {@code out} contiguous. */
+    private static void product(Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta, Tensor out,
+                                Arena arena) {
+        long[] mnk = dims(a, transA, b, transB);
+        MatrixOperand ma = MatrixOperand.of("a", a, arena);
+        MatrixOperand mb = MatrixOperand.of("b", b, arena);
+        Sgemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(mnk[0]), Math.toIntExact(mnk[1]),
+                Math.toIntExact(mnk[2]), alpha, ma.segment(), ma.offset(), ma.ld(), mb.segment(), mb.offset(), mb.ld(),
+                beta, out.segment(), out.offset(), Math.max(1, mnk[1]));
+    }
+
+    /** {@code [M, N, K]} of {@code op(a) op(b)}, failing on mismatched inner dimensions. */
+    private static long[] dims(Tensor a, boolean transA, Tensor b, boolean transB) {
+        Layouts.requireRank("a", a, 2);
+        Layouts.requireRank("b", b, 2);
+        long m = transA ? a.size(1) : a.size(0);
+        long k = transA ? a.size(0) : a.size(1);
+        long kb = transB ? b.size(1) : b.size(0);
+        long n = transB ? b.size(0) : b.size(1);
+        if (k != kb) {
+            throw new IllegalArgumentException("inner dimensions differ: op(a) is " + m + " x " + k + " (a "
+                    + Arrays.toString(a.shape()) + (transA ? ", transposed" : "") + "), op(b) is " + kb + " x " + n
+                    + " (b " + Arrays.toString(b.shape()) + (transB ? ", transposed" : "") + ")");
+        }
+        return new long[] {m, n, k};
+    }
+
+    private static void checkLinear(Tensor x, Tensor weight, Tensor bias) {
+        Layouts.requireRank("x", x, 2);
+        Layouts.requireRank("weight", weight, 2);
+        Layouts.requireType("x", x, DType.FLOAT32);
+        if (x.size(1) != weight.size(1)) {
+            throw new IllegalArgumentException("x has " + x.size(1) + " features (shape " + Arrays.toString(x.shape())
+                    + ") but weight expects " + weight.size(1) + " (shape " + Arrays.toString(weight.shape()) + ")");
+        }
+        if (bias != null) {
+            Layouts.requireShape("bias", bias, weight.size(0));
+        }
+    }
+}

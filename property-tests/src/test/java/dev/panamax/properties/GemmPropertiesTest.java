@@ -1,0 +1,199 @@
+package dev.panamax.properties;
+
+import static dev.panamax.properties.Theories.qt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import dev.panamax.kernels.gemm.Sgemm;
+import dev.panamax.kernels.gemm.SgemmBatched;
+import dev.panamax.nn.functional.LinearAlgebra;
+import dev.panamax.nn.tensor.Tensor;
+
+/** SGEMM against a double-precision reference over shapes, transposes, leading dimensions, offsets, alpha and beta. */
+class GemmPropertiesTest {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** One random problem laid out in segments, with its reference result. */
+    private static final class Problem {
+        final boolean transA, transB;
+        final int m, n, k;
+        final float alpha, beta;
+        final long lda, ldb, ldc, aOff, bOff, cOff;
+        final MemorySegment a, b, c;
+        final double[] want;
+        final double[] scale;      // sum of |terms| per element: the error bound's scale
+
+        Problem(Arena arena, SplittableRandom r, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.transA = transA;
+            this.transB = transB;
+            this.alpha = alpha;
+            this.beta = beta;
+            int aRows = transA ? k : m, aCols = transA ? m : k;
+            int bRows = transB ? n : k, bCols = transB ? k : n;
+            lda = Math.max(1, aCols) + r.nextInt(4);
+            ldb = Math.max(1, bCols) + r.nextInt(4);
+            ldc = Math.max(1, n) + r.nextInt(4);
+            aOff = r.nextInt(6);
+            bOff = r.nextInt(6);
+            cOff = r.nextInt(6);
+            a = fill(arena, r, aOff + aRows * lda + 3);
+            b = fill(arena, r, bOff + bRows * ldb + 3);
+            c = fill(arena, r, cOff + m * ldc + 3);
+            want = new double[m * n];
+            scale = new double[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0, abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        double x = a.getAtIndex(F, transA ? aOff + p * lda + i : aOff + i * lda + p);
+                        double y = b.getAtIndex(F, transB ? bOff + j * ldb + p : bOff + p * ldb + j);
+                        s += x * y;
+                        abs += Math.abs(x * y);
+                    }
+                    double old = beta == 0f ? 0 : beta * (double) c.getAtIndex(F, cOff + i * ldc + j);
+                    want[i * n + j] = alpha * s + old;
+                    scale[i * n + j] = Math.abs(alpha) * abs + Math.abs(old);
+                }
+            }
+        }
+
+        void run() {
+            Sgemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+
+        void verify() {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double got = c.getAtIndex(F, cOff + i * ldc + j);
+                    double allowed = 2e-6 * (k + 2) * scale[i * n + j] + 1e-6;
+                    if (!(Math.abs(got - want[i * n + j]) <= allowed)) {
+                        fail("C[" + i + "," + j + "] of " + this + ": got " + got + ", want " + want[i * n + j]);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "sgemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k + ", alpha=" + alpha
+                    + ", beta=" + beta + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ")";
+        }
+
+        private static MemorySegment fill(Arena arena, SplittableRandom r, long n) {
+            MemorySegment s = arena.allocate(n * 4, 64);
+            for (long i = 0; i < n; i++) {
+                s.setAtIndex(F, i, (float) (r.nextDouble() * 2 - 1));
+            }
+            return s;
+        }
+    }
+
+    private static final float[] ALPHAS = {1f, 0f, -0.5f, 1.7f};
+    private static final float[] BETAS = {0f, 1f, 0.3f};
+
+    @Test
+    void smallShapesMatchReference() {
+        qt().withExamples(300).forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 40), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), r.nextBoolean(),
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
+    @Test
+    void blockBoundariesAndThreadsMatchReference() {
+        // past MC = 144 rows, KC = 256 depth and NC = 2048 columns, and big enough to run in parallel
+        int[][] shapes = {{150, 2060, 260}, {1, 1000, 300}, {300, 33, 513}, {7, 31, 1}, {145, 97, 257}};
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] s : shapes) {
+            for (int t = 0; t < 4; t++) {
+                try (Arena arena = t % 2 == 0 ? Arena.ofShared() : Arena.ofConfined()) {   // parallel and serial
+                    Problem p = new Problem(arena, r, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 0.9f, t == 3 ? 0f : 0.5f);
+                    p.run();
+                    p.verify();
+                }
+            }
+        }
+    }
+
+    @Test
+    void betaZeroIgnoresNanInC() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocateFrom(F, 1, 2, 3, 4);
+            MemorySegment b = arena.allocateFrom(F, 1, 0, 0, 1);
+            MemorySegment c = arena.allocateFrom(F, Float.NaN, Float.NaN, Float.NaN, Float.NaN);
+            Sgemm.sgemm(false, false, 2, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2);
+            assertThat(c.toArray(F)).containsExactly(1, 2, 3, 4);
+            MemorySegment d = arena.allocateFrom(F, Float.NaN, 5f);
+            Sgemm.sgemm(false, false, 1, 2, 0, 1f, a, 0, 1, b, 0, 2, 0f, d, 0, 2);
+            assertThat(d.toArray(F)).containsExactly(0f, 0f);
+        }
+    }
+
+    @Test
+    void invalidArgumentsAreRejectedBeforeAnyWork() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4 * 16);
+            assertThatThrownBy(() -> Sgemm.sgemm(false, false, 2, 2, 3, 1f, s, 0, 2, s, 0, 2, 0f, s, 0, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lda must be >= max(1, K) = 3, got 2");
+            assertThatThrownBy(() -> Sgemm.sgemm(true, false, 4, 2, 2, 1f, s, 0, 3, s, 0, 2, 0f, s, 0, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lda must be >= max(1, M (transA)) = 4, got 3");
+            assertThatThrownBy(() -> Sgemm.sgemm(false, false, 2, 2, 2, 1f, s, 0, 2, s, 0, 2, 0f, s, 0, 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ldc must be >= max(1, N) = 2, got 1");
+            assertThatThrownBy(() -> Sgemm.sgemm(false, false, 5, 4, 4, 1f, s, 0, 4, s, 0, 4, 0f, s, 0, 4))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("A needs elements up to index 19");
+            assertThatThrownBy(() -> Sgemm.sgemm(false, false, -1, 2, 2, 1f, s, 0, 2, s, 0, 2, 0f, s, 0, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("M must be >= 0, got -1");
+        }
+    }
+
+    @Test
+    void stridedBatchedEqualsOneCallPerMatrix() {
+        SplittableRandom r = new SplittableRandom(5);
+        int batch = 7, m = 9, n = 20, k = 13;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = Problem.fill(arena, r, (long) batch * m * k);
+            MemorySegment b = Problem.fill(arena, r, (long) batch * k * n);
+            MemorySegment c1 = Problem.fill(arena, r, (long) batch * m * n);
+            MemorySegment c2 = arena.allocate(c1.byteSize(), 64).copyFrom(c1);
+            SgemmBatched.sgemm(false, true, m, n, k, 1.5f, a, 0, k, (long) m * k, b, 0, k, (long) k * n,
+                    0.5f, c1, 0, n, (long) m * n, batch);
+            for (int i = 0; i < batch; i++) {
+                Sgemm.sgemm(false, true, m, n, k, 1.5f, a, (long) i * m * k, k, b, (long) i * k * n, k,
+                        0.5f, c2, (long) i * m * n, n);
+            }
+            assertThat(c1.toArray(F)).containsExactly(c2.toArray(F));
+        }
+    }
+
+    @Test
+    void transposedViewsGoToGemmWithoutCopies() {
+        SplittableRandom r = new SplittableRandom(3);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, Arrays2.uniform(r, 5 * 7, -1, 1), 5, 7);
+            Tensor w = Tensor.of(arena, Arrays2.uniform(r, 7 * 3, -1, 1), 7, 3);
+            Tensor viaView = LinearAlgebra.linear(x, w.transpose(0, 1), null, arena);
+            Tensor viaCopy = LinearAlgebra.linear(x, w.transpose(0, 1).contiguous(arena), null, arena);
+            assertThat(viaView.toFloatArray()).containsExactly(viaCopy.toFloatArray());
+        }
+    }
+}
