@@ -27,7 +27,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * the naive triple loop (for small sizes only: it runs at well under 1 GFLOP/s), with 1 and 2
  * threads. The {@code flops} row is FLOP/s.
  *
- * <pre>bin/panamax bench GemmBench -p shape=512,512,512 -p threads=1</pre>
+ * <pre>bin/panamax bench GemmBench -p shape=512x512x512 -p threads=1</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -39,9 +39,9 @@ public class GemmBench {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
-    /** M,N,K. */
-    @Param({"16,16,16", "32,32,32", "64,64,64", "128,128,128", "256,256,256", "512,512,512", "1024,1024,1024",
-        "2048,2048,2048", "32,1024,512", "1,1024,512", "2048,1024,256", "512,768,768", "512,3072,768", "3136,64,576"})
+    /** MxNxK. */
+    @Param({"16x16x16", "32x32x32", "64x64x64", "128x128x128", "256x256x256", "512x512x512", "1024x1024x1024",
+        "2048x2048x2048", "32x1024x512", "1x1024x512", "2048x1024x256", "512x768x768", "512x3072x768", "3136x64x576"})
     public String shape;
 
     @Param({"java", "naive"})
@@ -60,7 +60,7 @@ public class GemmBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         m = Integer.parseInt(s[0]);
         n = Integer.parseInt(s[1]);
         k = Integer.parseInt(s[2]);

@@ -12,28 +12,30 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * The 6 x 32 register-blocked micro-kernel: {@code C[6 x 32] = alpha * Ap * Bp + beta * C} over
- * one packed micro-panel of A ({@code [kc][6]}) and one of B ({@code [kc][32]}).
+ * The 12 x 32 register-blocked micro-kernel: {@code tile[12 x 32] = Ap * Bp} over one packed
+ * micro-panel of A ({@code [kc][12]}) and one of B ({@code [kc][32]}).
  *
- * <p>It is one method with every accumulator a local and no call but the Vector API's:
- * a helper that C2 declines to inline would box the twelve accumulators on every step
- * (measured 8x slower). Edge tiles use the same kernel: the packed panels are zero-padded, and
- * only the store is masked (columns) or skipped (rows).
+ * <p>It is one method with every accumulator a local and no call but the Vector API's, and it
+ * ends by spilling the twenty-four accumulators into a small tile array: the update of C (alpha,
+ * beta, masks for ragged edges) is {@link #updateC}, a separate method. Written together, the
+ * two exceed C2's node budget for inlining; the store calls are then not inlined, the
+ * accumulators get boxed, and the kernel runs at a quarter of its speed (measured).
  */
 final class MicroKernel {
+
+    /** Floats in one tile. */
+    static final int TILE = MR * NR;
 
     private MicroKernel() {
     }
 
-    /**
-     * @param rows valid rows of the tile (1..6); the others are computed on zero padding and dropped
-     * @param cols valid columns of the tile (1..32)
-     * @param beta 0 means C is not read (so NaN in C does not leak through)
-     */
-    static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff,
-                    MemorySegment c, long cOff, long ldc, int rows, int cols, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    /** Computes {@code Ap * Bp} for {@code kc} steps into {@code tile} ({@code [12][32]}, row-major). */
+    static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
+        FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
+        FloatVector c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
         int a = apOff;
         int b = bpOff;
         for (int p = 0; p < kc; p++, a += MR, b += NR) {
@@ -57,69 +59,68 @@ final class MicroKernel {
             x = FloatVector.broadcast(SPECIES, ap[a + 5]);
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, ap[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, ap[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(SPECIES, ap[a + 8]);
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(SPECIES, ap[a + 9]);
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(SPECIES, ap[a + 10]);
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(SPECIES, ap[a + 11]);
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
         }
-        if (cols == NR) {
-            store(c, cOff, c00, c01, alpha, beta);
-            if (rows > 1) {
-                store(c, cOff + ldc, c10, c11, alpha, beta);
-            }
-            if (rows > 2) {
-                store(c, cOff + 2 * ldc, c20, c21, alpha, beta);
-            }
-            if (rows > 3) {
-                store(c, cOff + 3 * ldc, c30, c31, alpha, beta);
-            }
-            if (rows > 4) {
-                store(c, cOff + 4 * ldc, c40, c41, alpha, beta);
-            }
-            if (rows > 5) {
-                store(c, cOff + 5 * ldc, c50, c51, alpha, beta);
-            }
-        } else {
-            VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
-            VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
-            storeMasked(c, cOff, c00, c01, alpha, beta, m0, m1);
-            if (rows > 1) {
-                storeMasked(c, cOff + ldc, c10, c11, alpha, beta, m0, m1);
-            }
-            if (rows > 2) {
-                storeMasked(c, cOff + 2 * ldc, c20, c21, alpha, beta, m0, m1);
-            }
-            if (rows > 3) {
-                storeMasked(c, cOff + 3 * ldc, c30, c31, alpha, beta, m0, m1);
-            }
-            if (rows > 4) {
-                storeMasked(c, cOff + 4 * ldc, c40, c41, alpha, beta, m0, m1);
-            }
-            if (rows > 5) {
-                storeMasked(c, cOff + 5 * ldc, c50, c51, alpha, beta, m0, m1);
-            }
-        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
     }
 
-    // The stores run once per tile, after the k loop: small enough for C2 to inline, and a
-    // missed inline here costs a box per tile, not per step.
-
-    private static void store(MemorySegment c, long at, FloatVector v0, FloatVector v1, float alpha, float beta) {
-        FloatVector r0 = v0.mul(alpha);
-        FloatVector r1 = v1.mul(alpha);
-        if (beta != 0f) {
-            r0 = FloatLanes.load(c, at).mul(beta).add(r0);
-            r1 = FloatLanes.load(c, at + LANES).mul(beta).add(r1);
+    /**
+     * {@code C = alpha tile + beta C} for the first {@code rows x cols} of the tile; beta 0 means
+     * C is not read (so NaN in C does not leak through).
+     */
+    static void updateC(float[] tile, MemorySegment c, long cOff, long ldc, int rows, int cols, float alpha, float beta) {
+        VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
+        VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
+        for (int r = 0; r < rows; r++) {
+            long at = cOff + r * ldc;
+            FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
+            if (beta != 0f) {
+                v0 = FloatLanes.load(c, at, m0).mul(beta).add(v0);
+                v1 = FloatLanes.load(c, at + LANES, m1).mul(beta).add(v1);
+            }
+            FloatLanes.store(v0, c, at, m0);
+            FloatLanes.store(v1, c, at + LANES, m1);
         }
-        FloatLanes.store(r0, c, at);
-        FloatLanes.store(r1, c, at + LANES);
-    }
-
-    private static void storeMasked(MemorySegment c, long at, FloatVector v0, FloatVector v1, float alpha, float beta,
-                                    VectorMask<Float> m0, VectorMask<Float> m1) {
-        FloatVector r0 = v0.mul(alpha);
-        FloatVector r1 = v1.mul(alpha);
-        if (beta != 0f) {
-            r0 = FloatLanes.load(c, at, m0).mul(beta).add(r0);
-            r1 = FloatLanes.load(c, at + LANES, m1).mul(beta).add(r1);
-        }
-        FloatLanes.store(r0, c, at, m0);
-        FloatLanes.store(r1, c, at + LANES, m1);
     }
 }

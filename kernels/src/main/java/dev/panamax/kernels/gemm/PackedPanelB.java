@@ -14,6 +14,15 @@ import jdk.incubator.vector.VectorMask;
  */
 final class PackedPanelB {
 
+    /** Scatter offsets {@code 0, NR, 2 NR, ...}: one vector of a row of B lands in 16 consecutive steps. */
+    private static final int[] STEP_OFFSETS = new int[FloatLanes.LANES];
+
+    static {
+        for (int i = 0; i < FloatLanes.LANES; i++) {
+            STEP_OFFSETS[i] = i * NR;
+        }
+    }
+
     private PackedPanelB() {
     }
 
@@ -37,15 +46,25 @@ final class PackedPanelB {
                     at += NR;
                 }
             } else {
-                for (int p = 0; p < kc; p++) {
+                // op(B)[p, q + c] = B[q + c, p]: each row of B gives 16 steps of one column,
+                // scattered NR apart; the leftover steps, and the padding columns, one by one
+                int p = 0;
+                for (; p <= kc - FloatLanes.LANES; p += FloatLanes.LANES) {
                     for (int c = 0; c < cols; c++) {
-                        dst[at + c] = FloatLanes.get(b, bOff + (q + c) * ldb + p);
+                        FloatLanes.load(b, bOff + (q + c) * ldb + p).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
                     }
                     for (int c = cols; c < NR; c++) {
-                        dst[at + c] = 0f;
+                        for (int s = 0; s < FloatLanes.LANES; s++) {
+                            dst[at + (p + s) * NR + c] = 0f;
+                        }
                     }
-                    at += NR;
                 }
+                for (; p < kc; p++) {
+                    for (int c = 0; c < NR; c++) {
+                        dst[at + p * NR + c] = c < cols ? FloatLanes.get(b, bOff + (q + c) * ldb + p) : 0f;
+                    }
+                }
+                at += kc * NR;
             }
         }
     }

@@ -40,8 +40,14 @@ final class RowTimesMatrix {
             }
             return;
         }
-        for (int j = 0; j < n; j += COLUMNS) {
-            int cols = Math.min(COLUMNS, n - j);
+        float[] sums = GemmWorkspace.get().tile;        // 64 floats of the thread's tile, reused
+        int j = 0;
+        for (; j <= n - COLUMNS; j += COLUMNS) {
+            fullBlock(k, a, aOff, aStride, b, bOff + j, ldb, sums);
+            merge(sums, COLUMNS, alpha, beta, c, cOff + j);
+        }
+        if (j < n) {
+            int cols = n - j;
             VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
             VectorMask<Float> m1 = FloatLanes.firstLanes(Math.clamp(cols - LANES, 0, LANES));
             VectorMask<Float> m2 = FloatLanes.firstLanes(Math.clamp(cols - 2 * LANES, 0, LANES));
@@ -55,20 +61,41 @@ final class RowTimesMatrix {
                 s2 = x.fma(FloatLanes.load(b, row + 2 * LANES, m2), s2);
                 s3 = x.fma(FloatLanes.load(b, row + 3 * LANES, m3), s3);
             }
-            long out = cOff + j;
-            store(s0, alpha, beta, c, out, m0);
-            store(s1, alpha, beta, c, out + LANES, m1);
-            store(s2, alpha, beta, c, out + 2 * LANES, m2);
-            store(s3, alpha, beta, c, out + 3 * LANES, m3);
+            s0.intoArray(sums, 0);
+            s1.intoArray(sums, LANES);
+            s2.intoArray(sums, 2 * LANES);
+            s3.intoArray(sums, 3 * LANES);
+            merge(sums, cols, alpha, beta, c, cOff + j);
         }
     }
 
-    private static void store(FloatVector s, float alpha, float beta, MemorySegment c, long at, VectorMask<Float> m) {
-        FloatVector r = s.mul(alpha);
-        if (beta != 0f) {
-            r = FloatLanes.load(c, at, m).mul(beta).add(r);
+    /**
+     * Sums of 64 full columns into {@code sums}, four accumulators walking down the rows. The
+     * accumulators leave through the array so that the merge into C (a separate method) never
+     * receives a vector: a vector passed to a call C2 did not inline is boxed.
+     */
+    private static void fullBlock(int k, MemorySegment a, long aOff, long aStride, MemorySegment b, long row, long ldb,
+                                  float[] sums) {
+        FloatVector s0 = FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < k; p++, row += ldb) {
+            FloatVector x = FloatVector.broadcast(FloatLanes.SPECIES, FloatLanes.get(a, aOff + p * aStride));
+            s0 = x.fma(FloatLanes.load(b, row), s0);
+            s1 = x.fma(FloatLanes.load(b, row + LANES), s1);
+            s2 = x.fma(FloatLanes.load(b, row + 2 * LANES), s2);
+            s3 = x.fma(FloatLanes.load(b, row + 3 * LANES), s3);
         }
-        FloatLanes.store(r, c, at, m);
+        s0.intoArray(sums, 0);
+        s1.intoArray(sums, LANES);
+        s2.intoArray(sums, 2 * LANES);
+        s3.intoArray(sums, 3 * LANES);
+    }
+
+    /** {@code c[0, cols) = alpha sums + beta c}. */
+    private static void merge(float[] sums, int cols, float alpha, float beta, MemorySegment c, long cOff) {
+        for (int j = 0; j < cols; j++) {
+            float v = alpha * sums[j];
+            FloatLanes.set(c, cOff + j, beta == 0f ? v : v + beta * FloatLanes.get(c, cOff + j));
+        }
     }
 
     private static double stridedDot(int k, MemorySegment a, long aOff, long aStride, MemorySegment b, long bOff) {

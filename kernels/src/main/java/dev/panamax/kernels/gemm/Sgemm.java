@@ -118,8 +118,8 @@ public final class Sgemm {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc,
-                                    c, cOff + (long) (ic + ir) * ldc + jc + jr, ldc,
+                            MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc, ws.tile);
+                            MicroKernel.updateC(ws.tile, c, cOff + (long) (ic + ir) * ldc + jc + jr, ldc,
                                     Math.min(MR, mc - ir), cols, alpha, betaHere);
                         }
                     }
