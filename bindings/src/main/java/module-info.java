@@ -4,4 +4,5 @@
  */
 module dev.panamax.bindings {
     exports dev.panamax.bindings;
+    exports dev.panamax.bindings.openblas;
 }

@@ -19,13 +19,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import dev.panamax.kernels.backend.Backend;
+import dev.panamax.kernels.gemm.BlasSgemm;
+import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
- * SGEMM {@code C = A B} (row-major, no transposes) at the issue's shapes, the Java kernel beside
- * the naive triple loop (for small sizes only: it runs at well under 1 GFLOP/s), with 1 and 2
- * threads. The {@code flops} row is FLOP/s.
+ * SGEMM {@code C = A B} (row-major, no transposes) at the issue's shapes: the Java kernel, OpenBLAS
+ * through the FFM bindings, the dispatching entry point ({@code gemm}: whichever the policy
+ * picks), and the naive triple loop (small sizes only: it runs at well under 1 GFLOP/s), with 1
+ * and 2 threads. The {@code flops} row is FLOP/s.
  *
  * <pre>bin/panamax bench GemmBench -p shape=512x512x512 -p threads=1</pre>
  */
@@ -44,7 +48,7 @@ public class GemmBench {
         "2048x2048x2048", "32x1024x512", "1x1024x512", "2048x1024x256", "512x768x768", "512x3072x768", "3136x64x576"})
     public String shape;
 
-    @Param({"java", "naive"})
+    @Param({"java", "blas", "gemm", "naive"})
     public String impl;
 
     @Param({"1", "2"})
@@ -70,7 +74,11 @@ public class GemmBench {
         if (threads > WorkerPool.threads() && threads > Runtime.getRuntime().availableProcessors()) {
             throw new IllegalStateException("not enough cores for " + threads + " threads");
         }
+        if (impl.equals("blas") && !Backend.blasAvailable()) {
+            throw new IllegalStateException("no CBLAS library found");
+        }
         WorkerPool.setThreads(threads);
+        Backend.setBlasThreads(threads);
         arena = Arena.ofShared();
         a = MemoryBuffers.random(arena, (long) m * k, 1, -1, 1);
         b = MemoryBuffers.random(arena, (long) k * n, 2, -1, 1);
@@ -86,6 +94,10 @@ public class GemmBench {
     public void sgemm(Flops flops) {
         if (impl.equals("java")) {
             Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        } else if (impl.equals("blas")) {
+            BlasSgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+        } else if (impl.equals("gemm")) {
+            Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
         } else {
             naive(m, n, k, a, b, c);
         }

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.panamax.bindings.NativeLibrary;
+import dev.panamax.bindings.openblas.Cblas;
+import dev.panamax.bindings.openblas.OpenBlasLibrary;
+import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.nn.conformance.ConformanceRunner;
 
@@ -83,10 +86,26 @@ public final class Panamax {
                 + " (set with -Dpanamax.threads=N)");
         out.println("  vectors:  " + FloatLanes.SPECIES + ", " + FloatLanes.LANES + " float lanes");
         out.println("  backends: java (always)");
-        report(out, "OpenBLAS", NativeLibrary.find("OpenBLAS", "panamax.blas", "PANAMAX_BLAS",
-                List.of("libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblas.so.3")));
+        blas(out);
         report(out, "CUDA runtime", NativeLibrary.find("CUDA runtime", "panamax.cudart", "PANAMAX_CUDART",
                 List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so")));
+    }
+
+    private static void blas(PrintStream out) {
+        Optional<NativeLibrary> lib = OpenBlasLibrary.find();
+        if (lib.isEmpty()) {
+            out.println("  BLAS:     none found (explicit path, system library, Maven artifact); GEMM runs in Java");
+            return;
+        }
+        NativeLibrary l = lib.get();
+        String core = "unknown core";
+        String threads = "?";
+        if (l.lookup().find("openblas_get_corename").isPresent() && Backend.blasAvailable()) {
+            core = Cblas.openblas_get_corename().reinterpret(256).getString(0);
+            threads = Integer.toString(Cblas.openblas_get_num_threads());
+        }
+        out.println("  BLAS:     " + l.location() + " (from " + l.source() + "), core " + core + ", " + threads
+                + " threads; backend policy " + Backend.configured().name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private static void report(PrintStream out, String name, Optional<NativeLibrary> lib) {

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.kernels.gemm.RowBias;
-import dev.panamax.kernels.gemm.Sgemm;
+import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -105,7 +105,7 @@ public final class LinearAlgebra {
         long[] mnk = dims(a, transA, b, transB);
         MatrixOperand ma = MatrixOperand.of("a", a, arena);
         MatrixOperand mb = MatrixOperand.of("b", b, arena);
-        Sgemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(mnk[0]), Math.toIntExact(mnk[1]),
+        Gemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(mnk[0]), Math.toIntExact(mnk[1]),
                 Math.toIntExact(mnk[2]), alpha, ma.segment(), ma.offset(), ma.ld(), mb.segment(), mb.offset(), mb.ld(),
                 beta, out.segment(), out.offset(), Math.max(1, mnk[1]));
     }

@@ -31,6 +31,6 @@ class PanamaxTest {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("conformance DIR");
         assertThat(run("info")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("JDK:").contains("float lanes").contains("OpenBLAS:");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("JDK:").contains("float lanes").contains("BLAS:");
     }
 }
