@@ -12,9 +12,11 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels;
     exports dev.panamax.kernels.activation;
     exports dev.panamax.kernels.backend;
+    exports dev.panamax.kernels.conv;
     exports dev.panamax.kernels.embedding;
     exports dev.panamax.kernels.gemm;
     exports dev.panamax.kernels.loss;
     exports dev.panamax.kernels.norm;
     exports dev.panamax.kernels.parallel;
+    exports dev.panamax.kernels.pool;
 }

@@ -70,4 +70,16 @@ public final class FloatLanes {
     public static long getLong(MemorySegment segment, long index) {
         return segment.getAtIndex(LONG, index);
     }
+
+    /** Sets {@code n} contiguous floats from element {@code index} to {@code value}. */
+    public static void fill(MemorySegment segment, long index, long n, float value) {
+        FloatVector v = FloatVector.broadcast(SPECIES, value);
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            store(v, segment, index + i);
+        }
+        if (i < n) {
+            store(v, segment, index + i, firstLanes(n - i));
+        }
+    }
 }

@@ -8,10 +8,12 @@ import java.util.TreeMap;
 
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.nn.functional.Activations;
+import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Embeddings;
 import dev.panamax.nn.functional.LinearAlgebra;
 import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.functional.Normalization;
+import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.functional.SoftmaxFunctions;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -59,6 +61,13 @@ public final class GoldenOps {
         OPS.put("embedding", GoldenOps::embedding);
         OPS.put("gemm", GoldenOps::gemm);
         OPS.put("linear", GoldenOps::linear);
+        OPS.put("conv2d", GoldenOps::conv2d);
+        OPS.put("conv_transpose2d", GoldenOps::convTranspose2d);
+        OPS.put("max_pool2d", (c, a) -> extremumPool(c, a, false));
+        OPS.put("min_pool2d", (c, a) -> extremumPool(c, a, true));
+        OPS.put("avg_pool2d", GoldenOps::avgPool);
+        OPS.put("global_avg_pool2d", GoldenOps::globalAvgPool);
+        OPS.put("global_max_pool2d", GoldenOps::globalMaxPool);
     }
 
     private GoldenOps() {
@@ -256,6 +265,115 @@ public final class GoldenOps {
             if (g.bias() != null) {
                 r.grad("bias", g.bias());
             }
+        }
+        return r;
+    }
+
+    /** A {@code [h, w]} attribute; a single number means both. */
+    private static int[] pair(GoldenCase c, String name, int fallback) {
+        long[] v = c.longsAttr(name, fallback, fallback);
+        return v.length == 1 ? new int[] {(int) v[0], (int) v[0]} : new int[] {(int) v[0], (int) v[1]};
+    }
+
+    private static Tensor bias(GoldenCase c, Arena a) throws IOException {
+        return c.boolAttr("has_bias", c.hasInput("bias")) ? c.input("bias", a) : null;
+    }
+
+    private static void convGrads(OpResult r, Convolution.Grads g) {
+        r.grad("x", g.x()).grad("weight", g.weight());
+        if (g.bias() != null) {
+            r.grad("bias", g.bias());
+        }
+    }
+
+    private static OpResult conv2d(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Tensor w = c.input("weight", a);
+        Tensor b = bias(c, a);
+        int[] stride = pair(c, "stride", 1);
+        int[] padding = pair(c, "padding", 0);
+        int[] dilation = pair(c, "dilation", 1);
+        int groups = (int) c.longAttr("groups", 1);
+        OpResult r = new OpResult().output("y", Convolution.conv2d(x, w, b, stride, padding, dilation, groups, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            convGrads(r, Convolution.conv2dBackward(x, w, b != null, gy.get(), stride, padding, dilation, groups, a));
+        }
+        return r;
+    }
+
+    private static OpResult convTranspose2d(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Tensor w = c.input("weight", a);
+        Tensor b = bias(c, a);
+        int[] stride = pair(c, "stride", 1);
+        int[] padding = pair(c, "padding", 0);
+        int[] outputPadding = pair(c, "output_padding", 0);
+        int[] dilation = pair(c, "dilation", 1);
+        int groups = (int) c.longAttr("groups", 1);
+        OpResult r = new OpResult().output("y",
+                Convolution.convTranspose2d(x, w, b, stride, padding, outputPadding, dilation, groups, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            convGrads(r, Convolution.convTranspose2dBackward(x, w, b != null, gy.get(), stride, padding, outputPadding,
+                    dilation, groups, a));
+        }
+        return r;
+    }
+
+    private static void requireFloorMode(GoldenCase c) {
+        if (c.boolAttr("ceil_mode", false)) {
+            throw new IllegalArgumentException("ceil_mode = true is not supported");
+        }
+    }
+
+    private static OpResult extremumPool(GoldenCase c, Arena a, boolean min) throws IOException {
+        requireFloorMode(c);
+        Tensor x = c.input("x", a);
+        int[] kernel = pair(c, "kernel_size", 1);
+        int[] stride = c.hasAttr("stride") ? pair(c, "stride", 1) : kernel;
+        int[] padding = pair(c, "padding", 0);
+        Pooling.Indexed y = Pooling.maxPool2d(min, x, kernel, stride, padding, a);
+        OpResult r = new OpResult().output("y", y.y());
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("x", Pooling.maxPool2dBackward(x, y, gy.get(), kernel, stride, padding, a));
+        }
+        return r;
+    }
+
+    private static OpResult avgPool(GoldenCase c, Arena a) throws IOException {
+        requireFloorMode(c);
+        Tensor x = c.input("x", a);
+        int[] kernel = pair(c, "kernel_size", 1);
+        int[] stride = c.hasAttr("stride") ? pair(c, "stride", 1) : kernel;
+        int[] padding = pair(c, "padding", 0);
+        boolean includePad = c.boolAttr("count_include_pad", true);
+        OpResult r = new OpResult().output("y", Pooling.avgPool2d(x, kernel, stride, padding, includePad, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("x", Pooling.avgPool2dBackward(x, gy.get(), kernel, stride, padding, includePad, a));
+        }
+        return r;
+    }
+
+    private static OpResult globalAvgPool(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        OpResult r = new OpResult().output("y", Pooling.globalAvgPool2d(x, a));
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("x", Pooling.globalAvgPool2dBackward(x, gy.get(), a));
+        }
+        return r;
+    }
+
+    private static OpResult globalMaxPool(GoldenCase c, Arena a) throws IOException {
+        Tensor x = c.input("x", a);
+        Pooling.Indexed y = Pooling.globalMaxPool2d(x, a);
+        OpResult r = new OpResult().output("y", y.y());
+        Optional<Tensor> gy = c.gradOutput("y", a);
+        if (gy.isPresent()) {
+            r.grad("x", Pooling.globalMaxPool2dBackward(x, y, gy.get(), a));
         }
         return r;
     }

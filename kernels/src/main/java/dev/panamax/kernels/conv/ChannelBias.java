@@ -1,0 +1,41 @@
+package dev.panamax.kernels.conv;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.Reductions;
+import jdk.incubator.vector.VectorMask;
+
+/** Per-channel bias of NCHW data: one value added to each channel's plane, and its gradient. */
+final class ChannelBias {
+
+    private ChannelBias() {
+    }
+
+    /** {@code y[n, o, :] += bias[o]} for {@code channels} planes of {@code plane} floats, {@code images} images. */
+    static void add(int images, int channels, long plane, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        for (int n = 0; n < images; n++) {
+            for (int o = 0; o < channels; o++) {
+                float b = FloatLanes.get(bias, bOff + o);
+                long at = yOff + ((long) n * channels + o) * plane;
+                for (long i = 0; i < plane; i += LANES) {
+                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, plane - i));
+                    FloatLanes.store(FloatLanes.load(y, at + i, m).add(b), y, at + i, m);
+                }
+            }
+        }
+    }
+
+    /** {@code db[o] = sum over images and the plane of dy[n, o, :]} (written). */
+    static void gradient(int images, int channels, long plane, MemorySegment dy, long dyOff, MemorySegment db, long dbOff) {
+        for (int o = 0; o < channels; o++) {
+            double sum = 0;
+            for (int n = 0; n < images; n++) {
+                sum += Reductions.sum(plane, dy, dyOff + ((long) n * channels + o) * plane);
+            }
+            FloatLanes.set(db, dbOff + o, (float) sum);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.panamax.kernels.conv;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.Gemm;
+
+/**
+ * 2-d convolution (cross-correlation, {@code torch.nn.functional.conv2d}) over NCHW data with
+ * OIHW weights, stride, zero padding, dilation and groups, forward and backward, by im2col and
+ * GEMM. Per image and group: {@code y_g = W_g [Og, Cg kH kW] x col(x_g) [Cg kH kW, Hout Wout]}.
+ * A 1 x 1, stride-1, unpadded convolution skips im2col: the image itself is the column matrix.
+ *
+ * <p>Workspace: one image-group's column matrix, {@link #workspaceFloats} floats, provided by the
+ * caller and reused for every image (a fresh buffer per call would cost page faults).
+ */
+public final class Conv2d {
+
+    private Conv2d() {
+    }
+
+    /**
+     * @param image   geometry of one image with all C channels
+     * @param groups  channel groups (C and outChannels divisible by it)
+     * @return floats of workspace {@link #forward} and {@link #backward} need (0 for a 1 x 1 stride-1 unpadded conv)
+     */
+    public static long workspaceFloats(ConvGeometry image, int groups) {
+        ConvGeometry g = perGroup(image, groups);
+        return isPointwise(g) ? 0 : g.colRows() * g.colCols();
+    }
+
+    /**
+     * {@code y = conv2d(x, w) + bias}: x {@code [N, C, H, W]}, w {@code [O, C/groups, kH, kW]},
+     * bias {@code [O]} or null, y {@code [N, O, Hout, Wout]} (written), all contiguous.
+     */
+    public static void forward(int images, int groups, ConvGeometry image, int outChannels,
+                               MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
+                               MemorySegment y, long yOff, MemorySegment work, long workOff) {
+        ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+        int og = outChannels / groups;
+        long k = g.colRows();
+        long l = g.colCols();
+        boolean pointwise = isPointwise(g);
+        for (int n = 0; n < images; n++) {
+            for (int q = 0; q < groups; q++) {
+                long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
+                long yAt = yOff + ((long) n * outChannels + (long) q * og) * l;
+                MemorySegment col = pointwise ? x : work;
+                long colAt = pointwise ? xAt : workOff;
+                if (!pointwise) {
+                    Im2col.im2col(g, x, xAt, work, workOff);
+                }
+                Gemm.sgemm(false, false, og, (int) l, (int) k, 1f, w, wOff + (long) q * og * k, k, col, colAt, l,
+                        0f, y, yAt, l);
+            }
+        }
+        if (bias != null) {
+            ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
+        }
+    }
+
+    /**
+     * Gradients: {@code dx} (written, or null), {@code dw} (written, or null), {@code db}
+     * (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}.
+     */
+    public static void backward(int images, int groups, ConvGeometry image, int outChannels,
+                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+                                MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment db, long dbOff,
+                                MemorySegment work, long workOff) {
+        ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, db, dbOff, dy, dyOff, work, workOff);
+        int og = outChannels / groups;
+        long k = g.colRows();
+        long l = g.colCols();
+        boolean pointwise = isPointwise(g);
+        if (dx != null) {
+            Checks.floats("dx", dx, dxOff, (long) images * image.imageSize());
+            FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);
+        }
+        if (dw != null) {
+            Checks.floats("dw", dw, dwOff, (long) outChannels * k);
+        }
+        for (int n = 0; n < images; n++) {
+            for (int q = 0; q < groups; q++) {
+                long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
+                long dyAt = dyOff + ((long) n * outChannels + (long) q * og) * l;
+                long wAt = wOff + (long) q * og * k;
+                if (dw != null) {
+                    // dW_g += dy_g [Og, L] col^T [L, K]
+                    MemorySegment col = pointwise ? x : work;
+                    long colAt = pointwise ? xAt : workOff;
+                    if (!pointwise) {
+                        Im2col.im2col(g, x, xAt, work, workOff);
+                    }
+                    Gemm.sgemm(false, true, og, (int) k, (int) l, 1f, dy, dyAt, l, col, colAt, l,
+                            n == 0 ? 0f : 1f, dw, dwOff + (long) q * og * k, k);
+                }
+                if (dx != null) {
+                    // dcol = W_g^T [K, Og] dy_g [Og, L], then scattered back onto the image
+                    long dxAt = dxOff + (long) n * image.imageSize() + q * g.imageSize();
+                    if (pointwise) {
+                        Gemm.sgemm(true, false, (int) k, (int) l, og, 1f, w, wAt, k, dy, dyAt, l, 0f, dx, dxAt, l);
+                    } else {
+                        Gemm.sgemm(true, false, (int) k, (int) l, og, 1f, w, wAt, k, dy, dyAt, l, 0f, work, workOff, l);
+                        Im2col.col2imAdd(g, work, workOff, dx, dxAt);
+                    }
+                }
+            }
+        }
+        if (db != null) {
+            ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+        }
+    }
+
+    static ConvGeometry perGroup(ConvGeometry image, int groups) {
+        Checks.positive("groups", groups);
+        if (image.channels() % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + image.channels() + ")");
+        }
+        return new ConvGeometry(image.channels() / groups, image.height(), image.width(), image.kernelH(), image.kernelW(),
+                image.strideH(), image.strideW(), image.padH(), image.padW(), image.dilationH(), image.dilationW());
+    }
+
+    static boolean isPointwise(ConvGeometry g) {
+        return g.kernelH() == 1 && g.kernelW() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    private static ConvGeometry check(int images, int groups, ConvGeometry image, int outChannels,
+                                      MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
+                                      MemorySegment y, long yOff, MemorySegment work, long workOff) {
+        Checks.nonNegative("N", images);
+        ConvGeometry g = perGroup(image, groups);
+        Checks.positive("out channels", outChannels);
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the output channels (" + outChannels + ")");
+        }
+        Checks.floats("x", x, xOff, (long) images * image.imageSize());
+        Checks.floats("weight", w, wOff, (long) outChannels * g.colRows());
+        if (bias != null) {
+            Checks.floats("bias", bias, bOff, outChannels);
+        }
+        Checks.floats("y", y, yOff, (long) images * outChannels * g.colCols());
+        long need = workspaceFloats(image, groups);
+        if (need > 0) {
+            Checks.floats("workspace", work, workOff, need);
+        }
+        return g;
+    }
+}

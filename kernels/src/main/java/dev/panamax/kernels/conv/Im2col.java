@@ -1,0 +1,109 @@
+package dev.panamax.kernels.conv;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+
+/**
+ * im2col and its adjoint col2im for one image. Row {@code (c, r, s)} of the column matrix holds,
+ * for every output position {@code (i, j)}, the input value the kernel tap {@code (r, s)} of
+ * channel c sees there ({@code x[c, i sH - pH + r dH, j sW - pW + s dW]}, zero in the padding).
+ * A convolution is then one GEMM: {@code W [O, C kH kW] x col}.
+ *
+ * <p>Each row is written in runs: for a given output row i and tap, the valid output columns form
+ * one interval computed once, so the interior needs no per-element bounds test, and stride-1
+ * runs are a straight copy.
+ */
+public final class Im2col {
+
+    private Im2col() {
+    }
+
+    /** {@code col [C kH kW, Hout Wout]} from {@code x [C, H, W]} (both contiguous). */
+    public static void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment col, long colOff) {
+        Checks.floats("x", x, xOff, g.imageSize());
+        Checks.floats("col", col, colOff, g.colRows() * g.colCols());
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        long row = colOff;
+        for (int c = 0; c < g.channels(); c++) {
+            long plane = xOff + (long) c * g.height() * g.width();
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int s = 0; s < g.kernelW(); s++, row += (long) oh * ow) {
+                    int dx = s * g.dilationW() - g.padW();
+                    int j0 = firstValid(dx, g.strideW());
+                    int j1 = lastValidExclusive(dx, g.strideW(), g.width(), ow);
+                    for (int i = 0; i < oh; i++) {
+                        long out = row + (long) i * ow;
+                        int y = i * g.strideH() - g.padH() + r * g.dilationH();
+                        if (y < 0 || y >= g.height() || j0 >= j1) {
+                            fillZero(col, out, ow);
+                            continue;
+                        }
+                        fillZero(col, out, j0);
+                        long in = plane + (long) y * g.width() + dx;
+                        if (g.strideW() == 1) {
+                            MemorySegment.copy(x, (in + j0) * Float.BYTES, col, (out + j0) * Float.BYTES,
+                                    (long) (j1 - j0) * Float.BYTES);
+                        } else {
+                            for (int j = j0; j < j1; j++) {
+                                FloatLanes.set(col, out + j, FloatLanes.get(x, in + (long) j * g.strideW()));
+                            }
+                        }
+                        fillZero(col, out + j1, ow - j1);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code dx += col2im(dcol)}: the adjoint of {@link #im2col}, overlapping taps add up. */
+    public static void col2imAdd(ConvGeometry g, MemorySegment col, long colOff, MemorySegment dx, long dxOff) {
+        Checks.floats("col", col, colOff, g.colRows() * g.colCols());
+        Checks.floats("dx", dx, dxOff, g.imageSize());
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        long row = colOff;
+        for (int c = 0; c < g.channels(); c++) {
+            long plane = dxOff + (long) c * g.height() * g.width();
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int s = 0; s < g.kernelW(); s++, row += (long) oh * ow) {
+                    int dxw = s * g.dilationW() - g.padW();
+                    int j0 = firstValid(dxw, g.strideW());
+                    int j1 = lastValidExclusive(dxw, g.strideW(), g.width(), ow);
+                    for (int i = 0; i < oh; i++) {
+                        int y = i * g.strideH() - g.padH() + r * g.dilationH();
+                        if (y < 0 || y >= g.height()) {
+                            continue;
+                        }
+                        long in = row + (long) i * ow;
+                        long out = plane + (long) y * g.width() + dxw;
+                        for (int j = j0; j < j1; j++) {
+                            long at = out + (long) j * g.strideW();
+                            FloatLanes.set(dx, at, FloatLanes.get(dx, at) + FloatLanes.get(col, in + j));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output column j with {@code j stride + dx >= 0}. */
+    private static int firstValid(int dx, int stride) {
+        return dx >= 0 ? 0 : Math.floorDiv(-dx + stride - 1, stride);
+    }
+
+    /** One past the last output column j with {@code j stride + dx < width}, at most {@code ow}. */
+    private static int lastValidExclusive(int dx, int stride, int width, int ow) {
+        int limit = width - dx;                      // need j stride < limit
+        if (limit <= 0) {
+            return 0;
+        }
+        return Math.min(ow, Math.floorDiv(limit - 1, stride) + 1);
+    }
+
+    private static void fillZero(MemorySegment s, long at, long n) {
+        FloatLanes.fill(s, at, n, 0f);
+    }
+}

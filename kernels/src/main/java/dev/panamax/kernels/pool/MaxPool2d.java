@@ -1,0 +1,82 @@
+package dev.panamax.kernels.pool;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+
+/**
+ * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
+ * over {@code planes} planes: padding never wins (it counts as -inf for max, +inf for min). The
+ * forward pass keeps, per output, the index in its plane of the element that won, so backward
+ * sends each gradient to exactly that element (overlapping windows add).
+ */
+public final class MaxPool2d {
+
+    private static final ValueLayout.OfInt INDEX = ValueLayout.JAVA_INT_UNALIGNED;
+
+    private MaxPool2d() {
+    }
+
+    /**
+     * @param min     min pooling instead of max
+     * @param argmax  {@code [planes, Hout, Wout]} int32: the winning index within the plane (written)
+     */
+    public static void forward(boolean min, long planes, PoolGeometry g, MemorySegment x, long xOff,
+                               MemorySegment y, long yOff, MemorySegment argmax, long aOff) {
+        Checks.floats("x", x, xOff, planes * g.plane());
+        Checks.floats("y", y, yOff, planes * g.outPlane());
+        Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (long p = 0; p < planes; p++) {
+            long in = xOff + p * g.plane();
+            long out = p * g.outPlane();
+            for (int i = 0; i < oh; i++) {
+                int r0 = Math.max(0, i * g.strideH() - g.padH());
+                int r1 = Math.min(g.height(), i * g.strideH() - g.padH() + g.kernelH());
+                for (int j = 0; j < ow; j++) {
+                    int c0 = Math.max(0, j * g.strideW() - g.padW());
+                    int c1 = Math.min(g.width(), j * g.strideW() - g.padW() + g.kernelW());
+                    int best = r0 * g.width() + c0;
+                    float bestValue = FloatLanes.get(x, in + best);
+                    for (int r = r0; r < r1; r++) {
+                        for (int c = c0; c < c1; c++) {
+                            int at = r * g.width() + c;
+                            float v = FloatLanes.get(x, in + at);
+                            // NaN wins, as in PyTorch: a NaN in the window makes the output NaN
+                            if ((min ? v < bestValue : v > bestValue) || (Float.isNaN(v) && !Float.isNaN(bestValue))) {
+                                best = at;
+                                bestValue = v;
+                            }
+                        }
+                    }
+                    long o = out + (long) i * ow + j;
+                    FloatLanes.set(y, yOff + o, bestValue);
+                    argmax.setAtIndex(INDEX, aOff + o, best);
+                }
+            }
+        }
+    }
+
+    /** {@code dx} (written) from {@code dy} and the forward pass's argmax. */
+    public static void backward(long planes, PoolGeometry g, MemorySegment dy, long dyOff, MemorySegment argmax, long aOff,
+                                MemorySegment dx, long dxOff) {
+        Checks.floats("dy", dy, dyOff, planes * g.outPlane());
+        Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
+        Checks.floats("dx", dx, dxOff, planes * g.plane());
+        FloatLanes.fill(dx, dxOff, planes * g.plane(), 0f);
+        long outPlane = g.outPlane();
+        for (long p = 0; p < planes; p++) {
+            long base = dxOff + p * g.plane();
+            for (long o = 0; o < outPlane; o++) {
+                int at = argmax.getAtIndex(INDEX, aOff + p * outPlane + o);
+                if (at < 0 || at >= g.plane()) {
+                    throw new IllegalArgumentException("argmax[" + (p * outPlane + o) + "] = " + at + " is outside the plane");
+                }
+                FloatLanes.set(dx, base + at, FloatLanes.get(dx, base + at) + FloatLanes.get(dy, dyOff + p * outPlane + o));
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.panamax.kernels.pool;
+
+import dev.panamax.kernels.Checks;
+
+/**
+ * A windowed 2-d pool over planes of {@code H x W} (N C of them in NCHW data): kernel, stride
+ * and padding; {@code Hout = floor((H + 2 pH - kH) / sH) + 1} (ceil_mode false), and window
+ * {@code (i, j)} covers rows {@code i sH - pH .. i sH - pH + kH - 1} (columns alike).
+ */
+public record PoolGeometry(int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+
+    /** Validates every size; padding may be at most half the kernel, as in PyTorch. */
+    public PoolGeometry {
+        Checks.positive("height", height);
+        Checks.positive("width", width);
+        Checks.positive("kernel height", kernelH);
+        Checks.positive("kernel width", kernelW);
+        Checks.positive("stride height", strideH);
+        Checks.positive("stride width", strideW);
+        Checks.nonNegative("padding height", padH);
+        Checks.nonNegative("padding width", padW);
+        if (2 * padH > kernelH || 2 * padW > kernelW) {
+            throw new IllegalArgumentException("padding must be at most half the kernel, got padding " + padH + " x " + padW
+                    + " for kernel " + kernelH + " x " + kernelW);
+        }
+        if (height + 2 * padH < kernelH || width + 2 * padW < kernelW) {
+            throw new IllegalArgumentException("kernel " + kernelH + " x " + kernelW + " is larger than the padded input "
+                    + (height + 2 * padH) + " x " + (width + 2 * padW));
+        }
+    }
+
+    public int outHeight() {
+        return (height + 2 * padH - kernelH) / strideH + 1;
+    }
+
+    public int outWidth() {
+        return (width + 2 * padW - kernelW) / strideW + 1;
+    }
+
+    long plane() {
+        return (long) height * width;
+    }
+
+    long outPlane() {
+        return (long) outHeight() * outWidth();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.panamax.nn.functional;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import dev.panamax.kernels.conv.Conv2d;
+import dev.panamax.kernels.conv.ConvGeometry;
+import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * {@code conv2d} and {@code conv_transpose2d} on NCHW tensors, forward and backward, as in
+ * {@code torch.nn.functional}. 2-d attributes are {@code [h, w]}. The im2col workspace comes from
+ * the given arena.
+ */
+public final class Convolution {
+
+    private Convolution() {
+    }
+
+    /** Gradients of a convolution: input, weight, bias (null without bias). */
+    public record Grads(Tensor x, Tensor weight, Tensor bias) {
+    }
+
+    /** {@code conv2d(x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or null)}. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups, Arena arena) {
+        ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
+        int n = (int) x.size(0);
+        int o = (int) weight.size(0);
+        checkBias(bias, o);
+        Tensor xd = x.contiguous(arena);
+        Tensor wd = weight.contiguous(arena);
+        Tensor bd = bias == null ? null : bias.contiguous(arena);
+        Tensor y = Tensor.zeros(arena, n, o, g.outHeight(), g.outWidth());
+        MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups));
+        Conv2d.forward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
+        return y;
+    }
+
+    /** The gradients of {@link #conv2d} for {@code gy [N, O, Hout, Wout]}. */
+    public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride, int[] padding,
+                                       int[] dilation, int groups, Arena arena) {
+        ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
+        int n = (int) x.size(0);
+        int o = (int) weight.size(0);
+        Layouts.requireShape("gy", gy, n, o, g.outHeight(), g.outWidth());
+        Tensor xd = x.contiguous(arena);
+        Tensor wd = weight.contiguous(arena);
+        Tensor gd = gy.contiguous(arena);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, weight.shape());
+        Tensor gb = hasBias ? Tensor.zeros(arena, o) : null;
+        MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups));
+        Conv2d.backward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
+                gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
+        return new Grads(gx, gw, gb);
+    }
+
+    /**
+     * {@code conv_transpose2d(x [N, C_in, H, W], weight [C_in, C_out/groups, kH, kW], bias [C_out] or null)}:
+     * output {@code [N, C_out, (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, ...]}.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int[] dilation, int groups, Arena arena) {
+        ConvGeometry g = transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups);
+        int n = (int) x.size(0);
+        checkBias(bias, g.channels());
+        Tensor xd = x.contiguous(arena);
+        Tensor wd = weight.contiguous(arena);
+        Tensor bd = bias == null ? null : bias.contiguous(arena);
+        Tensor y = Tensor.zeros(arena, n, g.channels(), g.height(), g.width());
+        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups));
+        ConvTranspose2d.forward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
+        return y;
+    }
+
+    /** The gradients of {@link #convTranspose2d}. */
+    public static Grads convTranspose2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride,
+                                                int[] padding, int[] outputPadding, int[] dilation, int groups, Arena arena) {
+        ConvGeometry g = transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups);
+        int n = (int) x.size(0);
+        Layouts.requireShape("gy", gy, n, g.channels(), g.height(), g.width());
+        Tensor xd = x.contiguous(arena);
+        Tensor wd = weight.contiguous(arena);
+        Tensor gd = gy.contiguous(arena);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gw = Tensor.zeros(arena, weight.shape());
+        Tensor gb = hasBias ? Tensor.zeros(arena, g.channels()) : null;
+        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups));
+        ConvTranspose2d.backward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+                gd.segment(), gd.offset(), gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
+        return new Grads(gx, gw, gb);
+    }
+
+    private static ConvGeometry conv2dGeometry(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation,
+                                               int groups) {
+        Layouts.requireRank("x", x, 4);
+        Layouts.requireRank("weight", weight, 4);
+        Layouts.requireType("x", x, DType.FLOAT32);
+        if (groups < 1 || x.size(1) % groups != 0 || weight.size(0) % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + x.size(1)
+                    + ") and the output channels (" + weight.size(0) + ")");
+        }
+        if (weight.size(1) * groups != x.size(1)) {
+            throw new IllegalArgumentException("weight " + Arrays.toString(weight.shape()) + " expects "
+                    + weight.size(1) * groups + " input channels with groups = " + groups + ", x has " + x.size(1));
+        }
+        return new ConvGeometry((int) x.size(1), (int) x.size(2), (int) x.size(3), (int) weight.size(2),
+                (int) weight.size(3), pair("stride", stride)[0], stride[1], pair("padding", padding)[0], padding[1],
+                pair("dilation", dilation)[0], dilation[1]);
+    }
+
+    /** The geometry of the output seen as a convolution's input (see {@link ConvTranspose2d}). */
+    private static ConvGeometry transposeGeometry(Tensor x, Tensor weight, int[] stride, int[] padding,
+                                                  int[] outputPadding, int[] dilation, int groups) {
+        Layouts.requireRank("x", x, 4);
+        Layouts.requireRank("weight", weight, 4);
+        if (groups < 1 || x.size(1) % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + x.size(1) + ")");
+        }
+        if (weight.size(0) != x.size(1)) {
+            throw new IllegalArgumentException("weight " + Arrays.toString(weight.shape()) + " expects " + weight.size(0)
+                    + " input channels, x has " + x.size(1));
+        }
+        pair("stride", stride);
+        pair("padding", padding);
+        pair("output_padding", outputPadding);
+        pair("dilation", dilation);
+        int[] out = new int[2];
+        for (int d = 0; d < 2; d++) {
+            if (outputPadding[d] < 0 || outputPadding[d] >= stride[d]) {
+                throw new IllegalArgumentException("output_padding must be in [0, stride) per dimension, got "
+                        + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride));
+            }
+            int k = (int) weight.size(2 + d);
+            out[d] = ((int) x.size(2 + d) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (k - 1) + outputPadding[d] + 1;
+            if (out[d] < 1) {
+                throw new IllegalArgumentException("the output would be empty (size " + out[d] + " in dimension " + d + ")");
+            }
+        }
+        int outChannels = (int) weight.size(1) * groups;
+        return new ConvGeometry(outChannels, out[0], out[1], (int) weight.size(2), (int) weight.size(3), stride[0],
+                stride[1], padding[0], padding[1], dilation[0], dilation[1]);
+    }
+
+    private static int[] pair(String name, int[] v) {
+        if (v == null || v.length != 2) {
+            throw new IllegalArgumentException(name + " must be [h, w], got " + Arrays.toString(v));
+        }
+        return v;
+    }
+
+    private static void checkBias(Tensor bias, long channels) {
+        if (bias != null) {
+            Layouts.requireShape("bias", bias, channels);
+        }
+    }
+
+    private static MemorySegment workspace(Arena arena, long floats) {
+        return arena.allocate(Math.max(1, floats) * Float.BYTES, Tensor.ALIGNMENT);
+    }
+}
