@@ -1,0 +1,169 @@
+package dev.panamax.properties;
+
+import static dev.panamax.properties.Theories.qt;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import dev.panamax.kernels.backend.Backend;
+import dev.panamax.nn.functional.Convolution;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * conv2d and conv_transpose2d against a direct double-precision convolution over generated
+ * shapes (kernels 1-7, non-square, stride 1-3, padding 0-3, dilation 1-3, groups, batch 1,
+ * 1 x 1 images), with gradients from finite differences, and the paths (im2col, 1 x 1 GEMM) agreeing.
+ */
+class ConvPropertiesTest {
+
+    /** Direct conv2d in double, formula of OPS.md. */
+    static double[] conv2d(double[] x, double[] w, double[] b, int n, int c, int h, int wd, int o, int kh, int kw,
+                           int[] s, int[] p, int[] d, int groups, int oh, int ow) {
+        int cg = c / groups;
+        int og = o / groups;
+        double[] y = new double[n * o * oh * ow];
+        for (int in = 0; in < n; in++) {
+            for (int oc = 0; oc < o; oc++) {
+                int g = oc / og;
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        double sum = b == null ? 0 : b[oc];
+                        for (int ci = 0; ci < cg; ci++) {
+                            for (int r = 0; r < kh; r++) {
+                                int yy = i * s[0] - p[0] + r * d[0];
+                                if (yy < 0 || yy >= h) {
+                                    continue;
+                                }
+                                for (int q = 0; q < kw; q++) {
+                                    int xx = j * s[1] - p[1] + q * d[1];
+                                    if (xx < 0 || xx >= wd) {
+                                        continue;
+                                    }
+                                    sum += x[((in * c + g * cg + ci) * h + yy) * wd + xx] * w[((oc * cg + ci) * kh + r) * kw + q];
+                                }
+                            }
+                        }
+                        y[((in * o + oc) * oh + i) * ow + j] = sum;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    @Test
+    void conv2dMatchesDirectConvolutionWithGradients() {
+        qt().withExamples(60).forAll(integers().between(1, 4), integers().between(1, 7), integers().between(1, 7), longs().all())
+                .checkAssert((groupsChoice, kh, kw, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int groups = groupsChoice == 4 ? 1 : groupsChoice;
+                    int c = groups * (1 + r.nextInt(2));
+                    int o = groups * (1 + r.nextInt(2));
+                    int[] s = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+                    int[] d = {1 + r.nextInt(3), 1 + r.nextInt(3)};
+                    int[] p = {r.nextInt(Math.min(4, kh)), r.nextInt(Math.min(4, kw))};
+                    int h = Math.max(1, d[0] * (kh - 1) + 1 - 2 * p[0]) + r.nextInt(4);
+                    int w = Math.max(1, d[1] * (kw - 1) + 1 - 2 * p[1]) + r.nextInt(4);
+                    int n = 1 + r.nextInt(2);
+                    int oh = (h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0] + 1;
+                    int ow = (w + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1] + 1;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
+                    float[] ws = Arrays2.uniform(r, o * (c / groups) * kh * kw, -1, 1);
+                    float[] bs = Arrays2.uniform(r, o, -1, 1);
+                    float[] gs = Arrays2.uniform(r, n * o * oh * ow, -1, 1);
+                    double[] xd = Reference.toDouble(xs), wd = Reference.toDouble(ws), bd = Reference.toDouble(bs);
+                    double[] gd = Reference.toDouble(gs);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Tensor wt = Tensor.of(arena, ws, o, c / groups, kh, kw);
+                        Tensor b = Tensor.of(arena, bs, o);
+                        Tensor y = Convolution.conv2d(x, wt, b, s, p, d, groups, arena);
+                        Close.assertClose("y", y.toFloatArray(),
+                                conv2d(xd, wd, bd, n, c, h, w, o, kh, kw, s, p, d, groups, oh, ow), 1e-4, 1e-5);
+                        Convolution.Grads g = Convolution.conv2dBackward(x, wt, true, Tensor.of(arena, gs, n, o, oh, ow),
+                                s, p, d, groups, arena);
+                        Close.assertClose("gx", g.x().toFloatArray(), Reference.gradient(
+                                v -> dot(gd, conv2d(v, wd, bd, n, c, h, w, o, kh, kw, s, p, d, groups, oh, ow)), xd), 1e-3, 1e-4);
+                        Close.assertClose("gw", g.weight().toFloatArray(), Reference.gradient(
+                                v -> dot(gd, conv2d(xd, v, bd, n, c, h, w, o, kh, kw, s, p, d, groups, oh, ow)), wd), 1e-3, 1e-4);
+                        Close.assertClose("gb", g.bias().toFloatArray(), Reference.gradient(
+                                v -> dot(gd, conv2d(xd, wd, v, n, c, h, w, o, kh, kw, s, p, d, groups, oh, ow)), bd), 1e-3, 1e-4);
+                    }
+                });
+    }
+
+    @Test
+    void convTransposeIsTheAdjointOfConv() {
+        // <conv2d(a), b> = <a, conv_transpose2d(b)> for the same kernel, stride, padding, dilation
+        qt().withExamples(60).forAll(integers().between(1, 5), integers().between(1, 3), integers().between(0, 2), longs().all())
+                .checkAssert((k, stride, pad, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int groups = 1 + r.nextInt(2);
+                    int cin = groups * (1 + r.nextInt(2));    // conv_transpose input channels = conv output channels
+                    int cout = groups * (1 + r.nextInt(2));
+                    int dil = 1 + r.nextInt(2);
+                    int p = Math.min(pad, (dil * (k - 1)) / 2);
+                    int h = dil * (k - 1) + 1 + r.nextInt(5);
+                    int w = dil * (k - 1) + 1 + r.nextInt(5);
+                    int oh = (h + 2 * p - dil * (k - 1) - 1) / stride + 1;
+                    int ow = (w + 2 * p - dil * (k - 1) - 1) / stride + 1;
+                    int[] op = {(h + 2 * p - dil * (k - 1) - 1) % stride, (w + 2 * p - dil * (k - 1) - 1) % stride};
+                    int[] s = {stride, stride}, pp = {p, p}, dd = {dil, dil};
+                    float[] as = Arrays2.uniform(r, cout * h * w, -1, 1);
+                    float[] bs = Arrays2.uniform(r, cin * oh * ow, -1, 1);
+                    float[] ws = Arrays2.uniform(r, cin * (cout / groups) * k * k, -1, 1);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor weight = Tensor.of(arena, ws, cin, cout / groups, k, k);  // conv2d: [O=cin, C/g=cout/g]
+                        Tensor convOut = Convolution.conv2d(Tensor.of(arena, as, 1, cout, h, w), weight, null, s, pp, dd, groups, arena);
+                        Tensor back = Convolution.convTranspose2d(Tensor.of(arena, bs, 1, cin, oh, ow), weight, null, s, pp, op, dd,
+                                groups, arena);
+                        double lhs = dot(Reference.toDouble(convOut.toFloatArray()), Reference.toDouble(bs));
+                        double rhs = dot(Reference.toDouble(as), Reference.toDouble(back.toFloatArray()));
+                        Close.assertClose("<conv a, b> vs <a, convT b>", lhs, rhs, 1e-4, 1e-4);
+                    }
+                });
+    }
+
+    @Test
+    void pointwiseAndIm2colPathsAndBackendsAgree() {
+        SplittableRandom r = new SplittableRandom(1);
+        int n = 2, c = 8, h = 9, w = 7, o = 5;
+        float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
+        float[] ws = Arrays2.uniform(r, o * c, -1, 1);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, xs, n, c, h, w);
+            // the same 1 x 1 convolution as a pointwise GEMM and, padded by 0 with dilation 2, through im2col
+            Tensor a = Convolution.conv2d(x, Tensor.of(arena, ws, o, c, 1, 1), null, new int[] {1, 1}, new int[] {0, 0},
+                    new int[] {1, 1}, 1, arena);
+            Tensor b = Convolution.conv2d(x, Tensor.of(arena, ws, o, c, 1, 1), null, new int[] {1, 1}, new int[] {0, 0},
+                    new int[] {2, 2}, 1, arena);
+            Close.assertClose("pointwise vs general", a.toFloatArray(), Reference.toDouble(b.toFloatArray()), 1e-6, 1e-6);
+        }
+        assertThatThrownBy(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                Convolution.conv2d(Tensor.zeros(arena, 1, 3, 4, 4), Tensor.zeros(arena, 2, 2, 3, 3), null,
+                        new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, arena);
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expects 2 input channels with groups = 1, x has 3");
+        assertThatThrownBy(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                Convolution.conv2d(Tensor.zeros(arena, 1, 1, 2, 2), Tensor.zeros(arena, 1, 1, 5, 5), null,
+                        new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, arena);
+            }
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("larger than the padded input");
+        Backend.configured();
+    }
+}

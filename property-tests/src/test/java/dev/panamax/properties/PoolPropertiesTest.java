@@ -1,0 +1,87 @@
+package dev.panamax.properties;
+
+import static dev.panamax.properties.Theories.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.lang.foreign.Arena;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import dev.panamax.nn.functional.Pooling;
+import dev.panamax.nn.tensor.Tensor;
+
+/** max, min and average pooling against direct double references, with gradients. */
+class PoolPropertiesTest {
+
+    /** kind 0 max, 1 min, 2 avg including padding, 3 avg excluding it. */
+    static double[] pool(int kind, double[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) {
+        int oh = (h + 2 * ph - kh) / sh + 1;
+        int ow = (w + 2 * pw - kw) / sw + 1;
+        double[] y = new double[planes * oh * ow];
+        for (int p = 0; p < planes; p++) {
+            for (int i = 0; i < oh; i++) {
+                for (int j = 0; j < ow; j++) {
+                    double acc = kind == 0 ? Double.NEGATIVE_INFINITY : kind == 1 ? Double.POSITIVE_INFINITY : 0;
+                    int count = 0;
+                    for (int r = 0; r < kh; r++) {
+                        for (int c = 0; c < kw; c++) {
+                            int yy = i * sh - ph + r;
+                            int xx = j * sw - pw + c;
+                            if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
+                                continue;
+                            }
+                            double v = x[(p * h + yy) * w + xx];
+                            acc = kind == 0 ? Math.max(acc, v) : kind == 1 ? Math.min(acc, v) : acc + v;
+                            count++;
+                        }
+                    }
+                    y[(p * oh + i) * ow + j] = kind == 2 ? acc / (kh * kw) : kind == 3 ? acc / count : acc;
+                }
+            }
+        }
+        return y;
+    }
+
+    @Test
+    void poolsMatchReferenceWithGradients() {
+        qt().withExamples(120).forAll(integers().between(0, 3), integers().between(1, 4), integers().between(1, 4), longs().all())
+                .checkAssert((kind, kh, kw, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int sh = 1 + r.nextInt(3), sw = 1 + r.nextInt(3);
+                    int ph = r.nextInt(kh / 2 + 1), pw = r.nextInt(kw / 2 + 1);
+                    int h = Math.max(1, kh - 2 * ph) + r.nextInt(5), w = Math.max(1, kw - 2 * pw) + r.nextInt(5);
+                    int n = 1 + r.nextInt(2), c = 1 + r.nextInt(3);
+                    int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -5, 5);     // continuous values: no ties
+                    float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
+                    double[] xd = Reference.toDouble(xs), gd = Reference.toDouble(gs);
+                    int[] k = {kh, kw}, s = {sh, sw}, p = {ph, pw};
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Tensor g = Tensor.of(arena, gs, n, c, oh, ow);
+                        Tensor y;
+                        Tensor gx;
+                        if (kind < 2) {
+                            Pooling.Indexed f = Pooling.maxPool2d(kind == 1, x, k, s, p, arena);
+                            y = f.y();
+                            gx = Pooling.maxPool2dBackward(x, f, g, k, s, p, arena);
+                        } else {
+                            y = Pooling.avgPool2d(x, k, s, p, kind == 2, arena);
+                            gx = Pooling.avgPool2dBackward(x, g, k, s, p, kind == 2, arena);
+                        }
+                        Close.assertClose("y", y.toFloatArray(), pool(kind, xd, n * c, h, w, kh, kw, sh, sw, ph, pw), 1e-5, 1e-6);
+                        double[] want = Reference.gradient(v -> {
+                            double[] yv = pool(kind, v, n * c, h, w, kh, kw, sh, sw, ph, pw);
+                            double l = 0;
+                            for (int i = 0; i < yv.length; i++) {
+                                l += yv[i] * gd[i];
+                            }
+                            return l;
+                        }, xd);
+                        Close.assertClose("gx", gx.toFloatArray(), want, 1e-3, 1e-4);
+                    }
+                });
+    }
+}
