@@ -24,11 +24,11 @@ public final class AvgPool2d {
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * g.plane();
             for (int i = 0; i < oh; i++) {
-                int r0 = Math.max(0, i * g.strideH() - g.padH());
-                int r1 = Math.min(g.height(), i * g.strideH() - g.padH() + g.kernelH());
+                int r0 = g.rowStart(i);
+                int r1 = g.rowEnd(i);
                 for (int j = 0; j < ow; j++) {
-                    int c0 = Math.max(0, j * g.strideW() - g.padW());
-                    int c1 = Math.min(g.width(), j * g.strideW() - g.padW() + g.kernelW());
+                    int c0 = g.colStart(j);
+                    int c1 = g.colEnd(j);
                     float sum = 0f;
                     for (int r = r0; r < r1; r++) {
                         for (int c = c0; c < c1; c++) {
@@ -52,11 +52,11 @@ public final class AvgPool2d {
         for (long p = 0; p < planes; p++) {
             long base = dxOff + p * g.plane();
             for (int i = 0; i < oh; i++) {
-                int r0 = Math.max(0, i * g.strideH() - g.padH());
-                int r1 = Math.min(g.height(), i * g.strideH() - g.padH() + g.kernelH());
+                int r0 = g.rowStart(i);
+                int r1 = g.rowEnd(i);
                 for (int j = 0; j < ow; j++) {
-                    int c0 = Math.max(0, j * g.strideW() - g.padW());
-                    int c1 = Math.min(g.width(), j * g.strideW() - g.padW() + g.kernelW());
+                    int c0 = g.colStart(j);
+                    int c1 = g.colEnd(j);
                     float share = FloatLanes.get(dy, dyOff + p * g.outPlane() + (long) i * ow + j)
                             / divisor(countIncludePad, g, r0, r1, c0, c1);
                     for (int r = r0; r < r1; r++) {

@@ -34,11 +34,11 @@ public final class MaxPool2d {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();
             for (int i = 0; i < oh; i++) {
-                int r0 = Math.max(0, i * g.strideH() - g.padH());
-                int r1 = Math.min(g.height(), i * g.strideH() - g.padH() + g.kernelH());
+                int r0 = g.rowStart(i);
+                int r1 = g.rowEnd(i);
                 for (int j = 0; j < ow; j++) {
-                    int c0 = Math.max(0, j * g.strideW() - g.padW());
-                    int c1 = Math.min(g.width(), j * g.strideW() - g.padW() + g.kernelW());
+                    int c0 = g.colStart(j);
+                    int c1 = g.colEnd(j);
                     int best = r0 * g.width() + c0;
                     float bestValue = FloatLanes.get(x, in + best);
                     for (int r = r0; r < r1; r++) {

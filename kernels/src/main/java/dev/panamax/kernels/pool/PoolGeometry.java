@@ -37,6 +37,26 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
         return (width + 2 * padW - kernelW) / strideW + 1;
     }
 
+    /** First input row of window row {@code i} (clipped to the image). */
+    int rowStart(int i) {
+        return Math.max(0, i * strideH - padH);
+    }
+
+    /** One past the last input row of window row {@code i} (clipped). */
+    int rowEnd(int i) {
+        return Math.min(height, i * strideH - padH + kernelH);
+    }
+
+    /** First input column of window column {@code j} (clipped). */
+    int colStart(int j) {
+        return Math.max(0, j * strideW - padW);
+    }
+
+    /** One past the last input column of window column {@code j} (clipped). */
+    int colEnd(int j) {
+        return Math.min(width, j * strideW - padW + kernelW);
+    }
+
     long plane() {
         return (long) height * width;
     }
