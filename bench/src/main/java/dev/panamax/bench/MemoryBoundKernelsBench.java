@@ -23,12 +23,14 @@ import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.activation.ActivationForward;
 import dev.panamax.kernels.activation.Softmax;
 import dev.panamax.kernels.norm.LayerNorm;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * The memory-bound kernels of the foundation (softmax, layer_norm, gelu) beside a plain scalar
  * loop computing the same thing, and a plain copy of the same bytes, which measures what the
  * machine's memory bandwidth allows at each size. Softmax and layer_norm work on rows of
  * {@value #ROW} floats. The {@code bytes} counter gives bytes/s (input read + output written).
+ * Large calls split over the worker pool ({@code threads}); the copy is split the same way.
  *
  * <pre>bin/panamax bench MemoryBoundKernels -prof gc</pre>
  */
@@ -50,6 +52,10 @@ public class MemoryBoundKernelsBench {
     @Param({"vector", "scalar"})
     public String impl;
 
+    /** Threads for the vector kernels and the copy (the scalar loop is single-threaded). */
+    @Param({"1", "2"})
+    public int threads;
+
     private Arena arena;
     private MemorySegment x;
     private MemorySegment y;
@@ -59,6 +65,10 @@ public class MemoryBoundKernelsBench {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (threads > Runtime.getRuntime().availableProcessors()) {
+            throw new IllegalStateException("not enough cores for " + threads + " threads");
+        }
+        WorkerPool.setThreads(threads);
         arena = Arena.ofShared();
         x = MemoryBuffers.random(arena, elements, 1, -6, 6);
         y = MemoryBuffers.random(arena, elements, 2, 0, 1);
@@ -102,10 +112,14 @@ public class MemoryBoundKernelsBench {
         bytes.bytes += 8L * elements;
     }
 
-    /** The bandwidth ceiling: read and write the same bytes with nothing computed. */
+    /**
+     * The bandwidth ceiling: read and write the same bytes with nothing computed, split over the
+     * same number of threads as the kernels.
+     */
     @Benchmark
     public void copy(Bytes bytes) {
-        MemorySegment.copy(x, 0, y, 0, (long) elements * Float.BYTES);
+        WorkerPool.forRange(elements, 1 << 18, 16,
+                (from, to) -> MemorySegment.copy(x, from * Float.BYTES, y, from * Float.BYTES, (to - from) * Float.BYTES), x, y);
         bytes.bytes += 8L * elements;
     }
 

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -33,7 +34,8 @@ public final class ActivationBackward {
         Checks.floats("gy", gy, gyOff, n, gyStride);
         Checks.floats("gx", gx, gxOff, n, gxStride);
         if (xStride == 1 && gyStride == 1 && gxStride == 1) {
-            contiguous(f, x, xOff, gy, gyOff, gx, gxOff, n);
+            WorkerPool.forRange(n, ActivationForward.PARALLEL_GRAIN, LANES,
+                    (from, to) -> contiguous(f, x, xOff + from, gy, gyOff + from, gx, gxOff + from, to - from), x, gy, gx);
             return;
         }
         MemorySegment xs = StridedChunks.scratch(0);

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.VectorMask;
 
 /**
@@ -22,6 +23,12 @@ import jdk.incubator.vector.VectorMask;
  * contiguous loop and scattered back.
  */
 public final class ActivationForward {
+
+    /**
+     * Elements per thread below which a call stays on one thread: 256K floats take about 0.1 ms
+     * to map, well above the cost of handing work to the pool.
+     */
+    static final long PARALLEL_GRAIN = 1 << 18;
 
     private ActivationForward() {
     }
@@ -40,7 +47,8 @@ public final class ActivationForward {
         Checks.floats("x", x, xOff, n, xStride);
         Checks.floats("y", y, yOff, n, yStride);
         if (xStride == 1 && yStride == 1) {
-            contiguous(f, x, xOff, y, yOff, n);
+            WorkerPool.forRange(n, PARALLEL_GRAIN, LANES, (from, to) -> contiguous(f, x, xOff + from, y, yOff + from, to - from),
+                    x, y);
             return;
         }
         MemorySegment scratch = StridedChunks.scratch(0);

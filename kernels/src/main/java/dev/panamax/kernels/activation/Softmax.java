@@ -8,6 +8,7 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
 import dev.panamax.kernels.VectorMath;
+import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -34,6 +35,8 @@ import jdk.incubator.vector.VectorOperators;
 public final class Softmax {
 
     private static final int BLOCK = Reductions.BLOCK;
+    /** Elements per thread below which a call stays on one thread. */
+    private static final long PARALLEL_GRAIN = 1 << 18;
 
     private Softmax() {
     }
@@ -54,6 +57,17 @@ public final class Softmax {
         }
         long xo = xStrides[0], xd = xStrides[1], xi = xStrides[2];
         long yo = yStrides[0], yd = yStrides[1], yi = yStrides[2];
+        if (xd == 1 && yd == 1) {
+            // rows are independent: large inputs are split over the worker pool by whole rows
+            WorkerPool.forRange(outer * inner, Math.max(1, PARALLEL_GRAIN / dim), 1, (from, to) -> {
+                for (long r = from; r < to; r++) {
+                    long o = r / inner;
+                    long i = r % inner;
+                    forwardRow(log, dim, x, xOff + o * xo + i * xi, y, yOff + o * yo + i * yi);
+                }
+            }, x, y);
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             if (xd == 1 && yd == 1) {
                 for (long i = 0; i < inner; i++) {

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
+import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -17,6 +18,9 @@ import jdk.incubator.vector.VectorOperators;
  * elementwise weight and bias of {@code d} elements (either may be null).
  */
 public final class LayerNorm {
+
+    /** Elements per thread below which a call stays on one thread. */
+    private static final long PARALLEL_GRAIN = 1 << 18;
 
     private LayerNorm() {
     }
@@ -31,7 +35,16 @@ public final class LayerNorm {
         check(rows, d, x, xOff, weight, wOff, bias, bOff, y, yOff);
         BatchNorm.optional("save_mean", saveMean, saveOff, rows);
         BatchNorm.optional("save_rstd", saveRstd, saveOff, rows);
-        for (long r = 0; r < rows; r++) {
+        // rows are independent: large inputs are split over the worker pool by whole rows
+        WorkerPool.forRange(rows, Math.max(1, PARALLEL_GRAIN / d), 1,
+                (from, to) -> forwardRows(from, to, d, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd,
+                        saveOff), x, y, weight, bias, saveMean, saveRstd);
+    }
+
+    private static void forwardRows(long from, long to, long d, MemorySegment x, long xOff, MemorySegment weight,
+                                    long wOff, MemorySegment bias, long bOff, float eps, MemorySegment y, long yOff,
+                                    MemorySegment saveMean, MemorySegment saveRstd, long saveOff) {
+        for (long r = from; r < to; r++) {
             long row = r * d;
             float mean = (float) (Reductions.sum(d, x, xOff + row) / d);
             float rstd = (float) (1.0 / Math.sqrt(Reductions.sumSquaredDeviations(d, x, xOff + row, mean) / d + eps));

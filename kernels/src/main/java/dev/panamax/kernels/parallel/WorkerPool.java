@@ -12,6 +12,34 @@ import java.util.concurrent.RecursiveAction;
  */
 public final class WorkerPool {
 
+    /** A range of work: runs items {@code [from, to)}. */
+    @FunctionalInterface
+    public interface Range {
+        void run(long from, long to);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)}, split into one contiguous range per thread when the
+     * work is large ({@code n >= 2 minPerThread} items) and the segments may be shared with the
+     * workers; otherwise on the calling thread in one piece. Ranges start at multiples of
+     * {@code align} (rows of a row-wise kernel, whole vectors of an elementwise one).
+     */
+    public static void forRange(long n, long minPerThread, long align, Range body, MemorySegment... segments) {
+        int parts = (int) Math.min(threads, n / Math.max(1, minPerThread));
+        if (parts <= 1 || !shareable(segments)) {
+            body.run(0, n);
+            return;
+        }
+        long units = (n + align - 1) / align;
+        run(parts, (index, count) -> {
+            long from = Math.min(n, units * index / count * align);
+            long to = Math.min(n, units * (index + 1) / count * align);
+            if (from < to) {
+                body.run(from, to);
+            }
+        });
+    }
+
     /** A block of work: runs block {@code index} of {@code count}. */
     @FunctionalInterface
     public interface Block {
@@ -54,13 +82,13 @@ public final class WorkerPool {
     private static final Thread SOME_WORKER = new Thread(() -> { });
 
     /**
-     * Whether worker threads may touch all of these segments. Segments of a confined arena may
+     * Whether worker threads may touch all of these segments (nulls, absent operands, are ignored). Segments of a confined arena may
      * only be used by the thread that owns them: kernels then run on the calling thread alone
      * (allocate from {@code Arena.ofShared()} or {@code Arena.ofAuto()} to use every core).
      */
     public static boolean shareable(MemorySegment... segments) {
         for (MemorySegment s : segments) {
-            if (!s.isAccessibleBy(SOME_WORKER)) {
+            if (s != null && !s.isAccessibleBy(SOME_WORKER)) {
                 return false;
             }
         }

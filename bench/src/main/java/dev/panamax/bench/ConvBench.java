@@ -1,0 +1,210 @@
+package dev.panamax.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.panamax.kernels.backend.Backend;
+import dev.panamax.kernels.conv.Conv2d;
+import dev.panamax.kernels.conv.ConvGeometry;
+import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.parallel.WorkerPool;
+import dev.panamax.kernels.pool.MaxPool2d;
+import dev.panamax.kernels.pool.PoolGeometry;
+
+/**
+ * The convolution workloads of the CNN issue, forward and forward+backward, in ms per call
+ * (mode AverageTime), with 1 and 2 threads: LeNet conv1, a ResNet 3x3, a 1x1, a depthwise 3x3,
+ * a stride-2 conv_transpose2d, and max_pool2d 2x2. {@code naive} is the direct seven-loop
+ * convolution, measured on LeNet conv1 only (it takes seconds on the others).
+ *
+ * <pre>bin/panamax bench ConvBench -p threads=1</pre>
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@State(Scope.Thread)
+public class ConvBench {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    @Param({"lenet_conv1", "resnet_3x3", "pointwise_1x1", "depthwise_3x3", "conv_transpose", "max_pool"})
+    public String workload;
+
+    @Param({"java", "naive"})
+    public String impl;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private Arena arena;
+    private int n;
+    private int c;
+    private int o;
+    private int groups;
+    private ConvGeometry geometry;
+    private PoolGeometry pool;
+    private MemorySegment x;
+    private MemorySegment w;
+    private MemorySegment b;
+    private MemorySegment y;
+    private MemorySegment dy;
+    private MemorySegment dx;
+    private MemorySegment dw;
+    private MemorySegment db;
+    private MemorySegment work;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        if (impl.equals("naive") && !workload.equals("lenet_conv1")) {
+            throw new IllegalStateException("the naive loop is only measured on lenet_conv1");
+        }
+        WorkerPool.setThreads(threads);
+        Backend.setBlasThreads(threads);
+        arena = Arena.ofShared();
+        long xs;
+        long ys;
+        long ws;
+        switch (workload) {
+            case "lenet_conv1" -> conv(64, 1, 6, 28, 5, 1, 2, 1);
+            case "resnet_3x3" -> conv(8, 64, 64, 56, 3, 1, 1, 1);
+            case "pointwise_1x1" -> conv(8, 256, 64, 56, 1, 1, 0, 1);
+            case "depthwise_3x3" -> conv(8, 128, 128, 56, 3, 1, 1, 128);
+            case "conv_transpose" -> {
+                // x [8, 64, 28, 28] -> y [8, 32, 56, 56], k 4, s 2, p 1: the geometry is the output's
+                n = 8;
+                c = 64;
+                o = 32;
+                groups = 1;
+                geometry = new ConvGeometry(32, 56, 56, 4, 4, 2, 2, 1, 1, 1, 1);
+            }
+            case "max_pool" -> {
+                n = 8;
+                c = 64;
+                pool = new PoolGeometry(56, 56, 2, 2, 2, 2, 0, 0);
+            }
+            default -> throw new IllegalStateException(workload);
+        }
+        if (pool != null) {
+            xs = (long) n * c * 56 * 56;
+            ys = (long) n * c * pool.outHeight() * pool.outWidth();
+            ws = 1;
+        } else if (workload.equals("conv_transpose")) {
+            xs = (long) n * c * 28 * 28;
+            ys = (long) n * geometry.imageSize();
+            ws = (long) c * (o / groups) * 16;
+        } else {
+            xs = (long) n * geometry.imageSize();
+            ys = (long) n * o * geometry.colCols();
+            ws = (long) o * (c / groups) * geometry.kernelH() * geometry.kernelW();
+        }
+        x = MemoryBuffers.random(arena, xs, 1, -1, 1);
+        dx = MemoryBuffers.random(arena, xs, 2, -1, 1);
+        y = MemoryBuffers.random(arena, ys, 3, -1, 1);
+        dy = MemoryBuffers.random(arena, ys, 4, -1, 1);
+        w = MemoryBuffers.random(arena, ws, 5, -1, 1);
+        dw = MemoryBuffers.random(arena, ws, 6, -1, 1);
+        b = MemoryBuffers.random(arena, Math.max(o, 1), 7, -1, 1);
+        db = MemoryBuffers.random(arena, Math.max(o, 1), 8, -1, 1);
+        long workFloats = pool != null ? 4L * ys
+                : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups)
+                : Conv2d.workspaceFloats(geometry, groups);
+        work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
+    }
+
+    private void conv(int images, int in, int out, int size, int k, int stride, int pad, int g) {
+        n = images;
+        c = in;
+        o = out;
+        groups = g;
+        geometry = new ConvGeometry(in, size, size, k, k, stride, stride, pad, pad, 1, 1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public void forward() {
+        run(false);
+    }
+
+    @Benchmark
+    public void forwardBackward() {
+        if (impl.equals("naive")) {
+            throw new IllegalStateException("the naive reference is forward only");
+        }
+        run(true);
+    }
+
+    private void run(boolean backward) {
+        if (pool != null) {
+            MaxPool2d.forward(false, (long) n * c, pool, x, 0, y, 0, work, 0);
+            if (backward) {
+                MaxPool2d.backward((long) n * c, pool, dy, 0, work, 0, dx, 0);
+            }
+        } else if (workload.equals("conv_transpose")) {
+            ConvTranspose2d.forward(n, groups, geometry, c, x, 0, w, 0, b, 0, y, 0, work, 0);
+            if (backward) {
+                ConvTranspose2d.backward(n, groups, geometry, c, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+            }
+        } else if (impl.equals("naive")) {
+            naiveForward();
+        } else {
+            Conv2d.forward(n, groups, geometry, o, x, 0, w, 0, b, 0, y, 0, work, 0);
+            if (backward) {
+                Conv2d.backward(n, groups, geometry, o, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+            }
+        }
+    }
+
+    /** The direct convolution loop (groups 1, dilation 1), the reference the kernels must beat. */
+    private void naiveForward() {
+        ConvGeometry g = geometry;
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        for (int img = 0; img < n; img++) {
+            for (int oc = 0; oc < o; oc++) {
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        float sum = b.getAtIndex(F, oc);
+                        for (int ic = 0; ic < c; ic++) {
+                            for (int r = 0; r < g.kernelH(); r++) {
+                                int yy = i * g.strideH() - g.padH() + r;
+                                if (yy < 0 || yy >= g.height()) {
+                                    continue;
+                                }
+                                for (int q = 0; q < g.kernelW(); q++) {
+                                    int xx = j * g.strideW() - g.padW() + q;
+                                    if (xx >= 0 && xx < g.width()) {
+                                        sum += x.getAtIndex(F, (((long) img * c + ic) * g.height() + yy) * g.width() + xx)
+                                                * w.getAtIndex(F, ((long) (oc * c + ic) * g.kernelH() + r) * g.kernelW() + q);
+                                    }
+                                }
+                            }
+                        }
+                        y.setAtIndex(F, (((long) img * o + oc) * oh + i) * ow + j, sum);
+                    }
+                }
+            }
+        }
+    }
+}
