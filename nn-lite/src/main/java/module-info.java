@@ -11,4 +11,6 @@ module dev.panamax.nn {
     exports dev.panamax.nn.functional;
     exports dev.panamax.nn.conformance;
     exports dev.panamax.nn.cli;
+    exports dev.panamax.nn.models;
+    exports dev.panamax.nn.optim;
 }

@@ -15,6 +15,12 @@ import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.functional.Normalization;
 import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.functional.SoftmaxFunctions;
+import dev.panamax.nn.models.Perceptron;
+import dev.panamax.nn.optim.Adam;
+import dev.panamax.nn.optim.GradientClipping;
+import dev.panamax.nn.optim.Optimizer;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.optim.Sgd;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -68,6 +74,11 @@ public final class GoldenOps {
         OPS.put("avg_pool2d", GoldenOps::avgPool);
         OPS.put("global_avg_pool2d", GoldenOps::globalAvgPool);
         OPS.put("global_max_pool2d", GoldenOps::globalMaxPool);
+        OPS.put("sgd", GoldenOps::sgd);
+        OPS.put("adam", (c, a) -> adam(c, a, false));
+        OPS.put("adamw", (c, a) -> adam(c, a, true));
+        OPS.put("clip_grad_norm", GoldenOps::clipGradNorm);
+        OPS.put("perceptron_train", GoldenOps::perceptron);
     }
 
     private GoldenOps() {
@@ -376,5 +387,63 @@ public final class GoldenOps {
             r.grad("x", Pooling.globalMaxPool2dBackward(x, y, gy.get(), a));
         }
         return r;
+    }
+
+    /** Runs {@code steps} optimizer steps on {@code param} with the gradients {@code grads[s]}. */
+    private interface OptimizerOf {
+        Optimizer of(java.util.List<Parameter> params);
+    }
+
+    private static OpResult optimize(GoldenCase c, Arena a, OptimizerOf make) throws IOException {
+        Tensor param = c.input("param", a).contiguous(a);
+        Tensor grads = c.input("grads", a);
+        int steps = (int) c.longAttr("steps", grads.size(0));
+        Tensor grad = Tensor.zeros(a, param.shape());
+        Parameter p = new Parameter("param", param, grad);
+        try (Optimizer opt = make.of(java.util.List.of(p))) {
+            for (int s = 0; s < steps; s++) {
+                grad.copyFrom(grads.select(0, s));
+                opt.step();
+            }
+        }
+        return new OpResult().output("param", param);
+    }
+
+    private static OpResult sgd(GoldenCase c, Arena a) throws IOException {
+        return optimize(c, a, ps -> new Sgd(ps, c.floatAttr("lr", 0.01f), c.floatAttr("momentum", 0f),
+                c.floatAttr("dampening", 0f), c.boolAttr("nesterov", false), c.floatAttr("weight_decay", 0f)));
+    }
+
+    private static OpResult adam(GoldenCase c, Arena a, boolean decoupled) throws IOException {
+        float[] betas = c.floatsAttr("betas", 0.9f, 0.999f);
+        float lr = c.floatAttr("lr", 1e-3f);
+        float eps = c.floatAttr("eps", 1e-8f);
+        float wd = c.floatAttr("weight_decay", decoupled ? 0.01f : 0f);
+        boolean ams = c.boolAttr("amsgrad", false);
+        return optimize(c, a, ps -> decoupled ? Adam.adamW(ps, lr, betas[0], betas[1], eps, wd, ams)
+                : Adam.adam(ps, lr, betas[0], betas[1], eps, wd, ams));
+    }
+
+    private static OpResult clipGradNorm(GoldenCase c, Arena a) throws IOException {
+        if (c.doubleAttr("norm_type", 2.0) != 2.0) {
+            throw new IllegalArgumentException("only norm_type 2 is supported");
+        }
+        java.util.List<Tensor> grads = new java.util.ArrayList<>();
+        for (int i = 0; c.hasInput("g" + i); i++) {
+            grads.add(c.input("g" + i, a).contiguous(a));
+        }
+        float total = GradientClipping.clipByNorm(grads, c.floatAttr("max_norm", 1f));
+        OpResult r = new OpResult().output("total_norm", Tensor.scalar(a, total));
+        for (int i = 0; i < grads.size(); i++) {
+            r.output("g" + i, grads.get(i));
+        }
+        return r;
+    }
+
+    private static OpResult perceptron(GoldenCase c, Arena a) throws IOException {
+        Perceptron model = new Perceptron(c.input("w0", a).toFloatArray());
+        model.fit(c.input("X", a), c.input("t", a), (int) c.longAttr("epochs", 1), c.floatAttr("lr", 1f));
+        float[] w = model.weights();
+        return new OpResult().output("w", Tensor.of(a, w, w.length));
     }
 }

@@ -1,0 +1,68 @@
+package dev.panamax.kernels.optim;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * One Adam or AdamW step over a parameter, fused into a single pass, with {@code torch.optim}'s
+ * semantics (1.13). Adam adds {@code weightDecay p} to the gradient (L2); AdamW first scales
+ * {@code p *= 1 - lr weightDecay} (decoupled). Then {@code m = b1 m + (1 - b1) g},
+ * {@code v = b2 v + (1 - b2) g^2}, with amsgrad {@code vmax = max(vmax, v)} used in place of v,
+ * {@code p -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps)}.
+ */
+public final class AdamStep {
+
+    private AdamStep() {
+    }
+
+    /**
+     * @param step   the step number t, from 1
+     * @param vmax   the running maximum of v ({@code n} floats) when amsgrad, else null
+     */
+    public static void apply(long n, MemorySegment param, long pOff, MemorySegment grad, long gOff,
+                             MemorySegment m1, long mOff, MemorySegment v2, long vOff, MemorySegment vmax, long xOff,
+                             long step, float lr, float beta1, float beta2, float eps, float weightDecay,
+                             boolean decoupled, boolean amsgrad) {
+        Checks.floats("param", param, pOff, n);
+        Checks.floats("grad", grad, gOff, n);
+        Checks.floats("exp_avg", m1, mOff, n);
+        Checks.floats("exp_avg_sq", v2, vOff, n);
+        if (amsgrad) {
+            Checks.floats("max_exp_avg_sq", vmax, xOff, n);
+        }
+        Checks.positive("step", step);
+        double bias1 = 1 - Math.pow(beta1, step);
+        double bias2 = 1 - Math.pow(beta2, step);
+        float stepSize = (float) (lr / bias1);
+        float invSqrtBias2 = (float) (1 / Math.sqrt(bias2));
+        float decay = decoupled ? 1f - lr * weightDecay : 1f;
+        float l2 = decoupled ? 0f : weightDecay;
+        for (long i = 0; i < n; i += LANES) {
+            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
+            FloatVector p = FloatLanes.load(param, pOff + i, m);
+            FloatVector g = FloatLanes.load(grad, gOff + i, m);
+            if (decoupled) {
+                p = p.mul(decay);
+            } else if (l2 != 0f) {
+                g = p.mul(l2).add(g);
+            }
+            FloatVector mv = FloatLanes.load(m1, mOff + i, m).mul(beta1).add(g.mul(1f - beta1));
+            FloatVector vv = FloatLanes.load(v2, vOff + i, m).mul(beta2).add(g.mul(g).mul(1f - beta2));
+            FloatLanes.store(mv, m1, mOff + i, m);
+            FloatLanes.store(vv, v2, vOff + i, m);
+            if (amsgrad) {
+                vv = vv.max(FloatLanes.load(vmax, xOff + i, m));
+                FloatLanes.store(vv, vmax, xOff + i, m);
+            }
+            FloatVector denom = vv.lanewise(VectorOperators.SQRT).mul(invSqrtBias2).add(eps);
+            FloatLanes.store(p.sub(mv.div(denom).mul(stepSize)), param, pOff + i, m);
+        }
+    }
+}

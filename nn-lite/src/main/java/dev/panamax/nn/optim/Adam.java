@@ -1,0 +1,86 @@
+package dev.panamax.nn.optim;
+
+import java.util.List;
+
+import dev.panamax.kernels.optim.AdamStep;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Adam as {@code torch.optim.Adam} (weight decay added to the gradient), or AdamW as
+ * {@code torch.optim.AdamW} (decoupled weight decay, {@link #adamW}); both with amsgrad.
+ */
+public final class Adam implements Optimizer {
+
+    private final List<Parameter> params;
+    private final OptimizerState state;
+    private final float beta1;
+    private final float beta2;
+    private final float eps;
+    private final float weightDecay;
+    private final boolean decoupled;
+    private final boolean amsgrad;
+    private float lr;
+    private long step;
+
+    private Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
+                 boolean decoupled, boolean amsgrad) {
+        if (lr < 0 || eps < 0 || weightDecay < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+            throw new IllegalArgumentException("need lr, eps, weight_decay >= 0 and betas in [0, 1), got lr " + lr
+                    + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
+        }
+        this.params = List.copyOf(params);
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        this.amsgrad = amsgrad;
+        this.state = new OptimizerState(this.params, amsgrad ? 3 : 2);
+    }
+
+    /** {@code torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)}. */
+    public static Adam adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
+                            boolean amsgrad) {
+        return new Adam(params, lr, beta1, beta2, eps, weightDecay, false, amsgrad);
+    }
+
+    /** {@code torch.optim.AdamW(params, lr, betas, eps, weight_decay, amsgrad)} (PyTorch's default decay is 0.01). */
+    public static Adam adamW(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
+                             boolean amsgrad) {
+        return new Adam(params, lr, beta1, beta2, eps, weightDecay, true, amsgrad);
+    }
+
+    @Override
+    public void step() {
+        step++;
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            Tensor v = p.value();
+            Tensor g = p.grad();
+            AdamStep.apply(p.numel(), v.segment(), v.offset(), g.segment(), g.offset(), state.buffer(i, 0), 0,
+                    state.buffer(i, 1), 0, amsgrad ? state.buffer(i, 2) : null, 0, step, lr, beta1, beta2, eps,
+                    weightDecay, decoupled, amsgrad);
+        }
+    }
+
+    @Override
+    public void zeroGrad() {
+        params.forEach(p -> p.grad().fill(0f));
+    }
+
+    @Override
+    public float learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        this.lr = lr;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.panamax.nn.optim;
+
+import java.util.List;
+
+import dev.panamax.kernels.optim.SgdStep;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Stochastic gradient descent as {@code torch.optim.SGD}: momentum (the buffer is the plain
+ * gradient at the first step), dampening, Nesterov momentum and L2 weight decay.
+ */
+public final class Sgd implements Optimizer {
+
+    private final List<Parameter> params;
+    private final OptimizerState state;
+    private final float momentum;
+    private final float dampening;
+    private final boolean nesterov;
+    private final float weightDecay;
+    private float lr;
+    private boolean started;
+
+    /**
+     * @throws IllegalArgumentException for a negative rate, momentum or decay, or Nesterov
+     *         without momentum or with dampening (as PyTorch)
+     */
+    public Sgd(List<Parameter> params, float lr, float momentum, float dampening, boolean nesterov, float weightDecay) {
+        if (lr < 0 || momentum < 0 || weightDecay < 0) {
+            throw new IllegalArgumentException("lr, momentum and weight_decay must be >= 0, got " + lr + ", " + momentum + ", "
+                    + weightDecay);
+        }
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        }
+        this.params = List.copyOf(params);
+        this.lr = lr;
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+        this.state = new OptimizerState(this.params, momentum != 0 ? 1 : 0);
+    }
+
+    /** Plain SGD with momentum (no dampening, no Nesterov, no decay). */
+    public Sgd(List<Parameter> params, float lr, float momentum) {
+        this(params, lr, momentum, 0f, false, 0f);
+    }
+
+    @Override
+    public void step() {
+        for (int i = 0; i < params.size(); i++) {
+            Parameter p = params.get(i);
+            Tensor v = p.value();
+            Tensor g = p.grad();
+            SgdStep.apply(p.numel(), v.segment(), v.offset(), g.segment(), g.offset(),
+                    momentum != 0 ? state.buffer(i, 0) : null, 0, lr, momentum, dampening, nesterov, weightDecay, !started);
+        }
+        started = true;
+    }
+
+    @Override
+    public void zeroGrad() {
+        params.forEach(p -> p.grad().fill(0f));
+    }
+
+    @Override
+    public float learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        this.lr = lr;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}
