@@ -5,12 +5,15 @@
 module dev.panamax.nn {
     requires transitive dev.panamax.kernels;
     requires com.google.gson;
+    requires ejml.ddense;
+    requires ejml.core;
 
     exports dev.panamax.nn.tensor;
     exports dev.panamax.nn.io;
     exports dev.panamax.nn.functional;
     exports dev.panamax.nn.conformance;
     exports dev.panamax.nn.cli;
+    exports dev.panamax.nn.data;
     exports dev.panamax.nn.models;
     exports dev.panamax.nn.optim;
 }

@@ -91,6 +91,7 @@ public final class Panamax {
                 List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so")));
     }
 
+    @SuppressWarnings("restricted")    // reading the C string OpenBLAS returns for its core name
     private static void blas(PrintStream out) {
         Optional<NativeLibrary> lib = OpenBlasLibrary.find();
         if (lib.isEmpty()) {

@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import dev.panamax.kernels.activation.Activation;
+import dev.panamax.nn.data.Standardizer;
+import dev.panamax.nn.data.ZcaWhitening;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Embeddings;
@@ -79,6 +81,10 @@ public final class GoldenOps {
         OPS.put("adamw", (c, a) -> adam(c, a, true));
         OPS.put("clip_grad_norm", GoldenOps::clipGradNorm);
         OPS.put("perceptron_train", GoldenOps::perceptron);
+        OPS.put("standardize", (c, a) -> new OpResult().output("Y",
+                new Standardizer(c.floatAttr("eps", 0f)).fit(c.input("X", a)).transform(c.input("X", a), a)));
+        OPS.put("zca_whiten", (c, a) -> new OpResult().output("Xw",
+                new ZcaWhitening(c.doubleAttr("eps", 0)).fit(c.input("X", a)).transform(c.input("X", a), a)));
     }
 
     private GoldenOps() {

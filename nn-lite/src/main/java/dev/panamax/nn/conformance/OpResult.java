@@ -11,6 +11,10 @@ public final class OpResult {
     private final Map<String, Tensor> outputs = new LinkedHashMap<>();
     private final Map<String, Tensor> grads = new LinkedHashMap<>();
 
+    /** An empty result, filled by {@link #output} and {@link #grad}. */
+    public OpResult() {
+    }
+
     public OpResult output(String name, Tensor t) {
         outputs.put(name, t);
         return this;

@@ -1,0 +1,78 @@
+package dev.panamax.nn.data;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Standardization of the columns of a data matrix {@code [N, F]}: {@link #fit} learns each
+ * column's mean and population variance, {@link #transform} maps {@code x -> (x - mean) / sqrt(var + eps)}.
+ * Statistics are accumulated in double, two-pass.
+ */
+public final class Standardizer {
+
+    private final float eps;
+    private double[] mean;
+    private double[] scale;
+
+    /** @param eps added to the variance before the square root (guards constant columns) */
+    public Standardizer(float eps) {
+        if (!(eps >= 0)) {
+            throw new IllegalArgumentException("eps must be >= 0, got " + eps);
+        }
+        this.eps = eps;
+    }
+
+    /** Learns the column statistics of {@code x [N, F]}; returns this. */
+    public Standardizer fit(Tensor x) {
+        float[] v = Matrices.rows(x, "x");
+        int n = (int) x.size(0);
+        int f = (int) x.size(1);
+        if (n == 0) {
+            throw new IllegalArgumentException("x has no rows to fit");
+        }
+        mean = new double[f];
+        scale = new double[f];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < f; j++) {
+                mean[j] += v[i * f + j];
+            }
+        }
+        for (int j = 0; j < f; j++) {
+            mean[j] /= n;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < f; j++) {
+                double d = v[i * f + j] - mean[j];
+                scale[j] += d * d;
+            }
+        }
+        for (int j = 0; j < f; j++) {
+            scale[j] = 1 / Math.sqrt(scale[j] / n + eps);
+        }
+        return this;
+    }
+
+    /** {@code (x - mean) / sqrt(var + eps)} column by column, as a new tensor. */
+    public Tensor transform(Tensor x, Arena arena) {
+        if (mean == null) {
+            throw new IllegalStateException("fit the standardizer before transforming");
+        }
+        float[] v = Matrices.rows(x, "x");
+        int f = mean.length;
+        if (x.size(1) != f) {
+            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the standardizer was fitted on " + f);
+        }
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) ((v[i] - mean[i % f]) * scale[i % f]);
+        }
+        return Tensor.of(arena, out, x.shape());
+    }
+
+    /** The fitted column means. */
+    public double[] mean() {
+        return mean == null ? null : mean.clone();
+    }
+
+}
