@@ -19,4 +19,21 @@ final class Matrices {
         }
         return x.toFloatArray();
     }
+
+    /** The mean of each of the {@code f} columns of row-major {@code v} ({@code n} rows), in double. */
+    static double[] columnMeans(float[] v, int n, int f) {
+        if (n == 0) {
+            throw new IllegalArgumentException("x has no rows to fit");
+        }
+        double[] mean = new double[f];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < f; j++) {
+                mean[j] += v[i * f + j];
+            }
+        }
+        for (int j = 0; j < f; j++) {
+            mean[j] /= n;
+        }
+        return mean;
+    }
 }

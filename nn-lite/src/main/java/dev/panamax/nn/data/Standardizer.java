@@ -28,19 +28,8 @@ public final class Standardizer {
         float[] v = Matrices.rows(x, "x");
         int n = (int) x.size(0);
         int f = (int) x.size(1);
-        if (n == 0) {
-            throw new IllegalArgumentException("x has no rows to fit");
-        }
-        mean = new double[f];
+        mean = Matrices.columnMeans(v, n, f);
         scale = new double[f];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < f; j++) {
-                mean[j] += v[i * f + j];
-            }
-        }
-        for (int j = 0; j < f; j++) {
-            mean[j] /= n;
-        }
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < f; j++) {
                 double d = v[i * f + j] - mean[j];

@@ -35,19 +35,8 @@ public final class ZcaWhitening {
         float[] v = Matrices.rows(x, "x");
         int n = (int) x.size(0);
         int f = (int) x.size(1);
-        if (n == 0) {
-            throw new IllegalArgumentException("x has no rows to fit");
-        }
-        mean = new double[f];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < f; j++) {
-                mean[j] += v[i * f + j];
-            }
-        }
+        mean = Matrices.columnMeans(v, n, f);
         DMatrixRMaj centred = new DMatrixRMaj(n, f);
-        for (int j = 0; j < f; j++) {
-            mean[j] /= n;
-        }
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < f; j++) {
                 centred.set(i, j, v[i * f + j] - mean[j]);

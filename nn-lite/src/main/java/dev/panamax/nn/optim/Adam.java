@@ -9,17 +9,14 @@ import dev.panamax.nn.tensor.Tensor;
  * Adam as {@code torch.optim.Adam} (weight decay added to the gradient), or AdamW as
  * {@code torch.optim.AdamW} (decoupled weight decay, {@link #adamW}); both with amsgrad.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends BaseOptimizer {
 
-    private final List<Parameter> params;
-    private final OptimizerState state;
     private final float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
     private final boolean decoupled;
     private final boolean amsgrad;
-    private float lr;
     private long step;
 
     private Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
@@ -28,15 +25,13 @@ public final class Adam implements Optimizer {
             throw new IllegalArgumentException("need lr, eps, weight_decay >= 0 and betas in [0, 1), got lr " + lr
                     + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
         }
-        this.params = List.copyOf(params);
-        this.lr = lr;
+        super(params, lr, amsgrad ? 3 : 2);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.decoupled = decoupled;
         this.amsgrad = amsgrad;
-        this.state = new OptimizerState(this.params, amsgrad ? 3 : 2);
     }
 
     /** {@code torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)}. */
@@ -62,25 +57,5 @@ public final class Adam implements Optimizer {
                     state.buffer(i, 1), 0, amsgrad ? state.buffer(i, 2) : null, 0, step, lr, beta1, beta2, eps,
                     weightDecay, decoupled, amsgrad);
         }
-    }
-
-    @Override
-    public void zeroGrad() {
-        params.forEach(p -> p.grad().fill(0f));
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        this.lr = lr;
-    }
-
-    @Override
-    public void close() {
-        state.close();
     }
 }

@@ -9,15 +9,12 @@ import dev.panamax.nn.tensor.Tensor;
  * Stochastic gradient descent as {@code torch.optim.SGD}: momentum (the buffer is the plain
  * gradient at the first step), dampening, Nesterov momentum and L2 weight decay.
  */
-public final class Sgd implements Optimizer {
+public final class Sgd extends BaseOptimizer {
 
-    private final List<Parameter> params;
-    private final OptimizerState state;
     private final float momentum;
     private final float dampening;
     private final boolean nesterov;
     private final float weightDecay;
-    private float lr;
     private boolean started;
 
     /**
@@ -32,13 +29,11 @@ public final class Sgd implements Optimizer {
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
-        this.params = List.copyOf(params);
-        this.lr = lr;
+        super(params, lr, momentum != 0 ? 1 : 0);
         this.momentum = momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
         this.weightDecay = weightDecay;
-        this.state = new OptimizerState(this.params, momentum != 0 ? 1 : 0);
     }
 
     /** Plain SGD with momentum (no dampening, no Nesterov, no decay). */
@@ -56,25 +51,5 @@ public final class Sgd implements Optimizer {
                     momentum != 0 ? state.buffer(i, 0) : null, 0, lr, momentum, dampening, nesterov, weightDecay, !started);
         }
         started = true;
-    }
-
-    @Override
-    public void zeroGrad() {
-        params.forEach(p -> p.grad().fill(0f));
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        this.lr = lr;
-    }
-
-    @Override
-    public void close() {
-        state.close();
     }
 }
