@@ -10,7 +10,8 @@ import dev.panamax.kernels.gemm.Gemm;
  * 2-d convolution (cross-correlation, {@code torch.nn.functional.conv2d}) over NCHW data with
  * OIHW weights, stride, zero padding, dilation and groups, forward and backward, by im2col and
  * GEMM. Per image and group: {@code y_g = W_g [Og, Cg kH kW] x col(x_g) [Cg kH kW, Hout Wout]}.
- * A 1 x 1, stride-1, unpadded convolution skips im2col: the image itself is the column matrix.
+ * A 1 x 1, stride-1, unpadded convolution skips im2col: the image itself is the column matrix;
+ * a stride-1 depthwise convolution runs the direct {@link DepthwiseConv2d} kernel instead.
  *
  * <p>Workspace: one image-group's column matrix, {@link #workspaceFloats} floats, provided by the
  * caller and reused for every image (a fresh buffer per call would cost page faults).
@@ -38,6 +39,10 @@ public final class Conv2d {
                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                                MemorySegment y, long yOff, MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
+            DepthwiseConv2d.forward(images, image, x, xOff, w, wOff, bias, bOff, y, yOff);
+            return;
+        }
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
@@ -77,8 +82,15 @@ public final class Conv2d {
             Checks.floats("dx", dx, dxOff, (long) images * image.imageSize());
             FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);
         }
+        if (db != null) {
+            Checks.floats("db", db, dbOff, outChannels);
+        }
         if (dw != null) {
             Checks.floats("dw", dw, dwOff, (long) outChannels * k);
+        }
+        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
+            DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff);
+            return;
         }
         for (int n = 0; n < images; n++) {
             for (int q = 0; q < groups; q++) {
