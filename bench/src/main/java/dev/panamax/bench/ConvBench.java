@@ -125,7 +125,7 @@ public class ConvBench {
         db = MemoryBuffers.random(arena, Math.max(o, 1), 8, -1, 1);
         long workFloats = pool != null ? 4L * ys
                 : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups)
-                : Conv2d.workspaceFloats(geometry, groups);
+                : Conv2d.workspaceFloats(geometry, groups, o);
         work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
     }
 

@@ -24,11 +24,12 @@ public final class Conv2d {
     /**
      * @param image   geometry of one image with all C channels
      * @param groups  channel groups (C and outChannels divisible by it)
-     * @return floats of workspace {@link #forward} and {@link #backward} need (0 for a 1 x 1 stride-1 unpadded conv)
+     * @return floats of workspace {@link #forward} and {@link #backward} need (0 for a 1 x 1
+     *         stride-1 unpadded conv and for a stride-1 depthwise one, which need none)
      */
-    public static long workspaceFloats(ConvGeometry image, int groups) {
+    public static long workspaceFloats(ConvGeometry image, int groups, int outChannels) {
         ConvGeometry g = perGroup(image, groups);
-        return isPointwise(g) ? 0 : g.colRows() * g.colCols();
+        return isPointwise(g) || DepthwiseConv2d.applies(image, groups, outChannels) ? 0 : g.colRows() * g.colCols();
     }
 
     /**
@@ -152,7 +153,7 @@ public final class Conv2d {
             Checks.floats("bias", bias, bOff, outChannels);
         }
         Checks.floats("y", y, yOff, (long) images * outChannels * g.colCols());
-        long need = workspaceFloats(image, groups);
+        long need = workspaceFloats(image, groups, outChannels);
         if (need > 0) {
             Checks.floats("workspace", work, workOff, need);
         }

@@ -11,9 +11,10 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Depthwise convolution (groups = C = O, one kH x kW filter per channel) with stride 1, computed
- * directly: per output row and tap, the valid output columns form one interval, and along it the
- * input is contiguous, so each tap is a vector multiply-add of a shifted input row into the
- * output row (which stays in L1). An im2col + GEMM would run C tiny GEMMs of one row each.
+ * directly: with stride 1 the input under a vector of consecutive outputs is a contiguous run
+ * for every tap, so forward accumulates each output vector over the taps in a register, and
+ * backward is a vector multiply-add (dx) or dot product (dw) per output row and tap. An im2col +
+ * GEMM would run C tiny GEMMs of one row each.
  * Any dilation and padding; {@link Conv2d} routes here when it applies.
  */
 final class DepthwiseConv2d {
@@ -25,33 +26,54 @@ final class DepthwiseConv2d {
         return groups == image.channels() && outChannels == groups && image.strideH() == 1 && image.strideW() == 1;
     }
 
-    /** {@code y = depthwise(x) + bias} for {@code images} images, all contiguous. */
+    /**
+     * {@code y = depthwise(x) + bias} for {@code images} images, all contiguous. Each output
+     * vector is accumulated in a register over all taps, loading the shifted input rows; lanes
+     * whose input column falls in the padding are masked off (only at the row edges).
+     */
     static void forward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
+        int kh = g.kernelH();
+        int kw = g.kernelW();
         long plane = (long) g.height() * g.width();
         long outPlane = (long) oh * ow;
-        int taps = g.kernelH() * g.kernelW();
+        float[] taps = new float[kh * kw];
         for (int n = 0; n < images; n++) {
             for (int c = 0; c < g.channels(); c++) {
                 long in = xOff + ((long) n * g.channels() + c) * plane;
                 long out = yOff + ((long) n * g.channels() + c) * outPlane;
+                for (int k = 0; k < taps.length; k++) {
+                    taps[k] = FloatLanes.get(w, wOff + (long) c * taps.length + k);
+                }
                 float b = bias == null ? 0f : FloatLanes.get(bias, bOff + c);
-                FloatLanes.fill(y, out, outPlane, b);
                 for (int i = 0; i < oh; i++) {
-                    long yRow = out + (long) i * ow;
-                    for (int r = 0; r < g.kernelH(); r++) {
-                        int row = i - g.padH() + r * g.dilationH();
-                        if (row < 0 || row >= g.height()) {
-                            continue;
+                    for (int j = 0; j < ow; j += LANES) {
+                        int count = Math.min(LANES, ow - j);
+                        FloatVector acc = FloatVector.broadcast(FloatLanes.SPECIES, b);
+                        for (int r = 0; r < kh; r++) {
+                            int row = i - g.padH() + r * g.dilationH();
+                            if (row < 0 || row >= g.height()) {
+                                continue;
+                            }
+                            long rowAt = in + (long) row * g.width();
+                            for (int s = 0; s < kw; s++) {
+                                int col = j + s * g.dilationW() - g.padW();     // input column of lane 0
+                                int lo = Math.max(0, -col);
+                                int hi = Math.min(count, g.width() - col);
+                                if (hi <= lo) {
+                                    continue;
+                                }
+                                FloatVector v = lo == 0 && hi == LANES ? FloatLanes.load(x, rowAt + col)
+                                        : FloatLanes.load(x, rowAt + col, FloatLanes.firstLanes(hi).andNot(FloatLanes.firstLanes(lo)));
+                                acc = v.fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
+                            }
                         }
-                        for (int s = 0; s < g.kernelW(); s++) {
-                            int shift = s * g.dilationW() - g.padW();
-                            int j0 = Math.max(0, -shift);
-                            int j1 = Math.min(ow, g.width() - shift);
-                            float tap = FloatLanes.get(w, wOff + (long) c * taps + r * g.kernelW() + s);
-                            axpy(j1 - j0, tap, x, in + (long) row * g.width() + shift + j0, y, yRow + j0);
+                        if (count == LANES) {
+                            FloatLanes.store(acc, y, out + (long) i * ow + j);
+                        } else {
+                            FloatLanes.store(acc, y, out + (long) i * ow + j, FloatLanes.firstLanes(count));
                         }
                     }
                 }
