@@ -25,11 +25,14 @@ public final class Conv2d {
      * @param image   geometry of one image with all C channels
      * @param groups  channel groups (C and outChannels divisible by it)
      * @return floats of workspace {@link #forward} and {@link #backward} need (0 for a 1 x 1
-     *         stride-1 unpadded conv and for a stride-1 depthwise one, which need none)
+     *         stride-1 unpadded conv; one padded plane for a stride-1 depthwise one)
      */
     public static long workspaceFloats(ConvGeometry image, int groups, int outChannels) {
         ConvGeometry g = perGroup(image, groups);
-        return isPointwise(g) || DepthwiseConv2d.applies(image, groups, outChannels) ? 0 : g.colRows() * g.colCols();
+        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
+            return DepthwiseConv2d.workspaceFloats(image);
+        }
+        return isPointwise(g) ? 0 : g.colRows() * g.colCols();
     }
 
     /**
@@ -41,7 +44,7 @@ public final class Conv2d {
                                MemorySegment y, long yOff, MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            DepthwiseConv2d.forward(images, image, x, xOff, w, wOff, bias, bOff, y, yOff);
+            DepthwiseConv2d.forward(images, image, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
             return;
         }
         int og = outChannels / groups;
