@@ -93,7 +93,7 @@ public final class Conv2d {
             Checks.floats("dw", dw, dwOff, (long) outChannels * k);
         }
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff);
+            DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
             return;
         }
         for (int n = 0; n < images; n++) {

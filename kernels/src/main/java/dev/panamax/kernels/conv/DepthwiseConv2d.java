@@ -26,9 +26,15 @@ final class DepthwiseConv2d {
         return groups == image.channels() && outChannels == groups && image.strideH() == 1 && image.strideW() == 1;
     }
 
-    /** Floats of workspace {@link #forward} needs: one zero-padded plane, plus a vector of slack per row. */
+    /**
+     * Floats of workspace {@link #forward} and {@link #backward} need: one zero-padded plane of the
+     * input (forward) or of the output gradient (backward), plus a vector of slack per row.
+     */
     static long workspaceFloats(ConvGeometry g) {
-        return (long) (g.height() + 2 * g.padH()) * paddedWidth(g);
+        long forward = (long) (g.height() + 2 * g.padH()) * paddedWidth(g);
+        long backward = (long) (g.height() + (g.kernelH() - 1) * g.dilationH())
+                * (g.width() + (g.kernelW() - 1) * g.dilationW() + LANES);
+        return Math.max(forward, backward);
     }
 
     private static int paddedWidth(ConvGeometry g) {
@@ -64,41 +70,48 @@ final class DepthwiseConv2d {
                     taps[k] = FloatLanes.get(w, wOff + (long) c * taps.length + k);
                 }
                 float b = bias == null ? 0f : FloatLanes.get(bias, bOff + c);
-                for (int i = 0; i < oh; i++) {
-                    long yRow = out + (long) i * ow;
-                    int j = 0;
-                    // four output vectors at a time: four independent FMA chains instead of one
-                    // latency-bound chain through all the taps
-                    for (; j + 3 * LANES < ow; j += 4 * LANES) {
-                        FloatVector a0 = FloatVector.broadcast(FloatLanes.SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
-                        for (int r = 0; r < kh; r++) {
-                            long rowAt = workOff + (long) (i + r * g.dilationH()) * pw + j;
-                            for (int s = 0; s < kw; s++) {
-                                FloatVector t = FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]);
-                                long at = rowAt + s * g.dilationW();
-                                a0 = FloatLanes.load(work, at).fma(t, a0);
-                                a1 = FloatLanes.load(work, at + LANES).fma(t, a1);
-                                a2 = FloatLanes.load(work, at + 2 * LANES).fma(t, a2);
-                                a3 = FloatLanes.load(work, at + 3 * LANES).fma(t, a3);
-                            }
-                        }
-                        FloatLanes.store(a0, y, yRow + j);
-                        FloatLanes.store(a1, y, yRow + j + LANES);
-                        FloatLanes.store(a2, y, yRow + j + 2 * LANES);
-                        FloatLanes.store(a3, y, yRow + j + 3 * LANES, FloatLanes.firstLanes(Math.min(LANES, ow - j - 3 * LANES)));
-                    }
-                    for (; j < ow; j += LANES) {
-                        FloatVector acc = FloatVector.broadcast(FloatLanes.SPECIES, b);
-                        for (int r = 0; r < kh; r++) {
-                            long rowAt = workOff + (long) (i + r * g.dilationH()) * pw + j;
-                            for (int s = 0; s < kw; s++) {
-                                acc = FloatLanes.load(work, rowAt + s * g.dilationW())
-                                        .fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
-                            }
-                        }
-                        FloatLanes.store(acc, y, yRow + j, FloatLanes.firstLanes(Math.min(LANES, ow - j)));
+                correlate(work, workOff, pw, taps, kh, kw, g.dilationH(), g.dilationW(), b, oh, ow, y, out);
+            }
+        }
+    }
+
+    /**
+     * {@code y[i, j] = b + sum_{r,s} taps[r, s] pad[i + r dH, j + s dW]} over a padded plane of row
+     * stride {@code pw} (with a vector of slack after each row): four output vectors at a time,
+     * so that four independent FMA chains run instead of one latency-bound chain.
+     */
+    private static void correlate(MemorySegment pad, long padOff, int pw, float[] taps, int kh, int kw, int dH, int dW,
+                                  float b, int oh, int ow, MemorySegment y, long out) {
+        for (int i = 0; i < oh; i++) {
+            long yRow = out + (long) i * ow;
+            int j = 0;
+            for (; j + 3 * LANES < ow; j += 4 * LANES) {
+                FloatVector a0 = FloatVector.broadcast(FloatLanes.SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
+                for (int r = 0; r < kh; r++) {
+                    long rowAt = padOff + (long) (i + r * dH) * pw + j;
+                    for (int s = 0; s < kw; s++) {
+                        FloatVector t = FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]);
+                        long at = rowAt + s * dW;
+                        a0 = FloatLanes.load(pad, at).fma(t, a0);
+                        a1 = FloatLanes.load(pad, at + LANES).fma(t, a1);
+                        a2 = FloatLanes.load(pad, at + 2 * LANES).fma(t, a2);
+                        a3 = FloatLanes.load(pad, at + 3 * LANES).fma(t, a3);
                     }
                 }
+                FloatLanes.store(a0, y, yRow + j);
+                FloatLanes.store(a1, y, yRow + j + LANES);
+                FloatLanes.store(a2, y, yRow + j + 2 * LANES);
+                FloatLanes.store(a3, y, yRow + j + 3 * LANES, FloatLanes.firstLanes(Math.min(LANES, ow - j - 3 * LANES)));
+            }
+            for (; j < ow; j += LANES) {
+                FloatVector acc = FloatVector.broadcast(FloatLanes.SPECIES, b);
+                for (int r = 0; r < kh; r++) {
+                    long rowAt = padOff + (long) (i + r * dH) * pw + j;
+                    for (int s = 0; s < kw; s++) {
+                        acc = FloatLanes.load(pad, rowAt + s * dW).fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
+                    }
+                }
+                FloatLanes.store(acc, y, yRow + j, FloatLanes.firstLanes(Math.min(LANES, ow - j)));
             }
         }
     }
@@ -106,12 +119,36 @@ final class DepthwiseConv2d {
     /** dx (accumulated: the caller zeroes it), dw (written, or null), db (written, or null). */
     static void backward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
-                         MemorySegment db, long dbOff) {
+                         MemorySegment db, long dbOff, MemorySegment work, long workOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         long plane = (long) g.height() * g.width();
         long outPlane = (long) oh * ow;
         int taps = g.kernelH() * g.kernelW();
+        // dx is the correlation of dy, padded by (k - 1) d - p, with the flipped filter: the same
+        // register-blocked loop as forward. (Padding beyond (k - 1) d, rare, takes the loop below.)
+        int padTop = (g.kernelH() - 1) * g.dilationH() - g.padH();
+        int padLeft = (g.kernelW() - 1) * g.dilationW() - g.padW();
+        boolean dxByCorrelation = dx != null && padTop >= 0 && padLeft >= 0 && work != null;
+        if (dxByCorrelation) {
+            int pw = ow + 2 * padLeft + LANES;
+            FloatLanes.fill(work, workOff, (long) (oh + 2 * padTop) * pw, 0f);
+            float[] flipped = new float[taps];
+            for (int c = 0; c < g.channels(); c++) {
+                for (int k = 0; k < taps; k++) {
+                    flipped[taps - 1 - k] = FloatLanes.get(w, wOff + (long) c * taps + k);
+                }
+                for (int n = 0; n < images; n++) {
+                    long out = dyOff + ((long) n * g.channels() + c) * outPlane;
+                    for (int i = 0; i < oh; i++) {
+                        MemorySegment.copy(dy, (out + (long) i * ow) * Float.BYTES, work,
+                                (workOff + (long) (i + padTop) * pw + padLeft) * Float.BYTES, (long) ow * Float.BYTES);
+                    }
+                    correlate(work, workOff, pw, flipped, g.kernelH(), g.kernelW(), g.dilationH(), g.dilationW(), 0f,
+                            g.height(), g.width(), dx, dxOff + ((long) n * g.channels() + c) * plane);
+                }
+            }
+        }
         double[] tapSums = new double[taps];
         for (int c = 0; c < g.channels(); c++) {
             double biasSum = 0;
@@ -142,7 +179,7 @@ final class DepthwiseConv2d {
                             if (dw != null) {
                                 tapSums[k] += Reductions.dot(j1 - j0, dy, gRow + j0, x, in + at);
                             }
-                            if (dx != null) {
+                            if (dx != null && !dxByCorrelation) {
                                 axpy(j1 - j0, FloatLanes.get(w, wOff + (long) c * taps + k), dy, gRow + j0, dx, din + at);
                             }
                         }
