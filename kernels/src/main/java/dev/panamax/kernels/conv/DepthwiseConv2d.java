@@ -129,7 +129,7 @@ final class DepthwiseConv2d {
         // register-blocked loop as forward. (Padding beyond (k - 1) d, rare, takes the loop below.)
         int padTop = (g.kernelH() - 1) * g.dilationH() - g.padH();
         int padLeft = (g.kernelW() - 1) * g.dilationW() - g.padW();
-        boolean dxByCorrelation = dx != null && padTop >= 0 && padLeft >= 0 && work != null;
+        boolean dxByCorrelation = dx != null && padTop >= 0 && padLeft >= 0;
         if (dxByCorrelation) {
             int pw = ow + 2 * padLeft + LANES;
             FloatLanes.fill(work, workOff, (long) (oh + 2 * padTop) * pw, 0f);
@@ -149,6 +149,12 @@ final class DepthwiseConv2d {
                 }
             }
         }
+        // dw[c, r, s] = sum over images and outputs of dy[i, j] xpad[i + r dH, j + s dW]: one pass
+        // per tap over the plane, from the zero-padded input as in forward (no edge masks but dy's tail)
+        int pwx = paddedWidth(g);
+        if (dw != null) {
+            FloatLanes.fill(work, workOff, (long) (g.height() + 2 * g.padH()) * pwx, 0f);
+        }
         double[] tapSums = new double[taps];
         for (int c = 0; c < g.channels(); c++) {
             double biasSum = 0;
@@ -159,6 +165,21 @@ final class DepthwiseConv2d {
                 long out = dyOff + ((long) n * g.channels() + c) * outPlane;
                 if (db != null) {
                     biasSum += Reductions.sum(outPlane, dy, out);
+                }
+                if (dw != null) {
+                    for (int row = 0; row < g.height(); row++) {
+                        MemorySegment.copy(x, (in + (long) row * g.width()) * Float.BYTES, work,
+                                (workOff + (long) (row + g.padH()) * pwx + g.padW()) * Float.BYTES, (long) g.width() * Float.BYTES);
+                    }
+                    for (int r = 0; r < g.kernelH(); r++) {
+                        for (int s = 0; s < g.kernelW(); s++) {
+                            tapSums[r * g.kernelW() + s] += tapProduct(dy, out, oh, ow, work,
+                                    workOff + (long) r * g.dilationH() * pwx + (long) s * g.dilationW(), pwx);
+                        }
+                    }
+                }
+                if (dx == null || dxByCorrelation) {
+                    continue;
                 }
                 for (int i = 0; i < oh; i++) {
                     long gRow = out + (long) i * ow;
@@ -171,16 +192,9 @@ final class DepthwiseConv2d {
                             int shift = s * g.dilationW() - g.padW();
                             int j0 = Math.max(0, -shift);
                             int j1 = Math.min(ow, g.width() - shift);
-                            if (j1 <= j0) {
-                                continue;
-                            }
-                            long at = (long) row * g.width() + shift + j0;
-                            int k = r * g.kernelW() + s;
-                            if (dw != null) {
-                                tapSums[k] += Reductions.dot(j1 - j0, dy, gRow + j0, x, in + at);
-                            }
-                            if (dx != null && !dxByCorrelation) {
-                                axpy(j1 - j0, FloatLanes.get(w, wOff + (long) c * taps + k), dy, gRow + j0, dx, din + at);
+                            if (j1 > j0) {
+                                axpy(j1 - j0, FloatLanes.get(w, wOff + (long) c * taps + r * g.kernelW() + s), dy, gRow + j0,
+                                        dx, din + (long) row * g.width() + shift + j0);
                             }
                         }
                     }
@@ -195,6 +209,26 @@ final class DepthwiseConv2d {
                 FloatLanes.set(db, dbOff + c, (float) biasSum);
             }
         }
+    }
+
+    /** {@code sum_{i,j} dy[i, j] pad[i, j]} with {@code pad} a window of the padded plane (row stride pw). */
+    private static double tapProduct(MemorySegment dy, long out, int oh, int ow, MemorySegment pad, long padAt, int pw) {
+        FloatVector a0 = FloatVector.zero(FloatLanes.SPECIES), a1 = a0;
+        for (int i = 0; i < oh; i++) {
+            long gRow = out + (long) i * ow;
+            long pRow = padAt + (long) i * pw;
+            int j = 0;
+            for (; j + LANES < ow; j += 2 * LANES) {
+                a0 = FloatLanes.load(dy, gRow + j).fma(FloatLanes.load(pad, pRow + j), a0);
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, ow - j - LANES));
+                a1 = FloatLanes.load(dy, gRow + j + LANES, m).fma(FloatLanes.load(pad, pRow + j + LANES), a1);
+            }
+            if (j < ow) {
+                VectorMask<Float> m = FloatLanes.firstLanes(ow - j);
+                a0 = FloatLanes.load(dy, gRow + j, m).fma(FloatLanes.load(pad, pRow + j), a0);
+            }
+        }
+        return a0.add(a1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 
     /** {@code y[0, n) += a x[0, n)}. */
