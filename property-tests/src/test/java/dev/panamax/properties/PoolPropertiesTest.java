@@ -45,6 +45,45 @@ class PoolPropertiesTest {
     }
 
     @Test
+    void twoByTwoStrideTwoFastPathMatchesReference() {
+        // the vectorized 2 x 2 / stride 2 path: widths around the vector length, odd sizes, max and min
+        qt().withExamples(60).forAll(integers().between(2, 70), integers().between(2, 9), integers().between(0, 1), longs().all())
+                .checkAssert((w, h, kind, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int n = 1 + r.nextInt(2), c = 1 + r.nextInt(2);
+                    int oh = h / 2, ow = w / 2;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -5, 5);
+                    float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
+                    int[] k = {2, 2};
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Pooling.Indexed f = Pooling.maxPool2d(kind == 1, x, k, k, new int[] {0, 0}, arena);
+                        double[] want = pool(kind, Reference.toDouble(xs), n * c, h, w, 2, 2, 2, 2, 0, 0);
+                        Close.assertClose("y", f.y().toFloatArray(), want, 0, 0);
+                        Tensor gx = Pooling.maxPool2dBackward(x, f, Tensor.of(arena, gs, n, c, oh, ow), k, k, new int[] {0, 0}, arena);
+                        double[] gw = new double[xs.length];   // each gradient lands on its window's winner
+                        for (int p = 0; p < n * c; p++) {
+                            for (int i = 0; i < oh; i++) {
+                                for (int j = 0; j < ow; j++) {
+                                    int best = -1;
+                                    for (int a = 0; a < 2; a++) {
+                                        for (int b = 0; b < 2; b++) {
+                                            int at = (p * h + 2 * i + a) * w + 2 * j + b;
+                                            if (best < 0 || (kind == 1 ? xs[at] < xs[best] : xs[at] > xs[best])) {
+                                                best = at;
+                                            }
+                                        }
+                                    }
+                                    gw[best] += gs[(p * oh + i) * ow + j];
+                                }
+                            }
+                        }
+                        Close.assertClose("gx", gx.toFloatArray(), gw, 0, 0);
+                    }
+                });
+    }
+
+    @Test
     void poolsMatchReferenceWithGradients() {
         qt().withExamples(120).forAll(integers().between(0, 3), integers().between(1, 4), integers().between(1, 4), longs().all())
                 .checkAssert((kind, kh, kw, seed) -> {
