@@ -1,9 +1,12 @@
 package dev.panamax.kernels.conv;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
+
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * im2col and its adjoint col2im for one image. Row {@code (c, r, s)} of the column matrix holds,
@@ -12,8 +15,8 @@ import dev.panamax.kernels.FloatLanes;
  * A convolution is then one GEMM: {@code W [O, C kH kW] x col}.
  *
  * <p>Each row is written in runs: for a given output row i and tap, the valid output columns form
- * one interval computed once, so the interior needs no per-element bounds test, and stride-1
- * runs are a straight copy.
+ * one interval computed once, so the interior needs no per-element bounds test; stride-1 runs are
+ * a straight copy (im2col) or a vector add (col2im).
  */
 public final class Im2col {
 
@@ -79,13 +82,29 @@ public final class Im2col {
                         }
                         long in = row + (long) i * ow;
                         long out = plane + (long) y * g.width() + dxw;
-                        for (int j = j0; j < j1; j++) {
-                            long at = out + (long) j * g.strideW();
-                            FloatLanes.set(dx, at, FloatLanes.get(dx, at) + FloatLanes.get(col, in + j));
+                        if (g.strideW() == 1) {
+                            addRun(j1 - j0, col, in + j0, dx, out + j0);
+                        } else {
+                            for (int j = j0; j < j1; j++) {
+                                long at = out + (long) j * g.strideW();
+                                FloatLanes.set(dx, at, FloatLanes.get(dx, at) + FloatLanes.get(col, in + j));
+                            }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** {@code dst[0, n) += src[0, n)}: a stride-1 run of col2im. */
+    private static void addRun(int n, MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
+        int j = 0;
+        for (; j <= n - LANES; j += LANES) {
+            FloatLanes.store(FloatLanes.load(dst, dstAt + j).add(FloatLanes.load(src, srcAt + j)), dst, dstAt + j);
+        }
+        if (j < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - j);
+            FloatLanes.store(FloatLanes.load(dst, dstAt + j, m).add(FloatLanes.load(src, srcAt + j, m)), dst, dstAt + j, m);
         }
     }
 
