@@ -84,6 +84,35 @@ class PoolPropertiesTest {
     }
 
     @Test
+    void twoByTwoAverageFastPathMatchesReference() {
+        qt().withExamples(40).forAll(integers().between(2, 70), integers().between(2, 9), longs().all())
+                .checkAssert((w, h, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int n = 1 + r.nextInt(2), c = 1 + r.nextInt(2);
+                    int oh = h / 2, ow = w / 2;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -5, 5);
+                    float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
+                    double[] xd = Reference.toDouble(xs), gd = Reference.toDouble(gs);
+                    int[] k = {2, 2}, p = {0, 0};
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Close.assertClose("y", Pooling.avgPool2d(x, k, k, p, true, arena).toFloatArray(),
+                                pool(2, xd, n * c, h, w, 2, 2, 2, 2, 0, 0), 1e-6, 1e-6);
+                        double[] want = Reference.gradient(v -> {
+                            double[] yv = pool(2, v, n * c, h, w, 2, 2, 2, 2, 0, 0);
+                            double l = 0;
+                            for (int i = 0; i < yv.length; i++) {
+                                l += yv[i] * gd[i];
+                            }
+                            return l;
+                        }, xd);
+                        Close.assertClose("gx", Pooling.avgPool2dBackward(x, Tensor.of(arena, gs, n, c, oh, ow), k, k, p, true, arena)
+                                .toFloatArray(), want, 1e-4, 1e-6);
+                    }
+                });
+    }
+
+    @Test
     void poolsMatchReferenceWithGradients() {
         qt().withExamples(120).forAll(integers().between(0, 3), integers().between(1, 4), integers().between(1, 4), longs().all())
                 .checkAssert((kind, kh, kw, seed) -> {

@@ -1,9 +1,14 @@
 package dev.panamax.kernels.pool;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
+
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Average pooling ({@code torch.nn.functional.avg_pool2d}): the window's sum over the
@@ -15,6 +20,75 @@ public final class AvgPool2d {
     private AvgPool2d() {
     }
 
+    // 2 x 2 windows at stride 2 without padding (LeNet's pools) are vectorized as in MaxPool2d:
+    // forward splits even and odd columns with a two-vector shuffle; backward duplicates each
+    // gradient into two adjacent columns with a one-vector shuffle.
+    private static final VectorShuffle<Float> EVEN = pairs(0);
+    private static final VectorShuffle<Float> ODD = pairs(1);
+    private static final VectorShuffle<Float> DUPLICATE_LOW = duplicate(0);
+    private static final VectorShuffle<Float> DUPLICATE_HIGH = duplicate(LANES / 2);
+
+    private static VectorShuffle<Float> pairs(int first) {
+        int[] idx = new int[LANES];
+        for (int k = 0; k < LANES; k++) {
+            idx[k] = k < LANES / 2 ? 2 * k + first : 2 * k + first - 2 * LANES;   // negative: from the second vector
+        }
+        return VectorShuffle.fromArray(FloatLanes.SPECIES, idx, 0);
+    }
+
+    private static VectorShuffle<Float> duplicate(int from) {
+        int[] idx = new int[LANES];
+        for (int k = 0; k < LANES; k++) {
+            idx[k] = from + k / 2;
+        }
+        return VectorShuffle.fromArray(FloatLanes.SPECIES, idx, 0);
+    }
+
+    private static boolean isTwoByTwo(PoolGeometry g) {
+        return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0;
+    }
+
+    private static void twoByTwoForward(PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out) {
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int width = g.width();
+        for (int i = 0; i < oh; i++) {
+            long row0 = in + (long) (2 * i) * width;
+            long row1 = row0 + width;
+            for (int j = 0; j < ow; j += LANES) {
+                int count = Math.min(LANES, ow - j);
+                VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, 2 * count));
+                VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, 2 * count - LANES));
+                FloatVector top = FloatLanes.load(x, row0 + 2L * j, m0).add(FloatLanes.load(x, row1 + 2L * j, m0));
+                FloatVector bottom = FloatLanes.load(x, row0 + 2L * j + LANES, m1).add(FloatLanes.load(x, row1 + 2L * j + LANES, m1));
+                FloatVector sum = top.rearrange(EVEN, bottom).add(top.rearrange(ODD, bottom));
+                FloatLanes.store(sum.mul(0.25f), y, out + (long) i * ow + j, FloatLanes.firstLanes(count));
+            }
+        }
+    }
+
+    private static void twoByTwoBackward(PoolGeometry g, MemorySegment dy, long out, MemorySegment dx, long in) {
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int width = g.width();
+        for (int i = 0; i < oh; i++) {
+            long row0 = in + (long) (2 * i) * width;
+            long row1 = row0 + width;
+            for (int j = 0; j < ow; j += LANES) {
+                int count = Math.min(LANES, ow - j);
+                FloatVector share = FloatLanes.load(dy, out + (long) i * ow + j, FloatLanes.firstLanes(count)).mul(0.25f);
+                VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, 2 * count));
+                VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, 2 * count - LANES));
+                FloatVector low = share.rearrange(DUPLICATE_LOW);
+                FloatVector high = share.rearrange(DUPLICATE_HIGH);
+                FloatLanes.store(low, dx, row0 + 2L * j, m0);
+                FloatLanes.store(low, dx, row1 + 2L * j, m0);
+                FloatLanes.store(high, dx, row0 + 2L * j + LANES, m1);
+                FloatLanes.store(high, dx, row1 + 2L * j + LANES, m1);
+            }
+        }
+    }
+
     public static void forward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment x, long xOff,
                                MemorySegment y, long yOff) {
         Checks.floats("x", x, xOff, planes * g.plane());
@@ -23,6 +97,10 @@ public final class AvgPool2d {
         int ow = g.outWidth();
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * g.plane();
+            if (isTwoByTwo(g)) {
+                twoByTwoForward(g, x, in, y, yOff + p * g.outPlane());
+                continue;
+            }
             for (int i = 0; i < oh; i++) {
                 int r0 = g.rowStart(i);
                 int r1 = g.rowEnd(i);
@@ -51,6 +129,10 @@ public final class AvgPool2d {
         int ow = g.outWidth();
         for (long p = 0; p < planes; p++) {
             long base = dxOff + p * g.plane();
+            if (isTwoByTwo(g)) {       // windows do not overlap: every covered element is written once
+                twoByTwoBackward(g, dy, dyOff + p * g.outPlane(), dx, base);
+                continue;
+            }
             for (int i = 0; i < oh; i++) {
                 int r0 = g.rowStart(i);
                 int r1 = g.rowEnd(i);
