@@ -82,11 +82,4 @@ public final class Checks {
     public static void longs(String name, MemorySegment segment, long offset, long n) {
         extent(name, segment, offset, n, 1, Long.BYTES);
     }
-
-    /** Fails unless {@code 0 <= index < bound}. */
-    public static void index(String name, long index, long bound) {
-        if (index < 0 || index >= bound) {
-            throw new IllegalArgumentException(name + " must be in [0, " + bound + "), got " + index);
-        }
-    }
 }

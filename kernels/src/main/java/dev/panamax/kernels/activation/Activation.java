@@ -64,12 +64,4 @@ public record Activation(Kind kind, float a, float b) {
     public static Activation softplus(float beta, float threshold) {
         return new Activation(Kind.SOFTPLUS, beta, threshold);
     }
-
-    /** The PyTorch name of the function ({@code "gelu"} for both GELU forms). */
-    public String torchName() {
-        return switch (kind) {
-            case GELU_TANH -> "gelu";
-            default -> kind.name().toLowerCase(java.util.Locale.ROOT);
-        };
-    }
 }

@@ -101,11 +101,6 @@ public final class GoldenCase {
         return inputs.containsKey(name);
     }
 
-    /** The names of every input, in file order. */
-    public Iterable<String> inputNames() {
-        return inputs.keySet();
-    }
-
     /** A required input. */
     public Tensor input(String name, Arena arena) throws IOException {
         String file = inputs.get(name);
