@@ -21,20 +21,10 @@ public final class AvgPool2d {
     }
 
     // 2 x 2 windows at stride 2 without padding (LeNet's pools) are vectorized as in MaxPool2d:
-    // forward splits even and odd columns with a two-vector shuffle; backward duplicates each
+    // forward splits even and odd columns ({@link ColumnPairs}); backward duplicates each
     // gradient into two adjacent columns with a one-vector shuffle.
-    private static final VectorShuffle<Float> EVEN = pairs(0);
-    private static final VectorShuffle<Float> ODD = pairs(1);
     private static final VectorShuffle<Float> DUPLICATE_LOW = duplicate(0);
     private static final VectorShuffle<Float> DUPLICATE_HIGH = duplicate(LANES / 2);
-
-    private static VectorShuffle<Float> pairs(int first) {
-        int[] idx = new int[LANES];
-        for (int k = 0; k < LANES; k++) {
-            idx[k] = k < LANES / 2 ? 2 * k + first : 2 * k + first - 2 * LANES;   // negative: from the second vector
-        }
-        return VectorShuffle.fromArray(FloatLanes.SPECIES, idx, 0);
-    }
 
     private static VectorShuffle<Float> duplicate(int from) {
         int[] idx = new int[LANES];
@@ -42,10 +32,6 @@ public final class AvgPool2d {
             idx[k] = from + k / 2;
         }
         return VectorShuffle.fromArray(FloatLanes.SPECIES, idx, 0);
-    }
-
-    private static boolean isTwoByTwo(PoolGeometry g) {
-        return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0;
     }
 
     private static void twoByTwoForward(PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out) {
@@ -61,7 +47,7 @@ public final class AvgPool2d {
                 VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, 2 * count - LANES));
                 FloatVector top = FloatLanes.load(x, row0 + 2L * j, m0).add(FloatLanes.load(x, row1 + 2L * j, m0));
                 FloatVector bottom = FloatLanes.load(x, row0 + 2L * j + LANES, m1).add(FloatLanes.load(x, row1 + 2L * j + LANES, m1));
-                FloatVector sum = top.rearrange(EVEN, bottom).add(top.rearrange(ODD, bottom));
+                FloatVector sum = top.rearrange(ColumnPairs.EVEN, bottom).add(top.rearrange(ColumnPairs.ODD, bottom));
                 FloatLanes.store(sum.mul(0.25f), y, out + (long) i * ow + j, FloatLanes.firstLanes(count));
             }
         }
@@ -97,7 +83,7 @@ public final class AvgPool2d {
         int ow = g.outWidth();
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * g.plane();
-            if (isTwoByTwo(g)) {
+            if (g.isTwoByTwo()) {
                 twoByTwoForward(g, x, in, y, yOff + p * g.outPlane());
                 continue;
             }
@@ -129,7 +115,7 @@ public final class AvgPool2d {
         int ow = g.outWidth();
         for (long p = 0; p < planes; p++) {
             long base = dxOff + p * g.plane();
-            if (isTwoByTwo(g)) {       // windows do not overlap: every covered element is written once
+            if (g.isTwoByTwo()) {       // windows do not overlap: every covered element is written once
                 twoByTwoBackward(g, dy, dyOff + p * g.outPlane(), dx, base);
                 continue;
             }

@@ -11,7 +11,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
@@ -30,26 +29,7 @@ public final class MaxPool2d {
     // pairs of vectors, and a two-vector shuffle splits even and odd columns, giving the four
     // candidates of 16 windows at once. (The scalar loop loses ~2.5x to mispredicted
     // comparisons on real data.)
-    private static final VectorShuffle<Float> EVEN;
-    private static final VectorShuffle<Float> ODD;
     private static final IntVector LANE_INDEX = IntVector.zero(IntVector.SPECIES_PREFERRED).addIndex(1);
-
-    static {
-        int[] even = new int[LANES];
-        int[] odd = new int[LANES];
-        for (int k = 0; k < LANES; k++) {
-            // indexes past the first vector are written as negative: they take from the second
-            even[k] = k < LANES / 2 ? 2 * k : 2 * k - 2 * LANES;
-            odd[k] = k < LANES / 2 ? 2 * k + 1 : 2 * k + 1 - 2 * LANES;
-        }
-        EVEN = VectorShuffle.fromArray(FloatLanes.SPECIES, even, 0);
-        ODD = VectorShuffle.fromArray(FloatLanes.SPECIES, odd, 0);
-    }
-
-    private static boolean isTwoByTwo(PoolGeometry g) {
-        return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
-                && g.padW() == 0 && IntVector.SPECIES_PREFERRED.length() == LANES;
-    }
 
     /** One plane of 2 x 2 / stride 2 pooling, 16 windows per step. */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
@@ -71,18 +51,18 @@ public final class MaxPool2d {
                 FloatVector a1 = FloatLanes.load(x, c0 + LANES, m1);
                 FloatVector b0 = FloatLanes.load(x, c1, m0);
                 FloatVector b1 = FloatLanes.load(x, c1 + LANES, m1);
-                FloatVector best = a0.rearrange(EVEN, a1);
+                FloatVector best = a0.rearrange(ColumnPairs.EVEN, a1);
                 IntVector base = LANE_INDEX.mul(2).add(2 * i * width + 2 * j);   // index of the top-left element
                 IntVector at = base;
-                FloatVector v = a0.rearrange(ODD, a1);
+                FloatVector v = a0.rearrange(ColumnPairs.ODD, a1);
                 VectorMask<Float> better = wins(min, v, best);
                 best = best.blend(v, better);
                 at = at.blend(base.add(1), better.cast(IntVector.SPECIES_PREFERRED));
-                v = b0.rearrange(EVEN, b1);
+                v = b0.rearrange(ColumnPairs.EVEN, b1);
                 better = wins(min, v, best);
                 best = best.blend(v, better);
                 at = at.blend(base.add(width), better.cast(IntVector.SPECIES_PREFERRED));
-                v = b0.rearrange(ODD, b1);
+                v = b0.rearrange(ColumnPairs.ODD, b1);
                 better = wins(min, v, best);
                 best = best.blend(v, better);
                 at = at.blend(base.add(width + 1), better.cast(IntVector.SPECIES_PREFERRED));
@@ -112,7 +92,7 @@ public final class MaxPool2d {
         Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
         int oh = g.outHeight();
         int ow = g.outWidth();
-        boolean twoByTwo = isTwoByTwo(g);
+        boolean twoByTwo = g.isTwoByTwo() && IntVector.SPECIES_PREFERRED.length() == LANES;
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();

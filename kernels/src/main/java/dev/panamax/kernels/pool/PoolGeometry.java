@@ -37,6 +37,11 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
         return (width + 2 * padW - kernelW) / strideW + 1;
     }
 
+    /** Whether these are 2 x 2 windows at stride 2 without padding, which have vectorized paths. */
+    boolean isTwoByTwo() {
+        return kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0;
+    }
+
     /** First input row of window row {@code i} (clipped to the image). */
     int rowStart(int i) {
         return Math.max(0, i * strideH - padH);
