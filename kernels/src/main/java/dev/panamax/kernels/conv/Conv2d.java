@@ -84,7 +84,6 @@ public final class Conv2d {
         boolean pointwise = isPointwise(g);
         if (dx != null) {
             Checks.floats("dx", dx, dxOff, (long) images * image.imageSize());
-            FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, outChannels);
@@ -95,6 +94,9 @@ public final class Conv2d {
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
             return;
+        }
+        if (dx != null && !pointwise) {
+            FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);     // col2im accumulates
         }
         for (int n = 0; n < images; n++) {
             for (int q = 0; q < groups; q++) {

@@ -116,7 +116,7 @@ final class DepthwiseConv2d {
         }
     }
 
-    /** dx (accumulated: the caller zeroes it), dw (written, or null), db (written, or null). */
+    /** dx, dw and db, each written (or null). */
     static void backward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                          MemorySegment db, long dbOff, MemorySegment work, long workOff) {
@@ -130,6 +130,9 @@ final class DepthwiseConv2d {
         int padTop = (g.kernelH() - 1) * g.dilationH() - g.padH();
         int padLeft = (g.kernelW() - 1) * g.dilationW() - g.padW();
         boolean dxByCorrelation = dx != null && padTop >= 0 && padLeft >= 0;
+        if (dx != null && !dxByCorrelation) {
+            FloatLanes.fill(dx, dxOff, images * (long) g.channels() * plane, 0f);      // the fallback accumulates
+        }
         if (dxByCorrelation) {
             int pw = ow + 2 * padLeft + LANES;
             FloatLanes.fill(work, workOff, (long) (oh + 2 * padTop) * pw, 0f);
