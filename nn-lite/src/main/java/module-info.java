@@ -16,4 +16,6 @@ module dev.panamax.nn {
     exports dev.panamax.nn.data;
     exports dev.panamax.nn.models;
     exports dev.panamax.nn.optim;
+    exports dev.panamax.nn.layers;
+    exports dev.panamax.nn.losses;
 }

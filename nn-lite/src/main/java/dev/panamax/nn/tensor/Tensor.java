@@ -46,6 +46,10 @@ public final class Tensor {
 
     /** A new tensor of zeros (the arena zeroes what it allocates). */
     public static Tensor zeros(Arena arena, DType dtype, long... shape) {
+        if (arena instanceof StepArena step) {
+            validateShape(shape);
+            return step.zeros(dtype, shape);
+        }
         long[] s = checkShape(shape);
         long n = product(s);
         MemorySegment seg = arena.allocate(Math.max(1, n) * dtype.bytes(), ALIGNMENT);
@@ -71,6 +75,12 @@ public final class Tensor {
     /** A 0-dimensional float32 tensor. */
     public static Tensor scalar(Arena arena, float value) {
         return of(arena, new float[] {value});
+    }
+
+    /** A row-major tensor over a whole segment the caller sized for it (no checks, no copy of the data). */
+    static Tensor over(DType dtype, MemorySegment segment, long[] shape) {
+        long[] s = shape.clone();
+        return new Tensor(dtype, segment, 0, s, rowMajorStrides(s));
     }
 
     /**
@@ -124,6 +134,11 @@ public final class Tensor {
     /** A copy of the element strides. */
     public long[] strides() {
         return strides.clone();
+    }
+
+    /** Whether the shape equals {@code expected} (no copy of the shape is made). */
+    public boolean hasShape(long... expected) {
+        return Arrays.equals(shape, expected);
     }
 
     public int rank() {
@@ -442,12 +457,16 @@ public final class Tensor {
     }
 
     private static long[] checkShape(long[] shape) {
+        validateShape(shape);
+        return shape.clone();
+    }
+
+    private static void validateShape(long[] shape) {
         for (int d = 0; d < shape.length; d++) {
             if (shape[d] < 0) {
                 throw new IllegalArgumentException("dimension " + d + " of shape " + Arrays.toString(shape) + " is negative");
             }
         }
-        return shape.clone();
     }
 
     private static void requireCount(int have, long want) {

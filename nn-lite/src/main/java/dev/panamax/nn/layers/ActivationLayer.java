@@ -1,0 +1,96 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.kernels.activation.Activation;
+import dev.panamax.nn.functional.Activations;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * An elementwise activation as a layer, any input shape: {@code ActivationLayer.relu()} is
+ * {@code torch.nn.ReLU()}, and so on for every activation of {@link Activation}.
+ */
+public final class ActivationLayer extends Layer {
+
+    private final Activation f;
+    private Tensor x;
+
+    public ActivationLayer(Activation f) {
+        this.f = f;
+    }
+
+    public static ActivationLayer relu() {
+        return new ActivationLayer(Activation.RELU);
+    }
+
+    public static ActivationLayer relu6() {
+        return new ActivationLayer(Activation.RELU6);
+    }
+
+    public static ActivationLayer leakyRelu(float negativeSlope) {
+        return new ActivationLayer(Activation.leakyRelu(negativeSlope));
+    }
+
+    public static ActivationLayer elu(float alpha) {
+        return new ActivationLayer(Activation.elu(alpha));
+    }
+
+    public static ActivationLayer selu() {
+        return new ActivationLayer(Activation.SELU);
+    }
+
+    public static ActivationLayer silu() {
+        return new ActivationLayer(Activation.SILU);
+    }
+
+    /** The exact (erf) GELU. */
+    public static ActivationLayer gelu() {
+        return new ActivationLayer(Activation.GELU);
+    }
+
+    /** GELU with the tanh approximation ({@code approximate="tanh"}). */
+    public static ActivationLayer geluTanh() {
+        return new ActivationLayer(Activation.GELU_TANH);
+    }
+
+    public static ActivationLayer tanh() {
+        return new ActivationLayer(Activation.TANH);
+    }
+
+    public static ActivationLayer sigmoid() {
+        return new ActivationLayer(Activation.SIGMOID);
+    }
+
+    public static ActivationLayer softplus(float beta, float threshold) {
+        return new ActivationLayer(Activation.softplus(beta, threshold));
+    }
+
+    public static ActivationLayer mish() {
+        return new ActivationLayer(Activation.MISH);
+    }
+
+    public static ActivationLayer hardswish() {
+        return new ActivationLayer(Activation.HARDSWISH);
+    }
+
+    /** The activation this layer applies. */
+    public Activation activation() {
+        return f;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        this.x = x;
+        return Activations.forward(f, x, arena);
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        return Activations.backward(f, saved(x), gy, arena);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + f + ")";
+    }
+}

@@ -1,0 +1,45 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.functional.Pooling;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Average pooling over NCHW windows, as {@code torch.nn.AvgPool2d} (ceil_mode false). With
+ * {@code countIncludePad} (PyTorch's default) padded zeros count in the divisor.
+ */
+public final class AvgPool2d extends Layer {
+
+    private final PoolWindow window;
+    private final boolean countIncludePad;
+    private Tensor x;
+
+    /** A {@code kernel}×{@code kernel} window of stride {@code kernel}. */
+    public AvgPool2d(int kernel) {
+        this(PoolWindow.of(kernel), true);
+    }
+
+    public AvgPool2d(PoolWindow window, boolean countIncludePad) {
+        this.window = window;
+        this.countIncludePad = countIncludePad;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        requireInput(x, -1, -1, -1, -1);
+        this.x = x;
+        return Pooling.avgPool2d(x, window.kernel(), window.stride(), window.padding(), countIncludePad, arena);
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        return Pooling.avgPool2dBackward(saved(x), gy, window.kernel(), window.stride(), window.padding(), countIncludePad,
+                arena);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + window + ", count_include_pad=" + countIncludePad + ")";
+    }
+}

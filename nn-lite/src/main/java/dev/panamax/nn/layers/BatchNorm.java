@@ -1,0 +1,91 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.functional.Normalization;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Batch normalisation over the channel dimension of {@code [N, C, *]}, as PyTorch's
+ * {@code _BatchNorm}: in training, batch statistics (biased variance) normalise and the running
+ * statistics move by {@code momentum} (with the unbiased variance); in evaluation the running
+ * statistics normalise. Buffers {@code running_mean} (0), {@code running_var} (1) and
+ * {@code num_batches_tracked}; affine {@code weight} (1) and {@code bias} (0).
+ */
+public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchNorm2d {
+
+    private final long channels;
+    private final float eps;
+    private final float momentum;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final Tensor runningMean;
+    private final Tensor runningVar;
+    private final Tensor batchesTracked;
+    private Tensor x;
+    private Normalization.Saved saved;
+    private boolean savedInTraining;
+
+    BatchNorm(long channels, float eps, float momentum, boolean affine) {
+        if (channels <= 0 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch norm needs channels > 0, eps > 0, momentum in [0, 1]; got "
+                    + channels + ", " + eps + ", " + momentum);
+        }
+        this.channels = channels;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.weight = affine ? parameter("weight", channels) : null;
+        this.bias = affine ? parameter("bias", channels) : null;
+        if (affine) {
+            weight.value().fill(1f);
+        }
+        this.runningMean = buffer("running_mean", DType.FLOAT32, channels);
+        this.runningVar = buffer("running_var", DType.FLOAT32, channels);
+        this.runningVar.fill(1f);
+        this.batchesTracked = buffer("num_batches_tracked", DType.INT64);
+    }
+
+    /** The input ranks this layer accepts. */
+    abstract boolean acceptsRank(int rank);
+
+    /** The expected input, for error messages. */
+    abstract String expectedInput();
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        if (!acceptsRank(x.rank()) || x.size(1) != channels) {
+            throw new IllegalArgumentException(describe() + " expects input " + expectedInput() + " with C=" + channels
+                    + ", got " + java.util.Arrays.toString(x.shape()));
+        }
+        this.x = x;
+        savedInTraining = isTraining();
+        saved = Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, savedInTraining, momentum,
+                eps, arena);
+        if (savedInTraining) {
+            batchesTracked.setLong(batchesTracked.getLong() + 1);
+        }
+        return saved.y();
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Normalization.Grads g = Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy,
+                savedInTraining, arena);
+        if (weight != null) {
+            accumulate(weight, g.weight());
+            accumulate(bias, g.bias());
+        }
+        return g.x();
+    }
+
+    private static Tensor value(Parameter p) {
+        return p == null ? null : p.value();
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + channels + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (weight != null) + ")";
+    }
+}

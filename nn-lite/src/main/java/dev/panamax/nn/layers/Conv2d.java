@@ -1,0 +1,80 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.random.RandomGenerator;
+
+import dev.panamax.nn.functional.Convolution;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * 2-d convolution, as {@code torch.nn.Conv2d}: x {@code [N, C_in, H, W]}, weight
+ * {@code [C_out, C_in/groups, kH, kW]}, bias {@code [C_out]}. Depthwise ({@code groups = C_in})
+ * and 1×1 convolutions take their fast paths automatically.
+ */
+public final class Conv2d extends Layer {
+
+    private final long inChannels;
+    private final long outChannels;
+    private final ConvAttributes attrs;
+    private final Parameter weight;
+    private final Parameter bias;
+    private Tensor x;
+
+    /** A square-kernel convolution with stride 1, no padding, bias, PyTorch's initialisation. */
+    public Conv2d(long inChannels, long outChannels, int kernel) {
+        this(inChannels, outChannels, kernel, 1, 0);
+    }
+
+    /** A square-kernel convolution with bias. */
+    public Conv2d(long inChannels, long outChannels, int kernel, int stride, int padding) {
+        this(inChannels, outChannels, ConvAttributes.square(kernel, stride, padding, 1, 1), true, Init.generator());
+    }
+
+    /** The general convolution. */
+    public Conv2d(long inChannels, long outChannels, ConvAttributes attrs, boolean bias, RandomGenerator rng) {
+        if (inChannels <= 0 || outChannels <= 0 || inChannels % attrs.groups() != 0 || outChannels % attrs.groups() != 0) {
+            throw new IllegalArgumentException("Conv2d channels must be > 0 and divisible by groups=" + attrs.groups()
+                    + ", got in=" + inChannels + ", out=" + outChannels);
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.attrs = attrs;
+        this.weight = parameter("weight", outChannels, inChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]);
+        this.bias = bias ? parameter("bias", outChannels) : null;
+        Init.torchDefault(weight.value(), bias ? this.bias.value() : null, rng);
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias, or null. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        requireInput(x, -1, inChannels, -1, -1);
+        this.x = x;
+        return Convolution.conv2d(x, weight.value(), bias == null ? null : bias.value(), attrs.stride(), attrs.padding(),
+                attrs.dilation(), attrs.groups(), arena);
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Convolution.Grads g = Convolution.conv2dBackward(saved(x), weight.value(), bias != null, gy, attrs.stride(),
+                attrs.padding(), attrs.dilation(), attrs.groups(), arena);
+        accumulate(weight, g.weight());
+        if (bias != null) {
+            accumulate(bias, g.bias());
+        }
+        return g.x();
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (bias != null) + ")";
+    }
+}

@@ -1,0 +1,66 @@
+package dev.panamax.nn.layers;
+
+import java.util.Arrays;
+
+/**
+ * The geometry attributes of a 2-d convolution, each {@code [h, w]}, as PyTorch names them.
+ *
+ * @param kernel        kernel size
+ * @param stride        stride
+ * @param padding       zero padding on each side
+ * @param dilation      spacing between kernel taps
+ * @param outputPadding extra rows/columns on one side of a transposed convolution's output (0 for conv2d)
+ * @param groups        channel groups
+ */
+public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] dilation, int[] outputPadding, int groups) {
+
+    /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below stride or dilation). */
+    public ConvAttributes {
+        kernel = pair("kernel_size", kernel, 1);
+        stride = pair("stride", stride, 1);
+        padding = pair("padding", padding, 0);
+        dilation = pair("dilation", dilation, 1);
+        outputPadding = pair("output_padding", outputPadding, 0);
+        if (groups < 1) {
+            throw new IllegalArgumentException("groups must be >= 1, got " + groups);
+        }
+    }
+
+    /** Square kernel, equal strides, padding and dilation, no output padding. */
+    public static ConvAttributes square(int kernel, int stride, int padding, int dilation, int groups) {
+        return new ConvAttributes(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {dilation, dilation}, new int[] {0, 0}, groups);
+    }
+
+    /** The same attributes with another output padding. */
+    public ConvAttributes withOutputPadding(int h, int w) {
+        return new ConvAttributes(kernel, stride, padding, dilation, new int[] {h, w}, groups);
+    }
+
+    private static int[] pair(String name, int[] v, int min) {
+        if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
+            throw new IllegalArgumentException(name + " must be two ints >= " + min + ", got " + Arrays.toString(v));
+        }
+        return v.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "kernel_size=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
+                + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation)
+                + (outputPadding[0] + outputPadding[1] > 0 ? ", output_padding=" + Arrays.toString(outputPadding) : "")
+                + ", groups=" + groups;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ConvAttributes a && Arrays.equals(kernel, a.kernel) && Arrays.equals(stride, a.stride)
+                && Arrays.equals(padding, a.padding) && Arrays.equals(dilation, a.dilation)
+                && Arrays.equals(outputPadding, a.outputPadding) && groups == a.groups;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(kernel) * 31 + Arrays.hashCode(stride) + 7 * Arrays.hashCode(padding) + groups;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+
+import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Inverted dropout, as {@code torch.nn.Dropout(p)}: in training each element is zeroed with
+ * probability {@code p} and the survivors are scaled by {@code 1/(1-p)}, so evaluation is the
+ * identity. Masks are seeded and reproducible: the k-th forward pass of a layer with seed s
+ * draws the same mask on every run (a counter-based generator, so a checkpointed segment can
+ * replay it).
+ */
+public final class Dropout extends Layer {
+
+    private final float p;
+    private final long seed;
+    private long calls;
+    private Tensor mask;
+
+    /** Dropout with probability {@code p} and a seed from {@link Init#generator()}. */
+    public Dropout(float p) {
+        this(p, Init.generator().nextLong());
+    }
+
+    public Dropout(float p, long seed) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        this.p = p;
+        this.seed = seed;
+    }
+
+    /** How many masks this layer has drawn (the position of its generator). */
+    public long calls() {
+        return calls;
+    }
+
+    /** Moves the generator to position {@code calls} (to replay a mask). */
+    public void seek(long calls) {
+        this.calls = calls;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        if (!isTraining() || p == 0) {
+            mask = null;
+            return x;
+        }
+        Tensor xd = x.contiguous(arena);
+        long n = xd.numel();
+        mask = Tensor.zeros(arena, x.shape());
+        float scale = 1f / (1f - p);
+        long base = mix(seed + 0x9E3779B97F4A7C15L * ++calls);
+        // One 64-bit hash gives the keep decision of one element: uniform in [0, 1) from 24 bits.
+        for (long i = 0; i < n; i++) {
+            float u = (mix(base + i) >>> 40) * 0x1.0p-24f;
+            mask.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, u >= p ? scale : 0f);
+        }
+        Tensor y = Tensor.zeros(arena, x.shape());
+        Blas1.shad(n, xd.segment(), xd.offset(), mask.segment(), 0, y.segment(), 0);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        if (mask == null) {
+            return gy;
+        }
+        Tensor g = gy.contiguous(arena);
+        Tensor gx = Tensor.zeros(arena, gy.shape());
+        Blas1.shad(g.numel(), g.segment(), g.offset(), mask.segment(), 0, gx.segment(), 0);
+        return gx;
+    }
+
+    /** SplitMix64's finaliser: a bijective 64-bit hash. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(p=" + p + ")";
+    }
+}

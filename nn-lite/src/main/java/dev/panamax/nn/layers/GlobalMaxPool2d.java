@@ -1,0 +1,26 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.functional.Pooling;
+import dev.panamax.nn.tensor.Tensor;
+
+/** The maximum of each channel's plane: {@code [N, C, H, W] -> [N, C, 1, 1]} ({@code AdaptiveMaxPool2d(1)}). */
+public final class GlobalMaxPool2d extends Layer {
+
+    private Tensor x;
+    private Pooling.Indexed saved;
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        requireInput(x, -1, -1, -1, -1);
+        this.x = x;
+        saved = Pooling.globalMaxPool2d(x, arena);
+        return saved.y();
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        return Pooling.globalMaxPool2dBackward(saved(x), saved, gy, arena);
+    }
+}

@@ -1,0 +1,241 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * A differentiable layer, as a {@code torch.nn.Module}: {@link #forward} computes the output and
+ * keeps what {@link #backward} needs; {@code backward} returns the gradient of the input and
+ * <em>adds</em> the gradients of the parameters into their {@code grad} tensors (zero them with
+ * the optimizer's {@code zeroGrad()}, as in PyTorch).
+ *
+ * <p>Memory: parameters and buffers (running statistics) belong to the layer; everything a step
+ * produces (outputs, saved tensors, input gradients) comes from the {@link Arena} passed in,
+ * normally a {@link dev.panamax.nn.tensor.StepArena} reset once per step, so that a steady-state
+ * step allocates nothing. Tensors returned by {@code forward} and {@code backward} live as long as
+ * that arena's step.
+ *
+ * <p>Names: parameters, buffers and child layers are registered under names, and
+ * {@link #namedParameters()} / {@link #stateDict()} join them with dots exactly as a PyTorch
+ * {@code state_dict} does ({@code "conv1.weight"}, {@code "bn1.running_mean"}).
+ */
+public abstract class Layer {
+
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Layer> children = new LinkedHashMap<>();
+    private String path = "";
+    private boolean training = true;
+
+    /** Computes the output for {@code x}, keeping what backward needs. */
+    public abstract Tensor forward(Tensor x, Arena arena);
+
+    /**
+     * Given {@code dL/dy} for the output of the last {@link #forward}, returns {@code dL/dx} and
+     * accumulates {@code dL/dθ} into every parameter's gradient.
+     *
+     * @throws IllegalStateException when forward has not run since the layer was created
+     */
+    public abstract Tensor backward(Tensor gy, Arena arena);
+
+    // ---- registration (for subclasses) ----
+
+    /** Registers a trainable parameter of this shape (value and gradient zeroed; the layer initialises it). */
+    protected final Parameter parameter(String name, long... shape) {
+        Arena memory = Arena.ofAuto();
+        Parameter p = new Parameter(name, Tensor.zeros(memory, shape), Tensor.zeros(memory, shape));
+        parameters.put(name, p);
+        return p;
+    }
+
+    /** Registers a buffer: state saved with the model but not trained (running statistics). */
+    protected final Tensor buffer(String name, DType dtype, long... shape) {
+        Tensor t = Tensor.zeros(Arena.ofAuto(), dtype, shape);
+        buffers.put(name, t);
+        return t;
+    }
+
+    /** Registers a child layer under {@code name}; its parameters are named {@code name.*}. */
+    protected final <L extends Layer> L child(String name, L layer) {
+        if (name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("a layer name must be non-empty and without dots, got '" + name + "'");
+        }
+        if (children.containsKey(name)) {
+            throw new IllegalArgumentException(describe() + " already has a layer named '" + name + "'");
+        }
+        children.put(name, layer);
+        ((Layer) layer).rename(path.isEmpty() ? name : path + "." + name);
+        return layer;
+    }
+
+    /**
+     * Registers every child of {@code container} under its own name, without a prefix: the way a
+     * PyTorch block that holds {@code conv1, bn1, ...} as attributes names them.
+     */
+    protected final void adoptChildren(Layer container) {
+        container.children.forEach(this::child);
+    }
+
+    private void rename(String newPath) {
+        path = newPath;
+        children.forEach((name, c) -> c.rename(newPath + "." + name));
+    }
+
+    // ---- views ----
+
+    /** The layers registered directly under this one, by name, in registration order. */
+    public final Map<String, Layer> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Every parameter of this layer and its descendants, by full dotted name, in registration order. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collectParameters("", out);
+        return out;
+    }
+
+    private void collectParameters(String prefix, Map<String, Parameter> out) {
+        parameters.forEach((n, p) -> out.put(prefix + n, new Parameter(prefix + n, p.value(), p.grad())));
+        children.forEach((n, c) -> c.collectParameters(prefix + n + ".", out));
+    }
+
+    /** The parameters of {@link #namedParameters()}, for an optimizer. */
+    public final List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Every buffer of this layer and its descendants, by full dotted name. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return out;
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        buffers.forEach((n, b) -> out.put(prefix + n, b));
+        children.forEach((n, c) -> c.collectBuffers(prefix + n + ".", out));
+    }
+
+    /** Parameters and buffers by name, in PyTorch's order (a module's own entries before its children's). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectState("", out);
+        return out;
+    }
+
+    private void collectState(String prefix, Map<String, Tensor> out) {
+        parameters.forEach((n, p) -> out.put(prefix + n, p.value()));
+        buffers.forEach((n, b) -> out.put(prefix + n, b));
+        children.forEach((n, c) -> c.collectState(prefix + n + ".", out));
+    }
+
+    /**
+     * Copies every entry of {@code state} into the parameter or buffer of the same name. Nothing
+     * is copied unless every name, shape and dtype matches: otherwise the exception lists all
+     * missing keys, unexpected keys and mismatched shapes or dtypes at once.
+     */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        Map<String, Tensor> own = stateDict();
+        List<String> problems = new ArrayList<>();
+        for (var e : own.entrySet()) {
+            Tensor given = state.get(e.getKey());
+            if (given == null) {
+                problems.add("missing key '" + e.getKey() + "' (expected shape " + Arrays.toString(e.getValue().shape()) + ")");
+            } else if (!given.hasShape(e.getValue().shape())) {
+                problems.add("'" + e.getKey() + "': expected shape " + Arrays.toString(e.getValue().shape()) + ", got "
+                        + Arrays.toString(given.shape()));
+            } else if (given.dtype() != e.getValue().dtype()) {
+                problems.add("'" + e.getKey() + "': expected dtype " + e.getValue().dtype() + ", got " + given.dtype());
+            }
+        }
+        for (String key : state.keySet()) {
+            if (!own.containsKey(key)) {
+                problems.add("unexpected key '" + key + "'");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cannot load the state dict into " + describe() + ": "
+                    + String.join("; ", problems));
+        }
+        own.forEach((k, t) -> t.copyFrom(state.get(k)));
+    }
+
+    // ---- mode ----
+
+    /** Training mode (the default): dropout drops, batch norm uses and updates batch statistics. */
+    public final Layer train() {
+        return train(true);
+    }
+
+    /** Evaluation mode: dropout is the identity, batch norm uses its running statistics. */
+    public final Layer eval() {
+        return train(false);
+    }
+
+    /** Sets the mode of this layer and all its descendants. */
+    public final Layer train(boolean on) {
+        training = on;
+        children.values().forEach(c -> c.train(on));
+        return this;
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    // ---- helpers for subclasses ----
+
+    /** The dotted path of this layer in its model, or its class name at the top. */
+    protected final String describe() {
+        String type = getClass().getSimpleName();
+        return path.isEmpty() ? type : type + " '" + path + "'";
+    }
+
+    /**
+     * Fails unless {@code x} has {@code expected.length} dimensions and matches {@code expected}
+     * where it is not negative (negative entries accept any size).
+     */
+    protected final void requireInput(Tensor x, long... expected) {
+        boolean ok = x.rank() == expected.length && x.dtype() == DType.FLOAT32;
+        for (int d = 0; ok && d < expected.length; d++) {
+            ok = expected[d] < 0 || x.size(d) == expected[d];
+        }
+        if (!ok) {
+            StringBuilder want = new StringBuilder("[");
+            for (int d = 0; d < expected.length; d++) {
+                want.append(d > 0 ? ", " : "").append(expected[d] < 0 ? "*" : Long.toString(expected[d]));
+            }
+            throw new IllegalArgumentException(describe() + " expects float32 input of shape " + want + "], got "
+                    + x.dtype() + " " + Arrays.toString(x.shape()));
+        }
+    }
+
+    /** Returns {@code saved}, failing when forward has not run yet. */
+    protected final <T> T saved(T saved) {
+        if (saved == null) {
+            throw new IllegalStateException(describe() + ": backward called before forward");
+        }
+        return saved;
+    }
+
+    /** Adds a gradient computed for this step into a parameter's accumulated gradient. */
+    protected static void accumulate(Parameter p, Tensor grad) {
+        Tensor g = p.grad();
+        dev.panamax.kernels.gemm.Blas1.saxpy(g.numel(), 1f, grad.segment(), grad.offset(), g.segment(), g.offset());
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+
+import dev.panamax.nn.functional.Normalization;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Layer normalisation over the trailing dimensions {@code normalizedShape}, as
+ * {@code torch.nn.LayerNorm}: weight 1 and bias 0 of that shape when affine.
+ */
+public final class LayerNorm extends Layer {
+
+    private final long[] normalizedShape;
+    private final float eps;
+    private final Parameter weight;
+    private final Parameter bias;
+    private Tensor x;
+    private Normalization.Saved saved;
+
+    /** eps 1e-5, affine. */
+    public LayerNorm(long... normalizedShape) {
+        this(normalizedShape, 1e-5f, true);
+    }
+
+    public LayerNorm(long[] normalizedShape, float eps, boolean affine) {
+        if (normalizedShape.length == 0 || !(eps > 0)) {
+            throw new IllegalArgumentException("LayerNorm needs a normalized shape and eps > 0, got "
+                    + Arrays.toString(normalizedShape) + ", " + eps);
+        }
+        this.normalizedShape = normalizedShape.clone();
+        this.eps = eps;
+        this.weight = affine ? parameter("weight", normalizedShape) : null;
+        this.bias = affine ? parameter("bias", normalizedShape) : null;
+        if (affine) {
+            weight.value().fill(1f);
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        int r = x.rank();
+        int k = normalizedShape.length;
+        if (r < k || !Arrays.equals(Arrays.copyOfRange(x.shape(), r - k, r), normalizedShape)) {
+            throw new IllegalArgumentException(describe() + " expects input [*, " + Arrays.toString(normalizedShape)
+                    .replaceAll("[\\[\\]]", "") + "], got " + Arrays.toString(x.shape()));
+        }
+        this.x = x;
+        saved = Normalization.layerNorm(x, normalizedShape, weight == null ? null : weight.value(),
+                bias == null ? null : bias.value(), eps, arena);
+        return saved.y();
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Normalization.Grads g = Normalization.layerNormBackward(saved(x), normalizedShape,
+                weight == null ? null : weight.value(), bias != null, saved, gy, arena);
+        if (weight != null) {
+            accumulate(weight, g.weight());
+            accumulate(bias, g.bias());
+        }
+        return g.x();
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + Arrays.toString(normalizedShape) + ", eps=" + eps + ")";
+    }
+}

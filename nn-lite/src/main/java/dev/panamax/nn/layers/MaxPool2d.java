@@ -1,0 +1,50 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.functional.Pooling;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Max pooling over NCHW windows, as {@code torch.nn.MaxPool2d} (ceil_mode false): the position of
+ * each maximum is kept, and backward sends each gradient to it.
+ */
+public class MaxPool2d extends Layer {
+
+    private final boolean min;
+    private final PoolWindow window;
+    private Tensor x;
+    private Pooling.Indexed saved;
+
+    /** A {@code kernel}×{@code kernel} window of stride {@code kernel}. */
+    public MaxPool2d(int kernel) {
+        this(PoolWindow.of(kernel));
+    }
+
+    public MaxPool2d(PoolWindow window) {
+        this(false, window);
+    }
+
+    MaxPool2d(boolean min, PoolWindow window) {
+        this.min = min;
+        this.window = window;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        requireInput(x, -1, -1, -1, -1);
+        this.x = x;
+        saved = Pooling.maxPool2d(min, x, window.kernel(), window.stride(), window.padding(), arena);
+        return saved.y();
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        return Pooling.maxPool2dBackward(saved(x), saved, gy, window.kernel(), window.stride(), window.padding(), arena);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + window + ")";
+    }
+}

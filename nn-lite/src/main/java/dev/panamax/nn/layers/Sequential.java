@@ -1,0 +1,76 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Layers applied one after another, as {@code torch.nn.Sequential}: forward in order, backward
+ * in reverse. Layers added without a name are named by position ({@code "0"}, {@code "1"}, ...)
+ * as in PyTorch, so parameter names match a PyTorch {@code state_dict}.
+ */
+public final class Sequential extends Layer {
+
+    private final List<Layer> layers = new ArrayList<>();
+
+    /** The given layers, named by position. */
+    public Sequential(Layer... layers) {
+        for (Layer l : layers) {
+            add(l);
+        }
+    }
+
+    /** Appends a layer named by its position. */
+    public Sequential add(Layer layer) {
+        return add(Integer.toString(layers.size()), layer);
+    }
+
+    /** Appends a layer under a name ({@code "conv1"}). */
+    public Sequential add(String name, Layer layer) {
+        child(name, layer);
+        layers.add(layer);
+        return this;
+    }
+
+    /**
+     * Appends a block whose own children keep their names in this Sequential's namespace, the way
+     * a PyTorch model that holds {@code conv1, bn1, ...} as attributes names them (no block prefix).
+     */
+    public Sequential addInline(Layer block) {
+        adoptChildren(block);
+        layers.add(block);
+        return this;
+    }
+
+    /** The layers in order. */
+    public List<Layer> layers() {
+        return List.copyOf(layers);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        Tensor h = x;
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(h, arena);
+        }
+        return h;
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Tensor g = gy;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            g = layers.get(i).backward(g, arena);
+        }
+        return g;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder(describe()).append("(");
+        children().forEach((name, l) -> s.append("\n  (").append(name).append("): ").append(l.toString().replace("\n", "\n  ")));
+        return s.append(layers.isEmpty() ? ")" : "\n)").toString();
+    }
+}

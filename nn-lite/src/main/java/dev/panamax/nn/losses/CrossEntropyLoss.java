@@ -1,0 +1,70 @@
+package dev.panamax.nn.losses;
+
+import java.lang.foreign.Arena;
+
+import dev.panamax.nn.functional.Losses;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Cross-entropy of logits {@code [N, C]} against int64 class indices {@code [N]}, as
+ * {@code torch.nn.CrossEntropyLoss}: optional class weights {@code [C]} (for unbalanced classes;
+ * the mean divides by the summed weights of the targets) and label smoothing.
+ */
+public final class CrossEntropyLoss implements Loss {
+
+    private final Tensor weight;
+    private final float labelSmoothing;
+    private Tensor logits;
+    private Tensor target;
+
+    /** Unweighted, no smoothing. */
+    public CrossEntropyLoss() {
+        this(null, 0f);
+    }
+
+    /**
+     * @param weight         class weights {@code [C]}, or null
+     * @param labelSmoothing in [0, 1]
+     */
+    public CrossEntropyLoss(Tensor weight, float labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("label_smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        this.weight = weight;
+        this.labelSmoothing = labelSmoothing;
+    }
+
+    /**
+     * Weights that balance classes: {@code N / (C count_c)} for class counts {@code count_c}
+     * (scikit-learn's "balanced"), as a tensor for this loss; a class with no sample gets 0.
+     */
+    public static Tensor balancedWeights(long[] classCounts, Arena arena) {
+        long total = 0;
+        for (long c : classCounts) {
+            if (c < 0) {
+                throw new IllegalArgumentException("class counts must be >= 0");
+            }
+            total += c;
+        }
+        float[] w = new float[classCounts.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = classCounts[i] == 0 ? 0f : (float) ((double) total / ((double) classCounts.length * classCounts[i]));
+        }
+        return Tensor.of(arena, w, w.length);
+    }
+
+    @Override
+    public float forward(Tensor logits, Tensor target, Arena arena) {
+        this.logits = logits;
+        this.target = target;
+        return Losses.crossEntropy(logits, target, weight, labelSmoothing, arena).item();
+    }
+
+    @Override
+    public Tensor backward(Arena arena) {
+        if (logits == null) {
+            throw new IllegalStateException("CrossEntropyLoss: backward called before forward");
+        }
+        return Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, 1f, arena);
+    }
+}
