@@ -121,14 +121,16 @@ public final class StepArena implements Arena {
 
     /** Keeps the bump pointer in step with a recycled slice (it lies where this step would carve it). */
     private void advanceTo(MemorySegment slice, long byteSize) {
-        cursor = slice.address() - block.address() + byteSize;
-        stepBytes += byteSize;
+        long start = slice.address() - block.address();
+        stepBytes += (start - cursor) + byteSize;
+        cursor = start + byteSize;
     }
 
     private MemorySegment carve(long byteSize, long alignment) {
         long start = alignUp(block.address() + cursor, alignment) - block.address();
         if (start + byteSize > block.byteSize()) {
             block = newBlock(Math.max(byteSize + alignment, block.byteSize()));
+            cursor = 0;
             start = alignUp(block.address(), alignment) - block.address();
         }
         stepBytes += (start - cursor) + byteSize;

@@ -1,0 +1,248 @@
+package dev.panamax.nn.layers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.panamax.nn.io.SafeTensors;
+import dev.panamax.nn.io.StateDicts;
+import dev.panamax.nn.models.Models;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.optim.Schedule;
+import dev.panamax.nn.tensor.StepArena;
+import dev.panamax.nn.tensor.Tensor;
+
+class LayerApiTest {
+
+    private static Tensor random(Arena arena, long seed, long... shape) {
+        Tensor t = Tensor.zeros(arena, shape);
+        Init.normal(t, 0, 1, new SplittableRandom(seed));
+        return t;
+    }
+
+    @Test
+    void namesFollowPyTorchStateDicts() {
+        assertThat(Models.lenet5().stateDict().keySet()).containsExactly("conv1.weight", "conv1.bias", "conv2.weight",
+                "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias");
+        assertThat(Models.resnetBlockClassifier(4, 3, 0.1f, 1e-5f).stateDict().keySet()).containsExactly("conv1.weight",
+                "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked", "conv2.weight",
+                "bn2.weight", "bn2.bias", "bn2.running_mean", "bn2.running_var", "bn2.num_batches_tracked", "fc.weight",
+                "fc.bias");
+        assertThat(new Sequential(new Linear(2, 3), ActivationLayer.relu(), new Linear(3, 1)).namedParameters().keySet())
+                .containsExactly("0.weight", "0.bias", "2.weight", "2.bias");
+    }
+
+    @Test
+    void safetensorsRoundTripGivesIdenticalOutputs(@TempDir Path dir) throws IOException {
+        Init.manualSeed(1);
+        Sequential a = Models.lenet5();
+        Init.manualSeed(2);
+        Sequential b = Models.lenet5();
+        Path file = dir.resolve("lenet.safetensors");
+        SafeTensors.write(file, a.stateDict(), Map.of("format", "pt"));
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = random(arena, 3, 2, 1, 28, 28);
+            float[] before = b.forward(x, arena).toFloatArray();
+            SafeTensors.Contents loaded = SafeTensors.read(file, arena);
+            assertThat(loaded.metadata()).containsEntry("format", "pt");
+            b.loadStateDict(loaded.tensors());
+            assertThat(b.forward(x, arena).toFloatArray()).isEqualTo(a.forward(x, arena).toFloatArray())
+                    .isNotEqualTo(before);
+            StateDicts.writeNpyFolder(dir.resolve("npy"), a.stateDict());
+            Init.manualSeed(4);
+            Sequential c = Models.lenet5();
+            c.loadStateDict(StateDicts.readNpyFolder(dir.resolve("npy"), arena));
+            assertThat(c.forward(x, arena).toFloatArray()).isEqualTo(a.forward(x, arena).toFloatArray());
+        }
+    }
+
+    @Test
+    void corruptSafetensorsAreRejected(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("m.safetensors");
+        SafeTensors.write(file, Models.mlp(3, 4, 2).stateDict(), Map.of());
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 4));
+        try (Arena arena = Arena.ofConfined()) {
+            assertThatThrownBy(() -> SafeTensors.read(file, arena)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("data_offsets");
+            Files.write(file, new byte[] {1, 2, 3});
+            assertThatThrownBy(() -> SafeTensors.read(file, arena)).hasMessageContaining("shorter than");
+        }
+    }
+
+    @Test
+    void loadingAStateDictReportsEveryMismatchAndLoadsNothing() {
+        Sequential m = Models.mlp(3, 4, 2);
+        float[] w = m.stateDict().get("fc1.weight").toFloatArray();
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> state = new LinkedHashMap<>(Models.mlp(3, 4, 2).stateDict());
+            state.remove("fc2.bias");
+            state.put("fc3.weight", Tensor.zeros(arena, 2, 5));
+            state.put("extra.weight", Tensor.zeros(arena, 1));
+            assertThatThrownBy(() -> m.loadStateDict(state)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("missing key 'fc2.bias'")
+                    .hasMessageContaining("'fc3.weight': expected shape [2, 4], got [2, 5]")
+                    .hasMessageContaining("unexpected key 'extra.weight'");
+            assertThat(m.stateDict().get("fc1.weight").toFloatArray()).isEqualTo(w);
+        }
+    }
+
+    @Test
+    void wrongInputShapeNamesTheLayerAndBothShapes() {
+        Sequential m = Models.lenet5();
+        try (Arena arena = Arena.ofConfined()) {
+            assertThatThrownBy(() -> m.forward(Tensor.zeros(arena, 2, 3, 28, 28), arena))
+                    .hasMessageContaining("Conv2d 'conv1'").hasMessageContaining("[*, 1, *, *]")
+                    .hasMessageContaining("[2, 3, 28, 28]");
+            assertThatThrownBy(() -> m.forward(Tensor.zeros(arena, 2, 1, 32, 32), arena))
+                    .hasMessageContaining("Linear 'fc1'").hasMessageContaining("[*, 400]").hasMessageContaining("[2, 576]");
+            assertThatThrownBy(() -> new Linear(2, 2).backward(Tensor.zeros(arena, 1, 2), arena))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("before forward");
+        }
+    }
+
+    @Test
+    void dropoutAndBatchNormDifferBetweenTrainAndEval() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.zeros(arena, 100, 100).fill(1f);
+            Dropout d = new Dropout(0.25f, 5);
+            float[] y = d.forward(x, arena).toFloatArray();
+            long zeros = 0;
+            for (float v : y) {
+                assertThat(v == 0f || v == 1f / 0.75f).isTrue();
+                zeros += v == 0f ? 1 : 0;
+            }
+            assertThat(zeros / 10000.0).isCloseTo(0.25, Offset.offset(0.02));
+            d.eval();
+            assertThat(d.forward(x, arena)).isSameAs(x);
+
+            BatchNorm1d bn = new BatchNorm1d(2);
+            Tensor b = Tensor.of(arena, new float[] {1, 10, 3, 20}, 2, 2);
+            assertThat(bn.forward(b, arena).toFloatArray()).containsExactly(new float[] {-1, -1, 1, 1}, Offset.offset(1e-3f));
+            assertThat(bn.stateDict().get("running_mean").toFloatArray()).containsExactly(0.2f, 1.5f);
+            assertThat(bn.stateDict().get("num_batches_tracked").getLong()).isEqualTo(1);
+            bn.eval();
+            float[] e = bn.forward(b, arena).toFloatArray();
+            // eval: (x - running_mean) / sqrt(running_var + eps), running_var = 0.9 + 0.1 * unbiased var
+            assertThat(e[0]).isCloseTo((float) ((1 - 0.2) / Math.sqrt(0.9 + 0.1 * 2 + 1e-5)), Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void checkpointingGivesEqualGradientsWithLessActivationMemory() {
+        Init.manualSeed(9);
+        Sequential plain = deepStack();
+        Init.manualSeed(9);
+        Sequential inner = deepStack();
+        Sequential checkpointed = new Sequential().addInline(new Checkpoint(inner));
+        assertThat(checkpointed.stateDict().keySet()).isEqualTo(plain.stateDict().keySet());
+        try (Arena fixed = Arena.ofConfined(); StepArena s1 = new StepArena(); StepArena s2 = new StepArena()) {
+            Tensor x = random(fixed, 1, 8, 4, 16, 16);
+            Tensor g = random(fixed, 2, 8, 4, 16, 16);
+            // compare on a second step, so that both arenas have settled to one block
+            step(plain, x, g, s1);
+            step(checkpointed, x, g, s2);
+            plain.parameters().forEach(p -> p.grad().fill(0f));
+            checkpointed.parameters().forEach(p -> p.grad().fill(0f));
+            float[] gx1 = step(plain, x, g, s1);
+            float[] gx2 = step(checkpointed, x, g, s2);
+            assertThat(gx2).containsExactly(gx1, Offset.offset(1e-5f));
+            List<Parameter> p1 = plain.parameters();
+            List<Parameter> p2 = checkpointed.parameters();
+            for (int i = 0; i < p1.size(); i++) {
+                assertThat(p2.get(i).grad().toFloatArray()).as(p1.get(i).name())
+                        .containsExactly(p1.get(i).grad().toFloatArray(), Offset.offset(1e-5f));
+            }
+            assertThat(s2.bytesInUse()).as("activation bytes of the step").isLessThan(s1.bytesInUse() / 2);
+        }
+    }
+
+    private static Sequential deepStack() {
+        Sequential s = new Sequential();
+        for (int i = 0; i < 4; i++) {
+            s.add("conv" + i, new Conv2d(4, 4, 3, 1, 1)).add("bn" + i, new BatchNorm2d(4)).add("act" + i, ActivationLayer.gelu());
+        }
+        return s;
+    }
+
+    private static float[] step(Layer model, Tensor x, Tensor g, StepArena arena) {
+        arena.reset();
+        model.forward(x, arena);
+        return model.backward(g, arena).toFloatArray();
+    }
+
+    @Test
+    void stepArenaRecyclesTheSameTensorsZeroed() {
+        try (StepArena arena = new StepArena(1024)) {
+            Tensor.zeros(arena, 10, 10);
+            Tensor.zeros(arena, 1000);
+            arena.reset(); // the step overflowed the first block: one block for the whole step replaces it
+            assertThat(arena.bytesReserved()).isGreaterThanOrEqualTo(4400);
+            Tensor a = Tensor.zeros(arena, 10, 10).fill(3f);
+            Tensor b = Tensor.zeros(arena, 1000);
+            arena.reset();
+            Tensor a2 = Tensor.zeros(arena, 10, 10);
+            Tensor b2 = Tensor.zeros(arena, 1000);
+            assertThat(a2).isSameAs(a);
+            assertThat(b2).isSameAs(b);
+            assertThat(a2.toFloatArray()).containsOnly(0f);
+            Tensor c = Tensor.zeros(arena, 5);
+            arena.reset();
+            assertThat(Tensor.zeros(arena, 10, 10)).isSameAs(a);
+            assertThat(Tensor.zeros(arena, 7)).isNotSameAs(b);
+            assertThat(c.numel()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void schedulesComposeAsDocumented() {
+        Schedule s = Schedule.warmupCosine(1.0, 10, 110, 0.0);
+        assertThat(s.at(0)).isCloseTo(0.1, Offset.offset(1e-12));
+        assertThat(s.at(9)).isCloseTo(1.0, Offset.offset(1e-12));
+        assertThat(s.at(10)).isCloseTo(1.0, Offset.offset(1e-12));
+        assertThat(s.at(60)).isCloseTo(0.5, Offset.offset(1e-12));
+        assertThat(s.at(110)).isCloseTo(0.0, Offset.offset(1e-12));
+        assertThat(Schedule.stepDecay(1, 3, 0.5).at(7)).isEqualTo(0.25);
+        assertThat(Schedule.constant(2).then(5, Schedule.constant(1)).at(5)).isEqualTo(1.0);
+    }
+
+    @Test
+    void initialisersDrawWithTheDocumentedScale() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor w = Tensor.zeros(arena, 200, 300);
+            Init.kaimingNormal(w, 0, Init.FanMode.FAN_IN, new SplittableRandom(1));
+            assertThat(std(w)).isCloseTo(Math.sqrt(2.0 / 300), Offset.offset(0.002));
+            Init.xavierUniform(w, 1, new SplittableRandom(2));
+            assertThat(std(w)).isCloseTo(Math.sqrt(2.0 / 500), Offset.offset(0.002));
+            Init.lecunNormal(w, new SplittableRandom(3));
+            assertThat(std(w)).isCloseTo(Math.sqrt(1.0 / 300), Offset.offset(0.002));
+            Linear l = new Linear(300, 200);
+            for (float v : l.weight().value().toFloatArray()) {
+                assertThat(Math.abs(v)).isLessThanOrEqualTo((float) (1 / Math.sqrt(300)));
+            }
+        }
+    }
+
+    private static double std(Tensor t) {
+        double s = 0;
+        double q = 0;
+        float[] v = t.toFloatArray();
+        for (float x : v) {
+            s += x;
+            q += x * x;
+        }
+        return Math.sqrt(q / v.length - (s / v.length) * (s / v.length));
+    }
+}

@@ -1,0 +1,203 @@
+package dev.panamax.properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.Test;
+
+import dev.panamax.kernels.activation.Activation;
+import dev.panamax.nn.layers.ActivationLayer;
+import dev.panamax.nn.layers.AvgPool2d;
+import dev.panamax.nn.layers.BatchNorm1d;
+import dev.panamax.nn.layers.BatchNorm2d;
+import dev.panamax.nn.layers.Checkpoint;
+import dev.panamax.nn.layers.Conv2d;
+import dev.panamax.nn.layers.ConvAttributes;
+import dev.panamax.nn.layers.ConvTranspose2d;
+import dev.panamax.nn.layers.DepthwiseSeparableConv2d;
+import dev.panamax.nn.layers.Dropout;
+import dev.panamax.nn.layers.Embedding;
+import dev.panamax.nn.layers.Flatten;
+import dev.panamax.nn.layers.GlobalAvgPool2d;
+import dev.panamax.nn.layers.GlobalMaxPool2d;
+import dev.panamax.nn.layers.GroupNorm;
+import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.layers.LayerNorm;
+import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.MaxPool2d;
+import dev.panamax.nn.layers.MinPool2d;
+import dev.panamax.nn.layers.PoolWindow;
+import dev.panamax.nn.layers.Residual;
+import dev.panamax.nn.layers.Sequential;
+import dev.panamax.nn.layers.Softmax;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.StepArena;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Every layer's backward through the layer API against central finite differences of
+ * {@code L = sum(y * r)} (r fixed and random): the input gradient and every parameter gradient,
+ * at a sample of coordinates. Inputs of layers with kinks (ReLU, max/min pools) keep a margin
+ * of several steps from them, so the differences are well defined.
+ */
+class LayerGradientTest {
+
+    private static final float STEP = 1e-2f;
+
+    @Test
+    void linearConvolutionsAndPools() {
+        check("linear", () -> new Linear(7, 5), 3, 7);
+        check("conv2d grouped strided", () -> new Conv2d(4, 6, new ConvAttributes(new int[] {3, 2}, new int[] {2, 1},
+                new int[] {1, 0}, new int[] {1, 2}, new int[] {0, 0}, 2), true, new SplittableRandom(1)), 2, 4, 7, 6);
+        check("conv_transpose2d", () -> new ConvTranspose2d(4, 2, ConvAttributes.square(3, 2, 1, 1, 1).withOutputPadding(1, 1),
+                true, new SplittableRandom(2)), 2, 4, 3, 4);
+        check("depthwise separable", () -> new DepthwiseSeparableConv2d(3, 5, 3, 1, 1), 2, 3, 5, 5);
+        checkSpaced("max_pool2d", () -> new MaxPool2d(PoolWindow.of(3, 2, 1)), 2, 3, 6, 5);
+        checkSpaced("min_pool2d", () -> new MinPool2d(2), 2, 2, 4, 6);
+        check("avg_pool2d", () -> new AvgPool2d(PoolWindow.of(3, 2, 1), false), 2, 3, 6, 5);
+        check("global avg", GlobalAvgPool2d::new, 2, 3, 4, 5);
+        checkSpaced("global max", GlobalMaxPool2d::new, 2, 3, 4, 5);
+        check("flatten", Flatten::new, 2, 3, 2, 2);
+    }
+
+    @Test
+    void normsActivationsAndDropout() {
+        check("batch_norm1d", () -> new BatchNorm1d(4), 6, 4);
+        check("batch_norm2d", () -> new BatchNorm2d(3), 3, 3, 4, 4);
+        check("layer_norm", () -> new LayerNorm(3, 4), 2, 3, 4);
+        check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
+        for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,
+                Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f))) {
+            check(f.toString(), () -> new ActivationLayer(f), 3, 5);
+        }
+        checkSpaced("relu", ActivationLayer::relu, 3, 8);
+        check("softmax", () -> Softmax.softmax(1), 3, 6);
+        check("log_softmax", () -> Softmax.logSoftmax(-1), 3, 6);
+        check("dropout", () -> new Dropout(0.3f, 7), 4, 9);
+    }
+
+    @Test
+    void compositesAndEmbedding() {
+        check("residual", () -> new Residual(new Sequential().add("fc", new Linear(5, 5)).add("act", ActivationLayer.tanh()),
+                new Linear(5, 5)), 3, 5);
+        check("checkpointed block", () -> new Checkpoint(new Sequential().add("conv", new Conv2d(2, 3, 3, 1, 1))
+                .add("bn", new BatchNorm2d(3)).add("act", ActivationLayer.silu()).add("drop", new Dropout(0.2f, 3))), 2, 2, 4, 4);
+        try (Arena arena = Arena.ofConfined()) {
+            Embedding e = new Embedding(6, 3, 1L, new SplittableRandom(3));
+            Tensor idx = Tensor.ofLongs(arena, new long[] {0, 1, 4, 4, 5, 1}, 2, 3);
+            Tensor y = e.forward(idx, arena);
+            Tensor r = random(arena, new SplittableRandom(4), false, y.shape());
+            assertThat(e.backward(r, arena)).isNull();
+            float[] gw = e.weight().grad().toFloatArray();
+            float[] rv = r.toFloatArray();
+            assertThat(gw[4 * 3 + 1]).isEqualTo(rv[2 * 3 + 1] + rv[3 * 3 + 1]);
+            assertThat(gw[3]).as("padding row").isZero();
+        }
+    }
+
+    /** Checks a layer on a random input of {@code shape}. */
+    private static void check(String name, Supplier<Layer> layer, long... shape) {
+        run(name, layer.get(), false, shape);
+    }
+
+    /** As {@link #check}, with input values spaced apart (no ties, no value near a kink). */
+    private static void checkSpaced(String name, Supplier<Layer> layer, long... shape) {
+        run(name, layer.get(), true, shape);
+    }
+
+    private static void run(String name, Layer layer, boolean spaced, long[] shape) {
+        SplittableRandom rnd = new SplittableRandom(name.hashCode());
+        try (Arena fixed = Arena.ofConfined(); StepArena step = new StepArena()) {
+            Tensor x = random(fixed, rnd, spaced, shape);
+            List<Dropout> dropouts = new ArrayList<>();
+            collect(layer, dropouts);
+            Tensor y = forward(layer, x, dropouts, step);
+            Tensor r = random(fixed, rnd, false, y.shape());
+            for (Parameter p : layer.parameters()) {
+                p.grad().fill(0f);
+            }
+            Tensor gx = layer.backward(r, step).copy(fixed);
+            List<Tensor> analytic = new ArrayList<>();
+            List<Tensor> values = new ArrayList<>();
+            analytic.add(gx);
+            values.add(x);
+            for (Parameter p : layer.parameters()) {
+                analytic.add(p.grad().copy(fixed));
+                values.add(p.value());
+            }
+            for (int t = 0; t < values.size(); t++) {
+                Tensor v = values.get(t);
+                float[] want = analytic.get(t).toFloatArray();
+                for (int k = 0; k < Math.min(12, v.numel()); k++) {
+                    long i = v.numel() <= 12 ? k : rnd.nextLong(v.numel());
+                    float old = get(v, i);
+                    set(v, i, old + STEP);
+                    double up = dot(forward(layer, x, dropouts, step), r);
+                    set(v, i, old - STEP);
+                    double down = dot(forward(layer, x, dropouts, step), r);
+                    set(v, i, old);
+                    double fd = (up - down) / (2 * STEP);
+                    double an = want[(int) i];
+                    if (Math.abs(fd - an) > 5e-3 + 2e-2 * Math.abs(an)) {
+                        fail(name + ": d/d" + (t == 0 ? "x" : layer.parameters().get(t - 1).name()) + "[" + i + "] = " + an
+                                + ", finite differences give " + fd);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Tensor forward(Layer layer, Tensor x, List<Dropout> dropouts, StepArena step) {
+        dropouts.forEach(d -> d.seek(0));
+        step.reset();
+        return layer.forward(x, step);
+    }
+
+    private static void collect(Layer l, List<Dropout> out) {
+        if (l instanceof Dropout d) {
+            out.add(d);
+        }
+        l.children().values().forEach(c -> collect(c, out));
+    }
+
+    private static Tensor random(Arena arena, SplittableRandom rnd, boolean spaced, long... shape) {
+        Tensor t = Tensor.zeros(arena, shape);
+        long n = t.numel();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(rnd.nextLong()));
+        for (int i = 0; i < n; i++) {
+            // Spaced values: distinct multiples of 0.07 shifted by 0.035, never within 3 steps of 0 or each other.
+            float v = spaced ? (float) ((order.get(i) - n / 2) * 0.07 + 0.035) : (float) rnd.nextGaussian();
+            set(t, i, v);
+        }
+        return t;
+    }
+
+    private static double dot(Tensor y, Tensor r) {
+        float[] a = y.toFloatArray();
+        float[] b = r.toFloatArray();
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+
+    private static float get(Tensor t, long i) {
+        return t.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, t.offset() + i);
+    }
+
+    private static void set(Tensor t, long i, float v) {
+        t.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, t.offset() + i, v);
+    }
+}
