@@ -18,4 +18,5 @@ module dev.panamax.nn {
     exports dev.panamax.nn.optim;
     exports dev.panamax.nn.layers;
     exports dev.panamax.nn.losses;
+    exports dev.panamax.nn.train;
 }

@@ -25,6 +25,7 @@ public final class Panamax {
               info                 JDK, CPU, vector shape and the native backends found
               conformance DIR...   run every golden case under the folders; ends with
                                    'N passed, N failed, N skipped' (exit 1 if any failed)
+              demo [options]       train LeNet-5 on the bundled MNIST digits (demo --help for more)
               bench [JMH options]  run the JMH benchmarks (e.g. bench Softmax -f 1)
               --help               this text
             """;
@@ -68,6 +69,19 @@ public final class Panamax {
                 }
                 ConformanceRunner.Summary s = new ConformanceRunner(out).run(roots);
                 return s.failed() > 0 ? 1 : 0;
+            }
+            case "demo" -> {
+                String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+                if (rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+                    out.print(Demo.USAGE);
+                    return 0;
+                }
+                Demo.Options o = Demo.parse(rest, err);
+                if (o == null) {
+                    err.print(Demo.USAGE);
+                    return 2;
+                }
+                return Demo.run(o, out);
             }
             default -> {
                 err.println("unknown command: " + args[0]);

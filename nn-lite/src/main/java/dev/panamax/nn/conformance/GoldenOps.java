@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.nn.data.Standardizer;
-import dev.panamax.nn.data.ZcaWhitening;
+import dev.panamax.nn.data.Whitening;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Embeddings;
@@ -85,7 +85,7 @@ public final class GoldenOps {
                 new Standardizer(c.floatAttr("eps", 0f)).fit(c.input("X", a)).transform(c.input("X", a), a)));
         GoldenModels.register(OPS);
         OPS.put("zca_whiten", (c, a) -> new OpResult().output("Xw",
-                new ZcaWhitening(c.doubleAttr("eps", 0)).fit(c.input("X", a)).transform(c.input("X", a), a)));
+                Whitening.zca(c.doubleAttr("eps", 0)).fit(c.input("X", a)).transform(c.input("X", a), a)));
     }
 
     private GoldenOps() {

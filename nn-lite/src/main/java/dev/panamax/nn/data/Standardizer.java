@@ -1,6 +1,7 @@
 package dev.panamax.nn.data;
 
 import java.lang.foreign.Arena;
+import java.util.Map;
 
 import dev.panamax.nn.tensor.Tensor;
 
@@ -9,7 +10,9 @@ import dev.panamax.nn.tensor.Tensor;
  * column's mean and population variance, {@link #transform} maps {@code x -> (x - mean) / sqrt(var + eps)}.
  * Statistics are accumulated in double, two-pass.
  */
-public final class Standardizer {
+public final class Standardizer implements Preprocessor {
+
+    static final int TYPE = 1;
 
     private final float eps;
     private double[] mean;
@@ -24,6 +27,7 @@ public final class Standardizer {
     }
 
     /** Learns the column statistics of {@code x [N, F]}; returns this. */
+    @Override
     public Standardizer fit(Tensor x) {
         float[] v = Matrices.rows(x, "x");
         int n = (int) x.size(0);
@@ -43,6 +47,7 @@ public final class Standardizer {
     }
 
     /** {@code (x - mean) / sqrt(var + eps)} column by column, as a new tensor. */
+    @Override
     public Tensor transform(Tensor x, Arena arena) {
         if (mean == null) {
             throw new IllegalStateException("fit the standardizer before transforming");
@@ -57,6 +62,25 @@ public final class Standardizer {
             out[i] = (float) ((v[i] - mean[i % f]) * scale[i % f]);
         }
         return Tensor.of(arena, out, x.shape());
+    }
+
+    @Override
+    public Map<String, double[]> state() {
+        requireFitted();
+        return Map.of("type", new double[] {TYPE}, "eps", new double[] {eps}, "mean", mean.clone(), "scale", scale.clone());
+    }
+
+    static Standardizer restore(Map<String, double[]> state) {
+        Standardizer s = new Standardizer((float) state.get("eps")[0]);
+        s.mean = state.get("mean").clone();
+        s.scale = state.get("scale").clone();
+        return s;
+    }
+
+    private void requireFitted() {
+        if (mean == null) {
+            throw new IllegalStateException("fit the standardizer first");
+        }
     }
 
     /** The fitted column means. */

@@ -93,4 +93,9 @@ public final class ActivationLayer extends Layer {
     public String toString() {
         return describe() + "(" + f + ")";
     }
+
+    @Override
+    public String family() {
+        return "activation";
+    }
 }

@@ -42,4 +42,9 @@ public final class AvgPool2d extends Layer {
     public String toString() {
         return describe() + "(" + window + ", count_include_pad=" + countIncludePad + ")";
     }
+
+    @Override
+    public String family() {
+        return "pooling";
+    }
 }

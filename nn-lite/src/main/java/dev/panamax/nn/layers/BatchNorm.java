@@ -88,4 +88,9 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     public String toString() {
         return describe() + "(" + channels + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (weight != null) + ")";
     }
+
+    @Override
+    public String family() {
+        return "normalization";
+    }
 }

@@ -76,4 +76,9 @@ public final class Checkpoint extends Layer {
         scratch.reset();
         return out;
     }
+
+    @Override
+    public String family() {
+        return "checkpointed block";
+    }
 }

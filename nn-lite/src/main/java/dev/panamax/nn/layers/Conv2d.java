@@ -77,4 +77,9 @@ public final class Conv2d extends Layer {
     public String toString() {
         return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (bias != null) + ")";
     }
+
+    @Override
+    public String family() {
+        return "convolution";
+    }
 }

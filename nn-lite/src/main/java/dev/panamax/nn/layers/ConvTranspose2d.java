@@ -73,4 +73,9 @@ public final class ConvTranspose2d extends Layer {
     public String toString() {
         return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (bias != null) + ")";
     }
+
+    @Override
+    public String family() {
+        return "convolution";
+    }
 }

@@ -36,4 +36,9 @@ public final class DepthwiseSeparableConv2d extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         return depthwise.backward(pointwise.backward(gy, arena), arena);
     }
+
+    @Override
+    public String family() {
+        return "convolution";
+    }
 }

@@ -86,4 +86,9 @@ public final class Dropout extends Layer {
     public String toString() {
         return describe() + "(p=" + p + ")";
     }
+
+    @Override
+    public String family() {
+        return "dropout";
+    }
 }

@@ -68,4 +68,9 @@ public final class Embedding extends Layer {
     public String toString() {
         return describe() + "(" + num + ", " + dim + (paddingIdx == null ? "" : ", padding_idx=" + paddingIdx) + ")";
     }
+
+    @Override
+    public String family() {
+        return "embedding";
+    }
 }

@@ -24,4 +24,9 @@ public final class Flatten extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         return gy.contiguous(arena).view(saved(inputShape));
     }
+
+    @Override
+    public String family() {
+        return "reshape";
+    }
 }

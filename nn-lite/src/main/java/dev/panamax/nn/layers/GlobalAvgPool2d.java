@@ -21,4 +21,9 @@ public final class GlobalAvgPool2d extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         return Pooling.globalAvgPool2dBackward(saved(x), gy, arena);
     }
+
+    @Override
+    public String family() {
+        return "pooling";
+    }
 }

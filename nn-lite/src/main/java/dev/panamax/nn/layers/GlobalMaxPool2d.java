@@ -23,4 +23,9 @@ public final class GlobalMaxPool2d extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         return Pooling.globalMaxPool2dBackward(saved(x), saved, gy, arena);
     }
+
+    @Override
+    public String family() {
+        return "pooling";
+    }
 }

@@ -67,4 +67,9 @@ public final class GroupNorm extends Layer {
     public String toString() {
         return describe() + "(" + groups + ", " + channels + ", eps=" + eps + ")";
     }
+
+    @Override
+    public String family() {
+        return "normalization";
+    }
 }

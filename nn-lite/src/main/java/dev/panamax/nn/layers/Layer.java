@@ -145,6 +145,16 @@ public abstract class Layer {
      * missing keys, unexpected keys and mismatched shapes or dtypes at once.
      */
     public final void loadStateDict(Map<String, Tensor> state) {
+        checkStateDict(state);
+        Map<String, Tensor> own = stateDict();
+        own.forEach((k, t) -> t.copyFrom(state.get(k)));
+    }
+
+    /**
+     * Checks that {@code state} has exactly this layer's names, shapes and dtypes, copying nothing;
+     * the exception lists every mismatch.
+     */
+    public final void checkStateDict(Map<String, Tensor> state) {
         Map<String, Tensor> own = stateDict();
         List<String> problems = new ArrayList<>();
         for (var e : own.entrySet()) {
@@ -167,7 +177,6 @@ public abstract class Layer {
             throw new IllegalArgumentException("cannot load the state dict into " + describe() + ": "
                     + String.join("; ", problems));
         }
-        own.forEach((k, t) -> t.copyFrom(state.get(k)));
     }
 
     // ---- mode ----
@@ -232,6 +241,11 @@ public abstract class Layer {
     protected static void accumulate(Parameter p, Tensor grad) {
         Tensor g = p.grad();
         dev.panamax.kernels.gemm.Blas1.saxpy(g.numel(), 1f, grad.segment(), grad.offset(), g.segment(), g.offset());
+    }
+
+    /** The kernel family this layer's time belongs to in a profile ("convolution", "gemm", ...). */
+    public String family() {
+        return "other";
     }
 
     @Override

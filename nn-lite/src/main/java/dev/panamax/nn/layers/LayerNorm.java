@@ -68,4 +68,9 @@ public final class LayerNorm extends Layer {
     public String toString() {
         return describe() + "(" + Arrays.toString(normalizedShape) + ", eps=" + eps + ")";
     }
+
+    @Override
+    public String family() {
+        return "normalization";
+    }
 }

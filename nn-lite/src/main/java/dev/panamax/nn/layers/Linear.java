@@ -64,4 +64,9 @@ public final class Linear extends Layer {
     public String toString() {
         return describe() + "(in=" + in + ", out=" + out + ", bias=" + (bias != null) + ")";
     }
+
+    @Override
+    public String family() {
+        return "gemm";
+    }
 }

@@ -47,4 +47,9 @@ public class MaxPool2d extends Layer {
     public String toString() {
         return describe() + "(" + window + ")";
     }
+
+    @Override
+    public String family() {
+        return "pooling";
+    }
 }

@@ -59,4 +59,9 @@ public final class Residual extends Layer {
         Blas1.saxpy(out.numel(), 1f, bd.segment(), bd.offset(), out.segment(), 0);
         return out;
     }
+
+    @Override
+    public String family() {
+        return "residual block";
+    }
 }

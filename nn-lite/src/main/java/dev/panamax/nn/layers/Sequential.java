@@ -3,6 +3,7 @@ package dev.panamax.nn.layers;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ObjLongConsumer;
 
 import dev.panamax.nn.tensor.Tensor;
 
@@ -14,6 +15,7 @@ import dev.panamax.nn.tensor.Tensor;
 public final class Sequential extends Layer {
 
     private final List<Layer> layers = new ArrayList<>();
+    private ObjLongConsumer<String> timer;
 
     /** The given layers, named by position. */
     public Sequential(Layer... layers) {
@@ -49,11 +51,27 @@ public final class Sequential extends Layer {
         return List.copyOf(layers);
     }
 
+    /**
+     * Reports the time of every layer's forward and backward to {@code timer} as
+     * ({@link Layer#family()}, nanoseconds); nested Sequentials report their own layers. Null stops it.
+     */
+    public void profile(ObjLongConsumer<String> timer) {
+        this.timer = timer;
+        layers.forEach(l -> {
+            if (l instanceof Sequential s) {
+                s.profile(timer);
+            }
+        });
+    }
+
     @Override
     public Tensor forward(Tensor x, Arena arena) {
         Tensor h = x;
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, arena);
+            Layer l = layers.get(i);
+            long t0 = timer == null ? 0 : System.nanoTime();
+            h = l.forward(h, arena);
+            time(l, t0);
         }
         return h;
     }
@@ -62,9 +80,18 @@ public final class Sequential extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor g = gy;
         for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g, arena);
+            Layer l = layers.get(i);
+            long t0 = timer == null ? 0 : System.nanoTime();
+            g = l.backward(g, arena);
+            time(l, t0);
         }
         return g;
+    }
+
+    private void time(Layer l, long t0) {
+        if (timer != null && !(l instanceof Sequential)) {
+            timer.accept(l.family(), System.nanoTime() - t0);
+        }
     }
 
     @Override

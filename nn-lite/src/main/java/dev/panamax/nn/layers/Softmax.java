@@ -43,4 +43,9 @@ public final class Softmax extends Layer {
     public String toString() {
         return describe() + "(" + (log ? "log, " : "") + "dim=" + dim + ")";
     }
+
+    @Override
+    public String family() {
+        return "activation";
+    }
 }

@@ -17,7 +17,6 @@ public final class Adam extends BaseOptimizer {
     private final float weightDecay;
     private final boolean decoupled;
     private final boolean amsgrad;
-    private long step;
 
     private Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
                  boolean decoupled, boolean amsgrad) {
@@ -48,13 +47,13 @@ public final class Adam extends BaseOptimizer {
 
     @Override
     public void step() {
-        step++;
+        steps++;
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             Tensor v = p.value();
             Tensor g = p.grad();
             AdamStep.apply(p.numel(), v.segment(), v.offset(), g.segment(), g.offset(), state.buffer(i, 0), 0,
-                    state.buffer(i, 1), 0, amsgrad ? state.buffer(i, 2) : null, 0, step, lr, beta1, beta2, eps,
+                    state.buffer(i, 1), 0, amsgrad ? state.buffer(i, 2) : null, 0, steps, lr, beta1, beta2, eps,
                     weightDecay, decoupled, amsgrad);
         }
     }

@@ -1,5 +1,7 @@
 package dev.panamax.nn.optim;
 
+import dev.panamax.nn.tensor.Tensor;
+
 /**
  * Updates parameters from their gradients, one {@link #step()} at a time, with the semantics of
  * the {@code torch.optim} class of the same name. State (momentum, moments) is off-heap, owned by
@@ -18,6 +20,19 @@ public interface Optimizer extends AutoCloseable {
 
     /** Sets the learning rate of the next steps. */
     void setLearningRate(float lr);
+
+    /**
+     * The optimizer's state, for checkpoints: {@code "step"} (int64 scalar: steps taken) and one
+     * float32 tensor per state buffer, {@code "<parameter>.<k>"} (momentum, first and second
+     * moments), each a view of the live buffer.
+     */
+    java.util.Map<String, Tensor> stateDict();
+
+    /** Restores a state saved by {@link #stateDict()} (names, shapes and dtypes must match). */
+    void loadStateDict(java.util.Map<String, Tensor> state);
+
+    /** Checks that {@code state} fits this optimizer (names, shapes, dtypes), copying nothing. */
+    void checkStateDict(java.util.Map<String, Tensor> state);
 
     /** Frees the optimizer's state. */
     @Override

@@ -15,7 +15,6 @@ public final class Sgd extends BaseOptimizer {
     private final float dampening;
     private final boolean nesterov;
     private final float weightDecay;
-    private boolean started;
 
     /**
      * @throws IllegalArgumentException for a negative rate, momentum or decay, or Nesterov
@@ -48,8 +47,8 @@ public final class Sgd extends BaseOptimizer {
             Tensor v = p.value();
             Tensor g = p.grad();
             SgdStep.apply(p.numel(), v.segment(), v.offset(), g.segment(), g.offset(),
-                    momentum != 0 ? state.buffer(i, 0) : null, 0, lr, momentum, dampening, nesterov, weightDecay, !started);
+                    momentum != 0 ? state.buffer(i, 0) : null, 0, lr, momentum, dampening, nesterov, weightDecay, steps == 0);
         }
-        started = true;
+        steps++;
     }
 }

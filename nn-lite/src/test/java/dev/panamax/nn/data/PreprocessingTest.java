@@ -46,7 +46,7 @@ class PreprocessingTest {
         int n = 2000;
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.of(arena, correlated(n), n, 3);
-            float[] w = new ZcaWhitening(0).fit(x).transform(x, arena).toFloatArray();
+            float[] w = Whitening.zca(0).fit(x).transform(x, arena).toFloatArray();
             float[] s = new Standardizer(0f).fit(x).transform(x, arena).toFloatArray();
             for (int a = 0; a < 3; a++) {
                 for (int b = 0; b < 3; b++) {
@@ -60,7 +60,7 @@ class PreprocessingTest {
     @Test
     void transformBeforeFitOrOnOtherWidthsFails() {
         try (Arena arena = Arena.ofConfined()) {
-            assertThatThrownBy(() -> new ZcaWhitening(0).transform(Tensor.zeros(arena, 2, 2), arena))
+            assertThatThrownBy(() -> Whitening.zca(0).transform(Tensor.zeros(arena, 2, 2), arena))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("fit");
             Standardizer s = new Standardizer(0f).fit(Tensor.of(arena, new float[] {1, 2, 3, 4}, 2, 2));
             assertThatThrownBy(() -> s.transform(Tensor.zeros(arena, 2, 3), arena))

@@ -1,0 +1,327 @@
+package dev.panamax.nn.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.panamax.kernels.parallel.WorkerPool;
+import dev.panamax.nn.data.Bundled;
+import dev.panamax.nn.data.DataLoader;
+import dev.panamax.nn.data.Dataset;
+import dev.panamax.nn.data.ImageAugmentation;
+import dev.panamax.nn.data.Imputer;
+import dev.panamax.nn.data.OutlierClipper;
+import dev.panamax.nn.data.Preprocessor;
+import dev.panamax.nn.data.Standardizer;
+import dev.panamax.nn.layers.Init;
+import dev.panamax.nn.layers.Sequential;
+import dev.panamax.nn.losses.CrossEntropyLoss;
+import dev.panamax.nn.losses.Loss;
+import dev.panamax.nn.losses.MseLoss;
+import dev.panamax.nn.models.Models;
+import dev.panamax.nn.models.Perceptron;
+import dev.panamax.nn.optim.Adam;
+import dev.panamax.nn.optim.LrScheduler;
+import dev.panamax.nn.optim.Optimizer;
+import dev.panamax.nn.optim.Schedule;
+import dev.panamax.nn.tensor.Tensor;
+import dev.panamax.nn.train.Checkpoints;
+import dev.panamax.nn.train.ClassificationMetrics;
+import dev.panamax.nn.train.RegressionMetrics;
+import dev.panamax.nn.train.Trainer;
+
+/**
+ * {@code bin/panamax demo}: trains a model on bundled data end to end and shows what the library
+ * does. The default trains LeNet-5 on the bundled MNIST digits with AdamW and warmup + cosine.
+ */
+final class Demo {
+
+    static final String USAGE = """
+            usage: bin/panamax demo [--model lenet5|mlp|perceptron] [--data mnist|breast-cancer|wine|diabetes|iris]
+                                    [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR]
+
+              (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
+              --model mlp --data breast-cancer  tabular classification with the preprocessing pipeline
+              --model mlp --data diabetes       regression (MSE, R²)
+              --model perceptron --data iris    Rosenblatt's perceptron on two separable classes
+              --out DIR                         where the checkpoint goes (default: a panamax-demo temp folder)
+            """;
+
+    /** Parsed options. */
+    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out) {
+    }
+
+    private Demo() {
+    }
+
+    /** Parses {@code args} (after "demo"); null when they are invalid (the reason goes to err). */
+    static Options parse(String[] args, PrintStream err) {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                err.println(a.startsWith("--") ? "option " + a + " needs a value" : "unexpected argument: " + a);
+                return null;
+            }
+            opt.put(a.substring(2), args[++i]);
+        }
+        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out");
+        for (String k : opt.keySet()) {
+            if (!known.contains(k)) {
+                err.println("unknown option: --" + k);
+                return null;
+            }
+        }
+        String model = opt.getOrDefault("model", "lenet5");
+        String data = opt.getOrDefault("data", switch (model) {
+            case "mlp" -> "breast-cancer";
+            case "perceptron" -> "iris";
+            default -> "mnist";
+        });
+        boolean ok = switch (model) {
+            case "lenet5" -> data.equals("mnist");
+            case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
+            case "perceptron" -> data.equals("iris");
+            default -> false;
+        };
+        if (!ok) {
+            err.println("unsupported combination: --model " + model + " --data " + data);
+            return null;
+        }
+        try {
+            int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
+            int batch = Integer.parseInt(opt.getOrDefault("batch", model.equals("lenet5") ? "64" : "32"));
+            int threads = Integer.parseInt(opt.getOrDefault("threads", Integer.toString(WorkerPool.threads())));
+            long seed = Long.parseLong(opt.getOrDefault("seed", "1"));
+            if (epochs <= 0 || batch <= 0 || threads <= 0) {
+                err.println("--epochs, --batch and --threads must be > 0");
+                return null;
+            }
+            Path out = Path.of(opt.getOrDefault("out", Path.of(System.getProperty("java.io.tmpdir"), "panamax-demo").toString()));
+            return new Options(model, data, epochs, batch, threads, seed, out);
+        } catch (NumberFormatException e) {
+            err.println("not a number: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String defaultEpochs(String model, String data) {
+        return switch (model) {
+            case "lenet5" -> "25";
+            case "perceptron" -> "20";
+            default -> data.equals("diabetes") ? "100" : "40";
+        };
+    }
+
+    /** Runs the demo; returns the exit status. */
+    static int run(Options o, PrintStream out) throws IOException {
+        WorkerPool.setThreads(o.threads());
+        Init.manualSeed(o.seed());
+        return switch (o.model()) {
+            case "lenet5" -> lenet(o, out);
+            case "perceptron" -> perceptron(o, out);
+            default -> o.data().equals("diabetes") ? regression(o, out) : tabular(o, out);
+        };
+    }
+
+    private static int lenet(Options o, PrintStream out) throws IOException {
+        Dataset[] mnist = Bundled.mnist();
+        out.printf("LeNet-5 on MNIST: %d training and %d test digits, batch %d, %d epochs, %d thread(s), AdamW with "
+                + "warmup + cosine%n", mnist[0].size(), mnist[1].size(), o.batch(), o.epochs(), o.threads());
+        Sequential model = Models.lenet5();
+        // Small shifts of up to 2 pixels: the digits are centred, so this is the augmentation that helps.
+        ImageAugmentation augment = ImageAugmentation.none().crop(2);
+        return classify(o, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5");
+    }
+
+    private static int tabular(Options o, PrintStream out) throws IOException {
+        Dataset all = o.data().equals("wine") ? Bundled.wine() : Bundled.breastCancer();
+        Dataset[] split = all.split(0.8, o.seed());
+        Pipeline pipeline = Pipeline.fit(split[0], new Imputer(Imputer.Strategy.MEDIAN, 0),
+                OutlierClipper.quantiles(0.005, 0.995), new Standardizer(1e-8f));
+        Dataset train = pipeline.apply(split[0]);
+        Dataset test = pipeline.apply(split[1]);
+        int features = train.sampleSize();
+        out.printf("MLP on %s: %d features, %d training and %d test rows; preprocessing: median imputation, "
+                + "0.5/99.5 %% quantile clipping, standardization; class-balanced cross-entropy%n", o.data(), features,
+                train.size(), test.size());
+        Sequential model = Models.mlp(features, 64, all.classes());
+        try (Arena arena = Arena.ofShared()) {
+            Tensor weights = CrossEntropyLoss.balancedWeights(train.classCounts(), arena);
+            return classify(o, out, model, train, test, null, 1e-3, 1e-2, weights, "mlp-" + o.data(), pipeline);
+        }
+    }
+
+    private static int classify(Options o, PrintStream out, Sequential model, Dataset train, Dataset test,
+                                ImageAugmentation augment, double lr, double weightDecay, Tensor classWeights, String name)
+            throws IOException {
+        return classify(o, out, model, train, test, augment, lr, weightDecay, classWeights, name, null);
+    }
+
+    private static int classify(Options o, PrintStream out, Sequential model, Dataset train, Dataset test,
+                                ImageAugmentation augment, double lr, double weightDecay, Tensor classWeights, String name,
+                                Pipeline pipeline) throws IOException {
+        try (DataLoader trainLoader = new DataLoader(train, o.batch(), true, o.seed(), augment);
+             DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
+             Optimizer opt = Adam.adamW(model.parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, (float) weightDecay, false)) {
+            long steps = (long) o.epochs() * trainLoader.batchesPerEpoch();
+            LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(steps / 10, trainLoader.batchesPerEpoch()),
+                    steps, 0));
+            Loss loss = new CrossEntropyLoss(classWeights, 0f);
+            ClassificationMetrics m;
+            long t0 = System.nanoTime();
+            try (Trainer trainer = new Trainer(model, loss, opt, schedule, Trainer.Options.of(o.epochs()))) {
+                trainer.fit(trainLoader, testLoader, -1);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                m = trainer.evaluateClassifier(testLoader);
+                out.println();
+                out.println(m.report(train.classNames()));
+                out.printf("training: %.1f s, %.0f samples/s over %d epochs%n", seconds,
+                        (double) o.epochs() * train.size() / seconds, o.epochs());
+                out.println(trainer.profile().report());
+                Path file = o.out().resolve(name + ".safetensors");
+                Checkpoints.save(file, model, opt, schedule, new Checkpoints.Contents(trainer.position(),
+                        Map.of("model", name, "data", o.data(), "seed", Long.toString(o.seed())),
+                        pipeline == null ? Map.of() : pipeline.state()));
+                out.println("saved " + file);
+            }
+            return verifyReload(o, out, rebuild(name, train), name, testLoader, m.accuracy(), classWeights);
+        }
+    }
+
+    /** A fresh model of the same architecture, for the reload check. */
+    private static Sequential rebuild(String name, Dataset train) {
+        return name.equals("lenet5") ? Models.lenet5() : Models.mlp(train.sampleSize(), 64, train.classes());
+    }
+
+    private static int verifyReload(Options o, PrintStream out, Sequential fresh, String name, DataLoader test, double accuracy,
+                                    Tensor classWeights) throws IOException {
+        Path file = o.out().resolve(name + ".safetensors");
+        Checkpoints.Contents c = Checkpoints.load(file, fresh, null, null);
+        try (Trainer t = new Trainer(fresh, new CrossEntropyLoss(classWeights, 0f), null, null, Trainer.Options.of(0).output(null, false))) {
+            double reloaded = t.evaluateClassifier(test).accuracy();
+            out.printf("reloaded %s (epoch %d): test accuracy %.2f %% (%s)%n", file.getFileName(), c.position().epoch(),
+                    100 * reloaded, reloaded == accuracy ? "identical" : "DIFFERENT from " + 100 * accuracy + " %");
+            return reloaded == accuracy ? 0 : 1;
+        }
+    }
+
+    private static int regression(Options o, PrintStream out) throws IOException {
+        Dataset[] split = Bundled.diabetes().split(0.8, o.seed());
+        Pipeline pipeline = Pipeline.fit(split[0], new Standardizer(1e-8f));
+        float[] t = split[0].values();
+        double mean = 0;
+        for (float v : t) {
+            mean += v;
+        }
+        mean /= t.length;
+        double var = 0;
+        for (float v : t) {
+            var += (v - mean) * (v - mean);
+        }
+        double std = Math.sqrt(var / t.length);
+        Dataset train = scaleTargets(pipeline.apply(split[0]), mean, std);
+        Dataset test = scaleTargets(pipeline.apply(split[1]), mean, std);
+        out.printf("MLP regression on diabetes: %d features, %d training and %d test rows; standardized features and "
+                + "target%n", train.sampleSize(), train.size(), test.size());
+        Sequential model = Models.mlp(train.sampleSize(), 32, 1);
+        try (DataLoader trainLoader = new DataLoader(train, o.batch(), true, o.seed(), null);
+             DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
+             Optimizer opt = Adam.adamW(model.parameters(), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false);
+             Trainer trainer = new Trainer(model, new MseLoss(), opt, new LrScheduler(opt, Schedule.warmupCosine(1e-3,
+                     trainLoader.batchesPerEpoch(), (long) o.epochs() * trainLoader.batchesPerEpoch(), 0)),
+                     Trainer.Options.of(o.epochs()).patience(0))) {
+            trainer.fit(trainLoader, testLoader, -1);
+            RegressionMetrics scaled = trainer.evaluateRegressor(testLoader);
+            out.printf("%ntest: R² %.4f, MSE %.1f (in the target's units; the target's variance is %.1f)%n", scaled.r2(),
+                    scaled.mse() * std * std, var / t.length);
+            out.println(trainer.profile().report());
+            return 0;
+        }
+    }
+
+    private static Dataset scaleTargets(Dataset d, double mean, double std) {
+        float[] v = new float[d.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) ((d.values()[i] - mean) / std);
+        }
+        return new Dataset(d.features(), d.sampleShape(), null, v, 0, null);
+    }
+
+    private static int perceptron(Options o, PrintStream out) throws IOException {
+        Dataset iris = Bundled.iris();
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < iris.size(); i++) {
+            if (iris.labels()[i] < 2) {
+                rows.add(i);                                   // setosa and versicolor: linearly separable
+            }
+        }
+        Dataset two = iris.subset(rows.stream().mapToInt(Integer::intValue).toArray());
+        Dataset[] split = two.split(0.7, o.seed());
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, split[0].features(), split[0].size(), split[0].sampleSize());
+            Tensor y = signs(arena, split[0]);
+            Perceptron p = new Perceptron(split[0].sampleSize());
+            out.printf("Rosenblatt's perceptron on iris setosa vs versicolor: %d training and %d test flowers, %d epochs%n",
+                    split[0].size(), split[1].size(), o.epochs());
+            int updates = p.fit(x, y, o.epochs(), 1f);
+            out.printf("updates in the last epoch: %d (%s)%n", updates, updates == 0 ? "converged: the classes are separated"
+                    : "not yet separated");
+            Tensor xt = Tensor.of(arena, split[1].features(), split[1].size(), split[1].sampleSize());
+            float[] pred = p.predict(xt, arena).toFloatArray();
+            float[] truth = signs(arena, split[1]).toFloatArray();
+            int correct = 0;
+            for (int i = 0; i < pred.length; i++) {
+                correct += pred[i] == truth[i] ? 1 : 0;
+            }
+            out.printf("weights (bias first): %s%ntest accuracy %.2f %% (%d of %d)%n", java.util.Arrays.toString(p.weights()),
+                    100.0 * correct / pred.length, correct, pred.length);
+            return 0;
+        }
+    }
+
+    private static Tensor signs(Arena arena, Dataset d) {
+        float[] s = new float[d.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = d.labels()[i] == 1 ? 1f : -1f;
+        }
+        return Tensor.of(arena, s, s.length);
+    }
+
+    /** Preprocessing steps fitted on training data and applied to any split. */
+    record Pipeline(List<Preprocessor> steps) {
+
+        static Pipeline fit(Dataset train, Preprocessor... steps) {
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor x = Tensor.of(arena, train.features(), train.size(), train.sampleSize());
+                for (Preprocessor p : steps) {
+                    x = p.fitTransform(x, arena);
+                }
+            }
+            return new Pipeline(List.of(steps));
+        }
+
+        Dataset apply(Dataset d) {
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor x = Tensor.of(arena, d.features(), d.size(), d.sampleSize());
+                for (Preprocessor p : steps) {
+                    x = p.transform(x, arena);
+                }
+                return d.withFeatures(x.toFloatArray(), x.size(1));
+            }
+        }
+
+        Map<String, Map<String, double[]>> state() {
+            Map<String, Map<String, double[]>> out = new LinkedHashMap<>();
+            for (int i = 0; i < steps.size(); i++) {
+                out.put(i + "." + steps.get(i).getClass().getSimpleName(), steps.get(i).state());
+            }
+            return out;
+        }
+    }
+}

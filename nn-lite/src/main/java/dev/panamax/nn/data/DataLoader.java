@@ -1,0 +1,183 @@
+package dev.panamax.nn.data;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.random.RandomGenerator;
+
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Mini-batches of a {@link Dataset} in off-heap tensors: {@code x [B, sampleShape...]} and the
+ * targets ({@code [B]} int64 labels, or {@code [B, 1]} float32 values). The order is a seeded
+ * shuffle per epoch (epoch e of seed s is the same permutation on every run, so a resumed run
+ * sees the batches it would have seen), or the data order without shuffling.
+ *
+ * <p>Two sets of buffers are allocated once and reused: while the caller trains on one batch, a
+ * background thread fills the next (copy, then the optional per-batch augmentation). A batch's
+ * tensors stay valid until the iterator's next {@code next()}.
+ */
+public final class DataLoader implements AutoCloseable {
+
+    /** Changes a batch of samples in place (augmentation), with a generator seeded per batch. */
+    @FunctionalInterface
+    public interface BatchTransform {
+        void apply(MemorySegment x, int rows, long[] sampleShape, RandomGenerator rnd);
+    }
+
+    /** One mini-batch: features, targets, and how many rows it holds. */
+    public record Batch(Tensor x, Tensor y, int rows) {
+    }
+
+    private final Dataset data;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final long seed;
+    private final BatchTransform transform;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment[] xs = new MemorySegment[2];
+    private final MemorySegment[] ys = new MemorySegment[2];
+    private final ExecutorService filler;
+
+    /**
+     * @param transform applied to each batch by the background thread, or null
+     */
+    public DataLoader(Dataset data, int batchSize, boolean shuffle, long seed, BatchTransform transform) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
+        }
+        if (data.size() == 0) {
+            throw new IllegalArgumentException("the data set is empty");
+        }
+        this.data = data;
+        this.batchSize = Math.min(batchSize, data.size());
+        this.shuffle = shuffle;
+        this.seed = seed;
+        this.transform = transform;
+        for (int k = 0; k < 2; k++) {
+            xs[k] = arena.allocate((long) this.batchSize * data.sampleSize() * Float.BYTES, 64);
+            ys[k] = arena.allocate((long) this.batchSize * Long.BYTES, 64);
+        }
+        filler = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "panamax-data-loader");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The data set. */
+    public Dataset dataset() {
+        return data;
+    }
+
+    /** Batches per epoch (the last one may be smaller). */
+    public int batchesPerEpoch() {
+        return (data.size() + batchSize - 1) / batchSize;
+    }
+
+    /** The batches of epoch {@code epoch} (0-based), from batch {@code first} on. */
+    public Iterator<Batch> epoch(int epoch, int first) {
+        int[] order = order(epoch);
+        return new Iterator<>() {
+            private int next = first;
+            private Future<Batch> pending = first < batchesPerEpoch() ? submit(order, epoch, first) : null;
+
+            @Override
+            public boolean hasNext() {
+                return next < batchesPerEpoch();
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Batch b;
+                try {
+                    b = pending.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while loading a batch", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("loading batch " + next + " failed: " + e.getCause(), e.getCause());
+                }
+                next++;
+                pending = hasNext() ? submit(order, epoch, next) : null;
+                return b;
+            }
+        };
+    }
+
+    /** All batches of epoch {@code epoch}. */
+    public Iterator<Batch> epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    private int[] order(int epoch) {
+        int[] order = new int[data.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return order;
+    }
+
+    private Future<Batch> submit(int[] order, int epoch, int batch) {
+        return filler.submit(() -> fill(order, epoch, batch));
+    }
+
+    private Batch fill(int[] order, int epoch, int batch) {
+        int slot = batch & 1;
+        int start = batch * batchSize;
+        int rows = Math.min(batchSize, data.size() - start);
+        int per = data.sampleSize();
+        MemorySegment x = xs[slot];
+        MemorySegment y = ys[slot];
+        for (int r = 0; r < rows; r++) {
+            int i = order[start + r];
+            MemorySegment.copy(data.features(), i * per, x, ValueLayout.JAVA_FLOAT, (long) r * per * Float.BYTES, per);
+            if (data.isClassification()) {
+                y.setAtIndex(ValueLayout.JAVA_LONG, r, data.labels()[i]);
+            } else {
+                y.setAtIndex(ValueLayout.JAVA_FLOAT, r, data.values()[i]);
+            }
+        }
+        if (transform != null) {
+            transform.apply(x, rows, data.sampleShape(), new SplittableRandom((seed * 31 + epoch) * 1_000_003L + batch));
+        }
+        long[] shape = new long[data.sampleShape().length + 1];
+        shape[0] = rows;
+        System.arraycopy(data.sampleShape(), 0, shape, 1, data.sampleShape().length);
+        Tensor xt = Tensor.wrap(DType.FLOAT32, x, 0, shape, Tensor.rowMajorStrides(shape));
+        Tensor yt = data.isClassification()
+                ? Tensor.wrap(DType.INT64, y, 0, new long[] {rows}, new long[] {1})
+                : Tensor.wrap(DType.FLOAT32, y, 0, new long[] {rows, 1}, new long[] {1, 1});
+        return new Batch(xt, yt, rows);
+    }
+
+    @Override
+    public void close() {
+        filler.shutdownNow();
+        try {
+            filler.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        arena.close();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.panamax.nn.train;
+
+/**
+ * Accuracy, per-class precision and recall, and the confusion matrix of a classifier, from
+ * (true, predicted) pairs added one at a time.
+ */
+public final class ClassificationMetrics {
+
+    private final int classes;
+    private final long[][] confusion;
+    private long total;
+    private double lossSum;
+
+    public ClassificationMetrics(int classes) {
+        this.classes = classes;
+        this.confusion = new long[classes][classes];
+    }
+
+    /** Records one prediction. */
+    public void add(int truth, int predicted) {
+        confusion[truth][predicted]++;
+        total++;
+    }
+
+    /** Records the mean loss of a batch of {@code rows} samples. */
+    public void addLoss(double meanLoss, int rows) {
+        lossSum += meanLoss * rows;
+    }
+
+    /** The mean loss over the recorded samples. */
+    public double loss() {
+        return total == 0 ? Double.NaN : lossSum / total;
+    }
+
+    public long count() {
+        return total;
+    }
+
+    /** Correct predictions over all predictions. */
+    public double accuracy() {
+        long correct = 0;
+        for (int c = 0; c < classes; c++) {
+            correct += confusion[c][c];
+        }
+        return total == 0 ? Double.NaN : (double) correct / total;
+    }
+
+    /** Of the samples predicted as {@code c}, the share that are {@code c} (NaN when none is predicted c). */
+    public double precision(int c) {
+        long predicted = 0;
+        for (int t = 0; t < classes; t++) {
+            predicted += confusion[t][c];
+        }
+        return predicted == 0 ? Double.NaN : (double) confusion[c][c] / predicted;
+    }
+
+    /** Of the samples of class {@code c}, the share predicted as {@code c}. */
+    public double recall(int c) {
+        long actual = 0;
+        for (int p = 0; p < classes; p++) {
+            actual += confusion[c][p];
+        }
+        return actual == 0 ? Double.NaN : (double) confusion[c][c] / actual;
+    }
+
+    /** {@code [truth][predicted]} counts (a copy). */
+    public long[][] confusionMatrix() {
+        long[][] copy = new long[classes][];
+        for (int c = 0; c < classes; c++) {
+            copy[c] = confusion[c].clone();
+        }
+        return copy;
+    }
+
+    /** The confusion matrix with precision and recall per class, as a text table. */
+    public String report(String[] names) {
+        StringBuilder s = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n      ");
+        for (int p = 0; p < classes; p++) {
+            s.append(String.format("%6s", label(names, p)));
+        }
+        s.append("   recall\n");
+        for (int t = 0; t < classes; t++) {
+            s.append(String.format("%6s", label(names, t)));
+            for (int p = 0; p < classes; p++) {
+                s.append(String.format("%6d", confusion[t][p]));
+            }
+            s.append(String.format("   %6.4f%n", recall(t)));
+        }
+        s.append("  prec");
+        for (int p = 0; p < classes; p++) {
+            s.append(String.format("%6.3f", precision(p)));
+        }
+        return s.append(String.format("%naccuracy %.4f (%d samples)", accuracy(), total)).toString();
+    }
+
+    private static String label(String[] names, int c) {
+        String n = names != null && c < names.length ? names[c] : Integer.toString(c);
+        return n.length() > 6 ? n.substring(0, 6) : n;
+    }
+}
