@@ -74,27 +74,33 @@ public final class ClassificationMetrics {
 
     /** The confusion matrix with precision and recall per class, as a text table. */
     public String report(String[] names) {
-        StringBuilder s = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n      ");
+        int w = 6;
+        for (int c = 0; c < classes; c++) {
+            w = Math.max(w, label(names, c).length() + 1);
+        }
+        String name = "%" + w + "s";
+        StringBuilder s = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n")
+                .append(" ".repeat(w));
         for (int p = 0; p < classes; p++) {
-            s.append(String.format("%6s", label(names, p)));
+            s.append(String.format(name, label(names, p)));
         }
         s.append("   recall\n");
         for (int t = 0; t < classes; t++) {
-            s.append(String.format("%6s", label(names, t)));
+            s.append(String.format(name, label(names, t)));
             for (int p = 0; p < classes; p++) {
-                s.append(String.format("%6d", confusion[t][p]));
+                s.append(String.format("%" + w + "d", confusion[t][p]));
             }
             s.append(String.format("   %6.4f%n", recall(t)));
         }
-        s.append("  prec");
+        s.append(String.format(name, "prec"));
         for (int p = 0; p < classes; p++) {
-            s.append(String.format("%6.3f", precision(p)));
+            s.append(String.format("%" + w + ".3f", precision(p)));
         }
         return s.append(String.format("%naccuracy %.4f (%d samples)", accuracy(), total)).toString();
     }
 
     private static String label(String[] names, int c) {
         String n = names != null && c < names.length ? names[c] : Integer.toString(c);
-        return n.length() > 6 ? n.substring(0, 6) : n;
+        return n.length() > 12 ? n.substring(0, 12) : n;
     }
 }

@@ -1,0 +1,65 @@
+package dev.panamax.nn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo end to end, with fewer epochs than its default so that it fits in {@code verify}. */
+class DemoTest {
+
+    private static String run(String... args) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Panamax.run(args, new PrintStream(buf, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertThat(status).as(out + err).isZero();
+        return out;
+    }
+
+    private static double lastAccuracy(String out) {
+        Matcher m = Pattern.compile("test accuracy ([0-9.]+) %").matcher(out);
+        double last = -1;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        return last;
+    }
+
+    @Test
+    void lenetLearnsTheBundledDigits(@TempDir Path out) throws Exception {
+        String text = run("demo", "--epochs", "6", "--out", out.toString());
+        assertThat(lastAccuracy(text)).isGreaterThanOrEqualTo(96.0);
+        assertThat(text).contains("confusion matrix").contains("time by kernel family").contains("convolution")
+                .contains("(identical)");
+        assertThat(out.resolve("lenet5.safetensors")).exists();
+    }
+
+    @Test
+    void tabularDemos(@TempDir Path out) throws Exception {
+        assertThat(lastAccuracy(run("demo", "--model", "mlp", "--data", "breast-cancer", "--out", out.toString())))
+                .isGreaterThanOrEqualTo(95.0);
+        assertThat(run("demo", "--model", "mlp", "--data", "diabetes", "--epochs", "40")).contains("R²");
+        assertThat(run("demo", "--model", "perceptron", "--data", "iris")).contains("converged").contains("test accuracy 100.00 %");
+    }
+
+    @Test
+    void badOptionsPrintUsageAndExit2() throws Exception {
+        for (String[] args : new String[][] {{"demo", "--model", "vgg"}, {"demo", "--epochs", "x"}, {"demo", "--bogus", "1"},
+                {"demo", "--model", "lenet5", "--data", "iris"}, {"demo", "--epochs"}}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Panamax.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
+                    StandardCharsets.UTF_8));
+            assertThat(status).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: bin/panamax demo");
+        }
+    }
+}
