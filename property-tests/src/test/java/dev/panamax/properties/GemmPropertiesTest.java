@@ -135,6 +135,50 @@ class GemmPropertiesTest {
         }
     }
 
+    /** Gathered B (rows anywhere in a segment, as the implicit convolution uses it), both orientations. */
+    @Test
+    void gatheredRowsMatchReference() {
+        qt().withExamples(120).forAll(integers().between(1, 30), integers().between(1, 70), integers().between(1, 40), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    boolean transB = r.nextBoolean();
+                    try (Arena arena = Arena.ofShared()) {
+                        int rows = transB ? n : k;
+                        int len = transB ? k : n;
+                        long pool = rows * 3L + len + 5;
+                        MemorySegment a = arena.allocate((long) m * k * 4);
+                        MemorySegment b = arena.allocate(pool * 4);
+                        MemorySegment c = arena.allocate((long) m * n * 4);
+                        for (long i = 0; i < (long) m * k; i++) {
+                            a.setAtIndex(F, i, (float) r.nextGaussian());
+                        }
+                        for (long i = 0; i < pool; i++) {
+                            b.setAtIndex(F, i, (float) r.nextGaussian());
+                        }
+                        long[] starts = new long[rows];
+                        for (int i = 0; i < rows; i++) {
+                            starts[i] = r.nextLong(pool - len + 1);          // rows may overlap, as a conv's taps do
+                        }
+                        Sgemm.sgemmGathered(false, transB, m, n, k, 1f, a, 0, k, b, starts, 0f, c, 0, n);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                double want = 0;
+                                for (int p = 0; p < k; p++) {
+                                    float bv = transB ? b.getAtIndex(F, starts[j] + p) : b.getAtIndex(F, starts[p] + j);
+                                    want += (double) a.getAtIndex(F, (long) i * k + p) * bv;
+                                }
+                                Close.assertClose("C[" + i + "," + j + "]", c.getAtIndex(F, (long) i * n + j), want, 1e-4,
+                                        1e-4 * Math.sqrt(k));
+                            }
+                        }
+                        long[] bad = starts.clone();
+                        bad[rows - 1] = pool - len + 1;
+                        assertThatThrownBy(() -> Sgemm.sgemmGathered(false, transB, m, n, k, 1f, a, 0, k, b, bad, 0f, c, 0, n))
+                                .hasMessageContaining("row " + (rows - 1) + " of B");
+                    }
+                });
+    }
+
     @Test
     void betaZeroIgnoresNanInC() {
         try (Arena arena = Arena.ofConfined()) {

@@ -11,7 +11,11 @@ import dev.panamax.kernels.gemm.Gemm;
  * OIHW weights, stride, zero padding, dilation and groups, forward and backward, by im2col and
  * GEMM. Per image and group: {@code y_g = W_g [Og, Cg kH kW] x col(x_g) [Cg kH kW, Hout Wout]}.
  * A 1 x 1, stride-1, unpadded convolution skips im2col: the image itself is the column matrix;
- * a stride-1 depthwise convolution runs the direct {@link DepthwiseConv2d} kernel instead.
+ * the forward pass of other stride-1 convolutions reads the column matrix implicitly from the
+ * padded image inside the GEMM's packing ({@link ImplicitConv2d}); a stride-1 depthwise
+ * convolution runs the direct {@link DepthwiseConv2d} kernel instead. Strided convolutions, and
+ * every backward pass, use im2col (an implicit backward measured slower: the transposed gathered
+ * packing of dW scatters, and dX's correlation wastes the padded border).
  *
  * <p>Workspace: one image-group's column matrix, {@link #workspaceFloats} floats, provided by the
  * caller and reused for every image (a fresh buffer per call would cost page faults).
@@ -32,7 +36,16 @@ public final class Conv2d {
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             return DepthwiseConv2d.workspaceFloats(image);
         }
-        return isPointwise(g) ? 0 : g.colRows() * g.colCols();
+        if (isPointwise(g)) {
+            return 0;
+        }
+        long col = g.colRows() * g.colCols();               // backward's im2col
+        return ImplicitConv2d.applies(g) ? Math.max(col, ImplicitConv2d.forwardFloats(g, outChannels / groups)) : col;
+    }
+
+    /** Row starts for the implicit GEMM of one group: one per tap of the input. */
+    private static long[] tapRows(ConvGeometry g) {
+        return new long[(int) g.colRows()];
     }
 
     /**
@@ -51,10 +64,16 @@ public final class Conv2d {
         long k = g.colRows();
         long l = g.colCols();
         boolean pointwise = isPointwise(g);
+        boolean implicit = !pointwise && ImplicitConv2d.applies(g);
+        long[] rows = implicit ? tapRows(g) : null;
         for (int n = 0; n < images; n++) {
             for (int q = 0; q < groups; q++) {
                 long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
                 long yAt = yOff + ((long) n * outChannels + (long) q * og) * l;
+                if (implicit) {
+                    ImplicitConv2d.forward(g, og, x, xAt, w, wOff + (long) q * og * k, y, yAt, work, workOff, rows);
+                    continue;
+                }
                 MemorySegment col = pointwise ? x : work;
                 long colAt = pointwise ? xAt : workOff;
                 if (!pointwise) {

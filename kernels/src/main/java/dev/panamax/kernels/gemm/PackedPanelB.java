@@ -28,10 +28,14 @@ final class PackedPanelB {
 
     /**
      * @param b     B, row-major with leading dimension {@code ldb}
-     * @param bOff  element offset of {@code op(B)[row0, col0]}
+     * @param bOff  element offset of {@code op(B)[row0, col0]}; with {@code rows}, the offset added to
+     *              every row start (the block's first column within a row)
+     * @param rows  null, or the start of every row of B ({@link Sgemm#sgemmGathered}); {@code ldb} is then unused
+     * @param row0  the first row of B this block uses (an index into {@code rows})
      * @param trans whether B is stored transposed ({@code op(B)[p, j] = B[j, p]})
      */
-    static void pack(MemorySegment b, long bOff, long ldb, boolean trans, int kc, int nc, float[] dst) {
+    static void pack(MemorySegment b, long bOff, long ldb, long[] rows, int row0, boolean trans, int kc, int nc,
+                     float[] dst) {
         int at = 0;
         for (int q = 0; q < nc; q += NR) {
             int cols = Math.min(NR, nc - q);
@@ -40,7 +44,7 @@ final class PackedPanelB {
                 VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(FloatLanes.LANES, cols));
                 VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - FloatLanes.LANES));
                 for (int p = 0; p < kc; p++) {
-                    long row = bOff + p * ldb + q;
+                    long row = rows == null ? bOff + p * ldb + q : rows[row0 + p] + bOff + q;
                     FloatLanes.load(b, row, m0).intoArray(dst, at);
                     FloatLanes.load(b, row + FloatLanes.LANES, m1).intoArray(dst, at + FloatLanes.LANES);
                     at += NR;
@@ -51,7 +55,8 @@ final class PackedPanelB {
                 int p = 0;
                 for (; p <= kc - FloatLanes.LANES; p += FloatLanes.LANES) {
                     for (int c = 0; c < cols; c++) {
-                        FloatLanes.load(b, bOff + (q + c) * ldb + p).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
+                        long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
+                        FloatLanes.load(b, row + p).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
                     }
                     for (int c = cols; c < NR; c++) {
                         for (int s = 0; s < FloatLanes.LANES; s++) {
@@ -61,7 +66,8 @@ final class PackedPanelB {
                 }
                 for (; p < kc; p++) {
                     for (int c = 0; c < NR; c++) {
-                        dst[at + p * NR + c] = c < cols ? FloatLanes.get(b, bOff + (q + c) * ldb + p) : 0f;
+                        long row = c >= cols ? 0 : rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
+                        dst[at + p * NR + c] = c < cols ? FloatLanes.get(b, row + p) : 0f;
                     }
                 }
                 at += kc * NR;

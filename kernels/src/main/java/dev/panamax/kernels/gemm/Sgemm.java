@@ -50,6 +50,48 @@ public final class Sgemm {
                              MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
                              float beta, MemorySegment c, long cOff, long ldc) {
         check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code C = alpha op(A) op(B) + beta C} where the rows of B start anywhere in {@code b}:
+     * {@code op(B)[p, j] = b[bRows[p] + j]}, or {@code b[bRows[j] + p]} when {@code transB}. An
+     * implicit im2col: a stride-1 convolution's column matrix is rows of the (padded) image at
+     * shifted offsets, so the packing routine reads the image itself and no column matrix is
+     * ever written.
+     *
+     * @param bRows the start of every row of B: K of them ({@code transB}: N), each followed by N
+     *              (K) floats inside {@code b}
+     */
+    public static void sgemmGathered(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                     MemorySegment a, long aOff, long lda, MemorySegment b, long[] bRows,
+                                     float beta, MemorySegment c, long cOff, long ldc) {
+        Checks.nonNegative("M", m);
+        Checks.nonNegative("N", n);
+        Checks.nonNegative("K", k);
+        matrix("A", transA ? k : m, transA ? m : k, a, aOff, lda, transA ? "M (transA)" : "K");
+        matrix("C", m, n, c, cOff, ldc, "N");
+        Checks.notNull("B", b);
+        int rows = transB ? n : k;
+        long length = transB ? k : n;
+        if (bRows.length < rows) {
+            throw new IllegalArgumentException("bRows needs " + rows + " row starts, got " + bRows.length);
+        }
+        if (length > 0) {
+            long floats = b.byteSize() / Float.BYTES;
+            for (int r = 0; r < rows; r++) {
+                if (bRows[r] < 0 || bRows[r] > floats - length) {
+                    throw new IllegalArgumentException("row " + r + " of B starts at element " + bRows[r] + " and needs "
+                            + length + " floats; the segment holds " + floats);
+                }
+            }
+        }
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, 0, 0, bRows, beta, c, cOff, ldc);
+    }
+
+    private static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                 MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
+                                 float beta, MemorySegment c, long cOff, long ldc) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -57,13 +99,13 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        if (m == 1) {
+        if (m == 1 && bRows == null) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
         int threads = WorkerPool.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
-            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             return;
         }
         // Split the wider dimension into one contiguous range per thread, in whole micro-tiles.
@@ -76,9 +118,9 @@ public final class Sgemm {
             int from = (int) ((long) tiles * index / count) * unit;
             int to = Math.min(extent, (int) ((long) tiles * (index + 1) / count) * unit);
             if (splitColumns) {
-                blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             } else {
-                blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             }
         });
     }
@@ -95,13 +137,13 @@ public final class Sgemm {
         } else if (m == 1) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
         } else {
-            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
         }
     }
 
     /** The serial blocked algorithm over rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
     private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-                                MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb,
+                                MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                 float beta, MemorySegment c, long cOff, long ldc) {
         GemmWorkspace ws = GemmWorkspace.get();
         for (int jc = j0; jc < j1; jc += NC) {
@@ -109,8 +151,12 @@ public final class Sgemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
-                long bAt = transB ? bOff + (long) jc * ldb + pc : bOff + (long) pc * ldb + jc;
-                PackedPanelB.pack(b, bAt, ldb, transB, kc, nc, ws.b);
+                if (bRows == null) {
+                    long bAt = transB ? bOff + (long) jc * ldb + pc : bOff + (long) pc * ldb + jc;
+                    PackedPanelB.pack(b, bAt, ldb, null, 0, transB, kc, nc, ws.b);
+                } else {
+                    PackedPanelB.pack(b, transB ? pc : jc, 0, bRows, transB ? jc : pc, transB, kc, nc, ws.b);
+                }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
