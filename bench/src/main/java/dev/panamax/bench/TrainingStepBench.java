@@ -29,7 +29,8 @@ import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * One training step through the layer API: forward, cross-entropy, backward, SGD with momentum
+ * One training step through the layer API: forward, cross-entropy, backward (no gradient for the
+ * input images, as in PyTorch), SGD with momentum
  * (lr 0.01, momentum 0.9), in a {@link StepArena} reset each step. {@code lenet5}: batch 64 of
  * 1×28×28; {@code mlp}: 30→64→64→2, batch 64. Time per step (images per second = 64 / time);
  * run with {@code -prof gc} for {@code gc.alloc.rate.norm}.
@@ -73,6 +74,7 @@ public class TrainingStepBench {
         SplittableRandom rnd = new SplittableRandom(7);
         boolean lenet = model.equals("lenet5");
         net = lenet ? Models.lenet5() : Models.mlp(30, 64, 2);
+        net.requireInputGradient(false);          // the input is data, as in PyTorch (no grad for x)
         x = lenet ? Tensor.zeros(data, BATCH, 1, 28, 28) : Tensor.zeros(data, BATCH, 30);
         Init.normal(x, 0, 1, rnd);
         long[] labels = new long[BATCH];

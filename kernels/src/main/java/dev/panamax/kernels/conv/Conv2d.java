@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.kernels.gemm.Gemm;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * 2-d convolution (cross-correlation, {@code torch.nn.functional.conv2d}) over NCHW data with
@@ -39,8 +41,28 @@ public final class Conv2d {
         if (isPointwise(g)) {
             return 0;
         }
+        int og = outChannels / groups;
+        if (DirectConv2d.applies(g, og)) {
+            return WorkerPool.threads() * directSlice(g, outChannels, og);
+        }
         long col = g.colRows() * g.colCols();               // backward's im2col
         return ImplicitConv2d.applies(g) ? Math.max(col, ImplicitConv2d.forwardFloats(g, outChannels / groups)) : col;
+    }
+
+    /**
+     * One thread's share of the direct path's workspace: its scratch, plus (backward) a private
+     * weight gradient that is summed into dW at the end.
+     */
+    private static long directSlice(ConvGeometry g, int outChannels, int og) {
+        return Math.max(DirectConv2d.forwardFloats(g, og), DirectConv2d.backwardFloats(g, og)) + outChannels * g.colRows();
+    }
+
+    /** Threads the direct path may use: the pool's, the images and the workspace allow. */
+    private static int directParts(int images, ConvGeometry g, int outChannels, int og, MemorySegment work, long workOff,
+                                   MemorySegment... shared) {
+        long slices = (work.byteSize() / Float.BYTES - workOff) / directSlice(g, outChannels, og);
+        int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), slices);
+        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -64,6 +86,24 @@ public final class Conv2d {
         long k = g.colRows();
         long l = g.colCols();
         boolean pointwise = isPointwise(g);
+        if (!pointwise && DirectConv2d.applies(g, og)) {
+            // images are independent: split them over the pool, each thread in its own workspace slice
+            long slice = directSlice(g, outChannels, og);
+            WorkerPool.run(directParts(images, g, outChannels, og, work, workOff, x, w, y, work), (index, count) -> {
+                long[] rows = DirectConv2d.tapRows(g, og);
+                for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+                    for (int q = 0; q < groups; q++) {
+                        DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
+                                wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
+                                workOff + index * slice, rows);
+                    }
+                }
+            });
+            if (bias != null) {
+                ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
+            }
+            return;
+        }
         boolean implicit = !pointwise && ImplicitConv2d.applies(g);
         long[] rows = implicit ? tapRows(g) : null;
         for (int n = 0; n < images; n++) {
@@ -114,6 +154,14 @@ public final class Conv2d {
             DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
             return;
         }
+        if (!pointwise && DirectConv2d.applies(g, og)) {
+            directBackward(images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff,
+                    work, workOff);
+            if (db != null) {
+                ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+            }
+            return;
+        }
         if (dx != null && !pointwise) {
             FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);     // col2im accumulates
         }
@@ -146,6 +194,42 @@ public final class Conv2d {
         }
         if (db != null) {
             ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+        }
+    }
+
+    /**
+     * The direct path's backward, images split over the pool: each thread writes dX of its
+     * images and a weight gradient of its own (thread 0 straight into dW, the others into their
+     * workspace slice), summed into dW at the end.
+     */
+    private static void directBackward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
+                                       MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+                                       MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
+                                       MemorySegment work, long workOff) {
+        long k = g.colRows();
+        long l = g.colCols();
+        long slice = directSlice(g, outChannels, og);
+        long scratch = slice - outChannels * k;
+        int parts = directParts(images, g, outChannels, og, work, workOff, x, w, dy, dx, dw, work);
+        WorkerPool.run(parts, (index, count) -> {
+            long[] rows = DirectConv2d.tapRows(g, og);
+            long ws = workOff + index * slice;
+            MemorySegment gradTo = index == 0 ? dw : work;
+            long gradAt = index == 0 ? dwOff : ws + scratch;
+            int first = images * index / count;
+            for (int n = first; n < images * (index + 1) / count; n++) {
+                for (int q = 0; q < groups; q++) {
+                    DirectConv2d.backward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
+                            wOff + (long) q * og * k, dy, dyOff + ((long) n * outChannels + (long) q * og) * l,
+                            dx, dx == null ? 0 : dxOff + (long) n * image.imageSize() + q * g.imageSize(),
+                            dw == null ? null : gradTo, gradAt + (long) q * og * k, n == first, work, ws, rows);
+                }
+            }
+        });
+        if (dw != null) {
+            for (int index = 1; index < parts; index++) {
+                Blas1.saxpy(outChannels * k, 1f, work, workOff + index * slice + scratch, dw, dwOff);
+            }
         }
     }
 

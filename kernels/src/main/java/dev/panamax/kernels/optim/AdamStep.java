@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -44,25 +43,39 @@ public final class AdamStep {
         float invSqrtBias2 = (float) (1 / Math.sqrt(bias2));
         float decay = decoupled ? 1f - lr * weightDecay : 1f;
         float l2 = decoupled ? 0f : weightDecay;
-        for (long i = 0; i < n; i += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatVector p = FloatLanes.load(param, pOff + i, m);
-            FloatVector g = FloatLanes.load(grad, gOff + i, m);
-            if (decoupled) {
-                p = p.mul(decay);
-            } else if (l2 != 0f) {
-                g = p.mul(l2).add(g);
-            }
-            FloatVector mv = FloatLanes.load(m1, mOff + i, m).mul(beta1).add(g.mul(1f - beta1));
-            FloatVector vv = FloatLanes.load(v2, vOff + i, m).mul(beta2).add(g.mul(g).mul(1f - beta2));
-            FloatLanes.store(mv, m1, mOff + i, m);
-            FloatLanes.store(vv, v2, vOff + i, m);
+        // Full vectors without masks and without branches between vector values (the flags are
+        // coefficients: L2 decay adds l2 p to the gradient, decoupled decay scales p by decay),
+        // then a scalar tail: merging vectors from branches made C2 box them.
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector p = FloatLanes.load(param, pOff + i);
+            FloatVector g = p.mul(l2).add(FloatLanes.load(grad, gOff + i));
+            p = p.mul(decay);
+            FloatVector mv = FloatLanes.load(m1, mOff + i).mul(beta1).add(g.mul(1f - beta1));
+            FloatVector vv = FloatLanes.load(v2, vOff + i).mul(beta2).add(g.mul(g).mul(1f - beta2));
+            FloatLanes.store(mv, m1, mOff + i);
+            FloatLanes.store(vv, v2, vOff + i);
             if (amsgrad) {
-                vv = vv.max(FloatLanes.load(vmax, xOff + i, m));
-                FloatLanes.store(vv, vmax, xOff + i, m);
+                vv = vv.max(FloatLanes.load(vmax, xOff + i));
+                FloatLanes.store(vv, vmax, xOff + i);
             }
             FloatVector denom = vv.lanewise(VectorOperators.SQRT).mul(invSqrtBias2).add(eps);
-            FloatLanes.store(p.sub(mv.div(denom).mul(stepSize)), param, pOff + i, m);
+            FloatLanes.store(p.sub(mv.div(denom).mul(stepSize)), param, pOff + i);
+        }
+        for (; i < n; i++) {
+            float p = FloatLanes.get(param, pOff + i);
+            float g = p * l2 + FloatLanes.get(grad, gOff + i);
+            p = p * decay;
+            float mv = FloatLanes.get(m1, mOff + i) * beta1 + g * (1f - beta1);
+            float vv = FloatLanes.get(v2, vOff + i) * beta2 + g * g * (1f - beta2);
+            FloatLanes.set(m1, mOff + i, mv);
+            FloatLanes.set(v2, vOff + i, vv);
+            if (amsgrad) {
+                vv = Math.max(vv, FloatLanes.get(vmax, xOff + i));
+                FloatLanes.set(vmax, xOff + i, vv);
+            }
+            float denom = (float) Math.sqrt(vv) * invSqrtBias2 + eps;
+            FloatLanes.set(param, pOff + i, p - mv / denom * stepSize);
         }
     }
 }

@@ -1,14 +1,9 @@
 package dev.panamax.kernels.pool;
 
-import static dev.panamax.kernels.FloatLanes.LANES;
-
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Average pooling ({@code torch.nn.functional.avg_pool2d}): the window's sum over the
@@ -20,19 +15,11 @@ public final class AvgPool2d {
     private AvgPool2d() {
     }
 
-    // 2 x 2 windows at stride 2 without padding (LeNet's pools) are vectorized as in MaxPool2d:
-    // forward splits even and odd columns ({@link ColumnPairs}); backward duplicates each
-    // gradient into two adjacent columns with a one-vector shuffle.
-    private static final VectorShuffle<Float> DUPLICATE_LOW = duplicate(0);
-    private static final VectorShuffle<Float> DUPLICATE_HIGH = duplicate(LANES / 2);
-
-    private static VectorShuffle<Float> duplicate(int from) {
-        int[] idx = new int[LANES];
-        for (int k = 0; k < LANES; k++) {
-            idx[k] = from + k / 2;
-        }
-        return VectorShuffle.fromArray(FloatLanes.SPECIES, idx, 0);
-    }
+    // 2 x 2 windows at stride 2 without padding (LeNet's pools) take a plain scalar loop. A
+    // vector version (loads of two rows, an even/odd column split by a two-vector shuffle)
+    // measured the same speed when it compiled well, but C2 did not always intrinsify the
+    // shuffles there and then boxed every vector: 1 MB of garbage per LeNet pooling call, 2 MB
+    // per training step. Four loads and three adds per output cost less than that risk.
 
     private static void twoByTwoForward(PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out) {
         int oh = g.outHeight();
@@ -41,14 +28,11 @@ public final class AvgPool2d {
         for (int i = 0; i < oh; i++) {
             long row0 = in + (long) (2 * i) * width;
             long row1 = row0 + width;
-            for (int j = 0; j < ow; j += LANES) {
-                int count = Math.min(LANES, ow - j);
-                VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, 2 * count));
-                VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, 2 * count - LANES));
-                FloatVector top = FloatLanes.load(x, row0 + 2L * j, m0).add(FloatLanes.load(x, row1 + 2L * j, m0));
-                FloatVector bottom = FloatLanes.load(x, row0 + 2L * j + LANES, m1).add(FloatLanes.load(x, row1 + 2L * j + LANES, m1));
-                FloatVector sum = top.rearrange(ColumnPairs.EVEN, bottom).add(top.rearrange(ColumnPairs.ODD, bottom));
-                FloatLanes.store(sum.mul(0.25f), y, out + (long) i * ow + j, FloatLanes.firstLanes(count));
+            long o = out + (long) i * ow;
+            for (int j = 0; j < ow; j++) {
+                float sum = FloatLanes.get(x, row0 + 2 * j) + FloatLanes.get(x, row0 + 2 * j + 1)
+                        + FloatLanes.get(x, row1 + 2 * j) + FloatLanes.get(x, row1 + 2 * j + 1);
+                FloatLanes.set(y, o + j, sum * 0.25f);
             }
         }
     }
@@ -60,17 +44,13 @@ public final class AvgPool2d {
         for (int i = 0; i < oh; i++) {
             long row0 = in + (long) (2 * i) * width;
             long row1 = row0 + width;
-            for (int j = 0; j < ow; j += LANES) {
-                int count = Math.min(LANES, ow - j);
-                FloatVector share = FloatLanes.load(dy, out + (long) i * ow + j, FloatLanes.firstLanes(count)).mul(0.25f);
-                VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, 2 * count));
-                VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, 2 * count - LANES));
-                FloatVector low = share.rearrange(DUPLICATE_LOW);
-                FloatVector high = share.rearrange(DUPLICATE_HIGH);
-                FloatLanes.store(low, dx, row0 + 2L * j, m0);
-                FloatLanes.store(low, dx, row1 + 2L * j, m0);
-                FloatLanes.store(high, dx, row0 + 2L * j + LANES, m1);
-                FloatLanes.store(high, dx, row1 + 2L * j + LANES, m1);
+            long o = out + (long) i * ow;
+            for (int j = 0; j < ow; j++) {
+                float share = FloatLanes.get(dy, o + j) * 0.25f;
+                FloatLanes.set(dx, row0 + 2 * j, share);
+                FloatLanes.set(dx, row0 + 2 * j + 1, share);
+                FloatLanes.set(dx, row1 + 2 * j, share);
+                FloatLanes.set(dx, row1 + 2 * j + 1, share);
             }
         }
     }

@@ -44,6 +44,15 @@ public final class Convolution {
     /** The gradients of {@link #conv2d} for {@code gy [N, O, Hout, Wout]}. */
     public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride, int[] padding,
                                        int[] dilation, int groups, Arena arena) {
+        return conv2dBackward(x, weight, hasBias, gy, stride, padding, dilation, groups, true, arena);
+    }
+
+    /**
+     * The gradients of {@link #conv2d}; without {@code inputGradient} the input's gradient is not
+     * computed ({@code Grads.x()} is null), as for a network's first layer.
+     */
+    public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride, int[] padding,
+                                       int[] dilation, int groups, boolean inputGradient, Arena arena) {
         ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
         int n = (int) x.size(0);
         int o = (int) weight.size(0);
@@ -51,12 +60,12 @@ public final class Convolution {
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
         Tensor gb = hasBias ? Tensor.zeros(arena, o) : null;
         MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups, o));
         Conv2d.backward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
-                gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
+                gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
         return new Grads(gx, gw, gb);
     }
 

@@ -84,11 +84,19 @@ public final class LinearAlgebra {
 
     /** The gradients of {@link #linear} for the upstream gradient {@code g [N, out]}. */
     public static LinearGrads linearBackward(Tensor x, Tensor weight, boolean hasBias, Tensor g, Arena arena) {
+        return linearBackward(x, weight, hasBias, g, true, arena);
+    }
+
+    /** The gradients of {@link #linear}; without {@code inputGradient}, {@code LinearGrads.x()} is null. */
+    public static LinearGrads linearBackward(Tensor x, Tensor weight, boolean hasBias, Tensor g, boolean inputGradient,
+                                             Arena arena) {
         checkLinear(x, weight, null);
         Layouts.requireShape("g", g, x.size(0), weight.size(0));
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
-        product(g, false, weight, false, 1f, 0f, gx, arena);     // dX = g W
+        if (inputGradient) {
+            product(g, false, weight, false, 1f, 0f, gx, arena);     // dX = g W
+        }
         product(g, true, x, false, 1f, 0f, gw, arena);           // dW = g^T x
         Tensor gb = null;
         if (hasBias) {

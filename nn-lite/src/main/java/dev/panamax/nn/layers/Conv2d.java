@@ -65,7 +65,7 @@ public final class Conv2d extends Layer {
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Convolution.Grads g = Convolution.conv2dBackward(saved(x), weight.value(), bias != null, gy, attrs.stride(),
-                attrs.padding(), attrs.dilation(), attrs.groups(), arena);
+                attrs.padding(), attrs.dilation(), attrs.groups(), inputGradientRequired(), arena);
         accumulate(weight, g.weight());
         if (bias != null) {
             accumulate(bias, g.bias());

@@ -28,6 +28,13 @@ public final class DepthwiseSeparableConv2d extends Layer {
     }
 
     @Override
+    public DepthwiseSeparableConv2d requireInputGradient(boolean required) {
+        super.requireInputGradient(required);
+        depthwise.requireInputGradient(required);
+        return this;
+    }
+
+    @Override
     public Tensor forward(Tensor x, Arena arena) {
         return pointwise.forward(depthwise.forward(x, arena), arena);
     }

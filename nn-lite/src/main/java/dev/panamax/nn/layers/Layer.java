@@ -35,6 +35,7 @@ public abstract class Layer {
     private final Map<String, Layer> children = new LinkedHashMap<>();
     private String path = "";
     private boolean training = true;
+    private boolean inputGradient = true;
 
     /** Computes the output for {@code x}, keeping what backward needs. */
     public abstract Tensor forward(Tensor x, Arena arena);
@@ -180,6 +181,22 @@ public abstract class Layer {
     }
 
     // ---- mode ----
+
+    /**
+     * Whether {@link #backward} must return the input's gradient (the default). A model's first
+     * layer does not need it when its input is data, as PyTorch skips it for inputs that do not
+     * require grad: layers that can then skip that work (Linear, Conv2d) return null. Containers
+     * pass the setting to their first layer.
+     */
+    public Layer requireInputGradient(boolean required) {
+        inputGradient = required;
+        return this;
+    }
+
+    /** See {@link #requireInputGradient}. */
+    public final boolean inputGradientRequired() {
+        return inputGradient;
+    }
 
     /** Training mode (the default): dropout drops, batch norm uses and updates batch statistics. */
     public final Layer train() {

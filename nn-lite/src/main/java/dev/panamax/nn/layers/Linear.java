@@ -52,7 +52,8 @@ public final class Linear extends Layer {
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(saved(x), weight.value(), bias != null, gy, arena);
+        LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(saved(x), weight.value(), bias != null, gy,
+                inputGradientRequired(), arena);
         accumulate(weight, g.weight());
         if (bias != null) {
             accumulate(bias, g.bias());

@@ -32,6 +32,9 @@ public final class Sequential extends Layer {
     /** Appends a layer under a name ({@code "conv1"}). */
     public Sequential add(String name, Layer layer) {
         child(name, layer);
+        if (layers.isEmpty() && !inputGradientRequired()) {
+            layer.requireInputGradient(false);
+        }
         layers.add(layer);
         return this;
     }
@@ -42,7 +45,20 @@ public final class Sequential extends Layer {
      */
     public Sequential addInline(Layer block) {
         adoptChildren(block);
+        if (layers.isEmpty() && !inputGradientRequired()) {
+            block.requireInputGradient(false);
+        }
         layers.add(block);
+        return this;
+    }
+
+    /** Passes the setting to the first layer; the others always produce their input's gradient. */
+    @Override
+    public Sequential requireInputGradient(boolean required) {
+        super.requireInputGradient(required);
+        if (!layers.isEmpty()) {
+            layers.getFirst().requireInputGradient(required);
+        }
         return this;
     }
 

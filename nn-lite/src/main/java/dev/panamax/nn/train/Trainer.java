@@ -89,6 +89,7 @@ public final class Trainer implements AutoCloseable {
         this.scheduler = scheduler;
         this.options = options;
         this.params = model.parameters();
+        model.requireInputGradient(false);          // the input is data: its gradient is never used
         if (model instanceof Sequential s) {
             s.profile(profile::add);
         }

@@ -1,0 +1,389 @@
+package dev.panamax.kernels.conv;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Stride-1 convolution for few channels, computed directly on the padded image, forward and
+ * backward, with no GEMM and no packing.
+ *
+ * <p>Why: with LeNet's 1-16 channels, a GEMM's 12 x 32 register tile is mostly empty (6 or 16
+ * output channels against 12-row panels) and its packing and tile bookkeeping dominate. Here the
+ * image rows are read straight from memory: on the "wide" layout of {@link ImplicitConv2d}
+ * (outputs on the padded width), tap {@code (c, r, s)} is the plane of c read from offset
+ * {@code r dH Wp + s dW}, so a block of 48 consecutive outputs of 4 output channels is
+ * 12 vector accumulators updated per tap by 3 unaligned loads and 4 broadcasts. The weight
+ * gradient is the dual: for 4 output channels x 4 taps, 16 vector dot products of dY (wide, zero
+ * in the extra columns) against the shifted image. The input gradient is the same correlation
+ * applied to dY padded by the dilated kernel, with the kernel flipped and transposed.
+ *
+ * <p>Every buffer is laid out by this class in the caller's workspace with slack after it, so
+ * the inner loops use whole vectors with no masks and no bounds tests (padding output channels
+ * to a multiple of 4 with zero weights, positions to a multiple of 48).
+ */
+final class DirectConv2d {
+
+    /** Output channels per register block. */
+    private static final int OB = 4;
+    /** Position vectors per register block. */
+    private static final int PV = 3;
+    /** Positions per register block. */
+    private static final int PB = PV * LANES;
+    /** Taps per block of the weight gradient. */
+    private static final int TB = 4;
+
+    private DirectConv2d() {
+    }
+
+    /** Whether this path applies and is the faster one: stride 1 and at most 32 channels in and out per group. */
+    static boolean applies(ConvGeometry g, int og) {
+        return g.strideH() == 1 && g.strideW() == 1 && og <= 32 && g.channels() <= 32;
+    }
+
+    /** The layout of one problem in the workspace (all sizes in floats). */
+    private record Plan(int hp, int wp, int oh, int ow, long plane, int n, int nPad, int o4, int k) {
+
+        /** The forward problem: padded input planes, {@code og} outputs. */
+        static Plan forward(ConvGeometry g, int og) {
+            int hp = g.height() + 2 * g.padH();
+            int wp = g.width() + 2 * g.padW();
+            int n = (g.outHeight() - 1) * wp + g.outWidth();
+            return new Plan(hp, wp, g.outHeight(), g.outWidth(), (long) hp * wp, n, roundUp(n, PB), roundUp(og, OB),
+                    (int) g.colRows());
+        }
+
+        /** Floats of the padded source with the slack a whole block may read past the last position. */
+        long sourceFloats(int channels) {
+            return channels * plane + (nPad - n) + PB;
+        }
+    }
+
+    /** The input-gradient problem: dY padded by the dilated kernel, read on its own wide layout. */
+    private static Plan adjoint(ConvGeometry g, int og) {
+        int hd = g.outHeight() + 2 * (g.kernelH() - 1) * g.dilationH();
+        int wd = g.outWidth() + 2 * (g.kernelW() - 1) * g.dilationW();
+        int hp = g.height() + 2 * g.padH();
+        int wp = g.width() + 2 * g.padW();
+        int n = (hp - 1) * wd + wp;
+        return new Plan(hd, wd, hp, wp, (long) hd * wd, n, roundUp(n, PB), roundUp(g.channels(), OB),
+                og * g.kernelH() * g.kernelW());
+    }
+
+    private static int roundUp(int v, int unit) {
+        return (v + unit - 1) / unit * unit;
+    }
+
+    /** Workspace floats of {@link #forward}. */
+    static long forwardFloats(ConvGeometry g, int og) {
+        Plan p = Plan.forward(g, og);
+        return p.sourceFloats(g.channels()) + (long) p.o4() * p.k() + (long) p.o4() * p.nPad();
+    }
+
+    /** Workspace floats of {@link #backward}. */
+    static long backwardFloats(ConvGeometry g, int og) {
+        Plan f = Plan.forward(g, og);
+        Plan a = adjoint(g, og);
+        long weightGrad = f.sourceFloats(g.channels()) + (long) f.o4() * f.nPad();
+        long inputGrad = a.sourceFloats(og) + (long) a.o4() * a.k() + (long) a.o4() * a.nPad();
+        return Math.max(weightGrad, inputGrad);
+    }
+
+    /** Row starts of every tap of the forward problem, relative to the padded source. */
+    static long[] tapRows(ConvGeometry g, int og) {
+        return new long[Math.max((int) g.colRows(), og * g.kernelH() * g.kernelW()) + TB];
+    }
+
+    /** {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW])} for one image and group (no bias). */
+    static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment y,
+                        long yAt, MemorySegment work, long workOff, long[] rows) {
+        Plan p = Plan.forward(g, og);
+        long src = workOff;
+        long weights = src + p.sourceFloats(g.channels());
+        long out = weights + (long) p.o4() * p.k();
+        padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
+        copyPaddedRows(og, p.o4(), p.k(), w, wAt, work, weights);
+        taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
+        correlate(p.o4(), p.nPad(), p.k(), work, weights, work, rows, work, out);
+        narrow(og, p.oh(), p.ow(), p.wp(), p.nPad(), work, out, y, yAt);
+    }
+
+    /**
+     * For one image and group: {@code dw [og, K]} written ({@code first}) or accumulated, and
+     * {@code dx [C, H, W]} written when not null.
+     */
+    static void backward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment dy,
+                         long dyAt, MemorySegment dx, long dxAt, MemorySegment dw, long dwAt, boolean first,
+                         MemorySegment work, long workOff, long[] rows) {
+        if (dw != null) {
+            Plan p = Plan.forward(g, og);
+            long src = workOff;
+            long wideDy = src + p.sourceFloats(g.channels());
+            padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
+            widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt, work, wideDy);
+            taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
+            weightGradient(og, p.o4(), p.nPad(), p.k(), work, wideDy, work, rows, dw, dwAt, first);
+        }
+        if (dx != null) {
+            Plan a = adjoint(g, og);
+            int ph = (g.kernelH() - 1) * g.dilationH();
+            int pw = (g.kernelW() - 1) * g.dilationW();
+            long src = workOff;
+            long weights = src + a.sourceFloats(og);
+            long out = weights + (long) a.o4() * a.k();
+            padInto(og, g.outHeight(), g.outWidth(), ph, pw, dy, dyAt, work, src, a.sourceFloats(og));
+            flipTranspose(og, g.channels(), a.o4(), g.kernelH() * g.kernelW(), w, wAt, work, weights);
+            taps(og, g.kernelH(), g.kernelW(), a.plane(), a.wp(), g.dilationH(), g.dilationW(), src, rows);
+            correlate(a.o4(), a.nPad(), a.k(), work, weights, work, rows, work, out);
+            // dX is the interior of the gradient on the padded input plane (rows of a.ow() = Wp floats at a.wp() = Wd apart)
+            for (int c = 0; c < g.channels(); c++) {
+                for (int i = 0; i < g.height(); i++) {
+                    MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * a.wp() + g.padW()) * Float.BYTES,
+                            dx, (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, (long) g.width() * Float.BYTES);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < o4} (a multiple of 4),
+     * {@code q < nPad} (a multiple of 48); out rows are {@code nPad} apart, w rows {@code k} apart.
+     */
+    private static void correlate(int o4, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
+                                  MemorySegment out, long outOff) {
+        for (int o = 0; o < o4; o += OB) {
+            long w0 = wOff + (long) o * k;
+            long w1 = w0 + k;
+            long w2 = w1 + k;
+            long w3 = w2 + k;
+            for (int q = 0; q < nPad; q += PB) {
+                FloatVector a00 = FloatVector.zero(SPECIES);
+                FloatVector a01 = a00;
+                FloatVector a02 = a00;
+                FloatVector a10 = a00;
+                FloatVector a11 = a00;
+                FloatVector a12 = a00;
+                FloatVector a20 = a00;
+                FloatVector a21 = a00;
+                FloatVector a22 = a00;
+                FloatVector a30 = a00;
+                FloatVector a31 = a00;
+                FloatVector a32 = a00;
+                for (int t = 0; t < k; t++) {
+                    long at = rows[t] + q;
+                    FloatVector b0 = FloatLanes.load(src, at);
+                    FloatVector b1 = FloatLanes.load(src, at + LANES);
+                    FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
+                    FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+                    a00 = b0.fma(x, a00);
+                    a01 = b1.fma(x, a01);
+                    a02 = b2.fma(x, a02);
+                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+                    a10 = b0.fma(x, a10);
+                    a11 = b1.fma(x, a11);
+                    a12 = b2.fma(x, a12);
+                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
+                    a20 = b0.fma(x, a20);
+                    a21 = b1.fma(x, a21);
+                    a22 = b2.fma(x, a22);
+                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
+                    a30 = b0.fma(x, a30);
+                    a31 = b1.fma(x, a31);
+                    a32 = b2.fma(x, a32);
+                }
+                long r0 = outOff + (long) o * nPad + q;
+                long r1 = r0 + nPad;
+                long r2 = r1 + nPad;
+                long r3 = r2 + nPad;
+                FloatLanes.store(a00, out, r0);
+                FloatLanes.store(a01, out, r0 + LANES);
+                FloatLanes.store(a02, out, r0 + 2 * LANES);
+                FloatLanes.store(a10, out, r1);
+                FloatLanes.store(a11, out, r1 + LANES);
+                FloatLanes.store(a12, out, r1 + 2 * LANES);
+                FloatLanes.store(a20, out, r2);
+                FloatLanes.store(a21, out, r2 + LANES);
+                FloatLanes.store(a22, out, r2 + 2 * LANES);
+                FloatLanes.store(a30, out, r3);
+                FloatLanes.store(a31, out, r3 + LANES);
+                FloatLanes.store(a32, out, r3 + 2 * LANES);
+            }
+        }
+    }
+
+    /**
+     * {@code dw[o, t] (+)= sum_q dy[o, q] src[rows[t] + q]} for {@code o < og}, {@code t < k}:
+     * blocks of 4 channels x 4 taps, 16 vector dot products over the wide positions (dy is zero
+     * where a position is not an output, so the extra columns add nothing).
+     */
+    private static void weightGradient(int og, int o4, int nPad, int k, MemorySegment dy, long dyOff, MemorySegment src,
+                                       long[] rows, MemorySegment dw, long dwOff, boolean first) {
+        for (int t = k; t < roundUp(k, TB); t++) {
+            rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
+        }
+        for (int o = 0; o < o4; o += OB) {
+            long d0 = dyOff + (long) o * nPad;
+            long d1 = d0 + nPad;
+            long d2 = d1 + nPad;
+            long d3 = d2 + nPad;
+            for (int t = 0; t < k; t += TB) {
+                long s0 = rows[t];
+                long s1 = rows[t + 1];
+                long s2 = rows[t + 2];
+                long s3 = rows[t + 3];
+                FloatVector a00 = FloatVector.zero(SPECIES);
+                FloatVector a01 = a00;
+                FloatVector a02 = a00;
+                FloatVector a03 = a00;
+                FloatVector a10 = a00;
+                FloatVector a11 = a00;
+                FloatVector a12 = a00;
+                FloatVector a13 = a00;
+                FloatVector a20 = a00;
+                FloatVector a21 = a00;
+                FloatVector a22 = a00;
+                FloatVector a23 = a00;
+                FloatVector a30 = a00;
+                FloatVector a31 = a00;
+                FloatVector a32 = a00;
+                FloatVector a33 = a00;
+                for (int q = 0; q < nPad; q += LANES) {
+                    FloatVector x0 = FloatLanes.load(src, s0 + q);
+                    FloatVector x1 = FloatLanes.load(src, s1 + q);
+                    FloatVector x2 = FloatLanes.load(src, s2 + q);
+                    FloatVector x3 = FloatLanes.load(src, s3 + q);
+                    FloatVector g = FloatLanes.load(dy, d0 + q);
+                    a00 = x0.fma(g, a00);
+                    a01 = x1.fma(g, a01);
+                    a02 = x2.fma(g, a02);
+                    a03 = x3.fma(g, a03);
+                    g = FloatLanes.load(dy, d1 + q);
+                    a10 = x0.fma(g, a10);
+                    a11 = x1.fma(g, a11);
+                    a12 = x2.fma(g, a12);
+                    a13 = x3.fma(g, a13);
+                    g = FloatLanes.load(dy, d2 + q);
+                    a20 = x0.fma(g, a20);
+                    a21 = x1.fma(g, a21);
+                    a22 = x2.fma(g, a22);
+                    a23 = x3.fma(g, a23);
+                    g = FloatLanes.load(dy, d3 + q);
+                    a30 = x0.fma(g, a30);
+                    a31 = x1.fma(g, a31);
+                    a32 = x2.fma(g, a32);
+                    a33 = x3.fma(g, a33);
+                }
+                put(dw, dwOff, og, k, o, t, first, a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
+                        a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD));
+                put(dw, dwOff, og, k, o + 1, t, first, a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
+                        a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD));
+                put(dw, dwOff, og, k, o + 2, t, first, a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
+                        a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD));
+                put(dw, dwOff, og, k, o + 3, t, first, a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD),
+                        a32.reduceLanes(VectorOperators.ADD), a33.reduceLanes(VectorOperators.ADD));
+            }
+        }
+    }
+
+    /** Stores (or adds) the four tap sums of output channel o, skipping padding channels and taps. */
+    private static void put(MemorySegment dw, long dwOff, int og, int k, int o, int t, boolean first,
+                            float v0, float v1, float v2, float v3) {
+        if (o >= og) {
+            return;
+        }
+        long row = dwOff + (long) o * k + t;
+        putOne(dw, row, first, v0);
+        if (t + 1 < k) {
+            putOne(dw, row + 1, first, v1);
+        }
+        if (t + 2 < k) {
+            putOne(dw, row + 2, first, v2);
+        }
+        if (t + 3 < k) {
+            putOne(dw, row + 3, first, v3);
+        }
+    }
+
+    private static void putOne(MemorySegment dw, long at, boolean first, float v) {
+        FloatLanes.set(dw, at, first ? v : FloatLanes.get(dw, at) + v);
+    }
+
+    /** Row starts of every tap {@code (c, r, s)}: the plane of c from {@code r dh wp + s dw}. */
+    private static void taps(int channels, int kh, int kw, long plane, int wp, int dh, int dw, long base, long[] rows) {
+        int t = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < kh; r++) {
+                for (int s = 0; s < kw; s++) {
+                    rows[t++] = base + c * plane + (long) r * dh * wp + (long) s * dw;
+                }
+            }
+        }
+    }
+
+    /** {@code dst [c, h + 2 ph, w + 2 pw]}: src with a zero border, then zeroed slack up to {@code total} floats. */
+    private static void padInto(int c, int h, int w, int ph, int pw, MemorySegment src, long srcAt, MemorySegment dst,
+                                long dstAt, long total) {
+        int hp = h + 2 * ph;
+        int wp = w + 2 * pw;
+        if (ph == 0 && pw == 0) {
+            MemorySegment.copy(src, srcAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) c * h * w * Float.BYTES);
+            FloatLanes.fill(dst, dstAt + (long) c * h * w, total - (long) c * h * w, 0f);
+            return;
+        }
+        FloatLanes.fill(dst, dstAt, total, 0f);
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < h; i++) {
+                MemorySegment.copy(src, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
+                        (dstAt + ((long) ch * hp + i + ph) * wp + pw) * Float.BYTES, (long) w * Float.BYTES);
+            }
+        }
+    }
+
+    /** {@code dst [o4, k]}: the {@code og} rows of w, then zero rows. */
+    private static void copyPaddedRows(int og, int o4, int k, MemorySegment w, long wAt, MemorySegment dst, long dstAt) {
+        MemorySegment.copy(w, wAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) og * k * Float.BYTES);
+        FloatLanes.fill(dst, dstAt + (long) og * k, (long) (o4 - og) * k, 0f);
+    }
+
+    /** {@code f [c4, (o, t)] = w [o, c, taps - 1 - t]}, zero rows past c: the kernel of the adjoint correlation. */
+    private static void flipTranspose(int og, int c, int c4, int taps, MemorySegment w, long wAt, MemorySegment f, long fAt) {
+        long k = (long) og * taps;
+        FloatLanes.fill(f, fAt + c * k, (c4 - c) * k, 0f);
+        for (int ch = 0; ch < c; ch++) {
+            for (int o = 0; o < og; o++) {
+                for (int t = 0; t < taps; t++) {
+                    FloatLanes.set(f, fAt + ch * k + (long) o * taps + t,
+                            FloatLanes.get(w, wAt + ((long) o * c + ch) * taps + (taps - 1 - t)));
+                }
+            }
+        }
+    }
+
+    /** {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes {@code ld} apart). */
+    private static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment y,
+                               long yAt) {
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(wide, (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, y,
+                        (yAt + ((long) o * oh + i) * ow) * Float.BYTES, (long) ow * Float.BYTES);
+            }
+        }
+    }
+
+    /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]}: zero in the extra columns and rows. */
+    private static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt,
+                              MemorySegment wide, long wideAt) {
+        FloatLanes.fill(wide, wideAt, (long) o4 * ld, 0f);
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
+                        (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
+            }
+        }
+    }
+}
