@@ -217,12 +217,22 @@ public final class Conv2d {
             MemorySegment gradTo = index == 0 ? dw : work;
             long gradAt = index == 0 ? dwOff : ws + scratch;
             int first = images * index / count;
-            for (int n = first; n < images * (index + 1) / count; n++) {
-                for (int q = 0; q < groups; q++) {
-                    DirectConv2d.backward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                            wOff + (long) q * og * k, dy, dyOff + ((long) n * outChannels + (long) q * og) * l,
-                            dx, dx == null ? 0 : dxOff + (long) n * image.imageSize() + q * g.imageSize(),
-                            dw == null ? null : gradTo, gradAt + (long) q * og * k, n == first, work, ws, rows);
+            int end = images * (index + 1) / count;
+            for (int q = 0; q < groups; q++) {
+                long xAt = xOff + q * g.imageSize();
+                long dyAt = dyOff + (long) q * og * l;
+                long wAt = wOff + (long) q * og * k;
+                for (int n = first; n < end; n += DirectConv2d.CHUNK) {
+                    int chunk = Math.min(DirectConv2d.CHUNK, end - n);
+                    if (dw != null) {
+                        DirectConv2d.weightGradient(g, og, chunk, x, xAt + (long) n * image.imageSize(), image.imageSize(),
+                                dy, dyAt + (long) n * outChannels * l, (long) outChannels * l, gradTo, gradAt + (long) q * og * k,
+                                n == first, work, ws, rows);
+                    }
+                    for (int i = n; dx != null && i < n + chunk; i++) {
+                        DirectConv2d.inputGradient(g, og, w, wAt, dy, dyAt + (long) i * outChannels * l, dx,
+                                dxOff + (long) i * image.imageSize() + q * g.imageSize(), work, ws, rows);
+                    }
                 }
             }
         });

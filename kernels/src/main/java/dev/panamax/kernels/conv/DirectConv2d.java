@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorOperators;
  * 12 vector accumulators updated per tap by 3 unaligned loads and 4 broadcasts. The weight
  * gradient is the dual: for 4 output channels x 4 taps, 16 vector dot products of dY (wide, zero
  * in the extra columns) against the shifted image. The input gradient is the same correlation
- * applied to dY padded by the dilated kernel, with the kernel flipped and transposed.
+ * with the kernel transposed, reading dY (wide, after a run of zeros) at negative tap offsets.
  *
  * <p>Every buffer is laid out by this class in the caller's workspace with slack after it, so
  * the inner loops use whole vectors with no masks and no bounds tests (padding output channels
@@ -37,6 +37,12 @@ final class DirectConv2d {
     private static final int PB = PV * LANES;
     /** Taps per block of the weight gradient. */
     private static final int TB = 4;
+    /**
+     * Images per weight-gradient pass: the dot products run over the positions of all of them
+     * before the 16 lane reductions of a block, which cost as much as the products over one
+     * small image (LeNet's conv2: 144 positions); 16 bounds the workspace.
+     */
+    static final int CHUNK = 16;
 
     private DirectConv2d() {
     }
@@ -64,15 +70,25 @@ final class DirectConv2d {
         }
     }
 
-    /** The input-gradient problem: dY padded by the dilated kernel, read on its own wide layout. */
-    private static Plan adjoint(ConvGeometry g, int og) {
-        int hd = g.outHeight() + 2 * (g.kernelH() - 1) * g.dilationH();
-        int wd = g.outWidth() + 2 * (g.kernelW() - 1) * g.dilationW();
-        int hp = g.height() + 2 * g.padH();
-        int wp = g.width() + 2 * g.padW();
-        int n = (hp - 1) * wd + wp;
-        return new Plan(hd, wd, hp, wp, (long) hd * wd, n, roundUp(n, PB), roundUp(g.channels(), OB),
-                og * g.kernelH() * g.kernelW());
+    /**
+     * The input-gradient problem, on the forward problem's wide layout: outputs are the padded
+     * input plane ({@code hp wp} positions, rows {@code wp} apart), and the source of each
+     * output channel is dY in the wide layout after {@code front} zeros, so that tap
+     * {@code (o, r, s)} reads it from {@code front - r dH wp - s dW}: a position before a row's
+     * start wraps into the previous row's zero columns, rows before the first into the zeros.
+     */
+    private record Adjoint(int front, long plane, int nPad, int c4, int k) {
+        static Adjoint of(ConvGeometry g, int og) {
+            Plan f = Plan.forward(g, og);
+            int front = (g.kernelH() - 1) * g.dilationH() * f.wp() + (g.kernelW() - 1) * g.dilationW();
+            int nPad = roundUp((int) f.plane(), PB);
+            return new Adjoint(front, front + (long) Math.max(nPad, f.oh() * f.wp()) + PB, nPad, roundUp(g.channels(), OB),
+                    og * g.kernelH() * g.kernelW());
+        }
+
+        long floats(int og) {
+            return og * plane + (long) c4 * k + (long) c4 * nPad;
+        }
     }
 
     private static int roundUp(int v, int unit) {
@@ -88,10 +104,8 @@ final class DirectConv2d {
     /** Workspace floats of {@link #backward}. */
     static long backwardFloats(ConvGeometry g, int og) {
         Plan f = Plan.forward(g, og);
-        Plan a = adjoint(g, og);
-        long weightGrad = f.sourceFloats(g.channels()) + (long) f.o4() * f.nPad();
-        long inputGrad = a.sourceFloats(og) + (long) a.o4() * a.k() + (long) a.o4() * a.nPad();
-        return Math.max(weightGrad, inputGrad);
+        long weightGrad = CHUNK * (f.sourceFloats(g.channels()) + (long) f.o4() * f.nPad());
+        return Math.max(weightGrad, Adjoint.of(g, og).floats(og));
     }
 
     /** Row starts of every tap of the forward problem, relative to the padded source. */
@@ -114,38 +128,56 @@ final class DirectConv2d {
     }
 
     /**
-     * For one image and group: {@code dw [og, K]} written ({@code first}) or accumulated, and
-     * {@code dx [C, H, W]} written when not null.
+     * {@code dw [og, K]} of one group over {@code count <= CHUNK} images, written ({@code first})
+     * or accumulated; image i's group input is at {@code xAt + i xStride}, its dY at
+     * {@code dyAt + i dyStride}.
      */
-    static void backward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment dy,
-                         long dyAt, MemorySegment dx, long dxAt, MemorySegment dw, long dwAt, boolean first,
-                         MemorySegment work, long workOff, long[] rows) {
-        if (dw != null) {
-            Plan p = Plan.forward(g, og);
-            long src = workOff;
-            long wideDy = src + p.sourceFloats(g.channels());
-            padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
-            widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt, work, wideDy);
-            taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
-            weightGradient(og, p.o4(), p.nPad(), p.k(), work, wideDy, work, rows, dw, dwAt, first);
+    static void weightGradient(ConvGeometry g, int og, int count, MemorySegment x, long xAt, long xStride, MemorySegment dy,
+                               long dyAt, long dyStride, MemorySegment dw, long dwAt, boolean first, MemorySegment work,
+                               long workOff, long[] rows) {
+        Plan p = Plan.forward(g, og);
+        long srcSize = p.sourceFloats(g.channels());
+        long dySize = (long) p.o4() * p.nPad();
+        long wideDy = workOff + count * srcSize;
+        for (int i = 0; i < count; i++) {
+            padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, workOff + i * srcSize,
+                    srcSize);
+            widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt + i * dyStride, work, wideDy + i * dySize);
         }
-        if (dx != null) {
-            Plan a = adjoint(g, og);
-            int ph = (g.kernelH() - 1) * g.dilationH();
-            int pw = (g.kernelW() - 1) * g.dilationW();
-            long src = workOff;
-            long weights = src + a.sourceFloats(og);
-            long out = weights + (long) a.o4() * a.k();
-            padInto(og, g.outHeight(), g.outWidth(), ph, pw, dy, dyAt, work, src, a.sourceFloats(og));
-            flipTranspose(og, g.channels(), a.o4(), g.kernelH() * g.kernelW(), w, wAt, work, weights);
-            taps(og, g.kernelH(), g.kernelW(), a.plane(), a.wp(), g.dilationH(), g.dilationW(), src, rows);
-            correlate(a.o4(), a.nPad(), a.k(), work, weights, work, rows, work, out);
-            // dX is the interior of the gradient on the padded input plane (rows of a.ow() = Wp floats at a.wp() = Wd apart)
-            for (int c = 0; c < g.channels(); c++) {
-                for (int i = 0; i < g.height(); i++) {
-                    MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * a.wp() + g.padW()) * Float.BYTES,
-                            dx, (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, (long) g.width() * Float.BYTES);
+        taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), workOff, rows);
+        weightGradient(og, p.o4(), p.nPad(), p.k(), count, work, wideDy, dySize, work, srcSize, rows, dw, dwAt, first);
+    }
+
+    /** {@code dx [C, H, W]} of one image and group (written). */
+    static void inputGradient(ConvGeometry g, int og, MemorySegment w, long wAt, MemorySegment dy, long dyAt,
+                              MemorySegment dx, long dxAt, MemorySegment work, long workOff, long[] rows) {
+        Plan f = Plan.forward(g, og);
+        Adjoint a = Adjoint.of(g, og);
+        long src = workOff;
+        long weights = src + og * a.plane();
+        long out = weights + (long) a.c4() * a.k();
+        FloatLanes.fill(work, src, og * a.plane(), 0f);
+        for (int o = 0; o < og; o++) {
+            for (int i = 0; i < f.oh(); i++) {
+                MemorySegment.copy(dy, (dyAt + ((long) o * f.oh() + i) * f.ow()) * Float.BYTES, work,
+                        (src + o * a.plane() + a.front() + (long) i * f.wp()) * Float.BYTES, (long) f.ow() * Float.BYTES);
+            }
+        }
+        transpose(og, g.channels(), a.c4(), g.kernelH() * g.kernelW(), w, wAt, work, weights);
+        int t = 0;
+        for (int o = 0; o < og; o++) {
+            for (int r = 0; r < g.kernelH(); r++) {
+                for (int c = 0; c < g.kernelW(); c++) {
+                    rows[t++] = src + o * a.plane() + a.front() - ((long) r * g.dilationH() * f.wp() + (long) c * g.dilationW());
                 }
+            }
+        }
+        correlate(a.c4(), a.nPad(), a.k(), work, weights, work, rows, work, out);
+        // dX is the interior of the gradient on the padded input plane
+        for (int c = 0; c < g.channels(); c++) {
+            for (int i = 0; i < g.height(); i++) {
+                MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * f.wp() + g.padW()) * Float.BYTES,
+                        dx, (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, (long) g.width() * Float.BYTES);
             }
         }
     }
@@ -221,21 +253,14 @@ final class DirectConv2d {
      * blocks of 4 channels x 4 taps, 16 vector dot products over the wide positions (dy is zero
      * where a position is not an output, so the extra columns add nothing).
      */
-    private static void weightGradient(int og, int o4, int nPad, int k, MemorySegment dy, long dyOff, MemorySegment src,
-                                       long[] rows, MemorySegment dw, long dwOff, boolean first) {
+    private static void weightGradient(int og, int o4, int nPad, int k, int images, MemorySegment dy, long dyOff, long dyStride,
+                                       MemorySegment src, long srcStride, long[] rows, MemorySegment dw, long dwOff,
+                                       boolean first) {
         for (int t = k; t < roundUp(k, TB); t++) {
             rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
         }
         for (int o = 0; o < o4; o += OB) {
-            long d0 = dyOff + (long) o * nPad;
-            long d1 = d0 + nPad;
-            long d2 = d1 + nPad;
-            long d3 = d2 + nPad;
             for (int t = 0; t < k; t += TB) {
-                long s0 = rows[t];
-                long s1 = rows[t + 1];
-                long s2 = rows[t + 2];
-                long s3 = rows[t + 3];
                 FloatVector a00 = FloatVector.zero(SPECIES);
                 FloatVector a01 = a00;
                 FloatVector a02 = a00;
@@ -252,31 +277,41 @@ final class DirectConv2d {
                 FloatVector a31 = a00;
                 FloatVector a32 = a00;
                 FloatVector a33 = a00;
-                for (int q = 0; q < nPad; q += LANES) {
-                    FloatVector x0 = FloatLanes.load(src, s0 + q);
-                    FloatVector x1 = FloatLanes.load(src, s1 + q);
-                    FloatVector x2 = FloatLanes.load(src, s2 + q);
-                    FloatVector x3 = FloatLanes.load(src, s3 + q);
-                    FloatVector g = FloatLanes.load(dy, d0 + q);
-                    a00 = x0.fma(g, a00);
-                    a01 = x1.fma(g, a01);
-                    a02 = x2.fma(g, a02);
-                    a03 = x3.fma(g, a03);
-                    g = FloatLanes.load(dy, d1 + q);
-                    a10 = x0.fma(g, a10);
-                    a11 = x1.fma(g, a11);
-                    a12 = x2.fma(g, a12);
-                    a13 = x3.fma(g, a13);
-                    g = FloatLanes.load(dy, d2 + q);
-                    a20 = x0.fma(g, a20);
-                    a21 = x1.fma(g, a21);
-                    a22 = x2.fma(g, a22);
-                    a23 = x3.fma(g, a23);
-                    g = FloatLanes.load(dy, d3 + q);
-                    a30 = x0.fma(g, a30);
-                    a31 = x1.fma(g, a31);
-                    a32 = x2.fma(g, a32);
-                    a33 = x3.fma(g, a33);
+                for (int img = 0; img < images; img++) {
+                    long d0 = dyOff + img * dyStride + (long) o * nPad;
+                    long d1 = d0 + nPad;
+                    long d2 = d1 + nPad;
+                    long d3 = d2 + nPad;
+                    long s0 = rows[t] + img * srcStride;
+                    long s1 = rows[t + 1] + img * srcStride;
+                    long s2 = rows[t + 2] + img * srcStride;
+                    long s3 = rows[t + 3] + img * srcStride;
+                    for (int q = 0; q < nPad; q += LANES) {
+                        FloatVector x0 = FloatLanes.load(src, s0 + q);
+                        FloatVector x1 = FloatLanes.load(src, s1 + q);
+                        FloatVector x2 = FloatLanes.load(src, s2 + q);
+                        FloatVector x3 = FloatLanes.load(src, s3 + q);
+                        FloatVector g = FloatLanes.load(dy, d0 + q);
+                        a00 = x0.fma(g, a00);
+                        a01 = x1.fma(g, a01);
+                        a02 = x2.fma(g, a02);
+                        a03 = x3.fma(g, a03);
+                        g = FloatLanes.load(dy, d1 + q);
+                        a10 = x0.fma(g, a10);
+                        a11 = x1.fma(g, a11);
+                        a12 = x2.fma(g, a12);
+                        a13 = x3.fma(g, a13);
+                        g = FloatLanes.load(dy, d2 + q);
+                        a20 = x0.fma(g, a20);
+                        a21 = x1.fma(g, a21);
+                        a22 = x2.fma(g, a22);
+                        a23 = x3.fma(g, a23);
+                        g = FloatLanes.load(dy, d3 + q);
+                        a30 = x0.fma(g, a30);
+                        a31 = x1.fma(g, a31);
+                        a32 = x2.fma(g, a32);
+                        a33 = x3.fma(g, a33);
+                    }
                 }
                 put(dw, dwOff, og, k, o, t, first, a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
                         a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD));
@@ -350,16 +385,14 @@ final class DirectConv2d {
         FloatLanes.fill(dst, dstAt + (long) og * k, (long) (o4 - og) * k, 0f);
     }
 
-    /** {@code f [c4, (o, t)] = w [o, c, taps - 1 - t]}, zero rows past c: the kernel of the adjoint correlation. */
-    private static void flipTranspose(int og, int c, int c4, int taps, MemorySegment w, long wAt, MemorySegment f, long fAt) {
+    /** {@code f [c4, (o, t)] = w [o, c, t]}, zero rows past c: the kernel of the adjoint correlation. */
+    private static void transpose(int og, int c, int c4, int taps, MemorySegment w, long wAt, MemorySegment f, long fAt) {
         long k = (long) og * taps;
         FloatLanes.fill(f, fAt + c * k, (c4 - c) * k, 0f);
         for (int ch = 0; ch < c; ch++) {
             for (int o = 0; o < og; o++) {
-                for (int t = 0; t < taps; t++) {
-                    FloatLanes.set(f, fAt + ch * k + (long) o * taps + t,
-                            FloatLanes.get(w, wAt + ((long) o * c + ch) * taps + (taps - 1 - t)));
-                }
+                MemorySegment.copy(w, (wAt + ((long) o * c + ch) * taps) * Float.BYTES, f, (fAt + ch * k + (long) o * taps) * Float.BYTES,
+                        (long) taps * Float.BYTES);
             }
         }
     }
