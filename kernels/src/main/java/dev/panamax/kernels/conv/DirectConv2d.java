@@ -25,7 +25,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Every buffer is laid out by this class in the caller's workspace with slack after it, so
  * the inner loops use whole vectors with no masks and no bounds tests (padding output channels
- * to a multiple of 4 with zero weights, positions to a multiple of 48).
+ * to a multiple of 2 or 4 with zero weights, positions to a multiple of 16).
  */
 final class DirectConv2d {
 
@@ -60,7 +60,7 @@ final class DirectConv2d {
             int hp = g.height() + 2 * g.padH();
             int wp = g.width() + 2 * g.padW();
             int n = (g.outHeight() - 1) * wp + g.outWidth();
-            return new Plan(hp, wp, g.outHeight(), g.outWidth(), (long) hp * wp, n, roundUp(n, PB), roundUp(og, OB),
+            return new Plan(hp, wp, g.outHeight(), g.outWidth(), (long) hp * wp, n, roundUp(n, LANES), roundUp(og, OB),
                     (int) g.colRows());
         }
 
@@ -81,7 +81,7 @@ final class DirectConv2d {
         static Adjoint of(ConvGeometry g, int og) {
             Plan f = Plan.forward(g, og);
             int front = (g.kernelH() - 1) * g.dilationH() * f.wp() + (g.kernelW() - 1) * g.dilationW();
-            int nPad = roundUp((int) f.plane(), PB);
+            int nPad = roundUp((int) f.plane(), LANES);
             return new Adjoint(front, front + (long) Math.max(nPad, f.oh() * f.wp()) + PB, nPad, roundUp(g.channels(), OB),
                     og * g.kernelH() * g.kernelW());
         }
@@ -123,7 +123,7 @@ final class DirectConv2d {
         padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
         copyPaddedRows(og, p.o4(), p.k(), w, wAt, work, weights);
         taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
-        correlate(p.o4(), p.nPad(), p.k(), work, weights, work, rows, work, out);
+        correlate(roundUp(og, 2), p.nPad(), p.k(), work, weights, work, rows, work, out);
         narrow(og, p.oh(), p.ow(), p.wp(), p.nPad(), work, out, y, yAt);
     }
 
@@ -172,7 +172,7 @@ final class DirectConv2d {
                 }
             }
         }
-        correlate(a.c4(), a.nPad(), a.k(), work, weights, work, rows, work, out);
+        correlate(roundUp(g.channels(), 2), a.nPad(), a.k(), work, weights, work, rows, work, out);
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
@@ -183,69 +183,155 @@ final class DirectConv2d {
     }
 
     /**
-     * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < o4} (a multiple of 4),
-     * {@code q < nPad} (a multiple of 48); out rows are {@code nPad} apart, w rows {@code k} apart.
+     * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < rows} rounded up to 2 and
+     * {@code q < nPad} (a multiple of 16); out rows are {@code nPad} apart, w rows {@code k} apart.
+     * Register blocks: 4 rows x 48 positions (12 accumulators), with 4 x 16, 2 x 48 and 2 x 16
+     * blocks for the edges, so that 6 channels or 196 positions waste no work on padding.
      */
-    private static void correlate(int o4, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
+    private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
-        for (int o = 0; o < o4; o += OB) {
-            long w0 = wOff + (long) o * k;
-            long w1 = w0 + k;
-            long w2 = w1 + k;
-            long w3 = w2 + k;
-            for (int q = 0; q < nPad; q += PB) {
-                FloatVector a00 = FloatVector.zero(SPECIES);
-                FloatVector a01 = a00;
-                FloatVector a02 = a00;
-                FloatVector a10 = a00;
-                FloatVector a11 = a00;
-                FloatVector a12 = a00;
-                FloatVector a20 = a00;
-                FloatVector a21 = a00;
-                FloatVector a22 = a00;
-                FloatVector a30 = a00;
-                FloatVector a31 = a00;
-                FloatVector a32 = a00;
-                for (int t = 0; t < k; t++) {
-                    long at = rows[t] + q;
-                    FloatVector b0 = FloatLanes.load(src, at);
-                    FloatVector b1 = FloatLanes.load(src, at + LANES);
-                    FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
-                    FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
-                    a00 = b0.fma(x, a00);
-                    a01 = b1.fma(x, a01);
-                    a02 = b2.fma(x, a02);
-                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
-                    a10 = b0.fma(x, a10);
-                    a11 = b1.fma(x, a11);
-                    a12 = b2.fma(x, a12);
-                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
-                    a20 = b0.fma(x, a20);
-                    a21 = b1.fma(x, a21);
-                    a22 = b2.fma(x, a22);
-                    x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
-                    a30 = b0.fma(x, a30);
-                    a31 = b1.fma(x, a31);
-                    a32 = b2.fma(x, a32);
-                }
-                long r0 = outOff + (long) o * nPad + q;
-                long r1 = r0 + nPad;
-                long r2 = r1 + nPad;
-                long r3 = r2 + nPad;
-                FloatLanes.store(a00, out, r0);
-                FloatLanes.store(a01, out, r0 + LANES);
-                FloatLanes.store(a02, out, r0 + 2 * LANES);
-                FloatLanes.store(a10, out, r1);
-                FloatLanes.store(a11, out, r1 + LANES);
-                FloatLanes.store(a12, out, r1 + 2 * LANES);
-                FloatLanes.store(a20, out, r2);
-                FloatLanes.store(a21, out, r2 + LANES);
-                FloatLanes.store(a22, out, r2 + 2 * LANES);
-                FloatLanes.store(a30, out, r3);
-                FloatLanes.store(a31, out, r3 + LANES);
-                FloatLanes.store(a32, out, r3 + 2 * LANES);
+        int o = 0;
+        for (; o + OB <= outRows; o += OB) {
+            int q = 0;
+            for (; q + PB <= nPad; q += PB) {
+                block4x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+            for (; q < nPad; q += LANES) {
+                block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
             }
         }
+        for (; o < outRows; o += 2) {
+            int q = 0;
+            for (; q + PB <= nPad; q += PB) {
+                block2x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+            for (; q < nPad; q += LANES) {
+                block2x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+        }
+    }
+
+    private static void block4x3(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+                                 long r0, long ld) {
+        long w1 = w0 + k;
+        long w2 = w1 + k;
+        long w3 = w2 + k;
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        for (int t = 0; t < k; t++) {
+            long at = rows[t] + q;
+            FloatVector b0 = FloatLanes.load(src, at);
+            FloatVector b1 = FloatLanes.load(src, at + LANES);
+            FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            a00 = b0.fma(x, a00);
+            a01 = b1.fma(x, a01);
+            a02 = b2.fma(x, a02);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            a10 = b0.fma(x, a10);
+            a11 = b1.fma(x, a11);
+            a12 = b2.fma(x, a12);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
+            a20 = b0.fma(x, a20);
+            a21 = b1.fma(x, a21);
+            a22 = b2.fma(x, a22);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
+            a30 = b0.fma(x, a30);
+            a31 = b1.fma(x, a31);
+            a32 = b2.fma(x, a32);
+        }
+        long r1 = r0 + ld;
+        long r2 = r1 + ld;
+        long r3 = r2 + ld;
+        FloatLanes.store(a00, out, r0);
+        FloatLanes.store(a01, out, r0 + LANES);
+        FloatLanes.store(a02, out, r0 + 2 * LANES);
+        FloatLanes.store(a10, out, r1);
+        FloatLanes.store(a11, out, r1 + LANES);
+        FloatLanes.store(a12, out, r1 + 2 * LANES);
+        FloatLanes.store(a20, out, r2);
+        FloatLanes.store(a21, out, r2 + LANES);
+        FloatLanes.store(a22, out, r2 + 2 * LANES);
+        FloatLanes.store(a30, out, r3);
+        FloatLanes.store(a31, out, r3 + LANES);
+        FloatLanes.store(a32, out, r3 + 2 * LANES);
+    }
+
+    private static void block4x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+                                 long r0, long ld) {
+        long w1 = w0 + k;
+        long w2 = w1 + k;
+        long w3 = w2 + k;
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int t = 0; t < k; t++) {
+            FloatVector b = FloatLanes.load(src, rows[t] + q);
+            a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
+            a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
+            a2 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t)), a2);
+            a3 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t)), a3);
+        }
+        FloatLanes.store(a0, out, r0);
+        FloatLanes.store(a1, out, r0 + ld);
+        FloatLanes.store(a2, out, r0 + 2 * ld);
+        FloatLanes.store(a3, out, r0 + 3 * ld);
+    }
+
+    private static void block2x3(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+                                 long r0, long ld) {
+        long w1 = w0 + k;
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        for (int t = 0; t < k; t++) {
+            long at = rows[t] + q;
+            FloatVector b0 = FloatLanes.load(src, at);
+            FloatVector b1 = FloatLanes.load(src, at + LANES);
+            FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            a00 = b0.fma(x, a00);
+            a01 = b1.fma(x, a01);
+            a02 = b2.fma(x, a02);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            a10 = b0.fma(x, a10);
+            a11 = b1.fma(x, a11);
+            a12 = b2.fma(x, a12);
+        }
+        FloatLanes.store(a00, out, r0);
+        FloatLanes.store(a01, out, r0 + LANES);
+        FloatLanes.store(a02, out, r0 + 2 * LANES);
+        FloatLanes.store(a10, out, r0 + ld);
+        FloatLanes.store(a11, out, r0 + ld + LANES);
+        FloatLanes.store(a12, out, r0 + ld + 2 * LANES);
+    }
+
+    private static void block2x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+                                 long r0, long ld) {
+        long w1 = w0 + k;
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = a0;
+        for (int t = 0; t < k; t++) {
+            FloatVector b = FloatLanes.load(src, rows[t] + q);
+            a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
+            a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
+        }
+        FloatLanes.store(a0, out, r0);
+        FloatLanes.store(a1, out, r0 + ld);
     }
 
     /**
