@@ -34,7 +34,7 @@ public final class Convolution {
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
-        Tensor y = Tensor.zeros(arena, n, o, g.outHeight(), g.outWidth());
+        Tensor y = Tensor.empty(arena, n, o, g.outHeight(), g.outWidth());
         MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups, o));
         Conv2d.forward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
@@ -62,7 +62,7 @@ public final class Convolution {
         Tensor gd = gy.contiguous(arena);
         Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
-        Tensor gb = hasBias ? Tensor.zeros(arena, o) : null;
+        Tensor gb = hasBias ? Tensor.empty(arena, o) : null;
         MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups, o));
         Conv2d.backward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
                 gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);

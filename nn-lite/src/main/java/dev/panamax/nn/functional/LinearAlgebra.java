@@ -73,7 +73,7 @@ public final class LinearAlgebra {
     /** {@code y = x weight^T + bias}: x {@code [N, in]}, weight {@code [out, in]}, bias {@code [out]} or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Arena arena) {
         checkLinear(x, weight, bias);
-        Tensor y = Tensor.zeros(arena, x.size(0), weight.size(0));
+        Tensor y = Tensor.empty(arena, x.size(0), weight.size(0));
         product(x, false, weight, true, 1f, 0f, y, arena);
         if (bias != null) {
             Tensor b = bias.contiguous(arena);
@@ -92,8 +92,8 @@ public final class LinearAlgebra {
                                              Arena arena) {
         checkLinear(x, weight, null);
         Layouts.requireShape("g", g, x.size(0), weight.size(0));
-        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
-        Tensor gw = Tensor.zeros(arena, weight.shape());
+        Tensor gx = inputGradient ? Tensor.empty(arena, x.shape()) : null;
+        Tensor gw = Tensor.empty(arena, weight.shape());
         if (inputGradient) {
             product(g, false, weight, false, 1f, 0f, gx, arena);     // dX = g W
         }
@@ -101,7 +101,7 @@ public final class LinearAlgebra {
         Tensor gb = null;
         if (hasBias) {
             Tensor gd = g.contiguous(arena);
-            gb = Tensor.zeros(arena, weight.size(0));
+            gb = Tensor.empty(arena, weight.size(0));
             RowBias.sumRows(gd.size(0), gd.size(1), gd.segment(), gd.offset(), gb.segment(), 0);
         }
         return new LinearGrads(gx, gw, gb);

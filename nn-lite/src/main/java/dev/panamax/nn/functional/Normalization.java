@@ -58,7 +58,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor y = Tensor.empty(arena, x.shape());
         Tensor mean = Tensor.zeros(arena, c);
         Tensor rstd = Tensor.zeros(arena, c);
         BatchNorm.forward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
@@ -95,7 +95,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor y = Tensor.empty(arena, x.shape());
         Tensor mean = Tensor.zeros(arena, rows);
         Tensor rstd = Tensor.zeros(arena, rows);
         LayerNorm.forward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), eps,
@@ -129,7 +129,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor y = Tensor.empty(arena, x.shape());
         Tensor mean = Tensor.zeros(arena, ncs[0], numGroups);
         Tensor rstd = Tensor.zeros(arena, ncs[0], numGroups);
         GroupNorm.forward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),

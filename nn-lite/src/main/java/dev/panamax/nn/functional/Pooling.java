@@ -73,7 +73,7 @@ public final class Pooling {
     private static Indexed extremum(boolean min, Tensor x, PoolGeometry g, Arena arena) {
         Tensor xd = x.contiguous(arena);
         long planes = x.size(0) * x.size(1);
-        Tensor y = Tensor.zeros(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
         MemorySegment argmax = arena.allocate(Math.max(1, y.numel()) * Integer.BYTES, ValueLayout.JAVA_INT.byteAlignment());
         MaxPool2d.forward(min, planes, g, xd.segment(), xd.offset(), y.segment(), 0, argmax, 0);
         return new Indexed(y, argmax);
@@ -82,14 +82,14 @@ public final class Pooling {
     private static Tensor extremumBackward(Tensor x, Indexed forward, Tensor gy, PoolGeometry g, Arena arena) {
         Layouts.requireShape("gy", gy, forward.y().shape());
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.empty(arena, x.shape());     // the kernel zeroes it first
         MaxPool2d.backward(x.size(0) * x.size(1), g, gd.segment(), gd.offset(), forward.argmax(), 0, gx.segment(), 0);
         return gx;
     }
 
     private static Tensor average(Tensor x, PoolGeometry g, boolean countIncludePad, Arena arena) {
         Tensor xd = x.contiguous(arena);
-        Tensor y = Tensor.zeros(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
         AvgPool2d.forward(countIncludePad, x.size(0) * x.size(1), g, xd.segment(), xd.offset(), y.segment(), 0);
         return y;
     }
@@ -97,7 +97,7 @@ public final class Pooling {
     private static Tensor averageBackward(Tensor x, Tensor gy, PoolGeometry g, boolean countIncludePad, Arena arena) {
         Layouts.requireShape("gy", gy, x.size(0), x.size(1), g.outHeight(), g.outWidth());
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.empty(arena, x.shape());     // the kernel zeroes it first
         AvgPool2d.backward(countIncludePad, x.size(0) * x.size(1), g, gd.segment(), gd.offset(), gx.segment(), 0);
         return gx;
     }

@@ -48,12 +48,25 @@ public final class Tensor {
     public static Tensor zeros(Arena arena, DType dtype, long... shape) {
         if (arena instanceof StepArena step) {
             validateShape(shape);
-            return step.zeros(dtype, shape);
+            return step.tensor(dtype, shape, true);
         }
         long[] s = checkShape(shape);
         long n = product(s);
         MemorySegment seg = arena.allocate(Math.max(1, n) * dtype.bytes(), ALIGNMENT);
         return new Tensor(dtype, seg, 0, s, rowMajorStrides(s));
+    }
+
+    /**
+     * A new float32 tensor whose contents are unspecified, for an output that a kernel overwrites
+     * entirely: a {@link StepArena} then hands back recycled memory without zeroing it (other
+     * arenas zero it anyway). Reading it before writing is a bug.
+     */
+    public static Tensor empty(Arena arena, long... shape) {
+        if (arena instanceof StepArena step) {
+            validateShape(shape);
+            return step.tensor(DType.FLOAT32, shape, false);
+        }
+        return zeros(arena, DType.FLOAT32, shape);
     }
 
     /** A new float32 tensor holding {@code data} in row-major order. */
