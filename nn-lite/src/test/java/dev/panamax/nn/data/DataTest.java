@@ -77,6 +77,19 @@ class DataTest {
     }
 
     @Test
+    void oneHotEncodingLearnsCategoriesAndIgnoresUnknownOnes() throws IOException {
+        Csv.Table train = Csv.read(new ByteArrayInputStream("size,colour\n1,red\n2,blue\n3,red\n".getBytes(StandardCharsets.UTF_8)),
+                Csv.Options.withHeader(), "train");
+        Csv.Table test = Csv.read(new ByteArrayInputStream("size,colour\n4,green\n5,blue\n,\n".getBytes(StandardCharsets.UTF_8)),
+                Csv.Options.withHeader(), "test");
+        OneHotEncoder enc = new OneHotEncoder().fit(train);
+        assertThat(enc.featureNames()).containsExactly("size", "colour=blue", "colour=red");
+        assertThat(enc.transform(train)).containsExactly(1, 0, 1, 2, 1, 0, 3, 0, 1);
+        assertThat(enc.transform(test)).containsExactly(4, 0, 0, 5, 1, 0, Float.NaN, 0, 0);
+        assertThat(enc.categories()).containsEntry("colour", java.util.List.of("blue", "red"));
+    }
+
+    @Test
     void imputerClipperAndPcaLearnFromTrainingData() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.of(arena, new float[] {1, Float.NaN, 3, 10, Float.NaN, 10, 7, 20}, 4, 2);
