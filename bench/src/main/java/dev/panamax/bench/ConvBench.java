@@ -23,6 +23,7 @@ import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.kernels.pool.MaxPool2d;
 import dev.panamax.kernels.pool.PoolGeometry;
@@ -30,8 +31,11 @@ import dev.panamax.kernels.pool.PoolGeometry;
 /**
  * The convolution workloads of the CNN issue, forward and forward+backward, in ms per call
  * (mode AverageTime), with 1 and 2 threads: LeNet conv1, a ResNet 3x3, a 1x1, a depthwise 3x3,
- * a stride-2 conv_transpose2d, and max_pool2d 2x2. {@code naive} is the direct seven-loop
- * convolution, measured on LeNet conv1 only (it takes seconds on the others).
+ * a stride-2 conv_transpose2d, and max_pool2d 2x2. Beside the library ({@code java}):
+ * {@code naive}, the direct seven-loop convolution, on LeNet conv1 only (it takes seconds on the
+ * others); {@code gemm}, the GEMMs of the im2col formulation alone (how much of a convolution is
+ * GEMM); {@code copy}, reading the input and writing the output once (the memory bandwidth a
+ * memory-bound kernel is held to).
  *
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
  */
@@ -48,7 +52,8 @@ public class ConvBench {
     @Param({"lenet_conv1", "resnet_3x3", "pointwise_1x1", "depthwise_3x3", "conv_transpose", "max_pool"})
     public String workload;
 
-    @Param({"java", "naive"})
+    /** {@code java}: the library; {@code naive}: the direct loop (LeNet only); {@code gemm}: the im2col GEMMs alone; {@code copy}: memory bandwidth. */
+    @Param({"java", "naive", "gemm", "copy"})
     public String impl;
 
     @Param({"1", "2"})
@@ -70,11 +75,16 @@ public class ConvBench {
     private MemorySegment dw;
     private MemorySegment db;
     private MemorySegment work;
+    private MemorySegment col;
 
     @Setup(Level.Trial)
     public void setUp() {
         if (impl.equals("naive") && !workload.equals("lenet_conv1")) {
             throw new IllegalStateException("the naive loop is only measured on lenet_conv1");
+        }
+        if (impl.equals("gemm") && (workload.equals("max_pool") || workload.equals("conv_transpose")
+                || workload.equals("depthwise_3x3"))) {
+            throw new IllegalStateException("the GEMM-alone reference is for the GEMM convolutions");
         }
         WorkerPool.setThreads(threads);
         Backend.setBlasThreads(threads);
@@ -127,6 +137,9 @@ public class ConvBench {
                 : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups)
                 : Conv2d.workspaceFloats(geometry, groups, o);
         work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
+        if (impl.equals("gemm")) {
+            col = MemoryBuffers.random(arena, geometry.colRows() * geometry.colCols(), 10, -1, 1);
+        }
     }
 
     private void conv(int images, int in, int out, int size, int k, int stride, int pad, int g) {
@@ -156,7 +169,18 @@ public class ConvBench {
     }
 
     private void run(boolean backward) {
-        if (pool != null) {
+        if (impl.equals("copy")) {
+            // the memory-bandwidth reference: read the input and write the output once (and the
+            // gradients once more for forward+backward), the least a memory-bound kernel must move
+            MemorySegment.copy(x, 0, dx, 0, x.byteSize());
+            MemorySegment.copy(dy, 0, y, 0, y.byteSize());
+            if (backward) {
+                MemorySegment.copy(dx, 0, x, 0, x.byteSize());
+                MemorySegment.copy(y, 0, dy, 0, y.byteSize());
+            }
+        } else if (impl.equals("gemm")) {
+            gemmAlone(backward);
+        } else if (pool != null) {
             MaxPool2d.forward(false, (long) n * c, pool, x, 0, y, 0, work, 0);
             if (backward) {
                 MaxPool2d.backward((long) n * c, pool, dy, 0, work, 0, dx, 0);
@@ -172,6 +196,23 @@ public class ConvBench {
             Conv2d.forward(n, groups, geometry, o, x, 0, w, 0, b, 0, y, 0, work, 0);
             if (backward) {
                 Conv2d.backward(n, groups, geometry, o, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+            }
+        }
+    }
+
+    /**
+     * The GEMMs of the im2col formulation alone, on a column matrix filled once: per image
+     * {@code y = W col} (forward), {@code dW += dy col^T} and {@code dcol = W^T dy} (backward).
+     * What a convolution costs with im2col/col2im and every other pass taken away.
+     */
+    private void gemmAlone(boolean backward) {
+        int k = (int) geometry.colRows();
+        int l = (int) geometry.colCols();
+        for (int img = 0; img < n; img++) {
+            Gemm.sgemm(false, false, o, l, k, 1f, w, 0, k, col, 0, l, 0f, y, (long) img * o * l, l);
+            if (backward) {
+                Gemm.sgemm(false, true, o, k, l, 1f, dy, (long) img * o * l, l, col, 0, l, img == 0 ? 0f : 1f, dw, 0, k);
+                Gemm.sgemm(true, false, k, l, o, 1f, w, 0, k, dy, (long) img * o * l, l, 0f, col, 0, l);
             }
         }
     }

@@ -1,16 +1,10 @@
 package dev.panamax.kernels.pool;
 
-import static dev.panamax.kernels.FloatLanes.LANES;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
@@ -25,60 +19,46 @@ public final class MaxPool2d {
     private MaxPool2d() {
     }
 
-    // 2 x 2 windows at stride 2 (the common case) are vectorized: two input rows are loaded as
-    // pairs of vectors, and a two-vector shuffle splits even and odd columns, giving the four
-    // candidates of 16 windows at once. (The scalar loop loses ~2.5x to mispredicted
-    // comparisons on real data.)
-    private static final IntVector LANE_INDEX = IntVector.zero(IntVector.SPECIES_PREFERRED).addIndex(1);
+    // 2 x 2 windows at stride 2 (the common case) take a scalar loop written for conditional
+    // moves. A vector version (an even/odd column split by two-vector shuffles, indexes tracked
+    // in an IntVector through mask casts) ran at 2.3 ms on the ConvBench workload but was not
+    // fully intrinsified by C2 and boxed its vectors: 5 MB of garbage per call.
 
-    /** One plane of 2 x 2 / stride 2 pooling, 16 windows per step. */
+    /** One plane of 2 x 2 / stride 2 pooling. */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
                                  MemorySegment argmax, long aOut) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int width = g.width();
         for (int i = 0; i < oh; i++) {
-            long row0 = in + (long) (2 * i) * width;
-            long row1 = row0 + width;
-            for (int j = 0; j < ow; j += LANES) {
-                int count = Math.min(LANES, ow - j);
-                int cols = 2 * count;                                 // input columns read: 2j .. 2j + cols - 1
-                VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
-                VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
-                long c0 = row0 + 2L * j;
-                long c1 = row1 + 2L * j;
-                FloatVector a0 = FloatLanes.load(x, c0, m0);
-                FloatVector a1 = FloatLanes.load(x, c0 + LANES, m1);
-                FloatVector b0 = FloatLanes.load(x, c1, m0);
-                FloatVector b1 = FloatLanes.load(x, c1 + LANES, m1);
-                FloatVector best = a0.rearrange(ColumnPairs.EVEN, a1);
-                IntVector base = LANE_INDEX.mul(2).add(2 * i * width + 2 * j);   // index of the top-left element
-                IntVector at = base;
-                FloatVector v = a0.rearrange(ColumnPairs.ODD, a1);
-                VectorMask<Float> better = wins(min, v, best);
-                best = best.blend(v, better);
-                at = at.blend(base.add(1), better.cast(IntVector.SPECIES_PREFERRED));
-                v = b0.rearrange(ColumnPairs.EVEN, b1);
-                better = wins(min, v, best);
-                best = best.blend(v, better);
-                at = at.blend(base.add(width), better.cast(IntVector.SPECIES_PREFERRED));
-                v = b0.rearrange(ColumnPairs.ODD, b1);
-                better = wins(min, v, best);
-                best = best.blend(v, better);
-                at = at.blend(base.add(width + 1), better.cast(IntVector.SPECIES_PREFERRED));
-                long o = (long) i * ow + j;
-                VectorMask<Float> m = FloatLanes.firstLanes(count);
-                FloatLanes.store(best, y, out + o, m);
-                at.intoMemorySegment(argmax, (aOut + o) * Integer.BYTES, java.nio.ByteOrder.nativeOrder(),
-                        m.cast(IntVector.SPECIES_PREFERRED));
+            int top = 2 * i * width;
+            long o = out + (long) i * ow;
+            long ao = aOut + (long) i * ow;
+            for (int j = 0; j < ow; j++) {
+                int at = top + 2 * j;
+                float best = FloatLanes.get(x, in + at);
+                int arg = at;
+                float v = FloatLanes.get(x, in + at + 1);
+                boolean w = wins(min, v, best);
+                best = w ? v : best;
+                arg = w ? at + 1 : arg;
+                v = FloatLanes.get(x, in + at + width);
+                w = wins(min, v, best);
+                best = w ? v : best;
+                arg = w ? at + width : arg;
+                v = FloatLanes.get(x, in + at + width + 1);
+                w = wins(min, v, best);
+                best = w ? v : best;
+                arg = w ? at + width + 1 : arg;
+                FloatLanes.set(y, o + j, best);
+                argmax.setAtIndex(INDEX, ao + j, arg);
             }
         }
     }
 
-    /** Lanes where {@code v} beats {@code best}: larger (smaller for min), or a NaN against a number. */
-    private static VectorMask<Float> wins(boolean min, FloatVector v, FloatVector best) {
-        return v.compare(min ? VectorOperators.LT : VectorOperators.GT, best)
-                .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+    /** Whether {@code v} beats {@code best}: larger (smaller for min), or a NaN against a number. */
+    private static boolean wins(boolean min, float v, float best) {
+        return (min ? v < best : v > best) | (v != v & best == best);
     }
 
     /**
@@ -92,7 +72,7 @@ public final class MaxPool2d {
         Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
         int oh = g.outHeight();
         int ow = g.outWidth();
-        boolean twoByTwo = g.isTwoByTwo() && IntVector.SPECIES_PREFERRED.length() == LANES;
+        boolean twoByTwo = g.isTwoByTwo();
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();
