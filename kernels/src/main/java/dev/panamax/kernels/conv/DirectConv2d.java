@@ -120,11 +120,11 @@ final class DirectConv2d {
         long src = workOff;
         long weights = src + p.sourceFloats(g.channels());
         long out = weights + (long) p.o4() * p.k();
-        padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
+        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
         copyPaddedRows(og, p.o4(), p.k(), w, wAt, work, weights);
-        taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
         correlate(roundUp(og, 2), p.nPad(), p.k(), work, weights, work, rows, work, out);
-        narrow(og, p.oh(), p.ow(), p.wp(), p.nPad(), work, out, y, yAt);
+        WideLayout.narrow(og, p.oh(), p.ow(), p.wp(), p.nPad(), work, out, y, yAt);
     }
 
     /**
@@ -140,11 +140,11 @@ final class DirectConv2d {
         long dySize = (long) p.o4() * p.nPad();
         long wideDy = workOff + count * srcSize;
         for (int i = 0; i < count; i++) {
-            padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, workOff + i * srcSize,
+            WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, workOff + i * srcSize,
                     srcSize);
-            widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt + i * dyStride, work, wideDy + i * dySize);
+            WideLayout.widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt + i * dyStride, work, wideDy + i * dySize);
         }
-        taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), workOff, rows);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), workOff, rows);
         weightGradient(og, p.o4(), p.nPad(), p.k(), count, work, wideDy, dySize, work, srcSize, rows, dw, dwAt, first);
     }
 
@@ -434,37 +434,6 @@ final class DirectConv2d {
         FloatLanes.set(dw, at, first ? v : FloatLanes.get(dw, at) + v);
     }
 
-    /** Row starts of every tap {@code (c, r, s)}: the plane of c from {@code r dh wp + s dw}. */
-    private static void taps(int channels, int kh, int kw, long plane, int wp, int dh, int dw, long base, long[] rows) {
-        int t = 0;
-        for (int c = 0; c < channels; c++) {
-            for (int r = 0; r < kh; r++) {
-                for (int s = 0; s < kw; s++) {
-                    rows[t++] = base + c * plane + (long) r * dh * wp + (long) s * dw;
-                }
-            }
-        }
-    }
-
-    /** {@code dst [c, h + 2 ph, w + 2 pw]}: src with a zero border, then zeroed slack up to {@code total} floats. */
-    private static void padInto(int c, int h, int w, int ph, int pw, MemorySegment src, long srcAt, MemorySegment dst,
-                                long dstAt, long total) {
-        int hp = h + 2 * ph;
-        int wp = w + 2 * pw;
-        if (ph == 0 && pw == 0) {
-            MemorySegment.copy(src, srcAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) c * h * w * Float.BYTES);
-            FloatLanes.fill(dst, dstAt + (long) c * h * w, total - (long) c * h * w, 0f);
-            return;
-        }
-        FloatLanes.fill(dst, dstAt, total, 0f);
-        for (int ch = 0; ch < c; ch++) {
-            for (int i = 0; i < h; i++) {
-                MemorySegment.copy(src, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
-                        (dstAt + ((long) ch * hp + i + ph) * wp + pw) * Float.BYTES, (long) w * Float.BYTES);
-            }
-        }
-    }
-
     /** {@code dst [o4, k]}: the {@code og} rows of w, then zero rows. */
     private static void copyPaddedRows(int og, int o4, int k, MemorySegment w, long wAt, MemorySegment dst, long dstAt) {
         MemorySegment.copy(w, wAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) og * k * Float.BYTES);
@@ -479,29 +448,6 @@ final class DirectConv2d {
             for (int o = 0; o < og; o++) {
                 MemorySegment.copy(w, (wAt + ((long) o * c + ch) * taps) * Float.BYTES, f, (fAt + ch * k + (long) o * taps) * Float.BYTES,
                         (long) taps * Float.BYTES);
-            }
-        }
-    }
-
-    /** {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes {@code ld} apart). */
-    private static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment y,
-                               long yAt) {
-        for (int o = 0; o < rows; o++) {
-            for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(wide, (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, y,
-                        (yAt + ((long) o * oh + i) * ow) * Float.BYTES, (long) ow * Float.BYTES);
-            }
-        }
-    }
-
-    /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]}: zero in the extra columns and rows. */
-    private static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt,
-                              MemorySegment wide, long wideAt) {
-        FloatLanes.fill(wide, wideAt, (long) o4 * ld, 0f);
-        for (int o = 0; o < rows; o++) {
-            for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
-                        (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
             }
         }
     }

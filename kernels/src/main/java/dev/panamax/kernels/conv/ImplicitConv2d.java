@@ -2,7 +2,6 @@ package dev.panamax.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 
-import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Sgemm;
 
 /**
@@ -55,51 +54,15 @@ final class ImplicitConv2d {
         long srcAt = xAt;
         long at = workOff;
         if (padded(g)) {
-            pad(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at);
+            WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at,
+                    g.channels() * wide.plane());
             src = work;
             srcAt = at;
             at += g.channels() * wide.plane();
         }
-        tapRows(g.channels(), g.kernelH(), g.kernelW(), wide.plane(), wide.wp(), g.dilationH(), g.dilationW(), srcAt, rows);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), wide.plane(), wide.wp(), g.dilationH(), g.dilationW(), srcAt, rows);
         int k = (int) g.colRows();
         Sgemm.sgemmGathered(false, false, og, wide.n(), k, 1f, w, wAt, k, src, rows, 0f, work, at, wide.n());
-        narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
-    }
-
-    /** Row starts of the implicit column matrix: tap {@code (c, r, s)} reads the plane of c from {@code r dh wp + s dw}. */
-    private static void tapRows(int channels, int kh, int kw, long plane, int wp, int dh, int dw, long base, long[] rows) {
-        int t = 0;
-        for (int c = 0; c < channels; c++) {
-            for (int r = 0; r < kh; r++) {
-                for (int s = 0; s < kw; s++) {
-                    rows[t++] = base + c * plane + (long) r * dh * wp + (long) s * dw;
-                }
-            }
-        }
-    }
-
-    /** {@code dst [c, h + 2 ph, w + 2 pw]}: src with a zero border. */
-    private static void pad(int c, int h, int w, int ph, int pw, MemorySegment src, long srcAt, MemorySegment dst,
-                            long dstAt) {
-        int hp = h + 2 * ph;
-        int wp = w + 2 * pw;
-        FloatLanes.fill(dst, dstAt, (long) c * hp * wp, 0f);
-        for (int ch = 0; ch < c; ch++) {
-            for (int i = 0; i < h; i++) {
-                MemorySegment.copy(src, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
-                        (dstAt + ((long) ch * hp + i + ph) * wp + pw) * Float.BYTES, (long) w * Float.BYTES);
-            }
-        }
-    }
-
-    /** {@code y [rows, oh, ow]} from the wide layout {@code [rows, n]} (row i of a plane at {@code i wp}). */
-    private static void narrow(int rows, int oh, int ow, int wp, int n, MemorySegment wide, long wideAt, MemorySegment y,
-                               long yAt) {
-        for (int o = 0; o < rows; o++) {
-            for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(wide, (wideAt + (long) o * n + (long) i * wp) * Float.BYTES, y,
-                        (yAt + ((long) o * oh + i) * ow) * Float.BYTES, (long) ow * Float.BYTES);
-            }
-        }
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
     }
 }

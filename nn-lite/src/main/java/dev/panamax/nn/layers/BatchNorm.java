@@ -73,10 +73,7 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     public Tensor backward(Tensor gy, Arena arena) {
         Normalization.Grads g = Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy,
                 savedInTraining, arena);
-        if (weight != null) {
-            accumulate(weight, g.weight());
-            accumulate(bias, g.bias());
-        }
+        accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }
 

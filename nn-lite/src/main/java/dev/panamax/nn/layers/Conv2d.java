@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.util.random.RandomGenerator;
 
 import dev.panamax.nn.functional.Convolution;
-import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -12,13 +11,11 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code [C_out, C_in/groups, kH, kW]}, bias {@code [C_out]}. Depthwise ({@code groups = C_in})
  * and 1×1 convolutions take their fast paths automatically.
  */
-public final class Conv2d extends Layer {
+public final class Conv2d extends WeightedLayer {
 
     private final long inChannels;
     private final long outChannels;
     private final ConvAttributes attrs;
-    private final Parameter weight;
-    private final Parameter bias;
     private Tensor x;
 
     /** A square-kernel convolution with stride 1, no padding, bias, PyTorch's initialisation. */
@@ -37,45 +34,32 @@ public final class Conv2d extends Layer {
             throw new IllegalArgumentException("Conv2d channels must be > 0 and divisible by groups=" + attrs.groups()
                     + ", got in=" + inChannels + ", out=" + outChannels);
         }
+        super(new long[] {outChannels, inChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]},
+                bias ? outChannels : 0, rng);
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.attrs = attrs;
-        this.weight = parameter("weight", outChannels, inChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]);
-        this.bias = bias ? parameter("bias", outChannels) : null;
-        Init.torchDefault(weight.value(), bias ? this.bias.value() : null, rng);
-    }
-
-    public Parameter weight() {
-        return weight;
-    }
-
-    /** The bias, or null. */
-    public Parameter bias() {
-        return bias;
     }
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, inChannels, -1, -1);
         this.x = x;
-        return Convolution.conv2d(x, weight.value(), bias == null ? null : bias.value(), attrs.stride(), attrs.padding(),
+        return Convolution.conv2d(x, weightValue(), biasValue(), attrs.stride(), attrs.padding(),
                 attrs.dilation(), attrs.groups(), arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        Convolution.Grads g = Convolution.conv2dBackward(saved(x), weight.value(), bias != null, gy, attrs.stride(),
+        Convolution.Grads g = Convolution.conv2dBackward(saved(x), weightValue(), hasBias(), gy, attrs.stride(),
                 attrs.padding(), attrs.dilation(), attrs.groups(), inputGradientRequired(), arena);
-        accumulate(weight, g.weight());
-        if (bias != null) {
-            accumulate(bias, g.bias());
-        }
+        accumulate(g.weight(), g.bias());
         return g.x();
     }
 
     @Override
     public String toString() {
-        return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (bias != null) + ")";
+        return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (hasBias()) + ")";
     }
 
     @Override

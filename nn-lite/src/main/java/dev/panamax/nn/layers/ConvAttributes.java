@@ -37,7 +37,8 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
         return new ConvAttributes(kernel, stride, padding, dilation, new int[] {h, w}, groups);
     }
 
-    private static int[] pair(String name, int[] v, int min) {
+    /** A copy of {@code v}, checked to be {@code [h, w]} with both at least {@code min}. */
+    static int[] pair(String name, int[] v, int min) {
         if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
             throw new IllegalArgumentException(name + " must be two ints >= " + min + ", got " + Arrays.toString(v));
         }

@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.util.random.RandomGenerator;
 
 import dev.panamax.nn.functional.Convolution;
-import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -12,13 +11,11 @@ import dev.panamax.nn.tensor.Tensor;
  * x {@code [N, C_in, H, W]}, weight {@code [C_in, C_out/groups, kH, kW]}, bias {@code [C_out]},
  * output height {@code (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1}.
  */
-public final class ConvTranspose2d extends Layer {
+public final class ConvTranspose2d extends WeightedLayer {
 
     private final long inChannels;
     private final long outChannels;
     private final ConvAttributes attrs;
-    private final Parameter weight;
-    private final Parameter bias;
     private Tensor x;
 
     /** A square-kernel transposed convolution with bias and PyTorch's initialisation. */
@@ -32,46 +29,33 @@ public final class ConvTranspose2d extends Layer {
             throw new IllegalArgumentException("ConvTranspose2d channels must be > 0 and divisible by groups="
                     + attrs.groups() + ", got in=" + inChannels + ", out=" + outChannels);
         }
+        // PyTorch computes the fans of this layout as for conv2d: fan_in = weight.size(1) * kH * kW.
+        super(new long[] {inChannels, outChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]},
+                bias ? outChannels : 0, rng);
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.attrs = attrs;
-        this.weight = parameter("weight", inChannels, outChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]);
-        this.bias = bias ? parameter("bias", outChannels) : null;
-        // PyTorch computes the fans of this layout as for conv2d: fan_in = weight.size(1) * kH * kW.
-        Init.torchDefault(weight.value(), bias ? this.bias.value() : null, rng);
-    }
-
-    public Parameter weight() {
-        return weight;
-    }
-
-    /** The bias, or null. */
-    public Parameter bias() {
-        return bias;
     }
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, inChannels, -1, -1);
         this.x = x;
-        return Convolution.convTranspose2d(x, weight.value(), bias == null ? null : bias.value(), attrs.stride(),
+        return Convolution.convTranspose2d(x, weightValue(), biasValue(), attrs.stride(),
                 attrs.padding(), attrs.outputPadding(), attrs.dilation(), attrs.groups(), arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        Convolution.Grads g = Convolution.convTranspose2dBackward(saved(x), weight.value(), bias != null, gy,
+        Convolution.Grads g = Convolution.convTranspose2dBackward(saved(x), weightValue(), hasBias(), gy,
                 attrs.stride(), attrs.padding(), attrs.outputPadding(), attrs.dilation(), attrs.groups(), arena);
-        accumulate(weight, g.weight());
-        if (bias != null) {
-            accumulate(bias, g.bias());
-        }
+        accumulate(g.weight(), g.bias());
         return g.x();
     }
 
     @Override
     public String toString() {
-        return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (bias != null) + ")";
+        return describe() + "(" + inChannels + ", " + outChannels + ", " + attrs + ", bias=" + (hasBias()) + ")";
     }
 
     @Override

@@ -56,10 +56,7 @@ public final class GroupNorm extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         Normalization.Grads g = Normalization.groupNormBackward(saved(x), groups, weight == null ? null : weight.value(),
                 bias != null, saved, gy, arena);
-        if (weight != null) {
-            accumulate(weight, g.weight());
-            accumulate(bias, g.bias());
-        }
+        accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }
 

@@ -254,6 +254,16 @@ public abstract class Layer {
         return saved;
     }
 
+    /** Adds this step's weight and bias gradients into the parameters' ({@code bias} may be null). */
+    protected static void accumulate(Parameter weight, Parameter bias, Tensor weightGrad, Tensor biasGrad) {
+        if (weight != null) {
+            accumulate(weight, weightGrad);
+        }
+        if (bias != null) {
+            accumulate(bias, biasGrad);
+        }
+    }
+
     /** Adds a gradient computed for this step into a parameter's accumulated gradient. */
     protected static void accumulate(Parameter p, Tensor grad) {
         Tensor g = p.grad();

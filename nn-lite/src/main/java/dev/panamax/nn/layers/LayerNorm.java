@@ -57,10 +57,7 @@ public final class LayerNorm extends Layer {
     public Tensor backward(Tensor gy, Arena arena) {
         Normalization.Grads g = Normalization.layerNormBackward(saved(x), normalizedShape,
                 weight == null ? null : weight.value(), bias != null, saved, gy, arena);
-        if (weight != null) {
-            accumulate(weight, g.weight());
-            accumulate(bias, g.bias());
-        }
+        accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }
 

@@ -14,9 +14,9 @@ public record PoolWindow(int[] kernel, int[] stride, int[] padding) {
 
     /** Validates sizes ≥ 1 and {@code padding <= kernel / 2}. */
     public PoolWindow {
-        kernel = pair("kernel_size", kernel, 1);
-        stride = pair("stride", stride, 1);
-        padding = pair("padding", padding, 0);
+        kernel = ConvAttributes.pair("kernel_size", kernel, 1);
+        stride = ConvAttributes.pair("stride", stride, 1);
+        padding = ConvAttributes.pair("padding", padding, 0);
         if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
             throw new IllegalArgumentException("padding " + Arrays.toString(padding) + " must be at most half the kernel "
                     + Arrays.toString(kernel));
@@ -31,13 +31,6 @@ public record PoolWindow(int[] kernel, int[] stride, int[] padding) {
     /** A square window. */
     public static PoolWindow of(int kernel, int stride, int padding) {
         return new PoolWindow(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding});
-    }
-
-    private static int[] pair(String name, int[] v, int min) {
-        if (v == null || v.length != 2 || v[0] < min || v[1] < min) {
-            throw new IllegalArgumentException(name + " must be two ints >= " + min + ", got " + Arrays.toString(v));
-        }
-        return v.clone();
     }
 
     @Override

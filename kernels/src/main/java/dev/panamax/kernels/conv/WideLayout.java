@@ -1,0 +1,73 @@
+package dev.panamax.kernels.conv;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+
+/**
+ * The "wide" layout of a stride-1 convolution's outputs, shared by {@link ImplicitConv2d} and
+ * {@link DirectConv2d}: output {@code (i, j)} sits at {@code i Wp + j}, on the padded input's
+ * width {@code Wp} rather than {@code Wout}, so that the input seen by tap {@code (c, r, s)} for
+ * every output is one contiguous run of the padded plane of c starting at
+ * {@code r dH Wp + s dW}. The {@code Wp - Wout} extra columns of each row are computed and
+ * dropped ({@link #narrow}); gradients are spread back onto it with zeros there ({@link #widen}).
+ */
+final class WideLayout {
+
+    private WideLayout() {
+    }
+
+    /** Row starts of every tap {@code (c, r, s)}: the plane of c from {@code r dh wp + s dw}. */
+    static void taps(int channels, int kh, int kw, long plane, int wp, int dh, int dw, long base, long[] rows) {
+        int t = 0;
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < kh; r++) {
+                for (int s = 0; s < kw; s++) {
+                    rows[t++] = base + c * plane + (long) r * dh * wp + (long) s * dw;
+                }
+            }
+        }
+    }
+
+    /** {@code dst [c, h + 2 ph, w + 2 pw]}: src with a zero border, then zeroed slack up to {@code total} floats. */
+    static void padInto(int c, int h, int w, int ph, int pw, MemorySegment src, long srcAt, MemorySegment dst,
+                                long dstAt, long total) {
+        int hp = h + 2 * ph;
+        int wp = w + 2 * pw;
+        if (ph == 0 && pw == 0) {
+            MemorySegment.copy(src, srcAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) c * h * w * Float.BYTES);
+            FloatLanes.fill(dst, dstAt + (long) c * h * w, total - (long) c * h * w, 0f);
+            return;
+        }
+        FloatLanes.fill(dst, dstAt, total, 0f);
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < h; i++) {
+                MemorySegment.copy(src, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
+                        (dstAt + ((long) ch * hp + i + ph) * wp + pw) * Float.BYTES, (long) w * Float.BYTES);
+            }
+        }
+    }
+
+    /** {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes {@code ld} apart). */
+    static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment y,
+                               long yAt) {
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(wide, (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, y,
+                        (yAt + ((long) o * oh + i) * ow) * Float.BYTES, (long) ow * Float.BYTES);
+            }
+        }
+    }
+
+    /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]}: zero in the extra columns and rows. */
+    static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt,
+                              MemorySegment wide, long wideAt) {
+        FloatLanes.fill(wide, wideAt, (long) o4 * ld, 0f);
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
+                        (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
+            }
+        }
+    }
+}
