@@ -1,5 +1,7 @@
 package dev.panamax.kernels.conv;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
+
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
@@ -50,11 +52,24 @@ final class WideLayout {
 
     /** {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes {@code ld} apart). */
     static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment y,
-                               long yAt) {
+                       long yAt) {
+        // Rows are short (10-28 floats in LeNet) and many (160 an image): a bulk copy per row cost
+        // more than the convolution's arithmetic on some layers. Whole vectors are copied
+        // instead; a row's last vector spills into the rows after it, which are written later in
+        // this loop. Only rows whose spill would leave this block are copied exactly.
+        long end = yAt + (long) rows * oh * ow;
+        long span = (ow + LANES - 1) / LANES * (long) LANES;
         for (int o = 0; o < rows; o++) {
             for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(wide, (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, y,
-                        (yAt + ((long) o * oh + i) * ow) * Float.BYTES, (long) ow * Float.BYTES);
+                long src = wideAt + (long) o * ld + (long) i * wp;
+                long dst = yAt + ((long) o * oh + i) * ow;
+                if (dst + span <= end) {
+                    for (int j = 0; j < ow; j += LANES) {
+                        FloatLanes.store(FloatLanes.load(wide, src + j), y, dst + j);
+                    }
+                } else {
+                    MemorySegment.copy(wide, src * Float.BYTES, y, dst * Float.BYTES, (long) ow * Float.BYTES);
+                }
             }
         }
     }
