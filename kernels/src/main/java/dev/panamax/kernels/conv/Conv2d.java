@@ -67,7 +67,7 @@ public final class Conv2d {
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
     private static long[] tapRows(ConvGeometry g) {
-        return new long[(int) g.colRows()];
+        return WideLayout.rowStarts((int) g.colRows());
     }
 
     /**

@@ -110,7 +110,7 @@ final class DirectConv2d {
 
     /** Row starts of every tap of the forward problem, relative to the padded source. */
     static long[] tapRows(ConvGeometry g, int og) {
-        return new long[Math.max((int) g.colRows(), og * g.kernelH() * g.kernelW()) + TB];
+        return WideLayout.rowStarts(Math.max((int) g.colRows(), og * g.kernelH() * g.kernelW()) + TB);
     }
 
     /** {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW])} for one image and group (no bias). */

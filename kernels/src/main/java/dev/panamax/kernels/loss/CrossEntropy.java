@@ -89,16 +89,30 @@ public final class CrossEntropy {
             // g = p * pScale - w[k] * wScale, then the target column gets -(1-eps) w_t scale.
             float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum));
             float wScale = (float) (scale * eps / c);
-            long k = 0;
-            for (; k < c; k += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                FloatVector p = VectorMath.expNonPositive(FloatLanes.load(logits, row + k, m).sub(lse)).mul(pScale);
-                if (wScale != 0f) {
-                    FloatVector w = weight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                            : FloatLanes.load(weight, wOff + k, m);
-                    p = w.mul(-wScale).add(p);
+            if (c < 2 * LANES) {
+                // Few classes (10 for digits): scalar. One masked vector per row did not get the
+                // exponential inlined (a cold call site) and boxed its vectors, 144 B per row.
+                for (long k = 0; k < c; k++) {
+                    float p = (float) Math.exp(FloatLanes.get(logits, row + k) - lse) * pScale;
+                    float w = weight == null ? 1f : FloatLanes.get(weight, wOff + k);
+                    FloatLanes.set(grad, out + k, w * -wScale + p);
                 }
-                FloatLanes.store(p, grad, out + k, m);
+            } else {
+                // Two loops rather than one with branches between vector values: a vector merged
+                // from two branches is boxed by C2.
+                float uniform = weight == null ? -wScale : 0f;
+                for (long k = 0; k < c; k += LANES) {
+                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                    FloatVector p = VectorMath.expNonPositive(FloatLanes.load(logits, row + k, m).sub(lse)).mul(pScale);
+                    FloatLanes.store(p.add(uniform), grad, out + k, m);
+                }
+                if (weight != null && wScale != 0f) {
+                    for (long k = 0; k < c; k += LANES) {
+                        VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                        FloatVector g = FloatLanes.load(weight, wOff + k, m).mul(-wScale).add(FloatLanes.load(grad, out + k, m));
+                        FloatLanes.store(g, grad, out + k, m);
+                    }
+                }
             }
             float at = FloatLanes.get(grad, out + t);
             FloatLanes.set(grad, out + t, (float) (at - scale * (1 - eps) * wt));
