@@ -190,19 +190,6 @@ final class DirectConv2d {
      */
     private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
-        if (outRows == 6) {
-            // six rows (LeNet's conv1 outputs, conv2 inputs): 6 x 32 blocks keep 12 independent
-            // accumulators, where 4 x 48 + 2 x 48 leave the 2-row block with 6 (FMA latency-bound)
-            int q = 0;
-            for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
-                block6x2(k, w, wOff, src, rows, q, out, outOff + q, nPad);
-            }
-            for (; q < nPad; q += LANES) {
-                block4x1(k, w, wOff, src, rows, q, out, outOff + q, nPad);
-                block2x1(k, w, wOff + 4L * k, src, rows, q, out, outOff + 4L * nPad + q, nPad);
-            }
-            return;
-        }
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = 0;
@@ -278,62 +265,6 @@ final class DirectConv2d {
         FloatLanes.store(a30, out, r3);
         FloatLanes.store(a31, out, r3 + LANES);
         FloatLanes.store(a32, out, r3 + 2 * LANES);
-    }
-
-    private static void block6x2(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
-        long w1 = w0 + k;
-        long w2 = w1 + k;
-        long w3 = w2 + k;
-        long w4 = w3 + k;
-        long w5 = w4 + k;
-        FloatVector a00 = FloatVector.zero(SPECIES);
-        FloatVector a01 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a40 = a00;
-        FloatVector a41 = a00;
-        FloatVector a50 = a00;
-        FloatVector a51 = a00;
-        for (int t = 0; t < k; t++) {
-            long at = rows[t] + q;
-            FloatVector b0 = FloatLanes.load(src, at);
-            FloatVector b1 = FloatLanes.load(src, at + LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
-            a00 = b0.fma(x, a00);
-            a01 = b1.fma(x, a01);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
-            a10 = b0.fma(x, a10);
-            a11 = b1.fma(x, a11);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
-            a20 = b0.fma(x, a20);
-            a21 = b1.fma(x, a21);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
-            a30 = b0.fma(x, a30);
-            a31 = b1.fma(x, a31);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w4 + t));
-            a40 = b0.fma(x, a40);
-            a41 = b1.fma(x, a41);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w5 + t));
-            a50 = b0.fma(x, a50);
-            a51 = b1.fma(x, a51);
-        }
-        FloatLanes.store(a00, out, r0);
-        FloatLanes.store(a01, out, r0 + LANES);
-        FloatLanes.store(a10, out, r0 + ld);
-        FloatLanes.store(a11, out, r0 + ld + LANES);
-        FloatLanes.store(a20, out, r0 + 2 * ld);
-        FloatLanes.store(a21, out, r0 + 2 * ld + LANES);
-        FloatLanes.store(a30, out, r0 + 3 * ld);
-        FloatLanes.store(a31, out, r0 + 3 * ld + LANES);
-        FloatLanes.store(a40, out, r0 + 4 * ld);
-        FloatLanes.store(a41, out, r0 + 4 * ld + LANES);
-        FloatLanes.store(a50, out, r0 + 5 * ld);
-        FloatLanes.store(a51, out, r0 + 5 * ld + LANES);
     }
 
     private static void block4x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
