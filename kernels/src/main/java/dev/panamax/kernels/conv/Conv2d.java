@@ -36,7 +36,7 @@ public final class Conv2d {
     public static long workspaceFloats(ConvGeometry image, int groups, int outChannels) {
         ConvGeometry g = perGroup(image, groups);
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            return DepthwiseConv2d.workspaceFloats(image);
+            return WorkerPool.threads() * DepthwiseConv2d.workspaceFloats(image);     // a slice per thread
         }
         if (isPointwise(g)) {
             return 0;

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
+import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -49,6 +50,25 @@ final class DepthwiseConv2d {
      */
     static void forward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff) {
+        long slice = workspaceFloats(g);
+        WorkerPool.run(parts(g, work, workOff, x, w, bias, y, work), (index, count) ->
+                forwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
+                        bias, bOff, y, yOff, work, workOff + index * slice));
+    }
+
+    /**
+     * Threads for one call: channels are independent, so they are split over the pool, each
+     * thread with its own slice of the workspace (the caller sized it for {@link WorkerPool#threads}).
+     */
+    private static int parts(ConvGeometry g, MemorySegment work, long workOff, MemorySegment... shared) {
+        long slices = (work.byteSize() / Float.BYTES - workOff) / workspaceFloats(g);
+        int parts = (int) Math.min(Math.min(WorkerPool.threads(), g.channels()), slices);
+        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+    }
+
+    private static void forwardChannels(int c0, int c1, int images, ConvGeometry g, MemorySegment x, long xOff,
+                                        MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
+                                        MemorySegment work, long workOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int kh = g.kernelH();
@@ -59,7 +79,7 @@ final class DepthwiseConv2d {
         FloatLanes.fill(work, workOff, workspaceFloats(g), 0f);
         float[] taps = new float[kh * kw];
         for (int n = 0; n < images; n++) {
-            for (int c = 0; c < g.channels(); c++) {
+            for (int c = c0; c < c1; c++) {
                 long in = xOff + ((long) n * g.channels() + c) * plane;
                 long out = yOff + ((long) n * g.channels() + c) * outPlane;
                 for (int row = 0; row < g.height(); row++) {     // the padding stays zero from the fill
@@ -120,6 +140,24 @@ final class DepthwiseConv2d {
     static void backward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                          MemorySegment db, long dbOff, MemorySegment work, long workOff) {
+        if (dx != null && !dxByCorrelation(g)) {
+            FloatLanes.fill(dx, dxOff, images * (long) g.channels() * g.height() * g.width(), 0f);  // the fallback accumulates
+        }
+        long slice = workspaceFloats(g);
+        WorkerPool.run(parts(g, work, workOff, x, w, dy, dx, dw, db, work), (index, count) ->
+                backwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
+                        dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff + index * slice));
+    }
+
+    /** Whether dx is computed as a correlation of the padded dy (padding at most (k - 1) d). */
+    private static boolean dxByCorrelation(ConvGeometry g) {
+        return (g.kernelH() - 1) * g.dilationH() - g.padH() >= 0 && (g.kernelW() - 1) * g.dilationW() - g.padW() >= 0;
+    }
+
+    private static void backwardChannels(int c0, int c1, int images, ConvGeometry g, MemorySegment x, long xOff,
+                                         MemorySegment w, long wOff, MemorySegment dy, long dyOff, MemorySegment dx,
+                                         long dxOff, MemorySegment dw, long dwOff, MemorySegment db, long dbOff,
+                                         MemorySegment work, long workOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         long plane = (long) g.height() * g.width();
@@ -129,15 +167,12 @@ final class DepthwiseConv2d {
         // register-blocked loop as forward. (Padding beyond (k - 1) d, rare, takes the loop below.)
         int padTop = (g.kernelH() - 1) * g.dilationH() - g.padH();
         int padLeft = (g.kernelW() - 1) * g.dilationW() - g.padW();
-        boolean dxByCorrelation = dx != null && padTop >= 0 && padLeft >= 0;
-        if (dx != null && !dxByCorrelation) {
-            FloatLanes.fill(dx, dxOff, images * (long) g.channels() * plane, 0f);      // the fallback accumulates
-        }
+        boolean dxByCorrelation = dx != null && dxByCorrelation(g);
         if (dxByCorrelation) {
             int pw = ow + 2 * padLeft + LANES;
             FloatLanes.fill(work, workOff, (long) (oh + 2 * padTop) * pw, 0f);
             float[] flipped = new float[taps];
-            for (int c = 0; c < g.channels(); c++) {
+            for (int c = c0; c < c1; c++) {
                 for (int k = 0; k < taps; k++) {
                     flipped[taps - 1 - k] = FloatLanes.get(w, wOff + (long) c * taps + k);
                 }
@@ -159,7 +194,7 @@ final class DepthwiseConv2d {
             FloatLanes.fill(work, workOff, (long) (g.height() + 2 * g.padH()) * pwx, 0f);
         }
         double[] tapSums = new double[taps];
-        for (int c = 0; c < g.channels(); c++) {
+        for (int c = c0; c < c1; c++) {
             double biasSum = 0;
             java.util.Arrays.fill(tapSums, 0);
             for (int n = 0; n < images; n++) {
