@@ -101,7 +101,9 @@ public final class WorkerPool {
      * while the workers are busy (from a worker, or from a second thread) runs its blocks inline.
      */
     public static void run(int count, Block block) {
-        if (count <= 1 || TEAM == null || threads == 1 || !TEAM.lock.tryLock()) {
+        // a job started from inside a job (a GEMM inside a per-image block) runs inline: the lock
+        // is reentrant, so the thread that holds it must not take the team a second time
+        if (count <= 1 || TEAM == null || threads == 1 || TEAM.lock.isHeldByCurrentThread() || !TEAM.lock.tryLock()) {
             for (int i = 0; i < count; i++) {
                 block.run(i, count);
             }
