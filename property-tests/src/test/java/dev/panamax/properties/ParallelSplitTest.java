@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.functional.Activations;
+import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Normalization;
 import dev.panamax.nn.functional.SoftmaxFunctions;
 import dev.panamax.nn.tensor.Tensor;
@@ -58,6 +59,50 @@ class ParallelSplitTest {
             for (int i = 0; i < serial.length; i++) {
                 Close.assertClose("kernel " + ki + " element " + i, split[i], serial[i], 1e-6, 1e-7);
             }
+        }
+    }
+
+    /**
+     * Convolutions split images (direct path) or channels (depthwise) over the pool, each thread
+     * with its own workspace slice and weight gradient summed at the end: the split must give the
+     * serial result (up to the order of the dW sums). Shapes: 5 images for an uneven split; 6 -> 16
+     * channels (direct), 40 -> 40 depthwise, 40 -> 48 (implicit GEMM).
+     */
+    @Test
+    void convolutionSplitsEqualSerialResults() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int[][] shapes = {{6, 16, 1}, {40, 40, 40}, {40, 48, 1}};        // in, out, groups
+        for (int[] sh : shapes) {
+            int c = sh[0];
+            int o = sh[1];
+            int groups = sh[2];
+            SplittableRandom r = new SplittableRandom(c * 31 + o);
+            float[] x = Arrays2.uniform(r, 5 * c * 12 * 11, -1, 1);
+            float[] w = Arrays2.uniform(r, o * (c / groups) * 9, -1, 1);
+            float[] gy = Arrays2.uniform(r, 5 * o * 12 * 11, -1, 1);
+            float[][] serial = convolve(1, x, w, gy, c, o, groups);
+            float[][] split = convolve(Math.min(max, threads), x, w, gy, c, o, groups);
+            String[] names = {"y", "dx", "dw", "db"};
+            for (int t = 0; t < serial.length; t++) {
+                for (int i = 0; i < serial[t].length; i++) {
+                    Close.assertClose(names[t] + " of conv " + c + "->" + o + " element " + i, split[t][i], serial[t][i], 1e-5, 1e-5);
+                }
+            }
+        }
+    }
+
+    /** y, dx, dw, db of a 3x3, padding 1 convolution of 5 images 12 x 11, in a shared arena. */
+    private static float[][] convolve(int threads, float[] xs, float[] ws, float[] gs, int c, int o, int groups) {
+        WorkerPool.setThreads(threads);
+        int[] one = {1, 1};
+        try (Arena arena = Arena.ofShared()) {
+            Tensor x = Tensor.of(arena, xs, 5, c, 12, 11);
+            Tensor w = Tensor.of(arena, ws, o, c / groups, 3, 3);
+            Tensor b = Tensor.zeros(arena, o);
+            Tensor y = Convolution.conv2d(x, w, b, one, one, one, groups, arena);
+            Convolution.Grads g = Convolution.conv2dBackward(x, w, true, Tensor.of(arena, gs, 5, o, 12, 11), one, one, one,
+                    groups, arena);
+            return new float[][] {y.toFloatArray(), g.x().toFloatArray(), g.weight().toFloatArray(), g.bias().toFloatArray()};
         }
     }
 }
