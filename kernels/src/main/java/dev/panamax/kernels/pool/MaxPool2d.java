@@ -5,12 +5,6 @@ import java.lang.foreign.ValueLayout;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
@@ -25,12 +19,13 @@ public final class MaxPool2d {
     private MaxPool2d() {
     }
 
-    // 2 x 2 windows at stride 2 (the common case): max pooling runs 8 windows per step in
-    // {@link #vectorMaxRow}; the row's last columns and min pooling take the scalar loop. An
-    // earlier vector version split even and odd columns with two-vector shuffles: C2 did not fully
-    // intrinsify it and boxed every vector (5 MB of garbage per call, 2.3 ms); the scalar loop
-    // alone mispredicts its comparisons on real data (6.0 ms); the narrowing form runs at 1.6 ms
-    // and allocates nothing.
+    // 2 x 2 windows at stride 2 (the common case) take a scalar loop. Two vector versions were
+    // measured and dropped: an even/odd column split by two-vector shuffles (C2 boxed its vectors:
+    // 5 MB of garbage per call) and a shuffle-free one that pairs adjacent floats as 64-bit lanes
+    // and narrows them (1.6 ms instead of 6.0 and allocation-free alone, but once it had run, the
+    // other kernels of a LeNet step allocated 186 KB per step: its Long/Int vector paths polluted
+    // C2's profiles of shared Vector API code). The scalar loop mispredicts its comparisons on
+    // real data; it is still faster than PyTorch here (6.0 against 7.3 ms).
 
     /** One plane of 2 x 2 / stride 2 pooling. */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
@@ -42,8 +37,7 @@ public final class MaxPool2d {
             int top = 2 * i * width;
             long o = out + (long) i * ow;
             long ao = aOut + (long) i * ow;
-            int j = min ? 0 : vectorMaxRow(x, in + top, width, ow, top, y, o, argmax, ao);
-            for (; j < ow; j++) {
+            for (int j = 0; j < ow; j++) {
                 int at = top + 2 * j;
                 float best = FloatLanes.get(x, in + at);
                 int arg = at;
@@ -63,46 +57,6 @@ public final class MaxPool2d {
                 argmax.setAtIndex(INDEX, ao + j, arg);
             }
         }
-    }
-
-    private static final VectorSpecies<Integer> HALF_INT = IntVector.SPECIES_256;
-
-    /**
-     * Max pooling of one output row, 8 windows per step, with no cross-lane shuffle: a pair of
-     * adjacent floats is one 64-bit lane, so narrowing the longs to ints keeps the left column
-     * and narrowing them shifted right by 32 keeps the right one (one vpmovqd each). Returns the
-     * first output column left to the scalar loop.
-     */
-    private static int vectorMaxRow(MemorySegment x, long row0, int width, int ow, int top, MemorySegment y, long o,
-                                    MemorySegment argmax, long ao) {
-        int j = 0;
-        for (; j + 8 <= ow; j += 8) {
-            LongVector a = FloatLanes.load(x, row0 + 2L * j).reinterpretAsLongs();
-            LongVector b = FloatLanes.load(x, row0 + width + 2L * j).reinterpretAsLongs();
-            FloatVector tl = a.convertShape(VectorOperators.L2I, HALF_INT, 0).reinterpretAsFloats();
-            FloatVector tr = a.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INT, 0)
-                    .reinterpretAsFloats();
-            FloatVector bl = b.convertShape(VectorOperators.L2I, HALF_INT, 0).reinterpretAsFloats();
-            FloatVector br = b.lanewise(VectorOperators.LSHR, 32).convertShape(VectorOperators.L2I, HALF_INT, 0)
-                    .reinterpretAsFloats();
-            IntVector at = IntVector.zero(HALF_INT).addIndex(2).add(top + 2 * j);
-            // a candidate wins when larger, or NaN against a number (v != v is the NaN test)
-            VectorMask<Float> w = tr.compare(VectorOperators.GT, tl).or(tr.compare(VectorOperators.NE, tr)
-                    .andNot(tl.compare(VectorOperators.NE, tl)));
-            FloatVector best = tl.blend(tr, w);
-            IntVector arg = at.blend(at.add(1), w.cast(HALF_INT));
-            w = bl.compare(VectorOperators.GT, best).or(bl.compare(VectorOperators.NE, bl)
-                    .andNot(best.compare(VectorOperators.NE, best)));
-            best = best.blend(bl, w);
-            arg = arg.blend(at.add(width), w.cast(HALF_INT));
-            w = br.compare(VectorOperators.GT, best).or(br.compare(VectorOperators.NE, br)
-                    .andNot(best.compare(VectorOperators.NE, best)));
-            best = best.blend(br, w);
-            arg = arg.blend(at.add(width + 1), w.cast(HALF_INT));
-            best.intoMemorySegment(y, (o + j) * Float.BYTES, java.nio.ByteOrder.nativeOrder());
-            arg.intoMemorySegment(argmax, (ao + j) * Integer.BYTES, java.nio.ByteOrder.nativeOrder());
-        }
-        return j;
     }
 
     /** Whether {@code v} beats {@code best}: larger (smaller for min), or a NaN against a number. */
