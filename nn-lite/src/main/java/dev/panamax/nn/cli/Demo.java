@@ -136,7 +136,7 @@ final class Demo {
         Sequential model = Models.lenet5();
         // Small shifts of up to 2 pixels: the digits are centred, so this is the augmentation that helps.
         ImageAugmentation augment = ImageAugmentation.none().crop(2);
-        return classify(o, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5");
+        return classify(o, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5", null);
     }
 
     private static int tabular(Options o, PrintStream out) throws IOException {
@@ -155,12 +155,6 @@ final class Demo {
             Tensor weights = CrossEntropyLoss.balancedWeights(train.classCounts(), arena);
             return classify(o, out, model, train, test, null, 1e-3, 1e-2, weights, "mlp-" + o.data(), pipeline);
         }
-    }
-
-    private static int classify(Options o, PrintStream out, Sequential model, Dataset train, Dataset test,
-                                ImageAugmentation augment, double lr, double weightDecay, Tensor classWeights, String name)
-            throws IOException {
-        return classify(o, out, model, train, test, augment, lr, weightDecay, classWeights, name, null);
     }
 
     private static int classify(Options o, PrintStream out, Sequential model, Dataset train, Dataset test,
