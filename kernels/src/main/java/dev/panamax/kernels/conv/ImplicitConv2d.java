@@ -28,11 +28,11 @@ final class ImplicitConv2d {
     }
 
     /** Padded plane sizes and the wide output length. */
-    private record Wide(int hp, int wp, long plane, int n) {
+    private record Wide(int wp, long plane, int n) {
         static Wide of(ConvGeometry g) {
             int hp = g.height() + 2 * g.padH();
             int wp = g.width() + 2 * g.padW();
-            return new Wide(hp, wp, (long) hp * wp, (g.outHeight() - 1) * wp + g.outWidth());
+            return new Wide(wp, (long) hp * wp, (g.outHeight() - 1) * wp + g.outWidth());
         }
     }
 
