@@ -121,8 +121,10 @@ class GemmPropertiesTest {
 
     @Test
     void blockBoundariesAndThreadsMatchReference() {
-        // past MC = 144 rows, KC = 256 depth and NC = 2048 columns, and big enough to run in parallel
-        int[][] shapes = {{150, 2060, 260}, {1, 1000, 300}, {300, 33, 513}, {7, 31, 1}, {145, 97, 257}};
+        // past MC = 240 rows, KC = 256 depth and NC = 1024 columns, A packed (N >= 256) and read in
+        // place (narrower, rows left over in fours), and big enough to run in parallel
+        int[][] shapes = {{150, 2060, 260}, {1, 1000, 300}, {300, 33, 513}, {7, 31, 1}, {145, 97, 257},
+            {253, 300, 70}, {251, 40, 300}};
         SplittableRandom r = new SplittableRandom(11);
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {

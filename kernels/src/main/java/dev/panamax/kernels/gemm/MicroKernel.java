@@ -1,5 +1,6 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.FLOAT;
 import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
@@ -14,6 +15,13 @@ import jdk.incubator.vector.VectorMask;
 /**
  * The 12 x 32 register-blocked micro-kernel: {@code tile[12 x 32] = Ap * Bp} over one packed
  * micro-panel of A ({@code [kc][12]}) and one of B ({@code [kc][32]}).
+ *
+ * <p>Two more forms of the same kernel read A where it lies instead of from a packed panel:
+ * {@link #runInPlace} (12 rows) and {@link #runFourRows} (the rows left over). Packing A is a
+ * transpose that costs about 1.2 cycles per element here; it pays off only when the packed block
+ * serves many micro-panels of B. With N = 64 (two micro-panels) packing took 30 % of the time of
+ * (3136, 64, 576), and in place that shape runs at 97 GFLOP/s instead of 75. In-place reads of
+ * rows a power-of-two apart collide in L1, so wide products still pack ({@link Sgemm}).
  *
  * <p>It is one method with every accumulator a local and no call but the Vector API's, and it
  * ends by spilling the twenty-four accumulators into a small tile array: the update of C (alpha,
@@ -105,22 +113,171 @@ final class MicroKernel {
     }
 
     /**
+     * As {@link #run}, with the 12 rows of A read in place: {@code op(A)[r, p]} is the float at
+     * element {@code aAt + r stepR + p stepP} of {@code a} ({@code stepP = 1, stepR = lda} for a
+     * row-major A, the other way round for a transposed one).
+     */
+    static void runInPlace(int kc, MemorySegment a, long aAt, long stepP, long stepR, float[] bp, int bpOff,
+                           float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
+        FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
+        FloatVector c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
+        long at = aAt * Float.BYTES;
+        long sp = stepP * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, at += sp, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
+    }
+
+    /**
+     * Four rows of a tile, for the rows a 12-row panel leaves over: {@code tile} rows 0-3 get
+     * {@code op(A)[rows r0..r3] * Bp}, where row {@code ri} of A starts at element {@code ri} of
+     * {@code a} and advances by {@code stepP}. A caller with fewer than four rows left passes one
+     * row twice and ignores the duplicate, so nothing is copied or padded.
+     */
+    static void runFourRows(int kc, MemorySegment a, long r0, long r1, long r2, long r3, long stepP,
+                            float[] bp, int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long sp = stepP * Float.BYTES;
+        long a0 = r0 * Float.BYTES, a1 = r1 * Float.BYTES, a2 = r2 * Float.BYTES, a3 = r3 * Float.BYTES;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, a0 += sp, a1 += sp, a2 += sp, a3 += sp, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a0));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a1));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a2));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a3));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    /**
      * {@code C = alpha tile + beta C} for the first {@code rows x cols} of the tile; beta 0 means
      * C is not read (so NaN in C does not leak through).
+     *
+     * <p>Each case is its own loop (beta 0 or not, full width or masked): a vector assigned in one
+     * branch and used after it gets boxed. And the method must stay a call of its own: inlined into
+     * {@code Sgemm.blocked}, C2 ran out of node budget there once both beta cases had been seen and
+     * boxed every vector (1.2 MB per 512^3 product, 7 % slower). Its bytecode is kept above C2's
+     * inlining limit for hot calls ({@code FreqInlineSize}, 325 bytes), which rules that out.
      */
     static void updateC(float[] tile, MemorySegment c, long cOff, long ldc, int rows, int cols, float alpha, float beta) {
+        if (cols == NR) {
+            if (beta == 0f) {
+                for (int r = 0; r < rows; r++) {
+                    long at = cOff + r * ldc;
+                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at);
+                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES);
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    long at = cOff + r * ldc;
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
+                    FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v0), c, at);
+                    FloatLanes.store(FloatLanes.load(c, at + LANES).mul(beta).add(v1), c, at + LANES);
+                }
+            }
+            return;
+        }
         VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
         VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
-        for (int r = 0; r < rows; r++) {
-            long at = cOff + r * ldc;
-            FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-            FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
-            if (beta != 0f) {
-                v0 = FloatLanes.load(c, at, m0).mul(beta).add(v0);
-                v1 = FloatLanes.load(c, at + LANES, m1).mul(beta).add(v1);
+        if (beta == 0f) {
+            for (int r = 0; r < rows; r++) {
+                long at = cOff + r * ldc;
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at, m0);
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES, m1);
             }
-            FloatLanes.store(v0, c, at, m0);
-            FloatLanes.store(v1, c, at + LANES, m1);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                long at = cOff + r * ldc;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
+                FloatLanes.store(FloatLanes.load(c, at, m0).mul(beta).add(v0), c, at, m0);
+                FloatLanes.store(FloatLanes.load(c, at + LANES, m1).mul(beta).add(v1), c, at + LANES, m1);
+            }
         }
     }
 }

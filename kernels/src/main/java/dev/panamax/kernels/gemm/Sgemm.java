@@ -18,8 +18,9 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * as CBLAS's {@code cblas_sgemm(CblasRowMajor, ...)}.
  *
  * <p>Structure after BLIS: blocks of B ({@code KC x NC}) and A ({@code MC x KC}) are packed into
- * micro-panels ({@link PackedPanelB}, {@link PackedPanelA}) and one register-blocked
- * {@link MicroKernel} runs over every 6 x 32 tile. Sizes and their reasons: {@link BlockSizes}.
+ * micro-panels ({@link PackedPanelB}, {@link PackedPanelA}; A only when the block is wide enough
+ * to repay it, see {@link #PACK_A_MIN_COLUMNS}) and one register-blocked {@link MicroKernel} runs
+ * over every 12 x 32 tile. Sizes and their reasons: {@link BlockSizes}.
  * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
  * ({@link RowTimesMatrix}) that reads B once at memory speed. Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
@@ -29,6 +30,14 @@ public final class Sgemm {
 
     /** Below this many multiply-adds a product runs on the calling thread: forking costs more (128^3 ran slower on two threads). */
     static final long PARALLEL_THRESHOLD = 1L << 22;
+
+    /**
+     * A block of A is packed only when it serves at least this many columns of B (eight
+     * micro-panels); narrower products read A in place ({@link MicroKernel#runInPlace}). Measured,
+     * GFLOP/s with packing from 256 / from 128 / never: 128^3 92.7 / 85.1 / 92.7, 512^3 102.9 /
+     * 102.8 / 97.8, (32,1024,512) 77.8 / 77.5 / 74.0, (3136,64,576) 97.4 / 97.1 / 97.6.
+     */
+    static final int PACK_A_MIN_COLUMNS = 256;
 
     private Sgemm() {
     }
@@ -157,20 +166,53 @@ public final class Sgemm {
                 } else {
                     PackedPanelB.pack(b, transB ? pc : jc, 0, bRows, transB ? jc : pc, transB, kc, nc, ws.b);
                 }
+                boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
-                    PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a);
+                    if (packA) {
+                        PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc, ws.tile);
-                            MicroKernel.updateC(ws.tile, c, cOff + (long) (ic + ir) * ldc + jc + jr, ldc,
-                                    Math.min(MR, mc - ir), cols, alpha, betaHere);
+                        long cAt = cOff + (long) ic * ldc + jc + jr;
+                        if (packA) {
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc, ws.tile);
+                                MicroKernel.updateC(ws.tile, c, cAt + ir * ldc, ldc, Math.min(MR, mc - ir), cols, alpha, betaHere);
+                            }
+                        } else {
+                            inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, jr * kc, ws.tile, cols, alpha, betaHere,
+                                    c, cAt, ldc);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One micro-panel column of C ({@code mc} rows, {@code cols <= NR} columns) with A read in
+     * place: whole 12-row tiles, then the rows left over four at a time (a last group of fewer
+     * repeats its final row and writes only its own rows).
+     */
+    private static void inPlaceColumn(boolean transA, int mc, int kc, MemorySegment a, long aAt, long lda,
+                                      float[] bp, int bpOff, float[] tile, int cols, float alpha, float beta,
+                                      MemorySegment c, long cAt, long ldc) {
+        long stepP = transA ? lda : 1;
+        long stepR = transA ? 1 : lda;
+        int ir = 0;
+        for (; ir <= mc - MR; ir += MR) {
+            MicroKernel.runInPlace(kc, a, aAt + ir * stepR, stepP, stepR, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, MR, cols, alpha, beta);
+        }
+        for (; ir < mc; ir += 4) {
+            int rows = Math.min(4, mc - ir);
+            long r0 = aAt + ir * stepR;
+            long last = r0 + (rows - 1) * stepR;
+            MicroKernel.runFourRows(kc, a, r0, Math.min(r0 + stepR, last), Math.min(r0 + 2 * stepR, last), last, stepP,
+                    bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
         }
     }
 
