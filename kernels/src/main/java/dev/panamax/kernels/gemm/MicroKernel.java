@@ -262,6 +262,19 @@ final class MicroKernel {
             }
             return;
         }
+        if (cols <= LANES) {
+            VectorMask<Float> m = FloatLanes.firstLanes(cols);
+            for (int r = 0; r < rows; r++) {
+                long at = cOff + r * ldc;
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                if (beta == 0f) {
+                    FloatLanes.store(v, c, at, m);
+                } else {
+                    FloatLanes.store(FloatLanes.load(c, at, m).mul(beta).add(v), c, at, m);
+                }
+            }
+            return;
+        }
         VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
         VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
         if (beta == 0f) {
