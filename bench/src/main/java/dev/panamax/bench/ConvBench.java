@@ -134,7 +134,7 @@ public class ConvBench {
         b = MemoryBuffers.random(arena, Math.max(o, 1), 7, -1, 1);
         db = MemoryBuffers.random(arena, Math.max(o, 1), 8, -1, 1);
         long workFloats = pool != null ? 4L * ys
-                : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups)
+                : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups, c)
                 : Conv2d.workspaceFloats(geometry, groups, o);
         work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
         if (impl.equals("gemm")) {

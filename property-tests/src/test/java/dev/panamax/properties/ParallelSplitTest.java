@@ -2,12 +2,17 @@ package dev.panamax.properties;
 
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.activation.Activation;
+import dev.panamax.kernels.conv.Conv2d;
+import dev.panamax.kernels.conv.ConvGeometry;
+import dev.panamax.kernels.conv.ConvTranspose2d;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
@@ -103,6 +108,62 @@ class ParallelSplitTest {
             Convolution.Grads g = Convolution.conv2dBackward(x, w, true, Tensor.of(arena, gs, 5, o, 12, 11), one, one, one,
                     groups, arena);
             return new float[][] {y.toFloatArray(), g.x().toFloatArray(), g.weight().toFloatArray(), g.bias().toFloatArray()};
+        }
+    }
+
+    /**
+     * The im2col path in its smallest workspace (one output row per chunk, one thread) and in its
+     * default one (whole-image chunks, images over the pool) gives the same y, dx and dw, for
+     * conv2d (strided with groups, stride 1 backward, 1 x 1) and conv_transpose2d.
+     */
+    @Test
+    void im2colChunksAndSplitsEqualWholeImages() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        // in, out, groups, kernel, stride, padding; then a transposed 4x4 stride 2
+        int[][] shapes = {{6, 4, 2, 3, 2, 1}, {40, 48, 1, 3, 1, 1}, {16, 8, 1, 1, 1, 0}, {8, 6, 1, 4, 2, 1}};
+        for (int t = 0; t < shapes.length; t++) {
+            int[] sh = shapes[t];
+            boolean transposed = t == 3;
+            ConvGeometry g = new ConvGeometry(transposed ? sh[1] : sh[0], 13, 11, sh[3], sh[3], sh[4], sh[4], sh[5], sh[5], 1, 1);
+            SplittableRandom r = new SplittableRandom(t);
+            float[] x = Arrays2.uniform(r, (int) (5 * (transposed ? sh[0] * g.colCols() : g.imageSize())), -1, 1);
+            float[] w = Arrays2.uniform(r, (int) ((transposed ? sh[0] : sh[1]) * g.colRows()), -1, 1);
+            float[] gy = Arrays2.uniform(r, (int) (5 * (transposed ? g.imageSize() : sh[1] * g.colCols())), -1, 1);
+            float[][] small = chunked(1, true, transposed, g, sh, x, w, gy);
+            float[][] whole = chunked(Math.min(max, threads), false, transposed, g, sh, x, w, gy);
+            String[] names = {"y", "dx", "dw"};
+            for (int k = 0; k < small.length; k++) {
+                for (int i = 0; i < small[k].length; i++) {
+                    Close.assertClose(names[k] + " of case " + t + " element " + i, whole[k][i], small[k][i], 1e-5, 1e-5);
+                }
+            }
+        }
+    }
+
+    private static float[][] chunked(int threads, boolean minimum, boolean transposed, ConvGeometry g, int[] sh,
+                                     float[] xs, float[] ws, float[] gs) {
+        WorkerPool.setThreads(threads);
+        int groups = sh[2];
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, xs);
+            MemorySegment w = arena.allocateFrom(ValueLayout.JAVA_FLOAT, ws);
+            MemorySegment gy = arena.allocateFrom(ValueLayout.JAVA_FLOAT, gs);
+            MemorySegment y = arena.allocate((long) gs.length * Float.BYTES);
+            MemorySegment dx = arena.allocate((long) xs.length * Float.BYTES);
+            MemorySegment dw = arena.allocate((long) ws.length * Float.BYTES);
+            long floats = transposed
+                    ? (minimum ? ConvTranspose2d.minimumWorkspaceFloats(g, groups, sh[0]) : ConvTranspose2d.workspaceFloats(g, groups, sh[0]))
+                    : (minimum ? Conv2d.minimumWorkspaceFloats(g, groups, sh[1]) : Conv2d.workspaceFloats(g, groups, sh[1]));
+            MemorySegment work = arena.allocate(floats * Float.BYTES);
+            if (transposed) {
+                ConvTranspose2d.forward(5, groups, g, sh[0], x, 0, w, 0, null, 0, y, 0, work, 0);
+                ConvTranspose2d.backward(5, groups, g, sh[0], x, 0, w, 0, gy, 0, dx, 0, dw, 0, null, 0, work, 0);
+            } else {
+                Conv2d.forward(5, groups, g, sh[1], x, 0, w, 0, null, 0, y, 0, work, 0);
+                Conv2d.backward(5, groups, g, sh[1], x, 0, w, 0, gy, 0, dx, 0, dw, 0, null, 0, work, 0);
+            }
+            return new float[][] {y.toArray(ValueLayout.JAVA_FLOAT), dx.toArray(ValueLayout.JAVA_FLOAT),
+                dw.toArray(ValueLayout.JAVA_FLOAT)};
         }
     }
 }

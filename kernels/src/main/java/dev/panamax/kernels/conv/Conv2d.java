@@ -3,26 +3,33 @@ package dev.panamax.kernels.conv;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
-import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Blas1;
-import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * 2-d convolution (cross-correlation, {@code torch.nn.functional.conv2d}) over NCHW data with
- * OIHW weights, stride, zero padding, dilation and groups, forward and backward, by im2col and
- * GEMM. Per image and group: {@code y_g = W_g [Og, Cg kH kW] x col(x_g) [Cg kH kW, Hout Wout]}.
- * A 1 x 1, stride-1, unpadded convolution skips im2col: the image itself is the column matrix;
- * the forward pass of other stride-1 convolutions reads the column matrix implicitly from the
- * padded image inside the GEMM's packing ({@link ImplicitConv2d}); a stride-1 depthwise
- * convolution runs the direct {@link DepthwiseConv2d} kernel instead. Strided convolutions, and
- * every backward pass, use im2col (an implicit backward measured slower: the transposed gathered
- * packing of dW scatters, and dX's correlation wastes the padded border).
+ * OIHW weights, stride, zero padding, dilation and groups, forward and backward. Each call picks
+ * the fastest kernel that takes the shape:
+ * <ul>
+ * <li>depthwise (groups = channels = output channels, stride 1): the direct {@link DepthwiseConv2d};</li>
+ * <li>stride 1 with at most 32 channels per group (LeNet): the direct {@link DirectConv2d};</li>
+ * <li>other stride-1 forward passes: an implicit GEMM that reads the column matrix from the
+ *     padded image inside the GEMM's packing ({@link ImplicitConv2d});</li>
+ * <li>everything else, and every other backward pass: im2col and GEMM in bounded chunks
+ *     ({@link Im2colConvolution}; a 1 x 1 stride-1 convolution is a GEMM on the image itself).</li>
+ * </ul>
+ * A kernel whose workspace would exceed {@link #WORKSPACE_BUDGET_BYTES} is passed over.
  *
- * <p>Workspace: one image-group's column matrix, {@link #workspaceFloats} floats, provided by the
- * caller and reused for every image (a fresh buffer per call would cost page faults).
+ * <p>Workspace: {@link #workspaceFloats} floats, provided by the caller and reused by every call
+ * (a fresh buffer per call would cost page faults). The im2col path also runs in less, down to
+ * {@link #minimumWorkspaceFloats}.
  */
 public final class Conv2d {
+
+    /** The bound on the default workspace of one convolution (all threads): 32 MiB. */
+    public static final long WORKSPACE_BUDGET_BYTES = Im2colConvolution.BUDGET_BYTES;
+
+    private static final long BUDGET_FLOATS = WORKSPACE_BUDGET_BYTES / Float.BYTES;
 
     private Conv2d() {
     }
@@ -30,23 +37,43 @@ public final class Conv2d {
     /**
      * @param image   geometry of one image with all C channels
      * @param groups  channel groups (C and outChannels divisible by it)
-     * @return floats of workspace {@link #forward} and {@link #backward} need (0 for a 1 x 1
-     *         stride-1 unpadded conv; one padded plane for a stride-1 depthwise one)
+     * @return floats of workspace {@link #forward} and {@link #backward} use: at most
+     *         {@link #WORKSPACE_BUDGET_BYTES} unless even one output row at a time needs more
      */
     public static long workspaceFloats(ConvGeometry image, int groups, int outChannels) {
         ConvGeometry g = perGroup(image, groups);
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             return WorkerPool.threads() * DepthwiseConv2d.workspaceFloats(image);     // a slice per thread
         }
-        if (isPointwise(g)) {
-            return 0;
-        }
         int og = outChannels / groups;
-        if (DirectConv2d.applies(g, og)) {
+        if (direct(g, og, outChannels)) {
             return WorkerPool.threads() * directSlice(g, outChannels, og);
         }
-        long col = g.colRows() * g.colCols();               // backward's im2col
-        return ImplicitConv2d.applies(g) ? Math.max(col, ImplicitConv2d.forwardFloats(g, outChannels / groups)) : col;
+        long chunked = Im2colConvolution.workspaceFloats(g, outChannels);
+        return implicit(g, og) ? Math.max(chunked, ImplicitConv2d.forwardFloats(g, og)) : chunked;
+    }
+
+    /**
+     * The least workspace {@link #forward} and {@link #backward} accept: the im2col path then runs
+     * one output row at a time on one thread; the direct kernels need their whole workspace.
+     */
+    public static long minimumWorkspaceFloats(ConvGeometry image, int groups, int outChannels) {
+        ConvGeometry g = perGroup(image, groups);
+        int og = outChannels / groups;
+        if (DepthwiseConv2d.applies(image, groups, outChannels) || direct(g, og, outChannels)) {
+            return workspaceFloats(image, groups, outChannels);
+        }
+        long chunked = Im2colConvolution.minimumFloats(g, outChannels);
+        return implicit(g, og) ? Math.max(chunked, ImplicitConv2d.forwardFloats(g, og)) : chunked;
+    }
+
+    private static boolean direct(ConvGeometry g, int og, int outChannels) {
+        return !Im2colConvolution.pointwise(g) && DirectConv2d.applies(g, og)
+                && WorkerPool.threads() * directSlice(g, outChannels, og) <= BUDGET_FLOATS;
+    }
+
+    private static boolean implicit(ConvGeometry g, int og) {
+        return !Im2colConvolution.pointwise(g) && ImplicitConv2d.applies(g) && ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS;
     }
 
     /**
@@ -85,8 +112,7 @@ public final class Conv2d {
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
-        boolean pointwise = isPointwise(g);
-        if (!pointwise && DirectConv2d.applies(g, og)) {
+        if (direct(g, og, outChannels)) {
             // images are independent: split them over the pool, each thread in its own workspace slice
             long slice = directSlice(g, outChannels, og);
             WorkerPool.run(directParts(images, g, outChannels, og, work, workOff, x, w, y, work), (index, count) -> {
@@ -99,29 +125,17 @@ public final class Conv2d {
                     }
                 }
             });
-            if (bias != null) {
-                ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
-            }
-            return;
-        }
-        boolean implicit = !pointwise && ImplicitConv2d.applies(g);
-        long[] rows = implicit ? tapRows(g) : null;
-        for (int n = 0; n < images; n++) {
-            for (int q = 0; q < groups; q++) {
-                long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
-                long yAt = yOff + ((long) n * outChannels + (long) q * og) * l;
-                if (implicit) {
-                    ImplicitConv2d.forward(g, og, x, xAt, w, wOff + (long) q * og * k, y, yAt, work, workOff, rows);
-                    continue;
+        } else if (implicit(g, og)) {
+            long[] rows = tapRows(g);
+            for (int n = 0; n < images; n++) {
+                for (int q = 0; q < groups; q++) {
+                    ImplicitConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(),
+                            w, wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l,
+                            work, workOff, rows);
                 }
-                MemorySegment col = pointwise ? x : work;
-                long colAt = pointwise ? xAt : workOff;
-                if (!pointwise) {
-                    Im2col.im2col(g, x, xAt, work, workOff);
-                }
-                Gemm.sgemm(false, false, og, (int) l, (int) k, 1f, w, wOff + (long) q * og * k, k, col, colAt, l,
-                        0f, y, yAt, l);
             }
+        } else {
+            Im2colConvolution.forward(images, groups, image, g, outChannels, x, xOff, w, wOff, y, yOff, work, workOff);
         }
         if (bias != null) {
             ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
@@ -140,7 +154,6 @@ public final class Conv2d {
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
-        boolean pointwise = isPointwise(g);
         if (dx != null) {
             Checks.floats("dx", dx, dxOff, (long) images * image.imageSize());
         }
@@ -154,43 +167,12 @@ public final class Conv2d {
             DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
             return;
         }
-        if (!pointwise && DirectConv2d.applies(g, og)) {
+        if (direct(g, og, outChannels)) {
             directBackward(images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff,
                     work, workOff);
-            if (db != null) {
-                ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
-            }
-            return;
-        }
-        if (dx != null && !pointwise) {
-            FloatLanes.fill(dx, dxOff, (long) images * image.imageSize(), 0f);     // col2im accumulates
-        }
-        for (int n = 0; n < images; n++) {
-            for (int q = 0; q < groups; q++) {
-                long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
-                long dyAt = dyOff + ((long) n * outChannels + (long) q * og) * l;
-                long wAt = wOff + (long) q * og * k;
-                if (dw != null) {
-                    // dW_g += dy_g [Og, L] col^T [L, K]
-                    MemorySegment col = pointwise ? x : work;
-                    long colAt = pointwise ? xAt : workOff;
-                    if (!pointwise) {
-                        Im2col.im2col(g, x, xAt, work, workOff);
-                    }
-                    Gemm.sgemm(false, true, og, (int) k, (int) l, 1f, dy, dyAt, l, col, colAt, l,
-                            n == 0 ? 0f : 1f, dw, dwOff + (long) q * og * k, k);
-                }
-                if (dx != null) {
-                    // dcol = W_g^T [K, Og] dy_g [Og, L], then scattered back onto the image
-                    long dxAt = dxOff + (long) n * image.imageSize() + q * g.imageSize();
-                    if (pointwise) {
-                        Gemm.sgemm(true, false, (int) k, (int) l, og, 1f, w, wAt, k, dy, dyAt, l, 0f, dx, dxAt, l);
-                    } else {
-                        Gemm.sgemm(true, false, (int) k, (int) l, og, 1f, w, wAt, k, dy, dyAt, l, 0f, work, workOff, l);
-                        Im2col.col2imAdd(g, work, workOff, dx, dxAt);
-                    }
-                }
-            }
+        } else if (dx != null || dw != null) {
+            Im2colConvolution.backward(images, groups, image, g, outChannels, x, xOff, w, wOff, dy, dyOff, dx, dxOff,
+                    dw, dwOff, work, workOff);
         }
         if (db != null) {
             ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
@@ -252,10 +234,6 @@ public final class Conv2d {
                 image.strideH(), image.strideW(), image.padH(), image.padW(), image.dilationH(), image.dilationW());
     }
 
-    static boolean isPointwise(ConvGeometry g) {
-        return g.kernelH() == 1 && g.kernelW() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
-    }
-
     private static ConvGeometry check(int images, int groups, ConvGeometry image, int outChannels,
                                       MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                                       MemorySegment y, long yOff, MemorySegment work, long workOff) {
@@ -271,7 +249,7 @@ public final class Conv2d {
             Checks.floats("bias", bias, bOff, outChannels);
         }
         Checks.floats("y", y, yOff, (long) images * outChannels * g.colCols());
-        long need = workspaceFloats(image, groups, outChannels);
+        long need = minimumWorkspaceFloats(image, groups, outChannels);
         if (need > 0) {
             Checks.floats("workspace", work, workOff, need);
         }

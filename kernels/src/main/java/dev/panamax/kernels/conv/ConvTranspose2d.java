@@ -3,14 +3,15 @@ package dev.panamax.kernels.conv;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
-import dev.panamax.kernels.FloatLanes;
-import dev.panamax.kernels.gemm.Gemm;
 
 /**
  * Transposed 2-d convolution ({@code torch.nn.functional.conv_transpose2d}, the "upconv"): the
  * adjoint of {@link Conv2d} with the same kernel, stride, padding and dilation. Weights are
- * {@code [C_in, C_out/groups, kH, kW]}. Per image and group, GEMM then col2im:
- * {@code col = W_g^T [C_out/g kH kW, C_in/g] x x_g [C_in/g, H W]}, scattered onto the output.
+ * {@code [C_in, C_out/groups, kH, kW]}. It is the convolution's backward pass run forwards: its
+ * forward is that convolution's input gradient (GEMM, then col2im onto the output), its input
+ * gradient that convolution's forward, and its weight gradient the same weight gradient with
+ * the roles of x and dy exchanged; all three run through {@link Im2colConvolution} (bounded
+ * workspace, images over threads).
  *
  * <p>The geometry passed is that of the <em>output</em> seen as a convolution's input:
  * {@code [C_out, H_out, W_out]} with {@code H_out = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1};
@@ -21,10 +22,14 @@ public final class ConvTranspose2d {
     private ConvTranspose2d() {
     }
 
-    /** Floats of workspace (one image-group's column matrix). */
-    public static long workspaceFloats(ConvGeometry output, int groups) {
-        ConvGeometry g = Conv2d.perGroup(output, groups);
-        return g.colRows() * g.colCols();
+    /** Floats of workspace {@link #forward} and {@link #backward} use (see {@link Conv2d#WORKSPACE_BUDGET_BYTES}). */
+    public static long workspaceFloats(ConvGeometry output, int groups, int inChannels) {
+        return Im2colConvolution.workspaceFloats(Conv2d.perGroup(output, groups), inChannels);
+    }
+
+    /** The least workspace {@link #forward} and {@link #backward} accept (one output row at a time). */
+    public static long minimumWorkspaceFloats(ConvGeometry output, int groups, int inChannels) {
+        return Im2colConvolution.minimumFloats(Conv2d.perGroup(output, groups), inChannels);
     }
 
     /**
@@ -35,20 +40,12 @@ public final class ConvTranspose2d {
                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                                MemorySegment y, long yOff, MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, output, inChannels, x, xOff, w, wOff, y, yOff, work, workOff);
-        int cg = inChannels / groups;
-        long k = g.colRows();                // C_out/g kH kW
-        long l = g.colCols();                // H W of the input
-        FloatLanes.fill(y, yOff, (long) images * output.imageSize(), 0f);
-        for (int n = 0; n < images; n++) {
-            for (int q = 0; q < groups; q++) {
-                long xAt = xOff + ((long) n * inChannels + (long) q * cg) * l;
-                Gemm.sgemm(true, false, (int) k, (int) l, cg, 1f, w, wOff + (long) q * cg * k, k, x, xAt, l,
-                        0f, work, workOff, l);
-                Im2col.col2imAdd(g, work, workOff, y, yOff + (long) n * output.imageSize() + q * g.imageSize());
-            }
-        }
         if (bias != null) {
             Checks.floats("bias", bias, bOff, output.channels());
+        }
+        Im2colConvolution.backward(images, groups, output, g, inChannels, null, 0, w, wOff, x, xOff, y, yOff, null, 0,
+                work, workOff);
+        if (bias != null) {
             ChannelBias.add(images, output.channels(), (long) output.height() * output.width(), bias, bOff, y, yOff);
         }
     }
@@ -59,31 +56,14 @@ public final class ConvTranspose2d {
                                 MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment db, long dbOff,
                                 MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, output, inChannels, x, xOff, w, wOff, dy, dyOff, work, workOff);
-        int cg = inChannels / groups;
-        long k = g.colRows();
-        long l = g.colCols();
         if (dx != null) {
-            Checks.floats("dx", dx, dxOff, (long) images * inChannels * l);
+            Checks.floats("dx", dx, dxOff, (long) images * inChannels * g.colCols());
+            Im2colConvolution.forward(images, groups, output, g, inChannels, dy, dyOff, w, wOff, dx, dxOff, work, workOff);
         }
         if (dw != null) {
-            Checks.floats("dw", dw, dwOff, (long) inChannels * k);
-        }
-        for (int n = 0; n < images; n++) {
-            for (int q = 0; q < groups; q++) {
-                Im2col.im2col(g, dy, dyOff + (long) n * output.imageSize() + q * g.imageSize(), work, workOff);
-                long xAt = xOff + ((long) n * inChannels + (long) q * cg) * l;
-                long wAt = wOff + (long) q * cg * k;
-                if (dx != null) {
-                    // dx_g = W_g [Cg, K] col(dy_g) [K, L]
-                    Gemm.sgemm(false, false, cg, (int) l, (int) k, 1f, w, wAt, k, work, workOff, l,
-                            0f, dx, dxOff + ((long) n * inChannels + (long) q * cg) * l, l);
-                }
-                if (dw != null) {
-                    // dW_g += x_g [Cg, L] col^T [L, K]
-                    Gemm.sgemm(false, true, cg, (int) k, (int) l, 1f, x, xAt, l, work, workOff, l,
-                            n == 0 ? 0f : 1f, dw, wAt - wOff + dwOff, k);
-                }
-            }
+            Checks.floats("dw", dw, dwOff, (long) inChannels * g.colRows());
+            Im2colConvolution.backward(images, groups, output, g, inChannels, dy, dyOff, w, wOff, x, xOff, null, 0,
+                    dw, dwOff, work, workOff);
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, output.channels());
@@ -103,7 +83,7 @@ public final class ConvTranspose2d {
         Checks.floats("x", x, xOff, (long) images * inChannels * g.colCols());
         Checks.floats("weight", w, wOff, (long) inChannels * g.colRows());
         Checks.floats("y", y, yOff, (long) images * output.imageSize());
-        Checks.floats("workspace", work, workOff, workspaceFloats(output, groups));
+        Checks.floats("workspace", work, workOff, minimumWorkspaceFloats(output, groups, inChannels));
         return g;
     }
 }

@@ -42,14 +42,20 @@ public final class Gemm {
 
     /**
      * Where OpenBLAS measured faster than the Java kernel on this machine (Zen 4, one thread,
-     * GemmBench, GFLOP/s Java / OpenBLAS): everywhere except few-row, wide products.
+     * GFLOP/s Java / OpenBLAS, after the in-place A path): only small products, where its
+     * unpacked small-matrix kernels win and ours pay for packing B and for short loops.
      * <pre>
-     *   16^3  13.5 / 66.6     64^3   63.2 / 113.1    256^3  96.9 / 100.2    1024^3 95.2 / 101.0
-     *   (32,1024,512)  79.1 / 69.7    (1,1024,512)  28.1 / 27.1    (3136,64,576)  72.1 / 96.4
+     *   16^3  27 / 69     32^3  80 / 103    64^3  91 / 114    128^3  98 / 93    256^3  100 / 100
+     *   512^3  105 / 103    (3136,64,576)  99 / 97    (32,1024,512)  81 / 70    (1,1024,512)  28 / 27
      * </pre>
-     * So rows of at most 32 against at least 512 columns stay in Java; everything else goes to BLAS.
+     * With two threads Java measured 1.0-1.4x OpenBLAS from 256^3 up. Large products also stay
+     * in Java because convolutions call the GEMM from inside their own per-image threads, where
+     * OpenBLAS would start threads of its own on cores already busy.
      */
     static boolean preferBlas(int m, int n, int k) {
-        return !(m <= 32 && n >= 512);
+        return m > 1 && (long) m * n * k <= SMALL_PRODUCT;
     }
+
+    /** The largest product (multiply-adds) sent to BLAS: between 64^3, where it wins, and 128^3, where Java does. */
+    static final long SMALL_PRODUCT = 2L * 64 * 64 * 64;
 }

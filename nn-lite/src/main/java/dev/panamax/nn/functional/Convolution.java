@@ -82,7 +82,7 @@ public final class Convolution {
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.zeros(arena, n, g.channels(), g.height(), g.width());
-        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups));
+        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups, (int) x.size(1)));
         ConvTranspose2d.forward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
         return y;
@@ -100,7 +100,7 @@ public final class Convolution {
         Tensor gx = Tensor.zeros(arena, x.shape());
         Tensor gw = Tensor.zeros(arena, weight.shape());
         Tensor gb = hasBias ? Tensor.zeros(arena, g.channels()) : null;
-        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups));
+        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups, (int) x.size(1)));
         ConvTranspose2d.backward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 gd.segment(), gd.offset(), gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
         return new Grads(gx, gw, gb);
