@@ -145,6 +145,40 @@ class ConvPropertiesTest {
                 });
     }
 
+    /**
+     * Rows wide enough for the vector paths of strided im2col/col2im (several vectors a row, and a
+     * last one at the very end of the segment): y against the double reference, dx and dw by the
+     * adjoint identities {@code <y(x), g> = <x, dx(g)>} and {@code <y(w), g> = <w, dw(g)>}.
+     */
+    @Test
+    void wideStridedRowsMatchReference() {
+        qt().withExamples(12).forAll(integers().between(2, 3), integers().between(1, 5), integers().between(0, 2), longs().all())
+                .checkAssert((stride, k, pad, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int n = 2, c = 2, o = 3, h = 5 + r.nextInt(3), w = 60 + r.nextInt(40);
+                    int p = Math.min(pad, k - 1);
+                    int[] s = {stride, stride}, pp = {p, p}, d = {1, 1};
+                    int oh = (h + 2 * p - k) / stride + 1;
+                    int ow = (w + 2 * p - k) / stride + 1;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
+                    float[] ws = Arrays2.uniform(r, o * c * k * k, -1, 1);
+                    float[] gs = Arrays2.uniform(r, n * o * oh * ow, -1, 1);
+                    double[] xd = Reference.toDouble(xs), wd = Reference.toDouble(ws), gd = Reference.toDouble(gs);
+                    double[] yd = conv2d(xd, wd, null, n, c, h, w, o, k, k, s, pp, d, 1, oh, ow);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Tensor wt = Tensor.of(arena, ws, o, c, k, k);
+                        Tensor y = Convolution.conv2d(x, wt, null, s, pp, d, 1, arena);
+                        Close.assertClose("y", y.toFloatArray(), yd, 1e-4, 1e-5);
+                        Convolution.Grads g = Convolution.conv2dBackward(x, wt, false, Tensor.of(arena, gs, n, o, oh, ow),
+                                s, pp, d, 1, arena);
+                        double yg = dot(yd, gd);
+                        Close.assertClose("<x, dx>", dot(xd, Reference.toDouble(g.x().toFloatArray())), yg, 1e-4, 1e-4);
+                        Close.assertClose("<w, dw>", dot(wd, Reference.toDouble(g.weight().toFloatArray())), yg, 1e-4, 1e-4);
+                    }
+                });
+    }
+
     @Test
     void convTransposeIsTheAdjointOfConv() {
         // <conv2d(a), b> = <a, conv_transpose2d(b)> for the same kernel, stride, padding, dilation

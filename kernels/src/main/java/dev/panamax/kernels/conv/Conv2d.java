@@ -172,7 +172,7 @@ public final class Conv2d {
                     work, workOff);
         } else if (dx != null || dw != null) {
             Im2colConvolution.backward(images, groups, image, g, outChannels, x, xOff, w, wOff, dy, dyOff, dx, dxOff,
-                    dw, dwOff, work, workOff);
+                    dw, dwOff, null, 0, work, workOff);
         }
         if (db != null) {
             ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);

@@ -44,7 +44,7 @@ public final class ConvTranspose2d {
             Checks.floats("bias", bias, bOff, output.channels());
         }
         Im2colConvolution.backward(images, groups, output, g, inChannels, null, 0, w, wOff, x, xOff, y, yOff, null, 0,
-                work, workOff);
+                null, 0, work, workOff);
         if (bias != null) {
             ChannelBias.add(images, output.channels(), (long) output.height() * output.width(), bias, bOff, y, yOff);
         }
@@ -58,12 +58,15 @@ public final class ConvTranspose2d {
         ConvGeometry g = check(images, groups, output, inChannels, x, xOff, w, wOff, dy, dyOff, work, workOff);
         if (dx != null) {
             Checks.floats("dx", dx, dxOff, (long) images * inChannels * g.colCols());
-            Im2colConvolution.forward(images, groups, output, g, inChannels, dy, dyOff, w, wOff, dx, dxOff, work, workOff);
         }
         if (dw != null) {
             Checks.floats("dw", dw, dwOff, (long) inChannels * g.colRows());
+        }
+        if (dx != null || dw != null) {
+            // one im2col of dy serves both: dx is the convolution's forward of dy, dw its weight
+            // gradient with the roles of x and dy exchanged
             Im2colConvolution.backward(images, groups, output, g, inChannels, dy, dyOff, w, wOff, x, xOff, null, 0,
-                    dw, dwOff, work, workOff);
+                    dw, dwOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, output.channels());

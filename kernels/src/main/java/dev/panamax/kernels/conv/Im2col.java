@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
@@ -58,9 +59,7 @@ public final class Im2col {
                         if (g.strideW() == 1) {
                             copyRun(j1 - j0, x, in + j0, col, out + j0);
                         } else {
-                            for (int j = j0; j < j1; j++) {
-                                FloatLanes.set(col, out + j, FloatLanes.get(x, in + (long) j * g.strideW()));
-                            }
+                            gatherRun(j1 - j0, g.strideW(), x, in + (long) j0 * g.strideW(), col, out + j0);
                         }
                         fillZero(col, out + j1, ow - j1);
                     }
@@ -99,10 +98,7 @@ public final class Im2col {
                         if (g.strideW() == 1) {
                             addRun(j1 - j0, col, in + j0, dx, out + j0);
                         } else {
-                            for (int j = j0; j < j1; j++) {
-                                long at = out + (long) j * g.strideW();
-                                FloatLanes.set(dx, at, FloatLanes.get(dx, at) + FloatLanes.get(col, in + j));
-                            }
+                            scatterAddRun(j1 - j0, g.strideW(), col, in + j0, dx, out + (long) j0 * g.strideW());
                         }
                     }
                 }
@@ -136,6 +132,63 @@ public final class Im2col {
         if (j < n) {
             FloatLanes.store(FloatLanes.load(src, srcAt + n - LANES), dst, dstAt + n - LANES);
         }
+    }
+
+    /**
+     * {@code dst[j] = src[j stride]} for j in {@code [0, n)}: a strided run of im2col. One vector of
+     * the source holds {@code ceil(16 / stride)} wanted values at the lanes {@code = 0 mod stride};
+     * {@code compress} packs them to the front (one instruction on AVX-512) instead of a bounds-checked
+     * scalar load and store per value. The last values, where a whole vector would pass the
+     * end of the segment, go one by one.
+     */
+    private static void gatherRun(int n, int stride, MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
+        int j = 0;
+        if (stride < LANES) {
+            int per = (LANES + stride - 1) / stride;
+            VectorMask<Float> every = everyNth(stride);
+            VectorMask<Float> first = FloatLanes.firstLanes(per);
+            long srcLimit = src.byteSize() / Float.BYTES - LANES;
+            for (; j + per <= n && srcAt + (long) j * stride <= srcLimit; j += per) {
+                FloatLanes.store(FloatLanes.load(src, srcAt + (long) j * stride).compress(every), dst, dstAt + j, first);
+            }
+        }
+        for (; j < n; j++) {
+            FloatLanes.set(dst, dstAt + j, FloatLanes.get(src, srcAt + (long) j * stride));
+        }
+    }
+
+    /**
+     * {@code dst[j stride] += src[j]} for j in {@code [0, n)}: a strided run of col2im, the adjoint
+     * of {@link #gatherRun}: {@code expand} spreads a vector's first values onto the lanes
+     * {@code = 0 mod stride}, and only those lanes of dst are read and written (the others may
+     * belong to another thread's image).
+     */
+    private static void scatterAddRun(int n, int stride, MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
+        int j = 0;
+        if (stride < LANES) {
+            int per = (LANES + stride - 1) / stride;
+            VectorMask<Float> every = everyNth(stride);
+            long srcLimit = src.byteSize() / Float.BYTES - LANES;
+            long dstLimit = dst.byteSize() / Float.BYTES - LANES;
+            for (; j + per <= n && srcAt + j <= srcLimit && dstAt + (long) j * stride <= dstLimit; j += per) {
+                long at = dstAt + (long) j * stride;
+                FloatVector spread = FloatLanes.load(src, srcAt + j).expand(every);
+                FloatLanes.store(FloatLanes.load(dst, at, every).add(spread), dst, at, every);
+            }
+        }
+        for (; j < n; j++) {
+            long at = dstAt + (long) j * stride;
+            FloatLanes.set(dst, at, FloatLanes.get(dst, at) + FloatLanes.get(src, srcAt + j));
+        }
+    }
+
+    /** The lanes {@code 0, stride, 2 stride, ...}. */
+    private static VectorMask<Float> everyNth(int stride) {
+        long bits = 0;
+        for (int lane = 0; lane < LANES; lane += stride) {
+            bits |= 1L << lane;
+        }
+        return VectorMask.fromLong(FloatLanes.SPECIES, bits);
     }
 
     /** {@code dst[0, n) += src[0, n)}: a stride-1 run of col2im. */

@@ -130,18 +130,21 @@ final class Im2colConvolution {
 
     /**
      * {@code dx} (written, or null) and {@code dw} (written, or null) from {@code dy}; x is read
-     * only for dw. Arguments checked by the caller.
+     * only for dw. With {@code y} not null, also {@code y = conv2d(x, w)} from the same column
+     * chunks: a transposed convolution's backward needs both products of one im2col. Arguments
+     * checked by the caller.
      */
     static void backward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels,
                          MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
-                         MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment work, long workOff) {
+                         MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment y, long yOff,
+                         MemorySegment work, long workOff) {
         int og = outChannels / groups;
         int k = (int) g.colRows();
         int ow = g.outWidth();
         long l = g.colCols();
         boolean pointwise = pointwise(g);
         long grad = gradFloats(g, outChannels);
-        Plan plan = Plan.of(g, images, outChannels, work, workOff, x, w, dy, dx, dw, work);
+        Plan plan = Plan.of(g, images, outChannels, work, workOff, x, w, dy, dx, dw, y, work);
         WorkerPool.run(plan.parts(), (index, count) -> {
             long colAt = workOff + index * plan.slice();
             long gradAt = colAt + plan.slice() - grad;
@@ -161,15 +164,20 @@ final class Im2colConvolution {
                         int i1 = Math.min(g.outHeight(), i0 + plan.rows());
                         int length = (i1 - i0) * ow;
                         long chunkDy = dyAt + (long) i0 * ow;
+                        MemorySegment col = pointwise ? x : work;
+                        long at = pointwise ? xAt + (long) i0 * ow : colAt;
+                        long ld = pointwise ? l : length;
+                        if (!pointwise && (dw != null || y != null)) {
+                            Im2col.im2col(g, x, xAt, work, colAt, i0, i1);
+                        }
                         if (dw != null) {
                             // dW_g^T [K, Og] += col [K, chunk] dy_g[:, chunk]^T
-                            MemorySegment col = pointwise ? x : work;
-                            long at = pointwise ? xAt + (long) i0 * ow : colAt;
-                            if (!pointwise) {
-                                Im2col.im2col(g, x, xAt, work, colAt, i0, i1);
-                            }
-                            Gemm.sgemm(false, true, k, og, length, 1f, col, at, pointwise ? l : length, dy, chunkDy, l,
+                            Gemm.sgemm(false, true, k, og, length, 1f, col, at, ld, dy, chunkDy, l,
                                     1f, work, gradAt + (long) q * k * og, og);
+                        }
+                        if (y != null) {
+                            Gemm.sgemm(false, false, og, length, k, 1f, w, wAt, k, col, at, ld,
+                                    0f, y, yOff + ((long) n * outChannels + (long) q * og) * l + (long) i0 * ow, l);
                         }
                         if (dx != null && pointwise) {
                             Gemm.sgemm(true, false, k, length, og, 1f, w, wAt, k, dy, chunkDy, l,

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * Average pooling ({@code torch.nn.functional.avg_pool2d}): the window's sum over the
@@ -59,9 +60,15 @@ public final class AvgPool2d {
                                MemorySegment y, long yOff) {
         Checks.floats("x", x, xOff, planes * g.plane());
         Checks.floats("y", y, yOff, planes * g.outPlane());
+        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
+                (from, to) -> forwardPlanes(countIncludePad, from, to, g, x, xOff, y, yOff), x, y);
+    }
+
+    private static void forwardPlanes(boolean countIncludePad, long from, long to, PoolGeometry g, MemorySegment x, long xOff,
+                                      MemorySegment y, long yOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
-        for (long p = 0; p < planes; p++) {
+        for (long p = from; p < to; p++) {
             long in = xOff + p * g.plane();
             if (g.isTwoByTwo()) {
                 twoByTwoForward(g, x, in, y, yOff + p * g.outPlane());
@@ -90,13 +97,19 @@ public final class AvgPool2d {
                                 MemorySegment dx, long dxOff) {
         Checks.floats("dy", dy, dyOff, planes * g.outPlane());
         Checks.floats("dx", dx, dxOff, planes * g.plane());
+        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
+                (from, to) -> backwardPlanes(countIncludePad, from, to, g, dy, dyOff, dx, dxOff), dy, dx);
+    }
+
+    private static void backwardPlanes(boolean countIncludePad, long from, long to, PoolGeometry g, MemorySegment dy,
+                                       long dyOff, MemorySegment dx, long dxOff) {
         // 2 x 2 windows on even sizes cover every input once and write it: no zeroing pass needed
         if (!(g.isTwoByTwo() && g.height() % 2 == 0 && g.width() % 2 == 0)) {
-            FloatLanes.fill(dx, dxOff, planes * g.plane(), 0f);
+            FloatLanes.fill(dx, dxOff + from * g.plane(), (to - from) * g.plane(), 0f);
         }
         int oh = g.outHeight();
         int ow = g.outWidth();
-        for (long p = 0; p < planes; p++) {
+        for (long p = from; p < to; p++) {
             long base = dxOff + p * g.plane();
             if (g.isTwoByTwo()) {       // windows do not overlap: every covered element is written once
                 twoByTwoBackward(g, dy, dyOff + p * g.outPlane(), dx, base);

@@ -5,12 +5,14 @@ import java.lang.foreign.ValueLayout;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
  * over {@code planes} planes: padding never wins (it counts as -inf for max, +inf for min). The
  * forward pass keeps, per output, the index in its plane of the element that won, so backward
- * sends each gradient to exactly that element (overlapping windows add).
+ * sends each gradient to exactly that element (overlapping windows add). Planes are split over
+ * the worker pool.
  */
 public final class MaxPool2d {
 
@@ -73,10 +75,21 @@ public final class MaxPool2d {
         Checks.floats("x", x, xOff, planes * g.plane());
         Checks.floats("y", y, yOff, planes * g.outPlane());
         Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
+        WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> forwardPlanes(min, from, to, g, x, xOff, y, yOff, argmax, aOff),
+                x, y, argmax);
+    }
+
+    /** Planes per thread below which pooling stays on one thread (about 64K inputs: forking costs microseconds). */
+    static long minPlanes(PoolGeometry g) {
+        return Math.max(1, (1 << 16) / g.plane());
+    }
+
+    private static void forwardPlanes(boolean min, long from, long to, PoolGeometry g, MemorySegment x, long xOff,
+                                      MemorySegment y, long yOff, MemorySegment argmax, long aOff) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         boolean twoByTwo = g.isTwoByTwo();
-        for (long p = 0; p < planes; p++) {
+        for (long p = from; p < to; p++) {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();
             if (twoByTwo) {
@@ -116,9 +129,15 @@ public final class MaxPool2d {
         Checks.floats("dy", dy, dyOff, planes * g.outPlane());
         Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
         Checks.floats("dx", dx, dxOff, planes * g.plane());
-        FloatLanes.fill(dx, dxOff, planes * g.plane(), 0f);
+        WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> backwardPlanes(from, to, g, dy, dyOff, argmax, aOff, dx, dxOff),
+                dy, argmax, dx);
+    }
+
+    private static void backwardPlanes(long from, long to, PoolGeometry g, MemorySegment dy, long dyOff,
+                                       MemorySegment argmax, long aOff, MemorySegment dx, long dxOff) {
+        FloatLanes.fill(dx, dxOff + from * g.plane(), (to - from) * g.plane(), 0f);
         long outPlane = g.outPlane();
-        for (long p = 0; p < planes; p++) {
+        for (long p = from; p < to; p++) {
             long base = dxOff + p * g.plane();
             for (long o = 0; o < outPlane; o++) {
                 int at = argmax.getAtIndex(INDEX, aOff + p * outPlane + o);
