@@ -234,6 +234,43 @@ final class MicroKernel {
     }
 
     /**
+     * Four rows of a tile from a packed panel of A ({@code [kc][12]}, rows {@code apOff % 12} to
+     * {@code apOff % 12 + 3}): the last panel of a block whose rows are not a multiple of 12 (64
+     * output channels: five whole panels and four rows) costs a third of a 12-row tile instead of
+     * a whole one.
+     */
+    static void runFourRowsPacked(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a = apOff;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, a += MR, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    /**
      * {@code C = alpha tile + beta C} for the first {@code rows x cols} of the tile; beta 0 means
      * C is not read (so NaN in C does not leak through).
      *

@@ -177,10 +177,7 @@ public final class Sgemm {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         if (packA) {
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                MicroKernel.run(kc, ws.a, ir * kc, ws.b, jr * kc, ws.tile);
-                                MicroKernel.updateC(ws.tile, c, cAt + ir * ldc, ldc, Math.min(MR, mc - ir), cols, alpha, betaHere);
-                            }
+                            packedColumn(mc, kc, ws, jr * kc, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
                             inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, jr * kc, ws.tile, cols, alpha, betaHere,
                                     c, cAt, ldc);
@@ -188,6 +185,27 @@ public final class Sgemm {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One micro-panel column of C from the packed block of A: whole 12-row tiles, then a last
+     * panel of at most eight rows in fours (its zero padding is not multiplied).
+     */
+    private static void packedColumn(int mc, int kc, GemmWorkspace ws, int bpOff, int cols, float alpha, float beta,
+                                     MemorySegment c, long cAt, long ldc) {
+        int ir = 0;
+        for (; ir < mc; ir += MR) {
+            int rows = Math.min(MR, mc - ir);
+            if (rows <= 8) {
+                break;
+            }
+            MicroKernel.run(kc, ws.a, ir * kc, ws.b, bpOff, ws.tile);
+            MicroKernel.updateC(ws.tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
+        }
+        for (int r = 0; ir + r < mc; r += 4) {
+            MicroKernel.runFourRowsPacked(kc, ws.a, ir * kc + r, ws.b, bpOff, ws.tile);
+            MicroKernel.updateC(ws.tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
         }
     }
 
