@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * The 12 x 32 register-blocked micro-kernel: {@code tile[12 x 32] = Ap * Bp} over one packed
@@ -274,59 +273,74 @@ final class MicroKernel {
      * {@code C = alpha tile + beta C} for the first {@code rows x cols} of the tile; beta 0 means
      * C is not read (so NaN in C does not leak through).
      *
-     * <p>Each case is its own loop (beta 0 or not, full width or masked): a vector assigned in one
-     * branch and used after it gets boxed. And the method must stay a call of its own: inlined into
-     * {@code Sgemm.blocked}, C2 ran out of node budget there once both beta cases had been seen and
-     * boxed every vector (1.2 MB per 512^3 product, 7 % slower). Its bytecode is kept above C2's
-     * inlining limit for hot calls ({@code FreqInlineSize}, 325 bytes), which rules that out.
+     * <p>Whole-width tiles take vector loops, one per beta case (a vector assigned in one branch
+     * and used after it gets boxed), two rows per iteration when beta is 0. A ragged right edge
+     * ({@link #updateEdge}) avoids masks: masked updates there boxed once both beta cases had run
+     * (30 KB per (64,120,400) product, 40 KB per LeNet step), and a masked access whose vector
+     * would pass the end of the segment takes a slow path in the JDK that allocates.
+     *
+     * <p>The method must stay a call of its own: inlined into {@code Sgemm.blocked}, C2 ran out of
+     * node budget there once both beta cases had been seen and boxed every vector (1.2 MB per
+     * 512^3 product, 7 % slower). Its bytecode is above C2's inlining limit for hot calls
+     * ({@code FreqInlineSize}, 325 bytes), which rules that out.
      */
     static void updateC(float[] tile, MemorySegment c, long cOff, long ldc, int rows, int cols, float alpha, float beta) {
-        if (cols == NR) {
+        if (cols < NR) {
+            updateEdge(tile, c, cOff, ldc, rows, cols, alpha, beta);
+            return;
+        }
+        int r = 0;
+        if (beta == 0f) {
+            for (; r + 1 < rows; r += 2) {
+                long at = cOff + r * ldc;
+                int t = r * NR;
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t).mul(alpha), c, at);
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + LANES).mul(alpha), c, at + LANES);
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + NR).mul(alpha), c, at + ldc);
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + NR + LANES).mul(alpha), c, at + ldc + LANES);
+            }
+            for (; r < rows; r++) {
+                long at = cOff + r * ldc;
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at);
+                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES);
+            }
+        } else {
+            for (; r < rows; r++) {
+                long at = cOff + r * ldc;
+                FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
+                FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v0), c, at);
+                FloatLanes.store(FloatLanes.load(c, at + LANES).mul(beta).add(v1), c, at + LANES);
+            }
+        }
+    }
+
+    /**
+     * A tile narrower than NR: its first 16 columns, if it has them, as whole vectors (no mask),
+     * the rest one float at a time.
+     */
+    private static void updateEdge(float[] tile, MemorySegment c, long cOff, long ldc, int rows, int cols, float alpha,
+                                   float beta) {
+        int j0 = 0;
+        if (cols >= LANES) {
+            j0 = LANES;
             if (beta == 0f) {
                 for (int r = 0; r < rows; r++) {
-                    long at = cOff + r * ldc;
-                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at);
-                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES);
+                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, cOff + r * ldc);
                 }
             } else {
                 for (int r = 0; r < rows; r++) {
                     long at = cOff + r * ldc;
-                    FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
-                    FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v0), c, at);
-                    FloatLanes.store(FloatLanes.load(c, at + LANES).mul(beta).add(v1), c, at + LANES);
+                    FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                    FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v), c, at);
                 }
             }
-            return;
         }
-        if (cols <= LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(cols);
-            for (int r = 0; r < rows; r++) {
-                long at = cOff + r * ldc;
-                FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                if (beta == 0f) {
-                    FloatLanes.store(v, c, at, m);
-                } else {
-                    FloatLanes.store(FloatLanes.load(c, at, m).mul(beta).add(v), c, at, m);
-                }
-            }
-            return;
-        }
-        VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(LANES, cols));
-        VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - LANES));
-        if (beta == 0f) {
-            for (int r = 0; r < rows; r++) {
-                long at = cOff + r * ldc;
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at, m0);
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES, m1);
-            }
-        } else {
-            for (int r = 0; r < rows; r++) {
-                long at = cOff + r * ldc;
-                FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
-                FloatLanes.store(FloatLanes.load(c, at, m0).mul(beta).add(v0), c, at, m0);
-                FloatLanes.store(FloatLanes.load(c, at + LANES, m1).mul(beta).add(v1), c, at + LANES, m1);
+        for (int r = 0; r < rows; r++) {
+            long at = cOff + r * ldc;
+            for (int j = j0; j < cols; j++) {
+                float v = tile[r * NR + j] * alpha;
+                FloatLanes.set(c, at + j, beta == 0f ? v : FloatLanes.get(c, at + j) * beta + v);
             }
         }
     }

@@ -5,8 +5,6 @@ import static dev.panamax.kernels.gemm.BlockSizes.NR;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Packs a {@code kc x nc} block of {@code op(B)} into micro-panels of {@link BlockSizes#NR}
@@ -51,15 +49,17 @@ final class PackedPanelB {
                         FloatLanes.load(b, row + FloatLanes.LANES).intoArray(dst, at + FloatLanes.LANES);
                     }
                 } else {
-                    VectorMask<Float> m0 = FloatLanes.firstLanes(Math.min(FloatLanes.LANES, cols));
-                    VectorMask<Float> m1 = FloatLanes.firstLanes(Math.max(0, cols - FloatLanes.LANES));
+                    // a ragged right edge: the first 16 columns as a vector when there are that
+                    // many, the rest one by one (no masked loads: see MicroKernel.updateC), zeros
+                    // beyond
+                    int head = cols >= FloatLanes.LANES ? FloatLanes.LANES : 0;
                     for (int p = 0; p < kc; p++, at += NR) {
                         long row = rows == null ? at0 + p * ldb : rows[row0 + p] + at0;
-                        FloatLanes.load(b, row, m0).intoArray(dst, at);
-                        if (cols > FloatLanes.LANES) {
-                            FloatLanes.load(b, row + FloatLanes.LANES, m1).intoArray(dst, at + FloatLanes.LANES);
-                        } else {
-                            FloatVector.zero(FloatLanes.SPECIES).intoArray(dst, at + FloatLanes.LANES);
+                        if (head > 0) {
+                            FloatLanes.load(b, row).intoArray(dst, at);
+                        }
+                        for (int j = head; j < NR; j++) {
+                            dst[at + j] = j < cols ? FloatLanes.get(b, row + j) : 0f;
                         }
                     }
                 }
