@@ -39,8 +39,7 @@ final class PackedPanelB {
         for (int q = 0; q < nc; q += NR) {
             int cols = Math.min(NR, nc - q);
             if (!trans) {
-                // rows of B are contiguous: each step is two vector copies, masked only at the
-                // right edge (masked loads cost 3 ns a row here, unmasked ones a third of that)
+                // rows of B are contiguous: each step of a whole panel is two vector copies
                 long at0 = bOff + q;
                 if (cols == NR) {
                     for (int p = 0; p < kc; p++, at += NR) {
