@@ -45,7 +45,7 @@ public final class Gemm {
      * GFLOP/s Java / OpenBLAS, after the in-place A path): only small products, where its
      * unpacked small-matrix kernels win and ours pay for packing B and for short loops.
      * <pre>
-     *   16^3  27 / 69     32^3  80 / 103    64^3  91 / 114    128^3  98 / 93    256^3  100 / 100
+     *   16^3  21 / 69     32^3  82 / 103    64^3  93 / 114    128^3  98 / 93    256^3  104 / 100
      *   512^3  105 / 103    (3136,64,576)  99 / 97    (32,1024,512)  81 / 70    (1,1024,512)  28 / 27
      * </pre>
      * With two threads Java measured 1.0-1.4x OpenBLAS from 256^3 up. Large products also stay
@@ -56,6 +56,10 @@ public final class Gemm {
         return m > 1 && (long) m * n * k <= SMALL_PRODUCT;
     }
 
-    /** The largest product (multiply-adds) sent to BLAS: between 64^3, where it wins, and 128^3, where Java does. */
-    static final long SMALL_PRODUCT = 2L * 64 * 64 * 64;
+    /**
+     * The largest product (multiply-adds) sent to BLAS, about 101^3: between 64^3, where it wins,
+     * and 128^3, where Java does. LeNet's (64,84,120), 645K, measured 112 / 75 GFLOP/s
+     * (BLAS / Java) and its (64,120,400), 3.1M, 83 / 82.
+     */
+    static final long SMALL_PRODUCT = 1L << 20;
 }
