@@ -179,6 +179,45 @@ class ConvPropertiesTest {
                 });
     }
 
+    /**
+     * More than 32 channels, so neither direct kernel applies: the implicit GEMM forward, the
+     * input gradient as a convolution with the flipped kernel (stride 1) or by col2im, and the
+     * chunked weight gradient. y against the double reference, dx and dw by the adjoint identities.
+     */
+    @Test
+    void manyChannelsMatchReference() {
+        qt().withExamples(25).forAll(integers().between(1, 2), integers().between(1, 5), integers().between(0, 3), longs().all())
+                .checkAssert((groups, k, pad, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int c = groups * (33 + r.nextInt(6));
+                    int o = groups * (30 + r.nextInt(10));
+                    int dil = 1 + r.nextInt(2);
+                    int stride = r.nextInt(4) == 0 ? 2 : 1;
+                    int p = Math.min(pad, dil * (k - 1) + 1);
+                    int h = Math.max(1, dil * (k - 1) + 1 - 2 * p) + r.nextInt(5);
+                    int w = Math.max(1, dil * (k - 1) + 1 - 2 * p) + r.nextInt(5);
+                    int n = 1 + r.nextInt(2);
+                    int[] s = {stride, stride}, pp = {p, p}, d = {dil, dil};
+                    int oh = (h + 2 * p - dil * (k - 1) - 1) / stride + 1;
+                    int ow = (w + 2 * p - dil * (k - 1) - 1) / stride + 1;
+                    float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
+                    float[] ws = Arrays2.uniform(r, o * (c / groups) * k * k, -1, 1);
+                    float[] gs = Arrays2.uniform(r, n * o * oh * ow, -1, 1);
+                    double[] xd = Reference.toDouble(xs), wd = Reference.toDouble(ws), gd = Reference.toDouble(gs);
+                    double[] yd = conv2d(xd, wd, null, n, c, h, w, o, k, k, s, pp, d, groups, oh, ow);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        Tensor wt = Tensor.of(arena, ws, o, c / groups, k, k);
+                        Close.assertClose("y", Convolution.conv2d(x, wt, null, s, pp, d, groups, arena).toFloatArray(), yd, 1e-4, 1e-5);
+                        Convolution.Grads g = Convolution.conv2dBackward(x, wt, false, Tensor.of(arena, gs, n, o, oh, ow),
+                                s, pp, d, groups, arena);
+                        double yg = dot(yd, gd);
+                        Close.assertClose("<x, dx>", dot(xd, Reference.toDouble(g.x().toFloatArray())), yg, 1e-4, 1e-4);
+                        Close.assertClose("<w, dw>", dot(wd, Reference.toDouble(g.weight().toFloatArray())), yg, 1e-4, 1e-4);
+                    }
+                });
+    }
+
     @Test
     void convTransposeIsTheAdjointOfConv() {
         // <conv2d(a), b> = <a, conv_transpose2d(b)> for the same kernel, stride, padding, dilation

@@ -2,6 +2,7 @@ package dev.panamax.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Sgemm;
 
 /**
@@ -64,5 +65,36 @@ final class ImplicitConv2d {
         int k = (int) g.colRows();
         Sgemm.sgemmGathered(false, false, og, wide.n(), k, 1f, w, wAt, k, src, rows, 0f, work, at, wide.n());
         WideLayout.narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
+    }
+
+    /**
+     * The geometry whose forward convolution is this one's input gradient: with stride 1,
+     * {@code dx [C, H, W]} is {@code dy [O, Hout, Wout]} padded by {@code d (k - 1) - p} and
+     * correlated with the kernel transposed (input and output channels exchanged) and turned by
+     * 180 degrees ({@link #flip}). So dx runs on this implicit GEMM too, with no column matrix and
+     * no col2im. Null where that padding would be negative (dx would need cropping).
+     */
+    static ConvGeometry adjoint(ConvGeometry g, int og) {
+        int ph = g.dilationH() * (g.kernelH() - 1) - g.padH();
+        int pw = g.dilationW() * (g.kernelW() - 1) - g.padW();
+        if (!applies(g) || ph < 0 || pw < 0) {
+            return null;
+        }
+        return new ConvGeometry(og, g.outHeight(), g.outWidth(), g.kernelH(), g.kernelW(), 1, 1, ph, pw,
+                g.dilationH(), g.dilationW());
+    }
+
+    /** {@code wf [C_g, O_g, kH, kW]} from {@code w [O_g, C_g, kH, kW]}: {@code wf[c, o, r, s] = w[o, c, kH-1-r, kW-1-s]}. */
+    static void flip(int og, int cg, int kh, int kw, MemorySegment w, long wAt, MemorySegment wf, long wfAt) {
+        for (int o = 0; o < og; o++) {
+            for (int c = 0; c < cg; c++) {
+                for (int r = 0; r < kh; r++) {
+                    for (int t = 0; t < kw; t++) {
+                        float v = FloatLanes.get(w, wAt + (((long) o * cg + c) * kh + (kh - 1 - r)) * kw + (kw - 1 - t));
+                        FloatLanes.set(wf, wfAt + (((long) c * og + o) * kh + r) * kw + t, v);
+                    }
+                }
+            }
+        }
     }
 }
