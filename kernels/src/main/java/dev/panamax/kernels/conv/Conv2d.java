@@ -111,17 +111,31 @@ public final class Conv2d {
         for (int q = 0; q < groups; q++) {
             ImplicitConv2d.flip(og, cg, g.kernelH(), g.kernelW(), w, wOff + q * og * k, work, workOff + q * og * k);
         }
-        long slicesAt = workOff + outChannels * k;
-        long slice = ImplicitConv2d.forwardFloats(a, cg);
+        implicitOverImages(images, groups, a, cg, dy, dyOff, (long) outChannels * l, og * l, work, workOff, og * k,
+                dx, dxOff, image.imageSize(), g.imageSize(), work, workOff + outChannels * k);
+    }
+
+    /**
+     * {@link ImplicitConv2d#forward} of geometry {@code g} for every image and group, images split
+     * over the pool with a workspace slice each from {@code slicesAt}: one GEMM per image on one
+     * thread scales better than every GEMM split in two (ResNet 3x3 forward, 2 threads: 12.5 ms
+     * with the GEMMs split, 10.8 this way). Strides in floats: per image and per group of x and y,
+     * per group of w.
+     */
+    private static void implicitOverImages(int images, int groups, ConvGeometry g, int og,
+                                           MemorySegment x, long xOff, long xImage, long xGroup,
+                                           MemorySegment w, long wOff, long wGroup,
+                                           MemorySegment y, long yOff, long yImage, long yGroup,
+                                           MemorySegment work, long slicesAt) {
+        long slice = ImplicitConv2d.forwardFloats(g, og);
         long available = work.byteSize() / Float.BYTES - slicesAt;
         int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), available / slice);
-        WorkerPool.run(WorkerPool.shareable(w, dy, dx, work) ? parts : 1, (index, count) -> {
-            long[] rows = tapRows(a);
+        WorkerPool.run(WorkerPool.shareable(x, w, y, work) ? parts : 1, (index, count) -> {
+            long[] rows = tapRows(g);
             for (int n = images * index / count; n < images * (index + 1) / count; n++) {
                 for (int q = 0; q < groups; q++) {
-                    ImplicitConv2d.forward(a, cg, dy, dyOff + ((long) n * outChannels + (long) q * og) * l,
-                            work, workOff + q * og * k, dx, dxOff + (long) n * image.imageSize() + q * g.imageSize(),
-                            work, slicesAt + index * slice, rows);
+                    ImplicitConv2d.forward(g, og, x, xOff + n * xImage + q * xGroup, w, wOff + q * wGroup,
+                            y, yOff + n * yImage + q * yGroup, work, slicesAt + index * slice, rows);
                 }
             }
         });
@@ -182,22 +196,8 @@ public final class Conv2d {
                 }
             });
         } else if (implicit(g, og)) {
-            // images split over the pool, each thread in its own slice: one GEMM per image on one
-            // thread scales better than every GEMM split in two (ResNet 3x3, 2 threads: 12.5 ms
-            // with the GEMMs split)
-            long slice = ImplicitConv2d.forwardFloats(g, og);
-            long available = work.byteSize() / Float.BYTES - workOff;
-            int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), available / slice);
-            WorkerPool.run(WorkerPool.shareable(x, w, y, work) ? parts : 1, (index, count) -> {
-                long[] rows = tapRows(g);
-                for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                    for (int q = 0; q < groups; q++) {
-                        ImplicitConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(),
-                                w, wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l,
-                                work, workOff + index * slice, rows);
-                    }
-                }
-            });
+            implicitOverImages(images, groups, g, og, x, xOff, image.imageSize(), g.imageSize(), w, wOff, og * k,
+                    y, yOff, (long) outChannels * l, og * l, work, workOff);
         } else {
             Im2colConvolution.forward(images, groups, image, g, outChannels, x, xOff, w, wOff, y, yOff, work, workOff);
         }

@@ -99,33 +99,7 @@ final class Im2colConvolution {
     static void forward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels,
                         MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff,
                         MemorySegment work, long workOff) {
-        int og = outChannels / groups;
-        int k = (int) g.colRows();
-        int ow = g.outWidth();
-        long l = g.colCols();
-        boolean pointwise = pointwise(g);
-        Plan plan = Plan.of(g, images, outChannels, work, workOff, x, w, y, work);
-        WorkerPool.run(plan.parts(), (index, count) -> {
-            long colAt = workOff + index * plan.slice();
-            for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                for (int q = 0; q < groups; q++) {
-                    long xAt = xOff + (long) n * image.imageSize() + q * g.imageSize();
-                    long yAt = yOff + ((long) n * outChannels + (long) q * og) * l;
-                    for (int i0 = 0; i0 < g.outHeight(); i0 += plan.rows()) {
-                        int i1 = Math.min(g.outHeight(), i0 + plan.rows());
-                        int length = (i1 - i0) * ow;
-                        if (pointwise) {
-                            Gemm.sgemm(false, false, og, length, k, 1f, w, wOff + (long) q * og * k, k,
-                                    x, xAt + (long) i0 * ow, l, 0f, y, yAt + (long) i0 * ow, l);
-                        } else {
-                            Im2col.im2col(g, x, xAt, work, colAt, i0, i1);
-                            Gemm.sgemm(false, false, og, length, k, 1f, w, wOff + (long) q * og * k, k,
-                                    work, colAt, length, 0f, y, yAt + (long) i0 * ow, l);
-                        }
-                    }
-                }
-            }
-        });
+        backward(images, groups, image, g, outChannels, x, xOff, w, wOff, null, 0, null, 0, null, 0, y, yOff, work, workOff);
     }
 
     /**
