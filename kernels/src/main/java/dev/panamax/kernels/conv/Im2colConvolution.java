@@ -34,8 +34,10 @@ final class Im2colConvolution {
     static final long BUDGET_BYTES = 32L << 20;
 
     /**
-     * Largest column chunk per thread (1 MiB, this machine's L2). ResNet 3 x 3 backward on 8 images:
-     * whole-image chunks (7.2 MB) 59 ms, 1 MiB chunks measured below (see the class note of Conv2d).
+     * Largest column chunk per thread: 1 MiB, this machine's L2, so that the chunk im2col writes
+     * is still there when the GEMM reads it. Measured on ResNet 3x3 over 8 images: the dW GEMM
+     * 18.8 ms in 448-column chunks and 18.7 ms on whole 3136-column matrices, im2col 5.4 against
+     * 4.9 ms: chunks cost next to nothing and bound the memory.
      */
     static final long CHUNK_FLOATS = (1L << 20) / Float.BYTES;
 
