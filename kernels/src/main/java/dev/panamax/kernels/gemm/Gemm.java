@@ -42,24 +42,28 @@ public final class Gemm {
 
     /**
      * Where OpenBLAS measured faster than the Java kernel on this machine (Zen 4, one thread,
-     * GFLOP/s Java / OpenBLAS, after the in-place A path): only small products, where its
-     * unpacked small-matrix kernels win and ours pay for packing B and for short loops.
+     * GFLOP/s Java / OpenBLAS, JMH GemmBench): small products, where its unpacked small-matrix
+     * kernels win and ours pay for packing B and for short loops.
      * <pre>
-     *   16^3  21 / 69     32^3  82 / 103    64^3  93 / 114    128^3  98 / 93    256^3  104 / 100
-     *   512^3  105 / 103    (3136,64,576)  99 / 97    (32,1024,512)  81 / 70    (1,1024,512)  28 / 27
+     *   16^3  25 / 66     32^3  79 / 102    64^3  92 / 114    128^3  101 / 93    256^3  103 / 100
+     *   512^3  104 / 100    1024^3  95 / 100    2048^3  93 / 105    (3136,64,576)  102 / 97
+     *   (32,1024,512)  87 / 70    (1,1024,512)  29 / 27    (512,3072,768)  99 / 102
      * </pre>
-     * With two threads Java measured 1.0-1.4x OpenBLAS from 256^3 up. Large products also stay
-     * in Java because convolutions call the GEMM from inside their own per-image threads, where
-     * OpenBLAS would start threads of its own on cores already busy.
+     * With two threads Java measured 0.9-1.5x OpenBLAS from 256^3 up. The largest products stay in
+     * Java although OpenBLAS is up to 11 % faster at 2048^3: convolutions call the GEMM from
+     * inside their own per-image threads, where OpenBLAS would start threads of its own on cores
+     * already busy.
      */
     static boolean preferBlas(int m, int n, int k) {
         return m > 1 && (long) m * n * k <= SMALL_PRODUCT;
     }
 
     /**
-     * The largest product (multiply-adds) sent to BLAS, about 101^3: between 64^3, where it wins,
-     * and 128^3, where Java does. LeNet's (64,84,120), 645K, measured 112 / 75 GFLOP/s
-     * (BLAS / Java) and its (64,120,400), 3.1M, 83 / 82.
+     * The largest product (multiply-adds) sent to BLAS: 64^3, the size below which OpenBLAS runs
+     * a GEMM on the calling thread (its {@code GEMM_MULTITHREAD_THRESHOLD} times 65536). Above
+     * it OpenBLAS wakes threads of its own, which then compete with ours: a LeNet training step
+     * on two threads took 5.9 ms with (64,84,120) sent to OpenBLAS and 3.2 ms in Java only,
+     * although OpenBLAS alone runs that product at 112 GFLOP/s against Java's 75.
      */
-    static final long SMALL_PRODUCT = 1L << 20;
+    static final long SMALL_PRODUCT = 1L << 18;
 }
