@@ -45,11 +45,7 @@ public final class Idx {
     /** Reads images from a stream; {@code source} names it in error messages. */
     public static Images readImages(InputStream stream, String source) throws IOException {
         try (DataInputStream in = open(stream)) {
-            int magic = in.readInt();
-            if (magic != IMAGES_MAGIC) {
-                throw new IOException(source + ": not an IDX image file (magic 0x" + Integer.toHexString(magic)
-                        + ", expected 0x" + Integer.toHexString(IMAGES_MAGIC) + ")");
-            }
+            requireMagic(in, IMAGES_MAGIC, "image", source);
             int count = in.readInt();
             int rows = in.readInt();
             int cols = in.readInt();
@@ -65,6 +61,15 @@ public final class Idx {
         }
     }
 
+    /** Reads the first int and checks it is the {@code kind} file's magic number. */
+    private static void requireMagic(DataInputStream in, int expected, String kind, String source) throws IOException {
+        int magic = in.readInt();
+        if (magic != expected) {
+            throw new IOException(source + ": not an IDX " + kind + " file (magic 0x" + Integer.toHexString(magic)
+                    + ", expected 0x" + Integer.toHexString(expected) + ")");
+        }
+    }
+
     /** Reads a label file (gzipped or not): one unsigned byte per item. */
     public static byte[] readLabels(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
@@ -75,11 +80,7 @@ public final class Idx {
     /** Reads labels from a stream; {@code source} names it in error messages. */
     public static byte[] readLabels(InputStream stream, String source) throws IOException {
         try (DataInputStream in = open(stream)) {
-            int magic = in.readInt();
-            if (magic != LABELS_MAGIC) {
-                throw new IOException(source + ": not an IDX label file (magic 0x" + Integer.toHexString(magic)
-                        + ", expected 0x" + Integer.toHexString(LABELS_MAGIC) + ")");
-            }
+            requireMagic(in, LABELS_MAGIC, "label", source);
             int count = in.readInt();
             if (count < 0 || count > MAX_COUNT) {
                 throw new IOException(source + ": implausible label count " + count);

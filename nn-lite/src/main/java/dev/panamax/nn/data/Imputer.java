@@ -78,14 +78,8 @@ public final class Imputer implements Preprocessor {
 
     @Override
     public Tensor transform(Tensor x, Arena arena) {
-        if (fill == null) {
-            throw new IllegalStateException("fit the imputer first");
-        }
-        float[] v = Matrices.rows(x, "x");
+        float[] v = Matrices.fittedRows(x, fill, "imputer");
         int f = fill.length;
-        if (x.size(1) != f) {
-            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the imputer was fitted on " + f);
-        }
         for (int i = 0; i < v.length; i++) {
             if (Float.isNaN(v[i])) {
                 v[i] = (float) fill[i % f];

@@ -20,6 +20,25 @@ final class Matrices {
         return x.toFloatArray();
     }
 
+    /**
+     * The rows of {@code x} for a fitted preprocessor's {@code transform}: it must have been
+     * fitted, on as many columns as {@code perColumn} (one fitted value per column, null before
+     * fitting) has.
+     *
+     * @param what the preprocessor's name in messages ("imputer", "clipper", ...)
+     */
+    static float[] fittedRows(Tensor x, double[] perColumn, String what) {
+        if (perColumn == null) {
+            throw new IllegalStateException("fit the " + what + " before transforming");
+        }
+        float[] v = rows(x, "x");
+        int columns = perColumn.length;
+        if (x.size(1) != columns) {
+            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the " + what + " was fitted on " + columns);
+        }
+        return v;
+    }
+
     /** The mean of each of the {@code f} columns of row-major {@code v} ({@code n} rows), in double. */
     static double[] columnMeans(float[] v, int n, int f) {
         if (n == 0) {

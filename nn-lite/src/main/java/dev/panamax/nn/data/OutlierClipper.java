@@ -78,14 +78,8 @@ public final class OutlierClipper implements Preprocessor {
 
     @Override
     public Tensor transform(Tensor x, Arena arena) {
-        if (low == null) {
-            throw new IllegalStateException("fit the clipper first");
-        }
-        float[] v = Matrices.rows(x, "x");
+        float[] v = Matrices.fittedRows(x, low, "clipper");
         int f = low.length;
-        if (x.size(1) != f) {
-            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the clipper was fitted on " + f);
-        }
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) Math.max(low[i % f], Math.min(high[i % f], v[i]));
         }

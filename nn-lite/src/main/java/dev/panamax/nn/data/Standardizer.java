@@ -49,14 +49,8 @@ public final class Standardizer implements Preprocessor {
     /** {@code (x - mean) / sqrt(var + eps)} column by column, as a new tensor. */
     @Override
     public Tensor transform(Tensor x, Arena arena) {
-        if (mean == null) {
-            throw new IllegalStateException("fit the standardizer before transforming");
-        }
-        float[] v = Matrices.rows(x, "x");
+        float[] v = Matrices.fittedRows(x, mean, "standardizer");
         int f = mean.length;
-        if (x.size(1) != f) {
-            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the standardizer was fitted on " + f);
-        }
         float[] out = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             out[i] = (float) ((v[i] - mean[i % f]) * scale[i % f]);

@@ -99,15 +99,9 @@ public final class Whitening implements Preprocessor {
 
     @Override
     public Tensor transform(Tensor x, Arena arena) {
-        if (matrix == null) {
-            throw new IllegalStateException("fit the whitening before transforming");
-        }
-        float[] v = Matrices.rows(x, "x");
-        int n = (int) x.size(0);
+        float[] v = Matrices.fittedRows(x, matrix == null ? null : mean, "whitening");
         int f = mean.length;
-        if (x.size(1) != f) {
-            throw new IllegalArgumentException("x has " + x.size(1) + " columns, the whitening was fitted on " + f);
-        }
+        int n = (int) x.size(0);
         DMatrixRMaj out = new DMatrixRMaj(n, matrix.numCols);
         CommonOps_DDRM.mult(centred(v, n, f), matrix, out);
         float[] result = new float[n * matrix.numCols];
