@@ -186,7 +186,10 @@ final class DirectConv2d {
      * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < rows} rounded up to 2 and
      * {@code q < nPad} (a multiple of 16); out rows are {@code nPad} apart, w rows {@code k} apart.
      * Register blocks: 4 rows x 48 positions (12 accumulators), with 4 x 16, 2 x 48 and 2 x 16
-     * blocks for the edges, so that 6 channels or 196 positions waste no work on padding.
+     * blocks for the edges, so that 6 channels or 196 positions waste no work on padding. Each
+     * block is its own call-free method with its accumulators as locals: a shared helper taking or
+     * returning vectors gets them boxed by C2, and one method holding every variant grew past its
+     * inlining budget (both measured on the GEMM micro-kernel).
      */
     private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
