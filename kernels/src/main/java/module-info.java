@@ -20,4 +20,5 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.optim;
     exports dev.panamax.kernels.parallel;
     exports dev.panamax.kernels.pool;
+    exports dev.panamax.kernels.rnn;
 }

@@ -32,10 +32,11 @@ final class PackedPanelB {
      * @param rows  null, or the start of every row of B ({@link Sgemm#sgemmGathered}); {@code ldb} is then unused
      * @param row0  the first row of B this block uses (an index into {@code rows})
      * @param trans whether B is stored transposed ({@code op(B)[p, j] = B[j, p]})
+     * @param dstOff where in {@code dst} the first panel starts
      */
     static void pack(MemorySegment b, long bOff, long ldb, long[] rows, int row0, boolean trans, int kc, int nc,
-                     float[] dst) {
-        int at = 0;
+                     float[] dst, int dstOff) {
+        int at = dstOff;
         for (int q = 0; q < nc; q += NR) {
             int cols = Math.min(NR, nc - q);
             if (!trans) {

@@ -46,4 +46,54 @@ public final class RowBias {
             FloatLanes.store(acc, grad, gradOff + j, m);
         }
     }
+
+    /**
+     * {@code out[j] += sum_i g[i, j]} over {@code rows} rows of {@code n} floats, {@code ldg} apart:
+     * the bias gradient of a product over many rows (an RNN's time steps). Strips of 64 columns
+     * walk down the rows in chunks of 256, each chunk's sum added to {@code out}: the partial sums
+     * stay short, and every row is read as whole cache lines.
+     */
+    public static void addColumnSums(long rows, long n, MemorySegment g, long gOff, long ldg, MemorySegment out,
+                                     long outOff) {
+        Checks.nonNegative("rows", rows);
+        Checks.nonNegative("n", n);
+        if (ldg < n) {
+            throw new IllegalArgumentException("ldg must be >= n (" + n + "), got " + ldg);
+        }
+        if (rows > 0) {
+            Checks.floats("g", g, gOff, (rows - 1) * ldg + n);
+        }
+        Checks.floats("out", out, outOff, n);
+        for (long j = 0; j < n; j += 4 * LANES) {
+            long cols = Math.min(4 * LANES, n - j);
+            if (cols == 4 * LANES) {
+                for (long r0 = 0; r0 < rows; r0 += CHUNK) {
+                    long r1 = Math.min(rows, r0 + CHUNK);
+                    FloatVector s0 = FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0;
+                    for (long r = r0; r < r1; r++) {
+                        long at = gOff + r * ldg + j;
+                        s0 = s0.add(FloatLanes.load(g, at));
+                        s1 = s1.add(FloatLanes.load(g, at + LANES));
+                        s2 = s2.add(FloatLanes.load(g, at + 2 * LANES));
+                        s3 = s3.add(FloatLanes.load(g, at + 3 * LANES));
+                    }
+                    long o = outOff + j;
+                    FloatLanes.store(FloatLanes.load(out, o).add(s0), out, o);
+                    FloatLanes.store(FloatLanes.load(out, o + LANES).add(s1), out, o + LANES);
+                    FloatLanes.store(FloatLanes.load(out, o + 2 * LANES).add(s2), out, o + 2 * LANES);
+                    FloatLanes.store(FloatLanes.load(out, o + 3 * LANES).add(s3), out, o + 3 * LANES);
+                }
+            } else {
+                for (long c = j; c < n; c++) {
+                    double s = 0;
+                    for (long r = 0; r < rows; r++) {
+                        s += FloatLanes.get(g, gOff + r * ldg + c);
+                    }
+                    FloatLanes.set(out, outOff + c, FloatLanes.get(out, outOff + c) + (float) s);
+                }
+            }
+        }
+    }
+
+    private static final long CHUNK = 256;
 }

@@ -166,9 +166,9 @@ public final class Sgemm {
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
                 if (bRows == null) {
                     long bAt = transB ? bOff + (long) jc * ldb + pc : bOff + (long) pc * ldb + jc;
-                    PackedPanelB.pack(b, bAt, ldb, null, 0, transB, kc, nc, ws.b);
+                    PackedPanelB.pack(b, bAt, ldb, null, 0, transB, kc, nc, ws.b, 0);
                 } else {
-                    PackedPanelB.pack(b, transB ? pc : jc, 0, bRows, transB ? jc : pc, transB, kc, nc, ws.b);
+                    PackedPanelB.pack(b, transB ? pc : jc, 0, bRows, transB ? jc : pc, transB, kc, nc, ws.b, 0);
                 }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -181,7 +181,7 @@ public final class Sgemm {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         if (packA) {
-                            packedColumn(mc, kc, ws, jr * kc, cols, alpha, betaHere, c, cAt, ldc);
+                            packedColumn(mc, kc, ws.a, ws.b, jr * kc, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
                             inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, jr * kc, ws.tile, cols, alpha, betaHere,
                                     c, cAt, ldc);
@@ -196,20 +196,20 @@ public final class Sgemm {
      * One micro-panel column of C from the packed block of A: whole 12-row tiles, then a last
      * panel of at most eight rows in fours (its zero padding is not multiplied).
      */
-    private static void packedColumn(int mc, int kc, GemmWorkspace ws, int bpOff, int cols, float alpha, float beta,
-                                     MemorySegment c, long cAt, long ldc) {
+    static void packedColumn(int mc, int kc, float[] ap, float[] bp, int bpOff, float[] tile, int cols, float alpha,
+                             float beta, MemorySegment c, long cAt, long ldc) {
         int ir = 0;
         for (; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
             if (rows <= 8) {
                 break;
             }
-            MicroKernel.run(kc, ws.a, ir * kc, ws.b, bpOff, ws.tile);
-            MicroKernel.updateC(ws.tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
+            MicroKernel.run(kc, ap, ir * kc, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
         }
         for (int r = 0; ir + r < mc; r += 4) {
-            MicroKernel.runFourRowsPacked(kc, ws.a, ir * kc + r, ws.b, bpOff, ws.tile);
-            MicroKernel.updateC(ws.tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
+            MicroKernel.runFourRowsPacked(kc, ap, ir * kc + r, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
         }
     }
 
@@ -218,7 +218,7 @@ public final class Sgemm {
      * place: whole 12-row tiles, then the rows left over four at a time (a last group of fewer
      * repeats its final row and writes only its own rows).
      */
-    private static void inPlaceColumn(boolean transA, int mc, int kc, MemorySegment a, long aAt, long lda,
+    static void inPlaceColumn(boolean transA, int mc, int kc, MemorySegment a, long aAt, long lda,
                                       float[] bp, int bpOff, float[] tile, int cols, float alpha, float beta,
                                       MemorySegment c, long cAt, long ldc) {
         long stepP = transA ? lda : 1;

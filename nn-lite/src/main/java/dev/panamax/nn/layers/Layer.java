@@ -58,6 +58,16 @@ public abstract class Layer {
         return p;
     }
 
+    /**
+     * Registers a trainable parameter over memory the layer manages itself: a view of a larger
+     * buffer (an RNN's flat weights) or a parameter another layer owns (tied weights).
+     */
+    protected final Parameter parameter(String name, Tensor value, Tensor grad) {
+        Parameter p = new Parameter(name, value, grad);
+        parameters.put(name, p);
+        return p;
+    }
+
     /** Registers a buffer: state saved with the model but not trained (running statistics). */
     protected final Tensor buffer(String name, DType dtype, long... shape) {
         Tensor t = Tensor.zeros(Arena.ofAuto(), dtype, shape);

@@ -7,14 +7,16 @@ import dev.panamax.nn.functional.LinearAlgebra;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * {@code y = x Wᵀ + b}, as {@code torch.nn.Linear}: x {@code [N, in]}, weight {@code [out, in]},
- * bias {@code [out]}, y {@code [N, out]}. Initialised as PyTorch does.
+ * {@code y = x Wᵀ + b}, as {@code torch.nn.Linear}: x {@code [*, in]} (any leading dimensions, e.g.
+ * {@code [N, in]} or a sequence's {@code [T, N, in]}), weight {@code [out, in]}, bias {@code [out]},
+ * y {@code [*, out]}. Initialised as PyTorch does.
  */
 public final class Linear extends WeightedLayer {
 
     private final long in;
     private final long out;
     private Tensor x;
+    private long[] inputShape;
 
     public Linear(long in, long out) {
         this(in, out, true, Init.generator());
@@ -31,17 +33,36 @@ public final class Linear extends WeightedLayer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        requireInput(x, -1, in);
+        if (x.rank() != 2) {
+            if (x.rank() < 2 || x.size(-1) != in) {
+                requireInput(x, -1, in);
+            }
+            inputShape = x.shape();
+            x = x.contiguous(arena).view(-1, in);
+        } else {
+            requireInput(x, -1, in);
+            inputShape = null;
+        }
         this.x = x;
-        return LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
+        Tensor y = LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
+        return inputShape == null ? y : y.view(withLast(inputShape, out));
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
+        if (inputShape != null) {
+            gy = gy.contiguous(arena).view(-1, out);
+        }
         LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(saved(x), weightValue(), hasBias(), gy,
                 inputGradientRequired(), arena);
         accumulate(g.weight(), g.bias());
-        return g.x();
+        return g.x() == null || inputShape == null ? g.x() : g.x().view(inputShape);
+    }
+
+    private static long[] withLast(long[] shape, long last) {
+        long[] s = shape.clone();
+        s[s.length - 1] = last;
+        return s;
     }
 
     @Override

@@ -1,0 +1,83 @@
+package dev.panamax.kernels.gemm;
+
+import static dev.panamax.kernels.gemm.BlockSizes.KC;
+import static dev.panamax.kernels.gemm.BlockSizes.NR;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+
+/**
+ * {@code C[:, j0:j1] = alpha A op(B)[:, j0:j1] + beta C[:, j0:j1]} with {@code op(B)} already
+ * packed ({@link PackedMatrixB}), on the calling thread: the product a recurrent network makes at
+ * every time step, its state {@code A [m, k]} against its recurrent weights.
+ *
+ * <p>A is read where it lies ({@link MicroKernel#runInPlace}): its rows may be any distance apart,
+ * so a caller that splits a batch over threads by interleaved rows passes a multiple of the row
+ * length as {@code lda}. Fewer than four rows (a batch of one: inference latency) take
+ * {@link PackedRowKernel}, which streams the packed B once per row at cache bandwidth instead of
+ * computing a padded four-row tile.
+ */
+public final class PrepackedSgemm {
+
+    /** Below this many rows each row streams B on its own ({@link PackedRowKernel}). */
+    static final int ROW_KERNEL_MAX_ROWS = 3;
+
+    private PrepackedSgemm() {
+    }
+
+    /**
+     * @param m    rows of A and C
+     * @param a    A {@code [m, k]} with row stride {@code lda}, {@code k = b.k()}
+     * @param b    op(B), packed
+     * @param j0   the first column computed: a multiple of the panel width
+     *             ({@link #columnAlignment()}), or equal to {@code j1}
+     * @param j1   one past the last column computed, at most {@code b.n()}
+     * @param beta 0 means C is only written
+     * @param c    C with row stride {@code ldc}; {@code cOff} is the element of {@code C[0, 0]},
+     *             and only columns {@code [j0, j1)} are touched
+     */
+    public static void multiply(int m, float alpha, MemorySegment a, long aOff, long lda, PackedMatrixB b, int j0, int j1,
+                                float beta, MemorySegment c, long cOff, long ldc) {
+        Checks.nonNegative("M", m);
+        int k = b.k();
+        if (j0 < 0 || j1 < j0 || j1 > b.n() || (j0 % NR != 0 && j0 != j1)) {
+            throw new IllegalArgumentException("columns [" + j0 + ", " + j1 + ") must lie in [0, " + b.n()
+                    + ") and start at a multiple of " + NR);
+        }
+        Sgemm.matrix("A", m, k, a, aOff, lda, "K");
+        Sgemm.matrix("C", m, j1, c, cOff, ldc, "j1");
+        if (m == 0 || j0 == j1) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            for (int i = 0; i < m; i++) {
+                Sgemm.scale(1, j1 - j0, beta, c, cOff + i * ldc + j0, ldc);
+            }
+            return;
+        }
+        float[] tile = GemmWorkspace.get().tile;
+        float[] bp = b.data();
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float betaHere = pc == 0 ? beta : 1f;
+            int base = b.blockOffset(pc);
+            if (m <= ROW_KERNEL_MAX_ROWS) {
+                for (int i = 0; i < m; i++) {
+                    PackedRowKernel.row(kc, a, aOff + i * lda + pc, bp, base, j0, j1, tile, alpha, betaHere, c,
+                            cOff + i * ldc);
+                }
+                continue;
+            }
+            for (int q = j0; q < j1; q += NR) {
+                Sgemm.inPlaceColumn(false, m, kc, a, aOff + pc, lda, bp, base + q * kc, tile, Math.min(NR, j1 - q),
+                        alpha, betaHere, c, cOff + q, ldc);
+            }
+        }
+    }
+
+    /** The column granularity of {@link #multiply}: ranges of columns start at multiples of it. */
+    public static int columnAlignment() {
+        return NR;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.panamax.kernels.rnn;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+
+/**
+ * How a batch of sequences of different lengths is laid out while a recurrent network runs: the
+ * packed-sequence layout of {@code torch.nn.utils.rnn.pack_padded_sequence}.
+ *
+ * <p>Sequences are sorted by length, longest first (ties keep their batch order), so the
+ * sequences still running at step {@code t} are always the first {@code active[t]} of that order:
+ * each step works on a contiguous block of rows that shrinks as sequences end, and the time spent
+ * follows the number of valid steps, not {@code T N}. Row {@code j} of step {@code t} lies at
+ * packed row {@code start[t] + j} and belongs to sequence {@code order[j]} of the caller's batch.
+ * Without lengths the order is the identity and every step has the whole batch: the packed layout
+ * is then exactly a sequence-first {@code [T, N, *]} tensor.
+ */
+final class PackedSequences {
+
+    final int steps;
+    final int batch;
+    /** {@code order[j]}: the caller's index of the j-th longest sequence. */
+    final int[] order;
+    /** {@code active[t]}: sequences longer than t. */
+    final int[] active;
+    /** {@code start[t]}: the packed row of step t's first row; {@code start[steps]} is the row count. */
+    final int[] start;
+    private final int[] count;
+    private boolean uniform;
+
+    PackedSequences(int steps, int batch) {
+        this.steps = steps;
+        this.batch = batch;
+        this.order = new int[batch];
+        this.active = new int[steps];
+        this.start = new int[steps + 1];
+        this.count = new int[steps + 2];
+        setUniform();
+    }
+
+    /** Packed rows in all. */
+    int rows() {
+        return start[steps];
+    }
+
+    /** Whether every sequence runs all steps (no lengths): the packed layout is the sequence-first one. */
+    boolean uniform() {
+        return uniform;
+    }
+
+    /** Every sequence runs all {@code steps}. */
+    void setUniform() {
+        for (int j = 0; j < batch; j++) {
+            order[j] = j;
+        }
+        for (int t = 0; t < steps; t++) {
+            active[t] = batch;
+            start[t] = t * batch;
+        }
+        start[steps] = steps * batch;
+        uniform = true;
+    }
+
+    /**
+     * Checks {@code batch} int64 lengths without changing anything.
+     *
+     * @throws IllegalArgumentException naming the first length outside {@code [1, steps]}
+     */
+    static void check(MemorySegment lengths, long offset, int steps, int batch) {
+        Checks.longs("lengths", lengths, offset, batch);
+        for (int n = 0; n < batch; n++) {
+            long len = FloatLanes.getLong(lengths, offset + n);
+            if (len < 1 || len > steps) {
+                throw new IllegalArgumentException("lengths[" + n + "] must be in [1, " + steps + "] (the sequence length), got "
+                        + len);
+            }
+        }
+    }
+
+    /** Lays out the batch for these lengths ({@link #check}ed). */
+    void setLengths(MemorySegment lengths, long offset) {
+        java.util.Arrays.fill(count, 0);
+        for (int n = 0; n < batch; n++) {
+            count[(int) FloatLanes.getLong(lengths, offset + n)]++;
+        }
+        if (count[steps] == batch) {
+            setUniform();
+            return;
+        }
+        // slot of the first sequence of each length, longest first; active[t] = sequences longer than t
+        int at = 0;
+        for (int len = steps; len >= 1; len--) {
+            int c = count[len];
+            count[len] = at;
+            at += c;
+            active[len - 1] = at;
+        }
+        for (int n = 0; n < batch; n++) {
+            order[count[(int) FloatLanes.getLong(lengths, offset + n)]++] = n;
+        }
+        int rows = 0;
+        for (int t = 0; t < steps; t++) {
+            start[t] = rows;
+            rows += active[t];
+        }
+        start[steps] = rows;
+        uniform = false;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.panamax.kernels.rnn;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.parallel.WorkerPool;
+
+/** Argument checks shared by {@link RnnForward} and {@link RnnBackward}, and their thread count. */
+final class RnnChecks {
+
+    private RnnChecks() {
+    }
+
+    static void plan(RnnPlan plan) {
+        if (plan == null) {
+            throw new IllegalArgumentException("plan must not be null");
+        }
+    }
+
+    /**
+     * A {@code [T, N, F]} tensor whose element {@code (t, n, f)} lies at
+     * {@code off + t strideT + n strideN + f}; one that is written must not overlap itself.
+     */
+    static void sequence(String name, MemorySegment s, long off, long strideT, long strideN, int steps, int batch,
+                         int features, boolean written) {
+        Checks.notNull(name, s);
+        if (off < 0 || strideT < 0 || strideN < 0) {
+            throw new IllegalArgumentException(name + " offset and strides must be >= 0, got offset " + off + ", strides ("
+                    + strideT + ", " + strideN + ")");
+        }
+        if (written) {
+            boolean rowsApart = (batch == 1 || strideN >= features) && (steps == 1 || strideT >= features);
+            boolean nested = steps == 1 || batch == 1 || strideT >= (long) batch * strideN
+                    || strideN >= (long) steps * strideT;
+            if (!rowsApart || !nested) {
+                throw new IllegalArgumentException(name + " strides (" + strideT + ", " + strideN + ") make rows of "
+                        + features + " features overlap for shape [" + steps + ", " + batch + ", " + features + "]");
+            }
+        }
+        long last = Math.addExact(Math.addExact(off, Math.multiplyExact(steps - 1L, strideT)),
+                Math.addExact(Math.multiplyExact(batch - 1L, strideN), features - 1L));
+        long capacity = s.byteSize() / Float.BYTES;
+        if (last >= capacity) {
+            throw new IllegalArgumentException(name + " of shape [" + steps + ", " + batch + ", " + features + "] with strides ("
+                    + strideT + ", " + strideN + ", 1) at offset " + off + " needs " + (last + 1)
+                    + " floats; its segment holds " + capacity);
+        }
+    }
+
+    /** Optional state tensors {@code [L D, N, H]}: h (any cell) and c (LSTM only). */
+    static void states(RnnPlan plan, MemorySegment h, long hOff, MemorySegment c, long cOff, String hName, String cName) {
+        RnnDescriptor d = plan.desc;
+        long size = (long) d.layers() * d.directions() * plan.batch * d.hiddenSize();
+        if (h != null) {
+            Checks.floats(hName + " [" + d.layers() * d.directions() + ", " + plan.batch + ", " + d.hiddenSize() + "]", h,
+                    hOff, size);
+        }
+        if (c != null) {
+            if (d.cell() != RnnCell.LSTM) {
+                throw new IllegalArgumentException(cName + " is only for LSTM; this network is " + d.cell());
+            }
+            Checks.floats(cName + " [" + d.layers() * d.directions() + ", " + plan.batch + ", " + d.hiddenSize() + "]", c,
+                    cOff, size);
+        }
+    }
+
+    /**
+     * Threads for the time loops: the batch split needs {@link RnnPlan#MIN_ROWS_PER_THREAD} rows per
+     * thread, and every segment must be reachable from the workers (not confined).
+     */
+    static int threads(RnnPlan plan, MemorySegment... segments) {
+        int t = Math.min(WorkerPool.threads(), plan.batch / RnnPlan.MIN_ROWS_PER_THREAD);
+        return t > 1 && WorkerPool.shareable(segments) ? t : 1;
+    }
+}

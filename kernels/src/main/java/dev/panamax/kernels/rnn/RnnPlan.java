@@ -1,0 +1,236 @@
+package dev.panamax.kernels.rnn;
+
+import dev.panamax.kernels.gemm.PackedMatrixB;
+
+/**
+ * A recurrent network planned for one shape, as cuDNN and oneDNN plan one: the
+ * {@link RnnDescriptor}, the sequence length T and batch N, the sizes and layouts of the two
+ * buffers the caller provides, and the reusable state of a call (the packed recurrent weights, the
+ * packed-sequence layout). A layer keeps one plan per shape it meets; calls through one plan must
+ * not overlap.
+ *
+ * <p><b>Reserve</b> ({@link #reserveFloats}): what a training forward keeps for backward, per layer
+ * and direction the activated gates, the state each step started from, and the cell state (LSTM)
+ * or the reset-gate operand (GRU), plus the outputs of every layer but the last. Pass the same
+ * reserve, untouched, to {@link RnnBackward}. <b>Workspace</b> ({@link #workspaceFloats}): scratch
+ * for one call. Both are float32 buffers sized for {@code T N} rows whatever the lengths, so one
+ * allocation serves every batch of the shape; a caller with a step arena takes them from it.
+ *
+ * <p>Layouts (in floats, rows of the packed-sequence layout, {@code R = T N}):
+ * <pre>
+ *   state of one layer and direction: gates [R, G H], h_prev [R, H], and (LSTM: c, GRU: W_hn h or r h) [R, H]
+ *   reserve:   per layer l: (l &lt; L-1: output [R, D H]), state of direction 0, (state of direction 1)
+ *   forward workspace:  packed input [R, I], packed output [R, D H], biases [L D, G H + H], zeros [H],
+ *                       inference only: one state and two layer outputs [R, D H]
+ *   backward workspace: packed input [R, I], packed output gradient [R, D H], zeros [H],
+ *                       two layer gradients [R, max(I, D H)], gate gradients [R, G H] (GRU: twice),
+ *                       dh [N, H], dc [N, H] (LSTM), d(r h) [N, H] (GRU, reset before the product)
+ * </pre>
+ */
+public final class RnnPlan {
+
+    /** Fewer batch rows than this per thread do not pay for splitting a step. */
+    static final int MIN_ROWS_PER_THREAD = 4;
+
+    final RnnDescriptor desc;
+    final int steps;
+    final int batch;
+    final PackedSequences sequences;
+    /** Per layer and direction, per gate: {@code W_hh} rows of the gate, transposed, for the step product. */
+    final PackedMatrixB[][] stepWeights;
+    /** Per layer and direction: {@code W_hh} for backward's {@code dG W_hh} (GRU before reset: its rz and n rows). */
+    final PackedMatrixB[][] backWeights;
+    final ForwardSweep forwardSweep;
+    final BackwardSweep backwardSweep;
+
+    private RnnPlan(RnnDescriptor desc, int steps, int batch) {
+        this.desc = desc;
+        this.steps = steps;
+        this.batch = batch;
+        this.sequences = new PackedSequences(steps, batch);
+        int dirs = desc.layers() * desc.directions();
+        stepWeights = new PackedMatrixB[dirs][desc.gates()];
+        backWeights = new PackedMatrixB[dirs][desc.resetBeforeProduct() ? 2 : 1];
+        for (int i = 0; i < dirs; i++) {
+            for (int g = 0; g < desc.gates(); g++) {
+                stepWeights[i][g] = new PackedMatrixB();
+            }
+            for (int k = 0; k < backWeights[i].length; k++) {
+                backWeights[i][k] = new PackedMatrixB();
+            }
+        }
+        forwardSweep = new ForwardSweep(this);
+        backwardSweep = new BackwardSweep(this);
+    }
+
+    /**
+     * A plan for sequences of {@code steps} steps in batches of {@code batch}.
+     *
+     * @throws IllegalArgumentException when a size is below 1 or the buffers would pass 2^62 floats
+     */
+    public static RnnPlan of(RnnDescriptor desc, int steps, int batch) {
+        if (desc == null) {
+            throw new IllegalArgumentException("desc must not be null");
+        }
+        if (steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("steps and batch must be >= 1, got " + steps + " and " + batch);
+        }
+        RnnPlan p = new RnnPlan(desc, steps, batch);
+        Math.multiplyExact(p.reserveFloats(), 4L);
+        Math.multiplyExact(p.workspaceFloats(true), 4L);
+        Math.multiplyExact(p.workspaceFloats(false), 4L);
+        return p;
+    }
+
+    public RnnDescriptor descriptor() {
+        return desc;
+    }
+
+    /** Sequence length T. */
+    public int steps() {
+        return steps;
+    }
+
+    /** Batch N. */
+    public int batch() {
+        return batch;
+    }
+
+    /** Floats of the reserve a training forward fills and backward reads. */
+    public long reserveFloats() {
+        return reserveLayer(desc.layers());
+    }
+
+    /** Floats of workspace a call needs: a training forward and backward, or an inference forward. */
+    public long workspaceFloats(boolean training) {
+        long forward = forwardScratch() + (training ? 0 : stateFloats() + 2 * rows() * desc.outputSize());
+        return training ? Math.max(forward, backwardEnd()) : forward;
+    }
+
+    // ---- sizes ----
+
+    long rows() {
+        return (long) steps * batch;
+    }
+
+    private long hidden() {
+        return desc.hiddenSize();
+    }
+
+    /** Floats of the third state buffer: LSTM's c, GRU's W_hn h or r h; none for Elman. */
+    private long extraWidth() {
+        return desc.gates() > 1 ? hidden() : 0;
+    }
+
+    long stateFloats() {
+        return rows() * (desc.gateWidth() + hidden() + extraWidth());
+    }
+
+    // ---- the state of one layer and direction, relative to its start ----
+
+    long gatesAt(long state) {
+        return state;
+    }
+
+    long hPrevAt(long state) {
+        return state + rows() * desc.gateWidth();
+    }
+
+    long extraAt(long state) {
+        return hPrevAt(state) + rows() * hidden();
+    }
+
+    // ---- reserve ----
+
+    /** Start of layer {@code l}'s part of the reserve. */
+    private long reserveLayer(int layer) {
+        long at = 0;
+        for (int l = 0; l < layer; l++) {
+            at += (l < desc.layers() - 1 ? rows() * desc.outputSize() : 0) + desc.directions() * stateFloats();
+        }
+        return at;
+    }
+
+    /** Layer {@code l}'s output in the reserve ({@code l < L - 1}). */
+    long reserveOutput(int layer) {
+        return reserveLayer(layer);
+    }
+
+    /** The state of layer {@code l}, direction {@code d} in the reserve. */
+    long reserveState(int layer, int direction) {
+        return reserveLayer(layer) + (layer < desc.layers() - 1 ? rows() * desc.outputSize() : 0)
+                + direction * stateFloats();
+    }
+
+    // ---- forward workspace ----
+
+    long packedInput() {
+        return 0;
+    }
+
+    long packedOutput() {
+        return rows() * desc.inputSize();
+    }
+
+    long biasAt(int layerDirection) {
+        return packedOutput() + rows() * desc.outputSize() + (long) layerDirection * (desc.gateWidth() + hidden());
+    }
+
+    long forwardZeros() {
+        return biasAt(desc.layers() * desc.directions());
+    }
+
+    private long forwardScratch() {
+        return forwardZeros() + hidden();
+    }
+
+    /** Inference: the one state all layers and directions share. */
+    long inferenceState() {
+        return forwardScratch();
+    }
+
+    /** Inference: the two buffers the layers' outputs alternate between. */
+    long inferenceOutput(int layer) {
+        return inferenceState() + stateFloats() + (layer % 2) * rows() * desc.outputSize();
+    }
+
+    // ---- backward workspace ----
+
+    long packedOutputGradient() {
+        return packedOutput();
+    }
+
+    long backwardZeros() {
+        return packedOutputGradient() + rows() * desc.outputSize();
+    }
+
+    /** The two buffers the layers' input gradients alternate between. */
+    long layerGradient(int index) {
+        return backwardZeros() + hidden() + index * rows() * Math.max(desc.inputSize(), desc.outputSize());
+    }
+
+    long gateGradients() {
+        return layerGradient(2);
+    }
+
+    /** GRU, reset after the product: the recurrent side's gate gradients. */
+    long recurrentGateGradients() {
+        return gateGradients() + rows() * desc.gateWidth();
+    }
+
+    long stateGradient() {
+        return recurrentGateGradients() + (desc.resetAfterProduct() ? rows() * desc.gateWidth() : 0);
+    }
+
+    long cellGradient() {
+        return stateGradient() + (long) batch * hidden();
+    }
+
+    long resetProductGradient() {
+        return cellGradient() + (desc.cell() == RnnCell.LSTM ? (long) batch * hidden() : 0);
+    }
+
+    private long backwardEnd() {
+        return resetProductGradient() + (desc.resetBeforeProduct() ? (long) batch * hidden() : 0);
+    }
+}
