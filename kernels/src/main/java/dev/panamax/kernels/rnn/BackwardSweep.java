@@ -128,39 +128,14 @@ final class BackwardSweep {
         long row0 = seq.start[t];
         long rowBefore = s == 0 ? -1 : seq.start[time(s - 1)];
         RnnCell cell = desc.cell();
-        for (int j = p; j < rows; j += threads) {
-            long r = row0 + j;
-            long n = seq.order[j];
-            boolean goesOn = j < after;
-            // the gradient reaching h (and c) from later: the next step's, or the final state's
-            MemorySegment dhs = goesOn ? ws : dhn == null ? ws : dhn;
-            long dhAt = goesOn ? dH + (long) j * hidden : dhn == null ? zeros : dhnAt + n * hidden;
-            MemorySegment dys = dy == null ? ws : dy;
-            long dyRow = dy == null ? zeros : dyAt + r * dyLd;
-            long g = gates + r * gateWidth;
-            switch (cell) {
-                case LSTM -> {
-                    boolean starts = j >= before;
-                    MemorySegment cp = starts ? (c0 == null ? ws : c0) : st;
-                    long cpAt = starts ? (c0 == null ? zeros : c0At + n * hidden) : extra + (rowBefore + j) * hidden;
-                    MemorySegment dcs = goesOn ? ws : dcn == null ? ws : dcn;
-                    long dcAt = goesOn ? dC + (long) j * hidden : dcn == null ? zeros : dcnAt + n * hidden;
-                    LstmCellBackward.row(hidden, st, g, extra + r * hidden, cp, cpAt, dys, dyRow, dhs, dhAt, dcs, dcAt, ws,
-                            dGx + r * gateWidth, dC + (long) j * hidden);
-                }
-                case GRU -> {
-                    if (desc.resetAfterProduct()) {
-                        GruCellBackward.resetAfter(hidden, st, g, extra + r * hidden, hPrev + r * hidden, dys, dyRow, dhs,
-                                dhAt, ws, dGx + r * gateWidth, dGh + r * gateWidth, dH + (long) j * hidden);
-                    } else {
-                        GruCellBackward.resetBefore(hidden, st, g, hPrev + r * hidden, dys, dyRow, dhs, dhAt, ws,
-                                dGx + r * gateWidth, dH + (long) j * hidden);
-                    }
-                }
-                case TANH, RELU -> ElmanCellBackward.row(hidden, cell == RnnCell.TANH, st, g, dys, dyRow, dhs, dhAt, ws,
-                        dGx + r * gateWidth);
+        if (cell == RnnCell.LSTM) {
+            // tanh(c) where the o gate's gradient goes: the row pass then needs no transcendental
+            for (int j = p; j < rows; j += threads) {
+                long r = row0 + j;
+                GateActivation.tanh(hidden, st, extra + r * hidden, ws, dGx + r * gateWidth + 3L * hidden);
             }
         }
+        update(rows, before, after, row0, rowBefore, p, threads);
         // the gradient of the state this step started from: dG W_hh (+ the direct part GRU wrote)
         int m = (rows - p + threads - 1) / threads;
         long lda = (long) threads * gateWidth;
@@ -197,6 +172,44 @@ final class BackwardSweep {
             if (dc0 != null) {
                 MemorySegment.copy(ws, (dC + (long) j * hidden) * Float.BYTES, dc0, (dc0At + n * hidden) * Float.BYTES,
                         (long) hidden * Float.BYTES);
+            }
+        }
+    }
+
+    /** The gate gradients of the step's rows (a method of its own for the reason in {@link ForwardSweep}). */
+    private void update(int rows, int before, int after, long row0, long rowBefore, int p, int threads) {
+        RnnCell cell = desc.cell();
+        for (int j = p; j < rows; j += threads) {
+            long r = row0 + j;
+            long n = seq.order[j];
+            boolean goesOn = j < after;
+            // the gradient reaching h (and c) from later: the next step's, or the final state's
+            MemorySegment dhs = goesOn ? ws : dhn == null ? ws : dhn;
+            long dhAt = goesOn ? dH + (long) j * hidden : dhn == null ? zeros : dhnAt + n * hidden;
+            MemorySegment dys = dy == null ? ws : dy;
+            long dyRow = dy == null ? zeros : dyAt + r * dyLd;
+            long g = gates + r * gateWidth;
+            switch (cell) {
+                case LSTM -> {
+                    boolean starts = j >= before;
+                    MemorySegment cp = starts ? (c0 == null ? ws : c0) : st;
+                    long cpAt = starts ? (c0 == null ? zeros : c0At + n * hidden) : extra + (rowBefore + j) * hidden;
+                    MemorySegment dcs = goesOn ? ws : dcn == null ? ws : dcn;
+                    long dcAt = goesOn ? dC + (long) j * hidden : dcn == null ? zeros : dcnAt + n * hidden;
+                    LstmCellBackward.row(hidden, st, g, cp, cpAt, dys, dyRow, dhs, dhAt, dcs, dcAt, ws, dGx + r * gateWidth,
+                            dC + (long) j * hidden);
+                }
+                case GRU -> {
+                    if (desc.resetAfterProduct()) {
+                        GruCellBackward.resetAfter(hidden, st, g, extra + r * hidden, hPrev + r * hidden, dys, dyRow, dhs,
+                                dhAt, ws, dGx + r * gateWidth, dGh + r * gateWidth, dH + (long) j * hidden);
+                    } else {
+                        GruCellBackward.resetBefore(hidden, st, g, hPrev + r * hidden, dys, dyRow, dhs, dhAt, ws,
+                                dGx + r * gateWidth, dH + (long) j * hidden);
+                    }
+                }
+                case TANH, RELU -> ElmanCellBackward.row(hidden, cell == RnnCell.TANH, st, g, dys, dyRow, dhs, dhAt, ws,
+                        dGx + r * gateWidth);
             }
         }
     }

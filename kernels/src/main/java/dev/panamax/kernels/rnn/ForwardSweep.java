@@ -153,32 +153,51 @@ final class ForwardSweep {
                 PrepackedSgemm.multiply(m, 1f, st, a, lda, weights[g], 0, hidden, 1f, st, c + (long) g * hidden, ldc);
             }
         }
+        // the sigmoid gates (and LSTM's tanh gate), every row of the step
+        if (cell == RnnCell.LSTM || cell == RnnCell.GRU) {
+            int blocks = cell == RnnCell.LSTM ? 4 : 2;
+            int tanhBlock = cell == RnnCell.LSTM ? 2 : -1;
+            for (int j = p; j < rows; j += threads) {
+                GateActivation.apply(hidden, blocks, tanhBlock, st, gates + (row0 + j) * gateWidth, ws, bias);
+            }
+        }
         if (resetBefore) {
             for (int j = p; j < rows; j += threads) {
                 long r = row0 + j;
-                GruCellForward.resetGates(hidden, st, gates + r * gateWidth, extra + r * hidden, hPrev + r * hidden, ws, bias);
+                GruCellForward.resetProduct(hidden, st, gates + r * gateWidth, extra + r * hidden, hPrev + r * hidden);
             }
             PrepackedSgemm.multiply(m, 1f, st, extra + (row0 + p) * hidden, lda, weights[2], 0, hidden, 1f, st,
                     c + 2L * hidden, ldc);
         }
+        update(rows, before, after, row0, rowBefore, rowAfter, p, threads);
+    }
+
+    /**
+     * The new states of the step's rows, from their activated gates. A method of its own, above
+     * C2's inlining size, so that its one transcendental function (the cell's tanh) is never
+     * compiled together with the sigmoid of {@link GateActivation} (see there).
+     */
+    private void update(int rows, int before, int after, long row0, long rowBefore, long rowAfter, int p,
+                        int threads) {
+        RnnCell cell = desc.cell();
         for (int j = p; j < rows; j += threads) {
             long r = row0 + j;
+            int n = seq.order[j];
             boolean goesOn = j < after;
             MemorySegment next = goesOn ? st : hn;
-            long nextAt = goesOn ? hPrev + (rowAfter + j) * hidden : hnAt + (long) seq.order[j] * hidden;
+            long nextAt = goesOn ? hPrev + (rowAfter + j) * hidden : hnAt + (long) n * hidden;
             long g = gates + r * gateWidth;
             long out = yAt + r * yLd;
             switch (cell) {
                 case LSTM -> {
                     boolean starts = j >= before;
                     MemorySegment cp = starts ? (c0 == null ? ws : c0) : st;
-                    long cpAt = starts ? (c0 == null ? zeros : c0At + (long) seq.order[j] * hidden)
-                            : extra + (rowBefore + j) * hidden;
-                    LstmCellForward.row(hidden, st, g, extra + r * hidden, ws, bias, cp, cpAt, y, out, next, nextAt,
-                            goesOn ? null : cn, cnAt + (long) seq.order[j] * hidden);
+                    long cpAt = starts ? (c0 == null ? zeros : c0At + (long) n * hidden) : extra + (rowBefore + j) * hidden;
+                    LstmCellForward.row(hidden, st, g, extra + r * hidden, cp, cpAt, y, out, next, nextAt,
+                            goesOn ? null : cn, cnAt + (long) n * hidden);
                 }
                 case GRU -> {
-                    if (resetAfter) {
+                    if (desc.resetAfterProduct()) {
                         GruCellForward.resetAfter(hidden, st, g, extra + r * hidden, hPrev + r * hidden, ws, bias, y, out,
                                 next, nextAt);
                     } else {

@@ -8,7 +8,9 @@ import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * One row of an LSTM step backward in one pass, from the saved activated gates and cell state:
+ * One row of an LSTM step backward in one pass, from the saved activated gates, and
+ * {@code tanh(c)}, which the driver has written where the o gate's gradient goes (a pass of its
+ * own: see {@link GateActivation} on one transcendental function per compiled method):
  * <pre>
  *   dh = dy + dh_next,   tc = tanh(c),   dc = dc_next + dh o (1 - tc^2)
  *   di = dc g i (1 - i),   df = dc c_prev f (1 - f),   dg = dc i (1 - g^2),   do = dh tc o (1 - o)
@@ -23,14 +25,15 @@ final class LstmCellBackward {
     }
 
     /**
-     * @param s      the activated gates {@code [4H]} at {@code gates} and the cell state at {@code c}
+     * @param s      the activated gates {@code [4H]} at {@code gates}
      * @param cp     the previous cell state at {@code cPrev}
      * @param dy     the output's gradient at {@code dyAt}
      * @param dh     the gradient reaching h from later (the next step, or the final state's)
      * @param dc     the gradient reaching c from later; may be the same floats as {@code dcPrev}
-     * @param w      where the gate gradients ({@code [4H]} at {@code dGates}) and dc_prev go
+     * @param w      where the gate gradients ({@code [4H]} at {@code dGates}) and dc_prev go; the
+     *               o block holds {@code tanh(c)} on entry
      */
-    static void row(int hidden, MemorySegment s, long gates, long c, MemorySegment cp, long cPrev, MemorySegment dy,
+    static void row(int hidden, MemorySegment s, long gates, MemorySegment cp, long cPrev, MemorySegment dy,
                     long dyAt, MemorySegment dh, long dhAt, MemorySegment dc, long dcAt, MemorySegment w, long dGates,
                     long dcPrev) {
         long gi = gates;
@@ -47,7 +50,7 @@ final class LstmCellBackward {
             FloatVector f = FloatLanes.load(s, gf + k);
             FloatVector g = FloatLanes.load(s, gg + k);
             FloatVector o = FloatLanes.load(s, go + k);
-            FloatVector tc = GateMath.tanh(FloatLanes.load(s, c + k));
+            FloatVector tc = FloatLanes.load(w, dO + k);
             FloatVector dhv = FloatLanes.load(dy, dyAt + k).add(FloatLanes.load(dh, dhAt + k));
             FloatVector dcv = dhv.mul(o).fma(GateMath.tanhSlope(tc), FloatLanes.load(dc, dcAt + k));
             FloatLanes.store(dcv.mul(g).mul(GateMath.sigmoidSlope(i)), w, di + k);
@@ -61,7 +64,7 @@ final class LstmCellBackward {
             float f = FloatLanes.get(s, gf + k);
             float g = FloatLanes.get(s, gg + k);
             float o = FloatLanes.get(s, go + k);
-            float tc = GateMath.tanh(FloatLanes.get(s, c + k));
+            float tc = FloatLanes.get(w, dO + k);
             float dhv = FloatLanes.get(dy, dyAt + k) + FloatLanes.get(dh, dhAt + k);
             float dcv = FloatLanes.get(dc, dcAt + k) + dhv * o * (1f - tc * tc);
             FloatLanes.set(w, di + k, dcv * g * (i - i * i));
