@@ -25,6 +25,10 @@ import dev.panamax.nn.layers.DepthwiseSeparableConv2d;
 import dev.panamax.nn.layers.Dropout;
 import dev.panamax.nn.layers.Embedding;
 import dev.panamax.nn.layers.Flatten;
+import dev.panamax.nn.layers.GRU;
+import dev.panamax.nn.layers.LSTM;
+import dev.panamax.nn.layers.RNN;
+import dev.panamax.nn.layers.RecurrentOptions;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
 import dev.panamax.nn.layers.GlobalMaxPool2d;
 import dev.panamax.nn.layers.GroupNorm;
@@ -81,6 +85,17 @@ class LayerGradientTest {
         check("softmax", () -> Softmax.softmax(1), 3, 6);
         check("log_softmax", () -> Softmax.logSoftmax(-1), 3, 6);
         check("dropout", () -> new Dropout(0.3f, 7), 4, 9);
+    }
+
+    @Test
+    void recurrentLayers() {
+        RecurrentOptions two = RecurrentOptions.defaults().layers(2).bidirectional(true);
+        check("lstm", () -> new LSTM(3, 4, two, new SplittableRandom(1)), 4, 2, 3);
+        check("gru", () -> new GRU(3, 4, two, true, new SplittableRandom(2)), 4, 2, 3);
+        check("gru, reset before the product", () -> new GRU(3, 4, two, false, new SplittableRandom(3)), 4, 2, 3);
+        check("rnn tanh", () -> new RNN(3, 5, "tanh", RecurrentOptions.defaults().layers(3), new SplittableRandom(4)), 3, 2, 3);
+        check("lstm batch first, learned initial state, dropout between layers", () -> new LSTM(3, 4,
+                two.batchFirst(true).dropout(0.3f).learnInitialState(true), new SplittableRandom(5)), 2, 5, 3);
     }
 
     @Test

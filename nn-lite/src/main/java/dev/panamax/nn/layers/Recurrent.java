@@ -109,8 +109,9 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         for (int l = 0; l < desc.layers(); l++) {
             perLayer[l] = new RnnDescriptor(cell, desc.layerInputSize(l), (int) hiddenSize, 1, options.bidirectional(),
                     linearBeforeReset);
-            if (l > 0) {
-                dropouts[l - 1] = new Dropout(options.dropout(), rng.nextLong());
+            if (l > 0 && options.dropout() > 0) {
+                // children, so that train()/eval() reach them and checkpoints keep their position
+                dropouts[l - 1] = child("dropout" + (l - 1), new Dropout(options.dropout(), rng.nextLong()));
             }
         }
         lastPlans = new RnnPlan[desc.layers()];
