@@ -1,5 +1,6 @@
 package dev.panamax.properties;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static dev.panamax.properties.Theories.qt;
 import static org.quicktheories.generators.SourceDSL.booleans;
@@ -124,11 +125,36 @@ class LossPropertiesTest {
     }
 
     @Test
+    void ignoredTargetsTakeNoPart() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, Arrays2.uniform(r, 5 * 4, -3, 3), 5, 4);
+            Tensor w = Tensor.of(arena, new float[] {0.5f, 1f, 2f, 1.5f}, 4);
+            Tensor t = Tensor.ofLongs(arena, new long[] {2, -100, 0, -100, 3}, 5);
+            Tensor kept = Tensor.zeros(arena, 3, 4);
+            kept.select(0, 0).copyFrom(x.select(0, 0));
+            kept.select(0, 1).copyFrom(x.select(0, 2));
+            kept.select(0, 2).copyFrom(x.select(0, 4));
+            Tensor tk = Tensor.ofLongs(arena, new long[] {2, 0, 3}, 3);
+            assertThat(Losses.crossEntropy(x, t, w, 0.1f, -100, arena).item())
+                    .isEqualTo(Losses.crossEntropy(kept, tk, w, 0.1f, arena).item());
+            Tensor g = Losses.crossEntropyBackward(x, t, w, 0.1f, -100, 1f, arena);
+            Tensor gk = Losses.crossEntropyBackward(kept, tk, w, 0.1f, 1f, arena);
+            assertThat(g.select(0, 1).toFloatArray()).containsOnly(0f);
+            assertThat(g.select(0, 3).toFloatArray()).containsOnly(0f);
+            assertThat(g.select(0, 4).toFloatArray()).containsExactly(gk.select(0, 2).toFloatArray());
+            assertThat(Float.isNaN(Losses.crossEntropy(x, Tensor.ofLongs(arena, new long[] {-100, -100, -100, -100, -100}, 5),
+                    null, 0f, -100, arena).item())).as("all ignored: NaN, as PyTorch").isTrue();
+        }
+    }
+
+    @Test
     void badTargetsAreRejected() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.zeros(arena, 2, 3);
             assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.ofLongs(arena, new long[] {0, 3}, 2), null, 0f, arena))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target[1] must be a class index in [0, 3), got 3");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target[1] must be a class index in [0, 3)")
+                    .hasMessageContaining("got 3");
             assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, DType.INT64, 3), null, 0f, arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target must have shape [2]");
             assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, 2), null, 0f, arena))

@@ -22,18 +22,23 @@ import jdk.incubator.vector.VectorMask;
  * The log-softmax is never materialised: each row needs only its log-sum-exp.
  *
  * <p>Layout: logits {@code [N, C]} with row stride {@code ld >= C}; target {@code [N]} int64 in
- * {@code [0, C)}; weight {@code [C]} or null.
+ * {@code [0, C)} or equal to {@code ignoreIndex} (PyTorch's {@code ignore_index}, -100 by default:
+ * such a row takes no part in the loss or in W, and gets a zero gradient, as padded positions of
+ * a batch of sequences need); weight {@code [C]} or null.
  */
 public final class CrossEntropy {
 
     private CrossEntropy() {
     }
 
-    /** The mean loss. */
+    /** PyTorch's default {@code ignore_index}. */
+    public static final long IGNORE_INDEX = -100;
+
+    /** The mean loss over the rows whose target is not {@code ignoreIndex} (NaN when there are none, as in PyTorch). */
     public static float forward(long n, long c, MemorySegment logits, long off, long ld,
                                 MemorySegment target, long tOff, MemorySegment weight, long wOff,
-                                float labelSmoothing) {
-        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing);
+                                float labelSmoothing, long ignoreIndex) {
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
         if (n == 0) {
             return Float.NaN; // the mean of nothing, as PyTorch returns
         }
@@ -43,7 +48,11 @@ public final class CrossEntropy {
         double normaliser = 0;
         for (long i = 0; i < n; i++) {
             long row = off + i * ld;
-            int t = (int) FloatLanes.getLong(target, tOff + i);
+            long ti = FloatLanes.getLong(target, tOff + i);
+            if (ti == ignoreIndex) {
+                continue;
+            }
+            int t = (int) ti;
             double lse = logSumExp(c, logits, row);
             double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
             normaliser += wt;
@@ -64,9 +73,9 @@ public final class CrossEntropy {
      */
     public static void backward(long n, long c, MemorySegment logits, long off, long ld,
                                 MemorySegment target, long tOff, MemorySegment weight, long wOff,
-                                float labelSmoothing, float gradLoss,
+                                float labelSmoothing, long ignoreIndex, float gradLoss,
                                 MemorySegment grad, long gOff, long ldGrad) {
-        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing);
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
         Checks.atLeast("ldGrad", ldGrad, c, "C");
         if (n == 0) {
             return;
@@ -74,8 +83,10 @@ public final class CrossEntropy {
         Checks.floats("grad", grad, gOff, (n - 1) * ldGrad + c);
         double normaliser = 0;
         for (long i = 0; i < n; i++) {
-            int t = (int) FloatLanes.getLong(target, tOff + i);
-            normaliser += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            long t = FloatLanes.getLong(target, tOff + i);
+            if (t != ignoreIndex) {
+                normaliser += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            }
         }
         double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
         double scale = gradLoss / normaliser;
@@ -83,7 +94,12 @@ public final class CrossEntropy {
         for (long i = 0; i < n; i++) {
             long row = off + i * ld;
             long out = gOff + i * ldGrad;
-            int t = (int) FloatLanes.getLong(target, tOff + i);
+            long ti = FloatLanes.getLong(target, tOff + i);
+            if (ti == ignoreIndex) {
+                FloatLanes.fill(grad, out, c, 0f);
+                continue;
+            }
+            int t = (int) ti;
             float lse = (float) logSumExp(c, logits, row);
             double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
             // g = p * pScale - w[k] * wScale, then the target column gets -(1-eps) w_t scale.
@@ -125,7 +141,8 @@ public final class CrossEntropy {
     }
 
     private static void check(long n, long c, MemorySegment logits, long off, long ld,
-                              MemorySegment target, long tOff, MemorySegment weight, long wOff, float eps) {
+                              MemorySegment target, long tOff, MemorySegment weight, long wOff, float eps,
+                              long ignoreIndex) {
         Checks.nonNegative("N", n);
         Checks.positive("C", c);
         Checks.atLeast("ld", ld, c, "C");
@@ -142,8 +159,9 @@ public final class CrossEntropy {
         Checks.longs("target", target, tOff, n);
         for (long i = 0; i < n; i++) {
             long t = FloatLanes.getLong(target, tOff + i);
-            if (t < 0 || t >= c) {
-                throw new IllegalArgumentException("target[" + i + "] must be a class index in [0, " + c + "), got " + t);
+            if ((t < 0 || t >= c) && t != ignoreIndex) {
+                throw new IllegalArgumentException("target[" + i + "] must be a class index in [0, " + c + ") or ignore_index ("
+                        + ignoreIndex + "), got " + t);
             }
         }
     }

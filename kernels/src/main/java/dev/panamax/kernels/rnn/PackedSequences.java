@@ -19,24 +19,33 @@ import dev.panamax.kernels.FloatLanes;
  */
 final class PackedSequences {
 
-    final int steps;
-    final int batch;
+    int steps;
+    int batch;
     /** {@code order[j]}: the caller's index of the j-th longest sequence. */
-    final int[] order;
+    int[] order = new int[0];
     /** {@code active[t]}: sequences longer than t. */
-    final int[] active;
+    int[] active = new int[0];
     /** {@code start[t]}: the packed row of step t's first row; {@code start[steps]} is the row count. */
-    final int[] start;
-    private final int[] count;
+    int[] start = new int[1];
+    private int[] count = new int[2];
     private boolean uniform;
 
     PackedSequences(int steps, int batch) {
+        resize(steps, batch);
+    }
+
+    /** Takes another shape; the arrays grow when needed and are kept otherwise. */
+    void resize(int steps, int batch) {
         this.steps = steps;
         this.batch = batch;
-        this.order = new int[batch];
-        this.active = new int[steps];
-        this.start = new int[steps + 1];
-        this.count = new int[steps + 2];
+        if (order.length < batch) {
+            order = new int[batch];
+        }
+        if (active.length < steps) {
+            active = new int[steps];
+            start = new int[steps + 1];
+            count = new int[steps + 2];
+        }
         setUniform();
     }
 
@@ -81,7 +90,7 @@ final class PackedSequences {
 
     /** Lays out the batch for these lengths ({@link #check}ed). */
     void setLengths(MemorySegment lengths, long offset) {
-        java.util.Arrays.fill(count, 0);
+        java.util.Arrays.fill(count, 0, steps + 2, 0);
         for (int n = 0; n < batch; n++) {
             count[(int) FloatLanes.getLong(lengths, offset + n)]++;
         }

@@ -3,11 +3,12 @@ package dev.panamax.kernels.rnn;
 import dev.panamax.kernels.gemm.PackedMatrixB;
 
 /**
- * A recurrent network planned for one shape, as cuDNN and oneDNN plan one: the
+ * A recurrent network planned for a shape, as cuDNN and oneDNN plan one: the
  * {@link RnnDescriptor}, the sequence length T and batch N, the sizes and layouts of the two
  * buffers the caller provides, and the reusable state of a call (the packed recurrent weights, the
- * packed-sequence layout). A layer keeps one plan per shape it meets; calls through one plan must
- * not overlap.
+ * packed-sequence layout). {@link #reshape} moves a plan to another T and N, keeping what does not
+ * depend on them (a language model sees a new sequence length at every batch); a layer keeps one
+ * plan. Calls through one plan must not overlap.
  *
  * <p><b>Reserve</b> ({@link #reserveFloats}): what a training forward keeps for backward, per layer
  * and direction the activated gates, the state each step started from, and the cell state (LSTM)
@@ -33,8 +34,8 @@ public final class RnnPlan {
     static final int MIN_ROWS_PER_THREAD = 4;
 
     final RnnDescriptor desc;
-    final int steps;
-    final int batch;
+    int steps;
+    int batch;
     final PackedSequences sequences;
     /** Per layer and direction, per gate: {@code W_hh} rows of the gate, transposed, for the step product. */
     final PackedMatrixB[][] stepWeights;
@@ -72,14 +73,36 @@ public final class RnnPlan {
         if (desc == null) {
             throw new IllegalArgumentException("desc must not be null");
         }
+        checkShape(desc, steps, batch);
+        return new RnnPlan(desc, steps, batch);
+    }
+
+    /**
+     * This plan, now for sequences of {@code steps} steps in batches of {@code batch}: the packed
+     * weights stay, the sizes change (query them again).
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public RnnPlan reshape(int steps, int batch) {
+        if (steps != this.steps || batch != this.batch) {
+            checkShape(desc, steps, batch);
+            this.steps = steps;
+            this.batch = batch;
+            sequences.resize(steps, batch);
+        }
+        return this;
+    }
+
+    private static void checkShape(RnnDescriptor desc, int steps, int batch) {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("steps and batch must be >= 1, got " + steps + " and " + batch);
         }
-        RnnPlan p = new RnnPlan(desc, steps, batch);
-        Math.multiplyExact(p.reserveFloats(), 4L);
-        Math.multiplyExact(p.workspaceFloats(true), 4L);
-        Math.multiplyExact(p.workspaceFloats(false), 4L);
-        return p;
+        // every buffer, in bytes, and every packed row index must fit
+        long rows = (long) steps * batch;
+        long widest = (long) desc.gateWidth() + 2L * desc.hiddenSize() + desc.inputSize() + desc.outputSize();
+        if (rows > Integer.MAX_VALUE || Math.multiplyHigh(rows * desc.layers() * desc.directions(), widest * 16) != 0) {
+            throw new IllegalArgumentException("a plan for " + steps + " steps of " + batch + " sequences needs buffers too large");
+        }
     }
 
     public RnnDescriptor descriptor() {

@@ -42,18 +42,21 @@ import dev.panamax.nn.train.Trainer;
 final class Demo {
 
     static final String USAGE = """
-            usage: bin/panamax demo [--model lenet5|mlp|perceptron] [--data mnist|breast-cancer|wine|diabetes|iris]
-                                    [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR]
+            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm]
+                                    [--data mnist|breast-cancer|wine|diabetes|iris|words]
+                                    [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
 
               (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
               --model mlp --data breast-cancer  tabular classification with the preprocessing pipeline
               --model mlp --data diabetes       regression (MSE, R²)
               --model perceptron --data iris    Rosenblatt's perceptron on two separable classes
+              --model char-lstm                 a character LSTM language model on English words, then sampled
+                                                words (--temperature, default 0.8)
               --out DIR                         where the checkpoint goes (default: a panamax-demo temp folder)
             """;
 
     /** Parsed options. */
-    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out) {
+    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out, float temperature) {
     }
 
     private Demo() {
@@ -70,7 +73,7 @@ final class Demo {
             }
             opt.put(a.substring(2), args[++i]);
         }
-        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out");
+        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out", "temperature");
         for (String k : opt.keySet()) {
             if (!known.contains(k)) {
                 err.println("unknown option: --" + k);
@@ -81,12 +84,14 @@ final class Demo {
         String data = opt.getOrDefault("data", switch (model) {
             case "mlp" -> "breast-cancer";
             case "perceptron" -> "iris";
+            case "char-lstm" -> "words";
             default -> "mnist";
         });
         boolean ok = switch (model) {
             case "lenet5" -> data.equals("mnist");
             case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
             case "perceptron" -> data.equals("iris");
+            case "char-lstm" -> data.equals("words");
             default -> false;
         };
         if (!ok) {
@@ -95,15 +100,20 @@ final class Demo {
         }
         try {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
-            int batch = Integer.parseInt(opt.getOrDefault("batch", model.equals("lenet5") ? "64" : "32"));
+            int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
+                case "lenet5" -> "64";
+                case "char-lstm" -> "128";
+                default -> "32";
+            }));
+            float temperature = Float.parseFloat(opt.getOrDefault("temperature", "0.8"));
             int threads = Integer.parseInt(opt.getOrDefault("threads", Integer.toString(WorkerPool.threads())));
             long seed = Long.parseLong(opt.getOrDefault("seed", "1"));
-            if (epochs <= 0 || batch <= 0 || threads <= 0) {
-                err.println("--epochs, --batch and --threads must be > 0");
+            if (epochs <= 0 || batch <= 0 || threads <= 0 || !(temperature > 0)) {
+                err.println("--epochs, --batch, --threads and --temperature must be > 0");
                 return null;
             }
             Path out = Path.of(opt.getOrDefault("out", Path.of(System.getProperty("java.io.tmpdir"), "panamax-demo").toString()));
-            return new Options(model, data, epochs, batch, threads, seed, out);
+            return new Options(model, data, epochs, batch, threads, seed, out, temperature);
         } catch (NumberFormatException e) {
             err.println("not a number: " + e.getMessage());
             return null;
@@ -114,6 +124,7 @@ final class Demo {
         return switch (model) {
             case "lenet5" -> "25";
             case "perceptron" -> "20";
+            case "char-lstm" -> "5";
             default -> data.equals("diabetes") ? "100" : "40";
         };
     }
@@ -125,6 +136,7 @@ final class Demo {
         return switch (o.model()) {
             case "lenet5" -> lenet(o, out);
             case "perceptron" -> perceptron(o, out);
+            case "char-lstm" -> CharLstmDemo.run(o, out);
             default -> o.data().equals("diabetes") ? regression(o, out) : tabular(o, out);
         };
     }

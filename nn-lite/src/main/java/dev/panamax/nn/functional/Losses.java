@@ -23,25 +23,40 @@ public final class Losses {
      * {@code cross_entropy(logits [N, C], target [N] int64, weight [C] or null, label_smoothing)}.
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, float labelSmoothing, Arena arena) {
+        return crossEntropy(logits, target, weight, labelSmoothing, CrossEntropy.IGNORE_INDEX, arena);
+    }
+
+    /**
+     * {@code cross_entropy(..., ignore_index)}: rows whose target is {@code ignoreIndex} take no
+     * part (the padded positions of a batch of sequences).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, float labelSmoothing, long ignoreIndex,
+                                      Arena arena) {
         checkCrossEntropy(logits, target, weight);
         Tensor l = rowsDense(logits, arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor t = Layouts.dense(target, arena);
         float loss = CrossEntropy.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                t.segment(), t.offset(), segment(w), offset(w), labelSmoothing);
+                t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex);
         return Tensor.scalar(arena, loss);
     }
 
     /** The gradient of {@link #crossEntropy} with respect to the logits. */
     public static Tensor crossEntropyBackward(Tensor logits, Tensor target, Tensor weight, float labelSmoothing,
                                               float gradLoss, Arena arena) {
+        return crossEntropyBackward(logits, target, weight, labelSmoothing, CrossEntropy.IGNORE_INDEX, gradLoss, arena);
+    }
+
+    /** The gradient of {@link #crossEntropy} with {@code ignore_index} (zero on ignored rows). */
+    public static Tensor crossEntropyBackward(Tensor logits, Tensor target, Tensor weight, float labelSmoothing,
+                                              long ignoreIndex, float gradLoss, Arena arena) {
         checkCrossEntropy(logits, target, weight);
         Tensor l = rowsDense(logits, arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor t = Layouts.dense(target, arena);
         Tensor g = Tensor.zeros(arena, logits.shape());
         CrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, gradLoss,
+                t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, gradLoss,
                 g.segment(), 0, l.size(1));
         return g;
     }

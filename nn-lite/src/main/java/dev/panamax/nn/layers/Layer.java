@@ -120,9 +120,19 @@ public abstract class Layer {
         children.forEach((n, c) -> c.collectParameters(prefix + n + ".", out));
     }
 
-    /** The parameters of {@link #namedParameters()}, for an optimizer. */
+    /**
+     * The parameters of {@link #namedParameters()}, for an optimizer: a parameter shared by two
+     * layers (tied weights) is listed once, under its first name, so that it is updated once.
+     */
     public final List<Parameter> parameters() {
-        return new ArrayList<>(namedParameters().values());
+        List<Parameter> out = new ArrayList<>();
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Parameter p : namedParameters().values()) {
+            if (seen.add(p.value())) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Every buffer of this layer and its descendants, by full dotted name. */

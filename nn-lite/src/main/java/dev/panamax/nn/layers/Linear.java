@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.util.random.RandomGenerator;
 
 import dev.panamax.nn.functional.LinearAlgebra;
+import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -29,6 +30,26 @@ public final class Linear extends WeightedLayer {
         super(new long[] {out, in}, bias ? out : 0, rng);
         this.in = in;
         this.out = out;
+    }
+
+    private Linear(Parameter tied, boolean bias, RandomGenerator rng) {
+        if (tied.value().rank() != 2) {
+            throw new IllegalArgumentException("a tied weight must be [out, in], got " + tied.value());
+        }
+        super(tied, bias ? tied.value().size(0) : 0, rng);
+        this.in = tied.value().size(1);
+        this.out = tied.value().size(0);
+    }
+
+    /**
+     * A Linear whose weight <em>is</em> {@code weight} ({@code [out, in]}), e.g. an
+     * {@link Embedding}'s {@code [vocabulary, dim]} table used again as the output projection of a
+     * language model (Press and Wolf's weight tying): one parameter, the two layers' gradients
+     * summed in it. The model's {@code parameters()} list it once; its {@code state_dict} under
+     * both names, as PyTorch's does.
+     */
+    public static Linear tiedTo(Parameter weight, boolean bias) {
+        return new Linear(weight, bias, Init.generator());
     }
 
     @Override

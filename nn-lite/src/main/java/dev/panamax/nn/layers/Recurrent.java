@@ -2,8 +2,6 @@ package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 
 import dev.panamax.kernels.gemm.Blas1;
@@ -64,8 +62,9 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     private final Parameter initialC;
     private final Dropout[] dropouts;
     private final RnnDescriptor[] perLayer;
-    private final Map<Long, RnnPlan> plans = new HashMap<>();
-    private final RnnPlan[] lastPlans;
+    /** One plan for all layers at once, and one per layer (training with dropout between layers). */
+    private RnnPlan wholePlan;
+    private final RnnPlan[] layerPlans;
     private final Saved saved;
 
     Recurrent(RnnCell cell, long inputSize, long hiddenSize, RecurrentOptions options, boolean linearBeforeReset,
@@ -114,7 +113,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
                 dropouts[l - 1] = child("dropout" + (l - 1), new Dropout(options.dropout(), rng.nextLong()));
             }
         }
-        lastPlans = new RnnPlan[desc.layers()];
+        layerPlans = new RnnPlan[desc.layers()];
         saved = new Saved(desc.layers());
     }
 
@@ -307,16 +306,14 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
 
     // ---- helpers ----
 
+    /** The plan of segment {@code k}, reshaped for this call (its packed weights are kept across shapes). */
     private RnnPlan plan(int segments, int k, int steps, int batch) {
-        RnnPlan last = lastPlans[k];
-        RnnDescriptor d = segments == 1 ? desc : perLayer[k];
-        if (last != null && last.steps() == steps && last.batch() == batch && last.descriptor() == d) {
-            return last;
+        if (segments == 1) {
+            wholePlan = wholePlan == null ? RnnPlan.of(desc, steps, batch) : wholePlan.reshape(steps, batch);
+            return wholePlan;
         }
-        long key = ((long) steps << 32 | batch) * 31 + (segments == 1 ? -1 : k);
-        RnnPlan p = plans.computeIfAbsent(key, unused -> RnnPlan.of(d, steps, batch));
-        lastPlans[k] = p;
-        return p;
+        layerPlans[k] = layerPlans[k] == null ? RnnPlan.of(perLayer[k], steps, batch) : layerPlans[k].reshape(steps, batch);
+        return layerPlans[k];
     }
 
     /** Where layer {@code layer}'s block starts in a {@code [L D, N, H]} state tensor. */

@@ -22,6 +22,19 @@ public abstract sealed class WeightedLayer extends Layer permits Linear, Conv2d,
         Init.torchDefault(weight.value(), bias == null ? null : bias.value(), rng);
     }
 
+    /**
+     * Uses another layer's parameter as this layer's weight (weight tying): one tensor, one
+     * gradient that both layers add into; {@code bias} is new and initialised as PyTorch does.
+     */
+    WeightedLayer(Parameter tied, long biasSize, RandomGenerator rng) {
+        this.weight = parameter("weight", tied.value(), tied.grad());
+        this.bias = biasSize > 0 ? parameter("bias", biasSize) : null;
+        if (bias != null) {
+            double bound = 1 / Math.sqrt(Init.fans(tied.value())[0]);
+            Init.uniform(bias.value(), -bound, bound, rng);
+        }
+    }
+
     public final Parameter weight() {
         return weight;
     }

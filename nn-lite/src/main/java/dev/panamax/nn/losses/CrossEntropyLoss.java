@@ -8,12 +8,15 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * Cross-entropy of logits {@code [N, C]} against int64 class indices {@code [N]}, as
  * {@code torch.nn.CrossEntropyLoss}: optional class weights {@code [C]} (for unbalanced classes;
- * the mean divides by the summed weights of the targets) and label smoothing.
+ * the mean divides by the summed weights of the targets), label smoothing, and
+ * {@code ignore_index} (-100 by default): targets with that value take no part, as the padded
+ * positions of a batch of sequences.
  */
 public final class CrossEntropyLoss implements Loss {
 
     private final Tensor weight;
     private final float labelSmoothing;
+    private final long ignoreIndex;
     private Tensor logits;
     private Tensor target;
 
@@ -27,6 +30,16 @@ public final class CrossEntropyLoss implements Loss {
      * @param labelSmoothing in [0, 1]
      */
     public CrossEntropyLoss(Tensor weight, float labelSmoothing) {
+        this(weight, labelSmoothing, dev.panamax.kernels.loss.CrossEntropy.IGNORE_INDEX);
+    }
+
+    /**
+     * @param weight         class weights {@code [C]}, or null
+     * @param labelSmoothing in [0, 1]
+     * @param ignoreIndex    the target value that marks a position to ignore
+     */
+    public CrossEntropyLoss(Tensor weight, float labelSmoothing, long ignoreIndex) {
+        this.ignoreIndex = ignoreIndex;
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("label_smoothing must be in [0, 1], got " + labelSmoothing);
         }
@@ -57,7 +70,7 @@ public final class CrossEntropyLoss implements Loss {
     public float forward(Tensor logits, Tensor target, Arena arena) {
         this.logits = logits;
         this.target = target;
-        return Losses.crossEntropy(logits, target, weight, labelSmoothing, arena).item();
+        return Losses.crossEntropy(logits, target, weight, labelSmoothing, ignoreIndex, arena).item();
     }
 
     @Override
@@ -65,6 +78,6 @@ public final class CrossEntropyLoss implements Loss {
         if (logits == null) {
             throw new IllegalStateException("CrossEntropyLoss: backward called before forward");
         }
-        return Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, 1f, arena);
+        return Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, 1f, arena);
     }
 }

@@ -4,9 +4,6 @@ import dev.panamax.nn.layers.ActivationLayer;
 import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm2d;
 import dev.panamax.nn.layers.Conv2d;
-import dev.panamax.nn.layers.Embedding;
-import dev.panamax.nn.layers.LSTM;
-import dev.panamax.nn.layers.RecurrentOptions;
 import dev.panamax.nn.layers.ConvAttributes;
 import dev.panamax.nn.layers.Flatten;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
@@ -68,15 +65,10 @@ public final class Models {
     }
 
     /**
-     * A character-level language model over sequence-first token ids {@code [T, N]}: embedding to
-     * {@code embed} features, an LSTM of {@code layers} layers with {@code hidden} units, and a
-     * linear head to the vocabulary: logits {@code [T, N, vocab]}. Names {@code embed}, {@code lstm},
-     * {@code fc} (the golden {@code model_char_lstm}).
+     * The golden {@code model_char_lstm}: a {@link CharLanguageModel} over token ids {@code [T, N]}
+     * with {@code layers} LSTM layers, logits {@code [T, N, vocab]}; names {@code embed}, {@code lstm}, {@code fc}.
      */
-    public static Sequential charLstm(long vocab, long embed, long hidden, int layers) {
-        return new Sequential()
-                .add("embed", new Embedding(vocab, embed))
-                .add("lstm", new LSTM(embed, hidden, RecurrentOptions.defaults().layers(layers)))
-                .add("fc", new Linear(hidden, vocab));
+    public static CharLanguageModel charLstm(long vocab, long embed, long hidden, int layers) {
+        return new CharLanguageModel(vocab, embed, hidden, layers);
     }
 }
