@@ -42,7 +42,7 @@ import dev.panamax.nn.train.Trainer;
 final class Demo {
 
     static final String USAGE = """
-            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm]
+            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm|seq2seq]
                                     [--data mnist|breast-cancer|wine|diabetes|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
 
@@ -52,6 +52,7 @@ final class Demo {
               --model perceptron --data iris    Rosenblatt's perceptron on two separable classes
               --model char-lstm                 a character LSTM language model on English words, then sampled
                                                 words (--temperature, default 0.8)
+              --model seq2seq                   a GRU encoder-decoder that spells English words backwards
               --out DIR                         where the checkpoint goes (default: a panamax-demo temp folder)
             """;
 
@@ -84,14 +85,14 @@ final class Demo {
         String data = opt.getOrDefault("data", switch (model) {
             case "mlp" -> "breast-cancer";
             case "perceptron" -> "iris";
-            case "char-lstm" -> "words";
+            case "char-lstm", "seq2seq" -> "words";
             default -> "mnist";
         });
         boolean ok = switch (model) {
             case "lenet5" -> data.equals("mnist");
             case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
             case "perceptron" -> data.equals("iris");
-            case "char-lstm" -> data.equals("words");
+            case "char-lstm", "seq2seq" -> data.equals("words");
             default -> false;
         };
         if (!ok) {
@@ -102,7 +103,7 @@ final class Demo {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
                 case "lenet5" -> "64";
-                case "char-lstm" -> "128";
+                case "char-lstm", "seq2seq" -> "128";
                 default -> "32";
             }));
             float temperature = Float.parseFloat(opt.getOrDefault("temperature", "0.8"));
@@ -125,6 +126,7 @@ final class Demo {
             case "lenet5" -> "25";
             case "perceptron" -> "20";
             case "char-lstm" -> "5";
+            case "seq2seq" -> "5";
             default -> data.equals("diabetes") ? "100" : "40";
         };
     }
@@ -137,6 +139,7 @@ final class Demo {
             case "lenet5" -> lenet(o, out);
             case "perceptron" -> perceptron(o, out);
             case "char-lstm" -> CharLstmDemo.run(o, out);
+            case "seq2seq" -> Seq2SeqDemo.run(o, out);
             default -> o.data().equals("diabetes") ? regression(o, out) : tabular(o, out);
         };
     }

@@ -51,10 +51,37 @@ class DemoTest {
         assertThat(run("demo", "--model", "perceptron", "--data", "iris")).contains("converged").contains("test accuracy 100.00 %");
     }
 
+    private static double last(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        double last = Double.NaN;
+        while (m.find()) {
+            last = Double.parseDouble(m.group(1));
+        }
+        return last;
+    }
+
+    @Test
+    void charLstmBeatsTheBigramModelAndSamples(@TempDir Path out) throws Exception {
+        String text = run("demo", "--model", "char-lstm", "--epochs", "1", "--out", out.toString());
+        double bigram = last(text, "bigram ([0-9.]+) bits/char");
+        double heldOut = last(text, "held-out ([0-9.]+) bits/char \\(perplexity");
+        assertThat(heldOut).as(text).isLessThan(0.9 * bigram);
+        assertThat(text).contains("sampled at temperature").contains("(identical)");
+        assertThat(out.resolve("char-lstm.safetensors")).exists();
+    }
+
+    @Test
+    void seq2seqSpellsWordsBackwards(@TempDir Path out) throws Exception {
+        String text = run("demo", "--model", "seq2seq", "--epochs", "2", "--out", out.toString());
+        assertThat(last(text, "held-out exact match ([0-9.]+) %")).as(text).isGreaterThanOrEqualTo(85.0);
+        assertThat(text).contains("examples: ").contains("(identical)");
+    }
+
     @Test
     void badOptionsPrintUsageAndExit2() throws Exception {
         for (String[] args : new String[][] {{"demo", "--model", "vgg"}, {"demo", "--epochs", "x"}, {"demo", "--bogus", "1"},
-                {"demo", "--model", "lenet5", "--data", "iris"}, {"demo", "--epochs"}}) {
+                {"demo", "--model", "lenet5", "--data", "iris"}, {"demo", "--epochs"}, {"demo", "--model", "seq2seq", "--data", "mnist"},
+                {"demo", "--temperature", "0"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int status = Panamax.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
                     StandardCharsets.UTF_8));
