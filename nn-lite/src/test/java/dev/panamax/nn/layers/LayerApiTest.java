@@ -45,6 +45,42 @@ class LayerApiTest {
     }
 
     @Test
+    void tiedWeightsAreOneParameterWithSummedGradients() {
+        Embedding embed = new Embedding(7, 4);
+        Linear head = Linear.tiedTo(embed.weight(), true);
+        Sequential model = new Sequential().add("embed", embed).add("head", head);
+        assertThat(model.stateDict().keySet()).containsExactly("embed.weight", "head.weight", "head.bias");
+        assertThat(model.parameters()).extracting(Parameter::name).containsExactly("embed.weight", "head.bias");
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor ids = Tensor.ofLongs(arena, new long[] {1, 3, 3, 6}, 2, 2);
+            Tensor y = model.forward(ids, arena);
+            assertThat(y.shape()).containsExactly(2, 2, 7);
+            Tensor g = random(arena, 5, 2, 2, 7);
+            model.backward(g, arena);
+            // the same computation with an untied copy: its two gradients must add up to the tied one
+            Embedding e2 = new Embedding(7, 4);
+            Linear h2 = new Linear(4, 7);
+            e2.weight().value().copyFrom(embed.weight().value());
+            h2.weight().value().copyFrom(embed.weight().value());
+            h2.bias().value().copyFrom(head.bias().value());
+            h2.forward(e2.forward(ids, arena), arena);
+            h2.weight().grad().fill(0f);
+            h2.bias().grad().fill(0f);
+            e2.backward(h2.backward(g, arena), arena);
+            float[] sum = e2.weight().grad().toFloatArray();
+            float[] lin = h2.weight().grad().toFloatArray();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += lin[i];
+            }
+            float[] tied = embed.weight().grad().toFloatArray();
+            for (int i = 0; i < sum.length; i++) {
+                assertThat(tied[i]).isCloseTo(sum[i], Offset.offset(1e-5f));
+            }
+        }
+        assertThatThrownBy(() -> Linear.tiedTo(new Linear(3, 4).bias(), false)).hasMessageContaining("[out, in]");
+    }
+
+    @Test
     void safetensorsRoundTripGivesIdenticalOutputs(@TempDir Path dir) throws IOException {
         Init.manualSeed(1);
         Sequential a = Models.lenet5();
