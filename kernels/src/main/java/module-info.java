@@ -11,6 +11,7 @@ module dev.panamax.kernels {
 
     exports dev.panamax.kernels;
     exports dev.panamax.kernels.activation;
+    exports dev.panamax.kernels.attention;
     exports dev.panamax.kernels.backend;
     exports dev.panamax.kernels.conv;
     exports dev.panamax.kernels.embedding;

@@ -28,16 +28,25 @@ import jdk.incubator.vector.FloatVector;
  * two exceed C2's node budget for inlining; the store calls are then not inlined, the
  * accumulators get boxed, and the kernel runs at a quarter of its speed (measured).
  */
-final class MicroKernel {
+public final class MicroKernel {
 
+    /** Rows of a tile: the micro-panels of A hold this many rows. */
+    public static final int ROWS = MR;
+    /** Columns of a tile: the micro-panels of B hold this many columns. */
+    public static final int COLUMNS = NR;
     /** Floats in one tile. */
-    static final int TILE = MR * NR;
+    public static final int TILE = MR * NR;
 
     private MicroKernel() {
     }
 
-    /** Computes {@code Ap * Bp} for {@code kc} steps into {@code tile} ({@code [12][32]}, row-major). */
-    static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
+    /**
+     * Computes {@code Ap * Bp} for {@code kc} steps into {@code tile} ({@code [ROWS][COLUMNS]},
+     * row-major): {@code ap} holds a packed micro-panel of A ({@code [kc][ROWS]} from {@code apOff}),
+     * {@code bp} one of B ({@code [kc][COLUMNS]} from {@code bpOff}). Public for the kernels that
+     * build their own panels around it (attention's tiles).
+     */
+    public static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;

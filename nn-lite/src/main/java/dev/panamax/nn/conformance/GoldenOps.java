@@ -85,6 +85,7 @@ public final class GoldenOps {
                 new Standardizer(c.floatAttr("eps", 0f)).fit(c.input("X", a)).transform(c.input("X", a), a)));
         GoldenModels.register(OPS);
         GoldenRecurrent.register(OPS);
+        GoldenAttention.register(OPS);
         OPS.put("zca_whiten", (c, a) -> new OpResult().output("Xw",
                 Whitening.zca(c.doubleAttr("eps", 0)).fit(c.input("X", a)).transform(c.input("X", a), a)));
     }

@@ -1,0 +1,94 @@
+package dev.panamax.kernels.attention;
+
+import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
+import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
+import static dev.panamax.kernels.gemm.MicroKernel.TILE;
+
+/**
+ * The scratch of one thread's attention tiles, allocated on first use and grown when a longer
+ * sequence comes, so that steady-state calls allocate nothing. Heap arrays: the micro-kernel
+ * reads its panels from arrays. Its size is O(T (D + Dv)) per thread, never O(T^2).
+ */
+final class AttentionWorkspace {
+
+    private static final ThreadLocal<AttentionWorkspace> PER_THREAD = ThreadLocal.withInitial(AttentionWorkspace::new);
+
+    /** K^T of one head, in panels of {@code COLUMNS} keys: {@code [panels][D][COLUMNS]}. */
+    float[] keysT = new float[0];
+    /** V of one head in column panels: {@code [ceil(Dv / COLUMNS)][panels * COLUMNS][COLUMNS]}. */
+    float[] values = new float[0];
+    /** Backward: K in column panels {@code [ceil(D / COLUMNS)][panels * COLUMNS][COLUMNS]}. */
+    float[] keys = new float[0];
+    /** Backward: V^T in panels of keys, {@code [panels][Dv][COLUMNS]}. */
+    float[] valuesT = new float[0];
+    /** Backward: the head's dK^T and dV^T, {@code [D][panels * COLUMNS]} and {@code [Dv][panels * COLUMNS]}. */
+    float[] keyGradT = new float[0];
+    float[] valueGradT = new float[0];
+    /** A tile of queries (scaled), packed as a micro-panel of A: {@code [D][ROWS]}. */
+    float[] query = new float[0];
+    /** Backward: a tile of the output's gradient as a micro-panel of A, {@code [Dv][ROWS]}. */
+    float[] outGrad = new float[0];
+    /** Backward: queries and output gradients of a tile transposed, as A panels {@code [ROWS][ceil(D/ROWS) ROWS]}. */
+    float[] queryT = new float[0];
+    float[] outGradT = new float[0];
+    /** Backward: the tile's dQ rows, {@code [ROWS][ceil(D / COLUMNS) COLUMNS]}. */
+    float[] queryGrad = new float[0];
+    /** The running output of a tile of queries, {@code [ROWS][ceil(Dv / COLUMNS) COLUMNS]}. */
+    float[] acc = new float[0];
+    final float[] scores = new float[TILE];
+    final float[] probsT = new float[TILE];
+    final float[] product = new float[TILE];
+    final float[] rowMax = new float[ROWS];
+    final float[] rowSum = new float[ROWS];
+    final float[] alpha = new float[ROWS];
+    final float[] delta = new float[ROWS];
+
+    private AttentionWorkspace() {
+    }
+
+    static AttentionWorkspace get() {
+        return PER_THREAD.get();
+    }
+
+    static int panels(int keys) {
+        return (keys + COLUMNS - 1) / COLUMNS;
+    }
+
+    static int padded(int features) {
+        return (features + COLUMNS - 1) / COLUMNS * COLUMNS;
+    }
+
+    /** Room for a forward tile loop over {@code keys} keys. */
+    void forForward(int keys, int headDim, int valueDim) {
+        int kp = panels(keys) * COLUMNS;
+        keysT = grow(keysT, (long) kp * headDim);
+        values = grow(values, (long) padded(valueDim) * kp);
+        query = grow(query, (long) headDim * ROWS);
+        acc = grow(acc, (long) ROWS * padded(valueDim));
+    }
+
+    /** Room for a backward tile loop. */
+    void forBackward(int tk, int headDim, int valueDim) {
+        forForward(tk, headDim, valueDim);
+        int kp = panels(tk) * COLUMNS;
+        keys = grow(keys, (long) padded(headDim) * kp);
+        valuesT = grow(valuesT, (long) kp * valueDim);
+        keyGradT = grow(keyGradT, (long) padRows(headDim) * kp);
+        valueGradT = grow(valueGradT, (long) padRows(valueDim) * kp);
+        outGrad = grow(outGrad, (long) valueDim * ROWS);
+        queryT = grow(queryT, (long) ROWS * padRows(headDim));
+        outGradT = grow(outGradT, (long) ROWS * padRows(valueDim));
+        queryGrad = grow(queryGrad, (long) ROWS * padded(headDim));
+    }
+
+    static int padRows(int n) {
+        return (n + ROWS - 1) / ROWS * ROWS;
+    }
+
+    private static float[] grow(float[] a, long need) {
+        if (need > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("an attention head of " + need + " floats of scratch is too large");
+        }
+        return a.length >= need ? a : new float[(int) need];
+    }
+}

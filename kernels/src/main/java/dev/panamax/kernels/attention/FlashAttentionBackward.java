@@ -1,0 +1,175 @@
+package dev.panamax.kernels.attention;
+
+import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
+import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.MicroKernel;
+import dev.panamax.kernels.parallel.WorkerPool;
+
+/**
+ * The gradients of {@link FlashAttentionForward} in the FlashAttention-2 manner: nothing of size
+ * {@code Tq x Tk} is stored. With {@code S = q k^T scale + masks}, {@code P = softmax(S)} and
+ * {@code delta_i = dO_i . O_i}, each tile recomputes its scores, takes
+ * {@code P = exp(S - lse)} from the forward's log-sum-exp, and makes five micro-kernel products:
+ * <pre>
+ *   S = (scale q) k^T,   dP = dO v^T,   dS = P (dP - delta)
+ *   dq += scale dS k,   dk^T += (scale q)^T dS,   dv^T += dO^T P
+ * </pre>
+ * Work is split over (batch, key/value head): each thread owns the key and value gradients of
+ * its head (all query heads of a group add into them) and writes them at the end, so no two
+ * threads write the same memory. Grouped-query attention sums the query heads of a group.
+ */
+public final class FlashAttentionBackward {
+
+    private FlashAttentionBackward() {
+    }
+
+    /**
+     * Computes {@code dq, dk, dv} (written) from the forward's inputs, output and log-sum-exp and
+     * the output's gradient {@code dOut}.
+     *
+     * @throws IllegalArgumentException naming the tensor that does not fit, before anything is written
+     */
+    public static void backward(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks,
+                                HeadLayout out, MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq,
+                                HeadLayout dk, HeadLayout dv) {
+        FlashAttentionForward.check(s, q, k, v, masks, out);
+        Checks.floats("lse", lse, lseOffset, (long) s.batch() * s.heads() * s.queries());
+        dOut.check("dOut", s.batch(), s.heads(), s.queries(), s.valueDim(), false);
+        dq.check("dq", s.batch(), s.heads(), s.queries(), s.headDim(), true);
+        dk.check("dk", s.batch(), s.kvHeads(), s.keys(), s.headDim(), true);
+        dv.check("dv", s.batch(), s.kvHeads(), s.keys(), s.valueDim(), true);
+        int items = s.batch() * s.kvHeads();
+        if (items == 0) {
+            return;
+        }
+        boolean parallel = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, dOut.segment(),
+                dq.segment(), dk.segment(), dv.segment(), masks.attn(), masks.keyPadding()) && WorkerPool.threads() > 1
+                && items > 1;
+        if (!parallel) {
+            for (int i = 0; i < items; i++) {
+                group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
+            }
+        } else {
+            WorkerPool.run(Math.min(WorkerPool.threads(), items), (index, count) -> {
+                for (int i = index; i < items; i += count) {
+                    group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
+                }
+            });
+        }
+    }
+
+    /** One batch entry and key/value head: every query head of its group, every tile. */
+    private static void group(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
+                              MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq, HeadLayout dk, HeadLayout dv,
+                              int index) {
+        int n = index / s.kvHeads();
+        int kvh = index % s.kvHeads();
+        int keys = s.keys();
+        int keyRows = AttentionWorkspace.panels(keys) * COLUMNS;
+        AttentionWorkspace ws = AttentionWorkspace.get();
+        ws.forBackward(keys, s.headDim(), s.valueDim());
+        HeadPanels.transposed(k, n, kvh, keys, s.headDim(), ws.keysT);
+        HeadPanels.transposed(v, n, kvh, keys, s.valueDim(), ws.valuesT);
+        HeadPanels.columns(k, n, kvh, keys, s.headDim(), ws.keys);
+        java.util.Arrays.fill(ws.keyGradT, 0, AttentionWorkspace.padRows(s.headDim()) * keyRows, 0f);
+        java.util.Arrays.fill(ws.valueGradT, 0, AttentionWorkspace.padRows(s.valueDim()) * keyRows, 0f);
+        for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
+            for (int i0 = 0; i0 < s.queries(); i0 += ROWS) {
+                tile(s, q, masks, out, lse, lseOffset, dOut, dq, n, h, i0, keyRows, ws);
+            }
+        }
+        writeTransposed(ws.keyGradT, keyRows, s.headDim(), keys, dk, n, kvh);
+        writeTransposed(ws.valueGradT, keyRows, s.valueDim(), keys, dv, n, kvh);
+    }
+
+    private static void tile(AttentionShape s, HeadLayout q, AttentionMasks masks, HeadLayout out, MemorySegment lse,
+                             long lseOffset, HeadLayout dOut, HeadLayout dq, int n, int h, int i0, int keyRows,
+                             AttentionWorkspace ws) {
+        int m = Math.min(ROWS, s.queries() - i0);
+        int d = s.headDim();
+        int dv = s.valueDim();
+        int dp = AttentionWorkspace.padded(d);
+        HeadPanels.tile(q, n, h, i0, m, d, s.scale(), ws.query);
+        HeadPanels.tile(dOut, n, h, i0, m, dv, 1f, ws.outGrad);
+        transposeTile(ws.query, d, ws.queryT);
+        transposeTile(ws.outGrad, dv, ws.outGradT);
+        for (int r = 0; r < ROWS; r++) {
+            if (r < m) {
+                long o = out.at(n, h, i0 + r);
+                long g = dOut.at(n, h, i0 + r);
+                double sum = 0;
+                for (int x = 0; x < dv; x++) {
+                    sum += (double) FloatLanes.get(out.segment(), o + x) * FloatLanes.get(dOut.segment(), g + x);
+                }
+                ws.delta[r] = (float) sum;
+                ws.rowMax[r] = FloatLanes.get(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i0 + r);
+            } else {
+                ws.delta[r] = 0f;
+                ws.rowMax[r] = 0f;
+            }
+        }
+        java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
+        int end = s.causal() ? Math.min(s.keys(), i0 + m) : s.keys();
+        for (int j0 = 0; j0 < end; j0 += COLUMNS) {
+            MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
+            if (ScoreMasks.needed(s, masks, i0, j0)) {
+                ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
+            }
+            TileProducts.probabilities(m, ws.scores, ws.rowMax);
+            // dV^T[:, j0 ..] += dO^T P, twelve features at a time
+            for (int b = 0; b < dv; b += ROWS) {
+                MicroKernel.run(ROWS, ws.outGradT, b * ROWS, ws.scores, 0, ws.product);
+                TileProducts.add(ws.product, Math.min(ROWS, dv - b), ws.valueGradT, b, keyRows, j0);
+            }
+            // dP = dO V^T, then dS = P (dP - delta), row-major (probsT holds it transposed)
+            MicroKernel.run(dv, ws.outGrad, 0, ws.valuesT, j0 * dv, ws.product);
+            TileProducts.scoreGradient(ws.scores, ws.product, ws.delta, ws.scores, ws.probsT);
+            // dK^T[:, j0 ..] += (scale q)^T dS
+            for (int b = 0; b < d; b += ROWS) {
+                MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scores, 0, ws.product);
+                TileProducts.add(ws.product, Math.min(ROWS, d - b), ws.keyGradT, b, keyRows, j0);
+            }
+            // dQ += dS K (scaled once at the end)
+            for (int c = 0; c < dp; c += COLUMNS) {
+                MicroKernel.run(COLUMNS, ws.probsT, 0, ws.keys, c * keyRows + j0 * COLUMNS, ws.product);
+                TileProducts.add(ws.product, m, ws.queryGrad, 0, dp, c);
+            }
+        }
+        for (int r = 0; r < m; r++) {
+            long row = dq.at(n, h, i0 + r);
+            for (int x = 0; x < d; x++) {
+                FloatLanes.set(dq.segment(), row + x, ws.queryGrad[r * dp + x] * s.scale());
+            }
+        }
+    }
+
+    /**
+     * A tile packed as an A panel ({@code [features][ROWS]}) transposed into A panels of twelve
+     * features each ({@code [ROWS tokens][ROWS features]} per block of features), zero past the end.
+     */
+    private static void transposeTile(float[] tile, int features, float[] dst) {
+        for (int b = 0; b < features; b += ROWS) {
+            int base = b * ROWS;
+            for (int r = 0; r < ROWS; r++) {
+                for (int f = 0; f < ROWS; f++) {
+                    dst[base + r * ROWS + f] = b + f < features ? tile[(b + f) * ROWS + r] : 0f;
+                }
+            }
+        }
+    }
+
+    /** {@code x[n, h, j, f] = gradT[f][j]}. */
+    private static void writeTransposed(float[] gradT, int ld, int features, int tokens, HeadLayout x, int n, int h) {
+        for (int j = 0; j < tokens; j++) {
+            long row = x.at(n, h, j);
+            for (int f = 0; f < features; f++) {
+                FloatLanes.set(x.segment(), row + f, gradT[f * ld + j]);
+            }
+        }
+    }
+}
