@@ -37,6 +37,9 @@ import dev.panamax.nn.layers.LayerNorm;
 import dev.panamax.nn.layers.Linear;
 import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.MinPool2d;
+import dev.panamax.nn.layers.MultiHeadAttention;
+import dev.panamax.nn.layers.TransformerEncoderLayer;
+import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.layers.PoolWindow;
 import dev.panamax.nn.layers.Residual;
 import dev.panamax.nn.layers.Sequential;
@@ -96,6 +99,17 @@ class LayerGradientTest {
         check("rnn tanh", () -> new RNN(3, 5, "tanh", RecurrentOptions.defaults().layers(3), new SplittableRandom(4)), 3, 2, 3);
         check("lstm batch first, learned initial state, dropout between layers", () -> new LSTM(3, 4,
                 two.batchFirst(true).dropout(0.3f).learnInitialState(true), new SplittableRandom(5)), 2, 5, 3);
+    }
+
+    @Test
+    void attentionLayers() {
+        check("multi-head self-attention", () -> new MultiHeadAttention(8, 2, true, true, new SplittableRandom(6)), 2, 5, 8);
+        check("multi-head self-attention, sequence first", () -> new MultiHeadAttention(6, 3, true, false,
+                new SplittableRandom(7)), 4, 2, 6);
+        TransformerOptions o = TransformerOptions.of(8, 2).dimFeedforward(12).dropout(0f).batchFirst(true).activation("gelu");
+        check("encoder layer, post-norm", () -> new TransformerEncoderLayer(o), 2, 5, 8);
+        check("encoder layer, sequence first", () -> new TransformerEncoderLayer(o.batchFirst(false)), 5, 2, 8);
+        check("encoder layer, pre-norm", () -> new TransformerEncoderLayer(o.normFirst(true)), 2, 5, 8);
     }
 
     @Test

@@ -13,11 +13,14 @@ package dev.panamax.kernels.attention;
  * @param headDim  D, features of a query and a key
  * @param valueDim Dv, features of a value and of the output
  * @param scale    the factor of {@code q k^T} (usually {@code 1/sqrt(D)}, see {@link #of})
- * @param causal   query i sees keys {@code j <= i} only (top-left aligned, as
- *                 {@code F.scaled_dot_product_attention(is_causal=True)}, also when Tq != Tk)
+ * @param causal   query i sees keys {@code j <= i + causalOffset} only
+ * @param causalOffset where query 0 stands among the keys when causal: 0 aligns the first query
+ *                 with the first key (top-left, as {@code F.scaled_dot_product_attention(is_causal=True)},
+ *                 also when Tq != Tk); {@code Tk - Tq} aligns the last query with the last key, as new
+ *                 queries against a cache of the tokens before them
  */
 public record AttentionShape(int batch, int heads, int kvHeads, int queries, int keys, int headDim, int valueDim, float scale,
-                             boolean causal) {
+                             boolean causal, int causalOffset) {
 
     /** Checks the sizes. */
     public AttentionShape {
@@ -31,6 +34,9 @@ public record AttentionShape(int batch, int heads, int kvHeads, int queries, int
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of kvHeads (" + kvHeads + ")");
         }
+        if (causalOffset < 0) {
+            throw new IllegalArgumentException("causalOffset must be >= 0, got " + causalOffset);
+        }
         if (!Float.isFinite(scale)) {
             throw new IllegalArgumentException("scale must be finite, got " + scale);
         }
@@ -39,17 +45,23 @@ public record AttentionShape(int batch, int heads, int kvHeads, int queries, int
     /** Multi-head attention with {@code 1/sqrt(D)} as scale. */
     public static AttentionShape of(int batch, int heads, int queries, int keys, int headDim, int valueDim, boolean causal) {
         return new AttentionShape(batch, heads, heads, queries, keys, headDim, valueDim, (float) (1 / Math.sqrt(headDim)),
-                causal);
+                causal, 0);
     }
 
     /** This shape with another scale. */
     public AttentionShape withScale(float s) {
-        return new AttentionShape(batch, heads, kvHeads, queries, keys, headDim, valueDim, s, causal);
+        return new AttentionShape(batch, heads, kvHeads, queries, keys, headDim, valueDim, s, causal, causalOffset);
     }
 
     /** This shape with {@code kvHeads} key/value heads (grouped-query attention). */
     public AttentionShape withKvHeads(int kv) {
-        return new AttentionShape(batch, heads, kv, queries, keys, headDim, valueDim, scale, causal);
+        return new AttentionShape(batch, heads, kv, queries, keys, headDim, valueDim, scale, causal, causalOffset);
+    }
+
+    /** This shape, causal with the last query aligned to the last key (decoding against a cache). */
+    public AttentionShape alignedToEnd() {
+        return new AttentionShape(batch, heads, kvHeads, queries, keys, headDim, valueDim, scale, true,
+                Math.max(0, keys - queries));
     }
 
     /** Query heads per key/value head. */
@@ -57,8 +69,8 @@ public record AttentionShape(int batch, int heads, int kvHeads, int queries, int
         return heads / kvHeads;
     }
 
-    /** Keys that query {@code i} sees: all, or {@code min(Tk, i + 1)} when causal. */
+    /** Keys that query {@code i} sees: all, or {@code min(Tk, i + 1 + causalOffset)} when causal. */
     int visibleKeys(int i) {
-        return causal ? Math.min(keys, i + 1) : keys;
+        return causal ? (int) Math.min(keys, i + 1L + causalOffset) : keys;
     }
 }

@@ -114,7 +114,7 @@ public final class FlashAttentionBackward {
             }
         }
         java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
-        int end = s.causal() ? Math.min(s.keys(), i0 + m) : s.keys();
+        int end = s.visibleKeys(i0 + m - 1);
         for (int j0 = 0; j0 < end; j0 += COLUMNS) {
             MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
             if (ScoreMasks.needed(s, masks, i0, j0)) {

@@ -110,7 +110,7 @@ public final class FlashAttentionForward {
         HeadPanels.tile(q, n, h, i0, m, d, s.scale(), ws.query);
         OnlineSoftmax.start(ws.rowMax, ws.rowSum);
         java.util.Arrays.fill(ws.acc, 0, ROWS * dvp, 0f);
-        int end = s.causal() ? Math.min(s.keys(), i0 + m) : s.keys();
+        int end = s.visibleKeys(i0 + m - 1);
         for (int j0 = 0; j0 < end; j0 += COLUMNS) {
             MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
             if (ScoreMasks.needed(s, masks, i0, j0)) {

@@ -17,14 +17,14 @@ final class ScoreMasks {
 
     /** Whether the tile needs {@link #apply}. */
     static boolean needed(AttentionShape s, AttentionMasks masks, int i0, int j0) {
-        return masks.any() || j0 + COLUMNS > s.keys() || (s.causal() && j0 + COLUMNS - 1 > i0);
+        return masks.any() || j0 + COLUMNS > s.keys() || (s.causal() && j0 + COLUMNS - 1 > i0 + s.causalOffset());
     }
 
     static void apply(AttentionShape s, AttentionMasks masks, int n, int i0, int m, int j0, float[] scores) {
         int cols = Math.min(COLUMNS, s.keys() - j0);
         for (int r = 0; r < m; r++) {
             int i = i0 + r;
-            int visible = s.causal() ? Math.min(cols, i + 1 - j0) : cols;     // keys j0 + c with c < visible are seen
+            int visible = Math.min(cols, s.visibleKeys(i) - j0);     // keys j0 + c with c < visible are seen
             int at = r * COLUMNS;
             long maskRow = masks.attn() == null ? 0 : masks.attnOffset() + i * masks.attnStride() + j0;
             long padRow = masks.keyPadding() == null ? 0 : masks.keyPaddingOffset() + n * masks.keyPaddingStride() + j0;

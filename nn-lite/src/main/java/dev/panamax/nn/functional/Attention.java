@@ -103,10 +103,11 @@ public final class Attention {
         }
         float sc = scale == null ? (float) (1 / Math.sqrt(d)) : scale;
         return new AttentionShape(Math.toIntExact(n), Math.toIntExact(h), Math.toIntExact(hkv), Math.toIntExact(tq),
-                Math.toIntExact(tk), Math.toIntExact(d), Math.toIntExact(v.size(3)), sc, causal);
+                Math.toIntExact(tk), Math.toIntExact(d), Math.toIntExact(v.size(3)), sc, causal, 0);
     }
 
-    static HeadLayout layout(Tensor t) {
+    /** Where a {@code [N, H, T, D]} tensor (any strides, the last 1) lies, for the kernels. */
+    public static HeadLayout layout(Tensor t) {
         return new HeadLayout(t.segment(), t.offset(), t.stride(0), t.stride(1), t.stride(2));
     }
 
@@ -115,7 +116,8 @@ public final class Attention {
         return t.size(-1) <= 1 || t.stride(-1) == 1 ? t : t.contiguous(arena);
     }
 
-    private static AttentionMasks masks(Tensor attnMask, Tensor keyPadding, Arena arena) {
+    /** The kernels' view of the optional masks (additive float, {@code [Tq, Tk]} and {@code [N, Tk]}). */
+    public static AttentionMasks masks(Tensor attnMask, Tensor keyPadding, Arena arena) {
         if (attnMask == null && keyPadding == null) {
             return AttentionMasks.NONE;
         }

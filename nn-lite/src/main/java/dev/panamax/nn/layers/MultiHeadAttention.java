@@ -1,0 +1,314 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+import dev.panamax.kernels.attention.AttentionMasks;
+import dev.panamax.kernels.attention.AttentionShape;
+import dev.panamax.kernels.attention.FlashAttentionBackward;
+import dev.panamax.kernels.attention.FlashAttentionForward;
+import dev.panamax.kernels.attention.HeadLayout;
+import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.nn.functional.Attention;
+import dev.panamax.nn.functional.LinearAlgebra;
+import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * Multi-head attention, as {@code torch.nn.MultiheadAttention(E, num_heads, bias, batch_first)}
+ * with {@code need_weights=False}: {@code Q = query W_q^T + b_q}, {@code K}, {@code V} likewise
+ * (the three row blocks of {@code in_proj_weight [3E, E]}), the heads' scaled dot-product
+ * attention ({@link FlashAttentionForward}; the heads are read from the projections in place), and
+ * {@code out_proj}. Parameter names as PyTorch's: {@code in_proj_weight}, {@code in_proj_bias},
+ * {@code out_proj.weight}, {@code out_proj.bias}.
+ *
+ * <p>Inputs {@code [N, T, E]} with {@code batch_first}, else {@code [T, N, E]}. Masks: an
+ * additive {@code attn_mask [Tq, Tk]}, a {@code key_padding_mask [N, Tk]} (int64, nonzero = ignore
+ * the key, as PyTorch's boolean mask; or float32, additive), and {@code causal} (query i sees keys
+ * {@code j <= i}). When query, key and value are the same tensor (self-attention) the three
+ * projections are one GEMM.
+ */
+public final class MultiHeadAttention extends Layer {
+
+    /** The gradients backward returns: of the query, the key and the value (the same tensor for self-attention). */
+    public record Gradients(Tensor query, Tensor key, Tensor value) {
+    }
+
+    private final long embed;
+    private final int heads;
+    private final int headDim;
+    private final boolean batchFirst;
+    private final Parameter inProjWeight;
+    private final Parameter inProjBias;
+    private final Linear outProj;
+    private Saved saved;
+
+    /** Batch-first, with biases, initialised as PyTorch does. */
+    public MultiHeadAttention(long embedDim, int numHeads) {
+        this(embedDim, numHeads, true, true, Init.generator());
+    }
+
+    public MultiHeadAttention(long embedDim, int numHeads, boolean bias, boolean batchFirst, RandomGenerator rng) {
+        if (embedDim < 1 || numHeads < 1 || embedDim % numHeads != 0) {
+            throw new IllegalArgumentException("embed_dim must be a positive multiple of num_heads, got " + embedDim + " and "
+                    + numHeads);
+        }
+        this.embed = embedDim;
+        this.heads = numHeads;
+        this.headDim = (int) (embedDim / numHeads);
+        this.batchFirst = batchFirst;
+        this.inProjWeight = parameter("in_proj_weight", 3 * embedDim, embedDim);
+        this.inProjBias = bias ? parameter("in_proj_bias", 3 * embedDim) : null;
+        this.outProj = child("out_proj", new Linear(embedDim, embedDim, bias, rng));
+        Init.xavierUniform(inProjWeight.value(), 1, rng);
+        if (bias) {
+            outProj.bias().value().fill(0f);
+        }
+    }
+
+    public long embedDim() {
+        return embed;
+    }
+
+    public int numHeads() {
+        return heads;
+    }
+
+    /** Self-attention without masks. */
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        return forward(x, x, x, null, null, false, arena);
+    }
+
+    /** The gradient of the input of a self-attention forward: {@code dquery + dkey + dvalue}. */
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Gradients g = backwardAll(gy, arena);
+        if (g.query() == g.key() && g.key() == g.value()) {
+            return g.query();
+        }
+        Tensor sum = g.query().copy(arena);
+        Blas1.saxpy(sum.numel(), 1f, g.key().segment(), g.key().offset(), sum.segment(), sum.offset());
+        Blas1.saxpy(sum.numel(), 1f, g.value().segment(), g.value().offset(), sum.segment(), sum.offset());
+        return sum;
+    }
+
+    /**
+     * Attention of {@code query} over {@code key} and {@code value}.
+     *
+     * @param keyPaddingMask {@code [N, Tk]}: int64 (nonzero ignores the key) or float32 (added), or null
+     * @param attnMask       float32 {@code [Tq, Tk]} added to the scores, or null
+     * @param causal         query i sees keys {@code j <= i} only
+     * @return {@code [N, Tq, E]} (or {@code [Tq, N, E]})
+     */
+    public Tensor forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask, boolean causal,
+                          Arena arena) {
+        long[] qs = check("query", query);
+        long[] ks = check("key", key);
+        long[] vs = check("value", value);
+        if (ks[0] != qs[0] || !Arrays.equals(ks, vs)) {
+            throw new IllegalArgumentException(describe() + ": query, key and value must share the batch and key and value the "
+                    + "length, got " + Arrays.toString(query.shape()) + ", " + Arrays.toString(key.shape()) + ", "
+                    + Arrays.toString(value.shape()));
+        }
+        int n = (int) qs[0];
+        int tq = (int) qs[1];
+        int tk = (int) ks[1];
+        Saved s = new Saved();
+        s.query = rows(query, arena);
+        s.key = key == query ? s.query : rows(key, arena);
+        s.value = value == key ? s.key : rows(value, arena);
+        s.self = query == key && key == value;
+        s.sameKv = key == value;
+        Tensor w = inProjWeight.value();
+        if (s.self) {
+            s.qkv = LinearAlgebra.linear(s.query, w, bias(), arena);
+            s.q = columns(s.qkv, 0);
+            s.k = columns(s.qkv, embed);
+            s.v = columns(s.qkv, 2 * embed);
+        } else {
+            s.q = LinearAlgebra.linear(s.query, w.slice(0, 0, embed), bias(0), arena);
+            if (s.sameKv) {
+                s.kv = LinearAlgebra.linear(s.key, w.slice(0, embed, 3 * embed), bias(1, 3), arena);
+                s.k = columns(s.kv, 0);
+                s.v = columns(s.kv, embed);
+            } else {
+                s.k = LinearAlgebra.linear(s.key, w.slice(0, embed, 2 * embed), bias(1), arena);
+                s.v = LinearAlgebra.linear(s.value, w.slice(0, 2 * embed, 3 * embed), bias(2), arena);
+            }
+        }
+        s.shape = new AttentionShape(n, heads, heads, tq, tk, headDim, headDim, (float) (1 / Math.sqrt(headDim)), causal, 0);
+        s.masks = masks(attnMask, keyPaddingMask, n, tq, tk, arena);
+        s.out = Tensor.empty(arena, (long) n * tq, embed);
+        s.lse = isTraining() ? Tensor.empty(arena, n, heads, tq) : null;
+        FlashAttentionForward.forward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,
+                heads(s.out, n, tq), s.lse == null ? null : s.lse.segment(), s.lse == null ? 0 : s.lse.offset());
+        s.queryShape = query.shape();
+        s.keyShape = key.shape();
+        saved = s;
+        return outProj.forward(s.out, arena).view(query.shape());
+    }
+
+    /** The gradients of the last forward's query, key and value; the parameters' are accumulated. */
+    public Gradients backwardAll(Tensor gy, Arena arena) {
+        Saved s = saved(saved);
+        if (s.lse == null) {
+            throw new IllegalStateException(describe() + ": backward needs a forward in training mode");
+        }
+        if (!gy.hasShape(s.queryShape)) {
+            throw new IllegalArgumentException(describe() + ": the output gradient must have shape " + Arrays.toString(s.queryShape)
+                    + ", got " + Arrays.toString(gy.shape()));
+        }
+        int n = s.shape.batch();
+        int tq = s.shape.queries();
+        int tk = s.shape.keys();
+        Tensor dOut = outProj.backward(gy.contiguous(arena).view(-1, embed), arena);
+        Tensor dq;
+        Tensor dk;
+        Tensor dv;
+        Tensor dqkv = null;
+        Tensor dkv = null;
+        if (s.self) {
+            dqkv = Tensor.empty(arena, s.qkv.shape());
+            dq = columns(dqkv, 0);
+            dk = columns(dqkv, embed);
+            dv = columns(dqkv, 2 * embed);
+        } else {
+            dq = Tensor.empty(arena, s.q.shape());
+            if (s.sameKv) {
+                dkv = Tensor.empty(arena, s.kv.shape());
+                dk = columns(dkv, 0);
+                dv = columns(dkv, embed);
+            } else {
+                dk = Tensor.empty(arena, s.k.shape());
+                dv = Tensor.empty(arena, s.v.shape());
+            }
+        }
+        FlashAttentionBackward.backward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,
+                heads(s.out, n, tq), s.lse.segment(), s.lse.offset(), heads(dOut, n, tq), heads(dq, n, tq), heads(dk, n, tk),
+                heads(dv, n, tk));
+        if (s.self) {
+            Tensor dx = project(s.query, dqkv, 0, 3, arena).view(s.queryShape);
+            return new Gradients(dx, dx, dx);
+        }
+        Tensor gq = project(s.query, dq, 0, 1, arena).view(s.queryShape);
+        if (s.sameKv) {
+            Tensor gkv = project(s.key, dkv, 1, 3, arena).view(s.keyShape);
+            return new Gradients(gq, gkv, gkv);
+        }
+        return new Gradients(gq, project(s.key, dk, 1, 2, arena).view(s.keyShape),
+                project(s.value, dv, 2, 3, arena).view(s.keyShape));
+    }
+
+    // ---- helpers ----
+
+    /** The backward of the projection by row blocks {@code [from E, to E)} of in_proj: accumulates their gradients, returns the input's. */
+    private Tensor project(Tensor x, Tensor g, int from, int to, Arena arena) {
+        Tensor w = inProjWeight.value().slice(0, from * embed, to * embed);
+        LinearAlgebra.LinearGrads lg = LinearAlgebra.linearBackward(x, w, inProjBias != null, g.contiguous(arena), true, arena);
+        add(inProjWeight.grad().slice(0, from * embed, to * embed), lg.weight());
+        if (inProjBias != null) {
+            add(inProjBias.grad().slice(0, from * embed, to * embed), lg.bias());
+        }
+        return lg.x();
+    }
+
+    private static void add(Tensor dst, Tensor src) {
+        Blas1.saxpy(src.numel(), 1f, src.segment(), src.offset(), dst.segment(), dst.offset());
+    }
+
+    private Tensor bias() {
+        return inProjBias == null ? null : inProjBias.value();
+    }
+
+    private Tensor bias(int block) {
+        return bias(block, block + 1);
+    }
+
+    private Tensor bias(int from, int to) {
+        return inProjBias == null ? null : inProjBias.value().slice(0, from * embed, to * embed);
+    }
+
+    /** {@code [N, T]} of an input of shape {@code [N, T, E]} (or {@code [T, N, E]}). */
+    private long[] check(String name, Tensor x) {
+        if (x.rank() != 3 || x.dtype() != DType.FLOAT32 || x.size(2) != embed) {
+            throw new IllegalArgumentException(describe() + " expects float32 " + name + " of shape "
+                    + (batchFirst ? "[N, T, " : "[T, N, ") + embed + "], got " + x.dtype() + " " + Arrays.toString(x.shape()));
+        }
+        return batchFirst ? new long[] {x.size(0), x.size(1)} : new long[] {x.size(1), x.size(0)};
+    }
+
+    /** The rows of an input, one token a row, in its own order. */
+    private Tensor rows(Tensor x, Arena arena) {
+        return x.contiguous(arena).view(-1, embed);
+    }
+
+    /** Columns {@code [from, from + E)} of a {@code [rows, k E]} projection, as a {@code [rows, E]} view. */
+    private Tensor columns(Tensor t, long from) {
+        return t.slice(1, from, from + embed);
+    }
+
+    /** The heads of a {@code [rows, E]} (view) of tokens: {@code [N, H, T, headDim]} for the kernels. */
+    private HeadLayout heads(Tensor rows, int n, int t) {
+        long ld = rows.stride(0);
+        return batchFirst ? new HeadLayout(rows.segment(), rows.offset(), t * ld, headDim, ld)
+                : new HeadLayout(rows.segment(), rows.offset(), ld, headDim, n * ld);
+    }
+
+    private AttentionMasks masks(Tensor attnMask, Tensor keyPadding, int n, int tq, int tk, Arena arena) {
+        if (attnMask != null && (!attnMask.hasShape(tq, tk) || attnMask.dtype() != DType.FLOAT32)) {
+            throw new IllegalArgumentException(describe() + ": attn_mask must be float32 [" + tq + ", " + tk + "], got "
+                    + attnMask.dtype() + " " + Arrays.toString(attnMask.shape()));
+        }
+        Tensor pad = null;
+        if (keyPadding != null) {
+            if (!keyPadding.hasShape(n, tk)) {
+                throw new IllegalArgumentException(describe() + ": key_padding_mask must be [" + n + ", " + tk + "], got "
+                        + Arrays.toString(keyPadding.shape()));
+            }
+            if (keyPadding.dtype() == DType.INT64) {
+                pad = Tensor.empty(arena, n, tk);
+                long[] flags = keyPadding.toLongArray();
+                for (int i = 0; i < flags.length; i++) {
+                    pad.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, pad.offset() + i,
+                            flags[i] != 0 ? Float.NEGATIVE_INFINITY : 0f);
+                }
+            } else {
+                pad = keyPadding;
+            }
+        }
+        return Attention.masks(attnMask, pad, arena);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(embed_dim=" + embed + ", num_heads=" + heads + ", batch_first=" + batchFirst + ")";
+    }
+
+    @Override
+    public String family() {
+        return "attention";
+    }
+
+    /** What forward keeps for backward. */
+    private static final class Saved {
+        Tensor query;
+        Tensor key;
+        Tensor value;
+        boolean self;
+        boolean sameKv;
+        Tensor qkv;
+        Tensor kv;
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        Tensor out;
+        Tensor lse;
+        AttentionShape shape;
+        AttentionMasks masks;
+        long[] queryShape;
+        long[] keyShape;
+    }
+}
