@@ -10,6 +10,9 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import dev.panamax.kernels.attention.AttentionMasks;
+import dev.panamax.kernels.attention.AttentionShape;
+import dev.panamax.kernels.attention.FlashAttentionForward;
 import dev.panamax.nn.functional.Attention;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -24,6 +27,12 @@ class AttentionPropertiesTest {
     /** {@code [N, H, Tq, Dv]} in double, the formula of OPS.md. */
     static double[] naive(double[] q, double[] k, double[] v, double[] mask, double[] pad, int n, int h, int hkv, int tq, int tk,
                           int d, int dv, double scale, boolean causal) {
+        return naive(q, k, v, mask, pad, n, h, hkv, tq, tk, d, dv, scale, causal, 0);
+    }
+
+    /** As above, query i seeing keys {@code j <= i + offset} when causal. */
+    static double[] naive(double[] q, double[] k, double[] v, double[] mask, double[] pad, int n, int h, int hkv, int tq, int tk,
+                          int d, int dv, double scale, boolean causal, int offset) {
         double[] y = new double[n * h * tq * dv];
         int group = h / hkv;
         for (int b = 0; b < n; b++) {
@@ -38,7 +47,7 @@ class AttentionPropertiesTest {
                             dot += q[((b * h + hh) * tq + i) * d + x] * k[((b * hkv + kh) * tk + j) * d + x];
                         }
                         s[j] = dot * scale + (mask == null ? 0 : mask[i * tk + j]) + (pad == null ? 0 : pad[b * tk + j]);
-                        if (causal && j > i) {
+                        if (causal && j > i + offset) {
                             s[j] = Double.NEGATIVE_INFINITY;
                         }
                         max = Math.max(max, s[j]);
@@ -113,6 +122,29 @@ class AttentionPropertiesTest {
                         }
                     }
                 });
+    }
+
+    @Test
+    void decodingOverALongCacheSplitsTheKeysAndMergesThem() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int tq : new int[] {1, 3}) {
+            int tk = 4500;
+            int h = tq == 1 ? 1 : 2;          // one row: split over the threads; more: a row each
+            int hkv = 1;
+            int d = 40;
+            double[] q = gaussian(r, h * tq * d);
+            double[] k = gaussian(r, hkv * tk * d);
+            double[] v = gaussian(r, hkv * tk * d);
+            double[] want = naive(q, k, v, null, null, 1, h, hkv, tq, tk, d, d, 0.2, true, tk - tq);
+            try (Arena arena = Arena.ofShared()) {
+                Tensor y = Tensor.zeros(arena, 1, h, tq, d);
+                AttentionShape shape = new AttentionShape(1, h, hkv, tq, tk, d, d, 0.2f, false, 0).alignedToEnd();
+                FlashAttentionForward.forward(shape, Attention.layout(tensor(arena, q, 1, h, tq, d)),
+                        Attention.layout(tensor(arena, k, 1, hkv, tk, d)), Attention.layout(tensor(arena, v, 1, hkv, tk, d)),
+                        AttentionMasks.NONE, Attention.layout(y), null, 0);
+                Close.assertClose("decode Tq=" + tq, y.toFloatArray(), want, 1e-4, 2e-5);
+            }
+        }
     }
 
     @Test

@@ -43,7 +43,29 @@ final class AttentionWorkspace {
     final float[] alpha = new float[ROWS];
     final float[] delta = new float[ROWS];
 
+    private float[] decodeQuery = new float[0];
+    private float[] decodeAcc = new float[0];
+    private float[] decodeScores = new float[0];
+    private float[] partials = new float[0];
+
     private AttentionWorkspace() {
+    }
+
+    float[] decodeQuery(int d) {
+        return decodeQuery = grow(decodeQuery, d);
+    }
+
+    float[] decodeAcc(int dv) {
+        return decodeAcc = grow(decodeAcc, dv);
+    }
+
+    float[] decodeScores(int n) {
+        return decodeScores = grow(decodeScores, n);
+    }
+
+    /** The split-K partial results of a call, on the calling thread's workspace (the workers write disjoint parts). */
+    float[] partials(int n) {
+        return partials = grow(partials, n);
     }
 
     static AttentionWorkspace get() {

@@ -52,10 +52,15 @@ public final class FlashAttentionForward {
         if (s.batch() == 0 || s.queries() == 0) {
             return;
         }
+        boolean shareable = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, masks.attn(),
+                masks.keyPadding());
+        if (s.queries() <= DecodeAttention.MAX_QUERIES && s.keys() > s.queries()) {
+            DecodeAttention.forward(s, q, k, v, masks, out, lse, lseOffset, shareable);
+            return;
+        }
         int groups = s.batch() * s.kvHeads();
         int tiles = (s.queries() + ROWS - 1) / ROWS;
-        int threads = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, masks.attn(),
-                masks.keyPadding()) ? WorkerPool.threads() : 1;
+        int threads = shareable ? WorkerPool.threads() : 1;
         // enough items for every thread, whole heads first (each item packs its head's keys and values)
         int chunks = Math.min(tiles, Math.max(1, (2 * threads + groups - 1) / groups));
         int items = groups * chunks;

@@ -1,0 +1,217 @@
+package dev.panamax.kernels.attention;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.VectorMath;
+import dev.panamax.kernels.parallel.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Attention of a few queries (decoding: one new token, or a few) over many keys (a growing
+ * key/value cache). There is nothing to reuse a key for, so the tiles of
+ * {@link FlashAttentionForward} would only add the cost of packing the cache: this kernel streams
+ * every key and value row once, straight from where it lies, scoring a block of keys at a time
+ * and folding it into the online softmax. A long cache is split over the threads (split-K): each
+ * takes a range of keys and keeps its own maximum, sum and output, and the ranges are merged at
+ * the end by their log-sum-exp.
+ */
+final class DecodeAttention {
+
+    /** Queries up to which a call takes this kernel. */
+    static final int MAX_QUERIES = 4;
+    /** Keys scored before each softmax update. */
+    private static final int BLOCK = 64;
+    /** Fewer keys than this per thread do not pay for a split. */
+    private static final int MIN_KEYS_PER_THREAD = 1024;
+
+    private DecodeAttention() {
+    }
+
+    static void forward(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
+                        MemorySegment lse, long lseOffset, boolean shareable) {
+        int rows = s.batch() * s.heads() * s.queries();
+        int threads = shareable ? WorkerPool.threads() : 1;
+        int splits = Math.max(1, Math.min(threads, s.keys() / MIN_KEYS_PER_THREAD));
+        if (rows >= threads || splits == 1) {
+            // enough rows for every thread: each row whole
+            if (threads == 1 || rows == 1) {
+                for (int r = 0; r < rows; r++) {
+                    row(s, q, k, v, masks, r, 0, s.keys(), out, lse, lseOffset, null, 0);
+                }
+            } else {
+                WorkerPool.run(Math.min(threads, rows), (index, count) -> {
+                    for (int r = index; r < rows; r += count) {
+                        row(s, q, k, v, masks, r, 0, s.keys(), out, lse, lseOffset, null, 0);
+                    }
+                });
+            }
+            return;
+        }
+        // split-K: every row's keys in `splits` ranges, merged by log-sum-exp
+        int stride = s.valueDim() + 2;
+        float[] partial = AttentionWorkspace.get().partials(rows * splits * stride);
+        WorkerPool.run(splits, (index, count) -> {
+            int from = (int) ((long) s.keys() * index / count);
+            int to = (int) ((long) s.keys() * (index + 1) / count);
+            for (int r = 0; r < rows; r++) {
+                row(s, q, k, v, masks, r, from, to, out, lse, lseOffset, partial, (r * count + index) * stride);
+            }
+        });
+        for (int r = 0; r < rows; r++) {
+            merge(s, r, splits, partial, stride, out, lse, lseOffset);
+        }
+    }
+
+    /**
+     * Row {@code r} ({@code (n, h, i)} in row-major order) over keys {@code [from, to)}: the output and
+     * log-sum-exp when {@code partial} is null, else {@code [m, l, acc...]} into {@code partial}.
+     */
+    private static void row(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, int r, int from,
+                            int to, HeadLayout out, MemorySegment lse, long lseOffset, float[] partial, int at) {
+        int i = r % s.queries();
+        int h = (r / s.queries()) % s.heads();
+        int n = r / (s.queries() * s.heads());
+        int kvh = h / s.group();
+        int d = s.headDim();
+        int dv = s.valueDim();
+        AttentionWorkspace ws = AttentionWorkspace.get();
+        float[] query = ws.decodeQuery(d);
+        float[] acc = ws.decodeAcc(dv);
+        float[] scores = ws.decodeScores(BLOCK);
+        long qRow = q.at(n, h, i);
+        for (int x = 0; x < d; x++) {
+            query[x] = FloatLanes.get(q.segment(), qRow + x) * s.scale();
+        }
+        java.util.Arrays.fill(acc, 0, dv, 0f);
+        float m = Float.NEGATIVE_INFINITY;
+        float l = 0f;
+        int end = Math.min(to, s.visibleKeys(i));
+        for (int j0 = from; j0 < end; j0 += BLOCK) {
+            int count = Math.min(BLOCK, end - j0);
+            float blockMax = scoreBlock(s, k, masks, n, kvh, i, j0, count, query, scores);
+            float next = Math.max(m, blockMax);
+            if (next == Float.NEGATIVE_INFINITY) {
+                continue;
+            }
+            float alpha = (float) Math.exp(m - next);
+            l = l * alpha + softmaxBlock(count, next, scores);
+            m = next;
+            accumulate(v, n, kvh, j0, count, scores, alpha, acc, dv);
+        }
+        if (partial != null) {
+            partial[at] = m;
+            partial[at + 1] = l;
+            System.arraycopy(acc, 0, partial, at + 2, dv);
+            return;
+        }
+        finish(s, out, lse, lseOffset, n, h, i, m, l, acc);
+    }
+
+    /** Scores of keys {@code j0 .. j0 + count} (masked), into {@code scores}; returns their maximum. */
+    private static float scoreBlock(AttentionShape s, HeadLayout k, AttentionMasks masks, int n, int kvh, int i, int j0,
+                                    int count, float[] query, float[] scores) {
+        int d = s.headDim();
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < count; c++) {
+            long row = k.at(n, kvh, j0 + c);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            int x = 0;
+            for (; x <= d - LANES; x += LANES) {
+                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatLanes.load(k.segment(), row + x), acc);
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; x < d; x++) {
+                dot += query[x] * FloatLanes.get(k.segment(), row + x);
+            }
+            if (masks.attn() != null) {
+                dot += FloatLanes.get(masks.attn(), masks.attnOffset() + i * masks.attnStride() + j0 + c);
+            }
+            if (masks.keyPadding() != null) {
+                dot += FloatLanes.get(masks.keyPadding(), masks.keyPaddingOffset() + n * masks.keyPaddingStride() + j0 + c);
+            }
+            scores[c] = dot;
+            max = Math.max(max, dot);
+        }
+        return max;
+    }
+
+    /** {@code scores[c] = exp(scores[c] - max)} for the block; returns their sum. */
+    private static float softmaxBlock(int count, float max, float[] scores) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c <= count - LANES; c += LANES) {
+            FloatVector p = VectorMath.expNonPositive(FloatVector.fromArray(SPECIES, scores, c).sub(max));
+            p.intoArray(scores, c);
+            sum = sum.add(p);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; c < count; c++) {
+            scores[c] = (float) Math.exp(scores[c] - max);
+            total += scores[c];
+        }
+        return total;
+    }
+
+    /** {@code acc = alpha acc + sum_c p[c] v[j0 + c]}. */
+    private static void accumulate(HeadLayout v, int n, int kvh, int j0, int count, float[] p, float alpha, float[] acc, int dv) {
+        int x = 0;
+        for (; x <= dv - LANES; x += LANES) {
+            FloatVector a = FloatVector.fromArray(SPECIES, acc, x).mul(alpha);
+            for (int c = 0; c < count; c++) {
+                a = FloatLanes.load(v.segment(), v.at(n, kvh, j0 + c) + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
+            }
+            a.intoArray(acc, x);
+        }
+        for (; x < dv; x++) {
+            float a = acc[x] * alpha;
+            for (int c = 0; c < count; c++) {
+                a += p[c] * FloatLanes.get(v.segment(), v.at(n, kvh, j0 + c) + x);
+            }
+            acc[x] = a;
+        }
+    }
+
+    private static void merge(AttentionShape s, int r, int splits, float[] partial, int stride, HeadLayout out,
+                              MemorySegment lse, long lseOffset) {
+        int base = r * splits * stride;
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < splits; c++) {
+            m = Math.max(m, partial[base + c * stride]);
+        }
+        float[] acc = AttentionWorkspace.get().decodeAcc(s.valueDim());
+        java.util.Arrays.fill(acc, 0, s.valueDim(), 0f);
+        float l = 0f;
+        for (int c = 0; c < splits; c++) {
+            int at = base + c * stride;
+            if (partial[at] == Float.NEGATIVE_INFINITY) {
+                continue;
+            }
+            float w = (float) Math.exp(partial[at] - m);
+            l += partial[at + 1] * w;
+            for (int x = 0; x < s.valueDim(); x++) {
+                acc[x] += partial[at + 2 + x] * w;
+            }
+        }
+        int i = r % s.queries();
+        int h = (r / s.queries()) % s.heads();
+        int n = r / (s.queries() * s.heads());
+        finish(s, out, lse, lseOffset, n, h, i, m, l, acc);
+    }
+
+    private static void finish(AttentionShape s, HeadLayout out, MemorySegment lse, long lseOffset, int n, int h, int i, float m,
+                               float l, float[] acc) {
+        long row = out.at(n, h, i);
+        float inv = 1f / l;
+        for (int x = 0; x < s.valueDim(); x++) {
+            FloatLanes.set(out.segment(), row + x, acc[x] * inv);
+        }
+        if (lse != null) {
+            FloatLanes.set(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i, m + (float) Math.log(l));
+        }
+    }
+}
