@@ -202,6 +202,84 @@ public final class MultiHeadAttention extends Layer {
                 project(s.value, dv, 2, 3, arena).view(s.keyShape));
     }
 
+    /**
+     * Self-attention of new tokens {@code x} ({@code [N, t, E]}, or {@code [t, N, E]}) over every token
+     * the cache holds and themselves, causally (new token i sees the cached ones and new tokens
+     * {@code <= i}); their keys and values are appended to the cache. Equal to the last t rows of
+     * a causal forward over the whole prefix. Inference only.
+     *
+     * @throws IllegalStateException when the cache would overflow its capacity
+     */
+    public Tensor forwardCached(Tensor x, KvCache cache, Arena arena) {
+        long[] xs = check("x", x);
+        int n = (int) xs[0];
+        int t = (int) xs[1];
+        requireBatch(cache, n);
+        KvCache.Entry e = cache.selfEntry(this, heads, headDim);
+        int past = e.length;
+        if (past + t > cache.capacity()) {
+            throw new IllegalStateException(describe() + ": the cache holds " + past + " of " + cache.capacity()
+                    + " tokens; " + t + " more overflow it");
+        }
+        Tensor qkv = LinearAlgebra.linear(rows(x, arena), inProjWeight.value(), bias(), arena);
+        HeadLayout newKeys = heads(columns(qkv, embed), n, t);
+        HeadLayout newValues = heads(columns(qkv, 2 * embed), n, t);
+        HeadLayout keys = HeadLayout.contiguous(e.keys.segment(), e.keys.offset(), heads, cache.capacity(), headDim);
+        HeadLayout values = HeadLayout.contiguous(e.values.segment(), e.values.offset(), heads, cache.capacity(), headDim);
+        for (int b = 0; b < n; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < t; i++) {
+                    copyRow(newKeys, keys, b, h, i, past + i);
+                    copyRow(newValues, values, b, h, i, past + i);
+                }
+            }
+        }
+        e.length = past + t;
+        Tensor out = Tensor.empty(arena, (long) n * t, embed);
+        AttentionShape shape = new AttentionShape(n, heads, heads, t, past + t, headDim, headDim,
+                (float) (1 / Math.sqrt(headDim)), true, past);
+        FlashAttentionForward.forward(shape, heads(columns(qkv, 0), n, t), keys, values, AttentionMasks.NONE, heads(out, n, t),
+                null, 0);
+        return outProj.forward(out, arena).view(x.shape());
+    }
+
+    /**
+     * Cross-attention of {@code x} over {@code memory}, whose projected keys and values the cache
+     * keeps after the first call for this sequence. Inference only.
+     */
+    public Tensor forwardCachedCross(Tensor x, Tensor memory, Tensor memoryKeyPadding, KvCache cache, Arena arena) {
+        long[] xs = check("x", x);
+        long[] ms = check("memory", memory);
+        int n = (int) xs[0];
+        int t = (int) xs[1];
+        int s = (int) ms[1];
+        requireBatch(cache, n);
+        KvCache.Entry e = cache.crossEntry(this);
+        if (e.memory == null) {
+            e.memory = LinearAlgebra.linear(rows(memory, arena), inProjWeight.value().slice(0, embed, 3 * embed), bias(1, 3),
+                    cache.arena());
+        }
+        Tensor q = LinearAlgebra.linear(rows(x, arena), inProjWeight.value().slice(0, 0, embed), bias(0), arena);
+        Tensor out = Tensor.empty(arena, (long) n * t, embed);
+        AttentionShape shape = new AttentionShape(n, heads, heads, t, s, headDim, headDim, (float) (1 / Math.sqrt(headDim)),
+                false, 0);
+        FlashAttentionForward.forward(shape, heads(q, n, t), heads(columns(e.memory, 0), n, s),
+                heads(columns(e.memory, embed), n, s), masks(null, memoryKeyPadding, n, t, s, arena), heads(out, n, t), null, 0);
+        return outProj.forward(out, arena).view(x.shape());
+    }
+
+    private void requireBatch(KvCache cache, int n) {
+        if (cache.batch() != n) {
+            throw new IllegalArgumentException(describe() + ": the cache is for a batch of " + cache.batch() + ", got " + n);
+        }
+    }
+
+    private void copyRow(HeadLayout from, HeadLayout to, int b, int h, int i, int j) {
+        java.lang.foreign.MemorySegment.copy(from.segment(), from.offset() * 4 + (b * from.batchStride() + h * from.headStride()
+                + i * from.tokenStride()) * 4, to.segment(), (to.offset() + b * to.batchStride() + h * to.headStride()
+                + j * to.tokenStride()) * 4, (long) headDim * 4);
+    }
+
     // ---- helpers ----
 
     /** The backward of the projection by row blocks {@code [from E, to E)} of in_proj: accumulates their gradients, returns the input's. */

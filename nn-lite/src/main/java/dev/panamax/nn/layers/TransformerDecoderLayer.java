@@ -54,11 +54,6 @@ public final class TransformerDecoderLayer extends Layer {
         return o;
     }
 
-    /** The self-attention (a key/value cache decodes through it). */
-    MultiHeadAttention selfAttention() {
-        return selfAttn;
-    }
-
     /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Arena)}. */
     @Override
     public Tensor forward(Tensor x, Arena arena) {
@@ -90,6 +85,24 @@ public final class TransformerDecoderLayer extends Layer {
         Tensor g = norm2.forward(Residuals.sum(h, dropout2.forward(crossAttn.forward(h, memory, memory, memoryKeyPaddingMask,
                 null, false, arena), arena), arena), arena);
         return norm3.forward(Residuals.sum(g, dropout3.forward(feedForward(g, arena), arena), arena), arena);
+    }
+
+    /**
+     * New target tokens through the layer in inference mode: self-attention over the cached tokens
+     * and themselves ({@link MultiHeadAttention#forwardCached}), cross-attention over the memory
+     * (projected once per sequence). Equal to the last rows of a causal forward over the prefix.
+     */
+    public Tensor forwardCached(Tensor x, Tensor memory, Tensor memoryKeyPaddingMask, KvCache cache, Arena arena) {
+        if (o.normFirst()) {
+            Tensor h = Residuals.sum(x, selfAttn.forwardCached(norm1.forward(x, arena), cache, arena), arena);
+            Tensor g = Residuals.sum(h, crossAttn.forwardCachedCross(norm2.forward(h, arena), memory, memoryKeyPaddingMask,
+                    cache, arena), arena);
+            return Residuals.sum(g, feedForward(norm3.forward(g, arena), arena), arena);
+        }
+        Tensor h = norm1.forward(Residuals.sum(x, selfAttn.forwardCached(x, cache, arena), arena), arena);
+        Tensor g = norm2.forward(Residuals.sum(h, crossAttn.forwardCachedCross(h, memory, memoryKeyPaddingMask, cache, arena),
+                arena), arena);
+        return norm3.forward(Residuals.sum(g, feedForward(g, arena), arena), arena);
     }
 
     private Tensor feedForward(Tensor h, Arena arena) {
