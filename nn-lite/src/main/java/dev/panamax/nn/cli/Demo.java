@@ -42,7 +42,7 @@ import dev.panamax.nn.train.Trainer;
 final class Demo {
 
     static final String USAGE = """
-            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm|seq2seq]
+            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm|seq2seq|transformer]
                                     [--data mnist|breast-cancer|wine|diabetes|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
 
@@ -53,6 +53,7 @@ final class Demo {
               --model char-lstm                 a character LSTM language model on English words, then sampled
                                                 words (--temperature, default 0.8)
               --model seq2seq                   a GRU encoder-decoder that spells English words backwards
+              --model transformer               the same task with a transformer, decoding through its KV cache
               --out DIR                         where the checkpoint goes (default: a panamax-demo temp folder)
             """;
 
@@ -85,14 +86,14 @@ final class Demo {
         String data = opt.getOrDefault("data", switch (model) {
             case "mlp" -> "breast-cancer";
             case "perceptron" -> "iris";
-            case "char-lstm", "seq2seq" -> "words";
+            case "char-lstm", "seq2seq", "transformer" -> "words";
             default -> "mnist";
         });
         boolean ok = switch (model) {
             case "lenet5" -> data.equals("mnist");
             case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
             case "perceptron" -> data.equals("iris");
-            case "char-lstm", "seq2seq" -> data.equals("words");
+            case "char-lstm", "seq2seq", "transformer" -> data.equals("words");
             default -> false;
         };
         if (!ok) {
@@ -103,7 +104,7 @@ final class Demo {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
                 case "lenet5" -> "64";
-                case "char-lstm", "seq2seq" -> "128";
+                case "char-lstm", "seq2seq", "transformer" -> "128";
                 default -> "32";
             }));
             float temperature = Float.parseFloat(opt.getOrDefault("temperature", "0.8"));
@@ -127,6 +128,7 @@ final class Demo {
             case "perceptron" -> "20";
             case "char-lstm" -> "5";
             case "seq2seq" -> "5";
+            case "transformer" -> "10";
             default -> data.equals("diabetes") ? "100" : "40";
         };
     }
@@ -139,7 +141,8 @@ final class Demo {
             case "lenet5" -> lenet(o, out);
             case "perceptron" -> perceptron(o, out);
             case "char-lstm" -> CharLstmDemo.run(o, out);
-            case "seq2seq" -> Seq2SeqDemo.run(o, out);
+            case "seq2seq" -> Seq2SeqDemo.run(o, out, false);
+            case "transformer" -> Seq2SeqDemo.run(o, out, true);
             default -> o.data().equals("diabetes") ? regression(o, out) : tabular(o, out);
         };
     }

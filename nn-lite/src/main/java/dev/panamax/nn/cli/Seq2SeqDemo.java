@@ -2,6 +2,7 @@ package dev.panamax.nn.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,7 +14,10 @@ import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.data.TokenBatch;
 import dev.panamax.nn.data.Words;
 import dev.panamax.nn.losses.CrossEntropyLoss;
+import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.models.Seq2SeqGru;
+import dev.panamax.nn.models.Seq2SeqTransformer;
 import dev.panamax.nn.optim.Adam;
 import dev.panamax.nn.optim.GradientClipping;
 import dev.panamax.nn.optim.LrScheduler;
@@ -25,22 +29,132 @@ import dev.panamax.nn.train.Checkpoints;
 import dev.panamax.nn.train.Trainer;
 
 /**
- * {@code bin/panamax demo --model seq2seq}: a GRU encoder-decoder learns to spell words backwards
- * ("panamax" to "xamanap"), on the bundled words of 3 to 8 letters (a seeded 90/10 split); teacher
- * forcing in training, greedy decoding at test; each epoch reports the exact-match accuracy on the
- * held-out words; then examples, and the checkpoint saved and reloaded to the same accuracy.
+ * {@code bin/panamax demo --model seq2seq} and {@code --model transformer}: an encoder-decoder
+ * learns to spell words backwards ("panamax" to "xamanap") on the bundled words of 3 to 8 letters
+ * (a seeded 90/10 split), a GRU one or a transformer; teacher forcing in training, greedy decoding
+ * at test (the transformer through its key/value cache); each epoch reports the exact-match
+ * accuracy on the held-out words; then examples, and the checkpoint saved and reloaded to the same
+ * accuracy. The two models run the same task in the same loop, so their figures compare.
  */
 final class Seq2SeqDemo {
 
-    static final int EMBED = 64;
-    static final int HIDDEN = 256;
     static final int MIN_LETTERS = 3;
     static final int MAX_LETTERS = 8;
+
+    /** What the loop needs of a model: teacher-forced logits with their targets, backward, greedy decoding. */
+    interface Model {
+        /** Logits {@code [M, V]} and targets {@code [M]} (ignored positions -100) of a batch of words. */
+        Tensor[] logits(List<String> words, CharVocabulary symbols, Arena arena);
+
+        void backward(Tensor gLogits, Arena arena);
+
+        List<String> greedy(List<String> words, CharVocabulary symbols, Arena arena);
+
+        Layer layer();
+
+        String describe(Demo.Options o);
+    }
+
+    /** The GRU encoder-decoder. */
+    static Model gru(CharVocabulary symbols) {
+        Seq2SeqGru m = new Seq2SeqGru(symbols.size(), 64, 256, 1);
+        return new Model() {
+            private long[] shape;
+
+            @Override
+            public Tensor[] logits(List<String> words, CharVocabulary v, Arena arena) {
+                TokenBatch src = sources(words, v, arena);
+                TokenBatch tgt = targets(words, v, arena);
+                Tensor l = m.forward(src.inputs(), src.lengths(), tgt.inputs(), tgt.lengths(), arena);
+                shape = l.shape();
+                return new Tensor[] {l.view(-1, v.size()), tgt.targets().view(-1)};
+            }
+
+            @Override
+            public void backward(Tensor g, Arena arena) {
+                m.backward(g.view(shape), arena);
+            }
+
+            @Override
+            public List<String> greedy(List<String> words, CharVocabulary v, Arena arena) {
+                TokenBatch src = sources(words, v, arena);
+                return m.greedy(src.inputs(), src.lengths(), v, MAX_LETTERS + 2, arena);
+            }
+
+            @Override
+            public Layer layer() {
+                return m;
+            }
+
+            @Override
+            public String describe(Demo.Options o) {
+                return "GRU encoder-decoder: embeddings 64, encoder and decoder GRU 256";
+            }
+        };
+    }
+
+    /** The transformer encoder-decoder. */
+    static Model transformer(CharVocabulary symbols) {
+        TransformerOptions opts = TransformerOptions.of(128, 4).dimFeedforward(256).dropout(0f).activation("gelu");
+        Seq2SeqTransformer m = new Seq2SeqTransformer(symbols.size(), MAX_LETTERS + 2, opts, 2, 2);
+        return new Model() {
+            private long[] shape;
+
+            @Override
+            public Tensor[] logits(List<String> words, CharVocabulary v, Arena arena) {
+                TokenBatch src = sources(words, v, arena);
+                TokenBatch tgt = targets(words, v, arena);
+                Tensor l = m.forward(batchFirst(src.inputs(), arena), padding(src, arena), batchFirst(tgt.inputs(), arena), arena);
+                shape = l.shape();
+                return new Tensor[] {l.view(-1, v.size()), batchFirst(tgt.targets(), arena).view(-1)};
+            }
+
+            @Override
+            public void backward(Tensor g, Arena arena) {
+                m.backward(g.view(shape), arena);
+            }
+
+            @Override
+            public List<String> greedy(List<String> words, CharVocabulary v, Arena arena) {
+                TokenBatch src = sources(words, v, arena);
+                return m.greedy(batchFirst(src.inputs(), arena), padding(src, arena), v, MAX_LETTERS + 2, arena);
+            }
+
+            @Override
+            public Layer layer() {
+                return m;
+            }
+
+            @Override
+            public String describe(Demo.Options o) {
+                return "transformer: width 128, 4 heads, feed-forward 256, 2 encoder and 2 decoder layers (pre-norm, GELU), "
+                        + "learned positions";
+            }
+        };
+    }
+
+    static Tensor batchFirst(Tensor seqFirst, Arena arena) {
+        return seqFirst.transpose(0, 1).contiguous(arena);
+    }
+
+    /** {@code [N, S]} int64, 1 where a source is padded past its length. */
+    static Tensor padding(TokenBatch src, Arena arena) {
+        long n = src.size();
+        long s = src.steps();
+        long[] lengths = src.lengths().toLongArray();
+        long[] flags = new long[(int) (n * s)];
+        for (int i = 0; i < n; i++) {
+            for (long t = lengths[i]; t < s; t++) {
+                flags[(int) (i * s + t)] = 1;
+            }
+        }
+        return Tensor.ofLongs(arena, flags, n, s);
+    }
 
     private Seq2SeqDemo() {
     }
 
-    static int run(Demo.Options o, PrintStream out) throws IOException {
+    static int run(Demo.Options o, PrintStream out, boolean transformer) throws IOException {
         CharVocabulary symbols = CharVocabulary.lowercase();
         List<String> words = new ArrayList<>();
         for (String w : Words.bundled()) {
@@ -51,19 +165,20 @@ final class Seq2SeqDemo {
         List<List<String>> split = Words.split(words, 0.9, o.seed());
         List<String> train = split.get(0);
         List<String> test = split.get(1);
-        out.printf("GRU encoder-decoder spelling words backwards: %d training and %d held-out words of %d to %d letters "
-                + "(seed %d)%n", train.size(), test.size(), MIN_LETTERS, MAX_LETTERS, o.seed());
-        out.printf("model: embeddings %d, encoder and decoder GRU %d, batch %d, %d epochs, %d thread(s), AdamW with warmup + "
-                + "cosine, gradient norm clipped at 1; teacher forcing in training, greedy decoding at test%n", EMBED, HIDDEN,
-                o.batch(), o.epochs(), o.threads());
-        Seq2SeqGru model = new Seq2SeqGru(symbols.size(), EMBED, HIDDEN, 1);
+        Model model = transformer ? transformer(symbols) : gru(symbols);
+        String name = transformer ? "transformer" : "seq2seq";
+        out.printf("%s spelling words backwards: %d training and %d held-out words of %d to %d letters (seed %d)%n",
+                transformer ? "transformer encoder-decoder" : "GRU encoder-decoder", train.size(), test.size(), MIN_LETTERS,
+                MAX_LETTERS, o.seed());
+        out.printf("model: %s; batch %d, %d epochs, %d thread(s), AdamW with warmup + cosine, gradient norm clipped at 1; "
+                + "teacher forcing in training, greedy decoding at test%n", model.describe(o), o.batch(), o.epochs(), o.threads());
         int batches = (train.size() + o.batch() - 1) / o.batch();
         long steps = (long) batches * o.epochs();
-        double lr = 3e-3;
-        Path file = o.out().resolve("seq2seq.safetensors");
+        double lr = transformer ? 1e-3 : 3e-3;
+        Path file = o.out().resolve(name + ".safetensors");
         double accuracy = Double.NaN;
         long t0 = System.nanoTime();
-        try (Optimizer opt = Adam.adamW(model.parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, 1e-4f, false);
+        try (Optimizer opt = Adam.adamW(model.layer().parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, 1e-4f, false);
              StepArena step = new StepArena()) {
             LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(200, steps / 10), steps, lr / 20));
             CrossEntropyLoss loss = new CrossEntropyLoss(null, 0f, TokenBatch.IGNORE);
@@ -84,16 +199,15 @@ final class Seq2SeqDemo {
                     }
                     step.reset();
                     opt.zeroGrad();
-                    TokenBatch src = sources(batch, symbols, step);
-                    TokenBatch tgt = targets(batch, symbols, step);
-                    Tensor logits = model.forward(src.inputs(), src.lengths(), tgt.inputs(), tgt.lengths(), step);
-                    float l = loss.forward(logits.view(-1, symbols.size()), tgt.targets().view(-1), step);
-                    model.backward(loss.backward(step).view(logits.shape()), step);
-                    GradientClipping.clipGradNorm(model.parameters(), 1f);
+                    Tensor[] lt = model.logits(batch, symbols, step);
+                    float l = loss.forward(lt[0], lt[1], step);
+                    model.backward(loss.backward(step), step);
+                    GradientClipping.clipGradNorm(model.layer().parameters(), 1f);
                     opt.step();
                     schedule.step();
-                    sum += (double) l * tgt.tokens();
-                    tokens += tgt.tokens();
+                    long n = tokens(batch);
+                    sum += (double) l * n;
+                    tokens += n;
                     progress.update("epoch " + epoch, b + 1, String.format("loss %.4f", sum / tokens), (b + 1.0) * o.batch(),
                             "words");
                 }
@@ -107,8 +221,7 @@ final class Seq2SeqDemo {
                     100 * accuracy, test.size());
             try (StepArena arena = new StepArena()) {
                 List<String> few = test.subList(0, Math.min(8, test.size()));
-                TokenBatch src = sources(few, symbols, arena);
-                List<String> got = model.greedy(src.inputs(), src.lengths(), symbols, MAX_LETTERS + 2, arena);
+                List<String> got = model.greedy(few, symbols, arena);
                 StringBuilder s = new StringBuilder();
                 for (int i = 0; i < few.size(); i++) {
                     s.append(few.get(i)).append(" -> ").append(got.get(i))
@@ -116,12 +229,12 @@ final class Seq2SeqDemo {
                 }
                 out.println("examples: " + s);
             }
-            Checkpoints.save(file, model, opt, schedule, new Checkpoints.Contents(new Trainer.Position(o.epochs() + 1, 0, steps),
-                    Map.of("model", "seq2seq", "task", "reverse", "seed", Long.toString(o.seed())), Map.of()));
+            Checkpoints.save(file, model.layer(), opt, schedule, new Checkpoints.Contents(new Trainer.Position(o.epochs() + 1, 0,
+                    steps), Map.of("model", name, "task", "reverse", "seed", Long.toString(o.seed())), Map.of()));
             out.println("saved " + file);
         }
-        Seq2SeqGru fresh = new Seq2SeqGru(symbols.size(), EMBED, HIDDEN, 1);
-        Checkpoints.load(file, fresh, null, null);
+        Model fresh = transformer ? transformer(symbols) : gru(symbols);
+        Checkpoints.load(file, fresh.layer(), null, null);
         double reloaded = exactMatch(fresh, test, symbols);
         out.printf("reloaded %s: held-out exact match %.2f %% (%s)%n", file.getFileName(), 100 * reloaded,
                 reloaded == accuracy ? "identical" : "DIFFERENT from " + 100 * accuracy + " %");
@@ -133,7 +246,7 @@ final class Seq2SeqDemo {
     }
 
     /** The encoder's input: the word's letters. */
-    static TokenBatch sources(List<String> words, CharVocabulary symbols, java.lang.foreign.Arena arena) {
+    static TokenBatch sources(List<String> words, CharVocabulary symbols, Arena arena) {
         List<long[]> in = new ArrayList<>(words.size());
         for (String w : words) {
             in.add(symbols.encode(w));
@@ -142,7 +255,7 @@ final class Seq2SeqDemo {
     }
 
     /** The decoder's inputs (the boundary, then the reversed word) and targets (the reversed word, then the boundary). */
-    static TokenBatch targets(List<String> words, CharVocabulary symbols, java.lang.foreign.Arena arena) {
+    static TokenBatch targets(List<String> words, CharVocabulary symbols, Arena arena) {
         List<long[]> in = new ArrayList<>(words.size());
         List<long[]> target = new ArrayList<>(words.size());
         for (String w : words) {
@@ -157,15 +270,23 @@ final class Seq2SeqDemo {
         return TokenBatch.of(in, target, 0, TokenBatch.IGNORE, arena);
     }
 
+    /** Predicted symbols of a batch: every letter and the final boundary. */
+    static long tokens(List<String> words) {
+        long n = 0;
+        for (String w : words) {
+            n += w.length() + 1;
+        }
+        return n;
+    }
+
     /** The share of {@code words} whose greedy decoding is exactly the reversed word. */
-    static double exactMatch(Seq2SeqGru model, List<String> words, CharVocabulary symbols) {
+    static double exactMatch(Model model, List<String> words, CharVocabulary symbols) {
         int right = 0;
         try (StepArena step = new StepArena()) {
             for (int from = 0; from < words.size(); from += 1000) {
                 step.reset();
                 List<String> chunk = words.subList(from, Math.min(words.size(), from + 1000));
-                TokenBatch src = sources(chunk, symbols, step);
-                List<String> got = model.greedy(src.inputs(), src.lengths(), symbols, MAX_LETTERS + 2, step);
+                List<String> got = model.greedy(chunk, symbols, step);
                 for (int i = 0; i < chunk.size(); i++) {
                     right += got.get(i).equals(reverse(chunk.get(i))) ? 1 : 0;
                 }

@@ -111,6 +111,9 @@ public final class StepArena implements Arena {
             record.subList(next, record.size()).clear();
         }
         MemorySegment slice = carve(byteSize, alignment);
+        if (zeroed) {
+            slice.fill((byte) 0);             // a reused block still holds an earlier step's data
+        }
         Tensor t = dtype == null ? null : Tensor.over(dtype, slice, shape);
         Entry e = new Entry(byteSize, alignment, slice, t);
         record.add(e);

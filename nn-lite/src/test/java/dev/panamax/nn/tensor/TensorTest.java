@@ -55,6 +55,20 @@ class TensorTest {
     }
 
     @Test
+    void stepArenaZerosAreZeroWhenAStepDiffersFromTheLast() {
+        try (StepArena step = new StepArena(1 << 12)) {
+            for (int round = 0; round < 3; round++) {
+                step.reset();
+                Tensor.empty(step, 200).fill(7f);                          // a different first request each round
+                Tensor z = Tensor.zeros(step, round + 1, 50);
+                assertThat(z.toFloatArray()).as("round " + round).containsOnly(0f);
+                z.fill(9f);
+                Tensor.empty(step, 300).fill(5f);                          // grows past the first block
+            }
+        }
+    }
+
+    @Test
     void scalarsAndLongs() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor s = Tensor.scalar(arena, 2.5f);

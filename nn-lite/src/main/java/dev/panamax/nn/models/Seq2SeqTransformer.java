@@ -1,0 +1,132 @@
+package dev.panamax.nn.models;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.panamax.nn.data.CharVocabulary;
+import dev.panamax.nn.layers.Embedding;
+import dev.panamax.nn.layers.KvCache;
+import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.layers.LearnedPositionalEmbedding;
+import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.TransformerDecoder;
+import dev.panamax.nn.layers.TransformerDecoderLayer;
+import dev.panamax.nn.layers.TransformerEncoder;
+import dev.panamax.nn.layers.TransformerOptions;
+import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * An encoder-decoder transformer for short symbol sequences (Vaswani et al.): embeddings plus
+ * learned positions, a pre-norm encoder over the source (padded positions hidden by a key-padding
+ * mask), a pre-norm decoder over the target (causal) attending to the encoder's memory, and a
+ * linear head. Token ids batch-first {@code [N, T]}; training feeds the target shifted by one
+ * (teacher forcing); {@link #greedy} generates through a {@link KvCache}, one token per step.
+ */
+public final class Seq2SeqTransformer extends Layer {
+
+    private final Embedding srcEmbed;
+    private final Embedding tgtEmbed;
+    private final LearnedPositionalEmbedding srcPos;
+    private final LearnedPositionalEmbedding tgtPos;
+    private final TransformerEncoder encoder;
+    private final TransformerDecoder decoder;
+    private final Linear head;
+    private Tensor memory;
+    private Tensor srcPadding;
+
+    public Seq2SeqTransformer(long vocab, int maxLen, TransformerOptions options, int encoderLayers, int decoderLayers) {
+        TransformerOptions o = options.batchFirst(true).normFirst(true);
+        this.srcEmbed = child("src_embed", new Embedding(vocab, o.dModel()));
+        this.tgtEmbed = child("tgt_embed", new Embedding(vocab, o.dModel()));
+        this.srcPos = child("src_pos", new LearnedPositionalEmbedding(maxLen, o.dModel(), true,
+                dev.panamax.nn.layers.Init.generator()));
+        this.tgtPos = child("tgt_pos", new LearnedPositionalEmbedding(maxLen, o.dModel(), true,
+                dev.panamax.nn.layers.Init.generator()));
+        this.encoder = child("encoder", new TransformerEncoder(o, encoderLayers, true));
+        this.decoder = child("decoder", new TransformerDecoder(o, decoderLayers, true));
+        this.head = child("head", new Linear(o.dModel(), vocab));
+    }
+
+    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Arena)}. */
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        throw new UnsupportedOperationException("Seq2SeqTransformer takes a source and a target: forward(src, srcPadding, tgtIn, "
+                + "arena)");
+    }
+
+    /**
+     * Teacher-forced logits {@code [N, T, V]}.
+     *
+     * @param src        source ids {@code [N, S]}
+     * @param srcPadding {@code [N, S]} int64, nonzero at padded source positions, or null
+     * @param tgtIn      the decoder's inputs {@code [N, T]} (the boundary, then the target shifted by one)
+     */
+    public Tensor forward(Tensor src, Tensor srcPadding, Tensor tgtIn, Arena arena) {
+        this.srcPadding = srcPadding;
+        memory = encoder.forward(srcPos.forward(srcEmbed.forward(src, arena), arena), null, srcPadding, false, arena);
+        Tensor h = decoder.forward(tgtPos.forward(tgtEmbed.forward(tgtIn, arena), arena), memory, null, srcPadding, true, arena);
+        return head.forward(h, arena);
+    }
+
+    @Override
+    public Tensor backward(Tensor gLogits, Arena arena) {
+        TransformerDecoderLayer.Gradients g = decoder.backwardAll(head.backward(gLogits, arena), arena);
+        tgtEmbed.backward(tgtPos.backward(g.x(), arena), arena);
+        srcEmbed.backward(srcPos.backward(encoder.backward(g.memory(), arena), arena), arena);
+        return null;
+    }
+
+    /** Greedy decoding of a batch of sources through a key/value cache, until the boundary symbol or {@code maxLength}. */
+    public List<String> greedy(Tensor src, Tensor srcPadding, CharVocabulary symbols, int maxLength, Arena arena) {
+        boolean wasTraining = isTraining();
+        eval();
+        int n = (int) src.size(0);
+        try (KvCache cache = new KvCache(n, maxLength)) {
+            Tensor mem = encoder.forward(srcPos.forward(srcEmbed.forward(src, arena), arena), null, srcPadding, false, arena);
+            Tensor tokens = Tensor.zeros(arena, DType.INT64, n, 1);
+            StringBuilder[] out = new StringBuilder[n];
+            boolean[] done = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = new StringBuilder();
+            }
+            for (int step = 0; step < maxLength; step++) {
+                Tensor h = tgtPos.forward(tgtEmbed.forward(tokens, arena), step, arena);
+                Tensor logits = head.forward(decoder.forwardCached(h, mem, srcPadding, cache, arena), arena);
+                boolean all = true;
+                for (int i = 0; i < n; i++) {
+                    float[] l = logits.select(0, i).select(0, 0).toFloatArray();
+                    int best = 0;
+                    for (int k = 1; k < l.length; k++) {
+                        best = l[k] > l[best] ? k : best;
+                    }
+                    tokens.setLong(best, i, 0);
+                    if (!done[i]) {
+                        if (best == 0) {
+                            done[i] = true;
+                        } else {
+                            out[i].append(symbols.symbol(best));
+                        }
+                    }
+                    all &= done[i];
+                }
+                if (all) {
+                    break;
+                }
+            }
+            List<String> result = new ArrayList<>(n);
+            for (StringBuilder s : out) {
+                result.add(s.toString());
+            }
+            return result;
+        } finally {
+            train(wasTraining);
+        }
+    }
+
+    @Override
+    public String family() {
+        return "attention";
+    }
+}
