@@ -128,7 +128,7 @@ final class Demo {
             case "perceptron" -> "20";
             case "char-lstm" -> "5";
             case "seq2seq" -> "5";
-            case "transformer" -> "10";
+            case "transformer" -> "3";
             default -> data.equals("diabetes") ? "100" : "40";
         };
     }

@@ -78,6 +78,13 @@ class DemoTest {
     }
 
     @Test
+    void transformerSpellsWordsBackwardsThroughItsCache(@TempDir Path out) throws Exception {
+        String text = run("demo", "--model", "transformer", "--epochs", "1", "--out", out.toString());
+        assertThat(last(text, "held-out exact match ([0-9.]+) %")).as(text).isGreaterThanOrEqualTo(70.0);
+        assertThat(text).contains("examples: ").contains("(identical)");
+    }
+
+    @Test
     void badOptionsPrintUsageAndExit2() throws Exception {
         for (String[] args : new String[][] {{"demo", "--model", "vgg"}, {"demo", "--epochs", "x"}, {"demo", "--bogus", "1"},
                 {"demo", "--model", "lenet5", "--data", "iris"}, {"demo", "--epochs"}, {"demo", "--model", "seq2seq", "--data", "mnist"},
