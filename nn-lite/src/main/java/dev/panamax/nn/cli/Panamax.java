@@ -23,8 +23,8 @@ public final class Panamax {
 
             commands:
               info                 JDK, CPU, vector shape and the native backends found
-              conformance DIR...   run every golden case under the folders; ends with
-                                   'N passed, N failed, N skipped' (exit 1 if any failed)
+              conformance DIR...   run every golden case under the folders (symbolic links followed); ends
+                                   with 'N passed, N failed, N skipped' (exit 1 if any failed, 2 if none found)
               demo [options]       train LeNet-5 on the bundled MNIST digits (demo --help for more)
               bench [JMH options]  run the JMH benchmarks (e.g. bench Softmax -f 1)
               --help               this text
@@ -66,6 +66,10 @@ public final class Panamax {
                         return 2;
                     }
                     roots.add(p);
+                }
+                if (ConformanceRunner.findCases(roots).isEmpty()) {
+                    err.println("no golden case (a folder holding case.json) under " + roots);
+                    return 2;
                 }
                 ConformanceRunner.Summary s = new ConformanceRunner(out).run(roots);
                 return s.failed() > 0 ? 1 : 0;

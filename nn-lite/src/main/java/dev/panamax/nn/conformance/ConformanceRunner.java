@@ -44,8 +44,12 @@ public final class ConformanceRunner {
             if (!Files.isDirectory(root)) {
                 throw new IOException("not a folder: " + root);
             }
-            try (Stream<Path> walk = Files.walk(root)) {
-                walk.filter(p -> p.getFileName().toString().equals("case.json")).map(Path::getParent).forEach(cases::add);
+            // case folders may be symbolic links (a suite assembled from others); a link loop is reported, not followed
+            try (Stream<Path> walk = Files.walk(root, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+                walk.filter(p -> p.getFileName() != null && p.getFileName().toString().equals("case.json"))
+                        .map(Path::getParent).forEach(cases::add);
+            } catch (java.io.UncheckedIOException e) {
+                throw new IOException("cannot walk " + root + ": " + e.getCause().getMessage(), e.getCause());
             }
         }
         cases.sort(null);
@@ -62,6 +66,9 @@ public final class ConformanceRunner {
             try {
                 verdict = runCase(dir);
             } catch (IOException | RuntimeException e) {
+                verdict = "error: " + e;
+            } catch (OutOfMemoryError | StackOverflowError e) {
+                // defence in depth: every reader checks sizes first, but one bad case must not end the run
                 verdict = "error: " + e;
             }
             if (verdict == null) {

@@ -46,18 +46,30 @@ public final class GoldenCase {
         this.atol = tol.get("atol").getAsDouble();
     }
 
+    /** The largest case.json read: a case description is a few kilobytes. */
+    private static final long MAX_JSON = 1 << 20;
+
     /** Reads {@code dir/case.json}. */
     public static GoldenCase load(Path dir) throws IOException {
+        Path file = dir.resolve("case.json");
+        long size = Files.size(file);
+        if (size > MAX_JSON) {
+            throw new IOException(file + " holds " + size + " bytes; a case description is at most " + MAX_JSON);
+        }
         JsonElement json;
         try {
-            json = JsonParser.parseString(Files.readString(dir.resolve("case.json")));
+            json = JsonParser.parseString(Files.readString(file));
         } catch (RuntimeException e) {
-            throw new IOException(dir + "/case.json is not valid JSON: " + e.getMessage(), e);
+            throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
         }
         if (!json.isJsonObject() || !json.getAsJsonObject().has("op") || !json.getAsJsonObject().has("tolerance")) {
-            throw new IOException(dir + "/case.json lacks 'op' or 'tolerance'");
+            throw new IOException(file + " lacks 'op' or 'tolerance'");
         }
-        return new GoldenCase(dir, json.getAsJsonObject());
+        try {
+            return new GoldenCase(dir, json.getAsJsonObject());
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": a field has the wrong type: " + e);
+        }
     }
 
     private static Map<String, String> names(JsonObject json, String key) {
@@ -107,7 +119,19 @@ public final class GoldenCase {
         if (file == null) {
             throw new IOException("case " + id + " has no input '" + name + "'");
         }
-        return Npy.read(dir.resolve(file), arena);
+        return Npy.read(file(file), arena);
+    }
+
+    /** A file of the case, which must lie inside the case's folder. */
+    private Path file(String name) throws IOException {
+        if (name == null) {
+            throw new IOException("case " + id + " names a tensor without a file");
+        }
+        Path p = dir.resolve(name).normalize();
+        if (!p.startsWith(dir.normalize())) {
+            throw new IOException("case " + id + ": file '" + name + "' lies outside the case's folder");
+        }
+        return p;
     }
 
     /** An optional input (absent means not used). */
@@ -118,7 +142,7 @@ public final class GoldenCase {
     /** The upstream gradient of an output, if the case has one. */
     public Optional<Tensor> gradOutput(String name, Arena arena) throws IOException {
         String file = gradOutputs.get(name);
-        return file == null ? Optional.empty() : Optional.of(Npy.read(dir.resolve(file), arena));
+        return file == null ? Optional.empty() : Optional.of(Npy.read(file(file), arena));
     }
 
     /** Whether any output has an upstream gradient (so backward is to be run). */
@@ -128,12 +152,12 @@ public final class GoldenCase {
 
     /** The expected value of an output. */
     public Tensor expectedOutput(String name, Arena arena) throws IOException {
-        return Npy.read(dir.resolve(outputs.get(name)), arena);
+        return Npy.read(file(outputs.get(name)), arena);
     }
 
     /** The expected gradient of an input. */
     public Tensor expectedGrad(String name, Arena arena) throws IOException {
-        return Npy.read(dir.resolve(grads.get(name)), arena);
+        return Npy.read(file(grads.get(name)), arena);
     }
 
     // ---- attributes ----

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
+import dev.panamax.nn.io.BoundedInput;
+
 /**
  * MNIST's IDX format: a big-endian magic number ({@code 0x00000803} for unsigned-byte images
  * {@code [count, rows, cols]}, {@code 0x00000801} for unsigned-byte labels {@code [count]}), the
@@ -42,6 +44,10 @@ public final class Idx {
         }
     }
 
+    // The data is read with BoundedInput: the buffer grows as bytes arrive, so a header that
+    // declares more than the (possibly gzipped) file holds fails at the end of the data instead
+    // of allocating what it claims.
+
     /** Reads images from a stream; {@code source} names it in error messages. */
     public static Images readImages(InputStream stream, String source) throws IOException {
         try (DataInputStream in = open(stream)) {
@@ -52,8 +58,8 @@ public final class Idx {
             if (count < 0 || count > MAX_COUNT || rows <= 0 || cols <= 0 || rows > 4096 || cols > 4096) {
                 throw new IOException(source + ": implausible image dimensions " + count + " x " + rows + " x " + cols);
             }
-            byte[] pixels = new byte[Math.multiplyExact(count, rows * cols)];
-            readFully(in, pixels, source);
+            byte[] pixels = BoundedInput.readExactly(in, (long) count * rows * cols, source,
+                    "pixels of " + count + " images of " + rows + " x " + cols);
             requireEnd(in, source);
             return new Images(count, rows, cols, pixels);
         } catch (EOFException e) {
@@ -85,8 +91,7 @@ public final class Idx {
             if (count < 0 || count > MAX_COUNT) {
                 throw new IOException(source + ": implausible label count " + count);
             }
-            byte[] labels = new byte[count];
-            readFully(in, labels, source);
+            byte[] labels = BoundedInput.readExactly(in, count, source, count + " labels");
             requireEnd(in, source);
             return labels;
         } catch (EOFException e) {
@@ -103,14 +108,6 @@ public final class Idx {
         in.reset();
         boolean gzip = b0 == 0x1f && b1 == 0x8b;
         return new DataInputStream(gzip ? new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16) : in);
-    }
-
-    private static void readFully(DataInputStream in, byte[] into, String source) throws IOException {
-        int done = in.readNBytes(into, 0, into.length);
-        if (done != into.length) {
-            throw new IOException(source + ": truncated: the header announces " + into.length + " data bytes, the file has "
-                    + done);
-        }
     }
 
     private static void requireEnd(DataInputStream in, String source) throws IOException {

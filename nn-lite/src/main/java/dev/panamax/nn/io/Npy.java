@@ -33,15 +33,24 @@ public final class Npy {
     private Npy() {
     }
 
-    /** Reads an array into a new tensor allocated from {@code arena}. */
+    /**
+     * Reads an array into a new tensor allocated from {@code arena}; the size its header declares
+     * is checked against the file's before anything is allocated.
+     */
     public static Tensor read(Path file, Arena arena) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, arena, file.toString());
+        long size = Files.size(file);
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            return read(in, size, arena, file.toString());
         }
     }
 
     /** Reads an array from a stream; {@code name} is used in error messages. */
     public static Tensor read(InputStream in, Arena arena, String name) throws IOException {
+        return read(in, -1, arena, name);
+    }
+
+    /** {@code size}: the bytes of the whole file, or -1 when unknown (the data is then read before allocating). */
+    private static Tensor read(InputStream in, long size, Arena arena, String name) throws IOException {
         byte[] magic = in.readNBytes(8);
         if (magic.length < 8 || !startsWithMagic(magic)) {
             throw new IOException(name + ": not a .npy file (bad magic string)");
@@ -60,7 +69,11 @@ public final class Npy {
         } else {
             throw new IOException(name + ": unsupported .npy format version " + major + "." + (magic[7] & 0xff));
         }
-        String header = new String(readFully(in, headerLength, name),
+        long headerEnd = 8 + (major == 1 ? 2 : 4) + (long) headerLength;
+        if (size >= 0 && headerEnd > size) {
+            throw new IOException(name + ": the header declares " + headerLength + " bytes, the file holds " + size);
+        }
+        String header = new String(BoundedInput.readExactly(in, headerLength, name, "header"),
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         String descr = group(DESCR, header, "descr", name);
         DType dtype = switch (descr) {
@@ -73,20 +86,18 @@ public final class Npy {
             throw new IOException(name + ": Fortran-order arrays are not supported (save with C order)");
         }
         long[] shape = parseShape(group(SHAPE, header, "shape", name), name);
-        Tensor t = Tensor.zeros(arena, dtype, shape);
-        long bytes = t.numel() * dtype.bytes();
-        MemorySegment seg = t.segment();
-        byte[] chunk = new byte[1 << 16];
-        for (long done = 0; done < bytes; ) {
-            int want = (int) Math.min(chunk.length, bytes - done);
-            int got = in.readNBytes(chunk, 0, want);
-            if (got < want) {
-                throw new IOException(name + ": truncated data: expected " + bytes + " bytes for shape "
-                        + java.util.Arrays.toString(shape) + ", found " + (done + got));
-            }
-            MemorySegment.copy(MemorySegment.ofArray(chunk), 0, seg, done, got);
-            done += got;
+        long bytes = BoundedInput.bytes(name, BoundedInput.elements(name, shape), dtype.bytes());
+        BoundedInput.checkDeclared(name, "data for shape " + java.util.Arrays.toString(shape), bytes,
+                size < 0 ? -1 : size - headerEnd);
+        if (size < 0) {
+            // the length is unknown: read the data first, so that a header that lies allocates nothing
+            byte[] data = BoundedInput.readExactly(in, bytes, name, "data for shape " + java.util.Arrays.toString(shape));
+            Tensor t = Tensor.zeros(arena, dtype, shape);
+            MemorySegment.copy(MemorySegment.ofArray(data), 0, t.segment(), 0, bytes);
+            return t;
         }
+        Tensor t = Tensor.zeros(arena, dtype, shape);
+        BoundedInput.readExactly(in, bytes, t.segment(), 0, name, "data for shape " + java.util.Arrays.toString(shape));
         return t;
     }
 
@@ -174,6 +185,9 @@ public final class Npy {
                     dims.add(Long.parseLong(p));
                 } catch (NumberFormatException e) {
                     throw new IOException(name + ": bad shape entry '" + part + "'");
+                }
+                if (dims.size() > 64) {
+                    throw new IOException(name + ": a shape of more than 64 dimensions");
                 }
             }
         }

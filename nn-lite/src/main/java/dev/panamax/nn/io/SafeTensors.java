@@ -136,15 +136,24 @@ public final class SafeTensors {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         List<long[]> ranges = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            if (e.getKey().equals(METADATA)) {
-                e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
-                continue;
-            }
             String name = e.getKey();
-            JsonObject entry = e.getValue().getAsJsonObject();
-            String dtype = entry.get("dtype").getAsString();
-            long[] shape = longs(entry.getAsJsonArray("shape"));
-            long[] off = longs(entry.getAsJsonArray("data_offsets"));
+            String dtype;
+            long[] shape;
+            long[] off;
+            try {
+                if (name.equals(METADATA)) {
+                    e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+                    continue;
+                }
+                JsonObject entry = e.getValue().getAsJsonObject();
+                dtype = entry.get("dtype").getAsString();
+                shape = longs(entry.getAsJsonArray("shape"));
+                off = longs(entry.getAsJsonArray("data_offsets"));
+            } catch (RuntimeException bad) {
+                // a header entry of the wrong JSON type (Gson throws IllegalStateException, UnsupportedOperationException,
+                // NumberFormatException, ClassCastException, or NullPointerException for a missing key)
+                throw corrupt(source, "entry '" + name + "' is not {dtype, shape, data_offsets} of the right types: " + bad);
+            }
             int width = switch (dtype) {
                 case "F32", "I32" -> 4;
                 case "F64", "I64" -> 8;
@@ -152,15 +161,10 @@ public final class SafeTensors {
                 default -> throw corrupt(source, "tensor '" + name + "' has dtype " + dtype
                         + "; supported are F32, F64, F16, BF16, I64, I32");
             };
-            long count = 1;
-            for (long s : shape) {
-                if (s < 0) {
-                    throw corrupt(source, "tensor '" + name + "' has a negative dimension: " + Arrays.toString(shape));
-                }
-                count = Math.multiplyExact(count, s);
-            }
-            if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] > dataSize || off[1] - off[0] != count * width) {
-                throw corrupt(source, "tensor '" + name + "' (" + dtype + " " + Arrays.toString(shape) + ", " + count * width
+            long count = BoundedInput.elements(source + ": tensor '" + name + "'", shape);
+            long length = BoundedInput.bytes(source + ": tensor '" + name + "'", count, width);
+            if (off.length != 2 || off[0] < 0 || off[1] < off[0] || off[1] > dataSize || off[1] - off[0] != length) {
+                throw corrupt(source, "tensor '" + name + "' (" + dtype + " " + Arrays.toString(shape) + ", " + length
                         + " bytes) has data_offsets " + Arrays.toString(off) + " outside or inconsistent with the "
                         + dataSize + " data bytes");
             }

@@ -143,6 +143,25 @@ public final class Checkpoints {
                     optimizerState.put(k.substring(10), t);
                 }
             });
+            // every field of the state first: nothing is loaded unless all of it reads
+            long schedulePosition;
+            Map<String, Double> dropout;
+            Map<String, String> metadata;
+            Map<String, Map<String, double[]>> pre;
+            Trainer.Position position;
+            try {
+                schedulePosition = state.get("schedule_position").getAsLong();
+                dropout = GSON.fromJson(state.get("dropout"), new com.google.gson.reflect.TypeToken<Map<String, Double>>() { }
+                        .getType());
+                metadata = GSON.fromJson(state.get("metadata"), new com.google.gson.reflect.TypeToken<Map<String, String>>() { }
+                        .getType());
+                pre = GSON.fromJson(state.get("preprocessing"),
+                        new com.google.gson.reflect.TypeToken<Map<String, Map<String, double[]>>>() { }.getType());
+                position = new Trainer.Position(state.get("epoch").getAsInt(), state.get("batch").getAsInt(),
+                        state.get("steps").getAsLong());
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": the checkpoint state lacks a field or has one of the wrong type: " + e);
+            }
             model.checkStateDict(modelState);
             if (optimizer != null) {
                 optimizer.checkStateDict(optimizerState);
@@ -152,15 +171,10 @@ public final class Checkpoints {
                 optimizer.loadStateDict(optimizerState);
             }
             if (scheduler != null) {
-                scheduler.seek(state.get("schedule_position").getAsLong());
+                scheduler.seek(schedulePosition);
             }
-            Map<String, Double> dropout = GSON.fromJson(state.get("dropout"), new com.google.gson.reflect.TypeToken<Map<String, Double>>() { }.getType());
             seekDropouts(model, "", dropout);
-            Map<String, String> metadata = GSON.fromJson(state.get("metadata"), new com.google.gson.reflect.TypeToken<Map<String, String>>() { }.getType());
-            Map<String, Map<String, double[]>> pre = GSON.fromJson(state.get("preprocessing"),
-                    new com.google.gson.reflect.TypeToken<Map<String, Map<String, double[]>>>() { }.getType());
-            return new Contents(new Trainer.Position(state.get("epoch").getAsInt(), state.get("batch").getAsInt(),
-                    state.get("steps").getAsLong()), metadata, pre);
+            return new Contents(position, metadata, pre);
         }
     }
 

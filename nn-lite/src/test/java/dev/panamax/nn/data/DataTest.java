@@ -42,7 +42,15 @@ class DataTest {
         Idx.Images img = Idx.readImages(new ByteArrayInputStream(gzip(good)), "gz");
         assertThat(img.pixels()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
         assertThatThrownBy(() -> Idx.readImages(new ByteArrayInputStream(java.util.Arrays.copyOf(good, 20)), "cut"))
-                .hasMessageContaining("truncated").hasMessageContaining("8 data bytes");
+                .hasMessageContaining("truncated").hasMessageContaining("declares 8 bytes").hasMessageContaining("ends after 4");
+        // a header that declares 100 million images of 4096 x 4096 over 8 bytes: no allocation of what it claims
+        byte[] lying = java.util.Arrays.copyOf(good, good.length);
+        java.nio.ByteBuffer.wrap(lying).putInt(4, 1000).putInt(8, 4096).putInt(12, 4096);
+        assertThatThrownBy(() -> Idx.readImages(new ByteArrayInputStream(lying), "lying"))
+                .hasMessageContaining("lying").hasMessageContaining("declares 16777216000 bytes");
+        java.nio.ByteBuffer.wrap(lying).putInt(4, 100).putInt(8, 1024).putInt(12, 1024);
+        assertThatThrownBy(() -> Idx.readImages(new ByteArrayInputStream(lying), "lying"))
+                .hasMessageContaining("declares 104857600 bytes").hasMessageContaining("ends after 8");
         assertThatThrownBy(() -> Idx.readLabels(new ByteArrayInputStream(good), "img"))
                 .hasMessageContaining("not an IDX label file");
         assertThatThrownBy(() -> Idx.readImages(new ByteArrayInputStream(java.util.Arrays.copyOf(good, 25)), "long"))

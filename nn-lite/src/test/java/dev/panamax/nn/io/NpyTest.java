@@ -68,6 +68,18 @@ class NpyTest {
     }
 
     @Test
+    void aFileWhoseHeaderLiesAboutItsSizeIsRefusedBeforeAllocating(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path f = dir.resolve("lying.npy");
+        java.nio.file.Files.write(f, file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }",
+                new byte[64]));
+        try (Arena arena = Arena.ofConfined()) {
+            assertThatThrownBy(() -> Npy.read(f, arena)).isInstanceOf(IOException.class).hasMessageContaining("lying.npy")
+                    .hasMessageContaining("declares 4000000000000 bytes").hasMessageContaining("only 64 follow it");
+        }
+    }
+
+    @Test
     void rejectsWhatItCannotRead() {
         try (Arena arena = Arena.ofConfined()) {
             assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
@@ -81,7 +93,18 @@ class NpyTest {
                     .isInstanceOf(IOException.class).hasMessageContaining("Fortran-order");
             assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
                     file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", new byte[8])), arena, "short"))
-                    .isInstanceOf(IOException.class).hasMessageContaining("truncated data");
+                    .isInstanceOf(IOException.class).hasMessageContaining("truncated").hasMessageContaining("declares 16 bytes")
+                    .hasMessageContaining("ends after 8");
+            // a header that declares 4 TB over a few bytes: refused before anything is allocated
+            byte[] lying = file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000), }", new byte[64]);
+            assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(lying), arena, "lying"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("lying").hasMessageContaining("4000000000000 bytes");
+            assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
+                    file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }", new byte[8])), arena, "neg"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("negative dimension");
+            assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
+                    file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }",
+                            new byte[8])), arena, "huge")).isInstanceOf(IOException.class).hasMessageContaining("huge");
             assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), arena, "junk"))
                     .isInstanceOf(IOException.class).hasMessageContaining("not a .npy file");
         }
