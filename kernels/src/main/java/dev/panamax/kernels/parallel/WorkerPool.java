@@ -99,6 +99,12 @@ public final class WorkerPool {
      * Runs {@code count} blocks, block 0 on the calling thread and the rest on workers, and
      * returns when all are done. With one block (or one thread) nothing is forked; a call made
      * while the workers are busy (from a worker, or from a second thread) runs its blocks inline.
+     *
+     * <p>Failures: whatever a block throws, {@code Error}s included, is caught where it happens;
+     * the call still waits for every block (no worker may go on writing after it returns), then
+     * rethrows the first failure with the others attached as suppressed. The workers survive it,
+     * and the pool serves the next call as before. The caller's interrupt status is left as it
+     * was: a running kernel is not abandoned halfway (its workers write into the caller's memory).
      */
     public static void run(int count, Block block) {
         // a job started from inside a job (a GEMM inside a per-image block) runs inline: the lock
@@ -122,8 +128,8 @@ public final class WorkerPool {
         final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
         private final Thread[] workers;
         private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        /** What each worker's block threw in the current job (slot i for worker i + 1), read after all are done. */
+        private final Throwable[] failures;
         private final boolean[] parked;
         private volatile long epoch;
         private Block block;
@@ -133,6 +139,7 @@ public final class WorkerPool {
         Team(int size) {
             workers = new Thread[size];
             parked = new boolean[size];
+            failures = new Throwable[size];
             for (int i = 0; i < size; i++) {
                 int index = i + 1;
                 Thread t = new Thread(() -> work(index), "panamax-worker-" + index);
@@ -154,7 +161,7 @@ public final class WorkerPool {
             this.block = block;
             this.count = count;
             this.running = running;
-            failure.set(null);
+            java.util.Arrays.fill(failures, null);
             pending.set(running - 1);
             epoch = epoch + 1;                                   // publishes the job (volatile write)
             for (int i = 0; i < running - 1; i++) {
@@ -164,25 +171,38 @@ public final class WorkerPool {
                     }
                 }
             }
-            RuntimeException mine = null;
+            Throwable first = null;
             try {
                 block.run(0, count);
                 for (int i = running; i < count; i++) {
                     block.run(i, count);
                 }
-            } catch (RuntimeException e) {
-                mine = e;
+            } catch (Throwable e) {
+                first = e;
             }
             while (pending.get() > 0) {
                 Thread.onSpinWait();
             }
             this.block = null;
-            RuntimeException other = failure.get();
-            if (mine != null) {
-                throw mine;
+            for (int i = 0; i < running - 1; i++) {
+                Throwable t = failures[i];
+                if (t != null && t != first) {
+                    if (first == null) {
+                        first = t;
+                    } else {
+                        first.addSuppressed(t);
+                    }
+                }
+                failures[i] = null;
             }
-            if (other != null) {
-                throw other;
+            if (first instanceof RuntimeException r) {
+                throw r;
+            }
+            if (first instanceof Error e) {
+                throw e;
+            }
+            if (first != null) {
+                throw new IllegalStateException("a parallel block failed", first);
             }
         }
 
@@ -197,6 +217,7 @@ public final class WorkerPool {
                         }
                         if (epoch == seen) {
                             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                            Thread.interrupted();           // an interrupt would make every later park return at once
                         }
                         synchronized (parked) {
                             parked[index - 1] = false;
@@ -210,12 +231,13 @@ public final class WorkerPool {
                 if (index < running) {
                     try {
                         block.run(index, count);
-                    } catch (RuntimeException e) {
-                        failure.compareAndSet(null, e);
+                    } catch (Throwable e) {
+                        failures[index - 1] = e;            // an Error too: the worker must live on
                     } finally {
                         pending.decrementAndGet();
                     }
                 }
+                Thread.interrupted();                       // a worker serves every job; an interrupt ends none
             }
         }
     }
