@@ -61,6 +61,7 @@ public final class Cblas {
         return Linker.nativeLinker().downcallHandle(findOrThrow(symbol), desc);
     }
 
+    /** As jextract: errors and runtime exceptions (a closed segment's IllegalStateException) pass, nothing else can come. */
     private static AssertionError unreachable(Throwable t) {
         return new AssertionError("should not reach here", t);
     }
@@ -80,6 +81,8 @@ public final class Cblas {
                                    MemorySegment A, int lda, MemorySegment B, int ldb, float beta, MemorySegment C, int ldc) {
         try {
             cblas_sgemm.HANDLE.invokeExact(Order, TransA, TransB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -99,6 +102,8 @@ public final class Cblas {
                                    MemorySegment x, int incx, float beta, MemorySegment y, int incy) {
         try {
             cblas_sgemv.HANDLE.invokeExact(order, trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -113,6 +118,8 @@ public final class Cblas {
     public static void cblas_saxpy(int n, float alpha, MemorySegment x, int incx, MemorySegment y, int incy) {
         try {
             cblas_saxpy.HANDLE.invokeExact(n, alpha, x, incx, y, incy);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -127,6 +134,8 @@ public final class Cblas {
     public static float cblas_sdot(int n, MemorySegment x, int incx, MemorySegment y, int incy) {
         try {
             return (float) cblas_sdot.HANDLE.invokeExact(n, x, incx, y, incy);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -140,6 +149,8 @@ public final class Cblas {
     public static float cblas_snrm2(int N, MemorySegment X, int incX) {
         try {
             return (float) cblas_snrm2.HANDLE.invokeExact(N, X, incX);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -153,6 +164,8 @@ public final class Cblas {
     public static void cblas_sscal(int N, float alpha, MemorySegment X, int incX) {
         try {
             cblas_sscal.HANDLE.invokeExact(N, alpha, X, incX);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -166,6 +179,8 @@ public final class Cblas {
     public static MemorySegment openblas_get_config() {
         try {
             return (MemorySegment) openblas_get_config.HANDLE.invokeExact();
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -179,6 +194,8 @@ public final class Cblas {
     public static MemorySegment openblas_get_corename() {
         try {
             return (MemorySegment) openblas_get_corename.HANDLE.invokeExact();
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -192,6 +209,8 @@ public final class Cblas {
     public static void openblas_set_num_threads(int num_threads) {
         try {
             openblas_set_num_threads.HANDLE.invokeExact(num_threads);
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }
@@ -205,6 +224,8 @@ public final class Cblas {
     public static int openblas_get_num_threads() {
         try {
             return (int) openblas_get_num_threads.HANDLE.invokeExact();
+        } catch (Error | RuntimeException e) {
+            throw e;
         } catch (Throwable t) {
             throw unreachable(t);
         }

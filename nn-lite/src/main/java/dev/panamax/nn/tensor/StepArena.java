@@ -13,9 +13,10 @@ import java.util.List;
  * <p>Why it exists: a step asks for the same buffers in the same order every time. The arena
  * remembers the i-th request of the last step; when the i-th request of this step has the same
  * size (and, for {@link Tensor#zeros}, the same dtype and shape) it hands back the very same
- * segment and {@link Tensor} object, zeroed. A steady-state step therefore creates no segments,
- * no tensors and touches no fresh pages (fresh memory costs ~2 µs per 4 KiB page on these
- * machines). The first request that differs forgets the rest of the record and allocates anew.
+ * segment, zeroed. A steady-state step therefore creates no segments and touches no fresh pages
+ * (fresh memory costs ~2 µs per 4 KiB page on these machines); only the small {@link Tensor}
+ * objects are new, so that one kept past {@code reset()} can be recognised (using it is an
+ * {@code IllegalStateException} naming it, not a silent read of the next step's data). The first request that differs forgets the rest of the record and allocates anew.
  * When a step overflows the block, the next {@code reset()} replaces it by one block large enough
  * for the whole step.
  *
@@ -27,8 +28,8 @@ public final class StepArena implements Arena {
 
     private static final long DEFAULT_BLOCK_BYTES = 1L << 20;
 
-    /** One remembered request: the slice handed out, and the tensor over it when there was one. */
-    private record Entry(long byteSize, long alignment, MemorySegment slice, Tensor tensor) {
+    /** One remembered request: the slice handed out, and the dtype and shape of the tensor over it when there was one. */
+    private record Entry(long byteSize, long alignment, MemorySegment slice, DType dtype, long[] shape) {
     }
 
     /** One shared arena per block, so that outgrown blocks can be freed. */
@@ -39,6 +40,8 @@ public final class StepArena implements Arena {
     private long cursor;
     private int next;
     private long stepBytes;
+    /** The step: tensors of an earlier one are dead ({@link Tensor#segment()} refuses them). */
+    private long generation;
 
     /** An arena with a 1 MiB first block (it grows to what a step needs). */
     public StepArena() {
@@ -59,6 +62,7 @@ public final class StepArena implements Arena {
      * replaces the old ones (and the record of requests starts over).
      */
     public void reset() {
+        generation++;
         if (blocks.size() > 1) {
             long need = stepBytes + stepBytes / 4;
             freeBlocks();
@@ -84,14 +88,20 @@ public final class StepArena implements Arena {
         return request(byteSize, byteAlignment, null, null, true).slice();
     }
 
+    /** The current step; {@link #reset()} starts the next. */
+    long generation() {
+        return generation;
+    }
+
     /**
      * The tensor behind {@link Tensor#zeros} ({@code zeroed}) and {@link Tensor#empty} for this
-     * arena: recycled when the record allows. Skipping the zeroing of outputs that kernels
-     * overwrite saves a pass over every activation (9 MB per LeNet step).
+     * arena, over memory recycled when the record allows. Skipping the zeroing of outputs that
+     * kernels overwrite saves a pass over every activation (9 MB per LeNet step). The tensor
+     * object is new each step, so one kept from an earlier step is recognised as dead.
      */
     Tensor tensor(DType dtype, long[] shape, boolean zeroed) {
         long bytes = Math.max(1, Tensor.product(shape)) * dtype.bytes();
-        return request(bytes, Tensor.ALIGNMENT, dtype, shape, zeroed).tensor();
+        return Tensor.over(dtype, request(bytes, Tensor.ALIGNMENT, dtype, shape, zeroed).slice(), shape, this, generation);
     }
 
     private Entry request(long byteSize, long alignment, DType dtype, long[] shape, boolean zeroed) {
@@ -100,7 +110,8 @@ public final class StepArena implements Arena {
         }
         if (next < record.size()) {
             Entry e = record.get(next);
-            if (e.byteSize == byteSize && e.alignment == alignment && matches(e.tensor, dtype, shape)) {
+            if (e.byteSize == byteSize && e.alignment == alignment && e.dtype == dtype
+                    && (shape == null ? e.shape == null : e.shape != null && java.util.Arrays.equals(e.shape, shape))) {
                 next++;
                 advanceTo(e.slice, byteSize);
                 if (zeroed) {
@@ -114,18 +125,10 @@ public final class StepArena implements Arena {
         if (zeroed) {
             slice.fill((byte) 0);             // a reused block still holds an earlier step's data
         }
-        Tensor t = dtype == null ? null : Tensor.over(dtype, slice, shape);
-        Entry e = new Entry(byteSize, alignment, slice, t);
+        Entry e = new Entry(byteSize, alignment, slice, dtype, shape == null ? null : shape.clone());
         record.add(e);
         next++;
         return e;
-    }
-
-    private static boolean matches(Tensor t, DType dtype, long[] shape) {
-        if (t == null || dtype == null) {
-            return t == null && dtype == null;
-        }
-        return t.dtype() == dtype && t.hasShape(shape);
     }
 
     /** Keeps the bump pointer in step with a recycled slice (it lies where this step would carve it). */
@@ -175,6 +178,7 @@ public final class StepArena implements Arena {
     /** Frees all memory; every tensor from this arena becomes inaccessible. */
     @Override
     public void close() {
+        generation++;
         freeBlocks();
     }
 

@@ -28,13 +28,37 @@ public final class Tensor {
     private final long offset;
     private final long[] shape;
     private final long[] strides;
+    /** The step arena this tensor's memory came from, or null; with the step it belongs to. */
+    private final StepArena owner;
+    private final long generation;
 
-    private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides) {
+    private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides, StepArena owner,
+                   long generation) {
         this.dtype = dtype;
         this.segment = segment;
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
+        this.owner = owner;
+        this.generation = generation;
+    }
+
+    /** A view of this tensor's memory: the same owner and step. */
+    private Tensor derive(long newOffset, long[] newShape, long[] newStrides) {
+        return new Tensor(dtype, segment, newOffset, newShape, newStrides, owner, generation);
+    }
+
+    /**
+     * The memory, after checking that it still belongs to this tensor: a tensor taken from a
+     * {@link StepArena} dies at the arena's {@code reset()}, when its memory goes to the next step.
+     */
+    private MemorySegment mem() {
+        if (owner != null && owner.generation() != generation) {
+            throw new IllegalStateException(this + " was allocated from a StepArena in step " + generation
+                    + " and used after reset() (the arena is at step " + owner.generation()
+                    + "): its memory now holds another step's data");
+        }
+        return segment;
     }
 
     // ---- creation ----
@@ -53,7 +77,7 @@ public final class Tensor {
         long[] s = checkShape(shape);
         long n = product(s);
         MemorySegment seg = arena.allocate(Math.max(1, n) * dtype.bytes(), ALIGNMENT);
-        return new Tensor(dtype, seg, 0, s, rowMajorStrides(s));
+        return new Tensor(dtype, seg, 0, s, rowMajorStrides(s), null, 0);
     }
 
     /**
@@ -73,7 +97,7 @@ public final class Tensor {
     public static Tensor of(Arena arena, float[] data, long... shape) {
         Tensor t = zeros(arena, DType.FLOAT32, shape);
         requireCount(data.length, t.numel());
-        MemorySegment.copy(data, 0, t.segment, F32, 0, data.length);
+        MemorySegment.copy(data, 0, t.mem(), F32, 0, data.length);
         return t;
     }
 
@@ -81,7 +105,7 @@ public final class Tensor {
     public static Tensor ofLongs(Arena arena, long[] data, long... shape) {
         Tensor t = zeros(arena, DType.INT64, shape);
         requireCount(data.length, t.numel());
-        MemorySegment.copy(data, 0, t.segment, I64, 0, data.length);
+        MemorySegment.copy(data, 0, t.mem(), I64, 0, data.length);
         return t;
     }
 
@@ -90,10 +114,10 @@ public final class Tensor {
         return of(arena, new float[] {value});
     }
 
-    /** A row-major tensor over a whole segment the caller sized for it (no checks, no copy of the data). */
-    static Tensor over(DType dtype, MemorySegment segment, long[] shape) {
+    /** A row-major tensor over a whole segment a step arena sized for it, alive during that arena's {@code generation}. */
+    static Tensor over(DType dtype, MemorySegment segment, long[] shape, StepArena owner, long generation) {
         long[] s = shape.clone();
-        return new Tensor(dtype, segment, 0, s, rowMajorStrides(s));
+        return new Tensor(dtype, segment, 0, s, rowMajorStrides(s), owner, generation);
     }
 
     /**
@@ -120,7 +144,7 @@ public final class Tensor {
                     + " at offset " + offset + " needs " + (last + 1) + " elements; the segment holds "
                     + segment.byteSize() / dtype.bytes());
         }
-        return new Tensor(dtype, segment, offset, s, strides.clone());
+        return new Tensor(dtype, segment, offset, s, strides.clone(), null, 0);
     }
 
     // ---- facts ----
@@ -129,9 +153,13 @@ public final class Tensor {
         return dtype;
     }
 
-    /** The memory this tensor views (shared with every other view of it). */
+    /**
+     * The memory this tensor views (shared with every other view of it).
+     *
+     * @throws IllegalStateException when the tensor came from a {@link StepArena} that has been reset since
+     */
     public MemorySegment segment() {
-        return segment;
+        return mem();
     }
 
     /** Element offset of element {@code [0, ..., 0]} in {@link #segment()}. */
@@ -201,25 +229,25 @@ public final class Tensor {
     /** The float32 element at {@code index} (one entry per dimension). */
     public float get(long... index) {
         requireType(DType.FLOAT32);
-        return segment.getAtIndex(F32, elementOffset(index));
+        return mem().getAtIndex(F32, elementOffset(index));
     }
 
     /** Writes the float32 element at {@code index}. */
     public void set(float value, long... index) {
         requireType(DType.FLOAT32);
-        segment.setAtIndex(F32, elementOffset(index), value);
+        mem().setAtIndex(F32, elementOffset(index), value);
     }
 
     /** The int64 element at {@code index}. */
     public long getLong(long... index) {
         requireType(DType.INT64);
-        return segment.getAtIndex(I64, elementOffset(index));
+        return mem().getAtIndex(I64, elementOffset(index));
     }
 
     /** Writes the int64 element at {@code index}. */
     public void setLong(long value, long... index) {
         requireType(DType.INT64);
-        segment.setAtIndex(I64, elementOffset(index), value);
+        mem().setAtIndex(I64, elementOffset(index), value);
     }
 
     /** The value of a one-element float32 tensor. */
@@ -228,7 +256,7 @@ public final class Tensor {
             throw new IllegalStateException("item() needs exactly one element, shape is " + Arrays.toString(shape));
         }
         requireType(DType.FLOAT32);
-        return segment.getAtIndex(F32, offset);
+        return mem().getAtIndex(F32, offset);
     }
 
     /** The elements in row-major order, as float32. */
@@ -236,11 +264,11 @@ public final class Tensor {
         requireType(DType.FLOAT32);
         float[] out = new float[Math.toIntExact(numel())];
         if (isContiguous()) {
-            MemorySegment.copy(segment, F32, offset * 4, out, 0, out.length);
+            MemorySegment.copy(mem(), F32, offset * 4, out, 0, out.length);
         } else {
             long[] idx = new long[shape.length];
             for (int i = 0; i < out.length; i++) {
-                out[i] = segment.getAtIndex(F32, offsetOf(idx));
+                out[i] = mem().getAtIndex(F32, offsetOf(idx));
                 increment(idx);
             }
         }
@@ -253,7 +281,7 @@ public final class Tensor {
         long[] out = new long[Math.toIntExact(numel())];
         long[] idx = new long[shape.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = segment.getAtIndex(I64, offsetOf(idx));
+            out[i] = mem().getAtIndex(I64, offsetOf(idx));
             increment(idx);
         }
         return out;
@@ -265,12 +293,12 @@ public final class Tensor {
         if (isContiguous()) {
             long n = numel();
             for (long i = 0; i < n; i++) {
-                segment.setAtIndex(F32, offset + i, value);
+                mem().setAtIndex(F32, offset + i, value);
             }
         } else {
             long[] idx = new long[shape.length];
             for (long i = 0, n = numel(); i < n; i++) {
-                segment.setAtIndex(F32, offsetOf(idx), value);
+                mem().setAtIndex(F32, offsetOf(idx), value);
                 increment(idx);
             }
         }
@@ -285,7 +313,7 @@ public final class Tensor {
         }
         long n = numel();
         if (isContiguous() && source.isContiguous()) {
-            MemorySegment.copy(source.segment, source.offset * dtype.bytes(), segment, offset * dtype.bytes(), n * dtype.bytes());
+            MemorySegment.copy(source.mem(), source.offset * dtype.bytes(), mem(), offset * dtype.bytes(), n * dtype.bytes());
             return;
         }
         long[] idx = new long[shape.length];
@@ -293,9 +321,9 @@ public final class Tensor {
             long from = source.offsetOf(idx);
             long to = offsetOf(idx);
             if (dtype == DType.FLOAT32) {
-                segment.setAtIndex(F32, to, source.segment.getAtIndex(F32, from));
+                mem().setAtIndex(F32, to, source.mem().getAtIndex(F32, from));
             } else {
-                segment.setAtIndex(I64, to, source.segment.getAtIndex(I64, from));
+                mem().setAtIndex(I64, to, source.mem().getAtIndex(I64, from));
             }
             increment(idx);
         }
@@ -313,7 +341,7 @@ public final class Tensor {
             throw new IllegalStateException("view " + Arrays.toString(s) + " needs a contiguous tensor; this one has shape "
                     + Arrays.toString(shape) + " and strides " + Arrays.toString(strides) + " (call contiguous() first)");
         }
-        return new Tensor(dtype, segment, offset, s, rowMajorStrides(s));
+        return derive(offset, s, rowMajorStrides(s));
     }
 
     /** Elements {@code [start, end)} of dimension {@code dim} (PyTorch's {@code narrow}). */
@@ -325,7 +353,7 @@ public final class Tensor {
         }
         long[] s = shape.clone();
         s[d] = end - start;
-        return new Tensor(dtype, segment, offset + start * strides[d], s, strides.clone());
+        return derive(offset + start * strides[d], s, strides.clone());
     }
 
     /** The sub-tensor at {@code index} of dimension {@code dim}, one rank lower. */
@@ -342,7 +370,7 @@ public final class Tensor {
                 st[j++] = strides[i];
             }
         }
-        return new Tensor(dtype, segment, offset + index * strides[d], s, st);
+        return derive(offset + index * strides[d], s, st);
     }
 
     /** The dimensions reordered: dimension {@code i} of the result is {@code order[i]} of this. */
@@ -362,7 +390,7 @@ public final class Tensor {
             s[i] = shape[d];
             st[i] = strides[d];
         }
-        return new Tensor(dtype, segment, offset, s, st);
+        return derive(offset, s, st);
     }
 
     /** Dimensions {@code a} and {@code b} swapped. */

@@ -220,7 +220,7 @@ class LayerApiTest {
     }
 
     @Test
-    void stepArenaRecyclesTheSameTensorsZeroed() {
+    void stepArenaRecyclesMemoryZeroedAndRefusesTensorsOfAnEarlierStep() {
         try (StepArena arena = new StepArena(1024)) {
             Tensor.zeros(arena, 10, 10);
             Tensor.zeros(arena, 1000);
@@ -228,17 +228,25 @@ class LayerApiTest {
             assertThat(arena.bytesReserved()).isGreaterThanOrEqualTo(4400);
             Tensor a = Tensor.zeros(arena, 10, 10).fill(3f);
             Tensor b = Tensor.zeros(arena, 1000);
+            long aAt = a.segment().address();
+            long bAt = b.segment().address();
             arena.reset();
             Tensor a2 = Tensor.zeros(arena, 10, 10);
             Tensor b2 = Tensor.zeros(arena, 1000);
-            assertThat(a2).isSameAs(a);
-            assertThat(b2).isSameAs(b);
+            assertThat(a2.segment().address()).isEqualTo(aAt);
+            assertThat(b2.segment().address()).isEqualTo(bAt);
             assertThat(a2.toFloatArray()).containsOnly(0f);
+            // the tensor of the last step is dead: using it is an error that names it, not a read of a2's data
+            assertThatThrownBy(a::toFloatArray).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Tensor[10, 10] FLOAT32").hasMessageContaining("used after reset()");
+            assertThatThrownBy(() -> b.view(10, 100).segment()).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> dev.panamax.nn.functional.Activations.forward(
+                    dev.panamax.kernels.activation.Activation.RELU, a, arena)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("used after reset()");
             Tensor c = Tensor.zeros(arena, 5);
             arena.reset();
-            assertThat(Tensor.zeros(arena, 10, 10)).isSameAs(a);
-            assertThat(Tensor.zeros(arena, 7)).isNotSameAs(b);
-            assertThat(c.numel()).isEqualTo(5);
+            assertThat(Tensor.zeros(arena, 10, 10).segment().address()).isEqualTo(aAt);
+            assertThatThrownBy(() -> c.get(0)).isInstanceOf(IllegalStateException.class);
         }
     }
 
