@@ -17,10 +17,18 @@ import java.util.Set;
  * parses as a number, categorical otherwise; empty fields and {@code NA}, {@code NaN}, {@code ?},
  * {@code null} are missing values ({@code NaN} in numeric columns, {@code null} in categorical
  * ones). Rows with another number of fields than the first are rejected with their line number.
+ *
+ * <p>Damaged files fail with an {@link IOException} naming the file and the line: a line longer
+ * than {@link #MAX_LINE_CHARS} characters (a binary file, a file without line ends) is refused
+ * before it is held whole, and so is a quoted field left open at the end of its line (quoted
+ * fields may not span lines).
  */
 public final class Csv {
 
     private static final Set<String> MISSING = Set.of("", "na", "nan", "?", "null", "n/a");
+
+    /** The longest line read, in characters (1 Mi: some thousand columns of numbers). */
+    public static final int MAX_LINE_CHARS = 1 << 20;
 
     private Csv() {
     }
@@ -81,15 +89,20 @@ public final class Csv {
 
     /** Reads a stream; {@code source} names it in error messages. */
     public static Table read(InputStream stream, Options options, String source) throws IOException {
+        if (options.skipLines() < 0) {
+            throw new IllegalArgumentException("skipLines must be >= 0, got " + options.skipLines());
+        }
         BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8));
+        StringBuilder buffer = new StringBuilder();
+        int lineNo = 0;
         for (int i = 0; i < options.skipLines(); i++) {
-            reader.readLine();
+            lineNo++;
+            readLine(reader, buffer, source, lineNo);
         }
         List<String[]> rows = new ArrayList<>();
         String[] header = null;
         Character sep = options.separator();
-        int lineNo = options.skipLines();
-        for (String line; (line = reader.readLine()) != null; ) {
+        for (String line; (line = readLine(reader, buffer, source, lineNo + 1)) != null; ) {
             lineNo++;
             if (line.isBlank()) {
                 continue;
@@ -97,7 +110,7 @@ public final class Csv {
             if (sep == null) {
                 sep = detect(line);
             }
-            String[] fields = split(line, sep);
+            String[] fields = split(line, sep, source, lineNo);
             if (options.header() && header == null) {
                 header = fields;
                 continue;
@@ -144,6 +157,30 @@ public final class Csv {
         return new Table(List.copyOf(names), numeric, categorical, rows.size());
     }
 
+    /** One line without its end ({@code \n}, {@code \r\n} or {@code \r}), or null at the end of the stream. */
+    private static String readLine(BufferedReader reader, StringBuilder buffer, String source, int lineNo)
+            throws IOException {
+        buffer.setLength(0);
+        int ch = reader.read();
+        if (ch < 0) {
+            return null;
+        }
+        for (; ch >= 0 && ch != '\n' && ch != '\r'; ch = reader.read()) {
+            if (buffer.length() == MAX_LINE_CHARS) {
+                throw new IOException(source + ": line " + lineNo + " is longer than " + MAX_LINE_CHARS
+                        + " characters (not a text table?)");
+            }
+            buffer.append((char) ch);
+        }
+        if (ch == '\r') {
+            reader.mark(1);
+            if (reader.read() != '\n') {
+                reader.reset();
+            }
+        }
+        return buffer.toString();
+    }
+
     private static char detect(String line) {
         for (char c : new char[] {',', ';', '\t'}) {
             if (line.indexOf(c) >= 0) {
@@ -153,7 +190,7 @@ public final class Csv {
         return ' ';
     }
 
-    private static String[] split(String line, char sep) {
+    private static String[] split(String line, char sep, String source, int lineNo) throws IOException {
         if (sep == ' ') {
             return line.strip().split("\\s+");
         }
@@ -175,6 +212,9 @@ public final class Csv {
             } else {
                 cur.append(ch);
             }
+        }
+        if (quoted) {
+            throw new IOException(source + ": line " + lineNo + " ends inside a quoted field");
         }
         out.add(cur.toString());
         return out.toArray(String[]::new);

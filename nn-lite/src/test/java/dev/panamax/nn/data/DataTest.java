@@ -85,6 +85,22 @@ class DataTest {
     }
 
     @Test
+    void csvRefusesEndlessLinesAndOpenQuotesAndReadsEveryLineEnd() throws IOException {
+        byte[] endless = new byte[Csv.MAX_LINE_CHARS + 10];
+        java.util.Arrays.fill(endless, (byte) '7');
+        assertThatThrownBy(() -> Csv.read(new ByteArrayInputStream(endless), Csv.Options.noHeader(), "blob.csv"))
+                .isInstanceOf(IOException.class).hasMessageContaining("blob.csv: line 1 is longer than");
+        assertThatThrownBy(() -> Csv.read(new ByteArrayInputStream("a,b\n1,\"x\n".getBytes(StandardCharsets.UTF_8)),
+                Csv.Options.withHeader(), "q.csv")).isInstanceOf(IOException.class)
+                .hasMessageContaining("q.csv: line 2 ends inside a quoted field");
+        Csv.Table mixed = Csv.read(new ByteArrayInputStream("1,2\r\n3,4\r5,6\n7,\"8\"".getBytes(StandardCharsets.UTF_8)),
+                Csv.Options.noHeader(), "m");
+        assertThat(mixed.column(1)).containsExactly(2, 4, 6, 8);
+        assertThat(Csv.read(new ByteArrayInputStream("1\n3\n".getBytes(StandardCharsets.UTF_8)),
+                Csv.Options.noHeader().skip(1), "s").column(0)).containsExactly(3);
+    }
+
+    @Test
     void oneHotEncodingLearnsCategoriesAndIgnoresUnknownOnes() throws IOException {
         Csv.Table train = Csv.read(new ByteArrayInputStream("size,colour\n1,red\n2,blue\n3,red\n".getBytes(StandardCharsets.UTF_8)),
                 Csv.Options.withHeader(), "train");
