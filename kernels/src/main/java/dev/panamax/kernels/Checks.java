@@ -59,13 +59,104 @@ public final class Checks {
         if (stride < 1) {
             throw new IllegalArgumentException(name + " stride must be >= 1, got " + stride);
         }
-        long last = Math.addExact(offset, Math.multiplyExact(n - 1, stride));
+        long last;
+        try {
+            last = Math.addExact(offset, Math.multiplyExact(n - 1, stride));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + ": " + n + " elements, stride " + stride + ", from offset " + offset
+                    + " reach beyond any segment");
+        }
         long capacity = segment.byteSize() / elementBytes;
         if (last >= capacity) {
             throw new IllegalArgumentException(name + " needs elements up to index " + last
                     + " (offset " + offset + ", " + n + " elements, stride " + stride
                     + ") but its segment holds " + capacity + " elements");
         }
+    }
+
+    /**
+     * Checks a row-major {@code rows x cols} float32 matrix whose rows lie {@code ld} elements
+     * apart (the caller checks {@code ld} against {@code cols}, naming its own rule): nothing to
+     * check when it is empty but the offset, else its last element inside the segment.
+     */
+    public static void matrix(String name, MemorySegment segment, long offset, long rows, long cols, long ld) {
+        notNull(name, segment);
+        nonNegative(name + " rows", rows);
+        nonNegative(name + " columns", cols);
+        if (rows == 0 || cols == 0) {
+            if (offset < 0) {
+                throw new IllegalArgumentException(name + " offset must be >= 0, got " + offset);
+            }
+            return;
+        }
+        long span;
+        try {
+            span = Math.addExact(Math.multiplyExact(rows - 1, ld), cols);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + ": " + rows + " rows of " + cols + " with leading dimension " + ld
+                    + " reach beyond any segment");
+        }
+        floats(name, segment, offset, span);
+    }
+
+    /**
+     * Checks that a written strided tensor gives each of its elements a place of its own: with
+     * the dimensions of more than one element ordered by stride, each stride must reach past
+     * everything the smaller ones span (rows of {@code rowLength} contiguous elements at the
+     * bottom). A sufficient condition that every real layout (row-major, batch-first heads,
+     * transposed views) meets; two results written to one place would silently overwrite each
+     * other.
+     *
+     * @param counts  the sizes of the strided dimensions
+     * @param strides their strides, in elements
+     */
+    public static void nonOverlapping(String name, long rowLength, long[] counts, long[] strides) {
+        long span = rowLength;
+        int done = 0;                                   // bit i: dimension i placed (dimensions by increasing stride)
+        for (int step = 0; step < counts.length; step++) {
+            int next = -1;
+            for (int i = 0; i < counts.length; i++) {
+                if ((done & (1 << i)) == 0 && (next < 0 || strides[i] < strides[next])) {
+                    next = i;
+                }
+            }
+            done |= 1 << next;
+            if (counts[next] <= 1) {
+                continue;
+            }
+            if (strides[next] < span) {
+                throw new IllegalArgumentException(name + " strides " + java.util.Arrays.toString(strides) + " for sizes "
+                        + java.util.Arrays.toString(counts) + " write two elements to one place");
+            }
+            try {
+                span = Math.addExact(Math.multiplyExact(counts[next] - 1, strides[next]), span);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(name + " strides " + java.util.Arrays.toString(strides) + " reach beyond any segment");
+            }
+        }
+    }
+
+    /**
+     * The number of elements of a tensor with these dimensions, or {@code Long.MAX_VALUE} when
+     * the product overflows (such a tensor fits no segment, and the extent check then says so);
+     * negative dimensions are the caller's to reject first.
+     */
+    public static long elements(long... dims) {
+        long n = 1;
+        for (long d : dims) {
+            if (d == 0) {
+                return 0;
+            }
+        }
+        for (long d : dims) {
+            long hi = Math.multiplyHigh(n, d);
+            long lo = n * d;
+            if (hi != 0 || lo < 0) {
+                return Long.MAX_VALUE;
+            }
+            n = lo;
+        }
+        return n;
     }
 
     /** {@link #extent} for float32 data. */

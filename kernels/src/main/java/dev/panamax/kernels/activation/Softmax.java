@@ -50,8 +50,8 @@ public final class Softmax {
     public static void forward(boolean log, long outer, long dim, long inner,
                                MemorySegment x, long xOff, long[] xStrides,
                                MemorySegment y, long yOff, long[] yStrides) {
-        check(outer, dim, inner, "x", x, xOff, xStrides);
-        check(outer, dim, inner, "y", y, yOff, yStrides);
+        check(outer, dim, inner, "x", x, xOff, xStrides, false);
+        check(outer, dim, inner, "y", y, yOff, yStrides, true);
         if (outer == 0 || dim == 0 || inner == 0) {
             return;
         }
@@ -94,9 +94,9 @@ public final class Softmax {
                                 MemorySegment y, long yOff, long[] yStrides,
                                 MemorySegment gy, long gyOff, long[] gyStrides,
                                 MemorySegment gx, long gxOff, long[] gxStrides) {
-        check(outer, dim, inner, "y", y, yOff, yStrides);
-        check(outer, dim, inner, "gy", gy, gyOff, gyStrides);
-        check(outer, dim, inner, "gx", gx, gxOff, gxStrides);
+        check(outer, dim, inner, "y", y, yOff, yStrides, false);
+        check(outer, dim, inner, "gy", gy, gyOff, gyStrides, false);
+        check(outer, dim, inner, "gx", gx, gxOff, gxStrides, true);
         if (outer == 0 || dim == 0 || inner == 0) {
             return;
         }
@@ -122,7 +122,8 @@ public final class Softmax {
         }
     }
 
-    private static void check(long outer, long dim, long inner, String name, MemorySegment s, long off, long[] strides) {
+    private static void check(long outer, long dim, long inner, String name, MemorySegment s, long off, long[] strides,
+                              boolean written) {
         Checks.nonNegative("outer", outer);
         Checks.nonNegative("dim", dim);
         Checks.nonNegative("inner", inner);
@@ -133,13 +134,23 @@ public final class Softmax {
         if (outer == 0 || dim == 0 || inner == 0) {
             return;
         }
-        long last = off;
         for (int k = 0; k < 3; k++) {
             if (strides[k] < 0) {       // message built only on failure: this check runs on every call
                 throw new IllegalArgumentException(name + " stride " + k + " must be >= 0, got " + strides[k]);
             }
         }
-        last += (outer - 1) * strides[0] + (dim - 1) * strides[1] + (inner - 1) * strides[2];
+        long[] counts = {outer, dim, inner};
+        if (written) {
+            Checks.nonOverlapping(name, 1, counts, strides);
+        }
+        long last;
+        try {
+            last = Math.addExact(off, Math.addExact(Math.multiplyExact(outer - 1, strides[0]),
+                    Math.addExact(Math.multiplyExact(dim - 1, strides[1]), Math.multiplyExact(inner - 1, strides[2]))));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + " strides " + java.util.Arrays.toString(strides) + " for ["
+                    + outer + ", " + dim + ", " + inner + "] reach beyond any segment");
+        }
         Checks.floats(name, s, off, 1, 1);
         Checks.floats(name, s, last, 1, 1);
     }

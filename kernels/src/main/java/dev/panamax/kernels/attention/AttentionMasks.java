@@ -34,13 +34,13 @@ public record AttentionMasks(MemorySegment attn, long attnOffset, long attnStrid
     void check(AttentionShape s) {
         if (attn != null && s.queries() > 0 && s.keys() > 0) {
             Checks.atLeast("attn mask row stride", attnStride, s.keys(), "Tk");
-            Checks.floats("attn mask [" + s.queries() + ", " + s.keys() + "]", attn, attnOffset,
-                    (s.queries() - 1L) * attnStride + s.keys());
+            Checks.matrix("attn mask [" + s.queries() + ", " + s.keys() + "]", attn, attnOffset, s.queries(), s.keys(),
+                    attnStride);
         }
         if (keyPadding != null && s.batch() > 0 && s.keys() > 0) {
             Checks.atLeast("key padding mask row stride", keyPaddingStride, s.keys(), "Tk");
-            Checks.floats("key padding mask [" + s.batch() + ", " + s.keys() + "]", keyPadding, keyPaddingOffset,
-                    (s.batch() - 1L) * keyPaddingStride + s.keys());
+            Checks.matrix("key padding mask [" + s.batch() + ", " + s.keys() + "]", keyPadding, keyPaddingOffset, s.batch(),
+                    s.keys(), keyPaddingStride);
         }
     }
 }

@@ -38,7 +38,7 @@ public final class FlashAttentionBackward {
                                 HeadLayout out, MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq,
                                 HeadLayout dk, HeadLayout dv) {
         FlashAttentionForward.check(s, q, k, v, masks, out);
-        Checks.floats("lse", lse, lseOffset, (long) s.batch() * s.heads() * s.queries());
+        Checks.floats("lse", lse, lseOffset, Checks.elements(s.batch(), s.heads(), s.queries()));
         dOut.check("dOut", s.batch(), s.heads(), s.queries(), s.valueDim(), false);
         dq.check("dq", s.batch(), s.heads(), s.queries(), s.headDim(), true);
         dk.check("dk", s.batch(), s.kvHeads(), s.keys(), s.headDim(), true);

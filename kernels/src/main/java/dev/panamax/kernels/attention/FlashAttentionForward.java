@@ -47,7 +47,7 @@ public final class FlashAttentionForward {
                                HeadLayout out, MemorySegment lse, long lseOffset) {
         check(s, q, k, v, masks, out);
         if (lse != null) {
-            Checks.floats("lse", lse, lseOffset, (long) s.batch() * s.heads() * s.queries());
+            Checks.floats("lse", lse, lseOffset, Checks.elements(s.batch(), s.heads(), s.queries()));
         }
         if (s.batch() == 0 || s.queries() == 0) {
             return;

@@ -35,11 +35,18 @@ public record HeadLayout(MemorySegment segment, long offset, long batchStride, l
         if (n == 0 || tokens == 0) {
             return;
         }
-        if (written && ((tokens > 1 && tokenStride < features) || (heads > 1 && headStride < features))) {
-            throw new IllegalArgumentException(name + " strides " + this + " overlap rows of " + features + " features");
+        if (written) {
+            Checks.nonOverlapping(name, features, new long[] {n, heads, tokens}, new long[] {batchStride, headStride, tokenStride});
         }
-        long last = Math.addExact(offset, Math.multiplyExact(n - 1L, batchStride) + Math.multiplyExact(heads - 1L, headStride)
-                + Math.multiplyExact(tokens - 1L, tokenStride) + features - 1);
+        long last;
+        try {
+            last = Math.addExact(Math.addExact(offset, Math.multiplyExact(n - 1L, batchStride)),
+                    Math.addExact(Math.multiplyExact(heads - 1L, headStride),
+                            Math.addExact(Math.multiplyExact(tokens - 1L, tokenStride), features - 1L)));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + " [" + n + ", " + heads + ", " + tokens + ", " + features + "] with "
+                    + this + " reaches beyond any segment");
+        }
         long capacity = segment.byteSize() / Float.BYTES;
         if (last >= capacity) {
             throw new IllegalArgumentException(name + " [" + n + ", " + heads + ", " + tokens + ", " + features + "] with strides ("

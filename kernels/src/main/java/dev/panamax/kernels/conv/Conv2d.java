@@ -219,13 +219,13 @@ public final class Conv2d {
         long k = g.colRows();
         long l = g.colCols();
         if (dx != null) {
-            Checks.floats("dx", dx, dxOff, (long) images * image.imageSize());
+            Checks.floats("dx", dx, dxOff, Checks.elements(images, image.imageSize()));
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, outChannels);
         }
         if (dw != null) {
-            Checks.floats("dw", dw, dwOff, (long) outChannels * k);
+            Checks.floats("dw", dw, dwOff, Checks.elements(outChannels, k));
         }
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
@@ -313,12 +313,12 @@ public final class Conv2d {
         if (outChannels % groups != 0) {
             throw new IllegalArgumentException("groups (" + groups + ") must divide the output channels (" + outChannels + ")");
         }
-        Checks.floats("x", x, xOff, (long) images * image.imageSize());
-        Checks.floats("weight", w, wOff, (long) outChannels * g.colRows());
+        Checks.floats("x", x, xOff, Checks.elements(images, image.imageSize()));
+        Checks.floats("weight", w, wOff, Checks.elements(outChannels, g.colRows()));
         if (bias != null) {
             Checks.floats("bias", bias, bOff, outChannels);
         }
-        Checks.floats("y", y, yOff, (long) images * outChannels * g.colCols());
+        Checks.floats("y", y, yOff, Checks.elements(images, outChannels, g.colCols()));
         long need = minimumWorkspaceFloats(image, groups, outChannels);
         if (need > 0) {
             Checks.floats("workspace", work, workOff, need);

@@ -25,10 +25,22 @@ public record ConvGeometry(int channels, int height, int width, int kernelH, int
         Checks.nonNegative("padding width", padW);
         Checks.positive("dilation height", dilationH);
         Checks.positive("dilation width", dilationW);
-        if (outH(height, kernelH, strideH, padH, dilationH) < 1 || outH(width, kernelW, strideW, padW, dilationW) < 1) {
-            throw new IllegalArgumentException("the dilated kernel (" + (dilationH * (kernelH - 1) + 1) + " x "
-                    + (dilationW * (kernelW - 1) + 1) + ") is larger than the padded input (" + (height + 2 * padH) + " x "
-                    + (width + 2 * padW) + ")");
+        // in long: padding and dilation near Integer.MAX_VALUE must not wrap round to a plausible size
+        long paddedH = height + 2L * padH;
+        long paddedW = width + 2L * padW;
+        long spanH = (long) dilationH * (kernelH - 1) + 1;
+        long spanW = (long) dilationW * (kernelW - 1) + 1;
+        if (paddedH > Integer.MAX_VALUE || paddedW > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the padded input (" + paddedH + " x " + paddedW + ") exceeds "
+                    + Integer.MAX_VALUE + " rows or columns");
+        }
+        if (spanH > paddedH || spanW > paddedW) {
+            throw new IllegalArgumentException("the dilated kernel (" + spanH + " x " + spanW + ") is larger than the padded input ("
+                    + paddedH + " x " + paddedW + ")");
+        }
+        if (Checks.elements(channels, height, width) == Long.MAX_VALUE || Checks.elements(channels, kernelH, kernelW) == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("an image of " + channels + " x " + height + " x " + width + " with a " + kernelH
+                    + " x " + kernelW + " kernel has more elements than any segment");
         }
     }
 

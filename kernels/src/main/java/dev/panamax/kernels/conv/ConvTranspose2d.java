@@ -57,10 +57,10 @@ public final class ConvTranspose2d {
                                 MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, output, inChannels, x, xOff, w, wOff, dy, dyOff, work, workOff);
         if (dx != null) {
-            Checks.floats("dx", dx, dxOff, (long) images * inChannels * g.colCols());
+            Checks.floats("dx", dx, dxOff, Checks.elements(images, inChannels, g.colCols()));
         }
         if (dw != null) {
-            Checks.floats("dw", dw, dwOff, (long) inChannels * g.colRows());
+            Checks.floats("dw", dw, dwOff, Checks.elements(inChannels, g.colRows()));
         }
         if (dx != null || dw != null) {
             // one im2col of dy serves both: dx is the convolution's forward of dy, dw its weight
@@ -83,9 +83,9 @@ public final class ConvTranspose2d {
         if (inChannels % groups != 0) {
             throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + inChannels + ")");
         }
-        Checks.floats("x", x, xOff, (long) images * inChannels * g.colCols());
-        Checks.floats("weight", w, wOff, (long) inChannels * g.colRows());
-        Checks.floats("y", y, yOff, (long) images * output.imageSize());
+        Checks.floats("x", x, xOff, Checks.elements(images, inChannels, g.colCols()));
+        Checks.floats("weight", w, wOff, Checks.elements(inChannels, g.colRows()));
+        Checks.floats("y", y, yOff, Checks.elements(images, output.imageSize()));
         Checks.floats("workspace", work, workOff, minimumWorkspaceFloats(output, groups, inChannels));
         return g;
     }

@@ -38,7 +38,7 @@ public final class Im2col {
         int ow = g.outWidth();
         long length = (long) (i1 - i0) * ow;
         Checks.floats("x", x, xOff, g.imageSize());
-        Checks.floats("col", col, colOff, g.colRows() * length);
+        Checks.floats("col", col, colOff, Checks.elements(g.colRows(), length));
         long row = colOff - (long) i0 * ow;
         for (int c = 0; c < g.channels(); c++) {
             long plane = xOff + (long) c * g.height() * g.width();
@@ -78,7 +78,7 @@ public final class Im2col {
         checkRows(g, i0, i1);
         int ow = g.outWidth();
         long length = (long) (i1 - i0) * ow;
-        Checks.floats("col", col, colOff, g.colRows() * length);
+        Checks.floats("col", col, colOff, Checks.elements(g.colRows(), length));
         Checks.floats("dx", dx, dxOff, g.imageSize());
         long row = colOff - (long) i0 * ow;
         for (int c = 0; c < g.channels(); c++) {

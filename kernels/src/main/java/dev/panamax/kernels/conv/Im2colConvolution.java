@@ -57,10 +57,10 @@ final class Im2colConvolution {
 
     /** Output rows per chunk when {@code colFloats} floats are free for the column chunk. */
     private static int chunkRows(ConvGeometry g, long colFloats) {
-        if (pointwise(g)) {
+        long perRow = g.colRows() * g.outWidth();
+        if (pointwise(g) || perRow == 0) {       // zero input channels: no columns, every row at once
             return g.outHeight();
         }
-        long perRow = g.colRows() * g.outWidth();
         return (int) Math.max(1, Math.min(g.outHeight(), Math.min(colFloats, CHUNK_FLOATS) / perRow));
     }
 

@@ -28,7 +28,10 @@ public final class Embedding {
     public static void forward(long count, long v, long d, MemorySegment indices, long iOff,
                                MemorySegment weight, long wOff, MemorySegment y, long yOff) {
         check(count, v, d, indices, iOff, weight, wOff);
-        Checks.floats("y", y, yOff, count * d);
+        Checks.floats("y", y, yOff, Checks.elements(count, d));
+        if (d == 0) {
+            return;                               // empty rows: nothing to copy (and y may be empty)
+        }
         for (long i = 0; i < count; i++) {
             long row = FloatLanes.getLong(indices, iOff + i);
             MemorySegment.copy(weight, (wOff + row * d) * Float.BYTES, y, (yOff + i * d) * Float.BYTES, d * Float.BYTES);
@@ -42,7 +45,7 @@ public final class Embedding {
     public static void backward(long count, long v, long d, MemorySegment indices, long iOff,
                                 MemorySegment gy, long gyOff, long paddingIdx, MemorySegment gWeight, long gwOff) {
         check(count, v, d, indices, iOff, gWeight, gwOff);
-        Checks.floats("gy", gy, gyOff, count * d);
+        Checks.floats("gy", gy, gyOff, Checks.elements(count, d));
         for (long i = 0; i < count; i++) {
             long row = FloatLanes.getLong(indices, iOff + i);
             if (row == paddingIdx) {
@@ -63,7 +66,7 @@ public final class Embedding {
         Checks.nonNegative("V", v);
         Checks.nonNegative("D", d);
         Checks.longs("indices", indices, iOff, count);
-        Checks.floats("weight", weight, wOff, v * d);
+        Checks.floats("weight", weight, wOff, Checks.elements(v, d));
         for (long i = 0; i < count; i++) {
             long row = FloatLanes.getLong(indices, iOff + i);
             if (row < 0 || row >= v) {

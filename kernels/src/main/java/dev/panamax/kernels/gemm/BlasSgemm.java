@@ -31,7 +31,11 @@ public final class BlasSgemm {
         }
         Cblas.cblas_sgemm(Cblas.CblasRowMajor(), transA ? Cblas.CblasTrans() : Cblas.CblasNoTrans(),
                 transB ? Cblas.CblasTrans() : Cblas.CblasNoTrans(), m, n, k, alpha,
-                a.asSlice(aOff * Float.BYTES), (int) lda, b.asSlice(bOff * Float.BYTES), (int) ldb, beta,
-                c.asSlice(cOff * Float.BYTES), (int) ldc);
+                at(a, aOff, k), (int) lda, at(b, bOff, k), (int) ldb, beta, at(c, cOff, 1), (int) ldc);
+    }
+
+    /** The operand from its offset; with K = 0 an empty A or B is not read and may have any offset. */
+    private static MemorySegment at(MemorySegment s, long offset, int extent) {
+        return extent == 0 ? s : s.asSlice(offset * Float.BYTES);
     }
 }

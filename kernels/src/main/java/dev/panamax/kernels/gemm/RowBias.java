@@ -22,7 +22,7 @@ public final class RowBias {
     public static void add(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         Checks.nonNegative("rows", rows);
         Checks.floats("bias", bias, bOff, n);
-        Checks.floats("y", y, yOff, rows * n);
+        Checks.floats("y", y, yOff, Checks.elements(rows, n));
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
             for (long j = 0; j < n; j += LANES) {
@@ -35,7 +35,7 @@ public final class RowBias {
     /** {@code grad[j] = sum_i g[i, j]}: written, not accumulated. */
     public static void sumRows(long rows, long n, MemorySegment g, long gOff, MemorySegment grad, long gradOff) {
         Checks.nonNegative("rows", rows);
-        Checks.floats("g", g, gOff, rows * n);
+        Checks.floats("g", g, gOff, Checks.elements(rows, n));
         Checks.floats("grad", grad, gradOff, n);
         for (long j = 0; j < n; j += LANES) {
             VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - j));
@@ -60,9 +60,7 @@ public final class RowBias {
         if (ldg < n) {
             throw new IllegalArgumentException("ldg must be >= n (" + n + "), got " + ldg);
         }
-        if (rows > 0) {
-            Checks.floats("g", g, gOff, (rows - 1) * ldg + n);
-        }
+        Checks.matrix("g", g, gOff, rows, n, ldg);
         Checks.floats("out", out, outOff, n);
         for (long j = 0; j < n; j += 4 * LANES) {
             long cols = Math.min(4 * LANES, n - j);

@@ -268,11 +268,6 @@ public final class Sgemm {
             throw new IllegalArgumentException(ldName + " must be >= max(1, " + colsName + ") = " + Math.max(1, cols)
                     + ", got " + ld);
         }
-        Checks.notNull(name, s);
-        if (rows > 0 && cols > 0) {
-            Checks.floats(name, s, off, (rows - 1) * ld + cols);
-        } else if (off < 0) {
-            throw new IllegalArgumentException(name + " offset must be >= 0, got " + off);
-        }
+        Checks.matrix(name, s, off, rows, cols, ld);
     }
 }

@@ -16,6 +16,16 @@ public final class SgemmBatched {
     private SgemmBatched() {
     }
 
+    /** The offset of operand {@code index}, refused when it lies beyond any segment. */
+    private static long operand(String name, long offset, long index, long stride) {
+        try {
+            return Math.addExact(offset, Math.multiplyExact(index, stride));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + ": operand " + index + " at offset " + offset + " + " + index + " x "
+                    + stride + " lies beyond any segment");
+        }
+    }
+
     /** Same arguments as {@link Sgemm#sgemm}, plus the element stride between consecutive operands. */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, long aOff, long lda, long strideA,
@@ -25,14 +35,22 @@ public final class SgemmBatched {
         Checks.nonNegative("strideA", strideA);
         Checks.nonNegative("strideB", strideB);
         Checks.nonNegative("strideC", strideC);
+        Checks.notNull("A", a);
+        Checks.notNull("B", b);
+        Checks.notNull("C", c);
         if (batch == 0) {
             return;
         }
         // the first and the last operand bound all others
         Sgemm.check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         long last = batch - 1L;
-        Sgemm.check(transA, transB, m, n, k, a, aOff + last * strideA, lda, b, bOff + last * strideB, ldb,
-                c, cOff + last * strideC, ldc);
+        Sgemm.check(transA, transB, m, n, k, a, operand("A", aOff, last, strideA), lda, b, operand("B", bOff, last, strideB),
+                ldb, c, operand("C", cOff, last, strideC), ldc);
+        // A and B may repeat (stride 0 broadcasts one operand), but every C is written: they must not overlap
+        if (batch > 1 && m > 0 && n > 0 && strideC < (m - 1L) * ldc + n) {
+            throw new IllegalArgumentException("strideC must be >= (M - 1) ldc + N = " + ((m - 1L) * ldc + n)
+                    + " so that the " + batch + " C matrices do not overlap, got " + strideC);
+        }
         int threads = WorkerPool.threads();
         if (batch < threads || (long) m * n * k * batch < Sgemm.PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
             for (int i = 0; i < batch; i++) {

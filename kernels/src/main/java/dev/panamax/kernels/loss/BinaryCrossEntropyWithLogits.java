@@ -56,7 +56,7 @@ public final class BinaryCrossEntropyWithLogits {
     public static void backward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
                                 MemorySegment posWeight, long pOff, float gradLoss, MemorySegment grad, long gOff) {
         check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
-        Checks.floats("grad", grad, gOff, rows * c);
+        Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
         float scale = (float) ((double) gradLoss / (rows * c));
         for (long r = 0; r < rows; r++) {
             for (long k = 0; k < c; k += LANES) {
@@ -77,8 +77,8 @@ public final class BinaryCrossEntropyWithLogits {
                               MemorySegment posWeight, long pOff) {
         Checks.nonNegative("rows", rows);
         Checks.positive("C", c);
-        Checks.floats("logits", logits, xOff, rows * c);
-        Checks.floats("target", target, tOff, rows * c);
+        Checks.floats("logits", logits, xOff, Checks.elements(rows, c));
+        Checks.floats("target", target, tOff, Checks.elements(rows, c));
         if (posWeight != null) {
             Checks.floats("pos_weight", posWeight, pOff, c);
         }

@@ -80,7 +80,7 @@ public final class CrossEntropy {
         if (n == 0) {
             return;
         }
-        Checks.floats("grad", grad, gOff, (n - 1) * ldGrad + c);
+        Checks.matrix("grad", grad, gOff, n, c, ldGrad);
         double normaliser = 0;
         for (long i = 0; i < n; i++) {
             long t = FloatLanes.getLong(target, tOff + i);
@@ -155,7 +155,7 @@ public final class CrossEntropy {
         if (n == 0) {
             return;
         }
-        Checks.floats("logits", logits, off, (n - 1) * ld + c);
+        Checks.matrix("logits", logits, off, n, c, ld);
         Checks.longs("target", target, tOff, n);
         for (long i = 0; i < n; i++) {
             long t = FloatLanes.getLong(target, tOff + i);

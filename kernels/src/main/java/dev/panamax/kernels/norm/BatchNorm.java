@@ -103,7 +103,7 @@ public final class BatchNorm {
         Checks.floats("save_mean", saveMean, saveOff, c);
         Checks.floats("save_rstd", saveRstd, saveOff, c);
         if (gx != null) {
-            Checks.floats("gx", gx, gxOff, n * c * s);
+            Checks.floats("gx", gx, gxOff, Checks.elements(n, c, s));
         }
         optional("gWeight", gWeight, gwOff, c);
         optional("gBias", gBias, gwOff, c);
@@ -142,8 +142,8 @@ public final class BatchNorm {
         Checks.nonNegative("N", n);
         Checks.positive("C", c);
         Checks.nonNegative("S", s);
-        Checks.floats("x", x, xOff, n * c * s);
-        Checks.floats("y", y, yOff, n * c * s);
+        Checks.floats("x", x, xOff, Checks.elements(n, c, s));
+        Checks.floats("y", y, yOff, Checks.elements(n, c, s));
         optional("weight", weight, wOff, c);
         optional("bias", bias, bOff, c);
     }

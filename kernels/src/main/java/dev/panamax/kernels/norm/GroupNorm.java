@@ -25,8 +25,8 @@ public final class GroupNorm {
                                MemorySegment weight, long wOff, MemorySegment bias, long bOff, float eps,
                                MemorySegment y, long yOff, MemorySegment saveMean, MemorySegment saveRstd, long saveOff) {
         check(n, c, s, groups, x, xOff, weight, wOff, bias, bOff, y, yOff);
-        BatchNorm.optional("save_mean", saveMean, saveOff, n * groups);
-        BatchNorm.optional("save_rstd", saveRstd, saveOff, n * groups);
+        BatchNorm.optional("save_mean", saveMean, saveOff, Checks.elements(n, groups));
+        BatchNorm.optional("save_rstd", saveRstd, saveOff, Checks.elements(n, groups));
         long cg = c / groups;
         long span = cg * s;
         for (long i = 0; i < n; i++) {
@@ -59,9 +59,9 @@ public final class GroupNorm {
                                 long saveOff, MemorySegment gy, long gyOff, MemorySegment gx, long gxOff,
                                 MemorySegment gWeight, MemorySegment gBias, long gwOff) {
         check(n, c, s, groups, x, xOff, weight, wOff, null, 0, gy, gyOff);
-        Checks.floats("save_mean", saveMean, saveOff, n * groups);
-        Checks.floats("save_rstd", saveRstd, saveOff, n * groups);
-        Checks.floats("gx", gx, gxOff, n * c * s);
+        Checks.floats("save_mean", saveMean, saveOff, Checks.elements(n, groups));
+        Checks.floats("save_rstd", saveRstd, saveOff, Checks.elements(n, groups));
+        Checks.floats("gx", gx, gxOff, Checks.elements(n, c, s));
         BatchNorm.optional("gWeight", gWeight, gwOff, c);
         BatchNorm.optional("gBias", gBias, gwOff, c);
         long cg = c / groups;
@@ -107,8 +107,8 @@ public final class GroupNorm {
         if (c % groups != 0) {
             throw new IllegalArgumentException("num_groups must divide C = " + c + ", got " + groups);
         }
-        Checks.floats("x", x, xOff, n * c * s);
-        Checks.floats("y", y, yOff, n * c * s);
+        Checks.floats("x", x, xOff, Checks.elements(n, c, s));
+        Checks.floats("y", y, yOff, Checks.elements(n, c, s));
         BatchNorm.optional("weight", weight, wOff, c);
         BatchNorm.optional("bias", bias, bOff, c);
     }

@@ -86,7 +86,7 @@ public final class LayerNorm {
         check(rows, d, x, xOff, weight, wOff, null, 0, gy, gyOff);
         Checks.floats("save_mean", saveMean, saveOff, rows);
         Checks.floats("save_rstd", saveRstd, saveOff, rows);
-        Checks.floats("gx", gx, gxOff, rows * d);
+        Checks.floats("gx", gx, gxOff, Checks.elements(rows, d));
         BatchNorm.optional("gWeight", gWeight, gwOff, d);
         BatchNorm.optional("gBias", gBias, gwOff, d);
         for (long r = 0; r < rows; r++) {
@@ -126,8 +126,8 @@ public final class LayerNorm {
                               MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         Checks.nonNegative("rows", rows);
         Checks.positive("normalized size", d);
-        Checks.floats("x", x, xOff, rows * d);
-        Checks.floats("y", y, yOff, rows * d);
+        Checks.floats("x", x, xOff, Checks.elements(rows, d));
+        Checks.floats("y", y, yOff, Checks.elements(rows, d));
         BatchNorm.optional("weight", weight, wOff, d);
         BatchNorm.optional("bias", bias, bOff, d);
     }

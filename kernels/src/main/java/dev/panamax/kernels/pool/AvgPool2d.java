@@ -58,8 +58,9 @@ public final class AvgPool2d {
 
     public static void forward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment x, long xOff,
                                MemorySegment y, long yOff) {
-        Checks.floats("x", x, xOff, planes * g.plane());
-        Checks.floats("y", y, yOff, planes * g.outPlane());
+        Checks.nonNegative("planes", planes);
+        Checks.floats("x", x, xOff, Checks.elements(planes, g.plane()));
+        Checks.floats("y", y, yOff, Checks.elements(planes, g.outPlane()));
         WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
                 (from, to) -> forwardPlanes(countIncludePad, from, to, g, x, xOff, y, yOff), x, y);
     }
@@ -95,8 +96,9 @@ public final class AvgPool2d {
     /** {@code dx} (written): each output's gradient spread evenly over its window's input elements. */
     public static void backward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment dy, long dyOff,
                                 MemorySegment dx, long dxOff) {
-        Checks.floats("dy", dy, dyOff, planes * g.outPlane());
-        Checks.floats("dx", dx, dxOff, planes * g.plane());
+        Checks.nonNegative("planes", planes);
+        Checks.floats("dy", dy, dyOff, Checks.elements(planes, g.outPlane()));
+        Checks.floats("dx", dx, dxOff, Checks.elements(planes, g.plane()));
         WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
                 (from, to) -> backwardPlanes(countIncludePad, from, to, g, dy, dyOff, dx, dxOff), dy, dx);
     }

@@ -72,11 +72,20 @@ public final class MaxPool2d {
      */
     public static void forward(boolean min, long planes, PoolGeometry g, MemorySegment x, long xOff,
                                MemorySegment y, long yOff, MemorySegment argmax, long aOff) {
-        Checks.floats("x", x, xOff, planes * g.plane());
-        Checks.floats("y", y, yOff, planes * g.outPlane());
-        Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
+        Checks.nonNegative("planes", planes);
+        Checks.floats("x", x, xOff, Checks.elements(planes, g.plane()));
+        Checks.floats("y", y, yOff, Checks.elements(planes, g.outPlane()));
+        Checks.extent("argmax", argmax, aOff, Checks.elements(planes, g.outPlane()), 1, Integer.BYTES);
+        requireIndexable(g);
         WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> forwardPlanes(min, from, to, g, x, xOff, y, yOff, argmax, aOff),
                 x, y, argmax);
+    }
+
+    /** The argmax is int32, as the index of a winner within its plane. */
+    private static void requireIndexable(PoolGeometry g) {
+        if (g.plane() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a plane of " + g.height() + " x " + g.width() + " elements is too large for int32 argmax");
+        }
     }
 
     /** Planes per thread below which pooling stays on one thread (about 64K inputs: forking costs microseconds). */
@@ -126,9 +135,20 @@ public final class MaxPool2d {
     /** {@code dx} (written) from {@code dy} and the forward pass's argmax. */
     public static void backward(long planes, PoolGeometry g, MemorySegment dy, long dyOff, MemorySegment argmax, long aOff,
                                 MemorySegment dx, long dxOff) {
-        Checks.floats("dy", dy, dyOff, planes * g.outPlane());
-        Checks.extent("argmax", argmax, aOff, planes * g.outPlane(), 1, Integer.BYTES);
-        Checks.floats("dx", dx, dxOff, planes * g.plane());
+        Checks.nonNegative("planes", planes);
+        Checks.floats("dy", dy, dyOff, Checks.elements(planes, g.outPlane()));
+        Checks.extent("argmax", argmax, aOff, Checks.elements(planes, g.outPlane()), 1, Integer.BYTES);
+        Checks.floats("dx", dx, dxOff, Checks.elements(planes, g.plane()));
+        // the winners come from a forward pass, but one from elsewhere must not write into another plane
+        requireIndexable(g);
+        long winners = planes * g.outPlane();
+        long plane = g.plane();
+        for (long i = 0; i < winners; i++) {
+            int at = argmax.getAtIndex(INDEX, aOff + i);
+            if (at < 0 || at >= plane) {
+                throw new IllegalArgumentException("argmax[" + i + "] = " + at + " is outside the plane of " + plane + " elements");
+            }
+        }
         WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> backwardPlanes(from, to, g, dy, dyOff, argmax, aOff, dx, dxOff),
                 dy, argmax, dx);
     }
@@ -141,9 +161,6 @@ public final class MaxPool2d {
             long base = dxOff + p * g.plane();
             for (long o = 0; o < outPlane; o++) {
                 int at = argmax.getAtIndex(INDEX, aOff + p * outPlane + o);
-                if (at < 0 || at >= g.plane()) {
-                    throw new IllegalArgumentException("argmax[" + (p * outPlane + o) + "] = " + at + " is outside the plane");
-                }
                 FloatLanes.set(dx, base + at, FloatLanes.get(dx, base + at) + FloatLanes.get(dy, dyOff + p * outPlane + o));
             }
         }

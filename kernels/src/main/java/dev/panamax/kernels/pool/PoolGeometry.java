@@ -19,13 +19,18 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
         Checks.positive("stride width", strideW);
         Checks.nonNegative("padding height", padH);
         Checks.nonNegative("padding width", padW);
-        if (2 * padH > kernelH || 2 * padW > kernelW) {
+        // in long: padding near Integer.MAX_VALUE must not wrap round to a plausible size
+        if (2L * padH > kernelH || 2L * padW > kernelW) {
             throw new IllegalArgumentException("padding must be at most half the kernel, got padding " + padH + " x " + padW
                     + " for kernel " + kernelH + " x " + kernelW);
         }
-        if (height + 2 * padH < kernelH || width + 2 * padW < kernelW) {
+        if (height + 2L * padH < kernelH || width + 2L * padW < kernelW) {
             throw new IllegalArgumentException("kernel " + kernelH + " x " + kernelW + " is larger than the padded input "
-                    + (height + 2 * padH) + " x " + (width + 2 * padW));
+                    + (height + 2L * padH) + " x " + (width + 2L * padW));
+        }
+        if (height + 2L * padH > Integer.MAX_VALUE || width + 2L * padW > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the padded input (" + (height + 2L * padH) + " x " + (width + 2L * padW)
+                    + ") exceeds " + Integer.MAX_VALUE + " rows or columns");
         }
     }
 

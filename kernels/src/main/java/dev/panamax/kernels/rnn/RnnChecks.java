@@ -37,8 +37,14 @@ final class RnnChecks {
                         + features + " features overlap for shape [" + steps + ", " + batch + ", " + features + "]");
             }
         }
-        long last = Math.addExact(Math.addExact(off, Math.multiplyExact(steps - 1L, strideT)),
-                Math.addExact(Math.multiplyExact(batch - 1L, strideN), features - 1L));
+        long last;
+        try {
+            last = Math.addExact(Math.addExact(off, Math.multiplyExact(steps - 1L, strideT)),
+                    Math.addExact(Math.multiplyExact(batch - 1L, strideN), features - 1L));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(name + " strides (" + strideT + ", " + strideN + ") at offset " + off
+                    + " reach beyond any segment");
+        }
         long capacity = s.byteSize() / Float.BYTES;
         if (last >= capacity) {
             throw new IllegalArgumentException(name + " of shape [" + steps + ", " + batch + ", " + features + "] with strides ("

@@ -56,9 +56,15 @@ public final class GoldenCase {
         if (size > MAX_JSON) {
             throw new IOException(file + " holds " + size + " bytes; a case description is at most " + MAX_JSON);
         }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text", e);
+        }
         JsonElement json;
         try {
-            json = JsonParser.parseString(Files.readString(file));
+            json = JsonParser.parseString(text);
         } catch (RuntimeException e) {
             throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
         }
@@ -167,29 +173,32 @@ public final class GoldenCase {
         return attrs.has(name) && !attrs.get(name).isJsonNull();
     }
 
+    // Every accessor turns a value of the wrong JSON type into an IllegalArgumentException naming
+    // the case and the attribute, so a damaged case fails as itself and not as a Gson internal.
+
     public float floatAttr(String name, float fallback) {
-        return hasAttr(name) ? attrs.get(name).getAsFloat() : fallback;
+        return hasAttr(name) ? convert(name, "a number", attrs.get(name), JsonElement::getAsFloat) : fallback;
     }
 
     public double doubleAttr(String name, double fallback) {
-        return hasAttr(name) ? attrs.get(name).getAsDouble() : fallback;
+        return hasAttr(name) ? convert(name, "a number", attrs.get(name), JsonElement::getAsDouble) : fallback;
     }
 
     public long longAttr(String name, long fallback) {
-        return hasAttr(name) ? attrs.get(name).getAsLong() : fallback;
+        return hasAttr(name) ? convert(name, "an integer", attrs.get(name), GoldenCase::exactLong) : fallback;
     }
 
     public boolean boolAttr(String name, boolean fallback) {
-        return hasAttr(name) ? attrs.get(name).getAsBoolean() : fallback;
+        return hasAttr(name) ? convert(name, "a boolean", attrs.get(name), GoldenCase::bool) : fallback;
     }
 
     public String stringAttr(String name, String fallback) {
-        return hasAttr(name) ? attrs.get(name).getAsString() : fallback;
+        return hasAttr(name) ? convert(name, "a string", attrs.get(name), GoldenCase::string) : fallback;
     }
 
     /** An integer or null attribute. */
     public Long nullableLongAttr(String name) {
-        return hasAttr(name) ? attrs.get(name).getAsLong() : null;
+        return hasAttr(name) ? convert(name, "an integer", attrs.get(name), GoldenCase::exactLong) : null;
     }
 
     /** An array of integers (also accepts a single integer). */
@@ -198,14 +207,14 @@ public final class GoldenCase {
             return fallback;
         }
         JsonElement e = attrs.get(name);
-        if (e.isJsonArray()) {
-            long[] out = new long[e.getAsJsonArray().size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = e.getAsJsonArray().get(i).getAsLong();
-            }
-            return out;
+        if (!e.isJsonArray()) {
+            return new long[] {convert(name, "an integer or an array of integers", e, GoldenCase::exactLong)};
         }
-        return new long[] {e.getAsLong()};
+        long[] out = new long[e.getAsJsonArray().size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = convert(name, "an array of integers", e.getAsJsonArray().get(i), GoldenCase::exactLong);
+        }
+        return out;
     }
 
     /** An array of floats. */
@@ -214,11 +223,50 @@ public final class GoldenCase {
             return fallback;
         }
         JsonElement e = attrs.get(name);
+        if (!e.isJsonArray()) {
+            throw wrongType(name, "an array of numbers", e);
+        }
         float[] out = new float[e.getAsJsonArray().size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = e.getAsJsonArray().get(i).getAsFloat();
+            out[i] = convert(name, "an array of numbers", e.getAsJsonArray().get(i), JsonElement::getAsFloat);
         }
         return out;
+    }
+
+    private <T> T convert(String name, String kind, JsonElement e, java.util.function.Function<JsonElement, T> f) {
+        if (!e.isJsonPrimitive()) {
+            throw wrongType(name, kind, e);
+        }
+        try {
+            return f.apply(e);
+        } catch (RuntimeException ex) {
+            throw wrongType(name, kind, e);
+        }
+    }
+
+    private IllegalArgumentException wrongType(String name, String kind, JsonElement e) {
+        String shown = e.toString();
+        return new IllegalArgumentException("case " + id + ": attribute '" + name + "' must be " + kind + ", got "
+                + (shown.length() > 80 ? shown.substring(0, 80) + "..." : shown));
+    }
+
+    /** An integer, refusing fractions and values beyond a long (Gson would truncate or wrap them). */
+    private static long exactLong(JsonElement e) {
+        return e.getAsBigDecimal().longValueExact();
+    }
+
+    private static boolean bool(JsonElement e) {
+        if (!e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException();
+        }
+        return e.getAsBoolean();
+    }
+
+    private static String string(JsonElement e) {
+        if (!e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException();
+        }
+        return e.getAsString();
     }
 
     @Override

@@ -162,6 +162,18 @@ public final class Checkpoints {
             } catch (RuntimeException e) {
                 throw new IOException(file + ": the checkpoint state lacks a field or has one of the wrong type: " + e);
             }
+            // positions are checked here too: a refusal after the tensors were copied would leave a half-loaded model
+            if (schedulePosition < 0) {
+                throw new IOException(file + ": schedule_position must be >= 0, got " + schedulePosition);
+            }
+            if (dropout != null) {
+                for (var e : dropout.entrySet()) {
+                    Double v = e.getValue();
+                    if (v == null || !(v >= 0) || v != Math.rint(v) || v > 0x1p62) {
+                        throw new IOException(file + ": the dropout position of " + e.getKey() + " must be a whole number >= 0, got " + v);
+                    }
+                }
+            }
             model.checkStateDict(modelState);
             if (optimizer != null) {
                 optimizer.checkStateDict(optimizerState);

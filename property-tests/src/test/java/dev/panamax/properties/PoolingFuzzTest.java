@@ -1,0 +1,128 @@
+package dev.panamax.properties;
+
+import static dev.panamax.properties.FuzzArgs.at;
+import static dev.panamax.properties.FuzzArgs.dense;
+import static dev.panamax.properties.FuzzArgs.footprint;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.panamax.kernels.pool.AvgPool2d;
+import dev.panamax.kernels.pool.MaxPool2d;
+import dev.panamax.kernels.pool.PoolGeometry;
+
+/**
+ * Max, min and average pooling forward and backward under fuzzed windows, strides, padding,
+ * plane counts, offsets and segment sizes, and, for the max-pool backward, argmax indices that
+ * did not come from a forward pass. Refusal is an {@link IllegalArgumentException} before any
+ * write; otherwise the forward equals the double reference and the backward satisfies
+ * {@code <dx, x> = <dy, y>} (pooling is linear given the winners).
+ */
+class PoolingFuzzTest {
+
+    @FuzzTest
+    void pool2d(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            int kind = f.pick(0, 1, 2, 3);                    // max, min, avg with padding counted, avg without
+            boolean backward = f.bool();
+            long planes = f.dim(5);
+            PoolGeometry g;
+            try {
+                g = new PoolGeometry(f.positive(9), f.positive(9), f.positive(4), f.positive(4), f.positive(3), f.positive(3),
+                        f.dim(2), f.dim(2));
+            } catch (IllegalArgumentException refused) {
+                return;
+            }
+            long plane = (long) g.height() * g.width();
+            long outPlane = (long) g.outHeight() * g.outWidth();
+            long xOff = f.offset();
+            long yOff = f.offset();
+            long aOff = f.offset();
+            MemorySegment x = f.floats(footprint(xOff, planes * plane, 1));
+            MemorySegment y = f.floats(footprint(yOff, planes * outPlane, 1));
+            MemorySegment argmax = kind < 2 ? f.floats(footprint(aOff, planes * outPlane, 1)) : null;
+            String what = g + " planes " + planes + " kind " + kind;
+            double[] want = null;
+            if (!backward) {
+                boolean done = FuzzArgs.accepted(() -> {
+                    if (kind < 2) {
+                        MaxPool2d.forward(kind == 1, planes, g, x, xOff, y, yOff, argmax, aOff);
+                    } else {
+                        AvgPool2d.forward(kind == 2, planes, g, x, xOff, y, yOff);
+                    }
+                }, y, argmax);
+                if (done) {
+                    want = reference(kind, g, planes, x, xOff);
+                    for (int i = 0; i < want.length; i++) {
+                        FuzzArgs.close(what + " y[" + i + "]", at(y, yOff + i), want[i], 1);
+                    }
+                }
+                return;
+            }
+            boolean fromForward = kind < 2 && f.bool();
+            if (fromForward) {
+                try {
+                    MaxPool2d.forward(kind == 1, planes, g, x, xOff, y, yOff, argmax, aOff);
+                } catch (IllegalArgumentException refused) {
+                    return;
+                }
+            } else if (argmax != null) {
+                for (long i = 0; i < argmax.byteSize() / Integer.BYTES; i++) {
+                    argmax.setAtIndex(ValueLayout.JAVA_INT, i, f.nextInt(4) == 0 ? f.nextInt(Integer.MAX_VALUE) - (1 << 30)
+                            : f.nextInt((int) Math.min(Integer.MAX_VALUE, Math.max(1, plane))));
+                }
+            }
+            long dxOff = f.offset();
+            MemorySegment dx = f.floats(footprint(dxOff, planes * plane, 1));
+            MemorySegment dy = y;
+            boolean done = FuzzArgs.accepted(() -> {
+                if (kind < 2) {
+                    MaxPool2d.backward(planes, g, dy, yOff, argmax, aOff, dx, dxOff);
+                } else {
+                    AvgPool2d.backward(kind == 2, planes, g, dy, yOff, dx, dxOff);
+                }
+            }, dx);
+            // x is no argument of the backward pass: the identity needs one that holds the planes
+            if (done && x != null && x.byteSize() / Float.BYTES >= xOff + planes * plane) {
+                double[] gy = dense(dy, yOff, planes * outPlane);
+                double[] forward = kind < 2 ? null : reference(kind, g, planes, x, xOff);
+                double dyY = 0;
+                double scale = 0;
+                for (int i = 0; i < gy.length; i++) {
+                    double yi;
+                    if (kind < 2) {
+                        int winner = argmax.getAtIndex(ValueLayout.JAVA_INT, aOff + i);
+                        if (winner < 0 || winner >= plane) {
+                            throw new AssertionError(what + ": backward accepted argmax " + winner + " outside a plane of " + plane);
+                        }
+                        yi = at(x, xOff + i / outPlane * plane + winner);
+                    } else {
+                        yi = forward[i];
+                    }
+                    dyY += gy[i] * yi;
+                    scale += Math.abs(gy[i]);
+                }
+                FuzzArgs.close(what + " <dx, x>", (float) dot(dense(dx, dxOff, planes * plane), dense(x, xOff, planes * plane)),
+                        dyY, scale);
+            }
+        }
+    }
+
+    private static double[] reference(int kind, PoolGeometry g, long planes, MemorySegment x, long xOff) {
+        return PoolPropertiesTest.pool(kind, dense(x, xOff, planes * g.height() * g.width()), (int) planes, g.height(), g.width(),
+                g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW());
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+}

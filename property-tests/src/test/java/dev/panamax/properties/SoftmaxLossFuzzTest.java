@@ -1,0 +1,275 @@
+package dev.panamax.properties;
+
+import static dev.panamax.properties.FuzzArgs.at;
+import static dev.panamax.properties.FuzzArgs.footprint;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import dev.panamax.kernels.activation.Softmax;
+import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
+import dev.panamax.kernels.loss.CrossEntropy;
+import dev.panamax.kernels.loss.MseLoss;
+
+/**
+ * Softmax and log-softmax over fuzzed strided layouts (in place or not), and the losses
+ * (cross-entropy with class weights, label smoothing, ignored and out-of-range targets and row
+ * strides; binary cross-entropy with logits; MSE), forward and backward. Refusal is an
+ * {@link IllegalArgumentException} before any write; an accepted call equals the double
+ * reference (the softmax row by row, the losses by their PyTorch formulas) and the softmax
+ * gradients sum to zero along each row, as they must.
+ */
+class SoftmaxLossFuzzTest {
+
+    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG;
+
+    @FuzzTest
+    void softmax(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            boolean log = f.bool();
+            boolean backward = f.bool();
+            long outer = f.dim(4);
+            long dim = f.dim(40);
+            long inner = f.dim(4);
+            long[] xs = strides(f, outer, dim, inner);
+            long[] ys = f.bool() ? xs : strides(f, outer, dim, inner);
+            long xOff = f.offset();
+            long yOff = ys == xs && f.bool() ? xOff : f.offset();
+            MemorySegment x = f.floats(footprint(xOff, outer, xs[0], dim, xs[1], inner, xs[2]));
+            MemorySegment y = yOff == xOff && ys == xs ? x : f.floats(footprint(yOff, outer, ys[0], dim, ys[1], inner, ys[2]));
+            MemorySegment before = x == null ? null : arena.allocate(x.byteSize()).copyFrom(x);
+            String what = (log ? "log_softmax" : "softmax") + " [" + outer + ", " + dim + ", " + inner + "]";
+            if (!backward) {
+                if (FuzzArgs.accepted(() -> Softmax.forward(log, outer, dim, inner, x, xOff, xs, y, yOff, ys), y)) {
+                    requireDistinct(what + " y", outer, dim, inner, ys);
+                    for (long o = 0; o < outer; o++) {
+                        for (long i = 0; i < inner; i++) {
+                            double max = Double.NEGATIVE_INFINITY;
+                            for (long d = 0; d < dim; d++) {
+                                max = Math.max(max, at(before, xOff + o * xs[0] + d * xs[1] + i * xs[2]));
+                            }
+                            double sum = 0;
+                            for (long d = 0; d < dim; d++) {
+                                sum += Math.exp(at(before, xOff + o * xs[0] + d * xs[1] + i * xs[2]) - max);
+                            }
+                            for (long d = 0; d < dim; d++) {
+                                double z = at(before, xOff + o * xs[0] + d * xs[1] + i * xs[2]) - max;
+                                FuzzArgs.close(what + " at " + o + "," + d + "," + i, at(y, yOff + o * ys[0] + d * ys[1] + i * ys[2]),
+                                        log ? z - Math.log(sum) : Math.exp(z) / sum, 1);
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+            long[] gs = strides(f, outer, dim, inner);
+            long gOff = f.offset();
+            MemorySegment gy = f.floats(footprint(gOff, outer, gs[0], dim, gs[1], inner, gs[2]));
+            long[] gxs = strides(f, outer, dim, inner);
+            long gxOff = f.offset();
+            MemorySegment gx = f.floats(footprint(gxOff, outer, gxs[0], dim, gxs[1], inner, gxs[2]));
+            // backward reads y as the forward wrote it: a softmax (or its log) of the row
+            if (FuzzArgs.accepted(() -> Softmax.backward(log, outer, dim, inner, x, xOff, xs, gy, gOff, gs, gx, gxOff, gxs), gx)) {
+                requireDistinct(what + " gx", outer, dim, inner, gxs);
+                for (long o = 0; o < outer; o++) {
+                    for (long i = 0; i < inner; i++) {
+                        double sumGy = 0;
+                        double sumGyY = 0;
+                        for (long d = 0; d < dim; d++) {
+                            double yv = at(x, xOff + o * xs[0] + d * xs[1] + i * xs[2]);
+                            double g = at(gy, gOff + o * gs[0] + d * gs[1] + i * gs[2]);
+                            sumGy += g;
+                            sumGyY += g * yv;
+                        }
+                        for (long d = 0; d < dim; d++) {
+                            double yv = at(x, xOff + o * xs[0] + d * xs[1] + i * xs[2]);
+                            double g = at(gy, gOff + o * gs[0] + d * gs[1] + i * gs[2]);
+                            double want = log ? g - Math.exp(yv) * sumGy : yv * (g - sumGyY);
+                            FuzzArgs.close(what + " gx at " + o + "," + d + "," + i,
+                                    at(gx, gxOff + o * gxs[0] + d * gxs[1] + i * gxs[2]), want, dim * 3);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Strides of a [outer, dim, inner] view: mostly a permutation of a contiguous layout, sometimes fuzzed. */
+    private static long[] strides(FuzzArgs f, long outer, long dim, long inner) {
+        return switch (f.pick(0, 1, 2)) {
+            case 0 -> new long[] {f.stride(dim * inner), f.stride(inner), f.stride(1)};
+            case 1 -> new long[] {f.stride(dim * inner), f.stride(1), f.stride(dim)};        // dim innermost in memory
+            default -> new long[] {f.stride(1), f.stride(outer), f.stride(outer * dim)};
+        };
+    }
+
+    /** An accepted written layout must give every element its own place (else results overwrite each other). */
+    private static void requireDistinct(String what, long outer, long dim, long inner, long[] s) {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (long o = 0; o < outer; o++) {
+            for (long d = 0; d < dim; d++) {
+                for (long i = 0; i < inner; i++) {
+                    if (!seen.add(o * s[0] + d * s[1] + i * s[2])) {
+                        throw new AssertionError(what + ": accepted strides " + java.util.Arrays.toString(s)
+                                + " that write two elements to one place");
+                    }
+                }
+            }
+        }
+    }
+
+    @FuzzTest
+    void losses(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            int loss = f.pick(0, 1, 2);                       // cross-entropy, BCE with logits, MSE
+            boolean backward = f.bool();
+            long n = f.dim(6);
+            long c = f.dim(9);
+            long xOff = f.offset();
+            long tOff = f.offset();
+            long wOff = f.offset();
+            long gOff = f.offset();
+            float gradLoss = f.scalar();
+            switch (loss) {
+                case 0 -> {
+                    long ld = f.stride(c);
+                    long ldGrad = f.stride(c);
+                    long ignore = f.pick(0, 1) == 0 ? CrossEntropy.IGNORE_INDEX : f.dim(9);
+                    float smoothing = f.pick(0, 1, 2) == 0 ? f.scalar() : 0.1f * f.pick(0, 1, 5, 10);
+                    MemorySegment x = f.floats(footprint(xOff, n, ld, c, 1));
+                    MemorySegment t = f.longs(footprint(tOff, n, 1), -1, c);
+                    if (t != null) {
+                        for (long i = 0; i < t.byteSize() / Long.BYTES; i++) {
+                            int r = f.nextInt(8);
+                            t.setAtIndex(I64, i, r == 0 ? ignore : r == 1 ? -1 - f.nextInt(3) : r == 2 ? c + f.nextInt(3)
+                                    : c == 0 ? 0 : f.nextInt((int) c));
+                        }
+                    }
+                    MemorySegment w = f.bool() ? null : f.floats(footprint(wOff, c, 1));
+                    if (w != null) {
+                        for (long k = 0; k < w.byteSize() / Float.BYTES; k++) {     // class weights are positive
+                            w.setAtIndex(ValueLayout.JAVA_FLOAT, k, Math.abs(at(w, k)) + 0.1f);
+                        }
+                    }
+                    MemorySegment g = f.floats(footprint(gOff, n, ldGrad, c, 1));
+                    if (!backward) {
+                        float[] got = new float[1];
+                        if (FuzzArgs.accepted(() -> got[0] = CrossEntropy.forward(n, c, x, xOff, ld, t, tOff, w, wOff, smoothing,
+                                ignore))) {
+                            double[] want = crossEntropy(n, c, x, xOff, ld, t, tOff, w, wOff, smoothing, ignore);
+                            FuzzArgs.close("cross_entropy n " + n + " c " + c + " smoothing " + smoothing, got[0],
+                                    want[0] / want[1], 20);
+                        }
+                    } else if (FuzzArgs.accepted(() -> CrossEntropy.backward(n, c, x, xOff, ld, t, tOff, w, wOff, smoothing, ignore,
+                            gradLoss, g, gOff, ldGrad), g)) {
+                        crossEntropy(n, c, x, xOff, ld, t, tOff, w, wOff, smoothing, ignore);   // every target valid
+                        for (long i = 0; i < n; i++) {
+                            double rowSum = 0;
+                            for (long k = 0; k < c; k++) {
+                                rowSum += at(g, gOff + i * ldGrad + k);
+                            }
+                            // without weights, each row's gradient sums to zero (softmax minus a distribution)
+                            if (w == null && Double.isFinite(rowSum)) {
+                                FuzzArgs.close("cross_entropy gradient row " + i + " sum", (float) rowSum, 0, c);
+                            }
+                        }
+                    }
+                }
+                case 1 -> {
+                    MemorySegment x = f.floats(footprint(xOff, n * c, 1));
+                    MemorySegment t = f.floats(footprint(tOff, n * c, 1));
+                    MemorySegment p = f.bool() ? null : f.floats(footprint(wOff, c, 1));
+                    MemorySegment g = f.floats(footprint(gOff, n * c, 1));
+                    if (!backward) {
+                        float[] got = new float[1];
+                        if (FuzzArgs.accepted(() -> got[0] = BinaryCrossEntropyWithLogits.forward(n, c, x, xOff, t, tOff, p, wOff))) {
+                            double sum = 0;
+                            for (long i = 0; i < n * c; i++) {
+                                double xv = at(x, xOff + i);
+                                double tv = at(t, tOff + i);
+                                double pw = p == null ? 1 : at(p, wOff + i % c);
+                                double softplus = Math.log1p(Math.exp(-Math.abs(xv))) + Math.max(-xv, 0);
+                                sum += (1 - tv) * xv + (pw * tv + 1 - tv) * softplus;
+                            }
+                            FuzzArgs.close("bce n " + n + " c " + c, got[0], sum / (n * c), 10);
+                        }
+                    } else {
+                        FuzzArgs.accepted(() -> BinaryCrossEntropyWithLogits.backward(n, c, x, xOff, t, tOff, p, wOff, gradLoss, g,
+                                gOff), g);
+                    }
+                }
+                default -> {
+                    long count = n * c;
+                    MemorySegment x = f.floats(footprint(xOff, count, 1));
+                    MemorySegment t = f.floats(footprint(tOff, count, 1));
+                    MemorySegment gx = f.bool() ? null : f.floats(footprint(gOff, count, 1));
+                    MemorySegment gt = f.bool() ? null : f.floats(footprint(wOff, count, 1));
+                    if (!backward) {
+                        float[] got = new float[1];
+                        if (FuzzArgs.accepted(() -> got[0] = MseLoss.forward(count, x, xOff, t, tOff))) {
+                            double sum = 0;
+                            for (long i = 0; i < count; i++) {
+                                double d = at(x, xOff + i) - at(t, tOff + i);
+                                sum += d * d;
+                            }
+                            FuzzArgs.close("mse n " + count, got[0], sum / count, 4);
+                        }
+                    } else if (FuzzArgs.accepted(() -> MseLoss.backward(count, x, xOff, t, tOff, gradLoss, gx, gOff, gt, wOff),
+                            gx, gt)) {
+                        for (long i = 0; i < count; i++) {
+                            double want = 2.0 * gradLoss * (at(x, xOff + i) - at(t, tOff + i)) / count;
+                            if (gx != null) {
+                                FuzzArgs.close("mse gx", at(gx, gOff + i), want, 4);
+                            }
+                            if (gt != null) {
+                                FuzzArgs.close("mse gt", at(gt, wOff + i), -want, 4);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code {numerator, W}} of PyTorch's mean cross-entropy; fails if a target is neither a class nor ignored. */
+    private static double[] crossEntropy(long n, long c, MemorySegment x, long xOff, long ld, MemorySegment t, long tOff,
+                                         MemorySegment w, long wOff, float eps, long ignore) {
+        if (!(eps >= 0 && eps <= 1)) {
+            throw new AssertionError("accepted label smoothing " + eps + " outside [0, 1]");
+        }
+        double num = 0;
+        double total = 0;
+        for (long i = 0; i < n; i++) {
+            long target = t.getAtIndex(I64, tOff + i);
+            if (target == ignore) {
+                continue;
+            }
+            if (target < 0 || target >= c) {
+                throw new AssertionError("accepted target " + target + " outside [0, " + c + ") and not ignore_index " + ignore);
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (long k = 0; k < c; k++) {
+                max = Math.max(max, at(x, xOff + i * ld + k));
+            }
+            double sum = 0;
+            for (long k = 0; k < c; k++) {
+                sum += Math.exp(at(x, xOff + i * ld + k) - max);
+            }
+            double lse = max + Math.log(sum);
+            double wt = w == null ? 1 : at(w, wOff + target);
+            double smooth = 0;
+            for (long k = 0; k < c; k++) {
+                smooth += (w == null ? 1 : at(w, wOff + k)) * (lse - at(x, xOff + i * ld + k));
+            }
+            num += (1 - eps) * wt * (lse - at(x, xOff + i * ld + target)) + eps / c * smooth;
+            total += wt;
+        }
+        return new double[] {num, total};
+    }
+}
