@@ -60,13 +60,15 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
                     + ", got " + java.util.Arrays.toString(x.shape()));
         }
         this.x = x;
-        savedInTraining = isTraining();
-        saved = Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, savedInTraining, momentum,
+        boolean training = isTraining();
+        var s = Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, training, momentum,
                 eps, arena);
-        if (savedInTraining) {
+        savedInTraining = training;
+        if (training) {
             batchesTracked.setLong(batchesTracked.getLong() + 1);
         }
-        return saved.y();
+        saved = s;                    // after: threads sharing a model in eval mode each return their own y
+        return s.y();
     }
 
     @Override

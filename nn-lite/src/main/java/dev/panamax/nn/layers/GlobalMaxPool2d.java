@@ -15,8 +15,9 @@ public final class GlobalMaxPool2d extends Layer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, -1, -1, -1);
         this.x = x;
-        saved = Pooling.globalMaxPool2d(x, arena);
-        return saved.y();
+        var s = Pooling.globalMaxPool2d(x, arena);
+        saved = s;                    // after: threads sharing a model in eval mode each return their own y
+        return s.y();
     }
 
     @Override

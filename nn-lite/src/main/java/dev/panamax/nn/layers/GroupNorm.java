@@ -47,9 +47,10 @@ public final class GroupNorm extends Layer {
                     + java.util.Arrays.toString(x.shape()));
         }
         this.x = x;
-        saved = Normalization.groupNorm(x, groups, weight == null ? null : weight.value(), bias == null ? null : bias.value(),
+        var s = Normalization.groupNorm(x, groups, weight == null ? null : weight.value(), bias == null ? null : bias.value(),
                 eps, arena);
-        return saved.y();
+        saved = s;                    // after: threads sharing a model in eval mode each return their own y
+        return s.y();
     }
 
     @Override

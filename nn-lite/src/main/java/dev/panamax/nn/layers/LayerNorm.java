@@ -48,9 +48,10 @@ public final class LayerNorm extends Layer {
                     .replaceAll("[\\[\\]]", "") + "], got " + Arrays.toString(x.shape()));
         }
         this.x = x;
-        saved = Normalization.layerNorm(x, normalizedShape, weight == null ? null : weight.value(),
+        var s = Normalization.layerNorm(x, normalizedShape, weight == null ? null : weight.value(),
                 bias == null ? null : bias.value(), eps, arena);
-        return saved.y();
+        saved = s;                    // after: threads sharing a model in eval mode each return their own y
+        return s.y();
     }
 
     @Override

@@ -54,19 +54,21 @@ public final class Linear extends WeightedLayer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
+        // locals first, fields last: threads sharing a model in eval mode must not see each other's shapes
+        long[] shape = null;
         if (x.rank() != 2) {
             if (x.rank() < 2 || x.size(-1) != in) {
                 requireInput(x, -1, in);
             }
-            inputShape = x.shape();
+            shape = x.shape();
             x = x.contiguous(arena).view(-1, in);
         } else {
             requireInput(x, -1, in);
-            inputShape = null;
         }
-        this.x = x;
         Tensor y = LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
-        return inputShape == null ? y : y.view(withLast(inputShape, out));
+        this.inputShape = shape;
+        this.x = x;
+        return shape == null ? y : y.view(withLast(shape, out));
     }
 
     @Override

@@ -34,8 +34,9 @@ public class MaxPool2d extends Layer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, -1, -1, -1);
         this.x = x;
-        saved = Pooling.maxPool2d(min, x, window.kernel(), window.stride(), window.padding(), arena);
-        return saved.y();
+        var s = Pooling.maxPool2d(min, x, window.kernel(), window.stride(), window.padding(), arena);
+        saved = s;                    // after: threads sharing a model in eval mode each return their own y
+        return s.y();
     }
 
     @Override

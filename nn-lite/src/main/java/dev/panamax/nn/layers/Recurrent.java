@@ -65,6 +65,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     /** One plan for all layers at once, and one per layer (training with dropout between layers). */
     private RnnPlan wholePlan;
     private final RnnPlan[] layerPlans;
+    /** Plans for inference, one per concurrent call (see {@link #infer}). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<RnnPlan> spares = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Saved saved;
 
     Recurrent(RnnCell cell, long inputSize, long hiddenSize, RecurrentOptions options, boolean linearBeforeReset,
@@ -181,9 +183,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
             }
             lengths = lengths.contiguous(arena);
         }
-        Saved s = saved;
-        s.callerH0 = h0 != null;
-        s.callerC0 = c0 != null;
+        boolean callerH0 = h0 != null;
+        boolean callerC0 = c0 != null;
         if (h0 == null && initialH != null) {
             h0 = broadcast(initialH.value(), stateShape, arena);
         }
@@ -196,24 +197,31 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         Tensor hn = Tensor.empty(arena, stateShape);
         Tensor cn = desc.cell() == RnnCell.LSTM ? Tensor.empty(arena, stateShape) : null;
         boolean training = isTraining();
-        int segments = training && options.dropout() > 0 && desc.layers() > 1 ? desc.layers() : 1;
+        if (!training) {
+            saved.training = false;      // the same value from every thread: a later backward is refused
+            return infer(x, h0, c0, lengths, y, hn, cn, (int) steps, (int) batch, arena);
+        }
+        Saved s = saved;
+        s.callerH0 = callerH0;
+        s.callerC0 = callerC0;
+        int segments = options.dropout() > 0 && desc.layers() > 1 ? desc.layers() : 1;
         Tensor in = x;
         for (int k = 0; k < segments; k++) {
             RnnPlan plan = plan(segments, k, (int) steps, (int) batch);
             int first = segments == 1 ? 0 : k;
             boolean last = k == segments - 1;
             Tensor out = last ? y : Tensor.empty(arena, yShape);
-            Tensor reserve = training ? Tensor.empty(arena, plan.reserveFloats()) : null;
-            Tensor work = Tensor.empty(arena, plan.workspaceFloats(training));
+            Tensor reserve = Tensor.empty(arena, plan.reserveFloats());
+            Tensor work = Tensor.empty(arena, plan.workspaceFloats(true));
             long stateAt = stateOffset(first, batch);
-            RnnForward.forward(plan, training, in.segment(), in.offset(), strideT(in), strideN(in),
+            RnnForward.forward(plan, true, in.segment(), in.offset(), strideT(in), strideN(in),
                     lengths == null ? null : lengths.segment(), lengths == null ? 0 : lengths.offset(),
                     h0 == null ? null : h0.segment(), h0 == null ? 0 : h0.offset() + stateAt,
                     c0 == null ? null : c0.segment(), c0 == null ? 0 : c0.offset() + stateAt,
                     weights.segment(), weights.offset() + desc.weightOffset(first, 0, RnnDescriptor.Weight.WEIGHT_IH),
                     out.segment(), out.offset(), strideT(out), strideN(out),
                     hn.segment(), hn.offset() + stateAt, cn == null ? null : cn.segment(), cn == null ? 0 : cn.offset() + stateAt,
-                    reserve == null ? null : reserve.segment(), 0, work.segment(), 0);
+                    reserve.segment(), 0, work.segment(), 0);
             s.plans[k] = plan;
             s.reserves[k] = reserve;
             s.inputs[k] = in;
@@ -226,7 +234,31 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         s.lengths = lengths;
         s.h0 = h0;
         s.c0 = c0;
-        s.training = training;
+        s.training = true;
+        return new Output(y, hn, cn);
+    }
+
+    /**
+     * Inference: one plan for the whole stack, borrowed from {@link #spares} for the call and
+     * nothing written to the layer, so that threads may share a model in eval mode (a plan holds
+     * the packed weights and the batch layout of one call at a time).
+     */
+    private Output infer(Tensor x, Tensor h0, Tensor c0, Tensor lengths, Tensor y, Tensor hn, Tensor cn, int steps, int batch,
+                         Arena arena) {
+        RnnPlan plan = spares.poll();
+        plan = plan == null ? RnnPlan.of(desc, steps, batch) : plan.reshape(steps, batch);
+        try {
+            Tensor work = Tensor.empty(arena, plan.workspaceFloats(false));
+            RnnForward.forward(plan, false, x.segment(), x.offset(), strideT(x), strideN(x),
+                    lengths == null ? null : lengths.segment(), lengths == null ? 0 : lengths.offset(),
+                    h0 == null ? null : h0.segment(), h0 == null ? 0 : h0.offset(),
+                    c0 == null ? null : c0.segment(), c0 == null ? 0 : c0.offset(),
+                    weights.segment(), weights.offset(), y.segment(), y.offset(), strideT(y), strideN(y),
+                    hn.segment(), hn.offset(), cn == null ? null : cn.segment(), cn == null ? 0 : cn.offset(),
+                    null, 0, work.segment(), 0);
+        } finally {
+            spares.offer(plan);
+        }
         return new Output(y, hn, cn);
     }
 

@@ -29,8 +29,9 @@ public final class Softmax extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        y = log ? SoftmaxFunctions.logSoftmax(x, dim, arena) : SoftmaxFunctions.softmax(x, dim, arena);
-        return y;
+        Tensor out = log ? SoftmaxFunctions.logSoftmax(x, dim, arena) : SoftmaxFunctions.softmax(x, dim, arena);
+        y = out;                      // kept for backward; the local is returned (threads may share a model in eval mode)
+        return out;
     }
 
     @Override

@@ -30,7 +30,6 @@ public final class Seq2SeqGru extends Layer {
     private final Embedding tgtEmbed;
     private final GRU decoder;
     private final Linear fc;
-    private Recurrent.Output encoded;
 
     public Seq2SeqGru(long vocab, long embed, long hidden, int layers) {
         this.vocab = vocab;
@@ -54,8 +53,8 @@ public final class Seq2SeqGru extends Layer {
      * decoder's inputs {@code [T, N]} (the boundary symbol, then the target shifted by one).
      */
     public Tensor forward(Tensor src, Tensor srcLengths, Tensor tgtIn, Tensor tgtLengths, Arena arena) {
-        encoded = encoder.forward(srcEmbed.forward(src, arena), null, null, srcLengths, arena);
-        Recurrent.Output decoded = decoder.forward(tgtEmbed.forward(tgtIn, arena), encoded.hn(), null, tgtLengths, arena);
+        Recurrent.Output enc = encoder.forward(srcEmbed.forward(src, arena), null, null, srcLengths, arena);
+        Recurrent.Output decoded = decoder.forward(tgtEmbed.forward(tgtIn, arena), enc.hn(), null, tgtLengths, arena);
         return fc.forward(decoded.y(), arena);
     }
 

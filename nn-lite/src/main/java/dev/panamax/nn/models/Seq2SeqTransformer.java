@@ -33,7 +33,6 @@ public final class Seq2SeqTransformer extends Layer {
     private final TransformerEncoder encoder;
     private final TransformerDecoder decoder;
     private final Linear head;
-    private Tensor memory;
     private Tensor srcPadding;
 
     public Seq2SeqTransformer(long vocab, int maxLen, TransformerOptions options, int encoderLayers, int decoderLayers) {
@@ -65,8 +64,8 @@ public final class Seq2SeqTransformer extends Layer {
      */
     public Tensor forward(Tensor src, Tensor srcPadding, Tensor tgtIn, Arena arena) {
         this.srcPadding = srcPadding;
-        memory = encoder.forward(srcPos.forward(srcEmbed.forward(src, arena), arena), null, srcPadding, false, arena);
-        Tensor h = decoder.forward(tgtPos.forward(tgtEmbed.forward(tgtIn, arena), arena), memory, null, srcPadding, true, arena);
+        Tensor mem = encoder.forward(srcPos.forward(srcEmbed.forward(src, arena), arena), null, srcPadding, false, arena);
+        Tensor h = decoder.forward(tgtPos.forward(tgtEmbed.forward(tgtIn, arena), arena), mem, null, srcPadding, true, arena);
         return head.forward(h, arena);
     }
 

@@ -56,16 +56,16 @@ public final class TransformerLanguageModel extends Layer {
             throw new IllegalArgumentException(describe() + " expects token ids [N, T] with T <= " + posEmb.value().size(0)
                     + ", got " + java.util.Arrays.toString(ids.shape()));
         }
-        tokens = ids.size(1);
+        tokens = ids.size(1);                 // for backward; forward uses the input's own length
         Tensor h = tokEmb.forward(ids, arena);
-        h = addPositions(h, arena);
+        h = addPositions(h, ids.size(1), arena);
         for (TransformerEncoderLayer l : layers.layers()) {
             h = l.forward(h, null, null, true, arena);
         }
         return head.forward(norm.forward(h, arena), arena);
     }
 
-    private Tensor addPositions(Tensor h, Arena arena) {
+    private Tensor addPositions(Tensor h, long tokens, Arena arena) {
         Tensor y = h.copy(arena);
         long n = h.size(0);
         for (long b = 0; b < n; b++) {
