@@ -47,6 +47,10 @@ public final class FlashAttentionBackward {
         if (items == 0) {
             return;
         }
+        if (s.keys() == 0) {
+            dq.zero(s.batch(), s.heads(), s.queries(), s.headDim());     // the output did not depend on q
+            return;
+        }
         boolean parallel = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, dOut.segment(),
                 dq.segment(), dk.segment(), dv.segment(), masks.attn(), masks.keyPadding()) && WorkerPool.threads() > 1
                 && items > 1;

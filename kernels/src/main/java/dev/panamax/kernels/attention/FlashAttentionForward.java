@@ -52,6 +52,14 @@ public final class FlashAttentionForward {
         if (s.batch() == 0 || s.queries() == 0) {
             return;
         }
+        if (s.keys() == 0) {
+            // no key to attend: an empty weighted sum, as PyTorch's softmax over an empty dimension gives
+            out.zero(s.batch(), s.heads(), s.queries(), s.valueDim());
+            if (lse != null) {
+                FloatLanes.fill(lse, lseOffset, (long) s.batch() * s.heads() * s.queries(), Float.NEGATIVE_INFINITY);
+            }
+            return;
+        }
         boolean shareable = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, masks.attn(),
                 masks.keyPadding());
         if (s.queries() <= DecodeAttention.MAX_QUERIES && s.keys() > s.queries()) {

@@ -55,6 +55,17 @@ public record HeadLayout(MemorySegment segment, long offset, long batchStride, l
         }
     }
 
+    /** Writes zeros over {@code [n, heads, tokens, features]}. */
+    void zero(int n, int heads, int tokens, int features) {
+        for (int b = 0; b < n; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < tokens; t++) {
+                    dev.panamax.kernels.FloatLanes.fill(segment, at(b, h, t), features, 0f);
+                }
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return "HeadLayout[offset " + offset + ", strides (" + batchStride + ", " + headStride + ", " + tokenStride + ", 1)]";

@@ -3,6 +3,7 @@ package dev.panamax.kernels.conv;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.kernels.parallel.WorkerPool;
 
@@ -175,6 +176,14 @@ public final class Conv2d {
                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                                MemorySegment y, long yOff, MemorySegment work, long workOff) {
         ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+        if (image.channels() == 0) {
+            // no input channels: an empty sum, so the bias alone (PyTorch allows in_channels = 0)
+            FloatLanes.fill(y, yOff, (long) images * outChannels * g.colCols(), 0f);
+            if (bias != null) {
+                ChannelBias.add(images, outChannels, g.colCols(), bias, bOff, y, yOff);
+            }
+            return;
+        }
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             DepthwiseConv2d.forward(images, image, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
             return;
@@ -226,6 +235,12 @@ public final class Conv2d {
         }
         if (dw != null) {
             Checks.floats("dw", dw, dwOff, Checks.elements(outChannels, k));
+        }
+        if (image.channels() == 0) {
+            if (db != null) {                                 // dx and dw are empty
+                ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+            }
+            return;
         }
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
             DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
