@@ -13,10 +13,23 @@ final class AttentionWorkspace {
 
     private static final ThreadLocal<AttentionWorkspace> PER_THREAD = ThreadLocal.withInitial(AttentionWorkspace::new);
 
-    /** K^T of one head, in panels of {@code COLUMNS} keys: {@code [panels][D][COLUMNS]}. */
+    /** Forward: K of one head as A panels of {@code ROWS} keys, {@code [ceil(Tk / ROWS)][D][ROWS]}. */
+    float[] keyPanels = new float[0];
+    /** Forward: V^T of one head as A panels of {@code ROWS} features, {@code [ceil(Dv / ROWS)][padRows(Tk)][ROWS]}. */
+    float[] valuePanels = new float[0];
+    /** Forward: a block of queries (scaled) as a B panel, {@code [D][COLUMNS]}. */
+    float[] queryBlock = new float[0];
+    /** Forward: the block's output transposed, {@code [padRows(Dv)][COLUMNS]}, and one row of it back in order. */
+    float[] outT = new float[0];
+    float[] outRow = new float[0];
+    /** Forward: a block of scores, then probabilities, keys by queries: {@code [KEY_BLOCK][COLUMNS]}. */
+    final float[] scoresT = new float[FlashAttentionForward.KEY_BLOCK * COLUMNS];
+    /** Forward: per query of the block, the running maximum and sum of its online softmax, and their rescaling. */
+    final float[] colMax = new float[COLUMNS];
+    final float[] colSum = new float[COLUMNS];
+    final float[] colAlpha = new float[COLUMNS];
+    /** Backward: K^T of one head, in panels of {@code COLUMNS} keys: {@code [panels][D][COLUMNS]}. */
     float[] keysT = new float[0];
-    /** V of one head in column panels: {@code [ceil(Dv / COLUMNS)][panels * COLUMNS][COLUMNS]}. */
-    float[] values = new float[0];
     /** Backward: K in column panels {@code [ceil(D / COLUMNS)][panels * COLUMNS][COLUMNS]}. */
     float[] keys = new float[0];
     /** Backward: V^T in panels of keys, {@code [panels][Dv][COLUMNS]}. */
@@ -33,14 +46,13 @@ final class AttentionWorkspace {
     float[] outGradT = new float[0];
     /** Backward: the tile's dQ rows, {@code [ROWS][ceil(D / COLUMNS) COLUMNS]}. */
     float[] queryGrad = new float[0];
-    /** The running output of a tile of queries, {@code [ROWS][ceil(Dv / COLUMNS) COLUMNS]}. */
-    float[] acc = new float[0];
+    /** One row of a head, read in bulk before it is spread into a panel. */
+    float[] row = new float[0];
     final float[] scores = new float[TILE];
     final float[] probsT = new float[TILE];
     final float[] product = new float[TILE];
     final float[] rowMax = new float[ROWS];
     final float[] rowSum = new float[ROWS];
-    final float[] alpha = new float[ROWS];
     final float[] delta = new float[ROWS];
 
     private float[] decodeQuery = new float[0];
@@ -80,19 +92,22 @@ final class AttentionWorkspace {
         return (features + COLUMNS - 1) / COLUMNS * COLUMNS;
     }
 
-    /** Room for a forward tile loop over {@code keys} keys. */
+    /** Room for a forward loop over {@code keys} keys. */
     void forForward(int keys, int headDim, int valueDim) {
-        int kp = panels(keys) * COLUMNS;
-        keysT = grow(keysT, (long) kp * headDim);
-        values = grow(values, (long) padded(valueDim) * kp);
-        query = grow(query, (long) headDim * ROWS);
-        acc = grow(acc, (long) ROWS * padded(valueDim));
+        keyPanels = grow(keyPanels, (long) padRows(keys) * headDim);
+        valuePanels = grow(valuePanels, (long) padRows(valueDim) * padRows(keys));
+        queryBlock = grow(queryBlock, (long) headDim * COLUMNS);
+        outT = grow(outT, (long) padRows(valueDim) * COLUMNS);
+        outRow = grow(outRow, valueDim);
+        row = grow(row, Math.max(headDim, valueDim));
     }
 
     /** Room for a backward tile loop. */
     void forBackward(int tk, int headDim, int valueDim) {
-        forForward(tk, headDim, valueDim);
         int kp = panels(tk) * COLUMNS;
+        keysT = grow(keysT, (long) kp * headDim);
+        query = grow(query, (long) headDim * ROWS);
+        row = grow(row, Math.max(headDim, valueDim));
         keys = grow(keys, (long) padded(headDim) * kp);
         valuesT = grow(valuesT, (long) kp * valueDim);
         keyGradT = grow(keyGradT, (long) padRows(headDim) * kp);

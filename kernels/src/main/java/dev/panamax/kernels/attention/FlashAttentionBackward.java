@@ -77,9 +77,9 @@ public final class FlashAttentionBackward {
         int keyRows = AttentionWorkspace.panels(keys) * COLUMNS;
         AttentionWorkspace ws = AttentionWorkspace.get();
         ws.forBackward(keys, s.headDim(), s.valueDim());
-        HeadPanels.transposed(k, n, kvh, keys, s.headDim(), ws.keysT);
-        HeadPanels.transposed(v, n, kvh, keys, s.valueDim(), ws.valuesT);
-        HeadPanels.columns(k, n, kvh, keys, s.headDim(), ws.keys);
+        HeadPanels.transposed(k, n, kvh, keys, s.headDim(), COLUMNS, ws.keysT);
+        HeadPanels.transposed(v, n, kvh, keys, s.valueDim(), COLUMNS, ws.valuesT);
+        HeadPanels.columns(k, n, kvh, keys, keyRows, s.headDim(), COLUMNS, ws.keys);
         java.util.Arrays.fill(ws.keyGradT, 0, AttentionWorkspace.padRows(s.headDim()) * keyRows, 0f);
         java.util.Arrays.fill(ws.valueGradT, 0, AttentionWorkspace.padRows(s.valueDim()) * keyRows, 0f);
         for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
@@ -98,8 +98,8 @@ public final class FlashAttentionBackward {
         int d = s.headDim();
         int dv = s.valueDim();
         int dp = AttentionWorkspace.padded(d);
-        HeadPanels.tile(q, n, h, i0, m, d, s.scale(), ws.query);
-        HeadPanels.tile(dOut, n, h, i0, m, dv, 1f, ws.outGrad);
+        HeadPanels.tile(q, n, h, i0, m, d, s.scale(), ROWS, ws.row, ws.query);
+        HeadPanels.tile(dOut, n, h, i0, m, dv, 1f, ROWS, ws.row, ws.outGrad);
         transposeTile(ws.query, d, ws.queryT);
         transposeTile(ws.outGrad, dv, ws.outGradT);
         for (int r = 0; r < ROWS; r++) {

@@ -15,16 +15,19 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Scaled dot-product attention, fused: {@code y = softmax(q k^T scale + masks) v} without ever
- * storing the {@code Tq x Tk} scores (FlashAttention). Tiles of {@code ROWS} queries meet tiles of
- * {@code COLUMNS} keys; each tile of scores is one call of the GEMM micro-kernel on panels packed
- * once per head ({@link HeadPanels}), folded into the rows' running maximum and sum
- * ({@link OnlineSoftmax}), and its probabilities multiply the values tile by tile into an
- * accumulator that is rescaled as the maximum grows. Causal attention computes only the tiles
- * at or below the diagonal and masks only the diagonal ones.
+ * storing the {@code Tq x Tk} scores (FlashAttention). A block of {@code COLUMNS} queries meets
+ * blocks of {@link #KEY_BLOCK} keys, computed transposed, keys by queries: the scores
+ * {@code S^T = K Q^T} are micro-kernel calls with K as the A panels (packed once per head) and the
+ * query block as the B panel; the online softmax then runs down the block's columns
+ * ({@link OnlineSoftmax}: vertical vector operations, no reductions across lanes, no transposition),
+ * and the probabilities, in place, are the B panel of {@code O^T += V^T P^T}, with V^T packed as A
+ * panels once per head. The output block stays transposed, rescaled as the maxima grow, until it
+ * is divided by the sums and written out. Causal attention computes only the key blocks a query
+ * of the block sees and masks only those that cross the diagonal.
  *
  * <p>For training the log-sum-exp of every row is saved ({@code [N, H, Tq]}): backward recomputes
  * the probabilities from it instead of storing them. Extra memory is O(T (D + Dv)) per thread.
- * Work is split over (batch, key/value head, query tiles), query tiles dealt round-robin so that
+ * Work is split over (batch, key/value head, query blocks), query blocks dealt round-robin so that
  * causal rows of every length go to every thread.
  */
 public final class FlashAttentionForward {
@@ -67,7 +70,7 @@ public final class FlashAttentionForward {
             return;
         }
         int groups = s.batch() * s.kvHeads();
-        int tiles = (s.queries() + ROWS - 1) / ROWS;
+        int tiles = (s.queries() + COLUMNS - 1) / COLUMNS;
         int threads = shareable ? WorkerPool.threads() : 1;
         // enough items for every thread, whole heads first (each item packs its head's keys and values)
         int chunks = Math.min(tiles, Math.max(1, (2 * threads + groups - 1) / groups));
@@ -94,7 +97,7 @@ public final class FlashAttentionForward {
         masks.check(s);
     }
 
-    /** Item {@code index}: one batch entry and key/value head, the query tiles {@code chunk, chunk + chunks, ...}. */
+    /** Item {@code index}: one batch entry and key/value head, the query blocks {@code chunk, chunk + chunks, ...}. */
     private static void item(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
                              MemorySegment lse, long lseOffset, int index, int chunks) {
         int group = index / chunks;
@@ -103,67 +106,85 @@ public final class FlashAttentionForward {
         int kvh = group % s.kvHeads();
         AttentionWorkspace ws = AttentionWorkspace.get();
         ws.forForward(s.keys(), s.headDim(), s.valueDim());
-        HeadPanels.transposed(k, n, kvh, s.keys(), s.headDim(), ws.keysT);
-        HeadPanels.columns(v, n, kvh, s.keys(), s.valueDim(), ws.values);
-        int tiles = (s.queries() + ROWS - 1) / ROWS;
+        int keyRows = AttentionWorkspace.padRows(s.keys());
+        HeadPanels.transposed(k, n, kvh, s.keys(), s.headDim(), ROWS, ws.keyPanels);
+        HeadPanels.columns(v, n, kvh, s.keys(), keyRows, s.valueDim(), ROWS, ws.valuePanels);
+        int blocks = (s.queries() + COLUMNS - 1) / COLUMNS;
         for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
-            for (int t = chunk; t < tiles; t += chunks) {
-                tile(s, q, masks, out, lse, lseOffset, n, h, t * ROWS, ws);
+            for (int b = chunk; b < blocks; b += chunks) {
+                block(s, q, masks, out, lse, lseOffset, n, h, b * COLUMNS, keyRows, ws);
             }
         }
     }
 
-    /** One tile of queries against every key it sees. */
-    private static void tile(AttentionShape s, HeadLayout q, AttentionMasks masks, HeadLayout out, MemorySegment lse,
-                             long lseOffset, int n, int h, int i0, AttentionWorkspace ws) {
-        int m = Math.min(ROWS, s.queries() - i0);
+    /** Keys per block of the online softmax: eight micro-kernel row panels. */
+    static final int KEY_BLOCK = 8 * ROWS;
+
+    /** One block of queries against every key it sees. */
+    private static void block(AttentionShape s, HeadLayout q, AttentionMasks masks, HeadLayout out, MemorySegment lse,
+                              long lseOffset, int n, int h, int i0, int keyRows, AttentionWorkspace ws) {
+        int m = Math.min(COLUMNS, s.queries() - i0);
         int d = s.headDim();
-        int dvp = AttentionWorkspace.padded(s.valueDim());
-        int keyRows = AttentionWorkspace.panels(s.keys()) * COLUMNS;
-        HeadPanels.tile(q, n, h, i0, m, d, s.scale(), ws.query);
-        OnlineSoftmax.start(ws.rowMax, ws.rowSum);
-        java.util.Arrays.fill(ws.acc, 0, ROWS * dvp, 0f);
+        int dv = s.valueDim();
+        int dvRows = AttentionWorkspace.padRows(dv);
+        HeadPanels.tile(q, n, h, i0, m, d, s.scale(), COLUMNS, ws.row, ws.queryBlock);
+        OnlineSoftmax.start(ws.colMax, ws.colSum);
+        java.util.Arrays.fill(ws.outT, 0, dvRows * COLUMNS, 0f);
         int end = s.visibleKeys(i0 + m - 1);
-        for (int j0 = 0; j0 < end; j0 += COLUMNS) {
-            MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
-            if (ScoreMasks.needed(s, masks, i0, j0)) {
-                ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
+        for (int j0 = 0; j0 < end; j0 += KEY_BLOCK) {
+            int kb = Math.min(KEY_BLOCK, end - j0);
+            for (int p = 0; p < kb; p += ROWS) {
+                MicroKernel.run(d, ws.keyPanels, (j0 + p) * d, ws.queryBlock, 0, ws.scoresT, p * COLUMNS);
             }
-            OnlineSoftmax.update(m, ws.scores, ws.rowMax, ws.rowSum, ws.alpha, ws.probsT);
-            for (int c = 0; c < dvp; c += COLUMNS) {
-                MicroKernel.run(COLUMNS, ws.probsT, 0, ws.values, c * keyRows + j0 * COLUMNS, ws.product);
-                rescaleAndAdd(m, ws.acc, c, dvp, ws.alpha, ws.product);
+            if (ScoreMasks.neededTransposed(s, masks, i0, j0, kb)) {
+                ScoreMasks.applyTransposed(s, masks, n, i0, m, j0, kb, ws.scoresT);
+            }
+            OnlineSoftmax.update(kb, ws.scoresT, ws.colMax, ws.colSum, ws.colAlpha);
+            for (int c = 0; c < dv; c += ROWS) {
+                int at = c * keyRows + j0 * ROWS;
+                if (dv - c > 8) {
+                    MicroKernel.run(kb, ws.valuePanels, at, ws.scoresT, 0, ws.product);
+                    rescaleAndAdd(ws.outT, c, ws.colAlpha, ws.product, ROWS);
+                } else {
+                    // the last panel's 4 or 8 features in four-row steps (Dv = 64: a third of a 12-row product)
+                    for (int f = 0; f < dv - c; f += 4) {
+                        MicroKernel.runFourRowsPacked(kb, ws.valuePanels, at + f, ws.scoresT, 0, ws.product);
+                        rescaleAndAdd(ws.outT, c + f, ws.colAlpha, ws.product, 4);
+                    }
+                }
             }
         }
-        finish(s, out, lse, lseOffset, n, h, i0, m, dvp, ws);
+        finish(s, out, lse, lseOffset, n, h, i0, m, ws);
     }
 
-    /** {@code acc[r][c .. c + COLUMNS) = alpha[r] acc + product[r]} for the tile's rows. */
-    private static void rescaleAndAdd(int m, float[] acc, int c, int dvp, float[] alpha, float[] product) {
-        for (int r = 0; r < m; r++) {
-            int a = r * dvp + c;
+    /** {@code outT[c + r][..] = alpha outT[c + r][..] + product[r][..]} for the first {@code rows} rows of a product. */
+    private static void rescaleAndAdd(float[] outT, int c, float[] alpha, float[] product, int rows) {
+        FloatVector a0 = FloatVector.fromArray(SPECIES, alpha, 0);
+        FloatVector a1 = FloatVector.fromArray(SPECIES, alpha, LANES);
+        for (int r = 0; r < rows; r++) {
+            int o = (c + r) * COLUMNS;
             int p = r * COLUMNS;
-            FloatVector al = FloatVector.broadcast(SPECIES, alpha[r]);
-            for (int x = 0; x < COLUMNS; x += LANES) {
-                FloatVector.fromArray(SPECIES, acc, a + x).fma(al, FloatVector.fromArray(SPECIES, product, p + x))
-                        .intoArray(acc, a + x);
-            }
+            FloatVector.fromArray(SPECIES, outT, o).fma(a0, FloatVector.fromArray(SPECIES, product, p)).intoArray(outT, o);
+            FloatVector.fromArray(SPECIES, outT, o + LANES).fma(a1, FloatVector.fromArray(SPECIES, product, p + LANES))
+                    .intoArray(outT, o + LANES);
         }
     }
 
-    /** The rows' outputs {@code acc / l} and their log-sum-exp {@code m + log l}. */
+    /** The queries' outputs {@code O^T / l}, transposed back into rows, and their log-sum-exp {@code m + log l}. */
     private static void finish(AttentionShape s, HeadLayout out, MemorySegment lse, long lseOffset, int n, int h, int i0, int m,
-                               int dvp, AttentionWorkspace ws) {
+                               AttentionWorkspace ws) {
+        int dv = s.valueDim();
+        float[] row = ws.outRow;
         for (int r = 0; r < m; r++) {
-            float inv = 1f / ws.rowSum[r];
-            long row = out.at(n, h, i0 + r);
-            int a = r * dvp;
-            for (int x = 0; x < s.valueDim(); x++) {
-                FloatLanes.set(out.segment(), row + x, ws.acc[a + x] * inv);
+            float inv = 1f / ws.colSum[r];
+            for (int x = 0; x < dv; x++) {
+                row[x] = ws.outT[x * COLUMNS + r] * inv;
             }
+            // one bulk copy per row: element-wise stores into the segment would each be checked
+            MemorySegment.copy(row, 0, out.segment(), FloatLanes.FLOAT, out.at(n, h, i0 + r) * Float.BYTES, dv);
             if (lse != null) {
                 FloatLanes.set(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i0 + r,
-                        ws.rowMax[r] + (float) Math.log(ws.rowSum[r]));
+                        ws.colMax[r] + (float) Math.log(ws.colSum[r]));
             }
         }
     }

@@ -3,76 +3,61 @@ package dev.panamax.kernels.attention;
 import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
-import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
 
 import dev.panamax.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The online softmax of a tile (Milakov and Gimelshein; FlashAttention): each row keeps its running
- * maximum {@code m} and sum {@code l}; a new tile of scores raises the maximum to {@code m'},
- * rescales what was accumulated by {@code alpha = exp(m - m')}, and contributes
- * {@code p = exp(s - m')}. The probabilities are written transposed ({@code [COLUMNS][ROWS]}), the
- * A panel of the tile's {@code P V} product. A row that has seen only {@code -inf} scores keeps
- * {@code m = -inf} and contributes nothing (no NaN from {@code -inf - -inf}).
+ * The online softmax of a block of scores (Milakov and Gimelshein; FlashAttention): each query
+ * keeps its running maximum {@code m} and sum {@code l}; a new block of keys raises the maximum
+ * to {@code m'}, rescales what was accumulated by {@code alpha = exp(m - m')}, and contributes
+ * {@code p = exp(s - m')}.
+ *
+ * <p>The block is transposed, keys by queries ({@code [kb][COLUMNS]}): a vector holds one key's
+ * scores for 16 queries, so the maxima and sums over keys are plain vector operations down the
+ * block, with no reduction across lanes and no scatter, and the probabilities, written in place,
+ * are already the B panel of the block's {@code V^T P^T} product. A query that has seen only
+ * {@code -inf} scores keeps {@code m = -inf} and gains nothing (its exponents are taken against
+ * 0, not {@code -inf - -inf}).
  */
 final class OnlineSoftmax {
 
-    /** Scatter offsets of one vector of a score row into the transposed tile. */
-    private static final int[] TRANSPOSE = new int[LANES];
-
-    static {
-        for (int i = 0; i < LANES; i++) {
-            TRANSPOSE[i] = i * ROWS;
-        }
-    }
+    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
 
     private OnlineSoftmax() {
     }
 
-    /** Starts the rows of a tile: {@code m = -inf}, {@code l = 0}. */
-    static void start(float[] rowMax, float[] rowSum) {
-        java.util.Arrays.fill(rowMax, Float.NEGATIVE_INFINITY);
-        java.util.Arrays.fill(rowSum, 0f);
+    /** Starts the queries of a block: {@code m = -inf}, {@code l = 0}. */
+    static void start(float[] colMax, float[] colSum) {
+        java.util.Arrays.fill(colMax, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(colSum, 0f);
     }
 
     /**
-     * Folds a tile of scores into rows {@code 0 .. m-1}: updates {@code rowMax}, {@code rowSum},
-     * writes {@code alpha} and the transposed probabilities (zero in rows {@code m ..}).
+     * Folds rows {@code 0 .. kb-1} of {@code scoresT} into every query: updates {@code colMax},
+     * {@code colSum}, writes {@code alpha} and turns the scores into probabilities in place.
      */
-    static void update(int m, float[] scores, float[] rowMax, float[] rowSum, float[] alpha, float[] probsT) {
-        for (int r = 0; r < ROWS; r++) {
-            if (r >= m) {
-                for (int c = 0; c < COLUMNS; c++) {
-                    probsT[c * ROWS + r] = 0f;
-                }
-                continue;
+    static void update(int kb, float[] scoresT, float[] colMax, float[] colSum, float[] alpha) {
+        for (int q = 0; q < COLUMNS; q += LANES) {
+            FloatVector mx = FloatVector.fromArray(SPECIES, scoresT, q);
+            for (int k = 1; k < kb; k++) {
+                mx = mx.max(FloatVector.fromArray(SPECIES, scoresT, k * COLUMNS + q));
             }
-            int at = r * COLUMNS;
-            FloatVector mx = FloatVector.fromArray(SPECIES, scores, at);
-            for (int c = LANES; c < COLUMNS; c += LANES) {
-                mx = mx.max(FloatVector.fromArray(SPECIES, scores, at + c));
-            }
-            float old = rowMax[r];
-            float next = Math.max(old, mx.reduceLanes(VectorOperators.MAX));
-            if (next == Float.NEGATIVE_INFINITY) {
-                alpha[r] = 1f;
-                for (int c = 0; c < COLUMNS; c++) {
-                    probsT[c * ROWS + r] = 0f;
-                }
-                continue;
-            }
-            float a = (float) Math.exp(old - next);
-            FloatVector sum = FloatVector.zero(SPECIES);
-            for (int c = 0; c < COLUMNS; c += LANES) {
-                FloatVector p = VectorMath.expNonPositive(FloatVector.fromArray(SPECIES, scores, at + c).sub(next));
+            FloatVector old = FloatVector.fromArray(SPECIES, colMax, q);
+            FloatVector next = old.max(mx);
+            FloatVector shift = next.blend(ZERO, next.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            FloatVector a = VectorMath.expNonPositive(old.sub(shift));
+            FloatVector sum = ZERO;
+            for (int k = 0; k < kb; k++) {
+                int at = k * COLUMNS + q;
+                FloatVector p = VectorMath.expNonPositive(FloatVector.fromArray(SPECIES, scoresT, at).sub(shift));
+                p.intoArray(scoresT, at);
                 sum = sum.add(p);
-                p.intoArray(probsT, c * ROWS + r, TRANSPOSE, 0);
             }
-            rowMax[r] = next;
-            rowSum[r] = rowSum[r] * a + sum.reduceLanes(VectorOperators.ADD);
-            alpha[r] = a;
+            next.intoArray(colMax, q);
+            FloatVector.fromArray(SPECIES, colSum, q).fma(a, sum).intoArray(colSum, q);
+            a.intoArray(alpha, q);
         }
     }
 }

@@ -60,7 +60,7 @@ final class PackedSequences {
     }
 
     /** Every sequence runs all {@code steps}. */
-    void setUniform() {
+    private void setUniform() {
         for (int j = 0; j < batch; j++) {
             order[j] = j;
         }
@@ -88,8 +88,17 @@ final class PackedSequences {
         }
     }
 
+    /** Lays out the batch: every sequence of T steps when {@code lengths} is null, else these ({@link #check}ed). */
+    void set(MemorySegment lengths, long offset) {
+        if (lengths == null) {
+            setUniform();
+        } else {
+            setLengths(lengths, offset);
+        }
+    }
+
     /** Lays out the batch for these lengths ({@link #check}ed). */
-    void setLengths(MemorySegment lengths, long offset) {
+    private void setLengths(MemorySegment lengths, long offset) {
         java.util.Arrays.fill(count, 0, steps + 2, 0);
         for (int n = 0; n < batch; n++) {
             count[(int) FloatLanes.getLong(lengths, offset + n)]++;

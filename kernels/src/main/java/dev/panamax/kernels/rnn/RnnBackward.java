@@ -51,10 +51,7 @@ public final class RnnBackward {
         RnnDescriptor d = plan.desc;
         int steps = plan.steps;
         int batch = plan.batch;
-        RnnChecks.sequence("x", x, xOff, xStrideT, xStrideN, steps, batch, d.inputSize(), false);
-        if (lengths != null) {
-            PackedSequences.check(lengths, lengthsOff, steps, batch);
-        }
+        RnnChecks.input(plan, x, xOff, xStrideT, xStrideN, lengths, lengthsOff);
         RnnChecks.states(plan, null, 0, c0, c0Off, "h0", "c0");
         Checks.floats("w", w, wOff, d.weightCount());
         if (dy != null) {
@@ -70,11 +67,7 @@ public final class RnnBackward {
         Checks.floats("work", work, workOff, plan.workspaceFloats(true));
 
         PackedSequences seq = plan.sequences;
-        if (lengths == null) {
-            seq.setUniform();
-        } else {
-            seq.setLengths(lengths, lengthsOff);
-        }
+        seq.set(lengths, lengthsOff);
         int rows = seq.rows();
         int threads = RnnChecks.threads(plan, x, lengths, c0, w, dy, dhn, dcn, dx, dh0, dc0, dw, reserve, work);
         int dirs = d.directions();

@@ -21,6 +21,15 @@ final class RnnChecks {
      * A {@code [T, N, F]} tensor whose element {@code (t, n, f)} lies at
      * {@code off + t strideT + n strideN + f}; one that is written must not overlap itself.
      */
+    /** The input x {@code [T, N, I]} and the lengths (null, or each in {@code [1, T]}). */
+    static void input(RnnPlan plan, MemorySegment x, long xOff, long xStrideT, long xStrideN, MemorySegment lengths,
+                      long lengthsOff) {
+        sequence("x", x, xOff, xStrideT, xStrideN, plan.steps, plan.batch, plan.desc.inputSize(), false);
+        if (lengths != null) {
+            PackedSequences.check(lengths, lengthsOff, plan.steps, plan.batch);
+        }
+    }
+
     static void sequence(String name, MemorySegment s, long off, long strideT, long strideN, int steps, int batch,
                          int features, boolean written) {
         Checks.notNull(name, s);

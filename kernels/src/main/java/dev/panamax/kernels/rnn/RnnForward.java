@@ -58,10 +58,7 @@ public final class RnnForward {
         RnnDescriptor d = plan.desc;
         int steps = plan.steps;
         int batch = plan.batch;
-        RnnChecks.sequence("x", x, xOff, xStrideT, xStrideN, steps, batch, d.inputSize(), false);
-        if (lengths != null) {
-            PackedSequences.check(lengths, lengthsOff, steps, batch);
-        }
+        RnnChecks.input(plan, x, xOff, xStrideT, xStrideN, lengths, lengthsOff);
         RnnChecks.states(plan, h0, h0Off, c0, c0Off, "h0", "c0");
         Checks.floats("w", w, wOff, d.weightCount());
         RnnChecks.sequence("y", y, yOff, yStrideT, yStrideN, steps, batch, d.outputSize(), true);
@@ -72,11 +69,7 @@ public final class RnnForward {
         Checks.floats("work", work, workOff, plan.workspaceFloats(training));
 
         PackedSequences seq = plan.sequences;
-        if (lengths == null) {
-            seq.setUniform();
-        } else {
-            seq.setLengths(lengths, lengthsOff);
-        }
+        seq.set(lengths, lengthsOff);
         int rows = seq.rows();
         int threads = RnnChecks.threads(plan, x, lengths, h0, c0, w, y, hn, cn, reserve, work);
         boolean xInPlace = seq.uniform() && xStrideT == batch * xStrideN;

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,23 +71,16 @@ final class CharLstmDemo {
              StepArena step = new StepArena()) {
             LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(200, steps / 10), steps, lr / 20));
             CrossEntropyLoss loss = new CrossEntropyLoss(null, 0f, TokenBatch.IGNORE);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < train.size(); i++) {
-                order.add(i);
-            }
             heldOut = Double.NaN;
             for (int epoch = 1; epoch <= o.epochs(); epoch++) {
                 long e0 = System.nanoTime();
-                Collections.shuffle(order, new Random(o.seed() * 1000 + epoch));
+                List<List<String>> epochBatches = Words.shuffledBatches(train, o.batch(), new Random(o.seed() * 1000 + epoch));
                 model.train();
                 Progress progress = new Progress(out, batches);
                 double nats = 0;
                 long tokens = 0;
                 for (int b = 0; b < batches; b++) {
-                    List<String> words = new ArrayList<>();
-                    for (int i = b * o.batch(); i < Math.min(train.size(), (b + 1) * o.batch()); i++) {
-                        words.add(train.get(order.get(i)));
-                    }
+                    List<String> words = epochBatches.get(b);
                     step.reset();
                     opt.zeroGrad();
                     TokenBatch batch = batch(words, symbols, step);

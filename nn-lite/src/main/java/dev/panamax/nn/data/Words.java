@@ -75,4 +75,21 @@ public final class Words {
         int cut = (int) Math.round(shuffled.size() * trainFraction);
         return List.of(List.copyOf(shuffled.subList(0, cut)), List.copyOf(shuffled.subList(cut, shuffled.size())));
     }
+
+    /**
+     * The words in batches of {@code batch} (the last one shorter), in an order shuffled by
+     * {@code rng}: one epoch of a training loop over words.
+     */
+    public static List<List<String>> shuffledBatches(List<String> words, int batch, java.util.Random rng) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+        }
+        List<String> order = new java.util.ArrayList<>(words);
+        java.util.Collections.shuffle(order, rng);
+        List<List<String>> out = new java.util.ArrayList<>();
+        for (int i = 0; i < order.size(); i += batch) {
+            out.add(order.subList(i, Math.min(order.size(), i + batch)));
+        }
+        return out;
+    }
 }

@@ -1,7 +1,6 @@
 package dev.panamax.nn.models;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.panamax.nn.data.CharVocabulary;
@@ -79,41 +78,19 @@ public final class Seq2SeqGru extends Layer {
             int n = (int) src.size(1);
             Tensor h = encoder.forward(srcEmbed.forward(src, arena), null, null, srcLengths, arena).hn();
             Tensor tokens = Tensor.zeros(arena, DType.INT64, 1, n);
-            StringBuilder[] out = new StringBuilder[n];
-            boolean[] done = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = new StringBuilder();
-            }
+            GreedyWords words = new GreedyWords(n, symbols);
             for (int step = 0; step < maxLength; step++) {
                 Recurrent.Output o = decoder.forward(tgtEmbed.forward(tokens, arena), h, null, null, arena);
                 h = o.hn();
                 Tensor logits = fc.forward(o.y(), arena);
-                boolean all = true;
                 for (int i = 0; i < n; i++) {
-                    float[] l = logits.select(0, 0).select(0, i).toFloatArray();
-                    int best = 0;
-                    for (int k = 1; k < l.length; k++) {
-                        best = l[k] > l[best] ? k : best;
-                    }
-                    tokens.setLong(best, 0, i);
-                    if (!done[i]) {
-                        if (best == 0) {
-                            done[i] = true;
-                        } else {
-                            out[i].append(symbols.symbol(best));
-                        }
-                    }
-                    all &= done[i];
+                    tokens.setLong(words.next(i, logits.select(0, 0).select(0, i).toFloatArray()), 0, i);
                 }
-                if (all) {
+                if (words.allEnded()) {
                     break;
                 }
             }
-            List<String> result = new ArrayList<>(n);
-            for (StringBuilder s : out) {
-                result.add(s.toString());
-            }
-            return result;
+            return words.words();
         } finally {
             train(wasTraining);
         }

@@ -1,7 +1,6 @@
 package dev.panamax.nn.models;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 
 import dev.panamax.nn.data.CharVocabulary;
@@ -85,40 +84,18 @@ public final class Seq2SeqTransformer extends Layer {
         try (KvCache cache = new KvCache(n, maxLength)) {
             Tensor mem = encoder.forward(srcPos.forward(srcEmbed.forward(src, arena), arena), null, srcPadding, false, arena);
             Tensor tokens = Tensor.zeros(arena, DType.INT64, n, 1);
-            StringBuilder[] out = new StringBuilder[n];
-            boolean[] done = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = new StringBuilder();
-            }
+            GreedyWords words = new GreedyWords(n, symbols);
             for (int step = 0; step < maxLength; step++) {
                 Tensor h = tgtPos.forward(tgtEmbed.forward(tokens, arena), step, arena);
                 Tensor logits = head.forward(decoder.forwardCached(h, mem, srcPadding, cache, arena), arena);
-                boolean all = true;
                 for (int i = 0; i < n; i++) {
-                    float[] l = logits.select(0, i).select(0, 0).toFloatArray();
-                    int best = 0;
-                    for (int k = 1; k < l.length; k++) {
-                        best = l[k] > l[best] ? k : best;
-                    }
-                    tokens.setLong(best, i, 0);
-                    if (!done[i]) {
-                        if (best == 0) {
-                            done[i] = true;
-                        } else {
-                            out[i].append(symbols.symbol(best));
-                        }
-                    }
-                    all &= done[i];
+                    tokens.setLong(words.next(i, logits.select(0, i).select(0, 0).toFloatArray()), i, 0);
                 }
-                if (all) {
+                if (words.allEnded()) {
                     break;
                 }
             }
-            List<String> result = new ArrayList<>(n);
-            for (StringBuilder s : out) {
-                result.add(s.toString());
-            }
-            return result;
+            return words.words();
         } finally {
             train(wasTraining);
         }
