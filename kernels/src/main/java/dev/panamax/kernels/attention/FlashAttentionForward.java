@@ -140,18 +140,19 @@ public final class FlashAttentionForward {
                 ScoreMasks.applyTransposed(s, masks, n, i0, m, j0, kb, ws.scoresT);
             }
             OnlineSoftmax.update(kb, ws.scoresT, ws.colMax, ws.colSum, ws.colAlpha);
-            for (int c = 0; c < dv; c += ROWS) {
+            // whole panels of 12 value features, the last 4 or 8 in four-row steps (Dv = 64: a third of a 12-row product)
+            for (int c = 0; c < dv; ) {
                 int at = c * keyRows + j0 * ROWS;
-                if (dv - c > 8) {
+                int rows = dv - c > 8 ? ROWS : 4;
+                int f = c % ROWS;
+                if (rows == ROWS) {
                     MicroKernel.run(kb, ws.valuePanels, at, ws.scoresT, 0, ws.product);
-                    rescaleAndAdd(ws.outT, c, ws.colAlpha, ws.product, ROWS);
                 } else {
-                    // the last panel's 4 or 8 features in four-row steps (Dv = 64: a third of a 12-row product)
-                    for (int f = 0; f < dv - c; f += 4) {
-                        MicroKernel.runFourRowsPacked(kb, ws.valuePanels, at + f, ws.scoresT, 0, ws.product);
-                        rescaleAndAdd(ws.outT, c + f, ws.colAlpha, ws.product, 4);
-                    }
+                    MicroKernel.runFourRowsPacked(kb, ws.valuePanels, (c - f) * keyRows + j0 * ROWS + f, ws.scoresT, 0,
+                            ws.product);
                 }
+                rescaleAndAdd(ws.outT, c, ws.colAlpha, ws.product, rows);
+                c += rows;
             }
         }
         finish(s, out, lse, lseOffset, n, h, i0, m, ws);

@@ -23,8 +23,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class OnlineSoftmax {
 
-    private static final FloatVector ZERO = FloatVector.zero(SPECIES);
-
     private OnlineSoftmax() {
     }
 
@@ -46,18 +44,29 @@ final class OnlineSoftmax {
             }
             FloatVector old = FloatVector.fromArray(SPECIES, colMax, q);
             FloatVector next = old.max(mx);
-            FloatVector shift = next.blend(ZERO, next.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
-            FloatVector a = VectorMath.expNonPositive(old.sub(shift));
-            FloatVector sum = ZERO;
+            old.sub(shift(next)).intoArray(alpha, q);        // the exponent of the rescaling, for now
+            next.intoArray(colMax, q);
+        }
+        // 32 scalar exps per block: a second vector exp call site in this method would not be inlined
+        // (C2's node budget) and its vectors would be boxed, megabytes per call
+        for (int q = 0; q < COLUMNS; q++) {
+            alpha[q] = (float) Math.exp(alpha[q]);
+        }
+        for (int q = 0; q < COLUMNS; q += LANES) {
+            FloatVector shift = shift(FloatVector.fromArray(SPECIES, colMax, q));
+            FloatVector sum = FloatVector.zero(SPECIES);
             for (int k = 0; k < kb; k++) {
                 int at = k * COLUMNS + q;
                 FloatVector p = VectorMath.expNonPositive(FloatVector.fromArray(SPECIES, scoresT, at).sub(shift));
                 p.intoArray(scoresT, at);
                 sum = sum.add(p);
             }
-            next.intoArray(colMax, q);
-            FloatVector.fromArray(SPECIES, colSum, q).fma(a, sum).intoArray(colSum, q);
-            a.intoArray(alpha, q);
+            FloatVector.fromArray(SPECIES, colSum, q).fma(FloatVector.fromArray(SPECIES, alpha, q), sum).intoArray(colSum, q);
         }
+    }
+
+    /** The maximum the exponents are taken against: 0 for a query that has seen only {@code -inf}. */
+    private static FloatVector shift(FloatVector max) {
+        return max.blend(0f, max.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
     }
 }

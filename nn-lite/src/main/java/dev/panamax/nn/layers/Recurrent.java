@@ -65,8 +65,12 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     /** One plan for all layers at once, and one per layer (training with dropout between layers). */
     private RnnPlan wholePlan;
     private final RnnPlan[] layerPlans;
-    /** Plans for inference, one per concurrent call (see {@link #infer}). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<RnnPlan> spares = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * The inference plan, taken by a call and put back after it (see {@link #infer}): a thread that
+     * finds it taken, another thread serving the same model, makes a plan of its own. A slot, not a
+     * queue: taking and returning it allocates nothing.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<RnnPlan> spare = new java.util.concurrent.atomic.AtomicReference<>();
     private final Saved saved;
 
     Recurrent(RnnCell cell, long inputSize, long hiddenSize, RecurrentOptions options, boolean linearBeforeReset,
@@ -239,13 +243,13 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     }
 
     /**
-     * Inference: one plan for the whole stack, borrowed from {@link #spares} for the call and
+     * Inference: one plan for the whole stack, borrowed from {@link #spare} for the call and
      * nothing written to the layer, so that threads may share a model in eval mode (a plan holds
      * the packed weights and the batch layout of one call at a time).
      */
     private Output infer(Tensor x, Tensor h0, Tensor c0, Tensor lengths, Tensor y, Tensor hn, Tensor cn, int steps, int batch,
                          Arena arena) {
-        RnnPlan plan = spares.poll();
+        RnnPlan plan = spare.getAndSet(null);
         plan = plan == null ? RnnPlan.of(desc, steps, batch) : plan.reshape(steps, batch);
         try {
             Tensor work = Tensor.empty(arena, plan.workspaceFloats(false));
@@ -257,7 +261,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
                     hn.segment(), hn.offset(), cn == null ? null : cn.segment(), cn == null ? 0 : cn.offset(),
                     null, 0, work.segment(), 0);
         } finally {
-            spares.offer(plan);
+            spare.set(plan);
         }
         return new Output(y, hn, cn);
     }
