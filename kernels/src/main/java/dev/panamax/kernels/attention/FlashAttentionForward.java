@@ -134,7 +134,10 @@ public final class FlashAttentionForward {
         for (int j0 = 0; j0 < end; j0 += KEY_BLOCK) {
             int kb = Math.min(KEY_BLOCK, end - j0);
             for (int p = 0; p < kb; p += ROWS) {
-                MicroKernel.run(d, ws.keyPanels, (j0 + p) * d, ws.queryBlock, 0, ws.scoresT, p * COLUMNS);
+                // into a tile, then copied: an offset parameter on the shared micro-kernel changed how C2
+                // compiled the GEMM around it (its vectors were boxed in a LeNet training step)
+                MicroKernel.run(d, ws.keyPanels, (j0 + p) * d, ws.queryBlock, 0, ws.product);
+                System.arraycopy(ws.product, 0, ws.scoresT, p * COLUMNS, Math.min(ROWS, kb - p) * COLUMNS);
             }
             if (ScoreMasks.neededTransposed(s, masks, i0, j0, kb)) {
                 ScoreMasks.applyTransposed(s, masks, n, i0, m, j0, kb, ws.scoresT);

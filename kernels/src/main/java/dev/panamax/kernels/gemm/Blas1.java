@@ -6,9 +6,12 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
-import jdk.incubator.vector.VectorMask;
 
-/** Level-1 vector operations on contiguous floats, named as in BLAS. */
+/**
+ * Level-1 vector operations on contiguous floats, named as in BLAS. Whole vectors go unmasked and
+ * the last {@code n % LANES} elements in scalar: masked loads and stores in the loop were not
+ * always intrinsified and then allocated a vector each (a transformer step's dropout).
+ */
 public final class Blas1 {
 
     private Blas1() {
@@ -17,9 +20,12 @@ public final class Blas1 {
     /** {@code x = alpha x}. */
     public static void sscal(long n, float alpha, MemorySegment x, long xOff) {
         Checks.floats("x", x, xOff, n);
-        for (long i = 0; i < n; i += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatLanes.store(FloatLanes.load(x, xOff + i, m).mul(alpha), x, xOff + i, m);
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(alpha), x, xOff + i);
+        }
+        for (; i < n; i++) {
+            FloatLanes.set(x, xOff + i, FloatLanes.get(x, xOff + i) * alpha);
         }
     }
 
@@ -27,9 +33,12 @@ public final class Blas1 {
     public static void saxpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Checks.floats("x", x, xOff, n);
         Checks.floats("y", y, yOff, n);
-        for (long i = 0; i < n; i += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatLanes.store(FloatLanes.load(x, xOff + i, m).mul(alpha).add(FloatLanes.load(y, yOff + i, m)), y, yOff + i, m);
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(alpha).add(FloatLanes.load(y, yOff + i)), y, yOff + i);
+        }
+        for (; i < n; i++) {
+            FloatLanes.set(y, yOff + i, FloatLanes.get(x, xOff + i) * alpha + FloatLanes.get(y, yOff + i));
         }
     }
 
@@ -38,9 +47,12 @@ public final class Blas1 {
         Checks.floats("x", x, xOff, n);
         Checks.floats("y", y, yOff, n);
         Checks.floats("z", z, zOff, n);
-        for (long i = 0; i < n; i += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatLanes.store(FloatLanes.load(x, xOff + i, m).mul(FloatLanes.load(y, yOff + i, m)), z, zOff + i, m);
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(FloatLanes.load(y, yOff + i)), z, zOff + i);
+        }
+        for (; i < n; i++) {
+            FloatLanes.set(z, zOff + i, FloatLanes.get(x, xOff + i) * FloatLanes.get(y, yOff + i));
         }
     }
 }

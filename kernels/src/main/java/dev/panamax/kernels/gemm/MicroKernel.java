@@ -47,11 +47,6 @@ public final class MicroKernel {
      * build their own panels around it (attention's tiles).
      */
     public static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
-        run(kc, ap, apOff, bp, bpOff, tile, 0);
-    }
-
-    /** {@link #run(int, float[], int, float[], int, float[])} into {@code tile} from {@code tileOff}. */
-    public static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile, int tileOff) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
@@ -99,30 +94,30 @@ public final class MicroKernel {
             c110 = x.fma(b0, c110);
             c111 = x.fma(b1, c111);
         }
-        c00.intoArray(tile, tileOff);
-        c01.intoArray(tile, tileOff + LANES);
-        c10.intoArray(tile, tileOff + NR);
-        c11.intoArray(tile, tileOff + NR + LANES);
-        c20.intoArray(tile, tileOff + 2 * NR);
-        c21.intoArray(tile, tileOff + 2 * NR + LANES);
-        c30.intoArray(tile, tileOff + 3 * NR);
-        c31.intoArray(tile, tileOff + 3 * NR + LANES);
-        c40.intoArray(tile, tileOff + 4 * NR);
-        c41.intoArray(tile, tileOff + 4 * NR + LANES);
-        c50.intoArray(tile, tileOff + 5 * NR);
-        c51.intoArray(tile, tileOff + 5 * NR + LANES);
-        c60.intoArray(tile, tileOff + 6 * NR);
-        c61.intoArray(tile, tileOff + 6 * NR + LANES);
-        c70.intoArray(tile, tileOff + 7 * NR);
-        c71.intoArray(tile, tileOff + 7 * NR + LANES);
-        c80.intoArray(tile, tileOff + 8 * NR);
-        c81.intoArray(tile, tileOff + 8 * NR + LANES);
-        c90.intoArray(tile, tileOff + 9 * NR);
-        c91.intoArray(tile, tileOff + 9 * NR + LANES);
-        c100.intoArray(tile, tileOff + 10 * NR);
-        c101.intoArray(tile, tileOff + 10 * NR + LANES);
-        c110.intoArray(tile, tileOff + 11 * NR);
-        c111.intoArray(tile, tileOff + 11 * NR + LANES);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
 import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -93,31 +92,53 @@ public final class LayerNorm {
             long row = r * d;
             float mean = FloatLanes.get(saveMean, saveOff + r);
             float rstd = FloatLanes.get(saveRstd, saveOff + r);
+            // whole vectors unmasked, the last d % LANES elements in scalar: masked accesses in the loop
+            // were not intrinsified here and allocated every vector
             FloatVector sumD = FloatVector.zero(FloatLanes.SPECIES);
             FloatVector sumDX = FloatVector.zero(FloatLanes.SPECIES);
-            for (long i = 0; i < d; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
-                FloatVector g = FloatLanes.load(gy, gyOff + row + i, m);
-                FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
-                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i, m));
+            long i = 0;
+            for (; i <= d - LANES; i += LANES) {
+                FloatVector g = FloatLanes.load(gy, gyOff + row + i);
+                FloatVector xhat = FloatLanes.load(x, xOff + row + i).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i));
                 sumD = sumD.add(dxhat);
-                sumDX = dxhat.fma(xhat, sumDX);   // masked-off lanes: dxhat = 0
+                sumDX = dxhat.fma(xhat, sumDX);
                 if (gWeight != null) {
-                    FloatLanes.store(g.fma(xhat, FloatLanes.load(gWeight, gwOff + i, m)), gWeight, gwOff + i, m);
+                    FloatLanes.store(g.fma(xhat, FloatLanes.load(gWeight, gwOff + i)), gWeight, gwOff + i);
                 }
                 if (gBias != null) {
-                    FloatLanes.store(g.add(FloatLanes.load(gBias, gwOff + i, m)), gBias, gwOff + i, m);
+                    FloatLanes.store(g.add(FloatLanes.load(gBias, gwOff + i)), gBias, gwOff + i);
                 }
             }
-            float meanD = (float) (sumD.reduceLanes(VectorOperators.ADD) / d);
-            float meanDX = (float) (sumDX.reduceLanes(VectorOperators.ADD) / d);
-            for (long i = 0; i < d; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - i));
-                FloatVector g = FloatLanes.load(gy, gyOff + row + i, m);
-                FloatVector xhat = FloatLanes.load(x, xOff + row + i, m).sub(mean).mul(rstd);
-                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i, m));
-                FloatVector out = dxhat.sub(meanD).sub(xhat.mul(meanDX)).mul(rstd);
-                FloatLanes.store(out, gx, gxOff + row + i, m);
+            double tailD = 0;
+            double tailDX = 0;
+            for (long t = i; t < d; t++) {
+                float g = FloatLanes.get(gy, gyOff + row + t);
+                float xhat = (FloatLanes.get(x, xOff + row + t) - mean) * rstd;
+                float dxhat = weight == null ? g : g * FloatLanes.get(weight, wOff + t);
+                tailD += dxhat;
+                tailDX += dxhat * xhat;
+                if (gWeight != null) {
+                    FloatLanes.set(gWeight, gwOff + t, FloatLanes.get(gWeight, gwOff + t) + g * xhat);
+                }
+                if (gBias != null) {
+                    FloatLanes.set(gBias, gwOff + t, FloatLanes.get(gBias, gwOff + t) + g);
+                }
+            }
+            float meanD = (float) ((sumD.reduceLanes(VectorOperators.ADD) + tailD) / d);
+            float meanDX = (float) ((sumDX.reduceLanes(VectorOperators.ADD) + tailDX) / d);
+            i = 0;
+            for (; i <= d - LANES; i += LANES) {
+                FloatVector g = FloatLanes.load(gy, gyOff + row + i);
+                FloatVector xhat = FloatLanes.load(x, xOff + row + i).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i));
+                FloatLanes.store(dxhat.sub(meanD).sub(xhat.mul(meanDX)).mul(rstd), gx, gxOff + row + i);
+            }
+            for (long t = i; t < d; t++) {
+                float g = FloatLanes.get(gy, gyOff + row + t);
+                float xhat = (FloatLanes.get(x, xOff + row + t) - mean) * rstd;
+                float dxhat = weight == null ? g : g * FloatLanes.get(weight, wOff + t);
+                FloatLanes.set(gx, gxOff + row + t, (dxhat - meanD - xhat * meanDX) * rstd);
             }
         }
     }
