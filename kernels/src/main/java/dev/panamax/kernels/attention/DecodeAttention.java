@@ -83,6 +83,7 @@ final class DecodeAttention {
         float[] query = ws.decodeQuery(d);
         float[] acc = ws.decodeAcc(dv);
         float[] scores = ws.decodeScores(BLOCK);
+        float[] rows = ws.decodeRows((long) BLOCK * Math.max(d, dv));
         long qRow = q.at(n, h, i);
         for (int x = 0; x < d; x++) {
             query[x] = FloatLanes.get(q.segment(), qRow + x) * s.scale();
@@ -93,7 +94,7 @@ final class DecodeAttention {
         int end = Math.min(to, s.visibleKeys(i));
         for (int j0 = from; j0 < end; j0 += BLOCK) {
             int count = Math.min(BLOCK, end - j0);
-            float blockMax = scoreBlock(s, k, masks, n, kvh, i, j0, count, query, scores);
+            float blockMax = scoreBlock(s, k, masks, n, kvh, i, j0, count, query, rows, scores);
             float next = Math.max(m, blockMax);
             if (next == Float.NEGATIVE_INFINITY) {
                 continue;
@@ -101,7 +102,7 @@ final class DecodeAttention {
             float alpha = (float) Math.exp(m - next);
             l = l * alpha + softmaxBlock(count, next, scores);
             m = next;
-            accumulate(v, n, kvh, j0, count, scores, alpha, acc, dv);
+            accumulate(v, n, kvh, j0, count, scores, alpha, acc, dv, rows);
         }
         if (partial != null) {
             partial[at] = m;
@@ -112,21 +113,38 @@ final class DecodeAttention {
         finish(s, out, lse, lseOffset, n, h, i, m, l, acc);
     }
 
+    /**
+     * Copies rows {@code j0 .. j0 + count} of a head into {@code rows} ({@code [count][features]}):
+     * one bulk copy when the rows are contiguous (a cache laid out {@code [N, H, T, D]}), else one
+     * per row. The products then read a heap array; vector loads straight from the segment paid a
+     * bounds and liveness check each, several times the arithmetic of a decode step.
+     */
+    private static void copyRows(HeadLayout x, int n, int h, int j0, int count, int features, float[] rows) {
+        if (x.tokenStride() == features || count == 1) {
+            MemorySegment.copy(x.segment(), FloatLanes.FLOAT, x.at(n, h, j0) * Float.BYTES, rows, 0, count * features);
+            return;
+        }
+        for (int c = 0; c < count; c++) {
+            MemorySegment.copy(x.segment(), FloatLanes.FLOAT, x.at(n, h, j0 + c) * Float.BYTES, rows, c * features, features);
+        }
+    }
+
     /** Scores of keys {@code j0 .. j0 + count} (masked), into {@code scores}; returns their maximum. */
     private static float scoreBlock(AttentionShape s, HeadLayout k, AttentionMasks masks, int n, int kvh, int i, int j0,
-                                    int count, float[] query, float[] scores) {
+                                    int count, float[] query, float[] rows, float[] scores) {
         int d = s.headDim();
+        copyRows(k, n, kvh, j0, count, d, rows);
         float max = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < count; c++) {
-            long row = k.at(n, kvh, j0 + c);
+            int row = c * d;
             FloatVector acc = FloatVector.zero(SPECIES);
             int x = 0;
             for (; x <= d - LANES; x += LANES) {
-                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatLanes.load(k.segment(), row + x), acc);
+                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromArray(SPECIES, rows, row + x), acc);
             }
             float dot = acc.reduceLanes(VectorOperators.ADD);
             for (; x < d; x++) {
-                dot += query[x] * FloatLanes.get(k.segment(), row + x);
+                dot += query[x] * rows[row + x];
             }
             if (masks.attn() != null) {
                 dot += FloatLanes.get(masks.attn(), masks.attnOffset() + i * masks.attnStride() + j0 + c);
@@ -158,19 +176,21 @@ final class DecodeAttention {
     }
 
     /** {@code acc = alpha acc + sum_c p[c] v[j0 + c]}. */
-    private static void accumulate(HeadLayout v, int n, int kvh, int j0, int count, float[] p, float alpha, float[] acc, int dv) {
+    private static void accumulate(HeadLayout v, int n, int kvh, int j0, int count, float[] p, float alpha, float[] acc, int dv,
+                                   float[] rows) {
+        copyRows(v, n, kvh, j0, count, dv, rows);
         int x = 0;
         for (; x <= dv - LANES; x += LANES) {
             FloatVector a = FloatVector.fromArray(SPECIES, acc, x).mul(alpha);
             for (int c = 0; c < count; c++) {
-                a = FloatLanes.load(v.segment(), v.at(n, kvh, j0 + c) + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
+                a = FloatVector.fromArray(SPECIES, rows, c * dv + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
             }
             a.intoArray(acc, x);
         }
         for (; x < dv; x++) {
             float a = acc[x] * alpha;
             for (int c = 0; c < count; c++) {
-                a += p[c] * FloatLanes.get(v.segment(), v.at(n, kvh, j0 + c) + x);
+                a += p[c] * rows[c * dv + x];
             }
             acc[x] = a;
         }
