@@ -236,6 +236,16 @@ public final class Conv2d {
         if (dw != null) {
             Checks.floats("dw", dw, dwOff, Checks.elements(outChannels, k));
         }
+        if (images == 0) {
+            // no image: the gradients of the weights and bias are zero sums, written as such
+            if (dw != null) {
+                FloatLanes.fill(dw, dwOff, outChannels * k, 0f);
+            }
+            if (db != null) {
+                FloatLanes.fill(db, dbOff, outChannels, 0f);
+            }
+            return;
+        }
         if (image.channels() == 0) {
             if (db != null) {                                 // dx and dw are empty
                 ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
