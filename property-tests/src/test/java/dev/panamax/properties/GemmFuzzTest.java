@@ -82,16 +82,29 @@ class GemmFuzzTest {
                               long strideB, float beta, MemorySegment before, MemorySegment c, long cOff, long ldc,
                               long strideC) {
         boolean[] inside = new boolean[(int) (c.byteSize() / Float.BYTES)];
-        for (int p = 0; p < (m == 0 || n == 0 ? 0 : batch); p++) {
+        boolean any = m > 0 && n > 0 && batch > 0;         // then A and B hold m k and k n elements: small
+        double[] x = new double[any ? m * k : 0];
+        double[] y = new double[any ? k * n : 0];
+        for (int p = 0; p < (any ? batch : 0); p++) {
+            // op(A) and op(B) of this batch entry gathered once (every read bounds-checked), then the products
+            for (int i = 0; i < m; i++) {
+                for (int q = 0; q < k; q++) {
+                    x[i * k + q] = at(a, aOff + p * strideA + (ta ? q * lda + i : i * lda + q));
+                }
+            }
+            for (int q = 0; q < k; q++) {
+                for (int j = 0; j < n; j++) {
+                    y[q * n + j] = at(b, bOff + p * strideB + (tb ? j * ldb + q : q * ldb + j));
+                }
+            }
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
                     double sum = 0;
                     double scale = 0;
                     for (int q = 0; q < k; q++) {
-                        double x = at(a, aOff + p * strideA + (ta ? q * lda + i : i * lda + q));
-                        double y = at(b, bOff + p * strideB + (tb ? j * ldb + q : q * ldb + j));
-                        sum += x * y;
-                        scale += Math.abs(x * y);
+                        double t = x[i * k + q] * y[q * n + j];
+                        sum += t;
+                        scale += Math.abs(t);
                     }
                     long at = cOff + p * strideC + i * ldc + j;
                     double old = beta == 0 ? 0 : beta * (double) at(before, at);
