@@ -27,6 +27,11 @@ public final class GroupNorm {
         check(n, c, s, groups, x, xOff, weight, wOff, bias, bOff, y, yOff);
         BatchNorm.optional("save_mean", saveMean, saveOff, Checks.elements(n, groups));
         BatchNorm.optional("save_rstd", saveRstd, saveOff, Checks.elements(n, groups));
+        if (Checks.elements(n, c, s) == 0) {
+            // nothing to normalise: the loops below would still run N G C/G times (a hang for C in the billions)
+            emptyStatistics(Checks.elements(n, groups), saveMean, saveRstd, saveOff);
+            return;
+        }
         long cg = c / groups;
         long span = cg * s;
         for (long i = 0; i < n; i++) {
@@ -64,6 +69,9 @@ public final class GroupNorm {
         Checks.floats("gx", gx, gxOff, Checks.elements(n, c, s));
         BatchNorm.optional("gWeight", gWeight, gwOff, c);
         BatchNorm.optional("gBias", gBias, gwOff, c);
+        if (Checks.elements(n, c, s) == 0) {
+            return;                                  // no element: gx is empty, the parameter gradients gain nothing
+        }
         long cg = c / groups;
         double m = (double) cg * s;
         for (long i = 0; i < n; i++) {
@@ -111,5 +119,15 @@ public final class GroupNorm {
         Checks.floats("y", y, yOff, Checks.elements(n, c, s));
         BatchNorm.optional("weight", weight, wOff, c);
         BatchNorm.optional("bias", bias, bOff, c);
+    }
+
+    /** The statistics of empty groups: a mean and deviation over no element, NaN as in PyTorch. */
+    static void emptyStatistics(long count, MemorySegment saveMean, MemorySegment saveRstd, long saveOff) {
+        if (saveMean != null) {
+            FloatLanes.fill(saveMean, saveOff, count, Float.NaN);
+        }
+        if (saveRstd != null) {
+            FloatLanes.fill(saveRstd, saveOff, count, Float.NaN);
+        }
     }
 }

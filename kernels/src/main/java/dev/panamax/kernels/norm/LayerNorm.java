@@ -34,6 +34,10 @@ public final class LayerNorm {
         check(rows, d, x, xOff, weight, wOff, bias, bOff, y, yOff);
         BatchNorm.optional("save_mean", saveMean, saveOff, rows);
         BatchNorm.optional("save_rstd", saveRstd, saveOff, rows);
+        if (d == 0) {
+            GroupNorm.emptyStatistics(rows, saveMean, saveRstd, saveOff);    // rows of no element: nothing to loop over
+            return;
+        }
         // rows are independent: large inputs are split over the worker pool by whole rows
         WorkerPool.forRange(rows, Math.max(1, PARALLEL_GRAIN / d), 1,
                 (from, to) -> forwardRows(from, to, d, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd,
@@ -88,6 +92,9 @@ public final class LayerNorm {
         Checks.floats("gx", gx, gxOff, Checks.elements(rows, d));
         BatchNorm.optional("gWeight", gWeight, gwOff, d);
         BatchNorm.optional("gBias", gBias, gwOff, d);
+        if (d == 0) {
+            return;
+        }
         for (long r = 0; r < rows; r++) {
             long row = r * d;
             float mean = FloatLanes.get(saveMean, saveOff + r);
