@@ -19,7 +19,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 final class FuzzArgs {
 
     /** The largest segment allocated, in elements: larger needs mean the call must refuse. */
-    static final long MAX_FLOATS = 1 << 18;
+    static final long MAX_FLOATS = 1 << 16;
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
