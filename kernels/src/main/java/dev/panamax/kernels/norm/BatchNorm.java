@@ -46,6 +46,12 @@ public final class BatchNorm {
         optional("running_var", runningVar, rvOff, c);
         optional("save_mean", saveMean, saveOff, c);
         optional("save_rstd", saveRstd, saveOff, c);
+        if (m == 0) {
+            // eval over no element (training needs two per channel): y is empty; the loops below would
+            // still run N times per channel (found by fuzzing: N in the hundreds of millions with S = 0)
+            GroupNorm.emptyStatistics(c, saveMean, saveRstd, saveOff);
+            return;
+        }
         for (long k = 0; k < c; k++) {
             float mean;
             double var;
@@ -108,6 +114,9 @@ public final class BatchNorm {
         optional("gWeight", gWeight, gwOff, c);
         optional("gBias", gBias, gwOff, c);
         double m = (double) n * s;
+        if (m == 0) {
+            return;                                  // no element: gx is empty, the parameter gradients gain nothing
+        }
         for (long k = 0; k < c; k++) {
             double sg = 0;
             double sgx = 0;
