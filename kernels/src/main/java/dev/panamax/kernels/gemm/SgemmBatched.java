@@ -38,7 +38,8 @@ public final class SgemmBatched {
         Checks.notNull("A", a);
         Checks.notNull("B", b);
         Checks.notNull("C", c);
-        if (batch == 0) {
+        if (batch == 0 || m == 0 || n == 0) {
+            // nothing to write; a billion empty products would still be a billion calls (found by fuzzing)
             return;
         }
         // the first and the last operand bound all others
