@@ -100,7 +100,7 @@ final class FuzzArgs {
         }
         MemorySegment s = arena.allocate(n * Long.BYTES, 64);
         for (long i = 0; i < n; i++) {
-            s.setAtIndex(ValueLayout.JAVA_LONG, i, lo + values.nextLong(hi - lo + 1));
+            s.setAtIndex(ValueLayout.JAVA_LONG, i, hi < lo ? lo : lo + values.nextLong(hi - lo + 1));
         }
         return s;
     }
