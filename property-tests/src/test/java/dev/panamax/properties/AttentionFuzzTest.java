@@ -62,8 +62,9 @@ class AttentionFuzzTest {
             }
             AttentionMasks m = masks;
             String what = s + " q " + q + " k " + k + " v " + v + " out " + out;
-            if (!FuzzArgs.accepted(() -> FlashAttentionForward.forward(s, q, k, v, m, out, lse, lseOff), out.segment(), lse)) {
-                return;
+            if (!FuzzArgs.accepted(() -> FlashAttentionForward.forward(s, q, k, v, m, out, lse, lseOff), out.segment(), lse)
+                    || s.batch() == 0 || s.queries() == 0) {
+                return;                  // refused, or nothing computed (the reference would loop over a huge empty batch)
             }
             double[] want = reference(s, q, k, v, m);
             double[] rowLse = logSumExp(s, q, k, m);
