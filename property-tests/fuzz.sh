@@ -31,8 +31,10 @@ summary=property-tests/target/fuzz/summary.txt
 for t in "${targets[@]}"; do
   log="property-tests/target/fuzz/${t//#/.}.log"
   # instrument Panamax itself for coverage (its modules come from jars when built alone), not the
-  # tests: their reference loops would only slow every input down
+  # tests: their reference loops would only slow every input down. JUnit's 30 s template timeout
+  # would also stop the fuzzing run as a whole; Jazzer still reads it as its per-input limit.
   JAZZER_FUZZ=1 ./mvnw -B test -pl property-tests -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
+      -Djunit.jupiter.execution.timeout.mode=disabled \
       -Djazzer.max_duration="$duration" ${FUZZ_RUNS:+-Djazzer.max_executions=$FUZZ_RUNS} \
       -Djazzer.instrumentation_includes='dev.panamax.kernels.**:dev.panamax.nn.**' > "$log" 2>&1 && status=ok || status=FINDING
   runs=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)

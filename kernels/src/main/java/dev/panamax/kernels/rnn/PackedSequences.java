@@ -34,10 +34,17 @@ final class PackedSequences {
         resize(steps, batch);
     }
 
-    /** Takes another shape; the arrays grow when needed and are kept otherwise. */
+    /**
+     * Takes another shape. Nothing is allocated until {@link #set}: a plan may be made for a shape
+     * whose tensors are checked only when it runs, and these arrays grow with T and N.
+     */
     void resize(int steps, int batch) {
         this.steps = steps;
         this.batch = batch;
+    }
+
+    /** The arrays for the current shape: they grow when needed and are kept otherwise. */
+    private void reserve() {
         if (order.length < batch) {
             order = new int[batch];
         }
@@ -46,7 +53,6 @@ final class PackedSequences {
             start = new int[steps + 1];
             count = new int[steps + 2];
         }
-        setUniform();
     }
 
     /** Packed rows in all. */
@@ -88,8 +94,12 @@ final class PackedSequences {
         }
     }
 
-    /** Lays out the batch: every sequence of T steps when {@code lengths} is null, else these ({@link #check}ed). */
+    /**
+     * Lays out the batch: every sequence of T steps when {@code lengths} is null, else these
+     * ({@link #check}ed). Called once the call's tensors are checked, which bounds T and N.
+     */
     void set(MemorySegment lengths, long offset) {
+        reserve();
         if (lengths == null) {
             setUniform();
         } else {
