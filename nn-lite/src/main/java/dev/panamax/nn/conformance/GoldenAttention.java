@@ -30,7 +30,7 @@ final class GoldenAttention {
 
     /** The layer options of a transformer case (batch first, no dropout, as the cases are made). */
     static TransformerOptions options(GoldenCase c) {
-        return TransformerOptions.of(c.longAttr("d_model", -1), (int) c.longAttr("nhead", 1))
+        return TransformerOptions.of(c.longAttr("d_model", -1), c.intAttr("nhead", 1))
                 .dimFeedforward(c.longAttr("dim_feedforward", 2048)).dropout(0f).activation(c.stringAttr("activation", "relu"))
                 .layerNormEps(c.floatAttr("layer_norm_eps", 1e-5f)).batchFirst(true).normFirst(c.boolAttr("norm_first", false));
     }
@@ -85,7 +85,7 @@ final class GoldenAttention {
         Tensor query = c.input("query", a);
         Tensor key = c.input("key", a);
         Tensor value = c.input("value", a);
-        MultiHeadAttention layer = new MultiHeadAttention(query.size(2), (int) c.longAttr("num_heads", 1));
+        MultiHeadAttention layer = new MultiHeadAttention(query.size(2), c.intAttr("num_heads", 1));
         Map<String, String> names = Map.of("out_proj.weight", "out_proj_weight", "out_proj.bias", "out_proj_bias");
         load(layer, c, a, names);
         layer.train();

@@ -188,6 +188,31 @@ public final class GoldenCase {
         return hasAttr(name) ? convert(name, "an integer", attrs.get(name), GoldenCase::exactLong) : fallback;
     }
 
+    /** An integer that fits an int (sizes, counts, dimensions). */
+    public int intAttr(String name, int fallback) {
+        return hasAttr(name) ? convert(name, "an integer in the int range", attrs.get(name), GoldenCase::exactInt) : fallback;
+    }
+
+    /**
+     * A pair of ints such as a stride or a padding: {@code [a, b]}, or a single {@code a} (or
+     * {@code [a]}) meaning {@code [a, a]}, as PyTorch's {@code _pair} takes it.
+     */
+    public int[] intPairAttr(String name, int fallback) {
+        long[] v = longsAttr(name, fallback);
+        if (v.length < 1 || v.length > 2) {
+            throw wrongType(name, "an integer or an array of one or two integers", attrs.get(name));
+        }
+        int[] pair = new int[2];
+        for (int i = 0; i < 2; i++) {
+            long x = v[Math.min(i, v.length - 1)];
+            if (x != (int) x) {
+                throw wrongType(name, "an integer or an array of one or two integers in the int range", attrs.get(name));
+            }
+            pair[i] = (int) x;
+        }
+        return pair;
+    }
+
     public boolean boolAttr(String name, boolean fallback) {
         return hasAttr(name) ? convert(name, "a boolean", attrs.get(name), GoldenCase::bool) : fallback;
     }
@@ -253,6 +278,10 @@ public final class GoldenCase {
     /** An integer, refusing fractions and values beyond a long (Gson would truncate or wrap them). */
     private static long exactLong(JsonElement e) {
         return e.getAsBigDecimal().longValueExact();
+    }
+
+    private static int exactInt(JsonElement e) {
+        return e.getAsBigDecimal().intValueExact();
     }
 
     private static boolean bool(JsonElement e) {

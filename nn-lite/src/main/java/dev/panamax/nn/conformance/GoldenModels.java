@@ -26,10 +26,10 @@ final class GoldenModels {
         ops.put("model_mlp", (c, a) -> run(c, a, Models.mlp(c.longAttr("in_features", -1), c.longAttr("hidden", -1),
                 c.longAttr("num_classes", -1))));
         ops.put("model_char_lstm", (c, a) -> run(c, a, Models.charLstm(c.longAttr("vocab_size", -1),
-                c.longAttr("embed_dim", -1), c.longAttr("hidden_size", -1), (int) c.longAttr("num_layers", 2))));
+                c.longAttr("embed_dim", -1), c.longAttr("hidden_size", -1), c.intAttr("num_layers", 2))));
         ops.put("model_transformer", (c, a) -> run(c, a, TransformerLanguageModel.golden(c.longAttr("vocab_size", -1),
-                c.longAttr("d_model", -1), (int) c.longAttr("nhead", 1), c.longAttr("dim_feedforward", -1),
-                (int) c.longAttr("num_layers", 2), c.longAttr("max_len", -1), c.floatAttr("layer_norm_eps", 1e-5f))));
+                c.longAttr("d_model", -1), c.intAttr("nhead", 1), c.longAttr("dim_feedforward", -1),
+                c.intAttr("num_layers", 2), c.longAttr("max_len", -1), c.floatAttr("layer_norm_eps", 1e-5f))));
         ops.put("model_lenet5", (c, a) -> run(c, a, Models.lenet5()));
         ops.put("model_resnet_block", (c, a) -> run(c, a, Models.resnetBlockClassifier(c.longAttr("channels", -1),
                 c.longAttr("num_classes", -1), c.floatAttr("bn_momentum", 0.1f), c.floatAttr("bn_eps", 1e-5f))));

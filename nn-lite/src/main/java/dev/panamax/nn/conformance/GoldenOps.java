@@ -121,7 +121,7 @@ public final class GoldenOps {
     }
 
     private static OpResult softmax(GoldenCase c, Arena a, boolean log) throws IOException {
-        int dim = (int) c.longAttr("dim", -1);
+        int dim = c.intAttr("dim", -1);
         Tensor x = c.input("x", a);
         Tensor y = log ? SoftmaxFunctions.logSoftmax(x, dim, a) : SoftmaxFunctions.softmax(x, dim, a);
         OpResult r = new OpResult().output("y", y);
@@ -290,11 +290,6 @@ public final class GoldenOps {
     }
 
     /** A {@code [h, w]} attribute; a single number means both. */
-    private static int[] pair(GoldenCase c, String name, int fallback) {
-        long[] v = c.longsAttr(name, fallback, fallback);
-        return v.length == 1 ? new int[] {(int) v[0], (int) v[0]} : new int[] {(int) v[0], (int) v[1]};
-    }
-
     private static Tensor bias(GoldenCase c, Arena a) throws IOException {
         return c.boolAttr("has_bias", c.hasInput("bias")) ? c.input("bias", a) : null;
     }
@@ -310,10 +305,10 @@ public final class GoldenOps {
         Tensor x = c.input("x", a);
         Tensor w = c.input("weight", a);
         Tensor b = bias(c, a);
-        int[] stride = pair(c, "stride", 1);
-        int[] padding = pair(c, "padding", 0);
-        int[] dilation = pair(c, "dilation", 1);
-        int groups = (int) c.longAttr("groups", 1);
+        int[] stride = c.intPairAttr("stride", 1);
+        int[] padding = c.intPairAttr("padding", 0);
+        int[] dilation = c.intPairAttr("dilation", 1);
+        int groups = c.intAttr("groups", 1);
         OpResult r = new OpResult().output("y", Convolution.conv2d(x, w, b, stride, padding, dilation, groups, a));
         Optional<Tensor> gy = c.gradOutput("y", a);
         if (gy.isPresent()) {
@@ -326,11 +321,11 @@ public final class GoldenOps {
         Tensor x = c.input("x", a);
         Tensor w = c.input("weight", a);
         Tensor b = bias(c, a);
-        int[] stride = pair(c, "stride", 1);
-        int[] padding = pair(c, "padding", 0);
-        int[] outputPadding = pair(c, "output_padding", 0);
-        int[] dilation = pair(c, "dilation", 1);
-        int groups = (int) c.longAttr("groups", 1);
+        int[] stride = c.intPairAttr("stride", 1);
+        int[] padding = c.intPairAttr("padding", 0);
+        int[] outputPadding = c.intPairAttr("output_padding", 0);
+        int[] dilation = c.intPairAttr("dilation", 1);
+        int groups = c.intAttr("groups", 1);
         OpResult r = new OpResult().output("y",
                 Convolution.convTranspose2d(x, w, b, stride, padding, outputPadding, dilation, groups, a));
         Optional<Tensor> gy = c.gradOutput("y", a);
@@ -350,9 +345,9 @@ public final class GoldenOps {
     private static OpResult extremumPool(GoldenCase c, Arena a, boolean min) throws IOException {
         requireFloorMode(c);
         Tensor x = c.input("x", a);
-        int[] kernel = pair(c, "kernel_size", 1);
-        int[] stride = c.hasAttr("stride") ? pair(c, "stride", 1) : kernel;
-        int[] padding = pair(c, "padding", 0);
+        int[] kernel = c.intPairAttr("kernel_size", 1);
+        int[] stride = c.hasAttr("stride") ? c.intPairAttr("stride", 1) : kernel;
+        int[] padding = c.intPairAttr("padding", 0);
         Pooling.Indexed y = Pooling.maxPool2d(min, x, kernel, stride, padding, a);
         OpResult r = new OpResult().output("y", y.y());
         Optional<Tensor> gy = c.gradOutput("y", a);
@@ -365,9 +360,9 @@ public final class GoldenOps {
     private static OpResult avgPool(GoldenCase c, Arena a) throws IOException {
         requireFloorMode(c);
         Tensor x = c.input("x", a);
-        int[] kernel = pair(c, "kernel_size", 1);
-        int[] stride = c.hasAttr("stride") ? pair(c, "stride", 1) : kernel;
-        int[] padding = pair(c, "padding", 0);
+        int[] kernel = c.intPairAttr("kernel_size", 1);
+        int[] stride = c.hasAttr("stride") ? c.intPairAttr("stride", 1) : kernel;
+        int[] padding = c.intPairAttr("padding", 0);
         boolean includePad = c.boolAttr("count_include_pad", true);
         OpResult r = new OpResult().output("y", Pooling.avgPool2d(x, kernel, stride, padding, includePad, a));
         Optional<Tensor> gy = c.gradOutput("y", a);
@@ -406,7 +401,11 @@ public final class GoldenOps {
     private static OpResult optimize(GoldenCase c, Arena a, OptimizerOf make) throws IOException {
         Tensor param = c.input("param", a).contiguous(a);
         Tensor grads = c.input("grads", a);
-        int steps = (int) c.longAttr("steps", grads.size(0));
+        int steps = c.intAttr("steps", Math.toIntExact(grads.size(0)));
+        if (steps < 0 || steps > grads.size(0)) {
+            throw new IllegalArgumentException("attribute 'steps' must be in [0, " + grads.size(0) + "] (the gradients given), got "
+                    + steps);
+        }
         Tensor grad = Tensor.zeros(a, param.shape());
         Parameter p = new Parameter("param", param, grad);
         try (Optimizer opt = make.of(java.util.List.of(p))) {
@@ -451,7 +450,7 @@ public final class GoldenOps {
 
     private static OpResult perceptron(GoldenCase c, Arena a) throws IOException {
         Perceptron model = new Perceptron(c.input("w0", a).toFloatArray());
-        model.fit(c.input("X", a), c.input("t", a), (int) c.longAttr("epochs", 1), c.floatAttr("lr", 1f));
+        model.fit(c.input("X", a), c.input("t", a), c.intAttr("epochs", 1), c.floatAttr("lr", 1f));
         float[] w = model.weights();
         return new OpResult().output("w", Tensor.of(a, w, w.length));
     }

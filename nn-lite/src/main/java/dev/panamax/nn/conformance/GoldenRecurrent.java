@@ -32,7 +32,7 @@ final class GoldenRecurrent {
     private static OpResult run(GoldenCase c, Arena a, String op) throws IOException {
         Tensor x = c.input("x", a);
         boolean batchFirst = c.boolAttr("batch_first", false);
-        RecurrentOptions options = RecurrentOptions.defaults().layers((int) c.longAttr("num_layers", 1))
+        RecurrentOptions options = RecurrentOptions.defaults().layers(c.intAttr("num_layers", 1))
                 .bidirectional(c.boolAttr("bidirectional", false)).batchFirst(batchFirst);
         long hidden = c.longAttr("hidden_size", -1);
         long input = x.size(2);
