@@ -66,7 +66,7 @@ final class BackwardSweep {
              MemorySegment dy, long dyAt, long dyLd, MemorySegment c0, long c0At, MemorySegment dhn, long dhnAt,
              MemorySegment dcn, long dcnAt, MemorySegment dh0, long dh0At, MemorySegment dc0, long dc0At) {
         this.reverse = direction == 1;
-        this.weights = plan.backWeights[layer * desc.directions() + direction];
+        this.weights = plan.backWeights(layer * desc.directions() + direction);
         this.st = reserve;
         this.gates = plan.gatesAt(stateAt);
         this.hPrev = plan.hPrevAt(stateAt);

@@ -69,7 +69,7 @@ final class ForwardSweep {
              long zerosAt, MemorySegment out, long outAt, long outLd, MemorySegment h0, long h0At, MemorySegment c0,
              long c0At, MemorySegment hn, long hnAt, MemorySegment cn, long cnAt) {
         this.reverse = direction == 1;
-        this.weights = plan.stepWeights[layer * desc.directions() + direction];
+        this.weights = plan.stepWeights(layer * desc.directions() + direction);
         this.st = state;
         this.gates = plan.gatesAt(stateAt);
         this.hPrev = plan.hPrevAt(stateAt);

@@ -113,7 +113,7 @@ public final class RnnBackward {
                 long stateAt = reserveOff + plan.reserveState(l, dir);
                 long wih = wOff + d.weightOffset(l, dir, RnnDescriptor.Weight.WEIGHT_IH);
                 long whh = wOff + d.weightOffset(l, dir, RnnDescriptor.Weight.WEIGHT_HH);
-                RecurrentWeights.packForBackward(d, plan.backWeights[ld], w, whh);
+                RecurrentWeights.packForBackward(d, plan.backWeights(ld), w, whh);
                 long block = (long) ld * batch * hidden;
                 plan.backwardSweep.run(l, dir, threads, reserve, stateAt, work, workOff, g, gAt, gLd, c0, c0Off + block,
                         dhn, dhnOff + block, dcn, dcnOff + block, dh0, dh0Off + block, dc0, dc0Off + block);

@@ -116,7 +116,7 @@ public final class RnnForward {
                 long biasAt = workOff + plan.biasAt(ld);
                 RecurrentWeights.biases(d, w, wOff + d.weightOffset(l, dir, RnnDescriptor.Weight.BIAS_IH),
                         wOff + d.weightOffset(l, dir, RnnDescriptor.Weight.BIAS_HH), work, biasAt);
-                RecurrentWeights.packForSteps(d, plan.stepWeights[ld], w, whh);
+                RecurrentWeights.packForSteps(d, plan.stepWeights(ld), w, whh);
                 // the input projection of every step at once
                 Gemm.sgemm(false, true, rows, gw, inSize, 1f, in, inAt, inLd, w, wih, inSize, 0f, state,
                         plan.gatesAt(stateAt), gw);

@@ -38,9 +38,9 @@ public final class RnnPlan {
     int batch;
     final PackedSequences sequences;
     /** Per layer and direction, per gate: {@code W_hh} rows of the gate, transposed, for the step product. */
-    final PackedMatrixB[][] stepWeights;
+    private PackedMatrixB[][] stepWeights;
     /** Per layer and direction: {@code W_hh} for backward's {@code dG W_hh} (GRU before reset: its rz and n rows). */
-    final PackedMatrixB[][] backWeights;
+    private PackedMatrixB[][] backWeights;
     final ForwardSweep forwardSweep;
     final BackwardSweep backwardSweep;
 
@@ -49,19 +49,42 @@ public final class RnnPlan {
         this.steps = steps;
         this.batch = batch;
         this.sequences = new PackedSequences(steps, batch);
-        int dirs = desc.layers() * desc.directions();
-        stepWeights = new PackedMatrixB[dirs][desc.gates()];
-        backWeights = new PackedMatrixB[dirs][desc.resetBeforeProduct() ? 2 : 1];
-        for (int i = 0; i < dirs; i++) {
-            for (int g = 0; g < desc.gates(); g++) {
-                stepWeights[i][g] = new PackedMatrixB();
-            }
-            for (int k = 0; k < backWeights[i].length; k++) {
-                backWeights[i][k] = new PackedMatrixB();
-            }
-        }
         forwardSweep = new ForwardSweep(this);
         backwardSweep = new BackwardSweep(this);
+    }
+
+    // The packed weights are made when a call first needs them, after its tensors are checked: a
+    // descriptor of a billion layers is refused by the weight tensor it cannot have, not by an
+    // allocation here.
+
+    /** The step-product weights of layer and direction {@code ld} ({@code layer * directions + direction}). */
+    PackedMatrixB[] stepWeights(int ld) {
+        if (stepWeights == null) {
+            stepWeights = new PackedMatrixB[desc.layers() * desc.directions()][];
+        }
+        if (stepWeights[ld] == null) {
+            stepWeights[ld] = packedMatrices(desc.gates());
+        }
+        return stepWeights[ld];
+    }
+
+    /** Backward's recurrent weights of layer and direction {@code ld}. */
+    PackedMatrixB[] backWeights(int ld) {
+        if (backWeights == null) {
+            backWeights = new PackedMatrixB[desc.layers() * desc.directions()][];
+        }
+        if (backWeights[ld] == null) {
+            backWeights[ld] = packedMatrices(desc.resetBeforeProduct() ? 2 : 1);
+        }
+        return backWeights[ld];
+    }
+
+    private static PackedMatrixB[] packedMatrices(int count) {
+        PackedMatrixB[] m = new PackedMatrixB[count];
+        for (int i = 0; i < count; i++) {
+            m[i] = new PackedMatrixB();
+        }
+        return m;
     }
 
     /**
