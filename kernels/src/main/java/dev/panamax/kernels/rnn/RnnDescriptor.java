@@ -14,7 +14,7 @@ package dev.panamax.kernels.rnn;
  * @param cell              the cell
  * @param inputSize         features of the input, {@code I}
  * @param hiddenSize        features of the state, {@code H}
- * @param layers            stacked layers; layer {@code l > 0} reads the output of layer {@code l - 1}
+ * @param layers            stacked layers (at most 2^28); layer {@code l > 0} reads the output of layer {@code l - 1}
  * @param bidirectional     whether every layer also runs from the last step to the first
  * @param linearBeforeReset GRU only: true applies the reset gate after the recurrent product,
  *                          {@code n = tanh(W_in x + b_in + r (W_hn h + b_hn))} (PyTorch, cuDNN);
@@ -41,6 +41,10 @@ public record RnnDescriptor(RnnCell cell, int inputSize, int hiddenSize, int lay
         if ((long) cell.gates() * hiddenSize * Math.max(inputSize, 2L * hiddenSize) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("weights of " + cell.gates() * (long) hiddenSize + " x "
                     + Math.max(inputSize, 2L * hiddenSize) + " are too large");
+        }
+        // every later layer's block is at most 3 G H max(I, 2H) < 2^33 floats: 2^28 layers stay below 2^62
+        if (layers > 1 << 28) {
+            throw new IllegalArgumentException("layers must be at most " + (1 << 28) + ", got " + layers);
         }
     }
 
@@ -91,10 +95,9 @@ public record RnnDescriptor(RnnCell cell, int inputSize, int hiddenSize, int lay
 
     /** Where a weight tensor starts in the flat buffer, in floats. */
     public long weightOffset(int layer, int direction, Weight w) {
-        long at = 0;
-        for (int l = 0; l < layer; l++) {
-            at += directions() * blockSize(l);
-        }
+        // layer 0 reads the input, every later layer the same D H features: one closed form, so
+        // that a descriptor of many layers costs nothing to ask
+        long at = layer == 0 ? 0 : directions() * (blockSize(0) + (layer - 1L) * blockSize(1));
         at += direction * blockSize(layer);
         for (Weight before : Weight.values()) {
             if (before == w) {
