@@ -190,11 +190,8 @@ public final class RnnPlan {
 
     /** Start of layer {@code l}'s part of the reserve. */
     private long reserveLayer(int layer) {
-        long at = 0;
-        for (int l = 0; l < layer; l++) {
-            at += (l < desc.layers() - 1 ? rows() * desc.outputSize() : 0) + desc.directions() * stateFloats();
-        }
-        return at;
+        // every layer before it: its states, and its output unless it is the last layer
+        return Math.min(layer, desc.layers() - 1L) * rows() * desc.outputSize() + (long) layer * desc.directions() * stateFloats();
     }
 
     /** Layer {@code l}'s output in the reserve ({@code l < L - 1}). */
