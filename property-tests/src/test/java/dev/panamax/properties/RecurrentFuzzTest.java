@@ -21,7 +21,9 @@ import dev.panamax.kernels.rnn.RnnPlan;
  * bidirectional) under fuzzed sizes, sequence-first and batch-first strides, lengths (valid,
  * zero, past T), optional and misplaced states, offsets, reserve and workspace sizes. Refusal is
  * an {@link IllegalArgumentException} before any write; an accepted forward equals the double
- * step-by-step reference (y, h_n, c_n), and an accepted backward after it writes finite gradients.
+ * step-by-step reference (y, h_n, c_n) whenever the reference stays within 100 (an exploding ReLU
+ * network is only run), and an accepted backward after it writes finite gradients (when the
+ * forward was well conditioned).
  */
 class RecurrentFuzzTest {
 
@@ -90,8 +92,13 @@ class RecurrentFuzzTest {
             }
             RnnReference.Result want = RnnReference.forward(d, steps, batch, xs, h0 == null ? null : FuzzArgs.dense(h0, sOff, states),
                     c0 == null ? null : FuzzArgs.dense(c0, sOff, states), FuzzArgs.dense(w, wOff, d.weightCount()), lens);
+            // A float network matches a double one only while it is well conditioned. tanh, LSTM and
+            // GRU states are bounded; a ReLU network can explode (states of 1e18 over 200 steps, whose
+            // reverse direction then ends in values that rounding alone moves by their own size):
+            // there the run must still be accepted or refused cleanly, but its values prove nothing.
+            boolean conditioned = peak(want.y()) <= 100 && peak(want.hn()) <= 100;
             double scale = 10 * (in + d.hiddenSize()) * d.layers();
-            for (int t = 0; t < steps; t++) {
+            for (int t = 0; t < steps && conditioned; t++) {
                 for (int n = 0; n < batch; n++) {
                     for (int k = 0; k < out; k++) {
                         FuzzArgs.close(what + " y[" + t + "][" + n + "][" + k + "]", at(y, yOff + t * yT + n * yN + k),
@@ -99,7 +106,7 @@ class RecurrentFuzzTest {
                     }
                 }
             }
-            for (int s = 0; s < states; s++) {
+            for (int s = 0; s < states && conditioned; s++) {
                 if (hn != null) {
                     FuzzArgs.close(what + " h_n[" + s + "]", at(hn, sOff + s), want.hn()[s], scale);
                 }
@@ -119,7 +126,8 @@ class RecurrentFuzzTest {
             MemorySegment dc0 = (lstm || f.pick(0, 1, 2, 3) == 0) && f.bool() ? f.floats(footprint(sOff, states, 1)) : null;
             MemorySegment dw = f.floats(footprint(wOff, d.weightCount(), 1));
             if (FuzzArgs.accepted(() -> RnnBackward.backward(plan, x, xOff, xT, xN, lengths, lOff, c0, sOff, w, wOff, dy, dOff, yT, yN,
-                    dhn, sOff, dcn, sOff, dx, xOff, xT, xN, dh0, sOff, dc0, sOff, dw, wOff, reserve, 0, work, 0), dx, dh0, dc0, dw)) {
+                    dhn, sOff, dcn, sOff, dx, xOff, xT, xN, dh0, sOff, dc0, sOff, dw, wOff, reserve, 0, work, 0), dx, dh0, dc0, dw)
+                    && conditioned) {
                 for (double v : FuzzArgs.dense(dw, wOff, d.weightCount())) {
                     if (!Double.isFinite(v)) {
                         throw new AssertionError(what + ": a weight gradient of finite inputs is " + v);
@@ -127,5 +135,13 @@ class RecurrentFuzzTest {
                 }
             }
         }
+    }
+
+    private static double peak(double[] v) {
+        double m = 0;
+        for (double x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
     }
 }
