@@ -58,7 +58,6 @@ final class AttentionWorkspace {
     private float[] decodeQuery = new float[0];
     private float[] decodeAcc = new float[0];
     private float[] decodeScores = new float[0];
-    private float[] decodeRows = new float[0];
     private float[] partials = new float[0];
 
     private AttentionWorkspace() {
@@ -74,11 +73,6 @@ final class AttentionWorkspace {
 
     float[] decodeScores(int n) {
         return decodeScores = grow(decodeScores, n);
-    }
-
-    /** A block of key or value rows copied out of the cache, {@code [rows][features]}. */
-    float[] decodeRows(long n) {
-        return decodeRows = grow(decodeRows, n);
     }
 
     /** The split-K partial results of a call, on the calling thread's workspace (the workers write disjoint parts). */

@@ -16,7 +16,12 @@ import jdk.incubator.vector.VectorOperators;
  * key/value cache). There is nothing to reuse a key for, so the tiles of
  * {@link FlashAttentionForward} would only add the cost of packing the cache: this kernel streams
  * every key and value row once, straight from where it lies, scoring a block of keys at a time
- * and folding it into the online softmax. A long cache is split over the threads (split-K): each
+ * and folding it into the online softmax. The loops are shaped for the memory stream, not the
+ * arithmetic: four keys per step of the score loop (four independent FMA chains, each ending in
+ * one horizontal sum) and four vectors of features held in registers across a block's values, so
+ * that no dependency chain longer than a row stalls the loads. (Copying each block into a heap
+ * array first, to spare the segment's bounds checks, cost more than those checks: with these
+ * loop shapes C2 hoists them.) A long cache is split over the threads (split-K): each
  * takes a range of keys and keeps its own maximum, sum and output, and the ranges are merged at
  * the end by their log-sum-exp.
  */
@@ -83,7 +88,6 @@ final class DecodeAttention {
         float[] query = ws.decodeQuery(d);
         float[] acc = ws.decodeAcc(dv);
         float[] scores = ws.decodeScores(BLOCK);
-        float[] rows = ws.decodeRows((long) BLOCK * Math.max(d, dv));
         long qRow = q.at(n, h, i);
         for (int x = 0; x < d; x++) {
             query[x] = FloatLanes.get(q.segment(), qRow + x) * s.scale();
@@ -94,7 +98,7 @@ final class DecodeAttention {
         int end = Math.min(to, s.visibleKeys(i));
         for (int j0 = from; j0 < end; j0 += BLOCK) {
             int count = Math.min(BLOCK, end - j0);
-            float blockMax = scoreBlock(s, k, masks, n, kvh, i, j0, count, query, rows, scores);
+            float blockMax = scoreBlock(s, k, masks, n, kvh, i, j0, count, query, scores);
             float next = Math.max(m, blockMax);
             if (next == Float.NEGATIVE_INFINITY) {
                 continue;
@@ -102,7 +106,7 @@ final class DecodeAttention {
             float alpha = (float) Math.exp(m - next);
             l = l * alpha + softmaxBlock(count, next, scores);
             m = next;
-            accumulate(v, n, kvh, j0, count, scores, alpha, acc, dv, rows);
+            accumulate(v, n, kvh, j0, count, scores, alpha, acc, dv);
         }
         if (partial != null) {
             partial[at] = m;
@@ -113,47 +117,73 @@ final class DecodeAttention {
         finish(s, out, lse, lseOffset, n, h, i, m, l, acc);
     }
 
-    /**
-     * Copies rows {@code j0 .. j0 + count} of a head into {@code rows} ({@code [count][features]}):
-     * one bulk copy when the rows are contiguous (a cache laid out {@code [N, H, T, D]}), else one
-     * per row. The products then read a heap array; vector loads straight from the segment paid a
-     * bounds and liveness check each, several times the arithmetic of a decode step.
-     */
-    private static void copyRows(HeadLayout x, int n, int h, int j0, int count, int features, float[] rows) {
-        if (x.tokenStride() == features || count == 1) {
-            MemorySegment.copy(x.segment(), FloatLanes.FLOAT, x.at(n, h, j0) * Float.BYTES, rows, 0, count * features);
-            return;
-        }
-        for (int c = 0; c < count; c++) {
-            MemorySegment.copy(x.segment(), FloatLanes.FLOAT, x.at(n, h, j0 + c) * Float.BYTES, rows, c * features, features);
-        }
-    }
-
     /** Scores of keys {@code j0 .. j0 + count} (masked), into {@code scores}; returns their maximum. */
     private static float scoreBlock(AttentionShape s, HeadLayout k, AttentionMasks masks, int n, int kvh, int i, int j0,
-                                    int count, float[] query, float[] rows, float[] scores) {
+                                    int count, float[] query, float[] scores) {
         int d = s.headDim();
-        copyRows(k, n, kvh, j0, count, d, rows);
-        float max = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < count; c++) {
-            int row = c * d;
+        MemorySegment seg = k.segment();
+        long base = k.at(n, kvh, j0);
+        long ld = k.tokenStride();
+        int c = 0;
+        // four keys at a time: four independent FMA chains, and one horizontal sum per key
+        for (; c <= count - 4; c += 4) {
+            long row = base + c * ld;
+            FloatVector a0 = FloatVector.zero(SPECIES);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            int x = 0;
+            for (; x <= d - LANES; x += LANES) {
+                FloatVector qx = FloatVector.fromArray(SPECIES, query, x);
+                a0 = qx.fma(FloatLanes.load(seg, row + x), a0);
+                a1 = qx.fma(FloatLanes.load(seg, row + ld + x), a1);
+                a2 = qx.fma(FloatLanes.load(seg, row + 2 * ld + x), a2);
+                a3 = qx.fma(FloatLanes.load(seg, row + 3 * ld + x), a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (; x < d; x++) {
+                float qv = query[x];
+                s0 += qv * FloatLanes.get(seg, row + x);
+                s1 += qv * FloatLanes.get(seg, row + ld + x);
+                s2 += qv * FloatLanes.get(seg, row + 2 * ld + x);
+                s3 += qv * FloatLanes.get(seg, row + 3 * ld + x);
+            }
+            scores[c] = s0;
+            scores[c + 1] = s1;
+            scores[c + 2] = s2;
+            scores[c + 3] = s3;
+        }
+        for (; c < count; c++) {
+            long row = base + c * ld;
             FloatVector acc = FloatVector.zero(SPECIES);
             int x = 0;
             for (; x <= d - LANES; x += LANES) {
-                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromArray(SPECIES, rows, row + x), acc);
+                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatLanes.load(seg, row + x), acc);
             }
             float dot = acc.reduceLanes(VectorOperators.ADD);
             for (; x < d; x++) {
-                dot += query[x] * rows[row + x];
-            }
-            if (masks.attn() != null) {
-                dot += FloatLanes.get(masks.attn(), masks.attnOffset() + i * masks.attnStride() + j0 + c);
-            }
-            if (masks.keyPadding() != null) {
-                dot += FloatLanes.get(masks.keyPadding(), masks.keyPaddingOffset() + n * masks.keyPaddingStride() + j0 + c);
+                dot += query[x] * FloatLanes.get(seg, row + x);
             }
             scores[c] = dot;
-            max = Math.max(max, dot);
+        }
+        if (masks.attn() != null) {
+            long at = masks.attnOffset() + i * masks.attnStride() + j0;
+            for (c = 0; c < count; c++) {
+                scores[c] += FloatLanes.get(masks.attn(), at + c);
+            }
+        }
+        if (masks.keyPadding() != null) {
+            long at = masks.keyPaddingOffset() + n * masks.keyPaddingStride() + j0;
+            for (c = 0; c < count; c++) {
+                scores[c] += FloatLanes.get(masks.keyPadding(), at + c);
+            }
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (c = 0; c < count; c++) {
+            max = Math.max(max, scores[c]);
         }
         return max;
     }
@@ -175,22 +205,46 @@ final class DecodeAttention {
         return total;
     }
 
-    /** {@code acc = alpha acc + sum_c p[c] v[j0 + c]}. */
-    private static void accumulate(HeadLayout v, int n, int kvh, int j0, int count, float[] p, float alpha, float[] acc, int dv,
-                                   float[] rows) {
-        copyRows(v, n, kvh, j0, count, dv, rows);
+    /**
+     * {@code acc = alpha acc + sum_c p[c] v[j0 + c]}. The keys are the inner loop and four vectors
+     * of features the outer one, so that four independent accumulators stay in registers: with the
+     * features inner, each vector of {@code acc} was one chain of {@code count} dependent FMAs.
+     */
+    private static void accumulate(HeadLayout v, int n, int kvh, int j0, int count, float[] p, float alpha, float[] acc,
+                                   int dv) {
+        MemorySegment seg = v.segment();
+        long base = v.at(n, kvh, j0);
+        long ld = v.tokenStride();
         int x = 0;
+        for (; x <= dv - 4 * LANES; x += 4 * LANES) {
+            FloatVector a0 = FloatVector.fromArray(SPECIES, acc, x).mul(alpha);
+            FloatVector a1 = FloatVector.fromArray(SPECIES, acc, x + LANES).mul(alpha);
+            FloatVector a2 = FloatVector.fromArray(SPECIES, acc, x + 2 * LANES).mul(alpha);
+            FloatVector a3 = FloatVector.fromArray(SPECIES, acc, x + 3 * LANES).mul(alpha);
+            long row = base + x;
+            for (int c = 0; c < count; c++, row += ld) {
+                FloatVector pc = FloatVector.broadcast(SPECIES, p[c]);
+                a0 = FloatLanes.load(seg, row).fma(pc, a0);
+                a1 = FloatLanes.load(seg, row + LANES).fma(pc, a1);
+                a2 = FloatLanes.load(seg, row + 2 * LANES).fma(pc, a2);
+                a3 = FloatLanes.load(seg, row + 3 * LANES).fma(pc, a3);
+            }
+            a0.intoArray(acc, x);
+            a1.intoArray(acc, x + LANES);
+            a2.intoArray(acc, x + 2 * LANES);
+            a3.intoArray(acc, x + 3 * LANES);
+        }
         for (; x <= dv - LANES; x += LANES) {
             FloatVector a = FloatVector.fromArray(SPECIES, acc, x).mul(alpha);
             for (int c = 0; c < count; c++) {
-                a = FloatVector.fromArray(SPECIES, rows, c * dv + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
+                a = FloatLanes.load(seg, base + c * ld + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
             }
             a.intoArray(acc, x);
         }
         for (; x < dv; x++) {
             float a = acc[x] * alpha;
             for (int c = 0; c < count; c++) {
-                a += p[c] * rows[c * dv + x];
+                a += p[c] * FloatLanes.get(seg, base + c * ld + x);
             }
             acc[x] = a;
         }
