@@ -1,5 +1,9 @@
 package dev.panamax.bench;
 
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -189,10 +193,10 @@ public class AttentionBench {
         jdk.incubator.vector.FloatVector s0 = jdk.incubator.vector.FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0;
         long i = from;
         for (; i + 4 * FloatLanes.LANES <= to; i += 4 * FloatLanes.LANES) {
-            s0 = s0.add(FloatLanes.load(cache, i));
-            s1 = s1.add(FloatLanes.load(cache, i + FloatLanes.LANES));
-            s2 = s2.add(FloatLanes.load(cache, i + 2 * FloatLanes.LANES));
-            s3 = s3.add(FloatLanes.load(cache, i + 3 * FloatLanes.LANES));
+            s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, cache, i * Float.BYTES, ORDER));
+            s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, cache, (i + FloatLanes.LANES) * Float.BYTES, ORDER));
+            s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, cache, (i + 2 * FloatLanes.LANES) * Float.BYTES, ORDER));
+            s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, cache, (i + 3 * FloatLanes.LANES) * Float.BYTES, ORDER));
         }
         return s0.add(s1).add(s2).add(s3).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }

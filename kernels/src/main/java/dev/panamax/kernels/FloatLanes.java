@@ -9,11 +9,19 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector shape every kernel uses, and loads and stores in element offsets.
+ * The vector shape every kernel uses, and scalar accesses in element offsets.
  *
  * <p>The preferred species is the widest the CPU runs natively (512 bits on AVX-512, 16 lanes).
- * Tails are handled with masked loads and stores rather than a scalar loop, so each formula is
- * written once, in vector form, and the tail costs one iteration instead of a scalar cliff.
+ *
+ * <p>Vector loads and stores are written in the kernels as the Vector API's own
+ * {@code FloatVector.fromMemorySegment(SPECIES, segment, index * Float.BYTES, ORDER)} and
+ * {@code v.intoMemorySegment(segment, index * Float.BYTES, ORDER)}, not through a helper here.
+ * The API's methods are force-inlined; a helper of ours is not. Once such a helper had been
+ * compiled on its own (it is hot during warm-up, called from code that is not compiled yet), C2
+ * refused to inline it where a later compilation's profile called the site cold ("already compiled
+ * into a medium method"), and every vector crossing that call was boxed: a transformer encoder
+ * training step on two threads allocated 56 MB per step in a dropout product until the helpers
+ * went (24 KB after), and which kernel was hit depended on the order things were compiled in.
  */
 public final class FloatLanes {
 
@@ -29,26 +37,6 @@ public final class FloatLanes {
     public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private FloatLanes() {
-    }
-
-    /** Loads {@link #LANES} floats starting at element {@code index}. */
-    public static FloatVector load(MemorySegment segment, long index) {
-        return FloatVector.fromMemorySegment(SPECIES, segment, index * Float.BYTES, ORDER);
-    }
-
-    /** Loads the lanes of {@code mask}; the other lanes are zero. */
-    public static FloatVector load(MemorySegment segment, long index, VectorMask<Float> mask) {
-        return FloatVector.fromMemorySegment(SPECIES, segment, index * Float.BYTES, ORDER, mask);
-    }
-
-    /** Stores all lanes at element {@code index}. */
-    public static void store(FloatVector v, MemorySegment segment, long index) {
-        v.intoMemorySegment(segment, index * Float.BYTES, ORDER);
-    }
-
-    /** Stores the lanes of {@code mask} at element {@code index}. */
-    public static void store(FloatVector v, MemorySegment segment, long index, VectorMask<Float> mask) {
-        v.intoMemorySegment(segment, index * Float.BYTES, ORDER, mask);
     }
 
     /** The mask of the first {@code count} lanes ({@code 0 <= count <= LANES}). */
@@ -76,10 +64,10 @@ public final class FloatLanes {
         FloatVector v = FloatVector.broadcast(SPECIES, value);
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            store(v, segment, index + i);
+            v.intoMemorySegment(segment, (index + i) * Float.BYTES, ORDER);
         }
-        if (i < n) {
-            store(v, segment, index + i, firstLanes(n - i));
+        for (; i < n; i++) {
+            set(segment, index + i, value);
         }
     }
 }

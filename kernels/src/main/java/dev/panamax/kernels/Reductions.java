@@ -1,6 +1,8 @@
 package dev.panamax.kernels;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -42,14 +44,14 @@ public final class Reductions {
         FloatVector a3 = a0;
         long i = 0;
         for (; i <= n - UNROLL; i += UNROLL) {
-            a0 = larger(a0, FloatLanes.load(x, off + i));
-            a1 = larger(a1, FloatLanes.load(x, off + i + LANES));
-            a2 = larger(a2, FloatLanes.load(x, off + i + 2 * LANES));
-            a3 = larger(a3, FloatLanes.load(x, off + i + 3 * LANES));
+            a0 = larger(a0, FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
+            a1 = larger(a1, FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER));
+            a2 = larger(a2, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER));
+            a3 = larger(a3, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER));
         }
         for (; i < n; i += LANES) {
             VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatVector v = FloatLanes.load(x, off + i, m);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m);
             a0 = a0.blend(v, v.compare(VectorOperators.GT, a0, m));
         }
         return larger(larger(a0, a1), larger(a2, a3)).reduceLanes(VectorOperators.MAX);
@@ -70,13 +72,13 @@ public final class Reductions {
             FloatVector a3 = a0;
             long i = start;
             for (; i <= end - UNROLL; i += UNROLL) {
-                a0 = a0.add(FloatLanes.load(x, off + i));
-                a1 = a1.add(FloatLanes.load(x, off + i + LANES));
-                a2 = a2.add(FloatLanes.load(x, off + i + 2 * LANES));
-                a3 = a3.add(FloatLanes.load(x, off + i + 3 * LANES));
+                a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
+                a1 = a1.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER));
+                a2 = a2.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER));
+                a3 = a3.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER));
             }
             for (; i < end; i += LANES) {
-                a0 = a0.add(FloatLanes.load(x, off + i, FloatLanes.firstLanes(Math.min(LANES, end - i))));
+                a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, FloatLanes.firstLanes(Math.min(LANES, end - i))));
             }
             total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         }
@@ -94,10 +96,10 @@ public final class Reductions {
             FloatVector a3 = a0;
             long i = start;
             for (; i <= end - UNROLL; i += UNROLL) {
-                FloatVector d0 = FloatLanes.load(x, off + i).sub(center);
-                FloatVector d1 = FloatLanes.load(x, off + i + LANES).sub(center);
-                FloatVector d2 = FloatLanes.load(x, off + i + 2 * LANES).sub(center);
-                FloatVector d3 = FloatLanes.load(x, off + i + 3 * LANES).sub(center);
+                FloatVector d0 = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(center);
+                FloatVector d1 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER).sub(center);
+                FloatVector d2 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER).sub(center);
+                FloatVector d3 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER).sub(center);
                 a0 = d0.fma(d0, a0);
                 a1 = d1.fma(d1, a1);
                 a2 = d2.fma(d2, a2);
@@ -105,7 +107,7 @@ public final class Reductions {
             }
             for (; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                FloatVector d = FloatLanes.load(x, off + i, m).sub(center);
+                FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(center);
                 a0 = a0.add(d.mul(d), m);
             }
             total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
@@ -122,12 +124,12 @@ public final class Reductions {
             FloatVector a1 = a0;
             long i = start;
             for (; i <= end - 2 * LANES; i += 2 * LANES) {
-                a0 = a0.add(VectorMath.expNonPositive(FloatLanes.load(x, off + i).sub(shift)));
-                a1 = a1.add(VectorMath.expNonPositive(FloatLanes.load(x, off + i + LANES).sub(shift)));
+                a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(shift)));
+                a1 = a1.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER).sub(shift)));
             }
             for (; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                a0 = a0.add(VectorMath.expNonPositive(FloatLanes.load(x, off + i, m).sub(shift)), m);
+                a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(shift)), m);
             }
             total += a0.add(a1).reduceLanes(VectorOperators.ADD);
         }
@@ -145,14 +147,14 @@ public final class Reductions {
             FloatVector a3 = a0;
             long i = start;
             for (; i <= end - UNROLL; i += UNROLL) {
-                a0 = FloatLanes.load(a, aOff + i).fma(FloatLanes.load(b, bOff + i), a0);
-                a1 = FloatLanes.load(a, aOff + i + LANES).fma(FloatLanes.load(b, bOff + i + LANES), a1);
-                a2 = FloatLanes.load(a, aOff + i + 2 * LANES).fma(FloatLanes.load(b, bOff + i + 2 * LANES), a2);
-                a3 = FloatLanes.load(a, aOff + i + 3 * LANES).fma(FloatLanes.load(b, bOff + i + 3 * LANES), a3);
+                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
+                a1 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + LANES) * Float.BYTES, ORDER), a1);
+                a2 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 2 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 2 * LANES) * Float.BYTES, ORDER), a2);
+                a3 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 3 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 3 * LANES) * Float.BYTES, ORDER), a3);
             }
             for (; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                a0 = FloatLanes.load(a, aOff + i, m).fma(FloatLanes.load(b, bOff + i, m), a0);
+                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER, m), a0);
             }
             total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
         }

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.activation;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -74,13 +76,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.reluDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.reluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.reluDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.reluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -88,13 +90,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.relu6Derivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.relu6Derivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.relu6Derivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.relu6Derivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -102,13 +104,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -116,13 +118,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.eluDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.eluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.eluDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.eluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -130,13 +132,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.seluDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.seluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.seluDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.seluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -144,13 +146,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.siluDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.siluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.siluDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.siluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -172,11 +174,11 @@ public final class ActivationBackward {
     private static void geluDensity(MemorySegment x, long xo, MemorySegment density, long n) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.geluDerivativeDensityTerm(FloatLanes.load(x, xo + i)), density, i);
+            ActivationFormulas.geluDerivativeDensityTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).intoMemorySegment(density, i * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.geluDerivativeDensityTerm(FloatLanes.load(x, xo + i, m)), density, i, m);
+            ActivationFormulas.geluDerivativeDensityTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m)).intoMemorySegment(density, i * Float.BYTES, ORDER, m);
         }
     }
 
@@ -184,14 +186,14 @@ public final class ActivationBackward {
                                     MemorySegment gx, long gxo, long n) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatLanes.load(x, xo + i)).add(FloatLanes.load(density, i));
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).add(FloatVector.fromMemorySegment(SPECIES, density, i * Float.BYTES, ORDER));
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatLanes.load(x, xo + i, m))
-                    .add(FloatLanes.load(density, i, m));
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m))
+                    .add(FloatVector.fromMemorySegment(SPECIES, density, i * Float.BYTES, ORDER, m));
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -199,13 +201,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -213,13 +215,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.tanhDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.tanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.tanhDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.tanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -227,13 +229,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -241,13 +243,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.softplusDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.softplusDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.softplusDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.softplusDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -269,11 +271,11 @@ public final class ActivationBackward {
     private static void mishDerivative(MemorySegment x, long xo, MemorySegment out, long n) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.mishDerivative(FloatLanes.load(x, xo + i), 0f, 0f), out, i);
+            ActivationFormulas.mishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), 0f, 0f).intoMemorySegment(out, i * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.mishDerivative(FloatLanes.load(x, xo + i, m), 0f, 0f), out, i, m);
+            ActivationFormulas.mishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), 0f, 0f).intoMemorySegment(out, i * Float.BYTES, ORDER, m);
         }
     }
 
@@ -281,11 +283,11 @@ public final class ActivationBackward {
     private static void multiply(MemorySegment d, MemorySegment gy, long go, MemorySegment gx, long gxo, long n) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(d, i).mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector.fromMemorySegment(SPECIES, d, i * Float.BYTES, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(d, i, m).mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector.fromMemorySegment(SPECIES, d, i * Float.BYTES, ORDER, m).mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -293,13 +295,13 @@ public final class ActivationBackward {
                                long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector d = ActivationFormulas.hardswishDerivative(FloatLanes.load(x, xo + i), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i)), gx, gxo + i);
+            FloatVector d = ActivationFormulas.hardswishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.hardswishDerivative(FloatLanes.load(x, xo + i, m), a, b);
-            FloatLanes.store(d.mul(FloatLanes.load(gy, go + i, m)), gx, gxo + i, m);
+            FloatVector d = ActivationFormulas.hardswishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 }

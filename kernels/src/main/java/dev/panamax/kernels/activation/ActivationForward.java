@@ -1,7 +1,10 @@
 package dev.panamax.kernels.activation;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
@@ -83,143 +86,143 @@ public final class ActivationForward {
     private static void relu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.relu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.relu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.relu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.relu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void relu6(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.relu6(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.relu6(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.relu6(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.relu6(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void leakyRelu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.leakyRelu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.leakyRelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.leakyRelu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.leakyRelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void elu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.elu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.elu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.elu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.elu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void selu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.selu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.selu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.selu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.selu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void silu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.silu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.silu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.silu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.silu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void gelu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.gelu(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.gelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.gelu(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.gelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void geluTanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.geluTanh(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.geluTanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.geluTanh(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.geluTanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void tanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.tanh(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.tanh(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void sigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.sigmoid(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.sigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.sigmoid(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.sigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void softplus(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.softplus(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.softplus(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.softplus(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.softplus(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void mish(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.mish(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.mish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.mish(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.mish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void hardswish(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(ActivationFormulas.hardswish(FloatLanes.load(x, xo + i), a, b), y, yo + i);
+            ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(ActivationFormulas.hardswish(FloatLanes.load(x, xo + i, m), a, b), y, yo + i, m);
+            ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.activation;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -180,14 +182,14 @@ public final class Softmax {
             long i = start;
             // One exp per loop body: two would exceed C2's node budget for inlining and box the vectors.
             for (; i <= end - LANES; i += LANES) {
-                FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + i).sub(max));
-                FloatLanes.store(e, y, yb + i);
+                FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER).sub(max));
+                e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER);
                 acc = acc.add(e);
             }
             for (; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(end - i);
-                FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + i, m).sub(max));
-                FloatLanes.store(e, y, yb + i, m);
+                FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER, m).sub(max));
+                e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
                 acc = acc.add(e, m);
             }
             sum += acc.reduceLanes(VectorOperators.ADD);
@@ -198,22 +200,22 @@ public final class Softmax {
     private static void subtractRow(long n, MemorySegment x, long xb, float shift, MemorySegment y, long yb) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xb + i).sub(shift), y, yb + i);
+            FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER).sub(shift).intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(x, xb + i, m).sub(shift), y, yb + i, m);
+            FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER, m).sub(shift).intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void scaleRow(long n, MemorySegment y, long yb, float scale) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(y, yb + i).mul(scale), y, yb + i);
+            FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER).mul(scale).intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(y, yb + i, m).mul(scale), y, yb + i, m);
+            FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m).mul(scale).intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -226,26 +228,24 @@ public final class Softmax {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             long i = start;
             for (; i <= end - LANES; i += LANES) {
-                FloatVector g = FloatLanes.load(gy, gyb + i);
-                acc = log ? acc.add(g) : FloatLanes.load(y, yb + i).fma(g, acc);
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER);
+                acc = log ? acc.add(g) : FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER).fma(g, acc);
             }
             if (i < end) {
                 VectorMask<Float> m = FloatLanes.firstLanes(end - i);
-                FloatVector g = FloatLanes.load(gy, gyb + i, m);
-                acc = log ? acc.add(g) : FloatLanes.load(y, yb + i, m).fma(g, acc);
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m);
+                acc = log ? acc.add(g) : FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m).fma(g, acc);
             }
             s += acc.reduceLanes(VectorOperators.ADD);
         }
         float sf = (float) s;
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(backwardLanes(log, FloatLanes.load(y, yb + i), FloatLanes.load(gy, gyb + i), sf),
-                    gx, gxb + i);
+            backwardLanes(log, FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER), FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER), sf).intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(backwardLanes(log, FloatLanes.load(y, yb + i, m), FloatLanes.load(gy, gyb + i, m), sf),
-                    gx, gxb + i, m);
+            backwardLanes(log, FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m), FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m), sf).intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -259,25 +259,25 @@ public final class Softmax {
                                        MemorySegment x, long xb, MemorySegment y, long yb) {
         FloatVector max = FloatVector.broadcast(FloatLanes.SPECIES, Float.NEGATIVE_INFINITY);
         for (long d = 0; d < n; d++) {
-            max = max.max(FloatLanes.load(x, xb + d * xd, m));
+            max = max.max(FloatVector.fromMemorySegment(SPECIES, x, (xb + d * xd) * Float.BYTES, ORDER, m));
         }
         FloatVector sum = FloatVector.zero(FloatLanes.SPECIES);
         for (long d = 0; d < n; d++) {
-            FloatVector e = VectorMath.expNonPositive(FloatLanes.load(x, xb + d * xd, m).sub(max));
+            FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + d * xd) * Float.BYTES, ORDER, m).sub(max));
             if (!log) {
-                FloatLanes.store(e, y, yb + d * yd, m);
+                e.intoMemorySegment(y, (yb + d * yd) * Float.BYTES, ORDER, m);
             }
             sum = sum.add(e);
         }
         if (log) {
             FloatVector shift = sum.lanewise(VectorOperators.LOG).add(max);
             for (long d = 0; d < n; d++) {
-                FloatLanes.store(FloatLanes.load(x, xb + d * xd, m).sub(shift), y, yb + d * yd, m);
+                FloatVector.fromMemorySegment(SPECIES, x, (xb + d * xd) * Float.BYTES, ORDER, m).sub(shift).intoMemorySegment(y, (yb + d * yd) * Float.BYTES, ORDER, m);
             }
         } else {
             FloatVector inv = sum.broadcast(1f).div(sum);
             for (long d = 0; d < n; d++) {
-                FloatLanes.store(FloatLanes.load(y, yb + d * yd, m).mul(inv), y, yb + d * yd, m);
+                FloatVector.fromMemorySegment(SPECIES, y, (yb + d * yd) * Float.BYTES, ORDER, m).mul(inv).intoMemorySegment(y, (yb + d * yd) * Float.BYTES, ORDER, m);
             }
         }
     }
@@ -287,14 +287,14 @@ public final class Softmax {
                                         MemorySegment gx, long gxb, long gxd) {
         FloatVector s = FloatVector.zero(FloatLanes.SPECIES);
         for (long d = 0; d < n; d++) {
-            FloatVector g = FloatLanes.load(gy, gyb + d * gyd, m);
-            s = log ? s.add(g) : FloatLanes.load(y, yb + d * yd, m).fma(g, s);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + d * gyd) * Float.BYTES, ORDER, m);
+            s = log ? s.add(g) : FloatVector.fromMemorySegment(SPECIES, y, (yb + d * yd) * Float.BYTES, ORDER, m).fma(g, s);
         }
         for (long d = 0; d < n; d++) {
-            FloatVector yv = FloatLanes.load(y, yb + d * yd, m);
-            FloatVector g = FloatLanes.load(gy, gyb + d * gyd, m);
+            FloatVector yv = FloatVector.fromMemorySegment(SPECIES, y, (yb + d * yd) * Float.BYTES, ORDER, m);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + d * gyd) * Float.BYTES, ORDER, m);
             FloatVector r = log ? VectorMath.expNonPositive(yv).mul(s).neg().add(g) : g.sub(s).mul(yv);
-            FloatLanes.store(r, gx, gxb + d * gxd, m);
+            r.intoMemorySegment(gx, (gxb + d * gxd) * Float.BYTES, ORDER, m);
         }
     }
 

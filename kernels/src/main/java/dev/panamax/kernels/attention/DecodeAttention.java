@@ -1,6 +1,7 @@
 package dev.panamax.kernels.attention;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
@@ -135,10 +136,10 @@ final class DecodeAttention {
             int x = 0;
             for (; x <= d - LANES; x += LANES) {
                 FloatVector qx = FloatVector.fromArray(SPECIES, query, x);
-                a0 = qx.fma(FloatLanes.load(seg, row + x), a0);
-                a1 = qx.fma(FloatLanes.load(seg, row + ld + x), a1);
-                a2 = qx.fma(FloatLanes.load(seg, row + 2 * ld + x), a2);
-                a3 = qx.fma(FloatLanes.load(seg, row + 3 * ld + x), a3);
+                a0 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + x) * Float.BYTES, ORDER), a0);
+                a1 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + ld + x) * Float.BYTES, ORDER), a1);
+                a2 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 2 * ld + x) * Float.BYTES, ORDER), a2);
+                a3 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 3 * ld + x) * Float.BYTES, ORDER), a3);
             }
             float s0 = a0.reduceLanes(VectorOperators.ADD);
             float s1 = a1.reduceLanes(VectorOperators.ADD);
@@ -161,7 +162,7 @@ final class DecodeAttention {
             FloatVector acc = FloatVector.zero(SPECIES);
             int x = 0;
             for (; x <= d - LANES; x += LANES) {
-                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatLanes.load(seg, row + x), acc);
+                acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + x) * Float.BYTES, ORDER), acc);
             }
             float dot = acc.reduceLanes(VectorOperators.ADD);
             for (; x < d; x++) {
@@ -224,10 +225,10 @@ final class DecodeAttention {
             long row = base + x;
             for (int c = 0; c < count; c++, row += ld) {
                 FloatVector pc = FloatVector.broadcast(SPECIES, p[c]);
-                a0 = FloatLanes.load(seg, row).fma(pc, a0);
-                a1 = FloatLanes.load(seg, row + LANES).fma(pc, a1);
-                a2 = FloatLanes.load(seg, row + 2 * LANES).fma(pc, a2);
-                a3 = FloatLanes.load(seg, row + 3 * LANES).fma(pc, a3);
+                a0 = FloatVector.fromMemorySegment(SPECIES, seg, row * Float.BYTES, ORDER).fma(pc, a0);
+                a1 = FloatVector.fromMemorySegment(SPECIES, seg, (row + LANES) * Float.BYTES, ORDER).fma(pc, a1);
+                a2 = FloatVector.fromMemorySegment(SPECIES, seg, (row + 2 * LANES) * Float.BYTES, ORDER).fma(pc, a2);
+                a3 = FloatVector.fromMemorySegment(SPECIES, seg, (row + 3 * LANES) * Float.BYTES, ORDER).fma(pc, a3);
             }
             a0.intoArray(acc, x);
             a1.intoArray(acc, x + LANES);
@@ -237,7 +238,7 @@ final class DecodeAttention {
         for (; x <= dv - LANES; x += LANES) {
             FloatVector a = FloatVector.fromArray(SPECIES, acc, x).mul(alpha);
             for (int c = 0; c < count; c++) {
-                a = FloatLanes.load(seg, base + c * ld + x).fma(FloatVector.broadcast(SPECIES, p[c]), a);
+                a = FloatVector.fromMemorySegment(SPECIES, seg, (base + c * ld + x) * Float.BYTES, ORDER).fma(FloatVector.broadcast(SPECIES, p[c]), a);
             }
             a.intoArray(acc, x);
         }

@@ -1,7 +1,10 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
@@ -22,7 +25,7 @@ final class ChannelBias {
                 long at = yOff + ((long) n * channels + o) * plane;
                 for (long i = 0; i < plane; i += LANES) {
                     VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, plane - i));
-                    FloatLanes.store(FloatLanes.load(y, at + i, m).add(b), y, at + i, m);
+                    FloatVector.fromMemorySegment(SPECIES, y, (at + i) * Float.BYTES, ORDER, m).add(b).intoMemorySegment(y, (at + i) * Float.BYTES, ORDER, m);
                 }
             }
         }

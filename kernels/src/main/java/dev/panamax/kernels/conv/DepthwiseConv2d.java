@@ -1,6 +1,8 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -112,26 +114,26 @@ final class DepthwiseConv2d {
                     for (int s = 0; s < kw; s++) {
                         FloatVector t = FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]);
                         long at = rowAt + s * dW;
-                        a0 = FloatLanes.load(pad, at).fma(t, a0);
-                        a1 = FloatLanes.load(pad, at + LANES).fma(t, a1);
-                        a2 = FloatLanes.load(pad, at + 2 * LANES).fma(t, a2);
-                        a3 = FloatLanes.load(pad, at + 3 * LANES).fma(t, a3);
+                        a0 = FloatVector.fromMemorySegment(SPECIES, pad, at * Float.BYTES, ORDER).fma(t, a0);
+                        a1 = FloatVector.fromMemorySegment(SPECIES, pad, (at + LANES) * Float.BYTES, ORDER).fma(t, a1);
+                        a2 = FloatVector.fromMemorySegment(SPECIES, pad, (at + 2 * LANES) * Float.BYTES, ORDER).fma(t, a2);
+                        a3 = FloatVector.fromMemorySegment(SPECIES, pad, (at + 3 * LANES) * Float.BYTES, ORDER).fma(t, a3);
                     }
                 }
-                FloatLanes.store(a0, y, yRow + j);
-                FloatLanes.store(a1, y, yRow + j + LANES);
-                FloatLanes.store(a2, y, yRow + j + 2 * LANES);
-                FloatLanes.store(a3, y, yRow + j + 3 * LANES, FloatLanes.firstLanes(Math.min(LANES, ow - j - 3 * LANES)));
+                a0.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER);
+                a1.intoMemorySegment(y, (yRow + j + LANES) * Float.BYTES, ORDER);
+                a2.intoMemorySegment(y, (yRow + j + 2 * LANES) * Float.BYTES, ORDER);
+                a3.intoMemorySegment(y, (yRow + j + 3 * LANES) * Float.BYTES, ORDER, FloatLanes.firstLanes(Math.min(LANES, ow - j - 3 * LANES)));
             }
             for (; j < ow; j += LANES) {
                 FloatVector acc = FloatVector.broadcast(FloatLanes.SPECIES, b);
                 for (int r = 0; r < kh; r++) {
                     long rowAt = padOff + (long) (i + r * dH) * pw + j;
                     for (int s = 0; s < kw; s++) {
-                        acc = FloatLanes.load(pad, rowAt + s * dW).fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
+                        acc = FloatVector.fromMemorySegment(SPECIES, pad, (rowAt + s * dW) * Float.BYTES, ORDER).fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
                     }
                 }
-                FloatLanes.store(acc, y, yRow + j, FloatLanes.firstLanes(Math.min(LANES, ow - j)));
+                acc.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER, FloatLanes.firstLanes(Math.min(LANES, ow - j)));
             }
         }
     }
@@ -257,13 +259,13 @@ final class DepthwiseConv2d {
             long pRow = padAt + (long) i * pw;
             int j = 0;
             for (; j + LANES < ow; j += 2 * LANES) {
-                a0 = FloatLanes.load(dy, gRow + j).fma(FloatLanes.load(pad, pRow + j), a0);
+                a0 = FloatVector.fromMemorySegment(SPECIES, dy, (gRow + j) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, pad, (pRow + j) * Float.BYTES, ORDER), a0);
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, ow - j - LANES));
-                a1 = FloatLanes.load(dy, gRow + j + LANES, m).fma(FloatLanes.load(pad, pRow + j + LANES), a1);
+                a1 = FloatVector.fromMemorySegment(SPECIES, dy, (gRow + j + LANES) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, pad, (pRow + j + LANES) * Float.BYTES, ORDER), a1);
             }
             if (j < ow) {
                 VectorMask<Float> m = FloatLanes.firstLanes(ow - j);
-                a0 = FloatLanes.load(dy, gRow + j, m).fma(FloatLanes.load(pad, pRow + j), a0);
+                a0 = FloatVector.fromMemorySegment(SPECIES, dy, (gRow + j) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, pad, (pRow + j) * Float.BYTES, ORDER), a0);
             }
         }
         return a0.add(a1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
@@ -273,13 +275,13 @@ final class DepthwiseConv2d {
     private static void axpy(int n, float a, MemorySegment x, long xAt, MemorySegment y, long yAt) {
         int j = 0;
         for (; j <= n - LANES; j += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xAt + j).fma(FloatVector.broadcast(FloatLanes.SPECIES, a),
-                    FloatLanes.load(y, yAt + j)), y, yAt + j);
+            FloatVector.fromMemorySegment(SPECIES, x, (xAt + j) * Float.BYTES, ORDER).fma(FloatVector.broadcast(FloatLanes.SPECIES, a),
+                    FloatVector.fromMemorySegment(SPECIES, y, (yAt + j) * Float.BYTES, ORDER)).intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER);
         }
         if (j < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - j);
-            FloatLanes.store(FloatLanes.load(x, xAt + j, m).fma(FloatVector.broadcast(FloatLanes.SPECIES, a),
-                    FloatLanes.load(y, yAt + j, m)), y, yAt + j, m);
+            FloatVector.fromMemorySegment(SPECIES, x, (xAt + j) * Float.BYTES, ORDER, m).fma(FloatVector.broadcast(FloatLanes.SPECIES, a),
+                    FloatVector.fromMemorySegment(SPECIES, y, (yAt + j) * Float.BYTES, ORDER, m)).intoMemorySegment(y, (yAt + j) * Float.BYTES, ORDER, m);
         }
     }
 }

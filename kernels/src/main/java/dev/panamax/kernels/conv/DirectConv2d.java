@@ -1,6 +1,7 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
@@ -233,9 +234,9 @@ final class DirectConv2d {
         FloatVector a32 = a00;
         for (int t = 0; t < k; t++) {
             long at = rows[t] + q;
-            FloatVector b0 = FloatLanes.load(src, at);
-            FloatVector b1 = FloatLanes.load(src, at + LANES);
-            FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
+            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
             FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
@@ -256,18 +257,18 @@ final class DirectConv2d {
         long r1 = r0 + ld;
         long r2 = r1 + ld;
         long r3 = r2 + ld;
-        FloatLanes.store(a00, out, r0);
-        FloatLanes.store(a01, out, r0 + LANES);
-        FloatLanes.store(a02, out, r0 + 2 * LANES);
-        FloatLanes.store(a10, out, r1);
-        FloatLanes.store(a11, out, r1 + LANES);
-        FloatLanes.store(a12, out, r1 + 2 * LANES);
-        FloatLanes.store(a20, out, r2);
-        FloatLanes.store(a21, out, r2 + LANES);
-        FloatLanes.store(a22, out, r2 + 2 * LANES);
-        FloatLanes.store(a30, out, r3);
-        FloatLanes.store(a31, out, r3 + LANES);
-        FloatLanes.store(a32, out, r3 + 2 * LANES);
+        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
+        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
+        a02.intoMemorySegment(out, (r0 + 2 * LANES) * Float.BYTES, ORDER);
+        a10.intoMemorySegment(out, r1 * Float.BYTES, ORDER);
+        a11.intoMemorySegment(out, (r1 + LANES) * Float.BYTES, ORDER);
+        a12.intoMemorySegment(out, (r1 + 2 * LANES) * Float.BYTES, ORDER);
+        a20.intoMemorySegment(out, r2 * Float.BYTES, ORDER);
+        a21.intoMemorySegment(out, (r2 + LANES) * Float.BYTES, ORDER);
+        a22.intoMemorySegment(out, (r2 + 2 * LANES) * Float.BYTES, ORDER);
+        a30.intoMemorySegment(out, r3 * Float.BYTES, ORDER);
+        a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
+        a32.intoMemorySegment(out, (r3 + 2 * LANES) * Float.BYTES, ORDER);
     }
 
     private static void block4x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
@@ -280,16 +281,16 @@ final class DirectConv2d {
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int t = 0; t < k; t++) {
-            FloatVector b = FloatLanes.load(src, rows[t] + q);
+            FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
             a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
             a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
             a2 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t)), a2);
             a3 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t)), a3);
         }
-        FloatLanes.store(a0, out, r0);
-        FloatLanes.store(a1, out, r0 + ld);
-        FloatLanes.store(a2, out, r0 + 2 * ld);
-        FloatLanes.store(a3, out, r0 + 3 * ld);
+        a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
+        a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
+        a2.intoMemorySegment(out, (r0 + 2 * ld) * Float.BYTES, ORDER);
+        a3.intoMemorySegment(out, (r0 + 3 * ld) * Float.BYTES, ORDER);
     }
 
     private static void block2x3(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
@@ -303,9 +304,9 @@ final class DirectConv2d {
         FloatVector a12 = a00;
         for (int t = 0; t < k; t++) {
             long at = rows[t] + q;
-            FloatVector b0 = FloatLanes.load(src, at);
-            FloatVector b1 = FloatLanes.load(src, at + LANES);
-            FloatVector b2 = FloatLanes.load(src, at + 2 * LANES);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
+            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
             FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
@@ -315,12 +316,12 @@ final class DirectConv2d {
             a11 = b1.fma(x, a11);
             a12 = b2.fma(x, a12);
         }
-        FloatLanes.store(a00, out, r0);
-        FloatLanes.store(a01, out, r0 + LANES);
-        FloatLanes.store(a02, out, r0 + 2 * LANES);
-        FloatLanes.store(a10, out, r0 + ld);
-        FloatLanes.store(a11, out, r0 + ld + LANES);
-        FloatLanes.store(a12, out, r0 + ld + 2 * LANES);
+        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
+        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
+        a02.intoMemorySegment(out, (r0 + 2 * LANES) * Float.BYTES, ORDER);
+        a10.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
+        a11.intoMemorySegment(out, (r0 + ld + LANES) * Float.BYTES, ORDER);
+        a12.intoMemorySegment(out, (r0 + ld + 2 * LANES) * Float.BYTES, ORDER);
     }
 
     private static void block2x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
@@ -329,12 +330,12 @@ final class DirectConv2d {
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = a0;
         for (int t = 0; t < k; t++) {
-            FloatVector b = FloatLanes.load(src, rows[t] + q);
+            FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
             a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
             a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
         }
-        FloatLanes.store(a0, out, r0);
-        FloatLanes.store(a1, out, r0 + ld);
+        a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
+        a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
     }
 
     /**
@@ -376,26 +377,26 @@ final class DirectConv2d {
                     long s2 = rows[t + 2] + img * srcStride;
                     long s3 = rows[t + 3] + img * srcStride;
                     for (int q = 0; q < nPad; q += LANES) {
-                        FloatVector x0 = FloatLanes.load(src, s0 + q);
-                        FloatVector x1 = FloatLanes.load(src, s1 + q);
-                        FloatVector x2 = FloatLanes.load(src, s2 + q);
-                        FloatVector x3 = FloatLanes.load(src, s3 + q);
-                        FloatVector g = FloatLanes.load(dy, d0 + q);
+                        FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
+                        FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
+                        FloatVector x2 = FloatVector.fromMemorySegment(SPECIES, src, (s2 + q) * Float.BYTES, ORDER);
+                        FloatVector x3 = FloatVector.fromMemorySegment(SPECIES, src, (s3 + q) * Float.BYTES, ORDER);
+                        FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
                         a00 = x0.fma(g, a00);
                         a01 = x1.fma(g, a01);
                         a02 = x2.fma(g, a02);
                         a03 = x3.fma(g, a03);
-                        g = FloatLanes.load(dy, d1 + q);
+                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
                         a10 = x0.fma(g, a10);
                         a11 = x1.fma(g, a11);
                         a12 = x2.fma(g, a12);
                         a13 = x3.fma(g, a13);
-                        g = FloatLanes.load(dy, d2 + q);
+                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
                         a20 = x0.fma(g, a20);
                         a21 = x1.fma(g, a21);
                         a22 = x2.fma(g, a22);
                         a23 = x3.fma(g, a23);
-                        g = FloatLanes.load(dy, d3 + q);
+                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
                         a30 = x0.fma(g, a30);
                         a31 = x1.fma(g, a31);
                         a32 = x2.fma(g, a32);

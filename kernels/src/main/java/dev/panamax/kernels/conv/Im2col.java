@@ -1,6 +1,8 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -127,10 +129,10 @@ public final class Im2col {
         }
         int j = 0;
         for (; j <= n - LANES; j += LANES) {
-            FloatLanes.store(FloatLanes.load(src, srcAt + j), dst, dstAt + j);
+            FloatVector.fromMemorySegment(SPECIES, src, (srcAt + j) * Float.BYTES, ORDER).intoMemorySegment(dst, (dstAt + j) * Float.BYTES, ORDER);
         }
         if (j < n) {
-            FloatLanes.store(FloatLanes.load(src, srcAt + n - LANES), dst, dstAt + n - LANES);
+            FloatVector.fromMemorySegment(SPECIES, src, (srcAt + n - LANES) * Float.BYTES, ORDER).intoMemorySegment(dst, (dstAt + n - LANES) * Float.BYTES, ORDER);
         }
     }
 
@@ -149,7 +151,7 @@ public final class Im2col {
             VectorMask<Float> first = FloatLanes.firstLanes(per);
             long srcLimit = src.byteSize() / Float.BYTES - LANES;
             for (; j + per <= n && srcAt + (long) j * stride <= srcLimit; j += per) {
-                FloatLanes.store(FloatLanes.load(src, srcAt + (long) j * stride).compress(every), dst, dstAt + j, first);
+                FloatVector.fromMemorySegment(SPECIES, src, (srcAt + (long) j * stride) * Float.BYTES, ORDER).compress(every).intoMemorySegment(dst, (dstAt + j) * Float.BYTES, ORDER, first);
             }
         }
         for (; j < n; j++) {
@@ -172,8 +174,8 @@ public final class Im2col {
             long dstLimit = dst.byteSize() / Float.BYTES - LANES;
             for (; j + per <= n && srcAt + j <= srcLimit && dstAt + (long) j * stride <= dstLimit; j += per) {
                 long at = dstAt + (long) j * stride;
-                FloatVector spread = FloatLanes.load(src, srcAt + j).expand(every);
-                FloatLanes.store(FloatLanes.load(dst, at, every).add(spread), dst, at, every);
+                FloatVector spread = FloatVector.fromMemorySegment(SPECIES, src, (srcAt + j) * Float.BYTES, ORDER).expand(every);
+                FloatVector.fromMemorySegment(SPECIES, dst, at * Float.BYTES, ORDER, every).add(spread).intoMemorySegment(dst, at * Float.BYTES, ORDER, every);
             }
         }
         for (; j < n; j++) {
@@ -195,11 +197,11 @@ public final class Im2col {
     private static void addRun(int n, MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
         int j = 0;
         for (; j <= n - LANES; j += LANES) {
-            FloatLanes.store(FloatLanes.load(dst, dstAt + j).add(FloatLanes.load(src, srcAt + j)), dst, dstAt + j);
+            FloatVector.fromMemorySegment(SPECIES, dst, (dstAt + j) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, src, (srcAt + j) * Float.BYTES, ORDER)).intoMemorySegment(dst, (dstAt + j) * Float.BYTES, ORDER);
         }
         if (j < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - j);
-            FloatLanes.store(FloatLanes.load(dst, dstAt + j, m).add(FloatLanes.load(src, srcAt + j, m)), dst, dstAt + j, m);
+            FloatVector.fromMemorySegment(SPECIES, dst, (dstAt + j) * Float.BYTES, ORDER, m).add(FloatVector.fromMemorySegment(SPECIES, src, (srcAt + j) * Float.BYTES, ORDER, m)).intoMemorySegment(dst, (dstAt + j) * Float.BYTES, ORDER, m);
         }
     }
 

@@ -1,7 +1,10 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
@@ -78,7 +81,7 @@ final class WideLayout {
                 long dst = yAt + ((long) o * oh + i) * ow;
                 if (dst + span <= end) {
                     for (int j = 0; j < ow; j += LANES) {
-                        FloatLanes.store(FloatLanes.load(wide, src + j), y, dst + j);
+                        FloatVector.fromMemorySegment(SPECIES, wide, (src + j) * Float.BYTES, ORDER).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
                     }
                 } else {
                     MemorySegment.copy(wide, src * Float.BYTES, y, dst * Float.BYTES, (long) ow * Float.BYTES);

@@ -1,7 +1,10 @@
 package dev.panamax.kernels.embedding;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
@@ -55,7 +58,7 @@ public final class Embedding {
             long src = gyOff + i * d;
             for (long k = 0; k < d; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, d - k));
-                FloatLanes.store(FloatLanes.load(gWeight, dst + k, m).add(FloatLanes.load(gy, src + k, m)), gWeight, dst + k, m);
+                FloatVector.fromMemorySegment(SPECIES, gWeight, (dst + k) * Float.BYTES, ORDER, m).add(FloatVector.fromMemorySegment(SPECIES, gy, (src + k) * Float.BYTES, ORDER, m)).intoMemorySegment(gWeight, (dst + k) * Float.BYTES, ORDER, m);
             }
         }
     }

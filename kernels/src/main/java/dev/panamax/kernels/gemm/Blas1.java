@@ -1,7 +1,10 @@
 package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
@@ -22,7 +25,7 @@ public final class Blas1 {
         Checks.floats("x", x, xOff, n);
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(alpha), x, xOff + i);
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).mul(alpha).intoMemorySegment(x, (xOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             FloatLanes.set(x, xOff + i, FloatLanes.get(x, xOff + i) * alpha);
@@ -35,7 +38,7 @@ public final class Blas1 {
         Checks.floats("y", y, yOff, n);
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(alpha).add(FloatLanes.load(y, yOff + i)), y, yOff + i);
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).mul(alpha).add(FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER)).intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             FloatLanes.set(y, yOff + i, FloatLanes.get(x, xOff + i) * alpha + FloatLanes.get(y, yOff + i));
@@ -49,7 +52,7 @@ public final class Blas1 {
         Checks.floats("z", z, zOff, n);
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xOff + i).mul(FloatLanes.load(y, yOff + i)), z, zOff + i);
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER)).intoMemorySegment(z, (zOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             FloatLanes.set(z, zOff + i, FloatLanes.get(x, xOff + i) * FloatLanes.get(y, yOff + i));

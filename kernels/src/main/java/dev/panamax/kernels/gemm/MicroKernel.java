@@ -2,6 +2,7 @@ package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.FloatLanes.FLOAT;
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
@@ -303,23 +304,23 @@ public final class MicroKernel {
             for (; r + 1 < rows; r += 2) {
                 long at = cOff + r * ldc;
                 int t = r * NR;
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t).mul(alpha), c, at);
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + LANES).mul(alpha), c, at + LANES);
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + NR).mul(alpha), c, at + ldc);
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, t + NR + LANES).mul(alpha), c, at + ldc + LANES);
+                FloatVector.fromArray(SPECIES, tile, t).mul(alpha).intoMemorySegment(c, at * Float.BYTES, ORDER);
+                FloatVector.fromArray(SPECIES, tile, t + LANES).mul(alpha).intoMemorySegment(c, (at + LANES) * Float.BYTES, ORDER);
+                FloatVector.fromArray(SPECIES, tile, t + NR).mul(alpha).intoMemorySegment(c, (at + ldc) * Float.BYTES, ORDER);
+                FloatVector.fromArray(SPECIES, tile, t + NR + LANES).mul(alpha).intoMemorySegment(c, (at + ldc + LANES) * Float.BYTES, ORDER);
             }
             for (; r < rows; r++) {
                 long at = cOff + r * ldc;
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, at);
-                FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha), c, at + LANES);
+                FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha).intoMemorySegment(c, at * Float.BYTES, ORDER);
+                FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha).intoMemorySegment(c, (at + LANES) * Float.BYTES, ORDER);
             }
         } else {
             for (; r < rows; r++) {
                 long at = cOff + r * ldc;
                 FloatVector v0 = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
                 FloatVector v1 = FloatVector.fromArray(SPECIES, tile, r * NR + LANES).mul(alpha);
-                FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v0), c, at);
-                FloatLanes.store(FloatLanes.load(c, at + LANES).mul(beta).add(v1), c, at + LANES);
+                FloatVector.fromMemorySegment(SPECIES, c, at * Float.BYTES, ORDER).mul(beta).add(v0).intoMemorySegment(c, at * Float.BYTES, ORDER);
+                FloatVector.fromMemorySegment(SPECIES, c, (at + LANES) * Float.BYTES, ORDER).mul(beta).add(v1).intoMemorySegment(c, (at + LANES) * Float.BYTES, ORDER);
             }
         }
     }
@@ -335,13 +336,13 @@ public final class MicroKernel {
             j0 = LANES;
             if (beta == 0f) {
                 for (int r = 0; r < rows; r++) {
-                    FloatLanes.store(FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha), c, cOff + r * ldc);
+                    FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha).intoMemorySegment(c, (cOff + r * ldc) * Float.BYTES, ORDER);
                 }
             } else {
                 for (int r = 0; r < rows; r++) {
                     long at = cOff + r * ldc;
                     FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    FloatLanes.store(FloatLanes.load(c, at).mul(beta).add(v), c, at);
+                    FloatVector.fromMemorySegment(SPECIES, c, at * Float.BYTES, ORDER).mul(beta).add(v).intoMemorySegment(c, at * Float.BYTES, ORDER);
                 }
             }
         }

@@ -1,7 +1,10 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
@@ -36,7 +39,7 @@ final class PackedPanelA {
                 VectorMask<Float> all = FloatLanes.firstLanes(MR);
                 for (int p = 0; p < kc; p++) {
                     // lanes past `rows` load as zero and are stored as the zero padding
-                    FloatLanes.load(a, aOff + p * lda + q, m).intoArray(dst, at + p * MR, all);
+                    FloatVector.fromMemorySegment(SPECIES, a, (aOff + p * lda + q) * Float.BYTES, ORDER, m).intoArray(dst, at + p * MR, all);
                 }
             } else {
                 copy(a, aOff + (long) q * lda, lda, rows, kc, dst, at);

@@ -1,7 +1,10 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
+import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
@@ -45,8 +48,8 @@ final class PackedPanelB {
                 if (cols == NR) {
                     for (int p = 0; p < kc; p++, at += NR) {
                         long row = rows == null ? at0 + p * ldb : rows[row0 + p] + at0;
-                        FloatLanes.load(b, row).intoArray(dst, at);
-                        FloatLanes.load(b, row + FloatLanes.LANES).intoArray(dst, at + FloatLanes.LANES);
+                        FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
+                        FloatVector.fromMemorySegment(SPECIES, b, (row + FloatLanes.LANES) * Float.BYTES, ORDER).intoArray(dst, at + FloatLanes.LANES);
                     }
                 } else {
                     // a ragged right edge: the first 16 columns as a vector when there are that
@@ -56,7 +59,7 @@ final class PackedPanelB {
                     for (int p = 0; p < kc; p++, at += NR) {
                         long row = rows == null ? at0 + p * ldb : rows[row0 + p] + at0;
                         if (head > 0) {
-                            FloatLanes.load(b, row).intoArray(dst, at);
+                            FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
                         }
                         for (int j = head; j < NR; j++) {
                             dst[at + j] = j < cols ? FloatLanes.get(b, row + j) : 0f;
@@ -70,7 +73,7 @@ final class PackedPanelB {
                 for (; p <= kc - FloatLanes.LANES; p += FloatLanes.LANES) {
                     for (int c = 0; c < cols; c++) {
                         long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
-                        FloatLanes.load(b, row + p).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
+                        FloatVector.fromMemorySegment(SPECIES, b, (row + p) * Float.BYTES, ORDER).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
                     }
                     for (int c = cols; c < NR; c++) {
                         for (int s = 0; s < FloatLanes.LANES; s++) {

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -27,7 +29,7 @@ public final class RowBias {
             long row = yOff + r * n;
             for (long j = 0; j < n; j += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - j));
-                FloatLanes.store(FloatLanes.load(y, row + j, m).add(FloatLanes.load(bias, bOff + j, m)), y, row + j, m);
+                FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER, m).add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER, m)).intoMemorySegment(y, (row + j) * Float.BYTES, ORDER, m);
             }
         }
     }
@@ -41,9 +43,9 @@ public final class RowBias {
             VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - j));
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long r = 0; r < rows; r++) {
-                acc = acc.add(FloatLanes.load(g, gOff + r * n + j, m));
+                acc = acc.add(FloatVector.fromMemorySegment(SPECIES, g, (gOff + r * n + j) * Float.BYTES, ORDER, m));
             }
-            FloatLanes.store(acc, grad, gradOff + j, m);
+            acc.intoMemorySegment(grad, (gradOff + j) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -70,16 +72,16 @@ public final class RowBias {
                     FloatVector s0 = FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0;
                     for (long r = r0; r < r1; r++) {
                         long at = gOff + r * ldg + j;
-                        s0 = s0.add(FloatLanes.load(g, at));
-                        s1 = s1.add(FloatLanes.load(g, at + LANES));
-                        s2 = s2.add(FloatLanes.load(g, at + 2 * LANES));
-                        s3 = s3.add(FloatLanes.load(g, at + 3 * LANES));
+                        s0 = s0.add(FloatVector.fromMemorySegment(SPECIES, g, at * Float.BYTES, ORDER));
+                        s1 = s1.add(FloatVector.fromMemorySegment(SPECIES, g, (at + LANES) * Float.BYTES, ORDER));
+                        s2 = s2.add(FloatVector.fromMemorySegment(SPECIES, g, (at + 2 * LANES) * Float.BYTES, ORDER));
+                        s3 = s3.add(FloatVector.fromMemorySegment(SPECIES, g, (at + 3 * LANES) * Float.BYTES, ORDER));
                     }
                     long o = outOff + j;
-                    FloatLanes.store(FloatLanes.load(out, o).add(s0), out, o);
-                    FloatLanes.store(FloatLanes.load(out, o + LANES).add(s1), out, o + LANES);
-                    FloatLanes.store(FloatLanes.load(out, o + 2 * LANES).add(s2), out, o + 2 * LANES);
-                    FloatLanes.store(FloatLanes.load(out, o + 3 * LANES).add(s3), out, o + 3 * LANES);
+                    FloatVector.fromMemorySegment(SPECIES, out, o * Float.BYTES, ORDER).add(s0).intoMemorySegment(out, o * Float.BYTES, ORDER);
+                    FloatVector.fromMemorySegment(SPECIES, out, (o + LANES) * Float.BYTES, ORDER).add(s1).intoMemorySegment(out, (o + LANES) * Float.BYTES, ORDER);
+                    FloatVector.fromMemorySegment(SPECIES, out, (o + 2 * LANES) * Float.BYTES, ORDER).add(s2).intoMemorySegment(out, (o + 2 * LANES) * Float.BYTES, ORDER);
+                    FloatVector.fromMemorySegment(SPECIES, out, (o + 3 * LANES) * Float.BYTES, ORDER).add(s3).intoMemorySegment(out, (o + 3 * LANES) * Float.BYTES, ORDER);
                 }
             } else {
                 for (long c = j; c < n; c++) {

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -56,10 +58,10 @@ final class RowTimesMatrix {
             long row = bOff + j;
             for (int p = 0; p < k; p++, row += ldb) {
                 FloatVector x = FloatVector.broadcast(FloatLanes.SPECIES, FloatLanes.get(a, aOff + p * aStride));
-                s0 = x.fma(FloatLanes.load(b, row, m0), s0);
-                s1 = x.fma(FloatLanes.load(b, row + LANES, m1), s1);
-                s2 = x.fma(FloatLanes.load(b, row + 2 * LANES, m2), s2);
-                s3 = x.fma(FloatLanes.load(b, row + 3 * LANES, m3), s3);
+                s0 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER, m0), s0);
+                s1 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + LANES) * Float.BYTES, ORDER, m1), s1);
+                s2 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 2 * LANES) * Float.BYTES, ORDER, m2), s2);
+                s3 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 3 * LANES) * Float.BYTES, ORDER, m3), s3);
             }
             s0.intoArray(sums, 0);
             s1.intoArray(sums, LANES);
@@ -79,10 +81,10 @@ final class RowTimesMatrix {
         FloatVector s0 = FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0;
         for (int p = 0; p < k; p++, row += ldb) {
             FloatVector x = FloatVector.broadcast(FloatLanes.SPECIES, FloatLanes.get(a, aOff + p * aStride));
-            s0 = x.fma(FloatLanes.load(b, row), s0);
-            s1 = x.fma(FloatLanes.load(b, row + LANES), s1);
-            s2 = x.fma(FloatLanes.load(b, row + 2 * LANES), s2);
-            s3 = x.fma(FloatLanes.load(b, row + 3 * LANES), s3);
+            s0 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER), s0);
+            s1 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + LANES) * Float.BYTES, ORDER), s1);
+            s2 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 2 * LANES) * Float.BYTES, ORDER), s2);
+            s3 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 3 * LANES) * Float.BYTES, ORDER), s3);
         }
         s0.intoArray(sums, 0);
         s1.intoArray(sums, LANES);

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.loss;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -36,11 +38,11 @@ public final class BinaryCrossEntropyWithLogits {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                FloatVector x = FloatLanes.load(logits, xOff + r * c + k, m);
-                FloatVector t = FloatLanes.load(target, tOff + r * c + k, m);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + r * c + k) * Float.BYTES, ORDER, m);
+                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + r * c + k) * Float.BYTES, ORDER, m);
                 FloatVector oneMinusT = t.neg().add(1f);
                 FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                        : FloatLanes.load(posWeight, pOff + k, m).mul(t).add(oneMinusT);
+                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
                 FloatVector loss = oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg())));
                 acc = acc.add(loss, m);
             }
@@ -62,13 +64,13 @@ public final class BinaryCrossEntropyWithLogits {
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                 long e = r * c + k;
-                FloatVector x = FloatLanes.load(logits, xOff + e, m);
-                FloatVector t = FloatLanes.load(target, tOff + e, m);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
+                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
                 FloatVector oneMinusT = t.neg().add(1f);
                 FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                        : FloatLanes.load(posWeight, pOff + k, m).mul(t).add(oneMinusT);
+                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
                 FloatVector g = oneMinusT.sub(coef.mul(VectorMath.sigmoid(x.neg()))).mul(scale);
-                FloatLanes.store(g, grad, gOff + e, m);
+                g.intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
             }
         }
     }

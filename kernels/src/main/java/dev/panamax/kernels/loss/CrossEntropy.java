@@ -1,6 +1,8 @@
 package dev.panamax.kernels.loss;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -119,14 +121,14 @@ public final class CrossEntropy {
                 float uniform = weight == null ? -wScale : 0f;
                 for (long k = 0; k < c; k += LANES) {
                     VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                    FloatVector p = VectorMath.expNonPositive(FloatLanes.load(logits, row + k, m).sub(lse)).mul(pScale);
-                    FloatLanes.store(p.add(uniform), grad, out + k, m);
+                    FloatVector p = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, logits, (row + k) * Float.BYTES, ORDER, m).sub(lse)).mul(pScale);
+                    p.add(uniform).intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                 }
                 if (weight != null && wScale != 0f) {
                     for (long k = 0; k < c; k += LANES) {
                         VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                        FloatVector g = FloatLanes.load(weight, wOff + k, m).mul(-wScale).add(FloatLanes.load(grad, out + k, m));
-                        FloatLanes.store(g, grad, out + k, m);
+                        FloatVector g = FloatVector.fromMemorySegment(SPECIES, weight, (wOff + k) * Float.BYTES, ORDER, m).mul(-wScale).add(FloatVector.fromMemorySegment(SPECIES, grad, (out + k) * Float.BYTES, ORDER, m));
+                        g.intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                     }
                 }
             }

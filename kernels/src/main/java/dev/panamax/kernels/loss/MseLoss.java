@@ -1,6 +1,8 @@
 package dev.panamax.kernels.loss;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -30,7 +32,7 @@ public final class MseLoss {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long i = start; i < end; i += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                FloatVector d = FloatLanes.load(input, iOff + i, m).sub(FloatLanes.load(target, tOff + i, m));
+                FloatVector d = FloatVector.fromMemorySegment(SPECIES, input, (iOff + i) * Float.BYTES, ORDER, m).sub(FloatVector.fromMemorySegment(SPECIES, target, (tOff + i) * Float.BYTES, ORDER, m));
                 acc = d.fma(d, acc);
             }
             total += acc.reduceLanes(VectorOperators.ADD);
@@ -55,12 +57,12 @@ public final class MseLoss {
         float scale = (float) (2.0 * gradLoss / n);
         for (long i = 0; i < n; i += LANES) {
             VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatVector g = FloatLanes.load(input, iOff + i, m).sub(FloatLanes.load(target, tOff + i, m)).mul(scale);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, input, (iOff + i) * Float.BYTES, ORDER, m).sub(FloatVector.fromMemorySegment(SPECIES, target, (tOff + i) * Float.BYTES, ORDER, m)).mul(scale);
             if (gInput != null) {
-                FloatLanes.store(g, gInput, giOff + i, m);
+                g.intoMemorySegment(gInput, (giOff + i) * Float.BYTES, ORDER, m);
             }
             if (gTarget != null) {
-                FloatLanes.store(g.neg(), gTarget, gtOff + i, m);
+                g.neg().intoMemorySegment(gTarget, (gtOff + i) * Float.BYTES, ORDER, m);
             }
         }
     }

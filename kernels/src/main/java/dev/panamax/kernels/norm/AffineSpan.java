@@ -1,6 +1,8 @@
 package dev.panamax.kernels.norm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -25,11 +27,11 @@ final class AffineSpan {
                            MemorySegment y, long yOff) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(x, xOff + i).sub(mean).fma(scale, shift), y, yOff + i);
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).sub(mean).fma(scale, shift).intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(x, xOff + i, m).sub(mean).fma(scale, shift), y, yOff + i, m);
+            FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER, m).sub(mean).fma(scale, shift).intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -41,13 +43,11 @@ final class AffineSpan {
     static void multiplyAdd(long n, MemorySegment y, long yOff, MemorySegment w, long wOff, MemorySegment b, long bOff) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatLanes.store(FloatLanes.load(y, yOff + i).fma(FloatLanes.load(w, wOff + i), FloatLanes.load(b, bOff + i)),
-                    y, yOff + i);
+            FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, w, (wOff + i) * Float.BYTES, ORDER), FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER)).intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatLanes.store(FloatLanes.load(y, yOff + i, m).fma(FloatLanes.load(w, wOff + i, m), FloatLanes.load(b, bOff + i, m)),
-                    y, yOff + i, m);
+            FloatVector.fromMemorySegment(SPECIES, y, (yOff + i) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, w, (wOff + i) * Float.BYTES, ORDER, m), FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER, m)).intoMemorySegment(y, (yOff + i) * Float.BYTES, ORDER, m);
         }
     }
 
@@ -56,13 +56,13 @@ final class AffineSpan {
                         float b, float c, MemorySegment gx, long gxOff) {
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector r = FloatLanes.load(x, xOff + i).sub(mean).fma(b, c);
-            FloatLanes.store(FloatLanes.load(gy, gyOff + i).mul(a).add(r), gx, gxOff + i);
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).sub(mean).fma(b, c);
+            FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + i) * Float.BYTES, ORDER).mul(a).add(r).intoMemorySegment(gx, (gxOff + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector r = FloatLanes.load(x, xOff + i, m).sub(mean).fma(b, c);
-            FloatLanes.store(FloatLanes.load(gy, gyOff + i, m).mul(a).add(r), gx, gxOff + i, m);
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER, m).sub(mean).fma(b, c);
+            FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + i) * Float.BYTES, ORDER, m).mul(a).add(r).intoMemorySegment(gx, (gxOff + i) * Float.BYTES, ORDER, m);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.norm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -105,16 +107,16 @@ public final class LayerNorm {
             FloatVector sumDX = FloatVector.zero(FloatLanes.SPECIES);
             long i = 0;
             for (; i <= d - LANES; i += LANES) {
-                FloatVector g = FloatLanes.load(gy, gyOff + row + i);
-                FloatVector xhat = FloatLanes.load(x, xOff + row + i).sub(mean).mul(rstd);
-                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i));
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + row + i) * Float.BYTES, ORDER);
+                FloatVector xhat = FloatVector.fromMemorySegment(SPECIES, x, (xOff + row + i) * Float.BYTES, ORDER).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatVector.fromMemorySegment(SPECIES, weight, (wOff + i) * Float.BYTES, ORDER));
                 sumD = sumD.add(dxhat);
                 sumDX = dxhat.fma(xhat, sumDX);
                 if (gWeight != null) {
-                    FloatLanes.store(g.fma(xhat, FloatLanes.load(gWeight, gwOff + i)), gWeight, gwOff + i);
+                    g.fma(xhat, FloatVector.fromMemorySegment(SPECIES, gWeight, (gwOff + i) * Float.BYTES, ORDER)).intoMemorySegment(gWeight, (gwOff + i) * Float.BYTES, ORDER);
                 }
                 if (gBias != null) {
-                    FloatLanes.store(g.add(FloatLanes.load(gBias, gwOff + i)), gBias, gwOff + i);
+                    g.add(FloatVector.fromMemorySegment(SPECIES, gBias, (gwOff + i) * Float.BYTES, ORDER)).intoMemorySegment(gBias, (gwOff + i) * Float.BYTES, ORDER);
                 }
             }
             double tailD = 0;
@@ -136,10 +138,10 @@ public final class LayerNorm {
             float meanDX = (float) ((sumDX.reduceLanes(VectorOperators.ADD) + tailDX) / d);
             i = 0;
             for (; i <= d - LANES; i += LANES) {
-                FloatVector g = FloatLanes.load(gy, gyOff + row + i);
-                FloatVector xhat = FloatLanes.load(x, xOff + row + i).sub(mean).mul(rstd);
-                FloatVector dxhat = weight == null ? g : g.mul(FloatLanes.load(weight, wOff + i));
-                FloatLanes.store(dxhat.sub(meanD).sub(xhat.mul(meanDX)).mul(rstd), gx, gxOff + row + i);
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + row + i) * Float.BYTES, ORDER);
+                FloatVector xhat = FloatVector.fromMemorySegment(SPECIES, x, (xOff + row + i) * Float.BYTES, ORDER).sub(mean).mul(rstd);
+                FloatVector dxhat = weight == null ? g : g.mul(FloatVector.fromMemorySegment(SPECIES, weight, (wOff + i) * Float.BYTES, ORDER));
+                dxhat.sub(meanD).sub(xhat.mul(meanDX)).mul(rstd).intoMemorySegment(gx, (gxOff + row + i) * Float.BYTES, ORDER);
             }
             for (long t = i; t < d; t++) {
                 float g = FloatLanes.get(gy, gyOff + row + t);

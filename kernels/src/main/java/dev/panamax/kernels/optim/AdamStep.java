@@ -1,6 +1,8 @@
 package dev.panamax.kernels.optim;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -48,19 +50,19 @@ public final class AdamStep {
         // then a scalar tail: merging vectors from branches made C2 box them.
         long i = 0;
         for (; i <= n - LANES; i += LANES) {
-            FloatVector p = FloatLanes.load(param, pOff + i);
-            FloatVector g = p.mul(l2).add(FloatLanes.load(grad, gOff + i));
+            FloatVector p = FloatVector.fromMemorySegment(SPECIES, param, (pOff + i) * Float.BYTES, ORDER);
+            FloatVector g = p.mul(l2).add(FloatVector.fromMemorySegment(SPECIES, grad, (gOff + i) * Float.BYTES, ORDER));
             p = p.mul(decay);
-            FloatVector mv = FloatLanes.load(m1, mOff + i).mul(beta1).add(g.mul(1f - beta1));
-            FloatVector vv = FloatLanes.load(v2, vOff + i).mul(beta2).add(g.mul(g).mul(1f - beta2));
-            FloatLanes.store(mv, m1, mOff + i);
-            FloatLanes.store(vv, v2, vOff + i);
+            FloatVector mv = FloatVector.fromMemorySegment(SPECIES, m1, (mOff + i) * Float.BYTES, ORDER).mul(beta1).add(g.mul(1f - beta1));
+            FloatVector vv = FloatVector.fromMemorySegment(SPECIES, v2, (vOff + i) * Float.BYTES, ORDER).mul(beta2).add(g.mul(g).mul(1f - beta2));
+            mv.intoMemorySegment(m1, (mOff + i) * Float.BYTES, ORDER);
+            vv.intoMemorySegment(v2, (vOff + i) * Float.BYTES, ORDER);
             if (amsgrad) {
-                vv = vv.max(FloatLanes.load(vmax, xOff + i));
-                FloatLanes.store(vv, vmax, xOff + i);
+                vv = vv.max(FloatVector.fromMemorySegment(SPECIES, vmax, (xOff + i) * Float.BYTES, ORDER));
+                vv.intoMemorySegment(vmax, (xOff + i) * Float.BYTES, ORDER);
             }
             FloatVector denom = vv.lanewise(VectorOperators.SQRT).mul(invSqrtBias2).add(eps);
-            FloatLanes.store(p.sub(mv.div(denom).mul(stepSize)), param, pOff + i);
+            p.sub(mv.div(denom).mul(stepSize)).intoMemorySegment(param, (pOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             float p = FloatLanes.get(param, pOff + i);

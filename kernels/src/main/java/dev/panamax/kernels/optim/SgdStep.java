@@ -1,6 +1,8 @@
 package dev.panamax.kernels.optim;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -41,9 +43,9 @@ public final class SgdStep {
         long i = 0;
         if (momentum == 0f) {
             for (; i <= n - LANES; i += LANES) {
-                FloatVector p = FloatLanes.load(param, pOff + i);
-                FloatVector d = p.mul(weightDecay).add(FloatLanes.load(grad, gOff + i));
-                FloatLanes.store(d.mul(-lr).add(p), param, pOff + i);
+                FloatVector p = FloatVector.fromMemorySegment(SPECIES, param, (pOff + i) * Float.BYTES, ORDER);
+                FloatVector d = p.mul(weightDecay).add(FloatVector.fromMemorySegment(SPECIES, grad, (gOff + i) * Float.BYTES, ORDER));
+                d.mul(-lr).add(p).intoMemorySegment(param, (pOff + i) * Float.BYTES, ORDER);
             }
             for (; i < n; i++) {
                 float p = FloatLanes.get(param, pOff + i);
@@ -53,12 +55,12 @@ public final class SgdStep {
             return;
         }
         for (; i <= n - LANES; i += LANES) {
-            FloatVector p = FloatLanes.load(param, pOff + i);
-            FloatVector d = p.mul(weightDecay).add(FloatLanes.load(grad, gOff + i));
-            FloatVector buf = FloatLanes.load(buffer, bOff + i).mul(bufKeep).add(d.mul(bufTake));
-            FloatLanes.store(buf, buffer, bOff + i);
+            FloatVector p = FloatVector.fromMemorySegment(SPECIES, param, (pOff + i) * Float.BYTES, ORDER);
+            FloatVector d = p.mul(weightDecay).add(FloatVector.fromMemorySegment(SPECIES, grad, (gOff + i) * Float.BYTES, ORDER));
+            FloatVector buf = FloatVector.fromMemorySegment(SPECIES, buffer, (bOff + i) * Float.BYTES, ORDER).mul(bufKeep).add(d.mul(bufTake));
+            buf.intoMemorySegment(buffer, (bOff + i) * Float.BYTES, ORDER);
             d = buf.mul(fromBuf).add(d.mul(fromD));
-            FloatLanes.store(d.mul(-lr).add(p), param, pOff + i);
+            d.mul(-lr).add(p).intoMemorySegment(param, (pOff + i) * Float.BYTES, ORDER);
         }
         for (; i < n; i++) {
             float p = FloatLanes.get(param, pOff + i);

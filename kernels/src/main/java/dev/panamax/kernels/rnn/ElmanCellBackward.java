@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -17,8 +19,8 @@ final class ElmanCellBackward {
                     long dhAt, MemorySegment w, long dG) {
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector d = FloatLanes.load(dy, dyAt + k).add(FloatLanes.load(dh, dhAt + k));
-            FloatLanes.store(d.mul(GateMath.elmanSlope(FloatLanes.load(s, gates + k), tanh)), w, dG + k);
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, dy, (dyAt + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, dh, (dhAt + k) * Float.BYTES, ORDER));
+            d.mul(GateMath.elmanSlope(FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER), tanh)).intoMemorySegment(w, (dG + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             float d = FloatLanes.get(dy, dyAt + k) + FloatLanes.get(dh, dhAt + k);

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -21,11 +23,11 @@ final class ElmanCellForward {
                     long yAt, MemorySegment next, long nextAt) {
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector h = GateMath.elman(FloatLanes.load(s, gates + k).add(FloatLanes.load(b, bias + k)), tanh);
-            FloatLanes.store(h, s, gates + k);
-            FloatLanes.store(h, y, yAt + k);
+            FloatVector h = GateMath.elman(FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, b, (bias + k) * Float.BYTES, ORDER)), tanh);
+            h.intoMemorySegment(s, (gates + k) * Float.BYTES, ORDER);
+            h.intoMemorySegment(y, (yAt + k) * Float.BYTES, ORDER);
             if (next != null) {
-                FloatLanes.store(h, next, nextAt + k);
+                h.intoMemorySegment(next, (nextAt + k) * Float.BYTES, ORDER);
             }
         }
         for (; k < hidden; k++) {

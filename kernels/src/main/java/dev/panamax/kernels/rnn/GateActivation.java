@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -39,8 +41,8 @@ final class GateActivation {
             long bAt = bias + (long) blk * hidden;
             int k = 0;
             for (; k <= hidden - LANES; k += LANES) {
-                FloatVector x = FloatLanes.load(s, at + k).add(FloatLanes.load(b, bAt + k)).mul(a);
-                FloatLanes.store(GateMath.sigmoid(x).mul(a).sub(shift), s, at + k);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, s, (at + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, b, (bAt + k) * Float.BYTES, ORDER)).mul(a);
+                GateMath.sigmoid(x).mul(a).sub(shift).intoMemorySegment(s, (at + k) * Float.BYTES, ORDER);
             }
             for (; k < hidden; k++) {
                 float x = FloatLanes.get(s, at + k) + FloatLanes.get(b, bAt + k);
@@ -53,7 +55,7 @@ final class GateActivation {
     static void tanh(int n, MemorySegment x, long xAt, MemorySegment out, long outAt) {
         int k = 0;
         for (; k <= n - LANES; k += LANES) {
-            FloatLanes.store(GateMath.tanh(FloatLanes.load(x, xAt + k)), out, outAt + k);
+            GateMath.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xAt + k) * Float.BYTES, ORDER)).intoMemorySegment(out, (outAt + k) * Float.BYTES, ORDER);
         }
         for (; k < n; k++) {
             FloatLanes.set(out, outAt + k, GateMath.tanh(FloatLanes.get(x, xAt + k)));

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -39,21 +41,21 @@ final class GruCellBackward {
         long gn = gates + 2L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector r = FloatLanes.load(s, gates + k);
-            FloatVector z = FloatLanes.load(s, gz + k);
-            FloatVector n = FloatLanes.load(s, gn + k);
-            FloatVector hp = FloatLanes.load(s, hPrev + k);
-            FloatVector d = FloatLanes.load(dy, dyAt + k).add(FloatLanes.load(dh, dhAt + k));
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, s, (gz + k) * Float.BYTES, ORDER);
+            FloatVector n = FloatVector.fromMemorySegment(SPECIES, s, (gn + k) * Float.BYTES, ORDER);
+            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, dy, (dyAt + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, dh, (dhAt + k) * Float.BYTES, ORDER));
             FloatVector dn = d.sub(d.mul(z)).mul(GateMath.tanhSlope(n));
             FloatVector dz = d.mul(hp.sub(n)).mul(GateMath.sigmoidSlope(z));
-            FloatVector dr = dn.mul(FloatLanes.load(s, hn + k)).mul(GateMath.sigmoidSlope(r));
-            FloatLanes.store(dr, w, dGx + k);
-            FloatLanes.store(dz, w, dGx + hidden + k);
-            FloatLanes.store(dn, w, dGx + 2L * hidden + k);
-            FloatLanes.store(dr, w, dGh + k);
-            FloatLanes.store(dz, w, dGh + hidden + k);
-            FloatLanes.store(dn.mul(r), w, dGh + 2L * hidden + k);
-            FloatLanes.store(d.mul(z), w, dhPrev + k);
+            FloatVector dr = dn.mul(FloatVector.fromMemorySegment(SPECIES, s, (hn + k) * Float.BYTES, ORDER)).mul(GateMath.sigmoidSlope(r));
+            dr.intoMemorySegment(w, (dGx + k) * Float.BYTES, ORDER);
+            dz.intoMemorySegment(w, (dGx + hidden + k) * Float.BYTES, ORDER);
+            dn.intoMemorySegment(w, (dGx + 2L * hidden + k) * Float.BYTES, ORDER);
+            dr.intoMemorySegment(w, (dGh + k) * Float.BYTES, ORDER);
+            dz.intoMemorySegment(w, (dGh + hidden + k) * Float.BYTES, ORDER);
+            dn.mul(r).intoMemorySegment(w, (dGh + 2L * hidden + k) * Float.BYTES, ORDER);
+            d.mul(z).intoMemorySegment(w, (dhPrev + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             float r = FloatLanes.get(s, gates + k);
@@ -84,13 +86,13 @@ final class GruCellBackward {
         long gn = gates + 2L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector z = FloatLanes.load(s, gz + k);
-            FloatVector n = FloatLanes.load(s, gn + k);
-            FloatVector hp = FloatLanes.load(s, hPrev + k);
-            FloatVector d = FloatLanes.load(dy, dyAt + k).add(FloatLanes.load(dh, dhAt + k));
-            FloatLanes.store(d.mul(hp.sub(n)).mul(GateMath.sigmoidSlope(z)), w, dG + hidden + k);
-            FloatLanes.store(d.sub(d.mul(z)).mul(GateMath.tanhSlope(n)), w, dG + 2L * hidden + k);
-            FloatLanes.store(d.mul(z), w, dhPrev + k);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, s, (gz + k) * Float.BYTES, ORDER);
+            FloatVector n = FloatVector.fromMemorySegment(SPECIES, s, (gn + k) * Float.BYTES, ORDER);
+            FloatVector hp = FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, dy, (dyAt + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, dh, (dhAt + k) * Float.BYTES, ORDER));
+            d.mul(hp.sub(n)).mul(GateMath.sigmoidSlope(z)).intoMemorySegment(w, (dG + hidden + k) * Float.BYTES, ORDER);
+            d.sub(d.mul(z)).mul(GateMath.tanhSlope(n)).intoMemorySegment(w, (dG + 2L * hidden + k) * Float.BYTES, ORDER);
+            d.mul(z).intoMemorySegment(w, (dhPrev + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             float z = FloatLanes.get(s, gz + k);
@@ -111,10 +113,10 @@ final class GruCellBackward {
                               long dhPrev) {
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector r = FloatLanes.load(s, gates + k);
-            FloatVector drh = FloatLanes.load(w, dRh + k);
-            FloatLanes.store(drh.mul(FloatLanes.load(s, hPrev + k)).mul(GateMath.sigmoidSlope(r)), w, dG + k);
-            FloatLanes.store(drh.fma(r, FloatLanes.load(w, dhPrev + k)), w, dhPrev + k);
+            FloatVector r = FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER);
+            FloatVector drh = FloatVector.fromMemorySegment(SPECIES, w, (dRh + k) * Float.BYTES, ORDER);
+            drh.mul(FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER)).mul(GateMath.sigmoidSlope(r)).intoMemorySegment(w, (dG + k) * Float.BYTES, ORDER);
+            drh.fma(r, FloatVector.fromMemorySegment(SPECIES, w, (dhPrev + k) * Float.BYTES, ORDER)).intoMemorySegment(w, (dhPrev + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             float r = FloatLanes.get(s, gates + k);

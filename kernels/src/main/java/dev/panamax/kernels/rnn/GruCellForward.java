@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -42,16 +44,16 @@ final class GruCellForward {
         long bhn = bias + 3L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector z = FloatLanes.load(s, gz + k);
-            FloatVector hnv = FloatLanes.load(s, hn + k).add(FloatLanes.load(b, bhn + k));
-            FloatVector n = GateMath.tanh(FloatLanes.load(s, gates + k).fma(hnv,
-                    FloatLanes.load(s, gn + k).add(FloatLanes.load(b, bn + k))));
-            FloatVector h = z.fma(FloatLanes.load(s, hPrev + k).sub(n), n);
-            FloatLanes.store(n, s, gn + k);
-            FloatLanes.store(hnv, s, hn + k);
-            FloatLanes.store(h, y, yAt + k);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, s, (gz + k) * Float.BYTES, ORDER);
+            FloatVector hnv = FloatVector.fromMemorySegment(SPECIES, s, (hn + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, b, (bhn + k) * Float.BYTES, ORDER));
+            FloatVector n = GateMath.tanh(FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER).fma(hnv,
+                    FloatVector.fromMemorySegment(SPECIES, s, (gn + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, b, (bn + k) * Float.BYTES, ORDER))));
+            FloatVector h = z.fma(FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER).sub(n), n);
+            n.intoMemorySegment(s, (gn + k) * Float.BYTES, ORDER);
+            hnv.intoMemorySegment(s, (hn + k) * Float.BYTES, ORDER);
+            h.intoMemorySegment(y, (yAt + k) * Float.BYTES, ORDER);
             if (next != null) {
-                FloatLanes.store(h, next, nextAt + k);
+                h.intoMemorySegment(next, (nextAt + k) * Float.BYTES, ORDER);
             }
         }
         for (; k < hidden; k++) {
@@ -72,7 +74,7 @@ final class GruCellForward {
     static void resetProduct(int hidden, MemorySegment s, long gates, long rh, long hPrev) {
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatLanes.store(FloatLanes.load(s, gates + k).mul(FloatLanes.load(s, hPrev + k)), s, rh + k);
+            FloatVector.fromMemorySegment(SPECIES, s, (gates + k) * Float.BYTES, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER)).intoMemorySegment(s, (rh + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             FloatLanes.set(s, rh + k, FloatLanes.get(s, gates + k) * FloatLanes.get(s, hPrev + k));
@@ -90,13 +92,13 @@ final class GruCellForward {
         long bn = bias + 2L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector z = FloatLanes.load(s, gz + k);
-            FloatVector n = GateMath.tanh(FloatLanes.load(s, gn + k).add(FloatLanes.load(b, bn + k)));
-            FloatVector h = z.fma(FloatLanes.load(s, hPrev + k).sub(n), n);
-            FloatLanes.store(n, s, gn + k);
-            FloatLanes.store(h, y, yAt + k);
+            FloatVector z = FloatVector.fromMemorySegment(SPECIES, s, (gz + k) * Float.BYTES, ORDER);
+            FloatVector n = GateMath.tanh(FloatVector.fromMemorySegment(SPECIES, s, (gn + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, b, (bn + k) * Float.BYTES, ORDER)));
+            FloatVector h = z.fma(FloatVector.fromMemorySegment(SPECIES, s, (hPrev + k) * Float.BYTES, ORDER).sub(n), n);
+            n.intoMemorySegment(s, (gn + k) * Float.BYTES, ORDER);
+            h.intoMemorySegment(y, (yAt + k) * Float.BYTES, ORDER);
             if (next != null) {
-                FloatLanes.store(h, next, nextAt + k);
+                h.intoMemorySegment(next, (nextAt + k) * Float.BYTES, ORDER);
             }
         }
         for (; k < hidden; k++) {

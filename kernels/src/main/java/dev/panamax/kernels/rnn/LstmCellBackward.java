@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -46,18 +48,18 @@ final class LstmCellBackward {
         long dO = dGates + 3L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector i = FloatLanes.load(s, gi + k);
-            FloatVector f = FloatLanes.load(s, gf + k);
-            FloatVector g = FloatLanes.load(s, gg + k);
-            FloatVector o = FloatLanes.load(s, go + k);
-            FloatVector tc = FloatLanes.load(w, dO + k);
-            FloatVector dhv = FloatLanes.load(dy, dyAt + k).add(FloatLanes.load(dh, dhAt + k));
-            FloatVector dcv = dhv.mul(o).fma(GateMath.tanhSlope(tc), FloatLanes.load(dc, dcAt + k));
-            FloatLanes.store(dcv.mul(g).mul(GateMath.sigmoidSlope(i)), w, di + k);
-            FloatLanes.store(dcv.mul(FloatLanes.load(cp, cPrev + k)).mul(GateMath.sigmoidSlope(f)), w, df + k);
-            FloatLanes.store(dcv.mul(i).mul(GateMath.tanhSlope(g)), w, dg + k);
-            FloatLanes.store(dhv.mul(tc).mul(GateMath.sigmoidSlope(o)), w, dO + k);
-            FloatLanes.store(dcv.mul(f), w, dcPrev + k);
+            FloatVector i = FloatVector.fromMemorySegment(SPECIES, s, (gi + k) * Float.BYTES, ORDER);
+            FloatVector f = FloatVector.fromMemorySegment(SPECIES, s, (gf + k) * Float.BYTES, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, s, (gg + k) * Float.BYTES, ORDER);
+            FloatVector o = FloatVector.fromMemorySegment(SPECIES, s, (go + k) * Float.BYTES, ORDER);
+            FloatVector tc = FloatVector.fromMemorySegment(SPECIES, w, (dO + k) * Float.BYTES, ORDER);
+            FloatVector dhv = FloatVector.fromMemorySegment(SPECIES, dy, (dyAt + k) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, dh, (dhAt + k) * Float.BYTES, ORDER));
+            FloatVector dcv = dhv.mul(o).fma(GateMath.tanhSlope(tc), FloatVector.fromMemorySegment(SPECIES, dc, (dcAt + k) * Float.BYTES, ORDER));
+            dcv.mul(g).mul(GateMath.sigmoidSlope(i)).intoMemorySegment(w, (di + k) * Float.BYTES, ORDER);
+            dcv.mul(FloatVector.fromMemorySegment(SPECIES, cp, (cPrev + k) * Float.BYTES, ORDER)).mul(GateMath.sigmoidSlope(f)).intoMemorySegment(w, (df + k) * Float.BYTES, ORDER);
+            dcv.mul(i).mul(GateMath.tanhSlope(g)).intoMemorySegment(w, (dg + k) * Float.BYTES, ORDER);
+            dhv.mul(tc).mul(GateMath.sigmoidSlope(o)).intoMemorySegment(w, (dO + k) * Float.BYTES, ORDER);
+            dcv.mul(f).intoMemorySegment(w, (dcPrev + k) * Float.BYTES, ORDER);
         }
         for (; k < hidden; k++) {
             float i = FloatLanes.get(s, gi + k);

@@ -1,6 +1,8 @@
 package dev.panamax.kernels.rnn;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
@@ -36,16 +38,16 @@ final class LstmCellForward {
         long go = gates + 3L * hidden;
         int k = 0;
         for (; k <= hidden - LANES; k += LANES) {
-            FloatVector cv = FloatLanes.load(s, gf + k).fma(FloatLanes.load(cp, cPrev + k),
-                    FloatLanes.load(s, gi + k).mul(FloatLanes.load(s, gg + k)));
-            FloatVector h = FloatLanes.load(s, go + k).mul(GateMath.tanh(cv));
-            FloatLanes.store(cv, s, c + k);
-            FloatLanes.store(h, y, yAt + k);
+            FloatVector cv = FloatVector.fromMemorySegment(SPECIES, s, (gf + k) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, cp, (cPrev + k) * Float.BYTES, ORDER),
+                    FloatVector.fromMemorySegment(SPECIES, s, (gi + k) * Float.BYTES, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, s, (gg + k) * Float.BYTES, ORDER)));
+            FloatVector h = FloatVector.fromMemorySegment(SPECIES, s, (go + k) * Float.BYTES, ORDER).mul(GateMath.tanh(cv));
+            cv.intoMemorySegment(s, (c + k) * Float.BYTES, ORDER);
+            h.intoMemorySegment(y, (yAt + k) * Float.BYTES, ORDER);
             if (next != null) {
-                FloatLanes.store(h, next, nextAt + k);
+                h.intoMemorySegment(next, (nextAt + k) * Float.BYTES, ORDER);
             }
             if (cFinal != null) {
-                FloatLanes.store(cv, cFinal, cFinalAt + k);
+                cv.intoMemorySegment(cFinal, (cFinalAt + k) * Float.BYTES, ORDER);
             }
         }
         for (; k < hidden; k++) {
