@@ -3,7 +3,6 @@ package dev.panamax.bench;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -37,6 +36,7 @@ import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Attention and transformer layers, the workloads of {@code ../shared/bench/pytorch/run.sh}

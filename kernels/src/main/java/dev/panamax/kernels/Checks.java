@@ -81,8 +81,10 @@ public final class Checks {
      */
     public static void matrix(String name, MemorySegment segment, long offset, long rows, long cols, long ld) {
         notNull(name, segment);
-        nonNegative(name + " rows", rows);
-        nonNegative(name + " columns", cols);
+        // no message is built unless it is thrown: these checks run on every call of a hot kernel
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(name + " rows and columns must be >= 0, got " + rows + " x " + cols);
+        }
         if (rows == 0 || cols == 0) {
             if (offset < 0) {
                 throw new IllegalArgumentException(name + " offset must be >= 0, got " + offset);

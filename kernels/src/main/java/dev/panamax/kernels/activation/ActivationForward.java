@@ -4,13 +4,13 @@ import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * {@code y = f(x)} elementwise, for every {@link Activation}.

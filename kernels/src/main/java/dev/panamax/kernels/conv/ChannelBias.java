@@ -4,12 +4,12 @@ import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.Reductions;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.FloatVector;
 
 /** Per-channel bias of NCHW data: one value added to each channel's plane, and its gradient. */
 final class ChannelBias {

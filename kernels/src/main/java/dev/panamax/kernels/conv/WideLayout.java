@@ -4,10 +4,10 @@ import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * The "wide" layout of a stride-1 convolution's outputs, shared by {@link ImplicitConv2d} and

@@ -4,12 +4,12 @@ import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Embedding lookup, {@code torch.nn.functional.embedding}: rows of a table {@code weight [V, D]}

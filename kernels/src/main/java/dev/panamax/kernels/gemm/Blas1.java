@@ -4,11 +4,11 @@ import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Level-1 vector operations on contiguous floats, named as in BLAS. Whole vectors go unmasked and

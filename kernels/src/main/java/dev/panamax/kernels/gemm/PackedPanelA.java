@@ -4,11 +4,11 @@ import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Packs an {@code mc x kc} block of {@code op(A)} into micro-panels of {@link BlockSizes#MR}

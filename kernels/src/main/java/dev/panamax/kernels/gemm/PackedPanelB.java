@@ -4,10 +4,10 @@ import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
-import jdk.incubator.vector.FloatVector;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Packs a {@code kc x nc} block of {@code op(B)} into micro-panels of {@link BlockSizes#NR}
@@ -15,15 +15,6 @@ import dev.panamax.kernels.FloatLanes;
  * of step p as two aligned vectors. Columns past {@code nc} are zero.
  */
 final class PackedPanelB {
-
-    /** Scatter offsets {@code 0, NR, 2 NR, ...}: one vector of a row of B lands in 16 consecutive steps. */
-    private static final int[] STEP_OFFSETS = new int[FloatLanes.LANES];
-
-    static {
-        for (int i = 0; i < FloatLanes.LANES; i++) {
-            STEP_OFFSETS[i] = i * NR;
-        }
-    }
 
     private PackedPanelB() {
     }
@@ -61,30 +52,32 @@ final class PackedPanelB {
                         if (head > 0) {
                             FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
                         }
-                        for (int j = head; j < NR; j++) {
-                            dst[at + j] = j < cols ? FloatLanes.get(b, row + j) : 0f;
+                        // two loops, no branch inside: a `j < cols` test in one loop kept C2
+                        // recompiling this method (profile_predicate traps) while the packing
+                        // ran in tier-3 code that boxes every vector
+                        for (int j = head; j < cols; j++) {
+                            dst[at + j] = FloatLanes.get(b, row + j);
+                        }
+                        for (int j = cols; j < NR; j++) {
+                            dst[at + j] = 0f;
                         }
                     }
                 }
             } else {
-                // op(B)[p, q + c] = B[q + c, p]: each row of B gives 16 steps of one column,
-                // scattered NR apart; the leftover steps, and the padding columns, one by one
-                int p = 0;
-                for (; p <= kc - FloatLanes.LANES; p += FloatLanes.LANES) {
-                    for (int c = 0; c < cols; c++) {
+                // op(B)[p, q + c] = B[q + c, p]: each row of B is one column of the panel, read
+                // in order and written NR apart, by plain loops (as PackedPanelA: a 16-lane
+                // scatter was slower, and where C2 gave up its intrinsic it allocated megabytes
+                // per call); zeros in the padding columns
+                for (int c = 0; c < NR; c++) {
+                    if (c < cols) {
                         long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
-                        FloatVector.fromMemorySegment(SPECIES, b, (row + p) * Float.BYTES, ORDER).intoArray(dst, at + p * NR + c, STEP_OFFSETS, 0);
-                    }
-                    for (int c = cols; c < NR; c++) {
-                        for (int s = 0; s < FloatLanes.LANES; s++) {
-                            dst[at + (p + s) * NR + c] = 0f;
+                        for (int p = 0; p < kc; p++) {
+                            dst[at + p * NR + c] = FloatLanes.get(b, row + p);
                         }
-                    }
-                }
-                for (; p < kc; p++) {
-                    for (int c = 0; c < NR; c++) {
-                        long row = c >= cols ? 0 : rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
-                        dst[at + p * NR + c] = c < cols ? FloatLanes.get(b, row + p) : 0f;
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            dst[at + p * NR + c] = 0f;
+                        }
                     }
                 }
                 at += kc * NR;

@@ -263,9 +263,8 @@ public final class Sgemm {
 
     /** Checks a {@code rows x cols} row-major operand with leading dimension {@code ld}. */
     static void matrix(String name, long rows, long cols, MemorySegment s, long off, long ld, String colsName) {
-        String ldName = "ld" + name.toLowerCase(java.util.Locale.ROOT);
         if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException(ldName + " must be >= max(1, " + colsName + ") = " + Math.max(1, cols)
+            throw new IllegalArgumentException("ld" + name.toLowerCase(java.util.Locale.ROOT) + " must be >= max(1, " + colsName + ") = " + Math.max(1, cols)
                     + ", got " + ld);
         }
         Checks.matrix(name, s, off, rows, cols, ld);

@@ -67,15 +67,24 @@ final class RnnChecks {
         RnnDescriptor d = plan.desc;
         long size = (long) d.layers() * d.directions() * plan.batch * d.hiddenSize();
         if (h != null) {
-            Checks.floats(hName + " [" + d.layers() * d.directions() + ", " + plan.batch + ", " + d.hiddenSize() + "]", h,
-                    hOff, size);
+            state(plan, hName, h, hOff, size);
         }
         if (c != null) {
             if (d.cell() != RnnCell.LSTM) {
                 throw new IllegalArgumentException(cName + " is only for LSTM; this network is " + d.cell());
             }
-            Checks.floats(cName + " [" + d.layers() * d.directions() + ", " + plan.batch + ", " + d.hiddenSize() + "]", c,
-                    cOff, size);
+            state(plan, cName, c, cOff, size);
+        }
+    }
+
+    /** One state tensor; its name with its shape is only spelled out when it does not fit (every call checks). */
+    private static void state(RnnPlan plan, String name, MemorySegment s, long off, long size) {
+        try {
+            Checks.floats(name, s, off, size);
+        } catch (IllegalArgumentException e) {
+            RnnDescriptor d = plan.desc;
+            throw new IllegalArgumentException(name + " [" + d.layers() * d.directions() + ", " + plan.batch + ", "
+                    + d.hiddenSize() + "]: " + e.getMessage(), e);
         }
     }
 
