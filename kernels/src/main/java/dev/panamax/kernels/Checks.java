@@ -175,4 +175,17 @@ public final class Checks {
     public static void longs(String name, MemorySegment segment, long offset, long n) {
         extent(name, segment, offset, n, 1, Long.BYTES);
     }
+
+    /**
+     * {@code e} again with the tensor's shape in front ({@code "h0 [2, 3, 4]: ..."}). Checks that
+     * run on every call take the bare name and add the shape only when they throw: a name built
+     * up front is a string allocated on every call of a hot kernel.
+     */
+    public static IllegalArgumentException withShape(IllegalArgumentException e, String name, long... shape) {
+        StringBuilder b = new StringBuilder(name).append(" [");
+        for (int i = 0; i < shape.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return new IllegalArgumentException(b.append("]: ").append(e.getMessage()).toString(), e);
+    }
 }

@@ -34,13 +34,19 @@ public record AttentionMasks(MemorySegment attn, long attnOffset, long attnStrid
     void check(AttentionShape s) {
         if (attn != null && s.queries() > 0 && s.keys() > 0) {
             Checks.atLeast("attn mask row stride", attnStride, s.keys(), "Tk");
-            Checks.matrix("attn mask [" + s.queries() + ", " + s.keys() + "]", attn, attnOffset, s.queries(), s.keys(),
-                    attnStride);
+            try {
+                Checks.matrix("attn mask", attn, attnOffset, s.queries(), s.keys(), attnStride);
+            } catch (IllegalArgumentException e) {
+                throw Checks.withShape(e, "attn mask", s.queries(), s.keys());
+            }
         }
         if (keyPadding != null && s.batch() > 0 && s.keys() > 0) {
             Checks.atLeast("key padding mask row stride", keyPaddingStride, s.keys(), "Tk");
-            Checks.matrix("key padding mask [" + s.batch() + ", " + s.keys() + "]", keyPadding, keyPaddingOffset, s.batch(),
-                    s.keys(), keyPaddingStride);
+            try {
+                Checks.matrix("key padding mask", keyPadding, keyPaddingOffset, s.batch(), s.keys(), keyPaddingStride);
+            } catch (IllegalArgumentException e) {
+                throw Checks.withShape(e, "key padding mask", s.batch(), s.keys());
+            }
         }
     }
 }

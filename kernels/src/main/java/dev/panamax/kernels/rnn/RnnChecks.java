@@ -77,14 +77,13 @@ final class RnnChecks {
         }
     }
 
-    /** One state tensor; its name with its shape is only spelled out when it does not fit (every call checks). */
+    /** One state tensor {@code [L D, N, H]}. */
     private static void state(RnnPlan plan, String name, MemorySegment s, long off, long size) {
         try {
             Checks.floats(name, s, off, size);
         } catch (IllegalArgumentException e) {
             RnnDescriptor d = plan.desc;
-            throw new IllegalArgumentException(name + " [" + d.layers() * d.directions() + ", " + plan.batch + ", "
-                    + d.hiddenSize() + "]: " + e.getMessage(), e);
+            throw Checks.withShape(e, name, (long) d.layers() * d.directions(), plan.batch, d.hiddenSize());
         }
     }
 
