@@ -66,6 +66,21 @@ public final class CrossEntropyLoss implements Loss {
         return Tensor.of(arena, w, w.length);
     }
 
+    /** The class weights {@code [C]}, or null. */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The label smoothing, in [0, 1]. */
+    public float labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    /** The target value that marks a position to ignore. */
+    public long ignoreIndex() {
+        return ignoreIndex;
+    }
+
     @Override
     public float forward(Tensor logits, Tensor target, Arena arena) {
         this.logits = logits;
