@@ -42,13 +42,16 @@ import dev.panamax.nn.train.Trainer;
 final class Demo {
 
     static final String USAGE = """
-            usage: bin/panamax demo [--model lenet5|mlp|perceptron|char-lstm|seq2seq|transformer]
+            usage: bin/panamax demo [--model lenet5|inception|mlp|autoencoder|perceptron|char-lstm|seq2seq|transformer]
                                     [--data mnist|breast-cancer|wine|diabetes|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
+                                    [--curvature]
 
               (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
               --model mlp --data breast-cancer  tabular classification with the preprocessing pipeline
               --model mlp --data diabetes       regression (MSE, R²)
+              --model mlp --curvature           then the largest Hessian eigenvalue and the largest stable
+                                                learning rate 2/λ, checked by gradient descent on each side of it
               --model perceptron --data iris    Rosenblatt's perceptron on two separable classes
               --model char-lstm                 a character LSTM language model on English words, then sampled
                                                 words (--temperature, default 0.8)
@@ -58,7 +61,8 @@ final class Demo {
             """;
 
     /** Parsed options. */
-    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out, float temperature) {
+    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out, float temperature,
+                   boolean curvature) {
     }
 
     private Demo() {
@@ -69,13 +73,18 @@ final class Demo {
         Map<String, String> opt = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--curvature")) {
+                opt.put("curvature", "true");
+                continue;
+            }
             if (!a.startsWith("--") || i + 1 >= args.length) {
                 err.println(a.startsWith("--") ? "option " + a + " needs a value" : "unexpected argument: " + a);
                 return null;
             }
             opt.put(a.substring(2), args[++i]);
         }
-        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out", "temperature");
+        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out", "temperature",
+                "curvature");
         for (String k : opt.keySet()) {
             if (!known.contains(k)) {
                 err.println("unknown option: --" + k);
@@ -100,6 +109,11 @@ final class Demo {
             err.println("unsupported combination: --model " + model + " --data " + data);
             return null;
         }
+        boolean curvature = opt.containsKey("curvature");
+        if (curvature && !model.equals("mlp")) {
+            err.println("--curvature goes with --model mlp");
+            return null;
+        }
         try {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
@@ -115,7 +129,7 @@ final class Demo {
                 return null;
             }
             Path out = Path.of(opt.getOrDefault("out", Path.of(System.getProperty("java.io.tmpdir"), "panamax-demo").toString()));
-            return new Options(model, data, epochs, batch, threads, seed, out, temperature);
+            return new Options(model, data, epochs, batch, threads, seed, out, temperature, curvature);
         } catch (NumberFormatException e) {
             err.println("not a number: " + e.getMessage());
             return null;
@@ -202,6 +216,9 @@ final class Demo {
                         pipeline == null ? Map.of() : pipeline.state()));
                 out.println("saved " + file);
             }
+            if (o.curvature()) {
+                CurvatureReport.print(model, new CrossEntropyLoss(classWeights, 0f), train, out);
+            }
             return verifyReload(o, out, rebuild(name, train), name, testLoader, m.accuracy(), classWeights);
         }
     }
@@ -253,6 +270,9 @@ final class Demo {
             out.printf("%ntest: R² %.4f, MSE %.1f (in the target's units; the target's variance is %.1f)%n", scaled.r2(),
                     scaled.mse() * std * std, var / t.length);
             out.println(trainer.profile().report());
+            if (o.curvature()) {
+                CurvatureReport.print(model, new MseLoss(), train, out);
+            }
             return 0;
         }
     }
