@@ -18,6 +18,7 @@ import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
 import dev.panamax.nn.layers.BatchNorm2d;
 import dev.panamax.nn.layers.Checkpoint;
+import dev.panamax.nn.layers.Concat;
 import dev.panamax.nn.layers.Conv2d;
 import dev.panamax.nn.layers.ConvAttributes;
 import dev.panamax.nn.layers.ConvTranspose2d;
@@ -32,6 +33,7 @@ import dev.panamax.nn.layers.RecurrentOptions;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
 import dev.panamax.nn.layers.GlobalMaxPool2d;
 import dev.panamax.nn.layers.GroupNorm;
+import dev.panamax.nn.layers.InceptionBlock;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LayerNorm;
 import dev.panamax.nn.layers.Linear;
@@ -116,6 +118,14 @@ class LayerGradientTest {
     void compositesAndEmbedding() {
         check("residual", () -> new Residual(new Sequential().add("fc", new Linear(5, 5)).add("act", ActivationLayer.tanh()),
                 new Linear(5, 5)), 3, 5);
+        check("concat", () -> new Concat().add(new Conv2d(2, 3, 3, 1, 1)).add(new Sequential(new Conv2d(2, 2, 1),
+                ActivationLayer.tanh())).add(new Residual(new Sequential().add("fc", new Linear(4, 4)))), 2, 2, 3, 4);
+        for (InceptionBlock.Factorization f : InceptionBlock.Factorization.values()) {
+            // Batch norm centres every channel before a ReLU, so some ReLU input always lies near its kink: a step
+            // ten times smaller meets fewer of them
+            run("inception block " + f, new InceptionBlock(3, new InceptionBlock.Channels(2, 2, 3, 1, 2, 2), f,
+                    f != InceptionBlock.Factorization.STACKED_3X3), true, STEP / 10, new long[] {2, 3, 5, 5});
+        }
         check("checkpointed block", () -> new Checkpoint(new Sequential().add("conv", new Conv2d(2, 3, 3, 1, 1))
                 .add("bn", new BatchNorm2d(3)).add("act", ActivationLayer.silu()).add("drop", new Dropout(0.2f, 3))), 2, 2, 4, 4);
         try (Arena arena = Arena.ofConfined()) {
@@ -133,26 +143,26 @@ class LayerGradientTest {
 
     /** Checks a layer on a random input of {@code shape}. */
     private static void check(String name, Supplier<Layer> layer, long... shape) {
-        run(name, layer.get(), false, shape);
+        run(name, layer.get(), false, STEP, shape);
     }
 
     /** As {@link #check}, with input values spaced apart (no ties, no value near a kink). */
     private static void checkSpaced(String name, Supplier<Layer> layer, long... shape) {
-        run(name, layer.get(), true, shape);
+        run(name, layer.get(), true, STEP, shape);
     }
 
-    private static void run(String name, Layer layer, boolean spaced, long[] shape) {
+    private static void run(String name, Layer layer, boolean spaced, float step, long[] shape) {
         SplittableRandom rnd = new SplittableRandom(name.hashCode());
-        try (Arena fixed = Arena.ofConfined(); StepArena step = new StepArena()) {
+        try (Arena fixed = Arena.ofConfined(); StepArena arena = new StepArena()) {
             Tensor x = random(fixed, rnd, spaced, shape);
             List<Dropout> dropouts = new ArrayList<>();
             collect(layer, dropouts);
-            Tensor y = forward(layer, x, dropouts, step);
+            Tensor y = forward(layer, x, dropouts, arena);
             Tensor r = random(fixed, rnd, false, y.shape());
             for (Parameter p : layer.parameters()) {
                 p.grad().fill(0f);
             }
-            Tensor gx = layer.backward(r, step).copy(fixed);
+            Tensor gx = layer.backward(r, arena).copy(fixed);
             List<Tensor> analytic = new ArrayList<>();
             List<Tensor> values = new ArrayList<>();
             analytic.add(gx);
@@ -161,32 +171,49 @@ class LayerGradientTest {
                 analytic.add(p.grad().copy(fixed));
                 values.add(p.value());
             }
+            int checked = 0;
+            int kinks = 0;
             for (int t = 0; t < values.size(); t++) {
                 Tensor v = values.get(t);
                 float[] want = analytic.get(t).toFloatArray();
                 for (int k = 0; k < Math.min(12, v.numel()); k++) {
                     long i = v.numel() <= 12 ? k : rnd.nextLong(v.numel());
-                    float old = get(v, i);
-                    set(v, i, old + STEP);
-                    double up = dot(forward(layer, x, dropouts, step), r);
-                    set(v, i, old - STEP);
-                    double down = dot(forward(layer, x, dropouts, step), r);
-                    set(v, i, old);
-                    double fd = (up - down) / (2 * STEP);
+                    double fd = difference(layer, x, dropouts, arena, r, v, i, step);
                     double an = want[(int) i];
+                    checked++;
                     if (Math.abs(fd - an) > 5e-3 + 2e-2 * Math.abs(an)) {
+                        // A smooth function gives the same difference at half the step; one that changes is
+                        // straddling a kink (a ReLU input or a pooling tie within the step): no derivative there.
+                        double half = difference(layer, x, dropouts, arena, r, v, i, step / 2);
+                        if (Math.abs(half - fd) > 5e-3 + 2e-2 * Math.abs(an)) {
+                            kinks++;
+                            continue;
+                        }
                         fail(name + ": d/d" + (t == 0 ? "x" : layer.parameters().get(t - 1).name()) + "[" + i + "] = " + an
                                 + ", finite differences give " + fd);
                     }
                 }
             }
+            assertThat(kinks).as(name + ": coordinates at a kink, of " + checked).isLessThanOrEqualTo(checked / 4);
         }
     }
 
-    private static Tensor forward(Layer layer, Tensor x, List<Dropout> dropouts, StepArena step) {
+    /** {@code d(y . r)/dv[i]} by central differences of step {@code h}; {@code v[i]} is restored. */
+    private static double difference(Layer layer, Tensor x, List<Dropout> dropouts, StepArena arena, Tensor r, Tensor v,
+                                     long i, float h) {
+        float old = get(v, i);
+        set(v, i, old + h);
+        double up = dot(forward(layer, x, dropouts, arena), r);
+        set(v, i, old - h);
+        double down = dot(forward(layer, x, dropouts, arena), r);
+        set(v, i, old);
+        return (up - down) / (2 * h);
+    }
+
+    private static Tensor forward(Layer layer, Tensor x, List<Dropout> dropouts, StepArena arena) {
         dropouts.forEach(d -> d.seek(0));
-        step.reset();
-        return layer.forward(x, step);
+        arena.reset();
+        return layer.forward(x, arena);
     }
 
     private static void collect(Layer l, List<Dropout> out) {

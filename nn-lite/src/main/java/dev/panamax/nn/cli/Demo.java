@@ -48,6 +48,7 @@ final class Demo {
                                     [--curvature]
 
               (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
+              --model inception                 a small Inception network (concatenated branches) on the same digits
               --model mlp --data breast-cancer  tabular classification with the preprocessing pipeline
               --model mlp --data diabetes       regression (MSE, R²)
               --model mlp --curvature           then the largest Hessian eigenvalue and the largest stable
@@ -99,7 +100,7 @@ final class Demo {
             default -> "mnist";
         });
         boolean ok = switch (model) {
-            case "lenet5" -> data.equals("mnist");
+            case "lenet5", "inception" -> data.equals("mnist");
             case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
             case "perceptron" -> data.equals("iris");
             case "char-lstm", "seq2seq", "transformer" -> data.equals("words");
@@ -117,7 +118,7 @@ final class Demo {
         try {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
-                case "lenet5" -> "64";
+                case "lenet5", "inception" -> "64";
                 case "char-lstm", "seq2seq", "transformer" -> "128";
                 default -> "32";
             }));
@@ -139,6 +140,7 @@ final class Demo {
     private static String defaultEpochs(String model, String data) {
         return switch (model) {
             case "lenet5" -> "25";
+            case "inception" -> "6";
             case "perceptron" -> "20";
             case "char-lstm" -> "5";
             case "seq2seq" -> "5";
@@ -153,6 +155,7 @@ final class Demo {
         Init.manualSeed(o.seed());
         return switch (o.model()) {
             case "lenet5" -> lenet(o, out);
+            case "inception" -> inception(o, out);
             case "perceptron" -> perceptron(o, out);
             case "char-lstm" -> CharLstmDemo.run(o, out);
             case "seq2seq" -> Seq2SeqDemo.run(o, out, false);
@@ -169,6 +172,16 @@ final class Demo {
         // Small shifts of up to 2 pixels: the digits are centred, so this is the augmentation that helps.
         ImageAugmentation augment = ImageAugmentation.none().crop(2);
         return classify(o, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5", null);
+    }
+
+    private static int inception(Options o, PrintStream out) throws IOException {
+        Dataset[] mnist = Bundled.mnist();
+        Sequential model = Models.inception(10);
+        out.printf("Inception network on MNIST: %d training and %d test digits, batch %d, %d epochs, %d thread(s), %,d "
+                + "parameters, AdamW with warmup + cosine%n", mnist[0].size(), mnist[1].size(), o.batch(), o.epochs(),
+                o.threads(), model.parameters().stream().mapToLong(dev.panamax.nn.optim.Parameter::numel).sum());
+        return classify(o, out, model, mnist[0], mnist[1], ImageAugmentation.none().crop(2), 3e-3, 1e-4, null, "inception",
+                null);
     }
 
     private static int tabular(Options o, PrintStream out) throws IOException {
@@ -225,7 +238,11 @@ final class Demo {
 
     /** A fresh model of the same architecture, for the reload check. */
     private static Sequential rebuild(String name, Dataset train) {
-        return name.equals("lenet5") ? Models.lenet5() : Models.mlp(train.sampleSize(), 64, train.classes());
+        return switch (name) {
+            case "lenet5" -> Models.lenet5();
+            case "inception" -> Models.inception(10);
+            default -> Models.mlp(train.sampleSize(), 64, train.classes());
+        };
     }
 
     private static int verifyReload(Options o, PrintStream out, Sequential fresh, String name, DataLoader test, double accuracy,

@@ -7,8 +7,10 @@ import dev.panamax.nn.layers.Conv2d;
 import dev.panamax.nn.layers.ConvAttributes;
 import dev.panamax.nn.layers.Flatten;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
+import dev.panamax.nn.layers.InceptionBlock;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.Residual;
 import dev.panamax.nn.layers.Sequential;
 
@@ -41,6 +43,25 @@ public final class Models {
                 .add("fc1", new Linear(400, 120)).add("relu3", ActivationLayer.relu())
                 .add("fc2", new Linear(120, 84)).add("relu4", ActivationLayer.relu())
                 .add("fc3", new Linear(84, 10));
+    }
+
+    /**
+     * A small Inception network for {@code [N, 1, 28, 28]} digits: a 3×3 stem to 16 channels and a
+     * 2×2 max pool (14×14), an Inception block to 56 channels, a pool (7×7), a block to 112, then
+     * the global average pool and {@code fc} to {@code classes}. Batch norm after every convolution;
+     * the blocks' 5×5 branches are two 3×3s factorized as 1×3 and 3×1 (Inception-v3's scheme).
+     */
+    public static Sequential inception(long classes) {
+        InceptionBlock.Factorization f = InceptionBlock.Factorization.ASYMMETRIC;
+        return new Sequential()
+                .add("stem", InceptionBlock.unit(1, 16, 3, 3, true))
+                .add("pool1", new MaxPool2d(2))
+                .add("inception1", new InceptionBlock(16, new InceptionBlock.Channels(16, 16, 24, 4, 8, 8), f, true))
+                .add("pool2", new MaxPool2d(2))
+                .add("inception2", new InceptionBlock(56, new InceptionBlock.Channels(32, 32, 48, 8, 16, 16), f, true))
+                .add("pool", new GlobalAvgPool2d())
+                .add("flatten", new Flatten())
+                .add("fc", new Linear(112, classes));
     }
 
     /**

@@ -316,16 +316,36 @@ public final class Tensor {
             MemorySegment.copy(source.mem(), source.offset * dtype.bytes(), mem(), offset * dtype.bytes(), n * dtype.bytes());
             return;
         }
+        // Copy the longest trailing block that is dense in both (a channel slice of NCHW moves
+        // H*W-element runs, one image's block at a time), element by element only when none is.
+        int outer = shape.length;
+        long run = 1;
+        while (outer > 0 && strides[outer - 1] == run && source.strides[outer - 1] == run) {
+            run *= shape[--outer];
+        }
+        long bytes = dtype.bytes();
         long[] idx = new long[shape.length];
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < n; i += run) {
             long from = source.offsetOf(idx);
             long to = offsetOf(idx);
-            if (dtype == DType.FLOAT32) {
+            if (run > 1) {
+                MemorySegment.copy(source.mem(), from * bytes, mem(), to * bytes, run * bytes);
+            } else if (dtype == DType.FLOAT32) {
                 mem().setAtIndex(F32, to, source.mem().getAtIndex(F32, from));
             } else {
                 mem().setAtIndex(I64, to, source.mem().getAtIndex(I64, from));
             }
-            increment(idx);
+            incrementOuter(idx, outer);
+        }
+    }
+
+    /** {@link #increment} over the first {@code dims} dimensions only. */
+    private void incrementOuter(long[] idx, int dims) {
+        for (int d = dims - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d]) {
+                return;
+            }
+            idx[d] = 0;
         }
     }
 
@@ -453,12 +473,7 @@ public final class Tensor {
     }
 
     private void increment(long[] idx) {
-        for (int d = idx.length - 1; d >= 0; d--) {
-            if (++idx[d] < shape[d]) {
-                return;
-            }
-            idx[d] = 0;
-        }
+        incrementOuter(idx, idx.length);
     }
 
     private void requireType(DType expected) {
