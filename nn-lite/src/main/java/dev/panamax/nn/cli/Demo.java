@@ -43,7 +43,7 @@ final class Demo {
 
     static final String USAGE = """
             usage: bin/panamax demo [--model lenet5|inception|mlp|autoencoder|perceptron|char-lstm|seq2seq|transformer]
-                                    [--data mnist|breast-cancer|wine|diabetes|iris|words]
+                                    [--data mnist|breast-cancer|wine|diabetes|tabular|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
                                     [--curvature]
 
@@ -53,6 +53,9 @@ final class Demo {
               --model mlp --data diabetes       regression (MSE, R²)
               --model mlp --curvature           then the largest Hessian eigenvalue and the largest stable
                                                 learning rate 2/λ, checked by gradient descent on each side of it
+              --model autoencoder               autoencoders against PCA on wine, breast-cancer and diabetes (--data
+                                                one of them, or tabular for all): reconstruction error, and an MLP
+                                                trained on the codes
               --model perceptron --data iris    Rosenblatt's perceptron on two separable classes
               --model char-lstm                 a character LSTM language model on English words, then sampled
                                                 words (--temperature, default 0.8)
@@ -96,6 +99,7 @@ final class Demo {
         String data = opt.getOrDefault("data", switch (model) {
             case "mlp" -> "breast-cancer";
             case "perceptron" -> "iris";
+            case "autoencoder" -> "tabular";
             case "char-lstm", "seq2seq", "transformer" -> "words";
             default -> "mnist";
         });
@@ -103,6 +107,7 @@ final class Demo {
             case "lenet5", "inception" -> data.equals("mnist");
             case "mlp" -> List.of("breast-cancer", "wine", "diabetes").contains(data);
             case "perceptron" -> data.equals("iris");
+            case "autoencoder" -> List.of("breast-cancer", "wine", "diabetes", "tabular").contains(data);
             case "char-lstm", "seq2seq", "transformer" -> data.equals("words");
             default -> false;
         };
@@ -142,6 +147,7 @@ final class Demo {
             case "lenet5" -> "25";
             case "inception" -> "6";
             case "perceptron" -> "20";
+            case "autoencoder" -> "1000";
             case "char-lstm" -> "5";
             case "seq2seq" -> "5";
             case "transformer" -> "3";
@@ -157,6 +163,7 @@ final class Demo {
             case "lenet5" -> lenet(o, out);
             case "inception" -> inception(o, out);
             case "perceptron" -> perceptron(o, out);
+            case "autoencoder" -> AutoencoderDemo.run(o, out);
             case "char-lstm" -> CharLstmDemo.run(o, out);
             case "seq2seq" -> Seq2SeqDemo.run(o, out, false);
             case "transformer" -> Seq2SeqDemo.run(o, out, true);
@@ -260,17 +267,10 @@ final class Demo {
     private static int regression(Options o, PrintStream out) throws IOException {
         Dataset[] split = Bundled.diabetes().split(0.8, o.seed());
         Pipeline pipeline = Pipeline.fit(split[0], new Standardizer(1e-8f));
-        float[] t = split[0].values();
-        double mean = 0;
-        for (float v : t) {
-            mean += v;
-        }
-        mean /= t.length;
-        double var = 0;
-        for (float v : t) {
-            var += (v - mean) * (v - mean);
-        }
-        double std = Math.sqrt(var / t.length);
+        double[] ms = meanAndStd(split[0].values());
+        double mean = ms[0];
+        double std = ms[1];
+        double var = std * std;
         Dataset train = scaleTargets(pipeline.apply(split[0]), mean, std);
         Dataset test = scaleTargets(pipeline.apply(split[1]), mean, std);
         out.printf("MLP regression on diabetes: %d features, %d training and %d test rows; standardized features and "
@@ -285,7 +285,7 @@ final class Demo {
             trainer.fit(trainLoader, testLoader, -1);
             RegressionMetrics scaled = trainer.evaluateRegressor(testLoader);
             out.printf("%ntest: R² %.4f, MSE %.1f (in the target's units; the target's variance is %.1f)%n", scaled.r2(),
-                    scaled.mse() * std * std, var / t.length);
+                    scaled.mse() * std * std, var);
             out.println(trainer.profile().report());
             if (o.curvature()) {
                 CurvatureReport.print(model, new MseLoss(), train, out);
@@ -294,7 +294,22 @@ final class Demo {
         }
     }
 
-    private static Dataset scaleTargets(Dataset d, double mean, double std) {
+    /** The mean and the population standard deviation of {@code t}. */
+    static double[] meanAndStd(float[] t) {
+        double mean = 0;
+        for (float v : t) {
+            mean += v;
+        }
+        mean /= t.length;
+        double var = 0;
+        for (float v : t) {
+            var += (v - mean) * (v - mean);
+        }
+        return new double[] {mean, Math.sqrt(var / t.length)};
+    }
+
+    /** {@code d} with its regression targets standardized by {@code mean} and {@code std}. */
+    static Dataset scaleTargets(Dataset d, double mean, double std) {
         float[] v = new float[d.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) ((d.values()[i] - mean) / std);

@@ -35,6 +35,7 @@ public interface Preprocessor {
         return switch ((int) type[0]) {
             case Standardizer.TYPE -> Standardizer.restore(state);
             case Whitening.TYPE -> Whitening.restore(state);
+            case Pca.TYPE -> Pca.restore(state);
             case Imputer.TYPE -> Imputer.restore(state);
             case OutlierClipper.TYPE -> OutlierClipper.restore(state);
             default -> throw new IllegalArgumentException("unknown preprocessing type " + type[0]);

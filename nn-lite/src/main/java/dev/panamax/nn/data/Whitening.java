@@ -5,8 +5,6 @@ import java.util.Map;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 import dev.panamax.nn.tensor.Tensor;
 
@@ -53,44 +51,24 @@ public final class Whitening implements Preprocessor {
     @Override
     public Whitening fit(Tensor x) {
         float[] v = Matrices.rows(x, "x");
-        int n = (int) x.size(0);
         int f = (int) x.size(1);
         if (components > f) {
             throw new IllegalArgumentException("cannot keep " + components + " components of " + f + " features");
         }
-        mean = Matrices.columnMeans(v, n, f);
-        DMatrixRMaj cov = new DMatrixRMaj(f, f);
-        CommonOps_DDRM.multTransA(centred(v, n, f), centred(v, n, f), cov);
-        CommonOps_DDRM.scale(1.0 / n, cov);
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(f, true, true);
-        if (!eig.decompose(cov)) {
-            throw new IllegalStateException("the eigendecomposition of the covariance did not converge");
-        }
-        Integer[] order = new Integer[f];
-        for (int k = 0; k < f; k++) {
-            order[k] = k;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(eig.getEigenvalue(b).getReal(), eig.getEigenvalue(a).getReal()));
-        int out = components == 0 ? f : components;
-        matrix = new DMatrixRMaj(f, out);
-        for (int rank = 0; rank < (components == 0 ? f : components); rank++) {
-            int k = order[rank];
-            DMatrixRMaj u = eig.getEigenVector(k);
-            double s = eig.getEigenvalue(k).getReal();
-            double norm = 0;                 // EJML's eigenvectors need not have unit length
+        CovarianceEigen e = CovarianceEigen.of(v, (int) x.size(0), f);
+        mean = e.mean();
+        int kept = components == 0 ? f : components;
+        matrix = new DMatrixRMaj(f, components == 0 ? f : components);
+        for (int rank = 0; rank < kept; rank++) {
+            double[] u = e.vectors()[rank];
+            double w = 1 / Math.sqrt(e.values()[rank] + eps);
             for (int a = 0; a < f; a++) {
-                norm += u.get(a) * u.get(a);
-            }
-            norm = Math.sqrt(norm);
-            double w = 1 / Math.sqrt(Math.max(s, 0) + eps);
-            for (int a = 0; a < f; a++) {
-                double ua = u.get(a) / norm;
                 if (components == 0) {
                     for (int b = 0; b < f; b++) {
-                        matrix.add(a, b, ua * w * u.get(b) / norm);
+                        matrix.add(a, b, u[a] * w * u[b]);
                     }
                 } else {
-                    matrix.set(a, rank, ua * w);
+                    matrix.set(a, rank, u[a] * w);
                 }
             }
         }
@@ -103,22 +81,12 @@ public final class Whitening implements Preprocessor {
         int f = mean.length;
         int n = (int) x.size(0);
         DMatrixRMaj out = new DMatrixRMaj(n, matrix.numCols);
-        CommonOps_DDRM.mult(centred(v, n, f), matrix, out);
+        CommonOps_DDRM.mult(CovarianceEigen.centred(v, n, f, mean), matrix, out);
         float[] result = new float[n * matrix.numCols];
         for (int i = 0; i < result.length; i++) {
             result[i] = (float) out.data[i];
         }
         return Tensor.of(arena, result, n, matrix.numCols);
-    }
-
-    private DMatrixRMaj centred(float[] v, int n, int f) {
-        DMatrixRMaj c = new DMatrixRMaj(n, f);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < f; j++) {
-                c.set(i, j, v[i * f + j] - mean[j]);
-            }
-        }
-        return c;
     }
 
     @Override

@@ -85,10 +85,41 @@ class DemoTest {
     }
 
     @Test
+    void inceptionNetworkLearnsTheDigits(@TempDir Path out) throws Exception {
+        String text = run("demo", "--model", "inception", "--epochs", "1", "--out", out.toString());
+        assertThat(lastAccuracy(text)).as(text).isGreaterThanOrEqualTo(85.0);
+        assertThat(text).contains("inception block").contains("(identical)");
+    }
+
+    @Test
+    void autoencodersAgainstPca() throws Exception {
+        String text = run("demo", "--model", "autoencoder", "--data", "breast-cancer", "--epochs", "300");
+        // k, PCA, linear AE, tanh AE (held-out MSE), linear / PCA on the training rows
+        Matcher m = Pattern.compile("\\n +(\\d+) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+) ").matcher(text);
+        int rows = 0;
+        while (m.find()) {
+            rows++;
+            assertThat(Double.parseDouble(m.group(5))).as(text).isBetween(0.999, 1.02);
+            assertThat(Double.parseDouble(m.group(3))).as(text).isCloseTo(Double.parseDouble(m.group(2)),
+                    org.assertj.core.data.Percentage.withPercentage(5));
+        }
+        assertThat(rows).as(text).isEqualTo(3);
+    }
+
+    @Test
+    void curvatureOfTheTrainedMlp() throws Exception {
+        String text = run("demo", "--model", "mlp", "--data", "wine", "--epochs", "20", "--curvature");
+        double lambda = last(text, "largest Hessian eigenvalue λ = ([0-9.e+-]+) ");
+        assertThat(lambda).as(text).isPositive();
+        assertThat(last(text, "2/λ = ([0-9.e+-]+)")).isCloseTo(2 / lambda, org.assertj.core.data.Percentage.withPercentage(0.1));
+        assertThat(text).contains("exact R-operator").contains("0.8 × 2/λ").contains("falls: stable");
+    }
+
+    @Test
     void badOptionsPrintUsageAndExit2() throws Exception {
         for (String[] args : new String[][] {{"demo", "--model", "vgg"}, {"demo", "--epochs", "x"}, {"demo", "--bogus", "1"},
                 {"demo", "--model", "lenet5", "--data", "iris"}, {"demo", "--epochs"}, {"demo", "--model", "seq2seq", "--data", "mnist"},
-                {"demo", "--temperature", "0"}}) {
+                {"demo", "--temperature", "0"}, {"demo", "--curvature"}, {"demo", "--model", "autoencoder", "--data", "mnist"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int status = Panamax.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true,
                     StandardCharsets.UTF_8));

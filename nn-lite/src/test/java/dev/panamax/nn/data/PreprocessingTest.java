@@ -67,4 +67,36 @@ class PreprocessingTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fitted on 2");
         }
     }
+
+    @Test
+    void pcaCodesAreDecorrelatedAndReconstructBest() {
+        int n = 2000;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, correlated(n), n, 3);
+            Pca two = Pca.of(2).fit(x);
+            float[] codes = two.transform(x, arena).toFloatArray();
+            double[] ratio = two.explainedVarianceRatio();
+            assertThat(ratio[0]).isGreaterThanOrEqualTo(ratio[1]);
+            assertThat(covariance(codes, n, 2, 0, 1)).isCloseTo(0, Offset.offset(1e-3));
+            // PCA whitening is the same projection with each code scaled to unit variance
+            float[] whitened = Whitening.pca(0, 2).fit(x).transform(x, arena).toFloatArray();
+            double v0 = covariance(codes, n, 2, 0, 0);
+            assertThat(Math.abs(codes[0] / Math.sqrt(v0))).isCloseTo(Math.abs(whitened[0]), Offset.offset(1e-4));
+            // all components reconstruct exactly; fewer lose exactly the variance left out
+            assertThat(Pca.of(3).fit(x).reconstructionError(x)).isCloseTo(0, Offset.offset(1e-9));
+            double total = 0;
+            for (int a = 0; a < 3; a++) {
+                total += covariance(x.toFloatArray(), n, 3, a, a);
+            }
+            assertThat(two.reconstructionError(x) * 3).isCloseTo(total * (1 - ratio[0] - ratio[1]), Offset.offset(1e-4));
+            // a random 2-D subspace does worse than the principal one
+            assertThat(two.reconstructionError(x)).isLessThan(Pca.of(1).fit(x).reconstructionError(x));
+            Pca restored = (Pca) Preprocessor.restore(two.state());
+            assertThat(restored.transform(x, arena).toFloatArray()).containsExactly(codes);
+            assertThat(restored.inverseTransform(restored.transform(x, arena), arena).toFloatArray())
+                    .containsExactly(two.inverseTransform(two.transform(x, arena), arena).toFloatArray());
+            assertThatThrownBy(() -> Pca.of(4).fit(x)).hasMessageContaining("cannot keep 4 components of 3 features");
+            assertThatThrownBy(() -> two.inverseTransform(Tensor.zeros(arena, 2, 3), arena)).hasMessageContaining("[N, 2]");
+        }
+    }
 }
