@@ -2,6 +2,7 @@ package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
 
+import dev.panamax.kernels.activation.Activation;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -58,24 +59,31 @@ public final class InceptionBlock extends Layer {
         this(inChannels, channels, Factorization.NONE, true);
     }
 
+    /** A block with ReLU after every convolution (and its batch norm). */
     public InceptionBlock(long inChannels, Channels c, Factorization factorization, boolean batchNorm) {
+        this(inChannels, c, factorization, batchNorm, Activation.RELU);
+    }
+
+    /** A block with {@code activation} after every convolution instead of ReLU. */
+    public InceptionBlock(long inChannels, Channels c, Factorization factorization, boolean batchNorm,
+                          Activation activation) {
         this.inChannels = inChannels;
-        Layer big3 = factorization == Factorization.ASYMMETRIC ? factorized(c.c3x3Reduce(), c.c3x3(), 3, batchNorm)
-                : unit(c.c3x3Reduce(), c.c3x3(), 3, 3, batchNorm);
-        Sequential branch3 = new Sequential().add(unit(inChannels, c.c5x5Reduce(), 1, 1, batchNorm));
+        Layer big3 = factorization == Factorization.ASYMMETRIC ? factorized(c.c3x3Reduce(), c.c3x3(), 3, batchNorm, activation)
+                : unit(c.c3x3Reduce(), c.c3x3(), 3, 3, batchNorm, activation);
+        Sequential branch3 = new Sequential().add(unit(inChannels, c.c5x5Reduce(), 1, 1, batchNorm, activation));
         switch (factorization) {
-            case NONE -> branch3.add(unit(c.c5x5Reduce(), c.c5x5(), 5, 5, batchNorm));
-            case STACKED_3X3 -> branch3.add(unit(c.c5x5Reduce(), c.c5x5(), 3, 3, batchNorm))
-                    .add(unit(c.c5x5(), c.c5x5(), 3, 3, batchNorm));
-            case ASYMMETRIC -> branch3.add(factorized(c.c5x5Reduce(), c.c5x5(), 3, batchNorm))
-                    .add(factorized(c.c5x5(), c.c5x5(), 3, batchNorm));
+            case NONE -> branch3.add(unit(c.c5x5Reduce(), c.c5x5(), 5, 5, batchNorm, activation));
+            case STACKED_3X3 -> branch3.add(unit(c.c5x5Reduce(), c.c5x5(), 3, 3, batchNorm, activation))
+                    .add(unit(c.c5x5(), c.c5x5(), 3, 3, batchNorm, activation));
+            case ASYMMETRIC -> branch3.add(factorized(c.c5x5Reduce(), c.c5x5(), 3, batchNorm, activation))
+                    .add(factorized(c.c5x5(), c.c5x5(), 3, batchNorm, activation));
         }
         branches = new Concat(1)
-                .add("branch1", unit(inChannels, c.c1x1(), 1, 1, batchNorm))
-                .add("branch2", new Sequential().add(unit(inChannels, c.c3x3Reduce(), 1, 1, batchNorm)).add(big3))
+                .add("branch1", unit(inChannels, c.c1x1(), 1, 1, batchNorm, activation))
+                .add("branch2", new Sequential().add(unit(inChannels, c.c3x3Reduce(), 1, 1, batchNorm, activation)).add(big3))
                 .add("branch3", branch3)
                 .add("branch4", new Sequential().add(new MaxPool2d(PoolWindow.of(3, 1, 1)))
-                        .add(unit(inChannels, c.poolProjection(), 1, 1, batchNorm)));
+                        .add(unit(inChannels, c.poolProjection(), 1, 1, batchNorm, activation)));
         adoptChildren(branches);
     }
 
@@ -84,13 +92,18 @@ public final class InceptionBlock extends Layer {
      * torchvision's {@code BasicConv2d}.
      */
     public static Sequential unit(long in, long out, int kh, int kw, boolean batchNorm) {
+        return unit(in, out, kh, kw, batchNorm, Activation.RELU);
+    }
+
+    /** {@link #unit(long, long, int, int, boolean)} with another activation. */
+    public static Sequential unit(long in, long out, int kh, int kw, boolean batchNorm, Activation activation) {
         ConvAttributes same = new ConvAttributes(new int[] {kh, kw}, new int[] {1, 1}, new int[] {kh / 2, kw / 2},
                 new int[] {1, 1}, new int[] {0, 0}, 1);
         Sequential s = new Sequential().add("conv", new Conv2d(in, out, same, !batchNorm, Init.generator()));
         if (batchNorm) {
             s.add("bn", new BatchNorm2d(out, 1e-3f, 0.1f, true));
         }
-        return s.add("relu", ActivationLayer.relu());
+        return s.add(activation.equals(Activation.RELU) ? "relu" : "act", new ActivationLayer(activation));
     }
 
     /**
@@ -98,8 +111,8 @@ public final class InceptionBlock extends Layer {
      * the same receptive field with {@code 2k} instead of {@code k^2} weights per channel pair, and
      * one more non-linearity.
      */
-    public static Sequential factorized(long in, long out, int k, boolean batchNorm) {
-        return new Sequential().add(unit(in, out, 1, k, batchNorm)).add(unit(out, out, k, 1, batchNorm));
+    public static Sequential factorized(long in, long out, int k, boolean batchNorm, Activation activation) {
+        return new Sequential().add(unit(in, out, 1, k, batchNorm, activation)).add(unit(out, out, k, 1, batchNorm, activation));
     }
 
     @Override
