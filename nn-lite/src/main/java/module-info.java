@@ -1,6 +1,7 @@
 /**
- * nn-lite: tensors over off-heap memory, functional ops with forward and backward, npy I/O,
- * the golden conformance runner and the {@code bin/panamax} command line.
+ * nn-lite: tensors over off-heap memory, functional ops with forward and backward, layers,
+ * losses, optimizers, data sets and preprocessing, training, checkpoints and weight I/O, models,
+ * and curvature (Hessian-vector products). The command line lives in {@code dev.panamax.cli}.
  */
 module dev.panamax.nn {
     requires transitive dev.panamax.kernels;
@@ -11,8 +12,6 @@ module dev.panamax.nn {
     exports dev.panamax.nn.tensor;
     exports dev.panamax.nn.io;
     exports dev.panamax.nn.functional;
-    exports dev.panamax.nn.conformance;
-    exports dev.panamax.nn.cli;
     exports dev.panamax.nn.data;
     exports dev.panamax.nn.models;
     exports dev.panamax.nn.optim;

@@ -1,4 +1,4 @@
-package dev.panamax.nn.cli;
+package dev.panamax.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,7 +13,7 @@ import dev.panamax.bindings.openblas.Cblas;
 import dev.panamax.bindings.openblas.OpenBlasLibrary;
 import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.FloatLanes;
-import dev.panamax.nn.conformance.ConformanceRunner;
+import dev.panamax.cli.conformance.ConformanceRunner;
 
 /** The command line behind {@code bin/panamax}. */
 public final class Panamax {

@@ -1,4 +1,4 @@
-package dev.panamax.nn.cli;
+package dev.panamax.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.panamax.nn.cli;
+package dev.panamax.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -11,7 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.panamax.nn.conformance.ConformanceRunner;
+import dev.panamax.cli.conformance.ConformanceRunner;
 
 /**
  * The golden suite vendored under {@code src/test/resources/golden}: every case of an implemented

@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import dev.panamax.nn.conformance.ConformanceRunner;
+import dev.panamax.cli.conformance.ConformanceRunner;
 import dev.panamax.nn.data.Csv;
 import dev.panamax.nn.data.Idx;
 import dev.panamax.nn.io.Npy;

@@ -72,10 +72,12 @@ public final class Cblas {
     }
 
     /**
-     * {@snippet lang=c : void cblas_sgemm(const enum CBLAS_ORDER Order, const enum CBLAS_TRANSPOSE TransA,
+     * {@snippet lang=c :
+     * void cblas_sgemm(const enum CBLAS_ORDER Order, const enum CBLAS_TRANSPOSE TransA,
      * const enum CBLAS_TRANSPOSE TransB, const blasint M, const blasint N, const blasint K, const float alpha,
      * const float *A, const blasint lda, const float *B, const blasint ldb, const float beta, float *C,
-     * const blasint ldc) }
+     * const blasint ldc)
+     * }
      */
     public static void cblas_sgemm(int Order, int TransA, int TransB, int M, int N, int K, float alpha,
                                    MemorySegment A, int lda, MemorySegment B, int ldb, float beta, MemorySegment C, int ldc) {
@@ -94,9 +96,11 @@ public final class Cblas {
     }
 
     /**
-     * {@snippet lang=c : void cblas_sgemv(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE trans,
+     * {@snippet lang=c :
+     * void cblas_sgemv(const enum CBLAS_ORDER order, const enum CBLAS_TRANSPOSE trans,
      * const blasint m, const blasint n, const float alpha, const float *a, const blasint lda, const float *x,
-     * const blasint incx, const float beta, float *y, const blasint incy) }
+     * const blasint incx, const float beta, float *y, const blasint incy)
+     * }
      */
     public static void cblas_sgemv(int order, int trans, int m, int n, float alpha, MemorySegment a, int lda,
                                    MemorySegment x, int incx, float beta, MemorySegment y, int incy) {
@@ -114,7 +118,11 @@ public final class Cblas {
                 FunctionDescriptor.ofVoid(C_INT, C_FLOAT, C_POINTER, C_INT, C_POINTER, C_INT));
     }
 
-    /** {@snippet lang=c : void cblas_saxpy(const blasint n, const float alpha, const float *x, const blasint incx, float *y, const blasint incy) } */
+    /**
+     * {@snippet lang=c :
+     * void cblas_saxpy(const blasint n, const float alpha, const float *x, const blasint incx, float *y, const blasint incy)
+     * }
+     */
     public static void cblas_saxpy(int n, float alpha, MemorySegment x, int incx, MemorySegment y, int incy) {
         try {
             cblas_saxpy.HANDLE.invokeExact(n, alpha, x, incx, y, incy);
@@ -130,7 +138,11 @@ public final class Cblas {
                 FunctionDescriptor.of(C_FLOAT, C_INT, C_POINTER, C_INT, C_POINTER, C_INT));
     }
 
-    /** {@snippet lang=c : float cblas_sdot(const blasint n, const float *x, const blasint incx, const float *y, const blasint incy) } */
+    /**
+     * {@snippet lang=c :
+     * float cblas_sdot(const blasint n, const float *x, const blasint incx, const float *y, const blasint incy)
+     * }
+     */
     public static float cblas_sdot(int n, MemorySegment x, int incx, MemorySegment y, int incy) {
         try {
             return (float) cblas_sdot.HANDLE.invokeExact(n, x, incx, y, incy);
@@ -145,7 +157,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("cblas_snrm2", FunctionDescriptor.of(C_FLOAT, C_INT, C_POINTER, C_INT));
     }
 
-    /** {@snippet lang=c : float cblas_snrm2(const blasint N, const float *X, const blasint incX) } */
+    /**
+     * {@snippet lang=c :
+     * float cblas_snrm2(const blasint N, const float *X, const blasint incX)
+     * }
+     */
     public static float cblas_snrm2(int N, MemorySegment X, int incX) {
         try {
             return (float) cblas_snrm2.HANDLE.invokeExact(N, X, incX);
@@ -160,7 +176,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("cblas_sscal", FunctionDescriptor.ofVoid(C_INT, C_FLOAT, C_POINTER, C_INT));
     }
 
-    /** {@snippet lang=c : void cblas_sscal(const blasint N, const float alpha, float *X, const blasint incX) } */
+    /**
+     * {@snippet lang=c :
+     * void cblas_sscal(const blasint N, const float alpha, float *X, const blasint incX)
+     * }
+     */
     public static void cblas_sscal(int N, float alpha, MemorySegment X, int incX) {
         try {
             cblas_sscal.HANDLE.invokeExact(N, alpha, X, incX);
@@ -175,7 +195,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("openblas_get_config", FunctionDescriptor.of(C_POINTER));
     }
 
-    /** {@snippet lang=c : char *openblas_get_config(void) } */
+    /**
+     * {@snippet lang=c :
+     * char *openblas_get_config(void)
+     * }
+     */
     public static MemorySegment openblas_get_config() {
         try {
             return (MemorySegment) openblas_get_config.HANDLE.invokeExact();
@@ -190,7 +214,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("openblas_get_corename", FunctionDescriptor.of(C_POINTER));
     }
 
-    /** {@snippet lang=c : char *openblas_get_corename(void) } */
+    /**
+     * {@snippet lang=c :
+     * char *openblas_get_corename(void)
+     * }
+     */
     public static MemorySegment openblas_get_corename() {
         try {
             return (MemorySegment) openblas_get_corename.HANDLE.invokeExact();
@@ -205,7 +233,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("openblas_set_num_threads", FunctionDescriptor.ofVoid(C_INT));
     }
 
-    /** {@snippet lang=c : void openblas_set_num_threads(int num_threads) } */
+    /**
+     * {@snippet lang=c :
+     * void openblas_set_num_threads(int num_threads)
+     * }
+     */
     public static void openblas_set_num_threads(int num_threads) {
         try {
             openblas_set_num_threads.HANDLE.invokeExact(num_threads);
@@ -220,7 +252,11 @@ public final class Cblas {
         static final MethodHandle HANDLE = downcall("openblas_get_num_threads", FunctionDescriptor.of(C_INT));
     }
 
-    /** {@snippet lang=c : int openblas_get_num_threads(void) } */
+    /**
+     * {@snippet lang=c :
+     * int openblas_get_num_threads(void)
+     * }
+     */
     public static int openblas_get_num_threads() {
         try {
             return (int) openblas_get_num_threads.HANDLE.invokeExact();

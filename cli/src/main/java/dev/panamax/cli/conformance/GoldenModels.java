@@ -1,4 +1,4 @@
-package dev.panamax.nn.conformance;
+package dev.panamax.cli.conformance;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

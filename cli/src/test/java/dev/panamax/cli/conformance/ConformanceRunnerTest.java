@@ -1,4 +1,4 @@
-package dev.panamax.nn.conformance;
+package dev.panamax.cli.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -91,7 +91,7 @@ class ConformanceRunnerTest {
     @Test
     void aFolderWithoutCasesIsAnError(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = dev.panamax.nn.cli.PanamaxAccess.run(new String[] {"conformance", dir.toString()},
+        int status = dev.panamax.cli.PanamaxAccess.run(new String[] {"conformance", dir.toString()},
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(status).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("no golden case");
