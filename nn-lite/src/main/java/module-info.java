@@ -19,4 +19,5 @@ module dev.panamax.nn {
     exports dev.panamax.nn.losses;
     exports dev.panamax.nn.train;
     exports dev.panamax.nn.curvature;
+    exports dev.panamax.nn.inference;
 }
