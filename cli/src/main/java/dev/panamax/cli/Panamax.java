@@ -26,6 +26,8 @@ public final class Panamax {
               conformance DIR...   run every golden case under the folders (symbolic links followed); ends
                                    with 'N passed, N failed, N skipped' (exit 1 if any failed, 2 if none found)
               demo [options]       train LeNet-5 on the bundled MNIST digits (demo --help for more)
+              predict [options]    a trained model's outputs for a file of samples (predict --help)
+              eval [options]       a trained model's accuracy or R² on labelled data (eval --help)
               bench [JMH options]  run the JMH benchmarks (e.g. bench Softmax -f 1)
               --help               this text
             """;
@@ -86,6 +88,20 @@ public final class Panamax {
                     return 2;
                 }
                 return Demo.run(o, out);
+            }
+            case "predict", "eval" -> {
+                String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+                boolean predict = args[0].equals("predict");
+                if (rest.length == 1 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+                    out.print(predict ? Predict.USAGE : Evaluate.USAGE);
+                    return 0;
+                }
+                try {
+                    return predict ? Predict.run(rest, out, err) : Evaluate.run(rest, out, err);
+                } catch (IllegalArgumentException | IOException e) {
+                    err.println(args[0] + ": " + e.getMessage());
+                    return 1;
+                }
             }
             default -> {
                 err.println("unknown command: " + args[0]);
