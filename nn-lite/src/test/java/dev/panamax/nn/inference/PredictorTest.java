@@ -1,0 +1,105 @@
+package dev.panamax.nn.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.panamax.nn.layers.Init;
+import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.models.Models;
+import dev.panamax.nn.tensor.Tensor;
+
+class PredictorTest {
+
+    private static Tensor input(Arena arena, long seed, long... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[(int) Tensor.product(shape)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return Tensor.of(arena, v, shape);
+    }
+
+    /** 8 threads × 500 calls, each with its own predictor on one shared model, give the serial outputs bit for bit. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void oneModelServesEightThreads() throws Exception {
+        for (String kind : List.of("lenet5", "inception")) {
+            Init.manualSeed(5);
+            Layer model = (kind.equals("lenet5") ? Models.lenet5() : Models.inception(10)).eval();
+            int inputs = 8;
+            try (Arena arena = Arena.ofShared()) {
+                Tensor[] xs = new Tensor[inputs];
+                float[][] serial = new float[inputs][];
+                try (Predictor p = new Predictor(model)) {
+                    for (int i = 0; i < inputs; i++) {
+                        xs[i] = input(arena, i, 1 + i % 3, 1, 28, 28);
+                    }
+                    // compiled first: the Vector API's lane reductions may round differently interpreted and compiled
+                    for (int c = 0; c < 2000 / (kind.equals("lenet5") ? 1 : 8); c++) {
+                        p.predict(xs[c % inputs]);
+                    }
+                    for (int i = 0; i < inputs; i++) {
+                        serial[i] = p.predict(xs[i]).toFloatArray();
+                    }
+                }
+                int calls = kind.equals("lenet5") ? 500 : 60;
+                ExecutorService pool = Executors.newFixedThreadPool(8);
+                try {
+                    List<Future<Integer>> done = new ArrayList<>();
+                    for (int t = 0; t < 8; t++) {
+                        int thread = t;
+                        done.add(pool.submit(() -> {
+                            int checked = 0;
+                            try (Predictor p = new Predictor(model)) {
+                                for (int c = 0; c < calls; c++) {
+                                    int i = (thread + c) % inputs;
+                                    assertThat(p.predict(xs[i]).toFloatArray()).as("%s input %d", kind, i).containsExactly(serial[i]);
+                                    checked++;
+                                }
+                            }
+                            return checked;
+                        }));
+                    }
+                    for (Future<Integer> f : done) {
+                        assertThat(f.get()).isEqualTo(calls);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
+    void memoryIsReusedAndOutputsGoWhereTheCallerSays() {
+        Init.manualSeed(2);
+        Layer model = Models.mlp(6, 8, 3).eval();
+        try (Arena arena = Arena.ofConfined(); Predictor p = new Predictor(model)) {
+            Tensor x = input(arena, 1, 4, 6);
+            Tensor first = p.predict(x);
+            long address = first.segment().address();
+            float[] values = first.toFloatArray();
+            Tensor again = p.predict(x);
+            assertThat(again.segment().address()).as("the same memory, call after call").isEqualTo(address);
+            assertThatThrownBy(first::toFloatArray).as("a result lives until the next call")
+                    .isInstanceOf(IllegalStateException.class);
+            Tensor out = Tensor.zeros(arena, 3, 4).transpose(0, 1);
+            assertThat(p.predict(x, out)).isSameAs(out);
+            assertThat(out.contiguous(arena).toFloatArray()).containsExactly(values);
+            assertThatThrownBy(() -> p.predict(x, Tensor.zeros(arena, 4, 2))).hasMessageContaining("[4, 3]");
+        }
+        assertThatThrownBy(() -> new Predictor(Models.mlp(2, 2, 2))).hasMessageContaining("training mode");
+    }
+}
