@@ -8,6 +8,7 @@ import java.util.Map;
 import dev.panamax.nn.data.Bundled;
 import dev.panamax.nn.data.DataLoader;
 import dev.panamax.nn.data.Dataset;
+import dev.panamax.nn.inference.Predictor;
 import dev.panamax.nn.io.SafeTensors;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Sequential;
@@ -45,10 +46,12 @@ public final class Main {
         // inference on held-out digits: the loaded model gives the original's logits
         Dataset test = Bundled.mnist()[1];
         int n = 256;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined();
+             Predictor original = new Predictor(trained.eval());
+             Predictor loaded = new Predictor(model.eval())) {
             Tensor x = Tensor.of(arena, java.util.Arrays.copyOf(test.features(), n * 784), n, 1, 28, 28);
-            float[] a = trained.eval().forward(x, arena).toFloatArray();
-            float[] b = model.eval().forward(x, arena).toFloatArray();
+            float[] a = original.predict(x).toFloatArray();
+            float[] b = loaded.predict(x).toFloatArray();
             require(java.util.Arrays.equals(a, b), "the loaded model's logits differ from the saved model's");
         }
 
@@ -56,8 +59,8 @@ public final class Main {
         model.train();
         float first = Float.NaN;
         float last = Float.NaN;
-        try (DataLoader loader = new DataLoader(Bundled.mnist()[0], 64, true, 1, null);
-             Optimizer opt = Adam.adamW(model.parameters(), 2e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, false);
+        try (DataLoader loader = new DataLoader(Bundled.mnist()[0], DataLoader.Options.batches(64).shuffled(1));
+             Optimizer opt = Adam.adamW(model.parameters(), Adam.Options.adamW().lr(2e-3f).weightDecay(1e-4f));
              StepArena step = new StepArena()) {
             CrossEntropyLoss loss = new CrossEntropyLoss();
             var batches = loader.epoch(0);

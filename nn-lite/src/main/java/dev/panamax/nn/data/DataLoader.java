@@ -47,6 +47,35 @@ public final class DataLoader implements AutoCloseable {
     private final ExecutorService filler;
 
     /**
+     * How a loader batches: {@code new DataLoader(train, DataLoader.Options.batches(64).shuffled(7).transform(t))}.
+     *
+     * @param batchSize rows per batch (the last batch of an epoch may be smaller)
+     * @param shuffle   whether each epoch visits the rows in a new order, drawn from {@code seed} and the epoch
+     * @param transform applied to each batch by the background thread (augmentation), or null
+     */
+    public record Options(int batchSize, boolean shuffle, long seed, BatchTransform transform) {
+
+        /** Batches of {@code size} rows, in order, untransformed. */
+        public static Options batches(int size) {
+            return new Options(size, false, 0, null);
+        }
+
+        /** Shuffled every epoch from {@code seed}. */
+        public Options shuffled(long seed) {
+            return new Options(batchSize, true, seed, transform);
+        }
+
+        public Options transform(BatchTransform t) {
+            return new Options(batchSize, shuffle, seed, t);
+        }
+    }
+
+    /** A loader over {@code data} with {@code options}. */
+    public DataLoader(Dataset data, Options options) {
+        this(data, options.batchSize(), options.shuffle(), options.seed(), options.transform());
+    }
+
+    /**
      * @param transform applied to each batch by the background thread, or null
      */
     public DataLoader(Dataset data, int batchSize, boolean shuffle, long seed, BatchTransform transform) {

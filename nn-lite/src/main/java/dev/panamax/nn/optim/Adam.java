@@ -33,6 +33,53 @@ public final class Adam extends BaseOptimizer {
         this.amsgrad = amsgrad;
     }
 
+    /**
+     * Adam's settings, with PyTorch's defaults and one method per setting:
+     * {@code Adam.adamW(params, Adam.Options.adamW().lr(3e-4f).weightDecay(0.05f))}.
+     */
+    public record Options(float lr, float beta1, float beta2, float eps, float weightDecay, boolean amsgrad) {
+
+        /** {@code torch.optim.Adam}'s defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay. */
+        public static Options adam() {
+            return new Options(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false);
+        }
+
+        /** {@code torch.optim.AdamW}'s defaults: as {@link #adam()} with weight decay 0.01. */
+        public static Options adamW() {
+            return adam().weightDecay(0.01f);
+        }
+
+        public Options lr(float v) {
+            return new Options(v, beta1, beta2, eps, weightDecay, amsgrad);
+        }
+
+        public Options betas(float b1, float b2) {
+            return new Options(lr, b1, b2, eps, weightDecay, amsgrad);
+        }
+
+        public Options eps(float v) {
+            return new Options(lr, beta1, beta2, v, weightDecay, amsgrad);
+        }
+
+        public Options weightDecay(float v) {
+            return new Options(lr, beta1, beta2, eps, v, amsgrad);
+        }
+
+        public Options amsgrad(boolean on) {
+            return new Options(lr, beta1, beta2, eps, weightDecay, on);
+        }
+    }
+
+    /** Adam (weight decay added to the gradient) with {@code options}. */
+    public static Adam adam(List<Parameter> params, Options o) {
+        return new Adam(params, o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(), false, o.amsgrad());
+    }
+
+    /** AdamW (decoupled weight decay) with {@code options}. */
+    public static Adam adamW(List<Parameter> params, Options o) {
+        return new Adam(params, o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay(), true, o.amsgrad());
+    }
+
     /** {@code torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)}. */
     public static Adam adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
                             boolean amsgrad) {

@@ -17,6 +17,39 @@ public final class Sgd extends BaseOptimizer {
     private final float weightDecay;
 
     /**
+     * SGD's settings, PyTorch's defaults apart from the rate, which it requires:
+     * {@code new Sgd(params, Sgd.Options.lr(0.1f).momentum(0.9f).nesterov(true))}.
+     */
+    public record Options(float lr, float momentum, float dampening, boolean nesterov, float weightDecay) {
+
+        /** Plain SGD at rate {@code lr}: no momentum, dampening or weight decay. */
+        public static Options lr(float lr) {
+            return new Options(lr, 0f, 0f, false, 0f);
+        }
+
+        public Options momentum(float v) {
+            return new Options(lr, v, dampening, nesterov, weightDecay);
+        }
+
+        public Options dampening(float v) {
+            return new Options(lr, momentum, v, nesterov, weightDecay);
+        }
+
+        public Options nesterov(boolean on) {
+            return new Options(lr, momentum, dampening, on, weightDecay);
+        }
+
+        public Options weightDecay(float v) {
+            return new Options(lr, momentum, dampening, nesterov, v);
+        }
+    }
+
+    /** SGD with {@code options}. */
+    public Sgd(List<Parameter> params, Options o) {
+        this(params, o.lr(), o.momentum(), o.dampening(), o.nesterov(), o.weightDecay());
+    }
+
+    /**
      * @throws IllegalArgumentException for a negative rate, momentum or decay, or Nesterov
      *         without momentum or with dampening (as PyTorch)
      */

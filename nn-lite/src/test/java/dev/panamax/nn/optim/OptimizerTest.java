@@ -69,4 +69,33 @@ class OptimizerTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameter w: gradient shape [3]");
         }
     }
+
+    /** The options records build the same optimizers as PyTorch's positional arguments. */
+    @Test
+    void optionsRecordsMatchThePositionalForms() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[][] results = new float[4][];
+            for (int variant = 0; variant < 4; variant++) {
+                Tensor w = Tensor.of(arena, new float[] {1f, -2f, 3f}, 3);
+                Tensor g = Tensor.of(arena, new float[] {0.5f, 0.25f, -1f}, 3);
+                List<Parameter> params = List.of(new Parameter("w", w, g));
+                try (Optimizer opt = switch (variant) {
+                    case 0 -> Adam.adamW(params, 3e-3f, 0.8f, 0.99f, 1e-6f, 0.05f, true);
+                    case 1 -> Adam.adamW(params, Adam.Options.adamW().lr(3e-3f).betas(0.8f, 0.99f).eps(1e-6f).weightDecay(0.05f)
+                            .amsgrad(true));
+                    case 2 -> new Sgd(params, 0.1f, 0.9f, 0f, true, 1e-3f);
+                    default -> new Sgd(params, Sgd.Options.lr(0.1f).momentum(0.9f).nesterov(true).weightDecay(1e-3f));
+                }) {
+                    for (int step = 0; step < 3; step++) {
+                        opt.step();
+                    }
+                }
+                results[variant] = w.toFloatArray();
+            }
+            assertThat(results[1]).containsExactly(results[0]);
+            assertThat(results[3]).containsExactly(results[2]);
+            assertThat(Adam.Options.adam()).isEqualTo(new Adam.Options(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, false));
+            assertThat(Adam.Options.adamW().weightDecay()).isEqualTo(0.01f);
+        }
+    }
 }
