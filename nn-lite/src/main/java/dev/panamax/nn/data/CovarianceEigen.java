@@ -16,6 +16,16 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  */
 record CovarianceEigen(double[] mean, double[] values, double[][] vectors) {
 
+    /** The decomposition of {@code x [N, F]}, failing when {@code components} (0: all) exceeds F. */
+    static CovarianceEigen of(dev.panamax.nn.tensor.Tensor x, int components) {
+        float[] v = Matrices.rows(x, "x");
+        int f = (int) x.size(1);
+        if (components > f) {
+            throw new IllegalArgumentException("cannot keep " + components + " components of " + f + " features");
+        }
+        return of(v, (int) x.size(0), f);
+    }
+
     static CovarianceEigen of(float[] rows, int n, int f) {
         double[] mean = Matrices.columnMeans(rows, n, f);
         DMatrixRMaj centred = centred(rows, n, f, mean);

@@ -37,12 +37,7 @@ public final class Pca implements Preprocessor {
 
     @Override
     public Pca fit(Tensor x) {
-        float[] v = Matrices.rows(x, "x");
-        int f = (int) x.size(1);
-        if (components > f) {
-            throw new IllegalArgumentException("cannot keep " + components + " components of " + f + " features");
-        }
-        CovarianceEigen e = CovarianceEigen.of(v, (int) x.size(0), f);
+        CovarianceEigen e = CovarianceEigen.of(x, components);
         mean = e.mean();
         basis = java.util.Arrays.copyOf(e.vectors(), components);
         variances = java.util.Arrays.copyOf(e.values(), components);

@@ -50,12 +50,8 @@ public final class Whitening implements Preprocessor {
 
     @Override
     public Whitening fit(Tensor x) {
-        float[] v = Matrices.rows(x, "x");
-        int f = (int) x.size(1);
-        if (components > f) {
-            throw new IllegalArgumentException("cannot keep " + components + " components of " + f + " features");
-        }
-        CovarianceEigen e = CovarianceEigen.of(v, (int) x.size(0), f);
+        CovarianceEigen e = CovarianceEigen.of(x, components);
+        int f = e.mean().length;
         mean = e.mean();
         int kept = components == 0 ? f : components;
         matrix = new DMatrixRMaj(f, components == 0 ? f : components);
