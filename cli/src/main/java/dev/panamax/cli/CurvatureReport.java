@@ -41,21 +41,48 @@ final class CurvatureReport {
             double bound = e.largestStableLearningRate();
             out.printf("largest stable learning rate for gradient descent here: 2/λ = %.4g%n", bound);
             if (Double.isFinite(bound)) {
+                // Near a minimum the component along the top eigenvector is tiny, so gradient descent shows its
+                // (in)stability only after many steps: the weights are first pushed along that eigenvector, by
+                // enough to raise the loss by about a fifth on the quadratic model, and then descend.
+                float[] direction = e.vector();
+                double push;
+                try (Arena step = Arena.ofConfined()) {
+                    push = Math.sqrt(0.4 * loss.forward(model.forward(x, step), y, step) / e.value());
+                }
+                out.printf("gradient descent for %d steps from the trained weights pushed by %.3g along the top eigenvector:%n",
+                        STEPS, push);
                 for (double factor : new double[] {0.8, 1.5}) {
-                    double[] losses = descend(model, loss, x, y, factor * bound);
-                    out.printf("  %d steps of gradient descent at %.1f × 2/λ: loss %.5f -> %.5g (%s)%n", STEPS, factor,
-                            losses[0], losses[1], losses[1] <= losses[0] ? "falls: stable" : "rises: unstable");
+                    double[] losses = descend(model, loss, x, y, factor * bound, direction, push);
+                    boolean rose = !(losses[2] <= losses[0]);
+                    out.printf("  at %.1f × 2/λ: loss %.5f, highest %.5g, last %.5g (%s)%n", factor, losses[0], losses[2],
+                            losses[1], rose ? "it rises: unstable here" + (losses[1] < losses[0]
+                                    ? ", then settles where the curvature is lower (a catapult)" : "")
+                                    : "never above where it started: stable");
                 }
             }
         }
     }
 
-    /** Loss before and after {@link #STEPS} full-batch steps at {@code lr}; the weights are put back. */
-    private static double[] descend(Layer model, Loss loss, Tensor x, Tensor y, double lr) {
+    /**
+     * The loss before, after and at its highest over {@link #STEPS} full-batch steps at {@code lr}
+     * from the weights moved by {@code push} along {@code direction}; the weights are put back.
+     */
+    private static double[] descend(Layer model, Loss loss, Tensor x, Tensor y, double lr, float[] direction, double push) {
         List<Parameter> params = model.parameters();
         float[][] saved = params.stream().map(p -> p.value().toFloatArray()).toArray(float[][]::new);
         float[][] grads = params.stream().map(p -> p.grad().toFloatArray()).toArray(float[][]::new);
+        try (Arena moved = Arena.ofConfined()) {
+            int at = 0;
+            for (int i = 0; i < params.size(); i++) {
+                float[] w = saved[i].clone();
+                for (int j = 0; j < w.length; j++) {
+                    w[j] += (float) (push * direction[at++]);
+                }
+                params.get(i).value().copyFrom(Tensor.of(moved, w, params.get(i).value().shape()));
+            }
+        }
         double first = Double.NaN;
+        double highest = Double.NEGATIVE_INFINITY;
         double last;
         try (Sgd sgd = new Sgd(params, (float) lr, 0f)) {
             for (int s = 0; s < STEPS; s++) {
@@ -63,6 +90,7 @@ final class CurvatureReport {
                 try (Arena step = Arena.ofConfined()) {
                     float l = loss.forward(model.forward(x, step), y, step);
                     first = s == 0 ? l : first;
+                    highest = Float.isNaN(l) ? Double.NaN : Math.max(highest, l);
                     model.backward(loss.backward(step), step);
                 }
                 sgd.step();
@@ -78,6 +106,6 @@ final class CurvatureReport {
                 }
             }
         }
-        return new double[] {first, last};
+        return new double[] {first, last, Double.isNaN(last) ? Double.NaN : Math.max(highest, last)};
     }
 }

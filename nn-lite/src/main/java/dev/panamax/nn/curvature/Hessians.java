@@ -105,16 +105,17 @@ public final class Hessians {
                 hv = vectorProduct(model, loss, x, target, split(v, params, arena), arena).flat();
             }
             double next = dot(v, hv);
+            float[] previous = v.clone();
             System.arraycopy(hv, 0, v, 0, v.length);
             if (normalize(v) == 0) {
-                return new EigenEstimate(0, it, true, method);
+                return new EigenEstimate(0, previous, it, true, method);
             }
             if (Math.abs(next - lambda) <= tolerance * Math.abs(next)) {
-                return new EigenEstimate(next, it, true, method);
+                return new EigenEstimate(next, v, it, true, method);
             }
             lambda = next;
         }
-        return new EigenEstimate(lambda, maxIterations, false, method);
+        return new EigenEstimate(lambda, v, maxIterations, false, method);
     }
 
     /** The tensors' elements one after another. */
