@@ -92,8 +92,7 @@ final class Evaluate {
 
     /** A CSV of numbers whose last column is the target. */
     private static Dataset csv(Path file, boolean classes) throws IOException {
-        Dataset raw = Predict.read(file, new long[] {1});
-        Csv.Table table = Csv.read(file, raw.size() == countLines(file) ? Csv.Options.noHeader() : Csv.Options.withHeader());
+        Csv.Table table = Csv.read(file, Predict.hasHeader(file) ? Csv.Options.withHeader() : Csv.Options.noHeader());
         int f = table.columns() - 1;
         if (f < 1) {
             throw new IllegalArgumentException(file + ": needs at least one feature column and the target");
@@ -123,11 +122,5 @@ final class Evaluate {
             k = (int) Math.max(k, labels[r] + 1);
         }
         return new Dataset(features, new long[] {f}, labels, null, k, null);
-    }
-
-    private static long countLines(Path file) throws IOException {
-        try (var lines = Files.lines(file)) {
-            return lines.filter(l -> !l.isBlank()).count();
-        }
     }
 }

@@ -137,7 +137,8 @@ final class Predict {
         return new Dataset(features, sample, null, values, 0, null);
     }
 
-    private static boolean hasHeader(Path file) throws IOException {
+    /** Whether the first line of a CSV holds a field that is not a number (then it is a header). */
+    static boolean hasHeader(Path file) throws IOException {
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             String first = lines.findFirst().orElse("");
             for (String token : first.split(",")) {

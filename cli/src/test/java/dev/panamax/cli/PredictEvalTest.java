@@ -140,6 +140,37 @@ class PredictEvalTest {
         assertThat(noModel.err()).contains("does not name its model");
     }
 
+    /** An MLP's sizes come from its weights; a CSV with or without a header, the target last. */
+    @Test
+    void evalOnACsvWithAnMlpSizedFromItsWeights() throws Exception {
+        Init.manualSeed(4);
+        Sequential mlp = Models.mlp(3, 5, 2);
+        mlp.eval();
+        Path w = dir.resolve("mlp.safetensors");
+        SafeTensors.write(w, mlp.stateDict(), Map.of("format", "pt"));
+        float[][] rows = {{0.5f, -1f, 2f}, {1f, 1f, 1f}, {-2f, 0.25f, 0f}, {3f, -0.5f, 1.5f}};
+        int correct = 0;
+        StringBuilder csv = new StringBuilder();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int r = 0; r < rows.length; r++) {
+                float[] y = mlp.forward(Tensor.of(arena, rows[r], 1, 3), arena).toFloatArray();
+                int label = r % 2;
+                correct += (y[1] > y[0] ? 1 : 0) == label ? 1 : 0;
+                csv.append(rows[r][0]).append(',').append(rows[r][1]).append(',').append(rows[r][2]).append(',').append(label)
+                        .append('\n');
+            }
+        }
+        Path plain = dir.resolve("rows.csv");
+        Path headed = dir.resolve("rows-header.csv");
+        java.nio.file.Files.writeString(plain, csv);
+        java.nio.file.Files.writeString(headed, "x1,x2,x3,label\n" + csv);
+        for (Path data : new Path[] {plain, headed}) {
+            Result r = run("eval", "--model", "mlp", "--weights", w.toString(), "--data", data.toString());
+            assertThat(r.status()).as(r.err()).isZero();
+            assertThat(r.out()).contains("mlp [3] on").contains(String.format("accuracy %.4f (4 samples)", correct / 4.0));
+        }
+    }
+
     @Test
     void helpAndUsage() throws Exception {
         assertThat(run("predict", "--help").out()).contains("usage: bin/panamax predict");
