@@ -144,8 +144,7 @@ class PredictEvalTest {
     @Test
     void evalOnACsvWithAnMlpSizedFromItsWeights() throws Exception {
         Init.manualSeed(4);
-        Sequential mlp = Models.mlp(3, 5, 2);
-        mlp.eval();
+        Sequential mlp = Models.mlp(3, 5, 2).eval();
         Path w = dir.resolve("mlp.safetensors");
         SafeTensors.write(w, mlp.stateDict(), Map.of("format", "pt"));
         float[][] rows = {{0.5f, -1f, 2f}, {1f, 1f, 1f}, {-2f, 0.25f, 0f}, {3f, -0.5f, 1.5f}};

@@ -219,17 +219,20 @@ public abstract class Layer {
     }
 
     /** Training mode (the default): dropout drops, batch norm uses and updates batch statistics. */
-    public final Layer train() {
+    public Layer train() {
         return train(true);
     }
 
     /** Evaluation mode: dropout is the identity, batch norm uses its running statistics. */
-    public final Layer eval() {
+    public Layer eval() {
         return train(false);
     }
 
-    /** Sets the mode of this layer and all its descendants. */
-    public final Layer train(boolean on) {
+    /**
+     * Sets the mode of this layer and all its descendants; returns this layer (containers return
+     * their own type, so that {@code Sequential model = Models.lenet5().eval()} reads as in PyTorch).
+     */
+    public Layer train(boolean on) {
         training = on;
         children.values().forEach(c -> c.train(on));
         return this;

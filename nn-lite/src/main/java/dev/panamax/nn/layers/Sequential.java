@@ -52,6 +52,22 @@ public final class Sequential extends Layer {
         return this;
     }
 
+    @Override
+    public Sequential train() {
+        return train(true);
+    }
+
+    @Override
+    public Sequential eval() {
+        return train(false);
+    }
+
+    @Override
+    public Sequential train(boolean on) {
+        super.train(on);
+        return this;
+    }
+
     /** Passes the setting to the first layer; the others always produce their input's gradient. */
     @Override
     public Sequential requireInputGradient(boolean required) {
