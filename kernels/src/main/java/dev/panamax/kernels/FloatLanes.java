@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,7 +37,64 @@ public final class FloatLanes {
     /** Unaligned int64 layout in native order, for labels and indices. */
     public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
+    // A fixed-order sum of a vector's lanes, written out where it is needed (a method taking the
+    // vector would box it wherever C2 declined to inline it, as the comment above tells):
+    //     v = v.add(v.rearrange(PAIR_8), STEP_8);  ... PAIR_4, PAIR_2, PAIR_1 ...;  float s = v.lane(0);
+    // Lane i is added to lane i ^ d, for d = 8, 4, 2, 1; a step whose distance is not below LANES
+    // adds nothing (its mask is empty). Not reduceLanes(ADD): that leaves the order to the
+    // implementation, the interpreter adds lane after lane and C2 pairs them, so a kernel's last
+    // bit changed when C2 compiled it (a LeNet-5 logit at its 260th call). Every addition of the
+    // tree is the same IEEE operation interpreted or compiled.
+    /** Lane i paired with lane i ^ 8 (see the sum written out above). */
+    public static final VectorShuffle<Float> PAIR_8 = pairs(8);
+    /** Lane i paired with lane i ^ 4. */
+    public static final VectorShuffle<Float> PAIR_4 = pairs(4);
+    /** Lane i paired with lane i ^ 2. */
+    public static final VectorShuffle<Float> PAIR_2 = pairs(2);
+    /** Lane i paired with lane i ^ 1. */
+    public static final VectorShuffle<Float> PAIR_1 = pairs(1);
+    /** Every lane when 8 < LANES, else none: the step of distance 8 only exists on 16 lanes. */
+    public static final VectorMask<Float> STEP_8 = step(8);
+    /** Every lane when 4 < LANES, else none. */
+    public static final VectorMask<Float> STEP_4 = step(4);
+    /** Every lane when 2 < LANES, else none. */
+    public static final VectorMask<Float> STEP_2 = step(2);
+    /** Every lane when 1 < LANES, else none. */
+    public static final VectorMask<Float> STEP_1 = step(1);
+
+    static {
+        if (LANES > 16) {
+            throw new ExceptionInInitializerError("the lane sums pair at most 16 lanes; this species has " + LANES);
+        }
+    }
+
     private FloatLanes() {
+    }
+
+    private static VectorShuffle<Float> pairs(int d) {
+        return VectorShuffle.fromOp(SPECIES, i -> d < LANES ? i ^ d : i);
+    }
+
+    private static VectorMask<Float> step(int d) {
+        return d < LANES ? SPECIES.maskAll(true) : SPECIES.maskAll(false);
+    }
+
+    /**
+     * The sum of {@code LANES} floats of {@code lanes} from {@code from}, in the order of the lane
+     * sum written out above: for kernels that store several accumulators to an array and add
+     * them there.
+     */
+    public static float sumLanes(float[] lanes, int from) {
+        float[] t = lanes;
+        int n = LANES;
+        for (int d = n / 2; d >= 1; d /= 2) {
+            for (int i = 0; i < n; i++) {
+                if ((i & d) == 0) {
+                    t[from + i] = t[from + i] + t[from + (i ^ d)];
+                }
+            }
+        }
+        return t[from];
     }
 
     /** The mask of the first {@code count} lanes ({@code 0 <= count <= LANES}). */

@@ -80,7 +80,12 @@ public final class Reductions {
             for (; i < end; i += LANES) {
                 a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, FloatLanes.firstLanes(Math.min(LANES, end - i))));
             }
-            total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            total += a0.lane(0);
         }
         return total;
     }
@@ -110,7 +115,12 @@ public final class Reductions {
                 FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(center);
                 a0 = a0.add(d.mul(d), m);
             }
-            total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            total += a0.lane(0);
         }
         return total;
     }
@@ -131,7 +141,12 @@ public final class Reductions {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
                 a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(shift)), m);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            a0 = a0.add(a1);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            total += a0.lane(0);
         }
         return total;
     }
@@ -156,7 +171,12 @@ public final class Reductions {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
                 a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER, m), a0);
             }
-            total += a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            total += a0.lane(0);
         }
         return total;
     }

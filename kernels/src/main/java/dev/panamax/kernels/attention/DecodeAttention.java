@@ -141,10 +141,26 @@ final class DecodeAttention {
                 a2 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 2 * ld + x) * Float.BYTES, ORDER), a2);
                 a3 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 3 * ld + x) * Float.BYTES, ORDER), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
-            float s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD);
-            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
+            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
+            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
+            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float s0 = a0.lane(0);
+            float s1 = a1.lane(0);
+            float s2 = a2.lane(0);
+            float s3 = a3.lane(0);
             for (; x < d; x++) {
                 float qv = query[x];
                 s0 += qv * FloatLanes.get(seg, row + x);
@@ -164,7 +180,11 @@ final class DecodeAttention {
             for (; x <= d - LANES; x += LANES) {
                 acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + x) * Float.BYTES, ORDER), acc);
             }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float dot = acc.lane(0);
             for (; x < d; x++) {
                 dot += query[x] * FloatLanes.get(seg, row + x);
             }
@@ -198,7 +218,11 @@ final class DecodeAttention {
             p.intoArray(scores, c);
             sum = sum.add(p);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        sum = sum.add(sum.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+        sum = sum.add(sum.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+        sum = sum.add(sum.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+        sum = sum.add(sum.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        float total = sum.lane(0);
         for (; c < count; c++) {
             scores[c] = (float) Math.exp(scores[c] - max);
             total += scores[c];

@@ -268,7 +268,12 @@ final class DepthwiseConv2d {
                 a0 = FloatVector.fromMemorySegment(SPECIES, dy, (gRow + j) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, pad, (pRow + j) * Float.BYTES, ORDER), a0);
             }
         }
-        return a0.add(a1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        a0 = a0.add(a1);
+        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        return a0.lane(0);
     }
 
     /** {@code y[0, n) += a x[0, n)}. */

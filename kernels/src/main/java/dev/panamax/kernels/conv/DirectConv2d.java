@@ -349,6 +349,7 @@ final class DirectConv2d {
         for (int t = k; t < roundUp(k, TB); t++) {
             rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
         }
+        float[] lanes = new float[16 * LANES];
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
                 FloatVector a00 = FloatVector.zero(SPECIES);
@@ -403,14 +404,31 @@ final class DirectConv2d {
                         a33 = x3.fma(g, a33);
                     }
                 }
-                put(dw, dwOff, og, k, o, t, first, a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
-                        a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD));
-                put(dw, dwOff, og, k, o + 1, t, first, a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
-                        a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD));
-                put(dw, dwOff, og, k, o + 2, t, first, a20.reduceLanes(VectorOperators.ADD), a21.reduceLanes(VectorOperators.ADD),
-                        a22.reduceLanes(VectorOperators.ADD), a23.reduceLanes(VectorOperators.ADD));
-                put(dw, dwOff, og, k, o + 3, t, first, a30.reduceLanes(VectorOperators.ADD), a31.reduceLanes(VectorOperators.ADD),
-                        a32.reduceLanes(VectorOperators.ADD), a33.reduceLanes(VectorOperators.ADD));
+                // the 16 lane sums in a fixed order (see FloatLanes): through an array, not 16 written-out trees
+                a00.intoArray(lanes, 0 * LANES);
+                a01.intoArray(lanes, 1 * LANES);
+                a02.intoArray(lanes, 2 * LANES);
+                a03.intoArray(lanes, 3 * LANES);
+                a10.intoArray(lanes, 4 * LANES);
+                a11.intoArray(lanes, 5 * LANES);
+                a12.intoArray(lanes, 6 * LANES);
+                a13.intoArray(lanes, 7 * LANES);
+                a20.intoArray(lanes, 8 * LANES);
+                a21.intoArray(lanes, 9 * LANES);
+                a22.intoArray(lanes, 10 * LANES);
+                a23.intoArray(lanes, 11 * LANES);
+                a30.intoArray(lanes, 12 * LANES);
+                a31.intoArray(lanes, 13 * LANES);
+                a32.intoArray(lanes, 14 * LANES);
+                a33.intoArray(lanes, 15 * LANES);
+                put(dw, dwOff, og, k, o, t, first, FloatLanes.sumLanes(lanes, 0 * LANES), FloatLanes.sumLanes(lanes, 1 * LANES),
+                        FloatLanes.sumLanes(lanes, 2 * LANES), FloatLanes.sumLanes(lanes, 3 * LANES));
+                put(dw, dwOff, og, k, o + 1, t, first, FloatLanes.sumLanes(lanes, 4 * LANES), FloatLanes.sumLanes(lanes, 5 * LANES),
+                        FloatLanes.sumLanes(lanes, 6 * LANES), FloatLanes.sumLanes(lanes, 7 * LANES));
+                put(dw, dwOff, og, k, o + 2, t, first, FloatLanes.sumLanes(lanes, 8 * LANES), FloatLanes.sumLanes(lanes, 9 * LANES),
+                        FloatLanes.sumLanes(lanes, 10 * LANES), FloatLanes.sumLanes(lanes, 11 * LANES));
+                put(dw, dwOff, og, k, o + 3, t, first, FloatLanes.sumLanes(lanes, 12 * LANES), FloatLanes.sumLanes(lanes, 13 * LANES),
+                        FloatLanes.sumLanes(lanes, 14 * LANES), FloatLanes.sumLanes(lanes, 15 * LANES));
             }
         }
     }

@@ -46,7 +46,11 @@ public final class BinaryCrossEntropyWithLogits {
                 FloatVector loss = oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg())));
                 acc = acc.add(loss, m);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            total += acc.lane(0);
         }
         return (float) (total / (rows * c));
     }

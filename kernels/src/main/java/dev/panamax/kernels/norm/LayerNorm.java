@@ -134,8 +134,16 @@ public final class LayerNorm {
                     FloatLanes.set(gBias, gwOff + t, FloatLanes.get(gBias, gwOff + t) + g);
                 }
             }
-            float meanD = (float) ((sumD.reduceLanes(VectorOperators.ADD) + tailD) / d);
-            float meanDX = (float) ((sumDX.reduceLanes(VectorOperators.ADD) + tailDX) / d);
+            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float meanD = (float) ((sumD.lane(0) + tailD) / d);
+            float meanDX = (float) ((sumDX.lane(0) + tailDX) / d);
             i = 0;
             for (; i <= d - LANES; i += LANES) {
                 FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + row + i) * Float.BYTES, ORDER);

@@ -18,12 +18,9 @@ import dev.panamax.nn.tensor.Tensor;
  *
  * <p>Sharing: one model may serve any number of threads, each with its own predictor (a
  * predictor holds one arena and is used by one thread at a time). Results are the same, bit for
- * bit, as one thread's calls in sequence, with one caveat that holds for a single thread too: the
- * Vector API's lane reductions may round the last bit differently before and after C2 compiles
- * a kernel (a LeNet-5 output changed by one ulp at its 260th call here), so a cold JVM's first
- * calls can differ from later ones by an ulp. The model must not be trained, reloaded or switched
- * to training mode while predictors use it; the model's layers keep references to the last input
- * of any thread (harmless in eval mode, where nothing reads them back).
+ * bit, as one thread's calls in sequence, in a cold JVM as once compiled. The model must not be
+ * trained, reloaded or switched to training mode while predictors use it; its layers keep
+ * references to the last input of any thread (harmless in eval mode: nothing reads them back).
  */
 public final class Predictor implements AutoCloseable {
 

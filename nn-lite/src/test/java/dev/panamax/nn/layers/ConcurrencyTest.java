@@ -32,10 +32,10 @@ import dev.panamax.nn.tensor.Tensor;
  * Panamax used from several threads at once, as a server does: threads each training a model of
  * their own while others run inference on one shared model (MLP, convolution with batch norm and
  * pooling, LSTM language model, transformer language model), with the kernels on one thread or
- * on the whole pool. Every result equals the same work done alone, to a few units in the last
- * place (see {@link #same}); nothing deadlocks (each test has a timeout). A parallel kernel
- * called while the pool is busy runs its blocks inline, in the same split, so the arithmetic is
- * the same whichever thread gets the pool.
+ * on the whole pool. Every result equals, bit for bit, the same work done alone; nothing
+ * deadlocks (each test has a timeout). A parallel kernel called while the pool is busy runs its
+ * blocks inline, in the same split, so the arithmetic is the same whichever thread gets the pool;
+ * and kernels add vector lanes in a fixed order, so it is the same interpreted or compiled.
  */
 class ConcurrencyTest {
 
@@ -135,25 +135,6 @@ class ConcurrencyTest {
         return out;
     }
 
-    /**
-     * Equal up to rounding in the last bits: a Vector API lane reduction ({@code reduceLanes(ADD)})
-     * adds its lanes in one order in the interpreter and in another once C2 has compiled it, so
-     * the same computation can differ by an ulp depending on when it ran, and four training steps
-     * carry that along. A race (a buffer shared between threads, a torn update) breaks results far
-     * beyond this bound.
-     */
-    private static boolean same(float[] got, float[] want) {
-        if (got.length != want.length) {
-            return false;
-        }
-        for (int i = 0; i < got.length; i++) {
-            if (!(Math.abs(got[i] - want[i]) <= 1e-4f * (1 + Math.abs(want[i])))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @AfterEach
     void restoreThreads() {
         WorkerPool.setThreads(Runtime.getRuntime().availableProcessors());
@@ -164,15 +145,6 @@ class ConcurrencyTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void trainingSeparateModelsWhileServingASharedOneEqualsSerialRuns(int kernelThreads) throws Exception {
         WorkerPool.setThreads(Math.min(kernelThreads, Runtime.getRuntime().availableProcessors()));
-        // Compiled first: a Vector API lane reduction (reduceLanes(ADD)) adds in one order in the interpreter
-        // and in another once C2 compiles it, so a result computed cold can differ in its last bit from the
-        // same computation warm. Concurrency must not change results; compilation may, so it is done first.
-        for (Kind k : KINDS) {
-            for (int w = 0; w < 40; w++) {
-                train(k, 7);
-                infer(build(k, 11).eval(), k, 100);
-            }
-        }
         // alone: what every concurrent result must equal
         Map<String, Map<String, float[]>> trained = new TreeMap<>();
         Map<String, Layer> shared = new TreeMap<>();
@@ -199,7 +171,7 @@ class ConcurrencyTest {
                         Map<String, float[]> want = trained.get(k.name());
                         assertThat(got.keySet()).isEqualTo(want.keySet());
                         for (String p : want.keySet()) {
-                            if (!same(got.get(p), want.get(p))) {
+                            if (!java.util.Arrays.equals(got.get(p), want.get(p))) {
                                 throw new AssertionError(k.name() + " " + p + " trained beside others differs from training alone");
                             }
                         }
@@ -210,7 +182,7 @@ class ConcurrencyTest {
                     futures.add(pool.submit((Callable<Void>) () -> {
                         for (int round = 0; round < 4; round++) {
                             for (int q = 0; q < 3; q++) {
-                                if (!same(infer(shared.get(k.name()), k, 100 + q), served.get(k.name()).get(q))) {
+                                if (!java.util.Arrays.equals(infer(shared.get(k.name()), k, 100 + q), served.get(k.name()).get(q))) {
                                     throw new AssertionError(k.name() + " served output " + q + " differs from serving alone");
                                 }
                             }
