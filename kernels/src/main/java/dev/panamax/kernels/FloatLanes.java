@@ -53,13 +53,13 @@ public final class FloatLanes {
     public static final VectorShuffle<Float> PAIR_2 = pairs(2);
     /** Lane i paired with lane i ^ 1. */
     public static final VectorShuffle<Float> PAIR_1 = pairs(1);
-    /** Every lane when 8 < LANES, else none: the step of distance 8 only exists on 16 lanes. */
+    /** Every lane when {@code 8 < LANES}, else none: the step of distance 8 only exists on 16 lanes. */
     public static final VectorMask<Float> STEP_8 = step(8);
-    /** Every lane when 4 < LANES, else none. */
+    /** Every lane when {@code 4 < LANES}, else none. */
     public static final VectorMask<Float> STEP_4 = step(4);
-    /** Every lane when 2 < LANES, else none. */
+    /** Every lane when {@code 2 < LANES}, else none. */
     public static final VectorMask<Float> STEP_2 = step(2);
-    /** Every lane when 1 < LANES, else none. */
+    /** Every lane when {@code 1 < LANES}, else none. */
     public static final VectorMask<Float> STEP_1 = step(1);
 
     static {
