@@ -32,7 +32,8 @@ import dev.panamax.nn.tensor.Tensor;
  * One training step through the layer API: forward, cross-entropy, backward (no gradient for the
  * input images, as in PyTorch), SGD with momentum
  * (lr 0.01, momentum 0.9), in a {@link StepArena} reset each step. {@code lenet5}: batch 64 of
- * 1×28×28; {@code mlp}: 30→64→64→2, batch 64. Time per step (images per second = 64 / time);
+ * 1×28×28 ({@code lenet5-maxpool}: torch_bench.py's variant with 2×2 max pooling, as in
+ * {@link InferenceBench}); {@code mlp}: 30→64→64→2, batch 64. Time per step (images per second = 64 / time);
  * run with {@code -prof gc} for {@code gc.alloc.rate.norm}.
  *
  * <p>Reference (PyTorch 1.13 on this machine, tuned): LeNet step 6.4 ms on 1 thread, 7.9 ms on 2;
@@ -50,7 +51,7 @@ public class TrainingStepBench {
 
     private static final int BATCH = 64;
 
-    @Param({"lenet5", "mlp"})
+    @Param({"lenet5", "lenet5-maxpool", "mlp"})
     public String model;
 
     @Param({"1", "2"})
@@ -72,8 +73,8 @@ public class TrainingStepBench {
         data = Arena.ofShared();
         step = new StepArena();
         SplittableRandom rnd = new SplittableRandom(7);
-        boolean lenet = model.equals("lenet5");
-        net = lenet ? Models.lenet5() : Models.mlp(30, 64, 2);
+        boolean lenet = model.startsWith("lenet5");
+        net = model.equals("lenet5-maxpool") ? InferenceBench.lenet5MaxPool() : lenet ? Models.lenet5() : Models.mlp(30, 64, 2);
         net.requireInputGradient(false);          // the input is data, as in PyTorch (no grad for x)
         x = lenet ? Tensor.zeros(data, BATCH, 1, 28, 28) : Tensor.zeros(data, BATCH, 30);
         Init.normal(x, 0, 1, rnd);

@@ -83,6 +83,51 @@ class PoolPropertiesTest {
                 });
     }
 
+    /**
+     * Ties and NaNs in the 2 x 2 path: values from {0, 1, 2, NaN}, so most windows tie. The winner
+     * is PyTorch's: the first in scan order (row 0 left, row 0 right, row 1 left, row 1 right) of
+     * the largest (smallest for min) value, and a NaN beats any number (the first NaN wins).
+     */
+    @Test
+    void twoByTwoTiesAndNaNsPickPyTorchsWinner() {
+        qt().withExamples(60).forAll(integers().between(2, 70), integers().between(2, 6), integers().between(0, 1), longs().all())
+                .checkAssert((w, h, kind, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int oh = h / 2, ow = w / 2;
+                    float[] xs = new float[h * w];
+                    for (int i = 0; i < xs.length; i++) {
+                        int v = r.nextInt(7);
+                        xs[i] = v == 6 ? Float.NaN : v % 3;
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        Pooling.Indexed f = Pooling.maxPool2d(kind == 1, Tensor.of(arena, xs, 1, 1, h, w), new int[] {2, 2},
+                                new int[] {2, 2}, new int[] {0, 0}, arena);
+                        float[] y = f.y().toFloatArray();
+                        java.lang.foreign.MemorySegment idx = f.argmax();
+                        for (int i = 0; i < oh; i++) {
+                            for (int j = 0; j < ow; j++) {
+                                int best = -1;
+                                for (int a = 0; a < 2; a++) {
+                                    for (int b = 0; b < 2; b++) {
+                                        int at = (2 * i + a) * w + 2 * j + b;
+                                        float v = xs[at];
+                                        boolean better = best < 0 || (kind == 1 ? v < xs[best] : v > xs[best])
+                                                || (Float.isNaN(v) && !Float.isNaN(xs[best]));
+                                        best = better ? at : best;
+                                    }
+                                }
+                                int o = i * ow + j;
+                                int got = idx.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, o);
+                                if (got != best || Float.floatToIntBits(y[o]) != Float.floatToIntBits(xs[best])) {
+                                    throw new AssertionError("window (" + i + ", " + j + ") of " + h + " x " + w + ": winner "
+                                            + got + " (" + y[o] + "), PyTorch's " + best + " (" + xs[best] + ")");
+                                }
+                            }
+                        }
+                    }
+                });
+    }
+
     @Test
     void twoByTwoAverageFastPathMatchesReference() {
         qt().withExamples(40).forAll(integers().between(2, 70), integers().between(2, 9), longs().all())
