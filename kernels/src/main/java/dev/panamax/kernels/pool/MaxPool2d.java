@@ -27,7 +27,10 @@ public final class MaxPool2d {
     // and narrows them (1.6 ms instead of 6.0 and allocation-free alone, but once it had run, the
     // other kernels of a LeNet step allocated 186 KB per step: its Long/Int vector paths polluted
     // C2's profiles of shared Vector API code). The scalar loop mispredicts its comparisons on
-    // real data; it is still faster than PyTorch here (6.0 against 7.3 ms).
+    // real data; it is still faster than PyTorch here (6.0 against 7.3 ms). A third vector version,
+    // with one-source constant shuffles only (even/odd halves, then the halves swapped), left a
+    // LeNet-5 forward at batch 64 where it was (2.69 ms) and boxed vectors in a max-pooling
+    // training step on two threads (10 MB per step): dropped too.
 
     /** One plane of 2 x 2 / stride 2 pooling. */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
