@@ -28,9 +28,10 @@ public final class MaxPool2d {
     // other kernels of a LeNet step allocated 186 KB per step: its Long/Int vector paths polluted
     // C2's profiles of shared Vector API code). The scalar loop mispredicts its comparisons on
     // real data; it is still faster than PyTorch here (6.0 against 7.3 ms). A third vector version,
-    // with one-source constant shuffles only (even/odd halves, then the halves swapped), left a
-    // LeNet-5 forward at batch 64 where it was (2.69 ms) and boxed vectors in a max-pooling
-    // training step on two threads (10 MB per step): dropped too.
+    // with one-source constant shuffles only (even/odd halves, then the halves swapped), handled
+    // rows of at least one vector of outputs (LeNet-5's have 14 and 5, so it never ran there) and
+    // boxed vectors in a max-pooling training step on two threads (10 MB per step): dropped too.
+    // This loop costs about 14 ns per output (half of a LeNet-5 forward at batch 64).
 
     /** One plane of 2 x 2 / stride 2 pooling. */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
