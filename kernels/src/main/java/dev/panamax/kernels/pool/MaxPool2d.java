@@ -6,6 +6,11 @@ import java.lang.foreign.ValueLayout;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Max pooling ({@code torch.nn.functional.max_pool2d}) and min pooling ({@code -max_pool2d(-x)})
@@ -21,53 +26,85 @@ public final class MaxPool2d {
     private MaxPool2d() {
     }
 
-    // 2 x 2 windows at stride 2 (the common case) take a scalar loop. Two vector versions were
-    // measured and dropped: an even/odd column split by two-vector shuffles (C2 boxed its vectors:
-    // 5 MB of garbage per call) and a shuffle-free one that pairs adjacent floats as 64-bit lanes
-    // and narrows them (1.6 ms instead of 6.0 and allocation-free alone, but once it had run, the
-    // other kernels of a LeNet step allocated 186 KB per step: its Long/Int vector paths polluted
-    // C2's profiles of shared Vector API code). The scalar loop mispredicts its comparisons on
-    // real data; it is still faster than PyTorch here (6.0 against 7.3 ms). A third vector version,
-    // with one-source constant shuffles only (even/odd halves, then the halves swapped), handled
-    // rows of at least one vector of outputs (LeNet-5's have 14 and 5, so it never ran there) and
-    // boxed vectors in a max-pooling training step on two threads (10 MB per step): dropped too.
-    // This loop costs about 14 ns per output (half of a LeNet-5 forward at batch 64).
+    // 2 x 2 windows at stride 2 (the common case) run in vectors of one species, by constant
+    // one-source shuffles, in a small method that takes and returns no vector (pairs). Dropped on
+    // the way, each measured: an even/odd split by two-vector shuffles (C2 boxed its vectors: 5 MB
+    // per call); adjacent floats paired as 64-bit lanes (its Long/Int vector paths polluted C2's
+    // profiles of shared Vector API code: the other kernels of a LeNet step then allocated 186 KB
+    // per step); a whole output row in one method (C1 ran out of registers compiling it, so it
+    // stayed in C1's slowest code: 60 MB per LeNet-5 forward); test(IS_NAN) (it goes through int
+    // masks) and masks from a helper (returned, so boxed). The scalar loop this replaces cost 14 ns
+    // per output, half of a LeNet-5 forward; the forward at batch 64 went from 2.69 to 1.41 ms.
+    //
+    // LANES / 2 outputs at a time from LANES inputs of each of the two input rows (masked at the
+    // row's end): EVEN_ODD moves the even columns to the low half and the odd ones to the high half,
+    // SWAP_HALVES brings the odd ones down beside their even neighbours. Row 0's pair winner, then
+    // row 1's, then the better of the two: the first of equal values wins, in PyTorch's scan order
+    // (row 0 before row 1, left before right), and a NaN beats any number. The winner's offset in its
+    // window (0, 1, width, width + 1) travels as a float beside the value and becomes the int argmax
+    // in a scalar loop.
+    private static final VectorSpecies<Float> SPECIES = FloatLanes.SPECIES;
+    private static final int LANES = FloatLanes.LANES;
+    private static final VectorShuffle<Float> EVEN_ODD =
+            VectorShuffle.fromOp(SPECIES, i -> i < LANES / 2 ? 2 * i : 2 * (i - LANES / 2) + 1);
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(SPECIES, i -> (i + LANES / 2) % LANES);
 
-    /** One plane of 2 x 2 / stride 2 pooling. */
+    /**
+     * One plane of 2 x 2 / stride 2 pooling.
+     *
+     * @param offsets scratch of {@code LANES} floats: the winners' offsets of one call of {@link #pairs}
+     */
     private static void twoByTwo(boolean min, PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out,
-                                 MemorySegment argmax, long aOut) {
+                                 MemorySegment argmax, long aOut, float[] offsets) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int width = g.width();
+        int half = LANES / 2;
         for (int i = 0; i < oh; i++) {
             int top = 2 * i * width;
             long o = out + (long) i * ow;
             long ao = aOut + (long) i * ow;
-            for (int j = 0; j < ow; j++) {
-                int at = top + 2 * j;
-                float best = FloatLanes.get(x, in + at);
-                int arg = at;
-                float v = FloatLanes.get(x, in + at + 1);
-                boolean w = wins(min, v, best);
-                best = w ? v : best;
-                arg = w ? at + 1 : arg;
-                v = FloatLanes.get(x, in + at + width);
-                w = wins(min, v, best);
-                best = w ? v : best;
-                arg = w ? at + width : arg;
-                v = FloatLanes.get(x, in + at + width + 1);
-                w = wins(min, v, best);
-                best = w ? v : best;
-                arg = w ? at + width + 1 : arg;
-                FloatLanes.set(y, o + j, best);
-                argmax.setAtIndex(INDEX, ao + j, arg);
+            for (int j = 0; j < ow; j += half) {
+                int n = Math.min(half, ow - j);
+                pairs(min, width, x, in + top + 2L * j, n, y, o + j, offsets);
+                for (int k = 0; k < n; k++) {
+                    argmax.setAtIndex(INDEX, ao + j + k, top + 2 * (j + k) + (int) offsets[k]);
+                }
             }
         }
     }
 
-    /** Whether {@code v} beats {@code best}: larger (smaller for min), or a NaN against a number. */
-    private static boolean wins(boolean min, float v, float best) {
-        return (min ? v < best : v > best) | (v != v & best == best);
+    /**
+     * Up to {@code LANES / 2} outputs ({@code n}) of one output row, from the {@code 2n} inputs of
+     * each of the two input rows that start at {@code first} and {@code first + width}: values into
+     * {@code y} from {@code yAt}, the winners' offsets in their windows into {@code offsets}. A
+     * method of its own that takes and returns no vector: inlined or called, nothing is boxed, and
+     * it is small enough for C1's register allocator (a whole row in one method ran out of
+     * registers there, stayed in C1's slowest code and allocated 60 MB per LeNet-5 forward).
+     */
+    private static void pairs(boolean min, int width, MemorySegment x, long first, int n, MemorySegment y, long yAt,
+                              float[] offsets) {
+        VectorOperators.Comparison better = min ? VectorOperators.LT : VectorOperators.GT;
+        VectorMask<Float> inputs = SPECIES.indexInRange(0, 2 * n);
+        // each row's pair winner (x != x: NaN, which beats a number), then the better row
+        FloatVector e0 = FloatVector.fromMemorySegment(SPECIES, x, first * Float.BYTES, FloatLanes.ORDER, inputs)
+                .rearrange(EVEN_ODD);
+        FloatVector o0 = e0.rearrange(SWAP_HALVES);
+        VectorMask<Float> w0 = o0.compare(better, e0)
+                .or(o0.compare(VectorOperators.NE, o0).and(e0.compare(VectorOperators.EQ, e0)));
+        FloatVector e1 = FloatVector.fromMemorySegment(SPECIES, x, (first + width) * Float.BYTES, FloatLanes.ORDER, inputs)
+                .rearrange(EVEN_ODD);
+        FloatVector o1 = e1.rearrange(SWAP_HALVES);
+        VectorMask<Float> w1 = o1.compare(better, e1)
+                .or(o1.compare(VectorOperators.NE, o1).and(e1.compare(VectorOperators.EQ, e1)));
+        FloatVector h0 = e0.blend(o0, w0);
+        FloatVector h1 = e1.blend(o1, w1);
+        VectorMask<Float> w = h1.compare(better, h0)
+                .or(h1.compare(VectorOperators.NE, h1).and(h0.compare(VectorOperators.EQ, h0)));
+        h0.blend(h1, w).intoMemorySegment(y, yAt * Float.BYTES, FloatLanes.ORDER, SPECIES.indexInRange(0, n));
+        FloatVector.zero(SPECIES).blend(1f, w0)
+                .blend(FloatVector.broadcast(SPECIES, width).blend(width + 1, w1), w)
+                .intoArray(offsets, 0);
     }
 
     /**
@@ -102,11 +139,12 @@ public final class MaxPool2d {
         int oh = g.outHeight();
         int ow = g.outWidth();
         boolean twoByTwo = g.isTwoByTwo();
+        float[] offsets = twoByTwo ? new float[LANES] : null;
         for (long p = from; p < to; p++) {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();
             if (twoByTwo) {
-                twoByTwo(min, g, x, in, y, yOff + out, argmax, aOff + out);
+                twoByTwo(min, g, x, in, y, yOff + out, argmax, aOff + out, offsets);
                 continue;
             }
             for (int i = 0; i < oh; i++) {
