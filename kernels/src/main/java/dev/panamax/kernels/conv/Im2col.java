@@ -46,12 +46,12 @@ public final class Im2col {
             long plane = xOff + (long) c * g.height() * g.width();
             for (int r = 0; r < g.kernelH(); r++) {
                 for (int s = 0; s < g.kernelW(); s++, row += length) {
-                    int dx = s * g.dilationW() - g.padW();
+                    long dx = (long) s * g.dilationW() - g.padW();     // long: padding and dilation may be near 2^31
                     int j0 = firstValid(dx, g.strideW());
                     int j1 = lastValidExclusive(dx, g.strideW(), g.width(), ow);
                     for (int i = i0; i < i1; i++) {
                         long out = row + (long) i * ow;
-                        int y = i * g.strideH() - g.padH() + r * g.dilationH();
+                        long y = (long) i * g.strideH() - g.padH() + (long) r * g.dilationH();
                         if (y < 0 || y >= g.height() || j0 >= j1) {
                             fillZero(col, out, ow);
                             continue;
@@ -87,12 +87,12 @@ public final class Im2col {
             long plane = dxOff + (long) c * g.height() * g.width();
             for (int r = 0; r < g.kernelH(); r++) {
                 for (int s = 0; s < g.kernelW(); s++, row += length) {
-                    int dxw = s * g.dilationW() - g.padW();
+                    long dxw = (long) s * g.dilationW() - g.padW();
                     int j0 = firstValid(dxw, g.strideW());
                     int j1 = lastValidExclusive(dxw, g.strideW(), g.width(), ow);
                     for (int i = i0; i < i1; i++) {
-                        int y = i * g.strideH() - g.padH() + r * g.dilationH();
-                        if (y < 0 || y >= g.height()) {
+                        long y = (long) i * g.strideH() - g.padH() + (long) r * g.dilationH();
+                        if (y < 0 || y >= g.height() || j0 >= j1) {
                             continue;
                         }
                         long in = row + (long) i * ow;
@@ -206,17 +206,17 @@ public final class Im2col {
     }
 
     /** The first output column j with {@code j stride + dx >= 0}. */
-    private static int firstValid(int dx, int stride) {
-        return dx >= 0 ? 0 : Math.floorDiv(-dx + stride - 1, stride);
+    private static int firstValid(long dx, int stride) {
+        return dx >= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.floorDiv(-dx + stride - 1, stride));
     }
 
     /** One past the last output column j with {@code j stride + dx < width}, at most {@code ow}. */
-    private static int lastValidExclusive(int dx, int stride, int width, int ow) {
-        int limit = width - dx;                      // need j stride < limit
+    private static int lastValidExclusive(long dx, int stride, int width, int ow) {
+        long limit = width - dx;                     // need j stride < limit
         if (limit <= 0) {
             return 0;
         }
-        return Math.min(ow, Math.floorDiv(limit - 1, stride) + 1);
+        return (int) Math.min(ow, Math.floorDiv(limit - 1, stride) + 1);
     }
 
     /** Zeros {@code n} floats; the padding columns of a row are one or two, not worth a vector. */
