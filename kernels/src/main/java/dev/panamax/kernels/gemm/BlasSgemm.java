@@ -25,6 +25,12 @@ public final class BlasSgemm {
         if (m == 0 || n == 0) {
             return;
         }
+        if (k == 0 || alpha == 0f) {
+            // BLAS's rule, kept by the Java kernel too: without a product, C = beta C and NaN in alpha,
+            // A or B is not propagated; OpenBLAS computed alpha * 0 here and wrote NaN for a NaN alpha
+            Sgemm.scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
         if (lda > Integer.MAX_VALUE || ldb > Integer.MAX_VALUE || ldc > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("leading dimensions must fit a 32-bit blasint, got lda " + lda
                     + ", ldb " + ldb + ", ldc " + ldc);
