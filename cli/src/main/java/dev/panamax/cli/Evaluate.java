@@ -92,18 +92,12 @@ final class Evaluate {
 
     /** A CSV of numbers whose last column is the target. */
     private static Dataset csv(Path file, boolean classes) throws IOException {
-        Csv.Table table = Csv.read(file, Predict.hasHeader(file) ? Csv.Options.withHeader() : Csv.Options.noHeader());
+        Csv.Table table = Predict.readCsv(file);
         int f = table.columns() - 1;
         if (f < 1) {
             throw new IllegalArgumentException(file + ": needs at least one feature column and the target");
         }
-        float[] features = new float[table.rows() * f];
-        for (int c = 0; c < f; c++) {
-            double[] col = table.column(c);
-            for (int r = 0; r < table.rows(); r++) {
-                features[r * f + c] = (float) col[r];
-            }
-        }
+        float[] features = Predict.rows(table, f);
         double[] target = table.column(f);
         if (!classes) {
             float[] values = new float[target.length];

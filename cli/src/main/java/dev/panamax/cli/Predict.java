@@ -117,14 +117,8 @@ final class Predict {
                 features[i] = (images.pixels()[i] & 0xFF) / 255f;
             }
         } else if (name.endsWith(".csv")) {
-            Csv.Table table = Csv.read(file, hasHeader(file) ? Csv.Options.withHeader() : Csv.Options.noHeader());
-            features = new float[table.rows() * table.columns()];
-            for (int c = 0; c < table.columns(); c++) {
-                double[] col = table.column(c);
-                for (int r = 0; r < table.rows(); r++) {
-                    features[r * table.columns() + c] = (float) col[r];
-                }
-            }
+            Csv.Table table = readCsv(file);
+            features = rows(table, table.columns());
         } else {
             throw new IllegalArgumentException(file + ": expected .npy, .csv or an IDX image file (*idx3*)");
         }
@@ -137,8 +131,24 @@ final class Predict {
         return new Dataset(features, sample, null, values, 0, null);
     }
 
-    /** Whether the first line of a CSV holds a field that is not a number (then it is a header). */
-    static boolean hasHeader(Path file) throws IOException {
+    /** A CSV of numbers, its first line a header when it holds a field that is not a number. */
+    static Csv.Table readCsv(Path file) throws IOException {
+        return Csv.read(file, hasHeader(file) ? Csv.Options.withHeader() : Csv.Options.noHeader());
+    }
+
+    /** The first {@code columns} columns of {@code table}, row-major. */
+    static float[] rows(Csv.Table table, int columns) {
+        float[] out = new float[table.rows() * columns];
+        for (int c = 0; c < columns; c++) {
+            double[] col = table.column(c);
+            for (int r = 0; r < table.rows(); r++) {
+                out[r * columns + c] = (float) col[r];
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasHeader(Path file) throws IOException {
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             String first = lines.findFirst().orElse("");
             for (String token : first.split(",")) {
