@@ -13,9 +13,18 @@ final class CommandOptions {
 
     /** The options, or null (with the reason on {@code err}) when one is unknown or lacks its value. */
     static Map<String, String> parse(String[] args, List<String> known, PrintStream err) {
+        return parse(args, known, List.of(), err);
+    }
+
+    /** As {@link #parse(String[], List, PrintStream)}, with {@code flags}: options without a value ("true" when given). */
+    static Map<String, String> parse(String[] args, List<String> known, List<String> flags, PrintStream err) {
         Map<String, String> opt = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.startsWith("--") && flags.contains(a.substring(2))) {
+                opt.put(a.substring(2), "true");
+                continue;
+            }
             if (!a.startsWith("--") || i + 1 >= args.length) {
                 err.println(a.startsWith("--") ? "option " + a + " needs a value" : "unexpected argument: " + a);
                 return null;

@@ -74,26 +74,10 @@ final class Demo {
 
     /** Parses {@code args} (after "demo"); null when they are invalid (the reason goes to err). */
     static Options parse(String[] args, PrintStream err) {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--curvature")) {
-                opt.put("curvature", "true");
-                continue;
-            }
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                err.println(a.startsWith("--") ? "option " + a + " needs a value" : "unexpected argument: " + a);
-                return null;
-            }
-            opt.put(a.substring(2), args[++i]);
-        }
-        List<String> known = List.of("model", "data", "epochs", "batch", "threads", "seed", "out", "temperature",
-                "curvature");
-        for (String k : opt.keySet()) {
-            if (!known.contains(k)) {
-                err.println("unknown option: --" + k);
-                return null;
-            }
+        Map<String, String> opt = CommandOptions.parse(args, List.of("model", "data", "epochs", "batch", "threads", "seed",
+                "out", "temperature"), List.of("curvature"), err);
+        if (opt == null) {
+            return null;
         }
         String model = opt.getOrDefault("model", "lenet5");
         String data = opt.getOrDefault("data", switch (model) {
