@@ -65,7 +65,7 @@ record TrainedModel(String name, Sequential model, long[] inputShape, List<Prepr
             }
         }
         if (name == null) {
-            name = checkpoint ? checkpointModel(weights) : null;
+            name = checkpoint ? checkpointModel(metadata.get("panamax.checkpoint")) : null;
             if (name == null) {
                 throw new IllegalArgumentException(weights + " does not name its model: give --model " + String.join("|", NAMES));
             }
@@ -94,10 +94,9 @@ record TrainedModel(String name, Sequential model, long[] inputShape, List<Prepr
         return new TrainedModel(name, model, input, List.copyOf(steps));
     }
 
-    private static String checkpointModel(Path weights) throws IOException {
-        // the demo writes "lenet5", "inception" or "mlp-<data set>" into the checkpoint's metadata
-        try (Arena arena = Arena.ofConfined()) {
-            String json = SafeTensors.read(weights, arena).metadata().get("panamax.checkpoint");
+    /** The model a checkpoint's state JSON names: the demo writes "lenet5", "inception" or "mlp-<data set>". */
+    private static String checkpointModel(String json) {
+        try {
             var meta = com.google.gson.JsonParser.parseString(json).getAsJsonObject().getAsJsonObject("metadata");
             if (meta == null || !meta.has("model")) {
                 return null;
