@@ -18,3 +18,21 @@ jextract --output "$out" \
     --include-constant CblasNoTrans --include-constant CblasTrans \
     "$here/cblas_subset.h"
 echo "generated under $out/dev/panamax/bindings/openblas"
+
+# MPI: from the installed mpi.h of each ABI where it is there (Open MPI: Debian's libopenmpi-dev;
+# MPICH: libmpich-dev). The committed Mpi.java holds the functions both share, OpenMpi.java and
+# Mpich.java those that take handles; compare the generated classes against them.
+mpi_functions="--include-function MPI_Init_thread --include-function MPI_Initialized --include-function MPI_Finalize \
+    --include-function MPI_Comm_rank --include-function MPI_Comm_size --include-function MPI_Allreduce \
+    --include-function MPI_Iallreduce --include-function MPI_Wait --include-function MPI_Test --include-function MPI_Bcast \
+    --include-function MPI_Barrier --include-function MPI_Abort --include-function MPI_Error_string \
+    --include-function MPI_Get_library_version"
+for abi in openmpi:OpenMpi mpich:Mpich; do
+    dir=/usr/include/x86_64-linux-gnu/${abi%%:*}
+    [ -f "$dir/mpi.h" ] || { echo "no $dir/mpi.h: ${abi##*:} not regenerated" >&2; continue; }
+    # shellcheck disable=SC2086
+    jextract --output "$out" --target-package dev.panamax.bindings.mpi --header-class-name "${abi##*:}" \
+        $mpi_functions --include-var ompi_mpi_comm_world --include-var ompi_mpi_float --include-var ompi_mpi_double \
+        --include-var ompi_mpi_op_sum -I "$dir" "$dir/mpi.h"
+    echo "generated ${abi##*:} under $out/dev/panamax/bindings/mpi (subset: native/mpi/${abi%%:*}_subset.h)"
+done

@@ -5,4 +5,5 @@
 module dev.panamax.bindings {
     exports dev.panamax.bindings;
     exports dev.panamax.bindings.openblas;
+    exports dev.panamax.bindings.mpi;
 }

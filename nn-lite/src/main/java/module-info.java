@@ -20,4 +20,5 @@ module dev.panamax.nn {
     exports dev.panamax.nn.train;
     exports dev.panamax.nn.curvature;
     exports dev.panamax.nn.inference;
+    exports dev.panamax.nn.distributed;
 }

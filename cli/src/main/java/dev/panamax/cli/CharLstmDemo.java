@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 
+import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.data.TokenBatch;
 import dev.panamax.nn.data.Words;
@@ -58,7 +59,7 @@ final class CharLstmDemo {
                 + "%d symbols%n", train.size(), test.size(), o.seed(), symbols.size());
         out.printf("model: embedding %d (tied to the output layer), LSTM %d x %d, batch %d, %d epochs, %d thread(s), AdamW "
                 + "with warmup + cosine, gradient norm clipped at 1%n", HIDDEN, LAYERS, HIDDEN, o.batch(), o.epochs(),
-                o.threads());
+                WorkerPool.threads());
         out.printf("baselines on the held-out words: bigram %.3f bits/char, trigram %.3f bits/char%n", bigram, trigram);
         CharLanguageModel model = new CharLanguageModel(symbols.size(), HIDDEN, HIDDEN, LAYERS, 0f, true);
         int batches = (train.size() + o.batch() - 1) / o.batch();

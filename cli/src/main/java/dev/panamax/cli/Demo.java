@@ -18,6 +18,8 @@ import dev.panamax.nn.data.Imputer;
 import dev.panamax.nn.data.OutlierClipper;
 import dev.panamax.nn.data.Preprocessor;
 import dev.panamax.nn.data.Standardizer;
+import dev.panamax.nn.distributed.Communicator;
+import dev.panamax.nn.distributed.DistributedDataParallel;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.losses.CrossEntropyLoss;
@@ -45,7 +47,7 @@ final class Demo {
             usage: bin/panamax demo [--model lenet5|inception|mlp|autoencoder|perceptron|char-lstm|seq2seq|transformer]
                                     [--data mnist|breast-cancer|wine|diabetes|tabular|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
-                                    [--curvature]
+                                    [--curvature] [--distributed]
 
               (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
               --model inception                 a small Inception network (concatenated branches) on the same digits
@@ -62,11 +64,15 @@ final class Demo {
               --model seq2seq                   a GRU encoder-decoder that spells English words backwards
               --model transformer               the same task with a transformer, decoding through its KV cache
               --out DIR                         where the checkpoint goes (default: a panamax-demo temp folder)
+              --distributed                     data-parallel over the processes mpirun started (lenet5, inception,
+                                                mlp): mpirun -np 2 bin/panamax demo --distributed. --batch is the
+                                                global batch, split evenly; each process takes cores / processes
+                                                threads. Without mpirun: one process
             """;
 
     /** Parsed options. */
-    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out, float temperature,
-                   boolean curvature) {
+    record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out,
+                   float temperature, boolean curvature, boolean distributed) {
     }
 
     private Demo() {
@@ -75,7 +81,7 @@ final class Demo {
     /** Parses {@code args} (after "demo"); null when they are invalid (the reason goes to err). */
     static Options parse(String[] args, PrintStream err) {
         Map<String, String> opt = CommandOptions.parse(args, List.of("model", "data", "epochs", "batch", "threads", "seed",
-                "out", "temperature"), List.of("curvature"), err);
+                "out", "temperature"), List.of("curvature", "distributed"), err);
         if (opt == null) {
             return null;
         }
@@ -104,6 +110,11 @@ final class Demo {
             err.println("--curvature goes with --model mlp");
             return null;
         }
+        boolean distributed = opt.containsKey("distributed");
+        if (distributed && (curvature || !List.of("lenet5", "inception", "mlp").contains(model))) {
+            err.println("--distributed goes with --model lenet5, inception or mlp (without --curvature)");
+            return null;
+        }
         try {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
@@ -112,14 +123,14 @@ final class Demo {
                 default -> "32";
             }));
             float temperature = Float.parseFloat(opt.getOrDefault("temperature", "0.8"));
-            int threads = Integer.parseInt(opt.getOrDefault("threads", Integer.toString(WorkerPool.threads())));
+            int threads = opt.containsKey("threads") ? Integer.parseInt(opt.get("threads")) : 0;
             long seed = Long.parseLong(opt.getOrDefault("seed", "1"));
-            if (epochs <= 0 || batch <= 0 || threads <= 0 || !(temperature > 0)) {
+            if (epochs <= 0 || batch <= 0 || (opt.containsKey("threads") && threads <= 0) || !(temperature > 0)) {
                 err.println("--epochs, --batch, --threads and --temperature must be > 0");
                 return null;
             }
             Path out = Path.of(opt.getOrDefault("out", Path.of(System.getProperty("java.io.tmpdir"), "panamax-demo").toString()));
-            return new Options(model, data, epochs, batch, threads, seed, out, temperature, curvature);
+            return new Options(model, data, epochs, batch, threads, seed, out, temperature, curvature, distributed);
         } catch (NumberFormatException e) {
             err.println("not a number: " + e.getMessage());
             return null;
@@ -141,41 +152,51 @@ final class Demo {
 
     /** Runs the demo; returns the exit status. */
     static int run(Options o, PrintStream out) throws IOException {
-        WorkerPool.setThreads(o.threads());
+        if (o.distributed()) {
+            return DistributedDemo.run(o, out);
+        }
+        if (o.threads() > 0) {
+            WorkerPool.setThreads(WorkerPool.threads());
+        }
+        return run(o, Communicator.single(), out);
+    }
+
+    /** Runs the demo as one rank of {@code comm}. */
+    static int run(Options o, Communicator comm, PrintStream out) throws IOException {
         Init.manualSeed(o.seed());
         return switch (o.model()) {
-            case "lenet5" -> lenet(o, out);
-            case "inception" -> inception(o, out);
+            case "lenet5" -> lenet(o, comm, out);
+            case "inception" -> inception(o, comm, out);
             case "perceptron" -> perceptron(o, out);
             case "autoencoder" -> AutoencoderDemo.run(o, out);
             case "char-lstm" -> CharLstmDemo.run(o, out);
             case "seq2seq" -> Seq2SeqDemo.run(o, out, false);
             case "transformer" -> Seq2SeqDemo.run(o, out, true);
-            default -> o.data().equals("diabetes") ? regression(o, out) : tabular(o, out);
+            default -> o.data().equals("diabetes") ? regression(o, comm, out) : tabular(o, comm, out);
         };
     }
 
-    private static int lenet(Options o, PrintStream out) throws IOException {
+    private static int lenet(Options o, Communicator comm, PrintStream out) throws IOException {
         Dataset[] mnist = Bundled.mnist();
         out.printf("LeNet-5 on MNIST: %d training and %d test digits, batch %d, %d epochs, %d thread(s), AdamW with "
-                + "warmup + cosine%n", mnist[0].size(), mnist[1].size(), o.batch(), o.epochs(), o.threads());
+                + "warmup + cosine%n", mnist[0].size(), mnist[1].size(), o.batch(), o.epochs(), WorkerPool.threads());
         Sequential model = Models.lenet5();
         // Small shifts of up to 2 pixels: the digits are centred, so this is the augmentation that helps.
         ImageAugmentation augment = ImageAugmentation.none().crop(2);
-        return classify(o, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5", null);
+        return classify(o, comm, out, model, mnist[0], mnist[1], augment, 2e-3, 1e-4, null, "lenet5", null);
     }
 
-    private static int inception(Options o, PrintStream out) throws IOException {
+    private static int inception(Options o, Communicator comm, PrintStream out) throws IOException {
         Dataset[] mnist = Bundled.mnist();
         Sequential model = Models.inception(10);
         out.printf("Inception network on MNIST: %d training and %d test digits, batch %d, %d epochs, %d thread(s), %,d "
                 + "parameters, AdamW with warmup + cosine%n", mnist[0].size(), mnist[1].size(), o.batch(), o.epochs(),
-                o.threads(), model.parameters().stream().mapToLong(dev.panamax.nn.optim.Parameter::numel).sum());
-        return classify(o, out, model, mnist[0], mnist[1], ImageAugmentation.none().crop(2), 3e-3, 1e-4, null, "inception",
-                null);
+                WorkerPool.threads(), model.parameters().stream().mapToLong(dev.panamax.nn.optim.Parameter::numel).sum());
+        return classify(o, comm, out, model, mnist[0], mnist[1], ImageAugmentation.none().crop(2), 3e-3, 1e-4, null,
+                "inception", null);
     }
 
-    private static int tabular(Options o, PrintStream out) throws IOException {
+    private static int tabular(Options o, Communicator comm, PrintStream out) throws IOException {
         Dataset all = o.data().equals("wine") ? Bundled.wine() : Bundled.breastCancer();
         Dataset[] split = all.split(0.8, o.seed());
         Pipeline pipeline = Pipeline.fit(split[0], new Imputer(Imputer.Strategy.MEDIAN, 0),
@@ -189,15 +210,16 @@ final class Demo {
         Sequential model = Models.mlp(features, 64, all.classes());
         try (Arena arena = Arena.ofShared()) {
             Tensor weights = CrossEntropyLoss.balancedWeights(train.classCounts(), arena);
-            return classify(o, out, model, train, test, null, 1e-3, 1e-2, weights, "mlp-" + o.data(), pipeline);
+            return classify(o, comm, out, model, train, test, null, 1e-3, 1e-2, weights, "mlp-" + o.data(), pipeline);
         }
     }
 
-    private static int classify(Options o, PrintStream out, Sequential model, Dataset train, Dataset test,
-                                ImageAugmentation augment, double lr, double weightDecay, Tensor classWeights, String name,
-                                Pipeline pipeline) throws IOException {
-        try (DataLoader trainLoader = new DataLoader(train, o.batch(), true, o.seed(), augment);
+    private static int classify(Options o, Communicator comm, PrintStream out, Sequential model, Dataset train,
+                                Dataset test, ImageAugmentation augment, double lr, double weightDecay, Tensor classWeights,
+                                String name, Pipeline pipeline) throws IOException {
+        try (DataLoader trainLoader = new DataLoader(train, trainOptions(o, comm).transform(augment));
              DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
+             DistributedDataParallel ddp = replicate(model, comm);
              Optimizer opt = Adam.adamW(model.parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, (float) weightDecay, false)) {
             long steps = (long) o.epochs() * trainLoader.batchesPerEpoch();
             LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(steps / 10, trainLoader.batchesPerEpoch()),
@@ -206,7 +228,7 @@ final class Demo {
             ClassificationMetrics m;
             long t0 = System.nanoTime();
             try (Trainer trainer = new Trainer(model, loss, opt, schedule, Trainer.Options.of(o.epochs()))) {
-                trainer.fit(trainLoader, testLoader, -1);
+                trainer.distributed(ddp).fit(trainLoader, testLoader, -1);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 m = trainer.evaluateClassifier(testLoader);
                 out.println();
@@ -214,6 +236,10 @@ final class Demo {
                 out.printf("training: %.1f s, %.0f samples/s over %d epochs%n", seconds,
                         (double) o.epochs() * train.size() / seconds, o.epochs());
                 out.println(trainer.profile().report());
+                DistributedDemo.report(ddp, out);
+                if (comm.rank() != 0) {
+                    return 0;                                   // rank 0 writes the checkpoint and checks it
+                }
                 Path file = o.out().resolve(name + ".safetensors");
                 Checkpoints.save(file, model, opt, schedule, new Checkpoints.Contents(trainer.position(),
                         Map.of("model", name, "data", o.data(), "seed", Long.toString(o.seed())),
@@ -248,7 +274,17 @@ final class Demo {
         }
     }
 
-    private static int regression(Options o, PrintStream out) throws IOException {
+    /** The training loader's options: shuffled, this rank's shard of batches of {@code --batch} rows in all. */
+    private static DataLoader.Options trainOptions(Options o, Communicator comm) {
+        return DataLoader.Options.batches(o.batch() / comm.size()).shuffled(o.seed()).shard(comm.rank(), comm.size());
+    }
+
+    /** {@code model} replicated over the ranks of {@code comm}, or null for one process. */
+    private static DistributedDataParallel replicate(Sequential model, Communicator comm) {
+        return comm.size() == 1 ? null : new DistributedDataParallel(model, comm, DistributedDataParallel.Options.defaults());
+    }
+
+    private static int regression(Options o, Communicator comm, PrintStream out) throws IOException {
         Dataset[] split = Bundled.diabetes().split(0.8, o.seed());
         Pipeline pipeline = Pipeline.fit(split[0], new Standardizer(1e-8f));
         double[] ms = meanAndStd(split[0].values());
@@ -260,17 +296,19 @@ final class Demo {
         out.printf("MLP regression on diabetes: %d features, %d training and %d test rows; standardized features and "
                 + "target%n", train.sampleSize(), train.size(), test.size());
         Sequential model = Models.mlp(train.sampleSize(), 32, 1);
-        try (DataLoader trainLoader = new DataLoader(train, o.batch(), true, o.seed(), null);
+        try (DataLoader trainLoader = new DataLoader(train, trainOptions(o, comm));
              DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
+             DistributedDataParallel ddp = replicate(model, comm);
              Optimizer opt = Adam.adamW(model.parameters(), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false);
              Trainer trainer = new Trainer(model, new MseLoss(), opt, new LrScheduler(opt, Schedule.warmupCosine(1e-3,
                      trainLoader.batchesPerEpoch(), (long) o.epochs() * trainLoader.batchesPerEpoch(), 0)),
                      Trainer.Options.of(o.epochs()).patience(0))) {
-            trainer.fit(trainLoader, testLoader, -1);
+            trainer.distributed(ddp).fit(trainLoader, testLoader, -1);
             RegressionMetrics scaled = trainer.evaluateRegressor(testLoader);
             out.printf("%ntest: R² %.4f, MSE %.1f (in the target's units; the target's variance is %.1f)%n", scaled.r2(),
                     scaled.mse() * std * std, var);
             out.println(trainer.profile().report());
+            DistributedDemo.report(ddp, out);
             if (o.curvature()) {
                 CurvatureReport.print(model, new MseLoss(), train, out);
             }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.data.TokenBatch;
 import dev.panamax.nn.data.Words;
@@ -170,7 +171,7 @@ final class Seq2SeqDemo {
                 transformer ? "transformer encoder-decoder" : "GRU encoder-decoder", train.size(), test.size(), MIN_LETTERS,
                 MAX_LETTERS, o.seed());
         out.printf("model: %s; batch %d, %d epochs, %d thread(s), AdamW with warmup + cosine, gradient norm clipped at 1; "
-                + "teacher forcing in training, greedy decoding at test%n", model.describe(o), o.batch(), o.epochs(), o.threads());
+                + "teacher forcing in training, greedy decoding at test%n", model.describe(o), o.batch(), o.epochs(), WorkerPool.threads());
         int batches = (train.size() + o.batch() - 1) / o.batch();
         long steps = (long) batches * o.epochs();
         double lr = transformer ? 1e-3 : 3e-3;

@@ -21,8 +21,17 @@ import dev.panamax.nn.tensor.Tensor;
  * sees the batches it would have seen), or the data order without shuffling.
  *
  * <p>Two sets of buffers are allocated once and reused: while the caller trains on one batch, a
- * background thread fills the next (copy, then the optional per-batch augmentation). A batch's
- * tensors stay valid until the iterator's next {@code next()}.
+ * background thread fills the next (copy, then the optional augmentation). A batch's tensors stay
+ * valid until the iterator's next {@code next()}. The augmentation of a row is drawn from a
+ * generator seeded by the seed, the epoch and the row's place in the epoch's order, so a row is
+ * augmented the same way whatever the batch size or the shard it lands in.
+ *
+ * <p><b>Shards</b> (data-parallel training, {@link Options#shard}): every rank draws the same
+ * permutation, cuts it into global batches of {@code batchSize × ranks} rows and takes its own
+ * {@code batchSize} consecutive rows of each, so the ranks' batches are disjoint, together make
+ * exactly the global batch one process would see, and every rank takes the same number of
+ * steps. A last global batch that does not split evenly is cut to a multiple of the ranks (at
+ * most {@code ranks - 1} rows of an epoch are left out).
  */
 public final class DataLoader implements AutoCloseable {
 
@@ -41,6 +50,8 @@ public final class DataLoader implements AutoCloseable {
     private final boolean shuffle;
     private final long seed;
     private final BatchTransform transform;
+    private final int rank;
+    private final int ranks;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment[] xs = new MemorySegment[2];
     private final MemorySegment[] ys = new MemorySegment[2];
@@ -52,44 +63,70 @@ public final class DataLoader implements AutoCloseable {
      * @param batchSize rows per batch (the last batch of an epoch may be smaller)
      * @param shuffle   whether each epoch visits the rows in a new order, drawn from {@code seed} and the epoch
      * @param transform applied to each batch by the background thread (augmentation), or null
+     * @param rank      this process's shard, in {@code [0, ranks)}
+     * @param ranks     the number of shards (1: all the data)
      */
-    public record Options(int batchSize, boolean shuffle, long seed, BatchTransform transform) {
+    public record Options(int batchSize, boolean shuffle, long seed, BatchTransform transform, int rank, int ranks) {
 
-        /** Batches of {@code size} rows, in order, untransformed. */
+        public Options {
+            if (ranks < 1 || rank < 0 || rank >= ranks) {
+                throw new IllegalArgumentException("shard rank must be in [0, ranks) with ranks >= 1, got rank " + rank
+                        + " of " + ranks);
+            }
+        }
+
+        /** Batches of {@code size} rows, in order, untransformed, unsharded. */
         public static Options batches(int size) {
-            return new Options(size, false, 0, null);
+            return new Options(size, false, 0, null, 0, 1);
         }
 
         /** Shuffled every epoch from {@code seed}. */
         public Options shuffled(long seed) {
-            return new Options(batchSize, true, seed, transform);
+            return new Options(batchSize, true, seed, transform, rank, ranks);
         }
 
         public Options transform(BatchTransform t) {
-            return new Options(batchSize, shuffle, seed, t);
+            return new Options(batchSize, shuffle, seed, t, rank, ranks);
+        }
+
+        /** Shard {@code rank} of {@code ranks}: this process's {@code batchSize} rows of each global batch. */
+        public Options shard(int rank, int ranks) {
+            return new Options(batchSize, shuffle, seed, transform, rank, ranks);
         }
     }
 
     /** A loader over {@code data} with {@code options}. */
     public DataLoader(Dataset data, Options options) {
-        this(data, options.batchSize(), options.shuffle(), options.seed(), options.transform());
+        this(data, options.batchSize(), options.shuffle(), options.seed(), options.transform(), options.rank(),
+                options.ranks());
     }
 
     /**
      * @param transform applied to each batch by the background thread, or null
      */
     public DataLoader(Dataset data, int batchSize, boolean shuffle, long seed, BatchTransform transform) {
+        this(data, batchSize, shuffle, seed, transform, 0, 1);
+    }
+
+    private DataLoader(Dataset data, int batchSize, boolean shuffle, long seed, BatchTransform transform, int rank,
+                       int ranks) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
         }
         if (data.size() == 0) {
             throw new IllegalArgumentException("the data set is empty");
         }
+        if (data.size() < ranks) {
+            throw new IllegalArgumentException("the data set has " + data.size() + " rows, fewer than the " + ranks
+                    + " shards");
+        }
         this.data = data;
-        this.batchSize = Math.min(batchSize, data.size());
+        this.batchSize = Math.min(batchSize, data.size() / ranks);
         this.shuffle = shuffle;
         this.seed = seed;
         this.transform = transform;
+        this.rank = rank;
+        this.ranks = ranks;
         for (int k = 0; k < 2; k++) {
             xs[k] = arena.allocate((long) this.batchSize * data.sampleSize() * Float.BYTES, 64);
             ys[k] = arena.allocate((long) this.batchSize * Long.BYTES, 64);
@@ -106,9 +143,11 @@ public final class DataLoader implements AutoCloseable {
         return data;
     }
 
-    /** Batches per epoch (the last one may be smaller). */
+    /** Batches per epoch (the last one may be smaller); the same on every shard. */
     public int batchesPerEpoch() {
-        return (data.size() + batchSize - 1) / batchSize;
+        long global = (long) batchSize * ranks;
+        int full = (int) (data.size() / global);
+        return full + (data.size() - full * global >= ranks ? 1 : 0);
     }
 
     /** The batches of epoch {@code epoch} (0-based), from batch {@code first} on. */
@@ -172,8 +211,9 @@ public final class DataLoader implements AutoCloseable {
 
     private Batch fill(int[] order, int epoch, int batch) {
         int slot = batch & 1;
-        int start = batch * batchSize;
-        int rows = Math.min(batchSize, data.size() - start);
+        long globalStart = (long) batch * batchSize * ranks;
+        int rows = (int) Math.min(batchSize, (data.size() - globalStart) / ranks);
+        int start = (int) (globalStart + (long) rank * rows);
         int per = data.sampleSize();
         MemorySegment x = xs[slot];
         MemorySegment y = ys[slot];
@@ -187,7 +227,11 @@ public final class DataLoader implements AutoCloseable {
             }
         }
         if (transform != null) {
-            transform.apply(x, rows, data.sampleShape(), new SplittableRandom((seed * 31 + epoch) * 1_000_003L + batch));
+            long bytes = (long) per * Float.BYTES;
+            for (int r = 0; r < rows; r++) {
+                transform.apply(x.asSlice(r * bytes, bytes), 1, data.sampleShape(),
+                        new SplittableRandom((seed * 31 + epoch) * 1_000_003L + start + r));
+            }
         }
         long[] shape = new long[data.sampleShape().length + 1];
         shape[0] = rows;

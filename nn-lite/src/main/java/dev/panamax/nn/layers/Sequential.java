@@ -3,6 +3,7 @@ package dev.panamax.nn.layers;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.ObjLongConsumer;
 
 import dev.panamax.nn.tensor.Tensor;
@@ -16,6 +17,7 @@ public final class Sequential extends Layer {
 
     private final List<Layer> layers = new ArrayList<>();
     private ObjLongConsumer<String> timer;
+    private Consumer<Layer> afterBackward;
 
     /** The given layers, named by position. */
     public Sequential(Layer... layers) {
@@ -96,6 +98,36 @@ public final class Sequential extends Layer {
         });
     }
 
+    /**
+     * The layers whose backward {@link #onBackward} reports: this Sequential's layers in order,
+     * nested Sequentials replaced by their own leaves.
+     */
+    public List<Layer> leaves() {
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : layers) {
+            if (l instanceof Sequential s) {
+                out.addAll(s.leaves());
+            } else {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Calls {@code hook} with each of the {@link #leaves()} right after its backward, when the
+     * gradients of its parameters are complete: data-parallel training starts reducing them
+     * there, while the layers before it are still in backward. Null removes it.
+     */
+    public void onBackward(Consumer<Layer> hook) {
+        this.afterBackward = hook;
+        layers.forEach(l -> {
+            if (l instanceof Sequential s) {
+                s.onBackward(hook);
+            }
+        });
+    }
+
     @Override
     public Tensor forward(Tensor x, Arena arena) {
         Tensor h = x;
@@ -116,6 +148,9 @@ public final class Sequential extends Layer {
             long t0 = timer == null ? 0 : System.nanoTime();
             g = l.backward(g, arena);
             time(l, t0);
+            if (afterBackward != null && !(l instanceof Sequential)) {
+                afterBackward.accept(l);
+            }
         }
         return g;
     }

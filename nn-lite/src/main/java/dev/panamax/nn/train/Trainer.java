@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 
 import dev.panamax.nn.data.DataLoader;
+import dev.panamax.nn.distributed.DistributedDataParallel;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.losses.Loss;
@@ -25,6 +26,11 @@ import dev.panamax.nn.tensor.Tensor;
  *
  * <p>The position (epoch, batch, optimizer step) is part of {@link #position()} so that a run
  * saved with {@link Checkpoints} and resumed continues exactly as it would have.
+ *
+ * <p>Data-parallel: given a {@link DistributedDataParallel} ({@link #distributed}), each step
+ * averages the gradients over the ranks before the optimizer step, the epoch's training loss and
+ * throughput are those of all ranks together, and only rank 0 reports progress. Each rank
+ * evaluates the whole held-out set (its weights are the same on every rank, so are the metrics).
  */
 public final class Trainer implements AutoCloseable {
 
@@ -77,6 +83,7 @@ public final class Trainer implements AutoCloseable {
     private final StepArena arena = new StepArena();
     private final KernelProfile profile = new KernelProfile();
     private final List<Parameter> params;
+    private DistributedDataParallel ddp;
     private int epoch;
     private int batch;
     private long steps;
@@ -93,6 +100,15 @@ public final class Trainer implements AutoCloseable {
         if (model instanceof Sequential s) {
             s.profile(profile::add);
         }
+    }
+
+    /**
+     * Trains data-parallel over {@code ddp}'s ranks from now on (its model must be this trainer's);
+     * the training loader should be sharded ({@link DataLoader.Options#shard}).
+     */
+    public Trainer distributed(DistributedDataParallel ddp) {
+        this.ddp = ddp;
+        return this;
     }
 
     /** The time spent per kernel family so far (layers, loss and optimizer). */
@@ -139,6 +155,12 @@ public final class Trainer implements AutoCloseable {
             if (batch < total) {
                 break;                                   // stopped mid-epoch: resumable from here
             }
+            if (ddp != null) {
+                double[] sums = {lossSum, samples};
+                ddp.communicator().allReduceSum(sums);  // the epoch's loss over every rank's rows
+                lossSum = sums[0];
+                samples = (long) sums[1];
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             double evalLoss = Double.NaN;
             double metric = Double.NaN;
@@ -175,12 +197,23 @@ public final class Trainer implements AutoCloseable {
     public float step(Tensor x, Tensor y) {
         arena.reset();
         optimizer.zeroGrad();
+        if (ddp != null) {
+            ddp.beforeForward();
+        }
         Tensor out = model.forward(x, arena);
         long t0 = System.nanoTime();
         float l = loss.forward(out, y, arena);
         Tensor g = loss.backward(arena);
         profile.add("loss", System.nanoTime() - t0);
+        if (ddp != null) {
+            ddp.beforeBackward();
+        }
         model.backward(g, arena);
+        if (ddp != null) {
+            long tc = System.nanoTime();
+            ddp.synchronizeGradients();
+            profile.add("all-reduce (waiting)", System.nanoTime() - tc);
+        }
         long t1 = System.nanoTime();
         if (options.clipNorm() > 0) {
             GradientClipping.clipGradNorm(params, options.clipNorm());
@@ -240,12 +273,17 @@ public final class Trainer implements AutoCloseable {
         return m;
     }
 
+    /** Whether this process reports: always, but for ranks other than 0 of a data-parallel run. */
+    private boolean reports() {
+        return options.out() != null && (ddp == null || ddp.communicator().rank() == 0);
+    }
+
     private void progress(int total, double meanLoss, long samples, long t0) {
-        if (options.out() == null) {
+        if (!reports()) {
             return;
         }
         double elapsed = (System.nanoTime() - t0) / 1e9;
-        double rate = samples / Math.max(1e-9, elapsed);
+        double rate = samples * (ddp == null ? 1 : ddp.communicator().size()) / Math.max(1e-9, elapsed);
         if (options.progressBar()) {
             int width = 30;
             int done = (int) ((long) batch * width / total);
@@ -259,7 +297,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void log(EpochResult r, boolean classification) {
-        if (options.out() == null) {
+        if (!reports()) {
             return;
         }
         if (options.progressBar()) {
@@ -273,7 +311,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void say(String line) {
-        if (options.out() != null) {
+        if (reports()) {
             options.out().println(line);
         }
     }

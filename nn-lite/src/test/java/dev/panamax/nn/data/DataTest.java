@@ -227,4 +227,65 @@ class DataTest {
             assertThat(again).isEqualTo(seen.subList(4, 10));
         }
     }
+
+    @Test
+    void shardsSplitEachGlobalBatchDisjointlyWithEqualStepsAndTheSameAugmentation() {
+        int n = 23;                                      // global batches of 3 x 2 rows: 3 full, then 5 rows cut to 3
+        float[] f = new float[n];
+        long[] l = new long[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = i;
+        }
+        Dataset d = new Dataset(f, new long[] {1}, l, null, 2, null);
+        // adds a random offset in [0, 1) per row: equal only if each row's generator is the same
+        DataLoader.BatchTransform jitter = (x, rows, shape, rnd) -> {
+            for (int r = 0; r < rows; r++) {
+                x.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, r,
+                        x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, r) + (float) rnd.nextDouble());
+            }
+        };
+        DataLoader.Options base = DataLoader.Options.batches(2).shuffled(5).transform(jitter);
+        try (DataLoader whole = new DataLoader(d, DataLoader.Options.batches(6).shuffled(5).transform(jitter));
+             DataLoader r0 = new DataLoader(d, base.shard(0, 3));
+             DataLoader r1 = new DataLoader(d, base.shard(1, 3));
+             DataLoader r2 = new DataLoader(d, base.shard(2, 3))) {
+            assertThat(r0.batchesPerEpoch()).isEqualTo(4).isEqualTo(r1.batchesPerEpoch()).isEqualTo(r2.batchesPerEpoch());
+            var w = whole.epoch(2);
+            var i0 = r0.epoch(2);
+            var i1 = r1.epoch(2);
+            var i2 = r2.epoch(2);
+            java.util.Set<Integer> rows = new java.util.HashSet<>();
+            for (int b = 0; b < 4; b++) {
+                float[] global = w.next().x().toFloatArray();
+                float[] joined = concat(i0.next().x().toFloatArray(), i1.next().x().toFloatArray(), i2.next().x().toFloatArray());
+                if (b < 3) {
+                    assertThat(joined).as("batch %d: the shards joined are the global batch, augmentation included", b)
+                            .isEqualTo(global);
+                } else {
+                    assertThat(joined).as("the last, cut to a multiple of 3").hasSize(3)
+                            .isEqualTo(java.util.Arrays.copyOf(global, 3));
+                }
+                for (float v : joined) {
+                    assertThat(rows.add((int) v)).as("row %d seen twice", (int) v).isTrue();
+                }
+            }
+            assertThat(rows).hasSize(21);
+        }
+        assertThatThrownBy(() -> DataLoader.Options.batches(2).shard(3, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rank 3 of 3");
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
 }

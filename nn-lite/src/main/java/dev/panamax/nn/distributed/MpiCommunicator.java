@@ -1,0 +1,364 @@
+package dev.panamax.nn.distributed;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntSupplier;
+
+import dev.panamax.bindings.mpi.Mpi;
+
+/**
+ * MPI_COMM_WORLD through FFM. Every MPI call is made by one communication thread of this
+ * class, which initialised MPI: the training thread hands it work and goes on. That is how an
+ * all-reduce of gradients overlaps the rest of backward (PyTorch's DDP does the same with its
+ * MPI backend): the thread starts {@code MPI_Iallreduce}s as buckets arrive and drives them with
+ * {@code MPI_Test}, parking between tests once a reduction has been waiting a while, so that the
+ * cores stay with the computation. Blocking operations (broadcast, barrier, small reductions)
+ * run after the reductions in flight complete, so every rank sees one order of collectives: the
+ * order its training thread issued them in.
+ *
+ * <p>{@code MPI_THREAD_MULTIPLE} is requested only so that {@link #abort} may call
+ * {@code MPI_Abort} from the failing thread while the communication thread is blocked in a
+ * collective; where the library does not provide it, abort halts the process, which
+ * {@code mpirun} also turns into the end of the job.
+ */
+final class MpiCommunicator implements Communicator {
+
+    /** Tests of a reduction in flight before the thread starts parking between tests. */
+    private static final int SPINS = 64;
+    /** Park between tests: an all-reduce of a few MB takes hundreds of microseconds here. */
+    private static final long PARK_NANOS = 20_000;
+
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+    private final MpiCalls calls = MpiCalls.forLibrary();
+    private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private volatile Throwable died;
+    private int rank;
+    private int size;
+    private int provided;
+    private String version;
+    private boolean closed;
+
+    private MpiCommunicator() {
+        thread = new Thread(this::loop, "panamax-mpi");
+        thread.setDaemon(true);
+    }
+
+    static MpiCommunicator start() {
+        MpiCommunicator c = new MpiCommunicator();          // fails here, clearly, when no MPI is installed
+        if (!STARTED.compareAndSet(false, true)) {
+            throw new IllegalStateException("MPI is already initialised in this JVM (MPI_Init runs once per process): "
+                    + "share the communicator");
+        }
+        c.thread.start();
+        join(c.ready);
+        return c;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public int localSize() {
+        for (String name : new String[] {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMIX_LOCAL_SIZE"}) {
+            String v = System.getenv(name);
+            if (v != null && v.matches("[0-9]+") && Integer.parseInt(v) > 0) {
+                return Integer.parseInt(v);
+            }
+        }
+        return 1;
+    }
+
+    @Override
+    public String describe() {
+        return version + ", rank " + rank + " of " + size;
+    }
+
+    @Override
+    public void allReduceSum(MemorySegment buffer, long offset, long count) {
+        Communicator.checkBuffer(buffer, offset, count);
+        call("MPI_Allreduce", () -> {
+            for (long at = 0; at < count; at += Integer.MAX_VALUE) {
+                int n = (int) Math.min(Integer.MAX_VALUE, count - at);
+                int rc = calls.allReduceFloats(buffer.asSlice((offset + at) * Float.BYTES, (long) n * Float.BYTES), n);
+                if (rc != 0) {
+                    return rc;
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public void allReduceSum(double[] values) {
+        call("MPI_Allreduce", () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment s = a.allocate(ValueLayout.JAVA_DOUBLE, Math.max(1, values.length));
+                MemorySegment.copy(values, 0, s, ValueLayout.JAVA_DOUBLE, 0, values.length);
+                int rc = calls.allReduceDoubles(s, values.length);
+                MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, 0, values, 0, values.length);
+                return rc;
+            }
+        });
+    }
+
+    @Override
+    public Reduction allReduceSumAsync(MemorySegment buffer, long offset, long count) {
+        Communicator.checkBuffer(buffer, offset, count);
+        if (count > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("count must be at most 2^31 - 1 (an MPI count is an int), got " + count);
+        }
+        AsyncReduce r = new AsyncReduce(buffer.asSlice(offset * Float.BYTES, count * Float.BYTES), (int) count);
+        submit(r);
+        return r;
+    }
+
+    @Override
+    public void broadcast(MemorySegment buffer, long offset, long count, int root) {
+        Communicator.checkBuffer(buffer, offset, count);
+        if (root < 0 || root >= size) {
+            throw new IllegalArgumentException("root must be a rank in [0, " + size + "), got " + root);
+        }
+        call("MPI_Bcast", () -> {
+            for (long at = 0; at < count; at += Integer.MAX_VALUE) {
+                int n = (int) Math.min(Integer.MAX_VALUE, count - at);
+                int rc = calls.broadcastFloats(buffer.asSlice((offset + at) * Float.BYTES, (long) n * Float.BYTES), n, root);
+                if (rc != 0) {
+                    return rc;
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public void barrier() {
+        call("MPI_Barrier", calls::barrier);
+    }
+
+    @Override
+    public void abort(String reason) {
+        System.err.println("rank " + rank + " of " + size + " failed: " + reason);
+        System.err.flush();
+        if (provided == Mpi.MPI_THREAD_MULTIPLE()) {
+            calls.abort(1);
+        }
+        Runtime.getRuntime().halt(1);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        call("MPI_Finalize", Mpi::MPI_Finalize);
+    }
+
+    // ---- the communication thread ----
+
+    private void loop() {
+        try (Arena arena = Arena.ofConfined()) {
+            init(arena);
+            ArrayDeque<AsyncReduce> inFlight = new ArrayDeque<>();
+            ArrayDeque<MemorySegment> freeRequests = new ArrayDeque<>();
+            MemorySegment flag = arena.allocate(ValueLayout.JAVA_INT);
+            int idle = 0;
+            while (true) {
+                Op op = inFlight.isEmpty() ? queue.take() : queue.poll();
+                if (op instanceof AsyncReduce r) {
+                    MemorySegment request = freeRequests.isEmpty() ? arena.allocate(calls.requestBytes(), 8) : freeRequests.pop();
+                    r.begin(request);
+                    if (r.done.isDone()) {
+                        freeRequests.push(request);
+                    } else {
+                        inFlight.add(r);
+                    }
+                    idle = 0;
+                } else if (op instanceof Call c) {
+                    while (!inFlight.isEmpty()) {
+                        AsyncReduce r = inFlight.poll();
+                        r.finish(check("MPI_Wait", Mpi.MPI_Wait(r.request, calls.statusIgnore())));
+                        freeRequests.push(r.request);
+                    }
+                    c.run();
+                    if (c.name.equals("MPI_Finalize")) {
+                        return;
+                    }
+                } else {
+                    AsyncReduce oldest = inFlight.peek();
+                    int rc = Mpi.MPI_Test(oldest.request, flag, calls.statusIgnore());
+                    if (rc != 0 || flag.get(ValueLayout.JAVA_INT, 0) != 0) {
+                        inFlight.poll();
+                        oldest.finish(check("MPI_Test", rc));
+                        freeRequests.push(oldest.request);
+                        idle = 0;
+                    } else if (++idle > SPINS) {
+                        LockSupport.parkNanos(PARK_NANOS);
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            died = t;
+            ready.completeExceptionally(t);
+            for (Op op; (op = queue.poll()) != null; ) {
+                op.done.completeExceptionally(t);
+            }
+        }
+    }
+
+    private void init(Arena arena) {
+        MemorySegment out = arena.allocate(ValueLayout.JAVA_INT);
+        check("MPI_Init_thread", Mpi.MPI_Init_thread(MemorySegment.NULL, MemorySegment.NULL, Mpi.MPI_THREAD_MULTIPLE(), out));
+        provided = out.get(ValueLayout.JAVA_INT, 0);
+        check("MPI_Comm_rank", calls.rank(out));
+        rank = out.get(ValueLayout.JAVA_INT, 0);
+        check("MPI_Comm_size", calls.size(out));
+        size = out.get(ValueLayout.JAVA_INT, 0);
+        MemorySegment text = arena.allocate(calls.maxLibraryVersion());
+        check("MPI_Get_library_version", Mpi.MPI_Get_library_version(text, out));
+        String full = text.getString(0);
+        version = full.lines().findFirst().orElse("MPI").replaceFirst(",.*", "").strip();
+        ready.complete(null);
+    }
+
+    /** Throws with MPI's own message when {@code rc} is not MPI_SUCCESS (on the communication thread). */
+    private Throwable check(String what, int rc) {
+        if (rc == Mpi.MPI_SUCCESS()) {
+            return null;
+        }
+        String message = "error " + rc;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment text = a.allocate(calls.maxErrorString());
+            MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
+            if (Mpi.MPI_Error_string(rc, text, len) == 0) {
+                message = text.getString(0) + " (error " + rc + ")";
+            }
+        }
+        IllegalStateException e = new IllegalStateException(what + " failed on rank " + rank + ": " + message);
+        if (!ready.isDone()) {
+            throw e;
+        }
+        return e;
+    }
+
+    private void submit(Op op) {
+        Throwable t = died;
+        if (t != null) {
+            throw new IllegalStateException("the MPI communication thread has stopped: " + t, t);
+        }
+        if (closed && !(op instanceof Call c && c.name.equals("MPI_Finalize"))) {
+            throw new IllegalStateException("the communicator is closed");
+        }
+        queue.add(op);
+    }
+
+    private void call(String name, IntSupplier body) {
+        Call c = new Call(name, body);
+        submit(c);
+        join(c.done);
+    }
+
+    private static void join(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private abstract static sealed class Op permits Call, AsyncReduce {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+    }
+
+    /** A blocking MPI call, made once the reductions in flight are complete. */
+    private final class Call extends Op {
+        final String name;
+        final IntSupplier body;
+
+        Call(String name, IntSupplier body) {
+            this.name = name;
+            this.body = body;
+        }
+
+        void run() {
+            try {
+                Throwable t = check(name, body.getAsInt());
+                if (t == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(t);
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** An {@code MPI_Iallreduce} in place, from start to completion. */
+    private final class AsyncReduce extends Op implements Reduction {
+        final MemorySegment buffer;
+        final int count;
+        MemorySegment request;
+        long start;
+        volatile long nanos;
+
+        AsyncReduce(MemorySegment buffer, int count) {
+            this.buffer = buffer;
+            this.count = count;
+        }
+
+        void begin(MemorySegment request) {
+            this.request = request;
+            start = System.nanoTime();
+            Throwable t = check("MPI_Iallreduce", calls.startAllReduceFloats(buffer, count, request));
+            if (t != null) {
+                done.completeExceptionally(t);
+            }
+        }
+
+        void finish(Throwable t) {
+            nanos = System.nanoTime() - start;
+            if (t == null) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(t);
+            }
+        }
+
+        @Override
+        public void await() {
+            join(done);
+        }
+
+        @Override
+        public long nanos() {
+            return nanos;
+        }
+    }
+}
