@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.panamax.bindings.NativeLibrary;
+import dev.panamax.bindings.mpi.MpiLibrary;
 import dev.panamax.bindings.openblas.Cblas;
 import dev.panamax.bindings.openblas.OpenBlasLibrary;
 import dev.panamax.kernels.backend.Backend;
@@ -123,6 +124,17 @@ public final class Panamax {
         blas(out);
         report(out, "CUDA runtime", NativeLibrary.find("CUDA runtime", "panamax.cudart", "PANAMAX_CUDART",
                 List.of("libcudart.so.13", "libcudart.so.12", "libcudart.so")));
+        mpi(out);
+    }
+
+    /** Where MPI was found and which ABI it speaks; MPI is not initialised for this. */
+    private static void mpi(PrintStream out) {
+        MpiLibrary.find().ifPresentOrElse(
+                l -> out.println("  MPI:      " + l.location() + " (from " + l.source() + "), "
+                        + (MpiLibrary.abi() == MpiLibrary.Abi.OPEN_MPI ? "Open MPI" : "MPICH") + " ABI; "
+                        + "data-parallel with mpirun -np N bin/panamax demo --distributed"),
+                () -> out.println("  MPI:      none found (-Dpanamax.mpi, PANAMAX_MPI, libmpi.so.40/.12); training runs in "
+                        + "one process"));
     }
 
     @SuppressWarnings("restricted")    // reading the C string OpenBLAS returns for its core name

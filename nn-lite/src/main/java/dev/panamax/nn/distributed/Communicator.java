@@ -12,8 +12,10 @@ import dev.panamax.kernels.Checks;
  * started, over MPI through FFM. Code written against this interface trains the same way in both.
  *
  * <p>Buffers are float32 elements of native segments: {@code offset} and {@code count} are in
- * elements, validated before any native call. A communicator is used by one training thread; its
- * operations are ordered as that thread issues them.
+ * elements, validated before any native call. MPI is called from a communication thread of its
+ * own, so buffers come from shared, automatic or global arenas (a confined arena's memory is
+ * refused). A communicator is used by one training thread; its operations are ordered as that
+ * thread issues them.
  */
 public interface Communicator extends AutoCloseable {
 

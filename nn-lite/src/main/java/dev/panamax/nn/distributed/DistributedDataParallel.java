@@ -22,11 +22,13 @@ import dev.panamax.nn.tensor.Tensor;
  *
  * <ul>
  * <li>At construction every rank receives rank 0's parameters and buffers (a broadcast).</li>
- * <li>Gradients are averaged in {@linkplain Options#bucketBytes() buckets} of a few hundred KB
- *     to a few MB, filled in the reverse order of the parameters (the order backward completes
- *     them). When the model is a {@link Sequential}, a bucket's all-reduce starts as soon as the
- *     backward of the layers holding its parameters is done, and runs while the earlier layers
- *     are still in backward; for other models, all buckets start when backward ends.</li>
+ * <li>Gradients are averaged in buckets filled in the reverse order of the parameters (the
+ *     order backward completes them), each closed at {@linkplain Options#bucketBytes() a few MB}
+ *     or at a quarter of the model's gradient if that is smaller (but not under 16 KB), so that a
+ *     small model still has a bucket to reduce while backward goes on. When the model is a
+ *     {@link Sequential}, a bucket's all-reduce starts as soon as the backward of the layers
+ *     holding its parameters is done, and runs while the earlier layers are still in backward;
+ *     for other models, all buckets start when backward ends.</li>
  * <li>Buffers (batch-norm running statistics) are kept equal by broadcasting rank 0's before
  *     each forward ({@code broadcast_buffers=True}, PyTorch's default); batch statistics
  *     themselves are each rank's own, as in PyTorch without {@code SyncBatchNorm}.</li>
@@ -39,8 +41,8 @@ import dev.panamax.nn.tensor.Tensor;
 public final class DistributedDataParallel implements AutoCloseable {
 
     /**
-     * @param bucketBytes      the size at which a bucket is closed (a parameter larger than it has
-     *                         a bucket of its own); PyTorch's first bucket is 1 MiB
+     * @param bucketBytes      the largest size at which a bucket is closed (a parameter larger than
+     *                         it has a bucket of its own)
      * @param broadcastBuffers broadcast rank 0's float buffers before each forward
      */
     public record Options(long bucketBytes, boolean broadcastBuffers) {
@@ -51,9 +53,9 @@ public final class DistributedDataParallel implements AutoCloseable {
             }
         }
 
-        /** 1 MiB buckets, buffers broadcast. */
+        /** Buckets of at most 4 MiB, buffers broadcast. */
         public static Options defaults() {
-            return new Options(1L << 20, true);
+            return new Options(4L << 20, true);
         }
 
         public Options bucketBytes(long bytes) {
@@ -80,6 +82,9 @@ public final class DistributedDataParallel implements AutoCloseable {
             return reduceNanos == 0 ? 0 : Math.max(0, 1 - (double) exposedNanos / reduceNanos);
         }
     }
+
+    /** Below this, the fixed cost of a collective (microseconds) outweighs what one more bucket overlaps. */
+    private static final long MIN_BUCKET_BYTES = 16 << 10;
 
     private final Layer model;
     private final Communicator comm;
@@ -213,8 +218,14 @@ public final class DistributedDataParallel implements AutoCloseable {
         b.reduction = comm.allReduceSumAsync(b.flat, 0, b.floats);
     }
 
-    /** Parameters in reverse order, a bucket closed once it reaches {@code bucketBytes}. */
+    /** The size at which a bucket closes: {@code bucketBytes}, or a quarter of the gradient (at least 16 KB). */
+    static long bucketLimit(long gradientBytes, long bucketBytes) {
+        return Math.min(bucketBytes, Math.max(MIN_BUCKET_BYTES, gradientBytes / 4));
+    }
+
+    /** Parameters in reverse order, a bucket closed once it reaches {@link #bucketLimit}. */
     private void buildBuckets() {
+        long limit = bucketLimit(params.stream().mapToLong(Parameter::numel).sum() * Float.BYTES, options.bucketBytes());
         List<Parameter> current = new ArrayList<>();
         List<Integer> indices = new ArrayList<>();
         long bytes = 0;
@@ -223,7 +234,7 @@ public final class DistributedDataParallel implements AutoCloseable {
             current.add(p);
             indices.add(i);
             bytes += p.numel() * Float.BYTES;
-            if (bytes >= options.bucketBytes() || i == 0) {
+            if (bytes >= limit || i == 0) {
                 for (int k = 0; k < indices.size(); k++) {
                     bucketOf[indices.get(k)] = buckets.size();
                     slotOf[indices.get(k)] = k;

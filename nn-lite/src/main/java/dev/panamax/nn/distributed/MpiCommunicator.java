@@ -33,6 +33,11 @@ final class MpiCommunicator implements Communicator {
 
     /** Tests of a reduction in flight before the thread starts parking between tests. */
     private static final int SPINS = 64;
+    /**
+     * How long the idle thread watches the queue before it parks: waking a parked thread costs
+     * tens of microseconds here, more than a small all-reduce takes.
+     */
+    private static final long IDLE_SPIN_NANOS = 50_000;
     /** Park between tests: an all-reduce of a few MB takes hundreds of microseconds here. */
     private static final long PARK_NANOS = 20_000;
 
@@ -93,7 +98,7 @@ final class MpiCommunicator implements Communicator {
 
     @Override
     public void allReduceSum(MemorySegment buffer, long offset, long count) {
-        Communicator.checkBuffer(buffer, offset, count);
+        checkBuffer(buffer, offset, count);
         call("MPI_Allreduce", () -> {
             for (long at = 0; at < count; at += Integer.MAX_VALUE) {
                 int n = (int) Math.min(Integer.MAX_VALUE, count - at);
@@ -121,7 +126,7 @@ final class MpiCommunicator implements Communicator {
 
     @Override
     public Reduction allReduceSumAsync(MemorySegment buffer, long offset, long count) {
-        Communicator.checkBuffer(buffer, offset, count);
+        checkBuffer(buffer, offset, count);
         if (count > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("count must be at most 2^31 - 1 (an MPI count is an int), got " + count);
         }
@@ -132,7 +137,7 @@ final class MpiCommunicator implements Communicator {
 
     @Override
     public void broadcast(MemorySegment buffer, long offset, long count, int root) {
-        Communicator.checkBuffer(buffer, offset, count);
+        checkBuffer(buffer, offset, count);
         if (root < 0 || root >= size) {
             throw new IllegalArgumentException("root must be a rank in [0, " + size + "), got " + root);
         }
@@ -172,6 +177,15 @@ final class MpiCommunicator implements Communicator {
         call("MPI_Finalize", Mpi::MPI_Finalize);
     }
 
+    /** {@link Communicator#checkBuffer}, and the communication thread must be able to reach the memory. */
+    private void checkBuffer(MemorySegment buffer, long offset, long count) {
+        Communicator.checkBuffer(buffer, offset, count);
+        if (!buffer.isAccessibleBy(thread)) {
+            throw new IllegalArgumentException("buffer must be reachable from the MPI communication thread: allocate it in "
+                    + "a shared, automatic or global arena, not a confined one");
+        }
+    }
+
     // ---- the communication thread ----
 
     private void loop() {
@@ -182,7 +196,7 @@ final class MpiCommunicator implements Communicator {
             MemorySegment flag = arena.allocate(ValueLayout.JAVA_INT);
             int idle = 0;
             while (true) {
-                Op op = inFlight.isEmpty() ? queue.take() : queue.poll();
+                Op op = inFlight.isEmpty() ? next() : queue.poll();
                 if (op instanceof AsyncReduce r) {
                     MemorySegment request = freeRequests.isEmpty() ? arena.allocate(calls.requestBytes(), 8) : freeRequests.pop();
                     r.begin(request);
@@ -224,6 +238,19 @@ final class MpiCommunicator implements Communicator {
                 op.done.completeExceptionally(t);
             }
         }
+    }
+
+    /** The next operation: watched for a while, then waited for. */
+    private Op next() throws InterruptedException {
+        long until = System.nanoTime() + IDLE_SPIN_NANOS;
+        do {
+            Op op = queue.poll();
+            if (op != null) {
+                return op;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() < until);
+        return queue.take();
     }
 
     private void init(Arena arena) {

@@ -100,13 +100,22 @@ class DataParallelTest {
 
     @Test
     void bucketsFollowBackwardOrderAndTheSizeLimit() {
-        Sequential net = dev.panamax.nn.models.Models.mlp(20, 32, 3);
+        Sequential net = dev.panamax.nn.models.Models.mlp(200, 32, 3);
+        // fc1 32x200 (25,600 B) + 32 (128 B), fc2 32x32 (4096 B) + 32, fc3 3x32 (384 B) + 3 (12 B): closed at >= 16 KB
+        // (a quarter of the 30 KB gradient is smaller), in backward order
         try (DistributedDataParallel ddp = new DistributedDataParallel(net, Communicator.single(),
-                DistributedDataParallel.Options.defaults().bucketBytes(400))) {
-            // fc1 32x20 (2560 B) + 32, fc2 32x32 (4096 B) + 32, fc3 3x32 (384 B) + 3 (12 B): backward order, closed at >= 400 B
-            assertThat(ddp.buckets()).containsExactly(List.of("fc3.bias", "fc3.weight", "fc2.bias"), List.of("fc2.weight"),
+                DistributedDataParallel.Options.defaults())) {
+            assertThat(ddp.buckets()).containsExactly(List.of("fc3.bias", "fc3.weight", "fc2.bias", "fc2.weight", "fc1.bias",
+                    "fc1.weight"));
+        }
+        try (DistributedDataParallel ddp = new DistributedDataParallel(net, Communicator.single(),
+                DistributedDataParallel.Options.defaults().bucketBytes(4000))) {
+            assertThat(ddp.buckets()).containsExactly(List.of("fc3.bias", "fc3.weight", "fc2.bias", "fc2.weight"),
                     List.of("fc1.bias", "fc1.weight"));
         }
+        assertThat(DistributedDataParallel.bucketLimit(240 << 10, 4 << 20)).isEqualTo(60 << 10);
+        assertThat(DistributedDataParallel.bucketLimit(100 << 20, 4 << 20)).isEqualTo(4 << 20);
+        assertThat(DistributedDataParallel.bucketLimit(8 << 10, 4 << 20)).isEqualTo(16 << 10);
     }
 
     @Test
