@@ -4,7 +4,7 @@
 #     loop in Java through the FFM bindings, and through the Communicator (the communication thread);
 #  2. a training step: 1 process x all cores against NP processes x (cores / NP) threads, with the
 #     all-reduce time, its share of the step and the part backward hid.
-# Usage: bench/mpi/run.sh [NP (2)] [MODEL (lenet5|mlp)]. Needs Open MPI or MPICH with mpicc.
+# Usage: [REPS=3] bench/mpi/run.sh [NP (2)] [MODEL (lenet5|mlp)]. Needs Open MPI or MPICH with mpicc.
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
 np=${1:-2}
@@ -24,18 +24,37 @@ run="mpirun -np $np --bind-to none"
 
 echo "CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; $(mpirun --version 2>&1 | head -n 1)"
 echo
-echo "all-reduce, in place, float sums over $np processes (rank 0's time per call)"
-$run "$out/allreduce_bandwidth" > "$out/c.txt"
-# shellcheck disable=SC2086
-$run $java dev.panamax.bench.AllReduceBandwidth bindings > "$out/java-bindings.txt"
-# shellcheck disable=SC2086
-$run $java dev.panamax.bench.AllReduceBandwidth communicator > "$out/java-communicator.txt"
-printf '%10s %12s %12s %12s %10s %10s\n' bytes "C MB/s" "FFM MB/s" "Comm. MB/s" "FFM/C" "Comm./C"
-paste -d ' ' "$out/c.txt" "$out/java-bindings.txt" "$out/java-communicator.txt" | awk '{
-    printf "%10d %12.1f %12.1f %12.1f %10.3f %10.3f\n", $1, $4, $8, $12, $8 / $4, $12 / $4 }'
+reps=${REPS:-3}
+echo "all-reduce, in place, float sums over $np processes (rank 0's time per call; median MB/s of $reps runs each,"
+echo "the five loops interleaved)"
+for mode in c bindings communicator async nonblocking; do : > "$out/$mode.txt"; done
+i=0
+while [ "$i" -lt "$reps" ]; do
+    $run "$out/allreduce_bandwidth" >> "$out/c.txt"
+    for mode in bindings communicator async nonblocking; do
+        # shellcheck disable=SC2086
+        $run $java dev.panamax.bench.AllReduceBandwidth "$mode" >> "$out/$mode.txt"
+    done
+    i=$((i + 1))
+done
+median() {   # FILE: "bytes median-MB/s" per size, from lines "bytes iterations us MB/s"
+    sort -n -k1,1 -k4,4 "$1" | awk '{ v[$1] = v[$1] " " $4; n[$1]++ }
+        END { for (b in v) { split(substr(v[b], 2), a, " "); print b, a[int((n[b] + 1) / 2)] } }' | sort -n
+}
+for mode in c bindings communicator async nonblocking; do median "$out/$mode.txt" > "$out/$mode.median"; done
+echo "MB/s: C = MPI_Allreduce from C; FFM = the same through the bindings; Comm. = Communicator.allReduceSum;"
+echo "async = allReduceSumAsync + await (the gradient buckets' path); Iallreduce = MPI_Iallreduce + MPI_Wait (bindings)"
+printf '%10s %9s %9s %9s %9s %10s %7s %7s\n' bytes C FFM Comm. async Iallreduce FFM/C async/C
+paste -d ' ' "$out/c.median" "$out/bindings.median" "$out/communicator.median" "$out/async.median" \
+    "$out/nonblocking.median" | awk '{
+    printf "%10d %9.0f %9.0f %9.0f %9.0f %10.0f %7.3f %7.3f\n", $1, $2, $4, $6, $8, $10, $4 / $2, $8 / $2 }'
 echo
-echo "training step, $model, global batch 64"
-# shellcheck disable=SC2086
-$java dev.panamax.bench.DataParallelStepBench "$model" --threads "$(nproc)"
-# shellcheck disable=SC2086
-$run $java dev.panamax.bench.DataParallelStepBench "$model"
+echo "training step, $model, global batch 64 ($reps runs of each, interleaved)"
+i=0
+while [ "$i" -lt "$reps" ]; do
+    # shellcheck disable=SC2086
+    $java dev.panamax.bench.DataParallelStepBench "$model" --threads "$(nproc)"
+    # shellcheck disable=SC2086
+    $run $java dev.panamax.bench.DataParallelStepBench "$model"
+    i=$((i + 1))
+done

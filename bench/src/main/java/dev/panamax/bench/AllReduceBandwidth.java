@@ -19,15 +19,19 @@ import dev.panamax.nn.distributed.Communicator;
  * <p>{@code bindings}: {@code MPI_Allreduce} through the FFM bindings from this thread, as the C
  * loop calls it. {@code communicator}: through {@link Communicator#allReduceSum}, which hands
  * each call to the communication thread and waits (what training pays per blocking call).
+ * {@code async}: {@link Communicator#allReduceSumAsync} then {@code await()}, the gradient
+ * buckets' path. {@code nonblocking}: {@code MPI_Iallreduce} then {@code MPI_Wait} through the
+ * bindings, the non-blocking path the communicator does not take (its figures say why).
  */
 public final class AllReduceBandwidth {
 
     private AllReduceBandwidth() {
     }
 
-    /** {@code bindings} or {@code communicator}. */
+    /** {@code bindings}, {@code nonblocking}, {@code communicator} or {@code async}. */
     public static void main(String[] args) {
-        boolean bindings = args.length == 0 || args[0].equals("bindings");
+        String mode = args.length == 0 ? "bindings" : args[0];
+        boolean bindings = mode.equals("bindings") || mode.equals("nonblocking");
         long maxBytes = 16L << 20;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment buf = arena.allocate(maxBytes, 64);
@@ -35,12 +39,14 @@ public final class AllReduceBandwidth {
                 buf.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
             }
             Communicator comm = bindings ? null : Communicator.mpi();
+            boolean async = mode.equals("async");
             int rank;
             Direct direct = null;
             if (bindings) {
                 MemorySegment out = arena.allocate(ValueLayout.JAVA_INT);
                 Mpi.MPI_Init_thread(MemorySegment.NULL, MemorySegment.NULL, Mpi.MPI_THREAD_SINGLE(), out);
-                direct = new Direct(MpiLibrary.abi() == MpiLibrary.Abi.OPEN_MPI);
+                direct = new Direct(MpiLibrary.abi() == MpiLibrary.Abi.OPEN_MPI, mode.equals("nonblocking"),
+                        arena.allocate(8, 8));
                 rank = direct.rank(out);
             } else {
                 rank = comm.rank();
@@ -48,7 +54,7 @@ public final class AllReduceBandwidth {
             for (int pass = 0; pass < 2; pass++) {        // pass 0 warms up: the JIT compiles the loop there
                 for (long bytes = 4096; bytes <= maxBytes; bytes *= 4) {
                     int iterations = bytes >= (1L << 20) ? 200 : 2000;
-                    double us = microsecondsPerCall(direct, comm, buf, (int) (bytes / 4), iterations);
+                    double us = microsecondsPerCall(direct, comm, async, buf, (int) (bytes / 4), iterations);
                     if (rank == 0 && pass == 1) {
                         System.out.printf("%d %d %.2f %.1f%n", bytes, iterations, us, bytes / us);
                     }
@@ -62,22 +68,24 @@ public final class AllReduceBandwidth {
         }
     }
 
-    private static double microsecondsPerCall(Direct direct, Communicator comm, MemorySegment buf, int count,
+    private static double microsecondsPerCall(Direct direct, Communicator comm, boolean async, MemorySegment buf, int count,
                                               int iterations) {
         for (int i = 0; i < iterations / 10; i++) {
-            reduce(direct, comm, buf, count);
+            reduce(direct, comm, async, buf, count);
         }
         barrier(direct, comm);
         long t0 = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
-            reduce(direct, comm, buf, count);
+            reduce(direct, comm, async, buf, count);
         }
         return (System.nanoTime() - t0) / 1e3 / iterations;
     }
 
-    private static void reduce(Direct direct, Communicator comm, MemorySegment buf, int count) {
+    private static void reduce(Direct direct, Communicator comm, boolean async, MemorySegment buf, int count) {
         if (direct != null) {
             direct.allReduce(buf, count);
+        } else if (async) {
+            comm.allReduceSumAsync(buf, 0, count).await();
         } else {
             comm.allReduceSum(buf, 0, count);
         }
@@ -92,7 +100,7 @@ public final class AllReduceBandwidth {
     }
 
     /** The bindings called directly, in the ABI of the library found. */
-    private record Direct(boolean openMpi) {
+    private record Direct(boolean openMpi, boolean nonblocking, MemorySegment request) {
 
         int rank(MemorySegment out) {
             int rc = openMpi ? OpenMpi.MPI_Comm_rank(OpenMpi.ompi_mpi_comm_world(), out)
@@ -102,6 +110,15 @@ public final class AllReduceBandwidth {
         }
 
         void allReduce(MemorySegment buf, int count) {
+            if (nonblocking) {
+                check(openMpi
+                        ? OpenMpi.MPI_Iallreduce(OpenMpi.MPI_IN_PLACE(), buf, count, OpenMpiHandles.FLOAT, OpenMpiHandles.SUM,
+                        OpenMpiHandles.COMM, request)
+                        : Mpich.MPI_Iallreduce(Mpich.MPI_IN_PLACE(), buf, count, Mpich.MPI_FLOAT(), Mpich.MPI_SUM(),
+                        Mpich.MPI_COMM_WORLD(), request));
+                check(Mpi.MPI_Wait(request, openMpi ? OpenMpi.MPI_STATUS_IGNORE() : Mpich.MPI_STATUS_IGNORE()));
+                return;
+            }
             check(openMpi
                     ? OpenMpi.MPI_Allreduce(OpenMpi.MPI_IN_PLACE(), buf, count, OpenMpiHandles.FLOAT, OpenMpiHandles.SUM, OpenMpiHandles.COMM)
                     : Mpich.MPI_Allreduce(Mpich.MPI_IN_PLACE(), buf, count, Mpich.MPI_FLOAT(), Mpich.MPI_SUM(),

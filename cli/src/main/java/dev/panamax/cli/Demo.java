@@ -47,7 +47,7 @@ final class Demo {
             usage: bin/panamax demo [--model lenet5|inception|mlp|autoencoder|perceptron|char-lstm|seq2seq|transformer]
                                     [--data mnist|breast-cancer|wine|diabetes|tabular|iris|words]
                                     [--epochs N] [--batch N] [--threads N] [--seed N] [--out DIR] [--temperature T]
-                                    [--curvature] [--distributed]
+                                    [--curvature] [--distributed [--sync-batch-norm]]
 
               (no options)                      LeNet-5 on 8,000 MNIST digits, tested on 2,000
               --model inception                 a small Inception network (concatenated branches) on the same digits
@@ -68,11 +68,13 @@ final class Demo {
                                                 mlp): mpirun -np 2 bin/panamax demo --distributed. --batch is the
                                                 global batch, split evenly; each process takes cores / processes
                                                 threads. Without mpirun: one process
+              --sync-batch-norm                 with --distributed: batch statistics over all processes' rows
+                                                (PyTorch's SyncBatchNorm; inception has batch norms)
             """;
 
     /** Parsed options. */
     record Options(String model, String data, int epochs, int batch, int threads, long seed, Path out,
-                   float temperature, boolean curvature, boolean distributed) {
+                   float temperature, boolean curvature, boolean distributed, boolean syncBatchNorm) {
     }
 
     private Demo() {
@@ -81,7 +83,7 @@ final class Demo {
     /** Parses {@code args} (after "demo"); null when they are invalid (the reason goes to err). */
     static Options parse(String[] args, PrintStream err) {
         Map<String, String> opt = CommandOptions.parse(args, List.of("model", "data", "epochs", "batch", "threads", "seed",
-                "out", "temperature"), List.of("curvature", "distributed"), err);
+                "out", "temperature"), List.of("curvature", "distributed", "sync-batch-norm"), err);
         if (opt == null) {
             return null;
         }
@@ -115,6 +117,11 @@ final class Demo {
             err.println("--distributed goes with --model lenet5, inception or mlp (without --curvature)");
             return null;
         }
+        boolean syncBatchNorm = opt.containsKey("sync-batch-norm");
+        if (syncBatchNorm && !distributed) {
+            err.println("--sync-batch-norm goes with --distributed");
+            return null;
+        }
         try {
             int epochs = Integer.parseInt(opt.getOrDefault("epochs", defaultEpochs(model, data)));
             int batch = Integer.parseInt(opt.getOrDefault("batch", switch (model) {
@@ -130,7 +137,7 @@ final class Demo {
                 return null;
             }
             Path out = Path.of(opt.getOrDefault("out", Path.of(System.getProperty("java.io.tmpdir"), "panamax-demo").toString()));
-            return new Options(model, data, epochs, batch, threads, seed, out, temperature, curvature, distributed);
+            return new Options(model, data, epochs, batch, threads, seed, out, temperature, curvature, distributed, syncBatchNorm);
         } catch (NumberFormatException e) {
             err.println("not a number: " + e.getMessage());
             return null;
@@ -219,7 +226,7 @@ final class Demo {
                                 String name, Pipeline pipeline) throws IOException {
         try (DataLoader trainLoader = new DataLoader(train, trainOptions(o, comm).transform(augment));
              DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
-             DistributedDataParallel ddp = replicate(model, comm);
+             DistributedDataParallel ddp = replicate(model, comm, o);
              Optimizer opt = Adam.adamW(model.parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, (float) weightDecay, false)) {
             long steps = (long) o.epochs() * trainLoader.batchesPerEpoch();
             LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(steps / 10, trainLoader.batchesPerEpoch()),
@@ -280,8 +287,9 @@ final class Demo {
     }
 
     /** {@code model} replicated over the ranks of {@code comm}, or null for one process. */
-    private static DistributedDataParallel replicate(Sequential model, Communicator comm) {
-        return comm.size() == 1 ? null : new DistributedDataParallel(model, comm, DistributedDataParallel.Options.defaults());
+    private static DistributedDataParallel replicate(Sequential model, Communicator comm, Options o) {
+        return comm.size() == 1 ? null : new DistributedDataParallel(model, comm,
+                DistributedDataParallel.Options.defaults().syncBatchNorm(o.syncBatchNorm()));
     }
 
     private static int regression(Options o, Communicator comm, PrintStream out) throws IOException {
@@ -298,7 +306,7 @@ final class Demo {
         Sequential model = Models.mlp(train.sampleSize(), 32, 1);
         try (DataLoader trainLoader = new DataLoader(train, trainOptions(o, comm));
              DataLoader testLoader = new DataLoader(test, 500, false, 0, null);
-             DistributedDataParallel ddp = replicate(model, comm);
+             DistributedDataParallel ddp = replicate(model, comm, o);
              Optimizer opt = Adam.adamW(model.parameters(), 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, false);
              Trainer trainer = new Trainer(model, new MseLoss(), opt, new LrScheduler(opt, Schedule.warmupCosine(1e-3,
                      trainLoader.batchesPerEpoch(), (long) o.epochs() * trainLoader.batchesPerEpoch(), 0)),

@@ -56,41 +56,113 @@ public final class BatchNorm {
             float mean;
             double var;
             if (training) {
-                double sum = 0;
-                for (long i = 0; i < n; i++) {
-                    sum += Reductions.sum(s, x, xOff + (i * c + k) * s);
-                }
-                mean = (float) (sum / m);
-                double ssd = 0;
-                for (long i = 0; i < n; i++) {
-                    ssd += Reductions.sumSquaredDeviations(s, x, xOff + (i * c + k) * s, mean);
-                }
-                var = ssd / m;
-                if (runningMean != null) {
-                    float rm = FloatLanes.get(runningMean, rmOff + k);
-                    FloatLanes.set(runningMean, rmOff + k, (1 - momentum) * rm + momentum * mean);
-                }
-                if (runningVar != null) {
-                    float rv = FloatLanes.get(runningVar, rvOff + k);
-                    FloatLanes.set(runningVar, rvOff + k, (float) ((1 - momentum) * rv + momentum * var * m / (m - 1)));
-                }
+                mean = (float) (channelSum(n, c, s, x, xOff, k) / m);
+                var = channelSquaredDeviations(n, c, s, x, xOff, k, mean) / m;
+                updateRunning(runningMean, rmOff, runningVar, rvOff, k, momentum, mean, var, m);
             } else {
                 mean = FloatLanes.get(runningMean, rmOff + k);
                 var = FloatLanes.get(runningVar, rvOff + k);
             }
-            float rstd = (float) (1.0 / Math.sqrt(var + eps));
-            float scale = rstd * AffineSpan.param(weight, wOff, k, 1f);
-            float shift = AffineSpan.param(bias, bOff, k, 0f);
-            for (long i = 0; i < n; i++) {
-                long at = (i * c + k) * s;
-                AffineSpan.scaleShift(s, x, xOff + at, mean, scale, shift, y, yOff + at);
-            }
-            if (saveMean != null) {
-                FloatLanes.set(saveMean, saveOff + k, mean);
-            }
-            if (saveRstd != null) {
-                FloatLanes.set(saveRstd, saveOff + k, rstd);
-            }
+            normalizeChannel(n, c, s, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd, saveOff, k, mean,
+                    var);
+        }
+    }
+
+    /**
+     * The per-channel sums of {@code x}, added into {@code sum[C]}: the first statistic of a
+     * batch norm whose batch is spread over several processes ({@code SyncBatchNorm}), which
+     * the caller sums over them before {@link #squaredDeviations}.
+     */
+    public static void sums(long n, long c, long s, MemorySegment x, long xOff, double[] sum) {
+        check(n, c, s, x, xOff, null, 0, null, 0, x, xOff);
+        requireLength("sum", sum, c);
+        for (long k = 0; k < c; k++) {
+            sum[(int) k] += channelSum(n, c, s, x, xOff, k);
+        }
+    }
+
+    /** The per-channel sums of {@code (x - mean[k])^2}, added into {@code out[C]} (the second statistic). */
+    public static void squaredDeviations(long n, long c, long s, MemorySegment x, long xOff, float[] mean, double[] out) {
+        check(n, c, s, x, xOff, null, 0, null, 0, x, xOff);
+        requireLength("mean", mean, c);
+        requireLength("out", out, c);
+        for (long k = 0; k < c; k++) {
+            out[(int) k] += channelSquaredDeviations(n, c, s, x, xOff, k, mean[(int) k]);
+        }
+    }
+
+    /**
+     * Training forward with statistics computed elsewhere (over every process's batch): normalises
+     * with {@code mean[k]} and the biased {@code var[k]} of {@code m} values, updates the running
+     * statistics as {@link #forward} does, saves mean and {@code 1/sqrt(var + eps)}.
+     */
+    public static void forwardWithStatistics(long n, long c, long s, MemorySegment x, long xOff, MemorySegment weight,
+                                             long wOff, MemorySegment bias, long bOff, float[] mean, double[] var, double m,
+                                             MemorySegment runningMean, long rmOff, MemorySegment runningVar, long rvOff,
+                                             float momentum, float eps, MemorySegment y, long yOff,
+                                             MemorySegment saveMean, MemorySegment saveRstd, long saveOff) {
+        check(n, c, s, x, xOff, weight, wOff, bias, bOff, y, yOff);
+        requireLength("mean", mean, c);
+        requireLength("var", var, c);
+        if (!(m >= 2)) {
+            throw new IllegalArgumentException("training needs more than 1 value per channel in all, got m = " + m);
+        }
+        optional("running_mean", runningMean, rmOff, c);
+        optional("running_var", runningVar, rvOff, c);
+        optional("save_mean", saveMean, saveOff, c);
+        optional("save_rstd", saveRstd, saveOff, c);
+        for (long k = 0; k < c; k++) {
+            updateRunning(runningMean, rmOff, runningVar, rvOff, k, momentum, mean[(int) k], var[(int) k], m);
+            normalizeChannel(n, c, s, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd, saveOff, k,
+                    mean[(int) k], var[(int) k]);
+        }
+    }
+
+    private static double channelSum(long n, long c, long s, MemorySegment x, long xOff, long k) {
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += Reductions.sum(s, x, xOff + (i * c + k) * s);
+        }
+        return sum;
+    }
+
+    private static double channelSquaredDeviations(long n, long c, long s, MemorySegment x, long xOff, long k, float mean) {
+        double ssd = 0;
+        for (long i = 0; i < n; i++) {
+            ssd += Reductions.sumSquaredDeviations(s, x, xOff + (i * c + k) * s, mean);
+        }
+        return ssd;
+    }
+
+    /** Running statistics move by {@code momentum}, the variance's unbiased ({@code m / (m - 1)}). */
+    private static void updateRunning(MemorySegment runningMean, long rmOff, MemorySegment runningVar, long rvOff, long k,
+                                      float momentum, float mean, double var, double m) {
+        if (runningMean != null) {
+            float rm = FloatLanes.get(runningMean, rmOff + k);
+            FloatLanes.set(runningMean, rmOff + k, (1 - momentum) * rm + momentum * mean);
+        }
+        if (runningVar != null) {
+            float rv = FloatLanes.get(runningVar, rvOff + k);
+            FloatLanes.set(runningVar, rvOff + k, (float) ((1 - momentum) * rv + momentum * var * m / (m - 1)));
+        }
+    }
+
+    private static void normalizeChannel(long n, long c, long s, MemorySegment x, long xOff, MemorySegment weight, long wOff,
+                                         MemorySegment bias, long bOff, float eps, MemorySegment y, long yOff,
+                                         MemorySegment saveMean, MemorySegment saveRstd, long saveOff, long k, float mean,
+                                         double var) {
+        float rstd = (float) (1.0 / Math.sqrt(var + eps));
+        float scale = rstd * AffineSpan.param(weight, wOff, k, 1f);
+        float shift = AffineSpan.param(bias, bOff, k, 0f);
+        for (long i = 0; i < n; i++) {
+            long at = (i * c + k) * s;
+            AffineSpan.scaleShift(s, x, xOff + at, mean, scale, shift, y, yOff + at);
+        }
+        if (saveMean != null) {
+            FloatLanes.set(saveMean, saveOff + k, mean);
+        }
+        if (saveRstd != null) {
+            FloatLanes.set(saveRstd, saveOff + k, rstd);
         }
     }
 
@@ -118,31 +190,114 @@ public final class BatchNorm {
             return;                                  // no element: gx is empty, the parameter gradients gain nothing
         }
         for (long k = 0; k < c; k++) {
-            double sg = 0;
-            double sgx = 0;
-            for (long i = 0; i < n; i++) {
-                long at = (i * c + k) * s;
-                sg += Reductions.sum(s, gy, gyOff + at);
-                sgx += Reductions.dot(s, gy, gyOff + at, x, xOff + at);
-            }
-            double mean = FloatLanes.get(saveMean, saveOff + k);
-            double rstd = FloatLanes.get(saveRstd, saveOff + k);
-            double w = AffineSpan.param(weight, wOff, k, 1f);
-            double sgxhat = (sgx - mean * sg) * rstd;
+            double sg = channelSum(n, c, s, gy, gyOff, k);
+            double sgx = channelDot(n, c, s, gy, gyOff, x, xOff, k);
+            double sgxhat = (sgx - FloatLanes.get(saveMean, saveOff + k) * sg) * FloatLanes.get(saveRstd, saveOff + k);
             AffineSpan.accumulate(gWeight, gwOff, k, sgxhat);
             AffineSpan.accumulate(gBias, gwOff, k, sg);
-            if (gx == null) {
-                continue;
+            if (gx != null) {
+                channelInputGradient(training, n, c, s, x, xOff, weight, wOff, saveMean, saveRstd, saveOff, gy, gyOff, gx,
+                        gxOff, k, sg, sgx, m);
             }
-            // gx = gy a + (x - mean) b + c, expanding xhat = (x - mean) rstd
-            double a = w * rstd;
-            double b = training ? -w * rstd * rstd * sgxhat / m : 0;
-            double cc = training ? -w * rstd * sg / m : 0;
-            for (long i = 0; i < n; i++) {
-                long at = (i * c + k) * s;
-                AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) mean, (float) b, (float) cc,
-                        gx, gxOff + at);
-            }
+        }
+    }
+
+    /**
+     * The per-channel sums of {@code gy} and of {@code gy x}, added into {@code sumGy[C]} and
+     * {@code sumGyX[C]}: what a batch norm spread over several processes sums over them before
+     * {@link #inputGradient} (each process's own sums give its weight and bias gradients, through
+     * {@link #parameterGradients}).
+     */
+    public static void gradientSums(long n, long c, long s, MemorySegment x, long xOff, MemorySegment gy, long gyOff,
+                                    double[] sumGy, double[] sumGyX) {
+        check(n, c, s, x, xOff, null, 0, null, 0, gy, gyOff);
+        requireLength("sumGy", sumGy, c);
+        requireLength("sumGyX", sumGyX, c);
+        for (long k = 0; k < c; k++) {
+            sumGy[(int) k] += channelSum(n, c, s, gy, gyOff, k);
+            sumGyX[(int) k] += channelDot(n, c, s, gy, gyOff, x, xOff, k);
+        }
+    }
+
+    /** Adds {@code sum(gy xhat)} and {@code sum(gy)} per channel, from {@link #gradientSums}, into the parameter gradients. */
+    public static void parameterGradients(long c, MemorySegment saveMean, MemorySegment saveRstd, long saveOff,
+                                          double[] sumGy, double[] sumGyX, MemorySegment gWeight, MemorySegment gBias,
+                                          long gwOff) {
+        Checks.positive("C", c);
+        Checks.floats("save_mean", saveMean, saveOff, c);
+        Checks.floats("save_rstd", saveRstd, saveOff, c);
+        requireLength("sumGy", sumGy, c);
+        requireLength("sumGyX", sumGyX, c);
+        optional("gWeight", gWeight, gwOff, c);
+        optional("gBias", gBias, gwOff, c);
+        for (long k = 0; k < c; k++) {
+            double sg = sumGy[(int) k];
+            AffineSpan.accumulate(gWeight, gwOff, k,
+                    (sumGyX[(int) k] - FloatLanes.get(saveMean, saveOff + k) * sg) * FloatLanes.get(saveRstd, saveOff + k));
+            AffineSpan.accumulate(gBias, gwOff, k, sg);
+        }
+    }
+
+    /**
+     * Training's input gradient with sums over {@code m} values computed elsewhere (every
+     * process's {@link #gradientSums}, summed): {@code gx = w rstd (gy - sum(gy)/m - xhat sum(gy xhat)/m)}.
+     */
+    public static void inputGradient(long n, long c, long s, MemorySegment x, long xOff, MemorySegment weight, long wOff,
+                                     MemorySegment saveMean, MemorySegment saveRstd, long saveOff, MemorySegment gy,
+                                     long gyOff, double[] sumGy, double[] sumGyX, double m, MemorySegment gx, long gxOff) {
+        check(n, c, s, x, xOff, weight, wOff, null, 0, gy, gyOff);
+        Checks.floats("save_mean", saveMean, saveOff, c);
+        Checks.floats("save_rstd", saveRstd, saveOff, c);
+        Checks.floats("gx", gx, gxOff, Checks.elements(n, c, s));
+        requireLength("sumGy", sumGy, c);
+        requireLength("sumGyX", sumGyX, c);
+        if (!(m > 0)) {
+            throw new IllegalArgumentException("m must be > 0, got " + m);
+        }
+        for (long k = 0; k < c; k++) {
+            channelInputGradient(true, n, c, s, x, xOff, weight, wOff, saveMean, saveRstd, saveOff, gy, gyOff, gx, gxOff, k,
+                    sumGy[(int) k], sumGyX[(int) k], m);
+        }
+    }
+
+    private static double channelDot(long n, long c, long s, MemorySegment a, long aOff, MemorySegment b, long bOff, long k) {
+        double dot = 0;
+        for (long i = 0; i < n; i++) {
+            long at = (i * c + k) * s;
+            dot += Reductions.dot(s, a, aOff + at, b, bOff + at);
+        }
+        return dot;
+    }
+
+    private static void channelInputGradient(boolean training, long n, long c, long s, MemorySegment x, long xOff,
+                                             MemorySegment weight, long wOff, MemorySegment saveMean, MemorySegment saveRstd,
+                                             long saveOff, MemorySegment gy, long gyOff, MemorySegment gx, long gxOff, long k,
+                                             double sg, double sgx, double m) {
+        double mean = FloatLanes.get(saveMean, saveOff + k);
+        double rstd = FloatLanes.get(saveRstd, saveOff + k);
+        double w = AffineSpan.param(weight, wOff, k, 1f);
+        double sgxhat = (sgx - mean * sg) * rstd;
+        // gx = gy a + (x - mean) b + c, expanding xhat = (x - mean) rstd
+        double a = w * rstd;
+        double b = training ? -w * rstd * rstd * sgxhat / m : 0;
+        double cc = training ? -w * rstd * sg / m : 0;
+        for (long i = 0; i < n; i++) {
+            long at = (i * c + k) * s;
+            AffineSpan.combine(s, gy, gyOff + at, (float) a, x, xOff + at, (float) mean, (float) b, (float) cc, gx, gxOff + at);
+        }
+    }
+
+    private static void requireLength(String name, float[] a, long c) {
+        if (a == null || a.length != c) {
+            throw new IllegalArgumentException(name + " must hold C = " + c + " values, got "
+                    + (a == null ? "null" : Integer.toString(a.length)));
+        }
+    }
+
+    private static void requireLength(String name, double[] a, long c) {
+        if (a == null || a.length != c) {
+            throw new IllegalArgumentException(name + " must hold C = " + c + " values, got "
+                    + (a == null ? "null" : Integer.toString(a.length)));
         }
     }
 

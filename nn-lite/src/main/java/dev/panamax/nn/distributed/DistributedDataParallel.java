@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.panamax.nn.layers.BatchNorm;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.optim.Parameter;
@@ -31,7 +32,8 @@ import dev.panamax.nn.tensor.Tensor;
  *     for other models, all buckets start when backward ends.</li>
  * <li>Buffers (batch-norm running statistics) are kept equal by broadcasting rank 0's before
  *     each forward ({@code broadcast_buffers=True}, PyTorch's default); batch statistics
- *     themselves are each rank's own, as in PyTorch without {@code SyncBatchNorm}.</li>
+ *     themselves are each rank's own, as in PyTorch without {@code SyncBatchNorm}, unless
+ *     {@link Options#syncBatchNorm()}.</li>
  * </ul>
  *
  * <p>A training step: {@link #beforeForward()}, forward, loss, {@link #beforeBackward()},
@@ -44,8 +46,11 @@ public final class DistributedDataParallel implements AutoCloseable {
      * @param bucketBytes      the largest size at which a bucket is closed (a parameter larger than
      *                         it has a bucket of its own)
      * @param broadcastBuffers broadcast rank 0's float buffers before each forward
+     * @param syncBatchNorm    {@linkplain BatchNorm#synchronize synchronize} every batch norm of the
+     *                         model: statistics over all ranks' batches, as PyTorch's
+     *                         {@code SyncBatchNorm.convert_sync_batchnorm}
      */
-    public record Options(long bucketBytes, boolean broadcastBuffers) {
+    public record Options(long bucketBytes, boolean broadcastBuffers, boolean syncBatchNorm) {
 
         public Options {
             if (bucketBytes <= 0) {
@@ -53,17 +58,21 @@ public final class DistributedDataParallel implements AutoCloseable {
             }
         }
 
-        /** Buckets of at most 4 MiB, buffers broadcast. */
+        /** Buckets of at most 4 MiB, buffers broadcast, batch norms local. */
         public static Options defaults() {
-            return new Options(4L << 20, true);
+            return new Options(4L << 20, true, false);
         }
 
         public Options bucketBytes(long bytes) {
-            return new Options(bytes, broadcastBuffers);
+            return new Options(bytes, broadcastBuffers, syncBatchNorm);
         }
 
         public Options broadcastBuffers(boolean on) {
-            return new Options(bucketBytes, on);
+            return new Options(bucketBytes, on, syncBatchNorm);
+        }
+
+        public Options syncBatchNorm(boolean on) {
+            return new Options(bucketBytes, broadcastBuffers, on);
         }
     }
 
@@ -133,6 +142,9 @@ public final class DistributedDataParallel implements AutoCloseable {
             }
             s.onBackward(this::layerDone);
         }
+        if (options.syncBatchNorm()) {
+            synchronizeBatchNorms(model, comm);
+        }
         floatBuffers = model.namedBuffers().values().stream().filter(t -> t.dtype() == DType.FLOAT32).toList();
         bufferFloats = floatBuffers.stream().mapToLong(Tensor::numel).sum();
         bufferFlat = arena.allocate(Math.max(1, bufferFloats) * Float.BYTES, 64);
@@ -140,6 +152,13 @@ public final class DistributedDataParallel implements AutoCloseable {
             comm.broadcast(p.value().segment(), p.value().offset(), p.numel(), 0);
         }
         broadcastBuffers();
+    }
+
+    private static void synchronizeBatchNorms(Layer layer, Communicator comm) {
+        if (layer instanceof BatchNorm bn) {
+            bn.synchronize(comm);
+        }
+        layer.children().values().forEach(child -> synchronizeBatchNorms(child, comm));
     }
 
     /** The communicator. */
@@ -277,6 +296,9 @@ public final class DistributedDataParallel implements AutoCloseable {
     public void close() {
         if (model instanceof Sequential s) {
             s.onBackward(null);
+        }
+        if (options.syncBatchNorm()) {
+            synchronizeBatchNorms(model, null);
         }
         arena.close();
     }

@@ -9,8 +9,7 @@ import dev.panamax.bindings.mpi.OpenMpi;
 /**
  * The MPI calls the communicator makes, over MPI_COMM_WORLD, in one ABI or the other: the two
  * differ only in what a handle is (an exported object's address in Open MPI, an int in MPICH),
- * in {@code MPI_IN_PLACE} and {@code MPI_STATUS_IGNORE}, and in an {@code MPI_Request}'s size.
- * Each method returns MPI's error code.
+ * and in {@code MPI_IN_PLACE}. Each method returns MPI's error code.
  */
 sealed interface MpiCalls {
 
@@ -18,11 +17,6 @@ sealed interface MpiCalls {
     static MpiCalls forLibrary() {
         return MpiLibrary.abi() == MpiLibrary.Abi.OPEN_MPI ? new OpenMpiCalls() : new MpichCalls();
     }
-
-    /** Bytes of an {@code MPI_Request}. */
-    long requestBytes();
-
-    MemorySegment statusIgnore();
 
     int maxErrorString();
 
@@ -36,8 +30,6 @@ sealed interface MpiCalls {
 
     int allReduceDoubles(MemorySegment buffer, int count);
 
-    int startAllReduceFloats(MemorySegment buffer, int count, MemorySegment request);
-
     int broadcastFloats(MemorySegment buffer, int count, int root);
 
     int barrier();
@@ -50,16 +42,6 @@ sealed interface MpiCalls {
         private final MemorySegment floats = OpenMpi.ompi_mpi_float();
         private final MemorySegment doubles = OpenMpi.ompi_mpi_double();
         private final MemorySegment sum = OpenMpi.ompi_mpi_op_sum();
-
-        @Override
-        public long requestBytes() {
-            return 8;
-        }
-
-        @Override
-        public MemorySegment statusIgnore() {
-            return OpenMpi.MPI_STATUS_IGNORE();
-        }
 
         @Override
         public int maxErrorString() {
@@ -92,11 +74,6 @@ sealed interface MpiCalls {
         }
 
         @Override
-        public int startAllReduceFloats(MemorySegment buffer, int count, MemorySegment request) {
-            return OpenMpi.MPI_Iallreduce(OpenMpi.MPI_IN_PLACE(), buffer, count, floats, sum, world, request);
-        }
-
-        @Override
         public int broadcastFloats(MemorySegment buffer, int count, int root) {
             return OpenMpi.MPI_Bcast(buffer, count, floats, root, world);
         }
@@ -114,16 +91,6 @@ sealed interface MpiCalls {
 
     /** MPICH (and Intel MPI, MVAPICH): handles are int constants. */
     final class MpichCalls implements MpiCalls {
-
-        @Override
-        public long requestBytes() {
-            return 4;
-        }
-
-        @Override
-        public MemorySegment statusIgnore() {
-            return Mpich.MPI_STATUS_IGNORE();
-        }
 
         @Override
         public int maxErrorString() {
@@ -155,12 +122,6 @@ sealed interface MpiCalls {
         public int allReduceDoubles(MemorySegment buffer, int count) {
             return Mpich.MPI_Allreduce(Mpich.MPI_IN_PLACE(), buffer, count, Mpich.MPI_DOUBLE(), Mpich.MPI_SUM(),
                     Mpich.MPI_COMM_WORLD());
-        }
-
-        @Override
-        public int startAllReduceFloats(MemorySegment buffer, int count, MemorySegment request) {
-            return Mpich.MPI_Iallreduce(Mpich.MPI_IN_PLACE(), buffer, count, Mpich.MPI_FLOAT(), Mpich.MPI_SUM(),
-                    Mpich.MPI_COMM_WORLD(), request);
         }
 
         @Override

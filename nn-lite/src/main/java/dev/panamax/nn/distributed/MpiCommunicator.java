@@ -3,13 +3,11 @@ package dev.panamax.nn.distributed;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayDeque;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntSupplier;
 
 import dev.panamax.bindings.mpi.Mpi;
@@ -18,11 +16,15 @@ import dev.panamax.bindings.mpi.Mpi;
  * MPI_COMM_WORLD through FFM. Every MPI call is made by one communication thread of this
  * class, which initialised MPI: the training thread hands it work and goes on. That is how an
  * all-reduce of gradients overlaps the rest of backward (PyTorch's DDP does the same with its
- * MPI backend): the thread starts {@code MPI_Iallreduce}s as buckets arrive and drives them with
- * {@code MPI_Test}, parking between tests once a reduction has been waiting a while, so that the
- * cores stay with the computation. Blocking operations (broadcast, barrier, small reductions)
- * run after the reductions in flight complete, so every rank sees one order of collectives: the
- * order its training thread issued them in.
+ * MPI backend): the thread runs each bucket's {@code MPI_Allreduce} as it arrives while the
+ * training thread computes the next layers' gradients. Operations run one at a time in the order
+ * the training thread issued them, so every rank sees the same order of collectives.
+ *
+ * <p>Why blocking calls on a thread rather than {@code MPI_Iallreduce} driven by {@code MPI_Test}:
+ * measured with {@code bench/mpi/run.sh} (Open MPI 4.1, 2 processes on 2 cores), Open MPI's
+ * non-blocking all-reduce took 250 µs for 4 KB when the thread parked between tests, and any
+ * spinning instead took the cores from the computation (a LeNet-5 step went from 3.6 to 13.5 ms);
+ * its blocking all-reduce takes 11 µs for 4 KB and 120 µs for 1 MB, the C figures.
  *
  * <p>{@code MPI_THREAD_MULTIPLE} is requested only so that {@link #abort} may call
  * {@code MPI_Abort} from the failing thread while the communication thread is blocked in a
@@ -32,15 +34,12 @@ import dev.panamax.bindings.mpi.Mpi;
 final class MpiCommunicator implements Communicator {
 
     /** Tests of a reduction in flight before the thread starts parking between tests. */
-    private static final int SPINS = 64;
+    private static final int SPINS = Integer.getInteger("panamax.mpi.spins", 64);
     /**
      * How long the idle thread watches the queue before it parks: waking a parked thread costs
      * tens of microseconds here, more than a small all-reduce takes.
      */
     private static final long IDLE_SPIN_NANOS = 50_000;
-    /** Park between tests: an all-reduce of a few MB takes hundreds of microseconds here. */
-    private static final long PARK_NANOS = 20_000;
-
     private static final AtomicBoolean STARTED = new AtomicBoolean();
 
     private final MpiCalls calls = MpiCalls.forLibrary();
@@ -191,44 +190,11 @@ final class MpiCommunicator implements Communicator {
     private void loop() {
         try (Arena arena = Arena.ofConfined()) {
             init(arena);
-            ArrayDeque<AsyncReduce> inFlight = new ArrayDeque<>();
-            ArrayDeque<MemorySegment> freeRequests = new ArrayDeque<>();
-            MemorySegment flag = arena.allocate(ValueLayout.JAVA_INT);
-            int idle = 0;
             while (true) {
-                Op op = inFlight.isEmpty() ? next() : queue.poll();
-                if (op instanceof AsyncReduce r) {
-                    MemorySegment request = freeRequests.isEmpty() ? arena.allocate(calls.requestBytes(), 8) : freeRequests.pop();
-                    r.begin(request);
-                    if (r.done.isDone()) {
-                        freeRequests.push(request);
-                    } else {
-                        inFlight.add(r);
-                    }
-                    idle = 0;
-                } else if (op instanceof Call c) {
-                    while (!inFlight.isEmpty()) {
-                        AsyncReduce r = inFlight.poll();
-                        r.finish(check("MPI_Wait", Mpi.MPI_Wait(r.request, calls.statusIgnore())));
-                        freeRequests.push(r.request);
-                    }
-                    c.run();
-                    if (c.name.equals("MPI_Finalize")) {
-                        return;
-                    }
-                } else {
-                    AsyncReduce oldest = inFlight.peek();
-                    int rc = Mpi.MPI_Test(oldest.request, flag, calls.statusIgnore());
-                    if (rc != 0 || flag.get(ValueLayout.JAVA_INT, 0) != 0) {
-                        inFlight.poll();
-                        oldest.finish(check("MPI_Test", rc));
-                        freeRequests.push(oldest.request);
-                        idle = 0;
-                    } else if (++idle > SPINS) {
-                        LockSupport.parkNanos(PARK_NANOS);
-                    } else {
-                        Thread.onSpinWait();
-                    }
+                Op op = next();
+                op.run();
+                if (op instanceof Call c && c.name.equals("MPI_Finalize")) {
+                    return;
                 }
             }
         } catch (Throwable t) {
@@ -321,9 +287,20 @@ final class MpiCommunicator implements Communicator {
 
     private abstract static sealed class Op permits Call, AsyncReduce {
         final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        /** Makes the call on the communication thread and completes {@link #done}. */
+        abstract void run();
+
+        void complete(Throwable t) {
+            if (t == null) {
+                done.complete(null);
+            } else {
+                done.completeExceptionally(t);
+            }
+        }
     }
 
-    /** A blocking MPI call, made once the reductions in flight are complete. */
+    /** A blocking MPI call for a caller that waits for it. */
     private final class Call extends Op {
         final String name;
         final IntSupplier body;
@@ -333,26 +310,20 @@ final class MpiCommunicator implements Communicator {
             this.body = body;
         }
 
+        @Override
         void run() {
             try {
-                Throwable t = check(name, body.getAsInt());
-                if (t == null) {
-                    done.complete(null);
-                } else {
-                    done.completeExceptionally(t);
-                }
+                complete(check(name, body.getAsInt()));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }
         }
     }
 
-    /** An {@code MPI_Iallreduce} in place, from start to completion. */
+    /** An all-reduce in place that the caller awaits later. */
     private final class AsyncReduce extends Op implements Reduction {
         final MemorySegment buffer;
         final int count;
-        MemorySegment request;
-        long start;
         volatile long nanos;
 
         AsyncReduce(MemorySegment buffer, int count) {
@@ -360,21 +331,15 @@ final class MpiCommunicator implements Communicator {
             this.count = count;
         }
 
-        void begin(MemorySegment request) {
-            this.request = request;
-            start = System.nanoTime();
-            Throwable t = check("MPI_Iallreduce", calls.startAllReduceFloats(buffer, count, request));
-            if (t != null) {
-                done.completeExceptionally(t);
-            }
-        }
-
-        void finish(Throwable t) {
-            nanos = System.nanoTime() - start;
-            if (t == null) {
-                done.complete(null);
-            } else {
-                done.completeExceptionally(t);
+        @Override
+        void run() {
+            long start = System.nanoTime();
+            try {
+                Throwable t = check("MPI_Allreduce", calls.allReduceFloats(buffer, count));
+                nanos = System.nanoTime() - start;
+                complete(t);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
             }
         }
 

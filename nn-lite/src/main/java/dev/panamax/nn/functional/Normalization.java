@@ -7,6 +7,7 @@ import java.util.Arrays;
 import dev.panamax.kernels.norm.BatchNorm;
 import dev.panamax.kernels.norm.GroupNorm;
 import dev.panamax.kernels.norm.LayerNorm;
+import dev.panamax.nn.distributed.Communicator;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -83,6 +84,88 @@ public final class Normalization {
         BatchNorm.backward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w),
                 saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
                 gw.segment(), gb.segment(), 0);
+        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+    }
+
+    /**
+     * Training-mode {@link #batchNorm} over the batch of every rank of {@code comm} together, as
+     * PyTorch's {@code SyncBatchNorm}: the mean and variance of each channel are those of all
+     * ranks' {@code x} (two all-reduces: the sums, then the squared deviations from the common
+     * mean, the same two-pass statistics as one process computes), so P ranks with batches of b
+     * normalise exactly as one process with the concatenated batch of P b. Running statistics move
+     * with them (equal on every rank).
+     */
+    public static Saved syncBatchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                      float momentum, float eps, Communicator comm, Arena arena) {
+        long[] ncs = ncs(x);
+        int c = Math.toIntExact(ncs[1]);
+        checkVector("weight", weight, c);
+        checkVector("bias", bias, c);
+        checkVector("running_mean", runningMean, c);
+        checkVector("running_var", runningVar, c);
+        requireDenseInPlace("running_mean", runningMean);
+        requireDenseInPlace("running_var", runningVar);
+        Tensor xd = x.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor b = Layouts.dense(bias, arena);
+        double[] sums = new double[c];
+        BatchNorm.sums(ncs[0], c, ncs[2], xd.segment(), xd.offset(), sums);
+        double[] packed = Arrays.copyOf(sums, c + 1);
+        packed[c] = (double) ncs[0] * ncs[2];
+        comm.allReduceSum(packed);
+        double m = packed[c];
+        if (m < 2) {
+            throw new IllegalArgumentException("training needs more than 1 value per channel over all ranks, got " + m);
+        }
+        float[] mean = new float[c];
+        for (int k = 0; k < c; k++) {
+            mean[k] = (float) (packed[k] / m);
+        }
+        double[] var = new double[c];
+        BatchNorm.squaredDeviations(ncs[0], c, ncs[2], xd.segment(), xd.offset(), mean, var);
+        comm.allReduceSum(var);
+        for (int k = 0; k < c; k++) {
+            var[k] /= m;
+        }
+        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor savedMean = Tensor.zeros(arena, c);
+        Tensor rstd = Tensor.zeros(arena, c);
+        BatchNorm.forwardWithStatistics(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), mean,
+                var, m, seg(runningMean), off(runningMean), seg(runningVar), off(runningVar), momentum, eps, y.segment(), 0,
+                savedMean.segment(), rstd.segment(), 0);
+        return new Saved(y, savedMean, rstd);
+    }
+
+    /**
+     * The gradients of {@link #syncBatchNorm}: the input gradient from the sums of {@code gy} and
+     * {@code gy x} over every rank (one all-reduce), the weight and bias gradients from this rank's
+     * own sums (data-parallel training then averages them over the ranks, as every parameter's).
+     */
+    public static Grads syncBatchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
+                                              Communicator comm, Arena arena) {
+        long[] ncs = ncs(x);
+        int c = Math.toIntExact(ncs[1]);
+        Layouts.requireShape("gy", gy, x.shape());
+        checkVector("weight", weight, c);
+        Tensor xd = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor w = Layouts.dense(weight, arena);
+        double[] sumGy = new double[c];
+        double[] sumGyX = new double[c];
+        BatchNorm.gradientSums(ncs[0], c, ncs[2], xd.segment(), xd.offset(), g.segment(), g.offset(), sumGy, sumGyX);
+        Tensor gw = Tensor.zeros(arena, c);
+        Tensor gb = Tensor.zeros(arena, c);
+        BatchNorm.parameterGradients(c, saved.mean().segment(), saved.rstd().segment(), 0, sumGy, sumGyX, gw.segment(),
+                gb.segment(), 0);
+        double[] packed = new double[2 * c + 1];
+        System.arraycopy(sumGy, 0, packed, 0, c);
+        System.arraycopy(sumGyX, 0, packed, c, c);
+        packed[2 * c] = (double) ncs[0] * ncs[2];
+        comm.allReduceSum(packed);
+        Tensor gx = Tensor.zeros(arena, x.shape());
+        BatchNorm.inputGradient(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
+                saved.rstd().segment(), 0, g.segment(), g.offset(), Arrays.copyOfRange(packed, 0, c),
+                Arrays.copyOfRange(packed, c, 2 * c), packed[2 * c], gx.segment(), 0);
         return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
     }
 

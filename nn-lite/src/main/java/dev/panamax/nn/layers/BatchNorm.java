@@ -2,6 +2,7 @@ package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
 
+import dev.panamax.nn.distributed.Communicator;
 import dev.panamax.nn.functional.Normalization;
 import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.DType;
@@ -13,6 +14,9 @@ import dev.panamax.nn.tensor.Tensor;
  * statistics move by {@code momentum} (with the unbiased variance); in evaluation the running
  * statistics normalise. Buffers {@code running_mean} (0), {@code running_var} (1) and
  * {@code num_batches_tracked}; affine {@code weight} (1) and {@code bias} (0).
+ *
+ * <p>In data-parallel training, the batch statistics are each rank's own unless the layer is
+ * {@linkplain #synchronize synchronized} (PyTorch's {@code SyncBatchNorm}).
  */
 public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchNorm2d {
 
@@ -27,6 +31,8 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     private Tensor x;
     private Normalization.Saved saved;
     private boolean savedInTraining;
+    private Communicator sync;
+    private boolean savedSynchronized;
 
     BatchNorm(long channels, float eps, float momentum, boolean affine) {
         if (channels <= 0 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
@@ -47,6 +53,17 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
         this.batchesTracked = buffer("num_batches_tracked", DType.INT64);
     }
 
+    /**
+     * Computes training statistics over the batches of every rank of {@code comm} (two small
+     * all-reduces in forward, one in backward), so that P ranks normalise as one process with
+     * their batches concatenated; null returns to each rank's own statistics. Evaluation is
+     * unchanged (the running statistics, equal on every rank).
+     */
+    public BatchNorm synchronize(Communicator comm) {
+        this.sync = comm;
+        return this;
+    }
+
     /** The input ranks this layer accepts. */
     abstract boolean acceptsRank(int rank);
 
@@ -61,9 +78,13 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
         }
         this.x = x;
         boolean training = isTraining();
-        var s = Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, training, momentum,
-                eps, arena);
+        boolean synced = training && sync != null && sync.size() > 1;
+        var s = synced
+                ? Normalization.syncBatchNorm(x, value(weight), value(bias), runningMean, runningVar, momentum, eps, sync, arena)
+                : Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, training, momentum, eps,
+                        arena);
         savedInTraining = training;
+        savedSynchronized = synced;
         if (training) {
             batchesTracked.setLong(batchesTracked.getLong() + 1);
         }
@@ -73,8 +94,9 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        Normalization.Grads g = Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy,
-                savedInTraining, arena);
+        Normalization.Grads g = savedSynchronized
+                ? Normalization.syncBatchNormBackward(saved(x), value(weight), bias != null, saved, gy, sync, arena)
+                : Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy, savedInTraining, arena);
         accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }

@@ -32,7 +32,9 @@ import dev.panamax.nn.tensor.Tensor;
  * step, which the optimizer carries on: after 6 Adam steps (MLP) and 4 SGD-momentum steps
  * (LeNet-5) the largest {@code |w2 - w1| / (1 + |w1|)} measured 2.9e-8. The test allows
  * {@code 1e-6}: summing the gradients without dividing by the ranks is off by 5e-5 even under
- * Adam, which is nearly blind to a gradient's scale, and by 4e-4 under SGD.
+ * Adam, which is nearly blind to a gradient's scale, and by 4e-4 under SGD. With synchronized
+ * batch norm ("bn-sync") the running statistics are compared too; a batch norm left local
+ * (each rank normalising its 16 rows) is off by more than 1e-3.
  */
 class DataParallelTest {
 
@@ -42,7 +44,7 @@ class DataParallelTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"mlp", "lenet5"})
+    @ValueSource(strings = {"mlp", "lenet5", "bn-sync"})
     void twoProcessesEqualOneOnTheConcatenatedBatch(String model) throws Exception {
         String mpirun = mpirun();
         int steps = model.equals("mlp") ? 6 : 4;
@@ -74,6 +76,13 @@ class DataParallelTest {
             }
             assertThat(moved).isGreaterThan(1e-2);
         }
+    }
+
+    @Test
+    void everyBindingWorksUnderMpirun() throws Exception {
+        Result r = launch(mpirun(), List.of("bindings"), 120);
+        assertThat(r.exit).as("output:%n%s", r.output).isZero();
+        assertThat(r.output).contains("rank 0: bindings ok", "rank 1: bindings ok");
     }
 
     @Test

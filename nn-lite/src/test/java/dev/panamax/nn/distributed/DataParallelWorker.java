@@ -11,13 +11,21 @@ import dev.panamax.nn.data.Bundled;
 import dev.panamax.nn.data.DataLoader;
 import dev.panamax.nn.data.Dataset;
 import dev.panamax.nn.io.SafeTensors;
+import dev.panamax.nn.layers.ActivationLayer;
+import dev.panamax.nn.layers.BatchNorm2d;
+import dev.panamax.nn.layers.Conv2d;
+import dev.panamax.nn.layers.ConvAttributes;
+import dev.panamax.nn.layers.Flatten;
 import dev.panamax.nn.layers.Init;
+import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.losses.CrossEntropyLoss;
 import dev.panamax.nn.models.Models;
 import dev.panamax.nn.optim.Adam;
 import dev.panamax.nn.optim.Optimizer;
 import dev.panamax.nn.optim.Sgd;
+import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 import dev.panamax.nn.train.Trainer;
 
@@ -34,8 +42,15 @@ public final class DataParallelWorker {
     private DataParallelWorker() {
     }
 
-    /** {@code MODEL STEPS OUT.safetensors [FAIL_RANK FAIL_STEP]}: rank r writes OUT.rank{r}. */
+    /**
+     * {@code MODEL STEPS OUT.safetensors [FAIL_RANK FAIL_STEP]}: rank r writes OUT.rank{r};
+     * {@code bindings}: {@link BindingsCheck}.
+     */
     public static void main(String[] args) throws IOException {
+        if (args[0].equals("bindings")) {
+            BindingsCheck.run();
+            return;
+        }
         Communicator comm = Communicator.mpi();
         try {
             WorkerPool.setThreads(1);
@@ -51,7 +66,8 @@ public final class DataParallelWorker {
     }
 
     /**
-     * Trains {@code model} ("mlp" or "lenet5") for {@code steps} steps with global batches of
+     * Trains {@code model} ("mlp", "lenet5", or "bn-sync": a convolution with a synchronized batch
+     * norm) for {@code steps} steps with global batches of
      * {@link #GLOBAL_BATCH} rows split over the ranks of {@code comm}; {@code comm} null trains
      * without data parallelism (the reference). Rank {@code failRank} throws at step {@code failStep}.
      */
@@ -62,6 +78,15 @@ public final class DataParallelWorker {
         if (model.equals("lenet5")) {
             data = Bundled.mnist()[0].subset(java.util.stream.IntStream.range(0, 256).toArray());
             net = Models.lenet5();
+        } else if (model.equals("bn-sync")) {
+            data = Bundled.mnist()[0].subset(java.util.stream.IntStream.range(0, 256).toArray());
+            net = new Sequential()
+                    .add("conv", new Conv2d(1, 4, ConvAttributes.square(3, 1, 1, 1, 1), false, Init.generator()))
+                    .add("bn", new BatchNorm2d(4, 1e-5f, 0.1f, true))
+                    .add("relu", ActivationLayer.relu())
+                    .add("pool", new MaxPool2d(2))
+                    .add("flatten", new Flatten())
+                    .add("fc", new Linear(4 * 14 * 14, 10));
         } else {
             data = synthetic(256, 20, 3);
             net = Models.mlp(20, 32, 3);
@@ -70,11 +95,12 @@ public final class DataParallelWorker {
         int rank = comm == null ? 0 : comm.rank();
         DataLoader.Options loading = DataLoader.Options.batches(GLOBAL_BATCH / ranks).shuffled(SEED).shard(rank, ranks);
         try (DataLoader loader = new DataLoader(data, loading);
-             Optimizer opt = model.equals("lenet5")
+             Optimizer opt = !model.equals("mlp")
                      ? new Sgd(net.parameters(), Sgd.Options.lr(0.05f).momentum(0.9f))
                      : Adam.adam(net.parameters(), Adam.Options.adam().lr(1e-2f));
              DistributedDataParallel ddp = comm == null ? null
-                     : new DistributedDataParallel(net, comm, DistributedDataParallel.Options.defaults().bucketBytes(16 << 10));
+                     : new DistributedDataParallel(net, comm, DistributedDataParallel.Options.defaults()
+                             .syncBatchNorm(model.equals("bn-sync")));
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), opt, null, Trainer.Options.of(100).output(null, false))) {
             trainer.distributed(ddp);
             var batches = loader.epoch(0);
@@ -103,16 +129,18 @@ public final class DataParallelWorker {
         return new Dataset(x, new long[] {features}, y, null, classes, null);
     }
 
-    /** Parameter values by name, copied out. */
+    /** Parameters and float buffers (running statistics) by name, copied out. */
     static Map<String, float[]> weights(Sequential model) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        model.namedParameters().forEach((n, p) -> out.put(n, p.value().toFloatArray()));
-        return out;
+        return weights(model.stateDict());
     }
 
     static Map<String, float[]> weights(Map<String, Tensor> state) {
         Map<String, float[]> out = new LinkedHashMap<>();
-        state.forEach((n, t) -> out.put(n, t.toFloatArray()));
+        state.forEach((n, t) -> {
+            if (t.dtype() == DType.FLOAT32) {
+                out.put(n, t.toFloatArray());
+            }
+        });
         return out;
     }
 }
