@@ -56,42 +56,53 @@ public final class DataParallelStepBench {
              Trainer trainer = new Trainer(net, new CrossEntropyLoss(), opt, null, Trainer.Options.of(1).output(null, false))) {
             trainer.distributed(ddp);
             long[] times = new long[steps];
-            DistributedDataParallel.Statistics before = null;
+            long[] reduce = new long[steps];
+            long[] exposed = new long[steps];
             var it = loader.epoch(0);
             for (int s = 0; s < warmup + steps; s++) {
                 if (!it.hasNext()) {
                     it = loader.epoch(s);
                 }
                 DataLoader.Batch b = it.next();
-                if (s == warmup && ddp != null) {
-                    before = ddp.statistics();
-                }
+                DistributedDataParallel.Statistics before = ddp == null ? null : ddp.statistics();
                 long t0 = System.nanoTime();
                 trainer.step(b.x(), b.y());
+                long t1 = System.nanoTime();
                 if (s >= warmup) {
-                    times[s - warmup] = System.nanoTime() - t0;
+                    times[s - warmup] = t1 - t0;
+                    if (ddp != null) {
+                        DistributedDataParallel.Statistics after = ddp.statistics();
+                        reduce[s - warmup] = after.reduceNanos() - before.reduceNanos();
+                        exposed[s - warmup] = after.exposedNanos() - before.exposedNanos();
+                    }
                 }
             }
-            long[] sorted = times.clone();
-            Arrays.sort(sorted);
-            double median = sorted[steps / 2] / 1e6;
             if (comm.rank() == 0) {
                 System.out.printf("%s batch %d: %d process(es) x %d thread(s): median step %.3f ms (mean %.3f)%n", model, batch,
-                        comm.size(), WorkerPool.threads(), median, Arrays.stream(times).average().orElse(0) / 1e6);
+                        comm.size(), WorkerPool.threads(), median(times), mean(times));
                 if (ddp != null) {
-                    DistributedDataParallel.Statistics after = ddp.statistics();
-                    double n = after.steps() - before.steps();
-                    double reduce = (after.reduceNanos() - before.reduceNanos()) / n / 1e6;
-                    double exposed = (after.exposedNanos() - before.exposedNanos()) / n / 1e6;
-                    System.out.printf("  all-reduce: %d bucket(s), %.0f KB per step; %.3f ms per step from start to end, "
-                                    + "%.3f ms waited after backward = %.1f %% of the step; %.0f %% hidden by backward%n",
-                            ddp.buckets().size(), after.bytesPerStep() / 1024.0, reduce, exposed,
-                            100 * exposed / (Arrays.stream(times).average().orElse(1) / 1e6),
-                            100 * Math.max(0, 1 - exposed / reduce));
+                    // medians per step: a step where the other rank was late (the OS took its core) says
+                    // nothing about overlap, and such steps make the means
+                    System.out.printf("  all-reduce: %d bucket(s), %.0f KB per step; per step (median) %.3f ms from start to end, "
+                                    + "%.3f ms waited after backward = %.1f %% of the step: %.0f %% hidden by backward "
+                                    + "(means: %.3f, %.3f ms)%n",
+                            ddp.buckets().size(), ddp.statistics().bytesPerStep() / 1024.0, median(reduce), median(exposed),
+                            100 * median(exposed) / median(times), 100 * Math.max(0, 1 - median(exposed) / median(reduce)),
+                            mean(reduce), mean(exposed));
                 }
             }
         }
         comm.close();
+    }
+
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e6;
+    }
+
+    private static double mean(long[] nanos) {
+        return Arrays.stream(nanos).average().orElse(0) / 1e6;
     }
 
     private static Dataset random(long[] sampleShape, int classes, int rows) {

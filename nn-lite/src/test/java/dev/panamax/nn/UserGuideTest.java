@@ -17,6 +17,8 @@ import dev.panamax.nn.data.Bundled;
 import dev.panamax.nn.data.DataLoader;
 import dev.panamax.nn.data.Dataset;
 import dev.panamax.nn.data.ImageAugmentation;
+import dev.panamax.nn.distributed.Communicator;
+import dev.panamax.nn.distributed.DistributedDataParallel;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.inference.Predictor;
 import dev.panamax.nn.io.SafeTensors;
@@ -28,6 +30,7 @@ import dev.panamax.nn.layers.Linear;
 import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.losses.CrossEntropyLoss;
+import dev.panamax.nn.models.Models;
 import dev.panamax.nn.optim.Adam;
 import dev.panamax.nn.optim.LrScheduler;
 import dev.panamax.nn.optim.Optimizer;
@@ -103,5 +106,30 @@ class UserGuideTest {
             predictor.predict(images, myOutput);
             assertThat(myOutput.toFloatArray()).containsExactly(first);
         }
+    }
+
+    @Test
+    void trainingOnSeveralProcesses(@TempDir Path dir) throws Exception {
+        Dataset[] mnist = Bundled.mnist();
+        mnist[0] = mnist[0].subset(java.util.stream.IntStream.range(0, 4096).toArray());
+        Path file = dir.resolve("lenet.safetensors");
+        try (Communicator comm = Communicator.fromEnvironment()) {     // under surefire: one process
+            Sequential model = Models.lenet5();
+            try (DataLoader train = new DataLoader(mnist[0], DataLoader.Options.batches(64 / comm.size())
+                         .shuffled(1).shard(comm.rank(), comm.size()));
+                 DataLoader test = new DataLoader(mnist[1], DataLoader.Options.batches(500));
+                 DistributedDataParallel ddp = new DistributedDataParallel(model, comm,
+                         DistributedDataParallel.Options.defaults());
+                 Optimizer opt = Adam.adamW(model.parameters(), Adam.Options.adamW().lr(2e-3f));
+                 Trainer trainer = new Trainer(model, new CrossEntropyLoss(), opt, null,
+                         Trainer.Options.of(1).output(null, false))) {
+                trainer.distributed(ddp).fit(train, test, -1);
+                if (comm.rank() == 0) {
+                    Checkpoints.save(file, model, opt, null, new Checkpoints.Contents(trainer.position(), Map.of(), Map.of()));
+                }
+                assertThat(trainer.evaluateClassifier(test).accuracy()).isGreaterThan(0.5);
+            }
+        }
+        assertThat(file).exists();
     }
 }

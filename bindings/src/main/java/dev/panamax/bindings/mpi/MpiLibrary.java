@@ -1,5 +1,6 @@
 package dev.panamax.bindings.mpi;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -7,12 +8,14 @@ import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.Optional;
 
+import dev.panamax.bindings.Libc;
 import dev.panamax.bindings.NativeLibrary;
 
 /**
  * Finds an MPI library, once per JVM, in this order: an explicit path (system property
  * {@code panamax.mpi}, then environment variable {@code PANAMAX_MPI}), then the system's names:
- * Open MPI's {@code libmpi.so.40}, MPICH's {@code libmpi.so.12}, then {@code libmpi.so}.
+ * Open MPI's {@code libmpi.so.40}, MPICH's {@code libmpi.so.12} (Debian: {@code libmpich.so.12}),
+ * then {@code libmpi.so}.
  * Nothing found is not an error: Panamax then trains in one process.
  *
  * <p>Two ABIs exist and the bindings follow both: Open MPI's handles are addresses of exported
@@ -34,8 +37,20 @@ public final class MpiLibrary {
     }
 
     private static final class Holder {
-        static final Optional<NativeLibrary> FOUND = NativeLibrary.find("MPI", "panamax.mpi", "PANAMAX_MPI",
-                List.of("libmpi.so.40", "libmpi.so.12", "libmpi.so"));
+        static final Optional<NativeLibrary> FOUND = search();
+    }
+
+    private static Optional<NativeLibrary> search() {
+        // UCX (MPICH's transport, and one of Open MPI's) catches SIGSEGV and SIGBUS to print a
+        // backtrace and kill the process; the JVM raises SIGSEGV on purpose (implicit null checks),
+        // so a JVM running MPICH died at its first one. UCX reads its settings when it is loaded,
+        // with the MPI library: an empty signal list, set before, keeps its hands off (unless the
+        // user set one).
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.setenv(arena.allocateFrom("UCX_ERROR_SIGNALS"), arena.allocateFrom(""), 0);
+        }
+        return NativeLibrary.find("MPI", "panamax.mpi", "PANAMAX_MPI",
+                List.of("libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so"));
     }
 
     /** The MPI library, searched on first call. */

@@ -46,10 +46,26 @@ class DataParallelTest {
     @ParameterizedTest
     @ValueSource(strings = {"mlp", "lenet5", "bn-sync"})
     void twoProcessesEqualOneOnTheConcatenatedBatch(String model) throws Exception {
-        String mpirun = mpirun();
+        compareWithOneProcess(model, new Launcher(mpirun(), List.of()));
+    }
+
+    /** The same with MPICH (integer handles), where Debian's mpich is installed beside Open MPI. */
+    @Test
+    void mpichTrainsAsOpenMpiDoes() throws Exception {
+        Path lib = Path.of("/usr/lib/x86_64-linux-gnu/libmpich.so.12");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mpirun.mpich")) && Files.exists(lib),
+                "MPICH is not installed (Debian: apt-get install mpich); CI tests Open MPI only");
+        Launcher mpich = new Launcher("/usr/bin/mpirun.mpich", List.of("-Dpanamax.mpi=" + lib));
+        Result r = launch(mpich, List.of("bindings"), 120);
+        assertThat(r.exit).as("output:%n%s", r.output).isZero();
+        assertThat(r.output).contains("rank 0: bindings ok", "rank 1: bindings ok");
+        compareWithOneProcess("lenet5", mpich);
+    }
+
+    private void compareWithOneProcess(String model, Launcher launcher) throws Exception {
         int steps = model.equals("mlp") ? 6 : 4;
         Path out = dir.resolve(model);
-        Result r = launch(mpirun, List.of(model, Integer.toString(steps), out.toString()), 180);
+        Result r = launch(launcher, List.of(model, Integer.toString(steps), out.toString()), 180);
         assertThat(r.exit).as("mpirun exit status; output:%n%s", r.output).isZero();
         Map<String, float[]> reference = DataParallelWorker.weights(DataParallelWorker.train(null, model, steps, -1, -1));
         try (Arena arena = Arena.ofConfined()) {
@@ -80,16 +96,16 @@ class DataParallelTest {
 
     @Test
     void everyBindingWorksUnderMpirun() throws Exception {
-        Result r = launch(mpirun(), List.of("bindings"), 120);
+        Result r = launch(new Launcher(mpirun(), List.of()), List.of("bindings"), 120);
         assertThat(r.exit).as("output:%n%s", r.output).isZero();
         assertThat(r.output).contains("rank 0: bindings ok", "rank 1: bindings ok");
     }
 
     @Test
     void aRankThatThrowsEndsTheJobWithinSeconds() throws Exception {
-        String mpirun = mpirun();
         long t0 = System.nanoTime();
-        Result r = launch(mpirun, List.of("lenet5", "6", dir.resolve("failed").toString(), "1", "2"), 120);
+        Result r = launch(new Launcher(mpirun(), List.of()), List.of("lenet5", "6", dir.resolve("failed").toString(), "1", "2"),
+                120);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(r.exit).as("output:%n%s", r.output).isNotZero();
         assertThat(r.output).contains("rank 1 of 2 failed: java.lang.IllegalStateException: injected failure at step 2");
@@ -163,12 +179,24 @@ class DataParallelTest {
     private record Result(int exit, String output) {
     }
 
+    /** An MPI launcher and the JVM options its library needs. */
+    private record Launcher(String mpirun, List<String> jvmOptions) {
+
+        boolean openMpi() {
+            return !mpirun.endsWith(".mpich");
+        }
+    }
+
     /** {@code mpirun -np 2 java ... DataParallelWorker args}, output merged, killed after {@code seconds}. */
-    private Result launch(String mpirun, List<String> args, int seconds) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(mpirun, "-np", "2", "--oversubscribe", "--bind-to", "none"));
+    private Result launch(Launcher launcher, List<String> args, int seconds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(launcher.mpirun(), "-np", "2"));
+        if (launcher.openMpi()) {
+            cmd.addAll(List.of("--oversubscribe", "--bind-to", "none"));
+        }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        cmd.addAll(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), DataParallelWorker.class.getName()));
+        cmd.addAll(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(launcher.jvmOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DataParallelWorker.class.getName()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMPI_ALLOW_RUN_AS_ROOT", "1");       // CI containers run as root
