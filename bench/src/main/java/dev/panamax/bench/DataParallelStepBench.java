@@ -59,15 +59,22 @@ public final class DataParallelStepBench {
             long[] reduce = new long[steps];
             long[] exposed = new long[steps];
             var it = loader.epoch(0);
+            com.sun.management.ThreadMXBean memory = (com.sun.management.ThreadMXBean)
+                    java.lang.management.ManagementFactory.getThreadMXBean();
+            long allocated = 0;
             for (int s = 0; s < warmup + steps; s++) {
                 if (!it.hasNext()) {
                     it = loader.epoch(s);
                 }
                 DataLoader.Batch b = it.next();
                 DistributedDataParallel.Statistics before = ddp == null ? null : ddp.statistics();
+                long a0 = memory.getCurrentThreadAllocatedBytes();
                 long t0 = System.nanoTime();
                 trainer.step(b.x(), b.y());
                 long t1 = System.nanoTime();
+                if (s >= warmup) {
+                    allocated += memory.getCurrentThreadAllocatedBytes() - a0;
+                }
                 if (s >= warmup) {
                     times[s - warmup] = t1 - t0;
                     if (ddp != null) {
@@ -78,8 +85,9 @@ public final class DataParallelStepBench {
                 }
             }
             if (comm.rank() == 0) {
-                System.out.printf("%s batch %d: %d process(es) x %d thread(s): median step %.3f ms (mean %.3f)%n", model, batch,
-                        comm.size(), WorkerPool.threads(), median(times), mean(times));
+                System.out.printf("%s batch %d: %d process(es) x %d thread(s): median step %.3f ms (mean %.3f), %d B allocated "
+                        + "per step by the training thread%n", model, batch, comm.size(), WorkerPool.threads(), median(times),
+                        mean(times), allocated / steps);
                 if (ddp != null) {
                     // medians per step: a step where the other rank was late (the OS took its core) says
                     // nothing about overlap, and such steps make the means
