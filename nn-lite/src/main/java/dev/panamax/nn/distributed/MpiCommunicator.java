@@ -193,7 +193,7 @@ final class MpiCommunicator implements Communicator {
             while (true) {
                 Op op = next();
                 op.run();
-                if (op instanceof Call c && c.name.equals("MPI_Finalize")) {
+                if (op.name.equals("MPI_Finalize")) {
                     return;
                 }
             }
@@ -259,7 +259,7 @@ final class MpiCommunicator implements Communicator {
         if (t != null) {
             throw new IllegalStateException("the MPI communication thread has stopped: " + t, t);
         }
-        if (closed && !(op instanceof Call c && c.name.equals("MPI_Finalize"))) {
+        if (closed && !op.name.equals("MPI_Finalize")) {
             throw new IllegalStateException("the communicator is closed");
         }
         queue.add(op);
@@ -285,38 +285,48 @@ final class MpiCommunicator implements Communicator {
         }
     }
 
-    private abstract static sealed class Op permits Call, AsyncReduce {
+    /** An MPI call made on the communication thread, which completes {@link #done}. */
+    private abstract sealed class Op permits Call, AsyncReduce {
+        final String name;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** How long the call took, once done. */
+        volatile long nanos;
 
-        /** Makes the call on the communication thread and completes {@link #done}. */
-        abstract void run();
+        Op(String name) {
+            this.name = name;
+        }
 
-        void complete(Throwable t) {
-            if (t == null) {
-                done.complete(null);
-            } else {
-                done.completeExceptionally(t);
+        /** The MPI call; returns its error code. */
+        abstract int call();
+
+        final void run() {
+            long start = System.nanoTime();
+            try {
+                Throwable t = check(name, call());
+                nanos = System.nanoTime() - start;
+                if (t == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(t);
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
             }
         }
     }
 
     /** A blocking MPI call for a caller that waits for it. */
     private final class Call extends Op {
-        final String name;
         final IntSupplier body;
 
         Call(String name, IntSupplier body) {
-            this.name = name;
+            super(name);
             this.body = body;
         }
 
         @Override
-        void run() {
-            try {
-                complete(check(name, body.getAsInt()));
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
+        int call() {
+            return body.getAsInt();
         }
     }
 
@@ -324,23 +334,16 @@ final class MpiCommunicator implements Communicator {
     private final class AsyncReduce extends Op implements Reduction {
         final MemorySegment buffer;
         final int count;
-        volatile long nanos;
 
         AsyncReduce(MemorySegment buffer, int count) {
+            super("MPI_Allreduce");
             this.buffer = buffer;
             this.count = count;
         }
 
         @Override
-        void run() {
-            long start = System.nanoTime();
-            try {
-                Throwable t = check("MPI_Allreduce", calls.allReduceFloats(buffer, count));
-                nanos = System.nanoTime() - start;
-                complete(t);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
+        int call() {
+            return calls.allReduceFloats(buffer, count);
         }
 
         @Override

@@ -50,12 +50,7 @@ public final class Normalization {
                                   boolean training, float momentum, float eps, Arena arena) {
         long[] ncs = ncs(x);
         long c = ncs[1];
-        checkVector("weight", weight, c);
-        checkVector("bias", bias, c);
-        checkVector("running_mean", runningMean, c);
-        checkVector("running_var", runningVar, c);
-        requireDenseInPlace("running_mean", runningMean);
-        requireDenseInPlace("running_var", runningVar);
+        checkBatchNormParameters(c, weight, bias, runningMean, runningVar);
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
@@ -99,12 +94,7 @@ public final class Normalization {
                                       float momentum, float eps, Communicator comm, Arena arena) {
         long[] ncs = ncs(x);
         int c = Math.toIntExact(ncs[1]);
-        checkVector("weight", weight, c);
-        checkVector("bias", bias, c);
-        checkVector("running_mean", runningMean, c);
-        checkVector("running_var", runningVar, c);
-        requireDenseInPlace("running_mean", runningMean);
-        requireDenseInPlace("running_var", runningVar);
+        checkBatchNormParameters(c, weight, bias, runningMean, runningVar);
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
@@ -239,6 +229,16 @@ public final class Normalization {
     }
 
     /** {@code [N, C, S]} of an input {@code [N, C, *]}. */
+    /** The per-channel tensors of a batch norm: {@code [C]} each (or null), running statistics updatable in place. */
+    private static void checkBatchNormParameters(long c, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar) {
+        checkVector("weight", weight, c);
+        checkVector("bias", bias, c);
+        checkVector("running_mean", runningMean, c);
+        checkVector("running_var", runningVar, c);
+        requireDenseInPlace("running_mean", runningMean);
+        requireDenseInPlace("running_var", runningVar);
+    }
+
     private static long[] ncs(Tensor x) {
         Layouts.requireType("x", x, DType.FLOAT32);
         if (x.rank() < 2) {
