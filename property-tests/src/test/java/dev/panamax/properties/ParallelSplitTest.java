@@ -114,16 +114,20 @@ class ParallelSplitTest {
     /**
      * The im2col path in its smallest workspace (one output row per chunk, one thread) and in its
      * default one (whole-image chunks, images over the pool) gives the same y, dx and dw, for
-     * conv2d (strided with groups, stride 1 backward, 1 x 1) and conv_transpose2d.
+     * conv2d (strided with groups, stride 1 backward, 1 x 1, and LeNet-5's two 5 x 5 layers, which
+     * take the direct kernel) and conv_transpose2d. The default workspace starts full of NaN, the
+     * smallest zeroed: kernels must write their workspace before they read it (the layers hand
+     * them recycled, unzeroed memory).
      */
     @Test
     void im2colChunksAndSplitsEqualWholeImages() {
         int max = Math.max(2, Runtime.getRuntime().availableProcessors());
         // in, out, groups, kernel, stride, padding; then a transposed 4x4 stride 2
-        int[][] shapes = {{6, 4, 2, 3, 2, 1}, {40, 48, 1, 3, 1, 1}, {16, 8, 1, 1, 1, 0}, {8, 6, 1, 4, 2, 1}};
+        int[][] shapes = {{6, 4, 2, 3, 2, 1}, {40, 48, 1, 3, 1, 1}, {16, 8, 1, 1, 1, 0}, {1, 6, 1, 5, 1, 2}, {6, 16, 1, 5, 1, 0},
+            {8, 6, 1, 4, 2, 1}};
         for (int t = 0; t < shapes.length; t++) {
             int[] sh = shapes[t];
-            boolean transposed = t == 3;
+            boolean transposed = t == shapes.length - 1;
             ConvGeometry g = new ConvGeometry(transposed ? sh[1] : sh[0], 13, 11, sh[3], sh[3], sh[4], sh[4], sh[5], sh[5], 1, 1);
             SplittableRandom r = new SplittableRandom(t);
             float[] x = Arrays2.uniform(r, (int) (5 * (transposed ? sh[0] * g.colCols() : g.imageSize())), -1, 1);
@@ -134,6 +138,10 @@ class ParallelSplitTest {
             String[] names = {"y", "dx", "dw"};
             for (int k = 0; k < small.length; k++) {
                 for (int i = 0; i < small[k].length; i++) {
+                    if (Float.isNaN(whole[k][i])) {
+                        throw new AssertionError(names[k] + " of case " + t + " element " + i + " is NaN: a kernel read "
+                                + "its workspace before writing it");
+                    }
                     Close.assertClose(names[k] + " of case " + t + " element " + i, whole[k][i], small[k][i], 1e-5, 1e-5);
                 }
             }
@@ -155,6 +163,9 @@ class ParallelSplitTest {
                     ? (minimum ? ConvTranspose2d.minimumWorkspaceFloats(g, groups, sh[0]) : ConvTranspose2d.workspaceFloats(g, groups, sh[0]))
                     : (minimum ? Conv2d.minimumWorkspaceFloats(g, groups, sh[1]) : Conv2d.workspaceFloats(g, groups, sh[1]));
             MemorySegment work = arena.allocate(floats * Float.BYTES);
+            if (!minimum) {
+                work.fill((byte) 0xFF);                       // every float NaN
+            }
             if (transposed) {
                 ConvTranspose2d.forward(5, groups, g, sh[0], x, 0, w, 0, null, 0, y, 0, work, 0);
                 ConvTranspose2d.backward(5, groups, g, sh[0], x, 0, w, 0, gy, 0, dx, 0, dw, 0, null, 0, work, 0);

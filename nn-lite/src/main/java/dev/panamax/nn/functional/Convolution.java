@@ -8,6 +8,7 @@ import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
 import dev.panamax.nn.tensor.DType;
+import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -170,7 +171,9 @@ public final class Convolution {
         }
     }
 
+    /** The kernels' workspace: not zeroed when the arena can skip it (kernels write it before reading). */
     private static MemorySegment workspace(Arena arena, long floats) {
-        return arena.allocate(Math.max(1, floats) * Float.BYTES, Tensor.ALIGNMENT);
+        long bytes = Math.max(1, floats) * Float.BYTES;
+        return arena instanceof StepArena step ? step.scratch(bytes, Tensor.ALIGNMENT) : arena.allocate(bytes, Tensor.ALIGNMENT);
     }
 }
