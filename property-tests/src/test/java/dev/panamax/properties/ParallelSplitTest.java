@@ -112,6 +112,42 @@ class ParallelSplitTest {
     }
 
     /**
+     * With fewer images than threads, the direct convolution splits each image's output channels
+     * over the pool (batch-1 inference); the result equals one thread's bit for bit, bias
+     * included, for LeNet-5's two layers and an odd channel count.
+     */
+    @Test
+    void outputChannelSplitEqualsOneThread() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        // in, out, kernel, padding, size
+        int[][] shapes = {{1, 6, 5, 2, 28}, {6, 16, 5, 0, 14}, {3, 7, 3, 1, 20}};
+        for (int[] sh : shapes) {
+            ConvGeometry g = new ConvGeometry(sh[0], sh[4], sh[4], sh[2], sh[2], 1, 1, sh[3], sh[3], 1, 1);
+            SplittableRandom r = new SplittableRandom(sh[1]);
+            float[] x = Arrays2.uniform(r, (int) g.imageSize(), -1, 1);
+            float[] w = Arrays2.uniform(r, (int) (sh[1] * g.colRows()), -1, 1);
+            float[] b = Arrays2.uniform(r, sh[1], -1, 1);
+            float[] one = conv(1, g, sh[1], x, w, b);
+            float[] split = conv(Math.min(max, threads), g, sh[1], x, w, b);
+            org.assertj.core.api.Assertions.assertThat(split).as("%s", java.util.Arrays.toString(sh)).containsExactly(one);
+        }
+    }
+
+    private static float[] conv(int threads, ConvGeometry g, int out, float[] xs, float[] ws, float[] bs) {
+        WorkerPool.setThreads(threads);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment x = arena.allocateFrom(ValueLayout.JAVA_FLOAT, xs);
+            MemorySegment w = arena.allocateFrom(ValueLayout.JAVA_FLOAT, ws);
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, bs);
+            MemorySegment y = arena.allocate((long) out * g.colCols() * Float.BYTES);
+            MemorySegment work = arena.allocate(Conv2d.workspaceFloats(g, 1, out) * Float.BYTES);
+            work.fill((byte) 0xFF);
+            Conv2d.forward(1, 1, g, out, x, 0, w, 0, b, 0, y, 0, work, 0);
+            return y.toArray(ValueLayout.JAVA_FLOAT);
+        }
+    }
+
+    /**
      * The im2col path in its smallest workspace (one output row per chunk, one thread) and in its
      * default one (whole-image chunks, images over the pool) gives the same y, dx and dw, for
      * conv2d (strided with groups, stride 1 backward, 1 x 1, and LeNet-5's two 5 x 5 layers, which

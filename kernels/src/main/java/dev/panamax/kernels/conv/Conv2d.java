@@ -155,6 +155,53 @@ public final class Conv2d {
         return Math.max(DirectConv2d.forwardFloats(g, og), DirectConv2d.backwardFloats(g, og)) + outChannels * g.colRows();
     }
 
+    /**
+     * Threads that split each image's output channels, when there are fewer images than threads
+     * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
+     * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
+     */
+    private static int channelParts(int images, ConvGeometry g, int outChannels, MemorySegment work, long workOff,
+                                    MemorySegment... shared) {
+        if (images >= WorkerPool.threads()) {
+            return 1;
+        }
+        long slices = (work.byteSize() / Float.BYTES - workOff) / directSlice(g, outChannels, outChannels);
+        int parts = (int) Math.min(Math.min(WorkerPool.threads(), (outChannels + 1) / 2), slices);
+        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+    }
+
+    /**
+     * The direct path one image at a time, each image's output channels split over {@code parts}
+     * threads: a convolution with a subset of the output channels is the same convolution of the
+     * same input with those rows of the weight, and every output element is summed in the same
+     * order whichever block computes it, so the result is the same as unsplit, bit for bit. Each
+     * thread adds the bias of its channels: left to the calling thread afterwards, the bias took
+     * longer than the convolution had saved (the workers spin beside it on this machine's cores).
+     */
+    private static void directOverChannels(int images, int parts, ConvGeometry image, ConvGeometry g, int outChannels,
+                                           MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias,
+                                           long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff,
+                                           long slice) {
+        long k = g.colRows();
+        long l = g.colCols();
+        int pairs = (outChannels + 1) / 2;
+        for (int n = 0; n < images; n++) {
+            long xAt = xOff + (long) n * image.imageSize();
+            long yAt = yOff + (long) n * outChannels * l;
+            WorkerPool.run(parts, (index, count) -> {
+                int from = 2 * (pairs * index / count);
+                int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
+                if (from < to) {
+                    DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, y, yAt + from * l, work,
+                            workOff + index * slice, DirectConv2d.tapRows(g, to - from));
+                    if (bias != null) {
+                        ChannelBias.add(1, to - from, l, bias, bOff + from, y, yAt + from * l);
+                    }
+                }
+            });
+        }
+    }
+
     /** Threads the direct path may use: the pool's, the images and the workspace allow. */
     private static int directParts(int images, ConvGeometry g, int outChannels, int og, MemorySegment work, long workOff,
                                    MemorySegment... shared) {
@@ -192,8 +239,14 @@ public final class Conv2d {
         long k = g.colRows();
         long l = g.colCols();
         if (direct(g, og, outChannels)) {
-            // images are independent: split them over the pool, each thread in its own workspace slice
             long slice = directSlice(g, outChannels, og);
+            int channelParts = groups == 1 ? channelParts(images, g, outChannels, work, workOff, x, w, y, work) : 1;
+            if (channelParts > 1) {
+                directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work,
+                        workOff, slice);
+                return;
+            }
+            // images are independent: split them over the pool, each thread in its own workspace slice
             WorkerPool.run(directParts(images, g, outChannels, og, work, workOff, x, w, y, work), (index, count) -> {
                 long[] rows = DirectConv2d.tapRows(g, og);
                 for (int n = images * index / count; n < images * (index + 1) / count; n++) {
