@@ -1,0 +1,46 @@
+#!/bin/sh
+# The benchmark report: runs JMH suites, then writes bench/report/REPORT.md and a chart
+# (bench/report/ratios.png) with the CPU, every workload's figure and, beside it, the reference
+# taken in the same sitting and the ratio of the times.
+#
+# Usage: bench/report.sh [--quick] [--reference FILE]... [SUITE...] [-- JMH options...]
+#   SUITE       JMH benchmark classes (default: GemmBench ConvBench InferenceBench TrainingStepBench
+#               RnnBench AttentionBench; a full run takes hours, name the ones you need)
+#   --quick     one fork, 3 warm-up and 3 measured iterations of 1 s (default: 8 warm-up, 5 measured)
+#   --reference the output of ../shared/bench/pytorch/run.sh taken in the same sitting (PyTorch's
+#               times); OpenBLAS is GemmBench's own impl=blas rows
+#   -- ...      passed to JMH for every suite, e.g. -- -p threads=1
+#   SUITE_OPTS  JMH options for one suite only, from the environment: GemmBench_OPTS="-p impl=java,blas"
+# Each suite runs in a JMH invocation of its own (bench/report/jmh-SUITE.json).
+# Example: ../shared/bench/pytorch/run.sh 5 LeNet > /tmp/torch.txt
+#          bench/report.sh --quick --reference /tmp/torch.txt InferenceBench TrainingStepBench
+set -eu
+here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+out="$here/bench/report"
+jmh_opts="-f 1 -wi 8 -i 5 -w 1 -r 1"
+refs=""
+suites=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) jmh_opts="-f 1 -wi 3 -i 3 -w 1 -r 1" ;;
+        --reference) shift; refs="$refs --reference $(CDPATH= cd -- "$(dirname -- "$1")" && pwd)/$(basename -- "$1")" ;;
+        --) shift; break ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) suites="$suites $1" ;;
+    esac
+    shift
+done
+[ -n "$suites" ] || suites="GemmBench ConvBench InferenceBench TrainingStepBench RnnBench AttentionBench"
+mkdir -p "$out"
+results=""
+for suite in $suites; do
+    eval "extra=\${${suite}_OPTS:-}"
+    # shellcheck disable=SC2086
+    "$here/bin/panamax" bench "$suite\." $jmh_opts -prof gc -rf json -rff "$out/jmh-$suite.json" $extra "$@"
+    results="$results --jmh $out/jmh-$suite.json"
+done
+. "$here/bin/find-jdk.sh"
+JAVA_HOME=$(find_jdk)
+# shellcheck disable=SC2086
+"$JAVA_HOME/bin/java" -Djava.awt.headless=true --add-modules jdk.incubator.vector -cp "$here/bench/target/benchmarks.jar" \
+    dev.panamax.bench.report.BenchReport $results --out "$out" $refs

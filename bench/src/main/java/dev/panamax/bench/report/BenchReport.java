@@ -1,0 +1,183 @@
+package dev.panamax.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * Writes {@code REPORT.md} and {@code ratios.png} from JMH's JSON results and the reference
+ * timings taken in the same sitting ({@code bench/report.sh} runs both): the CPU, every
+ * workload's figure, and beside it the reference (PyTorch, or OpenBLAS inside {@code GemmBench})
+ * and the ratio of the times, ours over the reference (below 1: Panamax is faster).
+ *
+ * <p>Usage: {@code BenchReport --jmh jmh.json [--jmh more.json]... --out DIR [--reference pytorch.txt]...}
+ */
+public final class BenchReport {
+
+    private BenchReport() {
+    }
+
+    /** A row of the report with its reference, when it has one. */
+    private record Row(JmhResult result, String reference, double referenceMillis) {
+
+        double ratio() {
+            return result.millisPerOp() / referenceMillis;
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        List<Path> jmh = new ArrayList<>();
+        Path out = Path.of("bench/report");
+        List<Path> references = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--jmh" -> jmh.add(Path.of(args[++i]));
+                case "--out" -> out = Path.of(args[++i]);
+                case "--reference" -> references.add(Path.of(args[++i]));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (usage: BenchReport --jmh jmh.json --out DIR [--reference pytorch.txt]...)");
+            }
+        }
+        if (jmh.isEmpty()) {
+            throw new IllegalArgumentException("--jmh FILE is required (JMH's -rf json output)");
+        }
+        List<JmhResult> results = new ArrayList<>();
+        for (Path j : jmh) {
+            results.addAll(JmhResult.read(j));
+        }
+        List<TorchReference> torch = new ArrayList<>();
+        for (Path r : references) {
+            torch.add(TorchReference.read(r));
+        }
+        Files.createDirectories(out);
+        List<Row> rows = rows(results, torch);
+        String chart = rows.stream().anyMatch(r -> r.reference() != null) ? "ratios.png" : null;
+        if (chart != null) {
+            chart(rows, out.resolve(chart));
+        }
+        Files.writeString(out.resolve("REPORT.md"), markdown(rows, torch, chart));
+        System.out.println("wrote " + out.resolve("REPORT.md") + (chart == null ? "" : " and " + out.resolve(chart)));
+    }
+
+    private static List<Row> rows(List<JmhResult> results, List<TorchReference> torch) {
+        List<Row> rows = new ArrayList<>();
+        for (JmhResult r : results) {
+            JmhResult blas = ReferenceMap.jmhReferenceFor(r, results);
+            if (blas != null) {
+                rows.add(new Row(r, "OpenBLAS (GemmBench impl=blas)", blas.millisPerOp()));
+                continue;
+            }
+            ReferenceMap.Torch t = ReferenceMap.torchFor(r);
+            Double ms = null;
+            String name = null;
+            if (t != null) {
+                String c = t.cases().get(r.params().get(t.param()));
+                for (TorchReference ref : torch) {
+                    ms = ref.millis(c, r.threads(), t.forwardBackward());
+                    if (ms != null) {
+                        name = "PyTorch: " + c + (t.forwardBackward() ? " (fwd+bwd)" : " (fwd)");
+                        break;
+                    }
+                }
+            }
+            rows.add(new Row(r, name, ms == null ? Double.NaN : ms));
+        }
+        return rows;
+    }
+
+    private static String markdown(List<Row> rows, List<TorchReference> torch, String chart) throws IOException {
+        StringBuilder s = new StringBuilder("# Panamax benchmark report\n\n");
+        s.append("Written ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
+                .append(" by `bench/report.sh`.\n\n");
+        s.append("- CPU: ").append(Machine.describe()).append('\n');
+        s.append("- JDK: ").append(Runtime.version()).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
+        for (TorchReference t : torch) {
+            s.append("- Reference: PyTorch, ").append(t.version()).append(", measured in the same sitting\n");
+        }
+        s.append("- Ratio: our time over the reference's, same machine, same sitting (below 1: Panamax is faster)\n\n");
+        if (chart != null) {
+            s.append("![time ratios, Panamax / reference](").append(chart).append(")\n\n");
+        }
+        Map<String, List<Row>> byClass = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byClass.computeIfAbsent(r.result().benchmark(), k -> new ArrayList<>()).add(r);
+        }
+        for (var e : byClass.entrySet()) {
+            s.append("## ").append(e.getKey()).append("\n\n");
+            s.append("| parameters | Panamax | ± | unit | B/op | reference | reference ms | ratio |\n");
+            s.append("|---|---|---|---|---|---|---|---|\n");
+            for (Row r : e.getValue()) {
+                JmhResult j = r.result();
+                s.append("| ").append(j.paramText()).append(" | ").append(number(j.score())).append(" | ")
+                        .append(Double.isNaN(j.error()) ? "" : number(j.error())).append(" | ").append(j.unit()).append(" | ")
+                        .append(Double.isNaN(j.bytesPerOp()) ? "" : String.format(Locale.ROOT, "%.0f", j.bytesPerOp()))
+                        .append(" | ").append(r.reference() == null ? "" : r.reference()).append(" | ")
+                        .append(r.reference() == null ? "" : number(r.referenceMillis())).append(" | ")
+                        .append(r.reference() == null ? "" : String.format(Locale.ROOT, "**%.2f**", r.ratio())).append(" |\n");
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    /** A bar per row that has a reference: the time ratio, with the line of parity at 1. */
+    private static void chart(List<Row> rows, Path file) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        List<Double> parity = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.reference() != null) {
+                names.add(label(r.result()));
+                ratios.add(r.ratio());
+                parity.add(1.0);
+            }
+        }
+        CategoryChart c = new CategoryChartBuilder().width(Math.max(900, 28 * names.size() + 200)).height(620)
+                .title("Time, Panamax / reference (below 1: Panamax faster) - " + Machine.describe())
+                .xAxisTitle("workload").yAxisTitle("time ratio").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setXAxisLabelRotation(70);
+        c.getStyler().setOverlapped(true);
+        c.getStyler().setYAxisMin(0.0);
+        c.addSeries("Panamax / reference", names, ratios);
+        c.addSeries("parity", names, parity).setChartCategorySeriesRenderStyle(
+                org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
+        BitmapEncoder.saveBitmap(c, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** A short name for a chart's axis: the benchmark's class without "Bench", the parameters' values. */
+    private static String label(JmhResult r) {
+        String cls = r.benchmark().substring(0, r.benchmark().indexOf('.')).replace("Bench", "");
+        String method = r.benchmark().substring(r.benchmark().indexOf('.') + 1);
+        StringBuilder s = new StringBuilder(cls);
+        if (method.equals("forwardBackward")) {
+            s.append(" f+b");
+        }
+        r.params().forEach((k, v) -> {
+            if (!k.equals("impl")) {
+                s.append(' ').append(k.equals("threads") ? v + "t" : v);
+            }
+        });
+        return s.toString();
+    }
+
+    private static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "";
+        }
+        double a = Math.abs(v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.4f", v);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.panamax.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * One row of JMH's JSON results ({@code -rf json}): the benchmark, its parameters, the score
+ * and its error in JMH's unit, and the allocation per operation when {@code -prof gc} ran.
+ *
+ * @param benchmark  {@code Class.method}, without the package
+ * @param params     the {@code @Param} values, in JMH's order
+ * @param score      the primary metric
+ * @param error      its 99.9 % half-width (NaN with one iteration)
+ * @param unit       JMH's unit: {@code ms/op}, {@code us/op}, {@code ops/s}...
+ * @param bytesPerOp {@code gc.alloc.rate.norm}, or NaN
+ */
+record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit, double bytesPerOp) {
+
+    /** Reads JMH's JSON result file. */
+    static List<JmhResult> read(Path file) throws IOException {
+        List<JmhResult> out = new ArrayList<>();
+        for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            String name = o.get("benchmark").getAsString();
+            name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+            Map<String, String> params = new LinkedHashMap<>();
+            if (o.has("params")) {
+                o.getAsJsonObject("params").entrySet().forEach(p -> params.put(p.getKey(), p.getValue().getAsString()));
+            }
+            JsonObject primary = o.getAsJsonObject("primaryMetric");
+            double bytes = Double.NaN;
+            JsonObject secondary = o.getAsJsonObject("secondaryMetrics");
+            if (secondary != null && secondary.has("gc.alloc.rate.norm")) {
+                bytes = secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble();
+            }
+            JsonElement err = primary.get("scoreError");
+            out.add(new JmhResult(name, params, primary.get("score").getAsDouble(),
+                    err == null || err.getAsString().equals("NaN") ? Double.NaN : err.getAsDouble(),
+                    primary.get("scoreUnit").getAsString(), bytes));
+        }
+        return out;
+    }
+
+    /** Milliseconds per operation, whatever JMH's mode: a time per op, or the inverse of a throughput. */
+    double millisPerOp() {
+        return switch (unit) {
+            case "s/op" -> score * 1e3;
+            case "ms/op" -> score;
+            case "us/op" -> score / 1e3;
+            case "ns/op" -> score / 1e6;
+            case "ops/s" -> 1e3 / score;
+            case "ops/ms" -> 1 / score;
+            case "ops/us" -> 1e-3 / score;
+            case "ops/ns" -> 1e-6 / score;
+            default -> throw new IllegalArgumentException("unknown JMH unit " + unit + " in " + benchmark);
+        };
+    }
+
+    /** {@code threads} when the benchmark has that parameter, else 1. */
+    int threads() {
+        return Integer.parseInt(params.getOrDefault("threads", "1"));
+    }
+
+    /** The parameters as {@code k=v, ...}. */
+    String paramText() {
+        StringBuilder s = new StringBuilder();
+        params.forEach((k, v) -> s.append(s.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+        return s.toString();
+    }
+}
