@@ -105,6 +105,21 @@ class GemmPropertiesTest {
     private static final float[] ALPHAS = {1f, 0f, -0.5f, 1.7f};
     private static final float[] BETAS = {0f, 1f, 0.3f};
 
+    /** One row of A (batch-1 inference): B streamed in place, four rows of B^T at a time, a masked tail. */
+    @Test
+    void singleRowsMatchReference() {
+        qt().withExamples(150).forAll(integers().between(1, 130), integers().between(1, 600), longs().all())
+                .checkAssert((n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, 1, n, k, r.nextBoolean(), r.nextBoolean(),
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
     @Test
     void smallShapesMatchReference() {
         qt().withExamples(300).forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 40), longs().all())

@@ -167,4 +167,48 @@ class NormPropertiesTest {
             assertThat(y[0]).isCloseTo((float) ((1 - 1.375) / Math.sqrt(rv.get(0) + 1e-5)), Offset.offset(1e-6f));
         }
     }
+
+    /**
+     * The synchronized batch norm's pieces (per-channel sums, squared deviations, normalisation
+     * with given statistics, gradient sums, input gradient from given sums) over one process
+     * equal the fused training forward and backward: outputs, running statistics and gradients.
+     */
+    @Test
+    void synchronizedBatchNormOverOneProcessEqualsTheFusedOne() {
+        qt().withExamples(60).forAll(integers().between(1, 6), integers().between(1, 5), integers().between(1, 40), longs().all())
+                .checkAssert((n, c, s, seed) -> {
+                    if (n * s < 2) {
+                        return;                               // training needs two values per channel
+                    }
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, Arrays2.uniform(r, n * c * s, -3, 3), n, c, s);
+                        Tensor w = Tensor.of(arena, Arrays2.uniform(r, c, 0.5, 1.5), c);
+                        Tensor b = Tensor.of(arena, Arrays2.uniform(r, c, -1, 1), c);
+                        Tensor gy = Tensor.of(arena, Arrays2.uniform(r, n * c * s, -1, 1), n, c, s);
+                        Tensor rm1 = Tensor.zeros(arena, c);
+                        Tensor rv1 = Tensor.of(arena, Arrays2.uniform(r, c, 1, 1), c);
+                        Tensor rm2 = Tensor.zeros(arena, c);
+                        Tensor rv2 = Tensor.of(arena, rv1.toFloatArray(), c);
+                        var fused = Normalization.batchNorm(x, w, b, rm1, rv1, true, 0.1f, 1e-5f, arena);
+                        var synced = Normalization.syncBatchNorm(x, w, b, rm2, rv2, 0.1f, 1e-5f,
+                                dev.panamax.nn.distributed.Communicator.single(), arena);
+                        close("y", synced.y().toFloatArray(), fused.y().toFloatArray());
+                        close("running_mean", rm2.toFloatArray(), rm1.toFloatArray());
+                        close("running_var", rv2.toFloatArray(), rv1.toFloatArray());
+                        var g1 = Normalization.batchNormBackward(x, w, true, fused, gy, true, arena);
+                        var g2 = Normalization.syncBatchNormBackward(x, w, true, synced, gy,
+                                dev.panamax.nn.distributed.Communicator.single(), arena);
+                        close("dx", g2.x().toFloatArray(), g1.x().toFloatArray());
+                        close("dweight", g2.weight().toFloatArray(), g1.weight().toFloatArray());
+                        close("dbias", g2.bias().toFloatArray(), g1.bias().toFloatArray());
+                    }
+                });
+    }
+
+    private static void close(String what, float[] got, float[] want) {
+        for (int i = 0; i < want.length; i++) {
+            Close.assertClose(what + "[" + i + "]", got[i], want[i], 1e-5, 1e-5);
+        }
+    }
 }
