@@ -249,18 +249,7 @@ final class Seq2SeqDemo {
 
     /** The decoder's inputs (the boundary, then the reversed word) and targets (the reversed word, then the boundary). */
     static TokenBatch targets(List<String> words, CharVocabulary symbols, Arena arena) {
-        List<long[]> in = new ArrayList<>(words.size());
-        List<long[]> target = new ArrayList<>(words.size());
-        for (String w : words) {
-            long[] ids = symbols.encode(reverse(w));
-            long[] x = new long[ids.length + 1];
-            long[] y = new long[ids.length + 1];
-            System.arraycopy(ids, 0, x, 1, ids.length);
-            System.arraycopy(ids, 0, y, 0, ids.length);
-            in.add(x);
-            target.add(y);
-        }
-        return TokenBatch.of(in, target, 0, TokenBatch.IGNORE, arena);
+        return CharLstmDemo.batch(words.stream().map(Seq2SeqDemo::reverse).toList(), symbols, arena);
     }
 
     /** Predicted symbols of a batch: every letter and the final boundary. */

@@ -160,14 +160,17 @@ public final class Conv2d {
      * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
      * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
      */
-    private static int channelParts(int images, ConvGeometry g, int outChannels, MemorySegment work, long workOff,
-                                    MemorySegment... shared) {
+    private static int channelParts(int images, int outChannels, long slices, MemorySegment... shared) {
         if (images >= WorkerPool.threads()) {
             return 1;
         }
-        long slices = (work.byteSize() / Float.BYTES - workOff) / directSlice(g, outChannels, outChannels);
         int parts = (int) Math.min(Math.min(WorkerPool.threads(), (outChannels + 1) / 2), slices);
         return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+    }
+
+    /** How many workspace slices of {@code slice} floats fit in {@code work} from {@code workOff}. */
+    private static long slices(MemorySegment work, long workOff, long slice) {
+        return (work.byteSize() / Float.BYTES - workOff) / slice;
     }
 
     /**
@@ -205,8 +208,7 @@ public final class Conv2d {
     /** Threads the direct path may use: the pool's, the images and the workspace allow. */
     private static int directParts(int images, ConvGeometry g, int outChannels, int og, MemorySegment work, long workOff,
                                    MemorySegment... shared) {
-        long slices = (work.byteSize() / Float.BYTES - workOff) / directSlice(g, outChannels, og);
-        int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), slices);
+        int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), slices(work, workOff, directSlice(g, outChannels, og)));
         return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
     }
 
@@ -240,7 +242,7 @@ public final class Conv2d {
         long l = g.colCols();
         if (direct(g, og, outChannels)) {
             long slice = directSlice(g, outChannels, og);
-            int channelParts = groups == 1 ? channelParts(images, g, outChannels, work, workOff, x, w, y, work) : 1;
+            int channelParts = groups == 1 ? channelParts(images, outChannels, slices(work, workOff, slice), x, w, y, work) : 1;
             if (channelParts > 1) {
                 directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work,
                         workOff, slice);

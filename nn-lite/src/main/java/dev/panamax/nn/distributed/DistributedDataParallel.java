@@ -108,6 +108,7 @@ public final class DistributedDataParallel implements AutoCloseable {
     private final Map<Layer, int[]> leafParams = new IdentityHashMap<>();
     private final List<Tensor> floatBuffers;
     private final MemorySegment bufferFlat;
+    private final long gradientBytes;
     private final long bufferFloats;
     private long steps;
     private long reduceNanos;
@@ -125,6 +126,7 @@ public final class DistributedDataParallel implements AutoCloseable {
         owners = new int[n];
         pending = new int[n];
         buildBuckets();
+        gradientBytes = buckets.stream().mapToLong(b -> b.floats).sum() * Float.BYTES;
         if (model instanceof Sequential s) {
             Map<Tensor, Integer> index = new IdentityHashMap<>();
             for (int i = 0; i < n; i++) {
@@ -168,7 +170,7 @@ public final class DistributedDataParallel implements AutoCloseable {
 
     /** What communication has cost so far. */
     public Statistics statistics() {
-        return new Statistics(steps, reduceNanos, exposedNanos, buckets.stream().mapToLong(b -> b.floats).sum() * Float.BYTES);
+        return new Statistics(steps, reduceNanos, exposedNanos, gradientBytes);
     }
 
     /** Before each forward: broadcasts rank 0's float buffers when {@link Options#broadcastBuffers()}. */

@@ -47,6 +47,8 @@ final class MpiCommunicator implements Communicator {
     private final Thread thread;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile Throwable died;
+    /** Scratch for {@link #allReduceSum(double[])}, touched by the communication thread only. */
+    private MemorySegment doubles = MemorySegment.NULL;
     private int rank;
     private int size;
     private int provided;
@@ -113,13 +115,14 @@ final class MpiCommunicator implements Communicator {
     @Override
     public void allReduceSum(double[] values) {
         call("MPI_Allreduce", () -> {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment s = a.allocate(ValueLayout.JAVA_DOUBLE, Math.max(1, values.length));
-                MemorySegment.copy(values, 0, s, ValueLayout.JAVA_DOUBLE, 0, values.length);
-                int rc = calls.allReduceDoubles(s, values.length);
-                MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, 0, values, 0, values.length);
-                return rc;
+            // a synchronized batch norm makes three of these per layer and step: one buffer, reused
+            if (doubles.byteSize() < (long) values.length * Double.BYTES) {
+                doubles = Arena.ofAuto().allocate(ValueLayout.JAVA_DOUBLE, Math.max(values.length, 2 * doubles.byteSize() / Double.BYTES));
             }
+            MemorySegment.copy(values, 0, doubles, ValueLayout.JAVA_DOUBLE, 0, values.length);
+            int rc = calls.allReduceDoubles(doubles, values.length);
+            MemorySegment.copy(doubles, ValueLayout.JAVA_DOUBLE, 0, values, 0, values.length);
+            return rc;
         });
     }
 
