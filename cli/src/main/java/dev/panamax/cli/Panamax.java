@@ -14,6 +14,7 @@ import dev.panamax.bindings.openblas.Cblas;
 import dev.panamax.bindings.openblas.OpenBlasLibrary;
 import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.GemmBlocking;
 import dev.panamax.cli.conformance.ConformanceRunner;
 
 /** The command line behind {@code bin/panamax}. */
@@ -120,6 +121,7 @@ public final class Panamax {
         out.println("  threads:  " + Integer.getInteger("panamax.threads", Runtime.getRuntime().availableProcessors())
                 + " (set with -Dpanamax.threads=N)");
         out.println("  vectors:  " + FloatLanes.SPECIES + ", " + FloatLanes.LANES + " float lanes");
+        out.println("  SGEMM:    " + GemmBlocking.current().describe());
         out.println("  backends: java (always)");
         blas(out);
         report(out, "CUDA runtime", NativeLibrary.find("CUDA runtime", "panamax.cudart", "PANAMAX_CUDART",

@@ -125,7 +125,7 @@ public final class FlashAttentionBackward {
                 ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
             }
             TileProducts.probabilities(m, ws.scores, ws.rowMax);
-            // dV^T[:, j0 ..] += dO^T P, twelve features at a time
+            // dV^T[:, j0 ..] += dO^T P, ROWS features at a time
             for (int b = 0; b < dv; b += ROWS) {
                 MicroKernel.run(ROWS, ws.outGradT, b * ROWS, ws.scores, 0, ws.product);
                 TileProducts.add(ws.product, Math.min(ROWS, dv - b), ws.valueGradT, b, keyRows, j0);
@@ -153,7 +153,7 @@ public final class FlashAttentionBackward {
     }
 
     /**
-     * A tile packed as an A panel ({@code [features][ROWS]}) transposed into A panels of twelve
+     * A tile packed as an A panel ({@code [features][ROWS]}) transposed into A panels of ROWS
      * features each ({@code [ROWS tokens][ROWS features]} per block of features), zero past the end.
      */
     private static void transposeTile(float[] tile, int features, float[] dst) {

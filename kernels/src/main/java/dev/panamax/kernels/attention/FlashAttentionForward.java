@@ -143,10 +143,11 @@ public final class FlashAttentionForward {
                 ScoreMasks.applyTransposed(s, masks, n, i0, m, j0, kb, ws.scoresT);
             }
             OnlineSoftmax.update(kb, ws.scoresT, ws.colMax, ws.colSum, ws.colAlpha);
-            // whole panels of 12 value features, the last 4 or 8 in four-row steps (Dv = 64: a third of a 12-row product)
+            // whole panels of ROWS value features; with 12-row panels the last 4 or 8 in four-row
+            // steps (Dv = 64: a third of a 12-row product)
             for (int c = 0; c < dv; ) {
                 int at = c * keyRows + j0 * ROWS;
-                int rows = dv - c > 8 ? ROWS : 4;
+                int rows = MicroKernel.FOUR_ROW_TAILS && dv - c <= 8 ? 4 : ROWS;
                 int f = c % ROWS;
                 if (rows == ROWS) {
                     MicroKernel.run(kb, ws.valuePanels, at, ws.scoresT, 0, ws.product);

@@ -13,21 +13,24 @@ import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The 12 x 32 register-blocked micro-kernel: {@code tile[12 x 32] = Ap * Bp} over one packed
- * micro-panel of A ({@code [kc][12]}) and one of B ({@code [kc][32]}).
+ * The register-blocked micro-kernel: {@code tile[ROWS x COLUMNS] = Ap * Bp} over one packed
+ * micro-panel of A ({@code [kc][ROWS]}) and one of B ({@code [kc][COLUMNS]}), COLUMNS being two
+ * vectors. ROWS is the machine's ({@link GemmBlocking}): 12 with 32 vector registers
+ * ({@link TwelveRowKernel}), 6 with 16 ({@link SixRowKernel}); the choice is a static final, so
+ * C2 compiles the dispatch below away.
  *
- * <p>Two more forms of the same kernel read A where it lies instead of from a packed panel:
- * {@link #runInPlace} (12 rows) and {@link #runFourRows} (the rows left over). Packing A is a
- * transpose that costs about 1.2 cycles per element here; it pays off only when the packed block
- * serves many micro-panels of B. With N = 64 (two micro-panels) packing took 30 % of the time of
+ * <p>Two more forms read A where it lies instead of from a packed panel: {@link #runInPlace}
+ * (ROWS rows) and {@link #runFourRows} (the rows left over). Packing A is a transpose that costs
+ * about 1.2 cycles per element on Zen 4; it pays off only when the packed block serves many
+ * micro-panels of B. With N = 64 (two micro-panels) packing took 30 % of the time of
  * (3136, 64, 576), and in place that shape runs at 97 GFLOP/s instead of 75. In-place reads of
  * rows a power-of-two apart collide in L1, so wide products still pack ({@link Sgemm}).
  *
- * <p>It is one method with every accumulator a local and no call but the Vector API's, and it
- * ends by spilling the twenty-four accumulators into a small tile array: the update of C (alpha,
- * beta, masks for ragged edges) is {@link #updateC}, a separate method. Written together, the
- * two exceed C2's node budget for inlining; the store calls are then not inlined, the
- * accumulators get boxed, and the kernel runs at a quarter of its speed (measured).
+ * <p>Each kernel is one method with every accumulator a local and no call but the Vector API's,
+ * and it ends by spilling the accumulators into a small tile array: the update of C (alpha,
+ * beta, ragged edges) is {@link #updateC}, a separate method. Written together, the two exceed
+ * C2's node budget for inlining; the store calls are then not inlined, the accumulators get
+ * boxed, and the kernel runs at a quarter of its speed (measured).
  */
 public final class MicroKernel {
 
@@ -37,6 +40,12 @@ public final class MicroKernel {
     public static final int COLUMNS = NR;
     /** Floats in one tile. */
     public static final int TILE = MR * NR;
+    /**
+     * Whether the last rows of a packed panel run in fours ({@link #runFourRowsPacked}): with
+     * 12-row panels a last panel of at most eight rows costs a third or two thirds of a whole
+     * tile; a 6-row panel is small enough to run whole.
+     */
+    public static final boolean FOUR_ROW_TAILS = MR == GemmBlocking.TALL;
 
     private MicroKernel() {
     }
@@ -48,163 +57,29 @@ public final class MicroKernel {
      * build their own panels around it (attention's tiles).
      */
     public static void run(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
-        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
-        FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
-        FloatVector c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
-        int a = apOff;
-        int b = bpOff;
-        for (int p = 0; p < kc; p++, a += MR, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, ap[a + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, ap[a + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(SPECIES, ap[a + 8]);
-            c80 = x.fma(b0, c80);
-            c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(SPECIES, ap[a + 9]);
-            c90 = x.fma(b0, c90);
-            c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(SPECIES, ap[a + 10]);
-            c100 = x.fma(b0, c100);
-            c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(SPECIES, ap[a + 11]);
-            c110 = x.fma(b0, c110);
-            c111 = x.fma(b1, c111);
+        if (MR == GemmBlocking.TALL) {
+            TwelveRowKernel.packed(kc, ap, apOff, bp, bpOff, tile);
+        } else {
+            SixRowKernel.packed(kc, ap, apOff, bp, bpOff, tile);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, LANES);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + LANES);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + LANES);
-        c80.intoArray(tile, 8 * NR);
-        c81.intoArray(tile, 8 * NR + LANES);
-        c90.intoArray(tile, 9 * NR);
-        c91.intoArray(tile, 9 * NR + LANES);
-        c100.intoArray(tile, 10 * NR);
-        c101.intoArray(tile, 10 * NR + LANES);
-        c110.intoArray(tile, 11 * NR);
-        c111.intoArray(tile, 11 * NR + LANES);
     }
 
     /**
-     * As {@link #run}, with the 12 rows of A read in place: {@code op(A)[r, p]} is the float at
-     * element {@code aAt + r stepR + p stepP} of {@code a} ({@code stepP = 1, stepR = lda} for a
-     * row-major A, the other way round for a transposed one).
+     * As {@link #run}, with the {@code ROWS} rows of A read in place: {@code op(A)[r, p]} is the
+     * float at element {@code aAt + r stepR + p stepP} of {@code a} ({@code stepP = 1, stepR = lda}
+     * for a row-major A, the other way round for a transposed one).
      */
     static void runInPlace(int kc, MemorySegment a, long aAt, long stepP, long stepR, float[] bp, int bpOff,
                            float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
-        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00;
-        FloatVector c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00, c90 = c00;
-        FloatVector c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
-        long at = aAt * Float.BYTES;
-        long sp = stepP * Float.BYTES;
-        long sr = stepR * Float.BYTES;
-        int b = bpOff;
-        for (int p = 0; p < kc; p++, at += sp, b += NR) {
-            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
-            c80 = x.fma(b0, c80);
-            c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
-            c90 = x.fma(b0, c90);
-            c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
-            c100 = x.fma(b0, c100);
-            c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
-            c110 = x.fma(b0, c110);
-            c111 = x.fma(b1, c111);
+        if (MR == GemmBlocking.TALL) {
+            TwelveRowKernel.inPlace(kc, a, aAt, stepP, stepR, bp, bpOff, tile);
+        } else {
+            SixRowKernel.inPlace(kc, a, aAt, stepP, stepR, bp, bpOff, tile);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, LANES);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + LANES);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + LANES);
-        c70.intoArray(tile, 7 * NR);
-        c71.intoArray(tile, 7 * NR + LANES);
-        c80.intoArray(tile, 8 * NR);
-        c81.intoArray(tile, 8 * NR + LANES);
-        c90.intoArray(tile, 9 * NR);
-        c91.intoArray(tile, 9 * NR + LANES);
-        c100.intoArray(tile, 10 * NR);
-        c101.intoArray(tile, 10 * NR + LANES);
-        c110.intoArray(tile, 11 * NR);
-        c111.intoArray(tile, 11 * NR + LANES);
     }
 
     /**
-     * Four rows of a tile, for the rows a 12-row panel leaves over: {@code tile} rows 0-3 get
+     * Four rows of a tile, for the rows whole tiles leave over: {@code tile} rows 0-3 get
      * {@code op(A)[rows r0..r3] * Bp}, where row {@code ri} of A starts at element {@code ri} of
      * {@code a} and advances by {@code stepP}. A caller with fewer than four rows left passes one
      * row twice and ignores the duplicate, so nothing is copied or padded.
@@ -243,8 +118,8 @@ public final class MicroKernel {
     }
 
     /**
-     * Four rows of a tile from a packed panel of A ({@code [kc][12]}, rows {@code apOff % 12} to
-     * {@code apOff % 12 + 3}): the last panel of a block whose rows are not a multiple of 12 (64
+     * Four rows of a tile from a packed 12-row panel of A ({@code [kc][12]}, rows {@code apOff % 12}
+     * to {@code apOff % 12 + 3}; only where {@link #FOUR_ROW_TAILS}): the last panel of a block whose rows are not a multiple of 12 (64
      * output channels: five whole panels and four rows) costs a third of a 12-row tile instead of
      * a whole one. Public for attention, whose value panels end the same way.
      */

@@ -1,5 +1,6 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
@@ -35,11 +36,16 @@ final class PackedPanelA {
         for (int q = 0; q < mc; q += MR, at += MR * kc) {
             int rows = Math.min(MR, mc - q);
             if (trans) {
-                VectorMask<Float> m = FloatLanes.firstLanes(rows);
-                VectorMask<Float> all = FloatLanes.firstLanes(MR);
-                for (int p = 0; p < kc; p++) {
-                    // lanes past `rows` load as zero and are stored as the zero padding
-                    FloatVector.fromMemorySegment(SPECIES, a, (aOff + p * lda + q) * Float.BYTES, ORDER, m).intoArray(dst, at + p * MR, all);
+                // MR values per step, a vector's worth at a time (12 rows take one 16-lane vector,
+                // two 8-lane ones or three of 4 lanes); lanes past `rows` load as zero and are
+                // stored as the zero padding
+                for (int r0 = 0; r0 < MR; r0 += LANES) {
+                    VectorMask<Float> m = FloatLanes.firstLanes(Math.max(0, rows - r0));
+                    VectorMask<Float> inPanel = FloatLanes.firstLanes(MR - r0);
+                    for (int p = 0; p < kc; p++) {
+                        FloatVector.fromMemorySegment(SPECIES, a, (aOff + p * lda + q + r0) * Float.BYTES, ORDER, m)
+                                .intoArray(dst, at + p * MR + r0, inPanel);
+                    }
                 }
             } else {
                 copy(a, aOff + (long) q * lda, lda, rows, kc, dst, at);

@@ -20,7 +20,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * <p>Structure after BLIS: blocks of B ({@code KC x NC}) and A ({@code MC x KC}) are packed into
  * micro-panels ({@link PackedPanelB}, {@link PackedPanelA}; A only when the block is wide enough
  * to repay it, see {@link #PACK_A_MIN_COLUMNS}) and one register-blocked {@link MicroKernel} runs
- * over every 12 x 32 tile. Sizes and their reasons: {@link BlockSizes}.
+ * over every MR x NR tile. Sizes, chosen for the machine, and their reasons: {@link GemmBlocking}.
  * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
  * ({@link RowTimesMatrix}) that reads B once at memory speed. Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
@@ -193,15 +193,16 @@ public final class Sgemm {
     }
 
     /**
-     * One micro-panel column of C from the packed block of A: whole 12-row tiles, then a last
-     * panel of at most eight rows in fours (its zero padding is not multiplied).
+     * One micro-panel column of C from the packed block of A: whole tiles, then, with 12-row
+     * panels ({@link MicroKernel#FOUR_ROW_TAILS}), a last panel of at most eight rows in fours
+     * (its zero padding is not multiplied).
      */
     static void packedColumn(int mc, int kc, float[] ap, float[] bp, int bpOff, float[] tile, int cols, float alpha,
                              float beta, MemorySegment c, long cAt, long ldc) {
         int ir = 0;
         for (; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
-            if (rows <= 8) {
+            if (MicroKernel.FOUR_ROW_TAILS && rows <= 8) {
                 break;
             }
             MicroKernel.run(kc, ap, ir * kc, bp, bpOff, tile);
@@ -215,7 +216,7 @@ public final class Sgemm {
 
     /**
      * One micro-panel column of C ({@code mc} rows, {@code cols <= NR} columns) with A read in
-     * place: whole 12-row tiles, then the rows left over four at a time (a last group of fewer
+     * place: whole MR-row tiles, then the rows left over four at a time (a last group of fewer
      * repeats its final row and writes only its own rows).
      */
     static void inPlaceColumn(boolean transA, int mc, int kc, MemorySegment a, long aAt, long lda,

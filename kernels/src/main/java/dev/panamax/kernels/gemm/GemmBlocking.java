@@ -1,0 +1,115 @@
+package dev.panamax.kernels.gemm;
+
+import java.util.Locale;
+
+import dev.panamax.kernels.CpuCaches;
+import dev.panamax.kernels.FloatLanes;
+
+/**
+ * The SGEMM's register and cache blocking for the machine it runs on, chosen once at startup
+ * from the vector shape and the cache sizes the OS reports, as BLIS's {@code cntx_init} chooses
+ * a context per architecture. {@code bin/panamax info} prints the one in use.
+ *
+ * <p>The table, per vector shape (NR is always two vectors, so a step of the micro-kernel loads
+ * two vectors of B and broadcasts one float of A per row):
+ * <ul>
+ * <li><b>32 vector registers</b> (AVX-512, ARM NEON/SVE): MR = 12, twenty-four accumulators, two
+ *     vectors of B and a broadcast, 27 registers. On Zen 4 (16 lanes) this runs at the FMA peak.</li>
+ * <li><b>16 vector registers</b> (AVX2 and AVX, where the preferred species is 256 bits or less):
+ *     MR = 6, twelve accumulators, 15 registers (OpenBLAS's and BLIS's Haswell shape). The 12-row
+ *     kernel there needs 27 and spills: measured on Zen 4 run with {@code -XX:UseAVX=2}, it reached
+ *     0.30x OpenBLAS's Haswell kernels.</li>
+ * </ul>
+ * Cache blocking, from the sizes in {@link CpuCaches}:
+ * <ul>
+ * <li>KC: one packed micro-panel of B ({@code KC x NR} floats) fills the L1 data cache, from which
+ *     every micro-panel of A in the block reuses it; at most 256 (at 16 lanes and 32 KiB that is
+ *     256 itself, measured best on Zen 4 against 128, 192 and 384).</li>
+ * <li>MC: the packed block of A ({@code MC x KC}) takes a quarter of the L2, a multiple of MR.</li>
+ * <li>NC: the packed block of B ({@code KC x NC}) is the size of the L2, a multiple of NR, at
+ *     most 4096.</li>
+ * </ul>
+ * For experiments the choice can be forced with {@code -Dpanamax.gemm.mr=6|12},
+ * {@code -Dpanamax.gemm.kc=N}, {@code -Dpanamax.gemm.mc=N} and {@code -Dpanamax.gemm.nc=N}.
+ *
+ * @param lanes           floats per vector
+ * @param vectorRegisters vector registers the instruction set names (16 or 32)
+ * @param mr              rows of a micro-tile
+ * @param nr              columns of a micro-tile (two vectors)
+ * @param kc              depth of a packed block
+ * @param mc              rows of a packed block of A
+ * @param nc              columns of a packed block of B
+ * @param caches          the cache sizes it was derived from
+ */
+public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int kc, int mc, int nc, CpuCaches caches) {
+
+    /** The register-block heights there is a micro-kernel for. */
+    static final int TALL = 12;
+    static final int SHORT = 6;
+
+    private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, vectorRegisters(
+            System.getProperty("os.arch", ""), FloatLanes.SPECIES.vectorBitSize()), CpuCaches.current())
+            .overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
+                    Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"));
+
+    /** The validated shape: MR is one the kernels have, the blocks are whole tiles. */
+    public GemmBlocking {
+        if (mr != TALL && mr != SHORT) {
+            throw new IllegalArgumentException("MR must be " + TALL + " or " + SHORT + ", got " + mr);
+        }
+        if (nr != 2 * lanes) {
+            throw new IllegalArgumentException("NR must be two vectors (" + 2 * lanes + "), got " + nr);
+        }
+        if (kc < 8 || mc < mr || mc % mr != 0 || nc < nr || nc % nr != 0) {
+            throw new IllegalArgumentException("need KC >= 8, MC a positive multiple of MR (" + mr
+                    + ") and NC of NR (" + nr + "); got KC " + kc + ", MC " + mc + ", NC " + nc);
+        }
+    }
+
+    /** The blocking every GEMM of this JVM uses. */
+    public static GemmBlocking current() {
+        return CURRENT;
+    }
+
+    /**
+     * The table's choice for a machine.
+     *
+     * @param lanes           floats per vector of the species the kernels use
+     * @param vectorRegisters vector registers of the instruction set ({@link #vectorRegisters})
+     */
+    public static GemmBlocking forMachine(int lanes, int vectorRegisters, CpuCaches caches) {
+        int mr = vectorRegisters >= 32 ? TALL : SHORT;
+        int nr = 2 * lanes;
+        int kc = (int) Math.max(64, Math.min(256, caches.l1Data() / ((long) nr * Float.BYTES)));
+        kc -= kc % 8;
+        int mc = (int) Math.max(mr, caches.l2() / 4 / ((long) kc * Float.BYTES) / mr * mr);
+        int nc = (int) Math.max(4L * nr, Math.min(4096, caches.l2() / ((long) kc * Float.BYTES)) / nr * nr);
+        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches);
+    }
+
+    /**
+     * Vector registers of the instruction set behind a species: x86 has 32 only with AVX-512
+     * (where the preferred species is 512 bits wide), 16 with AVX2 and AVX; ARM's NEON and SVE
+     * have 32. An unknown architecture is assumed to have 16 (the smaller tile spills nowhere).
+     */
+    public static int vectorRegisters(String osArch, int vectorBits) {
+        return switch (osArch) {
+            case "amd64", "x86_64" -> vectorBits >= 512 ? 32 : 16;
+            case "aarch64", "arm64" -> 32;
+            default -> 16;
+        };
+    }
+
+    private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc) {
+        int r = mr != null ? mr : this.mr;
+        int k = kc != null ? kc : this.kc;
+        int m = mc != null ? mc : mr != null ? Math.max(r, this.mc / r * r) : this.mc;
+        return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches);
+    }
+
+    /** One line for {@code bin/panamax info}. */
+    public String describe() {
+        return String.format(Locale.ROOT, "%d x %d register tile (%d lanes, %d vector registers), KC %d, MC %d, NC %d; %s",
+                mr, nr, lanes, vectorRegisters, kc, mc, nc, caches);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.panamax.properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.panamax.kernels.CpuCaches;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.GemmBlocking;
+
+/**
+ * The blocking table: what it reads from the OS and what it chooses for each vector shape. The
+ * kernels themselves run at every shape in the property tests' narrow-vector executions
+ * ({@code -XX:UseAVX=2} and {@code 0}, see the module's pom).
+ */
+class GemmBlockingTest {
+
+    @Test
+    void runsAtTheVectorShapeThisExecutionAsksFor() {
+        Integer lanes = Integer.getInteger("panamax.test.lanes");
+        assumeTrue(lanes != null, "the default execution runs at the machine's own vector shape");
+        assertThat(FloatLanes.LANES).isEqualTo(lanes);
+        assertThat(GemmBlocking.current().lanes()).isEqualTo(lanes);
+        assertThat(GemmBlocking.current().mr()).isEqualTo(lanes == 8 ? 6 : 12);
+    }
+
+    @Test
+    void readsLinuxCacheDescription(@TempDir Path dir) throws IOException {
+        cache(dir, 0, 1, "Data", "48K");
+        cache(dir, 1, 1, "Instruction", "32K");
+        cache(dir, 2, 2, "Unified", "2048K");
+        cache(dir, 3, 3, "Unified", "32M");
+        CpuCaches caches = CpuCaches.read(dir);
+        assertThat(caches.l1Data()).isEqualTo(48 << 10);
+        assertThat(caches.l2()).isEqualTo(2 << 20);
+        assertThat(caches.l3()).isEqualTo(32 << 20);
+        assertThat(caches.source()).isEqualTo(dir.toString());
+    }
+
+    @Test
+    void missingDescriptionFallsBackToDefaultsAndSaysSo(@TempDir Path dir) {
+        CpuCaches caches = CpuCaches.read(dir.resolve("absent"));
+        assertThat(caches.l1Data()).isEqualTo(32 << 10);
+        assertThat(caches.l2()).isEqualTo(1 << 20);
+        assertThat(caches.source()).startsWith("defaults");
+    }
+
+    @Test
+    void registerCountFollowsTheInstructionSet() {
+        assertThat(GemmBlocking.vectorRegisters("amd64", 512)).isEqualTo(32);
+        assertThat(GemmBlocking.vectorRegisters("amd64", 256)).isEqualTo(16);
+        assertThat(GemmBlocking.vectorRegisters("amd64", 128)).isEqualTo(16);
+        assertThat(GemmBlocking.vectorRegisters("aarch64", 128)).isEqualTo(32);
+        assertThat(GemmBlocking.vectorRegisters("riscv64", 128)).isEqualTo(16);
+    }
+
+    @Test
+    void tableChoosesTilesThatFitTheRegistersAndBlocksThatFitTheCaches() {
+        CpuCaches zen4 = new CpuCaches(32 << 10, 1 << 20, 32 << 20, "test");
+        GemmBlocking avx512 = GemmBlocking.forMachine(16, 32, zen4);
+        assertThat(avx512.mr()).isEqualTo(12);
+        assertThat(avx512.nr()).isEqualTo(32);
+        assertThat(avx512.kc()).isEqualTo(256);
+        assertThat(avx512.nc()).isEqualTo(1024);
+        GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4);
+        assertThat(avx2.mr()).isEqualTo(6);
+        assertThat(avx2.nr()).isEqualTo(16);
+        GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"));
+        assertThat(neon.mr()).isEqualTo(12);
+        assertThat(neon.nr()).isEqualTo(8);
+        for (GemmBlocking b : new GemmBlocking[] {avx512, avx2, neon}) {
+            // accumulators, two vectors of B and a broadcast fit the register file
+            assertThat(2 * b.mr() + 3).isLessThanOrEqualTo(b.vectorRegisters());
+            // a packed micro-panel of B fits L1, a packed block of A a quarter of L2
+            assertThat((long) b.kc() * b.nr() * Float.BYTES).isLessThanOrEqualTo(b.caches().l1Data());
+            assertThat((long) b.mc() * b.kc() * Float.BYTES).isLessThanOrEqualTo(b.caches().l2() / 4);
+            assertThat(b.mc() % b.mr()).isZero();
+            assertThat(b.nc() % b.nr()).isZero();
+        }
+    }
+
+    @Test
+    void tilesWithoutAKernelAreRefused() {
+        CpuCaches caches = new CpuCaches(32 << 10, 1 << 20, 0, "test");
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MR must be 12 or 6, got 8");
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MC a positive multiple of MR");
+    }
+
+    private static void cache(Path dir, int index, int level, String type, String size) throws IOException {
+        Path entry = Files.createDirectories(dir.resolve("index" + index));
+        Files.writeString(entry.resolve("level"), level + "\n");
+        Files.writeString(entry.resolve("type"), type + "\n");
+        Files.writeString(entry.resolve("size"), size + "\n");
+    }
+}
