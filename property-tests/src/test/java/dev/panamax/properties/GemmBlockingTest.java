@@ -28,7 +28,7 @@ class GemmBlockingTest {
         assumeTrue(lanes != null, "the default execution runs at the machine's own vector shape");
         assertThat(FloatLanes.LANES).isEqualTo(lanes);
         assertThat(GemmBlocking.current().lanes()).isEqualTo(lanes);
-        assertThat(GemmBlocking.current().mr()).isEqualTo(lanes == 8 ? 6 : 12);
+        assertThat(GemmBlocking.current().mr()).isEqualTo(lanes == 8 ? 4 : 12);
     }
 
     @Test
@@ -70,7 +70,7 @@ class GemmBlockingTest {
         assertThat(avx512.kc()).isEqualTo(256);
         assertThat(avx512.nc()).isEqualTo(1024);
         GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4);
-        assertThat(avx2.mr()).isEqualTo(6);
+        assertThat(avx2.mr()).isEqualTo(4);
         assertThat(avx2.nr()).isEqualTo(16);
         GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"));
         assertThat(neon.mr()).isEqualTo(12);
@@ -90,7 +90,7 @@ class GemmBlockingTest {
     void tilesWithoutAKernelAreRefused() {
         CpuCaches caches = new CpuCaches(32 << 10, 1 << 20, 0, "test");
         assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MR must be 12 or 6, got 8");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MR must be 12 or 4, got 8");
         assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MC a positive multiple of MR");
     }

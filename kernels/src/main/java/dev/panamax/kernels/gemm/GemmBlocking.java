@@ -16,9 +16,10 @@ import dev.panamax.kernels.FloatLanes;
  * <li><b>32 vector registers</b> (AVX-512, ARM NEON/SVE): MR = 12, twenty-four accumulators, two
  *     vectors of B and a broadcast, 27 registers. On Zen 4 (16 lanes) this runs at the FMA peak.</li>
  * <li><b>16 vector registers</b> (AVX2 and AVX, where the preferred species is 256 bits or less):
- *     MR = 6, twelve accumulators, 15 registers (OpenBLAS's and BLIS's Haswell shape). The 12-row
- *     kernel there needs 27 and spills: measured on Zen 4 run with {@code -XX:UseAVX=2}, it reached
- *     0.30x OpenBLAS's Haswell kernels.</li>
+ *     MR = 4, eight accumulators. Measured on Zen 4 run with {@code -XX:UseAVX=2} (8 lanes), in
+ *     isolation: 4 x 16 106 GFLOP/s, 6 x 16 (OpenBLAS's Haswell shape, 15 registers) 48 from a
+ *     packed panel and 84 reading A from a segment, 12 x 16 (27 registers, spilling) 61; in the GEMM
+ *     the 12-row tile had reached 0.30x OpenBLAS's Haswell kernels.</li>
  * </ul>
  * Cache blocking, from the sizes in {@link CpuCaches}:
  * <ul>
@@ -29,7 +30,7 @@ import dev.panamax.kernels.FloatLanes;
  * <li>NC: the packed block of B ({@code KC x NC}) is the size of the L2, a multiple of NR, at
  *     most 4096.</li>
  * </ul>
- * For experiments the choice can be forced with {@code -Dpanamax.gemm.mr=6|12},
+ * For experiments the choice can be forced with {@code -Dpanamax.gemm.mr=4|12},
  * {@code -Dpanamax.gemm.kc=N}, {@code -Dpanamax.gemm.mc=N} and {@code -Dpanamax.gemm.nc=N}.
  *
  * @param lanes           floats per vector
@@ -45,14 +46,14 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     /** The register-block heights there is a micro-kernel for. */
     static final int TALL = 12;
-    static final int SHORT = 6;
+    static final int SHORT = 4;
 
     private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, vectorRegisters(
             System.getProperty("os.arch", ""), FloatLanes.SPECIES.vectorBitSize()), CpuCaches.current())
             .overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
                     Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"));
 
-    /** The validated shape: MR is one the kernels have, the blocks are whole tiles. */
+    /** The validated shape: MR is one the kernels have (12 or 4), the blocks are whole tiles. */
     public GemmBlocking {
         if (mr != TALL && mr != SHORT) {
             throw new IllegalArgumentException("MR must be " + TALL + " or " + SHORT + ", got " + mr);

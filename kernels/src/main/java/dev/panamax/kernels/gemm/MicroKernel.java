@@ -16,8 +16,8 @@ import jdk.incubator.vector.FloatVector;
  * The register-blocked micro-kernel: {@code tile[ROWS x COLUMNS] = Ap * Bp} over one packed
  * micro-panel of A ({@code [kc][ROWS]}) and one of B ({@code [kc][COLUMNS]}), COLUMNS being two
  * vectors. ROWS is the machine's ({@link GemmBlocking}): 12 with 32 vector registers
- * ({@link TwelveRowKernel}), 6 with 16 ({@link SixRowKernel}); the choice is a static final, so
- * C2 compiles the dispatch below away.
+ * ({@link TwelveRowKernel}), 4 with 16 (the four-row kernels below, which also finish the rows a
+ * 12-row tile leaves over); the choice is a static final, so C2 compiles the dispatch away.
  *
  * <p>Two more forms read A where it lies instead of from a packed panel: {@link #runInPlace}
  * (ROWS rows) and {@link #runFourRows} (the rows left over). Packing A is a transpose that costs
@@ -43,7 +43,7 @@ public final class MicroKernel {
     /**
      * Whether the last rows of a packed panel run in fours ({@link #runFourRowsPacked}): with
      * 12-row panels a last panel of at most eight rows costs a third or two thirds of a whole
-     * tile; a 6-row panel is small enough to run whole.
+     * tile; with 4-row panels every tile is whole.
      */
     public static final boolean FOUR_ROW_TAILS = MR == GemmBlocking.TALL;
 
@@ -60,7 +60,7 @@ public final class MicroKernel {
         if (MR == GemmBlocking.TALL) {
             TwelveRowKernel.packed(kc, ap, apOff, bp, bpOff, tile);
         } else {
-            SixRowKernel.packed(kc, ap, apOff, bp, bpOff, tile);
+            runFourRowsPacked(kc, ap, apOff, bp, bpOff, tile);
         }
     }
 
@@ -74,7 +74,7 @@ public final class MicroKernel {
         if (MR == GemmBlocking.TALL) {
             TwelveRowKernel.inPlace(kc, a, aAt, stepP, stepR, bp, bpOff, tile);
         } else {
-            SixRowKernel.inPlace(kc, a, aAt, stepP, stepR, bp, bpOff, tile);
+            runFourRows(kc, a, aAt, aAt + stepR, aAt + 2 * stepR, aAt + 3 * stepR, stepP, bp, bpOff, tile);
         }
     }
 
@@ -118,10 +118,11 @@ public final class MicroKernel {
     }
 
     /**
-     * Four rows of a tile from a packed 12-row panel of A ({@code [kc][12]}, rows {@code apOff % 12}
-     * to {@code apOff % 12 + 3}; only where {@link #FOUR_ROW_TAILS}): the last panel of a block whose rows are not a multiple of 12 (64
-     * output channels: five whole panels and four rows) costs a third of a 12-row tile instead of
-     * a whole one. Public for attention, whose value panels end the same way.
+     * Four rows of a tile from a packed panel of A ({@code [kc][ROWS]}): the whole panel when ROWS
+     * is 4; with 12-row panels (where {@link #FOUR_ROW_TAILS}) rows {@code apOff % 12} to
+     * {@code apOff % 12 + 3}: the last panel of a block whose rows are not a multiple of 12 (64
+     * output channels: five whole panels and four rows) then costs a third of a 12-row tile instead
+     * of a whole one. Public for attention, whose value panels end the same way.
      */
     public static void runFourRowsPacked(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
