@@ -32,6 +32,10 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * and 2 threads. The {@code flops} row is FLOP/s.
  *
  * <pre>bin/panamax bench GemmBench -p shape=512x512x512 -p threads=1</pre>
+ *
+ * <p>The 8-lane path (AVX2's 16 registers, 4-row tiles) on an AVX-512 machine, against OpenBLAS
+ * held to its AVX2 kernels in the same run:
+ * <pre>OPENBLAS_CORETYPE=Haswell bin/panamax bench GemmBench -p impl=java,blas -jvmArgsAppend -XX:UseAVX=2</pre>
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
