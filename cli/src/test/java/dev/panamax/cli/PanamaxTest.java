@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import dev.panamax.kernels.gemm.GemmBlocking;
+
 class PanamaxTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -31,6 +33,7 @@ class PanamaxTest {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("conformance DIR");
         assertThat(run("info")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("JDK:").contains("float lanes").contains("BLAS:");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("JDK:").contains("float lanes").contains("BLAS:")
+                .contains("SGEMM:    " + GemmBlocking.current().describe());
     }
 }
