@@ -21,6 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.conv.Conv2d;
+import dev.panamax.kernels.conv.Conv2dPlan;
+import dev.panamax.kernels.conv.Conv2dPlan.Algorithm;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
 import dev.panamax.kernels.gemm.Gemm;
@@ -38,6 +40,8 @@ import dev.panamax.kernels.pool.PoolGeometry;
  * memory-bound kernel is held to).
  *
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
+ *
+ * <p>Every algorithm that applies, side by side: {@code -p impl=java -p algorithm=auto,direct,implicit,im2col,pointwise,depthwise}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -59,12 +63,21 @@ public class ConvBench {
     @Param({"1", "2"})
     public int threads;
 
+    /**
+     * The convolution algorithm of {@code java}: {@code auto} (the plan's choice), or one forced
+     * for the forward pass and both gradients where it applies ({@code implicit}: its forward pass
+     * and input gradient, the weight gradient by im2col); a point where it does not apply is skipped.
+     */
+    @Param({"auto"})
+    public String algorithm;
+
     private Arena arena;
     private int n;
     private int c;
     private int o;
     private int groups;
     private ConvGeometry geometry;
+    private Conv2dPlan plan;
     private PoolGeometry pool;
     private MemorySegment x;
     private MemorySegment w;
@@ -133,13 +146,34 @@ public class ConvBench {
         dw = MemoryBuffers.random(arena, ws, 6, -1, 1);
         b = MemoryBuffers.random(arena, Math.max(o, 1), 7, -1, 1);
         db = MemoryBuffers.random(arena, Math.max(o, 1), 8, -1, 1);
+        if (pool == null && !workload.equals("conv_transpose")) {
+            plan = plan(Conv2dPlan.of(geometry, groups, o));
+        } else if (!algorithm.equals("auto")) {
+            throw new IllegalStateException("only conv2d workloads take an algorithm");   // JMH skips this point
+        }
         long workFloats = pool != null ? 4L * ys
                 : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups, c)
-                : Conv2d.workspaceFloats(geometry, groups, o);
+                : plan.workspaceFloats();
         work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
         if (impl.equals("gemm")) {
             col = MemoryBuffers.random(arena, geometry.colRows() * geometry.colCols(), 10, -1, 1);
         }
+    }
+
+    /** The automatic plan, or the {@link #algorithm} forced (refused where it does not apply). */
+    private Conv2dPlan plan(Conv2dPlan auto) {
+        return switch (algorithm) {
+            case "auto" -> auto;
+            case "implicit" -> auto.forced(Algorithm.IMPLICIT_GEMM, Algorithm.IMPLICIT_GEMM, Algorithm.IM2COL_GEMM);
+            default -> {
+                Algorithm a = Algorithm.valueOf(switch (algorithm) {
+                    case "im2col" -> "IM2COL_GEMM";
+                    case "pointwise" -> "POINTWISE_GEMM";
+                    default -> algorithm.toUpperCase(java.util.Locale.ROOT);
+                });
+                yield auto.forced(a, a, a);
+            }
+        };
     }
 
     private void conv(int images, int in, int out, int size, int k, int stride, int pad, int g) {
@@ -193,9 +227,9 @@ public class ConvBench {
         } else if (impl.equals("naive")) {
             naiveForward();
         } else {
-            Conv2d.forward(n, groups, geometry, o, x, 0, w, 0, b, 0, y, 0, work, 0);
+            Conv2d.forward(plan, n, x, 0, w, 0, b, 0, y, 0, work, 0);
             if (backward) {
-                Conv2d.backward(n, groups, geometry, o, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+                Conv2d.backward(plan, n, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.panamax.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
@@ -9,101 +10,50 @@ import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * 2-d convolution (cross-correlation, {@code torch.nn.functional.conv2d}) over NCHW data with
- * OIHW weights, stride, zero padding, dilation and groups, forward and backward. Each call picks
- * the fastest kernel that takes the shape:
- * <ul>
- * <li>depthwise (groups = channels = output channels, stride 1): the direct {@link DepthwiseConv2d};</li>
- * <li>stride 1 with at most 32 channels per group (LeNet): the direct {@link DirectConv2d};</li>
- * <li>other stride-1 forward passes, and their input gradients (a forward convolution of dy with
- *     the flipped kernel): an implicit GEMM that reads the column matrix from the padded image
- *     inside the GEMM's packing ({@link ImplicitConv2d});</li>
- * <li>everything else, and the other weight and input gradients: im2col and GEMM in bounded chunks
- *     ({@link Im2colConvolution}; a 1 x 1 stride-1 convolution is a GEMM on the image itself).</li>
- * </ul>
- * A kernel whose workspace would exceed {@link #WORKSPACE_BUDGET_BYTES} is passed over.
+ * OIHW weights, stride, zero padding, dilation and groups, forward and backward. How a shape is
+ * computed (depthwise, direct, pointwise GEMM, implicit GEMM or im2col and GEMM, per pass) and
+ * the workspace that takes are a {@link Conv2dPlan}: made once per layer and input shape and
+ * passed to {@link #forward(Conv2dPlan, int, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+ * MemorySegment, long, MemorySegment, long) forward} and {@link #backward(Conv2dPlan, int, MemorySegment, long,
+ * MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long,
+ * MemorySegment, long) backward}. The entry points without a plan make the automatic one at each call.
  *
- * <p>Workspace: {@link #workspaceFloats} floats, provided by the caller and reused by every call
- * (a fresh buffer per call would cost page faults). The im2col path also runs in less, down to
- * {@link #minimumWorkspaceFloats}.
+ * <p>Workspace: {@link Conv2dPlan#workspaceFloats} floats, provided by the caller and reused by
+ * every call (a fresh buffer per call would cost page faults); any workspace down to
+ * {@link Conv2dPlan#minimumWorkspaceFloats} works, on fewer threads and smaller im2col chunks.
  */
 public final class Conv2d {
 
     /** The bound on the default workspace of one convolution (all threads): 32 MiB. */
     public static final long WORKSPACE_BUDGET_BYTES = Im2colConvolution.BUDGET_BYTES;
 
-    private static final long BUDGET_FLOATS = WORKSPACE_BUDGET_BYTES / Float.BYTES;
-
     private Conv2d() {
     }
 
     /**
+     * The workspace of the automatic plan ({@link Conv2dPlan#of}) for the pool's current threads.
+     *
      * @param image   geometry of one image with all C channels
      * @param groups  channel groups (C and outChannels divisible by it)
-     * @return floats of workspace {@link #forward} and {@link #backward} use: at most
-     *         {@link #WORKSPACE_BUDGET_BYTES} unless even one output row at a time needs more
+     * @return at most {@link #WORKSPACE_BUDGET_BYTES} unless even one output row at a time needs more
      */
     public static long workspaceFloats(ConvGeometry image, int groups, int outChannels) {
-        ConvGeometry g = perGroup(image, groups);
-        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            return WorkerPool.threads() * DepthwiseConv2d.workspaceFloats(image);     // a slice per thread
-        }
-        int og = outChannels / groups;
-        if (direct(g, og, outChannels)) {
-            return WorkerPool.threads() * directSlice(g, outChannels, og);
-        }
-        long need = Im2colConvolution.workspaceFloats(g, outChannels);
-        if (implicit(g, og)) {
-            need = Math.max(need, WorkerPool.threads() * ImplicitConv2d.forwardFloats(g, og));
-        }
-        if (implicitInputGradient(g, og, outChannels)) {
-            need = Math.max(need, implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, WorkerPool.threads()));
-        }
-        return need;
+        return Conv2dPlan.of(image, groups, outChannels).workspaceFloats();
     }
 
-    /**
-     * The least workspace {@link #forward} and {@link #backward} accept: the im2col path then runs
-     * one output row at a time on one thread; the direct kernels need their whole workspace.
-     */
+    /** The least workspace the automatic plan accepts ({@link Conv2dPlan#minimumWorkspaceFloats}). */
     public static long minimumWorkspaceFloats(ConvGeometry image, int groups, int outChannels) {
-        ConvGeometry g = perGroup(image, groups);
-        int og = outChannels / groups;
-        if (DepthwiseConv2d.applies(image, groups, outChannels) || direct(g, og, outChannels)) {
-            return workspaceFloats(image, groups, outChannels);
-        }
-        long need = Im2colConvolution.minimumFloats(g, outChannels);
-        if (implicit(g, og)) {
-            need = Math.max(need, ImplicitConv2d.forwardFloats(g, og));
-        }
-        if (implicitInputGradient(g, og, outChannels)) {
-            need = Math.max(need, implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, 1));
-        }
-        return need;
+        return Conv2dPlan.of(image, groups, outChannels).minimumWorkspaceFloats();
     }
 
-    private static boolean direct(ConvGeometry g, int og, int outChannels) {
-        return !Im2colConvolution.pointwise(g) && DirectConv2d.applies(g, og)
-                && WorkerPool.threads() * directSlice(g, outChannels, og) <= BUDGET_FLOATS;
-    }
-
-    /**
-     * Whether dx runs as the implicit forward convolution of dy with the flipped kernel
-     * ({@link ImplicitConv2d#adjoint}): ResNet 3x3 on 8 images, dx alone, 1 thread: 24.1 ms by
-     * GEMM and col2im, 21 ms this way.
-     */
-    private static boolean implicitInputGradient(ConvGeometry g, int og, int outChannels) {
-        ConvGeometry a = ImplicitConv2d.adjoint(g, og);
-        return a != null && !Im2colConvolution.pointwise(g) && implicitDxFloats(g, a, outChannels, WorkerPool.threads()) <= BUDGET_FLOATS;
-    }
-
-    /** The flipped kernels of all groups, then one implicit-GEMM slice per thread. */
-    private static long implicitDxFloats(ConvGeometry g, ConvGeometry adjoint, int outChannels, int threads) {
-        return outChannels * g.colRows() + threads * ImplicitConv2d.forwardFloats(adjoint, g.channels());
+    /** Threads a call may use: the plan's, and no more than the pool has now. */
+    private static int threads(Conv2dPlan plan) {
+        return Math.min(plan.threads(), WorkerPool.threads());
     }
 
     /** dx by {@link ImplicitConv2d#adjoint}, images over the pool. */
     private static void implicitBackward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
-                                         MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+                                         int threads, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                                          MemorySegment dx, long dxOff, MemorySegment work, long workOff) {
         ConvGeometry a = ImplicitConv2d.adjoint(g, og);
         int cg = g.channels();
@@ -112,7 +62,7 @@ public final class Conv2d {
         for (int q = 0; q < groups; q++) {
             ImplicitConv2d.flip(og, cg, g.kernelH(), g.kernelW(), w, wOff + q * og * k, work, workOff + q * og * k);
         }
-        implicitOverImages(images, groups, a, cg, dy, dyOff, (long) outChannels * l, og * l, work, workOff, og * k,
+        implicitOverImages(images, groups, a, cg, threads, dy, dyOff, (long) outChannels * l, og * l, work, workOff, og * k,
                 dx, dxOff, image.imageSize(), g.imageSize(), work, workOff + outChannels * k);
     }
 
@@ -123,14 +73,14 @@ public final class Conv2d {
      * with the GEMMs split, 10.8 this way). Strides in floats: per image and per group of x and y,
      * per group of w.
      */
-    private static void implicitOverImages(int images, int groups, ConvGeometry g, int og,
+    private static void implicitOverImages(int images, int groups, ConvGeometry g, int og, int threads,
                                            MemorySegment x, long xOff, long xImage, long xGroup,
                                            MemorySegment w, long wOff, long wGroup,
                                            MemorySegment y, long yOff, long yImage, long yGroup,
                                            MemorySegment work, long slicesAt) {
         long slice = ImplicitConv2d.forwardFloats(g, og);
         long available = work.byteSize() / Float.BYTES - slicesAt;
-        int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), available / slice);
+        int parts = (int) Math.min(Math.min(threads, images), available / slice);
         WorkerPool.run(WorkerPool.shareable(x, w, y, work) ? parts : 1, (index, count) -> {
             long[] rows = tapRows(g);
             for (int n = images * index / count; n < images * (index + 1) / count; n++) {
@@ -142,29 +92,16 @@ public final class Conv2d {
         });
     }
 
-    private static boolean implicit(ConvGeometry g, int og) {
-        return !Im2colConvolution.pointwise(g) && ImplicitConv2d.applies(g)
-                && WorkerPool.threads() * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS;
-    }
-
-    /**
-     * One thread's share of the direct path's workspace: its scratch, plus (backward) a private
-     * weight gradient that is summed into dW at the end.
-     */
-    private static long directSlice(ConvGeometry g, int outChannels, int og) {
-        return Math.max(DirectConv2d.forwardFloats(g, og), DirectConv2d.backwardFloats(g, og)) + outChannels * g.colRows();
-    }
-
     /**
      * Threads that split each image's output channels, when there are fewer images than threads
      * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
      * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
      */
-    private static int channelParts(int images, int outChannels, long slices, MemorySegment... shared) {
-        if (images >= WorkerPool.threads()) {
+    private static int channelParts(int images, int outChannels, int threads, long slices, MemorySegment... shared) {
+        if (images >= threads) {
             return 1;
         }
-        int parts = (int) Math.min(Math.min(WorkerPool.threads(), (outChannels + 1) / 2), slices);
+        int parts = (int) Math.min(Math.min(threads, (outChannels + 1) / 2), slices);
         return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
     }
 
@@ -206,9 +143,10 @@ public final class Conv2d {
     }
 
     /** Threads the direct path may use: the pool's, the images and the workspace allow. */
-    private static int directParts(int images, ConvGeometry g, int outChannels, int og, MemorySegment work, long workOff,
-                                   MemorySegment... shared) {
-        int parts = (int) Math.min(Math.min(WorkerPool.threads(), images), slices(work, workOff, directSlice(g, outChannels, og)));
+    private static int directParts(int images, ConvGeometry g, int outChannels, int og, int threads, MemorySegment work,
+                                   long workOff, MemorySegment... shared) {
+        int parts = (int) Math.min(Math.min(threads, images),
+                slices(work, workOff, Conv2dPlan.directSlice(g, outChannels, og)));
         return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
     }
 
@@ -218,13 +156,28 @@ public final class Conv2d {
     }
 
     /**
-     * {@code y = conv2d(x, w) + bias}: x {@code [N, C, H, W]}, w {@code [O, C/groups, kH, kW]},
-     * bias {@code [O]} or null, y {@code [N, O, Hout, Wout]} (written), all contiguous.
+     * {@code y = conv2d(x, w) + bias} by the automatic plan: x {@code [N, C, H, W]}, w
+     * {@code [O, C/groups, kH, kW]}, bias {@code [O]} or null, y {@code [N, O, Hout, Wout]}
+     * (written), all contiguous.
      */
     public static void forward(int images, int groups, ConvGeometry image, int outChannels,
                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                                MemorySegment y, long yOff, MemorySegment work, long workOff) {
-        ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+        forward(Conv2dPlan.of(image, groups, outChannels), images, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+    }
+
+    /**
+     * {@code y = conv2d(x, w) + bias} as {@code plan} says, for {@code images} images of the
+     * plan's shape: x {@code [N, C, H, W]}, w {@code [O, C/groups, kH, kW]}, bias {@code [O]} or
+     * null, y {@code [N, O, Hout, Wout]} (written), all contiguous; a workspace of at least
+     * {@link Conv2dPlan#minimumWorkspaceFloats} floats from {@code workOff}.
+     */
+    public static void forward(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                               MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff) {
+        ConvGeometry image = plan.image();
+        int groups = plan.groups();
+        int outChannels = plan.outChannels();
+        ConvGeometry g = check(plan, images, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
         if (image.channels() == 0) {
             // no input channels: an empty sum, so the bias alone (PyTorch allows in_channels = 0)
             FloatLanes.fill(y, yOff, (long) images * outChannels * g.colCols(), 0f);
@@ -233,37 +186,40 @@ public final class Conv2d {
             }
             return;
         }
-        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            DepthwiseConv2d.forward(images, image, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
-            return;
-        }
+        int threads = threads(plan);
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
-        if (direct(g, og, outChannels)) {
-            long slice = directSlice(g, outChannels, og);
-            int channelParts = groups == 1 ? channelParts(images, outChannels, slices(work, workOff, slice), x, w, y, work) : 1;
-            if (channelParts > 1) {
-                directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, work,
-                        workOff, slice);
+        switch (plan.forward()) {
+            case DEPTHWISE -> {
+                DepthwiseConv2d.forward(images, image, threads, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
                 return;
             }
-            // images are independent: split them over the pool, each thread in its own workspace slice
-            WorkerPool.run(directParts(images, g, outChannels, og, work, workOff, x, w, y, work), (index, count) -> {
-                long[] rows = DirectConv2d.tapRows(g, og);
-                for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                    for (int q = 0; q < groups; q++) {
-                        DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                                wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
-                                workOff + index * slice, rows);
-                    }
+            case DIRECT -> {
+                long slice = Conv2dPlan.directSlice(g, outChannels, og);
+                int channelParts = groups == 1
+                        ? channelParts(images, outChannels, threads, slices(work, workOff, slice), x, w, y, work) : 1;
+                if (channelParts > 1) {
+                    directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
+                            work, workOff, slice);
+                    return;
                 }
-            });
-        } else if (implicit(g, og)) {
-            implicitOverImages(images, groups, g, og, x, xOff, image.imageSize(), g.imageSize(), w, wOff, og * k,
-                    y, yOff, (long) outChannels * l, og * l, work, workOff);
-        } else {
-            Im2colConvolution.forward(images, groups, image, g, outChannels, x, xOff, w, wOff, y, yOff, work, workOff);
+                // images are independent: split them over the pool, each thread in its own workspace slice
+                WorkerPool.run(directParts(images, g, outChannels, og, threads, work, workOff, x, w, y, work), (index, count) -> {
+                    long[] rows = DirectConv2d.tapRows(g, og);
+                    for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+                        for (int q = 0; q < groups; q++) {
+                            DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
+                                    wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
+                                    workOff + index * slice, rows);
+                        }
+                    }
+                });
+            }
+            case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
+                    g.imageSize(), w, wOff, og * k, y, yOff, (long) outChannels * l, og * l, work, workOff);
+            case POINTWISE_GEMM, IM2COL_GEMM -> Im2colConvolution.forward(images, groups, image, g, outChannels,
+                    plan.forward() == Conv2dPlan.Algorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
         }
         if (bias != null) {
             ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
@@ -271,14 +227,28 @@ public final class Conv2d {
     }
 
     /**
-     * Gradients: {@code dx} (written, or null), {@code dw} (written, or null), {@code db}
-     * (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}.
+     * Gradients by the automatic plan: {@code dx} (written, or null), {@code dw} (written, or
+     * null), {@code db} (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}.
      */
     public static void backward(int images, int groups, ConvGeometry image, int outChannels,
                                 MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                                 MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment db, long dbOff,
                                 MemorySegment work, long workOff) {
-        ConvGeometry g = check(images, groups, image, outChannels, x, xOff, w, wOff, db, dbOff, dy, dyOff, work, workOff);
+        backward(Conv2dPlan.of(image, groups, outChannels), images, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db,
+                dbOff, work, workOff);
+    }
+
+    /**
+     * Gradients as {@code plan} says: {@code dx} (written, or null), {@code dw} (written, or null),
+     * {@code db} (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}.
+     */
+    public static void backward(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
+                                MemorySegment db, long dbOff, MemorySegment work, long workOff) {
+        ConvGeometry image = plan.image();
+        int groups = plan.groups();
+        int outChannels = plan.outChannels();
+        ConvGeometry g = check(plan, images, x, xOff, w, wOff, db, dbOff, dy, dyOff, work, workOff);
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
@@ -307,22 +277,31 @@ public final class Conv2d {
             }
             return;
         }
-        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            DepthwiseConv2d.backward(images, image, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff);
+        int threads = threads(plan);
+        if (plan.forward() == Conv2dPlan.Algorithm.DEPTHWISE) {          // all three, by Conv2dPlan's rule
+            DepthwiseConv2d.backward(images, image, threads, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff,
+                    work, workOff);
             return;
         }
-        if (direct(g, og, outChannels)) {
-            directBackward(images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff,
-                    work, workOff);
-        } else {
-            boolean implicitDx = dx != null && implicitInputGradient(g, og, outChannels);
-            if (dw != null || (dx != null && !implicitDx)) {
-                Im2colConvolution.backward(images, groups, image, g, outChannels, x, xOff, w, wOff, dy, dyOff,
-                        implicitDx ? null : dx, dxOff, dw, dwOff, null, 0, work, workOff);
+        Conv2dPlan.Algorithm dxBy = plan.inputGradient();
+        Conv2dPlan.Algorithm dwBy = plan.weightGradient();
+        if (dxBy == Conv2dPlan.Algorithm.DIRECT || dwBy == Conv2dPlan.Algorithm.DIRECT) {
+            directBackward(images, groups, image, g, outChannels, og, threads, x, xOff, w, wOff, dy, dyOff,
+                    dxBy == Conv2dPlan.Algorithm.DIRECT ? dx : null, dxOff,
+                    dwBy == Conv2dPlan.Algorithm.DIRECT ? dw : null, dwOff, work, workOff);
+        }
+        // the GEMM passes: one im2col of a chunk serves dx and dW when both take the same one
+        for (int pass = 0; pass < 2; pass++) {
+            Conv2dPlan.Algorithm by = pass == 0 ? Conv2dPlan.Algorithm.IM2COL_GEMM : Conv2dPlan.Algorithm.POINTWISE_GEMM;
+            MemorySegment dxHere = dxBy == by ? dx : null;
+            MemorySegment dwHere = dwBy == by ? dw : null;
+            if (dxHere != null || dwHere != null) {
+                Im2colConvolution.backward(images, groups, image, g, outChannels, pass == 1, threads, x, xOff, w, wOff,
+                        dy, dyOff, dxHere, dxOff, dwHere, dwOff, null, 0, work, workOff);
             }
-            if (implicitDx) {
-                implicitBackward(images, groups, image, g, outChannels, og, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
-            }
+        }
+        if (dx != null && dxBy == Conv2dPlan.Algorithm.IMPLICIT_GEMM) {
+            implicitBackward(images, groups, image, g, outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
             ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
@@ -335,14 +314,14 @@ public final class Conv2d {
      * workspace slice), summed into dW at the end.
      */
     private static void directBackward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
-                                       MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+                                       int threads, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                                        MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                                        MemorySegment work, long workOff) {
         long k = g.colRows();
         long l = g.colCols();
-        long slice = directSlice(g, outChannels, og);
+        long slice = Conv2dPlan.directSlice(g, outChannels, og);
         long scratch = slice - outChannels * k;
-        int parts = directParts(images, g, outChannels, og, work, workOff, x, w, dy, dx, dw, work);
+        int parts = directParts(images, g, outChannels, og, threads, work, workOff, x, w, dy, dx, dw, work);
         WorkerPool.run(parts, (index, count) -> {
             long[] rows = DirectConv2d.tapRows(g, og);
             long ws = workOff + index * slice;
@@ -384,22 +363,21 @@ public final class Conv2d {
                 image.strideH(), image.strideW(), image.padH(), image.padW(), image.dilationH(), image.dilationW());
     }
 
-    private static ConvGeometry check(int images, int groups, ConvGeometry image, int outChannels,
-                                      MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
-                                      MemorySegment y, long yOff, MemorySegment work, long workOff) {
+    private static ConvGeometry check(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                      MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work,
+                                      long workOff) {
+        Objects.requireNonNull(plan, "plan");
         Checks.nonNegative("N", images);
-        ConvGeometry g = perGroup(image, groups);
-        Checks.positive("out channels", outChannels);
-        if (outChannels % groups != 0) {
-            throw new IllegalArgumentException("groups (" + groups + ") must divide the output channels (" + outChannels + ")");
-        }
+        ConvGeometry image = plan.image();
+        ConvGeometry g = plan.group();
+        int outChannels = plan.outChannels();
         Checks.floats("x", x, xOff, Checks.elements(images, image.imageSize()));
         Checks.floats("weight", w, wOff, Checks.elements(outChannels, g.colRows()));
         if (bias != null) {
             Checks.floats("bias", bias, bOff, outChannels);
         }
         Checks.floats("y", y, yOff, Checks.elements(images, outChannels, g.colCols()));
-        long need = minimumWorkspaceFloats(image, groups, outChannels);
+        long need = plan.minimumWorkspaceFloats();
         if (need > 0) {
             Checks.floats("workspace", work, workOff, need);
         }

@@ -3,6 +3,7 @@ package dev.panamax.kernels.conv;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * Transposed 2-d convolution ({@code torch.nn.functional.conv_transpose2d}, the "upconv"): the
@@ -24,12 +25,14 @@ public final class ConvTranspose2d {
 
     /** Floats of workspace {@link #forward} and {@link #backward} use (see {@link Conv2d#WORKSPACE_BUDGET_BYTES}). */
     public static long workspaceFloats(ConvGeometry output, int groups, int inChannels) {
-        return Im2colConvolution.workspaceFloats(Conv2d.perGroup(output, groups), inChannels);
+        ConvGeometry g = Conv2d.perGroup(output, groups);
+        return Im2colConvolution.workspaceFloats(g, inChannels, Im2colConvolution.pointwise(g), WorkerPool.threads());
     }
 
     /** The least workspace {@link #forward} and {@link #backward} accept (one output row at a time). */
     public static long minimumWorkspaceFloats(ConvGeometry output, int groups, int inChannels) {
-        return Im2colConvolution.minimumFloats(Conv2d.perGroup(output, groups), inChannels);
+        ConvGeometry g = Conv2d.perGroup(output, groups);
+        return Im2colConvolution.minimumFloats(g, inChannels, Im2colConvolution.pointwise(g));
     }
 
     /**
@@ -43,8 +46,8 @@ public final class ConvTranspose2d {
         if (bias != null) {
             Checks.floats("bias", bias, bOff, output.channels());
         }
-        Im2colConvolution.backward(images, groups, output, g, inChannels, null, 0, w, wOff, x, xOff, y, yOff, null, 0,
-                null, 0, work, workOff);
+        Im2colConvolution.backward(images, groups, output, g, inChannels, Im2colConvolution.pointwise(g),
+                WorkerPool.threads(), null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);
         if (bias != null) {
             ChannelBias.add(images, output.channels(), (long) output.height() * output.width(), bias, bOff, y, yOff);
         }
@@ -65,8 +68,8 @@ public final class ConvTranspose2d {
         if (dx != null || dw != null) {
             // one im2col of dy serves both: dx is the convolution's forward of dy, dw its weight
             // gradient with the roles of x and dy exchanged
-            Im2colConvolution.backward(images, groups, output, g, inChannels, dy, dyOff, w, wOff, x, xOff, null, 0,
-                    dw, dwOff, dx, dxOff, work, workOff);
+            Im2colConvolution.backward(images, groups, output, g, inChannels, Im2colConvolution.pointwise(g),
+                    WorkerPool.threads(), dy, dyOff, w, wOff, x, xOff, null, 0, dw, dwOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, output.channels());

@@ -50,21 +50,21 @@ final class DepthwiseConv2d {
      * vector is one unmasked load and one FMA, accumulated in a register (masking the edge lanes
      * instead made the loop several times slower).
      */
-    static void forward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+    static void forward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff) {
         long slice = workspaceFloats(g);
-        WorkerPool.run(parts(g, work, workOff, x, w, bias, y, work), (index, count) ->
+        WorkerPool.run(parts(g, threads, work, workOff, x, w, bias, y, work), (index, count) ->
                 forwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
                         bias, bOff, y, yOff, work, workOff + index * slice));
     }
 
     /**
      * Threads for one call: channels are independent, so they are split over the pool, each
-     * thread with its own slice of the workspace (the caller sized it for {@link WorkerPool#threads}).
+     * thread with its own slice of the workspace (the caller's plan sized it for {@code threads}).
      */
-    private static int parts(ConvGeometry g, MemorySegment work, long workOff, MemorySegment... shared) {
+    private static int parts(ConvGeometry g, int threads, MemorySegment work, long workOff, MemorySegment... shared) {
         long slices = (work.byteSize() / Float.BYTES - workOff) / workspaceFloats(g);
-        int parts = (int) Math.min(Math.min(WorkerPool.threads(), g.channels()), slices);
+        int parts = (int) Math.min(Math.min(threads, g.channels()), slices);
         return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
     }
 
@@ -139,14 +139,14 @@ final class DepthwiseConv2d {
     }
 
     /** dx, dw and db, each written (or null). */
-    static void backward(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+    static void backward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                          MemorySegment db, long dbOff, MemorySegment work, long workOff) {
         if (dx != null && !dxByCorrelation(g)) {
             FloatLanes.fill(dx, dxOff, images * (long) g.channels() * g.height() * g.width(), 0f);  // the fallback accumulates
         }
         long slice = workspaceFloats(g);
-        WorkerPool.run(parts(g, work, workOff, x, w, dy, dx, dw, db, work), (index, count) ->
+        WorkerPool.run(parts(g, threads, work, workOff, x, w, dy, dx, dw, db, work), (index, count) ->
                 backwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
                         dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff + index * slice));
     }

@@ -56,52 +56,60 @@ final class Im2colConvolution {
     }
 
     /** Output rows per chunk when {@code colFloats} floats are free for the column chunk. */
-    private static int chunkRows(ConvGeometry g, long colFloats) {
+    private static int chunkRows(ConvGeometry g, long colFloats, boolean pointwise) {
         long perRow = g.colRows() * g.outWidth();
-        if (pointwise(g) || perRow == 0) {       // zero input channels: no columns, every row at once
+        if (pointwise || perRow == 0) {       // zero input channels: no columns, every row at once
             return g.outHeight();
         }
         return (int) Math.max(1, Math.min(g.outHeight(), Math.min(colFloats, CHUNK_FLOATS) / perRow));
     }
 
-    private static long colFloats(ConvGeometry g, int rows) {
-        return pointwise(g) ? 0 : g.colRows() * rows * g.outWidth();
+    private static long colFloats(ConvGeometry g, int rows, boolean pointwise) {
+        return pointwise ? 0 : g.colRows() * rows * g.outWidth();
     }
 
-    /** The workspace this path uses by default: one slice per thread within {@link #BUDGET_BYTES}. */
-    static long workspaceFloats(ConvGeometry g, int outChannels) {
-        int threads = WorkerPool.threads();
+    /**
+     * The workspace this path uses by default: one slice per thread within {@link #BUDGET_BYTES}.
+     *
+     * @param pointwise whether the image is read as the column matrix (only where {@link #pointwise}
+     *                  holds; a 1 x 1 convolution may also go through an explicit im2col)
+     */
+    static long workspaceFloats(ConvGeometry g, int outChannels, boolean pointwise, int threads) {
         long perThread = BUDGET_BYTES / Float.BYTES / threads - gradFloats(g, outChannels);
-        long slice = colFloats(g, chunkRows(g, perThread)) + gradFloats(g, outChannels);
-        return Math.max(threads * slice, minimumFloats(g, outChannels));
+        long slice = colFloats(g, chunkRows(g, perThread, pointwise), pointwise) + gradFloats(g, outChannels);
+        return Math.max(threads * slice, minimumFloats(g, outChannels, pointwise));
     }
 
     /** The least workspace that works: one thread, one output row per chunk. */
-    static long minimumFloats(ConvGeometry g, int outChannels) {
-        return colFloats(g, 1) + gradFloats(g, outChannels);
+    static long minimumFloats(ConvGeometry g, int outChannels, boolean pointwise) {
+        return colFloats(g, 1, pointwise) + gradFloats(g, outChannels);
     }
 
     /** How a call splits: threads, and output rows per chunk in each thread's slice. */
-    private record Plan(int parts, int rows, long slice) {
+    private record Split(int parts, int rows, long slice) {
 
-        static Plan of(ConvGeometry g, int images, int outChannels, MemorySegment work, long workOff,
-                       MemorySegment... shared) {
+        static Split of(ConvGeometry g, int images, int outChannels, boolean pointwise, int threads, MemorySegment work,
+                        long workOff, MemorySegment... shared) {
             long available = work.byteSize() / Float.BYTES - workOff;
             long grad = gradFloats(g, outChannels);
-            int parts = WorkerPool.shareable(shared) ? Math.max(1, Math.min(WorkerPool.threads(), images)) : 1;
-            while (parts > 1 && available / parts < minimumFloats(g, outChannels)) {
+            int parts = WorkerPool.shareable(shared) ? Math.max(1, Math.min(Math.min(threads, WorkerPool.threads()), images)) : 1;
+            while (parts > 1 && available / parts < minimumFloats(g, outChannels, pointwise)) {
                 parts--;
             }
-            int rows = chunkRows(g, available / parts - grad);
-            return new Plan(parts, rows, colFloats(g, rows) + grad);
+            int rows = chunkRows(g, available / parts - grad, pointwise);
+            return new Split(parts, rows, colFloats(g, rows, pointwise) + grad);
         }
     }
 
-    /** {@code y = conv2d(x, w)} without bias; arguments checked by the caller. */
-    static void forward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels,
-                        MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff,
+    /**
+     * {@code y = conv2d(x, w)} without bias, on at most {@code threads} threads; arguments checked
+     * by the caller.
+     */
+    static void forward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, boolean pointwise,
+                        int threads, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff,
                         MemorySegment work, long workOff) {
-        backward(images, groups, image, g, outChannels, x, xOff, w, wOff, null, 0, null, 0, null, 0, y, yOff, work, workOff);
+        backward(images, groups, image, g, outChannels, pointwise, threads, x, xOff, w, wOff, null, 0, null, 0, null, 0,
+                y, yOff, work, workOff);
     }
 
     /**
@@ -110,17 +118,16 @@ final class Im2colConvolution {
      * chunks: a transposed convolution's backward needs both products of one im2col. Arguments
      * checked by the caller.
      */
-    static void backward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels,
-                         MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+    static void backward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, boolean pointwise,
+                         int threads, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                          MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment y, long yOff,
                          MemorySegment work, long workOff) {
         int og = outChannels / groups;
         int k = (int) g.colRows();
         int ow = g.outWidth();
         long l = g.colCols();
-        boolean pointwise = pointwise(g);
         long grad = gradFloats(g, outChannels);
-        Plan plan = Plan.of(g, images, outChannels, work, workOff, x, w, dy, dx, dw, y, work);
+        Split plan = Split.of(g, images, outChannels, pointwise, threads, work, workOff, x, w, dy, dx, dw, y, work);
         WorkerPool.run(plan.parts(), (index, count) -> {
             long colAt = workOff + index * plan.slice();
             long gradAt = colAt + plan.slice() - grad;
@@ -173,7 +180,7 @@ final class Im2colConvolution {
     }
 
     /** {@code dW[q og + o, kk] = sum over threads of dW^T_thread[q][kk][o]}. */
-    private static void sumTransposed(Plan plan, int groups, int og, int k, MemorySegment work, long firstGrad,
+    private static void sumTransposed(Split plan, int groups, int og, int k, MemorySegment work, long firstGrad,
                                       MemorySegment dw, long dwOff) {
         for (int q = 0; q < groups; q++) {
             for (int o = 0; o < og; o++) {

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import dev.panamax.kernels.conv.Conv2d;
+import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
 import dev.panamax.nn.tensor.DType;
@@ -36,8 +37,10 @@ public final class Convolution {
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.empty(arena, n, o, g.outHeight(), g.outWidth());
-        MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups, o));
-        Conv2d.forward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+        // one plan for the workspace and the call, so the two cannot disagree
+        Conv2dPlan plan = Conv2dPlan.of(g, groups, o);
+        MemorySegment work = workspace(arena, plan.workspaceFloats());
+        Conv2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
         return y;
     }
@@ -64,8 +67,9 @@ public final class Convolution {
         Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
         Tensor gb = hasBias ? Tensor.empty(arena, o) : null;
-        MemorySegment work = workspace(arena, Conv2d.workspaceFloats(g, groups, o));
-        Conv2d.backward(n, groups, g, o, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
+        Conv2dPlan plan = Conv2dPlan.of(g, groups, o);
+        MemorySegment work = workspace(arena, plan.workspaceFloats());
+        Conv2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
                 gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
         return new Grads(gx, gw, gb);
     }

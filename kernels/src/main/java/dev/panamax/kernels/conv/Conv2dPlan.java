@@ -1,0 +1,282 @@
+package dev.panamax.kernels.conv;
+
+import java.util.Locale;
+import java.util.Objects;
+
+import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.parallel.WorkerPool;
+
+/**
+ * How {@link Conv2d} computes one convolution shape: the algorithm of the forward pass, of the
+ * input gradient and of the weight gradient, the threads, and the workspace that holds them.
+ * Chosen once ({@link #of}) and reused for every call with that shape, so the choice and the
+ * workspace size cannot drift apart: the thread count is fixed when planned, and a pool resized
+ * afterwards changes neither the algorithms nor the workspace a call needs (a call uses at most
+ * the planned threads). Tests and benchmarks force an algorithm ({@link #forced}) instead of
+ * relying on the thresholds below.
+ *
+ * <p>The automatic choice, fastest first where it applies (measured on Zen 4, see each kernel):
+ * <ul>
+ * <li>{@link Algorithm#DEPTHWISE} for all three when groups = channels = output channels and the
+ *     stride is 1;</li>
+ * <li>{@link Algorithm#DIRECT} for all three at stride 1 with at most 32 channels in and out per
+ *     group (LeNet), when a slice per thread fits the budget;</li>
+ * <li>{@link Algorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
+ *     the image is the column matrix;</li>
+ * <li>otherwise {@link Algorithm#IMPLICIT_GEMM} for the forward pass and the input gradient at
+ *     stride 1, within the budget, and {@link Algorithm#IM2COL_GEMM} for the rest.</li>
+ * </ul>
+ * A plan is immutable and may be shared between threads.
+ */
+public final class Conv2dPlan {
+
+    /** A way to compute a convolution or one of its gradients. */
+    public enum Algorithm {
+        /** One filter per channel, direct loops over zero-padded planes ({@link DepthwiseConv2d}). */
+        DEPTHWISE,
+        /** Direct register-blocked loops for few channels ({@link DirectConv2d}). */
+        DIRECT,
+        /** GEMM on the image itself: only a 1 x 1, stride-1, unpadded convolution. */
+        POINTWISE_GEMM,
+        /**
+         * GEMM whose packing reads the padded image as the column matrix ({@link ImplicitConv2d});
+         * for the input gradient, the forward convolution of dy with the flipped kernel. Stride 1;
+         * not for the weight gradient.
+         */
+        IMPLICIT_GEMM,
+        /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
+        IM2COL_GEMM
+    }
+
+    private static final long BUDGET_FLOATS = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
+
+    private final ConvGeometry image;
+    private final ConvGeometry group;
+    private final int groups;
+    private final int outChannels;
+    private final int threads;
+    private final Algorithm forward;
+    private final Algorithm inputGradient;
+    private final Algorithm weightGradient;
+
+    private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, Algorithm forward,
+                       Algorithm inputGradient, Algorithm weightGradient) {
+        this.image = image;
+        this.group = Conv2d.perGroup(image, groups);
+        this.groups = groups;
+        this.outChannels = outChannels;
+        this.threads = threads;
+        this.forward = forward;
+        this.inputGradient = inputGradient;
+        this.weightGradient = weightGradient;
+    }
+
+    /** The automatic plan for the worker pool's current thread count. */
+    public static Conv2dPlan of(ConvGeometry image, int groups, int outChannels) {
+        return of(image, groups, outChannels, WorkerPool.threads());
+    }
+
+    /**
+     * The automatic plan for {@code threads} threads.
+     *
+     * @param image       geometry of one image with all C channels
+     * @param groups      channel groups (C and outChannels divisible by it)
+     * @param outChannels output channels O
+     * @throws IllegalArgumentException for groups that do not divide the channels, or fewer than one thread
+     */
+    public static Conv2dPlan of(ConvGeometry image, int groups, int outChannels, int threads) {
+        Checks.positive("threads", threads);
+        checkChannels(image, groups, outChannels);
+        ConvGeometry g = Conv2d.perGroup(image, groups);
+        int og = outChannels / groups;
+        Algorithm all = null;
+        if (DepthwiseConv2d.applies(image, groups, outChannels)) {
+            all = Algorithm.DEPTHWISE;
+        } else if (Im2colConvolution.pointwise(g)) {
+            all = Algorithm.POINTWISE_GEMM;
+        } else if (DirectConv2d.applies(g, og) && threads * directSlice(g, outChannels, og) <= BUDGET_FLOATS) {
+            all = Algorithm.DIRECT;
+        }
+        if (all != null) {
+            return new Conv2dPlan(image, groups, outChannels, threads, all, all, all);
+        }
+        Algorithm fwd = ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
+                ? Algorithm.IMPLICIT_GEMM : Algorithm.IM2COL_GEMM;
+        ConvGeometry adjoint = ImplicitConv2d.adjoint(g, og);
+        Algorithm dx = adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
+                ? Algorithm.IMPLICIT_GEMM : Algorithm.IM2COL_GEMM;
+        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, Algorithm.IM2COL_GEMM);
+    }
+
+    /**
+     * This shape with the given algorithms, whatever the thresholds say (its workspace may then
+     * exceed {@link Conv2d#WORKSPACE_BUDGET_BYTES}).
+     *
+     * @throws IllegalArgumentException when an algorithm does not apply to the shape, naming it
+     *         and the reason
+     */
+    public Conv2dPlan forced(Algorithm forward, Algorithm inputGradient, Algorithm weightGradient) {
+        requireApplies("forward", forward);
+        requireApplies("input gradient", inputGradient);
+        requireApplies("weight gradient", weightGradient);
+        if (weightGradient == Algorithm.IMPLICIT_GEMM) {
+            throw new IllegalArgumentException("weight gradient: IMPLICIT_GEMM computes only the forward pass and the "
+                    + "input gradient; use DIRECT or IM2COL_GEMM");
+        }
+        boolean depthwise = forward == Algorithm.DEPTHWISE;
+        if (depthwise != (inputGradient == Algorithm.DEPTHWISE) || depthwise != (weightGradient == Algorithm.DEPTHWISE)) {
+            throw new IllegalArgumentException("DEPTHWISE computes both gradients together with its forward pass: "
+                    + "force it for all three or none, got " + forward + ", " + inputGradient + ", " + weightGradient);
+        }
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
+    }
+
+    /** This plan for another thread count, its algorithms kept. */
+    public Conv2dPlan withThreads(int threads) {
+        Checks.positive("threads", threads);
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
+    }
+
+    /** Whether {@code algorithm} can compute this shape (for the weight gradient, IMPLICIT_GEMM cannot). */
+    public boolean applies(Algorithm algorithm) {
+        return reasonNot(algorithm) == null;
+    }
+
+    private void requireApplies(String pass, Algorithm algorithm) {
+        Objects.requireNonNull(algorithm, pass);
+        String reason = reasonNot(algorithm);
+        if (reason != null) {
+            throw new IllegalArgumentException(pass + ": " + algorithm + " does not apply to " + this.describeShape()
+                    + ": " + reason);
+        }
+    }
+
+    private String reasonNot(Algorithm algorithm) {
+        int og = outChannels / groups;
+        return switch (algorithm) {
+            case DEPTHWISE -> DepthwiseConv2d.applies(image, groups, outChannels) ? null
+                    : "it needs groups = channels = output channels and stride 1";
+            case DIRECT -> DirectConv2d.applies(group, og) && !Im2colConvolution.pointwise(group) ? null
+                    : "it needs stride 1, a kernel larger than 1 x 1 or padding, and at most 32 channels in and out per group";
+            case POINTWISE_GEMM -> Im2colConvolution.pointwise(group) ? null
+                    : "it needs a 1 x 1 kernel, stride 1 and no padding";
+            case IMPLICIT_GEMM -> ImplicitConv2d.applies(group) && ImplicitConv2d.adjoint(group, og) != null
+                    && !Im2colConvolution.pointwise(group) ? null
+                    : "it needs stride 1 and a kernel larger than 1 x 1 or padding";
+            case IM2COL_GEMM -> null;
+        };
+    }
+
+    private static void checkChannels(ConvGeometry image, int groups, int outChannels) {
+        Checks.positive("groups", groups);
+        Checks.positive("out channels", outChannels);
+        if (image.channels() % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + image.channels() + ")");
+        }
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("groups (" + groups + ") must divide the output channels (" + outChannels + ")");
+        }
+    }
+
+    /** The algorithm of the forward pass. */
+    public Algorithm forward() {
+        return forward;
+    }
+
+    /** The algorithm of the input gradient dx. */
+    public Algorithm inputGradient() {
+        return inputGradient;
+    }
+
+    /** The algorithm of the weight gradient dW. */
+    public Algorithm weightGradient() {
+        return weightGradient;
+    }
+
+    /** The threads the workspace is sized for; a call uses at most this many. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Geometry of one image with all channels. */
+    public ConvGeometry image() {
+        return image;
+    }
+
+    /** Channel groups. */
+    public int groups() {
+        return groups;
+    }
+
+    /** Output channels. */
+    public int outChannels() {
+        return outChannels;
+    }
+
+    ConvGeometry group() {
+        return group;
+    }
+
+    /**
+     * Floats of workspace for {@link Conv2d#forward} and {@link Conv2d#backward} with every planned
+     * thread at work: a slice per thread for each algorithm in the plan, the largest of them.
+     */
+    public long workspaceFloats() {
+        return workspace(threads);
+    }
+
+    /**
+     * The least workspace the plan runs in: one thread's slice (and for im2col, one output row per
+     * chunk). A workspace between this and {@link #workspaceFloats} runs on fewer threads.
+     */
+    public long minimumWorkspaceFloats() {
+        return workspace(1);
+    }
+
+    private long workspace(int parts) {
+        return Math.max(workspace(forward, false, parts),
+                Math.max(workspace(inputGradient, true, parts), workspace(weightGradient, false, parts)));
+    }
+
+    /** The workspace of one pass on {@code parts} threads. */
+    private long workspace(Algorithm algorithm, boolean inputGradientPass, int parts) {
+        ConvGeometry g = group;
+        int og = outChannels / groups;
+        boolean pointwise = algorithm == Algorithm.POINTWISE_GEMM;
+        return switch (algorithm) {
+            case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
+            case DIRECT -> parts * directSlice(g, outChannels, og);
+            case POINTWISE_GEMM, IM2COL_GEMM -> parts == 1 ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
+                    : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
+            case IMPLICIT_GEMM -> inputGradientPass
+                    ? implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts)
+                    : parts * ImplicitConv2d.forwardFloats(g, og);
+        };
+    }
+
+    /**
+     * One thread's share of the direct path's workspace: its scratch, plus (backward) a private
+     * weight gradient that is summed into dW at the end.
+     */
+    static long directSlice(ConvGeometry g, int outChannels, int og) {
+        return Math.max(DirectConv2d.forwardFloats(g, og), DirectConv2d.backwardFloats(g, og)) + outChannels * g.colRows();
+    }
+
+    /** The flipped kernels of all groups, then one implicit-GEMM slice per thread. */
+    static long implicitDxFloats(ConvGeometry g, ConvGeometry adjoint, int outChannels, int threads) {
+        return outChannels * g.colRows() + threads * ImplicitConv2d.forwardFloats(adjoint, g.channels());
+    }
+
+    private String describeShape() {
+        return String.format(Locale.ROOT, "%d -> %d channels, %d groups, %dx%d kernel, stride %dx%d, padding %dx%d",
+                image.channels(), outChannels, groups, image.kernelH(), image.kernelW(), image.strideH(), image.strideW(),
+                image.padH(), image.padW());
+    }
+
+    @Override
+    public String toString() {
+        return "Conv2dPlan[" + describeShape() + ": forward " + forward + ", input gradient " + inputGradient
+                + ", weight gradient " + weightGradient + ", " + threads + " threads, workspace " + workspaceFloats()
+                + " floats]";
+    }
+}
