@@ -8,6 +8,7 @@ import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
@@ -29,16 +30,38 @@ public final class Convolution {
     /** {@code conv2d(x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or null)}. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
                                 int groups, Arena arena) {
+        return conv2d(x, weight, bias, conv2dPlan(x, weight, stride, padding, dilation, groups, null), arena);
+    }
+
+    /**
+     * The plan of {@code conv2d(x, weight)} with these attributes: {@code previous} when it is for
+     * the same shape and the pool's current thread count (a layer keeps the plan of its last
+     * input, {@link dev.panamax.nn.layers.Conv2d}), else the automatic one ({@link Conv2dPlan#of}).
+     */
+    public static Conv2dPlan conv2dPlan(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups,
+                                        Conv2dPlan previous) {
         ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
-        int n = (int) x.size(0);
         int o = (int) weight.size(0);
+        if (previous != null && previous.image().equals(g) && previous.groups() == groups && previous.outChannels() == o
+                && previous.threads() == WorkerPool.threads()) {
+            return previous;
+        }
+        return Conv2dPlan.of(g, groups, o);
+    }
+
+    /**
+     * {@code conv2d} as {@code plan} says (its stride, padding, dilation and groups): x
+     * {@code [N, C, H, W]} and weight {@code [O, C/groups, kH, kW]} of the plan's shape.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, Arena arena) {
+        ConvGeometry g = requirePlanned(x, weight, plan);
+        int n = (int) x.size(0);
+        int o = plan.outChannels();
         checkBias(bias, o);
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.empty(arena, n, o, g.outHeight(), g.outWidth());
-        // one plan for the workspace and the call, so the two cannot disagree
-        Conv2dPlan plan = Conv2dPlan.of(g, groups, o);
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         Conv2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
@@ -57,9 +80,16 @@ public final class Convolution {
      */
     public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride, int[] padding,
                                        int[] dilation, int groups, boolean inputGradient, Arena arena) {
-        ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
+        return conv2dBackward(x, weight, hasBias, gy, conv2dPlan(x, weight, stride, padding, dilation, groups, null),
+                inputGradient, arena);
+    }
+
+    /** The gradients of {@link #conv2d(Tensor, Tensor, Tensor, Conv2dPlan, Arena)} as {@code plan} says. */
+    public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, Conv2dPlan plan,
+                                       boolean inputGradient, Arena arena) {
+        ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
-        int o = (int) weight.size(0);
+        int o = plan.outChannels();
         Layouts.requireShape("gy", gy, n, o, g.outHeight(), g.outWidth());
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
@@ -67,11 +97,20 @@ public final class Convolution {
         Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
         Tensor gb = hasBias ? Tensor.empty(arena, o) : null;
-        Conv2dPlan plan = Conv2dPlan.of(g, groups, o);
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         Conv2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
                 gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
         return new Grads(gx, gw, gb);
+    }
+
+    /** x and weight of the plan's shape (any batch); the plan's output geometry. */
+    private static ConvGeometry requirePlanned(Tensor x, Tensor weight, Conv2dPlan plan) {
+        ConvGeometry g = plan.image();
+        Layouts.requireRank("x", x, 4);
+        Layouts.requireType("x", x, DType.FLOAT32);
+        Layouts.requireShape("x", x, x.size(0), g.channels(), g.height(), g.width());
+        Layouts.requireShape("weight", weight, plan.outChannels(), g.channels() / plan.groups(), g.kernelH(), g.kernelW());
+        return g;
     }
 
     /**

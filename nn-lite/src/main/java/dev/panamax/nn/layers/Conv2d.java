@@ -3,6 +3,7 @@ package dev.panamax.nn.layers;
 import java.lang.foreign.Arena;
 import java.util.random.RandomGenerator;
 
+import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -17,6 +18,11 @@ public final class Conv2d extends WeightedLayer {
     private final long outChannels;
     private final ConvAttributes attrs;
     private Tensor x;
+    /**
+     * The plan of the last input shape, reused while the shape and the pool's threads stay the
+     * same; immutable, so threads sharing this layer for inference may race on it harmlessly.
+     */
+    private volatile Conv2dPlan plan;
 
     /** A square-kernel convolution with stride 1, no padding, bias, PyTorch's initialisation. */
     public Conv2d(long inChannels, long outChannels, int kernel) {
@@ -45,16 +51,28 @@ public final class Conv2d extends WeightedLayer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, inChannels, -1, -1);
         this.x = x;
-        return Convolution.conv2d(x, weightValue(), biasValue(), attrs.stride(), attrs.padding(),
-                attrs.dilation(), attrs.groups(), arena);
+        return Convolution.conv2d(x, weightValue(), biasValue(), plan(x), arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        Convolution.Grads g = Convolution.conv2dBackward(saved(x), weightValue(), hasBias(), gy, attrs.stride(),
-                attrs.padding(), attrs.dilation(), attrs.groups(), inputGradientRequired(), arena);
+        Tensor input = saved(x);
+        Convolution.Grads g = Convolution.conv2dBackward(input, weightValue(), hasBias(), gy, plan(input),
+                inputGradientRequired(), arena);
         accumulate(g.weight(), g.bias());
         return g.x();
+    }
+
+    private Conv2dPlan plan(Tensor input) {
+        Conv2dPlan p = Convolution.conv2dPlan(input, weightValue(), attrs.stride(), attrs.padding(), attrs.dilation(),
+                attrs.groups(), plan);
+        plan = p;
+        return p;
+    }
+
+    /** The plan the last call used (null before the first): which algorithms, threads and workspace. */
+    public Conv2dPlan plan() {
+        return plan;
     }
 
     @Override

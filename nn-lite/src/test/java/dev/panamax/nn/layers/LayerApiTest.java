@@ -16,6 +16,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.nn.io.SafeTensors;
 import dev.panamax.nn.io.StateDicts;
 import dev.panamax.nn.models.Models;
@@ -30,6 +31,28 @@ class LayerApiTest {
         Tensor t = Tensor.zeros(arena, shape);
         Init.normal(t, 0, 1, new SplittableRandom(seed));
         return t;
+    }
+
+    @Test
+    void convolutionKeepsItsPlanWhileTheShapeStaysTheSame() {
+        Conv2d conv = new Conv2d(3, 8, 3, 1, 1);
+        assertThat(conv.plan()).isNull();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = random(arena, 1, 2, 3, 10, 10);
+            Tensor y = conv.forward(x, arena);
+            Conv2dPlan first = conv.plan();
+            assertThat(first.image().height()).isEqualTo(10);
+            conv.backward(random(arena, 2, y.shape()), arena);
+            conv.forward(random(arena, 3, 5, 3, 10, 10), arena);       // another batch: same plan
+            assertThat(conv.plan()).isSameAs(first);
+            conv.forward(random(arena, 4, 2, 3, 12, 12), arena);       // another image size: a new one
+            assertThat(conv.plan()).isNotSameAs(first);
+            assertThat(conv.plan().image().height()).isEqualTo(12);
+            Conv2dPlan wrongShape = first;
+            assertThatThrownBy(() -> dev.panamax.nn.functional.Convolution.conv2d(random(arena, 5, 2, 3, 12, 12),
+                    conv.weight().value(), null, wrongShape, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x");
+        }
     }
 
     @Test
