@@ -9,10 +9,13 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * Transposed 2-d convolution ({@code torch.nn.functional.conv_transpose2d}, the "upconv"): the
  * adjoint of {@link Conv2d} with the same kernel, stride, padding and dilation. Weights are
  * {@code [C_in, C_out/groups, kH, kW]}. It is the convolution's backward pass run forwards: its
- * forward is that convolution's input gradient (GEMM, then col2im onto the output), its input
- * gradient that convolution's forward, and its weight gradient the same weight gradient with
- * the roles of x and dy exchanged; all three run through {@link Im2colConvolution} (bounded
- * workspace, images over threads).
+ * forward is that convolution's input gradient, its input gradient that convolution's forward,
+ * and its weight gradient the same weight gradient with the roles of x and dy exchanged. The
+ * gradients run through {@link Im2colConvolution} (bounded workspace, images over threads); the
+ * forward pass of a strided one as one stride-1 convolution per output phase
+ * ({@link SubPixelConvTranspose2d}: no col2im scatter; the stride-2 4 x 4 upconv of
+ * {@code ConvBench}, 8 images, 9.1 to 6.9-7.5 ms on one thread, 5.2 to 5.9 on two), the others by
+ * GEMM and col2im, as when the workspace is too small for a sub-pixel phase.
  *
  * <p>The geometry passed is that of the <em>output</em> seen as a convolution's input:
  * {@code [C_out, H_out, W_out]} with {@code H_out = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1};
@@ -26,7 +29,16 @@ public final class ConvTranspose2d {
     /** Floats of workspace {@link #forward} and {@link #backward} use (see {@link Conv2d#WORKSPACE_BUDGET_BYTES}). */
     public static long workspaceFloats(ConvGeometry output, int groups, int inChannels) {
         ConvGeometry g = Conv2d.perGroup(output, groups);
-        return Im2colConvolution.workspaceFloats(g, inChannels, Im2colConvolution.pointwise(g), WorkerPool.threads());
+        long need = Im2colConvolution.workspaceFloats(g, inChannels, Im2colConvolution.pointwise(g), WorkerPool.threads());
+        if (SubPixelConvTranspose2d.applies(output)) {
+            // the sub-pixel forward: its fixed part and two images per thread, within the budget
+            long fixed = SubPixelConvTranspose2d.fixedFloats(output, groups, inChannels, false);
+            long perImage = Math.max(1, SubPixelConvTranspose2d.perImageFloats(output, inChannels));
+            long budget = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
+            long images = Math.max(1, Math.min(2L * WorkerPool.threads(), (budget - fixed) / perImage));
+            need = Math.max(need, fixed + images * perImage);
+        }
+        return need;
     }
 
     /** The least workspace {@link #forward} and {@link #backward} accept (one output row at a time). */
@@ -46,8 +58,14 @@ public final class ConvTranspose2d {
         if (bias != null) {
             Checks.floats("bias", bias, bOff, output.channels());
         }
-        Im2colConvolution.backward(images, groups, output, g, inChannels, Im2colConvolution.pointwise(g),
-                WorkerPool.threads(), null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);
+        if (SubPixelConvTranspose2d.applies(output) && work.byteSize() / Float.BYTES - workOff
+                >= SubPixelConvTranspose2d.fixedFloats(output, groups, inChannels, true)
+                + SubPixelConvTranspose2d.perImageFloats(output, inChannels)) {
+            SubPixelConvTranspose2d.forward(images, groups, output, inChannels, x, xOff, w, wOff, y, yOff, work, workOff);
+        } else {
+            Im2colConvolution.backward(images, groups, output, g, inChannels, Im2colConvolution.pointwise(g),
+                    WorkerPool.threads(), null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);
+        }
         if (bias != null) {
             ChannelBias.add(images, output.channels(), (long) output.height() * output.width(), bias, bOff, y, yOff);
         }
