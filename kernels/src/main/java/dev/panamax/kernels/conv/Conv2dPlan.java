@@ -86,8 +86,8 @@ public final class Conv2dPlan {
      */
     public static Conv2dPlan of(ConvGeometry image, int groups, int outChannels, int threads) {
         Checks.positive("threads", threads);
-        checkChannels(image, groups, outChannels);
         ConvGeometry g = Conv2d.perGroup(image, groups);
+        checkOutChannels(groups, outChannels);
         int og = outChannels / groups;
         Algorithm all = null;
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
@@ -167,12 +167,9 @@ public final class Conv2dPlan {
         };
     }
 
-    private static void checkChannels(ConvGeometry image, int groups, int outChannels) {
-        Checks.positive("groups", groups);
+    /** The output channels against the groups ({@link Conv2d#perGroup} checks the input's). */
+    private static void checkOutChannels(int groups, int outChannels) {
         Checks.positive("out channels", outChannels);
-        if (image.channels() % groups != 0) {
-            throw new IllegalArgumentException("groups (" + groups + ") must divide the input channels (" + image.channels() + ")");
-        }
         if (outChannels % groups != 0) {
             throw new IllegalArgumentException("groups (" + groups + ") must divide the output channels (" + outChannels + ")");
         }

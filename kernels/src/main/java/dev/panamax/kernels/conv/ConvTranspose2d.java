@@ -30,13 +30,13 @@ public final class ConvTranspose2d {
     public static long workspaceFloats(ConvGeometry output, int groups, int inChannels) {
         ConvGeometry g = Conv2d.perGroup(output, groups);
         long need = Im2colConvolution.workspaceFloats(g, inChannels, Im2colConvolution.pointwise(g), WorkerPool.threads());
-        if (SubPixelConvTranspose2d.applies(output)) {
-            // the sub-pixel forward: its fixed part and two images per thread, within the budget
-            long fixed = SubPixelConvTranspose2d.fixedFloats(output, groups, inChannels, false);
-            long perImage = Math.max(1, SubPixelConvTranspose2d.perImageFloats(output, inChannels));
+        SubPixelConvTranspose2d subPixel = SubPixelConvTranspose2d.of(output, groups, inChannels);
+        if (subPixel != null) {
+            // the sub-pixel forward: two images per thread, within the budget
             long budget = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
-            long images = Math.max(1, Math.min(2L * WorkerPool.threads(), (budget - fixed) / perImage));
-            need = Math.max(need, fixed + images * perImage);
+            long images = Math.max(1, Math.min(2L * WorkerPool.threads(),
+                    (budget - subPixel.workspaceFloats(0)) / subPixel.perImageFloats()));
+            need = Math.max(need, subPixel.workspaceFloats(images));
         }
         return need;
     }
@@ -58,10 +58,9 @@ public final class ConvTranspose2d {
         if (bias != null) {
             Checks.floats("bias", bias, bOff, output.channels());
         }
-        if (SubPixelConvTranspose2d.applies(output) && work.byteSize() / Float.BYTES - workOff
-                >= SubPixelConvTranspose2d.fixedFloats(output, groups, inChannels, true)
-                + SubPixelConvTranspose2d.perImageFloats(output, inChannels)) {
-            SubPixelConvTranspose2d.forward(images, groups, output, inChannels, x, xOff, w, wOff, y, yOff, work, workOff);
+        SubPixelConvTranspose2d subPixel = SubPixelConvTranspose2d.of(output, groups, inChannels);
+        if (subPixel != null && work.byteSize() / Float.BYTES - workOff >= subPixel.minimumWorkspaceFloats()) {
+            subPixel.forward(images, x, xOff, w, wOff, y, yOff, work, workOff);
         } else {
             Im2colConvolution.backward(images, groups, output, g, inChannels, Im2colConvolution.pointwise(g),
                     WorkerPool.threads(), null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);

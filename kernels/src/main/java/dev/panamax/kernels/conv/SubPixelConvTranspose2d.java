@@ -1,6 +1,7 @@
 package dev.panamax.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
@@ -22,11 +23,55 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *
  * <p>Workspace, from the front: the sub-kernel, the zero-bordered windows of a chunk of images,
  * the phase outputs of that chunk, then the phase convolution's own workspace. Chunks are as many
- * images as fit (at least one).
+ * images as fit (at least one). An instance is the decomposition of one shape, its phases and
+ * their convolution plans worked out once ({@link #of}); it holds no data and may be shared.
  */
 final class SubPixelConvTranspose2d {
 
-    private SubPixelConvTranspose2d() {
+    private final ConvGeometry output;
+    private final int groups;
+    private final int inChannels;
+    private final Phase[] rows;
+    private final Phase[] cols;
+    /** The convolution of phase (r, c), null where no tap reaches it. */
+    private final Conv2dPlan[][] plans;
+    private final long kernelFloats;
+    private final long convFloats;
+    private final long convMinimumFloats;
+    private final long perImageFloats;
+
+    private SubPixelConvTranspose2d(ConvGeometry output, int groups, int inChannels) {
+        this.output = output;
+        this.groups = groups;
+        this.inChannels = inChannels;
+        rows = phases(output.height(), output.kernelH(), output.strideH(), output.padH(), output.dilationH());
+        cols = phases(output.width(), output.kernelW(), output.strideW(), output.padW(), output.dilationW());
+        plans = new Conv2dPlan[rows.length][cols.length];
+        long kernel = 0, conv = 0, convMinimum = 0, perImage = 0;
+        for (int r = 0; r < rows.length; r++) {
+            for (int c = 0; c < cols.length; c++) {
+                Phase ph = rows[r], pw = cols[c];
+                if (ph.empty() || pw.empty()) {
+                    continue;
+                }
+                Conv2dPlan plan = Conv2dPlan.of(new ConvGeometry(inChannels, ph.window(), pw.window(), ph.taps(), pw.taps(),
+                        1, 1, 0, 0, ph.step(), pw.step()), groups, output.channels());
+                plans[r][c] = plan;
+                kernel = Math.max(kernel, (long) output.channels() * (inChannels / groups) * ph.taps() * pw.taps());
+                conv = Math.max(conv, plan.workspaceFloats());
+                convMinimum = Math.max(convMinimum, plan.minimumWorkspaceFloats());
+                perImage = Math.max(perImage, windowFloats(ph, pw) + outputFloats(ph, pw));
+            }
+        }
+        kernelFloats = kernel;
+        convFloats = conv;
+        convMinimumFloats = convMinimum;
+        perImageFloats = Math.max(1, perImage);
+    }
+
+    /** The decomposition of a shape, or null where it does not apply (stride 1 in both dimensions). */
+    static SubPixelConvTranspose2d of(ConvGeometry output, int groups, int inChannels) {
+        return output.strideH() > 1 || output.strideW() > 1 ? new SubPixelConvTranspose2d(output, groups, inChannels) : null;
     }
 
     /** One dimension of one phase: its taps in order of increasing input offset, and its sizes. */
@@ -48,7 +93,7 @@ final class SubPixelConvTranspose2d {
             int step = taps < 2 ? 1 : Math.floorDiv(r + p - index[1] * d, s) - first;
             int outputs = r < out ? (out - r + s - 1) / s : 0;
             int window = outputs == 0 || taps == 0 ? 0 : outputs + step * (taps - 1);
-            return new Phase(taps, first, step, java.util.Arrays.copyOf(index, taps), outputs, window);
+            return new Phase(taps, first, step, Arrays.copyOf(index, taps), outputs, window);
         }
 
         boolean empty() {
@@ -65,65 +110,42 @@ final class SubPixelConvTranspose2d {
         return phases;
     }
 
-    /** Whether this path takes the shape: a stride above 1 in some dimension. */
-    static boolean applies(ConvGeometry output) {
-        return output.strideH() > 1 || output.strideW() > 1;
+    private long windowFloats(Phase ph, Phase pw) {
+        return (long) inChannels * ph.window() * pw.window();
     }
 
-    /** Floats of workspace one image needs beside the fixed part ({@link #fixedFloats}). */
-    static long perImageFloats(ConvGeometry output, int inChannels) {
-        long most = 0;
-        for (Phase ph : phases(output.height(), output.kernelH(), output.strideH(), output.padH(), output.dilationH())) {
-            for (Phase pw : phases(output.width(), output.kernelW(), output.strideW(), output.padW(), output.dilationW())) {
-                if (!ph.empty() && !pw.empty()) {
-                    most = Math.max(most, (long) inChannels * ph.window() * pw.window()
-                            + (long) output.channels() * ph.outputs() * pw.outputs());
-                }
-            }
-        }
-        return most;
+    private long outputFloats(Phase ph, Phase pw) {
+        return (long) output.channels() * ph.outputs() * pw.outputs();
     }
 
-    /** The sub-kernel and the phase convolutions' workspace ({@code minimum}: on one thread). */
-    static long fixedFloats(ConvGeometry output, int groups, int inChannels, boolean minimum) {
-        long kernel = 0;
-        long conv = 0;
-        for (Phase ph : phases(output.height(), output.kernelH(), output.strideH(), output.padH(), output.dilationH())) {
-            for (Phase pw : phases(output.width(), output.kernelW(), output.strideW(), output.padW(), output.dilationW())) {
-                if (!ph.empty() && !pw.empty()) {
-                    Conv2dPlan plan = Conv2dPlan.of(geometry(inChannels, ph, pw), groups, output.channels());
-                    kernel = Math.max(kernel, (long) output.channels() * (inChannels / groups) * ph.taps() * pw.taps());
-                    conv = Math.max(conv, minimum ? plan.minimumWorkspaceFloats() : plan.workspaceFloats());
-                }
-            }
-        }
-        return kernel + conv;
+    /** Workspace for chunks of {@code images} images with every planned thread at work. */
+    long workspaceFloats(long images) {
+        return kernelFloats + convFloats + images * perImageFloats;
     }
 
-    private static ConvGeometry geometry(int inChannels, Phase ph, Phase pw) {
-        return new ConvGeometry(inChannels, ph.window(), pw.window(), ph.taps(), pw.taps(), 1, 1, 0, 0, ph.step(), pw.step());
+    /** The least workspace {@link #forward} runs in: one image at a time, the phases on one thread. */
+    long minimumWorkspaceFloats() {
+        return kernelFloats + convMinimumFloats + perImageFloats;
+    }
+
+    /** Floats of workspace each image of a chunk takes. */
+    long perImageFloats() {
+        return perImageFloats;
     }
 
     /**
      * {@code y = conv_transpose2d(x, w)} without bias, arguments checked by the caller; the
-     * workspace holds at least {@link #fixedFloats} (minimum) plus one image.
+     * workspace holds at least {@link #minimumWorkspaceFloats}.
      */
-    static void forward(int images, int groups, ConvGeometry output, int inChannels, MemorySegment x, long xOff,
-                        MemorySegment w, long wOff, MemorySegment y, long yOff, MemorySegment work, long workOff) {
+    void forward(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff,
+                 MemorySegment work, long workOff) {
         int outChannels = output.channels();
         int h = output.outHeight();
         int wd = output.outWidth();
-        int sh = output.strideH();
-        int sw = output.strideW();
-        Phase[] rows = phases(output.height(), output.kernelH(), sh, output.padH(), output.dilationH());
-        Phase[] cols = phases(output.width(), output.kernelW(), sw, output.padW(), output.dilationW());
         long available = work.byteSize() / Float.BYTES - workOff;
-        long perImage = perImageFloats(output, inChannels);
-        long fixed = fixedFloats(output, groups, inChannels, false);
-        if (available - fixed < perImage) {
-            fixed = fixedFloats(output, groups, inChannels, true);     // the phase convolutions on fewer threads
-        }
-        int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / Math.max(1, perImage)));
+        // the phase convolutions on every planned thread if that leaves room for an image, else on fewer
+        long fixed = kernelFloats + (available - kernelFloats - convFloats >= perImageFloats ? convFloats : convMinimumFloats);
+        int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / perImageFloats));
         boolean someEmpty = false;
         for (Phase ph : rows) {
             for (Phase pw : cols) {
@@ -134,25 +156,22 @@ final class SubPixelConvTranspose2d {
             // pixels no tap reaches (kernel smaller than the stride) hold only the bias
             FloatLanes.fill(y, yOff, (long) images * output.imageSize(), 0f);
         }
-        int coutG = outChannels / groups;
-        int cinG = inChannels / groups;
-        for (Phase ph : rows) {
-            for (Phase pw : cols) {
-                if (ph.empty() || pw.empty()) {
+        int threads = WorkerPool.shareable(x, y, work) ? WorkerPool.threads() : 1;
+        for (int r = 0; r < rows.length; r++) {
+            for (int c = 0; c < cols.length; c++) {
+                Conv2dPlan plan = plans[r][c];
+                if (plan == null) {
                     continue;
                 }
-                int r = phaseIndex(rows, ph);
-                int c = phaseIndex(cols, pw);
+                Phase ph = rows[r], pw = cols[c];
+                int row = r, col = c;
                 long kernelAt = workOff;
-                long kernelFloats = (long) outChannels * cinG * ph.taps() * pw.taps();
-                subKernel(groups, cinG, coutG, output.kernelH(), output.kernelW(), ph, pw, w, wOff, work, kernelAt);
-                Conv2dPlan plan = Conv2dPlan.of(geometry(inChannels, ph, pw), groups, outChannels);
-                long windowFloats = (long) inChannels * ph.window() * pw.window();
-                long phaseFloats = (long) outChannels * ph.outputs() * pw.outputs();
-                long windowsAt = kernelAt + kernelFloats;
+                subKernel(outChannels / groups, inChannels / groups, ph, pw, w, wOff, work, kernelAt);
+                long windowFloats = windowFloats(ph, pw);
+                long phaseFloats = outputFloats(ph, pw);
+                long windowsAt = kernelAt + (long) outChannels * (inChannels / groups) * ph.taps() * pw.taps();
                 long outputsAt = windowsAt + chunk * windowFloats;
                 long convAt = outputsAt + chunk * phaseFloats;
-                int threads = WorkerPool.shareable(x, y, work) ? WorkerPool.threads() : 1;
                 for (int n0 = 0; n0 < images; n0 += chunk) {
                     int first = n0;
                     int nb = Math.min(chunk, images - n0);
@@ -166,7 +185,7 @@ final class SubPixelConvTranspose2d {
                     Conv2d.forward(plan, nb, work, windowsAt, work, kernelAt, null, 0, work, outputsAt, work, convAt);
                     WorkerPool.run(Math.min(threads, nb), (index, count) -> {
                         for (int n = nb * index / count; n < nb * (index + 1) / count; n++) {
-                            scatter(outChannels, output, r, c, sh, sw, ph, pw, work, outputsAt + n * phaseFloats, y,
+                            scatter(outChannels, output, row, col, ph, pw, work, outputsAt + n * phaseFloats, y,
                                     yOff + (long) (first + n) * output.imageSize());
                         }
                     });
@@ -175,22 +194,15 @@ final class SubPixelConvTranspose2d {
         }
     }
 
-    private static int phaseIndex(Phase[] phases, Phase phase) {
-        for (int i = 0; i < phases.length; i++) {
-            if (phases[i] == phase) {
-                return i;
-            }
-        }
-        throw new AssertionError();
-    }
-
     /**
      * The phase's convolution weight {@code [C_out, C_in/groups, taps_h, taps_w]} from the
      * transposed convolution's {@code [C_in, C_out/groups, kH, kW]}: taps in order of increasing
      * input offset, which flips the kernel.
      */
-    private static void subKernel(int groups, int cinG, int coutG, int kh, int kw, Phase ph, Phase pw,
-                                  MemorySegment w, long wOff, MemorySegment dst, long dstOff) {
+    private void subKernel(int coutG, int cinG, Phase ph, Phase pw, MemorySegment w, long wOff, MemorySegment dst,
+                           long dstOff) {
+        int kh = output.kernelH();
+        int kw = output.kernelW();
         int taps = ph.taps() * pw.taps();
         for (int q = 0; q < groups; q++) {
             for (int co = 0; co < coutG; co++) {
@@ -236,9 +248,11 @@ final class SubPixelConvTranspose2d {
     }
 
     /** {@code y[co, r + sH i, c + sW j] = phase[co, i, j]} for one image. */
-    private static void scatter(int channels, ConvGeometry output, int r, int c, int sh, int sw, Phase ph, Phase pw,
+    private static void scatter(int channels, ConvGeometry output, int r, int c, Phase ph, Phase pw,
                                 MemorySegment phase, long phaseAt, MemorySegment y, long yAt) {
         int width = output.width();
+        int sh = output.strideH();
+        int sw = output.strideW();
         for (int co = 0; co < channels; co++) {
             for (int i = 0; i < ph.outputs(); i++) {
                 long from = phaseAt + ((long) co * ph.outputs() + i) * pw.outputs();
