@@ -22,9 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.Conv2dPlan;
-import dev.panamax.kernels.conv.Conv2dPlan.Algorithm;
+import dev.panamax.kernels.conv.ConvAlgorithm;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.conv.ConvTranspose2dPlan;
 import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.kernels.pool.MaxPool2d;
@@ -67,6 +68,8 @@ public class ConvBench {
      * The convolution algorithm of {@code java}: {@code auto} (the plan's choice), or one forced
      * for the forward pass and both gradients where it applies ({@code implicit}: its forward pass
      * and input gradient, the weight gradient by im2col); a point where it does not apply is skipped.
+     * For {@code conv_transpose}: {@code auto}, or {@code im2col} (forward by GEMM and col2im, the
+     * gradients by one shared im2col: the algorithm before sub-pixel decomposition).
      */
     @Param({"auto"})
     public String algorithm;
@@ -78,6 +81,7 @@ public class ConvBench {
     private int groups;
     private ConvGeometry geometry;
     private Conv2dPlan plan;
+    private ConvTranspose2dPlan transposePlan;
     private PoolGeometry pool;
     private MemorySegment x;
     private MemorySegment w;
@@ -148,11 +152,19 @@ public class ConvBench {
         db = MemoryBuffers.random(arena, Math.max(o, 1), 8, -1, 1);
         if (pool == null && !workload.equals("conv_transpose")) {
             plan = plan(Conv2dPlan.of(geometry, groups, o));
+        } else if (pool == null) {
+            transposePlan = ConvTranspose2dPlan.of(geometry, groups, c);
+            if (algorithm.equals("im2col")) {
+                transposePlan = transposePlan.forced(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.IM2COL_GEMM,
+                        ConvAlgorithm.IM2COL_GEMM);
+            } else if (!algorithm.equals("auto")) {
+                throw new IllegalStateException("conv_transpose takes auto or im2col");   // JMH skips this point
+            }
         } else if (!algorithm.equals("auto")) {
-            throw new IllegalStateException("only conv2d workloads take an algorithm");   // JMH skips this point
+            throw new IllegalStateException("max_pool takes no algorithm");   // JMH skips this point
         }
         long workFloats = pool != null ? 4L * ys
-                : workload.equals("conv_transpose") ? ConvTranspose2d.workspaceFloats(geometry, groups, c)
+                : transposePlan != null ? transposePlan.workspaceFloats()
                 : plan.workspaceFloats();
         work = MemoryBuffers.random(arena, Math.max(1, workFloats), 9, 0, 1);
         if (impl.equals("gemm")) {
@@ -164,9 +176,9 @@ public class ConvBench {
     private Conv2dPlan plan(Conv2dPlan auto) {
         return switch (algorithm) {
             case "auto" -> auto;
-            case "implicit" -> auto.forced(Algorithm.IMPLICIT_GEMM, Algorithm.IMPLICIT_GEMM, Algorithm.IM2COL_GEMM);
+            case "implicit" -> auto.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IM2COL_GEMM);
             default -> {
-                Algorithm a = Algorithm.valueOf(switch (algorithm) {
+                ConvAlgorithm a = ConvAlgorithm.valueOf(switch (algorithm) {
                     case "im2col" -> "IM2COL_GEMM";
                     case "pointwise" -> "POINTWISE_GEMM";
                     default -> algorithm.toUpperCase(java.util.Locale.ROOT);
@@ -220,9 +232,9 @@ public class ConvBench {
                 MaxPool2d.backward((long) n * c, pool, dy, 0, work, 0, dx, 0);
             }
         } else if (workload.equals("conv_transpose")) {
-            ConvTranspose2d.forward(n, groups, geometry, c, x, 0, w, 0, b, 0, y, 0, work, 0);
+            ConvTranspose2d.forward(transposePlan, n, x, 0, w, 0, b, 0, y, 0, work, 0);
             if (backward) {
-                ConvTranspose2d.backward(n, groups, geometry, c, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+                ConvTranspose2d.backward(transposePlan, n, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
             }
         } else if (impl.equals("naive")) {
             naiveForward();

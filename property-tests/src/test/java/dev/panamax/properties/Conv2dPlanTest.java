@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.Conv2dPlan;
-import dev.panamax.kernels.conv.Conv2dPlan.Algorithm;
+import dev.panamax.kernels.conv.ConvAlgorithm;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.parallel.WorkerPool;
 
@@ -55,33 +55,33 @@ class Conv2dPlanTest {
 
     @Test
     void automaticChoiceFollowsTheShape() {
-        assertThat(Conv2dPlan.of(geometry(6, 3, 1, 1), 6, 6).forward()).isEqualTo(Algorithm.DEPTHWISE);
+        assertThat(Conv2dPlan.of(geometry(6, 3, 1, 1), 6, 6).forward()).isEqualTo(ConvAlgorithm.DEPTHWISE);
         Conv2dPlan lenet = Conv2dPlan.of(geometry(6, 5, 1, 0), 1, 16);
-        assertThat(List.of(lenet.forward(), lenet.inputGradient(), lenet.weightGradient())).containsOnly(Algorithm.DIRECT);
+        assertThat(List.of(lenet.forward(), lenet.inputGradient(), lenet.weightGradient())).containsOnly(ConvAlgorithm.DIRECT);
         Conv2dPlan resnet = Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64);
-        assertThat(resnet.forward()).isEqualTo(Algorithm.IMPLICIT_GEMM);
-        assertThat(resnet.inputGradient()).isEqualTo(Algorithm.IMPLICIT_GEMM);
-        assertThat(resnet.weightGradient()).isEqualTo(Algorithm.IM2COL_GEMM);
-        assertThat(Conv2dPlan.of(geometry(64, 1, 1, 0), 1, 64).weightGradient()).isEqualTo(Algorithm.POINTWISE_GEMM);
-        assertThat(Conv2dPlan.of(geometry(64, 3, 2, 1), 1, 64).forward()).isEqualTo(Algorithm.IM2COL_GEMM);
+        assertThat(resnet.forward()).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
+        assertThat(resnet.inputGradient()).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
+        assertThat(resnet.weightGradient()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
+        assertThat(Conv2dPlan.of(geometry(64, 1, 1, 0), 1, 64).weightGradient()).isEqualTo(ConvAlgorithm.POINTWISE_GEMM);
+        assertThat(Conv2dPlan.of(geometry(64, 3, 2, 1), 1, 64).forward()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64, 3).threads()).isEqualTo(3);
     }
 
     @Test
     void algorithmsThatDoNotApplyAreRefusedByName() {
         Conv2dPlan strided = Conv2dPlan.of(geometry(4, 3, 2, 1), 1, 4);
-        assertThatThrownBy(() -> strided.forced(Algorithm.DIRECT, Algorithm.IM2COL_GEMM, Algorithm.IM2COL_GEMM))
+        assertThatThrownBy(() -> strided.forced(ConvAlgorithm.DIRECT, ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.IM2COL_GEMM))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("forward: DIRECT does not apply to 4 -> 4 channels, 1 groups, 3x3 kernel, stride 2x2")
                 .hasMessageContaining("stride 1");
         Conv2dPlan resnet = Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64);
-        assertThatThrownBy(() -> resnet.forced(Algorithm.IM2COL_GEMM, Algorithm.POINTWISE_GEMM, Algorithm.IM2COL_GEMM))
+        assertThatThrownBy(() -> resnet.forced(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.POINTWISE_GEMM, ConvAlgorithm.IM2COL_GEMM))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("input gradient: POINTWISE_GEMM does not apply").hasMessageContaining("1 x 1 kernel");
-        assertThatThrownBy(() -> resnet.forced(Algorithm.IMPLICIT_GEMM, Algorithm.IMPLICIT_GEMM, Algorithm.IMPLICIT_GEMM))
+        assertThatThrownBy(() -> resnet.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight gradient: IMPLICIT_GEMM");
         Conv2dPlan depthwise = Conv2dPlan.of(geometry(6, 3, 1, 1), 6, 6);
-        assertThatThrownBy(() -> depthwise.forced(Algorithm.DEPTHWISE, Algorithm.IM2COL_GEMM, Algorithm.IM2COL_GEMM))
+        assertThatThrownBy(() -> depthwise.forced(ConvAlgorithm.DEPTHWISE, ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.IM2COL_GEMM))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("all three or none");
         assertThatThrownBy(() -> Conv2dPlan.of(geometry(6, 3, 1, 1), 4, 6))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("groups (4) must divide the input channels (6)");
@@ -120,12 +120,12 @@ class Conv2dPlanTest {
     private static List<Conv2dPlan> allPlans(Conv2dPlan auto) {
         List<Conv2dPlan> plans = new ArrayList<>();
         plans.add(auto);
-        for (Algorithm f : Algorithm.values()) {
-            for (Algorithm dx : Algorithm.values()) {
-                for (Algorithm dw : Algorithm.values()) {
-                    boolean depthwise = f == Algorithm.DEPTHWISE;
-                    if (auto.applies(f) && auto.applies(dx) && auto.applies(dw) && dw != Algorithm.IMPLICIT_GEMM
-                            && depthwise == (dx == Algorithm.DEPTHWISE) && depthwise == (dw == Algorithm.DEPTHWISE)) {
+        for (ConvAlgorithm f : ConvAlgorithm.values()) {
+            for (ConvAlgorithm dx : ConvAlgorithm.values()) {
+                for (ConvAlgorithm dw : ConvAlgorithm.values()) {
+                    boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
+                    if (auto.applies(f) && auto.applies(dx) && auto.applies(dw) && dw != ConvAlgorithm.IMPLICIT_GEMM
+                            && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
                         plans.add(auto.forced(f, dx, dw));
                     }
                 }
@@ -134,84 +134,38 @@ class Conv2dPlanTest {
         return plans;
     }
 
-    /** One problem: inputs, and the double-precision output and gradients to compare with. */
+    /** {@link ConvProblem} through {@link Conv2d} as {@code plan} says. */
     private static final class Shape {
-        final ConvGeometry g;
-        final int groups, o, n, oh, ow;
-        final float[] x, w, b, gy;
-        final double[] y, gx, gw, gb;
+        private final ConvProblem p;
 
         Shape(ConvGeometry g, int groups, int o, int n, SplittableRandom r) {
-            this.g = g;
-            this.groups = groups;
-            this.o = o;
-            this.n = n;
-            this.oh = g.outHeight();
-            this.ow = g.outWidth();
-            int c = g.channels(), cg = c / groups, og = o / groups;
-            x = Arrays2.uniform(r, n * c * g.height() * g.width(), -1, 1);
-            w = Arrays2.uniform(r, o * cg * g.kernelH() * g.kernelW(), -1, 1);
-            b = Arrays2.uniform(r, o, -1, 1);
-            gy = Arrays2.uniform(r, n * o * oh * ow, -1, 1);
-            y = new double[gy.length];
-            gx = new double[x.length];
-            gw = new double[w.length];
-            gb = new double[o];
-            for (int in = 0; in < n; in++) {
-                for (int oc = 0; oc < o; oc++) {
-                    int q = oc / og;
-                    for (int i = 0; i < oh; i++) {
-                        for (int j = 0; j < ow; j++) {
-                            int yi = ((in * o + oc) * oh + i) * ow + j;
-                            double sum = b[oc];
-                            gb[oc] += gy[yi];
-                            for (int ci = 0; ci < cg; ci++) {
-                                for (int kr = 0; kr < g.kernelH(); kr++) {
-                                    int yy = i * g.strideH() - g.padH() + kr * g.dilationH();
-                                    for (int kc = 0; yy >= 0 && yy < g.height() && kc < g.kernelW(); kc++) {
-                                        int xx = j * g.strideW() - g.padW() + kc * g.dilationW();
-                                        if (xx < 0 || xx >= g.width()) {
-                                            continue;
-                                        }
-                                        int xi = ((in * c + q * cg + ci) * g.height() + yy) * g.width() + xx;
-                                        int wi = ((oc * cg + ci) * g.kernelH() + kr) * g.kernelW() + kc;
-                                        sum += (double) x[xi] * w[wi];
-                                        gx[xi] += (double) gy[yi] * w[wi];
-                                        gw[wi] += (double) gy[yi] * x[xi];
-                                    }
-                                }
-                            }
-                            y[yi] = sum;
-                        }
-                    }
-                }
-            }
+            p = new ConvProblem(g, groups, o, n, r);
         }
 
         void check(Conv2dPlan plan) {
             try (Arena arena = Arena.ofShared()) {
-                MemorySegment xs = copy(arena, x), ws = copy(arena, w), bs = copy(arena, b), gys = copy(arena, gy);
-                MemorySegment ys = arena.allocate(4L * y.length), gxs = arena.allocate(4L * gx.length);
-                MemorySegment gws = arena.allocate(4L * gw.length), gbs = arena.allocate(4L * gb.length);
+                MemorySegment xs = copy(arena, p.x), ws = copy(arena, p.w), bs = copy(arena, p.b), gys = copy(arena, p.gy);
+                MemorySegment ys = arena.allocate(4L * p.y.length), gxs = arena.allocate(4L * p.gx.length);
+                MemorySegment gws = arena.allocate(4L * p.gw.length), gbs = arena.allocate(4L * p.gb.length);
                 MemorySegment work = arena.allocate(4 * Math.max(1, plan.workspaceFloats()));
                 work.fill((byte) 0x7f);      // NaN-like garbage: no algorithm may read its workspace unwritten
-                Conv2d.forward(plan, n, xs, 0, ws, 0, bs, 0, ys, 0, work, 0);
-                Conv2d.backward(plan, n, xs, 0, ws, 0, gys, 0, gxs, 0, gws, 0, gbs, 0, work, 0);
-                Close.assertClose(plan + " y", floats(ys), y, 1e-4, 1e-5);
-                Close.assertClose(plan + " dx", floats(gxs), gx, 1e-4, 1e-4);
-                Close.assertClose(plan + " dw", floats(gws), gw, 1e-4, 1e-4);
-                Close.assertClose(plan + " db", floats(gbs), gb, 1e-4, 1e-4);
+                Conv2d.forward(plan, p.n, xs, 0, ws, 0, bs, 0, ys, 0, work, 0);
+                Conv2d.backward(plan, p.n, xs, 0, ws, 0, gys, 0, gxs, 0, gws, 0, gbs, 0, work, 0);
+                Close.assertClose(plan + " y", floats(ys), p.yPlusBias(), 1e-4, 1e-5);
+                Close.assertClose(plan + " dx", floats(gxs), p.gx, 1e-4, 1e-4);
+                Close.assertClose(plan + " dw", floats(gws), p.gw, 1e-4, 1e-4);
+                Close.assertClose(plan + " db", floats(gbs), p.gb, 1e-4, 1e-4);
             }
         }
     }
 
-    private static MemorySegment copy(Arena arena, float[] a) {
+    static MemorySegment copy(Arena arena, float[] a) {
         MemorySegment s = arena.allocate(4L * Math.max(1, a.length));
         MemorySegment.copy(a, 0, s, ValueLayout.JAVA_FLOAT, 0, a.length);
         return s;
     }
 
-    private static float[] floats(MemorySegment s) {
+    static float[] floats(MemorySegment s) {
         return s.toArray(ValueLayout.JAVA_FLOAT);
     }
 }

@@ -177,6 +177,7 @@ public final class Conv2d {
         ConvGeometry image = plan.image();
         int groups = plan.groups();
         int outChannels = plan.outChannels();
+        Checks.notNull("x", x);
         ConvGeometry g = check(plan, images, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
         if (image.channels() == 0) {
             // no input channels: an empty sum, so the bias alone (PyTorch allows in_channels = 0)
@@ -219,7 +220,7 @@ public final class Conv2d {
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
                     g.imageSize(), w, wOff, og * k, y, yOff, (long) outChannels * l, og * l, work, workOff);
             case POINTWISE_GEMM, IM2COL_GEMM -> Im2colConvolution.forward(images, groups, image, g, outChannels,
-                    plan.forward() == Conv2dPlan.Algorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
+                    plan.forward() == ConvAlgorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
         }
         if (bias != null) {
             ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
@@ -240,7 +241,8 @@ public final class Conv2d {
 
     /**
      * Gradients as {@code plan} says: {@code dx} (written, or null), {@code dw} (written, or null),
-     * {@code db} (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}.
+     * {@code db} (written, or null) from the upstream gradient {@code dy [N, O, Hout, Wout]}. The
+     * input {@code x} is read only for dw, and may be null without it.
      */
     public static void backward(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w, long wOff,
                                 MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
@@ -248,6 +250,9 @@ public final class Conv2d {
         ConvGeometry image = plan.image();
         int groups = plan.groups();
         int outChannels = plan.outChannels();
+        if (dw != null) {
+            Checks.notNull("x (dW needs it)", x);
+        }
         ConvGeometry g = check(plan, images, x, xOff, w, wOff, db, dbOff, dy, dyOff, work, workOff);
         int og = outChannels / groups;
         long k = g.colRows();
@@ -278,21 +283,21 @@ public final class Conv2d {
             return;
         }
         int threads = threads(plan);
-        if (plan.forward() == Conv2dPlan.Algorithm.DEPTHWISE) {          // all three, by Conv2dPlan's rule
+        if (plan.forward() == ConvAlgorithm.DEPTHWISE) {          // all three, by Conv2dPlan's rule
             DepthwiseConv2d.backward(images, image, threads, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff,
                     work, workOff);
             return;
         }
-        Conv2dPlan.Algorithm dxBy = plan.inputGradient();
-        Conv2dPlan.Algorithm dwBy = plan.weightGradient();
-        if (dxBy == Conv2dPlan.Algorithm.DIRECT || dwBy == Conv2dPlan.Algorithm.DIRECT) {
+        ConvAlgorithm dxBy = plan.inputGradient();
+        ConvAlgorithm dwBy = plan.weightGradient();
+        if (dxBy == ConvAlgorithm.DIRECT || dwBy == ConvAlgorithm.DIRECT) {
             directBackward(images, groups, image, g, outChannels, og, threads, x, xOff, w, wOff, dy, dyOff,
-                    dxBy == Conv2dPlan.Algorithm.DIRECT ? dx : null, dxOff,
-                    dwBy == Conv2dPlan.Algorithm.DIRECT ? dw : null, dwOff, work, workOff);
+                    dxBy == ConvAlgorithm.DIRECT ? dx : null, dxOff,
+                    dwBy == ConvAlgorithm.DIRECT ? dw : null, dwOff, work, workOff);
         }
         // the GEMM passes: one im2col of a chunk serves dx and dW when both take the same one
         for (int pass = 0; pass < 2; pass++) {
-            Conv2dPlan.Algorithm by = pass == 0 ? Conv2dPlan.Algorithm.IM2COL_GEMM : Conv2dPlan.Algorithm.POINTWISE_GEMM;
+            ConvAlgorithm by = pass == 0 ? ConvAlgorithm.IM2COL_GEMM : ConvAlgorithm.POINTWISE_GEMM;
             MemorySegment dxHere = dxBy == by ? dx : null;
             MemorySegment dwHere = dwBy == by ? dw : null;
             if (dxHere != null || dwHere != null) {
@@ -300,7 +305,7 @@ public final class Conv2d {
                         dy, dyOff, dxHere, dxOff, dwHere, dwOff, null, 0, work, workOff);
             }
         }
-        if (dx != null && dxBy == Conv2dPlan.Algorithm.IMPLICIT_GEMM) {
+        if (dx != null && dxBy == ConvAlgorithm.IMPLICIT_GEMM) {
             implicitBackward(images, groups, image, g, outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
@@ -371,7 +376,9 @@ public final class Conv2d {
         ConvGeometry image = plan.image();
         ConvGeometry g = plan.group();
         int outChannels = plan.outChannels();
-        Checks.floats("x", x, xOff, Checks.elements(images, image.imageSize()));
+        if (x != null) {                          // backward: x is read only for dW (see there)
+            Checks.floats("x", x, xOff, Checks.elements(images, image.imageSize()));
+        }
         Checks.floats("weight", w, wOff, Checks.elements(outChannels, g.colRows()));
         if (bias != null) {
             Checks.floats("bias", bias, bOff, outChannels);

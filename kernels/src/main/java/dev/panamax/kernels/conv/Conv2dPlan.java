@@ -17,36 +17,18 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *
  * <p>The automatic choice, fastest first where it applies (measured on Zen 4, see each kernel):
  * <ul>
- * <li>{@link Algorithm#DEPTHWISE} for all three when groups = channels = output channels and the
+ * <li>{@link ConvAlgorithm#DEPTHWISE} for all three when groups = channels = output channels and the
  *     stride is 1;</li>
- * <li>{@link Algorithm#DIRECT} for all three at stride 1 with at most 32 channels in and out per
+ * <li>{@link ConvAlgorithm#DIRECT} for all three at stride 1 with at most 32 channels in and out per
  *     group (LeNet), when a slice per thread fits the budget;</li>
- * <li>{@link Algorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
+ * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
- * <li>otherwise {@link Algorithm#IMPLICIT_GEMM} for the forward pass and the input gradient at
- *     stride 1, within the budget, and {@link Algorithm#IM2COL_GEMM} for the rest.</li>
+ * <li>otherwise {@link ConvAlgorithm#IMPLICIT_GEMM} for the forward pass and the input gradient at
+ *     stride 1, within the budget, and {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
  * </ul>
  * A plan is immutable and may be shared between threads.
  */
 public final class Conv2dPlan {
-
-    /** A way to compute a convolution or one of its gradients. */
-    public enum Algorithm {
-        /** One filter per channel, direct loops over zero-padded planes ({@link DepthwiseConv2d}). */
-        DEPTHWISE,
-        /** Direct register-blocked loops for few channels ({@link DirectConv2d}). */
-        DIRECT,
-        /** GEMM on the image itself: only a 1 x 1, stride-1, unpadded convolution. */
-        POINTWISE_GEMM,
-        /**
-         * GEMM whose packing reads the padded image as the column matrix ({@link ImplicitConv2d});
-         * for the input gradient, the forward convolution of dy with the flipped kernel. Stride 1;
-         * not for the weight gradient.
-         */
-        IMPLICIT_GEMM,
-        /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
-        IM2COL_GEMM
-    }
 
     private static final long BUDGET_FLOATS = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
 
@@ -55,12 +37,12 @@ public final class Conv2dPlan {
     private final int groups;
     private final int outChannels;
     private final int threads;
-    private final Algorithm forward;
-    private final Algorithm inputGradient;
-    private final Algorithm weightGradient;
+    private final ConvAlgorithm forward;
+    private final ConvAlgorithm inputGradient;
+    private final ConvAlgorithm weightGradient;
 
-    private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, Algorithm forward,
-                       Algorithm inputGradient, Algorithm weightGradient) {
+    private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
+                       ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
         this.image = image;
         this.group = Conv2d.perGroup(image, groups);
         this.groups = groups;
@@ -89,23 +71,23 @@ public final class Conv2dPlan {
         ConvGeometry g = Conv2d.perGroup(image, groups);
         checkOutChannels(groups, outChannels);
         int og = outChannels / groups;
-        Algorithm all = null;
+        ConvAlgorithm all = null;
         if (DepthwiseConv2d.applies(image, groups, outChannels)) {
-            all = Algorithm.DEPTHWISE;
+            all = ConvAlgorithm.DEPTHWISE;
         } else if (Im2colConvolution.pointwise(g)) {
-            all = Algorithm.POINTWISE_GEMM;
+            all = ConvAlgorithm.POINTWISE_GEMM;
         } else if (DirectConv2d.applies(g, og) && threads * directSlice(g, outChannels, og) <= BUDGET_FLOATS) {
-            all = Algorithm.DIRECT;
+            all = ConvAlgorithm.DIRECT;
         }
         if (all != null) {
             return new Conv2dPlan(image, groups, outChannels, threads, all, all, all);
         }
-        Algorithm fwd = ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
-                ? Algorithm.IMPLICIT_GEMM : Algorithm.IM2COL_GEMM;
+        ConvAlgorithm fwd = ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
+                ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
         ConvGeometry adjoint = ImplicitConv2d.adjoint(g, og);
-        Algorithm dx = adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
-                ? Algorithm.IMPLICIT_GEMM : Algorithm.IM2COL_GEMM;
-        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, Algorithm.IM2COL_GEMM);
+        ConvAlgorithm dx = adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
+                ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
+        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, ConvAlgorithm.IM2COL_GEMM);
     }
 
     /**
@@ -115,16 +97,16 @@ public final class Conv2dPlan {
      * @throws IllegalArgumentException when an algorithm does not apply to the shape, naming it
      *         and the reason
      */
-    public Conv2dPlan forced(Algorithm forward, Algorithm inputGradient, Algorithm weightGradient) {
+    public Conv2dPlan forced(ConvAlgorithm forward, ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
         requireApplies("forward", forward);
         requireApplies("input gradient", inputGradient);
         requireApplies("weight gradient", weightGradient);
-        if (weightGradient == Algorithm.IMPLICIT_GEMM) {
+        if (weightGradient == ConvAlgorithm.IMPLICIT_GEMM) {
             throw new IllegalArgumentException("weight gradient: IMPLICIT_GEMM computes only the forward pass and the "
                     + "input gradient; use DIRECT or IM2COL_GEMM");
         }
-        boolean depthwise = forward == Algorithm.DEPTHWISE;
-        if (depthwise != (inputGradient == Algorithm.DEPTHWISE) || depthwise != (weightGradient == Algorithm.DEPTHWISE)) {
+        boolean depthwise = forward == ConvAlgorithm.DEPTHWISE;
+        if (depthwise != (inputGradient == ConvAlgorithm.DEPTHWISE) || depthwise != (weightGradient == ConvAlgorithm.DEPTHWISE)) {
             throw new IllegalArgumentException("DEPTHWISE computes both gradients together with its forward pass: "
                     + "force it for all three or none, got " + forward + ", " + inputGradient + ", " + weightGradient);
         }
@@ -138,11 +120,11 @@ public final class Conv2dPlan {
     }
 
     /** Whether {@code algorithm} can compute this shape (for the weight gradient, IMPLICIT_GEMM cannot). */
-    public boolean applies(Algorithm algorithm) {
+    public boolean applies(ConvAlgorithm algorithm) {
         return reasonNot(algorithm) == null;
     }
 
-    private void requireApplies(String pass, Algorithm algorithm) {
+    private void requireApplies(String pass, ConvAlgorithm algorithm) {
         Objects.requireNonNull(algorithm, pass);
         String reason = reasonNot(algorithm);
         if (reason != null) {
@@ -151,7 +133,8 @@ public final class Conv2dPlan {
         }
     }
 
-    private String reasonNot(Algorithm algorithm) {
+    /** Why {@code algorithm} cannot compute this shape, or null where it can. */
+    String reasonNot(ConvAlgorithm algorithm) {
         int og = outChannels / groups;
         return switch (algorithm) {
             case DEPTHWISE -> DepthwiseConv2d.applies(image, groups, outChannels) ? null
@@ -164,6 +147,7 @@ public final class Conv2dPlan {
                     && !Im2colConvolution.pointwise(group) ? null
                     : "it needs stride 1 and a kernel larger than 1 x 1 or padding";
             case IM2COL_GEMM -> null;
+            case SUB_PIXEL -> "it computes only a strided transposed convolution's forward pass (ConvTranspose2dPlan)";
         };
     }
 
@@ -176,17 +160,17 @@ public final class Conv2dPlan {
     }
 
     /** The algorithm of the forward pass. */
-    public Algorithm forward() {
+    public ConvAlgorithm forward() {
         return forward;
     }
 
     /** The algorithm of the input gradient dx. */
-    public Algorithm inputGradient() {
+    public ConvAlgorithm inputGradient() {
         return inputGradient;
     }
 
     /** The algorithm of the weight gradient dW. */
-    public Algorithm weightGradient() {
+    public ConvAlgorithm weightGradient() {
         return weightGradient;
     }
 
@@ -231,15 +215,24 @@ public final class Conv2dPlan {
     }
 
     private long workspace(int parts) {
-        return Math.max(workspace(forward, false, parts),
-                Math.max(workspace(inputGradient, true, parts), workspace(weightGradient, false, parts)));
+        return workspace(true, true, true, parts);
+    }
+
+    /**
+     * The workspace of the passes asked for on {@code parts} threads: a transposed convolution
+     * uses some passes of its adjoint's plan and not others ({@link ConvTranspose2dPlan}).
+     */
+    long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts) {
+        return Math.max(forwardPass ? workspace(forward, false, parts) : 0,
+                Math.max(inputGradientPass ? workspace(inputGradient, true, parts) : 0,
+                        weightGradientPass ? workspace(weightGradient, false, parts) : 0));
     }
 
     /** The workspace of one pass on {@code parts} threads. */
-    private long workspace(Algorithm algorithm, boolean inputGradientPass, int parts) {
+    private long workspace(ConvAlgorithm algorithm, boolean inputGradientPass, int parts) {
         ConvGeometry g = group;
         int og = outChannels / groups;
-        boolean pointwise = algorithm == Algorithm.POINTWISE_GEMM;
+        boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
         return switch (algorithm) {
             case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
             case DIRECT -> parts * directSlice(g, outChannels, og);
@@ -248,6 +241,7 @@ public final class Conv2dPlan {
             case IMPLICIT_GEMM -> inputGradientPass
                     ? implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts)
                     : parts * ImplicitConv2d.forwardFloats(g, og);
+            case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };
     }
 

@@ -31,6 +31,7 @@ final class SubPixelConvTranspose2d {
     private final ConvGeometry output;
     private final int groups;
     private final int inChannels;
+    private final int threads;
     private final Phase[] rows;
     private final Phase[] cols;
     /** The convolution of phase (r, c), null where no tap reaches it. */
@@ -40,10 +41,11 @@ final class SubPixelConvTranspose2d {
     private final long convMinimumFloats;
     private final long perImageFloats;
 
-    private SubPixelConvTranspose2d(ConvGeometry output, int groups, int inChannels) {
+    private SubPixelConvTranspose2d(ConvGeometry output, int groups, int inChannels, int threads) {
         this.output = output;
         this.groups = groups;
         this.inChannels = inChannels;
+        this.threads = threads;
         rows = phases(output.height(), output.kernelH(), output.strideH(), output.padH(), output.dilationH());
         cols = phases(output.width(), output.kernelW(), output.strideW(), output.padW(), output.dilationW());
         plans = new Conv2dPlan[rows.length][cols.length];
@@ -55,7 +57,7 @@ final class SubPixelConvTranspose2d {
                     continue;
                 }
                 Conv2dPlan plan = Conv2dPlan.of(new ConvGeometry(inChannels, ph.window(), pw.window(), ph.taps(), pw.taps(),
-                        1, 1, 0, 0, ph.step(), pw.step()), groups, output.channels());
+                        1, 1, 0, 0, ph.step(), pw.step()), groups, output.channels(), threads);
                 plans[r][c] = plan;
                 kernel = Math.max(kernel, (long) output.channels() * (inChannels / groups) * ph.taps() * pw.taps());
                 conv = Math.max(conv, plan.workspaceFloats());
@@ -69,9 +71,14 @@ final class SubPixelConvTranspose2d {
         perImageFloats = Math.max(1, perImage);
     }
 
-    /** The decomposition of a shape, or null where it does not apply (stride 1 in both dimensions). */
-    static SubPixelConvTranspose2d of(ConvGeometry output, int groups, int inChannels) {
-        return output.strideH() > 1 || output.strideW() > 1 ? new SubPixelConvTranspose2d(output, groups, inChannels) : null;
+    /** Whether the decomposition applies: a stride above 1 in some dimension. */
+    static boolean applies(ConvGeometry output) {
+        return output.strideH() > 1 || output.strideW() > 1;
+    }
+
+    /** The decomposition of a shape that {@link #applies}, its phase convolutions planned for {@code threads}. */
+    static SubPixelConvTranspose2d of(ConvGeometry output, int groups, int inChannels, int threads) {
+        return new SubPixelConvTranspose2d(output, groups, inChannels, threads);
     }
 
     /** One dimension of one phase: its taps in order of increasing input offset, and its sizes. */
@@ -119,18 +126,22 @@ final class SubPixelConvTranspose2d {
     }
 
     /** Workspace for chunks of {@code images} images with every planned thread at work. */
-    long workspaceFloats(long images) {
+    private long workspaceFloats(long images) {
         return kernelFloats + convFloats + images * perImageFloats;
+    }
+
+    /**
+     * The workspace a plan gives it: chunks of two images per planned thread, fewer where that
+     * would pass {@link Conv2d#WORKSPACE_BUDGET_BYTES}.
+     */
+    long workspaceFloats() {
+        long budget = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
+        return workspaceFloats(Math.max(1, Math.min(2L * threads, (budget - workspaceFloats(0)) / perImageFloats)));
     }
 
     /** The least workspace {@link #forward} runs in: one image at a time, the phases on one thread. */
     long minimumWorkspaceFloats() {
         return kernelFloats + convMinimumFloats + perImageFloats;
-    }
-
-    /** Floats of workspace each image of a chunk takes. */
-    long perImageFloats() {
-        return perImageFloats;
     }
 
     /**
@@ -156,7 +167,7 @@ final class SubPixelConvTranspose2d {
             // pixels no tap reaches (kernel smaller than the stride) hold only the bias
             FloatLanes.fill(y, yOff, (long) images * output.imageSize(), 0f);
         }
-        int threads = WorkerPool.shareable(x, y, work) ? WorkerPool.threads() : 1;
+        int threads = WorkerPool.shareable(x, y, work) ? Math.min(this.threads, WorkerPool.threads()) : 1;
         for (int r = 0; r < rows.length; r++) {
             for (int c = 0; c < cols.length; c++) {
                 Conv2dPlan plan = plans[r][c];

@@ -8,6 +8,7 @@ import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.conv.ConvTranspose2dPlan;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.StepArena;
@@ -119,15 +120,42 @@ public final class Convolution {
      */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                          int[] outputPadding, int[] dilation, int groups, Arena arena) {
+        return convTranspose2d(x, weight, bias,
+                convTranspose2dPlan(x, weight, stride, padding, outputPadding, dilation, groups, null), arena);
+    }
+
+    /**
+     * The plan of {@code conv_transpose2d(x, weight)} with these attributes: {@code previous} when
+     * it is for the same shape and the pool's current thread count (a layer keeps the plan of its
+     * last input, {@link dev.panamax.nn.layers.ConvTranspose2d}), else the automatic one
+     * ({@link ConvTranspose2dPlan#of}).
+     */
+    public static ConvTranspose2dPlan convTranspose2dPlan(Tensor x, Tensor weight, int[] stride, int[] padding,
+                                                          int[] outputPadding, int[] dilation, int groups,
+                                                          ConvTranspose2dPlan previous) {
         ConvGeometry g = transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups);
+        int c = (int) x.size(1);
+        if (previous != null && previous.output().equals(g) && previous.groups() == groups && previous.inChannels() == c
+                && previous.threads() == WorkerPool.threads()) {
+            return previous;
+        }
+        return ConvTranspose2dPlan.of(g, groups, c);
+    }
+
+    /**
+     * {@code conv_transpose2d} as {@code plan} says (its stride, padding, output size, dilation and
+     * groups): x {@code [N, C_in, H, W]} and weight {@code [C_in, C_out/groups, kH, kW]} of the plan's shape.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, ConvTranspose2dPlan plan, Arena arena) {
+        ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         checkBias(bias, g.channels());
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.zeros(arena, n, g.channels(), g.height(), g.width());
-        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups, (int) x.size(1)));
-        ConvTranspose2d.forward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+        MemorySegment work = workspace(arena, plan.workspaceFloats());
+        ConvTranspose2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
         return y;
     }
@@ -135,19 +163,41 @@ public final class Convolution {
     /** The gradients of {@link #convTranspose2d}. */
     public static Grads convTranspose2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride,
                                                 int[] padding, int[] outputPadding, int[] dilation, int groups, Arena arena) {
-        ConvGeometry g = transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups);
+        return convTranspose2dBackward(x, weight, hasBias, gy,
+                convTranspose2dPlan(x, weight, stride, padding, outputPadding, dilation, groups, null), true, arena);
+    }
+
+    /**
+     * The gradients of {@link #convTranspose2d(Tensor, Tensor, Tensor, ConvTranspose2dPlan, Arena)} as
+     * {@code plan} says; without {@code inputGradient} the input's gradient is not computed
+     * ({@code Grads.x()} is null).
+     */
+    public static Grads convTranspose2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy,
+                                                ConvTranspose2dPlan plan, boolean inputGradient, Arena arena) {
+        ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         Layouts.requireShape("gy", gy, n, g.channels(), g.height(), g.width());
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
         Tensor gw = Tensor.zeros(arena, weight.shape());
         Tensor gb = hasBias ? Tensor.zeros(arena, g.channels()) : null;
-        MemorySegment work = workspace(arena, ConvTranspose2d.workspaceFloats(g, groups, (int) x.size(1)));
-        ConvTranspose2d.backward(n, groups, g, (int) x.size(1), xd.segment(), xd.offset(), wd.segment(), wd.offset(),
-                gd.segment(), gd.offset(), gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
+        MemorySegment work = workspace(arena, plan.workspaceFloats());
+        ConvTranspose2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
+                gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
         return new Grads(gx, gw, gb);
+    }
+
+    /** x and weight of the transposed plan's shape (any batch); the plan's output geometry. */
+    private static ConvGeometry requirePlanned(Tensor x, Tensor weight, ConvTranspose2dPlan plan) {
+        ConvGeometry g = plan.output();
+        ConvGeometry conv = plan.adjoint().image();
+        Layouts.requireRank("x", x, 4);
+        Layouts.requireType("x", x, DType.FLOAT32);
+        Layouts.requireShape("x", x, x.size(0), plan.inChannels(), conv.outHeight(), conv.outWidth());
+        Layouts.requireShape("weight", weight, plan.inChannels(), g.channels() / plan.groups(), g.kernelH(), g.kernelW());
+        return g;
     }
 
     private static ConvGeometry conv2dGeometry(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation,

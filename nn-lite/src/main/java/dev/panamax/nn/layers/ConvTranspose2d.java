@@ -3,6 +3,7 @@ package dev.panamax.nn.layers;
 import java.lang.foreign.Arena;
 import java.util.random.RandomGenerator;
 
+import dev.panamax.kernels.conv.ConvTranspose2dPlan;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -17,6 +18,11 @@ public final class ConvTranspose2d extends WeightedLayer {
     private final long outChannels;
     private final ConvAttributes attrs;
     private Tensor x;
+    /**
+     * The plan of the last input shape, reused while the shape and the pool's threads stay the
+     * same; immutable, so threads sharing this layer for inference may race on it harmlessly.
+     */
+    private volatile ConvTranspose2dPlan plan;
 
     /** A square-kernel transposed convolution with bias and PyTorch's initialisation. */
     public ConvTranspose2d(long inChannels, long outChannels, int kernel, int stride, int padding) {
@@ -41,16 +47,28 @@ public final class ConvTranspose2d extends WeightedLayer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, inChannels, -1, -1);
         this.x = x;
-        return Convolution.convTranspose2d(x, weightValue(), biasValue(), attrs.stride(),
-                attrs.padding(), attrs.outputPadding(), attrs.dilation(), attrs.groups(), arena);
+        return Convolution.convTranspose2d(x, weightValue(), biasValue(), plan(x), arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        Convolution.Grads g = Convolution.convTranspose2dBackward(saved(x), weightValue(), hasBias(), gy,
-                attrs.stride(), attrs.padding(), attrs.outputPadding(), attrs.dilation(), attrs.groups(), arena);
+        Tensor input = saved(x);
+        Convolution.Grads g = Convolution.convTranspose2dBackward(input, weightValue(), hasBias(), gy, plan(input),
+                inputGradientRequired(), arena);
         accumulate(g.weight(), g.bias());
         return g.x();
+    }
+
+    private ConvTranspose2dPlan plan(Tensor input) {
+        ConvTranspose2dPlan p = Convolution.convTranspose2dPlan(input, weightValue(), attrs.stride(), attrs.padding(),
+                attrs.outputPadding(), attrs.dilation(), attrs.groups(), plan);
+        plan = p;
+        return p;
+    }
+
+    /** The plan the last call used (null before the first): which algorithms, threads and workspace. */
+    public ConvTranspose2dPlan plan() {
+        return plan;
     }
 
     @Override

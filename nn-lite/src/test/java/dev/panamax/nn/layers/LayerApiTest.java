@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.panamax.kernels.conv.Conv2dPlan;
+import dev.panamax.kernels.conv.ConvAlgorithm;
+import dev.panamax.kernels.conv.ConvTranspose2dPlan;
 import dev.panamax.nn.io.SafeTensors;
 import dev.panamax.nn.io.StateDicts;
 import dev.panamax.nn.models.Models;
@@ -52,6 +54,25 @@ class LayerApiTest {
             assertThatThrownBy(() -> dev.panamax.nn.functional.Convolution.conv2d(random(arena, 5, 2, 3, 12, 12),
                     conv.weight().value(), null, wrongShape, arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("x");
+        }
+    }
+
+    @Test
+    void transposedConvolutionKeepsItsPlanWhileTheShapeStaysTheSame() {
+        ConvTranspose2d up = new ConvTranspose2d(8, 4, 4, 2, 1);
+        assertThat(up.plan()).isNull();
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor y = up.forward(random(arena, 1, 2, 8, 6, 6), arena);
+            assertThat(y.shape()).containsExactly(2, 4, 12, 12);
+            ConvTranspose2dPlan first = up.plan();
+            assertThat(first.forward()).isEqualTo(ConvAlgorithm.SUB_PIXEL);
+            up.backward(random(arena, 2, y.shape()), arena);
+            assertThat(up.plan()).isSameAs(first);
+            up.forward(random(arena, 3, 3, 8, 6, 6), arena);           // another batch: same plan
+            assertThat(up.plan()).isSameAs(first);
+            up.forward(random(arena, 4, 2, 8, 7, 7), arena);           // another image size: a new one
+            assertThat(up.plan()).isNotSameAs(first);
+            assertThat(up.plan().output().height()).isEqualTo(14);
         }
     }
 

@@ -1,0 +1,30 @@
+package dev.panamax.kernels.conv;
+
+/**
+ * A way to compute a convolution, a transposed convolution, or one of their gradients: what a
+ * {@link Conv2dPlan} or {@link ConvTranspose2dPlan} names for each pass. Not every algorithm
+ * applies to every shape or pass; the plans say which ({@code applies}) and refuse the others by
+ * name when forced.
+ */
+public enum ConvAlgorithm {
+    /** One filter per channel, direct loops over zero-padded planes ({@link DepthwiseConv2d}). */
+    DEPTHWISE,
+    /** Direct register-blocked loops for few channels ({@link DirectConv2d}). */
+    DIRECT,
+    /** GEMM on the image itself: only a 1 x 1, stride-1, unpadded convolution. */
+    POINTWISE_GEMM,
+    /**
+     * GEMM whose packing reads the padded image as the column matrix ({@link ImplicitConv2d});
+     * for the input gradient, the forward convolution of dy with the flipped kernel. Stride 1;
+     * not for the weight gradient.
+     */
+    IMPLICIT_GEMM,
+    /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
+    IM2COL_GEMM,
+    /**
+     * A strided transposed convolution's forward pass as one stride-1 convolution per output
+     * phase ({@link SubPixelConvTranspose2d}): no col2im scatter. Only that pass of a
+     * {@link ConvTranspose2dPlan} with a stride above 1.
+     */
+    SUB_PIXEL
+}
