@@ -42,7 +42,7 @@ import dev.panamax.kernels.pool.PoolGeometry;
  *
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
  *
- * <p>Every algorithm that applies, side by side: {@code -p impl=java -p algorithm=auto,direct,implicit,im2col,pointwise,depthwise}.
+ * <p>Every algorithm that applies, side by side: {@code -p impl=java -p algorithm=auto,direct,implicit,implicit_im2col_dw,im2col,pointwise,depthwise}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -66,8 +66,9 @@ public class ConvBench {
 
     /**
      * The convolution algorithm of {@code java}: {@code auto} (the plan's choice), or one forced
-     * for the forward pass and both gradients where it applies ({@code implicit}: its forward pass
-     * and input gradient, the weight gradient by im2col); a point where it does not apply is skipped.
+     * for the forward pass and both gradients where it applies ({@code implicit_im2col_dw}: implicit
+     * GEMM for the forward pass and input gradient, the weight gradient by im2col); a point where it
+     * does not apply is skipped.
      * For {@code conv_transpose}: {@code auto}, or {@code im2col} (forward by GEMM and col2im, the
      * gradients by one shared im2col: the algorithm before sub-pixel decomposition).
      */
@@ -176,10 +177,11 @@ public class ConvBench {
     private Conv2dPlan plan(Conv2dPlan auto) {
         return switch (algorithm) {
             case "auto" -> auto;
-            case "implicit" -> auto.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IM2COL_GEMM);
+            case "implicit_im2col_dw" -> auto.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IM2COL_GEMM);
             default -> {
                 ConvAlgorithm a = ConvAlgorithm.valueOf(switch (algorithm) {
                     case "im2col" -> "IM2COL_GEMM";
+                    case "implicit" -> "IMPLICIT_GEMM";
                     case "pointwise" -> "POINTWISE_GEMM";
                     default -> algorithm.toUpperCase(java.util.Locale.ROOT);
                 });

@@ -61,7 +61,7 @@ class Conv2dPlanTest {
         Conv2dPlan resnet = Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64);
         assertThat(resnet.forward()).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
         assertThat(resnet.inputGradient()).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
-        assertThat(resnet.weightGradient()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
+        assertThat(resnet.weightGradient()).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 1, 1, 0), 1, 64).weightGradient()).isEqualTo(ConvAlgorithm.POINTWISE_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 3, 2, 1), 1, 64).forward()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64, 3).threads()).isEqualTo(3);
@@ -78,8 +78,6 @@ class Conv2dPlanTest {
         assertThatThrownBy(() -> resnet.forced(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.POINTWISE_GEMM, ConvAlgorithm.IM2COL_GEMM))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("input gradient: POINTWISE_GEMM does not apply").hasMessageContaining("1 x 1 kernel");
-        assertThatThrownBy(() -> resnet.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("weight gradient: IMPLICIT_GEMM");
         Conv2dPlan depthwise = Conv2dPlan.of(geometry(6, 3, 1, 1), 6, 6);
         assertThatThrownBy(() -> depthwise.forced(ConvAlgorithm.DEPTHWISE, ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.IM2COL_GEMM))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("all three or none");
@@ -124,7 +122,7 @@ class Conv2dPlanTest {
             for (ConvAlgorithm dx : ConvAlgorithm.values()) {
                 for (ConvAlgorithm dw : ConvAlgorithm.values()) {
                     boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
-                    if (auto.applies(f) && auto.applies(dx) && auto.applies(dw) && dw != ConvAlgorithm.IMPLICIT_GEMM
+                    if (auto.applies(f) && auto.applies(dx) && auto.applies(dw)
                             && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
                         plans.add(auto.forced(f, dx, dw));
                     }

@@ -125,7 +125,7 @@ class ConvTranspose2dPlanTest {
                 for (ConvAlgorithm dw : ConvAlgorithm.values()) {
                     boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
                     if (auto.appliesToForward(f) && auto.appliesToGradients(dx) && auto.appliesToGradients(dw)
-                            && dw != ConvAlgorithm.IMPLICIT_GEMM
+                           
                             && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
                         plans.add(auto.forced(f, dx, dw));
                     }

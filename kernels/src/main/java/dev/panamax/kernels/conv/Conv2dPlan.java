@@ -87,7 +87,10 @@ public final class Conv2dPlan {
         ConvGeometry adjoint = ImplicitConv2d.adjoint(g, og);
         ConvAlgorithm dx = adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
-        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, ConvAlgorithm.IM2COL_GEMM);
+        ConvAlgorithm dw = fwd == ConvAlgorithm.IMPLICIT_GEMM && adjoint != null
+                && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
+                ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
+        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, dw);
     }
 
     /**
@@ -101,10 +104,6 @@ public final class Conv2dPlan {
         requireApplies("forward", forward);
         requireApplies("input gradient", inputGradient);
         requireApplies("weight gradient", weightGradient);
-        if (weightGradient == ConvAlgorithm.IMPLICIT_GEMM) {
-            throw new IllegalArgumentException("weight gradient: IMPLICIT_GEMM computes only the forward pass and the "
-                    + "input gradient; use DIRECT or IM2COL_GEMM");
-        }
         boolean depthwise = forward == ConvAlgorithm.DEPTHWISE;
         if (depthwise != (inputGradient == ConvAlgorithm.DEPTHWISE) || depthwise != (weightGradient == ConvAlgorithm.DEPTHWISE)) {
             throw new IllegalArgumentException("DEPTHWISE computes both gradients together with its forward pass: "
@@ -119,7 +118,7 @@ public final class Conv2dPlan {
         return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
     }
 
-    /** Whether {@code algorithm} can compute this shape (for the weight gradient, IMPLICIT_GEMM cannot). */
+    /** Whether {@code algorithm} can compute this shape. */
     public boolean applies(ConvAlgorithm algorithm) {
         return reasonNot(algorithm) == null;
     }
@@ -223,13 +222,15 @@ public final class Conv2dPlan {
      * uses some passes of its adjoint's plan and not others ({@link ConvTranspose2dPlan}).
      */
     long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts) {
-        return Math.max(forwardPass ? workspace(forward, false, parts) : 0,
-                Math.max(inputGradientPass ? workspace(inputGradient, true, parts) : 0,
-                        weightGradientPass ? workspace(weightGradient, false, parts) : 0));
+        return Math.max(forwardPass ? workspace(forward, Pass.FORWARD, parts) : 0,
+                Math.max(inputGradientPass ? workspace(inputGradient, Pass.INPUT_GRADIENT, parts) : 0,
+                        weightGradientPass ? workspace(weightGradient, Pass.WEIGHT_GRADIENT, parts) : 0));
     }
 
+    private enum Pass { FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT }
+
     /** The workspace of one pass on {@code parts} threads. */
-    private long workspace(ConvAlgorithm algorithm, boolean inputGradientPass, int parts) {
+    private long workspace(ConvAlgorithm algorithm, Pass pass, int parts) {
         ConvGeometry g = group;
         int og = outChannels / groups;
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
@@ -238,9 +239,11 @@ public final class Conv2dPlan {
             case DIRECT -> parts * directSlice(g, outChannels, og);
             case POINTWISE_GEMM, IM2COL_GEMM -> parts == 1 ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
-            case IMPLICIT_GEMM -> inputGradientPass
-                    ? implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts)
-                    : parts * ImplicitConv2d.forwardFloats(g, og);
+            case IMPLICIT_GEMM -> switch (pass) {
+                case FORWARD -> parts * ImplicitConv2d.forwardFloats(g, og);
+                case INPUT_GRADIENT -> implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts);
+                case WEIGHT_GRADIENT -> parts * ImplicitConv2d.weightGradientFloats(g, og, outChannels);
+            };
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };
     }

@@ -68,6 +68,51 @@ final class ImplicitConv2d {
     }
 
     /**
+     * Workspace of {@link #weightGradient} on one thread: the padded image of a group, dy of a
+     * group transposed onto the wide layout, then the thread's {@code dW^T} of every group
+     * ({@code outChannels x colRows}, summed over threads by the caller).
+     */
+    static long weightGradientFloats(ConvGeometry g, int og, int outChannels) {
+        Wide w = Wide.of(g);
+        return (padded(g) ? g.channels() * w.plane() : 0) + (long) w.n() * og + (long) outChannels * g.colRows();
+    }
+
+    /**
+     * {@code dWt [taps, C_g, O_g] += x_g * dy_g} for one image and group, with no column matrix:
+     * the weight gradient of tap {@code t} is {@code X_t [C_g, n] dyT [n, O_g]}, where {@code X_t}
+     * is the padded image read from the tap's offset (row c: the plane of c, so the row stride is
+     * the plane) and {@code dyT} is dy transposed onto the wide layout (zero in the extra columns,
+     * so the positions that are no output add nothing). Nine GEMMs for a 3 x 3, each reading the
+     * image in place; against im2col, the only copies are the padding and the transposed dy, 1/9
+     * and 1/9 of the column matrix's size.
+     *
+     * @param slice where this thread's workspace of {@link #weightGradientFloats} starts
+     * @param dwt   where this group's {@code dW^T} starts (inside the slice's last part)
+     */
+    static void weightGradient(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment dy, long dyAt,
+                               MemorySegment work, long slice, long dwt) {
+        Wide wide = Wide.of(g);
+        int c = g.channels();
+        MemorySegment src = x;
+        long srcAt = xAt;
+        long at = slice;
+        if (padded(g)) {
+            WideLayout.padInto(c, g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at, c * wide.plane());
+            src = work;
+            srcAt = at;
+            at += c * wide.plane();
+        }
+        WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), dy, dyAt, work, at);
+        for (int r = 0; r < g.kernelH(); r++) {
+            for (int t = 0; t < g.kernelW(); t++) {
+                long tap = (long) r * g.dilationH() * wide.wp() + (long) t * g.dilationW();
+                Sgemm.sgemm(false, false, c, og, wide.n(), 1f, src, srcAt + tap, wide.plane(), work, at, og,
+                        1f, work, dwt + (long) (r * g.kernelW() + t) * c * og, og);
+            }
+        }
+    }
+
+    /**
      * The geometry whose forward convolution is this one's input gradient: with stride 1,
      * {@code dx [C, H, W]} is {@code dy [O, Hout, Wout]} padded by {@code d (k - 1) - p} and
      * correlated with the kernel transposed (input and output channels exchanged) and turned by
