@@ -30,8 +30,27 @@ final class PackedPanelB {
      */
     static void pack(MemorySegment b, long bOff, long ldb, long[] rows, int row0, boolean trans, int kc, int nc,
                      float[] dst, int dstOff) {
-        int at = dstOff;
-        for (int q = 0; q < nc; q += NR) {
+        int whole = nc / NR * NR;
+        if (!trans && whole > 0) {
+            // Row by row across all whole panels: each row of B is read in order, one page at a
+            // time. Panel by panel (the loop below) read 128 bytes from each of kc rows in turn, a
+            // different page per step; on (64, 3136, 576), whose B is packed once per 64 rows of
+            // A, that took a third of the product's time.
+            for (int p = 0; p < kc; p++) {
+                long row = rows == null ? bOff + p * ldb : rows[row0 + p] + bOff;
+                int to = dstOff + p * NR;
+                for (int q = 0; q < whole; q += NR, to += kc * NR) {
+                    FloatVector.fromMemorySegment(SPECIES, b, (row + q) * Float.BYTES, ORDER).intoArray(dst, to);
+                    FloatVector.fromMemorySegment(SPECIES, b, (row + q + FloatLanes.LANES) * Float.BYTES, ORDER)
+                            .intoArray(dst, to + FloatLanes.LANES);
+                }
+            }
+            if (whole == nc) {
+                return;
+            }
+        }
+        int at = dstOff + (trans ? 0 : whole * kc);
+        for (int q = trans ? 0 : whole; q < nc; q += NR) {
             int cols = Math.min(NR, nc - q);
             if (!trans) {
                 // rows of B are contiguous: each step of a whole panel is two vector copies
