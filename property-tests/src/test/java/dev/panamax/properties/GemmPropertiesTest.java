@@ -134,6 +134,21 @@ class GemmPropertiesTest {
                 });
     }
 
+    /** Small products deeper than one K block: the unpacked path accumulates its K blocks onto C. */
+    @Test
+    void smallProductsDeeperThanOneBlockMatchReference() {
+        qt().withExamples(60).forAll(integers().between(1, 20), integers().between(16, 40), integers().between(257, 700), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false,
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
     @Test
     void blockBoundariesAndThreadsMatchReference() {
         // past MC = 240 rows, KC = 256 depth and NC = 1024 columns, A packed (N >= 256) and read in

@@ -22,7 +22,8 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * to repay it, see {@link #PACK_A_MIN_COLUMNS}) and one register-blocked {@link MicroKernel} runs
  * over every MR x NR tile. Sizes, chosen for the machine, and their reasons: {@link GemmBlocking}.
  * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
- * ({@link RowTimesMatrix}) that reads B once at memory speed. Large products are split over the
+ * ({@link RowTimesMatrix}) that reads B once at memory speed, and small products a path that packs
+ * nothing ({@link SmallGemm}). Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
  * arena stay on the calling thread).
  */
@@ -116,6 +117,10 @@ public final class Sgemm {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
+        if (bRows == null && SmallGemm.applies(transB, m, n, k)) {
+            SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
         int threads = WorkerPool.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
             blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
@@ -149,6 +154,8 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
         } else if (m == 1) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+        } else if (SmallGemm.applies(transB, m, n, k)) {
+            SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
         }

@@ -1,0 +1,219 @@
+package dev.panamax.kernels.gemm;
+
+import static dev.panamax.kernels.FloatLanes.FLOAT;
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+import static dev.panamax.kernels.gemm.BlockSizes.NR;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Micro-kernels that read both operands where they lie, for {@link SmallGemm}: A by broadcasts
+ * as {@link MicroKernel#runInPlace} does, B by vector loads from its rows ({@code b[bAt + p ldb]}
+ * for step p), so nothing is packed. Each writes its tile as {@code [rows][NR]} for
+ * {@link MicroKernel#updateC}, and is one loop with every accumulator a local, as the packed
+ * kernels are (see {@link MicroKernel}).
+ */
+final class UnpackedKernel {
+
+    private UnpackedKernel() {
+    }
+
+    /** Twelve rows of A by two vectors of B (24 accumulators: machines with 32 vector registers). */
+    static void twelveByTwo(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                            float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00;
+        FloatVector c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00;
+        FloatVector c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
+        long sp = stepP * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            c80 = x.fma(b0, c80);
+            c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            c90 = x.fma(b0, c90);
+            c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            c100 = x.fma(b0, c100);
+            c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            c110 = x.fma(b0, c110);
+            c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+        c80.intoArray(tile, 8 * NR);
+        c81.intoArray(tile, 8 * NR + LANES);
+        c90.intoArray(tile, 9 * NR);
+        c91.intoArray(tile, 9 * NR + LANES);
+        c100.intoArray(tile, 10 * NR);
+        c101.intoArray(tile, 10 * NR + LANES);
+        c110.intoArray(tile, 11 * NR);
+        c111.intoArray(tile, 11 * NR + LANES);
+    }
+
+    /**
+     * Four rows by two vectors: the rows a 12-row tile leaves over, or every row on a machine with
+     * 16 vector registers. Row {@code ri} of A starts at element {@code ri}; a caller with fewer
+     * than four rows left passes one row twice and ignores the duplicate.
+     */
+    static void fourByTwo(int kc, MemorySegment a, long r0, long r1, long r2, long r3, long stepP, MemorySegment b, long bAt, long ldb,
+                          float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long sp = stepP * Float.BYTES;
+        long a0 = r0 * Float.BYTES, a1 = r1 * Float.BYTES, a2 = r2 * Float.BYTES, a3 = r3 * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, a0 += sp, a1 += sp, a2 += sp, a3 += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a0));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a1));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a2));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a3));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    /** Twelve rows by one vector: a block of C one vector wide (N = 16 on AVX-512). */
+    static void twelveByOne(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                            float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00, c80 = c00;
+        FloatVector c90 = c00, c100 = c00, c110 = c00;
+        long sp = stepP * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            c60 = x.fma(b0, c60);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            c70 = x.fma(b0, c70);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            c80 = x.fma(b0, c80);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            c90 = x.fma(b0, c90);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            c100 = x.fma(b0, c100);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            c110 = x.fma(b0, c110);
+        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+        c50.intoArray(tile, 5 * NR);
+        c60.intoArray(tile, 6 * NR);
+        c70.intoArray(tile, 7 * NR);
+        c80.intoArray(tile, 8 * NR);
+        c90.intoArray(tile, 9 * NR);
+        c100.intoArray(tile, 10 * NR);
+        c110.intoArray(tile, 11 * NR);
+    }
+
+    /** Four rows by one vector (rows as {@link #fourByTwo}). */
+    static void fourByOne(int kc, MemorySegment a, long r0, long r1, long r2, long r3, long stepP, MemorySegment b, long bAt, long ldb,
+                          float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c10 = c00, c20 = c00, c30 = c00;
+        long sp = stepP * Float.BYTES;
+        long a0 = r0 * Float.BYTES, a1 = r1 * Float.BYTES, a2 = r2 * Float.BYTES, a3 = r3 * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, a0 += sp, a1 += sp, a2 += sp, a3 += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a0));
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a1));
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a2));
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a3));
+            c30 = x.fma(b0, c30);
+        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+    }
+}
