@@ -23,8 +23,9 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *     group (LeNet), when a slice per thread fits the budget;</li>
  * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
- * <li>otherwise {@link ConvAlgorithm#IMPLICIT_GEMM} for the forward pass and the input gradient at
- *     stride 1, within the budget, and {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
+ * <li>otherwise {@link ConvAlgorithm#IMPLICIT_GEMM} at stride 1 for each pass whose workspace fits
+ *     the budget (the weight gradient only beside an implicit forward pass), and
+ *     {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
  * </ul>
  * A plan is immutable and may be shared between threads.
  */

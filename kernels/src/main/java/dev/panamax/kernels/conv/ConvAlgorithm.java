@@ -14,9 +14,10 @@ public enum ConvAlgorithm {
     /** GEMM on the image itself: only a 1 x 1, stride-1, unpadded convolution. */
     POINTWISE_GEMM,
     /**
-     * GEMM whose packing reads the padded image as the column matrix ({@link ImplicitConv2d});
-     * for the input gradient, the forward convolution of dy with the flipped kernel. Stride 1;
-     * not for the weight gradient.
+     * GEMMs that read the padded image where it lies instead of a column matrix
+     * ({@link ImplicitConv2d}): the forward pass through a packing that gathers the image's
+     * shifted rows, the input gradient as the forward convolution of dy with the flipped kernel,
+     * the weight gradient as one GEMM per tap over the image read from the tap's offset. Stride 1.
      */
     IMPLICIT_GEMM,
     /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
