@@ -11,27 +11,38 @@ import java.lang.foreign.MemorySegment;
  * SGEMM for small products, with nothing packed: the tiles of C are computed from A and B where
  * they lie ({@link UnpackedKernel}). A small product's operands sit in L1, so packing buys no
  * locality, and it cost a third of a 16^3 product (a 16-column B padded to a 32-column panel,
- * half of it zeros the kernel then multiplied). Column blocks are two vectors wide, then one
- * vector; a ragged remainder narrower than a vector goes to the packed path (its panel
- * padding is what keeps every load inside the segment).
+ * half of it zeros the kernel then multiplied).
+ *
+ * <p>Only the kernels that every small product runs are used here. With 12-row tiles, the last
+ * rows (fewer than 12) are the last 12 rows computed again, of which only the new ones are
+ * written; with 4-row tiles, fewer than four rows repeat the last one. Columns left over (narrower
+ * than a vector; with 4-row tiles, narrower than two) go to the packed path, whose kernels every
+ * larger product keeps compiled. Why: kernels for leftover rows ran only on some products' last
+ * rows, a few times per training step with loops of a few steps, and one took 9 s of a LeNet run
+ * to reach C2; until then its vectors were boxed (74 KB per step, in two JVMs of six).
  */
 final class SmallGemm {
 
     /**
      * Products of at most this many multiply-adds take this path. With 12-row tiles (AVX-512),
-     * 96^3: on Zen 4, GFLOP/s unpacked / packed (one sitting each), 16^3 48.3 / 21.7, 32^3 90.5 /
-     * 73.4, 64^3 97.9 / 88.3, 96^3 100.7 (128^3, packed, 95.6). With 4-row tiles (AVX2, 8 lanes,
-     * emulated with {@code -XX:UseAVX=2}), 32^3: 16^3 38.5 / 27.8, 32^3 52.4 / 49.2, but 64^3
-     * 62.3 / 69.5, where a tile four rows high re-reads B from L1 too often.
+     * 96^3: on Zen 4, GFLOP/s unpacked / packed (one sitting each), 16^3 34.3 / 21.7, 32^3 75.3 /
+     * 73.4, 64^3 88.6 / 88.3, 96^3 101.1 (128^3, packed, 95.6); with four-row kernels for the last
+     * rows it was 48.3, 90.5, 97.9, at the price of the boxing above. With 4-row tiles (AVX2, 8
+     * lanes, emulated with {@code -XX:UseAVX=2}), 32^3: 16^3 38.5 / 27.8, 32^3 52.4 / 49.2, but
+     * 64^3 62.3 / 69.5, where a tile four rows high re-reads B from L1 too often.
      */
     static final long MAX_MACS = MicroKernel.FOUR_ROW_TAILS ? 96L * 96 * 96 : 32L * 32 * 32;
 
     private SmallGemm() {
     }
 
-    /** Whether {@code C = op(A) B} (B not transposed) is small enough, and at least one vector wide. */
+    /**
+     * Whether {@code C = op(A) B} (B not transposed) is small enough and has a whole tile: 12 rows
+     * and a vector of columns with 12-row tiles, two vectors of columns with 4-row ones.
+     */
     static boolean applies(boolean transB, int m, int n, int k) {
-        return !transB && n >= LANES && (long) m * n * k <= MAX_MACS;
+        boolean tile = MicroKernel.FOUR_ROW_TAILS ? m >= MR && n >= LANES : n >= NR;
+        return !transB && tile && (long) m * n * k <= MAX_MACS;
     }
 
     /** {@code C = alpha op(A) B + beta C} on the calling thread, arguments checked by the caller; m, n, k > 0. */
@@ -40,57 +51,50 @@ final class SmallGemm {
         float[] tile = GemmWorkspace.get().tile;
         long stepP = transA ? lda : 1;
         long stepR = transA ? 1 : lda;
+        boolean tall = MicroKernel.FOUR_ROW_TAILS;
         int wide = n / NR * NR;
-        int vector = n / LANES * LANES;
+        int cols = tall ? n / LANES * LANES : wide;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
             long aAt = aOff + pc * stepP;
             long bAt = bOff + (long) pc * ldb;
             for (int j = 0; j < wide; j += NR) {
-                columnBlock(true, m, kc, a, aAt, stepP, stepR, b, bAt + j, ldb, tile, NR, alpha, betaHere, c, cOff + j, ldc);
+                for (int i = 0; i < m; i += tall ? MR : 4) {
+                    if (tall) {
+                        int top = Math.min(i, m - MR);      // the last tile: the last 12 rows
+                        UnpackedKernel.twelveByTwo(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb, tile);
+                        writeRows(tile, i - top, c, cOff + i * ldc + j, ldc, NR, alpha, betaHere);
+                    } else {
+                        // fewer than four rows left: the last row twice, its duplicate not written
+                        long r0 = aAt + i * stepR;
+                        long last = r0 + (Math.min(4, m - i) - 1) * stepR;
+                        UnpackedKernel.fourByTwo(kc, a, r0, Math.min(r0 + stepR, last), Math.min(r0 + 2 * stepR, last),
+                                last, stepP, b, bAt + j, ldb, tile);
+                        MicroKernel.updateC(tile, c, cOff + i * ldc + j, ldc, Math.min(4, m - i), NR, alpha, betaHere);
+                    }
+                }
             }
-            if (vector > wide) {
-                columnBlock(false, m, kc, a, aAt, stepP, stepR, b, bAt + wide, ldb, tile, LANES, alpha, betaHere, c,
-                        cOff + wide, ldc);
+            for (int i = 0; cols > wide && i < m; i += MR) {
+                int top = Math.min(i, m - MR);
+                UnpackedKernel.twelveByOne(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + wide, ldb, tile);
+                writeRows(tile, i - top, c, cOff + i * ldc + wide, ldc, LANES, alpha, betaHere);
             }
         }
-        if (vector < n) {
-            Sgemm.serial(transA, false, m, n - vector, k, alpha, a, aOff, lda, b, bOff + vector, ldb, beta, c,
-                    cOff + vector, ldc);
+        if (cols < n) {
+            Sgemm.serial(transA, false, m, n - cols, k, alpha, a, aOff, lda, b, bOff + cols, ldb, beta, c, cOff + cols, ldc);
         }
     }
 
     /**
-     * One block of C's columns, two vectors ({@code twoVectors}) or one wide: 12-row tiles where
-     * the machine has them ({@link MicroKernel#FOUR_ROW_TAILS}), then rows in fours.
+     * Writes a 12-row tile's rows from {@code skip} on into C from {@code cAt}: the rows of a last
+     * tile that earlier tiles have not written.
      */
-    private static void columnBlock(boolean twoVectors, int m, int kc, MemorySegment a, long aAt, long stepP, long stepR,
-                                    MemorySegment b, long bAt, long ldb, float[] tile, int cols, float alpha, float beta,
-                                    MemorySegment c, long cAt, long ldc) {
-        int i = 0;
-        if (MicroKernel.FOUR_ROW_TAILS) {
-            for (; i + MR <= m; i += MR) {
-                if (twoVectors) {
-                    UnpackedKernel.twelveByTwo(kc, a, aAt + i * stepR, stepP, stepR, b, bAt, ldb, tile);
-                } else {
-                    UnpackedKernel.twelveByOne(kc, a, aAt + i * stepR, stepP, stepR, b, bAt, ldb, tile);
-                }
-                MicroKernel.updateC(tile, c, cAt + i * ldc, ldc, MR, cols, alpha, beta);
-            }
+    private static void writeRows(float[] tile, int skip, MemorySegment c, long cAt, long ldc, int cols, float alpha,
+                                  float beta) {
+        if (skip > 0) {
+            System.arraycopy(tile, skip * NR, tile, 0, (MR - skip) * NR);
         }
-        for (; i < m; i += 4) {
-            int rows = Math.min(4, m - i);
-            long r0 = aAt + i * stepR;
-            long last = r0 + (rows - 1) * stepR;
-            long r1 = Math.min(r0 + stepR, last);
-            long r2 = Math.min(r0 + 2 * stepR, last);
-            if (twoVectors) {
-                UnpackedKernel.fourByTwo(kc, a, r0, r1, r2, last, stepP, b, bAt, ldb, tile);
-            } else {
-                UnpackedKernel.fourByOne(kc, a, r0, r1, r2, last, stepP, b, bAt, ldb, tile);
-            }
-            MicroKernel.updateC(tile, c, cAt + i * ldc, ldc, rows, cols, alpha, beta);
-        }
+        MicroKernel.updateC(tile, c, cAt, ldc, MR - skip, cols, alpha, beta);
     }
 }

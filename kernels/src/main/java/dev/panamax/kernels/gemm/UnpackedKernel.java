@@ -101,9 +101,9 @@ final class UnpackedKernel {
     }
 
     /**
-     * Four rows by two vectors: the rows a 12-row tile leaves over, or every row on a machine with
-     * 16 vector registers. Row {@code ri} of A starts at element {@code ri}; a caller with fewer
-     * than four rows left passes one row twice and ignores the duplicate.
+     * Four rows by two vectors, for machines with 16 vector registers. Row {@code ri} of A starts
+     * at element {@code ri}; a caller with fewer than four rows left passes one row twice and
+     * ignores the duplicate.
      */
     static void fourByTwo(int kc, MemorySegment a, long r0, long r1, long r2, long r3, long stepP, MemorySegment b, long bAt, long ldb,
                           float[] tile) {
@@ -189,31 +189,5 @@ final class UnpackedKernel {
         c90.intoArray(tile, 9 * NR);
         c100.intoArray(tile, 10 * NR);
         c110.intoArray(tile, 11 * NR);
-    }
-
-    /** Four rows by one vector (rows as {@link #fourByTwo}). */
-    static void fourByOne(int kc, MemorySegment a, long r0, long r1, long r2, long r3, long stepP, MemorySegment b, long bAt, long ldb,
-                          float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES);
-        FloatVector c10 = c00, c20 = c00, c30 = c00;
-        long sp = stepP * Float.BYTES;
-        long a0 = r0 * Float.BYTES, a1 = r1 * Float.BYTES, a2 = r2 * Float.BYTES, a3 = r3 * Float.BYTES;
-        long row = bAt * Float.BYTES;
-        long sb = ldb * Float.BYTES;
-        for (int p = 0; p < kc; p++, a0 += sp, a1 += sp, a2 += sp, a3 += sp, row += sb) {
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a0));
-            c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a1));
-            c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a2));
-            c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a3));
-            c30 = x.fma(b0, c30);
-        }
-        c00.intoArray(tile, 0);
-        c10.intoArray(tile, NR);
-        c20.intoArray(tile, 2 * NR);
-        c30.intoArray(tile, 3 * NR);
     }
 }
