@@ -30,78 +30,74 @@ final class PackedPanelB {
      */
     static void pack(MemorySegment b, long bOff, long ldb, long[] rows, int row0, boolean trans, int kc, int nc,
                      float[] dst, int dstOff) {
+        if (trans) {
+            packTransposed(b, bOff, ldb, rows, row0, kc, nc, dst, dstOff);
+            return;
+        }
         int whole = nc / NR * NR;
-        if (!trans && whole > 0) {
-            // Row by row across all whole panels: each row of B is read in order, one page at a
-            // time. Panel by panel (the loop below) read 128 bytes from each of kc rows in turn, a
-            // different page per step; on (64, 3136, 576), whose B is packed once per 64 rows of
-            // A, that took a third of the product's time.
-            for (int p = 0; p < kc; p++) {
-                long row = rows == null ? bOff + p * ldb : rows[row0 + p] + bOff;
-                int to = dstOff + p * NR;
-                for (int q = 0; q < whole; q += NR, to += kc * NR) {
-                    FloatVector.fromMemorySegment(SPECIES, b, (row + q) * Float.BYTES, ORDER).intoArray(dst, to);
-                    FloatVector.fromMemorySegment(SPECIES, b, (row + q + FloatLanes.LANES) * Float.BYTES, ORDER)
-                            .intoArray(dst, to + FloatLanes.LANES);
-                }
-            }
-            if (whole == nc) {
-                return;
+        // Whole panels row by row: each row of B is read in order, one page at a time. Panel by
+        // panel read 128 bytes from each of kc rows in turn, a different page per step; on
+        // (64, 3136, 576), whose B is packed once per 64 rows of A, that was 29 % of the time (23 %).
+        for (int p = 0; p < kc; p++) {
+            long row = rows == null ? bOff + p * ldb : rows[row0 + p] + bOff;
+            int to = dstOff + p * NR;
+            for (int q = 0; q < whole; q += NR, to += kc * NR) {
+                FloatVector.fromMemorySegment(SPECIES, b, (row + q) * Float.BYTES, ORDER).intoArray(dst, to);
+                FloatVector.fromMemorySegment(SPECIES, b, (row + q + FloatLanes.LANES) * Float.BYTES, ORDER)
+                        .intoArray(dst, to + FloatLanes.LANES);
             }
         }
-        int at = dstOff + (trans ? 0 : whole * kc);
-        for (int q = trans ? 0 : whole; q < nc; q += NR) {
-            int cols = Math.min(NR, nc - q);
-            if (!trans) {
-                // rows of B are contiguous: each step of a whole panel is two vector copies
-                long at0 = bOff + q;
-                if (cols == NR) {
-                    for (int p = 0; p < kc; p++, at += NR) {
-                        long row = rows == null ? at0 + p * ldb : rows[row0 + p] + at0;
-                        FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
-                        FloatVector.fromMemorySegment(SPECIES, b, (row + FloatLanes.LANES) * Float.BYTES, ORDER).intoArray(dst, at + FloatLanes.LANES);
-                    }
-                } else {
-                    // a ragged right edge: the first 16 columns as a vector when there are that
-                    // many, the rest one by one (no masked loads: see MicroKernel.updateC), zeros
-                    // beyond
-                    int head = cols >= FloatLanes.LANES ? FloatLanes.LANES : 0;
-                    for (int p = 0; p < kc; p++, at += NR) {
-                        long row = rows == null ? at0 + p * ldb : rows[row0 + p] + at0;
-                        if (head > 0) {
-                            FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
-                        }
-                        // two loops, no branch inside: a `j < cols` test in one loop kept C2
-                        // recompiling this method (profile_predicate traps) while the packing
-                        // ran in tier-3 code that boxes every vector
-                        for (int j = head; j < cols; j++) {
-                            dst[at + j] = FloatLanes.get(b, row + j);
-                        }
-                        for (int j = cols; j < NR; j++) {
-                            dst[at + j] = 0f;
-                        }
-                    }
-                }
-            } else {
-                // op(B)[p, q + c] = B[q + c, p]: each row of B is one column of the panel, read
-                // in order and written NR apart, by plain loops (as PackedPanelA: a 16-lane
-                // scatter was slower, and where C2 gave up its intrinsic it allocated megabytes
-                // per call); zeros in the padding columns
-                for (int c = 0; c < NR; c++) {
-                    if (c < cols) {
-                        long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
-                        for (int p = 0; p < kc; p++) {
-                            dst[at + p * NR + c] = FloatLanes.get(b, row + p);
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            dst[at + p * NR + c] = 0f;
-                        }
-                    }
-                }
-                at += kc * NR;
+        if (whole < nc) {
+            packRaggedEdge(b, bOff + whole, ldb, rows, row0, kc, nc - whole, dst, dstOff + whole * kc);
+        }
+    }
+
+    /**
+     * The last panel of a plain B, {@code cols < NR} columns from {@code bOff}: the first 16 as a
+     * vector when there are that many, the rest one by one (no masked loads: see
+     * MicroKernel.updateC), zeros beyond.
+     */
+    private static void packRaggedEdge(MemorySegment b, long bOff, long ldb, long[] rows, int row0, int kc, int cols,
+                                       float[] dst, int at) {
+        int head = cols >= FloatLanes.LANES ? FloatLanes.LANES : 0;
+        for (int p = 0; p < kc; p++, at += NR) {
+            long row = rows == null ? bOff + p * ldb : rows[row0 + p] + bOff;
+            if (head > 0) {
+                FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
+            }
+            // two loops, no branch inside: a `j < cols` test in one loop kept C2 recompiling this
+            // method (profile_predicate traps) while the packing ran in tier-3 code that boxes
+            // every vector
+            for (int j = head; j < cols; j++) {
+                dst[at + j] = FloatLanes.get(b, row + j);
+            }
+            for (int j = cols; j < NR; j++) {
+                dst[at + j] = 0f;
             }
         }
     }
 
+    /**
+     * {@code op(B)[p, q + c] = B[q + c, p]}: each row of B is one column of a panel, read in order
+     * and written NR apart, by plain loops (as PackedPanelA: a 16-lane scatter was slower, and
+     * where C2 gave up its intrinsic it allocated megabytes per call); zeros in the padding columns.
+     */
+    private static void packTransposed(MemorySegment b, long bOff, long ldb, long[] rows, int row0, int kc, int nc,
+                                       float[] dst, int at) {
+        for (int q = 0; q < nc; q += NR, at += kc * NR) {
+            int cols = Math.min(NR, nc - q);
+            for (int c = 0; c < NR; c++) {
+                if (c < cols) {
+                    long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;
+                    for (int p = 0; p < kc; p++) {
+                        dst[at + p * NR + c] = FloatLanes.get(b, row + p);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        dst[at + p * NR + c] = 0f;
+                    }
+                }
+            }
+        }
+    }
 }
