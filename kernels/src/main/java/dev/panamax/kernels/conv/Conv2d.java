@@ -68,7 +68,7 @@ public final class Conv2d {
 
     /**
      * dW by {@link ImplicitConv2d#weightGradient}: images over the pool, each thread summing into
-     * a {@code dW^T [groups][taps][C_g][O_g]} of its own at the end of its workspace slice; the
+     * a {@code dW^T [groups][C_g kH kW][O_g]} of its own at the end of its workspace slice; the
      * slices are then added and transposed into {@code dw [O, C_g, kH, kW]}. With fewer images than
      * threads the GEMMs themselves run in parallel.
      */
@@ -92,24 +92,7 @@ public final class Conv2d {
                 }
             }
         });
-        int cg = g.channels();
-        int taps = g.kernelH() * g.kernelW();
-        long firstGrad = workOff + slice - grad;
-        for (int q = 0; q < groups; q++) {
-            for (int t = 0; t < taps; t++) {
-                for (int c = 0; c < cg; c++) {
-                    long from = firstGrad + q * og * k + ((long) t * cg + c) * og;
-                    long to = dwOff + (long) q * og * k + (long) c * taps + t;
-                    for (int o = 0; o < og; o++) {
-                        float sum = 0f;
-                        for (int p = 0; p < parts; p++) {
-                            sum += FloatLanes.get(work, from + o + p * slice);
-                        }
-                        FloatLanes.set(dw, to + o * k, sum);
-                    }
-                }
-            }
-        }
+        Im2colConvolution.sumTransposed(parts, slice, groups, og, (int) k, work, workOff + slice - grad, dw, dwOff);
     }
 
     /**

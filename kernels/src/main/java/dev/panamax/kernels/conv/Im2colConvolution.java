@@ -175,21 +175,25 @@ final class Im2colConvolution {
             }
         });
         if (dw != null) {
-            sumTransposed(plan, groups, og, k, work, workOff + plan.slice() - grad, dw, dwOff);
+            sumTransposed(plan.parts(), plan.slice(), groups, og, k, work, workOff + plan.slice() - grad, dw, dwOff);
         }
     }
 
-    /** {@code dW[q og + o, kk] = sum over threads of dW^T_thread[q][kk][o]}. */
-    private static void sumTransposed(Split plan, int groups, int og, int k, MemorySegment work, long firstGrad,
-                                      MemorySegment dw, long dwOff) {
+    /**
+     * {@code dW[q og + o, kk] = sum over threads of dW^T_thread[q][kk][o]}: the per-thread
+     * transposed weight gradients, {@code parts} of them {@code slice} floats apart from
+     * {@code firstGrad} ({@link ImplicitConv2d#weightGradient} writes the same layout).
+     */
+    static void sumTransposed(int parts, long slice, int groups, int og, int k, MemorySegment work, long firstGrad,
+                              MemorySegment dw, long dwOff) {
         for (int q = 0; q < groups; q++) {
             for (int o = 0; o < og; o++) {
                 long to = dwOff + ((long) q * og + o) * k;
                 for (int kk = 0; kk < k; kk++) {
                     long from = firstGrad + ((long) q * k + kk) * og + o;
                     float sum = 0f;
-                    for (int p = 0; p < plan.parts(); p++) {
-                        sum += FloatLanes.get(work, from + p * plan.slice());
+                    for (int p = 0; p < parts; p++) {
+                        sum += FloatLanes.get(work, from + p * slice);
                     }
                     FloatLanes.set(dw, to + kk, sum);
                 }

@@ -78,7 +78,8 @@ final class ImplicitConv2d {
     }
 
     /**
-     * {@code dWt [taps, C_g, O_g] += x_g * dy_g} for one image and group, with no column matrix:
+     * {@code dWt [C_g kH kW, O_g] += (x_g dy_g^T)^T} for one image and group (row
+     * {@code c kH kW + t}: channel c, tap t, as {@link Im2colConvolution}'s), with no column matrix:
      * the weight gradient of tap {@code t} is {@code X_t [C_g, n] dyT [n, O_g]}, where {@code X_t}
      * is the padded image read from the tap's offset (row c: the plane of c, so the row stride is
      * the plane) and {@code dyT} is dy transposed onto the wide layout (zero in the extra columns,
@@ -103,11 +104,12 @@ final class ImplicitConv2d {
             at += c * wide.plane();
         }
         WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), dy, dyAt, work, at);
+        int taps = g.kernelH() * g.kernelW();
         for (int r = 0; r < g.kernelH(); r++) {
             for (int t = 0; t < g.kernelW(); t++) {
                 long tap = (long) r * g.dilationH() * wide.wp() + (long) t * g.dilationW();
                 Sgemm.sgemm(false, false, c, og, wide.n(), 1f, src, srcAt + tap, wide.plane(), work, at, og,
-                        1f, work, dwt + (long) (r * g.kernelW() + t) * c * og, og);
+                        1f, work, dwt + (long) (r * g.kernelW() + t) * og, (long) taps * og);
             }
         }
     }
