@@ -1,5 +1,8 @@
 package dev.panamax.properties;
 
+import static dev.panamax.properties.ConvProblem.copy;
+import static dev.panamax.properties.ConvProblem.floats;
+import static dev.panamax.properties.ConvProblem.geometry;
 import static dev.panamax.properties.Theories.qt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,8 +11,6 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -47,7 +48,7 @@ class Conv2dPlanTest {
                     ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, stride, stride, pad, pad, dilation, dilation);
                     Shape shape = new Shape(g, groups, o, n, r);
                     Conv2dPlan auto = Conv2dPlan.of(g, groups, o);
-                    for (Conv2dPlan plan : allPlans(auto)) {
+                    for (Conv2dPlan plan : ConvProblem.allPlans(auto, auto::applies, auto::applies, auto::forced)) {
                         shape.check(plan);
                     }
                 });
@@ -110,28 +111,6 @@ class Conv2dPlanTest {
         }
     }
 
-    private static ConvGeometry geometry(int channels, int kernel, int stride, int pad) {
-        return new ConvGeometry(channels, 12, 12, kernel, kernel, stride, stride, pad, pad, 1, 1);
-    }
-
-    /** The automatic plan and every forced combination that applies. */
-    private static List<Conv2dPlan> allPlans(Conv2dPlan auto) {
-        List<Conv2dPlan> plans = new ArrayList<>();
-        plans.add(auto);
-        for (ConvAlgorithm f : ConvAlgorithm.values()) {
-            for (ConvAlgorithm dx : ConvAlgorithm.values()) {
-                for (ConvAlgorithm dw : ConvAlgorithm.values()) {
-                    boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
-                    if (auto.applies(f) && auto.applies(dx) && auto.applies(dw)
-                            && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
-                        plans.add(auto.forced(f, dx, dw));
-                    }
-                }
-            }
-        }
-        return plans;
-    }
-
     /** {@link ConvProblem} through {@link Conv2d} as {@code plan} says. */
     private static final class Shape {
         private final ConvProblem p;
@@ -155,15 +134,5 @@ class Conv2dPlanTest {
                 Close.assertClose(plan + " db", floats(gbs), p.gb, 1e-4, 1e-4);
             }
         }
-    }
-
-    static MemorySegment copy(Arena arena, float[] a) {
-        MemorySegment s = arena.allocate(4L * Math.max(1, a.length));
-        MemorySegment.copy(a, 0, s, ValueLayout.JAVA_FLOAT, 0, a.length);
-        return s;
-    }
-
-    static float[] floats(MemorySegment s) {
-        return s.toArray(ValueLayout.JAVA_FLOAT);
     }
 }

@@ -1,7 +1,14 @@
 package dev.panamax.properties;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 
+import dev.panamax.kernels.conv.ConvAlgorithm;
 import dev.panamax.kernels.conv.ConvGeometry;
 
 /**
@@ -73,5 +80,47 @@ final class ConvProblem {
             out[i] += b[(i / plane) % o];
         }
         return out;
+    }
+
+    /** Forces a plan to three algorithms: forward, input gradient, weight gradient. */
+    interface Forcing<P> {
+        P forced(ConvAlgorithm forward, ConvAlgorithm inputGradient, ConvAlgorithm weightGradient);
+    }
+
+    /**
+     * {@code auto} and every forced plan whose forward pass and gradients pass the tests (DEPTHWISE
+     * for all three or none, as both plans require).
+     */
+    static <P> List<P> allPlans(P auto, Predicate<ConvAlgorithm> forward, Predicate<ConvAlgorithm> gradients,
+                                Forcing<P> force) {
+        List<P> plans = new ArrayList<>();
+        plans.add(auto);
+        for (ConvAlgorithm f : ConvAlgorithm.values()) {
+            for (ConvAlgorithm dx : ConvAlgorithm.values()) {
+                for (ConvAlgorithm dw : ConvAlgorithm.values()) {
+                    boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
+                    if (forward.test(f) && gradients.test(dx) && gradients.test(dw)
+                            && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
+                        plans.add(force.forced(f, dx, dw));
+                    }
+                }
+            }
+        }
+        return plans;
+    }
+
+    /** A 12 x 12 image of {@code channels} channels and a square kernel. */
+    static ConvGeometry geometry(int channels, int kernel, int stride, int pad) {
+        return new ConvGeometry(channels, 12, 12, kernel, kernel, stride, stride, pad, pad, 1, 1);
+    }
+
+    static MemorySegment copy(Arena arena, float[] a) {
+        MemorySegment s = arena.allocate(4L * Math.max(1, a.length));
+        MemorySegment.copy(a, 0, s, ValueLayout.JAVA_FLOAT, 0, a.length);
+        return s;
+    }
+
+    static float[] floats(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_FLOAT);
     }
 }

@@ -1,7 +1,8 @@
 package dev.panamax.properties;
 
-import static dev.panamax.properties.Conv2dPlanTest.copy;
-import static dev.panamax.properties.Conv2dPlanTest.floats;
+import static dev.panamax.properties.ConvProblem.copy;
+import static dev.panamax.properties.ConvProblem.floats;
+import static dev.panamax.properties.ConvProblem.geometry;
 import static dev.panamax.properties.Theories.qt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +11,6 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -49,7 +49,8 @@ class ConvTranspose2dPlanTest {
                     Problem problem = new Problem(output, groups, cin, n, r);
                     ConvTranspose2dPlan auto = ConvTranspose2dPlan.of(output, groups, cin);
                     problem.check(auto, auto.minimumWorkspaceFloats());
-                    for (ConvTranspose2dPlan plan : allPlans(auto)) {
+                    for (ConvTranspose2dPlan plan : ConvProblem.allPlans(auto, auto::appliesToForward, auto::appliesToGradients,
+                            auto::forced)) {
                         problem.check(plan, plan.workspaceFloats());
                     }
                 });
@@ -109,30 +110,6 @@ class ConvTranspose2dPlanTest {
         } finally {
             WorkerPool.setThreads(before);
         }
-    }
-
-    /** A 12 x 12 output of {@code channels} channels. */
-    private static ConvGeometry geometry(int channels, int kernel, int stride, int pad) {
-        return new ConvGeometry(channels, 12, 12, kernel, kernel, stride, stride, pad, pad, 1, 1);
-    }
-
-    /** The automatic plan and every forced combination that applies. */
-    private static List<ConvTranspose2dPlan> allPlans(ConvTranspose2dPlan auto) {
-        List<ConvTranspose2dPlan> plans = new ArrayList<>();
-        plans.add(auto);
-        for (ConvAlgorithm f : ConvAlgorithm.values()) {
-            for (ConvAlgorithm dx : ConvAlgorithm.values()) {
-                for (ConvAlgorithm dw : ConvAlgorithm.values()) {
-                    boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
-                    if (auto.appliesToForward(f) && auto.appliesToGradients(dx) && auto.appliesToGradients(dw)
-                           
-                            && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
-                        plans.add(auto.forced(f, dx, dw));
-                    }
-                }
-            }
-        }
-        return plans;
     }
 
     /**
