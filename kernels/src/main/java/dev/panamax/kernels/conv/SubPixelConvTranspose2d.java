@@ -40,6 +40,8 @@ final class SubPixelConvTranspose2d {
     private final long convFloats;
     private final long convMinimumFloats;
     private final long perImageFloats;
+    /** Whether some output pixels are reached by no tap (a kernel smaller than the stride). */
+    private final boolean unreached;
 
     private SubPixelConvTranspose2d(ConvGeometry output, int groups, int inChannels, int threads) {
         this.output = output;
@@ -69,6 +71,13 @@ final class SubPixelConvTranspose2d {
         convFloats = conv;
         convMinimumFloats = convMinimum;
         perImageFloats = Math.max(1, perImage);
+        boolean someEmpty = false;
+        for (Phase ph : rows) {
+            for (Phase pw : cols) {
+                someEmpty |= ph.outputs() > 0 && pw.outputs() > 0 && (ph.empty() || pw.empty());
+            }
+        }
+        unreached = someEmpty;
     }
 
     /** Whether the decomposition applies: a stride above 1 in some dimension. */
@@ -157,13 +166,7 @@ final class SubPixelConvTranspose2d {
         // the phase convolutions on every planned thread if that leaves room for an image, else on fewer
         long fixed = kernelFloats + (available - kernelFloats - convFloats >= perImageFloats ? convFloats : convMinimumFloats);
         int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / perImageFloats));
-        boolean someEmpty = false;
-        for (Phase ph : rows) {
-            for (Phase pw : cols) {
-                someEmpty |= ph.outputs() > 0 && pw.outputs() > 0 && (ph.empty() || pw.empty());
-            }
-        }
-        if (someEmpty) {
+        if (unreached) {
             // pixels no tap reaches (kernel smaller than the stride) hold only the bias
             FloatLanes.fill(y, yOff, (long) images * output.imageSize(), 0f);
         }
