@@ -47,6 +47,8 @@ public final class MaxPool2d {
     private static final int LANES = FloatLanes.LANES;
     private static final VectorShuffle<Float> EVEN_ODD =
             VectorShuffle.fromOp(SPECIES, i -> i < LANES / 2 ? 2 * i : 2 * (i - LANES / 2) + 1);
+    /** Each thread's scratch for {@link #pairs}' winner offsets: one array per thread, not one per call. */
+    private static final ThreadLocal<float[]> OFFSETS = ThreadLocal.withInitial(() -> new float[LANES]);
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(SPECIES, i -> (i + LANES / 2) % LANES);
 
     /**
@@ -139,7 +141,7 @@ public final class MaxPool2d {
         int oh = g.outHeight();
         int ow = g.outWidth();
         boolean twoByTwo = g.isTwoByTwo();
-        float[] offsets = twoByTwo ? new float[LANES] : null;
+        float[] offsets = twoByTwo ? OFFSETS.get() : null;
         for (long p = from; p < to; p++) {
             long in = xOff + p * g.plane();
             long out = p * g.outPlane();

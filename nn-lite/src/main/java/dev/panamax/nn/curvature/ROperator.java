@@ -143,7 +143,7 @@ final class ROperator {
             }
         }
         if (ra == null) {
-            ra = Tensor.zeros(arena, a.shape());
+            ra = Tensor.zerosLike(arena, a);
         }
 
         float value = loss.forward(a, target, arena);

@@ -22,7 +22,7 @@ public final class Activations {
     /** {@code y = f(x)}. */
     public static Tensor forward(Activation f, Tensor x, Arena arena) {
         Layouts.requireType("x", x, DType.FLOAT32);
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         if (x.isContiguous()) {
             ActivationForward.apply(f, x.segment(), x.offset(), 1, y.segment(), 0, 1, x.numel());
         } else {
@@ -37,8 +37,8 @@ public final class Activations {
     /** {@code gx = gy * f'(x)}, from the forward input {@code x}. */
     public static Tensor backward(Activation f, Tensor x, Tensor gy, Arena arena) {
         Layouts.requireType("x", x, DType.FLOAT32);
-        Layouts.requireShape("gy", gy, x.shape());
-        Tensor gx = Tensor.empty(arena, x.shape());
+        Layouts.requireSameShape("gy", gy, x);
+        Tensor gx = Tensor.emptyLike(arena, x);
         if (x.isContiguous() && gy.isContiguous()) {
             ActivationBackward.apply(f, x.segment(), x.offset(), 1, gy.segment(), gy.offset(), 1,
                     gx.segment(), 0, 1, x.numel());

@@ -59,14 +59,14 @@ public final class Attention {
     public static Grads scaledDotProductBackward(Tensor q, Tensor k, Tensor v, Tensor attnMask, Tensor keyPadding,
                                                  boolean causal, Float scale, Result forward, Tensor gy, Arena arena) {
         AttentionShape s = shape(q, k, v, attnMask, keyPadding, causal, scale);
-        Layouts.requireShape("the output gradient", gy, forward.y().shape());
+        Layouts.requireSameShape("the output gradient", gy, forward.y());
         q = rowsDense(q, arena);
         k = rowsDense(k, arena);
         v = rowsDense(v, arena);
         gy = rowsDense(gy, arena);
-        Tensor dq = Tensor.empty(arena, q.shape());
-        Tensor dk = Tensor.empty(arena, k.shape());
-        Tensor dv = Tensor.empty(arena, v.shape());
+        Tensor dq = Tensor.emptyLike(arena, q);
+        Tensor dk = Tensor.emptyLike(arena, k);
+        Tensor dv = Tensor.emptyLike(arena, v);
         Tensor lse = forward.lse().contiguous(arena);
         FlashAttentionBackward.backward(s, layout(q), layout(k), layout(v), masks(attnMask, keyPadding, arena),
                 layout(rowsDense(forward.y(), arena)), lse.segment(), lse.offset(), layout(gy), layout(dq), layout(dk),

@@ -41,13 +41,11 @@ public final class Convolution {
      */
     public static Conv2dPlan conv2dPlan(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups,
                                         Conv2dPlan previous) {
-        ConvGeometry g = conv2dGeometry(x, weight, stride, padding, dilation, groups);
-        int o = (int) weight.size(0);
-        if (previous != null && previous.image().equals(g) && previous.groups() == groups && previous.outChannels() == o
-                && previous.threads() == WorkerPool.threads()) {
-            return previous;
+        if (previous != null && previous.groups() == groups && previous.outChannels() == weight.size(0)
+                && previous.threads() == WorkerPool.threads() && describes(previous.image(), x, weight, stride, padding, dilation)) {
+            return previous;    // checked field by field: this runs on every call, and a steady-state step makes no object
         }
-        return Conv2dPlan.of(g, groups, o);
+        return Conv2dPlan.of(conv2dGeometry(x, weight, stride, padding, dilation, groups), groups, (int) weight.size(0));
     }
 
     /**
@@ -95,8 +93,8 @@ public final class Convolution {
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
-        Tensor gw = Tensor.zeros(arena, weight.shape());
+        Tensor gx = inputGradient ? Tensor.zerosLike(arena, x) : null;
+        Tensor gw = Tensor.zerosLike(arena, weight);
         Tensor gb = hasBias ? Tensor.empty(arena, o) : null;
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         Conv2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
@@ -180,8 +178,8 @@ public final class Convolution {
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = inputGradient ? Tensor.zeros(arena, x.shape()) : null;
-        Tensor gw = Tensor.zeros(arena, weight.shape());
+        Tensor gx = inputGradient ? Tensor.zerosLike(arena, x) : null;
+        Tensor gw = Tensor.zerosLike(arena, weight);
         Tensor gb = hasBias ? Tensor.zeros(arena, g.channels()) : null;
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         ConvTranspose2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
@@ -216,6 +214,16 @@ public final class Convolution {
         return new ConvGeometry((int) x.size(1), (int) x.size(2), (int) x.size(3), (int) weight.size(2),
                 (int) weight.size(3), pair("stride", stride)[0], stride[1], pair("padding", padding)[0], padding[1],
                 pair("dilation", dilation)[0], dilation[1]);
+    }
+
+    /** Whether {@code g} is the geometry {@link #conv2dGeometry} makes of these arguments. */
+    private static boolean describes(ConvGeometry g, Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation) {
+        return x.rank() == 4 && weight.rank() == 4 && stride != null && stride.length == 2 && padding != null
+                && padding.length == 2 && dilation != null && dilation.length == 2
+                && g.channels() == x.size(1) && g.height() == x.size(2) && g.width() == x.size(3)
+                && g.kernelH() == weight.size(2) && g.kernelW() == weight.size(3)
+                && g.strideH() == stride[0] && g.strideW() == stride[1] && g.padH() == padding[0] && g.padW() == padding[1]
+                && g.dilationH() == dilation[0] && g.dilationW() == dilation[1];
     }
 
     /** The geometry of the output seen as a convolution's input (see {@link ConvTranspose2d}). */

@@ -23,6 +23,37 @@ final class Layouts {
         }
     }
 
+    // Fixed-rank forms: the hot calls check shapes without a varargs array per call (a
+    // steady-state step allocates nothing).
+
+    /** Fails unless {@code t} has exactly the shape {@code [d0]}. */
+    static void requireShape(String name, Tensor t, long d0) {
+        if (t.rank() != 1 || t.size(0) != d0) {
+            requireShape(name, t, new long[] {d0});
+        }
+    }
+
+    /** Fails unless {@code t} has exactly the shape {@code [d0, d1]}. */
+    static void requireShape(String name, Tensor t, long d0, long d1) {
+        if (t.rank() != 2 || t.size(0) != d0 || t.size(1) != d1) {
+            requireShape(name, t, new long[] {d0, d1});
+        }
+    }
+
+    /** Fails unless {@code t} has exactly the shape {@code [d0, d1, d2, d3]}. */
+    static void requireShape(String name, Tensor t, long d0, long d1, long d2, long d3) {
+        if (t.rank() != 4 || t.size(0) != d0 || t.size(1) != d1 || t.size(2) != d2 || t.size(3) != d3) {
+            requireShape(name, t, new long[] {d0, d1, d2, d3});
+        }
+    }
+
+    /** Fails unless {@code t} has {@code like}'s shape. */
+    static void requireSameShape(String name, Tensor t, Tensor like) {
+        if (!t.sameShape(like)) {
+            requireShape(name, t, like.shape());
+        }
+    }
+
     /** Fails unless {@code t} has rank {@code rank}. */
     static void requireRank(String name, Tensor t, int rank) {
         if (t.rank() != rank) {

@@ -48,8 +48,8 @@ public final class LinearAlgebra {
                                         boolean hasC, Tensor g, Arena arena) {
         long[] mnk = dims(a, transA, b, transB);
         Layouts.requireShape("g", g, mnk[0], mnk[1]);
-        Tensor ga = Tensor.zeros(arena, a.shape());
-        Tensor gb = Tensor.zeros(arena, b.shape());
+        Tensor ga = Tensor.zerosLike(arena, a);
+        Tensor gb = Tensor.zerosLike(arena, b);
         // d op(A) = alpha g op(B)^T; stored transposed, dA = alpha op(B) g^T
         if (transA) {
             product(b, transB, g, true, alpha, 0f, ga, arena);
@@ -92,8 +92,8 @@ public final class LinearAlgebra {
                                              Arena arena) {
         checkLinear(x, weight, null);
         Layouts.requireShape("g", g, x.size(0), weight.size(0));
-        Tensor gx = inputGradient ? Tensor.empty(arena, x.shape()) : null;
-        Tensor gw = Tensor.empty(arena, weight.shape());
+        Tensor gx = inputGradient ? Tensor.emptyLike(arena, x) : null;
+        Tensor gw = Tensor.emptyLike(arena, weight);
         if (inputGradient) {
             product(g, false, weight, false, 1f, 0f, gx, arena);     // dX = g W
         }

@@ -54,7 +54,7 @@ public final class Losses {
         Tensor l = rowsDense(logits, arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor t = Layouts.dense(target, arena);
-        Tensor g = Tensor.zeros(arena, logits.shape());
+        Tensor g = Tensor.zerosLike(arena, logits);
         CrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
                 t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, gradLoss,
                 g.segment(), 0, l.size(1));
@@ -63,7 +63,7 @@ public final class Losses {
 
     /** {@code mse_loss(input, target)}: the mean of the squared differences, any shape. */
     public static Tensor mse(Tensor input, Tensor target, Arena arena) {
-        Layouts.requireShape("target", target, input.shape());
+        Layouts.requireSameShape("target", target, input);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         return Tensor.scalar(arena, MseLoss.forward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset()));
@@ -71,11 +71,11 @@ public final class Losses {
 
     /** The gradients of {@link #mse}: {@code [d input, d target]}. */
     public static Tensor[] mseBackward(Tensor input, Tensor target, float gradLoss, Arena arena) {
-        Layouts.requireShape("target", target, input.shape());
+        Layouts.requireSameShape("target", target, input);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
-        Tensor ga = Tensor.zeros(arena, input.shape());
-        Tensor gb = Tensor.zeros(arena, input.shape());
+        Tensor ga = Tensor.zerosLike(arena, input);
+        Tensor gb = Tensor.zerosLike(arena, input);
         MseLoss.backward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), gradLoss,
                 ga.segment(), 0, gb.segment(), 0);
         return new Tensor[] {ga, gb};
@@ -102,7 +102,7 @@ public final class Losses {
         Tensor x = Layouts.dense(logits, arena);
         Tensor t = Layouts.dense(target, arena);
         Tensor p = Layouts.dense(posWeight, arena);
-        Tensor g = Tensor.zeros(arena, logits.shape());
+        Tensor g = Tensor.zerosLike(arena, logits);
         BinaryCrossEntropyWithLogits.backward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
                 segment(p), offset(p), gradLoss, g.segment(), 0);
         return g;
@@ -119,7 +119,7 @@ public final class Losses {
     }
 
     private static long checkBce(Tensor logits, Tensor target, Tensor posWeight) {
-        Layouts.requireShape("target", target, logits.shape());
+        Layouts.requireSameShape("target", target, logits);
         long c = logits.rank() == 0 ? 1 : logits.size(-1);
         if (posWeight != null) {
             Layouts.requireShape("pos_weight", posWeight, c);

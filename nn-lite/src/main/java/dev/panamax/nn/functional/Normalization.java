@@ -54,7 +54,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         Tensor mean = Tensor.zeros(arena, c);
         Tensor rstd = Tensor.zeros(arena, c);
         BatchNorm.forward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
@@ -68,12 +68,12 @@ public final class Normalization {
                                           boolean training, Arena arena) {
         long[] ncs = ncs(x);
         long c = ncs[1];
-        Layouts.requireShape("gy", gy, x.shape());
+        Layouts.requireSameShape("gy", gy, x);
         checkVector("weight", weight, c);
         Tensor xd = x.contiguous(arena);
         Tensor g = gy.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.zerosLike(arena, x);
         Tensor gw = Tensor.zeros(arena, c);
         Tensor gb = Tensor.zeros(arena, c);
         BatchNorm.backward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w),
@@ -117,7 +117,7 @@ public final class Normalization {
         for (int k = 0; k < c; k++) {
             var[k] /= m;
         }
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         Tensor savedMean = Tensor.zeros(arena, c);
         Tensor rstd = Tensor.zeros(arena, c);
         BatchNorm.forwardWithStatistics(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), mean,
@@ -135,7 +135,7 @@ public final class Normalization {
                                               Communicator comm, Arena arena) {
         long[] ncs = ncs(x);
         int c = Math.toIntExact(ncs[1]);
-        Layouts.requireShape("gy", gy, x.shape());
+        Layouts.requireSameShape("gy", gy, x);
         checkVector("weight", weight, c);
         Tensor xd = x.contiguous(arena);
         Tensor g = gy.contiguous(arena);
@@ -152,7 +152,7 @@ public final class Normalization {
         System.arraycopy(sumGyX, 0, packed, c, c);
         packed[2 * c] = (double) ncs[0] * ncs[2];
         comm.allReduceSum(packed);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.zerosLike(arena, x);
         BatchNorm.inputGradient(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
                 saved.rstd().segment(), 0, g.segment(), g.offset(), Arrays.copyOfRange(packed, 0, c),
                 Arrays.copyOfRange(packed, c, 2 * c), packed[2 * c], gx.segment(), 0);
@@ -168,7 +168,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         Tensor mean = Tensor.zeros(arena, rows);
         Tensor rstd = Tensor.zeros(arena, rows);
         LayerNorm.forward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), eps,
@@ -180,13 +180,13 @@ public final class Normalization {
     public static Grads layerNormBackward(Tensor x, long[] normalizedShape, Tensor weight, boolean hasBias, Saved saved,
                                           Tensor gy, Arena arena) {
         long d = checkTrailing(x, normalizedShape);
-        Layouts.requireShape("gy", gy, x.shape());
+        Layouts.requireSameShape("gy", gy, x);
         checkShapeOf("weight", weight, normalizedShape);
         long rows = x.numel() / Math.max(1, d);
         Tensor xd = x.contiguous(arena);
         Tensor g = gy.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.zerosLike(arena, x);
         Tensor gw = Tensor.zeros(arena, normalizedShape);
         Tensor gb = Tensor.zeros(arena, normalizedShape);
         LayerNorm.backward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
@@ -202,7 +202,7 @@ public final class Normalization {
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         Tensor mean = Tensor.zeros(arena, ncs[0], numGroups);
         Tensor rstd = Tensor.zeros(arena, ncs[0], numGroups);
         GroupNorm.forward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
@@ -214,12 +214,12 @@ public final class Normalization {
     public static Grads groupNormBackward(Tensor x, long numGroups, Tensor weight, boolean hasBias, Saved saved,
                                           Tensor gy, Arena arena) {
         long[] ncs = ncs(x);
-        Layouts.requireShape("gy", gy, x.shape());
+        Layouts.requireSameShape("gy", gy, x);
         checkVector("weight", weight, ncs[1]);
         Tensor xd = x.contiguous(arena);
         Tensor g = gy.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
-        Tensor gx = Tensor.zeros(arena, x.shape());
+        Tensor gx = Tensor.zerosLike(arena, x);
         Tensor gw = Tensor.zeros(arena, ncs[1]);
         Tensor gb = Tensor.zeros(arena, ncs[1]);
         GroupNorm.backward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w),

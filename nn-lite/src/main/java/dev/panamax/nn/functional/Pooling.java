@@ -3,6 +3,7 @@ package dev.panamax.nn.functional;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 import dev.panamax.kernels.pool.AvgPool2d;
 import dev.panamax.kernels.pool.MaxPool2d;
@@ -29,13 +30,46 @@ public final class Pooling {
 
     /** {@code max_pool2d} (or {@code min_pool2d} when {@code min}). */
     public static Indexed maxPool2d(boolean min, Tensor x, int[] kernel, int[] stride, int[] padding, Arena arena) {
-        return extremum(min, x, geometry(x, kernel, stride, padding), arena);
+        return extremum(min, x, geometry(x, kernel, stride, padding), null, arena);
     }
 
     /** The gradient of {@link #maxPool2d}. */
     public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, int[] kernel, int[] stride, int[] padding,
                                            Arena arena) {
         return extremumBackward(x, forward, gy, geometry(x, kernel, stride, padding), arena);
+    }
+
+    /**
+     * The window of a 2-D pool with these attributes over {@code x [N, C, H, W]}: {@code previous}
+     * when it already is that window (a layer keeps the one of its last input, and a steady-state
+     * step then makes no object), else a new one.
+     */
+    public static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, PoolGeometry previous) {
+        check(x);
+        if (previous != null && previous.height() == x.size(2) && previous.width() == x.size(3) && kernel != null
+                && kernel.length == 2 && stride != null && stride.length == 2 && padding != null && padding.length == 2
+                && previous.kernelH() == kernel[0] && previous.kernelW() == kernel[1] && previous.strideH() == stride[0]
+                && previous.strideW() == stride[1] && previous.padH() == padding[0] && previous.padW() == padding[1]) {
+            return previous;
+        }
+        return geometry(x, kernel, stride, padding);
+    }
+
+    /**
+     * {@code max_pool2d} (or min) over a window from {@link #geometry(Tensor, int[], int[], int[], PoolGeometry)};
+     * {@code previous} is returned again when it holds this call's output and argmax, which it
+     * does in a steady-state step of a {@link dev.panamax.nn.tensor.StepArena#reusingTensors()}
+     * arena (so that such a step allocates nothing).
+     */
+    public static Indexed maxPool2d(boolean min, Tensor x, PoolGeometry g, Indexed previous, Arena arena) {
+        requireWindow(x, g);
+        return extremum(min, x, g, previous, arena);
+    }
+
+    /** The gradient of {@link #maxPool2d(boolean, Tensor, PoolGeometry, Indexed, Arena)}. */
+    public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, PoolGeometry g, Arena arena) {
+        requireWindow(x, g);
+        return extremumBackward(x, forward, gy, g, arena);
     }
 
     /** {@code avg_pool2d}. */
@@ -62,7 +96,7 @@ public final class Pooling {
 
     /** Max over each plane: {@code [N, C, 1, 1]}. */
     public static Indexed globalMaxPool2d(Tensor x, Arena arena) {
-        return extremum(false, x, whole(x), arena);
+        return extremum(false, x, whole(x), null, arena);
     }
 
     /** The gradient of {@link #globalMaxPool2d} (to the argmax). */
@@ -70,19 +104,19 @@ public final class Pooling {
         return extremumBackward(x, forward, gy, whole(x), arena);
     }
 
-    private static Indexed extremum(boolean min, Tensor x, PoolGeometry g, Arena arena) {
+    private static Indexed extremum(boolean min, Tensor x, PoolGeometry g, Indexed previous, Arena arena) {
         Tensor xd = x.contiguous(arena);
         long planes = x.size(0) * x.size(1);
         Tensor y = Tensor.empty(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
         MemorySegment argmax = arena.allocate(Math.max(1, y.numel()) * Integer.BYTES, ValueLayout.JAVA_INT.byteAlignment());
         MaxPool2d.forward(min, planes, g, xd.segment(), xd.offset(), y.segment(), 0, argmax, 0);
-        return new Indexed(y, argmax);
+        return previous != null && previous.y() == y && previous.argmax() == argmax ? previous : new Indexed(y, argmax);
     }
 
     private static Tensor extremumBackward(Tensor x, Indexed forward, Tensor gy, PoolGeometry g, Arena arena) {
-        Layouts.requireShape("gy", gy, forward.y().shape());
+        Layouts.requireSameShape("gy", gy, forward.y());
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.empty(arena, x.shape());     // the kernel zeroes it first
+        Tensor gx = Tensor.emptyLike(arena, x);     // the kernel zeroes it first
         MaxPool2d.backward(x.size(0) * x.size(1), g, gd.segment(), gd.offset(), forward.argmax(), 0, gx.segment(), 0);
         return gx;
     }
@@ -97,7 +131,7 @@ public final class Pooling {
     private static Tensor averageBackward(Tensor x, Tensor gy, PoolGeometry g, boolean countIncludePad, Arena arena) {
         Layouts.requireShape("gy", gy, x.size(0), x.size(1), g.outHeight(), g.outWidth());
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = Tensor.empty(arena, x.shape());     // the kernel zeroes it first
+        Tensor gx = Tensor.emptyLike(arena, x);     // the kernel zeroes it first
         AvgPool2d.backward(countIncludePad, x.size(0) * x.size(1), g, gd.segment(), gd.offset(), gx.segment(), 0);
         return gx;
     }
@@ -117,6 +151,14 @@ public final class Pooling {
         int h = (int) x.size(2);
         int w = (int) x.size(3);
         return new PoolGeometry(h, w, h, w, 1, 1, 0, 0);
+    }
+
+    private static void requireWindow(Tensor x, PoolGeometry g) {
+        check(x);
+        if (g.height() != x.size(2) || g.width() != x.size(3)) {
+            throw new IllegalArgumentException("the pool's window is for " + g.height() + " x " + g.width()
+                    + " planes, x has shape " + Arrays.toString(x.shape()));
+        }
     }
 
     private static void check(Tensor x) {

@@ -38,7 +38,7 @@ public final class SoftmaxFunctions {
 
     private static Tensor forward(boolean log, Tensor x, int dim, Arena arena) {
         Layouts.requireType("x", x, DType.FLOAT32);
-        Tensor y = Tensor.empty(arena, x.shape());
+        Tensor y = Tensor.emptyLike(arena, x);
         if (x.rank() == 0) {
             y.set(log ? 0f : 1f);
             if (Float.isNaN(x.item())) {
@@ -56,8 +56,8 @@ public final class SoftmaxFunctions {
 
     private static Tensor backward(boolean log, Tensor y, Tensor gy, int dim, Arena arena) {
         Layouts.requireType("y", y, DType.FLOAT32);
-        Layouts.requireShape("gy", gy, y.shape());
-        Tensor gx = Tensor.empty(arena, y.shape());
+        Layouts.requireSameShape("gy", gy, y);
+        Tensor gx = Tensor.emptyLike(arena, y);
         if (y.rank() == 0) {
             return gx;
         }

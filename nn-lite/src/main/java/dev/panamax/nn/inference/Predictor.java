@@ -25,7 +25,8 @@ import dev.panamax.nn.tensor.Tensor;
 public final class Predictor implements AutoCloseable {
 
     private final Layer model;
-    private final StepArena arena = new StepArena();
+    /** Reusing tensors: a predictor owns every tensor of its calls, and hands the result out on a handle of its own. */
+    private final StepArena arena = StepArena.reusingTensors();
 
     /** A predictor over {@code model}, which must be in eval mode ({@code model.eval()}). */
     public Predictor(Layer model) {
@@ -36,10 +37,12 @@ public final class Predictor implements AutoCloseable {
         this.model = model;
     }
 
-    /** The model's output for {@code x}, valid until the next call on this predictor. */
+    /**
+     * The model's output for {@code x}, valid until the next call on this predictor (using it
+     * later fails).
+     */
     public Tensor predict(Tensor x) {
-        arena.reset();
-        return model.forward(x, arena);
+        return arena.handOut(forward(x));
     }
 
     /**
@@ -47,13 +50,18 @@ public final class Predictor implements AutoCloseable {
      * returns {@code out}.
      */
     public Tensor predict(Tensor x, Tensor out) {
-        Tensor y = predict(x);
-        if (!Arrays.equals(y.shape(), out.shape())) {
+        Tensor y = forward(x);
+        if (!y.sameShape(out)) {
             throw new IllegalArgumentException("out must have the output's shape " + Arrays.toString(y.shape()) + ", got "
                     + Arrays.toString(out.shape()));
         }
         out.copyFrom(y);
         return out;
+    }
+
+    private Tensor forward(Tensor x) {
+        arena.reset();
+        return model.forward(x, arena);
     }
 
     /** Frees the predictor's memory; a result it returned is invalid afterwards. */

@@ -51,7 +51,7 @@ public final class Dropout extends Layer {
         }
         Tensor xd = x.contiguous(arena);
         long n = xd.numel();
-        mask = Tensor.zeros(arena, x.shape());
+        mask = Tensor.zerosLike(arena, x);
         float scale = 1f / (1f - p);
         long base = mix(seed + 0x9E3779B97F4A7C15L * ++calls);
         // One 64-bit hash gives the keep decision of one element: uniform in [0, 1) from 24 bits.
@@ -59,7 +59,7 @@ public final class Dropout extends Layer {
             float u = (mix(base + i) >>> 40) * 0x1.0p-24f;
             mask.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, u >= p ? scale : 0f);
         }
-        Tensor y = Tensor.zeros(arena, x.shape());
+        Tensor y = Tensor.zerosLike(arena, x);
         Blas1.shad(n, xd.segment(), xd.offset(), mask.segment(), 0, y.segment(), 0);
         return y;
     }
@@ -70,7 +70,7 @@ public final class Dropout extends Layer {
             return gy;
         }
         Tensor g = gy.contiguous(arena);
-        Tensor gx = Tensor.zeros(arena, gy.shape());
+        Tensor gx = Tensor.zerosLike(arena, gy);
         Blas1.shad(g.numel(), g.segment(), g.offset(), mask.segment(), 0, gx.segment(), 0);
         return gx;
     }

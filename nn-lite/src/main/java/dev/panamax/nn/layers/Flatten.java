@@ -8,6 +8,7 @@ import dev.panamax.nn.tensor.Tensor;
 public final class Flatten extends Layer {
 
     private long[] inputShape;
+    private Reshaped last;
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
@@ -17,7 +18,24 @@ public final class Flatten extends Layer {
         if (inputShape == null || !x.hasShape(inputShape)) {
             inputShape = x.shape();
         }
-        return x.contiguous(arena).view(x.size(0), -1);
+        if (!x.isContiguous()) {
+            return x.contiguous(arena).view(x.size(0), -1);
+        }
+        Reshaped last = this.last;
+        if (last != null && last.input == x) {
+            return last.output;     // the same tensor object has the same shape and memory: its view is the same
+        }
+        Tensor y = x.view(x.size(0), -1);
+        this.last = new Reshaped(x, y);
+        return y;
+    }
+
+    /**
+     * The last input and its flattened view, as one object so that threads sharing the layer read
+     * a consistent pair: an arena that {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors()
+     * reuses tensors} hands the same input object every step, and the view then costs nothing.
+     */
+    private record Reshaped(Tensor input, Tensor output) {
     }
 
     @Override

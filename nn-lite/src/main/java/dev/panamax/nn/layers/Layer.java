@@ -269,6 +269,25 @@ public abstract class Layer {
         }
     }
 
+    /** {@link #requireInput(Tensor, long...)} for rank 2, without an array per call. */
+    protected final void requireInput(Tensor x, long d0, long d1) {
+        if (x.rank() != 2 || x.dtype() != DType.FLOAT32 || !fits(x, 0, d0) || !fits(x, 1, d1)) {
+            requireInput(x, new long[] {d0, d1});
+        }
+    }
+
+    /** {@link #requireInput(Tensor, long...)} for rank 4, without an array per call. */
+    protected final void requireInput(Tensor x, long d0, long d1, long d2, long d3) {
+        if (x.rank() != 4 || x.dtype() != DType.FLOAT32 || !fits(x, 0, d0) || !fits(x, 1, d1) || !fits(x, 2, d2)
+                || !fits(x, 3, d3)) {
+            requireInput(x, new long[] {d0, d1, d2, d3});
+        }
+    }
+
+    private static boolean fits(Tensor x, int dim, long expected) {
+        return expected < 0 || x.size(dim) == expected;
+    }
+
     /** Returns {@code saved}, failing when forward has not run yet. */
     protected final <T> T saved(T saved) {
         if (saved == null) {

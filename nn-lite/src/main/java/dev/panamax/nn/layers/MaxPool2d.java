@@ -2,6 +2,7 @@ package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
 
+import dev.panamax.kernels.pool.PoolGeometry;
 import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -15,6 +16,8 @@ public class MaxPool2d extends Layer {
     private final PoolWindow window;
     private Tensor x;
     private Pooling.Indexed saved;
+    /** The window over the last input's planes (kept so that a steady-state step makes no object). */
+    private PoolGeometry geometry;
 
     /** A {@code kernel}×{@code kernel} window of stride {@code kernel}. */
     public MaxPool2d(int kernel) {
@@ -34,14 +37,16 @@ public class MaxPool2d extends Layer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, -1, -1, -1);
         this.x = x;
-        var s = Pooling.maxPool2d(min, x, window.kernel(), window.stride(), window.padding(), arena);
+        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
+        var s = Pooling.maxPool2d(min, x, g, saved, arena);
+        geometry = g;
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
         return s.y();
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        return Pooling.maxPool2dBackward(saved(x), saved, gy, window.kernel(), window.stride(), window.padding(), arena);
+        return Pooling.maxPool2dBackward(saved(x), saved, gy, geometry, arena);
     }
 
     @Override

@@ -171,19 +171,19 @@ public final class MultiHeadAttention extends Layer {
         Tensor dqkv = null;
         Tensor dkv = null;
         if (s.self) {
-            dqkv = Tensor.empty(arena, s.qkv.shape());
+            dqkv = Tensor.emptyLike(arena, s.qkv);
             dq = columns(dqkv, 0);
             dk = columns(dqkv, embed);
             dv = columns(dqkv, 2 * embed);
         } else {
-            dq = Tensor.empty(arena, s.q.shape());
+            dq = Tensor.emptyLike(arena, s.q);
             if (s.sameKv) {
-                dkv = Tensor.empty(arena, s.kv.shape());
+                dkv = Tensor.emptyLike(arena, s.kv);
                 dk = columns(dkv, 0);
                 dv = columns(dkv, embed);
             } else {
-                dk = Tensor.empty(arena, s.k.shape());
-                dv = Tensor.empty(arena, s.v.shape());
+                dk = Tensor.emptyLike(arena, s.k);
+                dv = Tensor.emptyLike(arena, s.v);
             }
         }
         FlashAttentionBackward.backward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,

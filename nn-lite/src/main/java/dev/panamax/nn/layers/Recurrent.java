@@ -298,7 +298,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         }
         ghn = state("the gradient of h_n", ghn, stateShape, arena);
         gcn = state("the gradient of c_n", gcn, stateShape, arena);
-        Tensor dx = inputGradientRequired() ? Tensor.empty(arena, x.shape()) : null;
+        Tensor dx = inputGradientRequired() ? Tensor.emptyLike(arena, x) : null;
         boolean wantH0 = s.callerH0 || initialH != null;
         boolean wantC0 = desc.cell() == RnnCell.LSTM && (s.callerC0 || initialC != null);
         Tensor dh0 = wantH0 ? Tensor.empty(arena, stateShape) : null;

@@ -3,6 +3,7 @@ package dev.panamax.nn.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,9 @@ import java.util.List;
  * segment, zeroed. A steady-state step therefore creates no segments and touches no fresh pages
  * (fresh memory costs ~2 µs per 4 KiB page on these machines); only the small {@link Tensor}
  * objects are new, so that one kept past {@code reset()} can be recognised (using it is an
- * {@code IllegalStateException} naming it, not a silent read of the next step's data). The first request that differs forgets the rest of the record and allocates anew.
+ * {@code IllegalStateException} naming it, not a silent read of the next step's data), unless
+ * the arena was made by {@link #reusingTensors()}, which recycles those too. The first request
+ * that differs forgets the rest of the record and allocates anew.
  * When a step overflows the block, the next {@code reset()} replaces it by one block large enough
  * for the whole step.
  *
@@ -28,14 +31,44 @@ public final class StepArena implements Arena {
 
     private static final long DEFAULT_BLOCK_BYTES = 1L << 20;
 
-    /** One remembered request: the slice handed out, and the dtype and shape of the tensor over it when there was one. */
-    private record Entry(long byteSize, long alignment, MemorySegment slice, DType dtype, long[] shape) {
+    /**
+     * One remembered request: the slice handed out, and the dtype, shape and strides of the
+     * tensor over it when there was one (with that tensor, when handles are reused).
+     */
+    private static final class Entry {
+        final long byteSize;
+        final long alignment;
+        final MemorySegment slice;
+        final DType dtype;
+        final long[] shape;
+        final long[] strides;
+        Tensor handle;
+
+        Entry(long byteSize, long alignment, MemorySegment slice, DType dtype, long[] shape) {
+            this.byteSize = byteSize;
+            this.alignment = alignment;
+            this.slice = slice;
+            this.dtype = dtype;
+            this.shape = shape;
+            this.strides = shape == null ? null : Tensor.rowMajorStrides(shape);
+        }
+
+        boolean matches(long byteSize, long alignment, DType dtype, long[] shape) {
+            return this.byteSize == byteSize && this.alignment == alignment && this.dtype == dtype
+                    && (shape == null ? this.shape == null : this.shape != null && Arrays.equals(this.shape, shape));
+        }
     }
 
     /** One shared arena per block, so that outgrown blocks can be freed. */
     private final List<Arena> blockArenas = new ArrayList<>();
     private final List<MemorySegment> blocks = new ArrayList<>();
     private final List<Entry> record = new ArrayList<>();
+    private final boolean reuseTensors;
+    /**
+     * One shape array per rank up to 4, refilled for each fixed-rank request: a request never
+     * keeps the array it is given (the record keeps a copy), so one per arena serves every call.
+     */
+    private final long[][] scratchShapes = {new long[1], new long[2], new long[3], new long[4]};
     private MemorySegment block;
     private long cursor;
     private int next;
@@ -50,10 +83,28 @@ public final class StepArena implements Arena {
 
     /** An arena whose first block holds {@code initialBytes}. */
     public StepArena(long initialBytes) {
+        this(initialBytes, false);
+    }
+
+    private StepArena(long initialBytes, boolean reuseTensors) {
         if (initialBytes <= 0) {
             throw new IllegalArgumentException("initialBytes must be > 0, got " + initialBytes);
         }
+        this.reuseTensors = reuseTensors;
         block = newBlock(initialBytes);
+    }
+
+    /**
+     * An arena that recycles the {@link Tensor} objects as well as their memory: the i-th tensor
+     * of a step that repeats the last step's request is the very same object, revived with the
+     * views taken from it, so that a steady-state step allocates nothing at all, on or off the
+     * heap. The price is the check on dead tensors: a tensor kept past {@code reset()} whose
+     * request repeats in the next step reads that step's data instead of failing (one whose
+     * request does not repeat still fails). For code that owns every tensor of the step and
+     * keeps none across it: a {@code Predictor}, a training loop.
+     */
+    public static StepArena reusingTensors() {
+        return new StepArena(DEFAULT_BLOCK_BYTES, true);
     }
 
     /**
@@ -85,7 +136,7 @@ public final class StepArena implements Arena {
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        return request(byteSize, byteAlignment, null, null, true).slice();
+        return request(byteSize, byteAlignment, null, null, true).slice;
     }
 
     /**
@@ -95,7 +146,50 @@ public final class StepArena implements Arena {
      * thirds of a batch-1 forward.
      */
     public MemorySegment scratch(long byteSize, long byteAlignment) {
-        return request(byteSize, byteAlignment, null, null, false).slice();
+        return request(byteSize, byteAlignment, null, null, false).slice;
+    }
+
+    /**
+     * A handle of its own on {@code t}'s memory that dies at the next {@code reset()} even when
+     * this arena {@linkplain #reusingTensors() reuses tensors}: for a result handed to a caller
+     * who may keep it too long, so that using it late fails instead of reading another step's data.
+     */
+    public Tensor handOut(Tensor t) {
+        return t.handleFor(this, generation);
+    }
+
+    /** {@code [d0]} in this arena's scratch array of rank 1, valid until the next request. */
+    long[] dims(long d0) {
+        long[] s = scratchShapes[0];
+        s[0] = d0;
+        return s;
+    }
+
+    /** {@code [d0, d1]} in this arena's scratch array of rank 2. */
+    long[] dims(long d0, long d1) {
+        long[] s = scratchShapes[1];
+        s[0] = d0;
+        s[1] = d1;
+        return s;
+    }
+
+    /** {@code [d0, d1, d2]} in this arena's scratch array of rank 3. */
+    long[] dims(long d0, long d1, long d2) {
+        long[] s = scratchShapes[2];
+        s[0] = d0;
+        s[1] = d1;
+        s[2] = d2;
+        return s;
+    }
+
+    /** {@code [d0, d1, d2, d3]} in this arena's scratch array of rank 4. */
+    long[] dims(long d0, long d1, long d2, long d3) {
+        long[] s = scratchShapes[3];
+        s[0] = d0;
+        s[1] = d1;
+        s[2] = d2;
+        s[3] = d3;
+        return s;
     }
 
     /** The current step; {@link #reset()} starts the next. */
@@ -111,7 +205,16 @@ public final class StepArena implements Arena {
      */
     Tensor tensor(DType dtype, long[] shape, boolean zeroed) {
         long bytes = Math.max(1, Tensor.product(shape)) * dtype.bytes();
-        return Tensor.over(dtype, request(bytes, Tensor.ALIGNMENT, dtype, shape, zeroed).slice(), shape, this, generation);
+        Entry e = request(bytes, Tensor.ALIGNMENT, dtype, shape, zeroed);
+        if (!reuseTensors) {
+            return Tensor.over(dtype, e.slice, e.shape, e.strides, this, generation);
+        }
+        if (e.handle == null) {
+            e.handle = Tensor.over(dtype, e.slice, e.shape, e.strides, this, generation);
+        } else {
+            e.handle.renew(generation);
+        }
+        return e.handle;
     }
 
     private Entry request(long byteSize, long alignment, DType dtype, long[] shape, boolean zeroed) {
@@ -120,8 +223,7 @@ public final class StepArena implements Arena {
         }
         if (next < record.size()) {
             Entry e = record.get(next);
-            if (e.byteSize == byteSize && e.alignment == alignment && e.dtype == dtype
-                    && (shape == null ? e.shape == null : e.shape != null && java.util.Arrays.equals(e.shape, shape))) {
+            if (e.matches(byteSize, alignment, dtype, shape)) {
                 next++;
                 advanceTo(e.slice, byteSize);
                 if (zeroed) {

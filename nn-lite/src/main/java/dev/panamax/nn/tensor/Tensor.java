@@ -28,24 +28,32 @@ public final class Tensor {
     private final long offset;
     private final long[] shape;
     private final long[] strides;
-    /** The step arena this tensor's memory came from, or null; with the step it belongs to. */
+    /** The step arena this tensor's memory came from, or null. */
     private final StepArena owner;
-    private final long generation;
+    /**
+     * The tensor the arena handed out, of which this is a view (or this itself): views live as
+     * long as it does, which lets a recycled handle ({@link StepArena#reusingTensors()}) revive
+     * the views cached from it.
+     */
+    private final Tensor root;
+    /** The step the root belongs to (read on the root only); the arena renews a recycled root. */
+    private long generation;
 
     private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides, StepArena owner,
-                   long generation) {
+                   Tensor root, long generation) {
         this.dtype = dtype;
         this.segment = segment;
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
         this.owner = owner;
+        this.root = root == null ? this : root;
         this.generation = generation;
     }
 
-    /** A view of this tensor's memory: the same owner and step. */
+    /** A view of this tensor's memory: the same owner, alive as long as this tensor's root. */
     private Tensor derive(long newOffset, long[] newShape, long[] newStrides) {
-        return new Tensor(dtype, segment, newOffset, newShape, newStrides, owner, generation);
+        return new Tensor(dtype, segment, newOffset, newShape, newStrides, owner, root, 0);
     }
 
     /**
@@ -53,8 +61,8 @@ public final class Tensor {
      * {@link StepArena} dies at the arena's {@code reset()}, when its memory goes to the next step.
      */
     private MemorySegment mem() {
-        if (owner != null && owner.generation() != generation) {
-            throw new IllegalStateException(this + " was allocated from a StepArena in step " + generation
+        if (owner != null && owner.generation() != root.generation) {
+            throw new IllegalStateException(this + " was allocated from a StepArena in step " + root.generation
                     + " and used after reset() (the arena is at step " + owner.generation()
                     + "): its memory now holds another step's data");
         }
@@ -77,7 +85,27 @@ public final class Tensor {
         long[] s = checkShape(shape);
         long n = product(s);
         MemorySegment seg = arena.allocate(Math.max(1, n) * dtype.bytes(), ALIGNMENT);
-        return new Tensor(dtype, seg, 0, s, rowMajorStrides(s), null, 0);
+        return new Tensor(dtype, seg, 0, s, rowMajorStrides(s), null, null, 0);
+    }
+
+    /** A new float32 tensor of zeros with {@code like}'s shape (PyTorch's {@code zeros_like}). */
+    public static Tensor zerosLike(Arena arena, Tensor like) {
+        if (arena instanceof StepArena step) {
+            return step.tensor(DType.FLOAT32, like.shape, true);
+        }
+        return zeros(arena, DType.FLOAT32, like.shape);
+    }
+
+    /**
+     * A new float32 tensor with {@code like}'s shape and unspecified contents, as {@link #empty}
+     * (PyTorch's {@code empty_like}); it passes the shape without copying it, so that a
+     * steady-state step allocates nothing.
+     */
+    public static Tensor emptyLike(Arena arena, Tensor like) {
+        if (arena instanceof StepArena step) {
+            return step.tensor(DType.FLOAT32, like.shape, false);
+        }
+        return zeros(arena, DType.FLOAT32, like.shape);
     }
 
     /**
@@ -91,6 +119,49 @@ public final class Tensor {
             return step.tensor(DType.FLOAT32, shape, false);
         }
         return zeros(arena, DType.FLOAT32, shape);
+    }
+
+    // Fixed-rank forms of empty and zeros: from a StepArena they pass the shape in the arena's
+    // scratch array instead of a varargs array, so a steady-state step allocates nothing.
+
+    /** {@link #empty(Arena, long...)} of shape {@code [d0]}. */
+    public static Tensor empty(Arena arena, long d0) {
+        return empty(arena, arena instanceof StepArena step ? step.dims(d0) : new long[] {d0});
+    }
+
+    /** {@link #empty(Arena, long...)} of shape {@code [d0, d1]}. */
+    public static Tensor empty(Arena arena, long d0, long d1) {
+        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1) : new long[] {d0, d1});
+    }
+
+    /** {@link #empty(Arena, long...)} of shape {@code [d0, d1, d2]}. */
+    public static Tensor empty(Arena arena, long d0, long d1, long d2) {
+        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2) : new long[] {d0, d1, d2});
+    }
+
+    /** {@link #empty(Arena, long...)} of shape {@code [d0, d1, d2, d3]}. */
+    public static Tensor empty(Arena arena, long d0, long d1, long d2, long d3) {
+        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2, d3) : new long[] {d0, d1, d2, d3});
+    }
+
+    /** {@link #zeros(Arena, long...)} of shape {@code [d0]}. */
+    public static Tensor zeros(Arena arena, long d0) {
+        return zeros(arena, arena instanceof StepArena step ? step.dims(d0) : new long[] {d0});
+    }
+
+    /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1]}. */
+    public static Tensor zeros(Arena arena, long d0, long d1) {
+        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1) : new long[] {d0, d1});
+    }
+
+    /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1, d2]}. */
+    public static Tensor zeros(Arena arena, long d0, long d1, long d2) {
+        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2) : new long[] {d0, d1, d2});
+    }
+
+    /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1, d2, d3]}. */
+    public static Tensor zeros(Arena arena, long d0, long d1, long d2, long d3) {
+        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2, d3) : new long[] {d0, d1, d2, d3});
     }
 
     /** A new float32 tensor holding {@code data} in row-major order. */
@@ -114,10 +185,26 @@ public final class Tensor {
         return of(arena, new float[] {value});
     }
 
-    /** A row-major tensor over a whole segment a step arena sized for it, alive during that arena's {@code generation}. */
-    static Tensor over(DType dtype, MemorySegment segment, long[] shape, StepArena owner, long generation) {
-        long[] s = shape.clone();
-        return new Tensor(dtype, segment, 0, s, rowMajorStrides(s), owner, generation);
+    /**
+     * A tensor over a whole segment a step arena sized for it, alive during that arena's
+     * {@code generation}; the arena owns {@code shape} and {@code strides} and never changes them.
+     */
+    static Tensor over(DType dtype, MemorySegment segment, long[] shape, long[] strides, StepArena owner, long generation) {
+        return new Tensor(dtype, segment, 0, shape, strides, owner, null, generation);
+    }
+
+    /** A new handle on this tensor's elements, of an arena's {@code step}: see {@link StepArena#handOut}. */
+    Tensor handleFor(StepArena arena, long step) {
+        if (owner != arena) {
+            throw new IllegalArgumentException(this + " was not allocated from " + arena);
+        }
+        mem();
+        return new Tensor(dtype, segment, offset, shape, strides, owner, null, step);
+    }
+
+    /** Revives a tensor the arena hands out again, with the views taken from it, for step {@code step}. */
+    void renew(long step) {
+        generation = step;
     }
 
     /**
@@ -144,7 +231,7 @@ public final class Tensor {
                     + " at offset " + offset + " needs " + (last + 1) + " elements; the segment holds "
                     + segment.byteSize() / dtype.bytes());
         }
-        return new Tensor(dtype, segment, offset, s, strides.clone(), null, 0);
+        return new Tensor(dtype, segment, offset, s, strides.clone(), null, null, 0);
     }
 
     // ---- facts ----
@@ -180,6 +267,11 @@ public final class Tensor {
     /** Whether the shape equals {@code expected} (no copy of the shape is made). */
     public boolean hasShape(long... expected) {
         return Arrays.equals(shape, expected);
+    }
+
+    /** Whether this tensor has {@code other}'s shape (no copy of either shape is made). */
+    public boolean sameShape(Tensor other) {
+        return Arrays.equals(shape, other.shape);
     }
 
     public int rank() {

@@ -35,6 +35,30 @@ class LayerApiTest {
         return t;
     }
 
+    /**
+     * Layers keep what they worked out for the last input (a plan, a pooling window, a flattened
+     * view) so that a steady-state step in an arena that reuses tensors makes no object; a change
+     * of input shape, or of the tensor handed in, must not serve a stale one.
+     */
+    @Test
+    void layersThatKeepPerShapeStateFollowEachNewInput() {
+        Init.manualSeed(5);
+        Sequential model = new Sequential().add("conv", new Conv2d(2, 4, 3, 1, 1)).add("pool", new MaxPool2d(2))
+                .add("flat", new Flatten());
+        model.eval();
+        long[][] shapes = {{2, 2, 8, 8}, {2, 2, 8, 8}, {3, 2, 6, 10}, {2, 2, 8, 8}, {1, 2, 4, 4}};
+        try (StepArena step = StepArena.reusingTensors(); Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < shapes.length; i++) {
+                Tensor x = random(arena, 10 + i, shapes[i]);
+                step.reset();
+                float[] reused = model.forward(x, step).toFloatArray();
+                Tensor fresh = model.forward(x, arena);        // an arena that allocates anew: nothing to recycle
+                assertThat(fresh.shape()).containsExactly(shapes[i][0], 4 * (shapes[i][2] / 2) * (shapes[i][3] / 2));
+                assertThat(reused).as("input %d", i).containsExactly(fresh.toFloatArray());
+            }
+        }
+    }
+
     @Test
     void convolutionKeepsItsPlanWhileTheShapeStaysTheSame() {
         Conv2d conv = new Conv2d(3, 8, 3, 1, 1);

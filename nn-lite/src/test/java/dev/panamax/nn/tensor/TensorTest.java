@@ -69,6 +69,50 @@ class TensorTest {
     }
 
     @Test
+    void anArenaThatReusesTensorsHandsBackTheSameObjectsAndRevivesTheirViews() {
+        try (StepArena step = StepArena.reusingTensors()) {
+            Tensor a = Tensor.empty(step, 2, 3).fill(1f);
+            Tensor flat = a.view(6);
+            Tensor b = Tensor.zeros(step, 4);
+            step.reset();
+            Tensor a2 = Tensor.empty(step, 2, 3);
+            assertThat(a2).as("the same request, the same tensor").isSameAs(a);
+            assertThat(flat.toFloatArray()).as("a view of a revived tensor lives again").containsOnly(1f);
+            Tensor c = Tensor.zeros(step, 5);                   // differs from last step's second request
+            assertThat(c).isNotSameAs(b);
+            assertThatThrownBy(b::toFloatArray).as("a tensor whose request did not repeat is dead")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("used after reset()");
+            Tensor out = step.handOut(a2);
+            assertThat(out.toFloatArray()).containsOnly(1f);
+            step.reset();
+            assertThat(Tensor.empty(step, 2, 3)).isSameAs(a);
+            assertThatThrownBy(out::toFloatArray).as("a handed-out tensor dies at the next reset even so")
+                    .isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> step.handOut(Tensor.zeros(Arena.ofAuto(), 1))).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void fixedRankFactoriesMatchTheVarargsOnes() {
+        try (StepArena step = new StepArena(); Arena arena = Arena.ofConfined()) {
+            for (Arena a : new Arena[] {step, arena}) {
+                assertThat(Tensor.empty(a, 3).shape()).containsExactly(3);
+                assertThat(Tensor.zeros(a, 3, 4).shape()).containsExactly(3, 4);
+                assertThat(Tensor.empty(a, 2, 3, 4).strides()).containsExactly(12, 4, 1);
+                Tensor z = Tensor.zeros(a, 1, 2, 3, 4);
+                assertThat(z.shape()).containsExactly(1, 2, 3, 4);
+                assertThat(z.toFloatArray()).containsOnly(0f);
+                assertThat(Tensor.zerosLike(a, z).sameShape(z)).isTrue();
+                assertThat(Tensor.emptyLike(a, z.transpose(1, 3)).shape()).containsExactly(1, 4, 3, 2);
+            }
+            Tensor first = Tensor.empty(step, 2, 3);
+            Tensor second = Tensor.empty(step, 2, 5);
+            assertThat(first.shape()).as("the arena's scratch shape is not shared with a tensor").containsExactly(2, 3);
+            assertThat(second.shape()).containsExactly(2, 5);
+        }
+    }
+
+    @Test
     void scalarsAndLongs() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor s = Tensor.scalar(arena, 2.5f);
