@@ -71,7 +71,7 @@ public class TrainingStepBench {
         Backend.setBlasThreads(threads);
         Init.manualSeed(1);
         data = Arena.ofShared();
-        step = new StepArena();
+        step = StepArena.reusingTensors();       // as the Trainer: a training loop keeps no tensor past its step
         SplittableRandom rnd = new SplittableRandom(7);
         boolean lenet = model.startsWith("lenet5");
         net = model.equals("lenet5-maxpool") ? InferenceBench.lenet5MaxPool() : lenet ? Models.lenet5() : Models.mlp(30, 64, 2);

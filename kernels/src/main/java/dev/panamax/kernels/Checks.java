@@ -138,6 +138,22 @@ public final class Checks {
         }
     }
 
+    /** {@link #elements(long...)} of two dimensions, without an array per call (kernels check on every call). */
+    public static long elements(long d0, long d1) {
+        return d0 == 0 || d1 == 0 ? 0 : times(d0, d1);
+    }
+
+    /** {@link #elements(long...)} of three dimensions, without an array per call (kernels check on every call). */
+    public static long elements(long d0, long d1, long d2) {
+        return d0 == 0 || d1 == 0 || d2 == 0 ? 0 : times(times(d0, d1), d2);
+    }
+
+    /** {@code a b} for positive factors, or {@code Long.MAX_VALUE} when it overflows (or a factor already did). */
+    private static long times(long a, long b) {
+        long lo = a * b;
+        return Math.multiplyHigh(a, b) != 0 || lo < 0 ? Long.MAX_VALUE : lo;
+    }
+
     /**
      * The number of elements of a tensor with these dimensions, or {@code Long.MAX_VALUE} when
      * the product overflows (such a tensor fits no segment, and the extent check then says so);

@@ -65,6 +65,35 @@ class BlasGemmTest {
         }
     }
 
+    /**
+     * The route keeps recent operand slices per thread (a step's GEMMs reuse them): operands at
+     * other offsets of the same segments, and the same offsets again, must still be the right ones.
+     */
+    @Test
+    void operandsAtManyOffsetsOfOneSegmentStayApart() {
+        assumeTrue(Backend.blasAvailable(), "no CBLAS library on this machine");
+        SplittableRandom r = new SplittableRandom(11);
+        int m = 5, n = 6, k = 7;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = random(arena, r, 200L * m * k);
+            MemorySegment b = random(arena, r, 200L * k * n);
+            MemorySegment c1 = arena.allocate(200L * m * n * 4);
+            MemorySegment c2 = arena.allocate(200L * m * n * 4);
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 200; i++) {
+                    long at = (i * 37L) % 200;
+                    Sgemm.sgemm(false, false, m, n, k, 1f, a, at * m * k, k, b, at * k * n, n, 0f, c1, at * m * n, n);
+                    BlasSgemm.sgemm(false, false, m, n, k, 1f, a, at * m * k, k, b, at * k * n, n, 0f, c2, at * m * n, n);
+                }
+                float[] x = c1.toArray(F);
+                float[] y = c2.toArray(F);
+                for (int i = 0; i < x.length; i++) {
+                    assertThat(y[i]).as("C[%d], round %d", i, round).isCloseTo(x[i], org.assertj.core.data.Offset.offset(1e-4f));
+                }
+            }
+        }
+    }
+
     private static MemorySegment random(Arena arena, SplittableRandom r, long n) {
         MemorySegment s = arena.allocate(Math.max(1, n) * 4);
         for (long i = 0; i < n; i++) {

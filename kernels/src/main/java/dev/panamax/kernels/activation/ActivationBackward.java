@@ -36,8 +36,12 @@ public final class ActivationBackward {
         Checks.floats("gy", gy, gyOff, n, gyStride);
         Checks.floats("gx", gx, gxOff, n, gxStride);
         if (xStride == 1 && gyStride == 1 && gxStride == 1) {
-            WorkerPool.forRange(n, ActivationForward.PARALLEL_GRAIN, LANES,
-                    (from, to) -> contiguous(f, x, xOff + from, gy, gyOff + from, gx, gxOff + from, to - from), x, gy, gx);
+            if (WorkerPool.serial(n, ActivationForward.PARALLEL_GRAIN, x, gy, gx)) {
+                contiguous(f, x, xOff, gy, gyOff, gx, gxOff, n);
+            } else {
+                WorkerPool.forRange(n, ActivationForward.PARALLEL_GRAIN, LANES,
+                        (from, to) -> contiguous(f, x, xOff + from, gy, gyOff + from, gx, gxOff + from, to - from), x, gy, gx);
+            }
             return;
         }
         MemorySegment xs = StridedChunks.scratch(0);

@@ -50,8 +50,12 @@ public final class ActivationForward {
         Checks.floats("x", x, xOff, n, xStride);
         Checks.floats("y", y, yOff, n, yStride);
         if (xStride == 1 && yStride == 1) {
-            WorkerPool.forRange(n, PARALLEL_GRAIN, LANES, (from, to) -> contiguous(f, x, xOff + from, y, yOff + from, to - from),
-                    x, y);
+            if (WorkerPool.serial(n, PARALLEL_GRAIN, x, y)) {
+                contiguous(f, x, xOff, y, yOff, n);
+            } else {
+                WorkerPool.forRange(n, PARALLEL_GRAIN, LANES, (from, to) -> contiguous(f, x, xOff + from, y, yOff + from, to - from),
+                        x, y);
+            }
             return;
         }
         MemorySegment scratch = StridedChunks.scratch(0);

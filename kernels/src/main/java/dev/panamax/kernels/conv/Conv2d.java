@@ -126,12 +126,13 @@ public final class Conv2d {
      * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
      * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
      */
-    private static int channelParts(int images, int outChannels, int threads, long slices, MemorySegment... shared) {
+    private static int channelParts(int images, int outChannels, int threads, long slices, MemorySegment x, MemorySegment w,
+                                    MemorySegment y, MemorySegment work) {
         if (images >= threads) {
             return 1;
         }
         int parts = (int) Math.min(Math.min(threads, (outChannels + 1) / 2), slices);
-        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+        return parts > 1 && WorkerPool.shareable(x, w, y, work) ? parts : 1;
     }
 
     /** How many workspace slices of {@code slice} floats fit in {@code work} from {@code workOff}. */
@@ -171,12 +172,31 @@ public final class Conv2d {
         }
     }
 
+    /**
+     * Block {@code index} of {@code count} of the direct forward pass: its share of the images,
+     * in its own workspace slice. A method rather than the closure's body, so that one block runs
+     * without a closure (an object per call in a step that should allocate nothing).
+     */
+    private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
+                                     int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                     MemorySegment y, long yOff, MemorySegment work, long workOff, long slice) {
+        long k = g.colRows();
+        long l = g.colCols();
+        long[] rows = DirectConv2d.tapRows(g, og);
+        for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+            for (int q = 0; q < groups; q++) {
+                DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
+                        wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
+                        workOff + index * slice, rows);
+            }
+        }
+    }
+
     /** Threads the direct path may use: the pool's, the images and the workspace allow. */
     private static int directParts(int images, ConvGeometry g, int outChannels, int og, int threads, MemorySegment work,
-                                   long workOff, MemorySegment... shared) {
-        int parts = (int) Math.min(Math.min(threads, images),
-                slices(work, workOff, Conv2dPlan.directSlice(g, outChannels, og)));
-        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+                                   long workOff) {
+        return (int) Math.max(1, Math.min(Math.min(threads, images),
+                slices(work, workOff, Conv2dPlan.directSlice(g, outChannels, og))));
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -235,16 +255,14 @@ public final class Conv2d {
                     return;
                 }
                 // images are independent: split them over the pool, each thread in its own workspace slice
-                WorkerPool.run(directParts(images, g, outChannels, og, threads, work, workOff, x, w, y, work), (index, count) -> {
-                    long[] rows = DirectConv2d.tapRows(g, og);
-                    for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                        for (int q = 0; q < groups; q++) {
-                            DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                                    wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
-                                    workOff + index * slice, rows);
-                        }
-                    }
-                });
+                int parts = directParts(images, g, outChannels, og, threads, work, workOff);
+                if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
+                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, y, yOff, work,
+                            workOff, slice);
+                } else {
+                    WorkerPool.run(parts, (index, count) -> directImages(index, count, images, groups, image, g, outChannels,
+                            og, x, xOff, w, wOff, y, yOff, work, workOff, slice));
+                }
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
                     g.imageSize(), w, wOff, og * k, y, yOff, (long) outChannels * l, og * l, work, workOff);
@@ -359,35 +377,52 @@ public final class Conv2d {
         long l = g.colCols();
         long slice = Conv2dPlan.directSlice(g, outChannels, og);
         long scratch = slice - outChannels * k;
-        int parts = directParts(images, g, outChannels, og, threads, work, workOff, x, w, dy, dx, dw, work);
-        WorkerPool.run(parts, (index, count) -> {
-            long[] rows = DirectConv2d.tapRows(g, og);
-            long ws = workOff + index * slice;
-            MemorySegment gradTo = index == 0 ? dw : work;
-            long gradAt = index == 0 ? dwOff : ws + scratch;
-            int first = images * index / count;
-            int end = images * (index + 1) / count;
-            for (int q = 0; q < groups; q++) {
-                long xAt = xOff + q * g.imageSize();
-                long dyAt = dyOff + (long) q * og * l;
-                long wAt = wOff + (long) q * og * k;
-                for (int n = first; n < end; n += DirectConv2d.CHUNK) {
-                    int chunk = Math.min(DirectConv2d.CHUNK, end - n);
-                    if (dw != null) {
-                        DirectConv2d.weightGradient(g, og, chunk, x, xAt + (long) n * image.imageSize(), image.imageSize(),
-                                dy, dyAt + (long) n * outChannels * l, (long) outChannels * l, gradTo, gradAt + (long) q * og * k,
-                                n == first, work, ws, rows);
-                    }
-                    for (int i = n; dx != null && i < n + chunk; i++) {
-                        DirectConv2d.inputGradient(g, og, w, wAt, dy, dyAt + (long) i * outChannels * l, dx,
-                                dxOff + (long) i * image.imageSize() + q * g.imageSize(), work, ws, rows);
-                    }
-                }
-            }
-        });
+        int parts = directParts(images, g, outChannels, og, threads, work, workOff);
+        if (parts > 1 && !WorkerPool.shareable(x, w, dy, dx, dw, work)) {
+            parts = 1;
+        }
+        if (parts == 1) {
+            directBackwardBlock(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw,
+                    dwOff, work, workOff, slice, scratch);
+        } else {
+            WorkerPool.run(parts, (index, count) -> directBackwardBlock(index, count, images, groups, image, g, outChannels,
+                    og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, work, workOff, slice, scratch));
+        }
         if (dw != null) {
             for (int index = 1; index < parts; index++) {
                 Blas1.saxpy(outChannels * k, 1f, work, workOff + index * slice + scratch, dw, dwOff);
+            }
+        }
+    }
+
+    /** Block {@code index} of {@code count} of {@link #directBackward} (see {@link #directImages} for why a method). */
+    private static void directBackwardBlock(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
+                                            int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                            MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw,
+                                            long dwOff, MemorySegment work, long workOff, long slice, long scratch) {
+        long k = g.colRows();
+        long l = g.colCols();
+        long[] rows = DirectConv2d.tapRows(g, og);
+        long ws = workOff + index * slice;
+        MemorySegment gradTo = index == 0 ? dw : work;
+        long gradAt = index == 0 ? dwOff : ws + scratch;
+        int first = images * index / count;
+        int end = images * (index + 1) / count;
+        for (int q = 0; q < groups; q++) {
+            long xAt = xOff + q * g.imageSize();
+            long dyAt = dyOff + (long) q * og * l;
+            long wAt = wOff + (long) q * og * k;
+            for (int n = first; n < end; n += DirectConv2d.CHUNK) {
+                int chunk = Math.min(DirectConv2d.CHUNK, end - n);
+                if (dw != null) {
+                    DirectConv2d.weightGradient(g, og, chunk, x, xAt + (long) n * image.imageSize(), image.imageSize(),
+                            dy, dyAt + (long) n * outChannels * l, (long) outChannels * l, gradTo, gradAt + (long) q * og * k,
+                            n == first, work, ws, rows);
+                }
+                for (int i = n; dx != null && i < n + chunk; i++) {
+                    DirectConv2d.inputGradient(g, og, w, wAt, dy, dyAt + (long) i * outChannels * l, dx,
+                            dxOff + (long) i * image.imageSize() + q * g.imageSize(), work, ws, rows);
+                }
             }
         }
     }

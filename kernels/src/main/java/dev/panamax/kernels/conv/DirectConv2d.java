@@ -53,6 +53,9 @@ final class DirectConv2d {
         return g.strideH() == 1 && g.strideW() == 1 && og <= 32 && g.channels() <= 32;
     }
 
+    /** Each thread's 16 accumulators of a weight-gradient block, spilled for their lane sums (one array per thread, not per call). */
+    private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[16 * LANES]);
+
     /** The layout of one problem in the workspace (all sizes in floats). */
     private record Plan(int hp, int wp, int oh, int ow, long plane, int n, int nPad, int o4, int k) {
 
@@ -80,10 +83,13 @@ final class DirectConv2d {
      */
     private record Adjoint(int front, long plane, int nPad, int c4, int k) {
         static Adjoint of(ConvGeometry g, int og) {
-            Plan f = Plan.forward(g, og);
-            int front = (g.kernelH() - 1) * g.dilationH() * f.wp() + (g.kernelW() - 1) * g.dilationW();
-            int nPad = roundUp((int) f.plane(), LANES);
-            return new Adjoint(front, front + (long) Math.max(nPad, f.oh() * f.wp()) + PB, nPad, roundUp(g.channels(), OB),
+            // the forward plan's sizes, read here rather than from a Plan object: this runs once
+            // per image of a backward pass, where C2 did not always inline (and so allocated) it
+            int wp = g.width() + 2 * g.padW();
+            int plane = (g.height() + 2 * g.padH()) * wp;
+            int front = (g.kernelH() - 1) * g.dilationH() * wp + (g.kernelW() - 1) * g.dilationW();
+            int nPad = roundUp(plane, LANES);
+            return new Adjoint(front, front + (long) Math.max(nPad, g.outHeight() * wp) + PB, nPad, roundUp(g.channels(), OB),
                     og * g.kernelH() * g.kernelW());
         }
 
@@ -349,7 +355,7 @@ final class DirectConv2d {
         for (int t = k; t < roundUp(k, TB); t++) {
             rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
         }
-        float[] lanes = new float[16 * LANES];
+        float[] lanes = LANE_SUMS.get();
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
                 FloatVector a00 = FloatVector.zero(SPECIES);

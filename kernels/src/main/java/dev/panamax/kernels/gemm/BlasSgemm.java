@@ -35,13 +35,32 @@ public final class BlasSgemm {
             throw new IllegalArgumentException("leading dimensions must fit a 32-bit blasint, got lda " + lda
                     + ", ldb " + ldb + ", ldc " + ldc);
         }
+        MemorySegment[] slices = SLICES.get();
         Cblas.cblas_sgemm(Cblas.CblasRowMajor(), transA ? Cblas.CblasTrans() : Cblas.CblasNoTrans(),
                 transB ? Cblas.CblasTrans() : Cblas.CblasNoTrans(), m, n, k, alpha,
-                at(a, aOff, k), (int) lda, at(b, bOff, k), (int) ldb, beta, at(c, cOff, 1), (int) ldc);
+                at(slices, a, aOff), (int) lda, at(slices, b, bOff), (int) ldb, beta, at(slices, c, cOff), (int) ldc);
     }
 
-    /** The operand from its offset; with K = 0 an empty A or B is not read and may have any offset. */
-    private static MemorySegment at(MemorySegment s, long offset, int extent) {
-        return extent == 0 ? s : s.asSlice(offset * Float.BYTES);
+    /**
+     * Each thread's recent operand slices, direct-mapped by segment and offset ({@code [2i]} the
+     * segment, {@code [2i + 1]} the slice cut from it). A slice is the only object a BLAS call
+     * makes, and a training step hands the same segments at the same offsets to its GEMMs every
+     * step (a step arena's recycled memory), so a step's slices are found again: 0 B per call in
+     * steady state. 64 slots hold the dozen operands of a LeNet step's GEMMs with room to spare.
+     */
+    private static final ThreadLocal<MemorySegment[]> SLICES = ThreadLocal.withInitial(() -> new MemorySegment[2 * 64]);
+
+    /** The operand from its offset, as a segment the downcall takes (K = 0 never reaches here). */
+    private static MemorySegment at(MemorySegment[] slices, MemorySegment s, long offset) {
+        long bytes = offset * Float.BYTES;
+        int slot = 2 * (int) ((System.identityHashCode(s) * 31L + offset) & 63);
+        MemorySegment slice = slices[slot + 1];
+        if (slices[slot] == s && slice.address() == s.address() + bytes) {
+            return slice;
+        }
+        slice = s.asSlice(bytes);
+        slices[slot] = s;
+        slices[slot + 1] = slice;
+        return slice;
     }
 }

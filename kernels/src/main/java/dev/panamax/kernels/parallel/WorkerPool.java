@@ -23,7 +23,7 @@ public final class WorkerPool {
      * {@code align} (rows of a row-wise kernel, whole vectors of an elementwise one).
      */
     public static void forRange(long n, long minPerThread, long align, Range body, MemorySegment... segments) {
-        int parts = (int) Math.min(threads, n / Math.max(1, minPerThread));
+        int parts = rangeParts(n, minPerThread);
         if (parts <= 1 || !shareable(segments)) {
             body.run(0, n);
             return;
@@ -36,6 +36,25 @@ public final class WorkerPool {
                 body.run(from, to);
             }
         });
+    }
+
+    /**
+     * Whether {@link #forRange} would run {@code [0, n)} on the calling thread in one piece, for
+     * segments {@code a} and {@code b} (null when absent). A kernel asks first and then calls its
+     * serial body directly: the closure handed to {@code forRange} is an object per call, which a
+     * steady-state training step would otherwise allocate for every elementwise kernel.
+     */
+    public static boolean serial(long n, long minPerThread, MemorySegment a, MemorySegment b) {
+        return rangeParts(n, minPerThread) <= 1 || !shareable(a) || !shareable(b);
+    }
+
+    /** {@link #serial(long, long, MemorySegment, MemorySegment)} for three segments. */
+    public static boolean serial(long n, long minPerThread, MemorySegment a, MemorySegment b, MemorySegment c) {
+        return serial(n, minPerThread, a, b) || !shareable(c);
+    }
+
+    private static int rangeParts(long n, long minPerThread) {
+        return (int) Math.min(threads, n / Math.max(1, minPerThread));
     }
 
     /** A block of work: runs block {@code index} of {@code count}. */
@@ -88,11 +107,16 @@ public final class WorkerPool {
      */
     public static boolean shareable(MemorySegment... segments) {
         for (MemorySegment s : segments) {
-            if (s != null && !s.isAccessibleBy(SOME_WORKER)) {
+            if (!shareable(s)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** {@link #shareable(MemorySegment...)} of one segment (null: absent, so shareable), without an array. */
+    public static boolean shareable(MemorySegment segment) {
+        return segment == null || segment.isAccessibleBy(SOME_WORKER);
     }
 
     /**

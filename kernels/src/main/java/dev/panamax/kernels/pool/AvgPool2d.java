@@ -61,8 +61,12 @@ public final class AvgPool2d {
         Checks.nonNegative("planes", planes);
         Checks.floats("x", x, xOff, Checks.elements(planes, g.plane()));
         Checks.floats("y", y, yOff, Checks.elements(planes, g.outPlane()));
-        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
-                (from, to) -> forwardPlanes(countIncludePad, from, to, g, x, xOff, y, yOff), x, y);
+        if (WorkerPool.serial(planes, MaxPool2d.minPlanes(g), x, y)) {
+            forwardPlanes(countIncludePad, 0, planes, g, x, xOff, y, yOff);
+        } else {
+            WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
+                    (from, to) -> forwardPlanes(countIncludePad, from, to, g, x, xOff, y, yOff), x, y);
+        }
     }
 
     private static void forwardPlanes(boolean countIncludePad, long from, long to, PoolGeometry g, MemorySegment x, long xOff,
@@ -99,8 +103,12 @@ public final class AvgPool2d {
         Checks.nonNegative("planes", planes);
         Checks.floats("dy", dy, dyOff, Checks.elements(planes, g.outPlane()));
         Checks.floats("dx", dx, dxOff, Checks.elements(planes, g.plane()));
-        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
-                (from, to) -> backwardPlanes(countIncludePad, from, to, g, dy, dyOff, dx, dxOff), dy, dx);
+        if (WorkerPool.serial(planes, MaxPool2d.minPlanes(g), dy, dx)) {
+            backwardPlanes(countIncludePad, 0, planes, g, dy, dyOff, dx, dxOff);
+        } else {
+            WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
+                    (from, to) -> backwardPlanes(countIncludePad, from, to, g, dy, dyOff, dx, dxOff), dy, dx);
+        }
     }
 
     private static void backwardPlanes(boolean countIncludePad, long from, long to, PoolGeometry g, MemorySegment dy,

@@ -120,8 +120,12 @@ public final class MaxPool2d {
         Checks.floats("y", y, yOff, Checks.elements(planes, g.outPlane()));
         Checks.extent("argmax", argmax, aOff, Checks.elements(planes, g.outPlane()), 1, Integer.BYTES);
         requireIndexable(g);
-        WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> forwardPlanes(min, from, to, g, x, xOff, y, yOff, argmax, aOff),
-                x, y, argmax);
+        if (WorkerPool.serial(planes, minPlanes(g), x, y, argmax)) {
+            forwardPlanes(min, 0, planes, g, x, xOff, y, yOff, argmax, aOff);
+        } else {
+            WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> forwardPlanes(min, from, to, g, x, xOff, y, yOff, argmax, aOff),
+                    x, y, argmax);
+        }
     }
 
     /** The argmax is int32, as the index of a winner within its plane. */
@@ -193,8 +197,12 @@ public final class MaxPool2d {
                 throw new IllegalArgumentException("argmax[" + i + "] = " + at + " is outside the plane of " + plane + " elements");
             }
         }
-        WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> backwardPlanes(from, to, g, dy, dyOff, argmax, aOff, dx, dxOff),
-                dy, argmax, dx);
+        if (WorkerPool.serial(planes, minPlanes(g), dy, argmax, dx)) {
+            backwardPlanes(0, planes, g, dy, dyOff, argmax, aOff, dx, dxOff);
+        } else {
+            WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> backwardPlanes(from, to, g, dy, dyOff, argmax, aOff, dx, dxOff),
+                    dy, argmax, dx);
+        }
     }
 
     private static void backwardPlanes(long from, long to, PoolGeometry g, MemorySegment dy, long dyOff,

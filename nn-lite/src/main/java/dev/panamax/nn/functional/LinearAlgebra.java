@@ -110,16 +110,25 @@ public final class LinearAlgebra {
     /** {@code out = alpha op(a) op(b) + beta out} with {@code out} contiguous. */
     private static void product(Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta, Tensor out,
                                 Arena arena) {
-        long[] mnk = dims(a, transA, b, transB);
+        checkInner(a, transA, b, transB);
+        long m = transA ? a.size(1) : a.size(0);
+        long n = transB ? b.size(0) : b.size(1);
+        long k = transA ? a.size(0) : a.size(1);
         MatrixOperand ma = MatrixOperand.of("a", a, arena);
         MatrixOperand mb = MatrixOperand.of("b", b, arena);
-        Gemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(mnk[0]), Math.toIntExact(mnk[1]),
-                Math.toIntExact(mnk[2]), alpha, ma.segment(), ma.offset(), ma.ld(), mb.segment(), mb.offset(), mb.ld(),
-                beta, out.segment(), out.offset(), Math.max(1, mnk[1]));
+        Gemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(m), Math.toIntExact(n), Math.toIntExact(k), alpha,
+                ma.segment(), ma.offset(), ma.ld(), mb.segment(), mb.offset(), mb.ld(), beta, out.segment(), out.offset(),
+                Math.max(1, n));
     }
 
     /** {@code [M, N, K]} of {@code op(a) op(b)}, failing on mismatched inner dimensions. */
     private static long[] dims(Tensor a, boolean transA, Tensor b, boolean transB) {
+        checkInner(a, transA, b, transB);
+        return new long[] {transA ? a.size(1) : a.size(0), transB ? b.size(0) : b.size(1), transA ? a.size(0) : a.size(1)};
+    }
+
+    /** Fails unless a and b are matrices whose inner dimensions of {@code op(a) op(b)} agree. */
+    private static void checkInner(Tensor a, boolean transA, Tensor b, boolean transB) {
         Layouts.requireRank("a", a, 2);
         Layouts.requireRank("b", b, 2);
         long m = transA ? a.size(1) : a.size(0);
@@ -131,7 +140,6 @@ public final class LinearAlgebra {
                     + Arrays.toString(a.shape()) + (transA ? ", transposed" : "") + "), op(b) is " + kb + " x " + n
                     + " (b " + Arrays.toString(b.shape()) + (transB ? ", transposed" : "") + ")");
         }
-        return new long[] {m, n, k};
     }
 
     private static void checkLinear(Tensor x, Tensor weight, Tensor bias) {

@@ -9,6 +9,7 @@ public final class Flatten extends Layer {
 
     private long[] inputShape;
     private Reshaped last;
+    private Reshaped lastGradient;
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
@@ -40,7 +41,17 @@ public final class Flatten extends Layer {
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        return gy.contiguous(arena).view(saved(inputShape));
+        long[] shape = saved(inputShape);
+        if (!gy.isContiguous()) {
+            return gy.contiguous(arena).view(shape);
+        }
+        Reshaped last = this.lastGradient;
+        if (last != null && last.input == gy && last.output.hasShape(shape)) {
+            return last.output;
+        }
+        Tensor gx = gy.view(shape);
+        this.lastGradient = new Reshaped(gy, gx);
+        return gx;
     }
 
     @Override

@@ -182,8 +182,13 @@ public final class Tensor {
 
     /** A 0-dimensional float32 tensor. */
     public static Tensor scalar(Arena arena, float value) {
-        return of(arena, new float[] {value});
+        Tensor t = empty(arena, SCALAR);
+        t.mem().set(F32, t.offset * Float.BYTES, value);
+        return t;
     }
+
+    /** The shape of a scalar: one array for all of them (nothing keeps or changes a shape array it is given). */
+    private static final long[] SCALAR = {};
 
     /**
      * A tensor over a whole segment a step arena sized for it, alive during that arena's

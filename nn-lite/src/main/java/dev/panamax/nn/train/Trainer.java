@@ -80,7 +80,8 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final LrScheduler scheduler;
     private final Options options;
-    private final StepArena arena = new StepArena();
+    /** Reusing tensors: the trainer owns every tensor of a step and hands none out (results are floats). */
+    private final StepArena arena = StepArena.reusingTensors();
     private final KernelProfile profile = new KernelProfile();
     private final List<Parameter> params;
     private DistributedDataParallel ddp;
