@@ -410,7 +410,7 @@ final class DirectConv2d {
                         a33 = x3.fma(g, a33);
                     }
                 }
-                // the 16 lane sums in a fixed order (see FloatLanes): through an array, not 16 written-out trees
+                // the 16 lane sums in a fixed order (see FloatLanes), folded together through an array
                 a00.intoArray(lanes, 0 * LANES);
                 a01.intoArray(lanes, 1 * LANES);
                 a02.intoArray(lanes, 2 * LANES);
@@ -427,14 +427,11 @@ final class DirectConv2d {
                 a31.intoArray(lanes, 13 * LANES);
                 a32.intoArray(lanes, 14 * LANES);
                 a33.intoArray(lanes, 15 * LANES);
-                put(dw, dwOff, og, k, o, t, first, FloatLanes.sumLanes(lanes, 0 * LANES), FloatLanes.sumLanes(lanes, 1 * LANES),
-                        FloatLanes.sumLanes(lanes, 2 * LANES), FloatLanes.sumLanes(lanes, 3 * LANES));
-                put(dw, dwOff, og, k, o + 1, t, first, FloatLanes.sumLanes(lanes, 4 * LANES), FloatLanes.sumLanes(lanes, 5 * LANES),
-                        FloatLanes.sumLanes(lanes, 6 * LANES), FloatLanes.sumLanes(lanes, 7 * LANES));
-                put(dw, dwOff, og, k, o + 2, t, first, FloatLanes.sumLanes(lanes, 8 * LANES), FloatLanes.sumLanes(lanes, 9 * LANES),
-                        FloatLanes.sumLanes(lanes, 10 * LANES), FloatLanes.sumLanes(lanes, 11 * LANES));
-                put(dw, dwOff, og, k, o + 3, t, first, FloatLanes.sumLanes(lanes, 12 * LANES), FloatLanes.sumLanes(lanes, 13 * LANES),
-                        FloatLanes.sumLanes(lanes, 14 * LANES), FloatLanes.sumLanes(lanes, 15 * LANES));
+                FloatLanes.sumLanesOfSixteen(lanes);
+                put(dw, dwOff, og, k, o, t, first, lanes[0], lanes[1], lanes[2], lanes[3]);
+                put(dw, dwOff, og, k, o + 1, t, first, lanes[4], lanes[5], lanes[6], lanes[7]);
+                put(dw, dwOff, og, k, o + 2, t, first, lanes[8], lanes[9], lanes[10], lanes[11]);
+                put(dw, dwOff, og, k, o + 3, t, first, lanes[12], lanes[13], lanes[14], lanes[15]);
             }
         }
     }
