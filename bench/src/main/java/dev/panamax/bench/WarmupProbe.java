@@ -28,7 +28,7 @@ public final class WarmupProbe {
         boolean forward = args.length > 0 && args[0].equals("forward");
         Init.manualSeed(1);
         Sequential net = Models.lenet5();
-        try (StepArena step = new StepArena(); Sgd sgd = new Sgd(net.parameters(), 0.01f, 0.9f)) {
+        try (StepArena step = StepArena.reusingTensors(); Sgd sgd = new Sgd(net.parameters(), 0.01f, 0.9f)) {
             Tensor x = Tensor.zeros(java.lang.foreign.Arena.ofAuto(), 64, 1, 28, 28);
             Init.normal(x, 0, 1, new SplittableRandom(7));
             long[] labels = new long[64];
