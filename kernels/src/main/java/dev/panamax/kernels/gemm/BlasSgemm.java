@@ -35,32 +35,44 @@ public final class BlasSgemm {
             throw new IllegalArgumentException("leading dimensions must fit a 32-bit blasint, got lda " + lda
                     + ", ldb " + ldb + ", ldc " + ldc);
         }
-        MemorySegment[] slices = SLICES.get();
+        RecentSlices slices = SLICES.get();
         Cblas.cblas_sgemm(Cblas.CblasRowMajor(), transA ? Cblas.CblasTrans() : Cblas.CblasNoTrans(),
                 transB ? Cblas.CblasTrans() : Cblas.CblasNoTrans(), m, n, k, alpha,
                 at(slices, a, aOff), (int) lda, at(slices, b, bOff), (int) ldb, beta, at(slices, c, cOff), (int) ldc);
     }
 
     /**
-     * Each thread's recent operand slices, direct-mapped by segment and offset ({@code [2i]} the
-     * segment, {@code [2i + 1]} the slice cut from it). A slice is the only object a BLAS call
-     * makes, and a training step hands the same segments at the same offsets to its GEMMs every
-     * step (a step arena's recycled memory), so a step's slices are found again: 0 B per call in
-     * steady state. 64 slots hold the dozen operands of a LeNet step's GEMMs with room to spare.
+     * Each thread's recent operand slices, searched in order and replaced round-robin. A slice is
+     * the only object a BLAS call makes, and a training step hands the same segments at the same
+     * offsets to its GEMMs every step (a step arena's recycled memory), so a step's slices are
+     * found again: 0 B per call in steady state. 32 entries hold the operands of a LeNet step's
+     * GEMMs with room to spare; a linear search of them costs nanoseconds beside the call.
      */
-    private static final ThreadLocal<MemorySegment[]> SLICES = ThreadLocal.withInitial(() -> new MemorySegment[2 * 64]);
+    private static final ThreadLocal<RecentSlices> SLICES = ThreadLocal.withInitial(RecentSlices::new);
 
     /** The operand from its offset, as a segment the downcall takes (K = 0 never reaches here). */
-    private static MemorySegment at(MemorySegment[] slices, MemorySegment s, long offset) {
-        long bytes = offset * Float.BYTES;
-        int slot = 2 * (int) ((System.identityHashCode(s) * 31L + offset) & 63);
-        MemorySegment slice = slices[slot + 1];
-        if (slices[slot] == s && slice.address() == s.address() + bytes) {
+    private static MemorySegment at(RecentSlices recent, MemorySegment s, long offset) {
+        return recent.slice(s, offset * Float.BYTES);
+    }
+
+    private static final class RecentSlices {
+        private static final int SIZE = 32;
+        private final MemorySegment[] bases = new MemorySegment[SIZE];
+        private final MemorySegment[] slices = new MemorySegment[SIZE];
+        private int next;
+
+        MemorySegment slice(MemorySegment s, long bytes) {
+            long address = s.address() + bytes;
+            for (int i = 0; i < SIZE; i++) {
+                if (bases[i] == s && slices[i].address() == address) {
+                    return slices[i];
+                }
+            }
+            MemorySegment slice = s.asSlice(bytes);
+            bases[next] = s;
+            slices[next] = slice;
+            next = (next + 1) % SIZE;
             return slice;
         }
-        slice = s.asSlice(bytes);
-        slices[slot] = s;
-        slices[slot + 1] = slice;
-        return slice;
     }
 }
