@@ -126,42 +126,59 @@ public final class Tensor {
 
     /** {@link #empty(Arena, long...)} of shape {@code [d0]}. */
     public static Tensor empty(Arena arena, long d0) {
-        return empty(arena, arena instanceof StepArena step ? step.dims(d0) : new long[] {d0});
+        return empty(arena, dims(arena, d0));
     }
 
     /** {@link #empty(Arena, long...)} of shape {@code [d0, d1]}. */
     public static Tensor empty(Arena arena, long d0, long d1) {
-        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1) : new long[] {d0, d1});
+        return empty(arena, dims(arena, d0, d1));
     }
 
     /** {@link #empty(Arena, long...)} of shape {@code [d0, d1, d2]}. */
     public static Tensor empty(Arena arena, long d0, long d1, long d2) {
-        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2) : new long[] {d0, d1, d2});
+        return empty(arena, dims(arena, d0, d1, d2));
     }
 
     /** {@link #empty(Arena, long...)} of shape {@code [d0, d1, d2, d3]}. */
     public static Tensor empty(Arena arena, long d0, long d1, long d2, long d3) {
-        return empty(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2, d3) : new long[] {d0, d1, d2, d3});
+        return empty(arena, dims(arena, d0, d1, d2, d3));
     }
 
     /** {@link #zeros(Arena, long...)} of shape {@code [d0]}. */
     public static Tensor zeros(Arena arena, long d0) {
-        return zeros(arena, arena instanceof StepArena step ? step.dims(d0) : new long[] {d0});
+        return zeros(arena, dims(arena, d0));
     }
 
     /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1]}. */
     public static Tensor zeros(Arena arena, long d0, long d1) {
-        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1) : new long[] {d0, d1});
+        return zeros(arena, dims(arena, d0, d1));
     }
 
     /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1, d2]}. */
     public static Tensor zeros(Arena arena, long d0, long d1, long d2) {
-        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2) : new long[] {d0, d1, d2});
+        return zeros(arena, dims(arena, d0, d1, d2));
     }
 
     /** {@link #zeros(Arena, long...)} of shape {@code [d0, d1, d2, d3]}. */
     public static Tensor zeros(Arena arena, long d0, long d1, long d2, long d3) {
-        return zeros(arena, arena instanceof StepArena step ? step.dims(d0, d1, d2, d3) : new long[] {d0, d1, d2, d3});
+        return zeros(arena, dims(arena, d0, d1, d2, d3));
+    }
+
+    /** A shape for a fixed-rank factory: the step arena's scratch array, or a new one for other arenas. */
+    private static long[] dims(Arena arena, long d0) {
+        return arena instanceof StepArena step ? step.dims(d0) : new long[] {d0};
+    }
+
+    private static long[] dims(Arena arena, long d0, long d1) {
+        return arena instanceof StepArena step ? step.dims(d0, d1) : new long[] {d0, d1};
+    }
+
+    private static long[] dims(Arena arena, long d0, long d1, long d2) {
+        return arena instanceof StepArena step ? step.dims(d0, d1, d2) : new long[] {d0, d1, d2};
+    }
+
+    private static long[] dims(Arena arena, long d0, long d1, long d2, long d3) {
+        return arena instanceof StepArena step ? step.dims(d0, d1, d2, d3) : new long[] {d0, d1, d2, d3};
     }
 
     /** A new float32 tensor holding {@code data} in row-major order. */
