@@ -135,9 +135,27 @@ public final class FloatLanes {
         return ((j / half) * g + j % half + second * half) % LANES;
     }
 
-    /** The mask of the first {@code count} lanes ({@code 0 <= count <= LANES}). */
+    /**
+     * The mask of the first {@code count} lanes (all of them from {@code LANES} up, none at or
+     * below 0, as {@code indexInRange(0, count)}): one of
+     * {@code LANES + 1} masks made once. Computed at each call ({@code indexInRange}), the mask
+     * came from a chain of mask operations that some JVMs' compiled code left to the API's Java
+     * fallback: in 1 of 4 JVMs a batch-1 LeNet-5 forward allocated 2.2 KB of boxed masks per call in
+     * the M = 1 GEMM's tail; an existing mask object is only unboxed.
+     */
     public static VectorMask<Float> firstLanes(long count) {
-        return SPECIES.indexInRange(0L, count);
+        return FIRST_LANES[(int) Math.clamp(count, 0, LANES)];
+    }
+
+    private static final VectorMask<Float>[] FIRST_LANES = firstLanesMasks();
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] firstLanesMasks() {
+        VectorMask<Float>[] masks = new VectorMask[LANES + 1];
+        for (int n = 0; n <= LANES; n++) {
+            masks[n] = SPECIES.indexInRange(0, n);
+        }
+        return masks;
     }
 
     /** Reads element {@code index} as a float. */

@@ -193,10 +193,8 @@ public final class Conv2d {
     }
 
     /** Threads the direct path may use: the pool's, the images and the workspace allow. */
-    private static int directParts(int images, ConvGeometry g, int outChannels, int og, int threads, MemorySegment work,
-                                   long workOff) {
-        return (int) Math.max(1, Math.min(Math.min(threads, images),
-                slices(work, workOff, Conv2dPlan.directSlice(g, outChannels, og))));
+    private static int directParts(int images, int threads, MemorySegment work, long workOff, long slice) {
+        return (int) Math.max(1, Math.min(Math.min(threads, images), slices(work, workOff, slice)));
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -246,7 +244,7 @@ public final class Conv2d {
                 return;
             }
             case DIRECT -> {
-                long slice = Conv2dPlan.directSlice(g, outChannels, og);
+                long slice = plan.directSliceFloats();
                 int channelParts = groups == 1
                         ? channelParts(images, outChannels, threads, slices(work, workOff, slice), x, w, y, work) : 1;
                 if (channelParts > 1) {
@@ -255,7 +253,7 @@ public final class Conv2d {
                     return;
                 }
                 // images are independent: split them over the pool, each thread in its own workspace slice
-                int parts = directParts(images, g, outChannels, og, threads, work, workOff);
+                int parts = directParts(images, threads, work, workOff, slice);
                 if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
                     directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, y, yOff, work,
                             workOff, slice);
@@ -340,7 +338,7 @@ public final class Conv2d {
         if (dxBy == ConvAlgorithm.DIRECT || dwBy == ConvAlgorithm.DIRECT) {
             directBackward(images, groups, image, g, outChannels, og, threads, x, xOff, w, wOff, dy, dyOff,
                     dxBy == ConvAlgorithm.DIRECT ? dx : null, dxOff,
-                    dwBy == ConvAlgorithm.DIRECT ? dw : null, dwOff, work, workOff);
+                    dwBy == ConvAlgorithm.DIRECT ? dw : null, dwOff, work, workOff, plan.directSliceFloats());
         }
         // the GEMM passes: one im2col of a chunk serves dx and dW when both take the same one
         for (int pass = 0; pass < 2; pass++) {
@@ -372,12 +370,10 @@ public final class Conv2d {
     private static void directBackward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
                                        int threads, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                                        MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
-                                       MemorySegment work, long workOff) {
+                                       MemorySegment work, long workOff, long slice) {
         long k = g.colRows();
-        long l = g.colCols();
-        long slice = Conv2dPlan.directSlice(g, outChannels, og);
         long scratch = slice - outChannels * k;
-        int parts = directParts(images, g, outChannels, og, threads, work, workOff);
+        int parts = directParts(images, threads, work, workOff, slice);
         if (parts > 1 && !WorkerPool.shareable(x, w, dy, dx, dw, work)) {
             parts = 1;
         }

@@ -41,6 +41,9 @@ public final class Conv2dPlan {
     private final ConvAlgorithm forward;
     private final ConvAlgorithm inputGradient;
     private final ConvAlgorithm weightGradient;
+    private final long directSlice;
+    private final long workspaceFloats;
+    private final long minimumWorkspaceFloats;
 
     private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
                        ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
@@ -52,6 +55,10 @@ public final class Conv2dPlan {
         this.forward = forward;
         this.inputGradient = inputGradient;
         this.weightGradient = weightGradient;
+        // worked out once: a layer asks for them on every call, and each computation made objects
+        this.directSlice = directSlice(group, outChannels, outChannels / groups);
+        this.workspaceFloats = workspace(threads);
+        this.minimumWorkspaceFloats = workspace(1);
     }
 
     /** The automatic plan for the worker pool's current thread count. */
@@ -203,7 +210,7 @@ public final class Conv2dPlan {
      * thread at work: a slice per thread for each algorithm in the plan, the largest of them.
      */
     public long workspaceFloats() {
-        return workspace(threads);
+        return workspaceFloats;
     }
 
     /**
@@ -211,7 +218,7 @@ public final class Conv2dPlan {
      * chunk). A workspace between this and {@link #workspaceFloats} runs on fewer threads.
      */
     public long minimumWorkspaceFloats() {
-        return workspace(1);
+        return minimumWorkspaceFloats;
     }
 
     private long workspace(int parts) {
@@ -237,7 +244,7 @@ public final class Conv2dPlan {
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
         return switch (algorithm) {
             case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
-            case DIRECT -> parts * directSlice(g, outChannels, og);
+            case DIRECT -> parts * directSlice;
             case POINTWISE_GEMM, IM2COL_GEMM -> parts == 1 ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
             case IMPLICIT_GEMM -> switch (pass) {
@@ -247,6 +254,11 @@ public final class Conv2dPlan {
             };
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };
+    }
+
+    /** {@link #directSlice(ConvGeometry, int, int)} of this plan's shape. */
+    long directSliceFloats() {
+        return directSlice;
     }
 
     /**
