@@ -61,8 +61,8 @@ final class DirectConv2d {
 
         /** The forward problem: padded input planes, {@code og} outputs. */
         static Plan forward(ConvGeometry g, int og) {
-            int hp = g.height() + 2 * g.padH();
-            int wp = g.width() + 2 * g.padW();
+            int hp = paddedHeight(g);
+            int wp = paddedWidth(g);
             int n = (g.outHeight() - 1) * wp + g.outWidth();
             return new Plan(hp, wp, g.outHeight(), g.outWidth(), (long) hp * wp, n, roundUp(n, LANES), roundUp(og, OB),
                     (int) g.colRows());
@@ -85,8 +85,8 @@ final class DirectConv2d {
         static Adjoint of(ConvGeometry g, int og) {
             // the forward plan's sizes, read here rather than from a Plan object: this runs once
             // per image of a backward pass, where C2 did not always inline (and so allocated) it
-            int wp = g.width() + 2 * g.padW();
-            int plane = (g.height() + 2 * g.padH()) * wp;
+            int wp = paddedWidth(g);
+            int plane = paddedHeight(g) * wp;
             int front = (g.kernelH() - 1) * g.dilationH() * wp + (g.kernelW() - 1) * g.dilationW();
             int nPad = roundUp(plane, LANES);
             return new Adjoint(front, front + (long) Math.max(nPad, g.outHeight() * wp) + PB, nPad, roundUp(g.channels(), OB),
@@ -96,6 +96,15 @@ final class DirectConv2d {
         long floats(int og) {
             return og * plane + (long) c4 * k + (long) c4 * nPad;
         }
+    }
+
+    /** A padded input row: the wide layout's row stride. */
+    private static int paddedWidth(ConvGeometry g) {
+        return g.width() + 2 * g.padW();
+    }
+
+    private static int paddedHeight(ConvGeometry g) {
+        return g.height() + 2 * g.padH();
     }
 
     private static int roundUp(int v, int unit) {

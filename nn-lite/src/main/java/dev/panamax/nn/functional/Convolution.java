@@ -41,8 +41,10 @@ public final class Convolution {
      */
     public static Conv2dPlan conv2dPlan(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation, int groups,
                                         Conv2dPlan previous) {
+        ConvGeometry g = previous == null ? null : previous.image();
         if (previous != null && previous.groups() == groups && previous.outChannels() == weight.size(0)
-                && previous.threads() == WorkerPool.threads() && describes(previous.image(), x, weight, stride, padding, dilation)) {
+                && previous.threads() == WorkerPool.threads() && x.rank() == 4 && g.channels() == x.size(1)
+                && g.height() == x.size(2) && g.width() == x.size(3) && sameWindow(g, weight, stride, padding, dilation)) {
             return previous;    // checked field by field: this runs on every call, and a steady-state step makes no object
         }
         return Conv2dPlan.of(conv2dGeometry(x, weight, stride, padding, dilation, groups), groups, (int) weight.size(0));
@@ -131,13 +133,18 @@ public final class Convolution {
     public static ConvTranspose2dPlan convTranspose2dPlan(Tensor x, Tensor weight, int[] stride, int[] padding,
                                                           int[] outputPadding, int[] dilation, int groups,
                                                           ConvTranspose2dPlan previous) {
-        ConvGeometry g = transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups);
-        int c = (int) x.size(1);
-        if (previous != null && previous.output().equals(g) && previous.groups() == groups && previous.inChannels() == c
-                && previous.threads() == WorkerPool.threads()) {
-            return previous;
+        ConvGeometry g = previous == null ? null : previous.output();
+        if (previous != null && previous.groups() == groups && previous.inChannels() == x.size(1)
+                && previous.threads() == WorkerPool.threads() && x.rank() == 4
+                && sameWindow(g, weight, stride, padding, dilation) && g.channels() == weight.size(1) * groups
+                && outputPadding != null && outputPadding.length == 2
+                && outputPadding[0] >= 0 && outputPadding[0] < stride[0] && outputPadding[1] >= 0 && outputPadding[1] < stride[1]
+                && g.height() == transposedSize(x.size(2), stride[0], padding[0], dilation[0], g.kernelH(), outputPadding[0])
+                && g.width() == transposedSize(x.size(3), stride[1], padding[1], dilation[1], g.kernelW(), outputPadding[1])) {
+            return previous;    // as conv2dPlan: field by field, no object per call
         }
-        return ConvTranspose2dPlan.of(g, groups, c);
+        return ConvTranspose2dPlan.of(transposeGeometry(x, weight, stride, padding, outputPadding, dilation, groups), groups,
+                (int) x.size(1));
     }
 
     /**
@@ -216,14 +223,21 @@ public final class Convolution {
                 pair("dilation", dilation)[0], dilation[1]);
     }
 
-    /** Whether {@code g} is the geometry {@link #conv2dGeometry} makes of these arguments. */
-    private static boolean describes(ConvGeometry g, Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation) {
-        return x.rank() == 4 && weight.rank() == 4 && stride != null && stride.length == 2 && padding != null
-                && padding.length == 2 && dilation != null && dilation.length == 2
-                && g.channels() == x.size(1) && g.height() == x.size(2) && g.width() == x.size(3)
+    /**
+     * Whether {@code g}'s window is that of this weight (its kernel), stride, padding and dilation:
+     * the part of a plan's check that convolutions and transposed ones share.
+     */
+    private static boolean sameWindow(ConvGeometry g, Tensor weight, int[] stride, int[] padding, int[] dilation) {
+        return weight.rank() == 4 && stride != null && stride.length == 2 && padding != null && padding.length == 2
+                && dilation != null && dilation.length == 2
                 && g.kernelH() == weight.size(2) && g.kernelW() == weight.size(3)
                 && g.strideH() == stride[0] && g.strideW() == stride[1] && g.padH() == padding[0] && g.padW() == padding[1]
                 && g.dilationH() == dilation[0] && g.dilationW() == dilation[1];
+    }
+
+    /** A transposed convolution's output size along one dimension, for input size {@code in}. */
+    private static long transposedSize(long in, int stride, int padding, int dilation, int kernel, int outputPadding) {
+        return (in - 1) * stride - 2L * padding + (long) dilation * (kernel - 1) + outputPadding + 1;
     }
 
     /** The geometry of the output seen as a convolution's input (see {@link ConvTranspose2d}). */
@@ -249,7 +263,7 @@ public final class Convolution {
                         + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride));
             }
             int k = (int) weight.size(2 + d);
-            out[d] = ((int) x.size(2 + d) - 1) * stride[d] - 2 * padding[d] + dilation[d] * (k - 1) + outputPadding[d] + 1;
+            out[d] = (int) transposedSize(x.size(2 + d), stride[d], padding[d], dilation[d], k, outputPadding[d]);
             if (out[d] < 1) {
                 throw new IllegalArgumentException("the output would be empty (size " + out[d] + " in dimension " + d + ")");
             }

@@ -23,12 +23,11 @@ public final class Flatten extends Layer {
             return x.contiguous(arena).view(x.size(0), -1);
         }
         Reshaped last = this.last;
-        if (last != null && last.input == x) {
-            return last.output;     // the same tensor object has the same shape and memory: its view is the same
+        if (last == null || last.input != x) {   // the same tensor object has the same shape and memory
+            last = new Reshaped(x, x.view(x.size(0), -1));
+            this.last = last;
         }
-        Tensor y = x.view(x.size(0), -1);
-        this.last = new Reshaped(x, y);
-        return y;
+        return last.output;
     }
 
     /**
@@ -46,12 +45,11 @@ public final class Flatten extends Layer {
             return gy.contiguous(arena).view(shape);
         }
         Reshaped last = this.lastGradient;
-        if (last != null && last.input == gy && last.output.hasShape(shape)) {
-            return last.output;
+        if (last == null || last.input != gy || !last.output.hasShape(shape)) {
+            last = new Reshaped(gy, gy.view(shape));
+            this.lastGradient = last;
         }
-        Tensor gx = gy.view(shape);
-        this.lastGradient = new Reshaped(gy, gx);
-        return gx;
+        return last.output;
     }
 
     @Override
