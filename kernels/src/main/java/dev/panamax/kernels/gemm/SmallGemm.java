@@ -13,11 +13,12 @@ import java.lang.foreign.MemorySegment;
  * locality, and it cost a third of a 16^3 product (a 16-column B padded to a 32-column panel,
  * half of it zeros the kernel then multiplied).
  *
- * <p>Only the kernels that every small product runs are used here. With 12-row tiles, the last
- * rows (fewer than 12) are the last 12 rows computed again, of which only the new ones are
- * written; with 4-row tiles, fewer than four rows repeat the last one. Columns left over (narrower
- * than a vector; with 4-row tiles, narrower than two) go to the packed path, whose kernels every
- * larger product keeps compiled. Why: kernels for leftover rows ran only on some products' last
+ * <p>Only kernels that run over whole products are used here. With 12-row tiles, a product whose
+ * rows are a multiple of four ends in 8-row tiles ({@link #eightRowTiles}) so that no row is
+ * computed twice; otherwise its last rows (fewer than 12) are the last 12 rows computed again, of
+ * which only the new ones are written. With 4-row tiles, fewer than four rows repeat the last one.
+ * Columns left over (narrower than a vector; with 4-row tiles, narrower than two) go to the packed
+ * path, whose kernels every larger product keeps compiled. Why: kernels for leftover rows ran only on some products' last
  * rows, a few times per training step with loops of a few steps, and one took 9 s of a LeNet run
  * to reach C2; until then its vectors were boxed (74 KB per step, in two JVMs of six).
  */
@@ -27,7 +28,9 @@ final class SmallGemm {
      * Products of at most this many multiply-adds take this path. With 12-row tiles (AVX-512),
      * 96^3: on Zen 4, GFLOP/s unpacked / packed (one sitting each), 16^3 34.3 / 21.7, 32^3 75.3 /
      * 73.4, 64^3 88.6 / 88.3, 96^3 101.1 (128^3, packed, 95.6); with four-row kernels for the last
-     * rows it was 48.3, 90.5, 97.9, at the price of the boxing above. With 4-row tiles (AVX2, 8
+     * rows it was 48.3, 90.5, 97.9, at the price of the boxing above. Ending in 8-row tiles
+     * instead of a repeated 12-row one took 16^3, 32^3 and 64^3 from 34.7, 81.0 and 89.9 to 48.0,
+     * 89.1 and 98.0 (OpenBLAS in the same sitting: 62, 101, 113). With 4-row tiles (AVX2, 8
      * lanes, emulated with {@code -XX:UseAVX=2}), 32^3: 16^3 38.5 / 27.8, 32^3 52.4 / 49.2, but
      * 64^3 62.3 / 69.5, where a tile four rows high re-reads B from L1 too often.
      */
@@ -38,10 +41,11 @@ final class SmallGemm {
 
     /**
      * Whether {@code C = op(A) B} (B not transposed) is small enough and has a whole tile: 12 rows
-     * and a vector of columns with 12-row tiles, two vectors of columns with 4-row ones.
+     * (or exactly 8) and a vector of columns with 12-row tiles, two vectors of columns with 4-row
+     * ones.
      */
     static boolean applies(boolean transB, int m, int n, int k) {
-        boolean tile = MicroKernel.FOUR_ROW_TAILS ? m >= MR && n >= LANES : n >= NR;
+        boolean tile = MicroKernel.FOUR_ROW_TAILS ? (m >= MR || m == 8) && n >= LANES : n >= NR;
         return !transB && tile && (long) m * n * k <= MAX_MACS;
     }
 
@@ -52,6 +56,7 @@ final class SmallGemm {
         long stepP = transA ? lda : 1;
         long stepR = transA ? 1 : lda;
         boolean tall = MicroKernel.FOUR_ROW_TAILS;
+        int twelves = tall ? m - 8 * eightRowTiles(m) : 0;     // rows [twelves, m) in 8-row tiles
         int wide = n / NR * NR;
         int cols = tall ? n / LANES * LANES : wide;
         for (int pc = 0; pc < k; pc += KC) {
@@ -60,12 +65,18 @@ final class SmallGemm {
             long aAt = aOff + pc * stepP;
             long bAt = bOff + (long) pc * ldb;
             for (int j = 0; j < wide; j += NR) {
-                for (int i = 0; i < m; i += tall ? MR : 4) {
-                    if (tall) {
-                        int top = Math.min(i, m - MR);      // the last tile: the last 12 rows
+                if (tall) {
+                    for (int i = 0; i < twelves; i += MR) {
+                        int top = Math.min(i, twelves - MR);      // the last tile: the last 12 rows
                         UnpackedKernel.twelveByTwo(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb, tile);
                         writeRows(tile, i - top, c, cOff + i * ldc + j, ldc, NR, alpha, betaHere);
-                    } else {
+                    }
+                    for (int i = twelves; i < m; i += 8) {
+                        UnpackedKernel.eightByTwo(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + j, ldb, tile);
+                        MicroKernel.updateC(tile, c, cOff + i * ldc + j, ldc, 8, NR, alpha, betaHere);
+                    }
+                } else {
+                    for (int i = 0; i < m; i += 4) {
                         // fewer than four rows left: the last row twice, its duplicate not written
                         long r0 = aAt + i * stepR;
                         long last = r0 + (Math.min(4, m - i) - 1) * stepR;
@@ -75,15 +86,38 @@ final class SmallGemm {
                     }
                 }
             }
-            for (int i = 0; cols > wide && i < m; i += MR) {
-                int top = Math.min(i, m - MR);
-                UnpackedKernel.twelveByOne(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + wide, ldb, tile);
-                writeRows(tile, i - top, c, cOff + i * ldc + wide, ldc, LANES, alpha, betaHere);
+            if (cols > wide) {
+                for (int i = 0; i < twelves; i += MR) {
+                    int top = Math.min(i, twelves - MR);
+                    UnpackedKernel.twelveByOne(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + wide, ldb, tile);
+                    writeRows(tile, i - top, c, cOff + i * ldc + wide, ldc, LANES, alpha, betaHere);
+                }
+                for (int i = twelves; i < m; i += 8) {
+                    UnpackedKernel.eightByOne(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + wide, ldb, tile);
+                    MicroKernel.updateC(tile, c, cOff + i * ldc + wide, ldc, 8, LANES, alpha, betaHere);
+                }
             }
         }
         if (cols < n) {
             Sgemm.serial(transA, false, m, n - cols, k, alpha, a, aOff, lda, b, bOff + cols, ldb, beta, c, cOff + cols, ldc);
         }
+    }
+
+    /**
+     * How many 8-row tiles finish a product of m rows whose first rows run in 12-row tiles: enough
+     * that the 12-row tiles divide the rest, so no row is computed twice (64 = 4 x 12 + 2 x 8,
+     * where 12-row tiles alone computed 72 rows). Rows that are not a multiple of four keep a last
+     * 12-row tile that overlaps the one before it.
+     */
+    static int eightRowTiles(int m) {
+        if (m % 4 != 0) {
+            return 0;
+        }
+        return switch (m % 12) {
+            case 8 -> 1;
+            case 4 -> m >= 16 ? 2 : 0;
+            default -> 0;
+        };
     }
 
     /**

