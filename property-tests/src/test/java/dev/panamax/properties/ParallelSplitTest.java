@@ -1,5 +1,6 @@
 package dev.panamax.properties;
 
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,6 +18,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Normalization;
+import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.functional.SoftmaxFunctions;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -63,6 +65,34 @@ class ParallelSplitTest {
             float[] split = run(Math.min(max, threads), k, data, 1000, 1037);
             for (int i = 0; i < serial.length; i++) {
                 Close.assertClose("kernel " + ki + " element " + i, split[i], serial[i], 1e-6, 1e-7);
+            }
+        }
+    }
+
+    /**
+     * Pools split their planes over the pool (each plane on one thread, as a reusable job): max
+     * and average pooling, forward and backward, with 2 x 2 windows and overlapping padded 3 x 3
+     * ones, equal the serial result exactly. 6 x 25 planes of 30 x 30: enough for two parts, uneven.
+     */
+    @Test
+    void poolSplitsEqualSerialResults() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        float[] data = Arrays2.uniform(new SplittableRandom(9), 6 * 25 * 30 * 30, -3, 3);
+        int[][][] windows = {{{2, 2}, {2, 2}, {0, 0}}, {{3, 3}, {2, 2}, {1, 1}}};      // kernel, stride, padding
+        for (int[][] win : windows) {
+            Kernel[] kernels = {
+                (x, a) -> Pooling.maxPool2d(false, x, win[0], win[1], win[2], a).y(),
+                (x, a) -> Pooling.maxPool2dBackward(x, Pooling.maxPool2d(false, x, win[0], win[1], win[2], a),
+                        Pooling.maxPool2d(false, x, win[0], win[1], win[2], a).y(), win[0], win[1], win[2], a),
+                (x, a) -> Pooling.avgPool2d(x, win[0], win[1], win[2], true, a),
+                (x, a) -> Pooling.avgPool2dBackward(x, Pooling.avgPool2d(x, win[0], win[1], win[2], false, a), win[0],
+                        win[1], win[2], false, a),
+            };
+            for (int ki = 0; ki < kernels.length; ki++) {
+                float[] serial = run(1, kernels[ki], data, 6, 25, 30, 30);
+                float[] split = run(Math.min(max, threads), kernels[ki], data, 6, 25, 30, 30);
+                assertThat(split).as("pool kernel %d, %d x %d window", ki, win[0][0], win[0][1])
+                        .containsExactly(serial);
             }
         }
     }
@@ -129,7 +159,7 @@ class ParallelSplitTest {
             float[] b = Arrays2.uniform(r, sh[1], -1, 1);
             float[] one = conv(1, g, sh[1], x, w, b);
             float[] split = conv(Math.min(max, threads), g, sh[1], x, w, b);
-            org.assertj.core.api.Assertions.assertThat(split).as("%s", java.util.Arrays.toString(sh)).containsExactly(one);
+            assertThat(split).as("%s", java.util.Arrays.toString(sh)).containsExactly(one);
         }
     }
 

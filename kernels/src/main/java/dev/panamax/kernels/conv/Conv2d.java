@@ -152,30 +152,48 @@ public final class Conv2d {
                                            MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias,
                                            long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff,
                                            long slice) {
+        for (int n = 0; n < images; n++) {
+            DirectBlocks job = DIRECT_BLOCKS.claim();
+            job.split = DirectBlocks.Split.CHANNELS;
+            job.g = g;
+            job.outChannels = outChannels;
+            job.x = x;
+            job.xOff = xOff + (long) n * image.imageSize();
+            job.w = w;
+            job.wOff = wOff;
+            job.bias = bias;
+            job.bOff = bOff;
+            job.y = y;
+            job.yOff = yOff + (long) n * outChannels * g.colCols();
+            job.work = work;
+            job.workOff = workOff;
+            job.slice = slice;
+            WorkerPool.run(parts, job);
+        }
+    }
+
+    /** Block {@code index} of {@code count} of {@link #directOverChannels} for one image. */
+    private static void directChannels(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
+                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
+                                       MemorySegment work, long workOff, long slice) {
         long k = g.colRows();
         long l = g.colCols();
         int pairs = (outChannels + 1) / 2;
-        for (int n = 0; n < images; n++) {
-            long xAt = xOff + (long) n * image.imageSize();
-            long yAt = yOff + (long) n * outChannels * l;
-            WorkerPool.run(parts, (index, count) -> {
-                int from = 2 * (pairs * index / count);
-                int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
-                if (from < to) {
-                    DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, y, yAt + from * l, work,
-                            workOff + index * slice, DirectConv2d.tapRows(g, to - from));
-                    if (bias != null) {
-                        ChannelBias.add(1, to - from, l, bias, bOff + from, y, yAt + from * l);
-                    }
-                }
-            });
+        int from = 2 * (pairs * index / count);
+        int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
+        if (from < to) {
+            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, y, yAt + from * l, work,
+                    workOff + index * slice, DirectConv2d.tapRows(g, to - from));
+            if (bias != null) {
+                ChannelBias.add(1, to - from, l, bias, bOff + from, y, yAt + from * l);
+            }
         }
     }
 
     /**
      * Block {@code index} of {@code count} of the direct forward pass: its share of the images,
-     * in its own workspace slice. A method rather than the closure's body, so that one block runs
-     * without a closure (an object per call in a step that should allocate nothing).
+     * in its own workspace slice. Called directly when one block does all the work, and by
+     * {@link DirectBlocks} when the pool shares it.
      */
     private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                      int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
@@ -254,12 +272,21 @@ public final class Conv2d {
                 }
                 // images are independent: split them over the pool, each thread in its own workspace slice
                 int parts = directParts(images, threads, work, workOff, slice);
-                if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
+                if (parts == 1 || !WorkerPool.shareable(x) || !WorkerPool.shareable(w) || !WorkerPool.shareable(y)
+                        || !WorkerPool.shareable(work)) {
                     directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, y, yOff, work,
                             workOff, slice);
                 } else {
-                    WorkerPool.run(parts, (index, count) -> directImages(index, count, images, groups, image, g, outChannels,
-                            og, x, xOff, w, wOff, y, yOff, work, workOff, slice));
+                    DirectBlocks job = DIRECT_BLOCKS.claim();
+                    job.split = DirectBlocks.Split.IMAGES_FORWARD;
+                    job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
+                    job.x = x;
+                    job.xOff = xOff;
+                    job.w = w;
+                    job.wOff = wOff;
+                    job.y = y;
+                    job.yOff = yOff;
+                    WorkerPool.run(parts, job);
                 }
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
@@ -374,15 +401,29 @@ public final class Conv2d {
         long k = g.colRows();
         long scratch = slice - outChannels * k;
         int parts = directParts(images, threads, work, workOff, slice);
-        if (parts > 1 && !WorkerPool.shareable(x, w, dy, dx, dw, work)) {
+        if (parts > 1 && !(WorkerPool.shareable(x) && WorkerPool.shareable(w) && WorkerPool.shareable(dy)
+                && WorkerPool.shareable(dx) && WorkerPool.shareable(dw) && WorkerPool.shareable(work))) {
             parts = 1;
         }
         if (parts == 1) {
             directBackwardBlock(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw,
                     dwOff, work, workOff, slice, scratch);
         } else {
-            WorkerPool.run(parts, (index, count) -> directBackwardBlock(index, count, images, groups, image, g, outChannels,
-                    og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, work, workOff, slice, scratch));
+            DirectBlocks job = DIRECT_BLOCKS.claim();
+            job.split = DirectBlocks.Split.IMAGES_BACKWARD;
+            job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
+            job.x = x;
+            job.xOff = xOff;
+            job.w = w;
+            job.wOff = wOff;
+            job.y = dy;
+            job.yOff = dyOff;
+            job.dx = dx;
+            job.dxOff = dxOff;
+            job.dw = dw;
+            job.dwOff = dwOff;
+            job.scratch = scratch;
+            WorkerPool.run(parts, job);
         }
         if (dw != null) {
             for (int index = 1; index < parts; index++) {
@@ -391,7 +432,75 @@ public final class Conv2d {
         }
     }
 
-    /** Block {@code index} of {@code count} of {@link #directBackward} (see {@link #directImages} for why a method). */
+    private static final WorkerPool.PerThread<DirectBlocks> DIRECT_BLOCKS = new WorkerPool.PerThread<>(DirectBlocks::new);
+
+    /**
+     * A parallel call of the direct path, its arguments as fields (see {@link WorkerPool.Job}):
+     * the images split over the pool, forward or backward, or one image's output channels split.
+     */
+    private static final class DirectBlocks extends WorkerPool.Job {
+
+        enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS }
+
+        Split split;
+        int images;
+        int groups;
+        ConvGeometry image;
+        ConvGeometry g;
+        int outChannels;
+        int og;
+        MemorySegment x;
+        long xOff;
+        MemorySegment w;
+        long wOff;
+        MemorySegment bias;
+        long bOff;
+        /** y, or dy backward. */
+        MemorySegment y;
+        long yOff;
+        MemorySegment dx;
+        long dxOff;
+        MemorySegment dw;
+        long dwOff;
+        MemorySegment work;
+        long workOff;
+        long slice;
+        long scratch;
+
+        /** The fields every split over images needs. */
+        void images(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
+                    MemorySegment work, long workOff, long slice) {
+            this.images = images;
+            this.groups = groups;
+            this.image = image;
+            this.g = g;
+            this.outChannels = outChannels;
+            this.og = og;
+            this.work = work;
+            this.workOff = workOff;
+            this.slice = slice;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            switch (split) {
+                case IMAGES_FORWARD -> directImages(index, count, images, groups, image, g, outChannels, og, x, xOff, w,
+                        wOff, y, yOff, work, workOff, slice);
+                case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
+                        xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice, scratch);
+                case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
+                        work, workOff, slice);
+            }
+        }
+
+        @Override
+        protected void clear() {
+            image = g = null;
+            x = w = bias = y = dx = dw = work = null;
+        }
+    }
+
+    /** Block {@code index} of {@code count} of {@link #directBackward}, as {@link #directImages} is of the forward pass. */
     private static void directBackwardBlock(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                             int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
                                             MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw,

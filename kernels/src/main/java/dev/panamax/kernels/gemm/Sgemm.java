@@ -122,25 +122,81 @@ public final class Sgemm {
             return;
         }
         int threads = WorkerPool.threads();
-        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
+        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD
+                || !WorkerPool.shareable(a) || !WorkerPool.shareable(b) || !WorkerPool.shareable(c)) {
             blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             return;
         }
         // Split the wider dimension into one contiguous range per thread, in whole micro-tiles.
-        boolean splitColumns = n >= (long) threads * NR * 2 || n >= m;
-        int unit = splitColumns ? NR : MR;
-        int extent = splitColumns ? n : m;
-        int tiles = (extent + unit - 1) / unit;
-        int parts = Math.min(threads, tiles);
-        WorkerPool.run(parts, (index, count) -> {
+        Split split = SPLITS.claim();
+        split.columns = n >= (long) threads * NR * 2 || n >= m;
+        int unit = split.columns ? NR : MR;
+        int extent = split.columns ? n : m;
+        split.unit = unit;
+        split.extent = extent;
+        split.tiles = (extent + unit - 1) / unit;
+        split.transA = transA;
+        split.transB = transB;
+        split.m = m;
+        split.n = n;
+        split.k = k;
+        split.alpha = alpha;
+        split.a = a;
+        split.aOff = aOff;
+        split.lda = lda;
+        split.b = b;
+        split.bOff = bOff;
+        split.ldb = ldb;
+        split.bRows = bRows;
+        split.beta = beta;
+        split.c = c;
+        split.cOff = cOff;
+        split.ldc = ldc;
+        WorkerPool.run(Math.min(threads, split.tiles), split);
+    }
+
+    private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
+
+    /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
+    private static final class Split extends WorkerPool.Job {
+        boolean columns;
+        int unit;
+        int extent;
+        int tiles;
+        boolean transA;
+        boolean transB;
+        int m;
+        int n;
+        int k;
+        float alpha;
+        MemorySegment a;
+        long aOff;
+        long lda;
+        MemorySegment b;
+        long bOff;
+        long ldb;
+        long[] bRows;
+        float beta;
+        MemorySegment c;
+        long cOff;
+        long ldc;
+
+        @Override
+        public void run(int index, int count) {
             int from = (int) ((long) tiles * index / count) * unit;
             int to = Math.min(extent, (int) ((long) tiles * (index + 1) / count) * unit);
-            if (splitColumns) {
+            if (columns) {
                 blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             } else {
                 blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             }
-        });
+        }
+
+        @Override
+        protected void clear() {
+            a = b = c = null;
+            bRows = null;
+        }
     }
 
     /** {@link #sgemm} on the calling thread only, arguments already checked. */

@@ -53,6 +53,29 @@ public final class WorkerPool {
         return serial(n, minPerThread, a, b) || !shareable(c);
     }
 
+    /**
+     * {@link #forRange} for a reusable job whose segments the caller has found shareable (a kernel
+     * that asked {@link #serial} first): splits {@code [0, n)} as forRange does and calls
+     * {@link RangeJob#run(long, long)} on each range, or once over {@code [0, n)} when the work is
+     * small. Allocates nothing. The job is released (and {@linkplain Job#clear cleared}) when this
+     * returns.
+     */
+    public static void forRange(long n, long minPerThread, long align, RangeJob job) {
+        int parts = rangeParts(n, minPerThread);
+        try {
+            if (parts <= 1) {
+                job.run(0, n);
+            } else {
+                job.n = n;
+                job.units = (n + align - 1) / align;
+                job.align = align;
+                run(parts, (Block) job);
+            }
+        } finally {
+            job.release();
+        }
+    }
+
     private static int rangeParts(long n, long minPerThread) {
         return (int) Math.min(threads, n / Math.max(1, minPerThread));
     }
@@ -61,6 +84,72 @@ public final class WorkerPool {
     @FunctionalInterface
     public interface Block {
         void run(int index, int count);
+    }
+
+    /**
+     * A parallel call's arguments as fields of an object reused from call to call, in place of a
+     * lambda that captures them: a capturing lambda is a new object at every call, and a training
+     * step makes dozens of parallel calls. A kernel keeps one job per calling thread in a
+     * {@link PerThread}, fills in its fields, and hands it to {@link #run(int, Job)} (or a
+     * {@link RangeJob} to {@link #forRange(long, long, long, RangeJob)}),
+     * which releases it when the call is over.
+     */
+    public abstract static class Job implements Block {
+
+        private boolean claimed;
+
+        /**
+         * Drops what the job refers to (segments, geometries, arrays) once its call is over, so a
+         * thread's idle job keeps no memory reachable.
+         */
+        protected abstract void clear();
+
+        final void release() {
+            clear();
+            claimed = false;
+        }
+    }
+
+    /** A {@link Job} over ranges of {@code [0, n)}, split as {@link #forRange} splits them. */
+    public abstract static class RangeJob extends Job implements Range {
+
+        private long n;
+        private long units;
+        private long align;
+
+        @Override
+        public final void run(int index, int count) {
+            long from = Math.min(n, units * index / count * align);
+            long to = Math.min(n, units * (index + 1) / count * align);
+            if (from < to) {
+                run(from, to);
+            }
+        }
+    }
+
+    /** One reusable job of a kind for each thread that makes such calls. */
+    public static final class PerThread<J extends Job> {
+
+        private final java.util.function.Supplier<J> factory;
+        private final ThreadLocal<J> jobs;
+
+        public PerThread(java.util.function.Supplier<J> factory) {
+            this.factory = factory;
+            this.jobs = ThreadLocal.withInitial(factory);
+        }
+
+        /**
+         * The calling thread's job, to fill in and run; a fresh one if that job is already in a
+         * call on this thread (a kernel called from inside one of its own blocks).
+         */
+        public J claim() {
+            J job = jobs.get();
+            if (((Job) job).claimed) {
+                job = factory.get();
+            }
+            ((Job) job).claimed = true;
+            return job;
+        }
     }
 
     private static final int MAX_THREADS = Math.max(1, Integer.getInteger("panamax.threads",
@@ -143,6 +232,15 @@ public final class WorkerPool {
             TEAM.run(Math.min(count, TEAM.size() + 1), count, block);
         } finally {
             TEAM.lock.unlock();
+        }
+    }
+
+    /** {@link #run(int, Block)} for a reusable job, released (and cleared) when this returns. */
+    public static void run(int count, Job job) {
+        try {
+            run(count, (Block) job);
+        } finally {
+            job.release();
         }
     }
 

@@ -64,8 +64,7 @@ public final class AvgPool2d {
         if (WorkerPool.serial(planes, MaxPool2d.minPlanes(g), x, y)) {
             forwardPlanes(countIncludePad, 0, planes, g, x, xOff, y, yOff);
         } else {
-            WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
-                    (from, to) -> forwardPlanes(countIncludePad, from, to, g, x, xOff, y, yOff), x, y);
+            parallel(true, countIncludePad, planes, g, x, xOff, y, yOff);
         }
     }
 
@@ -106,8 +105,49 @@ public final class AvgPool2d {
         if (WorkerPool.serial(planes, MaxPool2d.minPlanes(g), dy, dx)) {
             backwardPlanes(countIncludePad, 0, planes, g, dy, dyOff, dx, dxOff);
         } else {
-            WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1,
-                    (from, to) -> backwardPlanes(countIncludePad, from, to, g, dy, dyOff, dx, dxOff), dy, dx);
+            parallel(false, countIncludePad, planes, g, dy, dyOff, dx, dxOff);
+        }
+    }
+
+    /** The forward or the backward pass over planes split between threads, as a reusable job. */
+    private static void parallel(boolean forward, boolean countIncludePad, long planes, PoolGeometry g, MemorySegment in,
+                                 long inOff, MemorySegment out, long outOff) {
+        Planes job = PLANES.claim();
+        job.forward = forward;
+        job.countIncludePad = countIncludePad;
+        job.g = g;
+        job.in = in;
+        job.inOff = inOff;
+        job.out = out;
+        job.outOff = outOff;
+        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1, job);
+    }
+
+    private static final WorkerPool.PerThread<Planes> PLANES = new WorkerPool.PerThread<>(Planes::new);
+
+    /** A parallel call's arguments: input x (forward) or dy, output y or dx. */
+    private static final class Planes extends WorkerPool.RangeJob {
+        boolean forward;
+        boolean countIncludePad;
+        PoolGeometry g;
+        MemorySegment in;
+        long inOff;
+        MemorySegment out;
+        long outOff;
+
+        @Override
+        public void run(long from, long to) {
+            if (forward) {
+                forwardPlanes(countIncludePad, from, to, g, in, inOff, out, outOff);
+            } else {
+                backwardPlanes(countIncludePad, from, to, g, in, inOff, out, outOff);
+            }
+        }
+
+        @Override
+        protected void clear() {
+            g = null;
+            in = out = null;
         }
     }
 

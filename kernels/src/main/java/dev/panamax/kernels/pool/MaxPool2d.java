@@ -123,8 +123,7 @@ public final class MaxPool2d {
         if (WorkerPool.serial(planes, minPlanes(g), x, y, argmax)) {
             forwardPlanes(min, 0, planes, g, x, xOff, y, yOff, argmax, aOff);
         } else {
-            WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> forwardPlanes(min, from, to, g, x, xOff, y, yOff, argmax, aOff),
-                    x, y, argmax);
+            parallel(true, min, planes, g, x, xOff, y, yOff, argmax, aOff);
         }
     }
 
@@ -200,8 +199,53 @@ public final class MaxPool2d {
         if (WorkerPool.serial(planes, minPlanes(g), dy, argmax, dx)) {
             backwardPlanes(0, planes, g, dy, dyOff, argmax, aOff, dx, dxOff);
         } else {
-            WorkerPool.forRange(planes, minPlanes(g), 1, (from, to) -> backwardPlanes(from, to, g, dy, dyOff, argmax, aOff, dx, dxOff),
-                    dy, argmax, dx);
+            parallel(false, false, planes, g, dy, dyOff, dx, dxOff, argmax, aOff);
+        }
+    }
+
+    /** The forward or the backward pass over planes split between threads, as a reusable job. */
+    private static void parallel(boolean forward, boolean min, long planes, PoolGeometry g, MemorySegment in, long inOff,
+                                 MemorySegment out, long outOff, MemorySegment argmax, long aOff) {
+        Planes job = PLANES.claim();
+        job.forward = forward;
+        job.min = min;
+        job.g = g;
+        job.in = in;
+        job.inOff = inOff;
+        job.out = out;
+        job.outOff = outOff;
+        job.argmax = argmax;
+        job.aOff = aOff;
+        WorkerPool.forRange(planes, minPlanes(g), 1, job);
+    }
+
+    private static final WorkerPool.PerThread<Planes> PLANES = new WorkerPool.PerThread<>(Planes::new);
+
+    /** A parallel call's arguments: input x (forward) or dy, output y or dx. */
+    private static final class Planes extends WorkerPool.RangeJob {
+        boolean forward;
+        boolean min;
+        PoolGeometry g;
+        MemorySegment in;
+        long inOff;
+        MemorySegment out;
+        long outOff;
+        MemorySegment argmax;
+        long aOff;
+
+        @Override
+        public void run(long from, long to) {
+            if (forward) {
+                forwardPlanes(min, from, to, g, in, inOff, out, outOff, argmax, aOff);
+            } else {
+                backwardPlanes(from, to, g, in, inOff, argmax, aOff, out, outOff);
+            }
+        }
+
+        @Override
+        protected void clear() {
+            g = null;
+            in = out = argmax = null;
         }
     }
 

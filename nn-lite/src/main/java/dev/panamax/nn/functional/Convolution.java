@@ -26,6 +26,12 @@ public final class Convolution {
 
     /** Gradients of a convolution: input, weight, bias (null without bias). */
     public record Grads(Tensor x, Tensor weight, Tensor bias) {
+
+        /** {@code previous} when it holds these very tensors (a reusing arena's steady state), else a new record. */
+        static Grads of(Tensor x, Tensor weight, Tensor bias, Grads previous) {
+            return previous != null && previous.x == x && previous.weight == weight && previous.bias == bias
+                    ? previous : new Grads(x, weight, bias);
+        }
     }
 
     /** {@code conv2d(x [N, C, H, W], weight [O, C/groups, kH, kW], bias [O] or null)}. */
@@ -88,6 +94,16 @@ public final class Convolution {
     /** The gradients of {@link #conv2d(Tensor, Tensor, Tensor, Conv2dPlan, Arena)} as {@code plan} says. */
     public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, Conv2dPlan plan,
                                        boolean inputGradient, Arena arena) {
+        return conv2dBackward(x, weight, hasBias, gy, plan, inputGradient, null, arena);
+    }
+
+    /**
+     * {@link #conv2dBackward(Tensor, Tensor, boolean, Tensor, Conv2dPlan, boolean, Arena)},
+     * returning {@code previous} again when it holds this call's gradients, as it does in a
+     * steady-state step of a {@link dev.panamax.nn.tensor.StepArena#reusingTensors()} arena.
+     */
+    public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, Conv2dPlan plan,
+                                       boolean inputGradient, Grads previous, Arena arena) {
         ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         int o = plan.outChannels();
@@ -101,7 +117,7 @@ public final class Convolution {
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         Conv2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
                 gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
-        return new Grads(gx, gw, gb);
+        return Grads.of(gx, gw, gb, previous);
     }
 
     /** x and weight of the plan's shape (any batch); the plan's output geometry. */

@@ -25,6 +25,12 @@ public final class LinearAlgebra {
 
     /** Gradients of {@link #linear}: of the input, the weight and the bias (null without bias). */
     public record LinearGrads(Tensor x, Tensor weight, Tensor bias) {
+
+        /** {@code previous} when it holds these very tensors (a reusing arena's steady state), else a new record. */
+        static LinearGrads of(Tensor x, Tensor weight, Tensor bias, LinearGrads previous) {
+            return previous != null && previous.x == x && previous.weight == weight && previous.bias == bias
+                    ? previous : new LinearGrads(x, weight, bias);
+        }
     }
 
     /**
@@ -90,6 +96,17 @@ public final class LinearAlgebra {
     /** The gradients of {@link #linear}; without {@code inputGradient}, {@code LinearGrads.x()} is null. */
     public static LinearGrads linearBackward(Tensor x, Tensor weight, boolean hasBias, Tensor g, boolean inputGradient,
                                              Arena arena) {
+        return linearBackward(x, weight, hasBias, g, inputGradient, null, arena);
+    }
+
+    /**
+     * {@link #linearBackward(Tensor, Tensor, boolean, Tensor, boolean, Arena)}, returning
+     * {@code previous} again when it holds this call's gradients, as it does in a steady-state
+     * step of a {@link dev.panamax.nn.tensor.StepArena#reusingTensors()} arena (so that such a
+     * step allocates nothing).
+     */
+    public static LinearGrads linearBackward(Tensor x, Tensor weight, boolean hasBias, Tensor g, boolean inputGradient,
+                                             LinearGrads previous, Arena arena) {
         checkLinear(x, weight, null);
         Layouts.requireShape("g", g, x.size(0), weight.size(0));
         Tensor gx = inputGradient ? Tensor.emptyLike(arena, x) : null;
@@ -104,7 +121,7 @@ public final class LinearAlgebra {
             gb = Tensor.empty(arena, weight.size(0));
             RowBias.sumRows(gd.size(0), gd.size(1), gd.segment(), gd.offset(), gb.segment(), 0);
         }
-        return new LinearGrads(gx, gw, gb);
+        return LinearGrads.of(gx, gw, gb, previous);
     }
 
     /** {@code out = alpha op(a) op(b) + beta out} with {@code out} contiguous. */

@@ -14,25 +14,27 @@ import dev.panamax.nn.tensor.Tensor;
  */
 record MatrixOperand(MemorySegment segment, long offset, long ld, boolean storedTransposed) {
 
+    /** One allocation site, so that C2 can keep the record in registers once {@code of} is inlined. */
     static MatrixOperand of(String name, Tensor t, Arena arena) {
         Layouts.requireRank(name, t, 2);
         Layouts.requireType(name, t, DType.FLOAT32);
         long rows = t.size(0);
         long cols = t.size(1);
-        if (cols <= 1 || t.stride(1) == 1) {
-            long ld = rows <= 1 ? Math.max(1, cols) : t.stride(0);
-            if (ld >= Math.max(1, cols)) {
-                return new MatrixOperand(t.segment(), t.offset(), ld, false);
-            }
+        long rowMajorLd = rows <= 1 ? Math.max(1, cols) : t.stride(0);
+        long transposedLd = cols <= 1 ? rows : t.stride(1);
+        Tensor source = t;
+        long ld;
+        boolean transposed = false;
+        if ((cols <= 1 || t.stride(1) == 1) && rowMajorLd >= Math.max(1, cols)) {
+            ld = rowMajorLd;
+        } else if (rows > 1 && t.stride(0) == 1 && transposedLd >= rows) {
+            ld = transposedLd;
+            transposed = true;
+        } else {
+            source = t.contiguous(arena);
+            ld = Math.max(1, cols);
         }
-        if (rows > 1 && t.stride(0) == 1) {
-            long ld = cols <= 1 ? rows : t.stride(1);
-            if (ld >= rows) {
-                return new MatrixOperand(t.segment(), t.offset(), ld, true);
-            }
-        }
-        Tensor c = t.contiguous(arena);
-        return new MatrixOperand(c.segment(), c.offset(), Math.max(1, cols), false);
+        return new MatrixOperand(source.segment(), source.offset(), ld, transposed);
     }
 
     /** The {@code trans} flag to hand to GEMM for {@code op(matrix)} with the given flag. */

@@ -72,16 +72,28 @@ public final class Pooling {
         return extremumBackward(x, forward, gy, g, arena);
     }
 
-    /** {@code avg_pool2d}. */
+    /** {@code avg_pool2d}, as {@code torch.nn.functional.avg_pool2d} (ceil_mode false). */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad,
                                    Arena arena) {
         return average(x, geometry(x, kernel, stride, padding), countIncludePad, arena);
     }
 
-    /** The gradient of {@link #avgPool2d}. */
+    /** The gradient of {@link #avgPool2d(Tensor, int[], int[], int[], boolean, Arena)}. */
     public static Tensor avgPool2dBackward(Tensor x, Tensor gy, int[] kernel, int[] stride, int[] padding,
                                            boolean countIncludePad, Arena arena) {
         return averageBackward(x, gy, geometry(x, kernel, stride, padding), countIncludePad, arena);
+    }
+
+    /** {@code avg_pool2d} over a window from {@link #geometry(Tensor, int[], int[], int[], PoolGeometry)}. */
+    public static Tensor avgPool2d(Tensor x, PoolGeometry g, boolean countIncludePad, Arena arena) {
+        requireWindow(x, g);
+        return average(x, g, countIncludePad, arena);
+    }
+
+    /** The gradient of {@link #avgPool2d(Tensor, PoolGeometry, boolean, Arena)}. */
+    public static Tensor avgPool2dBackward(Tensor x, Tensor gy, PoolGeometry g, boolean countIncludePad, Arena arena) {
+        requireWindow(x, g);
+        return averageBackward(x, gy, g, countIncludePad, arena);
     }
 
     /** Mean over each plane: {@code [N, C, 1, 1]}. */

@@ -2,6 +2,7 @@ package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
 
+import dev.panamax.kernels.pool.PoolGeometry;
 import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -14,6 +15,8 @@ public final class AvgPool2d extends Layer {
     private final PoolWindow window;
     private final boolean countIncludePad;
     private Tensor x;
+    /** The window over the last input's planes (kept so that a steady-state step makes no object). */
+    private PoolGeometry geometry;
 
     /** A {@code kernel}×{@code kernel} window of stride {@code kernel}. */
     public AvgPool2d(int kernel) {
@@ -29,13 +32,14 @@ public final class AvgPool2d extends Layer {
     public Tensor forward(Tensor x, Arena arena) {
         requireInput(x, -1, -1, -1, -1);
         this.x = x;
-        return Pooling.avgPool2d(x, window.kernel(), window.stride(), window.padding(), countIncludePad, arena);
+        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
+        geometry = g;
+        return Pooling.avgPool2d(x, g, countIncludePad, arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        return Pooling.avgPool2dBackward(saved(x), gy, window.kernel(), window.stride(), window.padding(), countIncludePad,
-                arena);
+        return Pooling.avgPool2dBackward(saved(x), gy, geometry, countIncludePad, arena);
     }
 
     @Override

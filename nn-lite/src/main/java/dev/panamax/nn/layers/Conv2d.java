@@ -23,6 +23,8 @@ public final class Conv2d extends WeightedLayer {
      * same; immutable, so threads sharing this layer for inference may race on it harmlessly.
      */
     private volatile Conv2dPlan plan;
+    /** The last backward's gradients, handed back when a reusing arena gives the same tensors again. */
+    private Convolution.Grads grads;
 
     /** A square-kernel convolution with stride 1, no padding, bias, PyTorch's initialisation. */
     public Conv2d(long inChannels, long outChannels, int kernel) {
@@ -58,7 +60,8 @@ public final class Conv2d extends WeightedLayer {
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor input = saved(x);
         Convolution.Grads g = Convolution.conv2dBackward(input, weightValue(), hasBias(), gy, plan(input),
-                inputGradientRequired(), arena);
+                inputGradientRequired(), grads, arena);
+        grads = g;
         accumulate(g.weight(), g.bias());
         return g.x();
     }

@@ -18,6 +18,8 @@ public final class Linear extends WeightedLayer {
     private final long out;
     private Tensor x;
     private long[] inputShape;
+    /** The last backward's gradients, handed back when a reusing arena gives the same tensors again. */
+    private LinearAlgebra.LinearGrads grads;
 
     public Linear(long in, long out) {
         this(in, out, true, Init.generator());
@@ -77,7 +79,8 @@ public final class Linear extends WeightedLayer {
             gy = gy.contiguous(arena).view(-1, out);
         }
         LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(saved(x), weightValue(), hasBias(), gy,
-                inputGradientRequired(), arena);
+                inputGradientRequired(), grads, arena);
+        grads = g;
         accumulate(g.weight(), g.bias());
         return g.x() == null || inputShape == null ? g.x() : g.x().view(inputShape);
     }

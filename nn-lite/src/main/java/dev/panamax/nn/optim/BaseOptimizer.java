@@ -73,7 +73,9 @@ abstract class BaseOptimizer implements Optimizer {
 
     @Override
     public void zeroGrad() {
-        params.forEach(p -> p.grad().fill(0f));
+        for (int i = 0; i < params.size(); i++) {     // indexed: an iterator is an object per step
+            params.get(i).grad().fill(0f);
+        }
     }
 
     @Override
