@@ -39,8 +39,15 @@ public final class ActivationBackward {
             if (WorkerPool.serial(n, ActivationForward.PARALLEL_GRAIN, x, gy, gx)) {
                 contiguous(f, x, xOff, gy, gyOff, gx, gxOff, n);
             } else {
-                WorkerPool.forRange(n, ActivationForward.PARALLEL_GRAIN, LANES,
-                        (from, to) -> contiguous(f, x, xOff + from, gy, gyOff + from, gx, gxOff + from, to - from), x, gy, gx);
+                Ranges job = RANGES.claim();
+                job.f = f;
+                job.x = x;
+                job.xOff = xOff;
+                job.gy = gy;
+                job.gyOff = gyOff;
+                job.gx = gx;
+                job.gxOff = gxOff;
+                WorkerPool.forRange(n, ActivationForward.PARALLEL_GRAIN, LANES, job);
             }
             return;
         }
@@ -52,6 +59,30 @@ public final class ActivationBackward {
             StridedChunks.gather(gy, gyOff + i * gyStride, gyStride, count, gs);
             contiguous(f, xs, 0, gs, 0, gs, 0, count);
             StridedChunks.scatter(gs, count, gx, gxOff + i * gxStride, gxStride);
+        }
+    }
+
+    private static final WorkerPool.PerThread<Ranges> RANGES = new WorkerPool.PerThread<>(Ranges::new);
+
+    /** A parallel call's arguments (see {@link WorkerPool.Job}). */
+    private static final class Ranges extends WorkerPool.RangeJob {
+        Activation f;
+        MemorySegment x;
+        long xOff;
+        MemorySegment gy;
+        long gyOff;
+        MemorySegment gx;
+        long gxOff;
+
+        @Override
+        public void run(long from, long to) {
+            contiguous(f, x, xOff + from, gy, gyOff + from, gx, gxOff + from, to - from);
+        }
+
+        @Override
+        protected void clear() {
+            f = null;
+            x = gy = gx = null;
         }
     }
 

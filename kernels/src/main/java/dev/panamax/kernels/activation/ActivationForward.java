@@ -53,8 +53,13 @@ public final class ActivationForward {
             if (WorkerPool.serial(n, PARALLEL_GRAIN, x, y)) {
                 contiguous(f, x, xOff, y, yOff, n);
             } else {
-                WorkerPool.forRange(n, PARALLEL_GRAIN, LANES, (from, to) -> contiguous(f, x, xOff + from, y, yOff + from, to - from),
-                        x, y);
+                Ranges job = RANGES.claim();
+                job.f = f;
+                job.x = x;
+                job.xOff = xOff;
+                job.y = y;
+                job.yOff = yOff;
+                WorkerPool.forRange(n, PARALLEL_GRAIN, LANES, job);
             }
             return;
         }
@@ -64,6 +69,28 @@ public final class ActivationForward {
             StridedChunks.gather(x, xOff + i * xStride, xStride, count, scratch);
             contiguous(f, scratch, 0, scratch, 0, count);
             StridedChunks.scatter(scratch, count, y, yOff + i * yStride, yStride);
+        }
+    }
+
+    private static final WorkerPool.PerThread<Ranges> RANGES = new WorkerPool.PerThread<>(Ranges::new);
+
+    /** A parallel call's arguments (see {@link WorkerPool.Job}). */
+    private static final class Ranges extends WorkerPool.RangeJob {
+        Activation f;
+        MemorySegment x;
+        long xOff;
+        MemorySegment y;
+        long yOff;
+
+        @Override
+        public void run(long from, long to) {
+            contiguous(f, x, xOff + from, y, yOff + from, to - from);
+        }
+
+        @Override
+        protected void clear() {
+            f = null;
+            x = y = null;
         }
     }
 

@@ -131,11 +131,11 @@ public final class LinearAlgebra {
         long m = transA ? a.size(1) : a.size(0);
         long n = transB ? b.size(0) : b.size(1);
         long k = transA ? a.size(0) : a.size(1);
-        MatrixOperand ma = MatrixOperand.of("a", a, arena);
-        MatrixOperand mb = MatrixOperand.of("b", b, arena);
-        Gemm.sgemm(ma.trans(transA), mb.trans(transB), Math.toIntExact(m), Math.toIntExact(n), Math.toIntExact(k), alpha,
-                ma.segment(), ma.offset(), ma.ld(), mb.segment(), mb.offset(), mb.ld(), beta, out.segment(), out.offset(),
-                Math.max(1, n));
+        Tensor ra = MatrixOperand.readable("a", a, arena);
+        Tensor rb = MatrixOperand.readable("b", b, arena);
+        Gemm.sgemm(MatrixOperand.trans(ra, transA), MatrixOperand.trans(rb, transB), Math.toIntExact(m), Math.toIntExact(n),
+                Math.toIntExact(k), alpha, ra.segment(), ra.offset(), MatrixOperand.ld(ra), rb.segment(), rb.offset(),
+                MatrixOperand.ld(rb), beta, out.segment(), out.offset(), Math.max(1, n));
     }
 
     /** {@code [M, N, K]} of {@code op(a) op(b)}, failing on mismatched inner dimensions. */
