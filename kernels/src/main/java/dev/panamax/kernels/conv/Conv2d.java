@@ -157,14 +157,9 @@ public final class Conv2d {
             job.split = DirectBlocks.Split.CHANNELS;
             job.g = g;
             job.outChannels = outChannels;
-            job.x = x;
-            job.xOff = xOff + (long) n * image.imageSize();
-            job.w = w;
-            job.wOff = wOff;
+            job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y, yOff + (long) n * outChannels * g.colCols());
             job.bias = bias;
             job.bOff = bOff;
-            job.y = y;
-            job.yOff = yOff + (long) n * outChannels * g.colCols();
             job.work = work;
             job.workOff = workOff;
             job.slice = slice;
@@ -280,12 +275,7 @@ public final class Conv2d {
                     DirectBlocks job = DIRECT_BLOCKS.claim();
                     job.split = DirectBlocks.Split.IMAGES_FORWARD;
                     job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
-                    job.x = x;
-                    job.xOff = xOff;
-                    job.w = w;
-                    job.wOff = wOff;
-                    job.y = y;
-                    job.yOff = yOff;
+                    job.operands(x, xOff, w, wOff, y, yOff);
                     WorkerPool.run(parts, job);
                 }
             }
@@ -412,12 +402,7 @@ public final class Conv2d {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = DirectBlocks.Split.IMAGES_BACKWARD;
             job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
-            job.x = x;
-            job.xOff = xOff;
-            job.w = w;
-            job.wOff = wOff;
-            job.y = dy;
-            job.yOff = dyOff;
+            job.operands(x, xOff, w, wOff, dy, dyOff);
             job.dx = dx;
             job.dxOff = dxOff;
             job.dw = dw;
@@ -479,6 +464,16 @@ public final class Conv2d {
             this.work = work;
             this.workOff = workOff;
             this.slice = slice;
+        }
+
+        /** x, w, and y (dy backward). */
+        void operands(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff) {
+            this.x = x;
+            this.xOff = xOff;
+            this.w = w;
+            this.wOff = wOff;
+            this.y = y;
+            this.yOff = yOff;
         }
 
         @Override
