@@ -56,22 +56,32 @@ final class DirectConv2d {
     /** Each thread's 16 accumulators of a weight-gradient block, spilled for their lane sums (one array per thread, not per call). */
     private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[16 * LANES]);
 
-    /** The layout of one problem in the workspace (all sizes in floats). */
-    private record Plan(int hp, int wp, int oh, int ow, long plane, int n, int nPad, int o4, int k) {
+    // The forward problem's layout in the workspace (sizes in floats), as functions of the
+    // geometry rather than a record of them: a record made per call was not always kept in
+    // registers by C2 (some JVMs allocated one per image chunk of a LeNet-5 backward pass).
 
-        /** The forward problem: padded input planes, {@code og} outputs. */
-        static Plan forward(ConvGeometry g, int og) {
-            int hp = paddedHeight(g);
-            int wp = paddedWidth(g);
-            int n = (g.outHeight() - 1) * wp + g.outWidth();
-            return new Plan(hp, wp, g.outHeight(), g.outWidth(), (long) hp * wp, n, roundUp(n, LANES), roundUp(og, OB),
-                    (int) g.colRows());
-        }
+    /** Positions of the wide layout: output rows a padded row apart, the last one an output row long. */
+    private static int positions(ConvGeometry g) {
+        return (g.outHeight() - 1) * paddedWidth(g) + g.outWidth();
+    }
 
-        /** Floats of the padded source with the slack a whole block may read past the last position. */
-        long sourceFloats(int channels) {
-            return channels * plane + (nPad - n) + PB;
-        }
+    /** {@link #positions}, in whole vectors. */
+    private static int paddedPositions(ConvGeometry g) {
+        return roundUp(positions(g), LANES);
+    }
+
+    private static long paddedPlane(ConvGeometry g) {
+        return (long) paddedHeight(g) * paddedWidth(g);
+    }
+
+    /** Floats of the padded source with the slack a whole block may read past the last position. */
+    private static long sourceFloats(ConvGeometry g) {
+        return g.channels() * paddedPlane(g) + (paddedPositions(g) - positions(g)) + PB;
+    }
+
+    /** Output channels in whole blocks of the kernel. */
+    private static int outputBlocks(int og) {
+        return roundUp(og, OB);
     }
 
     /**
@@ -83,8 +93,7 @@ final class DirectConv2d {
      */
     private record Adjoint(int front, long plane, int nPad, int c4, int k) {
         static Adjoint of(ConvGeometry g, int og) {
-            // the forward plan's sizes, read here rather than from a Plan object: this runs once
-            // per image of a backward pass, where C2 did not always inline (and so allocated) it
+            // sizes from the geometry, as for the forward problem (see positions)
             int wp = paddedWidth(g);
             int plane = paddedHeight(g) * wp;
             int front = (g.kernelH() - 1) * g.dilationH() * wp + (g.kernelW() - 1) * g.dilationW();
@@ -113,14 +122,12 @@ final class DirectConv2d {
 
     /** Workspace floats of {@link #forward}. */
     static long forwardFloats(ConvGeometry g, int og) {
-        Plan p = Plan.forward(g, og);
-        return p.sourceFloats(g.channels()) + (long) p.o4() * p.k() + (long) p.o4() * p.nPad();
+        return sourceFloats(g) + (long) outputBlocks(og) * g.colRows() + (long) outputBlocks(og) * paddedPositions(g);
     }
 
     /** Workspace floats of {@link #backward}. */
     static long backwardFloats(ConvGeometry g, int og) {
-        Plan f = Plan.forward(g, og);
-        long weightGrad = CHUNK * (f.sourceFloats(g.channels()) + (long) f.o4() * f.nPad());
+        long weightGrad = CHUNK * (sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g));
         return Math.max(weightGrad, Adjoint.of(g, og).floats(og));
     }
 
@@ -132,15 +139,19 @@ final class DirectConv2d {
     /** {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW])} for one image and group (no bias). */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment y,
                         long yAt, MemorySegment work, long workOff, long[] rows) {
-        Plan p = Plan.forward(g, og);
+        long srcSize = sourceFloats(g);
+        int o4 = outputBlocks(og);
+        int k = (int) g.colRows();
+        int wp = paddedWidth(g);
+        int nPad = paddedPositions(g);
         long src = workOff;
-        long weights = src + p.sourceFloats(g.channels());
-        long out = weights + (long) p.o4() * p.k();
-        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, p.sourceFloats(g.channels()));
-        copyPaddedRows(og, p.o4(), p.k(), w, wAt, work, weights);
-        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), src, rows);
-        correlate(roundUp(og, 2), p.nPad(), p.k(), work, weights, work, rows, work, out);
-        WideLayout.narrow(og, p.oh(), p.ow(), p.wp(), p.nPad(), work, out, y, yAt);
+        long weights = src + srcSize;
+        long out = weights + (long) o4 * k;
+        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, srcSize);
+        copyPaddedRows(og, o4, k, w, wAt, work, weights);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), src, rows);
+        correlate(roundUp(og, 2), nPad, k, work, weights, work, rows, work, out);
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, out, y, yAt);
     }
 
     /**
@@ -151,32 +162,36 @@ final class DirectConv2d {
     static void weightGradient(ConvGeometry g, int og, int count, MemorySegment x, long xAt, long xStride, MemorySegment dy,
                                long dyAt, long dyStride, MemorySegment dw, long dwAt, boolean first, MemorySegment work,
                                long workOff, long[] rows) {
-        Plan p = Plan.forward(g, og);
-        long srcSize = p.sourceFloats(g.channels());
-        long dySize = (long) p.o4() * p.nPad();
+        long srcSize = sourceFloats(g);
+        int o4 = outputBlocks(og);
+        int wp = paddedWidth(g);
+        int nPad = paddedPositions(g);
+        long dySize = (long) o4 * nPad;
         long wideDy = workOff + count * srcSize;
         for (int i = 0; i < count; i++) {
             WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, workOff + i * srcSize,
                     srcSize);
-            WideLayout.widen(og, p.o4(), p.oh(), p.ow(), p.wp(), p.nPad(), dy, dyAt + i * dyStride, work, wideDy + i * dySize);
+            WideLayout.widen(og, o4, g.outHeight(), g.outWidth(), wp, nPad, dy, dyAt + i * dyStride, work, wideDy + i * dySize);
         }
-        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), p.plane(), p.wp(), g.dilationH(), g.dilationW(), workOff, rows);
-        weightGradient(og, p.o4(), p.nPad(), p.k(), count, work, wideDy, dySize, work, srcSize, rows, dw, dwAt, first);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), workOff, rows);
+        weightGradient(og, o4, nPad, (int) g.colRows(), count, work, wideDy, dySize, work, srcSize, rows, dw, dwAt, first);
     }
 
     /** {@code dx [C, H, W]} of one image and group (written). */
     static void inputGradient(ConvGeometry g, int og, MemorySegment w, long wAt, MemorySegment dy, long dyAt,
                               MemorySegment dx, long dxAt, MemorySegment work, long workOff, long[] rows) {
-        Plan f = Plan.forward(g, og);
+        int oh = g.outHeight();
+        int ow = g.outWidth();
+        int wp = paddedWidth(g);
         Adjoint a = Adjoint.of(g, og);
         long src = workOff;
         long weights = src + og * a.plane();
         long out = weights + (long) a.c4() * a.k();
         FloatLanes.fill(work, src, og * a.plane(), 0f);
         for (int o = 0; o < og; o++) {
-            for (int i = 0; i < f.oh(); i++) {
-                MemorySegment.copy(dy, (dyAt + ((long) o * f.oh() + i) * f.ow()) * Float.BYTES, work,
-                        (src + o * a.plane() + a.front() + (long) i * f.wp()) * Float.BYTES, (long) f.ow() * Float.BYTES);
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, work,
+                        (src + o * a.plane() + a.front() + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
             }
         }
         transpose(og, g.channels(), a.c4(), g.kernelH() * g.kernelW(), w, wAt, work, weights);
@@ -184,7 +199,7 @@ final class DirectConv2d {
         for (int o = 0; o < og; o++) {
             for (int r = 0; r < g.kernelH(); r++) {
                 for (int c = 0; c < g.kernelW(); c++) {
-                    rows[t++] = src + o * a.plane() + a.front() - ((long) r * g.dilationH() * f.wp() + (long) c * g.dilationW());
+                    rows[t++] = src + o * a.plane() + a.front() - ((long) r * g.dilationH() * wp + (long) c * g.dilationW());
                 }
             }
         }
@@ -192,7 +207,7 @@ final class DirectConv2d {
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
-                MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * f.wp() + g.padW()) * Float.BYTES,
+                MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * wp + g.padW()) * Float.BYTES,
                         dx, (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, (long) g.width() * Float.BYTES);
             }
         }
