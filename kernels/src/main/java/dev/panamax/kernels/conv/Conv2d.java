@@ -267,8 +267,7 @@ public final class Conv2d {
                 }
                 // images are independent: split them over the pool, each thread in its own workspace slice
                 int parts = directParts(images, threads, work, workOff, slice);
-                if (parts == 1 || !WorkerPool.shareable(x) || !WorkerPool.shareable(w) || !WorkerPool.shareable(y)
-                        || !WorkerPool.shareable(work)) {
+                if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
                     directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, y, yOff, work,
                             workOff, slice);
                 } else {
@@ -391,8 +390,7 @@ public final class Conv2d {
         long k = g.colRows();
         long scratch = slice - outChannels * k;
         int parts = directParts(images, threads, work, workOff, slice);
-        if (parts > 1 && !(WorkerPool.shareable(x) && WorkerPool.shareable(w) && WorkerPool.shareable(dy)
-                && WorkerPool.shareable(dx) && WorkerPool.shareable(dw) && WorkerPool.shareable(work))) {
+        if (parts > 1 && !(WorkerPool.shareable(x, w, dy) && WorkerPool.shareable(dx, dw, work))) {
             parts = 1;
         }
         if (parts == 1) {

@@ -122,8 +122,7 @@ public final class Sgemm {
             return;
         }
         int threads = WorkerPool.threads();
-        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD
-                || !WorkerPool.shareable(a) || !WorkerPool.shareable(b) || !WorkerPool.shareable(c)) {
+        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
             blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             return;
         }

@@ -45,7 +45,7 @@ public final class WorkerPool {
      * steady-state training step would otherwise allocate for every elementwise kernel.
      */
     public static boolean serial(long n, long minPerThread, MemorySegment a, MemorySegment b) {
-        return rangeParts(n, minPerThread) <= 1 || !shareable(a) || !shareable(b);
+        return rangeParts(n, minPerThread) <= 1 || !shareable(a, b);
     }
 
     /** {@link #serial(long, long, MemorySegment, MemorySegment)} for three segments. */
@@ -206,6 +206,24 @@ public final class WorkerPool {
     /** {@link #shareable(MemorySegment...)} of one segment (null: absent, so shareable), without an array. */
     public static boolean shareable(MemorySegment segment) {
         return segment == null || segment.isAccessibleBy(SOME_WORKER);
+    }
+
+    // Fixed arities, so that a kernel's check makes no varargs array (batch-1 inference on two
+    // threads allocated one per convolution call).
+
+    /** {@link #shareable(MemorySegment...)} of two segments, without an array. */
+    public static boolean shareable(MemorySegment a, MemorySegment b) {
+        return shareable(a) && shareable(b);
+    }
+
+    /** {@link #shareable(MemorySegment...)} of three segments, without an array. */
+    public static boolean shareable(MemorySegment a, MemorySegment b, MemorySegment c) {
+        return shareable(a) && shareable(b) && shareable(c);
+    }
+
+    /** {@link #shareable(MemorySegment...)} of four segments, without an array. */
+    public static boolean shareable(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d) {
+        return shareable(a) && shareable(b) && shareable(c) && shareable(d);
     }
 
     /**
