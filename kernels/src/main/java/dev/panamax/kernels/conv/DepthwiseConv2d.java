@@ -52,20 +52,88 @@ final class DepthwiseConv2d {
      */
     static void forward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff) {
-        long slice = workspaceFloats(g);
-        WorkerPool.run(parts(g, threads, work, workOff, x, w, bias, y, work), (index, count) ->
-                forwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
-                        bias, bOff, y, yOff, work, workOff + index * slice));
+        int parts = parts(g, threads, work, workOff, WorkerPool.shareable(x, w, bias, y) && WorkerPool.shareable(work));
+        if (parts == 1) {
+            forwardChannels(0, g.channels(), images, g, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+            return;
+        }
+        Channels job = CHANNELS.claim();
+        job.forward = true;
+        job.operands(images, g, x, xOff, w, wOff, y, yOff, work, workOff);
+        job.bias = bias;
+        job.bOff = bOff;
+        WorkerPool.run(parts, job);
     }
 
     /**
      * Threads for one call: channels are independent, so they are split over the pool, each
      * thread with its own slice of the workspace (the caller's plan sized it for {@code threads}).
      */
-    private static int parts(ConvGeometry g, int threads, MemorySegment work, long workOff, MemorySegment... shared) {
+    private static int parts(ConvGeometry g, int threads, MemorySegment work, long workOff, boolean shareable) {
         long slices = (work.byteSize() / Float.BYTES - workOff) / workspaceFloats(g);
         int parts = (int) Math.min(Math.min(threads, g.channels()), slices);
-        return parts > 1 && WorkerPool.shareable(shared) ? parts : 1;
+        return parts > 1 && shareable ? parts : 1;
+    }
+
+    private static final WorkerPool.PerThread<Channels> CHANNELS = new WorkerPool.PerThread<>(Channels::new);
+
+    /**
+     * A parallel call's arguments (see {@link WorkerPool.Job}): block {@code index} takes its share
+     * of the channels, in its own workspace slice.
+     */
+    private static final class Channels extends WorkerPool.Job {
+        boolean forward;
+        int images;
+        ConvGeometry g;
+        MemorySegment x;
+        long xOff;
+        MemorySegment w;
+        long wOff;
+        MemorySegment bias;
+        long bOff;
+        /** y, or dy backward. */
+        MemorySegment y;
+        long yOff;
+        MemorySegment dx;
+        long dxOff;
+        MemorySegment dw;
+        long dwOff;
+        MemorySegment db;
+        long dbOff;
+        MemorySegment work;
+        long workOff;
+
+        void operands(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y,
+                      long yOff, MemorySegment work, long workOff) {
+            this.images = images;
+            this.g = g;
+            this.x = x;
+            this.xOff = xOff;
+            this.w = w;
+            this.wOff = wOff;
+            this.y = y;
+            this.yOff = yOff;
+            this.work = work;
+            this.workOff = workOff;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            int c0 = g.channels() * index / count;
+            int c1 = g.channels() * (index + 1) / count;
+            long ws = workOff + index * workspaceFloats(g);
+            if (forward) {
+                forwardChannels(c0, c1, images, g, x, xOff, w, wOff, bias, bOff, y, yOff, work, ws);
+            } else {
+                backwardChannels(c0, c1, images, g, x, xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, db, dbOff, work, ws);
+            }
+        }
+
+        @Override
+        protected void clear() {
+            g = null;
+            x = w = bias = y = dx = dw = db = work = null;
+        }
     }
 
     private static void forwardChannels(int c0, int c1, int images, ConvGeometry g, MemorySegment x, long xOff,
@@ -145,10 +213,22 @@ final class DepthwiseConv2d {
         if (dx != null && !dxByCorrelation(g)) {
             FloatLanes.fill(dx, dxOff, images * (long) g.channels() * g.height() * g.width(), 0f);  // the fallback accumulates
         }
-        long slice = workspaceFloats(g);
-        WorkerPool.run(parts(g, threads, work, workOff, x, w, dy, dx, dw, db, work), (index, count) ->
-                backwardChannels(g.channels() * index / count, g.channels() * (index + 1) / count, images, g, x, xOff, w, wOff,
-                        dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work, workOff + index * slice));
+        int parts = parts(g, threads, work, workOff, WorkerPool.shareable(x, w, dy, dx) && WorkerPool.shareable(dw, db, work));
+        if (parts == 1) {
+            backwardChannels(0, g.channels(), images, g, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff, work,
+                    workOff);
+            return;
+        }
+        Channels job = CHANNELS.claim();
+        job.forward = false;
+        job.operands(images, g, x, xOff, w, wOff, dy, dyOff, work, workOff);
+        job.dx = dx;
+        job.dxOff = dxOff;
+        job.dw = dw;
+        job.dwOff = dwOff;
+        job.db = db;
+        job.dbOff = dbOff;
+        WorkerPool.run(parts, job);
     }
 
     /** Whether dx is computed as a correlation of the padded dy (padding at most (k - 1) d). */
