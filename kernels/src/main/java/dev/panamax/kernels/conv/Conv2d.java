@@ -155,13 +155,11 @@ public final class Conv2d {
         for (int n = 0; n < images; n++) {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = DirectBlocks.Split.CHANNELS;
-            job.g = g;
+            job.problem(1, g, work, workOff);
             job.outChannels = outChannels;
             job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y, yOff + (long) n * outChannels * g.colCols());
             job.bias = bias;
             job.bOff = bOff;
-            job.work = work;
-            job.workOff = workOff;
             job.slice = slice;
             WorkerPool.run(parts, job);
         }
@@ -401,10 +399,7 @@ public final class Conv2d {
             job.split = DirectBlocks.Split.IMAGES_BACKWARD;
             job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
             job.operands(x, xOff, w, wOff, dy, dyOff);
-            job.dx = dx;
-            job.dxOff = dxOff;
-            job.dw = dw;
-            job.dwOff = dwOff;
+            job.gradients(dx, dxOff, dw, dwOff, null, 0);
             job.scratch = scratch;
             WorkerPool.run(parts, job);
         }
@@ -421,57 +416,27 @@ public final class Conv2d {
      * A parallel call of the direct path, its arguments as fields (see {@link WorkerPool.Job}):
      * the images split over the pool, forward or backward, or one image's output channels split.
      */
-    private static final class DirectBlocks extends WorkerPool.Job {
+    private static final class DirectBlocks extends ConvJob {
 
         enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS }
 
         Split split;
-        int images;
         int groups;
         ConvGeometry image;
-        ConvGeometry g;
         int outChannels;
         int og;
-        MemorySegment x;
-        long xOff;
-        MemorySegment w;
-        long wOff;
-        MemorySegment bias;
-        long bOff;
-        /** y, or dy backward. */
-        MemorySegment y;
-        long yOff;
-        MemorySegment dx;
-        long dxOff;
-        MemorySegment dw;
-        long dwOff;
-        MemorySegment work;
-        long workOff;
         long slice;
         long scratch;
 
         /** The fields every split over images needs. */
         void images(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
                     MemorySegment work, long workOff, long slice) {
-            this.images = images;
+            problem(images, g, work, workOff);
             this.groups = groups;
             this.image = image;
-            this.g = g;
             this.outChannels = outChannels;
             this.og = og;
-            this.work = work;
-            this.workOff = workOff;
             this.slice = slice;
-        }
-
-        /** x, w, and y (dy backward). */
-        void operands(MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff) {
-            this.x = x;
-            this.xOff = xOff;
-            this.w = w;
-            this.wOff = wOff;
-            this.y = y;
-            this.yOff = yOff;
         }
 
         @Override
@@ -488,8 +453,8 @@ public final class Conv2d {
 
         @Override
         protected void clear() {
-            image = g = null;
-            x = w = bias = y = dx = dw = work = null;
+            super.clear();
+            image = null;
         }
     }
 

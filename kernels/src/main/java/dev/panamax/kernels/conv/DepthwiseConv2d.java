@@ -59,7 +59,8 @@ final class DepthwiseConv2d {
         }
         Channels job = CHANNELS.claim();
         job.forward = true;
-        job.operands(images, g, x, xOff, w, wOff, y, yOff, work, workOff);
+        job.problem(images, g, work, workOff);
+        job.operands(x, xOff, w, wOff, y, yOff);
         job.bias = bias;
         job.bOff = bOff;
         WorkerPool.run(parts, job);
@@ -81,41 +82,8 @@ final class DepthwiseConv2d {
      * A parallel call's arguments (see {@link WorkerPool.Job}): block {@code index} takes its share
      * of the channels, in its own workspace slice.
      */
-    private static final class Channels extends WorkerPool.Job {
+    private static final class Channels extends ConvJob {
         boolean forward;
-        int images;
-        ConvGeometry g;
-        MemorySegment x;
-        long xOff;
-        MemorySegment w;
-        long wOff;
-        MemorySegment bias;
-        long bOff;
-        /** y, or dy backward. */
-        MemorySegment y;
-        long yOff;
-        MemorySegment dx;
-        long dxOff;
-        MemorySegment dw;
-        long dwOff;
-        MemorySegment db;
-        long dbOff;
-        MemorySegment work;
-        long workOff;
-
-        void operands(int images, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y,
-                      long yOff, MemorySegment work, long workOff) {
-            this.images = images;
-            this.g = g;
-            this.x = x;
-            this.xOff = xOff;
-            this.w = w;
-            this.wOff = wOff;
-            this.y = y;
-            this.yOff = yOff;
-            this.work = work;
-            this.workOff = workOff;
-        }
 
         @Override
         public void run(int index, int count) {
@@ -127,12 +95,6 @@ final class DepthwiseConv2d {
             } else {
                 backwardChannels(c0, c1, images, g, x, xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, db, dbOff, work, ws);
             }
-        }
-
-        @Override
-        protected void clear() {
-            g = null;
-            x = w = bias = y = dx = dw = db = work = null;
         }
     }
 
@@ -221,13 +183,9 @@ final class DepthwiseConv2d {
         }
         Channels job = CHANNELS.claim();
         job.forward = false;
-        job.operands(images, g, x, xOff, w, wOff, dy, dyOff, work, workOff);
-        job.dx = dx;
-        job.dxOff = dxOff;
-        job.dw = dw;
-        job.dwOff = dwOff;
-        job.db = db;
-        job.dbOff = dbOff;
+        job.problem(images, g, work, workOff);
+        job.operands(x, xOff, w, wOff, dy, dyOff);
+        job.gradients(dx, dxOff, dw, dwOff, db, dbOff);
         WorkerPool.run(parts, job);
     }
 
