@@ -160,19 +160,14 @@ public final class Checks {
      * negative dimensions are the caller's to reject first.
      */
     public static long elements(long... dims) {
-        long n = 1;
         for (long d : dims) {
             if (d == 0) {
                 return 0;
             }
         }
+        long n = 1;
         for (long d : dims) {
-            long hi = Math.multiplyHigh(n, d);
-            long lo = n * d;
-            if (hi != 0 || lo < 0) {
-                return Long.MAX_VALUE;
-            }
-            n = lo;
+            n = times(n, d);
         }
         return n;
     }

@@ -28,14 +28,26 @@ public final class WorkerPool {
             body.run(0, n);
             return;
         }
-        long units = (n + align - 1) / align;
-        run(parts, (index, count) -> {
-            long from = Math.min(n, units * index / count * align);
-            long to = Math.min(n, units * (index + 1) / count * align);
-            if (from < to) {
-                body.run(from, to);
-            }
-        });
+        RangesOf job = RANGES_OF.claim();
+        job.body = body;
+        forRange(n, minPerThread, align, job);
+    }
+
+    private static final PerThread<RangesOf> RANGES_OF = new PerThread<>(RangesOf::new);
+
+    /** {@link #forRange(long, long, long, Range, MemorySegment...)}'s body as a job. */
+    private static final class RangesOf extends RangeJob {
+        Range body;
+
+        @Override
+        public void run(long from, long to) {
+            body.run(from, to);
+        }
+
+        @Override
+        protected void clear() {
+            body = null;
+        }
     }
 
     /**

@@ -113,27 +113,14 @@ public final class AvgPool2d {
     private static void parallel(boolean forward, boolean countIncludePad, long planes, PoolGeometry g, MemorySegment in,
                                  long inOff, MemorySegment out, long outOff) {
         Planes job = PLANES.claim();
-        job.forward = forward;
         job.countIncludePad = countIncludePad;
-        job.g = g;
-        job.in = in;
-        job.inOff = inOff;
-        job.out = out;
-        job.outOff = outOff;
-        WorkerPool.forRange(planes, MaxPool2d.minPlanes(g), 1, job);
+        job.split(forward, planes, g, in, inOff, out, outOff);
     }
 
     private static final WorkerPool.PerThread<Planes> PLANES = new WorkerPool.PerThread<>(Planes::new);
 
-    /** A parallel call's arguments: input x (forward) or dy, output y or dx. */
-    private static final class Planes extends WorkerPool.RangeJob {
-        boolean forward;
+    private static final class Planes extends PlaneJob {
         boolean countIncludePad;
-        PoolGeometry g;
-        MemorySegment in;
-        long inOff;
-        MemorySegment out;
-        long outOff;
 
         @Override
         public void run(long from, long to) {
@@ -142,12 +129,6 @@ public final class AvgPool2d {
             } else {
                 backwardPlanes(countIncludePad, from, to, g, in, inOff, out, outOff);
             }
-        }
-
-        @Override
-        protected void clear() {
-            g = null;
-            in = out = null;
         }
     }
 

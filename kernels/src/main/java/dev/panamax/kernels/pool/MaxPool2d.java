@@ -207,29 +207,16 @@ public final class MaxPool2d {
     private static void parallel(boolean forward, boolean min, long planes, PoolGeometry g, MemorySegment in, long inOff,
                                  MemorySegment out, long outOff, MemorySegment argmax, long aOff) {
         Planes job = PLANES.claim();
-        job.forward = forward;
         job.min = min;
-        job.g = g;
-        job.in = in;
-        job.inOff = inOff;
-        job.out = out;
-        job.outOff = outOff;
         job.argmax = argmax;
         job.aOff = aOff;
-        WorkerPool.forRange(planes, minPlanes(g), 1, job);
+        job.split(forward, planes, g, in, inOff, out, outOff);
     }
 
     private static final WorkerPool.PerThread<Planes> PLANES = new WorkerPool.PerThread<>(Planes::new);
 
-    /** A parallel call's arguments: input x (forward) or dy, output y or dx. */
-    private static final class Planes extends WorkerPool.RangeJob {
-        boolean forward;
+    private static final class Planes extends PlaneJob {
         boolean min;
-        PoolGeometry g;
-        MemorySegment in;
-        long inOff;
-        MemorySegment out;
-        long outOff;
         MemorySegment argmax;
         long aOff;
 
@@ -244,8 +231,8 @@ public final class MaxPool2d {
 
         @Override
         protected void clear() {
-            g = null;
-            in = out = argmax = null;
+            super.clear();
+            argmax = null;
         }
     }
 
