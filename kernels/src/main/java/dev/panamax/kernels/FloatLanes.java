@@ -107,6 +107,17 @@ public final class FloatLanes {
         }
     }
 
+    /**
+     * The calling thread's array of 16 vectors for {@link #sumLanesOfSixteen}: one per thread, not
+     * one per call, so a kernel that spills its accumulators there allocates nothing. A kernel
+     * must finish with it before calling another that uses it.
+     */
+    public static float[] laneSumScratch() {
+        return LANE_SUM_SCRATCH.get();
+    }
+
+    private static final ThreadLocal<float[]> LANE_SUM_SCRATCH = ThreadLocal.withInitial(() -> new float[16 * LANES]);
+
     /** Per level of {@link #sumLanesOfSixteen}, lane j's first addend: lane i of its group (see {@link #fold}). */
     private static final VectorShuffle<Float>[] FOLD_FIRST = folds(0);
     /** Per level, lane j's second addend: lane i + g/2 of its group. */

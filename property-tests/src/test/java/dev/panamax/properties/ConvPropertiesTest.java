@@ -109,40 +109,50 @@ class ConvPropertiesTest {
     void depthwiseMatchesDirectConvolutionWithGradients() {
         // groups = C = O with stride 1: the direct depthwise kernel
         qt().withExamples(40).forAll(integers().between(1, 5), integers().between(1, 5), integers().between(1, 4), longs().all())
-                .checkAssert((kh, kw, c, seed) -> {
-                    SplittableRandom r = new SplittableRandom(seed);
-                    int[] s = {1, 1};
-                    int[] d = {1 + r.nextInt(2), 1 + r.nextInt(2)};
-                    int[] p = {r.nextInt(Math.min(3, kh)), r.nextInt(Math.min(3, kw))};
-                    int h = Math.max(1, d[0] * (kh - 1) + 1 - 2 * p[0]) + r.nextInt(20);
-                    int w = Math.max(1, d[1] * (kw - 1) + 1 - 2 * p[1]) + r.nextInt(40);
-                    int n = 1 + r.nextInt(2);
-                    int oh = h + 2 * p[0] - d[0] * (kh - 1);
-                    int ow = w + 2 * p[1] - d[1] * (kw - 1);
-                    float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
-                    float[] ws = Arrays2.uniform(r, c * kh * kw, -1, 1);
-                    float[] bs = Arrays2.uniform(r, c, -1, 1);
-                    float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
-                    double[] xd = Reference.toDouble(xs), wd = Reference.toDouble(ws), bd = Reference.toDouble(bs);
-                    double[] gd = Reference.toDouble(gs);
-                    try (Arena arena = Arena.ofConfined()) {
-                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
-                        Tensor wt = Tensor.of(arena, ws, c, 1, kh, kw);
-                        Tensor y = Convolution.conv2d(x, wt, Tensor.of(arena, bs, c), s, p, d, c, arena);
-                        Close.assertClose("y", y.toFloatArray(),
-                                conv2d(xd, wd, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow), 1e-4, 1e-5);
-                        Convolution.Grads g = Convolution.conv2dBackward(x, wt, true, Tensor.of(arena, gs, n, c, oh, ow),
-                                s, p, d, c, arena);
-                        Close.assertClose("gw", g.weight().toFloatArray(), Reference.gradient(
-                                v -> dot(gd, conv2d(xd, v, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), wd), 1e-3, 1e-4);
-                        Close.assertClose("gb", g.bias().toFloatArray(), Reference.gradient(
-                                v -> dot(gd, conv2d(xd, wd, v, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), bd), 1e-3, 1e-4);
-                        if (xs.length <= 1500) {
-                            Close.assertClose("gx", g.x().toFloatArray(), Reference.gradient(
-                                    v -> dot(gd, conv2d(v, wd, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), xd), 1e-3, 1e-4);
-                        }
-                    }
-                });
+                .checkAssert((kh, kw, c, seed) -> checkDepthwise(kh, kw, c, 2, 3, new SplittableRandom(seed)));
+    }
+
+    /**
+     * 3 x 3, the depthwise filter of MobileNets, whose weight gradient has a one-pass kernel of its
+     * own: dilations 1-3, padding 0-3 (so also beyond {@code (k - 1) d}, where dx takes the
+     * fallback), rows of one to several vectors.
+     */
+    @Test
+    void depthwiseThreeByThreeMatchesDirectConvolutionWithGradients() {
+        qt().withExamples(30).forAll(integers().between(1, 3), longs().all())
+                .checkAssert((c, seed) -> checkDepthwise(3, 3, c, 3, 4, new SplittableRandom(seed)));
+    }
+
+    private static void checkDepthwise(int kh, int kw, int c, int maxDilation, int paddings, SplittableRandom r) {
+        int[] s = {1, 1};
+        int[] d = {1 + r.nextInt(maxDilation), 1 + r.nextInt(maxDilation)};
+        int[] p = {r.nextInt(Math.min(paddings, kh + 1)), r.nextInt(Math.min(paddings, kw + 1))};
+        int h = Math.max(1, d[0] * (kh - 1) + 1 - 2 * p[0]) + r.nextInt(20);
+        int w = Math.max(1, d[1] * (kw - 1) + 1 - 2 * p[1]) + r.nextInt(40);
+        int n = 1 + r.nextInt(2);
+        int oh = h + 2 * p[0] - d[0] * (kh - 1);
+        int ow = w + 2 * p[1] - d[1] * (kw - 1);
+        float[] xs = Arrays2.uniform(r, n * c * h * w, -1, 1);
+        float[] ws = Arrays2.uniform(r, c * kh * kw, -1, 1);
+        float[] bs = Arrays2.uniform(r, c, -1, 1);
+        float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
+        double[] xd = Reference.toDouble(xs), wd = Reference.toDouble(ws), bd = Reference.toDouble(bs);
+        double[] gd = Reference.toDouble(gs);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, xs, n, c, h, w);
+            Tensor wt = Tensor.of(arena, ws, c, 1, kh, kw);
+            Tensor y = Convolution.conv2d(x, wt, Tensor.of(arena, bs, c), s, p, d, c, arena);
+            Close.assertClose("y", y.toFloatArray(), conv2d(xd, wd, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow), 1e-4, 1e-5);
+            Convolution.Grads g = Convolution.conv2dBackward(x, wt, true, Tensor.of(arena, gs, n, c, oh, ow), s, p, d, c, arena);
+            Close.assertClose("gw", g.weight().toFloatArray(), Reference.gradient(
+                    v -> dot(gd, conv2d(xd, v, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), wd), 1e-3, 1e-4);
+            Close.assertClose("gb", g.bias().toFloatArray(), Reference.gradient(
+                    v -> dot(gd, conv2d(xd, wd, v, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), bd), 1e-3, 1e-4);
+            if (xs.length <= 1500) {
+                Close.assertClose("gx", g.x().toFloatArray(), Reference.gradient(
+                        v -> dot(gd, conv2d(v, wd, bd, n, c, h, w, c, kh, kw, s, p, d, c, oh, ow)), xd), 1e-3, 1e-4);
+            }
+        }
     }
 
     /**

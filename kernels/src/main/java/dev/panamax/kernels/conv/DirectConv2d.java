@@ -53,9 +53,6 @@ final class DirectConv2d {
         return g.strideH() == 1 && g.strideW() == 1 && og <= 32 && g.channels() <= 32;
     }
 
-    /** Each thread's 16 accumulators of a weight-gradient block, spilled for their lane sums (one array per thread, not per call). */
-    private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[16 * LANES]);
-
     // The forward problem's layout in the workspace (sizes in floats), as functions of the
     // geometry rather than a record of them: a record made per call was not always kept in
     // registers by C2 (some JVMs allocated one per image chunk of a LeNet-5 backward pass).
@@ -379,7 +376,7 @@ final class DirectConv2d {
         for (int t = k; t < roundUp(k, TB); t++) {
             rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
         }
-        float[] lanes = LANE_SUMS.get();
+        float[] lanes = FloatLanes.laneSumScratch();
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
                 FloatVector a00 = FloatVector.zero(SPECIES);
