@@ -38,7 +38,8 @@ import dev.panamax.kernels.pool.PoolGeometry;
  * {@code naive}, the direct seven-loop convolution, on LeNet conv1 only (it takes seconds on the
  * others); {@code gemm}, the GEMMs of the im2col formulation alone (how much of a convolution is
  * GEMM); {@code copy}, reading the input and writing the output once (the memory bandwidth a
- * memory-bound kernel is held to).
+ * memory-bound kernel is held to). LeNet conv1's backward computes no input gradient: it is a
+ * network's first layer, and PyTorch's reference row ({@code ../shared/bench/pytorch}) does the same.
  *
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
  *
@@ -243,7 +244,8 @@ public class ConvBench {
         } else {
             Conv2d.forward(plan, n, x, 0, w, 0, b, 0, y, 0, work, 0);
             if (backward) {
-                Conv2d.backward(plan, n, x, 0, w, 0, dy, 0, dx, 0, dw, 0, db, 0, work, 0);
+                MemorySegment inputGradient = workload.equals("lenet_conv1") ? null : dx;
+                Conv2d.backward(plan, n, x, 0, w, 0, dy, 0, inputGradient, 0, dw, 0, db, 0, work, 0);
             }
         }
     }
