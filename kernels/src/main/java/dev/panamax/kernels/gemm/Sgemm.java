@@ -154,6 +154,14 @@ public final class Sgemm {
         WorkerPool.run(Math.min(threads, split.tiles), split);
     }
 
+    /**
+     * Panels of B packed at a time when A is one block ({@code blocked}): 4 panels of 256 x 32
+     * floats, 128 KiB, stay in L2 until their tiles have run, and each row of B is read 512 bytes
+     * at a time (one panel at a time reads 128 bytes per row and page, see PackedPanelB). Measured
+     * the same as 1, 2 and 8 within the noise on ConvBench's GEMM-bound rows.
+     */
+    static final int PANELS_PER_PACK = 4;
+
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
     /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
@@ -221,16 +229,20 @@ public final class Sgemm {
                                 MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                 float beta, MemorySegment c, long cOff, long ldc) {
         GemmWorkspace ws = GemmWorkspace.get();
+        // With one block of A (few rows: a convolution's output channels), each panel of B serves
+        // only that block's tiles: a few panels are packed just before their tiles, always into the
+        // same place, and read back while still in cache. Packed all at once, the KC x NC block of
+        // B (1 MiB) had left L1 and much of L2 before its first panels were used. ConvBench, one
+        // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
+        // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
+        boolean panelByPanel = i1 - i0 <= MC;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
-                if (bRows == null) {
-                    long bAt = transB ? bOff + (long) jc * ldb + pc : bOff + (long) pc * ldb + jc;
-                    PackedPanelB.pack(b, bAt, ldb, null, 0, transB, kc, nc, ws.b, 0);
-                } else {
-                    PackedPanelB.pack(b, transB ? pc : jc, 0, bRows, transB ? jc : pc, transB, kc, nc, ws.b, 0);
+                if (!panelByPanel) {
+                    packB(transB, b, bOff, ldb, bRows, pc, jc, kc, nc, ws.b, 0);
                 }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -242,15 +254,35 @@ public final class Sgemm {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
+                        int bpOff = jr * kc;
+                        if (panelByPanel) {
+                            int group = jr % (PANELS_PER_PACK * NR);
+                            if (group == 0) {
+                                packB(transB, b, bOff, ldb, bRows, pc, jc + jr, kc, Math.min(PANELS_PER_PACK * NR, nc - jr),
+                                        ws.b, 0);
+                            }
+                            bpOff = group * kc;
+                        }
                         if (packA) {
-                            packedColumn(mc, kc, ws.a, ws.b, jr * kc, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                            packedColumn(mc, kc, ws.a, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
-                            inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, jr * kc, ws.tile, cols, alpha, betaHere,
+                            inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, bpOff, ws.tile, cols, alpha, betaHere,
                                     c, cAt, ldc);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** Packs {@code op(B)[pc, pc + kc) x [col, col + cols)} into panels from {@code dst[dstOff]}. */
+    private static void packB(boolean transB, MemorySegment b, long bOff, long ldb, long[] bRows, int pc, int col,
+                              int kc, int cols, float[] dst, int dstOff) {
+        if (bRows == null) {
+            long bAt = transB ? bOff + (long) col * ldb + pc : bOff + (long) pc * ldb + col;
+            PackedPanelB.pack(b, bAt, ldb, null, 0, transB, kc, cols, dst, dstOff);
+        } else {
+            PackedPanelB.pack(b, transB ? pc : col, 0, bRows, transB ? col : pc, transB, kc, cols, dst, dstOff);
         }
     }
 
