@@ -58,11 +58,11 @@ public final class ConvTranspose2d {
             Checks.floats("bias", bias, bOff, output.channels());
         }
         if (plan.subPixel() != null) {
-            plan.subPixel().forward(images, x, xOff, w, wOff, y, yOff, work, workOff);
-        } else {
-            // the adjoint convolution's input gradient with dy = x
-            Conv2d.backward(plan.adjoint(), images, null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);
+            plan.subPixel().forward(images, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+            return;
         }
+        // the adjoint convolution's input gradient with dy = x
+        Conv2d.backward(plan.adjoint(), images, null, 0, w, wOff, x, xOff, y, yOff, null, 0, null, 0, work, workOff);
         if (bias != null) {
             ChannelBias.add(images, output.channels(), (long) output.height() * output.width(), bias, bOff, y, yOff);
         }

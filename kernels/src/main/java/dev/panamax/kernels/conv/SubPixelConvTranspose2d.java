@@ -154,11 +154,13 @@ final class SubPixelConvTranspose2d {
     }
 
     /**
-     * {@code y = conv_transpose2d(x, w)} without bias, arguments checked by the caller; the
-     * workspace holds at least {@link #minimumWorkspaceFloats}.
+     * {@code y = conv_transpose2d(x, w) + bias} (bias {@code [C_out]} or null), arguments checked
+     * by the caller; the workspace holds at least {@link #minimumWorkspaceFloats}. The bias is
+     * added as the phases are scattered into y, which writes every pixel once, so it costs no
+     * pass of its own over y.
      */
-    void forward(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment y, long yOff,
-                 MemorySegment work, long workOff) {
+    void forward(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
+                 MemorySegment y, long yOff, MemorySegment work, long workOff) {
         int outChannels = output.channels();
         int h = output.outHeight();
         int wd = output.outWidth();
@@ -168,7 +170,10 @@ final class SubPixelConvTranspose2d {
         int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / perImageFloats));
         if (unreached) {
             // pixels no tap reaches (kernel smaller than the stride) hold only the bias
-            FloatLanes.fill(y, yOff, (long) images * output.imageSize(), 0f);
+            long plane = (long) output.height() * output.width();
+            for (long p = 0; p < (long) images * outChannels; p++) {
+                FloatLanes.fill(y, yOff + p * plane, plane, bias == null ? 0f : FloatLanes.get(bias, bOff + p % outChannels));
+            }
         }
         int threads = WorkerPool.shareable(x, y, work) ? Math.min(this.threads, WorkerPool.threads()) : 1;
         for (int r = 0; r < rows.length; r++) {
@@ -199,7 +204,7 @@ final class SubPixelConvTranspose2d {
                     Conv2d.forward(plan, nb, work, windowsAt, work, kernelAt, null, 0, work, outputsAt, work, convAt);
                     WorkerPool.run(Math.min(threads, nb), (index, count) -> {
                         for (int n = nb * index / count; n < nb * (index + 1) / count; n++) {
-                            scatter(outChannels, output, row, col, ph, pw, work, outputsAt + n * phaseFloats, y,
+                            scatter(outChannels, output, row, col, ph, pw, work, outputsAt + n * phaseFloats, bias, bOff, y,
                                     yOff + (long) (first + n) * output.imageSize());
                         }
                     });
@@ -261,18 +266,19 @@ final class SubPixelConvTranspose2d {
         }
     }
 
-    /** {@code y[co, r + sH i, c + sW j] = phase[co, i, j]} for one image. */
+    /** {@code y[co, r + sH i, c + sW j] = phase[co, i, j] + bias[co]} for one image (bias null: 0). */
     private static void scatter(int channels, ConvGeometry output, int r, int c, Phase ph, Phase pw,
-                                MemorySegment phase, long phaseAt, MemorySegment y, long yAt) {
+                                MemorySegment phase, long phaseAt, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
         int width = output.width();
         int sh = output.strideH();
         int sw = output.strideW();
         for (int co = 0; co < channels; co++) {
+            float b = bias == null ? 0f : FloatLanes.get(bias, bOff + co);
             for (int i = 0; i < ph.outputs(); i++) {
                 long from = phaseAt + ((long) co * ph.outputs() + i) * pw.outputs();
                 long to = yAt + ((long) co * output.height() + r + (long) sh * i) * width + c;
                 for (int j = 0; j < pw.outputs(); j++) {
-                    FloatLanes.set(y, to + (long) sw * j, FloatLanes.get(phase, from + j));
+                    FloatLanes.set(y, to + (long) sw * j, FloatLanes.get(phase, from + j) + b);
                 }
             }
         }
