@@ -138,6 +138,50 @@ public final class Checks {
         }
     }
 
+    /**
+     * {@link #nonOverlapping(String, long, long[], long[])} of three strided dimensions
+     * ({@code n_i} elements {@code s_i} apart), without the two arrays per call: attention checks
+     * its output on every call, a decoding step's included. The dimensions are ordered by stride
+     * as the array form orders them; a layout that fails is handed to the array form, which names it.
+     */
+    public static void nonOverlapping(String name, long rowLength, long n0, long s0, long n1, long s1, long n2, long s2) {
+        long an = n0, as = s0, bn = n1, bs = s1, cn = n2, cs = s2, t;
+        if (bs < as) {
+            t = an; an = bn; bn = t;
+            t = as; as = bs; bs = t;
+        }
+        if (cs < bs) {
+            t = bn; bn = cn; cn = t;
+            t = bs; bs = cs; cs = t;
+            if (bs < as) {
+                t = an; an = bn; bn = t;
+                t = as; as = bs; bs = t;
+            }
+        }
+        long span = placed(rowLength, an, as);
+        span = span < 0 ? span : placed(span, bn, bs);
+        span = span < 0 ? span : placed(span, cn, cs);
+        if (span < 0) {
+            nonOverlapping(name, rowLength, new long[] {n0, n1, n2}, new long[] {s0, s1, s2});
+            throw new IllegalStateException(name + ": overlapping strides not named");      // the call above throws
+        }
+    }
+
+    /** The span after placing n elements stride apart above {@code span}; -1 if they overlap it or overflow. */
+    private static long placed(long span, long n, long stride) {
+        if (n <= 1) {
+            return span;
+        }
+        if (stride < span) {
+            return -1;
+        }
+        try {
+            return Math.addExact(Math.multiplyExact(n - 1, stride), span);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
     /** {@link #elements(long...)} of two dimensions, without an array per call (kernels check on every call). */
     public static long elements(long d0, long d1) {
         return d0 == 0 || d1 == 0 ? 0 : times(d0, d1);

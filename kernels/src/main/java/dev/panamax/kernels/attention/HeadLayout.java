@@ -36,7 +36,7 @@ public record HeadLayout(MemorySegment segment, long offset, long batchStride, l
             return;
         }
         if (written) {
-            Checks.nonOverlapping(name, features, new long[] {n, heads, tokens}, new long[] {batchStride, headStride, tokenStride});
+            Checks.nonOverlapping(name, features, n, batchStride, heads, headStride, tokens, tokenStride);
         }
         long last;
         try {
