@@ -50,24 +50,16 @@ final class DecodeAttention {
                     row(s, q, k, v, masks, r, 0, s.keys(), out, lse, lseOffset, null, 0);
                 }
             } else {
-                WorkerPool.run(Math.min(threads, rows), (index, count) -> {
-                    for (int r = index; r < rows; r += count) {
-                        row(s, q, k, v, masks, r, 0, s.keys(), out, lse, lseOffset, null, 0);
-                    }
-                });
+                WorkerPool.run(Math.min(threads, rows),
+                        AttentionJob.claim(AttentionJob.Kind.DECODE_ROWS, rows, s, q, k, v, masks, out, lse, lseOffset));
             }
             return;
         }
         // split-K: every row's keys in `splits` ranges, merged by log-sum-exp
         int stride = s.valueDim() + 2;
         float[] partial = AttentionWorkspace.get().partials(rows * splits * stride);
-        WorkerPool.run(splits, (index, count) -> {
-            int from = (int) ((long) s.keys() * index / count);
-            int to = (int) ((long) s.keys() * (index + 1) / count);
-            for (int r = 0; r < rows; r++) {
-                row(s, q, k, v, masks, r, from, to, out, lse, lseOffset, partial, (r * count + index) * stride);
-            }
-        });
+        WorkerPool.run(splits, AttentionJob.claim(AttentionJob.Kind.DECODE_KEY_RANGES, rows, s, q, k, v, masks, out, lse,
+                lseOffset).partial(partial, stride));
         for (int r = 0; r < rows; r++) {
             merge(s, r, splits, partial, stride, out, lse, lseOffset);
         }
@@ -77,7 +69,7 @@ final class DecodeAttention {
      * Row {@code r} ({@code (n, h, i)} in row-major order) over keys {@code [from, to)}: the output and
      * log-sum-exp when {@code partial} is null, else {@code [m, l, acc...]} into {@code partial}.
      */
-    private static void row(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, int r, int from,
+    static void row(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, int r, int from,
                             int to, HeadLayout out, MemorySegment lse, long lseOffset, float[] partial, int at) {
         int i = r % s.queries();
         int h = (r / s.queries()) % s.heads();

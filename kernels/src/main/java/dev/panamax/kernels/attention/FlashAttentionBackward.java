@@ -51,24 +51,23 @@ public final class FlashAttentionBackward {
             dq.zero(s.batch(), s.heads(), s.queries(), s.headDim());     // the output did not depend on q
             return;
         }
-        boolean parallel = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, dOut.segment(),
-                dq.segment(), dk.segment(), dv.segment(), masks.attn(), masks.keyPadding()) && WorkerPool.threads() > 1
-                && items > 1;
+        boolean parallel = WorkerPool.threads() > 1 && items > 1
+                && WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment())
+                && WorkerPool.shareable(lse, dOut.segment(), dq.segment(), dk.segment())
+                && WorkerPool.shareable(dv.segment(), masks.attn(), masks.keyPadding());
         if (!parallel) {
             for (int i = 0; i < items; i++) {
                 group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
             }
         } else {
-            WorkerPool.run(Math.min(WorkerPool.threads(), items), (index, count) -> {
-                for (int i = index; i < items; i += count) {
-                    group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
-                }
-            });
+            WorkerPool.run(Math.min(WorkerPool.threads(), items),
+                    AttentionJob.claim(AttentionJob.Kind.BACKWARD_GROUPS, items, s, q, k, v, masks, out, lse, lseOffset)
+                            .gradients(dOut, dq, dk, dv));
         }
     }
 
     /** One batch entry and key/value head: every query head of its group, every tile. */
-    private static void group(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
+    static void group(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
                               MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq, HeadLayout dk, HeadLayout dv,
                               int index) {
         int n = index / s.kvHeads();

@@ -63,8 +63,8 @@ public final class FlashAttentionForward {
             }
             return;
         }
-        boolean shareable = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment(), lse, masks.attn(),
-                masks.keyPadding());
+        boolean shareable = WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment())
+                && WorkerPool.shareable(lse, masks.attn(), masks.keyPadding());
         if (s.queries() <= DecodeAttention.MAX_QUERIES && s.keys() > s.queries()) {
             DecodeAttention.forward(s, q, k, v, masks, out, lse, lseOffset, shareable);
             return;
@@ -81,11 +81,8 @@ public final class FlashAttentionForward {
                 item(s, q, k, v, masks, out, lse, lseOffset, i, chunks);
             }
         } else {
-            WorkerPool.run(Math.min(threads, items), (index, count) -> {
-                for (int i = index; i < items; i += count) {
-                    item(s, q, k, v, masks, out, lse, lseOffset, i, chunks);
-                }
-            });
+            WorkerPool.run(Math.min(threads, items),
+                    AttentionJob.claim(AttentionJob.Kind.FORWARD_ITEMS, items, s, q, k, v, masks, out, lse, lseOffset).chunks(chunks));
         }
     }
 
@@ -98,7 +95,7 @@ public final class FlashAttentionForward {
     }
 
     /** Item {@code index}: one batch entry and key/value head, the query blocks {@code chunk, chunk + chunks, ...}. */
-    private static void item(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
+    static void item(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
                              MemorySegment lse, long lseOffset, int index, int chunks) {
         int group = index / chunks;
         int chunk = index % chunks;
