@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.gemm.SgemmBatched;
+import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.functional.LinearAlgebra;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -258,6 +259,30 @@ class GemmPropertiesTest {
                         0.5f, c2, (long) i * m * n, n);
             }
             assertThat(c1.toArray(F)).containsExactly(c2.toArray(F));
+        }
+    }
+
+    /** A batch large enough to be split over two threads (shared segments): each thread's share equals one call per matrix. */
+    @Test
+    void stridedBatchedSplitOverThreadsEqualsOneCallPerMatrix() {
+        SplittableRandom r = new SplittableRandom(6);
+        int batch = 5, m = 70, n = 64, k = 60;
+        int threads = WorkerPool.threads();
+        WorkerPool.setThreads(2);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = Problem.fill(arena, r, (long) batch * k * m);
+            MemorySegment b = Problem.fill(arena, r, (long) batch * k * n);
+            MemorySegment c1 = Problem.fill(arena, r, (long) batch * m * n);
+            MemorySegment c2 = arena.allocate(c1.byteSize(), 64).copyFrom(c1);
+            SgemmBatched.sgemm(true, false, m, n, k, 0.75f, a, 0, m, (long) k * m, b, 0, n, (long) k * n,
+                    -1f, c1, 0, n, (long) m * n, batch);
+            for (int i = 0; i < batch; i++) {
+                Sgemm.sgemm(true, false, m, n, k, 0.75f, a, (long) i * k * m, m, b, (long) i * k * n, n,
+                        -1f, c2, (long) i * m * n, n);
+            }
+            assertThat(c1.toArray(F)).containsExactly(c2.toArray(F));
+        } finally {
+            WorkerPool.setThreads(threads);
         }
     }
 

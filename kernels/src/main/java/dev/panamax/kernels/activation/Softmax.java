@@ -43,6 +43,43 @@ public final class Softmax {
     private Softmax() {
     }
 
+    /** Rows {@code [from, to)} of a forward whose rows are contiguous (row r: outer r / inner, inner r % inner). */
+    private static void forwardRows(long from, long to, boolean log, long dim, long inner, MemorySegment x, long xOff,
+                                    long xo, long xi, MemorySegment y, long yOff, long yo, long yi) {
+        for (long r = from; r < to; r++) {
+            long o = r / inner;
+            long i = r % inner;
+            forwardRow(log, dim, x, xOff + o * xo + i * xi, y, yOff + o * yo + i * yi);
+        }
+    }
+
+    private static final WorkerPool.PerThread<Rows> ROWS = new WorkerPool.PerThread<>(Rows::new);
+
+    /** A parallel forward's arguments (see {@link WorkerPool.Job}): each range of rows by {@link #forwardRows}. */
+    private static final class Rows extends WorkerPool.RangeJob {
+        boolean log;
+        long dim;
+        long inner;
+        MemorySegment x;
+        long xOff;
+        long xo;
+        long xi;
+        MemorySegment y;
+        long yOff;
+        long yo;
+        long yi;
+
+        @Override
+        public void run(long from, long to) {
+            forwardRows(from, to, log, dim, inner, x, xOff, xo, xi, y, yOff, yo, yi);
+        }
+
+        @Override
+        protected void clear() {
+            x = y = null;
+        }
+    }
+
     /**
      * {@code y = softmax(x)} (or {@code log_softmax(x)} when {@code log}) along the middle axis.
      *
@@ -61,13 +98,25 @@ public final class Softmax {
         long yo = yStrides[0], yd = yStrides[1], yi = yStrides[2];
         if (xd == 1 && yd == 1) {
             // rows are independent: large inputs are split over the worker pool by whole rows
-            WorkerPool.forRange(outer * inner, Math.max(1, PARALLEL_GRAIN / dim), 1, (from, to) -> {
-                for (long r = from; r < to; r++) {
-                    long o = r / inner;
-                    long i = r % inner;
-                    forwardRow(log, dim, x, xOff + o * xo + i * xi, y, yOff + o * yo + i * yi);
-                }
-            }, x, y);
+            long rows = outer * inner;
+            long minRows = Math.max(1, PARALLEL_GRAIN / dim);
+            if (WorkerPool.serial(rows, minRows, x, y)) {
+                forwardRows(0, rows, log, dim, inner, x, xOff, xo, xi, y, yOff, yo, yi);
+                return;
+            }
+            Rows job = ROWS.claim();
+            job.log = log;
+            job.dim = dim;
+            job.inner = inner;
+            job.x = x;
+            job.xOff = xOff;
+            job.xo = xo;
+            job.xi = xi;
+            job.y = y;
+            job.yOff = yOff;
+            job.yo = yo;
+            job.yi = yi;
+            WorkerPool.forRange(rows, minRows, 1, job);
             return;
         }
         for (long o = 0; o < outer; o++) {

@@ -60,13 +60,68 @@ public final class SgemmBatched {
             }
             return;
         }
-        WorkerPool.run(threads, (index, count) -> {
+        Products job = PRODUCTS.claim();
+        job.batch = batch;
+        job.transA = transA;
+        job.transB = transB;
+        job.m = m;
+        job.n = n;
+        job.k = k;
+        job.alpha = alpha;
+        job.a = a;
+        job.aOff = aOff;
+        job.lda = lda;
+        job.strideA = strideA;
+        job.b = b;
+        job.bOff = bOff;
+        job.ldb = ldb;
+        job.strideB = strideB;
+        job.beta = beta;
+        job.c = c;
+        job.cOff = cOff;
+        job.ldc = ldc;
+        job.strideC = strideC;
+        WorkerPool.run(threads, job);
+    }
+
+    private static final WorkerPool.PerThread<Products> PRODUCTS = new WorkerPool.PerThread<>(Products::new);
+
+    /** A parallel call's arguments (see {@link WorkerPool.Job}): block {@code index} takes a contiguous share of the products. */
+    private static final class Products extends WorkerPool.Job {
+        int batch;
+        boolean transA;
+        boolean transB;
+        int m;
+        int n;
+        int k;
+        float alpha;
+        MemorySegment a;
+        long aOff;
+        long lda;
+        long strideA;
+        MemorySegment b;
+        long bOff;
+        long ldb;
+        long strideB;
+        float beta;
+        MemorySegment c;
+        long cOff;
+        long ldc;
+        long strideC;
+
+        @Override
+        public void run(int index, int count) {
             int from = (int) ((long) batch * index / count);
             int to = (int) ((long) batch * (index + 1) / count);
             for (int i = from; i < to; i++) {
                 Sgemm.serial(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
                         beta, c, cOff + i * strideC, ldc);
             }
-        });
+        }
+
+        @Override
+        protected void clear() {
+            a = b = c = null;
+        }
     }
 }

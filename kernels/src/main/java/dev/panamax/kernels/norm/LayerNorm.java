@@ -41,9 +41,55 @@ public final class LayerNorm {
             return;
         }
         // rows are independent: large inputs are split over the worker pool by whole rows
-        WorkerPool.forRange(rows, Math.max(1, PARALLEL_GRAIN / d), 1,
-                (from, to) -> forwardRows(from, to, d, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd,
-                        saveOff), x, y, weight, bias, saveMean, saveRstd);
+        long minRows = Math.max(1, PARALLEL_GRAIN / d);
+        if (WorkerPool.serial(rows, minRows, x, y) || !WorkerPool.shareable(weight, bias, saveMean, saveRstd)) {
+            forwardRows(0, rows, d, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd, saveOff);
+            return;
+        }
+        Rows job = ROWS.claim();
+        job.d = d;
+        job.x = x;
+        job.xOff = xOff;
+        job.weight = weight;
+        job.wOff = wOff;
+        job.bias = bias;
+        job.bOff = bOff;
+        job.eps = eps;
+        job.y = y;
+        job.yOff = yOff;
+        job.saveMean = saveMean;
+        job.saveRstd = saveRstd;
+        job.saveOff = saveOff;
+        WorkerPool.forRange(rows, minRows, 1, job);
+    }
+
+    private static final WorkerPool.PerThread<Rows> ROWS = new WorkerPool.PerThread<>(Rows::new);
+
+    /** A parallel forward's arguments (see {@link WorkerPool.Job}): each range of rows by {@link #forwardRows}. */
+    private static final class Rows extends WorkerPool.RangeJob {
+        long d;
+        MemorySegment x;
+        long xOff;
+        MemorySegment weight;
+        long wOff;
+        MemorySegment bias;
+        long bOff;
+        float eps;
+        MemorySegment y;
+        long yOff;
+        MemorySegment saveMean;
+        MemorySegment saveRstd;
+        long saveOff;
+
+        @Override
+        public void run(long from, long to) {
+            forwardRows(from, to, d, x, xOff, weight, wOff, bias, bOff, eps, y, yOff, saveMean, saveRstd, saveOff);
+        }
+
+        @Override
+        protected void clear() {
+            x = weight = bias = y = saveMean = saveRstd = null;
+        }
     }
 
     private static void forwardRows(long from, long to, long d, MemorySegment x, long xOff, MemorySegment weight,
