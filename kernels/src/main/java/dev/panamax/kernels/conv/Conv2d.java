@@ -81,17 +81,14 @@ public final class Conv2d {
         long slice = ImplicitConv2d.weightGradientFloats(g, og, outChannels);
         int parts = WorkerPool.shareable(x, dy, work)
                 ? (int) Math.max(1, Math.min(Math.min(threads, images), slices(work, workOff, slice))) : 1;
-        WorkerPool.run(parts, (index, count) -> {
-            long at = workOff + index * slice;
-            long gradAt = at + slice - grad;
-            FloatLanes.fill(work, gradAt, grad, 0f);
-            for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                for (int q = 0; q < groups; q++) {
-                    ImplicitConv2d.weightGradient(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), dy,
-                            dyOff + ((long) n * outChannels + (long) q * og) * l, work, at, gradAt + q * og * k);
-                }
-            }
-        });
+        ImplicitImages job = IMPLICIT_IMAGES.claim();
+        job.weightGradient = true;
+        job.problem(images, g, work, workOff);
+        job.operands(x, xOff, null, 0, dy, dyOff);
+        job.layout(groups, og, image.imageSize(), g.imageSize(), 0, (long) outChannels * l, og * l, slice);
+        job.grad = grad;
+        job.k = k;
+        WorkerPool.run(parts, job);
         Im2colConvolution.sumTransposed(parts, slice, groups, og, (int) k, work, workOff + slice - grad, dw, dwOff);
     }
 
@@ -110,15 +107,69 @@ public final class Conv2d {
         long slice = ImplicitConv2d.forwardFloats(g, og);
         long available = work.byteSize() / Float.BYTES - slicesAt;
         int parts = (int) Math.min(Math.min(threads, images), available / slice);
-        WorkerPool.run(WorkerPool.shareable(x, w, y, work) ? parts : 1, (index, count) -> {
+        ImplicitImages job = IMPLICIT_IMAGES.claim();
+        job.weightGradient = false;
+        job.problem(images, g, work, slicesAt);
+        job.operands(x, xOff, w, wOff, y, yOff);
+        job.layout(groups, og, xImage, xGroup, wGroup, yImage, yGroup, slice);
+        WorkerPool.run(WorkerPool.shareable(x, w, y, work) ? parts : 1, job);
+    }
+
+    private static final WorkerPool.PerThread<ImplicitImages> IMPLICIT_IMAGES = new WorkerPool.PerThread<>(ImplicitImages::new);
+
+    /**
+     * An implicit-GEMM call split by images (see {@link WorkerPool.Job}): block {@code index} takes
+     * its share of the images and workspace slice {@code index}; forward ({@link #implicitOverImages})
+     * or the weight gradient ({@link #implicitWeightGradient}, y holding dy). Strides in floats, per
+     * image and per group of x and y, per group of w.
+     */
+    private static final class ImplicitImages extends ConvJob {
+        boolean weightGradient;
+        int groups;
+        int og;
+        long xImage;
+        long xGroup;
+        long wGroup;
+        long yImage;
+        long yGroup;
+        long slice;
+        /** Weight gradient: floats of a slice's dW^T, and the rows of each group's. */
+        long grad;
+        long k;
+
+        void layout(int groups, int og, long xImage, long xGroup, long wGroup, long yImage, long yGroup, long slice) {
+            this.groups = groups;
+            this.og = og;
+            this.xImage = xImage;
+            this.xGroup = xGroup;
+            this.wGroup = wGroup;
+            this.yImage = yImage;
+            this.yGroup = yGroup;
+            this.slice = slice;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            long at = workOff + index * slice;
+            if (weightGradient) {
+                long gradAt = at + slice - grad;
+                FloatLanes.fill(work, gradAt, grad, 0f);
+                for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+                    for (int q = 0; q < groups; q++) {
+                        ImplicitConv2d.weightGradient(g, og, x, xOff + n * xImage + q * xGroup, y, yOff + n * yImage + q * yGroup,
+                                work, at, gradAt + q * og * k);
+                    }
+                }
+                return;
+            }
             long[] rows = tapRows(g);
             for (int n = images * index / count; n < images * (index + 1) / count; n++) {
                 for (int q = 0; q < groups; q++) {
                     ImplicitConv2d.forward(g, og, x, xOff + n * xImage + q * xGroup, w, wOff + q * wGroup,
-                            y, yOff + n * yImage + q * yGroup, work, slicesAt + index * slice, rows);
+                            y, yOff + n * yImage + q * yGroup, work, at, rows);
                 }
             }
-        });
+        }
     }
 
     /**
