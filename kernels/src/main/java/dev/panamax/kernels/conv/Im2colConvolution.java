@@ -85,22 +85,6 @@ final class Im2colConvolution {
         return colFloats(g, 1, pointwise) + gradFloats(g, outChannels);
     }
 
-    /** How a call splits: threads, and output rows per chunk in each thread's slice. */
-    private record Split(int parts, int rows, long slice) {
-
-        static Split of(ConvGeometry g, int images, int outChannels, boolean pointwise, int threads, MemorySegment work,
-                        long workOff, MemorySegment... shared) {
-            long available = work.byteSize() / Float.BYTES - workOff;
-            long grad = gradFloats(g, outChannels);
-            int parts = WorkerPool.shareable(shared) ? Math.max(1, Math.min(Math.min(threads, WorkerPool.threads()), images)) : 1;
-            while (parts > 1 && available / parts < minimumFloats(g, outChannels, pointwise)) {
-                parts--;
-            }
-            int rows = chunkRows(g, available / parts - grad, pointwise);
-            return new Split(parts, rows, colFloats(g, rows, pointwise) + grad);
-        }
-    }
-
     /**
      * {@code y = conv2d(x, w)} without bias, on at most {@code threads} threads; arguments checked
      * by the caller.
@@ -122,15 +106,69 @@ final class Im2colConvolution {
                          int threads, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                          MemorySegment dx, long dxOff, MemorySegment dw, long dwOff, MemorySegment y, long yOff,
                          MemorySegment work, long workOff) {
-        int og = outChannels / groups;
-        int k = (int) g.colRows();
-        int ow = g.outWidth();
-        long l = g.colCols();
-        long grad = gradFloats(g, outChannels);
-        Split plan = Split.of(g, images, outChannels, pointwise, threads, work, workOff, x, w, dy, dx, dw, y, work);
-        WorkerPool.run(plan.parts(), (index, count) -> {
-            long colAt = workOff + index * plan.slice();
-            long gradAt = colAt + plan.slice() - grad;
+        Chunks job = CHUNKS.claim();
+        job.problem(images, g, work, workOff);
+        job.operands(x, xOff, w, wOff, dy, dyOff);
+        job.gradients(dx, dxOff, dw, dwOff, null, 0);
+        job.image = image;
+        job.groups = groups;
+        job.outChannels = outChannels;
+        job.pointwise = pointwise;
+        job.out = y;
+        job.outOff = yOff;
+        job.split(threads, WorkerPool.shareable(x, w, dy, dx) && WorkerPool.shareable(dw, y, work));
+        int parts = job.parts;
+        long slice = job.slice;
+        WorkerPool.run(parts, job);
+        if (dw != null) {
+            int og = outChannels / groups;
+            sumTransposed(parts, slice, groups, og, (int) g.colRows(), work, workOff + slice - gradFloats(g, outChannels), dw, dwOff);
+        }
+    }
+
+    private static final WorkerPool.PerThread<Chunks> CHUNKS = new WorkerPool.PerThread<>(Chunks::new);
+
+    /**
+     * A call's split and arguments (see {@link WorkerPool.Job}): {@link #parts} threads, block
+     * {@code index} taking its share of the images in workspace slice {@code index}, which holds a
+     * column chunk of {@link #rows} output rows and, at its end, the block's own {@code dW^T}. The
+     * inherited y is dy; {@link #out}, when not null, receives {@code conv2d(x, w)} from the same chunks.
+     */
+    private static final class Chunks extends ConvJob {
+        ConvGeometry image;
+        int groups;
+        int outChannels;
+        boolean pointwise;
+        MemorySegment out;
+        long outOff;
+        int parts;
+        int rows;
+        long slice;
+
+        /** Threads, rows per chunk and slice size for the workspace given, on at most {@code threads}. */
+        void split(int threads, boolean shareable) {
+            long available = work.byteSize() / Float.BYTES - workOff;
+            long grad = gradFloats(g, outChannels);
+            int p = shareable ? Math.max(1, Math.min(Math.min(threads, WorkerPool.threads()), images)) : 1;
+            while (p > 1 && available / p < minimumFloats(g, outChannels, pointwise)) {
+                p--;
+            }
+            parts = p;
+            rows = chunkRows(g, available / p - grad, pointwise);
+            slice = colFloats(g, rows, pointwise) + grad;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            MemorySegment dy = y;
+            long dyOff = yOff;
+            int og = outChannels / groups;
+            int k = (int) g.colRows();
+            int ow = g.outWidth();
+            long l = g.colCols();
+            long grad = gradFloats(g, outChannels);
+            long colAt = workOff + index * slice;
+            long gradAt = colAt + slice - grad;
             if (dw != null) {
                 FloatLanes.fill(work, gradAt, grad, 0f);
             }
@@ -143,14 +181,14 @@ final class Im2colConvolution {
                     long dxAt = dxOff + (long) n * image.imageSize() + q * g.imageSize();
                     long dyAt = dyOff + ((long) n * outChannels + (long) q * og) * l;
                     long wAt = wOff + (long) q * og * k;
-                    for (int i0 = 0; i0 < g.outHeight(); i0 += plan.rows()) {
-                        int i1 = Math.min(g.outHeight(), i0 + plan.rows());
+                    for (int i0 = 0; i0 < g.outHeight(); i0 += rows) {
+                        int i1 = Math.min(g.outHeight(), i0 + rows);
                         int length = (i1 - i0) * ow;
                         long chunkDy = dyAt + (long) i0 * ow;
                         MemorySegment col = pointwise ? x : work;
                         long at = pointwise ? xAt + (long) i0 * ow : colAt;
                         long ld = pointwise ? l : length;
-                        if (!pointwise && (dw != null || y != null)) {
+                        if (!pointwise && (dw != null || out != null)) {
                             Im2col.im2col(g, x, xAt, work, colAt, i0, i1);
                         }
                         if (dw != null) {
@@ -158,9 +196,9 @@ final class Im2colConvolution {
                             Gemm.sgemm(false, true, k, og, length, 1f, col, at, ld, dy, chunkDy, l,
                                     1f, work, gradAt + (long) q * k * og, og);
                         }
-                        if (y != null) {
+                        if (out != null) {
                             Gemm.sgemm(false, false, og, length, k, 1f, w, wAt, k, col, at, ld,
-                                    0f, y, yOff + ((long) n * outChannels + (long) q * og) * l + (long) i0 * ow, l);
+                                    0f, out, outOff + ((long) n * outChannels + (long) q * og) * l + (long) i0 * ow, l);
                         }
                         if (dx != null && pointwise) {
                             Gemm.sgemm(true, false, k, length, og, 1f, w, wAt, k, dy, chunkDy, l,
@@ -173,9 +211,13 @@ final class Im2colConvolution {
                     }
                 }
             }
-        });
-        if (dw != null) {
-            sumTransposed(plan.parts(), plan.slice(), groups, og, k, work, workOff + plan.slice() - grad, dw, dwOff);
+        }
+
+        @Override
+        protected void clear() {
+            super.clear();
+            image = null;
+            out = null;
         }
     }
 
