@@ -162,8 +162,6 @@ final class SubPixelConvTranspose2d {
     void forward(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                  MemorySegment y, long yOff, MemorySegment work, long workOff) {
         int outChannels = output.channels();
-        int h = output.outHeight();
-        int wd = output.outWidth();
         long available = work.byteSize() / Float.BYTES - workOff;
         // the phase convolutions on every planned thread if that leaves room for an image, else on fewer
         long fixed = kernelFloats + (available - kernelFloats - convFloats >= perImageFloats ? convFloats : convMinimumFloats);
@@ -183,33 +181,91 @@ final class SubPixelConvTranspose2d {
                     continue;
                 }
                 Phase ph = rows[r], pw = cols[c];
-                int row = r, col = c;
                 long kernelAt = workOff;
                 subKernel(outChannels / groups, inChannels / groups, ph, pw, w, wOff, work, kernelAt);
-                long windowFloats = windowFloats(ph, pw);
-                long phaseFloats = outputFloats(ph, pw);
                 long windowsAt = kernelAt + (long) outChannels * (inChannels / groups) * ph.taps() * pw.taps();
-                long outputsAt = windowsAt + chunk * windowFloats;
-                long convAt = outputsAt + chunk * phaseFloats;
+                long outputsAt = windowsAt + chunk * windowFloats(ph, pw);
+                long convAt = outputsAt + chunk * outputFloats(ph, pw);
                 for (int n0 = 0; n0 < images; n0 += chunk) {
-                    int first = n0;
                     int nb = Math.min(chunk, images - n0);
                     // the copies in and out are memory-bound: images over the pool, as the convolution
-                    WorkerPool.run(Math.min(threads, nb), (index, count) -> {
-                        for (int n = nb * index / count; n < nb * (index + 1) / count; n++) {
-                            window(inChannels, h, wd, ph, pw, x, xOff + (long) (first + n) * inChannels * h * wd, work,
-                                    windowsAt + n * windowFloats);
-                        }
-                    });
+                    WorkerPool.run(Math.min(threads, nb), Copies.claim(true, this, r, c, n0, nb, x, xOff, bias, bOff, y, yOff,
+                            work, windowsAt, outputsAt));
                     Conv2d.forward(plan, nb, work, windowsAt, work, kernelAt, null, 0, work, outputsAt, work, convAt);
-                    WorkerPool.run(Math.min(threads, nb), (index, count) -> {
-                        for (int n = nb * index / count; n < nb * (index + 1) / count; n++) {
-                            scatter(outChannels, output, row, col, ph, pw, work, outputsAt + n * phaseFloats, bias, bOff, y,
-                                    yOff + (long) (first + n) * output.imageSize());
-                        }
-                    });
+                    WorkerPool.run(Math.min(threads, nb), Copies.claim(false, this, r, c, n0, nb, x, xOff, bias, bOff, y, yOff,
+                            work, windowsAt, outputsAt));
                 }
             }
+        }
+    }
+
+    /**
+     * A chunk's copies of phase (r, c) split by images (see {@link WorkerPool.Job}): into the
+     * zero-bordered windows ({@code windows}) or out of the phase outputs into y, bias added.
+     */
+    private static final class Copies extends WorkerPool.Job {
+        private static final WorkerPool.PerThread<Copies> JOBS = new WorkerPool.PerThread<>(Copies::new);
+
+        boolean windows;
+        SubPixelConvTranspose2d owner;
+        int r;
+        int c;
+        int first;
+        int images;
+        MemorySegment x;
+        long xOff;
+        MemorySegment bias;
+        long bOff;
+        MemorySegment y;
+        long yOff;
+        MemorySegment work;
+        long windowsAt;
+        long outputsAt;
+
+        static Copies claim(boolean windows, SubPixelConvTranspose2d owner, int r, int c, int first, int images,
+                            MemorySegment x, long xOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
+                            MemorySegment work, long windowsAt, long outputsAt) {
+            Copies job = JOBS.claim();
+            job.windows = windows;
+            job.owner = owner;
+            job.r = r;
+            job.c = c;
+            job.first = first;
+            job.images = images;
+            job.x = x;
+            job.xOff = xOff;
+            job.bias = bias;
+            job.bOff = bOff;
+            job.y = y;
+            job.yOff = yOff;
+            job.work = work;
+            job.windowsAt = windowsAt;
+            job.outputsAt = outputsAt;
+            return job;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            ConvGeometry output = owner.output;
+            Phase ph = owner.rows[r];
+            Phase pw = owner.cols[c];
+            int h = output.outHeight();
+            int wd = output.outWidth();
+            for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+                if (windows) {
+                    window(owner.inChannels, h, wd, ph, pw, x, xOff + (long) (first + n) * owner.inChannels * h * wd, work,
+                            windowsAt + n * owner.windowFloats(ph, pw));
+                } else {
+                    scatter(output.channels(), output, r, c, ph, pw, work, outputsAt + n * owner.outputFloats(ph, pw), bias, bOff, y,
+                            yOff + (long) (first + n) * output.imageSize());
+                }
+            }
+        }
+
+        @Override
+        protected void clear() {
+            owner = null;
+            x = bias = y = work = null;
         }
     }
 
