@@ -134,23 +134,8 @@ public final class Sgemm {
         split.unit = unit;
         split.extent = extent;
         split.tiles = (extent + unit - 1) / unit;
-        split.transA = transA;
-        split.transB = transB;
-        split.m = m;
-        split.n = n;
-        split.k = k;
-        split.alpha = alpha;
-        split.a = a;
-        split.aOff = aOff;
-        split.lda = lda;
-        split.b = b;
-        split.bOff = bOff;
-        split.ldb = ldb;
+        split.product(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         split.bRows = bRows;
-        split.beta = beta;
-        split.c = c;
-        split.cOff = cOff;
-        split.ldc = ldc;
         WorkerPool.run(Math.min(threads, split.tiles), split);
     }
 
@@ -165,28 +150,12 @@ public final class Sgemm {
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
     /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
-    private static final class Split extends WorkerPool.Job {
+    private static final class Split extends GemmJob {
         boolean columns;
         int unit;
         int extent;
         int tiles;
-        boolean transA;
-        boolean transB;
-        int m;
-        int n;
-        int k;
-        float alpha;
-        MemorySegment a;
-        long aOff;
-        long lda;
-        MemorySegment b;
-        long bOff;
-        long ldb;
         long[] bRows;
-        float beta;
-        MemorySegment c;
-        long cOff;
-        long ldc;
 
         @Override
         public void run(int index, int count) {
@@ -201,7 +170,7 @@ public final class Sgemm {
 
         @Override
         protected void clear() {
-            a = b = c = null;
+            super.clear();
             bRows = null;
         }
     }

@@ -61,25 +61,10 @@ public final class SgemmBatched {
             return;
         }
         Products job = PRODUCTS.claim();
+        job.product(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         job.batch = batch;
-        job.transA = transA;
-        job.transB = transB;
-        job.m = m;
-        job.n = n;
-        job.k = k;
-        job.alpha = alpha;
-        job.a = a;
-        job.aOff = aOff;
-        job.lda = lda;
         job.strideA = strideA;
-        job.b = b;
-        job.bOff = bOff;
-        job.ldb = ldb;
         job.strideB = strideB;
-        job.beta = beta;
-        job.c = c;
-        job.cOff = cOff;
-        job.ldc = ldc;
         job.strideC = strideC;
         WorkerPool.run(threads, job);
     }
@@ -87,26 +72,10 @@ public final class SgemmBatched {
     private static final WorkerPool.PerThread<Products> PRODUCTS = new WorkerPool.PerThread<>(Products::new);
 
     /** A parallel call's arguments (see {@link WorkerPool.Job}): block {@code index} takes a contiguous share of the products. */
-    private static final class Products extends WorkerPool.Job {
+    private static final class Products extends GemmJob {
         int batch;
-        boolean transA;
-        boolean transB;
-        int m;
-        int n;
-        int k;
-        float alpha;
-        MemorySegment a;
-        long aOff;
-        long lda;
         long strideA;
-        MemorySegment b;
-        long bOff;
-        long ldb;
         long strideB;
-        float beta;
-        MemorySegment c;
-        long cOff;
-        long ldc;
         long strideC;
 
         @Override
@@ -117,11 +86,6 @@ public final class SgemmBatched {
                 Sgemm.serial(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
                         beta, c, cOff + i * strideC, ldc);
             }
-        }
-
-        @Override
-        protected void clear() {
-            a = b = c = null;
         }
     }
 }
