@@ -120,11 +120,7 @@ public final class Softmax {
             return;
         }
         for (long o = 0; o < outer; o++) {
-            if (xd == 1 && yd == 1) {
-                for (long i = 0; i < inner; i++) {
-                    forwardRow(log, dim, x, xOff + o * xo + i * xi, y, yOff + o * yo + i * yi);
-                }
-            } else if (xi == 1 && yi == 1) {
+            if (xi == 1 && yi == 1) {
                 for (long i = 0; i < inner; i += LANES) {
                     forwardColumns(log, dim, xd, yd, FloatLanes.firstLanes(Math.min(LANES, inner - i)),
                             x, xOff + o * xo + i, y, yOff + o * yo + i);
