@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.gemm.SgemmBatched;
 import dev.panamax.kernels.parallel.WorkerPool;
@@ -128,6 +129,25 @@ class GemmPropertiesTest {
                     SplittableRandom r = new SplittableRandom(seed);
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), r.nextBoolean(),
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
+    /**
+     * Products of 8 or 16 rows, one to two vectors wide: the 8-row kernel that updates C itself
+     * (every alpha and beta, beta 0 included), beside the packed path for the columns past the
+     * last whole vector.
+     */
+    @Test
+    void eightAndSixteenRowProductsOneVectorWideMatchReference() {
+        qt().withExamples(80).forAll(integers().between(0, 1), integers().between(0, FloatLanes.LANES - 1), integers().between(1, 300), longs().all())
+                .checkAssert((sixteen, extra, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, sixteen == 1 ? 16 : 8, FloatLanes.LANES + extra, k, r.nextBoolean(), false,
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
                         p.run();
                         p.verify();

@@ -52,13 +52,15 @@ final class SmallGemm {
     /** {@code C = alpha op(A) B + beta C} on the calling thread, arguments checked by the caller; m, n, k > 0. */
     static void run(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
                     MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
-        float[] tile = GemmWorkspace.get().tile;
         long stepP = transA ? lda : 1;
         long stepR = transA ? 1 : lda;
         boolean tall = MicroKernel.FOUR_ROW_TAILS;
         int twelves = tall ? m - 8 * eightRowTiles(m) : 0;     // rows [twelves, m) in 8-row tiles
         int wide = n / NR * NR;
         int cols = tall ? n / LANES * LANES : wide;
+        // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
+        // needs no tile, nor the thread-local lookup that finds it.
+        float[] tile = tall && wide == 0 && twelves == 0 ? null : GemmWorkspace.get().tile;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
@@ -93,8 +95,7 @@ final class SmallGemm {
                     writeRows(tile, i - top, c, cOff + i * ldc + wide, ldc, LANES, alpha, betaHere);
                 }
                 for (int i = twelves; i < m; i += 8) {
-                    UnpackedKernel.eightByOne(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + wide, ldb, tile);
-                    MicroKernel.updateC(tile, c, cOff + i * ldc + wide, ldc, 8, LANES, alpha, betaHere);
+                    UnpackedKernel.eightByOne(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + wide, ldb, c, cOff + i * ldc + wide, ldc, alpha, betaHere);
                 }
             }
         }
