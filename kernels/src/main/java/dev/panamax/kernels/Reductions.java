@@ -7,7 +7,6 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -21,6 +20,10 @@ import jdk.incubator.vector.VectorOperators;
  * sum is added into a double. A float running sum over n elements errs by about n·ε; blocking
  * bounds the float part to {@value #BLOCK}/(4 {@code LANES}) additions per accumulator, and the
  * double part is exact enough for any length, at the cost of one horizontal add per block.
+ *
+ * <p>The last floats that do not fill a vector are taken one by one, not by a masked load: a
+ * masked vector that would reach past the end of the segment takes the Vector API's scalar
+ * fallback, and a softmax or loss row is often the last thing in its segment.
  */
 public final class Reductions {
 
@@ -49,12 +52,26 @@ public final class Reductions {
             a2 = larger(a2, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER));
             a3 = larger(a3, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER));
         }
-        for (; i < n; i += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
-            FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m);
-            a0 = a0.blend(v, v.compare(VectorOperators.GT, a0, m));
+        for (; i <= n - LANES; i += LANES) {
+            a0 = larger(a0, FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
         }
-        return larger(larger(a0, a1), larger(a2, a3)).reduceLanes(VectorOperators.MAX);
+        float best = larger(larger(a0, a1), larger(a2, a3)).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            float v = FloatLanes.get(x, off + i);
+            if (v > best) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    /** The sum of a vector's lanes in a fixed order (see {@link FloatLanes}). */
+    private static float laneSum(FloatVector v) {
+        v = v.add(v.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
+        v = v.add(v.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+        v = v.add(v.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+        v = v.add(v.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        return v.lane(0);
     }
 
     private static FloatVector larger(FloatVector acc, FloatVector v) {
@@ -77,15 +94,14 @@ public final class Reductions {
                 a2 = a2.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER));
                 a3 = a3.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER));
             }
-            for (; i < end; i += LANES) {
-                a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, FloatLanes.firstLanes(Math.min(LANES, end - i))));
+            for (; i <= end - LANES; i += LANES) {
+                a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
             }
-            a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            total += a0.lane(0);
+            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            for (; i < end; i++) {
+                block += FloatLanes.get(x, off + i);
+            }
+            total += block;
         }
         return total;
     }
@@ -110,17 +126,16 @@ public final class Reductions {
                 a2 = d2.fma(d2, a2);
                 a3 = d3.fma(d3, a3);
             }
-            for (; i < end; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(center);
-                a0 = a0.add(d.mul(d), m);
+            for (; i <= end - LANES; i += LANES) {
+                FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(center);
+                a0 = d.fma(d, a0);
             }
-            a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            total += a0.lane(0);
+            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            for (; i < end; i++) {
+                float d = FloatLanes.get(x, off + i) - center;
+                block += d * d;
+            }
+            total += block;
         }
         return total;
     }
@@ -137,16 +152,15 @@ public final class Reductions {
                 a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(shift)));
                 a1 = a1.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER).sub(shift)));
             }
-            for (; i < end; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER, m).sub(shift)), m);
+            if (i <= end - LANES) {
+                a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(shift)));
+                i += LANES;
             }
-            a0 = a0.add(a1);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            total += a0.lane(0);
+            float block = laneSum(a0.add(a1));
+            for (; i < end; i++) {
+                block += VectorMath.expNonPositive(FloatLanes.get(x, off + i) - shift);
+            }
+            total += block;
         }
         return total;
     }
@@ -167,16 +181,14 @@ public final class Reductions {
                 a2 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 2 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 2 * LANES) * Float.BYTES, ORDER), a2);
                 a3 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 3 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 3 * LANES) * Float.BYTES, ORDER), a3);
             }
-            for (; i < end; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, end - i));
-                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER, m).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER, m), a0);
+            for (; i <= end - LANES; i += LANES) {
+                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
             }
-            a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            total += a0.lane(0);
+            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            for (; i < end; i++) {
+                block = Math.fma(FloatLanes.get(a, aOff + i), FloatLanes.get(b, bOff + i), block);
+            }
+            total += block;
         }
         return total;
     }

@@ -65,6 +65,25 @@ public final class VectorMath {
         return scaled.reinterpretAsFloats().blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 
+    /**
+     * One lane of {@link #expNonPositive(FloatVector)}: the same operations in the same order, so
+     * the same float to the bit. For the last elements of a row that do not fill a vector.
+     */
+    public static float expNonPositive(float x) {
+        float t = Math.fma(x, LOG2E, ROUND_MAGIC);
+        float n = t - ROUND_MAGIC;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float r2 = r * r;
+        float hi = Math.fma(r, E1, E2);
+        float mid = Math.fma(r, E3, E4);
+        float lo = Math.fma(r, E5, E6);
+        float p = Math.fma(hi, r2 * r2, Math.fma(mid, r2, lo));
+        p = Math.fma(p, r2, r + 1f);
+        float scaled = Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+        return x < EXP_LO ? 0f : scaled;
+    }
+
     /** {@code 1 / (1 + exp(-x))}: exp(-x) overflows to +inf for very negative x, giving 0, never NaN. */
     public static FloatVector sigmoid(FloatVector x) {
         return x.broadcast(1f).div(exp(x.neg()).add(1f));

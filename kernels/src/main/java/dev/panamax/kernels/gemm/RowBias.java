@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * The bias of a linear layer: added to every row of its output, and, in backward, the sum of the
@@ -20,32 +19,48 @@ public final class RowBias {
     private RowBias() {
     }
 
-    /** {@code y[i, :] += bias} for every row i. */
+    /**
+     * {@code y[i, :] += bias} for every row i: whole vectors, then the row's last floats one by
+     * one. A masked last vector would pass the end of y (or of a bias shorter than a vector) and
+     * take the Vector API's scalar fallback, once per row; during warm-up C2 compiled that
+     * fallback 56 times over, each recompilation delaying the kernels waiting behind it.
+     */
     public static void add(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         Checks.nonNegative("rows", rows);
         Checks.floats("bias", bias, bOff, n);
         Checks.floats("y", y, yOff, Checks.elements(rows, n));
+        long whole = n / LANES * LANES;
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
-            for (long j = 0; j < n; j += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - j));
-                FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER, m).add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER, m)).intoMemorySegment(y, (row + j) * Float.BYTES, ORDER, m);
+            long j = 0;
+            for (; j < whole; j += LANES) {
+                FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER).add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER)).intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
+            }
+            for (; j < n; j++) {
+                FloatLanes.set(y, row + j, FloatLanes.get(y, row + j) + FloatLanes.get(bias, bOff + j));
             }
         }
     }
 
-    /** {@code grad[j] = sum_i g[i, j]}: written, not accumulated. */
+    /** {@code grad[j] = sum_i g[i, j]}: written, not accumulated. Columns past the last whole vector are summed one by one, in the same row order. */
     public static void sumRows(long rows, long n, MemorySegment g, long gOff, MemorySegment grad, long gradOff) {
         Checks.nonNegative("rows", rows);
         Checks.floats("g", g, gOff, Checks.elements(rows, n));
         Checks.floats("grad", grad, gradOff, n);
-        for (long j = 0; j < n; j += LANES) {
-            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - j));
+        long whole = n / LANES * LANES;
+        for (long j = 0; j < whole; j += LANES) {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long r = 0; r < rows; r++) {
-                acc = acc.add(FloatVector.fromMemorySegment(SPECIES, g, (gOff + r * n + j) * Float.BYTES, ORDER, m));
+                acc = acc.add(FloatVector.fromMemorySegment(SPECIES, g, (gOff + r * n + j) * Float.BYTES, ORDER));
             }
-            acc.intoMemorySegment(grad, (gradOff + j) * Float.BYTES, ORDER, m);
+            acc.intoMemorySegment(grad, (gradOff + j) * Float.BYTES, ORDER);
+        }
+        for (long j = whole; j < n; j++) {
+            float acc = 0f;
+            for (long r = 0; r < rows; r++) {
+                acc += FloatLanes.get(g, gOff + r * n + j);
+            }
+            FloatLanes.set(grad, gradOff + j, acc);
         }
     }
 
