@@ -67,7 +67,8 @@ class GemmBlockingTest {
         GemmBlocking avx512 = GemmBlocking.forMachine(16, 32, zen4);
         assertThat(avx512.mr()).isEqualTo(12);
         assertThat(avx512.nr()).isEqualTo(32);
-        assertThat(avx512.kc()).isEqualTo(256);
+        assertThat(avx512.kc()).isEqualTo(1024);
+        assertThat(avx512.mc()).isEqualTo(252);
         assertThat(avx512.nc()).isEqualTo(1024);
         GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4);
         assertThat(avx2.mr()).isEqualTo(4);
@@ -78,9 +79,11 @@ class GemmBlockingTest {
         for (GemmBlocking b : new GemmBlocking[] {avx512, avx2, neon}) {
             // accumulators, two vectors of B and a broadcast fit the register file
             assertThat(2 * b.mr() + 3).isLessThanOrEqualTo(b.vectorRegisters());
-            // a packed micro-panel of B fits L1, a packed block of A a quarter of L2
-            assertThat((long) b.kc() * b.nr() * Float.BYTES).isLessThanOrEqualTo(b.caches().l1Data());
-            assertThat((long) b.mc() * b.kc() * Float.BYTES).isLessThanOrEqualTo(b.caches().l2() / 4);
+            // a packed micro-panel of B is at most an eighth of L2, a packed block of A at most L2,
+            // a packed block of B at most four times L2
+            assertThat((long) b.kc() * b.nr() * Float.BYTES).isLessThanOrEqualTo(b.caches().l2() / 8);
+            assertThat((long) b.mc() * b.kc() * Float.BYTES).isLessThanOrEqualTo(b.caches().l2());
+            assertThat((long) b.kc() * b.nc() * Float.BYTES).isLessThanOrEqualTo(4 * b.caches().l2());
             assertThat(b.mc() % b.mr()).isZero();
             assertThat(b.nc() % b.nr()).isZero();
         }

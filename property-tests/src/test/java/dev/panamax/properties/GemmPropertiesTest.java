@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.GemmBlocking;
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.gemm.SgemmBatched;
 import dev.panamax.kernels.parallel.WorkerPool;
@@ -158,7 +159,8 @@ class GemmPropertiesTest {
     /** Small products deeper than one K block: the unpacked path accumulates its K blocks onto C. */
     @Test
     void smallProductsDeeperThanOneBlockMatchReference() {
-        qt().withExamples(60).forAll(integers().between(1, 20), integers().between(16, 40), integers().between(257, 700), longs().all())
+        int kc = GemmBlocking.current().kc();
+        qt().withExamples(60).forAll(integers().between(1, 20), integers().between(16, 40), integers().between(kc + 1, 2 * kc + 200), longs().all())
                 .checkAssert((m, n, k, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
                     try (Arena arena = Arena.ofConfined()) {
@@ -172,10 +174,14 @@ class GemmPropertiesTest {
 
     @Test
     void blockBoundariesAndThreadsMatchReference() {
-        // past MC = 240 rows, KC = 256 depth and NC = 1024 columns, A packed (N >= 256) and read in
-        // place (narrower, rows left over in fours), and big enough to run in parallel
-        int[][] shapes = {{150, 2060, 260}, {1, 1000, 300}, {300, 33, 513}, {7, 31, 1}, {145, 97, 257},
-            {253, 300, 70}, {251, 40, 300}};
+        // past this machine's MC rows, KC depth and NC columns (GemmBlocking), A packed (N >= 256)
+        // and read in place (narrower, rows left over in fours), and big enough to run in parallel
+        GemmBlocking blocking = GemmBlocking.current();
+        int mc = blocking.mc();
+        int kc = blocking.kc();
+        int nc = blocking.nc();
+        int[][] shapes = {{150, nc + 36, 260}, {1, 1000, kc + 44}, {mc + 60, 33, 2 * kc + 1}, {7, 31, 1}, {145, 97, kc + 1},
+            {mc + 13, 300, 70}, {mc + 11, 40, kc + 44}, {40, 300, 260}};
         SplittableRandom r = new SplittableRandom(11);
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
