@@ -156,6 +156,24 @@ class GemmPropertiesTest {
                 });
     }
 
+    /**
+     * Skinny products (few rows of A, a wide B, at most 768 deep) run unpacked, split by columns
+     * over the pool when large enough (a shared arena): every alpha and beta, ragged columns.
+     */
+    @Test
+    void skinnyProductsMatchReference() {
+        qt().withExamples(40).forAll(integers().between(8, 64), integers().between(16, 700), integers().between(60, 768), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, false, false,
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
     /** Small products deeper than one K block: the unpacked path accumulates its K blocks onto C. */
     @Test
     void smallProductsDeeperThanOneBlockMatchReference() {

@@ -23,7 +23,8 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * over every MR x NR tile. Sizes, chosen for the machine, and their reasons: {@link GemmBlocking}.
  * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
  * ({@link RowTimesMatrix}) that reads B once at memory speed, and small products a path that packs
- * nothing ({@link SmallGemm}). Large products are split over the
+ * nothing ({@link SmallGemm}), as do skinny ones (few rows of A against a wide B,
+ * {@link SmallGemm#skinny}), split by columns when large. Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
  * arena stay on the calling thread).
  */
@@ -121,14 +122,21 @@ public final class Sgemm {
             SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        boolean inPlace = bRows == null && SmallGemm.skinny(transA, transB, m, n, k);
         int threads = WorkerPool.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
-            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
+            if (inPlace) {
+                SmallGemm.run(false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else {
+                blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
+            }
             return;
         }
-        // Split the wider dimension into one contiguous range per thread, in whole micro-tiles.
+        // Split the wider dimension into one contiguous range per thread, in whole micro-tiles
+        // (a skinny product's columns, each range unpacked).
         Split split = SPLITS.claim();
-        split.columns = n >= (long) threads * NR * 2 || n >= m;
+        split.inPlace = inPlace;
+        split.columns = inPlace || n >= (long) threads * NR * 2 || n >= m;
         int unit = split.columns ? NR : MR;
         int extent = split.columns ? n : m;
         split.unit = unit;
@@ -156,12 +164,15 @@ public final class Sgemm {
         int extent;
         int tiles;
         long[] bRows;
+        boolean inPlace;
 
         @Override
         public void run(int index, int count) {
             int from = (int) ((long) tiles * index / count) * unit;
             int to = Math.min(extent, (int) ((long) tiles * (index + 1) / count) * unit);
-            if (columns) {
+            if (inPlace) {
+                SmallGemm.run(false, m, to - from, k, alpha, a, aOff, lda, b, bOff + from, ldb, beta, c, cOff + from, ldc);
+            } else if (columns) {
                 blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             } else {
                 blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);

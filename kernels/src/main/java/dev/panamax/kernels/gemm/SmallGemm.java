@@ -49,6 +49,27 @@ final class SmallGemm {
         return !transB && tile && (long) m * n * k <= MAX_MACS;
     }
 
+    /**
+     * Whether a product too large for {@link #applies} still runs unpacked: few rows (a
+     * convolution's output channels, a small batch) against a wide B, not too deep. Packing B
+     * costs about as much per element as the multiply-adds it feeds when only a few rows of A use
+     * each element, and reading B in place runs at the kernel's speed as long as one K step's rows
+     * of B stay in L2. Zen 4, one thread, GFLOP/s packed / unpacked: 16x3136x256 73.6 / 92.1,
+     * 32x768x768 89.1 / 103.5, 48x3136x256 91.0 / 103.2, 64x3136x256 92.8 / 102.0, 64x1024x512
+     * 99.5 / 99.1, 64x2048x256 98.9 / 97.4; deeper products lost (32x1024x1024 88.3 / 75.9,
+     * 64x1000x1000 92.6 / 87.2), so K stops at {@value #SKINNY_DEPTH}. Only the 12-row tiles and a
+     * row-major A were measured, so only they take this path.
+     */
+    static boolean skinny(boolean transA, boolean transB, int m, int n, int k) {
+        return MicroKernel.FOUR_ROW_TAILS && !transA && !transB && (m >= MR || m == 8) && m <= SKINNY_ROWS
+                && n >= LANES && k <= SKINNY_DEPTH;
+    }
+
+    /** The most rows of A a {@link #skinny} product has. */
+    static final int SKINNY_ROWS = 64;
+    /** The deepest {@link #skinny} product. */
+    static final int SKINNY_DEPTH = 768;
+
     /** {@code C = alpha op(A) B + beta C} on the calling thread, arguments checked by the caller; m, n, k > 0. */
     static void run(boolean transA, int m, int n, int k, float alpha, MemorySegment a, long aOff, long lda,
                     MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
