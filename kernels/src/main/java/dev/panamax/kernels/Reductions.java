@@ -65,15 +65,6 @@ public final class Reductions {
         return best;
     }
 
-    /** The sum of a vector's lanes in a fixed order (see {@link FloatLanes}). */
-    private static float laneSum(FloatVector v) {
-        v = v.add(v.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-        v = v.add(v.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-        v = v.add(v.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-        v = v.add(v.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-        return v.lane(0);
-    }
-
     private static FloatVector larger(FloatVector acc, FloatVector v) {
         return acc.blend(v, v.compare(VectorOperators.GT, acc));
     }
@@ -97,7 +88,12 @@ public final class Reductions {
             for (; i <= end - LANES; i += LANES) {
                 a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
             }
-            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float block = a0.lane(0);
             for (; i < end; i++) {
                 block += FloatLanes.get(x, off + i);
             }
@@ -130,7 +126,12 @@ public final class Reductions {
                 FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(center);
                 a0 = d.fma(d, a0);
             }
-            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float block = a0.lane(0);
             for (; i < end; i++) {
                 float d = FloatLanes.get(x, off + i) - center;
                 block += d * d;
@@ -156,7 +157,12 @@ public final class Reductions {
                 a0 = a0.add(VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER).sub(shift)));
                 i += LANES;
             }
-            float block = laneSum(a0.add(a1));
+            a0 = a0.add(a1);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float block = a0.lane(0);
             for (; i < end; i++) {
                 block += VectorMath.expNonPositive(FloatLanes.get(x, off + i) - shift);
             }
@@ -184,7 +190,12 @@ public final class Reductions {
             for (; i <= end - LANES; i += LANES) {
                 a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
             }
-            float block = laneSum(a0.add(a1).add(a2.add(a3)));
+            a0 = a0.add(a1).add(a2.add(a3));
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            float block = a0.lane(0);
             for (; i < end; i++) {
                 block = Math.fma(FloatLanes.get(a, aOff + i), FloatLanes.get(b, bOff + i), block);
             }
