@@ -6,10 +6,11 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 
 import dev.panamax.kernels.conv.ConvAlgorithm;
 import dev.panamax.kernels.conv.ConvGeometry;
+import dev.panamax.kernels.conv.ConvPass;
 
 /**
  * One convolution problem with random inputs and its exact answers in double precision:
@@ -88,18 +89,18 @@ final class ConvProblem {
     }
 
     /**
-     * {@code auto} and every forced plan whose forward pass and gradients pass the tests (DEPTHWISE
-     * for all three or none, as both plans require).
+     * {@code auto} and every forced plan whose algorithms apply to their passes (DEPTHWISE for all
+     * three or none, as both plans require).
      */
-    static <P> List<P> allPlans(P auto, Predicate<ConvAlgorithm> forward, Predicate<ConvAlgorithm> gradients,
-                                Forcing<P> force) {
+    static <P> List<P> allPlans(P auto, BiPredicate<ConvAlgorithm, ConvPass> applies, Forcing<P> force) {
         List<P> plans = new ArrayList<>();
         plans.add(auto);
         for (ConvAlgorithm f : ConvAlgorithm.values()) {
             for (ConvAlgorithm dx : ConvAlgorithm.values()) {
                 for (ConvAlgorithm dw : ConvAlgorithm.values()) {
                     boolean depthwise = f == ConvAlgorithm.DEPTHWISE;
-                    if (forward.test(f) && gradients.test(dx) && gradients.test(dw)
+                    if (applies.test(f, ConvPass.FORWARD) && applies.test(dx, ConvPass.INPUT_GRADIENT)
+                            && applies.test(dw, ConvPass.WEIGHT_GRADIENT)
                             && depthwise == (dx == ConvAlgorithm.DEPTHWISE) && depthwise == (dw == ConvAlgorithm.DEPTHWISE)) {
                         plans.add(force.forced(f, dx, dw));
                     }

@@ -173,6 +173,76 @@ public final class Conv2d {
     }
 
     /**
+     * {@link WinogradConv2d} of geometry {@code g} (per group) for every image and group: the
+     * filters of every group transformed once at the workspace's head (those of the input gradient
+     * with {@code adjoint}, w being the forward pass's), then every (image, group, block of tile
+     * rows of {@code blockBytes}) a task, the tasks split over the pool, each thread in a workspace slice of its own.
+     * A batch-1 image keeps both threads busy this way. Strides in floats: per image and per group
+     * of x and y.
+     */
+    private static void winograd(int images, int groups, ConvGeometry g, int outs, boolean adjoint, long blockBytes,
+                                 int threads,
+                                 MemorySegment x, long xOff, long xImage, long xGroup, MemorySegment w, long wOff,
+                                 MemorySegment y, long yOff, long yImage, long yGroup, MemorySegment work, long workOff) {
+        int ins = g.channels();
+        long filters = WinogradConv2d.filterFloats(1, outs, ins);
+        for (int q = 0; q < groups; q++) {
+            WinogradConv2d.transformFilters(outs, ins, adjoint, w, wOff + q * outs * ins * 9L, work, workOff + q * filters);
+        }
+        long slice = WinogradConv2d.sliceFloats(g, outs, blockBytes);
+        long slicesAt = workOff + groups * filters;
+        int blocks = WinogradConv2d.Tiling.of(g, outs, blockBytes).blocks();
+        long tasks = (long) images * groups * blocks;
+        int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, slicesAt, slice)));
+        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        job.problem(images, g, work, slicesAt);
+        job.operands(x, xOff, work, workOff, y, yOff);
+        job.groups = groups;
+        job.outs = outs;
+        job.blocks = blocks;
+        job.blockBytes = blockBytes;
+        job.filters = filters;
+        job.slice = slice;
+        job.xImage = xImage;
+        job.xGroup = xGroup;
+        job.yImage = yImage;
+        job.yGroup = yGroup;
+        WorkerPool.run(WorkerPool.shareable(x, y, work) ? parts : 1, job);
+    }
+
+    private static final WorkerPool.PerThread<WinogradBlocks> WINOGRAD_BLOCKS = new WorkerPool.PerThread<>(WinogradBlocks::new);
+
+    /**
+     * A Winograd call's tasks (see {@link #winograd}), w holding the transformed filters. Block
+     * {@code index} takes its share of the (image, group, block of tile rows) tasks in that order.
+     */
+    private static final class WinogradBlocks extends ConvJob {
+        int groups;
+        int outs;
+        int blocks;
+        long blockBytes;
+        long filters;
+        long slice;
+        long xImage;
+        long xGroup;
+        long yImage;
+        long yGroup;
+
+        @Override
+        public void run(int index, int count) {
+            long tasks = (long) images * groups * blocks;
+            long at = workOff + index * slice;
+            for (long task = tasks * index / count; task < tasks * (index + 1) / count; task++) {
+                int block = (int) (task % blocks);
+                int q = (int) (task / blocks % groups);
+                long n = task / ((long) blocks * groups);
+                WinogradConv2d.block(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup, w, wOff + q * filters,
+                        y, yOff + n * yImage + q * yGroup, work, at);
+            }
+        }
+    }
+
+    /**
      * Threads that split each image's output channels, when there are fewer images than threads
      * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
      * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
@@ -329,6 +399,8 @@ public final class Conv2d {
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
                     g.imageSize(), w, wOff, og * k, y, yOff, (long) outChannels * l, og * l, work, workOff);
+            case WINOGRAD -> winograd(images, groups, g, og, false, plan.winogradBlockBytes(), threads, x, xOff,
+                    image.imageSize(), g.imageSize(), w, wOff, y, yOff, (long) outChannels * l, og * l, work, workOff);
             case POINTWISE_GEMM, IM2COL_GEMM -> Im2colConvolution.forward(images, groups, image, g, outChannels,
                     plan.forward() == ConvAlgorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
         }
@@ -418,6 +490,11 @@ public final class Conv2d {
         if (dw != null && dwBy == ConvAlgorithm.IMPLICIT_GEMM) {
             implicitWeightGradient(images, groups, image, g, outChannels, og, threads, x, xOff, dy, dyOff, dw, dwOff, work,
                     workOff);
+        }
+        if (dx != null && dxBy == ConvAlgorithm.WINOGRAD) {
+            winograd(images, groups, ImplicitConv2d.adjoint(g, og), g.channels(), true, plan.winogradBlockBytes(), threads,
+                    dy, dyOff,
+                    (long) outChannels * l, og * l, w, wOff, dx, dxOff, image.imageSize(), g.imageSize(), work, workOff);
         }
         if (dx != null && dxBy == ConvAlgorithm.IMPLICIT_GEMM) {
             implicitBackward(images, groups, image, g, outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);

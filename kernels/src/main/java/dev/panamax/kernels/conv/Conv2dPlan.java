@@ -23,9 +23,10 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *     group (LeNet), when a slice per thread fits the budget;</li>
  * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
- * <li>otherwise {@link ConvAlgorithm#IMPLICIT_GEMM} at stride 1 for each pass whose workspace fits
- *     the budget (the weight gradient only beside an implicit forward pass), and
- *     {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
+ * <li>otherwise, for a 3 x 3 kernel at stride 1, {@link ConvAlgorithm#WINOGRAD} for the forward pass
+ *     and the input gradient where its workspace fits the budget;</li>
+ * <li>then {@link ConvAlgorithm#IMPLICIT_GEMM} at stride 1 for each pass left whose workspace fits
+ *     the budget, and {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
  * </ul>
  * A plan is immutable and may be shared between threads.
  */
@@ -44,9 +45,15 @@ public final class Conv2dPlan {
     private final long directSlice;
     private final long workspaceFloats;
     private final long minimumWorkspaceFloats;
+    private final long winogradBlockBytes;
 
     private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
                        ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
+        this(image, groups, outChannels, threads, forward, inputGradient, weightGradient, WinogradConv2d.blockBytes(threads));
+    }
+
+    private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
+                       ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, long winogradBlockBytes) {
         this.image = image;
         this.group = Conv2d.perGroup(image, groups);
         this.groups = groups;
@@ -55,6 +62,7 @@ public final class Conv2dPlan {
         this.forward = forward;
         this.inputGradient = inputGradient;
         this.weightGradient = weightGradient;
+        this.winogradBlockBytes = winogradBlockBytes;
         // worked out once: a layer asks for them on every call, and each computation made objects
         this.directSlice = directSlice(group, outChannels, outChannels / groups);
         this.workspaceFloats = workspace(threads);
@@ -90,13 +98,18 @@ public final class Conv2dPlan {
         if (all != null) {
             return new Conv2dPlan(image, groups, outChannels, threads, all, all, all);
         }
-        ConvAlgorithm fwd = ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
-                ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
         ConvGeometry adjoint = ImplicitConv2d.adjoint(g, og);
-        ConvAlgorithm dx = adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
+        long block = WinogradConv2d.blockBytes(threads);
+        ConvAlgorithm fwd = WinogradConv2d.applies(g) && winogradFloats(groups, g, og, block, threads) <= BUDGET_FLOATS
+                ? ConvAlgorithm.WINOGRAD
+                : ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
-        ConvAlgorithm dw = fwd == ConvAlgorithm.IMPLICIT_GEMM && adjoint != null
-                && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
+        ConvAlgorithm dx = adjoint != null && WinogradConv2d.applies(adjoint)
+                && winogradFloats(groups, adjoint, g.channels(), block, threads) <= BUDGET_FLOATS
+                ? ConvAlgorithm.WINOGRAD
+                : adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
+                ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
+        ConvAlgorithm dw = adjoint != null && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
         return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, dw);
     }
@@ -109,15 +122,16 @@ public final class Conv2dPlan {
      *         and the reason
      */
     public Conv2dPlan forced(ConvAlgorithm forward, ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
-        requireApplies("forward", forward);
-        requireApplies("input gradient", inputGradient);
-        requireApplies("weight gradient", weightGradient);
+        requireApplies(ConvPass.FORWARD, forward);
+        requireApplies(ConvPass.INPUT_GRADIENT, inputGradient);
+        requireApplies(ConvPass.WEIGHT_GRADIENT, weightGradient);
         boolean depthwise = forward == ConvAlgorithm.DEPTHWISE;
         if (depthwise != (inputGradient == ConvAlgorithm.DEPTHWISE) || depthwise != (weightGradient == ConvAlgorithm.DEPTHWISE)) {
             throw new IllegalArgumentException("DEPTHWISE computes both gradients together with its forward pass: "
                     + "force it for all three or none, got " + forward + ", " + inputGradient + ", " + weightGradient);
         }
-        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient,
+                winogradBlockBytes);
     }
 
     /** This plan for another thread count, its algorithms kept. */
@@ -126,22 +140,34 @@ public final class Conv2dPlan {
         return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
     }
 
-    /** Whether {@code algorithm} can compute this shape. */
-    public boolean applies(ConvAlgorithm algorithm) {
-        return reasonNot(algorithm) == null;
+    /**
+     * This plan with {@link ConvAlgorithm#WINOGRAD}'s blocks of tile rows sized for
+     * {@code bytes} of transformed tiles each (at least one tile row), instead of the size chosen
+     * from the caches and the thread count: for tests that need an image cut into several blocks,
+     * and for tuning.
+     */
+    public Conv2dPlan withWinogradBlockBytes(long bytes) {
+        Checks.positive("Winograd block bytes", bytes);
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient, bytes);
     }
 
-    private void requireApplies(String pass, ConvAlgorithm algorithm) {
-        Objects.requireNonNull(algorithm, pass);
-        String reason = reasonNot(algorithm);
+    /** Whether {@code algorithm} can compute {@code pass} of this shape. */
+    public boolean applies(ConvAlgorithm algorithm, ConvPass pass) {
+        return reasonNot(algorithm, pass) == null;
+    }
+
+    private void requireApplies(ConvPass pass, ConvAlgorithm algorithm) {
+        String name = pass.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        Objects.requireNonNull(algorithm, name);
+        String reason = reasonNot(algorithm, pass);
         if (reason != null) {
-            throw new IllegalArgumentException(pass + ": " + algorithm + " does not apply to " + this.describeShape()
+            throw new IllegalArgumentException(name + ": " + algorithm + " does not apply to " + this.describeShape()
                     + ": " + reason);
         }
     }
 
-    /** Why {@code algorithm} cannot compute this shape, or null where it can. */
-    String reasonNot(ConvAlgorithm algorithm) {
+    /** Why {@code algorithm} cannot compute {@code pass} of this shape, or null where it can. */
+    String reasonNot(ConvAlgorithm algorithm, ConvPass pass) {
         int og = outChannels / groups;
         return switch (algorithm) {
             case DEPTHWISE -> DepthwiseConv2d.applies(image, groups, outChannels) ? null
@@ -153,6 +179,10 @@ public final class Conv2dPlan {
             case IMPLICIT_GEMM -> ImplicitConv2d.applies(group) && ImplicitConv2d.adjoint(group, og) != null
                     && !Im2colConvolution.pointwise(group) ? null
                     : "it needs stride 1 and a kernel larger than 1 x 1 or padding";
+            case WINOGRAD -> !WinogradConv2d.applies(group) ? "it needs a 3 x 3 kernel, stride 1 and no dilation"
+                    : pass == ConvPass.WEIGHT_GRADIENT ? "it computes the forward pass and the input gradient only"
+                    : pass == ConvPass.INPUT_GRADIENT && ImplicitConv2d.adjoint(group, og) == null
+                    ? "its input gradient needs a padding of at most 2" : null;
             case IM2COL_GEMM -> null;
             case SUB_PIXEL -> "it computes only a strided transposed convolution's forward pass (ConvTranspose2dPlan)";
         };
@@ -230,15 +260,13 @@ public final class Conv2dPlan {
      * uses some passes of its adjoint's plan and not others ({@link ConvTranspose2dPlan}).
      */
     long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts) {
-        return Math.max(forwardPass ? workspace(forward, Pass.FORWARD, parts) : 0,
-                Math.max(inputGradientPass ? workspace(inputGradient, Pass.INPUT_GRADIENT, parts) : 0,
-                        weightGradientPass ? workspace(weightGradient, Pass.WEIGHT_GRADIENT, parts) : 0));
+        return Math.max(forwardPass ? workspace(forward, ConvPass.FORWARD, parts) : 0,
+                Math.max(inputGradientPass ? workspace(inputGradient, ConvPass.INPUT_GRADIENT, parts) : 0,
+                        weightGradientPass ? workspace(weightGradient, ConvPass.WEIGHT_GRADIENT, parts) : 0));
     }
 
-    private enum Pass { FORWARD, INPUT_GRADIENT, WEIGHT_GRADIENT }
-
     /** The workspace of one pass on {@code parts} threads. */
-    private long workspace(ConvAlgorithm algorithm, Pass pass, int parts) {
+    private long workspace(ConvAlgorithm algorithm, ConvPass pass, int parts) {
         ConvGeometry g = group;
         int og = outChannels / groups;
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
@@ -252,8 +280,24 @@ public final class Conv2dPlan {
                 case INPUT_GRADIENT -> implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts);
                 case WEIGHT_GRADIENT -> parts * ImplicitConv2d.weightGradientFloats(g, og, outChannels);
             };
+            case WINOGRAD -> pass == ConvPass.FORWARD ? winogradFloats(groups, g, og, winogradBlockBytes, parts)
+                    : winogradFloats(groups, ImplicitConv2d.adjoint(g, og), g.channels(), winogradBlockBytes, parts);
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };
+    }
+
+    /**
+     * The Winograd path's workspace for geometry {@code g} (the forward pass's, or the adjoint's for
+     * the input gradient) with {@code outs} output channels per group: the transformed filters of
+     * every group, then a slice for each of {@code parts} threads, its blocks of {@code blockBytes}.
+     */
+    static long winogradFloats(int groups, ConvGeometry g, int outs, long blockBytes, int parts) {
+        return WinogradConv2d.filterFloats(groups, outs, g.channels()) + parts * WinogradConv2d.sliceFloats(g, outs, blockBytes);
+    }
+
+    /** The bytes of V and M a Winograd block takes ({@link WinogradConv2d#blockBytes} unless set). */
+    long winogradBlockBytes() {
+        return winogradBlockBytes;
     }
 
     /** {@link #directSlice(ConvGeometry, int, int)} of this plan's shape. */

@@ -20,6 +20,12 @@ public enum ConvAlgorithm {
      * the weight gradient as one GEMM per tap over the image read from the tap's offset. Stride 1.
      */
     IMPLICIT_GEMM,
+    /**
+     * Winograd's F(2 x 2, 3 x 3) ({@link WinogradConv2d}): 16 GEMMs over transformed tiles, 2.25
+     * times fewer multiply-adds than the direct sum. A 3 x 3 kernel, stride 1, no dilation; the
+     * forward pass and (padding at most 2) the input gradient, not the weight gradient.
+     */
+    WINOGRAD,
     /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
     IM2COL_GEMM,
     /**

@@ -85,16 +85,17 @@ public final class ConvTranspose2dPlan {
             throw new IllegalArgumentException("forward: SUB_PIXEL does not apply to " + describeShape()
                     + ": it needs a stride above 1");
         }
-        requireApplies("forward", bySubPixel ? null : forward);
-        requireApplies("input gradient", inputGradient);
-        requireApplies("weight gradient", weightGradient);
+        requireApplies("forward", bySubPixel ? null : forward, ConvPass.INPUT_GRADIENT);
+        requireApplies("input gradient", inputGradient, ConvPass.FORWARD);
+        requireApplies("weight gradient", weightGradient, ConvPass.WEIGHT_GRADIENT);
         // the adjoint's input gradient is unused beside a sub-pixel forward pass: any that applies
         ConvAlgorithm adjointInputGradient = bySubPixel ? ConvAlgorithm.IM2COL_GEMM : forward;
         return new ConvTranspose2dPlan(adjoint.forced(inputGradient, adjointInputGradient, weightGradient), bySubPixel);
     }
 
-    private void requireApplies(String pass, ConvAlgorithm algorithm) {
-        String reason = algorithm == null ? null : adjoint.reasonNot(algorithm);
+    /** Refuses {@code algorithm} for {@code pass} unless it computes the adjoint's {@code adjointPass}. */
+    private void requireApplies(String pass, ConvAlgorithm algorithm, ConvPass adjointPass) {
+        String reason = algorithm == null ? null : adjoint.reasonNot(algorithm, adjointPass);
         if (reason != null) {
             throw new IllegalArgumentException(pass + ": " + algorithm + " does not apply to " + describeShape() + ": " + reason);
         }
@@ -106,18 +107,18 @@ public final class ConvTranspose2dPlan {
         return new ConvTranspose2dPlan(adjoint.withThreads(threads), subPixel != null);
     }
 
-    /** Whether {@code algorithm} can compute this shape's forward pass. */
-    public boolean appliesToForward(ConvAlgorithm algorithm) {
-        return algorithm == ConvAlgorithm.SUB_PIXEL ? SubPixelConvTranspose2d.applies(adjoint.image())
-                : adjoint.applies(algorithm);
-    }
-
     /**
-     * Whether {@code algorithm} can compute this shape's input or weight gradient (as for the
-     * adjoint convolution's forward pass and weight gradient; never {@link ConvAlgorithm#SUB_PIXEL}).
+     * Whether {@code algorithm} can compute {@code pass} of this shape: as it can the adjoint
+     * convolution's input gradient (forward), forward pass (input gradient) or weight gradient,
+     * and {@link ConvAlgorithm#SUB_PIXEL} only the forward pass of a strided one.
      */
-    public boolean appliesToGradients(ConvAlgorithm algorithm) {
-        return adjoint.applies(algorithm);
+    public boolean applies(ConvAlgorithm algorithm, ConvPass pass) {
+        return switch (pass) {
+            case FORWARD -> algorithm == ConvAlgorithm.SUB_PIXEL ? SubPixelConvTranspose2d.applies(adjoint.image())
+                    : adjoint.applies(algorithm, ConvPass.INPUT_GRADIENT);
+            case INPUT_GRADIENT -> adjoint.applies(algorithm, ConvPass.FORWARD);
+            case WEIGHT_GRADIENT -> adjoint.applies(algorithm, ConvPass.WEIGHT_GRADIENT);
+        };
     }
 
     /** The algorithm of the forward pass. */

@@ -1,0 +1,426 @@
+package dev.panamax.kernels.conv;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.CpuCaches;
+import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.gemm.GemmBlocking;
+import dev.panamax.kernels.gemm.Sgemm;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * A stride-1 3 x 3 convolution by Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray,
+ * "Fast Algorithms for Convolutional Neural Networks", 2015): each 2 x 2 block of outputs ("tile")
+ * is {@code A^T [(G g G^T) ⊙ (B^T d B)] A} of the 4 x 4 input patch d under it, so a tile costs 16
+ * multiplications per channel pair instead of 36. Summed over the input channels, the 16
+ * element-wise products become 16 independent GEMMs, one per transform point ξ:
+ * {@code M_ξ [O, tiles] = U_ξ [O, C] V_ξ [C, tiles]}, where U holds the transformed filters
+ * ({@link #transformFilters}, once per call) and V the transformed input patches. The ResNet
+ * 3 x 3 (64 to 64 channels, 56 x 56) does 2.25 times fewer multiply-adds than the direct sum;
+ * the transforms are additions only.
+ *
+ * <p>Numerics: the transforms' coefficients are 0, ±1 and ±1/2 (exact in float), and F(2, 3) is
+ * the Winograd variant whose error stays close to the direct sum's (the larger tiles, F(4, 3) and
+ * up, lose digits to their fractional coefficients); the sums run in a different order from the
+ * direct loops, so the last bits differ.
+ *
+ * <p>The image is taken in blocks of tile rows ({@link Tiling#rowBlock}), as many as
+ * {@link #blockBytes} allows. Within a block, a padded copy of the input
+ * rows keeps each row's even columns then its odd ones: the four columns of tile j,
+ * {@code 2j .. 2j+3}, are then lane j of four unit-stride loads (even from j, odd from j, even from
+ * j + 1, odd from j + 1), and the input transform of a vector of tiles needs no shuffle.
+ * The outputs of a vector of tiles come out with the even and odd columns apart and are
+ * interleaved by two two-vector selections per output row.
+ */
+final class WinogradConv2d {
+
+    /** Transform points of a tile: the 4 x 4 of F(2 x 2, 3 x 3). */
+    static final int POINTS = 16;
+
+
+    /** Index vectors of {@code selectFrom(a, b)}: the even lanes of a then b, the odd ones. */
+    private static final float[] EVEN = new float[LANES];
+    private static final float[] ODD = new float[LANES];
+    /** Lanes 0 .. LANES/2 - 1 of a and b interleaved (a0 b0 a1 b1 ...), then the upper halves. */
+    private static final float[] LOW = new float[LANES];
+    private static final float[] HIGH = new float[LANES];
+
+    static {
+        for (int i = 0; i < LANES; i++) {
+            EVEN[i] = 2 * i;
+            ODD[i] = 2 * i + 1;
+            LOW[i] = (i % 2) * LANES + i / 2;
+            HIGH[i] = (i % 2) * LANES + LANES / 2 + i / 2;
+        }
+    }
+
+    private WinogradConv2d() {
+    }
+
+    /** Whether this path applies: a 3 x 3 kernel, stride 1, no dilation (any padding). */
+    static boolean applies(ConvGeometry g) {
+        return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.dilationH() == 1 && g.dilationW() == 1;
+    }
+
+    /**
+     * How one image is cut: {@code tilesH x tilesW} tiles of 2 x 2 outputs (the last row and
+     * column of tiles overhang an odd output size); a padded input row as two halves of
+     * {@code half} floats (its even columns, then its odd ones), room for every vector of tiles
+     * plus the one column the fourth load reaches past it; {@code rowBlock} tile rows per block,
+     * as many as keep the block's V and M within {@code blockBytes} (at least one).
+     */
+    record Tiling(int tilesH, int tilesW, int half, int rowBlock) {
+
+        static Tiling of(ConvGeometry g, int outs, long blockBytes) {
+            int tilesH = (g.outHeight() + 1) / 2;
+            int tilesW = (g.outWidth() + 1) / 2;
+            int half = (tilesW + LANES - 1) / LANES * LANES + 1;
+            long perTile = (long) POINTS * Float.BYTES * (g.channels() + outs);
+            int rowBlock = (int) Math.clamp(blockBytes / perTile / tilesW, 1, tilesH);
+            return new Tiling(tilesH, tilesW, half, rowBlock);
+        }
+
+        /**
+         * The row stride of V and M for a block of {@code tileRows} tile rows: its tiles rounded up
+         * to whole vectors, the GEMMs' width. A width that ends in part of a vector sends the GEMM
+         * to its edge path (a block of 56 tiles took 20.5 ms on the ResNet 3 x 3 against 14.5 for
+         * 112); the extra columns multiply whatever they hold, into columns of M no one reads.
+         */
+        int ld(int tileRows) {
+            return (tileRows * tilesW + LANES - 1) / LANES * LANES;
+        }
+
+        /** Blocks of tile rows in an image. */
+        int blocks() {
+            return (tilesH + rowBlock - 1) / rowBlock;
+        }
+
+        /** Floats of one channel's padded rows for a block of {@code tileRows} tile rows. */
+        long paddedPlane(int tileRows) {
+            return (2L * tileRows + 2) * 2 * half;
+        }
+    }
+
+    /**
+     * The bytes of V and M a block may take, for a call on {@code threads} threads: a quarter of
+     * the L3 (the L2 where the OS reports none), and no more than a thread's half of
+     * {@link Conv2d#WORKSPACE_BUDGET_BYTES}. V and M stream through the L3 rather than staying in
+     * the L2: the GEMMs want many tiles more than the transforms want a cache. ResNet 3 x 3 forward
+     * (64 channels, 56 x 56, 8 images, one thread, Zen 4, ms): blocks of 0.5 / 1 / 2 / 8 MB
+     * 15.7 / 14.2 / 13.9 / 12.7 (8 MB is the whole image); 256 channels on 14 x 14, 27.0 / - /
+     * 15.7 / 14.7, against 21.1 by implicit GEMM.
+     */
+    static long blockBytes(int threads) {
+        CpuCaches caches = GemmBlocking.current().caches();
+        long cached = caches.l3() > 0 ? caches.l3() / 4 : caches.l2();
+        return Math.max(1, Math.min(cached, Conv2d.WORKSPACE_BUDGET_BYTES / 2 / threads));
+    }
+
+    /** Floats of the transformed filters of all groups: {@code U [groups][16][outs][ins]}. */
+    static long filterFloats(int groups, int outs, int ins) {
+        return (long) groups * POINTS * outs * ins;
+    }
+
+    /**
+     * One thread's workspace for blocks of geometry {@code g} with {@code outs} output channels:
+     * the padded input rows, V ({@code 16 x [C, tiles]}), M ({@code 16 x [outs, tiles]}), each
+     * matrix followed by a vector of slack that the last vector of tiles spills into, and a vector
+     * of scratch for an output row that ends at its segment's end.
+     */
+    static long sliceFloats(ConvGeometry g, int outs, long blockBytes) {
+        Tiling t = Tiling.of(g, outs, blockBytes);
+        long ld = t.ld(t.rowBlock());
+        return g.channels() * t.paddedPlane(t.rowBlock()) + POINTS * (g.channels() * ld + LANES)
+                + POINTS * (outs * ld + LANES) + LANES;
+    }
+
+    /**
+     * {@code U [16][outs][ins]} of one group: {@code G g G^T} of every filter, the point
+     * {@code ξ = 4a + b} at row a, column b. Filter {@code (o, c)} is {@code w [o, c, 3, 3]}
+     * (w holding {@code [outs, ins, 3, 3]}); with {@code adjoint}, it is the input gradient's filter
+     * {@code w [c, o]} turned by 180 degrees (w holding {@code [ins, outs, 3, 3]}), so that dx is
+     * this convolution of dy ({@link ImplicitConv2d#adjoint}).
+     */
+    static void transformFilters(int outs, int ins, boolean adjoint, MemorySegment w, long wAt, MemorySegment u, long uAt) {
+        long point = (long) outs * ins;
+        for (int o = 0; o < outs; o++) {
+            for (int c = 0; c < ins; c++) {
+                long from = wAt + (adjoint ? (long) c * outs + o : (long) o * ins + c) * 9;
+                for (int a = 0; a < 4; a++) {
+                    // row a of G g, column by column: G's rows are (1 0 0), (1/2 1/2 1/2), (1/2 -1/2 1/2), (0 0 1)
+                    double g0 = gRow(a, tap(w, from, 0, adjoint), tap(w, from, 3, adjoint), tap(w, from, 6, adjoint));
+                    double g1 = gRow(a, tap(w, from, 1, adjoint), tap(w, from, 4, adjoint), tap(w, from, 7, adjoint));
+                    double g2 = gRow(a, tap(w, from, 2, adjoint), tap(w, from, 5, adjoint), tap(w, from, 8, adjoint));
+                    for (int b = 0; b < 4; b++) {
+                        FloatLanes.set(u, uAt + (4 * a + b) * point + (long) o * ins + c, (float) gRow(b, g0, g1, g2));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Tap {@code t} (row-major 3 x 3) of the filter at {@code from}, or of the filter turned by 180 degrees. */
+    private static double tap(MemorySegment w, long from, int t, boolean turned) {
+        return FloatLanes.get(w, from + (turned ? 8 - t : t));
+    }
+
+    /** Row {@code a} of G applied to {@code (v0, v1, v2)}. */
+    private static double gRow(int a, double v0, double v1, double v2) {
+        return switch (a) {
+            case 0 -> v0;
+            case 1 -> 0.5 * (v0 + v1 + v2);
+            case 2 -> 0.5 * (v0 - v1 + v2);
+            default -> v2;
+        };
+    }
+
+    /**
+     * Block {@code block} of tile rows of one image and group: {@code y [outs, Hout, Wout]} of
+     * {@code x [C, H, W]} and the transformed filters {@code u} ({@link #transformFilters}), no bias.
+     *
+     * @param slice where this thread's workspace of {@link #sliceFloats} starts
+     */
+    static void block(ConvGeometry g, int outs, long blockBytes, int block, MemorySegment x, long xAt, MemorySegment u,
+                      long uAt, MemorySegment y, long yAt, MemorySegment work, long slice) {
+        Tiling t = Tiling.of(g, outs, blockBytes);
+        int c = g.channels();
+        int first = block * t.rowBlock();
+        int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
+        int ld = t.ld(tileRows);
+        long padAt = slice;
+        long vAt = padAt + c * t.paddedPlane(tileRows);
+        long vPoint = (long) c * ld + LANES;
+        long mAt = vAt + POINTS * vPoint;
+        long mPoint = (long) outs * ld + LANES;
+        long scratch = mAt + POINTS * mPoint;
+        padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
+        transformInput(c, t, tileRows, ld, work, padAt, vAt, vPoint);
+        for (int p = 0; p < POINTS; p++) {
+            Sgemm.sgemm(false, false, outs, ld, c, 1f, u, uAt + (long) p * outs * c, c,
+                    work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint, ld);
+        }
+        transformOutput(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), work, mAt, mPoint, y, yAt, scratch);
+    }
+
+    /**
+     * Padded input rows {@code from .. from + rows - 1} of every channel (in padded coordinates:
+     * image row {@code r - padH}), zero outside the image, each row split into its even columns
+     * then its odd ones ({@link Tiling#half} floats each). Padded column {@code s + padW} of image
+     * column s decides which half: with an even padding the image's even columns go to the even
+     * half, with an odd one to the odd half.
+     */
+    private static void padRows(ConvGeometry g, Tiling t, int from, int rows, MemorySegment x, long xAt,
+                                MemorySegment work, long at) {
+        int c = g.channels();
+        int h = g.height();
+        int w = g.width();
+        int pw = g.padW();
+        int half = t.half();
+        long rowFloats = 2L * half;
+        FloatLanes.fill(work, at, c * rows * rowFloats, 0f);
+        long evenTo = pw % 2 == 0 ? pw / 2 : half + (pw - 1) / 2;    // where image column 0 lands
+        long oddTo = pw % 2 == 0 ? half + pw / 2 : (pw + 1) / 2;     // and image column 1
+        int pairs = w / (2 * LANES) * LANES;                          // column pairs in whole vectors
+        int rest = w - 2 * pairs;                                      // and in masked ones
+        long xEnd = x.byteSize() / Float.BYTES;
+        FloatVector even = FloatVector.fromArray(SPECIES, EVEN, 0);
+        FloatVector odd = FloatVector.fromArray(SPECIES, ODD, 0);
+        for (int ch = 0; ch < c; ch++) {
+            for (int r = 0; r < rows; r++) {
+                int s = from + r - g.padH();
+                if (s < 0 || s >= h) {
+                    continue;
+                }
+                long src = xAt + ((long) ch * h + s) * w;
+                long dst = at + ((long) ch * rows + r) * rowFloats;
+                for (int m = 0; m < pairs; m += LANES) {
+                    FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, (src + 2L * m) * Float.BYTES, ORDER);
+                    FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, (src + 2L * m + LANES) * Float.BYTES, ORDER);
+                    even.selectFrom(v0, v1).intoMemorySegment(work, (dst + evenTo + m) * Float.BYTES, ORDER);
+                    odd.selectFrom(v0, v1).intoMemorySegment(work, (dst + oddTo + m) * Float.BYTES, ORDER);
+                }
+                long tail = src + 2L * pairs;
+                if (rest > 0 && tail + 2 * LANES <= xEnd) {
+                    // masked, but never past the end of x's segment (the Vector API's slow path there)
+                    FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, tail * Float.BYTES, ORDER,
+                            FloatLanes.firstLanes(rest));
+                    FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, (tail + LANES) * Float.BYTES, ORDER,
+                            FloatLanes.firstLanes(rest - LANES));
+                    even.selectFrom(v0, v1).intoMemorySegment(work, (dst + evenTo + pairs) * Float.BYTES, ORDER,
+                            FloatLanes.firstLanes((rest + 1) / 2));
+                    odd.selectFrom(v0, v1).intoMemorySegment(work, (dst + oddTo + pairs) * Float.BYTES, ORDER,
+                            FloatLanes.firstLanes(rest / 2));
+                } else {
+                    for (int col = 2 * pairs; col < w; col++) {
+                        int p = col + pw;
+                        FloatLanes.set(work, dst + (p % 2 == 0 ? p / 2 : half + p / 2), FloatLanes.get(x, src + col));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code V_ξ [c, tiles]} at {@code vAt + ξ vPoint}: {@code B^T d B} of every tile's 4 x 4
+     * patch d, a vector of tiles at a time; B^T's rows are (1 0 -1 0), (0 1 1 0), (0 -1 1 0),
+     * (0 1 0 -1). A row's last vector of tiles spills past the row into the next one, which is
+     * written after it, or into the slack after the matrix.
+     */
+    private static void transformInput(int c, Tiling t, int tileRows, int ld, MemorySegment work, long padAt, long vAt,
+                                       long vPoint) {
+        int half = t.half();
+        int tw = t.tilesW();
+        long rowFloats = 2L * half;
+        long plane = t.paddedPlane(tileRows);
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < tileRows; i++) {
+                long row = padAt + ch * plane + 2L * i * rowFloats;
+                long to = vAt + (long) ch * ld + (long) i * tw;
+                for (int j = 0; j < tw; j += LANES) {
+                    // d B of each of the patch's four rows: columns 2j, 2j+1, 2j+2, 2j+3 as even j, odd j, even j+1, odd j+1
+                    long e = (row + j) * Float.BYTES;
+                    long o = e + half * Float.BYTES;
+                    long step = rowFloats * Float.BYTES;
+                    FloatVector d0 = FloatVector.fromMemorySegment(SPECIES, work, e, ORDER);
+                    FloatVector d1 = FloatVector.fromMemorySegment(SPECIES, work, o, ORDER);
+                    FloatVector d2 = FloatVector.fromMemorySegment(SPECIES, work, e + Float.BYTES, ORDER);
+                    FloatVector d3 = FloatVector.fromMemorySegment(SPECIES, work, o + Float.BYTES, ORDER);
+                    FloatVector w00 = d0.sub(d2);
+                    FloatVector w01 = d1.add(d2);
+                    FloatVector w02 = d2.sub(d1);
+                    FloatVector w03 = d1.sub(d3);
+                    d0 = FloatVector.fromMemorySegment(SPECIES, work, e + step, ORDER);
+                    d1 = FloatVector.fromMemorySegment(SPECIES, work, o + step, ORDER);
+                    d2 = FloatVector.fromMemorySegment(SPECIES, work, e + step + Float.BYTES, ORDER);
+                    d3 = FloatVector.fromMemorySegment(SPECIES, work, o + step + Float.BYTES, ORDER);
+                    FloatVector w10 = d0.sub(d2);
+                    FloatVector w11 = d1.add(d2);
+                    FloatVector w12 = d2.sub(d1);
+                    FloatVector w13 = d1.sub(d3);
+                    d0 = FloatVector.fromMemorySegment(SPECIES, work, e + 2 * step, ORDER);
+                    d1 = FloatVector.fromMemorySegment(SPECIES, work, o + 2 * step, ORDER);
+                    d2 = FloatVector.fromMemorySegment(SPECIES, work, e + 2 * step + Float.BYTES, ORDER);
+                    d3 = FloatVector.fromMemorySegment(SPECIES, work, o + 2 * step + Float.BYTES, ORDER);
+                    FloatVector w20 = d0.sub(d2);
+                    FloatVector w21 = d1.add(d2);
+                    FloatVector w22 = d2.sub(d1);
+                    FloatVector w23 = d1.sub(d3);
+                    d0 = FloatVector.fromMemorySegment(SPECIES, work, e + 3 * step, ORDER);
+                    d1 = FloatVector.fromMemorySegment(SPECIES, work, o + 3 * step, ORDER);
+                    d2 = FloatVector.fromMemorySegment(SPECIES, work, e + 3 * step + Float.BYTES, ORDER);
+                    d3 = FloatVector.fromMemorySegment(SPECIES, work, o + 3 * step + Float.BYTES, ORDER);
+                    FloatVector w30 = d0.sub(d2);
+                    FloatVector w31 = d1.add(d2);
+                    FloatVector w32 = d2.sub(d1);
+                    FloatVector w33 = d1.sub(d3);
+                    // B^T of the four rows: point 4a + b is row a, column b
+                    long v = (to + j) * Float.BYTES;
+                    long p = vPoint * Float.BYTES;
+                    w00.sub(w20).intoMemorySegment(work, v, ORDER);
+                    w01.sub(w21).intoMemorySegment(work, v + p, ORDER);
+                    w02.sub(w22).intoMemorySegment(work, v + 2 * p, ORDER);
+                    w03.sub(w23).intoMemorySegment(work, v + 3 * p, ORDER);
+                    w10.add(w20).intoMemorySegment(work, v + 4 * p, ORDER);
+                    w11.add(w21).intoMemorySegment(work, v + 5 * p, ORDER);
+                    w12.add(w22).intoMemorySegment(work, v + 6 * p, ORDER);
+                    w13.add(w23).intoMemorySegment(work, v + 7 * p, ORDER);
+                    w20.sub(w10).intoMemorySegment(work, v + 8 * p, ORDER);
+                    w21.sub(w11).intoMemorySegment(work, v + 9 * p, ORDER);
+                    w22.sub(w12).intoMemorySegment(work, v + 10 * p, ORDER);
+                    w23.sub(w13).intoMemorySegment(work, v + 11 * p, ORDER);
+                    w10.sub(w30).intoMemorySegment(work, v + 12 * p, ORDER);
+                    w11.sub(w31).intoMemorySegment(work, v + 13 * p, ORDER);
+                    w12.sub(w32).intoMemorySegment(work, v + 14 * p, ORDER);
+                    w13.sub(w33).intoMemorySegment(work, v + 15 * p, ORDER);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code y} of the block's tiles: {@code A^T M A} of each tile's 16 points, A^T's rows
+     * (1 1 1 0) and (0 1 -1 -1). A vector of tiles gives each output row's even columns and odd
+     * columns apart; interleaved, they are two vectors of the row. The last tiles of a row may
+     * reach past the output's width (masked off), the last tile row past its height (skipped);
+     * a masked store that would reach past y's segment is made through the scratch vector.
+     */
+    private static void transformOutput(int outs, Tiling t, int firstTileRow, int tileRows, int ld, int oh, int ow,
+                                        MemorySegment work, long mAt, long mPoint, MemorySegment y, long yAt, long scratch) {
+        int tw = t.tilesW();
+        long yEnd = y.byteSize() / Float.BYTES;
+        FloatVector low = FloatVector.fromArray(SPECIES, LOW, 0);
+        FloatVector high = FloatVector.fromArray(SPECIES, HIGH, 0);
+        long p = mPoint * Float.BYTES;
+        for (int o = 0; o < outs; o++) {
+            for (int i = 0; i < tileRows; i++) {
+                int row = 2 * (firstTileRow + i);
+                int rowsOut = Math.min(2, oh - row);
+                long y0 = yAt + ((long) o * oh + row) * ow;
+                long from = mAt + (long) o * ld + (long) i * tw;
+                for (int j = 0; j < tw; j += LANES) {
+                    long m = (from + j) * Float.BYTES;
+                    // A^T over the rows a of each column b: s0b = m0b + m1b + m2b, s1b = m1b - m2b - m3b
+                    FloatVector m0 = FloatVector.fromMemorySegment(SPECIES, work, m, ORDER);
+                    FloatVector m1 = FloatVector.fromMemorySegment(SPECIES, work, m + 4 * p, ORDER);
+                    FloatVector m2 = FloatVector.fromMemorySegment(SPECIES, work, m + 8 * p, ORDER);
+                    FloatVector m3 = FloatVector.fromMemorySegment(SPECIES, work, m + 12 * p, ORDER);
+                    FloatVector s00 = m0.add(m1).add(m2);
+                    FloatVector s10 = m1.sub(m2).sub(m3);
+                    m0 = FloatVector.fromMemorySegment(SPECIES, work, m + p, ORDER);
+                    m1 = FloatVector.fromMemorySegment(SPECIES, work, m + 5 * p, ORDER);
+                    m2 = FloatVector.fromMemorySegment(SPECIES, work, m + 9 * p, ORDER);
+                    m3 = FloatVector.fromMemorySegment(SPECIES, work, m + 13 * p, ORDER);
+                    FloatVector s01 = m0.add(m1).add(m2);
+                    FloatVector s11 = m1.sub(m2).sub(m3);
+                    m0 = FloatVector.fromMemorySegment(SPECIES, work, m + 2 * p, ORDER);
+                    m1 = FloatVector.fromMemorySegment(SPECIES, work, m + 6 * p, ORDER);
+                    m2 = FloatVector.fromMemorySegment(SPECIES, work, m + 10 * p, ORDER);
+                    m3 = FloatVector.fromMemorySegment(SPECIES, work, m + 14 * p, ORDER);
+                    FloatVector s02 = m0.add(m1).add(m2);
+                    FloatVector s12 = m1.sub(m2).sub(m3);
+                    m0 = FloatVector.fromMemorySegment(SPECIES, work, m + 3 * p, ORDER);
+                    m1 = FloatVector.fromMemorySegment(SPECIES, work, m + 7 * p, ORDER);
+                    m2 = FloatVector.fromMemorySegment(SPECIES, work, m + 11 * p, ORDER);
+                    m3 = FloatVector.fromMemorySegment(SPECIES, work, m + 15 * p, ORDER);
+                    FloatVector s03 = m0.add(m1).add(m2);
+                    FloatVector s13 = m1.sub(m2).sub(m3);
+                    // A over the columns: even output column s_0 + s_1 + s_2, odd s_1 - s_2 - s_3
+                    FloatVector even0 = s00.add(s01).add(s02);
+                    FloatVector odd0 = s01.sub(s02).sub(s03);
+                    FloatVector even1 = s10.add(s11).add(s12);
+                    FloatVector odd1 = s11.sub(s12).sub(s13);
+                    int left = ow - 2 * j;
+                    if (left >= 2 * LANES && rowsOut == 2) {
+                        long at = (y0 + 2L * j) * Float.BYTES;
+                        long next = at + (long) ow * Float.BYTES;
+                        low.selectFrom(even0, odd0).intoMemorySegment(y, at, ORDER);
+                        high.selectFrom(even0, odd0).intoMemorySegment(y, at + LANES * Float.BYTES, ORDER);
+                        low.selectFrom(even1, odd1).intoMemorySegment(y, next, ORDER);
+                        high.selectFrom(even1, odd1).intoMemorySegment(y, next + LANES * Float.BYTES, ORDER);
+                        continue;
+                    }
+                    for (int r = 0; r < rowsOut; r++) {
+                        FloatVector even = r == 0 ? even0 : even1;
+                        FloatVector odd = r == 0 ? odd0 : odd1;
+                        for (int half = 0; half < 2 && left > half * LANES; half++) {
+                            FloatVector v = (half == 0 ? low : high).selectFrom(even, odd);
+                            long at = y0 + (long) r * ow + 2L * j + (long) half * LANES;
+                            int n = Math.min(LANES, left - half * LANES);
+                            if (n == LANES || at + LANES <= yEnd) {
+                                v.intoMemorySegment(y, at * Float.BYTES, ORDER, FloatLanes.firstLanes(n));
+                            } else {
+                                v.intoMemorySegment(work, scratch * Float.BYTES, ORDER);
+                                MemorySegment.copy(work, scratch * Float.BYTES, y, at * Float.BYTES, (long) n * Float.BYTES);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
