@@ -68,9 +68,8 @@ public class ConvBench {
     /**
      * The convolution algorithm of {@code java}: {@code auto} (the plan's choice), or one forced
      * for the forward pass and both gradients where it applies ({@code implicit_im2col_dw}: implicit
-     * GEMM for the forward pass and input gradient, the weight gradient by im2col; {@code winograd}:
-     * Winograd for the forward pass and input gradient, the weight gradient by implicit GEMM); a
-     * point where it does not apply is skipped.
+     * GEMM for the forward pass and input gradient, the weight gradient by im2col); a point where
+     * it does not apply is skipped.
      * For {@code conv_transpose}: {@code auto}, or {@code im2col} (forward by GEMM and col2im, the
      * gradients by one shared im2col: the algorithm before sub-pixel decomposition).
      */
@@ -180,7 +179,6 @@ public class ConvBench {
         return switch (algorithm) {
             case "auto" -> auto;
             case "implicit_im2col_dw" -> auto.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.IM2COL_GEMM);
-            case "winograd" -> auto.forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.IMPLICIT_GEMM);
             default -> {
                 ConvAlgorithm a = ConvAlgorithm.valueOf(switch (algorithm) {
                     case "im2col" -> "IM2COL_GEMM";

@@ -25,13 +25,12 @@ import dev.panamax.kernels.conv.ConvPass;
  * tiles per row and a last one cut short, odd and even output sizes (a last tile row or column
  * that overhangs), paddings 0 to 2 (odd and even: the padded copy's column split), groups, images
  * cut into blocks of tile rows (the last one short), threads sharing the blocks, and outputs that
- * end at their segment's end.
- * Forward and input gradient against the double-precision convolution.
+ * end at their segment's end. All three passes against the double-precision convolution.
  */
 class WinogradConv2dTest {
 
     @Test
-    void forwardAndInputGradientMatchTheReference() {
+    void everyPassMatchesTheReference() {
         qt().withExamples(30).forAll(integers().between(1, 70), integers().between(0, 2), integers().between(1, 2), longs().all())
                 .checkAssert((width, pad, groups, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
@@ -43,7 +42,7 @@ class WinogradConv2dTest {
                     ConvGeometry g = new ConvGeometry(c, h, w, 3, 3, 1, 1, pad, pad, 1, 1);
                     ConvProblem p = new ConvProblem(g, groups, o, n, r);
                     Conv2dPlan plan = Conv2dPlan.of(g, groups, o)
-                            .forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.IMPLICIT_GEMM);
+                            .forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD);
                     if (r.nextBoolean()) {
                         // blocks of one to a few tile rows: an image in several blocks, the last cut short
                         plan = plan.withWinogradBlockBytes(64L * (c / groups + o / groups) * (1 + r.nextInt(3 * w)));
@@ -51,26 +50,24 @@ class WinogradConv2dTest {
                     try (Arena arena = Arena.ofShared()) {
                         MemorySegment xs = copy(arena, p.x), ws = copy(arena, p.w), gys = copy(arena, p.gy);
                         MemorySegment ys = arena.allocate(4L * p.y.length), gxs = arena.allocate(4L * p.gx.length);
+                        MemorySegment gws = arena.allocate(4L * p.gw.length);
                         MemorySegment work = arena.allocate(4 * plan.workspaceFloats());
                         work.fill((byte) 0x7f);
                         Conv2d.forward(plan, n, xs, 0, ws, 0, null, 0, ys, 0, work, 0);
-                        Conv2d.backward(plan, n, null, 0, ws, 0, gys, 0, gxs, 0, null, 0, null, 0, work, 0);
+                        Conv2d.backward(plan, n, xs, 0, ws, 0, gys, 0, gxs, 0, gws, 0, null, 0, work, 0);
                         Close.assertClose(plan + " y", floats(ys), p.y, 1e-4, 1e-5);
                         Close.assertClose(plan + " dx", floats(gxs), p.gx, 1e-4, 1e-5);
+                        Close.assertClose(plan + " dw", floats(gws), p.gw, 1e-4, 1e-4);
                     }
                 });
     }
 
     @Test
     void itIsRefusedWhereItDoesNotApply() {
-        Conv2dPlan resnet = Conv2dPlan.of(new ConvGeometry(64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1), 1, 64);
-        assertThat(resnet.applies(ConvAlgorithm.WINOGRAD, ConvPass.FORWARD)).isTrue();
-        assertThatThrownBy(() -> resnet.forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("weight gradient: WINOGRAD does not apply").hasMessageContaining("forward pass and the input gradient only");
         Conv2dPlan padded = Conv2dPlan.of(new ConvGeometry(8, 12, 12, 3, 3, 1, 1, 3, 3, 1, 1), 1, 8);
         assertThat(padded.applies(ConvAlgorithm.WINOGRAD, ConvPass.FORWARD)).isTrue();
-        assertThatThrownBy(() -> padded.forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.IM2COL_GEMM))
+        assertThat(padded.applies(ConvAlgorithm.WINOGRAD, ConvPass.WEIGHT_GRADIENT)).isTrue();
+        assertThatThrownBy(() -> padded.forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("padding of at most 2");
         for (ConvGeometry g : new ConvGeometry[] {new ConvGeometry(8, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1),
                 new ConvGeometry(8, 12, 12, 3, 3, 1, 1, 2, 2, 2, 2), new ConvGeometry(8, 12, 12, 5, 5, 1, 1, 2, 2, 1, 1)}) {

@@ -195,6 +195,7 @@ public final class Conv2d {
         long tasks = (long) images * groups * blocks;
         int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, slicesAt, slice)));
         WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        job.weightGradient = false;
         job.problem(images, g, work, slicesAt);
         job.operands(x, xOff, work, workOff, y, yOff);
         job.groups = groups;
@@ -210,13 +211,63 @@ public final class Conv2d {
         WorkerPool.run(WorkerPool.shareable(x, y, work) ? parts : 1, job);
     }
 
+    /**
+     * dW by {@link WinogradConv2d#weightGradientBlock}: the (image, group, block of tile rows)
+     * tasks split over the pool, each thread summing a {@code dU [groups][16][O_g][C_g]} of its own
+     * at the end of its slice; the slices' dU are then added into the first and turned into dW
+     * ({@link WinogradConv2d#gradientToFilters}).
+     */
+    private static void winogradWeightGradient(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels,
+                                               int og, long blockBytes, int threads, MemorySegment x, long xOff,
+                                               MemorySegment dy, long dyOff, MemorySegment dw, long dwOff,
+                                               MemorySegment work, long workOff) {
+        int cg = g.channels();
+        long l = g.colCols();
+        long filters = WinogradConv2d.filterFloats(1, og, cg);
+        long slice = winogradGradientSlice(groups, g, og, blockBytes);
+        int blocks = WinogradConv2d.Tiling.of(g, og, blockBytes).blocks();
+        long tasks = (long) images * groups * blocks;
+        int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, workOff, slice)));
+        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        job.weightGradient = true;
+        job.problem(images, g, work, workOff);
+        job.operands(x, xOff, null, 0, dy, dyOff);
+        job.groups = groups;
+        job.outs = og;
+        job.blocks = blocks;
+        job.blockBytes = blockBytes;
+        job.filters = filters;
+        job.slice = slice;
+        job.xImage = image.imageSize();
+        job.xGroup = g.imageSize();
+        job.yImage = (long) outChannels * l;
+        job.yGroup = og * l;
+        WorkerPool.run(WorkerPool.shareable(x, dy, work) ? parts : 1, job);
+        long grads = groups * filters;
+        long first = workOff + slice - grads;
+        for (int index = 1; index < parts; index++) {
+            Blas1.saxpy(grads, 1f, work, first + index * slice, work, first);
+        }
+        for (int q = 0; q < groups; q++) {
+            WinogradConv2d.gradientToFilters(og, cg, work, first + q * filters, dw, dwOff + q * og * cg * 9L);
+        }
+    }
+
+    /** One thread's slice of {@link #winogradWeightGradient}: a block's workspace, then its dU of every group. */
+    static long winogradGradientSlice(int groups, ConvGeometry g, int og, long blockBytes) {
+        return WinogradConv2d.sliceFloats(g, og, blockBytes) + WinogradConv2d.filterFloats(groups, og, g.channels());
+    }
+
     private static final WorkerPool.PerThread<WinogradBlocks> WINOGRAD_BLOCKS = new WorkerPool.PerThread<>(WinogradBlocks::new);
 
     /**
-     * A Winograd call's tasks (see {@link #winograd}), w holding the transformed filters. Block
-     * {@code index} takes its share of the (image, group, block of tile rows) tasks in that order.
+     * A Winograd call's tasks: the forward pass or input gradient ({@link #winograd}, w holding
+     * the transformed filters) or the weight gradient ({@link #winogradWeightGradient}, y holding
+     * dy). Block {@code index} takes its share of the (image, group, block of tile rows) tasks in
+     * that order.
      */
     private static final class WinogradBlocks extends ConvJob {
+        boolean weightGradient;
         int groups;
         int outs;
         int blocks;
@@ -232,10 +283,19 @@ public final class Conv2d {
         public void run(int index, int count) {
             long tasks = (long) images * groups * blocks;
             long at = workOff + index * slice;
+            long grads = weightGradient ? groups * filters : 0;
+            if (weightGradient) {
+                FloatLanes.fill(work, at + slice - grads, grads, 0f);
+            }
             for (long task = tasks * index / count; task < tasks * (index + 1) / count; task++) {
                 int block = (int) (task % blocks);
                 int q = (int) (task / blocks % groups);
                 long n = task / ((long) blocks * groups);
+                if (weightGradient) {
+                    WinogradConv2d.weightGradientBlock(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup,
+                            y, yOff + n * yImage + q * yGroup, work, at, at + slice - grads + q * filters);
+                    continue;
+                }
                 WinogradConv2d.block(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup, w, wOff + q * filters,
                         y, yOff + n * yImage + q * yGroup, work, at);
             }
@@ -486,6 +546,10 @@ public final class Conv2d {
                 Im2colConvolution.backward(images, groups, image, g, outChannels, pass == 1, threads, x, xOff, w, wOff,
                         dy, dyOff, dxHere, dxOff, dwHere, dwOff, null, 0, work, workOff);
             }
+        }
+        if (dw != null && dwBy == ConvAlgorithm.WINOGRAD) {
+            winogradWeightGradient(images, groups, image, g, outChannels, og, plan.winogradBlockBytes(), threads, x, xOff, dy,
+                    dyOff, dw, dwOff, work, workOff);
         }
         if (dw != null && dwBy == ConvAlgorithm.IMPLICIT_GEMM) {
             implicitWeightGradient(images, groups, image, g, outChannels, og, threads, x, xOff, dy, dyOff, dw, dwOff, work,

@@ -23,8 +23,8 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *     group (LeNet), when a slice per thread fits the budget;</li>
  * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
- * <li>otherwise, for a 3 x 3 kernel at stride 1, {@link ConvAlgorithm#WINOGRAD} for the forward pass
- *     and the input gradient where its workspace fits the budget;</li>
+ * <li>otherwise, for a 3 x 3 kernel at stride 1, {@link ConvAlgorithm#WINOGRAD} for each pass whose
+ *     workspace fits the budget;</li>
  * <li>then {@link ConvAlgorithm#IMPLICIT_GEMM} at stride 1 for each pass left whose workspace fits
  *     the budget, and {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
  * </ul>
@@ -109,7 +109,9 @@ public final class Conv2dPlan {
                 ? ConvAlgorithm.WINOGRAD
                 : adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
-        ConvAlgorithm dw = adjoint != null && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
+        ConvAlgorithm dw = WinogradConv2d.applies(g) && threads * Conv2d.winogradGradientSlice(groups, g, og, block) <= BUDGET_FLOATS
+                ? ConvAlgorithm.WINOGRAD
+                : adjoint != null && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
         return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, dw);
     }
@@ -180,7 +182,6 @@ public final class Conv2dPlan {
                     && !Im2colConvolution.pointwise(group) ? null
                     : "it needs stride 1 and a kernel larger than 1 x 1 or padding";
             case WINOGRAD -> !WinogradConv2d.applies(group) ? "it needs a 3 x 3 kernel, stride 1 and no dilation"
-                    : pass == ConvPass.WEIGHT_GRADIENT ? "it computes the forward pass and the input gradient only"
                     : pass == ConvPass.INPUT_GRADIENT && ImplicitConv2d.adjoint(group, og) == null
                     ? "its input gradient needs a padding of at most 2" : null;
             case IM2COL_GEMM -> null;
@@ -280,8 +281,12 @@ public final class Conv2dPlan {
                 case INPUT_GRADIENT -> implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts);
                 case WEIGHT_GRADIENT -> parts * ImplicitConv2d.weightGradientFloats(g, og, outChannels);
             };
-            case WINOGRAD -> pass == ConvPass.FORWARD ? winogradFloats(groups, g, og, winogradBlockBytes, parts)
-                    : winogradFloats(groups, ImplicitConv2d.adjoint(g, og), g.channels(), winogradBlockBytes, parts);
+            case WINOGRAD -> switch (pass) {
+                case FORWARD -> winogradFloats(groups, g, og, winogradBlockBytes, parts);
+                case INPUT_GRADIENT -> winogradFloats(groups, ImplicitConv2d.adjoint(g, og), g.channels(), winogradBlockBytes,
+                        parts);
+                case WEIGHT_GRADIENT -> parts * Conv2d.winogradGradientSlice(groups, g, og, winogradBlockBytes);
+            };
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };
     }

@@ -23,7 +23,7 @@ public enum ConvAlgorithm {
     /**
      * Winograd's F(2 x 2, 3 x 3) ({@link WinogradConv2d}): 16 GEMMs over transformed tiles, 2.25
      * times fewer multiply-adds than the direct sum. A 3 x 3 kernel, stride 1, no dilation; the
-     * forward pass and (padding at most 2) the input gradient, not the weight gradient.
+     * input gradient only with a padding of at most 2.
      */
     WINOGRAD,
     /** im2col in bounded chunks and GEMM ({@link Im2colConvolution}): any shape. */
