@@ -198,21 +198,12 @@ public final class Conv2d {
         job.weightGradient = false;
         job.problem(images, g, work, slicesAt);
         job.operands(x, xOff, work, workOff, y, yOff);
-        job.groups = groups;
-        job.outs = outs;
-        job.blocks = blocks;
-        job.blockBytes = blockBytes;
-        job.filters = filters;
-        job.slice = slice;
-        job.xImage = xImage;
-        job.xGroup = xGroup;
-        job.yImage = yImage;
-        job.yGroup = yGroup;
+        job.layout(groups, outs, blocks, blockBytes, filters, slice, xImage, xGroup, yImage, yGroup);
         WorkerPool.run(WorkerPool.shareable(x, y, work) ? parts : 1, job);
     }
 
     /**
-     * dW by {@link WinogradConv2d#weightGradientBlock}: the (image, group, block of tile rows)
+     * dW by {@link WinogradConv2d#block}: the (image, group, block of tile rows)
      * tasks split over the pool, each thread summing a {@code dU [groups][16][O_g][C_g]} of its own
      * at the end of its slice; the slices' dU are then added into the first and turned into dW
      * ({@link WinogradConv2d#gradientToFilters}).
@@ -232,16 +223,8 @@ public final class Conv2d {
         job.weightGradient = true;
         job.problem(images, g, work, workOff);
         job.operands(x, xOff, null, 0, dy, dyOff);
-        job.groups = groups;
-        job.outs = og;
-        job.blocks = blocks;
-        job.blockBytes = blockBytes;
-        job.filters = filters;
-        job.slice = slice;
-        job.xImage = image.imageSize();
-        job.xGroup = g.imageSize();
-        job.yImage = (long) outChannels * l;
-        job.yGroup = og * l;
+        job.layout(groups, og, blocks, blockBytes, filters, slice, image.imageSize(), g.imageSize(), (long) outChannels * l,
+                og * l);
         WorkerPool.run(WorkerPool.shareable(x, dy, work) ? parts : 1, job);
         long grads = groups * filters;
         long first = workOff + slice - grads;
@@ -279,6 +262,21 @@ public final class Conv2d {
         long yImage;
         long yGroup;
 
+        /** The tasks' shape, the workspace slices, and the strides in floats per image and per group of x and y. */
+        void layout(int groups, int outs, int blocks, long blockBytes, long filters, long slice, long xImage, long xGroup,
+                    long yImage, long yGroup) {
+            this.groups = groups;
+            this.outs = outs;
+            this.blocks = blocks;
+            this.blockBytes = blockBytes;
+            this.filters = filters;
+            this.slice = slice;
+            this.xImage = xImage;
+            this.xGroup = xGroup;
+            this.yImage = yImage;
+            this.yGroup = yGroup;
+        }
+
         @Override
         public void run(int index, int count) {
             long tasks = (long) images * groups * blocks;
@@ -291,13 +289,11 @@ public final class Conv2d {
                 int block = (int) (task % blocks);
                 int q = (int) (task / blocks % groups);
                 long n = task / ((long) blocks * groups);
-                if (weightGradient) {
-                    WinogradConv2d.weightGradientBlock(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup,
-                            y, yOff + n * yImage + q * yGroup, work, at, at + slice - grads + q * filters);
-                    continue;
-                }
-                WinogradConv2d.block(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup, w, wOff + q * filters,
-                        y, yOff + n * yImage + q * yGroup, work, at);
+                // the forward pass reads the filters transformed at w; the weight gradient sums into its own dU
+                MemorySegment u = weightGradient ? work : w;
+                long uAt = weightGradient ? at + slice - grads + q * filters : wOff + q * filters;
+                WinogradConv2d.block(g, outs, blockBytes, block, x, xOff + n * xImage + q * xGroup, u, uAt,
+                        y, yOff + n * yImage + q * yGroup, weightGradient, work, at);
             }
         }
     }

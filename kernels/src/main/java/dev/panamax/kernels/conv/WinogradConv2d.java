@@ -22,7 +22,7 @@ import jdk.incubator.vector.FloatVector;
  * ({@link #transformFilters}, once per call) and V the transformed input patches. The ResNet
  * 3 x 3 (64 to 64 channels, 56 x 56) does 2.25 times fewer multiply-adds than the direct sum;
  * the transforms are additions only. The input gradient is the same convolution of dy with the
- * filters turned and transposed; the weight gradient ({@link #weightGradientBlock}) the chain rule
+ * filters turned and transposed; the weight gradient ({@link #block}) the chain rule
  * through the transforms, 16 GEMMs over the tiles.
  *
  * <p>Numerics: the transforms' coefficients are 0, ±1 and ±1/2 (exact in float), and F(2, 3) is
@@ -182,13 +182,23 @@ final class WinogradConv2d {
     }
 
     /**
-     * Block {@code block} of tile rows of one image and group: {@code y [outs, Hout, Wout]} of
-     * {@code x [C, H, W]} and the transformed filters {@code u} ({@link #transformFilters}), no bias.
+     * Block {@code block} of tile rows of one image and group, from V, the transform of its
+     * input patches of {@code x [C, H, W]}.
+     * <ul>
+     * <li>Forward ({@code !weightGradient}): {@code y [outs, Hout, Wout]} (written, no bias) from
+     *     V and the transformed filters {@code u} ({@link #transformFilters}).</li>
+     * <li>Weight gradient: adds {@code dU_ξ [outs, C] += dM_ξ V_ξ^T} over the block's tiles into
+     *     {@code u}, where y holds dy {@code [outs, Hout, Wout]} and {@code dM = A dY A^T} is the
+     *     gradient of the output transform applied to each tile's 2 x 2 of dy. The chain rule
+     *     through the transforms, which are linear: dW is then {@code G^T dU G}
+     *     ({@link #gradientToFilters}), once for all blocks, and the 16 GEMMs here run over the
+     *     tiles, 2.25 times fewer multiply-adds than the nine taps' products over the outputs.</li>
+     * </ul>
      *
      * @param slice where this thread's workspace of {@link #sliceFloats} starts
      */
     static void block(ConvGeometry g, int outs, long blockBytes, int block, MemorySegment x, long xAt, MemorySegment u,
-                      long uAt, MemorySegment y, long yAt, MemorySegment work, long slice) {
+                      long uAt, MemorySegment y, long yAt, boolean weightGradient, MemorySegment work, long slice) {
         Tiling t = Tiling.of(g, outs, blockBytes);
         int c = g.channels();
         int first = block * t.rowBlock();
@@ -202,46 +212,20 @@ final class WinogradConv2d {
         long scratch = mAt + POINTS * mPoint;
         padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
         transformInput(c, t, tileRows, ld, work, padAt, vAt, vPoint);
-        for (int p = 0; p < POINTS; p++) {
-            Sgemm.sgemm(false, false, outs, ld, c, 1f, u, uAt + (long) p * outs * c, c,
-                    work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint, ld);
+        if (!weightGradient) {
+            for (int p = 0; p < POINTS; p++) {
+                Sgemm.sgemm(false, false, outs, ld, c, 1f, u, uAt + (long) p * outs * c, c,
+                        work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint, ld);
+            }
+            transformOutput(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), work, mAt, mPoint, y, yAt, scratch);
+            return;
         }
-        transformOutput(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), work, mAt, mPoint, y, yAt, scratch);
-    }
-
-    /**
-     * Block {@code block} of tile rows of one image and group for the weight gradient: adds
-     * {@code dU_ξ [outs, C] += dM_ξ V_ξ^T} over the block's tiles, where V is the forward pass's
-     * input transform of x and {@code dM = A dY A^T} the gradient of the output transform applied
-     * to each tile's 2 x 2 of dy (dy {@code [outs, Hout, Wout]}). The chain rule through the
-     * transforms, which are linear: dW is then {@code G^T dU G} ({@link #gradientToFilters}), once
-     * for all blocks, and the 16 GEMMs here run over the tiles, 2.25 times fewer multiply-adds than
-     * the nine taps' products over the outputs.
-     *
-     * @param slice where this thread's workspace of {@link #sliceFloats} starts
-     * @param duAt  where this group's {@code dU [16][outs][C]} starts
-     */
-    static void weightGradientBlock(ConvGeometry g, int outs, long blockBytes, int block, MemorySegment x, long xAt,
-                                    MemorySegment dy, long dyAt, MemorySegment work, long slice, long duAt) {
-        Tiling t = Tiling.of(g, outs, blockBytes);
-        int c = g.channels();
-        int first = block * t.rowBlock();
-        int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
-        int ld = t.ld(tileRows);
-        long padAt = slice;
-        long vAt = padAt + c * t.paddedPlane(tileRows);
-        long vPoint = (long) c * ld + LANES;
-        long mAt = vAt + POINTS * vPoint;
-        long mPoint = (long) outs * ld + LANES;
-        long scratch = mAt + POINTS * mPoint;
-        padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
-        transformInput(c, t, tileRows, ld, work, padAt, vAt, vPoint);
-        transformGradient(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), dy, dyAt, work, mAt, mPoint, scratch);
+        transformGradient(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), y, yAt, work, mAt, mPoint, scratch);
         // the sum runs over the block's tiles only: the columns up to ld hold whatever the spills left
         int tiles = tileRows * t.tilesW();
         for (int p = 0; p < POINTS; p++) {
             Sgemm.sgemm(false, true, outs, c, tiles, 1f, work, mAt + p * mPoint, ld, work, vAt + p * vPoint, ld,
-                    1f, work, duAt + (long) p * outs * c, c);
+                    1f, u, uAt + (long) p * outs * c, c);
         }
     }
 
