@@ -174,6 +174,25 @@ class GemmPropertiesTest {
                 });
     }
 
+    /**
+     * Deep products of few rows and columns with B transposed (the inner-product path where the
+     * machine has 32 vector registers): 4 x 4 blocks and the rows and columns left over, depths
+     * with and without a last part-vector, every alpha and beta, shared and confined arenas.
+     */
+    @Test
+    void deepProductsWithBTransposedMatchReference() {
+        qt().withExamples(40).forAll(integers().between(1, 130), integers().between(1, 130), integers().between(256, 1100), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, false, true,
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
     /** Small products deeper than one K block: the unpacked path accumulates its K blocks onto C. */
     @Test
     void smallProductsDeeperThanOneBlockMatchReference() {
