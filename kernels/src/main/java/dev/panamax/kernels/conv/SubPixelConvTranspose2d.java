@@ -1,10 +1,16 @@
 package dev.panamax.kernels.conv;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The forward pass of a strided transposed convolution as {@code sH x sW} ordinary stride-1
@@ -310,33 +316,76 @@ final class SubPixelConvTranspose2d {
                     FloatLanes.fill(dst, to, ww, 0f);
                     continue;
                 }
-                if (b0 > 0) {
-                    FloatLanes.fill(dst, to, b0, 0f);
+                // the borders are a float or two: set one by one, a fill per border was 8 % of the forward pass
+                for (int t = 0; t < b0; t++) {
+                    FloatLanes.set(dst, to + t, 0f);
                 }
                 MemorySegment.copy(x, (xAt + ((long) c * h + iy) * w + b0 + pw.firstOffset()) * Float.BYTES, dst,
                         (to + b0) * Float.BYTES, (long) (b1 - b0) * Float.BYTES);
-                if (b1 < ww) {
-                    FloatLanes.fill(dst, to + b1, ww - b1, 0f);
+                for (int t = b1; t < ww; t++) {
+                    FloatLanes.set(dst, to + t, 0f);
                 }
             }
         }
     }
 
-    /** {@code y[co, r + sH i, c + sW j] = phase[co, i, j] + bias[co]} for one image (bias null: 0). */
+    /**
+     * {@code y[co, r + sH i, c + sW j] = phase[co, i, j] + bias[co]} for one image (bias null: 0).
+     * With a column stride of 2 a vector of the phase's row fills the even lanes of two vectors of
+     * y's row, whose odd lanes (the other column phase's pixels) are read and written back as they
+     * were; one by one, these strided stores were an eighth of the forward pass. Other strides, and
+     * vectors that would reach past a segment's end, go one by one.
+     */
     private static void scatter(int channels, ConvGeometry output, int r, int c, Phase ph, Phase pw,
                                 MemorySegment phase, long phaseAt, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
         int width = output.width();
         int sh = output.strideH();
         int sw = output.strideW();
+        int n = pw.outputs();
+        long yEnd = y.byteSize() / Float.BYTES;
+        long phaseEnd = phase.byteSize() / Float.BYTES;
+        FloatVector low = FloatVector.fromArray(SPECIES, EVEN_FROM_FIRST, 0);
+        FloatVector high = FloatVector.fromArray(SPECIES, EVEN_FROM_FIRST_UPPER, 0);
         for (int co = 0; co < channels; co++) {
             float b = bias == null ? 0f : FloatLanes.get(bias, bOff + co);
+            FloatVector bv = FloatVector.broadcast(SPECIES, b);
             for (int i = 0; i < ph.outputs(); i++) {
-                long from = phaseAt + ((long) co * ph.outputs() + i) * pw.outputs();
+                long from = phaseAt + ((long) co * ph.outputs() + i) * n;
                 long to = yAt + ((long) co * output.height() + r + (long) sh * i) * width + c;
-                for (int j = 0; j < pw.outputs(); j++) {
+                int j = 0;
+                while (sw == 2 && j < n && to + 2L * j + 2 * LANES <= yEnd && from + j + LANES <= phaseEnd) {
+                    // y's lanes from to + 2j through this phase's last pixel of the row; lanes of v past n are unused
+                    int span = 2 * (n - j) - 1;
+                    FloatVector v = FloatVector.fromMemorySegment(SPECIES, phase, (from + j) * Float.BYTES, ORDER).add(bv);
+                    long at = (to + 2L * j) * Float.BYTES;
+                    VectorMask<Float> first = FloatLanes.firstLanes(span);
+                    FloatVector y0 = FloatVector.fromMemorySegment(SPECIES, y, at, ORDER, first);
+                    low.selectFrom(v, y0).intoMemorySegment(y, at, ORDER, first);
+                    if (span > LANES) {
+                        VectorMask<Float> second = FloatLanes.firstLanes(span - LANES);
+                        FloatVector y1 = FloatVector.fromMemorySegment(SPECIES, y, at + LANES * Float.BYTES, ORDER, second);
+                        high.selectFrom(v, y1).intoMemorySegment(y, at + LANES * Float.BYTES, ORDER, second);
+                    }
+                    j += LANES;
+                }
+                for (; j < n; j++) {
                     FloatLanes.set(y, to + (long) sw * j, FloatLanes.get(phase, from + j) + b);
                 }
             }
+        }
+    }
+
+    /**
+     * Index vectors of {@code selectFrom(v, y)} for {@link #scatter}: lane k of the result is
+     * {@code v[k / 2]} for even k and {@code y[k]} for odd k; then the same with v's upper half.
+     */
+    private static final float[] EVEN_FROM_FIRST = new float[LANES];
+    private static final float[] EVEN_FROM_FIRST_UPPER = new float[LANES];
+
+    static {
+        for (int k = 0; k < LANES; k++) {
+            EVEN_FROM_FIRST[k] = k % 2 == 0 ? k / 2 : LANES + k;
+            EVEN_FROM_FIRST_UPPER[k] = k % 2 == 0 ? LANES / 2 + k / 2 : LANES + k;
         }
     }
 }
