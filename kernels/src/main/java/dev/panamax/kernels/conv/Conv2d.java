@@ -162,6 +162,15 @@ public final class Conv2d {
                 }
                 return;
             }
+            if (groups == 1 && ImplicitConv2d.byTaps(g, og)) {
+                // the weights by tap once per thread, at the end of its slice
+                long wt = ImplicitConv2d.weightsByTapAt(g, og, at);
+                ImplicitConv2d.weightsByTap(g, og, w, wOff, work, wt);
+                for (int n = images * index / count; n < images * (index + 1) / count; n++) {
+                    ImplicitConv2d.forwardByTaps(g, og, x, xOff + n * xImage, work, wt, y, yOff + n * yImage, work, at);
+                }
+                return;
+            }
             long[] rows = tapRows(g);
             for (int n = images * index / count; n < images * (index + 1) / count; n++) {
                 for (int q = 0; q < groups; q++) {

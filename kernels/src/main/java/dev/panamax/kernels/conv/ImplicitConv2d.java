@@ -41,10 +41,81 @@ final class ImplicitConv2d {
         return g.padH() > 0 || g.padW() > 0;
     }
 
-    /** Workspace of {@link #forward} for one group geometry {@code g} and {@code og} output channels. */
+    /**
+     * Workspace of {@link #forward} for one group geometry {@code g} and {@code og} output
+     * channels, with room for the weights by tap where {@link #byTaps} applies.
+     */
     static long forwardFloats(ConvGeometry g, int og) {
         Wide w = Wide.of(g);
-        return (padded(g) ? g.channels() * w.plane() : 0) + (long) og * w.n();
+        return (padded(g) ? g.channels() * w.plane() : 0) + (long) og * w.n() + (byTaps(g, og) ? og * g.colRows() : 0);
+    }
+
+    /**
+     * Whether the forward pass runs as one GEMM per tap that reads the image in place
+     * ({@link #forwardByTaps}) rather than one GEMM over all taps whose packing gathers the
+     * image's rows: where the GEMM of a tap, {@code og} rows deep in C channels, takes the
+     * unpacked path ({@link Sgemm#readsBInPlace}), for kernels of at most four taps. The packing
+     * cost about as much per element of B as the few rows of A that use it: the 2 x 2 phases of a
+     * 4 x 4, stride-2 transposed convolution (64 channels in, 32 out, 28 to 56, 8 images) spent
+     * 15 % of their time there. By taps, its forward pass went from 4.53-4.55 to 3.77-3.78 ms on
+     * two threads, and from 6.61-6.68 to 6.82-6.90 on one (C, the wide output, is read and written
+     * once per tap). Larger kernels write C more often and were not measured: they keep the
+     * gathered GEMM.
+     */
+    static boolean byTaps(ConvGeometry g, int og) {
+        long taps = (long) g.kernelH() * g.kernelW();
+        return taps > 1 && taps <= 4 && Sgemm.readsBInPlace(og, Wide.of(g).n(), g.channels());
+    }
+
+    /**
+     * The weights of one group by tap, {@code wt [taps][og][C]} from {@code w [og, C, kH, kW]}:
+     * the A of each tap's GEMM in {@link #forwardByTaps}. Once per call and thread.
+     */
+    static void weightsByTap(ConvGeometry g, int og, MemorySegment w, long wAt, MemorySegment wt, long wtAt) {
+        int c = g.channels();
+        int taps = g.kernelH() * g.kernelW();
+        for (int o = 0; o < og; o++) {
+            for (int ch = 0; ch < c; ch++) {
+                long from = wAt + ((long) o * c + ch) * taps;
+                for (int t = 0; t < taps; t++) {
+                    FloatLanes.set(wt, wtAt + ((long) t * og + o) * c + ch, FloatLanes.get(w, from + t));
+                }
+            }
+        }
+    }
+
+    /** Where the weights by tap sit in a slice of {@link #forwardFloats}: at its end. */
+    static long weightsByTapAt(ConvGeometry g, int og, long slice) {
+        return slice + forwardFloats(g, og) - og * g.colRows();
+    }
+
+    /**
+     * {@link #forward} as one GEMM per tap {@code (r, s)}: {@code y_wide += wt[tap] X_tap}, where
+     * {@code X_tap} is the (padded) image read from the tap's offset, channel c its row c (the
+     * rows a plane apart). No packing of B; C, the wide output, is read and written once per tap.
+     */
+    static void forwardByTaps(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment wt, long wtAt,
+                              MemorySegment y, long yAt, MemorySegment work, long workOff) {
+        Wide wide = Wide.of(g);
+        int c = g.channels();
+        MemorySegment src = x;
+        long srcAt = xAt;
+        long at = workOff;
+        if (padded(g)) {
+            WideLayout.padInto(c, g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at, c * wide.plane());
+            src = work;
+            srcAt = at;
+            at += c * wide.plane();
+        }
+        int t = 0;
+        for (int r = 0; r < g.kernelH(); r++) {
+            for (int s = 0; s < g.kernelW(); s++, t++) {
+                long tap = (long) r * g.dilationH() * wide.wp() + (long) s * g.dilationW();
+                Sgemm.sgemm(false, false, og, wide.n(), c, 1f, wt, wtAt + (long) t * og * c, c, src, srcAt + tap,
+                        wide.plane(), t == 0 ? 0f : 1f, work, at, wide.n());
+            }
+        }
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
     }
 
     /** {@code y_g [og, oh, ow] = w_g [og, K] * col(x_g)} for one image and group (no bias). */

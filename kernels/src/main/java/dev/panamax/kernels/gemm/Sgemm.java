@@ -105,6 +105,15 @@ public final class Sgemm {
         multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, 0, 0, bRows, beta, c, cOff, ldc);
     }
 
+    /**
+     * Whether {@code C [m, n] = A [m, k] B [k, n]} (neither transposed) reads B where it lies
+     * instead of packing it ({@link SmallGemm#skinny}, or small enough for {@link SmallGemm}): for
+     * callers that choose between one GEMM over a gathered B and several over B in place.
+     */
+    public static boolean readsBInPlace(int m, int n, int k) {
+        return SmallGemm.skinny(false, false, m, n, k) || SmallGemm.applies(false, m, n, k);
+    }
+
     private static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                  MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                  float beta, MemorySegment c, long cOff, long ldc) {
