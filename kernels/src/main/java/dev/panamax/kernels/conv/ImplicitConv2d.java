@@ -42,6 +42,19 @@ final class ImplicitConv2d {
     }
 
     /**
+     * Where the image the GEMMs read starts: x itself, or, with padding, its zero-bordered copy
+     * written here at {@code at} in work ({@code C} padded planes).
+     */
+    private static long imageAt(ConvGeometry g, Wide wide, MemorySegment x, long xAt, MemorySegment work, long at) {
+        if (!padded(g)) {
+            return xAt;
+        }
+        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at,
+                g.channels() * wide.plane());
+        return at;
+    }
+
+    /**
      * Workspace of {@link #forward} for one group geometry {@code g} and {@code og} output
      * channels, with room for the weights by tap where {@link #byTaps} applies.
      */
@@ -98,15 +111,9 @@ final class ImplicitConv2d {
                               MemorySegment y, long yAt, MemorySegment work, long workOff) {
         Wide wide = Wide.of(g);
         int c = g.channels();
-        MemorySegment src = x;
-        long srcAt = xAt;
-        long at = workOff;
-        if (padded(g)) {
-            WideLayout.padInto(c, g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at, c * wide.plane());
-            src = work;
-            srcAt = at;
-            at += c * wide.plane();
-        }
+        MemorySegment src = padded(g) ? work : x;
+        long srcAt = imageAt(g, wide, x, xAt, work, workOff);
+        long at = workOff + (padded(g) ? c * wide.plane() : 0);
         int t = 0;
         for (int r = 0; r < g.kernelH(); r++) {
             for (int s = 0; s < g.kernelW(); s++, t++) {
@@ -122,16 +129,9 @@ final class ImplicitConv2d {
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt,
                         MemorySegment y, long yAt, MemorySegment work, long workOff, long[] rows) {
         Wide wide = Wide.of(g);
-        MemorySegment src = x;
-        long srcAt = xAt;
-        long at = workOff;
-        if (padded(g)) {
-            WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at,
-                    g.channels() * wide.plane());
-            src = work;
-            srcAt = at;
-            at += g.channels() * wide.plane();
-        }
+        MemorySegment src = padded(g) ? work : x;
+        long srcAt = imageAt(g, wide, x, xAt, work, workOff);
+        long at = workOff + (padded(g) ? g.channels() * wide.plane() : 0);
         WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), wide.plane(), wide.wp(), g.dilationH(), g.dilationW(), srcAt, rows);
         int k = (int) g.colRows();
         Sgemm.sgemmGathered(false, false, og, wide.n(), k, 1f, w, wAt, k, src, rows, 0f, work, at, wide.n());
@@ -165,15 +165,9 @@ final class ImplicitConv2d {
                                MemorySegment work, long slice, long dwt) {
         Wide wide = Wide.of(g);
         int c = g.channels();
-        MemorySegment src = x;
-        long srcAt = xAt;
-        long at = slice;
-        if (padded(g)) {
-            WideLayout.padInto(c, g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at, c * wide.plane());
-            src = work;
-            srcAt = at;
-            at += c * wide.plane();
-        }
+        MemorySegment src = padded(g) ? work : x;
+        long srcAt = imageAt(g, wide, x, xAt, work, slice);
+        long at = slice + (padded(g) ? c * wide.plane() : 0);
         WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), dy, dyAt, work, at);
         int taps = g.kernelH() * g.kernelW();
         for (int r = 0; r < g.kernelH(); r++) {
