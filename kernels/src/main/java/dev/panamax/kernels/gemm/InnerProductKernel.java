@@ -16,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
  * accumulators running along k, their lane sums then folded together
  * ({@link FloatLanes#sumLanesOfSixteen}). Nothing is packed. The packed path has to transpose B
  * into its panels one float at a time, and for a Winograd weight gradient (64 x 64 products 784
- * deep) that transpose took a fifth of the GEMM's time. Eight loads feed 16 multiply-adds, within
+ * deep) that transpose took about a third of the GEMM's time. Eight loads feed 16 multiply-adds, within
  * the two loads a cycle the core issues; the 16 accumulators and 8 operands need 32 vector
  * registers, so only machines that have them take this path.
  */
