@@ -198,7 +198,7 @@ public final class Conv2d {
         for (int q = 0; q < groups; q++) {
             WinogradConv2d.transformFilters(outs, ins, adjoint, w, wOff + q * outs * ins * 9L, work, workOff + q * filters);
         }
-        blockBytes = blockBytesForThreads(blockBytes, images, groups, g, outs, threads);
+        blockBytes = WinogradConv2d.blockBytesForTasks(blockBytes, images, groups, g, outs, threads);
         long slice = WinogradConv2d.sliceFloats(g, outs, blockBytes);
         long slicesAt = workOff + groups * filters;
         int blocks = WinogradConv2d.Tiling.of(g, outs, blockBytes).blocks();
@@ -225,8 +225,8 @@ public final class Conv2d {
         int cg = g.channels();
         long l = g.colCols();
         long filters = WinogradConv2d.filterFloats(1, og, cg);
-        blockBytes = blockBytesForThreads(blockBytes, images, groups, g, og, threads);
-        long slice = winogradGradientSlice(groups, g, og, blockBytes);
+        blockBytes = WinogradConv2d.blockBytesForTasks(blockBytes, images, groups, g, og, threads);
+        long slice = WinogradConv2d.gradientSliceFloats(groups, g, og, blockBytes);
         int blocks = WinogradConv2d.Tiling.of(g, og, blockBytes).blocks();
         long tasks = (long) images * groups * blocks;
         int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, workOff, slice)));
@@ -245,21 +245,6 @@ public final class Conv2d {
         for (int q = 0; q < groups; q++) {
             WinogradConv2d.gradientToFilters(og, cg, work, first + q * filters, dw, dwOff + q * og * cg * 9L);
         }
-    }
-
-    /**
-     * The planned Winograd block size, or a smaller one where the (image, group, block) tasks are
-     * fewer than the threads (a batch-1 image in one block): a share of it per thread, so that
-     * each has a block. Smaller blocks need less workspace than the plan holds.
-     */
-    private static long blockBytesForThreads(long planned, int images, int groups, ConvGeometry g, int outs, int threads) {
-        long tasks = (long) images * groups * WinogradConv2d.Tiling.of(g, outs, planned).blocks();
-        return tasks >= threads ? planned : Math.max(1, planned * tasks / threads);
-    }
-
-    /** One thread's slice of {@link #winogradWeightGradient}: a block's workspace, then its dU of every group. */
-    static long winogradGradientSlice(int groups, ConvGeometry g, int og, long blockBytes) {
-        return WinogradConv2d.sliceFloats(g, og, blockBytes) + WinogradConv2d.filterFloats(groups, og, g.channels());
     }
 
     private static final WorkerPool.PerThread<WinogradBlocks> WINOGRAD_BLOCKS = new WorkerPool.PerThread<>(WinogradBlocks::new);

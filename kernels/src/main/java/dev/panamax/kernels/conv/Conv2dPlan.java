@@ -109,7 +109,7 @@ public final class Conv2dPlan {
                 ? ConvAlgorithm.WINOGRAD
                 : adjoint != null && implicitDxFloats(g, adjoint, outChannels, threads) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
-        ConvAlgorithm dw = WinogradConv2d.applies(g) && threads * Conv2d.winogradGradientSlice(groups, g, og, block) <= BUDGET_FLOATS
+        ConvAlgorithm dw = WinogradConv2d.applies(g) && threads * WinogradConv2d.gradientSliceFloats(groups, g, og, block) <= BUDGET_FLOATS
                 ? ConvAlgorithm.WINOGRAD
                 : adjoint != null && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
@@ -285,7 +285,7 @@ public final class Conv2dPlan {
                 case FORWARD -> winogradFloats(groups, g, og, winogradBlockBytes, parts);
                 case INPUT_GRADIENT -> winogradFloats(groups, ImplicitConv2d.adjoint(g, og), g.channels(), winogradBlockBytes,
                         parts);
-                case WEIGHT_GRADIENT -> parts * Conv2d.winogradGradientSlice(groups, g, og, winogradBlockBytes);
+                case WEIGHT_GRADIENT -> parts * WinogradConv2d.gradientSliceFloats(groups, g, og, winogradBlockBytes);
             };
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");
         };

@@ -56,7 +56,9 @@ final class ImplicitConv2d {
 
     /**
      * Workspace of {@link #forward} for one group geometry {@code g} and {@code og} output
-     * channels, with room for the weights by tap where {@link #byTaps} applies.
+     * channels, with room for the weights by tap where {@link #byTaps} applies (reserved whatever
+     * the groups: the geometry of one group does not say how many there are, and the caller takes
+     * that path only with one).
      */
     static long forwardFloats(ConvGeometry g, int og) {
         Wide w = Wide.of(g);

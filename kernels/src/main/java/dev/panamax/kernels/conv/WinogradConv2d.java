@@ -142,6 +142,24 @@ final class WinogradConv2d {
     }
 
     /**
+     * One thread's workspace for weight-gradient blocks: a block's ({@link #sliceFloats}), then
+     * the thread's {@code dU} of every group, summed over threads by the caller.
+     */
+    static long gradientSliceFloats(int groups, ConvGeometry g, int outs, long blockBytes) {
+        return sliceFloats(g, outs, blockBytes) + filterFloats(groups, outs, g.channels());
+    }
+
+    /**
+     * The planned block size, or a smaller one where the (image, group, block) tasks are fewer
+     * than the threads (a batch-1 image in one block): a share of it per thread, so that each has
+     * a block. Smaller blocks need less workspace than the plan holds.
+     */
+    static long blockBytesForTasks(long planned, int images, int groups, ConvGeometry g, int outs, int threads) {
+        long tasks = (long) images * groups * Tiling.of(g, outs, planned).blocks();
+        return tasks >= threads ? planned : Math.max(1, planned * tasks / threads);
+    }
+
+    /**
      * {@code U [16][outs][ins]} of one group: {@code G g G^T} of every filter, the point
      * {@code ξ = 4a + b} at row a, column b. Filter {@code (o, c)} is {@code w [o, c, 3, 3]}
      * (w holding {@code [outs, ins, 3, 3]}); with {@code adjoint}, it is the input gradient's filter
