@@ -66,6 +66,27 @@ public final class FloatLanes {
         if (LANES > 16) {
             throw new ExceptionInInitializerError("the lane sums pair at most 16 lanes; this species has " + LANES);
         }
+        loadHeapSegmentClasses();
+    }
+
+    /**
+     * Loads the JDK's heap segment classes before any kernel is compiled. While only off-heap
+     * segments exist, C2 compiles every segment access against the one implementation loaded
+     * (class hierarchy analysis) and records that assumption; the first heap segment breaks it, and
+     * the Vector API makes one in its interpreted fallback of {@code reinterpretAsInts} (a byte
+     * array wrapped in a segment), the first time a softmax or a loss runs. That deoptimized some
+     * fifty compiled kernels at once, 1.7 s into a LeNet-5 training run, and C2 compiled them all
+     * again. Loaded here, the classes are there before the first compilation and no compiled code
+     * depends on their absence.
+     */
+    private static void loadHeapSegmentClasses() {
+        MemorySegment.ofArray(new byte[0]);
+        MemorySegment.ofArray(new short[0]);
+        MemorySegment.ofArray(new char[0]);
+        MemorySegment.ofArray(new int[0]);
+        MemorySegment.ofArray(new float[0]);
+        MemorySegment.ofArray(new long[0]);
+        MemorySegment.ofArray(new double[0]);
     }
 
     private FloatLanes() {
