@@ -30,6 +30,11 @@ public final class FloatLanes {
     public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector. */
     public static final int LANES = SPECIES.length();
+    /**
+     * Vector registers of the instruction set, which bounds a kernel's register block: with 16
+     * (AVX2) a block of 12 or 16 accumulators spills, with 32 (AVX-512, ARM) it does not.
+     */
+    public static final int REGISTERS = vectorRegisters(System.getProperty("os.arch", ""), SPECIES.vectorBitSize());
     /** Native byte order; tensors are stored in it (little-endian on every supported CPU). */
     public static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Unaligned float layout in native order, for scalar accesses. */
@@ -90,6 +95,19 @@ public final class FloatLanes {
     }
 
     private FloatLanes() {
+    }
+
+    /**
+     * Vector registers of the instruction set behind a species: x86 has 32 only with AVX-512
+     * (where the preferred species is 512 bits wide), 16 with AVX2 and AVX; ARM's NEON and SVE
+     * have 32. An unknown architecture is assumed to have 16 (the smaller blocks spill nowhere).
+     */
+    public static int vectorRegisters(String osArch, int vectorBits) {
+        return switch (osArch) {
+            case "amd64", "x86_64" -> vectorBits >= 512 ? 32 : 16;
+            case "aarch64", "arm64" -> 32;
+            default -> 16;
+        };
     }
 
     private static VectorShuffle<Float> pairs(int d) {

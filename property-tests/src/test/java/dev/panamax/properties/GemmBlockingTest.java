@@ -54,11 +54,11 @@ class GemmBlockingTest {
 
     @Test
     void registerCountFollowsTheInstructionSet() {
-        assertThat(GemmBlocking.vectorRegisters("amd64", 512)).isEqualTo(32);
-        assertThat(GemmBlocking.vectorRegisters("amd64", 256)).isEqualTo(16);
-        assertThat(GemmBlocking.vectorRegisters("amd64", 128)).isEqualTo(16);
-        assertThat(GemmBlocking.vectorRegisters("aarch64", 128)).isEqualTo(32);
-        assertThat(GemmBlocking.vectorRegisters("riscv64", 128)).isEqualTo(16);
+        assertThat(FloatLanes.vectorRegisters("amd64", 512)).isEqualTo(32);
+        assertThat(FloatLanes.vectorRegisters("amd64", 256)).isEqualTo(16);
+        assertThat(FloatLanes.vectorRegisters("amd64", 128)).isEqualTo(16);
+        assertThat(FloatLanes.vectorRegisters("aarch64", 128)).isEqualTo(32);
+        assertThat(FloatLanes.vectorRegisters("riscv64", 128)).isEqualTo(16);
     }
 
     @Test

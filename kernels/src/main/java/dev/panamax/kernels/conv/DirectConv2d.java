@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * image rows are read straight from memory: on the "wide" layout of {@link ImplicitConv2d}
  * (outputs on the padded width), tap {@code (c, r, s)} is the plane of c read from offset
  * {@code r dH Wp + s dW}, so a block of 48 consecutive outputs of 4 output channels is
- * 12 vector accumulators updated per tap by 3 unaligned loads and 4 broadcasts. The weight
+ * 12 vector accumulators updated per tap by 3 unaligned loads and 4 broadcasts (4 x 2 vectors
+ * where there are only 16 vector registers). The weight
  * gradient is the dual: for 4 output channels x 4 taps, 16 vector dot products of dY (wide, zero
  * in the extra columns) against the shifted image. The input gradient is the same correlation
  * with the kernel transposed, reading dY (wide, after a run of zeros) at negative tap offsets.
@@ -221,11 +222,42 @@ final class DirectConv2d {
      */
     private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
+        if (FloatLanes.REGISTERS < 32) {
+            correlateNarrow(outRows, nPad, k, w, wOff, src, rows, out, outOff);
+            return;
+        }
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = 0;
             for (; q + PB <= nPad; q += PB) {
                 block4x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+            for (; q < nPad; q += LANES) {
+                block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+        }
+        for (; o < outRows; o += 2) {
+            int q = 0;
+            for (; q + PB <= nPad; q += PB) {
+                block2x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+            for (; q < nPad; q += LANES) {
+                block2x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            }
+        }
+    }
+
+    /**
+     * {@link #correlate} for 16 vector registers (AVX2): 4 rows x 2 position vectors (8
+     * accumulators, 11 registers) where 4 x 3 needs all 16 and spilled.
+     */
+    private static void correlateNarrow(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src,
+                                        long[] rows, MemorySegment out, long outOff) {
+        int o = 0;
+        for (; o + OB <= outRows; o += OB) {
+            int q = 0;
+            for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
+                block4x2(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
             }
             for (; q < nPad; q += LANES) {
                 block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
@@ -296,6 +328,49 @@ final class DirectConv2d {
         a30.intoMemorySegment(out, r3 * Float.BYTES, ORDER);
         a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
         a32.intoMemorySegment(out, (r3 + 2 * LANES) * Float.BYTES, ORDER);
+    }
+
+    private static void block4x2(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+                                 long r0, long ld) {
+        long w1 = w0 + k;
+        long w2 = w1 + k;
+        long w3 = w2 + k;
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        for (int t = 0; t < k; t++) {
+            long at = rows[t] + q;
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            a00 = b0.fma(x, a00);
+            a01 = b1.fma(x, a01);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            a10 = b0.fma(x, a10);
+            a11 = b1.fma(x, a11);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
+            a20 = b0.fma(x, a20);
+            a21 = b1.fma(x, a21);
+            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
+            a30 = b0.fma(x, a30);
+            a31 = b1.fma(x, a31);
+        }
+        long r1 = r0 + ld;
+        long r2 = r1 + ld;
+        long r3 = r2 + ld;
+        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
+        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
+        a10.intoMemorySegment(out, r1 * Float.BYTES, ORDER);
+        a11.intoMemorySegment(out, (r1 + LANES) * Float.BYTES, ORDER);
+        a20.intoMemorySegment(out, r2 * Float.BYTES, ORDER);
+        a21.intoMemorySegment(out, (r2 + LANES) * Float.BYTES, ORDER);
+        a30.intoMemorySegment(out, r3 * Float.BYTES, ORDER);
+        a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
     }
 
     private static void block4x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,

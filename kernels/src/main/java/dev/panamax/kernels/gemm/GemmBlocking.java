@@ -55,8 +55,7 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
     static final int TALL = 12;
     static final int SHORT = 4;
 
-    private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, vectorRegisters(
-            System.getProperty("os.arch", ""), FloatLanes.SPECIES.vectorBitSize()), CpuCaches.current())
+    private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, FloatLanes.REGISTERS, CpuCaches.current())
             .overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
                     Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"));
 
@@ -83,7 +82,7 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
      * The table's choice for a machine.
      *
      * @param lanes           floats per vector of the species the kernels use
-     * @param vectorRegisters vector registers of the instruction set ({@link #vectorRegisters})
+     * @param vectorRegisters vector registers of the instruction set ({@link FloatLanes#vectorRegisters})
      */
     public static GemmBlocking forMachine(int lanes, int vectorRegisters, CpuCaches caches) {
         int mr = vectorRegisters >= 32 ? TALL : SHORT;
@@ -93,19 +92,6 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         int mc = (int) Math.max(mr, caches.l2() / ((long) kc * Float.BYTES) / mr * mr);
         int nc = (int) Math.max(4L * nr, Math.min(4096, 4 * caches.l2() / ((long) kc * Float.BYTES)) / nr * nr);
         return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches);
-    }
-
-    /**
-     * Vector registers of the instruction set behind a species: x86 has 32 only with AVX-512
-     * (where the preferred species is 512 bits wide), 16 with AVX2 and AVX; ARM's NEON and SVE
-     * have 32. An unknown architecture is assumed to have 16 (the smaller tile spills nowhere).
-     */
-    public static int vectorRegisters(String osArch, int vectorBits) {
-        return switch (osArch) {
-            case "amd64", "x86_64" -> vectorBits >= 512 ? 32 : 16;
-            case "aarch64", "arm64" -> 32;
-            default -> 16;
-        };
     }
 
     private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc) {
