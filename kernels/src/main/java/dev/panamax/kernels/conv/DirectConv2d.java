@@ -37,6 +37,12 @@ final class DirectConv2d {
     private static final int PV = 3;
     /** Positions per register block. */
     private static final int PB = PV * LANES;
+    /**
+     * Whether the 4-row blocks are 3 position vectors wide (12 accumulators and 4 more registers):
+     * with 32 vector registers; with 16 (AVX2) they spilled, and 2 vectors wide (11 registers)
+     * the LeNet-5 conv1 forward went from 623-644 to 579-593 us on a Zen 3.
+     */
+    private static final boolean WIDE_BLOCKS = FloatLanes.REGISTERS >= 32;
     /** Taps per block of the weight gradient. */
     private static final int TB = 4;
     /**
@@ -215,49 +221,25 @@ final class DirectConv2d {
      * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < rows} rounded up to 2 and
      * {@code q < nPad} (a multiple of 16); out rows are {@code nPad} apart, w rows {@code k} apart.
      * Register blocks: 4 rows x 48 positions (12 accumulators), with 4 x 16, 2 x 48 and 2 x 16
-     * blocks for the edges, so that 6 channels or 196 positions waste no work on padding. Each
-     * block is its own call-free method with its accumulators as locals: a shared helper taking or
-     * returning vectors gets them boxed by C2, and one method holding every variant grew past its
-     * inlining budget (both measured on the GEMM micro-kernel).
+     * blocks for the edges, so that 6 channels or 196 positions waste no work on padding; with 16
+     * vector registers (AVX2) 4 rows x 2 vectors ({@link #WIDE_BLOCKS}). Each block is its own
+     * call-free method with its accumulators as locals: a shared helper taking or returning
+     * vectors gets them boxed by C2, and one method holding every variant grew past its inlining
+     * budget (both measured on the GEMM micro-kernel).
      */
     private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
-        if (FloatLanes.REGISTERS < 32) {
-            correlateNarrow(outRows, nPad, k, w, wOff, src, rows, out, outOff);
-            return;
-        }
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = 0;
-            for (; q + PB <= nPad; q += PB) {
-                block4x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
-            }
-            for (; q < nPad; q += LANES) {
-                block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
-            }
-        }
-        for (; o < outRows; o += 2) {
-            int q = 0;
-            for (; q + PB <= nPad; q += PB) {
-                block2x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
-            }
-            for (; q < nPad; q += LANES) {
-                block2x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
-            }
-        }
-    }
-
-    /**
-     * {@link #correlate} for 16 vector registers (AVX2): 4 rows x 2 position vectors (8
-     * accumulators, 11 registers) where 4 x 3 needs all 16 and spilled.
-     */
-    private static void correlateNarrow(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src,
-                                        long[] rows, MemorySegment out, long outOff) {
-        int o = 0;
-        for (; o + OB <= outRows; o += OB) {
-            int q = 0;
-            for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
-                block4x2(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+            if (WIDE_BLOCKS) {
+                for (; q + PB <= nPad; q += PB) {
+                    block4x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                }
+            } else {
+                for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
+                    block4x2(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                }
             }
             for (; q < nPad; q += LANES) {
                 block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
