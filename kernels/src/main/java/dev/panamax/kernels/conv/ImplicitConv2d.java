@@ -41,6 +41,11 @@ final class ImplicitConv2d {
         return g.padH() > 0 || g.padW() > 0;
     }
 
+    /** Workspace floats of the image's zero-bordered copy: C padded planes, none without padding. */
+    private static long paddedImageFloats(ConvGeometry g, Wide wide) {
+        return padded(g) ? g.channels() * wide.plane() : 0;
+    }
+
     /**
      * Where the image the GEMMs read starts: x itself, or, with padding, its zero-bordered copy
      * written here at {@code at} in work ({@code C} padded planes).
@@ -62,7 +67,7 @@ final class ImplicitConv2d {
      */
     static long forwardFloats(ConvGeometry g, int og) {
         Wide w = Wide.of(g);
-        return (padded(g) ? g.channels() * w.plane() : 0) + (long) og * w.n() + (byTaps(g, og) ? og * g.colRows() : 0);
+        return paddedImageFloats(g, w) + (long) og * w.n() + (byTaps(g, og) ? og * g.colRows() : 0);
     }
 
     /**
@@ -115,7 +120,7 @@ final class ImplicitConv2d {
         int c = g.channels();
         MemorySegment src = padded(g) ? work : x;
         long srcAt = imageAt(g, wide, x, xAt, work, workOff);
-        long at = workOff + (padded(g) ? c * wide.plane() : 0);
+        long at = workOff + paddedImageFloats(g, wide);
         int t = 0;
         for (int r = 0; r < g.kernelH(); r++) {
             for (int s = 0; s < g.kernelW(); s++, t++) {
@@ -133,7 +138,7 @@ final class ImplicitConv2d {
         Wide wide = Wide.of(g);
         MemorySegment src = padded(g) ? work : x;
         long srcAt = imageAt(g, wide, x, xAt, work, workOff);
-        long at = workOff + (padded(g) ? g.channels() * wide.plane() : 0);
+        long at = workOff + paddedImageFloats(g, wide);
         WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), wide.plane(), wide.wp(), g.dilationH(), g.dilationW(), srcAt, rows);
         int k = (int) g.colRows();
         Sgemm.sgemmGathered(false, false, og, wide.n(), k, 1f, w, wAt, k, src, rows, 0f, work, at, wide.n());
@@ -147,7 +152,7 @@ final class ImplicitConv2d {
      */
     static long weightGradientFloats(ConvGeometry g, int og, int outChannels) {
         Wide w = Wide.of(g);
-        return (padded(g) ? g.channels() * w.plane() : 0) + (long) w.n() * og + (long) outChannels * g.colRows();
+        return paddedImageFloats(g, w) + (long) w.n() * og + (long) outChannels * g.colRows();
     }
 
     /**
@@ -169,7 +174,7 @@ final class ImplicitConv2d {
         int c = g.channels();
         MemorySegment src = padded(g) ? work : x;
         long srcAt = imageAt(g, wide, x, xAt, work, slice);
-        long at = slice + (padded(g) ? c * wide.plane() : 0);
+        long at = slice + paddedImageFloats(g, wide);
         WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), dy, dyAt, work, at);
         int taps = g.kernelH() * g.kernelW();
         for (int r = 0; r < g.kernelH(); r++) {
