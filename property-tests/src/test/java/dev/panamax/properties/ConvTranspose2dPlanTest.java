@@ -57,13 +57,15 @@ class ConvTranspose2dPlanTest {
 
     /**
      * Strided upsamplings with rows wide enough for the sub-pixel scatter's vectors (a stride-2
-     * phase row of more than one vector, odd and even widths, both column phases), bias included.
+     * phase row of more than one vector, odd and even widths, both column phases, a stride in one
+     * dimension only), bias included. Each row: kernel, row stride, column stride, padding, width.
      */
     @Test
     void wideUpsamplingsMatchTheReference() {
         SplittableRandom r = new SplittableRandom(5);
-        for (int[] s : new int[][] {{4, 2, 1, 40}, {4, 2, 1, 45}, {3, 2, 1, 37}, {3, 3, 0, 50}}) {
-            ConvGeometry output = new ConvGeometry(3, 9, s[3], s[0], s[0], s[1], s[1], s[2], s[2], 1, 1);
+        for (int[] s : new int[][] {{4, 2, 2, 1, 40}, {4, 2, 2, 1, 45}, {3, 2, 2, 1, 37}, {3, 3, 3, 0, 50}, {4, 2, 1, 1, 40},
+                {4, 1, 2, 1, 41}}) {
+            ConvGeometry output = new ConvGeometry(3, 9, s[4], s[0], s[0], s[1], s[2], s[3], s[3], 1, 1);
             ConvTranspose2dPlan plan = ConvTranspose2dPlan.of(output, 1, 4);
             assertThat(plan.forward()).isEqualTo(ConvAlgorithm.SUB_PIXEL);
             Problem problem = new Problem(output, 1, 4, 2, r);

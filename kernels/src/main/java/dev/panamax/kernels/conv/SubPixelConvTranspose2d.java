@@ -11,6 +11,7 @@ import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The forward pass of a strided transposed convolution as {@code sH x sW} ordinary stride-1
@@ -27,9 +28,13 @@ import jdk.incubator.vector.VectorMask;
  * is the col2im, which added {@code k^2 / s^2} partial sums into every output pixel (a stride-2,
  * 4 x 4 upconv: four read-modify-writes per pixel).
  *
- * <p>Workspace, from the front: the sub-kernel, the zero-bordered windows of a chunk of images,
- * the phase outputs of that chunk, then the phase convolution's own workspace. Chunks are as many
- * images as fit (at least one). An instance is the decomposition of one shape, its phases and
+ * <p>The phases are taken a row phase at a time: its column phases are convolved one after the
+ * other and kept, then written to y together, so that with a column stride of 2 the two phases'
+ * rows are interleaved in registers and stored as whole vectors (writing each phase on its own
+ * strides every store, which was a fifth of the forward pass). Workspace, from the front: the
+ * sub-kernels of a row phase, the zero-bordered window of a chunk of images (one column phase at a
+ * time), the outputs of every column phase for that chunk, then the phase convolution's own
+ * workspace. Chunks are as many images as fit (at least one). An instance is the decomposition of one shape, its phases and
  * their convolution plans worked out once ({@link #of}); it holds no data and may be shared.
  */
 final class SubPixelConvTranspose2d {
@@ -42,7 +47,9 @@ final class SubPixelConvTranspose2d {
     private final Phase[] cols;
     /** The convolution of phase (r, c), null where no tap reaches it. */
     private final Conv2dPlan[][] plans;
+    /** The sub-kernels of one row phase, one per column phase, {@link #kernelStride} floats apart. */
     private final long kernelFloats;
+    private final long kernelStride;
     private final long convFloats;
     private final long convMinimumFloats;
     private final long perImageFloats;
@@ -59,6 +66,7 @@ final class SubPixelConvTranspose2d {
         plans = new Conv2dPlan[rows.length][cols.length];
         long kernel = 0, conv = 0, convMinimum = 0, perImage = 0;
         for (int r = 0; r < rows.length; r++) {
+            long window = 0, outputs = 0;
             for (int c = 0; c < cols.length; c++) {
                 Phase ph = rows[r], pw = cols[c];
                 if (ph.empty() || pw.empty()) {
@@ -70,10 +78,13 @@ final class SubPixelConvTranspose2d {
                 kernel = Math.max(kernel, (long) output.channels() * (inChannels / groups) * ph.taps() * pw.taps());
                 conv = Math.max(conv, plan.workspaceFloats());
                 convMinimum = Math.max(convMinimum, plan.minimumWorkspaceFloats());
-                perImage = Math.max(perImage, windowFloats(ph, pw) + outputFloats(ph, pw));
+                window = Math.max(window, windowFloats(ph, pw));
+                outputs += outputFloats(ph, pw);
             }
+            perImage = Math.max(perImage, window + outputs);
         }
-        kernelFloats = kernel;
+        kernelFloats = cols.length * kernel;
+        kernelStride = kernel;
         convFloats = conv;
         convMinimumFloats = convMinimum;
         perImageFloats = Math.max(1, perImage);
@@ -181,41 +192,56 @@ final class SubPixelConvTranspose2d {
         }
         int threads = WorkerPool.shareable(x, y, work) ? Math.min(this.threads, WorkerPool.threads()) : 1;
         for (int r = 0; r < rows.length; r++) {
+            Phase ph = rows[r];
+            long windowAt = workOff + kernelFloats;
+            long window = 0;
             for (int c = 0; c < cols.length; c++) {
-                Conv2dPlan plan = plans[r][c];
-                if (plan == null) {
-                    continue;
+                if (plans[r][c] != null) {
+                    subKernel(outChannels / groups, inChannels / groups, ph, cols[c], w, wOff, work, workOff + c * kernelStride);
+                    window = Math.max(window, windowFloats(ph, cols[c]));
                 }
-                Phase ph = rows[r], pw = cols[c];
-                long kernelAt = workOff;
-                subKernel(outChannels / groups, inChannels / groups, ph, pw, w, wOff, work, kernelAt);
-                long windowsAt = kernelAt + (long) outChannels * (inChannels / groups) * ph.taps() * pw.taps();
-                long outputsAt = windowsAt + chunk * windowFloats(ph, pw);
-                long convAt = outputsAt + chunk * outputFloats(ph, pw);
-                for (int n0 = 0; n0 < images; n0 += chunk) {
-                    int nb = Math.min(chunk, images - n0);
+            }
+            long outputsAt = windowAt + chunk * window;
+            long convAt = outputsAt(r, cols.length, outputsAt, chunk);
+            for (int n0 = 0; n0 < images; n0 += chunk) {
+                int nb = Math.min(chunk, images - n0);
+                for (int c = 0; c < cols.length; c++) {
+                    Conv2dPlan plan = plans[r][c];
+                    if (plan == null) {
+                        continue;
+                    }
                     // the copies in and out are memory-bound: images over the pool, as the convolution
-                    WorkerPool.run(Math.min(threads, nb), Copies.claim(true, this, r, c, n0, nb, x, xOff, bias, bOff, y, yOff,
-                            work, windowsAt, outputsAt));
-                    Conv2d.forward(plan, nb, work, windowsAt, work, kernelAt, null, 0, work, outputsAt, work, convAt);
-                    WorkerPool.run(Math.min(threads, nb), Copies.claim(false, this, r, c, n0, nb, x, xOff, bias, bOff, y, yOff,
-                            work, windowsAt, outputsAt));
+                    WorkerPool.run(Math.min(threads, nb), Copies.claim(c, this, r, n0, nb, x, xOff, bias, bOff, y, yOff,
+                            work, windowAt, outputsAt, chunk));
+                    Conv2d.forward(plan, nb, work, windowAt, work, workOff + c * kernelStride, null, 0, work,
+                            outputsAt(r, c, outputsAt, chunk), work, convAt);
                 }
+                WorkerPool.run(Math.min(threads, nb), Copies.claim(-1, this, r, n0, nb, x, xOff, bias, bOff, y, yOff,
+                        work, windowAt, outputsAt, chunk));
             }
         }
     }
 
+    /** Where column phase c's outputs for a chunk of row phase r start: after those of the phases before it. */
+    private long outputsAt(int r, int c, long outputsAt, int chunk) {
+        long at = outputsAt;
+        for (int k = 0; k < c; k++) {
+            at += plans[r][k] == null ? 0 : chunk * outputFloats(rows[r], cols[k]);
+        }
+        return at;
+    }
+
     /**
-     * A chunk's copies of phase (r, c) split by images (see {@link WorkerPool.Job}): into the
-     * zero-bordered windows ({@code windows}) or out of the phase outputs into y, bias added.
+     * A chunk's copies for row phase r split by images (see {@link WorkerPool.Job}): into the
+     * zero-bordered windows of column phase {@code window}, or (window -1) out of every column
+     * phase's outputs into y, bias added.
      */
     private static final class Copies extends WorkerPool.Job {
         private static final WorkerPool.PerThread<Copies> JOBS = new WorkerPool.PerThread<>(Copies::new);
 
-        boolean windows;
+        int window;
         SubPixelConvTranspose2d owner;
         int r;
-        int c;
         int first;
         int images;
         MemorySegment x;
@@ -225,17 +251,17 @@ final class SubPixelConvTranspose2d {
         MemorySegment y;
         long yOff;
         MemorySegment work;
-        long windowsAt;
+        long windowAt;
         long outputsAt;
+        int chunk;
 
-        static Copies claim(boolean windows, SubPixelConvTranspose2d owner, int r, int c, int first, int images,
+        static Copies claim(int window, SubPixelConvTranspose2d owner, int r, int first, int images,
                             MemorySegment x, long xOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
-                            MemorySegment work, long windowsAt, long outputsAt) {
+                            MemorySegment work, long windowAt, long outputsAt, int chunk) {
             Copies job = JOBS.claim();
-            job.windows = windows;
+            job.window = window;
             job.owner = owner;
             job.r = r;
-            job.c = c;
             job.first = first;
             job.images = images;
             job.x = x;
@@ -245,8 +271,9 @@ final class SubPixelConvTranspose2d {
             job.y = y;
             job.yOff = yOff;
             job.work = work;
-            job.windowsAt = windowsAt;
+            job.windowAt = windowAt;
             job.outputsAt = outputsAt;
+            job.chunk = chunk;
             return job;
         }
 
@@ -254,16 +281,15 @@ final class SubPixelConvTranspose2d {
         public void run(int index, int count) {
             ConvGeometry output = owner.output;
             Phase ph = owner.rows[r];
-            Phase pw = owner.cols[c];
-            int h = output.outHeight();
-            int wd = output.outWidth();
             for (int n = images * index / count; n < images * (index + 1) / count; n++) {
-                if (windows) {
+                if (window >= 0) {
+                    Phase pw = owner.cols[window];
+                    int h = output.outHeight();
+                    int wd = output.outWidth();
                     window(owner.inChannels, h, wd, ph, pw, x, xOff + (long) (first + n) * owner.inChannels * h * wd, work,
-                            windowsAt + n * owner.windowFloats(ph, pw));
+                            windowAt + n * owner.windowFloats(ph, pw));
                 } else {
-                    scatter(output.channels(), output, r, c, ph, pw, work, outputsAt + n * owner.outputFloats(ph, pw), bias, bOff, y,
-                            yOff + (long) (first + n) * output.imageSize());
+                    owner.scatter(r, n, work, outputsAt, chunk, bias, bOff, y, yOff + (long) (first + n) * output.imageSize());
                 }
             }
         }
@@ -330,62 +356,59 @@ final class SubPixelConvTranspose2d {
     }
 
     /**
-     * {@code y[co, r + sH i, c + sW j] = phase[co, i, j] + bias[co]} for one image (bias null: 0).
-     * With a column stride of 2 a vector of the phase's row fills the even lanes of two vectors of
-     * y's row, whose odd lanes (the other column phase's pixels) are read and written back as they
-     * were; one by one, these strided stores were an eighth of the forward pass. Other strides, and
-     * vectors that would reach past a segment's end, go one by one.
+     * {@code y[co, r + sH i, c + sW j] = phase_c[co, i, j] + bias[co]} for image n of the chunk,
+     * every column phase c of row phase r (bias null: 0). Two column phases (stride 2) are
+     * interleaved a vector of each at a time: two vectors of y's row, plain stores. Rows shorter
+     * than a vector, and other strides, go one by one.
      */
-    private static void scatter(int channels, ConvGeometry output, int r, int c, Phase ph, Phase pw,
-                                MemorySegment phase, long phaseAt, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+    private void scatter(int r, int n, MemorySegment work, long outputsAt, int chunk, MemorySegment bias, long bOff,
+                         MemorySegment y, long yAt) {
+        Phase ph = rows[r];
         int width = output.width();
         int sh = output.strideH();
-        int sw = output.strideW();
-        int n = pw.outputs();
-        long yEnd = y.byteSize() / Float.BYTES;
-        long phaseEnd = phase.byteSize() / Float.BYTES;
-        FloatVector low = FloatVector.fromArray(SPECIES, EVEN_FROM_FIRST, 0);
-        FloatVector high = FloatVector.fromArray(SPECIES, EVEN_FROM_FIRST_UPPER, 0);
-        for (int co = 0; co < channels; co++) {
+        boolean pairs = cols.length == 2 && plans[r][0] != null && plans[r][1] != null;
+        long phase0 = pairs ? outputsAt + n * outputFloats(ph, cols[0]) : 0;
+        long phase1 = pairs ? outputsAt(r, 1, outputsAt, chunk) + n * outputFloats(ph, cols[1]) : 0;
+        for (int co = 0; co < output.channels(); co++) {
             float b = bias == null ? 0f : FloatLanes.get(bias, bOff + co);
             FloatVector bv = FloatVector.broadcast(SPECIES, b);
             for (int i = 0; i < ph.outputs(); i++) {
-                long from = phaseAt + ((long) co * ph.outputs() + i) * n;
-                long to = yAt + ((long) co * output.height() + r + (long) sh * i) * width + c;
+                long to = yAt + ((long) co * output.height() + r + (long) sh * i) * width;
                 int j = 0;
-                while (sw == 2 && j < n && to + 2L * j + 2 * LANES <= yEnd && from + j + LANES <= phaseEnd) {
-                    // y's lanes from to + 2j through this phase's last pixel of the row; lanes of v past n are unused
-                    int span = 2 * (n - j) - 1;
-                    FloatVector v = FloatVector.fromMemorySegment(SPECIES, phase, (from + j) * Float.BYTES, ORDER).add(bv);
-                    long at = (to + 2L * j) * Float.BYTES;
-                    VectorMask<Float> first = FloatLanes.firstLanes(span);
-                    FloatVector y0 = FloatVector.fromMemorySegment(SPECIES, y, at, ORDER, first);
-                    low.selectFrom(v, y0).intoMemorySegment(y, at, ORDER, first);
-                    if (span > LANES) {
-                        VectorMask<Float> second = FloatLanes.firstLanes(span - LANES);
-                        FloatVector y1 = FloatVector.fromMemorySegment(SPECIES, y, at + LANES * Float.BYTES, ORDER, second);
-                        high.selectFrom(v, y1).intoMemorySegment(y, at + LANES * Float.BYTES, ORDER, second);
+                int n1 = cols[1 % cols.length].outputs();
+                if (pairs && n1 >= LANES) {
+                    // column phase 0 has as many outputs as phase 1, or one more (left to the loop below)
+                    long from0 = phase0 + ((long) co * ph.outputs() + i) * cols[0].outputs();
+                    long from1 = phase1 + ((long) co * ph.outputs() + i) * n1;
+                    for (int k = 0; k < n1; k += LANES) {
+                        // the last vector overlaps the one before it, which wrote the same sums
+                        j = Math.min(k, n1 - LANES);
+                        FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, work, (from0 + j) * Float.BYTES, ORDER).add(bv);
+                        FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, work, (from1 + j) * Float.BYTES, ORDER).add(bv);
+                        long at = (to + 2L * j) * Float.BYTES;
+                        v0.rearrange(ZIP_LOW).blend(v1.rearrange(ZIP_LOW), ODD).intoMemorySegment(y, at, ORDER);
+                        v0.rearrange(ZIP_HIGH).blend(v1.rearrange(ZIP_HIGH), ODD)
+                                .intoMemorySegment(y, at + LANES * Float.BYTES, ORDER);
                     }
-                    j += LANES;
+                    j = n1;
                 }
-                for (; j < n; j++) {
-                    FloatLanes.set(y, to + (long) sw * j, FloatLanes.get(phase, from + j) + b);
+                for (int c = 0; c < cols.length; c++) {
+                    Phase pw = cols[c];
+                    if (plans[r][c] == null) {
+                        continue;
+                    }
+                    long from = outputsAt(r, c, outputsAt, chunk) + n * outputFloats(ph, pw)
+                            + ((long) co * ph.outputs() + i) * pw.outputs();
+                    for (int jj = j; jj < pw.outputs(); jj++) {
+                        FloatLanes.set(y, to + c + (long) output.strideW() * jj, FloatLanes.get(work, from + jj) + b);
+                    }
                 }
             }
         }
     }
 
-    /**
-     * Index vectors of {@code selectFrom(v, y)} for {@link #scatter}: lane k of the result is
-     * {@code v[k / 2]} for even k and {@code y[k]} for odd k; then the same with v's upper half.
-     */
-    private static final float[] EVEN_FROM_FIRST = new float[LANES];
-    private static final float[] EVEN_FROM_FIRST_UPPER = new float[LANES];
-
-    static {
-        for (int k = 0; k < LANES; k++) {
-            EVEN_FROM_FIRST[k] = k % 2 == 0 ? k / 2 : LANES + k;
-            EVEN_FROM_FIRST_UPPER[k] = k % 2 == 0 ? LANES / 2 + k / 2 : LANES + k;
-        }
-    }
+    /** Lanes 0, 0, 1, 1, ... and the same from the middle lane: with {@link #ODD}, two vectors zipped. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(SPECIES, k -> k / 2);
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
+    private static final VectorMask<Float> ODD = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
 }
