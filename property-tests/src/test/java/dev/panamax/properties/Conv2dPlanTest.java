@@ -54,6 +54,24 @@ class Conv2dPlanTest {
                 });
     }
 
+    /**
+     * Strided convolutions with output rows of more than one vector (im2col's strided gather runs
+     * by whole vectors there, the last overlapping the one before): odd and even widths, strides 2
+     * and 3, every algorithm that applies.
+     */
+    @Test
+    void wideStridedConvolutionsMatchTheReference() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] s : new int[][] {{3, 2, 1, 40}, {3, 2, 1, 45}, {4, 2, 1, 37}, {1, 2, 0, 50}, {3, 3, 0, 52}}) {
+            ConvGeometry g = new ConvGeometry(3, 7, s[3], s[0], s[0], s[1], s[1], s[2], s[2], 1, 1);
+            Shape shape = new Shape(g, 1, 4, 2, r);
+            Conv2dPlan auto = Conv2dPlan.of(g, 1, 4);
+            for (Conv2dPlan plan : ConvProblem.allPlans(auto, auto::applies, auto::forced)) {
+                shape.check(plan);
+            }
+        }
+    }
+
     @Test
     void automaticChoiceFollowsTheShape() {
         assertThat(Conv2dPlan.of(geometry(6, 3, 1, 1), 6, 6).forward()).isEqualTo(ConvAlgorithm.DEPTHWISE);

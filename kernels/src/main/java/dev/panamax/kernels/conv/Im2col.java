@@ -10,6 +10,7 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * im2col and its adjoint col2im for one image. Row {@code (c, r, s)} of the column matrix holds,
@@ -137,19 +138,31 @@ public final class Im2col {
     }
 
     /**
-     * {@code dst[j] = src[j stride]} for j in {@code [0, n)}: a strided run of im2col. One vector of
-     * the source holds {@code ceil(16 / stride)} wanted values at the lanes {@code = 0 mod stride};
-     * {@code compress} packs them to the front (one instruction on AVX-512) instead of a bounds-checked
-     * scalar load and store per value. The last values, where a whole vector would pass the
+     * {@code dst[j] = src[j stride]} for j in {@code [0, n)}: a strided run of im2col. Stride 2 (a
+     * downsampling convolution, a transposed one's input gradient) takes two vectors of the source
+     * and keeps their even lanes with one lane permutation each and a blend: a whole vector out per
+     * step, the last one overlapping the one before. Other strides: one vector of the source holds
+     * {@code ceil(lanes / stride)} wanted values at the lanes {@code = 0 mod stride}, and
+     * {@code compress} packs them to the front (one instruction on AVX-512; AVX2 has none, which is
+     * why stride 2 does not take this path). The last values, where a whole vector would pass the
      * end of the segment, go one by one.
      */
     private static void gatherRun(int n, int stride, MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
         int j = 0;
-        if (stride < LANES) {
+        long srcEnd = src.byteSize() / Float.BYTES;
+        if (stride == 2) {
+            for (; j + LANES <= n && srcAt + 2L * (j + LANES) <= srcEnd; j += LANES) {
+                evenLanes(src, srcAt + 2L * j, dst, dstAt + j);
+            }
+            if (j < n && n >= LANES && srcAt + 2L * n <= srcEnd) {
+                evenLanes(src, srcAt + 2L * (n - LANES), dst, dstAt + n - LANES);
+                return;
+            }
+        } else if (stride < LANES) {
             int per = (LANES + stride - 1) / stride;
             VectorMask<Float> every = everyNth(stride);
             VectorMask<Float> first = FloatLanes.firstLanes(per);
-            long srcLimit = src.byteSize() / Float.BYTES - LANES;
+            long srcLimit = srcEnd - LANES;
             for (; j + per <= n && srcAt + (long) j * stride <= srcLimit; j += per) {
                 FloatVector.fromMemorySegment(SPECIES, src, (srcAt + (long) j * stride) * Float.BYTES, ORDER).compress(every).intoMemorySegment(dst, (dstAt + j) * Float.BYTES, ORDER, first);
             }
@@ -158,6 +171,17 @@ public final class Im2col {
             FloatLanes.set(dst, dstAt + j, FloatLanes.get(src, srcAt + (long) j * stride));
         }
     }
+
+    /** One vector of {@code dst[j] = src[2 j]}: the even lanes of two source vectors. */
+    private static void evenLanes(MemorySegment src, long srcAt, MemorySegment dst, long dstAt) {
+        FloatVector low = FloatVector.fromMemorySegment(SPECIES, src, srcAt * Float.BYTES, ORDER);
+        FloatVector high = FloatVector.fromMemorySegment(SPECIES, src, (srcAt + LANES) * Float.BYTES, ORDER);
+        low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), UPPER_HALF).intoMemorySegment(dst, dstAt * Float.BYTES, ORDER);
+    }
+
+    /** Lane k takes lane {@code 2k mod lanes}: the even lanes of a vector, twice over. */
+    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, ((1L << LANES) - 1) & -(1L << LANES / 2));
 
     /**
      * {@code dst[j stride] += src[j]} for j in {@code [0, n)}: a strided run of col2im, the adjoint
