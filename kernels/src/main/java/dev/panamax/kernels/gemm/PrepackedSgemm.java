@@ -1,6 +1,8 @@
 package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.gemm.BlockSizes.KC;
+import static dev.panamax.kernels.gemm.BlockSizes.MC;
+import static dev.panamax.kernels.gemm.BlockSizes.MR;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
 import java.lang.foreign.MemorySegment;
@@ -12,9 +14,10 @@ import dev.panamax.kernels.Checks;
  * packed ({@link PackedMatrixB}), on the calling thread: the product a recurrent network makes at
  * every time step, its state {@code A [m, k]} against its recurrent weights.
  *
- * <p>A is read where it lies ({@link MicroKernel#runInPlace}): its rows may be any distance apart,
- * so a caller that splits a batch over threads by interleaved rows passes a multiple of the row
- * length as {@code lda}. Fewer than four rows (a batch of one: inference latency) take
+ * <p>A's rows may be any distance apart, so a caller that splits a batch over threads by
+ * interleaved rows passes a multiple of the row length as {@code lda}. With 12-row tiles A is
+ * read where it lies ({@link MicroKernel#runInPlace}); with 4-row tiles each block of A is packed
+ * first, as {@link Sgemm} does. Fewer than four rows (a batch of one: inference latency) take
  * {@link PackedRowKernel}, which streams the packed B once per row at cache bandwidth instead of
  * computing a padded four-row tile.
  */
@@ -56,22 +59,38 @@ public final class PrepackedSgemm {
             }
             return;
         }
-        float[] tile = GemmWorkspace.get().tile;
+        GemmWorkspace ws = GemmWorkspace.get();
         float[] bp = b.data();
+        // 4-row tiles read A packed, as Sgemm does (see Sgemm.PACK_A_MIN_COLUMNS): in place, their
+        // loop is bound by its instruction count
+        boolean packA = MR == GemmBlocking.SHORT;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;
             int base = b.blockOffset(pc);
             if (m <= ROW_KERNEL_MAX_ROWS) {
                 for (int i = 0; i < m; i++) {
-                    PackedRowKernel.row(kc, a, aOff + i * lda + pc, bp, base, j0, j1, tile, alpha, betaHere, c,
+                    PackedRowKernel.row(kc, a, aOff + i * lda + pc, bp, base, j0, j1, ws.tile, alpha, betaHere, c,
                             cOff + i * ldc);
                 }
                 continue;
             }
-            for (int q = j0; q < j1; q += NR) {
-                Sgemm.inPlaceColumn(false, m, kc, a, aOff + pc, lda, bp, base + q * kc, tile, Math.min(NR, j1 - q),
-                        alpha, betaHere, c, cOff + q, ldc);
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                long aAt = aOff + ic * lda + pc;
+                long cAt = cOff + ic * ldc;
+                if (packA) {
+                    PackedPanelA.pack(a, aAt, lda, false, mc, kc, ws.a);
+                }
+                for (int q = j0; q < j1; q += NR) {
+                    int cols = Math.min(NR, j1 - q);
+                    if (packA) {
+                        Sgemm.packedColumn(mc, kc, ws.a, bp, base + q * kc, ws.tile, cols, alpha, betaHere, c, cAt + q, ldc);
+                    } else {
+                        Sgemm.inPlaceColumn(false, mc, kc, a, aAt, lda, bp, base + q * kc, ws.tile, cols, alpha, betaHere,
+                                c, cAt + q, ldc);
+                    }
+                }
             }
         }
     }
