@@ -58,6 +58,18 @@ public final class FloatLanes {
     public static final VectorShuffle<Float> PAIR_2 = pairs(2);
     /** Lane i paired with lane i ^ 1. */
     public static final VectorShuffle<Float> PAIR_1 = pairs(1);
+    /**
+     * Lanes 0, 0, 1, 1, ...: with {@link #ZIP_HIGH} (the same from the middle lane), a vector
+     * spread over two, each value twice; blended on the odd lanes with another vector spread the
+     * same way, two vectors interleaved.
+     */
+    public static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(SPECIES, k -> k / 2);
+    /** Lanes {@code LANES/2}, {@code LANES/2}, {@code LANES/2 + 1}, ...: see {@link #ZIP_LOW}. */
+    public static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
+    /** The even lanes 0, 2, 4, ... */
+    public static final VectorMask<Float> EVEN = VectorMask.fromLong(SPECIES, 0x5555_5555_5555_5555L);
+    /** The odd lanes 1, 3, 5, ... */
+    public static final VectorMask<Float> ODD = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
     /** Every lane when {@code 8 < LANES}, else none: the step of distance 8 only exists on 16 lanes. */
     public static final VectorMask<Float> STEP_8 = step(8);
     /** Every lane when {@code 4 < LANES}, else none. */

@@ -1,8 +1,11 @@
 package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ODD;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
+import static dev.panamax.kernels.FloatLanes.ZIP_HIGH;
+import static dev.panamax.kernels.FloatLanes.ZIP_LOW;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -10,8 +13,6 @@ import java.util.Arrays;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The forward pass of a strided transposed convolution as {@code sH x sW} ordinary stride-1
@@ -406,9 +407,4 @@ final class SubPixelConvTranspose2d {
             }
         }
     }
-
-    /** Lanes 0, 0, 1, 1, ... and the same from the middle lane: with {@link #ODD}, two vectors zipped. */
-    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(SPECIES, k -> k / 2);
-    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
-    private static final VectorMask<Float> ODD = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
 }
