@@ -128,6 +128,54 @@ class PoolPropertiesTest {
                 });
     }
 
+    /**
+     * The values-only forward (inference) gives the forward's values bit for bit: rows shorter and
+     * longer than a vector, ties between zeros of either sign, NaNs, max and min; 2 x 2 at stride 2
+     * and an overlapping 3 x 3 window with padding (the general path). A MaxPool2d layer in
+     * InferenceMode returns them, and its backward then fails.
+     */
+    @Test
+    void valuesWithoutArgmaxAreTheForwardsBitForBit() {
+        qt().withExamples(80).forAll(integers().between(2, 70), integers().between(2, 9), integers().between(0, 3), longs().all())
+                .checkAssert((w, h, kind, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    boolean min = kind % 2 == 1;
+                    boolean twoByTwo = kind < 2;
+                    int n = 1 + r.nextInt(2), c = 1 + r.nextInt(3);
+                    float[] xs = new float[n * c * h * w];
+                    for (int i = 0; i < xs.length; i++) {
+                        int v = r.nextInt(9);
+                        xs[i] = v == 0 ? Float.NaN : v == 1 ? -0f : v == 2 ? 0f : v == 3 ? 1f : (float) r.nextGaussian();
+                    }
+                    int[] k = twoByTwo ? new int[] {2, 2} : new int[] {3, 3};
+                    int[] s = {2, 2};
+                    int[] pad = twoByTwo ? new int[] {0, 0} : new int[] {1, 1};
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c, h, w);
+                        var g = Pooling.geometry(x, k, s, pad, null);
+                        float[] want = Pooling.maxPool2d(min, x, g, null, arena).y().toFloatArray();
+                        String what = n + " x " + c + " x " + h + " x " + w + " (kind " + kind + ")";
+                        sameBits(what, Pooling.maxPool2dValues(min, x, g, arena).toFloatArray(), want);
+                        if (twoByTwo && !min) {
+                            var layer = new dev.panamax.nn.layers.MaxPool2d(2);
+                            try (var scope = dev.panamax.nn.layers.InferenceMode.enter()) {
+                                sameBits(what + ", layer", layer.forward(x, arena).toFloatArray(), want);
+                            }
+                            org.assertj.core.api.Assertions.assertThatThrownBy(() -> layer.backward(Tensor.zeros(arena, n, c, h / 2, w / 2), arena))
+                                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("InferenceMode");
+                        }
+                    }
+                });
+    }
+
+    private static void sameBits(String what, float[] got, float[] want) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                throw new AssertionError("output " + i + " of " + what + ": " + got[i] + ", the forward's " + want[i]);
+            }
+        }
+    }
+
     @Test
     void twoByTwoAverageFastPathMatchesReference() {
         qt().withExamples(40).forAll(integers().between(2, 70), integers().between(2, 9), longs().all())

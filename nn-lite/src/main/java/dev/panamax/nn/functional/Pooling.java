@@ -66,6 +66,19 @@ public final class Pooling {
         return extremum(min, x, g, previous, arena);
     }
 
+    /**
+     * The values of {@link #maxPool2d(boolean, Tensor, PoolGeometry, Indexed, Arena)} without the
+     * argmax, for a forward no backward follows (inference): several times faster on 2 x 2
+     * windows. The same values, bit for bit.
+     */
+    public static Tensor maxPool2dValues(boolean min, Tensor x, PoolGeometry g, Arena arena) {
+        requireWindow(x, g);
+        Tensor xd = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
+        MaxPool2d.forwardValues(min, x.size(0) * x.size(1), g, xd.segment(), xd.offset(), y.segment(), 0);
+        return y;
+    }
+
     /** The gradient of {@link #maxPool2d(boolean, Tensor, PoolGeometry, Indexed, Arena)}. */
     public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, PoolGeometry g, Arena arena) {
         requireWindow(x, g);

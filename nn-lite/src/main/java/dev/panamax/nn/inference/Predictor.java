@@ -2,6 +2,7 @@ package dev.panamax.nn.inference;
 
 import java.util.Arrays;
 
+import dev.panamax.nn.layers.InferenceMode;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
@@ -11,8 +12,9 @@ import dev.panamax.nn.tensor.Tensor;
  * in one object, with memory reused from call to call.
  *
  * <p>Each {@link #predict} runs the model's forward in eval mode (dropout off, batch norm on its
- * running statistics) over a {@link StepArena} of its own that is reset before the call: a
- * steady state of same-shaped calls touches no fresh off-heap memory, and no gradient work runs.
+ * running statistics) inside {@link InferenceMode} (layers skip what only backward reads) over a
+ * {@link StepArena} of its own that is reset before the call: a steady state of same-shaped calls
+ * touches no fresh off-heap memory, and no gradient work runs.
  * A result of {@link #predict(Tensor)} lives until the next call; {@link #predict(Tensor, Tensor)}
  * writes into a tensor the caller owns.
  *
@@ -61,7 +63,9 @@ public final class Predictor implements AutoCloseable {
 
     private Tensor forward(Tensor x) {
         arena.reset();
-        return model.forward(x, arena);
+        try (var scope = InferenceMode.enter()) {
+            return model.forward(x, arena);
+        }
     }
 
     /** Frees the predictor's memory; a result it returned is invalid afterwards. */

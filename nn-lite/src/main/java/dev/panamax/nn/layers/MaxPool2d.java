@@ -8,7 +8,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * Max pooling over NCHW windows, as {@code torch.nn.MaxPool2d} (ceil_mode false): the position of
- * each maximum is kept, and backward sends each gradient to it.
+ * each maximum is kept, and backward sends each gradient to it; in {@link InferenceMode} only the
+ * values are computed (faster), and backward then fails.
  */
 public class MaxPool2d extends Layer {
 
@@ -38,6 +39,11 @@ public class MaxPool2d extends Layer {
         requireInput(x, -1, -1, -1, -1);
         this.x = x;
         PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
+        if (InferenceMode.active()) {
+            geometry = g;
+            saved = null;             // backward after this forward fails rather than use another call's argmax
+            return Pooling.maxPool2dValues(min, x, g, arena);
+        }
         var s = Pooling.maxPool2d(min, x, g, saved, arena);
         geometry = g;
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
@@ -46,6 +52,9 @@ public class MaxPool2d extends Layer {
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
+        if (saved == null && geometry != null) {
+            throw new IllegalStateException(describe() + ": backward after a forward in InferenceMode, which keeps no argmax");
+        }
         return Pooling.maxPool2dBackward(saved(x), saved, gy, geometry, arena);
     }
 
