@@ -35,8 +35,9 @@ import jdk.incubator.vector.FloatVector;
  * strides every store, which was a fifth of the forward pass). Workspace, from the front: the
  * sub-kernels of a row phase, the zero-bordered window of a chunk of images (one column phase at a
  * time), the outputs of every column phase for that chunk, then the phase convolution's own
- * workspace. Chunks are as many images as fit (at least one). An instance is the decomposition of one shape, its phases and
- * their convolution plans worked out once ({@link #of}); it holds no data and may be shared.
+ * workspace. Chunks are as many images as fit (at least one). An instance is the decomposition
+ * of one shape, its phases and their convolution plans worked out once ({@link #of}); it holds
+ * no data and may be shared.
  */
 final class SubPixelConvTranspose2d {
 
