@@ -66,6 +66,15 @@ public final class FloatLanes {
     public static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(SPECIES, k -> k / 2);
     /** Lanes {@code LANES/2}, {@code LANES/2}, {@code LANES/2 + 1}, ...: see {@link #ZIP_LOW}. */
     public static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
+    /**
+     * Lane k takes lane {@code 2k mod LANES}: a vector's even lanes, twice over; blended on
+     * {@link #UPPER_HALF} with another vector's, the even lanes of the two in order.
+     */
+    public static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
+    /** Lane k takes lane {@code (2k + 1) mod LANES}: the odd lanes, as {@link #EVEN_LANES}. */
+    public static final VectorShuffle<Float> ODD_LANES = VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
+    /** Lanes {@code LANES/2} and up (also the lanes a fold fills from the second vector of a pair). */
+    public static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, ((1L << LANES) - 1) & -(1L << LANES / 2));
     /** The even lanes 0, 2, 4, ... */
     public static final VectorMask<Float> EVEN = VectorMask.fromLong(SPECIES, 0x5555_5555_5555_5555L);
     /** The odd lanes 1, 3, 5, ... */
@@ -173,8 +182,6 @@ public final class FloatLanes {
     private static final VectorShuffle<Float>[] FOLD_FIRST = folds(0);
     /** Per level, lane j's second addend: lane i + g/2 of its group. */
     private static final VectorShuffle<Float>[] FOLD_SECOND = folds(1);
-    /** The lanes a fold fills from the second vector of a pair. */
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, (1L << LANES) - (1L << (LANES / 2)));
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] folds(int second) {

@@ -2,8 +2,10 @@ package dev.panamax.kernels.conv;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.EVEN;
+import static dev.panamax.kernels.FloatLanes.EVEN_LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
+import static dev.panamax.kernels.FloatLanes.UPPER_HALF;
 import static dev.panamax.kernels.FloatLanes.ZIP_HIGH;
 import static dev.panamax.kernels.FloatLanes.ZIP_LOW;
 
@@ -13,7 +15,6 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * im2col and its adjoint col2im for one image. Row {@code (c, r, s)} of the column matrix holds,
@@ -181,10 +182,6 @@ public final class Im2col {
         FloatVector high = FloatVector.fromMemorySegment(SPECIES, src, (srcAt + LANES) * Float.BYTES, ORDER);
         low.rearrange(EVEN_LANES).blend(high.rearrange(EVEN_LANES), UPPER_HALF).intoMemorySegment(dst, dstAt * Float.BYTES, ORDER);
     }
-
-    /** Lane k takes lane {@code 2k mod lanes}: the even lanes of a vector, twice over. */
-    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, ((1L << LANES) - 1) & -(1L << LANES / 2));
 
     /**
      * {@code dst[j stride] += src[j]} for j in {@code [0, n)}: a strided run of col2im, the adjoint

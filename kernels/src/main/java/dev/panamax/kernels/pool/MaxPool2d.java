@@ -1,5 +1,9 @@
 package dev.panamax.kernels.pool;
 
+import static dev.panamax.kernels.FloatLanes.EVEN_LANES;
+import static dev.panamax.kernels.FloatLanes.ODD_LANES;
+import static dev.panamax.kernels.FloatLanes.UPPER_HALF;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -53,7 +57,8 @@ public final class MaxPool2d {
 
     /**
      * One plane of 2 x 2 / stride 2 pooling; argmax null: the values only, whole vectors of
-     * outputs at a time ({@link #values}), a row shorter than a vector in one masked store.
+     * outputs at a time ({@link #values}), a row shorter than a vector in one call, the segment's
+     * last rows one window at a time ({@link #window}).
      *
      * @param offsets scratch of {@code LANES} floats: the winners' offsets of one call of {@link #pairs}
      */
@@ -68,11 +73,10 @@ public final class MaxPool2d {
             int top = 2 * i * width;
             long o = out + (long) i * ow;
             long ao = aOut + (long) i * ow;
-            int j = 0;
             if (argmax == null && ow >= LANES) {
                 // the last vector overlaps the one before it, which wrote the same values
                 for (int k = 0; k < ow; k += LANES) {
-                    j = Math.min(k, ow - LANES);
+                    int j = Math.min(k, ow - LANES);
                     values(min, width, x, in + top + 2L * j, LANES, y, o + j, offsets);
                 }
                 continue;
@@ -90,13 +94,11 @@ public final class MaxPool2d {
                 }
                 continue;
             }
-            for (; j < ow; j += half) {
+            for (int j = 0; j < ow; j += half) {
                 int n = Math.min(half, ow - j);
                 pairs(min, width, x, in + top + 2L * j, n, y, o + j, offsets);
-                if (argmax != null) {
-                    for (int k = 0; k < n; k++) {
-                        argmax.setAtIndex(INDEX, ao + j + k, top + 2 * (j + k) + (int) offsets[k]);
-                    }
+                for (int k = 0; k < n; k++) {
+                    argmax.setAtIndex(INDEX, ao + j + k, top + 2 * (j + k) + (int) offsets[k]);
                 }
             }
         }
@@ -186,11 +188,6 @@ public final class MaxPool2d {
         }
         return best;
     }
-
-    /** Lane k takes lane {@code 2k mod LANES} ({@code 2k + 1}): a vector's even (odd) lanes, twice over. */
-    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
-    private static final VectorShuffle<Float> ODD_LANES = VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
-    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, ((1L << LANES) - 1) & -(1L << LANES / 2));
 
     /**
      * The pooled values only, for inference (no backward will ask where they came from): as
