@@ -152,18 +152,43 @@ public final class FloatLanes {
      * to level, so no vector crosses a loop iteration or a call.
      */
     public static void sumLanesOfSixteen(float[] lanes) {
+        // One block per level, its shuffles static finals: taken from an array (one per level)
+        // their class was known to C2 only from the call's type profile, and in some JVMs'
+        // compilations it was not, so the rearranges and adds ran in the API's Java fallback
+        // (a LeNet-5 training step allocated 450 KB in one run of three).
         int count = 16;
-        for (int level = 0; level < FOLD_FIRST.length; level++) {
-            VectorShuffle<Float> first = FOLD_FIRST[level];
-            VectorShuffle<Float> second = FOLD_SECOND[level];
+        if (LANES >= 16) {
             for (int p = 0; p < count / 2; p++) {
                 FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
                 FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
-                FloatVector a = x.rearrange(first).blend(y.rearrange(first), UPPER_HALF);
-                FloatVector b = x.rearrange(second).blend(y.rearrange(second), UPPER_HALF);
-                a.add(b).intoArray(lanes, p * LANES);
+                x.rearrange(FOLD_16_FIRST).blend(y.rearrange(FOLD_16_FIRST), UPPER_HALF)
+                        .add(x.rearrange(FOLD_16_SECOND).blend(y.rearrange(FOLD_16_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
             }
             count /= 2;
+        }
+        if (LANES >= 8) {
+            for (int p = 0; p < count / 2; p++) {
+                FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
+                FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
+                x.rearrange(FOLD_8_FIRST).blend(y.rearrange(FOLD_8_FIRST), UPPER_HALF)
+                        .add(x.rearrange(FOLD_8_SECOND).blend(y.rearrange(FOLD_8_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+            }
+            count /= 2;
+        }
+        if (LANES >= 4) {
+            for (int p = 0; p < count / 2; p++) {
+                FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
+                FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
+                x.rearrange(FOLD_4_FIRST).blend(y.rearrange(FOLD_4_FIRST), UPPER_HALF)
+                        .add(x.rearrange(FOLD_4_SECOND).blend(y.rearrange(FOLD_4_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+            }
+            count /= 2;
+        }
+        for (int p = 0; p < count / 2; p++) {
+            FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
+            FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
+            x.rearrange(FOLD_2_FIRST).blend(y.rearrange(FOLD_2_FIRST), UPPER_HALF)
+                    .add(x.rearrange(FOLD_2_SECOND).blend(y.rearrange(FOLD_2_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
         }
     }
 
@@ -178,20 +203,20 @@ public final class FloatLanes {
 
     private static final ThreadLocal<float[]> LANE_SUM_SCRATCH = ThreadLocal.withInitial(() -> new float[16 * LANES]);
 
-    /** Per level of {@link #sumLanesOfSixteen}, lane j's first addend: lane i of its group (see {@link #fold}). */
-    private static final VectorShuffle<Float>[] FOLD_FIRST = folds(0);
-    /** Per level, lane j's second addend: lane i + g/2 of its group. */
-    private static final VectorShuffle<Float>[] FOLD_SECOND = folds(1);
+    // The levels of sumLanesOfSixteen, groups of g = 16, 8, 4 and 2 lanes (those up to LANES):
+    // lane j's first addend is lane i of its group (see fold), its second lane i + g/2
+    private static final VectorShuffle<Float> FOLD_16_FIRST = fold(16, 0);
+    private static final VectorShuffle<Float> FOLD_16_SECOND = fold(16, 1);
+    private static final VectorShuffle<Float> FOLD_8_FIRST = fold(8, 0);
+    private static final VectorShuffle<Float> FOLD_8_SECOND = fold(8, 1);
+    private static final VectorShuffle<Float> FOLD_4_FIRST = fold(4, 0);
+    private static final VectorShuffle<Float> FOLD_4_SECOND = fold(4, 1);
+    private static final VectorShuffle<Float> FOLD_2_FIRST = fold(2, 0);
+    private static final VectorShuffle<Float> FOLD_2_SECOND = fold(2, 1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds(int second) {
-        int levels = Integer.numberOfTrailingZeros(LANES);
-        VectorShuffle<Float>[] f = new VectorShuffle[levels];
-        for (int level = 0; level < levels; level++) {
-            int g = LANES >> level;
-            f[level] = VectorShuffle.fromOp(SPECIES, j -> fold(j, g, second));
-        }
-        return f;
+    /** The shuffle of one level (groups of g lanes; the identity where g exceeds LANES, unused). */
+    private static VectorShuffle<Float> fold(int g, int second) {
+        return VectorShuffle.fromOp(SPECIES, j -> g > LANES ? j : fold(j, g, second));
     }
 
     /**

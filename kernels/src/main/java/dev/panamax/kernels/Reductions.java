@@ -46,16 +46,28 @@ public final class Reductions {
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         long i = 0;
+        // the compare-and-blend written out at every use, not in a helper taking vectors: where
+        // C2 did not inline such a helper (it depends on what was compiled first), it boxed the
+        // vectors and ran the compare in Java (a LeNet-5 training step allocated 37-480 KB, all
+        // in the final folds below, once per softmax row)
         for (; i <= n - UNROLL; i += UNROLL) {
-            a0 = larger(a0, FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
-            a1 = larger(a1, FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER));
-            a2 = larger(a2, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER));
-            a3 = larger(a3, FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER));
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + LANES) * Float.BYTES, ORDER);
+            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + 2 * LANES) * Float.BYTES, ORDER);
+            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, x, (off + i + 3 * LANES) * Float.BYTES, ORDER);
+            a0 = a0.blend(v0, v0.compare(VectorOperators.GT, a0));
+            a1 = a1.blend(v1, v1.compare(VectorOperators.GT, a1));
+            a2 = a2.blend(v2, v2.compare(VectorOperators.GT, a2));
+            a3 = a3.blend(v3, v3.compare(VectorOperators.GT, a3));
         }
         for (; i <= n - LANES; i += LANES) {
-            a0 = larger(a0, FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER);
+            a0 = a0.blend(v0, v0.compare(VectorOperators.GT, a0));
         }
-        float best = larger(larger(a0, a1), larger(a2, a3)).reduceLanes(VectorOperators.MAX);
+        a0 = a0.blend(a1, a1.compare(VectorOperators.GT, a0));
+        a2 = a2.blend(a3, a3.compare(VectorOperators.GT, a2));
+        a0 = a0.blend(a2, a2.compare(VectorOperators.GT, a0));
+        float best = a0.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             float v = FloatLanes.get(x, off + i);
             if (v > best) {
@@ -63,10 +75,6 @@ public final class Reductions {
             }
         }
         return best;
-    }
-
-    private static FloatVector larger(FloatVector acc, FloatVector v) {
-        return acc.blend(v, v.compare(VectorOperators.GT, acc));
     }
 
     /** The sum of {@code n} floats. */

@@ -53,22 +53,18 @@ final class PackedPanelB {
     }
 
     /**
-     * The last panel of a plain B, {@code cols < NR} columns from {@code bOff}: the first 16 as a
-     * vector when there are that many, the rest one by one (no masked loads: see
-     * MicroKernel.updateC), zeros beyond.
+     * The last panel of a plain B, {@code cols < NR} columns from {@code bOff}, one float at a
+     * time, zeros beyond. No vectors: this path runs a few times per product, and code that cold
+     * may stay in C1, where a vector load is the API's Java fallback (a LeNet-5 training step
+     * allocated 7 KB here in some JVMs, when a head of the row was loaded as one vector).
      */
     private static void packRaggedEdge(MemorySegment b, long bOff, long ldb, long[] rows, int row0, int kc, int cols,
                                        float[] dst, int at) {
-        int head = cols >= FloatLanes.LANES ? FloatLanes.LANES : 0;
         for (int p = 0; p < kc; p++, at += NR) {
             long row = rows == null ? bOff + p * ldb : rows[row0 + p] + bOff;
-            if (head > 0) {
-                FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER).intoArray(dst, at);
-            }
             // two loops, no branch inside: a `j < cols` test in one loop kept C2 recompiling this
-            // method (profile_predicate traps) while the packing ran in tier-3 code that boxes
-            // every vector
-            for (int j = head; j < cols; j++) {
+            // method (profile_predicate traps)
+            for (int j = 0; j < cols; j++) {
                 dst[at + j] = FloatLanes.get(b, row + j);
             }
             for (int j = cols; j < NR; j++) {
