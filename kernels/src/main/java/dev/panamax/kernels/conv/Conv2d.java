@@ -358,11 +358,8 @@ public final class Conv2d {
         int from = 2 * (pairs * index / count);
         int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
         if (from < to) {
-            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, y, yAt + from * l, work,
+            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, bias, bOff + from, y, yAt + from * l, work,
                     workOff + index * slice, DirectConv2d.tapRows(g, to - from));
-            if (bias != null) {
-                ChannelBias.add(1, to - from, l, bias, bOff + from, y, yAt + from * l);
-            }
         }
     }
 
@@ -373,14 +370,15 @@ public final class Conv2d {
      */
     private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                      int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
-                                     MemorySegment y, long yOff, MemorySegment work, long workOff, long slice) {
+                                     MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work,
+                                     long workOff, long slice) {
         long k = g.colRows();
         long l = g.colCols();
         long[] rows = DirectConv2d.tapRows(g, og);
         for (int n = images * index / count; n < images * (index + 1) / count; n++) {
             for (int q = 0; q < groups; q++) {
                 DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                        wOff + (long) q * og * k, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
+                        wOff + (long) q * og * k, bias, bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
                         workOff + index * slice, rows);
             }
         }
@@ -449,15 +447,18 @@ public final class Conv2d {
                 // images are independent: split them over the pool, each thread in its own workspace slice
                 int parts = directParts(images, threads, work, workOff, slice);
                 if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
-                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, y, yOff, work,
-                            workOff, slice);
+                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff,
+                            work, workOff, slice);
                 } else {
                     DirectBlocks job = DIRECT_BLOCKS.claim();
                     job.split = DirectBlocks.Split.IMAGES_FORWARD;
                     job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
                     job.operands(x, xOff, w, wOff, y, yOff);
+                    job.bias = bias;
+                    job.bOff = bOff;
                     WorkerPool.run(parts, job);
                 }
+                return;     // the bias went with the narrowing of each block
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
                     g.imageSize(), w, wOff, og * k, y, yOff, (long) outChannels * l, og * l, work, workOff);
@@ -637,7 +638,7 @@ public final class Conv2d {
         public void run(int index, int count) {
             switch (split) {
                 case IMAGES_FORWARD -> directImages(index, count, images, groups, image, g, outChannels, og, x, xOff, w,
-                        wOff, y, yOff, work, workOff, slice);
+                        wOff, bias, bOff, y, yOff, work, workOff, slice);
                 case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
                         xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice, scratch);
                 case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,

@@ -5,6 +5,7 @@ import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
@@ -107,7 +108,7 @@ final class DirectConv2d {
         }
 
         long floats(int og) {
-            return og * plane + (long) c4 * k + (long) c4 * nPad;
+            return og * plane + (long) c4 * nPad;
         }
     }
 
@@ -126,7 +127,7 @@ final class DirectConv2d {
 
     /** Workspace floats of {@link #forward}. */
     static long forwardFloats(ConvGeometry g, int og) {
-        return sourceFloats(g) + (long) outputBlocks(og) * g.colRows() + (long) outputBlocks(og) * paddedPositions(g);
+        return sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
     }
 
     /** Workspace floats of {@link #backward}. */
@@ -140,22 +141,25 @@ final class DirectConv2d {
         return WideLayout.rowStarts(Math.max((int) g.colRows(), og * g.kernelH() * g.kernelW()) + TB);
     }
 
-    /** {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW])} for one image and group (no bias). */
-    static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment y,
-                        long yAt, MemorySegment work, long workOff, long[] rows) {
+    /**
+     * {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW]) + bias [og]} for one image and
+     * group; bias may be null.
+     */
+    static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
+                        long bAt, MemorySegment y, long yAt, MemorySegment work, long workOff, long[] rows) {
         long srcSize = sourceFloats(g);
         int o4 = outputBlocks(og);
         int k = (int) g.colRows();
         int wp = paddedWidth(g);
         int nPad = paddedPositions(g);
         long src = workOff;
-        long weights = src + srcSize;
-        long out = weights + (long) o4 * k;
+        long out = src + srcSize;
         WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, srcSize);
-        copyPaddedRows(og, o4, k, w, wAt, work, weights);
+        float[] weights = weightScratch(o4 * k);
+        copyPaddedRows(og, o4, k, w, wAt, weights);
         WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), src, rows);
-        correlate(roundUp(og, 2), nPad, k, work, weights, work, rows, work, out);
-        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, out, y, yAt);
+        correlate(roundUp(og, 2), nPad, k, weights, work, rows, work, out);
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, out, bias, bAt, y, yAt);
     }
 
     /**
@@ -189,8 +193,7 @@ final class DirectConv2d {
         int wp = paddedWidth(g);
         Adjoint a = Adjoint.of(g, og);
         long src = workOff;
-        long weights = src + og * a.plane();
-        long out = weights + (long) a.c4() * a.k();
+        long out = src + og * a.plane();
         FloatLanes.fill(work, src, og * a.plane(), 0f);
         for (int o = 0; o < og; o++) {
             for (int i = 0; i < oh; i++) {
@@ -198,7 +201,8 @@ final class DirectConv2d {
                         (src + o * a.plane() + a.front() + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
             }
         }
-        transpose(og, g.channels(), a.c4(), g.kernelH() * g.kernelW(), w, wAt, work, weights);
+        float[] weights = weightScratch(a.c4() * a.k());
+        transpose(og, g.channels(), a.c4(), g.kernelH() * g.kernelW(), w, wAt, weights);
         int t = 0;
         for (int o = 0; o < og; o++) {
             for (int r = 0; r < g.kernelH(); r++) {
@@ -207,7 +211,7 @@ final class DirectConv2d {
                 }
             }
         }
-        correlate(roundUp(g.channels(), 2), a.nPad(), a.k(), work, weights, work, rows, work, out);
+        correlate(roundUp(g.channels(), 2), a.nPad(), a.k(), weights, work, rows, work, out);
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
@@ -227,40 +231,40 @@ final class DirectConv2d {
      * vectors gets them boxed by C2, and one method holding every variant grew past its inlining
      * budget (both measured on the GEMM micro-kernel).
      */
-    private static void correlate(int outRows, int nPad, int k, MemorySegment w, long wOff, MemorySegment src, long[] rows,
+    private static void correlate(int outRows, int nPad, int k, float[] w, MemorySegment src, long[] rows,
                                   MemorySegment out, long outOff) {
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = 0;
             if (WIDE_BLOCKS) {
                 for (; q + PB <= nPad; q += PB) {
-                    block4x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                    block4x3(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
                 }
             } else {
                 for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
-                    block4x2(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                    block4x2(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
                 }
             }
             for (; q < nPad; q += LANES) {
-                block4x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block4x1(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
             }
         }
         for (; o < outRows; o += 2) {
             int q = 0;
             for (; q + PB <= nPad; q += PB) {
-                block2x3(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block2x3(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
             }
             for (; q < nPad; q += LANES) {
-                block2x1(k, w, wOff + (long) o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block2x1(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
             }
         }
     }
 
-    private static void block4x3(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+    private static void block4x3(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
                                  long r0, long ld) {
-        long w1 = w0 + k;
-        long w2 = w1 + k;
-        long w3 = w2 + k;
+        int w1 = w0 + k;
+        int w2 = w1 + k;
+        int w3 = w2 + k;
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -278,19 +282,19 @@ final class DirectConv2d {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
             FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
             a02 = b2.fma(x, a02);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            x = FloatVector.broadcast(SPECIES, w[w1 + t]);
             a10 = b0.fma(x, a10);
             a11 = b1.fma(x, a11);
             a12 = b2.fma(x, a12);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
+            x = FloatVector.broadcast(SPECIES, w[w2 + t]);
             a20 = b0.fma(x, a20);
             a21 = b1.fma(x, a21);
             a22 = b2.fma(x, a22);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
+            x = FloatVector.broadcast(SPECIES, w[w3 + t]);
             a30 = b0.fma(x, a30);
             a31 = b1.fma(x, a31);
             a32 = b2.fma(x, a32);
@@ -312,11 +316,11 @@ final class DirectConv2d {
         a32.intoMemorySegment(out, (r3 + 2 * LANES) * Float.BYTES, ORDER);
     }
 
-    private static void block4x2(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+    private static void block4x2(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
                                  long r0, long ld) {
-        long w1 = w0 + k;
-        long w2 = w1 + k;
-        long w3 = w2 + k;
+        int w1 = w0 + k;
+        int w2 = w1 + k;
+        int w3 = w2 + k;
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
         FloatVector a10 = a00;
@@ -329,16 +333,16 @@ final class DirectConv2d {
             long at = rows[t] + q;
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            x = FloatVector.broadcast(SPECIES, w[w1 + t]);
             a10 = b0.fma(x, a10);
             a11 = b1.fma(x, a11);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t));
+            x = FloatVector.broadcast(SPECIES, w[w2 + t]);
             a20 = b0.fma(x, a20);
             a21 = b1.fma(x, a21);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t));
+            x = FloatVector.broadcast(SPECIES, w[w3 + t]);
             a30 = b0.fma(x, a30);
             a31 = b1.fma(x, a31);
         }
@@ -355,21 +359,21 @@ final class DirectConv2d {
         a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
     }
 
-    private static void block4x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+    private static void block4x1(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
                                  long r0, long ld) {
-        long w1 = w0 + k;
-        long w2 = w1 + k;
-        long w3 = w2 + k;
+        int w1 = w0 + k;
+        int w2 = w1 + k;
+        int w3 = w2 + k;
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int t = 0; t < k; t++) {
             FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
-            a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
-            a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
-            a2 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w2 + t)), a2);
-            a3 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w3 + t)), a3);
+            a0 = b.fma(FloatVector.broadcast(SPECIES, w[w0 + t]), a0);
+            a1 = b.fma(FloatVector.broadcast(SPECIES, w[w1 + t]), a1);
+            a2 = b.fma(FloatVector.broadcast(SPECIES, w[w2 + t]), a2);
+            a3 = b.fma(FloatVector.broadcast(SPECIES, w[w3 + t]), a3);
         }
         a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
         a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
@@ -377,9 +381,9 @@ final class DirectConv2d {
         a3.intoMemorySegment(out, (r0 + 3 * ld) * Float.BYTES, ORDER);
     }
 
-    private static void block2x3(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+    private static void block2x3(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
                                  long r0, long ld) {
-        long w1 = w0 + k;
+        int w1 = w0 + k;
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -391,11 +395,11 @@ final class DirectConv2d {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
             FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t));
+            FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
             a02 = b2.fma(x, a02);
-            x = FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t));
+            x = FloatVector.broadcast(SPECIES, w[w1 + t]);
             a10 = b0.fma(x, a10);
             a11 = b1.fma(x, a11);
             a12 = b2.fma(x, a12);
@@ -408,15 +412,15 @@ final class DirectConv2d {
         a12.intoMemorySegment(out, (r0 + ld + 2 * LANES) * Float.BYTES, ORDER);
     }
 
-    private static void block2x1(int k, MemorySegment w, long w0, MemorySegment src, long[] rows, int q, MemorySegment out,
+    private static void block2x1(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
                                  long r0, long ld) {
-        long w1 = w0 + k;
+        int w1 = w0 + k;
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = a0;
         for (int t = 0; t < k; t++) {
             FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
-            a0 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w0 + t)), a0);
-            a1 = b.fma(FloatVector.broadcast(SPECIES, FloatLanes.get(w, w1 + t)), a1);
+            a0 = b.fma(FloatVector.broadcast(SPECIES, w[w0 + t]), a0);
+            a1 = b.fma(FloatVector.broadcast(SPECIES, w[w1 + t]), a1);
         }
         a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
         a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
@@ -538,20 +542,39 @@ final class DirectConv2d {
     }
 
     /** {@code dst [o4, k]}: the {@code og} rows of w, then zero rows. */
-    private static void copyPaddedRows(int og, int o4, int k, MemorySegment w, long wAt, MemorySegment dst, long dstAt) {
-        MemorySegment.copy(w, wAt * Float.BYTES, dst, dstAt * Float.BYTES, (long) og * k * Float.BYTES);
-        FloatLanes.fill(dst, dstAt + (long) og * k, (long) (o4 - og) * k, 0f);
+    private static void copyPaddedRows(int og, int o4, int k, MemorySegment w, long wAt, float[] dst) {
+        MemorySegment.copy(w, FloatLanes.FLOAT, wAt * Float.BYTES, dst, 0, og * k);
+        Arrays.fill(dst, og * k, o4 * k, 0f);
     }
 
     /** {@code f [c4, (o, t)] = w [o, c, t]}, zero rows past c: the kernel of the adjoint correlation. */
-    private static void transpose(int og, int c, int c4, int taps, MemorySegment w, long wAt, MemorySegment f, long fAt) {
-        long k = (long) og * taps;
-        FloatLanes.fill(f, fAt + c * k, (c4 - c) * k, 0f);
+    private static void transpose(int og, int c, int c4, int taps, MemorySegment w, long wAt, float[] f) {
+        int k = og * taps;
+        Arrays.fill(f, c * k, c4 * k, 0f);
         for (int ch = 0; ch < c; ch++) {
             for (int o = 0; o < og; o++) {
-                MemorySegment.copy(w, (wAt + ((long) o * c + ch) * taps) * Float.BYTES, f, (fAt + ch * k + (long) o * taps) * Float.BYTES,
-                        (long) taps * Float.BYTES);
+                MemorySegment.copy(w, FloatLanes.FLOAT, (wAt + ((long) o * c + ch) * taps) * Float.BYTES, f, ch * k + o * taps,
+                        taps);
             }
         }
+    }
+
+    /** Per-thread weights of the correlation, grown as needed. */
+    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
+
+    /**
+     * This thread's array of at least {@code n} floats for the correlation's weights. On the heap,
+     * not in the workspace: the blocks broadcast one weight per row and tap, and from a segment
+     * each such read carried a bounds computation C2 redid before every block (about 25
+     * instructions a row, disassembled), where LeNet-5's 25 taps leave a block few iterations to
+     * repay it; an array index is checked once for the loop.
+     */
+    private static float[] weightScratch(int n) {
+        float[] w = WEIGHTS.get();
+        if (w.length < n) {
+            w = new float[Math.max(n, 2 * w.length)];
+            WEIGHTS.set(w);
+        }
+        return w;
     }
 }
