@@ -133,7 +133,7 @@ final class DepthwiseConv2d {
         long outPlane = (long) oh * ow;
         FloatLanes.fill(work, workOff, paddedPlane(g), 0f);
         int count = kh * kw;
-        float[] taps = tapScratch(count);
+        float[] taps = TAPS.atLeast(count);
         for (int n = 0; n < images; n++) {
             for (int c = c0; c < c1; c++) {
                 long in = xOff + ((long) n * g.channels() + c) * plane;
@@ -320,12 +320,8 @@ final class DepthwiseConv2d {
         if (dw != null) {
             FloatLanes.fill(work, xPlane, paddedPlane(g), 0f);
         }
-        float[] flipped = tapScratch(taps);
-        double[] sums = SUMS.get();                 // dw's taps, then db
-        if (sums.length < taps + 1) {
-            sums = new double[taps + 1];
-            SUMS.set(sums);
-        }
+        float[] flipped = TAPS.atLeast(taps);
+        double[] sums = SUMS.atLeast(taps + 1);     // dw's taps, then db
         boolean vectorSums = dw != null && threeByThree;
         float[] lanes = vectorSums ? FloatLanes.laneSumScratch() : null;
         for (int c = c0; c < c1; c++) {
@@ -503,20 +499,10 @@ final class DepthwiseConv2d {
         bias.intoArray(acc, 9 * LANES);
     }
 
-    // Per-thread scratch for a channel's filter taps and its gradient sums, grown as needed: made
-    // per call, they were the only allocation of a depthwise forward (65 B) and backward (217 B).
-    private static final ThreadLocal<float[]> TAPS = ThreadLocal.withInitial(() -> new float[9]);
-    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[10]);
-
-    /** This thread's array of at least {@code n} taps (its contents are scratch). */
-    private static float[] tapScratch(int n) {
-        float[] taps = TAPS.get();
-        if (taps.length < n) {
-            taps = new float[n];
-            TAPS.set(taps);
-        }
-        return taps;
-    }
+    // A channel's filter taps and its gradient sums: made per call, they were the only allocation
+    // of a depthwise forward (65 B) and backward (217 B)
+    private static final PerThreadArray<float[]> TAPS = new PerThreadArray<>(float[]::new, a -> a.length, 9);
+    private static final PerThreadArray<double[]> SUMS = new PerThreadArray<>(double[]::new, a -> a.length, 10);
 
     private static FloatVector load(MemorySegment s, long index) {
         return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER);

@@ -155,7 +155,7 @@ final class DirectConv2d {
         long src = workOff;
         long out = src + srcSize;
         WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, srcSize);
-        float[] weights = weightScratch(o4 * k);
+        float[] weights = WEIGHTS.atLeast(o4 * k);
         copyPaddedRows(og, o4, k, w, wAt, weights);
         WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), src, rows);
         correlate(roundUp(og, 2), nPad, k, weights, work, rows, work, out);
@@ -201,7 +201,7 @@ final class DirectConv2d {
                         (src + o * a.plane() + a.front() + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
             }
         }
-        float[] weights = weightScratch(a.c4() * a.k());
+        float[] weights = WEIGHTS.atLeast(a.c4() * a.k());
         transpose(og, g.channels(), a.c4(), g.kernelH() * g.kernelW(), w, wAt, weights);
         int t = 0;
         for (int o = 0; o < og; o++) {
@@ -559,22 +559,12 @@ final class DirectConv2d {
         }
     }
 
-    /** Per-thread weights of the correlation, grown as needed. */
-    private static final ThreadLocal<float[]> WEIGHTS = ThreadLocal.withInitial(() -> new float[256]);
-
     /**
-     * This thread's array of at least {@code n} floats for the correlation's weights. On the heap,
-     * not in the workspace: the blocks broadcast one weight per row and tap, and from a segment
-     * each such read carried a bounds computation C2 redid before every block (about 25
-     * instructions a row, disassembled), where LeNet-5's 25 taps leave a block few iterations to
-     * repay it; an array index is checked once for the loop.
+     * Per-thread weights of the correlation. On the heap, not in the workspace: the blocks
+     * broadcast one weight per row and tap, and from a segment each such read carried a bounds
+     * computation C2 redid before every block (about 25 instructions a row, disassembled), where
+     * LeNet-5's 25 taps leave a block few iterations to repay it; an array index is checked once
+     * for the loop.
      */
-    private static float[] weightScratch(int n) {
-        float[] w = WEIGHTS.get();
-        if (w.length < n) {
-            w = new float[Math.max(n, 2 * w.length)];
-            WEIGHTS.set(w);
-        }
-        return w;
-    }
+    private static final PerThreadArray<float[]> WEIGHTS = new PerThreadArray<>(float[]::new, a -> a.length, 256);
 }

@@ -23,16 +23,11 @@ final class WideLayout {
     }
 
     /** Per-thread tap-offset arrays, grown as needed: every convolution call needs one. */
-    private static final ThreadLocal<long[]> ROWS = ThreadLocal.withInitial(() -> new long[64]);
+    private static final PerThreadArray<long[]> ROWS = new PerThreadArray<>(long[]::new, a -> a.length, 64);
 
     /** This thread's array of at least {@code n} row starts (its contents are scratch). */
     static long[] rowStarts(int n) {
-        long[] rows = ROWS.get();
-        if (rows.length < n) {
-            rows = new long[Math.max(n, 2 * rows.length)];
-            ROWS.set(rows);
-        }
-        return rows;
+        return ROWS.atLeast(n);
     }
 
     /** Row starts of every tap {@code (c, r, s)}: the plane of c from {@code r dh wp + s dw}. */
