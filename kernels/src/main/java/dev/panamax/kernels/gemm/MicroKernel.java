@@ -156,6 +156,48 @@ public final class MicroKernel {
     }
 
     /**
+     * {@link #runFourRowsPacked} on the first packed panel of A ({@code ap[0..4 kc)}) with B read
+     * where it lies, row-major ({@code op(B)[p, j]} at element {@code bAt + p ldb + j}), packing
+     * that panel of B into {@code bp[0..kc NR)} as it goes, for the tiles below it
+     * ({@link Sgemm#PACK_B_IN_KERNEL_MAX_BYTES}).
+     */
+    static void runFourRowsPackingB(int kc, float[] ap, MemorySegment b, long bAt, long ldb, float[] bp, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long row0 = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++) {
+            int a = p * MR;
+            int t = p * NR;
+            long row = row0 + p * sb;
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            b0.intoArray(bp, t);
+            b1.intoArray(bp, t + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+    }
+
+    /**
      * {@code C = alpha tile + beta C} for the first {@code rows x cols} of the tile; beta 0 means
      * C is not read (so NaN in C does not leak through).
      *

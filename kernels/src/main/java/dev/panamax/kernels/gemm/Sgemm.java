@@ -175,6 +175,23 @@ public final class Sgemm {
      */
     static final int PANELS_PER_PACK = 4;
 
+    /**
+     * The largest B (in bytes) whose panels the first tile of each column packs as it multiplies
+     * ({@link MicroKernel#runFourRowsPackingB}), when A is one block of few rows and the tiles
+     * are four rows high. Packing a panel alone is a pass of loads and stores with nothing to
+     * overlap it; inside the kernel the copy rides on the multiply-adds. On the Zen 3 (AVX2, one
+     * thread, B in cache, GFLOP/s, fastest 100-ms windows, packed apart / in the kernel): 64^3
+     * 59.3-62.9 / 68.4-69.2, 128^3 74.3-76.9 / 79.0-81.2, 32x1024x512 65.8-68.1 / 74.8-77.3,
+     * 64x1024x512 75.6-77.3 / 79.6-83.2, 64x3136x256 76.2-77.7 / 77.7-83.6. But each step of that
+     * kernel reads 64 bytes from a different row of B, and rows a page or more apart are beyond
+     * the prefetchers: from memory every step waits for its line. A 1x1 convolution over eight
+     * 256-channel 56x56 images (25.7 MB, B 3.2 MB per image) went from 11.8 to 14.3 ms that way,
+     * where the separate pack, which reads 256 bytes from each row in turn, streams. So only a B
+     * that fits in four L2s, which a product this size has likely just read or written, is
+     * packed in the kernel. The twelve-row kernel has no such form: unmeasured without AVX-512.
+     */
+    static final long PACK_B_IN_KERNEL_MAX_BYTES = 4 * GemmBlocking.current().caches().l2();
+
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
     /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
@@ -238,6 +255,8 @@ public final class Sgemm {
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
         boolean panelByPanel = i1 - i0 <= MC;
+        boolean packBInKernel = panelByPanel && !transB && bRows == null && !MicroKernel.FOUR_ROW_TAILS
+                && (long) k * (j1 - j0) * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -257,6 +276,16 @@ public final class Sgemm {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         int bpOff = jr * kc;
+                        if (packBInKernel) {
+                            long bAt = bOff + (long) pc * ldb + jc + jr;
+                            if (cols == NR) {
+                                packingColumn(mc, kc, ws.a, b, bAt, ldb, ws.b, ws.tile, alpha, betaHere, c, cAt, ldc);
+                            } else {
+                                PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);
+                                packedColumn(mc, kc, ws.a, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                            }
+                            continue;
+                        }
                         if (panelByPanel) {
                             int group = jr % (PANELS_PER_PACK * NR);
                             if (group == 0) {
@@ -307,6 +336,22 @@ public final class Sgemm {
         for (int r = 0; ir + r < mc; r += 4) {
             MicroKernel.runFourRowsPacked(kc, ap, ir * kc + r, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
+        }
+    }
+
+    /**
+     * As {@link #packedColumn} for one whole panel of a row-major B read where it lies (from
+     * element {@code bAt}, rows {@code ldb} apart) on a machine with four-row tiles: the first
+     * tile's kernel packs the panel into {@code bp} as it multiplies, and the other tiles read it
+     * from there. See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
+     */
+    private static void packingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, float[] bp,
+                                      float[] tile, float alpha, float beta, MemorySegment c, long cAt, long ldc) {
+        MicroKernel.runFourRowsPackingB(kc, ap, b, bAt, ldb, bp, tile);
+        MicroKernel.updateC(tile, c, cAt, ldc, Math.min(4, mc), NR, alpha, beta);
+        for (int ir = 4; ir < mc; ir += 4) {
+            MicroKernel.runFourRowsPacked(kc, ap, ir * kc, bp, 0, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(4, mc - ir), NR, alpha, beta);
         }
     }
 
