@@ -40,6 +40,8 @@ import dev.panamax.kernels.pool.PoolGeometry;
  * GEMM); {@code copy}, reading the input and writing the output once (the memory bandwidth a
  * memory-bound kernel is held to). LeNet conv1's backward computes no input gradient: it is a
  * network's first layer, and PyTorch's reference row ({@code ../shared/bench/pytorch}) does the same.
+ * As in those rows, LeNet conv1 and the conv_transpose2d have a bias, the ResNet 3x3, the 1x1 and
+ * the depthwise 3x3 none (it would add a pass over the output, 3 % of the 1x1's forward).
  *
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
  *
@@ -242,12 +244,18 @@ public class ConvBench {
         } else if (impl.equals("naive")) {
             naiveForward();
         } else {
-            Conv2d.forward(plan, n, x, 0, w, 0, b, 0, y, 0, work, 0);
+            MemorySegment bias = biased() ? b : null;
+            Conv2d.forward(plan, n, x, 0, w, 0, bias, 0, y, 0, work, 0);
             if (backward) {
                 MemorySegment inputGradient = workload.equals("lenet_conv1") ? null : dx;
-                Conv2d.backward(plan, n, x, 0, w, 0, dy, 0, inputGradient, 0, dw, 0, db, 0, work, 0);
+                Conv2d.backward(plan, n, x, 0, w, 0, dy, 0, inputGradient, 0, dw, 0, biased() ? db : null, 0, work, 0);
             }
         }
+    }
+
+    /** Whether the workload's layer has a bias (as its PyTorch reference row). */
+    private boolean biased() {
+        return workload.equals("lenet_conv1");
     }
 
     /**
