@@ -182,7 +182,9 @@ public final class Sgemm {
      * overlap it; inside the kernel the copy rides on the multiply-adds. On the Zen 3 (AVX2, one
      * thread, B in cache, GFLOP/s, fastest 100-ms windows, packed apart / in the kernel): 64^3
      * 59.3-62.9 / 68.4-69.2, 128^3 74.3-76.9 / 79.0-81.2, 32x1024x512 65.8-68.1 / 74.8-77.3,
-     * 64x1024x512 75.6-77.3 / 79.6-83.2, 64x3136x256 76.2-77.7 / 77.7-83.6. But each step of that
+     * 64x1024x512 75.6-77.3 / 79.6-83.2, 64x3136x256 76.2-77.7 / 77.7-83.6; gathered, the
+     * conv_transpose2d of ConvBench (phase convolutions by implicit GEMM from a window in the
+     * workspace), forward 9.07-9.31 / 7.85-8.12 ms, on two threads 4.68-6.34 / 4.03-4.05. But each step of that
      * kernel reads 64 bytes from a different row of B, and rows a page or more apart are beyond
      * the prefetchers: from memory every step waits for its line. A 1x1 convolution over eight
      * 256-channel 56x56 images (25.7 MB, B 3.2 MB per image) went from 11.8 to 14.3 ms that way,
@@ -255,7 +257,7 @@ public final class Sgemm {
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
         boolean panelByPanel = i1 - i0 <= MC;
-        boolean packBInKernel = panelByPanel && !transB && bRows == null && !MicroKernel.FOUR_ROW_TAILS
+        boolean packBInKernel = panelByPanel && !transB && !MicroKernel.FOUR_ROW_TAILS
                 && (long) k * (j1 - j0) * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -277,11 +279,12 @@ public final class Sgemm {
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         int bpOff = jr * kc;
                         if (packBInKernel) {
-                            long bAt = bOff + (long) pc * ldb + jc + jr;
+                            long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
                             if (cols == NR) {
-                                packingColumn(mc, kc, ws.a, b, bAt, ldb, ws.b, ws.tile, alpha, betaHere, c, cAt, ldc);
+                                packingColumn(mc, kc, ws.a, b, bAt, ldb, bRows, pc, ws.b, ws.tile, alpha, betaHere,
+                                        c, cAt, ldc);
                             } else {
-                                PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);
+                                PackedPanelB.pack(b, bAt, ldb, bRows, pc, false, kc, cols, ws.b, 0);
                                 packedColumn(mc, kc, ws.a, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                             }
                             continue;
@@ -340,14 +343,15 @@ public final class Sgemm {
     }
 
     /**
-     * As {@link #packedColumn} for one whole panel of a row-major B read where it lies (from
-     * element {@code bAt}, rows {@code ldb} apart) on a machine with four-row tiles: the first
-     * tile's kernel packs the panel into {@code bp} as it multiplies, and the other tiles read it
-     * from there. See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
+     * As {@link #packedColumn} for one whole panel of a row-major B read where it lies (rows as
+     * {@link MicroKernel#runFourRowsPackingB} finds them) on a machine with four-row tiles: the
+     * first tile's kernel packs the panel into {@code bp} as it multiplies, and the other tiles
+     * read it from there. See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
      */
-    private static void packingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, float[] bp,
-                                      float[] tile, float alpha, float beta, MemorySegment c, long cAt, long ldc) {
-        MicroKernel.runFourRowsPackingB(kc, ap, b, bAt, ldb, bp, tile);
+    private static void packingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, long[] rows,
+                                      int row0, float[] bp, float[] tile, float alpha, float beta, MemorySegment c,
+                                      long cAt, long ldc) {
+        MicroKernel.runFourRowsPackingB(kc, ap, b, bAt, ldb, rows, row0, bp, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(4, mc), NR, alpha, beta);
         for (int ir = 4; ir < mc; ir += 4) {
             MicroKernel.runFourRowsPacked(kc, ap, ir * kc, bp, 0, tile);
