@@ -73,6 +73,9 @@ class GemmBlockingTest {
         GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4);
         assertThat(avx2.mr()).isEqualTo(4);
         assertThat(avx2.nr()).isEqualTo(16);
+        // only the four-row kernel packs B as it multiplies
+        assertThat(avx2.packBInKernelMaxBytes()).isEqualTo(4L << 20);
+        assertThat(avx512.packBInKernelMaxBytes()).isZero();
         GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"));
         assertThat(neon.mr()).isEqualTo(12);
         assertThat(neon.nr()).isEqualTo(8);

@@ -101,9 +101,19 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches);
     }
 
+    /**
+     * The largest B, in bytes, whose panels the first tile of each column packs as it multiplies
+     * instead of in a pass of their own: four L2s with four-row tiles, none with twelve-row ones
+     * (that kernel has no such form). The measurements are at {@code Sgemm.PACK_B_IN_KERNEL_MAX_BYTES}.
+     */
+    public long packBInKernelMaxBytes() {
+        return mr == SHORT ? 4 * caches.l2() : 0;
+    }
+
     /** One line for {@code bin/panamax info}. */
     public String describe() {
-        return String.format(Locale.ROOT, "%d x %d register tile (%d lanes, %d vector registers), KC %d, MC %d, NC %d; %s",
-                mr, nr, lanes, vectorRegisters, kc, mc, nc, caches);
+        return String.format(Locale.ROOT,
+                "%d x %d register tile (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB; %s",
+                mr, nr, lanes, vectorRegisters, kc, mc, nc, packBInKernelMaxBytes() / 1024, caches);
     }
 }

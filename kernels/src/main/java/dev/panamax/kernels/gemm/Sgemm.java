@@ -190,9 +190,10 @@ public final class Sgemm {
      * 256-channel 56x56 images (25.7 MB, B 3.2 MB per image) went from 11.8 to 14.3 ms that way,
      * where the separate pack, which reads 256 bytes from each row in turn, streams. So only a B
      * that fits in four L2s, which a product this size has likely just read or written, is
-     * packed in the kernel. The twelve-row kernel has no such form: unmeasured without AVX-512.
+     * packed in the kernel ({@link GemmBlocking#packBInKernelMaxBytes}). The twelve-row kernel has
+     * no such form: unmeasured without AVX-512.
      */
-    static final long PACK_B_IN_KERNEL_MAX_BYTES = 4 * GemmBlocking.current().caches().l2();
+    static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
@@ -257,8 +258,7 @@ public final class Sgemm {
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
         boolean panelByPanel = i1 - i0 <= MC;
-        boolean packBInKernel = panelByPanel && !transB && !MicroKernel.FOUR_ROW_TAILS
-                && (long) k * (j1 - j0) * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean packBInKernel = panelByPanel && !transB && (long) k * (j1 - j0) * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
