@@ -213,11 +213,11 @@ final class WinogradConv2d {
      *     tiles, 2.25 times fewer multiply-adds than the nine taps' products over the outputs.</li>
      * </ul>
      *
+     * @param t     the call's tiling ({@link Tiling#of} of g, outs and the block size)
      * @param slice where this thread's workspace of {@link #sliceFloats} starts
      */
-    static void block(ConvGeometry g, int outs, long blockBytes, int block, MemorySegment x, long xAt, MemorySegment u,
+    static void block(ConvGeometry g, int outs, Tiling t, int block, MemorySegment x, long xAt, MemorySegment u,
                       long uAt, MemorySegment y, long yAt, boolean weightGradient, MemorySegment work, long slice) {
-        Tiling t = Tiling.of(g, outs, blockBytes);
         int c = g.channels();
         int first = block * t.rowBlock();
         int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
