@@ -25,6 +25,8 @@ import jdk.incubator.vector.FloatVector;
  * micro-panels of B. With N = 64 (two micro-panels) packing took 30 % of the time of
  * (3136, 64, 576), and in place that shape runs at 97 GFLOP/s instead of 75. In-place reads of
  * rows a power-of-two apart collide in L1, so wide products still pack ({@link Sgemm}).
+ * And one form, {@link #runFourRowsPackingB}, reads B where it lies and packs it as it
+ * multiplies, so that packing a panel of B rides on the first tile's arithmetic.
  *
  * <p>Each kernel is one method with every accumulator a local and no call but the Vector API's,
  * and it ends by spilling the accumulators into a small tile array: the update of C (alpha,
