@@ -279,12 +279,12 @@ public final class Sgemm {
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         int bpOff = jr * kc;
                         if (packBInKernel) {
-                            long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
                             if (cols == NR) {
+                                long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
                                 packingColumn(mc, kc, ws.a, b, bAt, ldb, bRows, pc, ws.b, ws.tile, alpha, betaHere,
                                         c, cAt, ldc);
                             } else {
-                                PackedPanelB.pack(b, bAt, ldb, bRows, pc, false, kc, cols, ws.b, 0);
+                                packB(false, b, bOff, ldb, bRows, pc, jc + jr, kc, cols, ws.b, 0);
                                 packedColumn(mc, kc, ws.a, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                             }
                             continue;
