@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.GemmBlocking;
+import dev.panamax.kernels.gemm.PackedMatrixA;
+import dev.panamax.kernels.gemm.PrepackedSgemm;
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.gemm.SgemmBatched;
 import dev.panamax.kernels.parallel.WorkerPool;
@@ -228,6 +230,40 @@ class GemmPropertiesTest {
                     p.verify();
                 }
             }
+        }
+    }
+
+    /**
+     * op(A) packed once ({@link PackedMatrixA}, as the Winograd convolution packs its filters) times
+     * B: ragged rows and columns, more rows than MC, deeper than KC, one packing reused and grown.
+     */
+    @Test
+    void prepackedAMatchesReference() {
+        GemmBlocking blocking = GemmBlocking.current();
+        PackedMatrixA packed = new PackedMatrixA();
+        qt().withExamples(80).forAll(integers().between(1, blocking.mc() + 20), integers().between(1, 70),
+                        integers().between(1, blocking.kc() + 40), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int depth = r.nextInt(4) == 0 ? k : Math.min(k, 100);    // mostly shallow, some past KC
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, depth, r.nextBoolean(), false,
+                                ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
+                        packed.pack(p.transA, m, depth, p.a, p.aOff, p.lda);
+                        PrepackedSgemm.multiply(packed, n, p.alpha, p.b, p.bOff, p.ldb, p.beta, p.c, p.cOff, p.ldc);
+                        p.verify();
+                    }
+                });
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4 * 16);
+            assertThatThrownBy(() -> new PackedMatrixA().pack(false, 2, 3, s, 0, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lda must be >= max(1, K) = 3, got 2");
+            PackedMatrixA a = new PackedMatrixA();
+            a.pack(false, 2, 2, s, 0, 2);
+            assertThatThrownBy(() -> PrepackedSgemm.multiply(a, 3, 1f, s, 0, 2, 0f, s, 0, 3))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ldb must be >= max(1, N) = 3, got 2");
+            assertThatThrownBy(() -> PrepackedSgemm.multiply(a, 9, 1f, s, 0, 9, 0f, s, 0, 9))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("B needs elements up to index 17");
         }
     }
 

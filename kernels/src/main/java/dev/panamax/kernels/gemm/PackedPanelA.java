@@ -54,8 +54,9 @@ final class PackedPanelA {
      * @param a     A, row-major with leading dimension {@code lda}
      * @param aOff  element offset of {@code op(A)[row0, col0]}
      * @param trans whether A is stored transposed ({@code op(A)[i, p] = A[p, i]})
+     * @param dstOff where the first panel starts in {@code dst}
      */
-    static void pack(MemorySegment a, long aOff, long lda, boolean trans, int mc, int kc, float[] dst) {
+    static void pack(MemorySegment a, long aOff, long lda, boolean trans, int mc, int kc, float[] dst, int dstOff) {
         int whole = 0;
         if (trans && QUARTER_VECTORS) {
             // Four values per step and panel, one 128-bit vector each: a masked store of a wider
@@ -68,7 +69,7 @@ final class PackedPanelA {
             int p = 0;
             for (; p <= kc - 4; p += 4) {
                 long row = aOff + p * lda;
-                for (int q = 0, at = p * MR; q < whole; q += MR, at += MR * kc) {
+                for (int q = 0, at = dstOff + p * MR; q < whole; q += MR, at += MR * kc) {
                     FloatVector.fromMemorySegment(QUARTER, a, (row + q) * Float.BYTES, ORDER).intoArray(dst, at);
                     FloatVector.fromMemorySegment(QUARTER, a, (row + lda + q) * Float.BYTES, ORDER).intoArray(dst, at + 4);
                     FloatVector.fromMemorySegment(QUARTER, a, (row + 2 * lda + q) * Float.BYTES, ORDER).intoArray(dst, at + 8);
@@ -77,12 +78,12 @@ final class PackedPanelA {
             }
             for (; p < kc; p++) {
                 long row = aOff + p * lda;
-                for (int q = 0, at = p * MR; q < whole; q += MR, at += MR * kc) {
+                for (int q = 0, at = dstOff + p * MR; q < whole; q += MR, at += MR * kc) {
                     FloatVector.fromMemorySegment(QUARTER, a, (row + q) * Float.BYTES, ORDER).intoArray(dst, at);
                 }
             }
         }
-        int at = whole * kc;
+        int at = dstOff + whole * kc;
         for (int q = whole; q < mc; q += MR, at += MR * kc) {
             int rows = Math.min(MR, mc - q);
             if (trans) {

@@ -10,9 +10,11 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.Checks;
 
 /**
- * {@code C[:, j0:j1] = alpha A op(B)[:, j0:j1] + beta C[:, j0:j1]} with {@code op(B)} already
- * packed ({@link PackedMatrixB}), on the calling thread: the product a recurrent network makes at
- * every time step, its state {@code A [m, k]} against its recurrent weights.
+ * Products with one operand packed beforehand, on the calling thread.
+ *
+ * <p>{@code C[:, j0:j1] = alpha A op(B)[:, j0:j1] + beta C[:, j0:j1]} with {@code op(B)} already
+ * packed ({@link PackedMatrixB}): the product a recurrent network makes at every time step, its
+ * state {@code A [m, k]} against its recurrent weights.
  *
  * <p>A's rows may be any distance apart, so a caller that splits a batch over threads by
  * interleaved rows passes a multiple of the row length as {@code lda}. With 12-row tiles A is
@@ -80,15 +82,67 @@ public final class PrepackedSgemm {
                 long aAt = aOff + ic * lda + pc;
                 long cAt = cOff + ic * ldc;
                 if (packA) {
-                    PackedPanelA.pack(a, aAt, lda, false, mc, kc, ws.a);
+                    PackedPanelA.pack(a, aAt, lda, false, mc, kc, ws.a, 0);
                 }
                 for (int q = j0; q < j1; q += NR) {
                     int cols = Math.min(NR, j1 - q);
                     if (packA) {
-                        Sgemm.packedColumn(mc, kc, ws.a, bp, base + q * kc, ws.tile, cols, alpha, betaHere, c, cAt + q, ldc);
+                        Sgemm.packedColumn(mc, kc, ws.a, 0, bp, base + q * kc, ws.tile, cols, alpha, betaHere, c, cAt + q, ldc);
                     } else {
                         Sgemm.inPlaceColumn(false, mc, kc, a, aAt, lda, bp, base + q * kc, ws.tile, cols, alpha, betaHere,
                                 c, cAt + q, ldc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code C = alpha op(A) B + beta C} with {@code op(A)} already packed ({@link PackedMatrixA}):
+     * a Winograd convolution's transformed filters against each small block of transformed
+     * input tiles. B is packed one panel at a time just before its tiles; with four-row tiles the
+     * first tile of each panel packs it as it multiplies ({@link MicroKernel#runFourRowsPackingB}),
+     * so a B that the caller has just written and that is still in L2 costs little more than its
+     * multiply-adds.
+     *
+     * @param n    columns of B and C
+     * @param b    B {@code [a.k(), n]}, row-major with row stride {@code ldb}
+     * @param beta 0 means C is only written
+     * @param c    C {@code [a.m(), n]} with row stride {@code ldc}
+     */
+    public static void multiply(PackedMatrixA a, int n, float alpha, MemorySegment b, long bOff, long ldb, float beta,
+                                MemorySegment c, long cOff, long ldc) {
+        Checks.nonNegative("N", n);
+        int m = a.m();
+        int k = a.k();
+        Sgemm.matrix("B", k, n, b, bOff, ldb, "N");
+        Sgemm.matrix("C", m, n, c, cOff, ldc, "N");
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0 || alpha == 0f) {
+            Sgemm.scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        GemmWorkspace ws = GemmWorkspace.get();
+        float[] ap = a.data();
+        boolean packBInKernel = (long) k * n * Float.BYTES <= Sgemm.PACK_B_IN_KERNEL_MAX_BYTES;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            float betaHere = pc == 0 ? beta : 1f;
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = Math.min(MC, m - ic);
+                int apOff = a.blockOffset(pc) + ic * kc;
+                long cAt = cOff + ic * ldc;
+                for (int jr = 0; jr < n; jr += NR) {
+                    int cols = Math.min(NR, n - jr);
+                    long bAt = bOff + pc * ldb + jr;
+                    if (packBInKernel && cols == NR) {
+                        Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, ws.b, ws.tile, alpha, betaHere, c,
+                                cAt + jr, ldc);
+                    } else {
+                        PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);
+                        Sgemm.packedColumn(mc, kc, ap, apOff, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt + jr, ldc);
                     }
                 }
             }

@@ -272,7 +272,7 @@ public final class Sgemm {
                     int mc = Math.min(MC, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
                     if (packA) {
-                        PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a);
+                        PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
@@ -281,11 +281,11 @@ public final class Sgemm {
                         if (packBInKernel) {
                             if (cols == NR) {
                                 long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
-                                packingColumn(mc, kc, ws.a, b, bAt, ldb, bRows, pc, ws.b, ws.tile, alpha, betaHere,
+                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, ws.b, ws.tile, alpha, betaHere,
                                         c, cAt, ldc);
                             } else {
                                 packB(false, b, bOff, ldb, bRows, pc, jc + jr, kc, cols, ws.b, 0);
-                                packedColumn(mc, kc, ws.a, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                                packedColumn(mc, kc, ws.a, 0, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                             }
                             continue;
                         }
@@ -298,7 +298,7 @@ public final class Sgemm {
                             bpOff = group * kc;
                         }
                         if (packA) {
-                            packedColumn(mc, kc, ws.a, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                            packedColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
                             inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, bpOff, ws.tile, cols, alpha, betaHere,
                                     c, cAt, ldc);
@@ -325,19 +325,19 @@ public final class Sgemm {
      * panels ({@link MicroKernel#FOUR_ROW_TAILS}), a last panel of at most eight rows in fours
      * (its zero padding is not multiplied).
      */
-    static void packedColumn(int mc, int kc, float[] ap, float[] bp, int bpOff, float[] tile, int cols, float alpha,
-                             float beta, MemorySegment c, long cAt, long ldc) {
+    static void packedColumn(int mc, int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile, int cols,
+                             float alpha, float beta, MemorySegment c, long cAt, long ldc) {
         int ir = 0;
         for (; ir < mc; ir += MR) {
             int rows = Math.min(MR, mc - ir);
             if (MicroKernel.FOUR_ROW_TAILS && rows <= 8) {
                 break;
             }
-            MicroKernel.run(kc, ap, ir * kc, bp, bpOff, tile);
+            MicroKernel.run(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
         }
         for (int r = 0; ir + r < mc; r += 4) {
-            MicroKernel.runFourRowsPacked(kc, ap, ir * kc + r, bp, bpOff, tile);
+            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc + r, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
         }
     }
@@ -348,13 +348,13 @@ public final class Sgemm {
      * first tile's kernel packs the panel into {@code bp} as it multiplies, and the other tiles
      * read it from there. See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
      */
-    private static void packingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, long[] rows,
-                                      int row0, float[] bp, float[] tile, float alpha, float beta, MemorySegment c,
-                                      long cAt, long ldc) {
-        MicroKernel.runFourRowsPackingB(kc, ap, b, bAt, ldb, rows, row0, bp, tile);
+    static void packingColumn(int mc, int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
+                              int row0, float[] bp, float[] tile, float alpha, float beta, MemorySegment c,
+                              long cAt, long ldc) {
+        MicroKernel.runFourRowsPackingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(4, mc), NR, alpha, beta);
         for (int ir = 4; ir < mc; ir += 4) {
-            MicroKernel.runFourRowsPacked(kc, ap, ir * kc, bp, 0, tile);
+            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, 0, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(4, mc - ir), NR, alpha, beta);
         }
     }
