@@ -24,8 +24,8 @@ import dev.panamax.kernels.conv.ConvPass;
  * The Winograd F(2 x 2, 3 x 3) path on images wide enough for its vectors: several vectors of
  * tiles per row and a last one cut short, odd and even output sizes (a last tile row or column
  * that overhangs), paddings 0 to 2 (odd and even: the padded copy's column split), groups, images
- * cut into blocks of tile rows (the last one short), threads sharing the blocks, and outputs that
- * end at their segment's end. All three passes against the double-precision convolution.
+ * cut into blocks of tile rows (the last one short), blocks run in ranges of tiles that start and
+ * end inside rows, threads sharing the blocks, and outputs that end at their segment's end. All three passes against the double-precision convolution.
  */
 class WinogradConv2dTest {
 
@@ -44,7 +44,8 @@ class WinogradConv2dTest {
                     Conv2dPlan plan = Conv2dPlan.of(g, groups, o)
                             .forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD);
                     if (r.nextBoolean()) {
-                        // blocks of one to a few tile rows: an image in several blocks, the last cut short
+                        // blocks of one to a few tile rows: an image in several blocks, the last cut short,
+                        // and (the forward pass and dx) ranges of one or a few panels of 16 tiles
                         plan = plan.withWinogradBlockBytes(64L * (c / groups + o / groups) * (1 + r.nextInt(3 * w)));
                     }
                     try (Arena arena = Arena.ofShared()) {
@@ -60,6 +61,31 @@ class WinogradConv2dTest {
                         Close.assertClose(plan + " dw", floats(gws), p.gw, 1e-4, 1e-4);
                     }
                 });
+    }
+
+    /**
+     * Many channels, so that the forward pass and dx run each block in several ranges of tiles
+     * (up to 256 tiles with a 2 MiB L2), which start inside rows (23 tiles per row).
+     */
+    @Test
+    void rangesInsideRowsMatchTheReference() {
+        ConvGeometry g = new ConvGeometry(128, 45, 46, 3, 3, 1, 1, 1, 1, 1, 1);
+        ConvProblem p = new ConvProblem(g, 1, 128, 1, new SplittableRandom(5));
+        Conv2dPlan plan = Conv2dPlan.of(g, 1, 128).forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment xs = copy(arena, p.x), ws = copy(arena, p.w), gys = copy(arena, p.gy);
+            MemorySegment ys = arena.allocate(4L * p.y.length), gxs = arena.allocate(4L * p.gx.length);
+            MemorySegment gws = arena.allocate(4L * p.gw.length);
+            MemorySegment work = arena.allocate(4 * plan.workspaceFloats());
+            work.fill((byte) 0x7f);
+            Conv2d.forward(plan, 1, xs, 0, ws, 0, null, 0, ys, 0, work, 0);
+            Conv2d.backward(plan, 1, xs, 0, ws, 0, gys, 0, gxs, 0, gws, 0, null, 0, work, 0);
+            // sums of 1,152 products (y, dx) and of 2,070 (dw): float rounding near zero outgrows
+            // the small problems' 1e-5
+            Close.assertClose(plan + " y", floats(ys), p.y, 1e-4, 1e-4);
+            Close.assertClose(plan + " dx", floats(gxs), p.gx, 1e-4, 1e-4);
+            Close.assertClose(plan + " dw", floats(gws), p.gw, 1e-4, 1e-3);
+        }
     }
 
     @Test

@@ -1,11 +1,13 @@
 package dev.panamax.kernels.conv;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.kernels.gemm.PackedMatrixA;
 import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
@@ -184,7 +186,7 @@ public final class Conv2d {
     /**
      * {@link WinogradConv2d} of geometry {@code g} (per group) for every image and group: the
      * filters of every group transformed once at the workspace's head (those of the input gradient
-     * with {@code adjoint}, w being the forward pass's), then every (image, group, block of tile
+     * with {@code adjoint}, w being the forward pass's) and packed for the GEMMs, then every (image, group, block of tile
      * rows of {@code blockBytes}) a task, the tasks split over the pool, each thread in a workspace slice of its own.
      * A batch-1 image keeps both threads busy this way. Strides in floats: per image and per group
      * of x and y.
@@ -205,9 +207,10 @@ public final class Conv2d {
         long tasks = (long) images * groups * tiling.blocks();
         int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, slicesAt, slice)));
         WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        WinogradConv2d.packFilters(groups, outs, ins, work, workOff, job.packedFilters(groups * WinogradConv2d.POINTS));
         job.weightGradient = false;
         job.problem(images, g, work, slicesAt);
-        job.operands(x, xOff, work, workOff, y, yOff);
+        job.operands(x, xOff, null, 0, y, yOff);
         job.layout(groups, outs, tiling, filters, slice, xImage, xGroup, yImage, yGroup);
         WorkerPool.run(WorkerPool.shareable(x, y, work) ? parts : 1, job);
     }
@@ -250,9 +253,9 @@ public final class Conv2d {
     private static final WorkerPool.PerThread<WinogradBlocks> WINOGRAD_BLOCKS = new WorkerPool.PerThread<>(WinogradBlocks::new);
 
     /**
-     * A Winograd call's tasks: the forward pass or input gradient ({@link #winograd}, w holding
-     * the transformed filters) or the weight gradient ({@link #winogradWeightGradient}, y holding
-     * dy). Block {@code index} takes its share of the (image, group, block of tile rows) tasks in
+     * A Winograd call's tasks: the forward pass or input gradient ({@link #winograd}, the
+     * transformed filters packed in the job) or the weight gradient
+     * ({@link #winogradWeightGradient}, y holding dy). Block {@code index} takes its share of the (image, group, block of tile rows) tasks in
      * that order.
      */
     private static final class WinogradBlocks extends ConvJob {
@@ -264,6 +267,12 @@ public final class Conv2d {
          * analysis did not remove (a ResNet 3x3 forward of eight images allocated 361 B, now 105).
          */
         WinogradConv2d.Tiling tiling;
+        /**
+         * The forward pass's filters packed for its GEMMs ({@link WinogradConv2d#packFilters}), by
+         * the calling thread before the tasks start; kept with the job, so that the same shape on
+         * the same thread packs into the same arrays again.
+         */
+        private PackedMatrixA[] packed = new PackedMatrixA[0];
         int blocks;
         long filters;
         long slice;
@@ -287,6 +296,18 @@ public final class Conv2d {
             this.yGroup = yGroup;
         }
 
+        /** At least {@code count} packings, grown (and kept) as needed. */
+        PackedMatrixA[] packedFilters(int count) {
+            if (packed.length < count) {
+                PackedMatrixA[] grown = Arrays.copyOf(packed, count);
+                for (int i = packed.length; i < count; i++) {
+                    grown[i] = new PackedMatrixA();
+                }
+                packed = grown;
+            }
+            return packed;
+        }
+
         @Override
         public void run(int index, int count) {
             long tasks = (long) images * groups * blocks;
@@ -299,11 +320,15 @@ public final class Conv2d {
                 int block = (int) (task % blocks);
                 int q = (int) (task / blocks % groups);
                 long n = task / ((long) blocks * groups);
-                // the forward pass reads the filters transformed at w; the weight gradient sums into its own dU
-                MemorySegment u = weightGradient ? work : w;
-                long uAt = weightGradient ? at + slice - grads + q * filters : wOff + q * filters;
-                WinogradConv2d.block(g, outs, tiling, block, x, xOff + n * xImage + q * xGroup, u, uAt,
-                        y, yOff + n * yImage + q * yGroup, weightGradient, work, at);
+                long xAt = xOff + n * xImage + q * xGroup;
+                long yAt = yOff + n * yImage + q * yGroup;
+                if (weightGradient) {
+                    WinogradConv2d.weightGradientBlock(g, outs, tiling, block, x, xAt, work, at + slice - grads + q * filters,
+                            y, yAt, work, at);
+                } else {
+                    WinogradConv2d.forwardBlock(g, outs, tiling, block, x, xAt, packed, q * WinogradConv2d.POINTS, y, yAt,
+                            work, at);
+                }
             }
         }
     }
