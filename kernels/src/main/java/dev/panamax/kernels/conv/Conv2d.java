@@ -216,7 +216,7 @@ public final class Conv2d {
     }
 
     /**
-     * dW by {@link WinogradConv2d#block}: the (image, group, block of tile rows)
+     * dW by {@link WinogradConv2d#weightGradientBlock}: the (image, group, block of tile rows)
      * tasks split over the pool, each thread summing a {@code dU [groups][16][O_g][C_g]} of its own
      * at the end of its slice; the slices' dU are then added into the first and turned into dW
      * ({@link WinogradConv2d#gradientToFilters}).

@@ -24,7 +24,7 @@ import jdk.incubator.vector.FloatVector;
  * ({@link #transformFilters}, once per call) and V the transformed input patches. The ResNet
  * 3 x 3 (64 to 64 channels, 56 x 56) does 2.25 times fewer multiply-adds than the direct sum;
  * the transforms are additions only. The input gradient is the same convolution of dy with the
- * filters turned and transposed; the weight gradient ({@link #block}) the chain rule
+ * filters turned and transposed; the weight gradient ({@link #weightGradientBlock}) the chain rule
  * through the transforms, 16 GEMMs over the tiles.
  *
  * <p>Numerics: the transforms' coefficients are 0, ±1 and ±1/2 (exact in float), and F(2, 3) is
@@ -33,13 +33,13 @@ import jdk.incubator.vector.FloatVector;
  * direct loops, so the last bits differ.
  *
  * <p>The image is taken in blocks of tile rows ({@link Tiling#rowBlock}), as many as
- * {@link #blockBytes} allows. The forward pass then runs each block in ranges of some panels of
- * tiles ({@link Tiling#rangeTiles}), whose V and M stay in the caches closest to the core from the
- * input transform through the 16 GEMMs to the output transform; the filters are packed for the
- * GEMMs once per call ({@link PackedMatrixA}), not once per product. Written for a whole block,
- * V and M (6.4 MB per ResNet 3 x 3 image) went out to L3 and came back twice, and the ResNet
- * 3 x 3 forward took 22.0-23.4 ms where ranges take 19.3-19.8 (one thread, Zen 3, fastest calls).
- * Within a block, a padded copy of the input rows keeps each row's even columns then its odd ones: the four columns of tile j,
+ * {@link #blockBytes} allows, and each block in ranges of some panels of tiles
+ * ({@link Tiling#rangeTiles}), whose V and M stay in the caches closest to the core from the
+ * transforms through the 16 GEMMs; the forward filters are packed for the GEMMs once per call
+ * ({@link PackedMatrixA}), not once per product. Written for a whole block, V and M (6.4 MB per
+ * ResNet 3 x 3 image) went out to L3 and came back twice, and the ResNet 3 x 3 forward took
+ * 22.0-23.4 ms where ranges take 19.3-19.8 (one thread, Zen 3, fastest calls). Within a block, a
+ * padded copy of the input rows keeps each row's even columns then its odd ones: the four columns of tile j,
  * {@code 2j .. 2j+3}, are then lane j of four unit-stride loads (even from j, odd from j, even from
  * j + 1, odd from j + 1), and the input transform of a vector of tiles needs no shuffle.
  * The outputs of a vector of tiles come out with the even and odd columns apart and are
@@ -77,7 +77,7 @@ final class WinogradConv2d {
     }
 
     /**
-     * The bytes of V and M of a forward range, in L2s. ResNet 3 x 3 forward (64 channels, 56 x 56,
+     * The bytes of V and M of a range, in L2s. ResNet 3 x 3 forward (64 channels, 56 x 56,
      * 8 images, one thread, Zen 3 with 512 KiB of L2; ranges alternated call by call in one JVM,
      * fastest calls, ms): ranges of 16 / 32 / 64 / 128 / 256 / 512 tiles 18.4 / 17.3 / 16.8 /
      * 16.6 / - / - and, in a second sitting, - / 20.1 / - / 18.5 / 18.3 / 19.0, the whole image
@@ -93,7 +93,7 @@ final class WinogradConv2d {
      * {@code half} floats (its even columns, then its odd ones), room for every vector of tiles
      * plus the one column the fourth load reaches past it; {@code rowBlock} tile rows per block,
      * as many as keep the block's V and M within {@code blockBytes} (at least one);
-     * {@code rangeTiles} tiles per range of a forward block, whole GEMM panels, as many as keep
+     * {@code rangeTiles} tiles per range of a block, whole GEMM panels, as many as keep
      * the range's V and M within {@link #RANGE_L2S} L2s and {@code blockBytes} (at least one panel).
      */
     record Tiling(int tilesH, int tilesW, int half, int rowBlock, int rangeTiles) {
@@ -113,21 +113,11 @@ final class WinogradConv2d {
         }
 
         /**
-         * The row stride of V and M in a forward range: its tiles, and the vector that the last
-         * vector of tiles spills into.
+         * The row stride of V and M in a range: its tiles, and the vector that the last vector of
+         * tiles spills into.
          */
         int rangeLd() {
             return rangeTiles + LANES;
-        }
-
-        /**
-         * The row stride of V and M for a block of {@code tileRows} tile rows: its tiles rounded up
-         * to whole vectors, the GEMMs' width. A width that ends in part of a vector sends the GEMM
-         * to its edge path (a block of 56 tiles took 20.5 ms on the ResNet 3 x 3 against 14.5 for
-         * 112); the extra columns multiply whatever they hold, into columns of M no one reads.
-         */
-        int ld(int tileRows) {
-            return (tileRows * tilesW + LANES - 1) / LANES * LANES;
         }
 
         /** Blocks of tile rows in an image. */
@@ -162,32 +152,25 @@ final class WinogradConv2d {
     }
 
     /**
-     * One thread's workspace for forward blocks of geometry {@code g} with {@code outs} output
-     * channels: the block's padded input rows, a range's V ({@code 16 x [C, tiles]}) and M
-     * ({@code 16 x [outs, tiles]}), and two vectors of scratch for a row of y that ends at its
+     * One thread's workspace for blocks of geometry {@code g} with {@code outs} output channels:
+     * the block's padded input rows, a range's V ({@code 16 x [C, tiles]}) and M
+     * ({@code 16 x [outs, tiles]}), each followed by a vector of slack that the last vector of
+     * tiles spills into, and two vectors of scratch for a row of y or dy that ends at its
      * segment's end.
      */
     static long sliceFloats(ConvGeometry g, int outs, long blockBytes) {
         Tiling t = Tiling.of(g, outs, blockBytes);
-        return g.channels() * t.paddedPlane(t.rowBlock()) + matricesFloats(g.channels(), outs, t.rangeLd());
+        long ld = t.rangeLd();
+        return g.channels() * t.paddedPlane(t.rowBlock()) + POINTS * (g.channels() * ld + LANES)
+                + POINTS * (outs * ld + LANES) + 2 * LANES;
     }
 
     /**
-     * One thread's workspace for weight-gradient blocks: the padded input rows, V and M of the
-     * whole block, then the thread's {@code dU} of every group, summed over threads by the caller.
+     * One thread's workspace for weight-gradient blocks: a block's ({@link #sliceFloats}, M
+     * holding dM), then the thread's {@code dU} of every group, summed over threads by the caller.
      */
     static long gradientSliceFloats(int groups, ConvGeometry g, int outs, long blockBytes) {
-        Tiling t = Tiling.of(g, outs, blockBytes);
-        return g.channels() * t.paddedPlane(t.rowBlock()) + matricesFloats(g.channels(), outs, t.ld(t.rowBlock()))
-                + filterFloats(groups, outs, g.channels());
-    }
-
-    /**
-     * V and M with row stride {@code ld}, each followed by a vector of slack that the last vector
-     * of tiles spills into, and two vectors of scratch.
-     */
-    private static long matricesFloats(int channels, int outs, long ld) {
-        return POINTS * (channels * ld + LANES) + POINTS * (outs * ld + LANES) + 2 * LANES;
+        return sliceFloats(g, outs, blockBytes) + filterFloats(groups, outs, g.channels());
     }
 
     /**
@@ -291,8 +274,8 @@ final class WinogradConv2d {
      * dy. The chain rule through the transforms, which are linear: dW is then
      * {@code G^T dU G} ({@link #gradientToFilters}), once for all blocks, and the 16 GEMMs here
      * run over the tiles, 2.25 times fewer multiply-adds than the nine taps' products over the
-     * outputs. V and M are the whole block's: the products sum over the tiles, and the longer
-     * that sum, the fewer times each product's {@code dU_ξ} is loaded and stored.
+     * outputs. Range by range of {@link Tiling#rangeTiles} tiles, as the forward pass
+     * ({@link #forwardBlock}).
      *
      * @param t     the call's tiling ({@link Tiling#of} of g, outs and the block size)
      * @param slice where this thread's workspace of {@link #gradientSliceFloats} starts
@@ -304,7 +287,7 @@ final class WinogradConv2d {
         int first = block * t.rowBlock();
         int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
         int tiles = tileRows * t.tilesW();
-        int ld = t.ld(tileRows);
+        int ld = t.rangeLd();
         long padAt = slice;
         long vAt = padAt + c * t.paddedPlane(tileRows);
         long vPoint = (long) c * ld + LANES;
@@ -312,36 +295,42 @@ final class WinogradConv2d {
         long mPoint = (long) outs * ld + LANES;
         long scratch = mAt + POINTS * mPoint;
         padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
-        transformInput(c, t, t.paddedPlane(tileRows), 0, tiles, ld, work, padAt, vAt, vPoint);
-        transformGradient(outs, t, first, tileRows, ld, g.outHeight(), g.outWidth(), dy, dyAt, work, mAt, mPoint, scratch);
-        // the sum runs over the block's tiles only: the columns up to ld hold whatever the spills left
-        for (int p = 0; p < POINTS; p++) {
-            Sgemm.sgemm(false, true, outs, c, tiles, 1f, work, mAt + p * mPoint, ld, work, vAt + p * vPoint, ld,
-                    1f, du, duAt + (long) p * outs * c, c);
+        for (int t0 = 0; t0 < tiles; t0 += t.rangeTiles()) {
+            int n = Math.min(t.rangeTiles(), tiles - t0);
+            transformInput(c, t, t.paddedPlane(tileRows), t0, n, ld, work, padAt, vAt, vPoint);
+            transformGradient(outs, t, first, t0, n, ld, g.outHeight(), g.outWidth(), dy, dyAt, work, mAt, mPoint, scratch);
+            // the sum runs over the range's tiles only: the columns past them hold whatever the spills left
+            for (int p = 0; p < POINTS; p++) {
+                Sgemm.sgemm(false, true, outs, c, n, 1f, work, mAt + p * mPoint, ld, work, vAt + p * vPoint, ld,
+                        1f, du, duAt + (long) p * outs * c, c);
+            }
         }
     }
 
     /**
-     * {@code dM_ξ [outs, tiles]} at {@code mAt + ξ mPoint}: {@code A dY A^T} of every tile's 2 x 2
-     * of dy (zero past the output's edge), A's rows (1 0), (1 1), (1 -1), (0 -1). A vector of tiles
-     * reads two vectors of each dy row and splits their even and odd columns apart.
+     * {@code dM_ξ [outs, n]} at {@code mAt + ξ mPoint}: {@code A dY A^T} of the 2 x 2 of dy (zero
+     * past the output's edge) of each of the block's tiles {@code t0 .. t0 + n - 1}, A's rows
+     * (1 0), (1 1), (1 -1), (0 -1). A vector of tiles reads two vectors of each dy row and splits
+     * their even and odd columns apart; it spills as {@link #transformInput} does.
      */
-    private static void transformGradient(int outs, Tiling t, int firstTileRow, int tileRows, int ld, int oh, int ow,
+    private static void transformGradient(int outs, Tiling t, int firstTileRow, int t0, int n, int ld, int oh, int ow,
                                           MemorySegment dy, long dyAt, MemorySegment work, long mAt, long mPoint,
                                           long scratch) {
         int tw = t.tilesW();
+        int rows = (t0 + n + tw - 1) / tw;
         long dyEnd = dy.byteSize() / Float.BYTES;
         FloatVector even = FloatVector.fromArray(SPECIES, EVEN, 0);
         FloatVector odd = FloatVector.fromArray(SPECIES, ODD, 0);
         FloatVector zero = FloatVector.zero(SPECIES);
         long p = mPoint * Float.BYTES;
         for (int o = 0; o < outs; o++) {
-            for (int i = 0; i < tileRows; i++) {
+            for (int i = t0 / tw; i < rows; i++) {
                 int row = 2 * (firstTileRow + i);
                 int rowsIn = Math.min(2, oh - row);
                 long base = dyAt + ((long) o * oh + row) * ow;
-                long to = mAt + (long) o * ld + (long) i * tw;
-                for (int j = 0; j < tw; j += LANES) {
+                long to = mAt + (long) o * ld + (long) i * tw - t0;
+                int jTo = Math.min(tw, t0 + n - i * tw);
+                for (int j = Math.max(0, t0 - i * tw); j < jTo; j += LANES) {
                     int left = ow - 2 * j;
                     FloatVector a0 = zero;
                     FloatVector a1 = zero;
