@@ -216,7 +216,7 @@ public final class Conv2d {
     }
 
     /**
-     * dW by {@link WinogradConv2d#weightGradientBlock}: the (image, group, block of tile rows)
+     * dW by {@link WinogradConv2d#block}: the (image, group, block of tile rows)
      * tasks split over the pool, each thread summing a {@code dU [groups][16][O_g][C_g]} of its own
      * at the end of its slice; the slices' dU are then added into the first and turned into dW
      * ({@link WinogradConv2d#gradientToFilters}).
@@ -322,13 +322,9 @@ public final class Conv2d {
                 long n = task / ((long) blocks * groups);
                 long xAt = xOff + n * xImage + q * xGroup;
                 long yAt = yOff + n * yImage + q * yGroup;
-                if (weightGradient) {
-                    WinogradConv2d.weightGradientBlock(g, outs, tiling, block, x, xAt, work, at + slice - grads + q * filters,
-                            y, yAt, work, at);
-                } else {
-                    WinogradConv2d.forwardBlock(g, outs, tiling, block, x, xAt, packed, q * WinogradConv2d.POINTS, y, yAt,
-                            work, at);
-                }
+                // the forward pass reads the packed filters; the weight gradient sums into its own dU
+                WinogradConv2d.block(g, outs, tiling, block, x, xAt, weightGradient ? null : packed,
+                        q * WinogradConv2d.POINTS, work, at + slice - grads + q * filters, y, yAt, work, at);
             }
         }
     }

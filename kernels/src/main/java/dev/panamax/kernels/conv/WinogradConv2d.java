@@ -24,7 +24,7 @@ import jdk.incubator.vector.FloatVector;
  * ({@link #transformFilters}, once per call) and V the transformed input patches. The ResNet
  * 3 x 3 (64 to 64 channels, 56 x 56) does 2.25 times fewer multiply-adds than the direct sum;
  * the transforms are additions only. The input gradient is the same convolution of dy with the
- * filters turned and transposed; the weight gradient ({@link #weightGradientBlock}) the chain rule
+ * filters turned and transposed; the weight gradient ({@link #block}) the chain rule
  * through the transforms, 16 GEMMs over the tiles.
  *
  * <p>Numerics: the transforms' coefficients are 0, ±1 and ±1/2 (exact in float), and F(2, 3) is
@@ -234,16 +234,27 @@ final class WinogradConv2d {
     }
 
     /**
-     * {@code y [outs, Hout, Wout]} (written, no bias) of block {@code block} of tile rows of one
-     * image and group of {@code x [C, H, W]}: the block's input rows padded once, then range by
-     * range of {@link Tiling#rangeTiles} tiles, V, the 16 products {@code M_ξ = U_ξ V_ξ} with the
-     * packed filters {@code u[uFirst + ξ]} ({@link #packFilters}), and the output transform.
+     * Block {@code block} of tile rows of one image and group of {@code x [C, H, W]}: its input
+     * rows padded once, then, range by range of {@link Tiling#rangeTiles} tiles, V (the
+     * transformed input patches) and
+     * <ul>
+     * <li>with {@code u} (the forward pass): the 16 products {@code M_ξ = U_ξ V_ξ} with the packed
+     *     filters {@code u[uFirst + ξ]} ({@link #packFilters}), and {@code y [outs, Hout, Wout]}
+     *     (written, no bias) from their output transform;</li>
+     * <li>with {@code u} null (the weight gradient): {@code dU_ξ [outs, C] += dM_ξ V_ξ^T} over the
+     *     range's tiles, added into {@code du}, where y holds dy {@code [outs, Hout, Wout]} and
+     *     {@code dM = A dY A^T} is the gradient of the output transform applied to each tile's
+     *     2 x 2 of dy. The chain rule through the transforms, which are linear: dW is then
+     *     {@code G^T dU G} ({@link #gradientToFilters}), once for all blocks, and the 16 GEMMs run
+     *     over the tiles, 2.25 times fewer multiply-adds than the nine taps' products over the
+     *     outputs.</li>
+     * </ul>
      *
      * @param t     the call's tiling ({@link Tiling#of} of g, outs and the block size)
-     * @param slice where this thread's workspace of {@link #sliceFloats} starts
+     * @param slice where this thread's workspace ({@link #sliceFloats}) starts
      */
-    static void forwardBlock(ConvGeometry g, int outs, Tiling t, int block, MemorySegment x, long xAt,
-                             PackedMatrixA[] u, int uFirst, MemorySegment y, long yAt, MemorySegment work, long slice) {
+    static void block(ConvGeometry g, int outs, Tiling t, int block, MemorySegment x, long xAt, PackedMatrixA[] u,
+                      int uFirst, MemorySegment du, long duAt, MemorySegment y, long yAt, MemorySegment work, long slice) {
         int c = g.channels();
         int first = block * t.rowBlock();
         int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
@@ -259,46 +270,15 @@ final class WinogradConv2d {
         for (int t0 = 0; t0 < tiles; t0 += t.rangeTiles()) {
             int n = Math.min(t.rangeTiles(), tiles - t0);
             transformInput(c, t, t.paddedPlane(tileRows), t0, n, ld, work, padAt, vAt, vPoint);
-            for (int p = 0; p < POINTS; p++) {
-                PrepackedSgemm.multiply(u[uFirst + p], n, 1f, work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint, ld);
+            if (u != null) {
+                for (int p = 0; p < POINTS; p++) {
+                    PrepackedSgemm.multiply(u[uFirst + p], n, 1f, work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint,
+                            ld);
+                }
+                transformOutput(outs, t, first, t0, n, ld, g.outHeight(), g.outWidth(), work, mAt, mPoint, y, yAt, scratch);
+                continue;
             }
-            transformOutput(outs, t, first, t0, n, ld, g.outHeight(), g.outWidth(), work, mAt, mPoint, y, yAt, scratch);
-        }
-    }
-
-    /**
-     * Adds {@code dU_ξ [outs, C] += dM_ξ V_ξ^T} over the tiles of block {@code block} of tile
-     * rows of one image and group into {@code du}, where {@code dy [outs, Hout, Wout]} is the
-     * output's gradient, V the transform of the input patches of {@code x [C, H, W]}, and
-     * {@code dM = A dY A^T} the gradient of the output transform applied to each tile's 2 x 2 of
-     * dy. The chain rule through the transforms, which are linear: dW is then
-     * {@code G^T dU G} ({@link #gradientToFilters}), once for all blocks, and the 16 GEMMs here
-     * run over the tiles, 2.25 times fewer multiply-adds than the nine taps' products over the
-     * outputs. Range by range of {@link Tiling#rangeTiles} tiles, as the forward pass
-     * ({@link #forwardBlock}).
-     *
-     * @param t     the call's tiling ({@link Tiling#of} of g, outs and the block size)
-     * @param slice where this thread's workspace of {@link #gradientSliceFloats} starts
-     */
-    static void weightGradientBlock(ConvGeometry g, int outs, Tiling t, int block, MemorySegment x, long xAt,
-                                    MemorySegment du, long duAt, MemorySegment dy, long dyAt, MemorySegment work,
-                                    long slice) {
-        int c = g.channels();
-        int first = block * t.rowBlock();
-        int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
-        int tiles = tileRows * t.tilesW();
-        int ld = t.rangeLd();
-        long padAt = slice;
-        long vAt = padAt + c * t.paddedPlane(tileRows);
-        long vPoint = (long) c * ld + LANES;
-        long mAt = vAt + POINTS * vPoint;
-        long mPoint = (long) outs * ld + LANES;
-        long scratch = mAt + POINTS * mPoint;
-        padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
-        for (int t0 = 0; t0 < tiles; t0 += t.rangeTiles()) {
-            int n = Math.min(t.rangeTiles(), tiles - t0);
-            transformInput(c, t, t.paddedPlane(tileRows), t0, n, ld, work, padAt, vAt, vPoint);
-            transformGradient(outs, t, first, t0, n, ld, g.outHeight(), g.outWidth(), dy, dyAt, work, mAt, mPoint, scratch);
+            transformGradient(outs, t, first, t0, n, ld, g.outHeight(), g.outWidth(), y, yAt, work, mAt, mPoint, scratch);
             // the sum runs over the range's tiles only: the columns past them hold whatever the spills left
             for (int p = 0; p < POINTS; p++) {
                 Sgemm.sgemm(false, true, outs, c, n, 1f, work, mAt + p * mPoint, ld, work, vAt + p * vPoint, ld,
