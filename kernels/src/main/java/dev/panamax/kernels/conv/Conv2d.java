@@ -186,8 +186,9 @@ public final class Conv2d {
     /**
      * {@link WinogradConv2d} of geometry {@code g} (per group) for every image and group: the
      * filters of every group transformed once at the workspace's head (those of the input gradient
-     * with {@code adjoint}, w being the forward pass's) and packed for the GEMMs, then every (image, group, block of tile
-     * rows of {@code blockBytes}) a task, the tasks split over the pool, each thread in a workspace slice of its own.
+     * with {@code adjoint}, w being the forward pass's) and packed for the GEMMs, then every
+     * (image, group, block of tile rows of {@code blockBytes}) a task, the tasks split over the
+     * pool, each thread in a workspace slice of its own.
      * A batch-1 image keeps both threads busy this way. Strides in floats: per image and per group
      * of x and y.
      */
@@ -255,8 +256,8 @@ public final class Conv2d {
     /**
      * A Winograd call's tasks: the forward pass or input gradient ({@link #winograd}, the
      * transformed filters packed in the job) or the weight gradient
-     * ({@link #winogradWeightGradient}, y holding dy). Block {@code index} takes its share of the (image, group, block of tile rows) tasks in
-     * that order.
+     * ({@link #winogradWeightGradient}, y holding dy). Block {@code index} takes its share of the
+     * (image, group, block of tile rows) tasks in that order.
      */
     private static final class WinogradBlocks extends ConvJob {
         boolean weightGradient;
@@ -273,7 +274,6 @@ public final class Conv2d {
          * the same thread packs into the same arrays again.
          */
         private PackedMatrixA[] packed = new PackedMatrixA[0];
-        int blocks;
         long filters;
         long slice;
         long xImage;
@@ -287,7 +287,6 @@ public final class Conv2d {
             this.groups = groups;
             this.outs = outs;
             this.tiling = tiling;
-            this.blocks = tiling.blocks();
             this.filters = filters;
             this.slice = slice;
             this.xImage = xImage;
@@ -310,6 +309,7 @@ public final class Conv2d {
 
         @Override
         public void run(int index, int count) {
+            int blocks = tiling.blocks();
             long tasks = (long) images * groups * blocks;
             long at = workOff + index * slice;
             long grads = weightGradient ? groups * filters : 0;

@@ -39,9 +39,10 @@ import jdk.incubator.vector.FloatVector;
  * ({@link PackedMatrixA}), not once per product. Written for a whole block, V and M (6.4 MB per
  * ResNet 3 x 3 image) went out to L3 and came back twice, and the ResNet 3 x 3 forward took
  * 22.0-23.4 ms where ranges take 19.3-19.8 (one thread, Zen 3, fastest calls). Within a block, a
- * padded copy of the input rows keeps each row's even columns then its odd ones: the four columns of tile j,
- * {@code 2j .. 2j+3}, are then lane j of four unit-stride loads (even from j, odd from j, even from
- * j + 1, odd from j + 1), and the input transform of a vector of tiles needs no shuffle.
+ * padded copy of the input rows keeps each row's even columns then its odd ones: the four
+ * columns of tile j, {@code 2j .. 2j+3}, are then lane j of four unit-stride loads (even from j,
+ * odd from j, even from j + 1, odd from j + 1), and the input transform of a vector of tiles
+ * needs no shuffle.
  * The outputs of a vector of tiles come out with the even and odd columns apart and are
  * interleaved by two two-vector selections per output row.
  */
@@ -118,6 +119,32 @@ final class WinogradConv2d {
          */
         int rangeLd() {
             return rangeTiles + LANES;
+        }
+
+        /*
+         * The walk of a range of tiles t0 .. t0 + n - 1 (row-major over the block's tile rows),
+         * which the three transforms share: tile rows firstRow .. endRow - 1, in row i the tiles
+         * from .. to - 1, at column i tilesW + j - t0 of V or M.
+         */
+
+        /** The block's first tile row with a tile in the range starting at tile {@code t0}. */
+        int firstRow(int t0) {
+            return t0 / tilesW;
+        }
+
+        /** One past the block's last tile row with a tile in the range {@code t0 .. t0 + n - 1}. */
+        int endRow(int t0, int n) {
+            return (t0 + n + tilesW - 1) / tilesW;
+        }
+
+        /** The range's first tile in tile row {@code i}. */
+        int from(int i, int t0) {
+            return Math.max(0, t0 - i * tilesW);
+        }
+
+        /** One past the range's last tile in tile row {@code i}. */
+        int to(int i, int t0, int n) {
+            return Math.min(tilesW, t0 + n - i * tilesW);
         }
 
         /** Blocks of tile rows in an image. */
@@ -260,8 +287,9 @@ final class WinogradConv2d {
         int tileRows = Math.min(t.rowBlock(), t.tilesH() - first);
         int tiles = tileRows * t.tilesW();
         int ld = t.rangeLd();
+        long plane = t.paddedPlane(tileRows);
         long padAt = slice;
-        long vAt = padAt + c * t.paddedPlane(tileRows);
+        long vAt = padAt + c * plane;
         long vPoint = (long) c * ld + LANES;
         long mAt = vAt + POINTS * vPoint;
         long mPoint = (long) outs * ld + LANES;
@@ -269,7 +297,7 @@ final class WinogradConv2d {
         padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
         for (int t0 = 0; t0 < tiles; t0 += t.rangeTiles()) {
             int n = Math.min(t.rangeTiles(), tiles - t0);
-            transformInput(c, t, t.paddedPlane(tileRows), t0, n, ld, work, padAt, vAt, vPoint);
+            transformInput(c, t, plane, t0, n, ld, work, padAt, vAt, vPoint);
             if (u != null) {
                 for (int p = 0; p < POINTS; p++) {
                     PrepackedSgemm.multiply(u[uFirst + p], n, 1f, work, vAt + p * vPoint, ld, 0f, work, mAt + p * mPoint,
@@ -297,20 +325,20 @@ final class WinogradConv2d {
                                           MemorySegment dy, long dyAt, MemorySegment work, long mAt, long mPoint,
                                           long scratch) {
         int tw = t.tilesW();
-        int rows = (t0 + n + tw - 1) / tw;
+        int rows = t.endRow(t0, n);
         long dyEnd = dy.byteSize() / Float.BYTES;
         FloatVector even = FloatVector.fromArray(SPECIES, EVEN, 0);
         FloatVector odd = FloatVector.fromArray(SPECIES, ODD, 0);
         FloatVector zero = FloatVector.zero(SPECIES);
         long p = mPoint * Float.BYTES;
         for (int o = 0; o < outs; o++) {
-            for (int i = t0 / tw; i < rows; i++) {
+            for (int i = t.firstRow(t0); i < rows; i++) {
                 int row = 2 * (firstTileRow + i);
                 int rowsIn = Math.min(2, oh - row);
                 long base = dyAt + ((long) o * oh + row) * ow;
                 long to = mAt + (long) o * ld + (long) i * tw - t0;
-                int jTo = Math.min(tw, t0 + n - i * tw);
-                for (int j = Math.max(0, t0 - i * tw); j < jTo; j += LANES) {
+                int jTo = t.to(i, t0, n);
+                for (int j = t.from(i, t0); j < jTo; j += LANES) {
                     int left = ow - 2 * j;
                     FloatVector a0 = zero;
                     FloatVector a1 = zero;
@@ -485,13 +513,13 @@ final class WinogradConv2d {
         int half = t.half();
         int tw = t.tilesW();
         long rowFloats = 2L * half;
-        int rows = (t0 + n + tw - 1) / tw;
+        int rows = t.endRow(t0, n);
         for (int ch = 0; ch < c; ch++) {
-            for (int i = t0 / tw; i < rows; i++) {
+            for (int i = t.firstRow(t0); i < rows; i++) {
                 long row = padAt + ch * plane + 2L * i * rowFloats;
                 long to = vAt + (long) ch * ld + (long) i * tw - t0;
-                int jTo = Math.min(tw, t0 + n - i * tw);
-                for (int j = Math.max(0, t0 - i * tw); j < jTo; j += LANES) {
+                int jTo = t.to(i, t0, n);
+                for (int j = t.from(i, t0); j < jTo; j += LANES) {
                     // d B of each of the patch's four rows: columns 2j, 2j+1, 2j+2, 2j+3 as even j, odd j, even j+1, odd j+1
                     long e = (row + j) * Float.BYTES;
                     long o = e + half * Float.BYTES;
@@ -553,8 +581,8 @@ final class WinogradConv2d {
     }
 
     /**
-     * {@code y} of the block's tiles {@code t0 .. t0 + n - 1}: {@code A^T M A} of each tile's 16 points, A^T's rows
-     * (1 1 1 0) and (0 1 -1 -1). A vector of tiles gives each output row's even columns and odd
+     * {@code y} of the block's tiles {@code t0 .. t0 + n - 1}: {@code A^T M A} of each tile's 16
+     * points, A^T's rows (1 1 1 0) and (0 1 -1 -1). A vector of tiles gives each output row's even columns and odd
      * columns apart; interleaved, they are two vectors of the row. The last tiles of a row may
      * reach past the output's width (masked off), the last tile row past its height (skipped);
      * a masked store that would reach past y's segment is made through the scratch vector.
@@ -562,19 +590,19 @@ final class WinogradConv2d {
     private static void transformOutput(int outs, Tiling t, int firstTileRow, int t0, int n, int ld, int oh, int ow,
                                         MemorySegment work, long mAt, long mPoint, MemorySegment y, long yAt, long scratch) {
         int tw = t.tilesW();
-        int rows = (t0 + n + tw - 1) / tw;
+        int rows = t.endRow(t0, n);
         long yEnd = y.byteSize() / Float.BYTES;
         FloatVector low = FloatVector.fromArray(SPECIES, LOW, 0);
         FloatVector high = FloatVector.fromArray(SPECIES, HIGH, 0);
         long p = mPoint * Float.BYTES;
         for (int o = 0; o < outs; o++) {
-            for (int i = t0 / tw; i < rows; i++) {
+            for (int i = t.firstRow(t0); i < rows; i++) {
                 int row = 2 * (firstTileRow + i);
                 int rowsOut = Math.min(2, oh - row);
                 long y0 = yAt + ((long) o * oh + row) * ow;
                 long from = mAt + (long) o * ld + (long) i * tw - t0;
-                int jTo = Math.min(tw, t0 + n - i * tw);
-                for (int j = Math.max(0, t0 - i * tw); j < jTo; j += LANES) {
+                int jTo = t.to(i, t0, n);
+                for (int j = t.from(i, t0); j < jTo; j += LANES) {
                     long m = (from + j) * Float.BYTES;
                     // A^T over the rows a of each column b: s0b = m0b + m1b + m2b, s1b = m1b - m2b - m3b
                     FloatVector m0 = FloatVector.fromMemorySegment(SPECIES, work, m, ORDER);

@@ -137,8 +137,8 @@ public final class PrepackedSgemm {
                 for (int jr = 0; jr < n; jr += NR) {
                     int cols = Math.min(NR, n - jr);
                     long bAt = bOff + pc * ldb + jr;
-                    if (packBInKernel && cols == NR) {
-                        Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, ws.b, ws.tile, alpha, betaHere, c,
+                    if (packBInKernel) {
+                        Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, alpha, betaHere, c,
                                 cAt + jr, ldc);
                     } else {
                         PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);

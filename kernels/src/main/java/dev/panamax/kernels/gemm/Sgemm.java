@@ -279,14 +279,8 @@ public final class Sgemm {
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         int bpOff = jr * kc;
                         if (packBInKernel) {
-                            if (cols == NR) {
-                                long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
-                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, ws.b, ws.tile, alpha, betaHere,
-                                        c, cAt, ldc);
-                            } else {
-                                packB(false, b, bOff, ldb, bRows, pc, jc + jr, kc, cols, ws.b, 0);
-                                packedColumn(mc, kc, ws.a, 0, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
-                            }
+                            long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
+                            packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
                             continue;
                         }
                         if (panelByPanel) {
@@ -343,14 +337,22 @@ public final class Sgemm {
     }
 
     /**
-     * As {@link #packedColumn} for one whole panel of a row-major B read where it lies (rows as
-     * {@link MicroKernel#runFourRowsPackingB} finds them) on a machine with four-row tiles: the
-     * first tile's kernel packs the panel into {@code bp} as it multiplies, and the other tiles
-     * read it from there. See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
+     * As {@link #packedColumn} for one panel of {@code cols} columns of a row-major B read where
+     * it lies (rows as {@link MicroKernel#runFourRowsPackingB} finds them) on a machine with
+     * four-row tiles: the first tile's kernel packs a whole panel into the workspace as it
+     * multiplies, and the other tiles read it from there; a ragged last panel is packed first.
+     * See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
      */
     static void packingColumn(int mc, int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
-                              int row0, float[] bp, float[] tile, float alpha, float beta, MemorySegment c,
+                              int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
                               long cAt, long ldc) {
+        float[] bp = ws.b;
+        float[] tile = ws.tile;
+        if (cols < NR) {
+            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, 0);
+            packedColumn(mc, kc, ap, apOff, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
+            return;
+        }
         MicroKernel.runFourRowsPackingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(4, mc), NR, alpha, beta);
         for (int ir = 4; ir < mc; ir += 4) {
