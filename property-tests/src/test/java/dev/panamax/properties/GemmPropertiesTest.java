@@ -125,6 +125,30 @@ class GemmPropertiesTest {
                 });
     }
 
+    /**
+     * A single row times B^T (a {@code Linear} layer at batch 1): each output has the same bits
+     * whether it is one of many (its lanes summed in a fold of 16, or in a group of four) or
+     * computed alone, so a layer's output for an input does not depend on the layer's width.
+     */
+    @Test
+    void singleRowOutputsHaveTheBitsOfTheirOwnProduct() {
+        qt().withExamples(60).forAll(integers().between(1, 70), integers().between(1, 300), longs().all())
+                .checkAssert((n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, 1, n, k, false, true, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
+                        p.run();
+                        MemorySegment alone = arena.allocate(Float.BYTES);
+                        for (int j = 0; j < n; j++) {
+                            Sgemm.sgemm(false, true, 1, 1, k, p.alpha, p.a, p.aOff, p.lda, p.b, p.bOff + j * p.ldb, p.ldb, 0f, alone, 0, 1);
+                            assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + j)))
+                                    .as("output %d of %s", j, p)
+                                    .isEqualTo(Float.floatToRawIntBits(alone.getAtIndex(F, 0)));
+                        }
+                    }
+                });
+    }
+
     @Test
     void smallShapesMatchReference() {
         qt().withExamples(300).forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 40), longs().all())

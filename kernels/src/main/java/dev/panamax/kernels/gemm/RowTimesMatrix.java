@@ -19,17 +19,24 @@ import jdk.incubator.vector.VectorMask;
  *     walking down the rows;</li>
  * <li>{@code op(B) = B^T} ({@code B [n, k]}, a {@code Linear} layer's weight): each output is a
  *     dot product of {@code a} with one contiguous row of B, four rows side by side: one load of
- *     {@code a} serves four rows, and four independent FMA chains hide most of the FMA latency
- *     (one row at a time, a LeNet-5 {@code fc1} at batch 1 took 6.5 µs; four at a time, ...).</li>
+ *     {@code a} serves four rows, and four independent FMA chains hide most of the FMA latency;
+ *     the lanes of 16 outputs are then summed together.</li>
  * </ul>
  * Each output's sum runs in one order whatever N: full vectors, then one masked tail, then the
- * lanes' fixed-order sum.
+ * lanes' fixed-order sum ({@link FloatLanes}, the same bits whether summed alone or in a fold of
+ * 16).
  */
 final class RowTimesMatrix {
 
     private static final int COLUMNS = 4 * LANES;
     /** Rows of B taken together when B is transposed. */
     private static final int ROWS = 4;
+    /**
+     * Outputs whose lane sums are folded together ({@link FloatLanes#sumLanesOfSixteen}): one by
+     * one, each sum is a chain of dependent shuffles and adds, and for the short rows of small
+     * layers (an MLP's 64 inputs, eight vectors) the sums took longer than the dot products.
+     */
+    private static final int SUMMED_TOGETHER = 16;
 
     private RowTimesMatrix() {
     }
@@ -42,8 +49,18 @@ final class RowTimesMatrix {
         if (transB) {
             int j = 0;
             if (aStride == 1) {
+                float[] lanes = FloatLanes.laneSumScratch();
+                for (; j <= n - SUMMED_TOGETHER; j += SUMMED_TOGETHER) {
+                    for (int g = 0; g < SUMMED_TOGETHER; g += ROWS) {
+                        fourRows(k, a, aOff, b, bOff + (long) (j + g) * ldb, ldb, lanes, g * LANES);
+                    }
+                    FloatLanes.sumLanesOfSixteen(lanes);
+                    for (int r = 0; r < SUMMED_TOGETHER; r++) {
+                        store(alpha * lanes[r], beta, c, cOff + j + r);
+                    }
+                }
                 for (; j <= n - ROWS; j += ROWS) {
-                    fourRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, sums);
+                    fourRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, sums, 0);
                     sumLanes(sums, ROWS, alpha, beta, c, cOff + j);
                 }
                 for (; j < n; j++) {
@@ -108,41 +125,43 @@ final class RowTimesMatrix {
 
     /**
      * Dot products of {@code a[0, k)} with the {@link #ROWS} rows of B from {@code row}, their
-     * lanes left in {@code sums[r LANES, (r + 1) LANES)}. Four rows, not eight, and the masked
-     * tail in a method of its own: larger, C1 gave up on the method ("out of virtual registers")
-     * and it stayed in a boxing tier.
+     * lanes left in {@code sums[at + r LANES, at + (r + 1) LANES)}. Four rows, not eight, and the
+     * masked tail in a method of its own: larger, C1 gave up on the method ("out of virtual
+     * registers") and it stayed in a boxing tier.
      */
-    private static void fourRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums) {
+    private static void fourRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
+                                 int at) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
         long r0 = row * Float.BYTES;
         long step = ldb * Float.BYTES;
         long x0 = aOff * Float.BYTES;
         int full = k - k % LANES;
         for (int p = 0; p < full; p += LANES) {
-            long at = (long) p * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, x0 + at, ORDER);
-            s0 = FloatVector.fromMemorySegment(SPECIES, b, r0 + at, ORDER).fma(x, s0);
-            s1 = FloatVector.fromMemorySegment(SPECIES, b, r0 + step + at, ORDER).fma(x, s1);
-            s2 = FloatVector.fromMemorySegment(SPECIES, b, r0 + 2 * step + at, ORDER).fma(x, s2);
-            s3 = FloatVector.fromMemorySegment(SPECIES, b, r0 + 3 * step + at, ORDER).fma(x, s3);
+            long col = (long) p * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, x0 + col, ORDER);
+            s0 = FloatVector.fromMemorySegment(SPECIES, b, r0 + col, ORDER).fma(x, s0);
+            s1 = FloatVector.fromMemorySegment(SPECIES, b, r0 + step + col, ORDER).fma(x, s1);
+            s2 = FloatVector.fromMemorySegment(SPECIES, b, r0 + 2 * step + col, ORDER).fma(x, s2);
+            s3 = FloatVector.fromMemorySegment(SPECIES, b, r0 + 3 * step + col, ORDER).fma(x, s3);
         }
-        s0.intoArray(sums, 0);
-        s1.intoArray(sums, LANES);
-        s2.intoArray(sums, 2 * LANES);
-        s3.intoArray(sums, 3 * LANES);
+        s0.intoArray(sums, at);
+        s1.intoArray(sums, at + LANES);
+        s2.intoArray(sums, at + 2 * LANES);
+        s3.intoArray(sums, at + 3 * LANES);
         if (full < k) {
-            fourRowsTail(k, full, a, aOff, b, row, ldb, sums);
+            fourRowsTail(k, full, a, aOff, b, row, ldb, sums, at);
         }
     }
 
     /** The last {@code k - p} columns of {@link #fourRows}, added to the sums it left. */
     private static void fourRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
-                                     float[] sums) {
+                                     float[] sums, int at) {
         VectorMask<Float> m = FloatLanes.firstLanes(k - p);
         FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER, m);
         for (int r = 0; r < ROWS; r++) {
+            int s = at + r * LANES;
             FloatVector.fromMemorySegment(SPECIES, b, (row + r * ldb + p) * Float.BYTES, ORDER, m)
-                    .fma(x, FloatVector.fromArray(SPECIES, sums, r * LANES)).intoArray(sums, r * LANES);
+                    .fma(x, FloatVector.fromArray(SPECIES, sums, s)).intoArray(sums, s);
         }
     }
 
