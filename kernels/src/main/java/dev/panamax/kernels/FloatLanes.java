@@ -32,9 +32,12 @@ public final class FloatLanes {
     public static final int LANES = SPECIES.length();
     /**
      * Vector registers of the instruction set, which bounds a kernel's register block: with 16
-     * (AVX2) a block of 12 or 16 accumulators spills, with 32 (AVX-512, ARM) it does not.
+     * (AVX2) a block of 12 or 16 accumulators spills, with 32 (AVX-512, ARM) it does not. Tests
+     * force it with {@code -Dpanamax.vector.registers=16|32}, so that one machine runs the
+     * register blocks of both (with 4-lane vectors and 32 registers, ARM NEON's shape).
      */
-    public static final int REGISTERS = vectorRegisters(System.getProperty("os.arch", ""), SPECIES.vectorBitSize());
+    public static final int REGISTERS = registers(Integer.getInteger("panamax.vector.registers"),
+            vectorRegisters(System.getProperty("os.arch", ""), SPECIES.vectorBitSize()));
     /** Native byte order; tensors are stored in it (little-endian on every supported CPU). */
     public static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Unaligned float layout in native order, for scalar accesses. */
@@ -129,6 +132,16 @@ public final class FloatLanes {
             case "aarch64", "arm64" -> 32;
             default -> 16;
         };
+    }
+
+    private static int registers(Integer forced, int detected) {
+        if (forced == null) {
+            return detected;
+        }
+        if (forced != 16 && forced != 32) {
+            throw new IllegalArgumentException("panamax.vector.registers must be 16 or 32, got " + forced);
+        }
+        return forced;
     }
 
     private static VectorShuffle<Float> pairs(int d) {

@@ -39,9 +39,11 @@ final class DirectConv2d {
     /** Positions per register block. */
     private static final int PB = PV * LANES;
     /**
-     * Whether the 4-row blocks are 3 position vectors wide (12 accumulators and 4 more registers):
-     * with 32 vector registers; with 16 (AVX2) they spilled, and 2 vectors wide (11 registers)
-     * the LeNet-5 conv1 forward went from 623-644 to 579-593 us on a Zen 3.
+     * Whether the register blocks are the large ones, with 32 vector registers: forward blocks 3
+     * position vectors wide (12 accumulators and 4 more registers) and weight-gradient blocks of
+     * 16 accumulators in one pass. With 16 (AVX2) both spilled: 2 vectors wide (11 registers)
+     * the LeNet-5 conv1 forward went from 623-644 to 579-593 us on a Zen 3, and in two passes of
+     * 8 accumulators the backward passes of a LeNet-5 training step from 5.40-5.48 to 4.85-4.92 ms.
      */
     private static final boolean WIDE_BLOCKS = FloatLanes.REGISTERS >= 32;
     /** Taps per block of the weight gradient. */
@@ -429,7 +431,11 @@ final class DirectConv2d {
     /**
      * {@code dw[o, t] (+)= sum_q dy[o, q] src[rows[t] + q]} for {@code o < og}, {@code t < k}:
      * blocks of 4 channels x 4 taps, 16 vector dot products over the wide positions (dy is zero
-     * where a position is not an output, so the extra columns add nothing).
+     * where a position is not an output, so the extra columns add nothing), their lanes summed
+     * together. With 32 vector registers a block is one pass of 16 accumulators; with 16 (AVX2)
+     * those and the 5 loaded vectors spilled in the inner loop, so there a block is two passes of
+     * 4 channels x 2 taps (8 accumulators), which read dy twice. Each sum runs in the same order
+     * either way.
      */
     private static void weightGradient(int og, int o4, int nPad, int k, int images, MemorySegment dy, long dyOff, long dyStride,
                                        MemorySegment src, long srcStride, long[] rows, MemorySegment dw, long dwOff,
@@ -440,75 +446,12 @@ final class DirectConv2d {
         float[] lanes = FloatLanes.laneSumScratch();
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
-                FloatVector a00 = FloatVector.zero(SPECIES);
-                FloatVector a01 = a00;
-                FloatVector a02 = a00;
-                FloatVector a03 = a00;
-                FloatVector a10 = a00;
-                FloatVector a11 = a00;
-                FloatVector a12 = a00;
-                FloatVector a13 = a00;
-                FloatVector a20 = a00;
-                FloatVector a21 = a00;
-                FloatVector a22 = a00;
-                FloatVector a23 = a00;
-                FloatVector a30 = a00;
-                FloatVector a31 = a00;
-                FloatVector a32 = a00;
-                FloatVector a33 = a00;
-                for (int img = 0; img < images; img++) {
-                    long d0 = dyOff + img * dyStride + (long) o * nPad;
-                    long d1 = d0 + nPad;
-                    long d2 = d1 + nPad;
-                    long d3 = d2 + nPad;
-                    long s0 = rows[t] + img * srcStride;
-                    long s1 = rows[t + 1] + img * srcStride;
-                    long s2 = rows[t + 2] + img * srcStride;
-                    long s3 = rows[t + 3] + img * srcStride;
-                    for (int q = 0; q < nPad; q += LANES) {
-                        FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
-                        FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
-                        FloatVector x2 = FloatVector.fromMemorySegment(SPECIES, src, (s2 + q) * Float.BYTES, ORDER);
-                        FloatVector x3 = FloatVector.fromMemorySegment(SPECIES, src, (s3 + q) * Float.BYTES, ORDER);
-                        FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
-                        a00 = x0.fma(g, a00);
-                        a01 = x1.fma(g, a01);
-                        a02 = x2.fma(g, a02);
-                        a03 = x3.fma(g, a03);
-                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
-                        a10 = x0.fma(g, a10);
-                        a11 = x1.fma(g, a11);
-                        a12 = x2.fma(g, a12);
-                        a13 = x3.fma(g, a13);
-                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
-                        a20 = x0.fma(g, a20);
-                        a21 = x1.fma(g, a21);
-                        a22 = x2.fma(g, a22);
-                        a23 = x3.fma(g, a23);
-                        g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
-                        a30 = x0.fma(g, a30);
-                        a31 = x1.fma(g, a31);
-                        a32 = x2.fma(g, a32);
-                        a33 = x3.fma(g, a33);
-                    }
+                if (WIDE_BLOCKS) {
+                    fourTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t, lanes);
+                } else {
+                    twoTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t, lanes, 0);
+                    twoTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t + 2, lanes, 2);
                 }
-                // the 16 lane sums in a fixed order (see FloatLanes), folded together through an array
-                a00.intoArray(lanes, 0 * LANES);
-                a01.intoArray(lanes, 1 * LANES);
-                a02.intoArray(lanes, 2 * LANES);
-                a03.intoArray(lanes, 3 * LANES);
-                a10.intoArray(lanes, 4 * LANES);
-                a11.intoArray(lanes, 5 * LANES);
-                a12.intoArray(lanes, 6 * LANES);
-                a13.intoArray(lanes, 7 * LANES);
-                a20.intoArray(lanes, 8 * LANES);
-                a21.intoArray(lanes, 9 * LANES);
-                a22.intoArray(lanes, 10 * LANES);
-                a23.intoArray(lanes, 11 * LANES);
-                a30.intoArray(lanes, 12 * LANES);
-                a31.intoArray(lanes, 13 * LANES);
-                a32.intoArray(lanes, 14 * LANES);
-                a33.intoArray(lanes, 15 * LANES);
                 FloatLanes.sumLanesOfSixteen(lanes);
                 put(dw, dwOff, og, k, o, t, first, lanes[0], lanes[1], lanes[2], lanes[3]);
                 put(dw, dwOff, og, k, o + 1, t, first, lanes[4], lanes[5], lanes[6], lanes[7]);
@@ -516,6 +459,131 @@ final class DirectConv2d {
                 put(dw, dwOff, og, k, o + 3, t, first, lanes[12], lanes[13], lanes[14], lanes[15]);
             }
         }
+    }
+
+    /**
+     * The 16 dot products of 4 channels of dy (from {@code d}, {@code nPad} apart) with taps
+     * {@code t .. t + 3}, their lanes left in {@code lanes[(4 o + i) LANES, ...)} for channel o and
+     * tap {@code t + i}.
+     */
+    private static void fourTaps(int nPad, int images, MemorySegment dy, long d, long dyStride, MemorySegment src,
+                                 long srcStride, long[] rows, int t, float[] lanes) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a23 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a33 = a00;
+        for (int img = 0; img < images; img++) {
+            long d0 = d + img * dyStride;
+            long d1 = d0 + nPad;
+            long d2 = d1 + nPad;
+            long d3 = d2 + nPad;
+            long s0 = rows[t] + img * srcStride;
+            long s1 = rows[t + 1] + img * srcStride;
+            long s2 = rows[t + 2] + img * srcStride;
+            long s3 = rows[t + 3] + img * srcStride;
+            for (int q = 0; q < nPad; q += LANES) {
+                FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
+                FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
+                FloatVector x2 = FloatVector.fromMemorySegment(SPECIES, src, (s2 + q) * Float.BYTES, ORDER);
+                FloatVector x3 = FloatVector.fromMemorySegment(SPECIES, src, (s3 + q) * Float.BYTES, ORDER);
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
+                a00 = x0.fma(g, a00);
+                a01 = x1.fma(g, a01);
+                a02 = x2.fma(g, a02);
+                a03 = x3.fma(g, a03);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
+                a10 = x0.fma(g, a10);
+                a11 = x1.fma(g, a11);
+                a12 = x2.fma(g, a12);
+                a13 = x3.fma(g, a13);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
+                a20 = x0.fma(g, a20);
+                a21 = x1.fma(g, a21);
+                a22 = x2.fma(g, a22);
+                a23 = x3.fma(g, a23);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
+                a30 = x0.fma(g, a30);
+                a31 = x1.fma(g, a31);
+                a32 = x2.fma(g, a32);
+                a33 = x3.fma(g, a33);
+            }
+        }
+        a00.intoArray(lanes, 0 * LANES);
+        a01.intoArray(lanes, 1 * LANES);
+        a02.intoArray(lanes, 2 * LANES);
+        a03.intoArray(lanes, 3 * LANES);
+        a10.intoArray(lanes, 4 * LANES);
+        a11.intoArray(lanes, 5 * LANES);
+        a12.intoArray(lanes, 6 * LANES);
+        a13.intoArray(lanes, 7 * LANES);
+        a20.intoArray(lanes, 8 * LANES);
+        a21.intoArray(lanes, 9 * LANES);
+        a22.intoArray(lanes, 10 * LANES);
+        a23.intoArray(lanes, 11 * LANES);
+        a30.intoArray(lanes, 12 * LANES);
+        a31.intoArray(lanes, 13 * LANES);
+        a32.intoArray(lanes, 14 * LANES);
+        a33.intoArray(lanes, 15 * LANES);
+    }
+
+    /**
+     * {@link #fourTaps} for taps {@code t, t + 1} only, their lanes left at
+     * {@code lanes[(4 o + i + first) LANES, ...)} for channel o and tap {@code t + i}.
+     */
+    private static void twoTaps(int nPad, int images, MemorySegment dy, long d, long dyStride, MemorySegment src,
+                                long srcStride, long[] rows, int t, float[] lanes, int first) {
+        FloatVector a00 = FloatVector.zero(SPECIES);
+        FloatVector a01 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        for (int img = 0; img < images; img++) {
+            long d0 = d + img * dyStride;
+            long d1 = d0 + nPad;
+            long d2 = d1 + nPad;
+            long d3 = d2 + nPad;
+            long s0 = rows[t] + img * srcStride;
+            long s1 = rows[t + 1] + img * srcStride;
+            for (int q = 0; q < nPad; q += LANES) {
+                FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
+                FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
+                FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
+                a00 = x0.fma(g, a00);
+                a01 = x1.fma(g, a01);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
+                a10 = x0.fma(g, a10);
+                a11 = x1.fma(g, a11);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
+                a20 = x0.fma(g, a20);
+                a21 = x1.fma(g, a21);
+                g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
+                a30 = x0.fma(g, a30);
+                a31 = x1.fma(g, a31);
+            }
+        }
+        a00.intoArray(lanes, (first) * LANES);
+        a01.intoArray(lanes, (first + 1) * LANES);
+        a10.intoArray(lanes, (4 + first) * LANES);
+        a11.intoArray(lanes, (4 + first + 1) * LANES);
+        a20.intoArray(lanes, (8 + first) * LANES);
+        a21.intoArray(lanes, (8 + first + 1) * LANES);
+        a30.intoArray(lanes, (12 + first) * LANES);
+        a31.intoArray(lanes, (12 + first + 1) * LANES);
     }
 
     /** Stores (or adds) the four tap sums of output channel o, skipping padding channels and taps. */
