@@ -126,6 +126,44 @@ class ParallelSplitTest {
         }
     }
 
+    /**
+     * The bias gradient is summed over contiguous parts of the images, one per thread, when dy
+     * is large enough (9 images x 16 channels x 16 x 16): each channel's sum equals a double
+     * reference, on one thread and split, for a convolution and a transposed one.
+     */
+    @Test
+    void biasGradientSplitsMatchReference() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int images = 9, c = 4, o = 16, h = 16;
+        int[] one = {1, 1};
+        SplittableRandom r = new SplittableRandom(17);
+        float[] x = Arrays2.uniform(r, images * c * h * h, -1, 1);
+        float[] gy = Arrays2.uniform(r, images * o * h * h, -1, 1);
+        double[] want = new double[o];
+        for (int n = 0; n < images; n++) {
+            for (int ch = 0; ch < o; ch++) {
+                for (int i = 0; i < h * h; i++) {
+                    want[ch] += gy[(n * o + ch) * h * h + i];
+                }
+            }
+        }
+        for (int t : new int[] {1, Math.min(max, 3)}) {
+            WorkerPool.setThreads(t);
+            try (Arena arena = Arena.ofShared()) {
+                Tensor xs = Tensor.of(arena, x, images, c, h, h);
+                Tensor dy = Tensor.of(arena, gy, images, o, h, h);
+                Tensor w = Tensor.of(arena, Arrays2.uniform(r, o * c * 9, -1, 1), o, c, 3, 3);
+                Close.assertClose("db of conv2d on " + t + " threads",
+                        Convolution.conv2dBackward(xs, w, true, dy, one, one, one, 1, arena).bias().toFloatArray(), want, 1e-5, 1e-4);
+                // conv_transpose2d 4 -> 16 channels with the same dy
+                Tensor wt = Tensor.of(arena, Arrays2.uniform(r, c * o * 9, -1, 1), c, o, 3, 3);
+                Close.assertClose("db of conv_transpose2d on " + t + " threads",
+                        Convolution.convTranspose2dBackward(xs, wt, true, dy, one, one, new int[] {0, 0}, one, 1, arena).bias()
+                                .toFloatArray(), want, 1e-5, 1e-4);
+            }
+        }
+    }
+
     /** y, dx, dw, db of a 3x3, padding 1 convolution of 5 images 12 x 11, in a shared arena. */
     private static float[][] convolve(int threads, float[] xs, float[] ws, float[] gs, int c, int o, int groups) {
         WorkerPool.setThreads(threads);

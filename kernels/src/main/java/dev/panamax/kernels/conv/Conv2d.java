@@ -548,7 +548,7 @@ public final class Conv2d {
         }
         if (image.channels() == 0) {
             if (db != null) {                                 // dx and dw are empty
-                ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+                ChannelBias.gradient(threads(plan), images, outChannels, l, dy, dyOff, db, dbOff);
             }
             return;
         }
@@ -592,7 +592,7 @@ public final class Conv2d {
             implicitBackward(images, groups, image, g, outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
-            ChannelBias.gradient(images, outChannels, l, dy, dyOff, db, dbOff);
+            ChannelBias.gradient(threads(plan), images, outChannels, l, dy, dyOff, db, dbOff);
         }
     }
 

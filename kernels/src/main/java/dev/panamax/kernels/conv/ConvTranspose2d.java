@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 import dev.panamax.kernels.Checks;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * Transposed 2-d convolution ({@code torch.nn.functional.conv_transpose2d}, the "upconv"): the
@@ -114,7 +115,7 @@ public final class ConvTranspose2d {
         }
         if (db != null) {
             Checks.floats("db", db, dbOff, output.channels());
-            ChannelBias.gradient(images, output.channels(), (long) output.height() * output.width(), dy, dyOff, db, dbOff);
+            ChannelBias.gradient(Math.min(adjoint.threads(), WorkerPool.threads()), images, output.channels(), (long) output.height() * output.width(), dy, dyOff, db, dbOff);
         }
     }
 
