@@ -64,8 +64,9 @@ final class ChannelBias {
             }
             return;
         }
+        double[] partial = PARTIALS.atLeast(parts * channels);
         Sums job = SUMS.claim();
-        double[] partial = job.partial(parts * channels);
+        job.partial = partial;
         job.images = images;
         job.channels = channels;
         job.plane = plane;
@@ -91,22 +92,17 @@ final class ChannelBias {
     }
 
     private static final WorkerPool.PerThread<Sums> SUMS = new WorkerPool.PerThread<>(Sums::new);
+    /** The calling thread's parts' sums, part p's channel o at {@code p channels + o}. */
+    private static final PerThreadArray<double[]> PARTIALS = new PerThreadArray<>(double[]::new, a -> a.length, 32);
 
-    /** A parallel bias gradient's arguments, and its parts' sums (part p's channel o at {@code p channels + o}). */
+    /** A parallel bias gradient's arguments, and where its parts' sums go ({@link #PARTIALS}). */
     private static final class Sums extends WorkerPool.Job {
         int images;
         int channels;
         long plane;
         MemorySegment dy;
         long dyOff;
-        private double[] partial = new double[0];
-
-        double[] partial(int length) {
-            if (partial.length < length) {
-                partial = new double[length];
-            }
-            return partial;
-        }
+        double[] partial;
 
         @Override
         public void run(int index, int count) {
@@ -120,6 +116,7 @@ final class ChannelBias {
         @Override
         protected void clear() {
             dy = null;
+            partial = null;
         }
     }
 }

@@ -446,11 +446,12 @@ final class DirectConv2d {
         float[] lanes = FloatLanes.laneSumScratch();
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
+                long d = dyOff + (long) o * nPad;
                 if (WIDE_BLOCKS) {
-                    fourTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t, lanes);
+                    fourTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t, lanes);
                 } else {
-                    twoTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t, lanes, 0);
-                    twoTaps(nPad, images, dy, dyOff + (long) o * nPad, dyStride, src, srcStride, rows, t + 2, lanes, 2);
+                    twoTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t, lanes, 0);
+                    twoTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t + 2, lanes, 2);
                 }
                 FloatLanes.sumLanesOfSixteen(lanes);
                 put(dw, dwOff, og, k, o, t, first, lanes[0], lanes[1], lanes[2], lanes[3]);
@@ -576,7 +577,7 @@ final class DirectConv2d {
                 a31 = x1.fma(g, a31);
             }
         }
-        a00.intoArray(lanes, (first) * LANES);
+        a00.intoArray(lanes, first * LANES);
         a01.intoArray(lanes, (first + 1) * LANES);
         a10.intoArray(lanes, (4 + first) * LANES);
         a11.intoArray(lanes, (4 + first + 1) * LANES);

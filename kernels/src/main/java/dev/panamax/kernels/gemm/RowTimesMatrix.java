@@ -45,11 +45,10 @@ final class RowTimesMatrix {
                     MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff) {
         // op(A) is 1 x k: element p is A[p, 0] (stride lda) when transposed, else A[0, p]
         long aStride = transA ? lda : 1;
-        float[] sums = GemmWorkspace.get().tile;        // 64 (transB: 4 LANES) floats of the thread's tile, reused
         if (transB) {
             int j = 0;
             if (aStride == 1) {
-                float[] lanes = FloatLanes.laneSumScratch();
+                float[] lanes = FloatLanes.laneSumScratch();   // 16 vectors: every row group's lanes
                 for (; j <= n - SUMMED_TOGETHER; j += SUMMED_TOGETHER) {
                     for (int g = 0; g < SUMMED_TOGETHER; g += ROWS) {
                         fourRows(k, a, aOff, b, bOff + (long) (j + g) * ldb, ldb, lanes, g * LANES);
@@ -60,12 +59,12 @@ final class RowTimesMatrix {
                     }
                 }
                 for (; j <= n - ROWS; j += ROWS) {
-                    fourRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, sums, 0);
-                    sumLanes(sums, ROWS, alpha, beta, c, cOff + j);
+                    fourRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, lanes, 0);
+                    sumLanes(lanes, ROWS, alpha, beta, c, cOff + j);
                 }
                 for (; j < n; j++) {
-                    oneRow(k, a, aOff, b, bOff + (long) j * ldb, sums);
-                    sumLanes(sums, 1, alpha, beta, c, cOff + j);
+                    oneRow(k, a, aOff, b, bOff + (long) j * ldb, lanes);
+                    sumLanes(lanes, 1, alpha, beta, c, cOff + j);
                 }
                 return;
             }
@@ -74,6 +73,7 @@ final class RowTimesMatrix {
             }
             return;
         }
+        float[] sums = GemmWorkspace.get().tile;        // 64 floats of the thread's tile, reused
         int j = 0;
         for (; j <= n - COLUMNS; j += COLUMNS) {
             fullBlock(k, a, aOff, aStride, b, bOff + j, ldb, sums);
