@@ -14,16 +14,20 @@ import com.google.gson.JsonParser;
 
 /**
  * One row of JMH's JSON results ({@code -rf json}): the benchmark, its parameters, the score
- * and its error in JMH's unit, and the allocation per operation when {@code -prof gc} ran.
+ * and its error in JMH's unit, its best measured iteration, and the allocation per operation when
+ * {@code -prof gc} ran.
  *
  * @param benchmark  {@code Class.method}, without the package
  * @param params     the {@code @Param} values, in JMH's order
  * @param score      the primary metric
  * @param error      its 99.9 % half-width (NaN with one iteration)
  * @param unit       JMH's unit: {@code ms/op}, {@code us/op}, {@code ops/s}...
+ * @param best       the best measured iteration in the same unit (the fastest: the lowest time
+ *                   per op or the highest throughput), or NaN when the file has no raw data
  * @param bytesPerOp {@code gc.alloc.rate.norm}, or NaN
  */
-record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit, double bytesPerOp) {
+record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit, double best,
+                 double bytesPerOp) {
 
     /** Reads JMH's JSON result file. */
     static List<JmhResult> read(Path file) throws IOException {
@@ -43,24 +47,50 @@ record JmhResult(String benchmark, Map<String, String> params, double score, dou
                 bytes = secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble();
             }
             JsonElement err = primary.get("scoreError");
+            String unit = primary.get("scoreUnit").getAsString();
             out.add(new JmhResult(name, params, primary.get("score").getAsDouble(),
                     err == null || err.getAsString().equals("NaN") ? Double.NaN : err.getAsDouble(),
-                    primary.get("scoreUnit").getAsString(), bytes));
+                    unit, best(primary, unit.startsWith("ops/")), bytes));
         }
         return out;
     }
 
+    /** The fastest of the measured iterations of every fork ({@code rawData}), NaN without them. */
+    private static double best(JsonObject primary, boolean throughput) {
+        double best = Double.NaN;
+        if (primary.has("rawData")) {
+            for (JsonElement fork : primary.getAsJsonArray("rawData")) {
+                for (JsonElement iteration : fork.getAsJsonArray()) {
+                    double v = iteration.getAsDouble();
+                    if (Double.isNaN(best) || (throughput ? v > best : v < best)) {
+                        best = v;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
     /** Milliseconds per operation, whatever JMH's mode: a time per op, or the inverse of a throughput. */
     double millisPerOp() {
+        return millis(score);
+    }
+
+    /** {@link #best} in milliseconds per operation. */
+    double bestMillisPerOp() {
+        return millis(best);
+    }
+
+    private double millis(double value) {
         return switch (unit) {
-            case "s/op" -> score * 1e3;
-            case "ms/op" -> score;
-            case "us/op" -> score / 1e3;
-            case "ns/op" -> score / 1e6;
-            case "ops/s" -> 1e3 / score;
-            case "ops/ms" -> 1 / score;
-            case "ops/us" -> 1e-3 / score;
-            case "ops/ns" -> 1e-6 / score;
+            case "s/op" -> value * 1e3;
+            case "ms/op" -> value;
+            case "us/op" -> value / 1e3;
+            case "ns/op" -> value / 1e6;
+            case "ops/s" -> 1e3 / value;
+            case "ops/ms" -> 1 / value;
+            case "ops/us" -> 1e-3 / value;
+            case "ops/ns" -> 1e-6 / value;
             default -> throw new IllegalArgumentException("unknown JMH unit " + unit + " in " + benchmark);
         };
     }

@@ -14,17 +14,21 @@ import java.util.regex.Pattern;
  * and the forward+backward median and minimum, in milliseconds.
  *
  * @param version   the {@code # torch ...} line, for the report
- * @param forward   forward median (ms) by {@code threads + "|" + case}
- * @param backward  forward+backward median (ms), the same keys
+ * @param forward   forward timings by {@code threads + "|" + case}
+ * @param backward  forward+backward timings, the same keys
  */
-record TorchReference(String version, Map<String, Double> forward, Map<String, Double> backward) {
+record TorchReference(String version, Map<String, Timing> forward, Map<String, Timing> backward) {
+
+    /** One case's median and minimum over the script's repetitions, in milliseconds. */
+    record Timing(double median, double min) {
+    }
 
     private static final Pattern THREADS = Pattern.compile("^## threads=(\\d+)");
     private static final Pattern ROW = Pattern.compile("^(.{48}) +([0-9.]+) +([0-9.]+) +([0-9.]+) +([0-9.]+).*$");
 
     static TorchReference read(Path file) throws IOException {
-        Map<String, Double> fwd = new LinkedHashMap<>();
-        Map<String, Double> fb = new LinkedHashMap<>();
+        Map<String, Timing> fwd = new LinkedHashMap<>();
+        Map<String, Timing> fb = new LinkedHashMap<>();
         String version = "";
         int threads = 1;
         for (String line : Files.readAllLines(file)) {
@@ -40,15 +44,15 @@ record TorchReference(String version, Map<String, Double> forward, Map<String, D
             Matcher m = ROW.matcher(line);
             if (m.matches()) {
                 String key = threads + "|" + m.group(1).strip();
-                fwd.put(key, Double.parseDouble(m.group(2)));
-                fb.put(key, Double.parseDouble(m.group(4)));
+                fwd.put(key, new Timing(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))));
+                fb.put(key, new Timing(Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5))));
             }
         }
         return new TorchReference(version, fwd, fb);
     }
 
-    /** The median (ms) of {@code torchCase} at {@code threads}, forward or forward+backward; null when absent. */
-    Double millis(String torchCase, int threads, boolean forwardBackward) {
+    /** The timing of {@code torchCase} at {@code threads}, forward or forward+backward; null when absent. */
+    Timing millis(String torchCase, int threads, boolean forwardBackward) {
         return (forwardBackward ? backward : forward).get(threads + "|" + torchCase);
     }
 }
