@@ -55,6 +55,36 @@ class Conv2dPlanTest {
     }
 
     /**
+     * Images large enough that the direct weight gradient takes them a few at a time (its
+     * per-thread copies are bounded): 7 images of 16 channels, 46 x 47 pixels, in chunks of 3,
+     * on one thread (three chunks) and on two (a chunk, and two chunks summed with it); every
+     * algorithm that applies. Then an image too large for the kept copies (4 channels of 185 x 186:
+     * alone, in an array of the call's own).
+     */
+    @Test
+    void directWeightGradientInSeveralChunksMatchesTheReference() {
+        ConvGeometry g = new ConvGeometry(16, 46, 47, 3, 3, 1, 1, 1, 1, 1, 1);
+        Shape shape = new Shape(g, 1, 16, 7, new SplittableRandom(5));
+        int before = WorkerPool.threads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                WorkerPool.setThreads(threads);
+                Conv2dPlan auto = Conv2dPlan.of(g, 1, 16);
+                assertThat(auto.weightGradient()).isEqualTo(ConvAlgorithm.DIRECT);
+                for (Conv2dPlan plan : ConvProblem.allPlans(auto, auto::applies, auto::forced)) {
+                    shape.check(plan);
+                }
+            }
+        } finally {
+            WorkerPool.setThreads(before);
+        }
+        ConvGeometry large = new ConvGeometry(4, 185, 186, 3, 3, 1, 1, 1, 1, 1, 1);
+        Conv2dPlan direct = Conv2dPlan.of(large, 1, 4, WorkerPool.threads());
+        assertThat(direct.weightGradient()).isEqualTo(ConvAlgorithm.DIRECT);
+        new Shape(large, 1, 4, 1, new SplittableRandom(6)).check(direct);
+    }
+
+    /**
      * Strided convolutions with output rows of more than one vector (im2col's strided gather runs
      * by whole vectors there, the last overlapping the one before): odd and even widths, strides 2
      * and 3, every algorithm that applies.

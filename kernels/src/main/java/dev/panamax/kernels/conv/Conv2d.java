@@ -695,12 +695,13 @@ public final class Conv2d {
             long xAt = xOff + q * g.imageSize();
             long dyAt = dyOff + (long) q * og * l;
             long wAt = wOff + (long) q * og * k;
-            for (int n = first; n < end; n += DirectConv2d.CHUNK) {
-                int chunk = Math.min(DirectConv2d.CHUNK, end - n);
+            int perChunk = DirectConv2d.chunk(g, og);
+            for (int n = first; n < end; n += perChunk) {
+                int chunk = Math.min(perChunk, end - n);
                 if (dw != null) {
                     DirectConv2d.weightGradient(g, og, chunk, x, xAt + (long) n * image.imageSize(), image.imageSize(),
                             dy, dyAt + (long) n * outChannels * l, (long) outChannels * l, gradTo, gradAt + (long) q * og * k,
-                            n == first, work, ws, rows);
+                            n == first, rows);
                 }
                 for (int i = n; dx != null && i < n + chunk; i++) {
                     DirectConv2d.inputGradient(g, og, w, wAt, dy, dyAt + (long) i * outChannels * l, dx,

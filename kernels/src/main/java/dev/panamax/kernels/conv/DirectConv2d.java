@@ -26,9 +26,10 @@ import jdk.incubator.vector.VectorOperators;
  * in the extra columns) against the shifted image. The input gradient is the same correlation
  * with the kernel transposed, reading dY (wide, after a run of zeros) at negative tap offsets.
  *
- * <p>Every buffer is laid out by this class in the caller's workspace with slack after it, so
- * the inner loops use whole vectors with no masks and no bounds tests (padding output channels
- * to a multiple of 2 or 4 with zero weights, positions to a multiple of 16).
+ * <p>Every buffer is laid out by this class, in the caller's workspace (the forward pass and the
+ * input gradient) or in a per-thread array (the weight gradient, see {@link #GRADIENT_SOURCES}),
+ * with slack after it, so the inner loops use whole vectors with no masks and no bounds tests
+ * (padding output channels to a multiple of 2 or 4 with zero weights, positions to a multiple of 16).
  */
 final class DirectConv2d {
 
@@ -51,9 +52,9 @@ final class DirectConv2d {
     /**
      * Images per weight-gradient pass: the dot products run over the positions of all of them
      * before the 16 lane reductions of a block, which cost as much as the products over one
-     * small image (LeNet's conv2: 144 positions); 16 bounds the workspace.
+     * small image (LeNet's conv2: 144 positions); 16 bounds the scratch ({@link #chunk}).
      */
-    static final int CHUNK = 16;
+    private static final int CHUNK = 16;
 
     private DirectConv2d() {
     }
@@ -132,10 +133,9 @@ final class DirectConv2d {
         return sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
     }
 
-    /** Workspace floats of {@link #backward}. */
+    /** Workspace floats of the backward pass: the input gradient's (the weight gradient works on the heap). */
     static long backwardFloats(ConvGeometry g, int og) {
-        long weightGrad = CHUNK * (sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g));
-        return Math.max(weightGrad, Adjoint.of(g, og).floats(og));
+        return Adjoint.of(g, og).floats(og);
     }
 
     /** Row starts of every tap of the forward problem, relative to the padded source. */
@@ -165,26 +165,38 @@ final class DirectConv2d {
     }
 
     /**
-     * {@code dw [og, K]} of one group over {@code count <= CHUNK} images, written ({@code first})
-     * or accumulated; image i's group input is at {@code xAt + i xStride}, its dY at
-     * {@code dyAt + i dyStride}.
+     * {@code dw [og, K]} of one group over {@code count <= chunk(g, og)} images, written
+     * ({@code first}) or accumulated; image i's group input is at {@code xAt + i xStride}, its dY
+     * at {@code dyAt + i dyStride}. The padded inputs and the wide dY of the chunk are copied into
+     * this thread's {@link #GRADIENT_SOURCES} array (see there).
      */
     static void weightGradient(ConvGeometry g, int og, int count, MemorySegment x, long xAt, long xStride, MemorySegment dy,
-                               long dyAt, long dyStride, MemorySegment dw, long dwAt, boolean first, MemorySegment work,
-                               long workOff, long[] rows) {
-        long srcSize = sourceFloats(g);
+                               long dyAt, long dyStride, MemorySegment dw, long dwAt, boolean first, long[] rows) {
+        int srcSize = (int) sourceFloats(g);
         int o4 = outputBlocks(og);
         int wp = paddedWidth(g);
         int nPad = paddedPositions(g);
-        long dySize = (long) o4 * nPad;
-        long wideDy = workOff + count * srcSize;
+        int dySize = o4 * nPad;
+        int wideDy = count * srcSize;
+        int need = count * (srcSize + dySize);
+        // one image past the bound (chunk() gives it alone): an array for this call only, not kept
+        float[] work = need <= GRADIENT_SOURCE_MAX_FLOATS ? GRADIENT_SOURCES.atLeast(need) : new float[need];
         for (int i = 0; i < count; i++) {
-            WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, workOff + i * srcSize,
+            WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, i * srcSize,
                     srcSize);
             WideLayout.widen(og, o4, g.outHeight(), g.outWidth(), wp, nPad, dy, dyAt + i * dyStride, work, wideDy + i * dySize);
         }
-        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), workOff, rows);
-        weightGradient(og, o4, nPad, (int) g.colRows(), count, work, wideDy, dySize, work, srcSize, rows, dw, dwAt, first);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), 0, rows);
+        weightGradient(og, o4, nPad, (int) g.colRows(), count, work, wideDy, dySize, srcSize, rows, dw, dwAt, first);
+    }
+
+    /**
+     * Images per {@link #weightGradient} call: {@link #CHUNK}, fewer when their padded inputs and
+     * wide dY would pass {@link #GRADIENT_SOURCE_MAX_FLOATS}, at least one.
+     */
+    static int chunk(ConvGeometry g, int og) {
+        long perImage = sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
+        return (int) Math.max(1, Math.min(CHUNK, GRADIENT_SOURCE_MAX_FLOATS / perImage));
     }
 
     /** {@code dx [C, H, W]} of one image and group (written). */
@@ -437,21 +449,20 @@ final class DirectConv2d {
      * 4 channels x 2 taps (8 accumulators), which read dy twice. Each sum runs in the same order
      * either way.
      */
-    private static void weightGradient(int og, int o4, int nPad, int k, int images, MemorySegment dy, long dyOff, long dyStride,
-                                       MemorySegment src, long srcStride, long[] rows, MemorySegment dw, long dwOff,
-                                       boolean first) {
+    private static void weightGradient(int og, int o4, int nPad, int k, int images, float[] work, int dyOff, int dyStride,
+                                       int srcStride, long[] rows, MemorySegment dw, long dwOff, boolean first) {
         for (int t = k; t < roundUp(k, TB); t++) {
             rows[t] = rows[k - 1];                       // the tap tail recomputes the last tap; it is not stored
         }
         float[] lanes = FloatLanes.laneSumScratch();
         for (int o = 0; o < o4; o += OB) {
             for (int t = 0; t < k; t += TB) {
-                long d = dyOff + (long) o * nPad;
+                int d = dyOff + o * nPad;
                 if (WIDE_BLOCKS) {
-                    fourTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t, lanes);
+                    fourTaps(nPad, images, work, d, dyStride, srcStride, rows, t, lanes);
                 } else {
-                    twoTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t, lanes, 0);
-                    twoTaps(nPad, images, dy, d, dyStride, src, srcStride, rows, t + 2, lanes, 2);
+                    twoTaps(nPad, images, work, d, dyStride, srcStride, rows, t, lanes, 0);
+                    twoTaps(nPad, images, work, d, dyStride, srcStride, rows, t + 2, lanes, 2);
                 }
                 FloatLanes.sumLanesOfSixteen(lanes);
                 put(dw, dwOff, og, k, o, t, first, lanes[0], lanes[1], lanes[2], lanes[3]);
@@ -467,8 +478,8 @@ final class DirectConv2d {
      * {@code t .. t + 3}, their lanes left in {@code lanes[(4 o + i) LANES, ...)} for channel o and
      * tap {@code t + i}.
      */
-    private static void fourTaps(int nPad, int images, MemorySegment dy, long d, long dyStride, MemorySegment src,
-                                 long srcStride, long[] rows, int t, float[] lanes) {
+    private static void fourTaps(int nPad, int images, float[] work, int d, int dyStride, int srcStride, long[] rows, int t,
+                                 float[] lanes) {
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -486,35 +497,35 @@ final class DirectConv2d {
         FloatVector a32 = a00;
         FloatVector a33 = a00;
         for (int img = 0; img < images; img++) {
-            long d0 = d + img * dyStride;
-            long d1 = d0 + nPad;
-            long d2 = d1 + nPad;
-            long d3 = d2 + nPad;
-            long s0 = rows[t] + img * srcStride;
-            long s1 = rows[t + 1] + img * srcStride;
-            long s2 = rows[t + 2] + img * srcStride;
-            long s3 = rows[t + 3] + img * srcStride;
+            int d0 = d + img * dyStride;
+            int d1 = d0 + nPad;
+            int d2 = d1 + nPad;
+            int d3 = d2 + nPad;
+            int s0 = (int) rows[t] + img * srcStride;
+            int s1 = (int) rows[t + 1] + img * srcStride;
+            int s2 = (int) rows[t + 2] + img * srcStride;
+            int s3 = (int) rows[t + 3] + img * srcStride;
             for (int q = 0; q < nPad; q += LANES) {
-                FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
-                FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
-                FloatVector x2 = FloatVector.fromMemorySegment(SPECIES, src, (s2 + q) * Float.BYTES, ORDER);
-                FloatVector x3 = FloatVector.fromMemorySegment(SPECIES, src, (s3 + q) * Float.BYTES, ORDER);
-                FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
+                FloatVector x0 = FloatVector.fromArray(SPECIES, work, s0 + q);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, work, s1 + q);
+                FloatVector x2 = FloatVector.fromArray(SPECIES, work, s2 + q);
+                FloatVector x3 = FloatVector.fromArray(SPECIES, work, s3 + q);
+                FloatVector g = FloatVector.fromArray(SPECIES, work, d0 + q);
                 a00 = x0.fma(g, a00);
                 a01 = x1.fma(g, a01);
                 a02 = x2.fma(g, a02);
                 a03 = x3.fma(g, a03);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d1 + q);
                 a10 = x0.fma(g, a10);
                 a11 = x1.fma(g, a11);
                 a12 = x2.fma(g, a12);
                 a13 = x3.fma(g, a13);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d2 + q);
                 a20 = x0.fma(g, a20);
                 a21 = x1.fma(g, a21);
                 a22 = x2.fma(g, a22);
                 a23 = x3.fma(g, a23);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d3 + q);
                 a30 = x0.fma(g, a30);
                 a31 = x1.fma(g, a31);
                 a32 = x2.fma(g, a32);
@@ -543,8 +554,8 @@ final class DirectConv2d {
      * {@link #fourTaps} for taps {@code t, t + 1} only, their lanes left at
      * {@code lanes[(4 o + i + first) LANES, ...)} for channel o and tap {@code t + i}.
      */
-    private static void twoTaps(int nPad, int images, MemorySegment dy, long d, long dyStride, MemorySegment src,
-                                long srcStride, long[] rows, int t, float[] lanes, int first) {
+    private static void twoTaps(int nPad, int images, float[] work, int d, int dyStride, int srcStride, long[] rows, int t,
+                                float[] lanes, int first) {
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
         FloatVector a10 = a00;
@@ -554,25 +565,25 @@ final class DirectConv2d {
         FloatVector a30 = a00;
         FloatVector a31 = a00;
         for (int img = 0; img < images; img++) {
-            long d0 = d + img * dyStride;
-            long d1 = d0 + nPad;
-            long d2 = d1 + nPad;
-            long d3 = d2 + nPad;
-            long s0 = rows[t] + img * srcStride;
-            long s1 = rows[t + 1] + img * srcStride;
+            int d0 = d + img * dyStride;
+            int d1 = d0 + nPad;
+            int d2 = d1 + nPad;
+            int d3 = d2 + nPad;
+            int s0 = (int) rows[t] + img * srcStride;
+            int s1 = (int) rows[t + 1] + img * srcStride;
             for (int q = 0; q < nPad; q += LANES) {
-                FloatVector x0 = FloatVector.fromMemorySegment(SPECIES, src, (s0 + q) * Float.BYTES, ORDER);
-                FloatVector x1 = FloatVector.fromMemorySegment(SPECIES, src, (s1 + q) * Float.BYTES, ORDER);
-                FloatVector g = FloatVector.fromMemorySegment(SPECIES, dy, (d0 + q) * Float.BYTES, ORDER);
+                FloatVector x0 = FloatVector.fromArray(SPECIES, work, s0 + q);
+                FloatVector x1 = FloatVector.fromArray(SPECIES, work, s1 + q);
+                FloatVector g = FloatVector.fromArray(SPECIES, work, d0 + q);
                 a00 = x0.fma(g, a00);
                 a01 = x1.fma(g, a01);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d1 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d1 + q);
                 a10 = x0.fma(g, a10);
                 a11 = x1.fma(g, a11);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d2 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d2 + q);
                 a20 = x0.fma(g, a20);
                 a21 = x1.fma(g, a21);
-                g = FloatVector.fromMemorySegment(SPECIES, dy, (d3 + q) * Float.BYTES, ORDER);
+                g = FloatVector.fromArray(SPECIES, work, d3 + q);
                 a30 = x0.fma(g, a30);
                 a31 = x1.fma(g, a31);
             }
@@ -636,4 +647,21 @@ final class DirectConv2d {
      * for the loop.
      */
     private static final PerThreadArray<float[]> WEIGHTS = new PerThreadArray<>(float[]::new, a -> a.length, 256);
+
+    /**
+     * The floats a thread's {@link #weightGradient} chunk may take, and the most its kept array
+     * holds: 1 MiB, twice LeNet-5 conv1's 16 images (131K floats), so LeNet's chunks are whole.
+     * A single image larger than this (the plan's workspace budget bounds it) gets an array of its
+     * own for the call.
+     */
+    static final int GRADIENT_SOURCE_MAX_FLOATS = 1 << 18;
+
+    /**
+     * Per-thread copies of a weight-gradient chunk's padded inputs and wide dY, on the heap, not
+     * in the workspace: the dot products' inner loops are short (LeNet-5 conv2: 17 vectors per
+     * image), and over a segment each image's loop redid its access checks; from an array the
+     * same loop ran 1.3-1.8 times as fast (Zen 3, in isolation: LeNet-5 conv2's shape 22 to 39
+     * GFLOP/s, conv1's 36 to 46).
+     */
+    private static final PerThreadArray<float[]> GRADIENT_SOURCES = new PerThreadArray<>(float[]::new, a -> a.length, 1024);
 }

@@ -5,6 +5,7 @@ import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
@@ -57,6 +58,25 @@ final class WideLayout {
             for (int i = 0; i < h; i++) {
                 MemorySegment.copy(src, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
                         (dstAt + ((long) ch * hp + i + ph) * wp + pw) * Float.BYTES, (long) w * Float.BYTES);
+            }
+        }
+    }
+
+    /** {@link #padInto} into an array: {@code dst [c, h + 2 ph, w + 2 pw]} from {@code dstAt}, zeroed up to {@code total} floats. */
+    static void padInto(int c, int h, int w, int ph, int pw, MemorySegment src, long srcAt, float[] dst, int dstAt,
+                        int total) {
+        int hp = h + 2 * ph;
+        int wp = w + 2 * pw;
+        if (ph == 0 && pw == 0) {
+            MemorySegment.copy(src, FloatLanes.FLOAT, srcAt * Float.BYTES, dst, dstAt, c * h * w);
+            Arrays.fill(dst, dstAt + c * h * w, dstAt + total, 0f);
+            return;
+        }
+        Arrays.fill(dst, dstAt, dstAt + total, 0f);
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < h; i++) {
+                MemorySegment.copy(src, FloatLanes.FLOAT, (srcAt + ((long) ch * h + i) * w) * Float.BYTES, dst,
+                        dstAt + (ch * hp + i + ph) * wp + pw, w);
             }
         }
     }
@@ -115,6 +135,18 @@ final class WideLayout {
             for (int i = 0; i < oh; i++) {
                 MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
                         (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
+            }
+        }
+    }
+
+    /** {@link #widen} into an array: {@code [o4, ld]} from {@code wideAt}. */
+    static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt, float[] wide,
+                      int wideAt) {
+        Arrays.fill(wide, wideAt, wideAt + o4 * ld, 0f);
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                MemorySegment.copy(dy, FloatLanes.FLOAT, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
+                        wideAt + o * ld + i * wp, ow);
             }
         }
     }
