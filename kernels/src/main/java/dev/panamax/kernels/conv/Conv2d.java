@@ -332,15 +332,15 @@ public final class Conv2d {
     /**
      * Threads that split each image's output channels, when there are fewer images than threads
      * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
-     * pool, the pairs and the workspace allow; 1 when the images alone keep the pool busy.
+     * pool and the pairs allow; 1 when the images alone keep the pool busy.
      */
-    private static int channelParts(int images, int outChannels, int threads, long slices, MemorySegment x, MemorySegment w,
-                                    MemorySegment y, MemorySegment work) {
+    private static int channelParts(int images, int outChannels, int threads, MemorySegment x, MemorySegment w,
+                                    MemorySegment y) {
         if (images >= threads) {
             return 1;
         }
-        int parts = (int) Math.min(Math.min(threads, (outChannels + 1) / 2), slices);
-        return parts > 1 && WorkerPool.shareable(x, w, y, work) ? parts : 1;
+        int parts = Math.min(threads, (outChannels + 1) / 2);
+        return parts > 1 && WorkerPool.shareable(x, w, y) ? parts : 1;
     }
 
     /** How many workspace slices of {@code slice} floats fit in {@code work} from {@code workOff}. */
@@ -358,60 +358,51 @@ public final class Conv2d {
      */
     private static void directOverChannels(int images, int parts, ConvGeometry image, ConvGeometry g, int outChannels,
                                            MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias,
-                                           long bOff, MemorySegment y, long yOff, MemorySegment work, long workOff,
-                                           long slice) {
+                                           long bOff, MemorySegment y, long yOff) {
         for (int n = 0; n < images; n++) {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = DirectBlocks.Split.CHANNELS;
-            job.problem(1, g, work, workOff);
+            job.problem(1, g, null, 0);
             job.outChannels = outChannels;
             job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y, yOff + (long) n * outChannels * g.colCols());
             job.bias = bias;
             job.bOff = bOff;
-            job.slice = slice;
             WorkerPool.run(parts, job);
         }
     }
 
     /** Block {@code index} of {@code count} of {@link #directOverChannels} for one image. */
     private static void directChannels(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
-                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
-                                       MemorySegment work, long workOff, long slice) {
+                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
         long k = g.colRows();
         long l = g.colCols();
         int pairs = (outChannels + 1) / 2;
         int from = 2 * (pairs * index / count);
         int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
         if (from < to) {
-            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, bias, bOff + from, y, yAt + from * l, work,
-                    workOff + index * slice, DirectConv2d.tapRows(g, to - from));
+            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, bias, bOff + from, y, yAt + from * l,
+                    DirectConv2d.tapRows(g, to - from));
         }
     }
 
     /**
-     * Block {@code index} of {@code count} of the direct forward pass: its share of the images,
-     * in its own workspace slice. Called directly when one block does all the work, and by
-     * {@link DirectBlocks} when the pool shares it.
+     * Block {@code index} of {@code count} of the direct forward pass: its share of the images.
+     * Called directly when one block does all the work, and by {@link DirectBlocks} when the pool
+     * shares it.
      */
     private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                      int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
-                                     MemorySegment bias, long bOff, MemorySegment y, long yOff, MemorySegment work,
-                                     long workOff, long slice) {
+                                     MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         long k = g.colRows();
         long l = g.colCols();
         long[] rows = DirectConv2d.tapRows(g, og);
         for (int n = images * index / count; n < images * (index + 1) / count; n++) {
             for (int q = 0; q < groups; q++) {
                 DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                        wOff + (long) q * og * k, bias, bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l, work,
-                        workOff + index * slice, rows);
+                        wOff + (long) q * og * k, bias, bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l,
+                        rows);
             }
         }
-    }
-
-    /** Threads the direct path may use: the pool's, the images and the workspace allow. */
-    private static int directParts(int images, int threads, MemorySegment work, long workOff, long slice) {
-        return (int) Math.max(1, Math.min(Math.min(threads, images), slices(work, workOff, slice)));
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -461,23 +452,19 @@ public final class Conv2d {
                 return;
             }
             case DIRECT -> {
-                long slice = plan.directSliceFloats();
-                int channelParts = groups == 1
-                        ? channelParts(images, outChannels, threads, slices(work, workOff, slice), x, w, y, work) : 1;
+                int channelParts = groups == 1 ? channelParts(images, outChannels, threads, x, w, y) : 1;
                 if (channelParts > 1) {
-                    directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
-                            work, workOff, slice);
+                    directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
                     return;
                 }
-                // images are independent: split them over the pool, each thread in its own workspace slice
-                int parts = directParts(images, threads, work, workOff, slice);
-                if (parts == 1 || !WorkerPool.shareable(x, w, y, work)) {
-                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff,
-                            work, workOff, slice);
+                // images are independent: split them over the pool (the kernel's scratch is per thread)
+                int parts = Math.min(threads, images);
+                if (parts <= 1 || !WorkerPool.shareable(x, w, y)) {
+                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff);
                 } else {
                     DirectBlocks job = DIRECT_BLOCKS.claim();
                     job.split = DirectBlocks.Split.IMAGES_FORWARD;
-                    job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
+                    job.images(images, groups, image, g, outChannels, og, null, 0, 0);
                     job.operands(x, xOff, w, wOff, y, yOff);
                     job.bias = bias;
                     job.bOff = bOff;
@@ -606,26 +593,25 @@ public final class Conv2d {
                                        MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                                        MemorySegment work, long workOff, long slice) {
         long k = g.colRows();
-        long scratch = slice - outChannels * k;
-        int parts = directParts(images, threads, work, workOff, slice);
+        // each thread but the first keeps a weight gradient of its own in its workspace slice
+        int parts = (int) Math.max(1, Math.min(Math.min(threads, images), dw == null ? threads : slices(work, workOff, slice)));
         if (parts > 1 && !(WorkerPool.shareable(x, w, dy) && WorkerPool.shareable(dx, dw, work))) {
             parts = 1;
         }
         if (parts == 1) {
             directBackwardBlock(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw,
-                    dwOff, work, workOff, slice, scratch);
+                    dwOff, work, workOff, slice);
         } else {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = DirectBlocks.Split.IMAGES_BACKWARD;
             job.images(images, groups, image, g, outChannels, og, work, workOff, slice);
             job.operands(x, xOff, w, wOff, dy, dyOff);
             job.gradients(dx, dxOff, dw, dwOff, null, 0);
-            job.scratch = scratch;
             WorkerPool.run(parts, job);
         }
         if (dw != null) {
             for (int index = 1; index < parts; index++) {
-                Blas1.saxpy(outChannels * k, 1f, work, workOff + index * slice + scratch, dw, dwOff);
+                Blas1.saxpy(outChannels * k, 1f, work, workOff + index * slice, dw, dwOff);
             }
         }
     }
@@ -646,7 +632,6 @@ public final class Conv2d {
         int outChannels;
         int og;
         long slice;
-        long scratch;
 
         /** The fields every split over images needs. */
         void images(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
@@ -663,11 +648,10 @@ public final class Conv2d {
         public void run(int index, int count) {
             switch (split) {
                 case IMAGES_FORWARD -> directImages(index, count, images, groups, image, g, outChannels, og, x, xOff, w,
-                        wOff, bias, bOff, y, yOff, work, workOff, slice);
+                        wOff, bias, bOff, y, yOff);
                 case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
-                        xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice, scratch);
-                case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
-                        work, workOff, slice);
+                        xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice);
+                case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
             }
         }
 
@@ -682,13 +666,13 @@ public final class Conv2d {
     private static void directBackwardBlock(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                             int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
                                             MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw,
-                                            long dwOff, MemorySegment work, long workOff, long slice, long scratch) {
+                                            long dwOff, MemorySegment work, long workOff, long slice) {
         long k = g.colRows();
         long l = g.colCols();
         long[] rows = DirectConv2d.tapRows(g, og);
         long ws = workOff + index * slice;
         MemorySegment gradTo = index == 0 ? dw : work;
-        long gradAt = index == 0 ? dwOff : ws + scratch;
+        long gradAt = index == 0 ? dwOff : ws;
         int first = images * index / count;
         int end = images * (index + 1) / count;
         for (int q = 0; q < groups; q++) {
@@ -705,7 +689,7 @@ public final class Conv2d {
                 }
                 for (int i = n; dx != null && i < n + chunk; i++) {
                     DirectConv2d.inputGradient(g, og, w, wAt, dy, dyAt + (long) i * outChannels * l, dx,
-                            dxOff + (long) i * image.imageSize() + q * g.imageSize(), work, ws, rows);
+                            dxOff + (long) i * image.imageSize() + q * g.imageSize(), rows);
                 }
             }
         }

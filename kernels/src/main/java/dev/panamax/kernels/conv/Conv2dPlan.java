@@ -20,7 +20,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * <li>{@link ConvAlgorithm#DEPTHWISE} for all three when groups = channels = output channels and the
  *     stride is 1;</li>
  * <li>{@link ConvAlgorithm#DIRECT} for all three at stride 1 with at most 32 channels in and out per
- *     group (LeNet), when a slice per thread fits the budget;</li>
+ *     group (LeNet), when its per-thread scratch fits the budget;</li>
  * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
  * <li>otherwise, for a 3 x 3 kernel at stride 1, {@link ConvAlgorithm#WINOGRAD} for each pass whose
@@ -64,7 +64,7 @@ public final class Conv2dPlan {
         this.weightGradient = weightGradient;
         this.winogradBlockBytes = winogradBlockBytes;
         // worked out once: a layer asks for them on every call, and each computation made objects
-        this.directSlice = directSlice(group, outChannels, outChannels / groups);
+        this.directSlice = directSlice(group, outChannels);
         this.workspaceFloats = workspace(threads);
         this.minimumWorkspaceFloats = workspace(1);
     }
@@ -92,7 +92,8 @@ public final class Conv2dPlan {
             all = ConvAlgorithm.DEPTHWISE;
         } else if (Im2colConvolution.pointwise(g)) {
             all = ConvAlgorithm.POINTWISE_GEMM;
-        } else if (DirectConv2d.applies(g, og) && threads * directSlice(g, outChannels, og) <= BUDGET_FLOATS) {
+        } else if (DirectConv2d.applies(g, og)
+                && threads * (DirectConv2d.scratchFloats(g, og) + directSlice(g, outChannels)) <= BUDGET_FLOATS) {
             all = ConvAlgorithm.DIRECT;
         }
         if (all != null) {
@@ -273,7 +274,7 @@ public final class Conv2dPlan {
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
         return switch (algorithm) {
             case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
-            case DIRECT -> parts * directSlice;
+            case DIRECT -> pass == ConvPass.WEIGHT_GRADIENT ? parts * directSlice : 0;
             case POINTWISE_GEMM, IM2COL_GEMM -> parts == 1 ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
             case IMPLICIT_GEMM -> switch (pass) {
@@ -305,17 +306,17 @@ public final class Conv2dPlan {
         return winogradBlockBytes;
     }
 
-    /** {@link #directSlice(ConvGeometry, int, int)} of this plan's shape. */
+    /** {@link #directSlice(ConvGeometry, int)} of this plan's shape. */
     long directSliceFloats() {
         return directSlice;
     }
 
     /**
-     * One thread's share of the direct path's workspace: its scratch, plus (backward) a private
-     * weight gradient that is summed into dW at the end.
+     * One thread's share of the direct path's workspace: a private weight gradient that is summed
+     * into dW at the end (its scratch is on the heap, {@link DirectConv2d#scratchFloats}).
      */
-    static long directSlice(ConvGeometry g, int outChannels, int og) {
-        return Math.max(DirectConv2d.forwardFloats(g, og), DirectConv2d.backwardFloats(g, og)) + outChannels * g.colRows();
+    static long directSlice(ConvGeometry g, int outChannels) {
+        return outChannels * g.colRows();
     }
 
     /** The flipped kernels of all groups, then one implicit-GEMM slice per thread. */

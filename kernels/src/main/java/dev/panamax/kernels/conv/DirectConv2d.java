@@ -26,10 +26,9 @@ import jdk.incubator.vector.VectorOperators;
  * in the extra columns) against the shifted image. The input gradient is the same correlation
  * with the kernel transposed, reading dY (wide, after a run of zeros) at negative tap offsets.
  *
- * <p>Every buffer is laid out by this class, in the caller's workspace (the forward pass and the
- * input gradient) or in a per-thread array (the weight gradient, see {@link #GRADIENT_SOURCES}),
- * with slack after it, so the inner loops use whole vectors with no masks and no bounds tests
- * (padding output channels to a multiple of 2 or 4 with zero weights, positions to a multiple of 16).
+ * <p>Every buffer is laid out by this class in a per-thread array ({@link #SCRATCH}) with slack
+ * after it, so the inner loops use whole vectors with no masks and no bounds tests (padding
+ * output channels to a multiple of 2 or 4 with zero weights, positions to a multiple of 16).
  */
 final class DirectConv2d {
 
@@ -128,14 +127,9 @@ final class DirectConv2d {
         return (v + unit - 1) / unit * unit;
     }
 
-    /** Workspace floats of {@link #forward}. */
-    static long forwardFloats(ConvGeometry g, int og) {
+    /** Scratch floats of {@link #forward}: the padded image and the wide outputs (one weight-gradient image too). */
+    private static long forwardFloats(ConvGeometry g, int og) {
         return sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
-    }
-
-    /** Workspace floats of the backward pass: the input gradient's (the weight gradient works on the heap). */
-    static long backwardFloats(ConvGeometry g, int og) {
-        return Adjoint.of(g, og).floats(og);
     }
 
     /** Row starts of every tap of the forward problem, relative to the padded source. */
@@ -148,27 +142,26 @@ final class DirectConv2d {
      * group; bias may be null.
      */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
-                        long bAt, MemorySegment y, long yAt, MemorySegment work, long workOff, long[] rows) {
-        long srcSize = sourceFloats(g);
+                        long bAt, MemorySegment y, long yAt, long[] rows) {
+        int srcSize = (int) sourceFloats(g);
         int o4 = outputBlocks(og);
         int k = (int) g.colRows();
         int wp = paddedWidth(g);
         int nPad = paddedPositions(g);
-        long src = workOff;
-        long out = src + srcSize;
-        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, src, srcSize);
+        float[] work = scratch(srcSize + o4 * nPad);
+        WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, 0, srcSize);
         float[] weights = WEIGHTS.atLeast(o4 * k);
         copyPaddedRows(og, o4, k, w, wAt, weights);
-        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), src, rows);
-        correlate(roundUp(og, 2), nPad, k, weights, work, rows, work, out);
-        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, out, bias, bAt, y, yAt);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), 0, rows);
+        correlate(roundUp(og, 2), nPad, k, weights, work, rows, work, srcSize);
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
     }
 
     /**
      * {@code dw [og, K]} of one group over {@code count <= chunk(g, og)} images, written
      * ({@code first}) or accumulated; image i's group input is at {@code xAt + i xStride}, its dY
      * at {@code dyAt + i dyStride}. The padded inputs and the wide dY of the chunk are copied into
-     * this thread's {@link #GRADIENT_SOURCES} array (see there).
+     * this thread's {@link #scratch} array.
      */
     static void weightGradient(ConvGeometry g, int og, int count, MemorySegment x, long xAt, long xStride, MemorySegment dy,
                                long dyAt, long dyStride, MemorySegment dw, long dwAt, boolean first, long[] rows) {
@@ -178,9 +171,7 @@ final class DirectConv2d {
         int nPad = paddedPositions(g);
         int dySize = o4 * nPad;
         int wideDy = count * srcSize;
-        int need = count * (srcSize + dySize);
-        // one image past the bound (chunk() gives it alone): an array for this call only, not kept
-        float[] work = need <= GRADIENT_SOURCE_MAX_FLOATS ? GRADIENT_SOURCES.atLeast(need) : new float[need];
+        float[] work = scratch(count * (srcSize + dySize));
         for (int i = 0; i < count; i++) {
             WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt + i * xStride, work, i * srcSize,
                     srcSize);
@@ -192,27 +183,36 @@ final class DirectConv2d {
 
     /**
      * Images per {@link #weightGradient} call: {@link #CHUNK}, fewer when their padded inputs and
-     * wide dY would pass {@link #GRADIENT_SOURCE_MAX_FLOATS}, at least one.
+     * wide dY would pass {@link #SCRATCH_MAX_FLOATS}, at least one.
      */
     static int chunk(ConvGeometry g, int og) {
-        long perImage = sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
-        return (int) Math.max(1, Math.min(CHUNK, GRADIENT_SOURCE_MAX_FLOATS / perImage));
+        return (int) Math.max(1, Math.min(CHUNK, SCRATCH_MAX_FLOATS / forwardFloats(g, og)));
+    }
+
+    /**
+     * The most floats the direct path's per-thread scratch takes for this shape (the plan's
+     * workspace budget bounds it as if it were workspace).
+     */
+    static long scratchFloats(ConvGeometry g, int og) {
+        return Math.max(Math.max(forwardFloats(g, og), Adjoint.of(g, og).floats(og)),
+                Math.min(CHUNK * forwardFloats(g, og), SCRATCH_MAX_FLOATS));
     }
 
     /** {@code dx [C, H, W]} of one image and group (written). */
     static void inputGradient(ConvGeometry g, int og, MemorySegment w, long wAt, MemorySegment dy, long dyAt,
-                              MemorySegment dx, long dxAt, MemorySegment work, long workOff, long[] rows) {
+                              MemorySegment dx, long dxAt, long[] rows) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int wp = paddedWidth(g);
         Adjoint a = Adjoint.of(g, og);
-        long src = workOff;
-        long out = src + og * a.plane();
-        FloatLanes.fill(work, src, og * a.plane(), 0f);
+        int plane = (int) a.plane();
+        int out = og * plane;
+        float[] work = scratch((int) a.floats(og));
+        Arrays.fill(work, 0, out, 0f);
         for (int o = 0; o < og; o++) {
             for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, work,
-                        (src + o * a.plane() + a.front() + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
+                MemorySegment.copy(dy, FloatLanes.FLOAT, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, work,
+                        o * plane + a.front() + i * wp, ow);
             }
         }
         float[] weights = WEIGHTS.atLeast(a.c4() * a.k());
@@ -221,7 +221,7 @@ final class DirectConv2d {
         for (int o = 0; o < og; o++) {
             for (int r = 0; r < g.kernelH(); r++) {
                 for (int c = 0; c < g.kernelW(); c++) {
-                    rows[t++] = src + o * a.plane() + a.front() - ((long) r * g.dilationH() * wp + (long) c * g.dilationW());
+                    rows[t++] = o * plane + a.front() - ((long) r * g.dilationH() * wp + (long) c * g.dilationW());
                 }
             }
         }
@@ -229,8 +229,8 @@ final class DirectConv2d {
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
-                MemorySegment.copy(work, (out + (long) c * a.nPad() + (long) (i + g.padH()) * wp + g.padW()) * Float.BYTES,
-                        dx, (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, (long) g.width() * Float.BYTES);
+                MemorySegment.copy(work, out + c * a.nPad() + (i + g.padH()) * wp + g.padW(), dx, FloatLanes.FLOAT,
+                        (dxAt + ((long) c * g.height() + i) * g.width()) * Float.BYTES, g.width());
             }
         }
     }
@@ -245,37 +245,37 @@ final class DirectConv2d {
      * vectors gets them boxed by C2, and one method holding every variant grew past its inlining
      * budget (both measured on the GEMM micro-kernel).
      */
-    private static void correlate(int outRows, int nPad, int k, float[] w, MemorySegment src, long[] rows,
-                                  MemorySegment out, long outOff) {
+    private static void correlate(int outRows, int nPad, int k, float[] w, float[] src, long[] rows, float[] out,
+                                  int outOff) {
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = 0;
             if (WIDE_BLOCKS) {
                 for (; q + PB <= nPad; q += PB) {
-                    block4x3(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                    block4x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             } else {
                 for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
-                    block4x2(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                    block4x2(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             }
             for (; q < nPad; q += LANES) {
-                block4x1(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block4x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }
         for (; o < outRows; o += 2) {
             int q = 0;
             for (; q + PB <= nPad; q += PB) {
-                block2x3(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block2x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
             for (; q < nPad; q += LANES) {
-                block2x1(k, w, o * k, src, rows, q, out, outOff + (long) o * nPad + q, nPad);
+                block2x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }
     }
 
-    private static void block4x3(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
+    private static void block4x3(int k, float[] w, int w0, float[] src, long[] rows, int q, float[] out,
+                                 int r0, int ld) {
         int w1 = w0 + k;
         int w2 = w1 + k;
         int w3 = w2 + k;
@@ -292,10 +292,10 @@ final class DirectConv2d {
         FloatVector a31 = a00;
         FloatVector a32 = a00;
         for (int t = 0; t < k; t++) {
-            long at = rows[t] + q;
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
-            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
-            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
+            int at = (int) rows[t] + q;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, src, at);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, src, at + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, src, at + 2 * LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
@@ -313,25 +313,25 @@ final class DirectConv2d {
             a31 = b1.fma(x, a31);
             a32 = b2.fma(x, a32);
         }
-        long r1 = r0 + ld;
-        long r2 = r1 + ld;
-        long r3 = r2 + ld;
-        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
-        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
-        a02.intoMemorySegment(out, (r0 + 2 * LANES) * Float.BYTES, ORDER);
-        a10.intoMemorySegment(out, r1 * Float.BYTES, ORDER);
-        a11.intoMemorySegment(out, (r1 + LANES) * Float.BYTES, ORDER);
-        a12.intoMemorySegment(out, (r1 + 2 * LANES) * Float.BYTES, ORDER);
-        a20.intoMemorySegment(out, r2 * Float.BYTES, ORDER);
-        a21.intoMemorySegment(out, (r2 + LANES) * Float.BYTES, ORDER);
-        a22.intoMemorySegment(out, (r2 + 2 * LANES) * Float.BYTES, ORDER);
-        a30.intoMemorySegment(out, r3 * Float.BYTES, ORDER);
-        a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
-        a32.intoMemorySegment(out, (r3 + 2 * LANES) * Float.BYTES, ORDER);
+        int r1 = r0 + ld;
+        int r2 = r1 + ld;
+        int r3 = r2 + ld;
+        a00.intoArray(out, r0);
+        a01.intoArray(out, r0 + LANES);
+        a02.intoArray(out, r0 + 2 * LANES);
+        a10.intoArray(out, r1);
+        a11.intoArray(out, r1 + LANES);
+        a12.intoArray(out, r1 + 2 * LANES);
+        a20.intoArray(out, r2);
+        a21.intoArray(out, r2 + LANES);
+        a22.intoArray(out, r2 + 2 * LANES);
+        a30.intoArray(out, r3);
+        a31.intoArray(out, r3 + LANES);
+        a32.intoArray(out, r3 + 2 * LANES);
     }
 
-    private static void block4x2(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
+    private static void block4x2(int k, float[] w, int w0, float[] src, long[] rows, int q, float[] out,
+                                 int r0, int ld) {
         int w1 = w0 + k;
         int w2 = w1 + k;
         int w3 = w2 + k;
@@ -344,9 +344,9 @@ final class DirectConv2d {
         FloatVector a30 = a00;
         FloatVector a31 = a00;
         for (int t = 0; t < k; t++) {
-            long at = rows[t] + q;
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
-            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
+            int at = (int) rows[t] + q;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, src, at);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, src, at + LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
@@ -360,21 +360,21 @@ final class DirectConv2d {
             a30 = b0.fma(x, a30);
             a31 = b1.fma(x, a31);
         }
-        long r1 = r0 + ld;
-        long r2 = r1 + ld;
-        long r3 = r2 + ld;
-        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
-        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
-        a10.intoMemorySegment(out, r1 * Float.BYTES, ORDER);
-        a11.intoMemorySegment(out, (r1 + LANES) * Float.BYTES, ORDER);
-        a20.intoMemorySegment(out, r2 * Float.BYTES, ORDER);
-        a21.intoMemorySegment(out, (r2 + LANES) * Float.BYTES, ORDER);
-        a30.intoMemorySegment(out, r3 * Float.BYTES, ORDER);
-        a31.intoMemorySegment(out, (r3 + LANES) * Float.BYTES, ORDER);
+        int r1 = r0 + ld;
+        int r2 = r1 + ld;
+        int r3 = r2 + ld;
+        a00.intoArray(out, r0);
+        a01.intoArray(out, r0 + LANES);
+        a10.intoArray(out, r1);
+        a11.intoArray(out, r1 + LANES);
+        a20.intoArray(out, r2);
+        a21.intoArray(out, r2 + LANES);
+        a30.intoArray(out, r3);
+        a31.intoArray(out, r3 + LANES);
     }
 
-    private static void block4x1(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
+    private static void block4x1(int k, float[] w, int w0, float[] src, long[] rows, int q, float[] out,
+                                 int r0, int ld) {
         int w1 = w0 + k;
         int w2 = w1 + k;
         int w3 = w2 + k;
@@ -383,20 +383,20 @@ final class DirectConv2d {
         FloatVector a2 = a0;
         FloatVector a3 = a0;
         for (int t = 0; t < k; t++) {
-            FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
+            FloatVector b = FloatVector.fromArray(SPECIES, src, (int) rows[t] + q);
             a0 = b.fma(FloatVector.broadcast(SPECIES, w[w0 + t]), a0);
             a1 = b.fma(FloatVector.broadcast(SPECIES, w[w1 + t]), a1);
             a2 = b.fma(FloatVector.broadcast(SPECIES, w[w2 + t]), a2);
             a3 = b.fma(FloatVector.broadcast(SPECIES, w[w3 + t]), a3);
         }
-        a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
-        a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
-        a2.intoMemorySegment(out, (r0 + 2 * ld) * Float.BYTES, ORDER);
-        a3.intoMemorySegment(out, (r0 + 3 * ld) * Float.BYTES, ORDER);
+        a0.intoArray(out, r0);
+        a1.intoArray(out, r0 + ld);
+        a2.intoArray(out, r0 + 2 * ld);
+        a3.intoArray(out, r0 + 3 * ld);
     }
 
-    private static void block2x3(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
+    private static void block2x3(int k, float[] w, int w0, float[] src, long[] rows, int q, float[] out,
+                                 int r0, int ld) {
         int w1 = w0 + k;
         FloatVector a00 = FloatVector.zero(SPECIES);
         FloatVector a01 = a00;
@@ -405,10 +405,10 @@ final class DirectConv2d {
         FloatVector a11 = a00;
         FloatVector a12 = a00;
         for (int t = 0; t < k; t++) {
-            long at = rows[t] + q;
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, src, at * Float.BYTES, ORDER);
-            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, src, (at + LANES) * Float.BYTES, ORDER);
-            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, src, (at + 2 * LANES) * Float.BYTES, ORDER);
+            int at = (int) rows[t] + q;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, src, at);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, src, at + LANES);
+            FloatVector b2 = FloatVector.fromArray(SPECIES, src, at + 2 * LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, w[w0 + t]);
             a00 = b0.fma(x, a00);
             a01 = b1.fma(x, a01);
@@ -418,26 +418,26 @@ final class DirectConv2d {
             a11 = b1.fma(x, a11);
             a12 = b2.fma(x, a12);
         }
-        a00.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
-        a01.intoMemorySegment(out, (r0 + LANES) * Float.BYTES, ORDER);
-        a02.intoMemorySegment(out, (r0 + 2 * LANES) * Float.BYTES, ORDER);
-        a10.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
-        a11.intoMemorySegment(out, (r0 + ld + LANES) * Float.BYTES, ORDER);
-        a12.intoMemorySegment(out, (r0 + ld + 2 * LANES) * Float.BYTES, ORDER);
+        a00.intoArray(out, r0);
+        a01.intoArray(out, r0 + LANES);
+        a02.intoArray(out, r0 + 2 * LANES);
+        a10.intoArray(out, r0 + ld);
+        a11.intoArray(out, r0 + ld + LANES);
+        a12.intoArray(out, r0 + ld + 2 * LANES);
     }
 
-    private static void block2x1(int k, float[] w, int w0, MemorySegment src, long[] rows, int q, MemorySegment out,
-                                 long r0, long ld) {
+    private static void block2x1(int k, float[] w, int w0, float[] src, long[] rows, int q, float[] out,
+                                 int r0, int ld) {
         int w1 = w0 + k;
         FloatVector a0 = FloatVector.zero(SPECIES);
         FloatVector a1 = a0;
         for (int t = 0; t < k; t++) {
-            FloatVector b = FloatVector.fromMemorySegment(SPECIES, src, (rows[t] + q) * Float.BYTES, ORDER);
+            FloatVector b = FloatVector.fromArray(SPECIES, src, (int) rows[t] + q);
             a0 = b.fma(FloatVector.broadcast(SPECIES, w[w0 + t]), a0);
             a1 = b.fma(FloatVector.broadcast(SPECIES, w[w1 + t]), a1);
         }
-        a0.intoMemorySegment(out, r0 * Float.BYTES, ORDER);
-        a1.intoMemorySegment(out, (r0 + ld) * Float.BYTES, ORDER);
+        a0.intoArray(out, r0);
+        a1.intoArray(out, r0 + ld);
     }
 
     /**
@@ -649,19 +649,23 @@ final class DirectConv2d {
     private static final PerThreadArray<float[]> WEIGHTS = new PerThreadArray<>(float[]::new, a -> a.length, 256);
 
     /**
-     * The floats a thread's {@link #weightGradient} chunk may take, and the most its kept array
-     * holds: 1 MiB, twice LeNet-5 conv1's 16 images (131K floats), so LeNet's chunks are whole.
-     * A single image larger than this (the plan's workspace budget bounds it) gets an array of its
-     * own for the call.
+     * The floats a thread's scratch may take and keep: 1 MiB, twice LeNet-5 conv1's 16-image
+     * weight-gradient chunk (131K floats), so LeNet's chunks are whole. One image that needs more
+     * (the plan's workspace budget bounds it) gets an array for the call.
      */
-    static final int GRADIENT_SOURCE_MAX_FLOATS = 1 << 18;
+    static final int SCRATCH_MAX_FLOATS = 1 << 18;
 
     /**
-     * Per-thread copies of a weight-gradient chunk's padded inputs and wide dY, on the heap, not
-     * in the workspace: the dot products' inner loops are short (LeNet-5 conv2: 17 vectors per
-     * image), and over a segment each image's loop redid its access checks; from an array the
-     * same loop ran 1.3-1.8 times as fast (Zen 3, in isolation: LeNet-5 conv2's shape 22 to 39
-     * GFLOP/s, conv1's 36 to 46).
+     * Per-thread scratch for the padded inputs, the wide dY and the outputs, on the heap, not in
+     * the workspace: the inner loops are short (LeNet-5 conv2: 17 vectors per image and tap
+     * block), and over a segment each loop redid its access checks; from an array the same loops
+     * ran faster (Zen 3, in isolation, GFLOP/s: the weight gradient's dot products at LeNet-5
+     * conv2's shape 22 to 39, at conv1's 36 to 46; the forward's 4 x 2 block 35-36 to 40-42).
      */
-    private static final PerThreadArray<float[]> GRADIENT_SOURCES = new PerThreadArray<>(float[]::new, a -> a.length, 1024);
+    private static final PerThreadArray<float[]> SCRATCH = new PerThreadArray<>(float[]::new, a -> a.length, 1024);
+
+    /** This thread's scratch of at least {@code n} floats, or, past {@link #SCRATCH_MAX_FLOATS}, an array of the call's own. */
+    private static float[] scratch(int n) {
+        return n <= SCRATCH_MAX_FLOATS ? SCRATCH.atLeast(n) : new float[n];
+    }
 }

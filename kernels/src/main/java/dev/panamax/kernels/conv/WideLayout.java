@@ -81,46 +81,60 @@ final class WideLayout {
         }
     }
 
-    /** {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes {@code ld} apart). */
+    /**
+     * {@code y [rows, oh, ow]} from the wide layout (row i of a plane at {@code i wp}, planes
+     * {@code ld} apart). Rows are short (10-28 floats in LeNet) and many (160 an image): a bulk
+     * copy per row cost more than the convolution's arithmetic on some layers. Whole vectors are
+     * copied instead; a row's last vector spills into the rows after it, which are written later
+     * in this loop. Only rows whose spill would leave this block are copied exactly.
+     */
     static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment y,
                        long yAt) {
-        narrow(rows, oh, ow, wp, ld, wide, wideAt, null, 0, y, yAt);
+        long end = yAt + (long) rows * oh * ow;
+        long span = (ow + LANES - 1) / LANES * (long) LANES;
+        for (int o = 0; o < rows; o++) {
+            for (int i = 0; i < oh; i++) {
+                long src = wideAt + (long) o * ld + (long) i * wp;
+                long dst = yAt + ((long) o * oh + i) * ow;
+                if (dst + span <= end) {
+                    for (int j = 0; j < ow; j += LANES) {
+                        FloatVector.fromMemorySegment(SPECIES, wide, (src + j) * Float.BYTES, ORDER).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
+                    }
+                } else {
+                    MemorySegment.copy(wide, src * Float.BYTES, y, dst * Float.BYTES, (long) ow * Float.BYTES);
+                }
+            }
+        }
     }
 
     /**
-     * {@code y [rows, oh, ow]} from the wide layout, plus {@code bias[o]} on plane o when bias is
-     * not null: the bias costs no pass over y of its own (on LeNet-5's conv1, 1.2 MB of output
-     * per batch of 64, that pass was 4 % of the forward).
+     * {@link #narrow} from an array, plus {@code bias[o]} on plane o when bias is not null: the
+     * bias costs no pass over y of its own (on LeNet-5's conv1, 1.2 MB of output per batch of 64,
+     * that pass was 4 % of the forward). Without a bias nothing is added (adding 0 would turn -0
+     * into +0).
      */
-    static void narrow(int rows, int oh, int ow, int wp, int ld, MemorySegment wide, long wideAt, MemorySegment bias,
-                       long bOff, MemorySegment y, long yAt) {
-        // Rows are short (10-28 floats in LeNet) and many (160 an image): a bulk copy per row cost
-        // more than the convolution's arithmetic on some layers. Whole vectors are copied
-        // instead; a row's last vector spills into the rows after it, which are written later in
-        // this loop. Only rows whose spill would leave this block are copied exactly. Without a
-        // bias nothing is added (adding 0 would turn -0 into +0).
+    static void narrow(int rows, int oh, int ow, int wp, int ld, float[] wide, int wideAt, MemorySegment bias, long bOff,
+                       MemorySegment y, long yAt) {
         long end = yAt + (long) rows * oh * ow;
         long span = (ow + LANES - 1) / LANES * (long) LANES;
         for (int o = 0; o < rows; o++) {
             float b = bias == null ? 0f : FloatLanes.get(bias, bOff + o);
             for (int i = 0; i < oh; i++) {
-                long src = wideAt + (long) o * ld + (long) i * wp;
+                int src = wideAt + o * ld + i * wp;
                 long dst = yAt + ((long) o * oh + i) * ow;
                 if (dst + span <= end) {
                     if (bias == null) {
                         for (int j = 0; j < ow; j += LANES) {
-                            FloatVector.fromMemorySegment(SPECIES, wide, (src + j) * Float.BYTES, ORDER).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
+                            FloatVector.fromArray(SPECIES, wide, src + j).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
                         }
                     } else {
                         for (int j = 0; j < ow; j += LANES) {
-                            FloatVector.fromMemorySegment(SPECIES, wide, (src + j) * Float.BYTES, ORDER).add(b).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
+                            FloatVector.fromArray(SPECIES, wide, src + j).add(b).intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
                         }
                     }
-                } else if (bias == null) {
-                    MemorySegment.copy(wide, src * Float.BYTES, y, dst * Float.BYTES, (long) ow * Float.BYTES);
                 } else {
                     for (int j = 0; j < ow; j++) {
-                        FloatLanes.set(y, dst + j, FloatLanes.get(wide, src + j) + b);
+                        FloatLanes.set(y, dst + j, bias == null ? wide[src + j] : wide[src + j] + b);
                     }
                 }
             }
