@@ -194,8 +194,8 @@ final class DirectConv2d {
      * workspace budget bounds it as if it were workspace).
      */
     static long scratchFloats(ConvGeometry g, int og) {
-        return Math.max(Math.max(forwardFloats(g, og), Adjoint.of(g, og).floats(og)),
-                Math.min(CHUNK * forwardFloats(g, og), SCRATCH_MAX_FLOATS));
+        // a weight-gradient chunk (at least one image, so the forward's scratch too), or the input gradient's
+        return Math.max(chunk(g, og) * forwardFloats(g, og), Adjoint.of(g, og).floats(og));
     }
 
     /** {@code dx [C, H, W]} of one image and group (written). */

@@ -141,19 +141,7 @@ final class WideLayout {
         }
     }
 
-    /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]}: zero in the extra columns and rows. */
-    static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt,
-                              MemorySegment wide, long wideAt) {
-        FloatLanes.fill(wide, wideAt, (long) o4 * ld, 0f);
-        for (int o = 0; o < rows; o++) {
-            for (int i = 0; i < oh; i++) {
-                MemorySegment.copy(dy, (dyAt + ((long) o * oh + i) * ow) * Float.BYTES, wide,
-                        (wideAt + (long) o * ld + (long) i * wp) * Float.BYTES, (long) ow * Float.BYTES);
-            }
-        }
-    }
-
-    /** {@link #widen} into an array: {@code [o4, ld]} from {@code wideAt}. */
+    /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]} into an array from {@code wideAt}: zero in the extra columns and rows. */
     static void widen(int rows, int o4, int oh, int ow, int wp, int ld, MemorySegment dy, long dyAt, float[] wide,
                       int wideAt) {
         Arrays.fill(wide, wideAt, wideAt + o4 * ld, 0f);
