@@ -98,4 +98,10 @@ public final class ActivationLayer extends Layer {
     public String family() {
         return "activation";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

@@ -51,4 +51,10 @@ public final class AvgPool2d extends Layer {
     public String family() {
         return "pooling";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

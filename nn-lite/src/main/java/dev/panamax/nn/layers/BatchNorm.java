@@ -114,4 +114,10 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     public String family() {
         return "normalization";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

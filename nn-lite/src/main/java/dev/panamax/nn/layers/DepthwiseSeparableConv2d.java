@@ -48,4 +48,10 @@ public final class DepthwiseSeparableConv2d extends Layer {
     public String family() {
         return "convolution";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

@@ -91,4 +91,10 @@ public final class Dropout extends Layer {
     public String family() {
         return "dropout";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

@@ -56,4 +56,10 @@ public final class Flatten extends Layer {
     public String family() {
         return "reshape";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

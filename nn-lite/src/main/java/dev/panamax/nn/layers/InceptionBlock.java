@@ -137,4 +137,10 @@ public final class InceptionBlock extends Layer {
     public String family() {
         return "inception block";
     }
+
+    /** True when every child's is (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return children().values().stream().allMatch(Layer::samplesIndependent);
+    }
 }

@@ -242,6 +242,20 @@ public abstract class Layer {
         return training;
     }
 
+    /**
+     * Whether this layer's forward in eval mode computes each index of dimension 0 of its output
+     * from the same index of its input alone, as PyTorch's layers treat their batch dimension:
+     * true of the per-sample layers (Linear, the convolutions, pooling, activations, flatten,
+     * dropout, batch norm on its running statistics) and of containers whose children all are;
+     * false, the default, for layers that mix along dimension 0 or read it as something else (the
+     * recurrent layers' sequence-first time axis, attention, layer norm over a 1-D input). A
+     * {@link dev.panamax.nn.inference.Predictor} splits a large batch into chunks only for a
+     * model that says so.
+     */
+    public boolean samplesIndependent() {
+        return false;
+    }
+
     // ---- helpers for subclasses ----
 
     /** The dotted path of this layer in its model, or its class name at the top. */

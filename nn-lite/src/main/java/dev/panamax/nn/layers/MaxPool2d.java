@@ -67,4 +67,10 @@ public class MaxPool2d extends Layer {
     public String family() {
         return "pooling";
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

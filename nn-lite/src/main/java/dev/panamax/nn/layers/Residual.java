@@ -64,4 +64,10 @@ public final class Residual extends Layer {
     public String family() {
         return "residual block";
     }
+
+    /** True when every child's is (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return children().values().stream().allMatch(Layer::samplesIndependent);
+    }
 }

@@ -167,4 +167,10 @@ public final class Sequential extends Layer {
         children().forEach((name, l) -> s.append("\n  (").append(name).append("): ").append(l.toString().replace("\n", "\n  ")));
         return s.append(layers.isEmpty() ? ")" : "\n)").toString();
     }
+
+    /** True when every child's is (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return children().values().stream().allMatch(Layer::samplesIndependent);
+    }
 }

@@ -61,4 +61,10 @@ public abstract sealed class WeightedLayer extends Layer permits Linear, Conv2d,
     final void accumulate(Tensor weightGrad, Tensor biasGrad) {
         accumulate(weight, bias, weightGrad, biasGrad);
     }
+
+    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
+    @Override
+    public boolean samplesIndependent() {
+        return true;
+    }
 }

@@ -99,4 +99,48 @@ class PredictorTest {
         }
         assertThatThrownBy(() -> new Predictor(Models.mlp(2, 2, 2))).hasMessageContaining("training mode");
     }
+
+    /**
+     * A batch run in chunks (three of 32 rows and a last of 4) gives the whole batch's outputs,
+     * into the predictor's result and into a caller's transposed tensor, with memory reused call
+     * after call; the automatic choice splits only large batches of per-sample models.
+     */
+    @Test
+    void largeBatchesRunInChunksWithTheWholeBatchsResults() {
+        Init.manualSeed(3);
+        Layer model = Models.lenet5().eval();
+        try (Arena arena = Arena.ofConfined(); Predictor whole = new Predictor(model, Long.MAX_VALUE);
+             Predictor chunked = new Predictor(model, 32); Predictor automatic = new Predictor(model)) {
+            Tensor x = input(arena, 4, 100, 1, 28, 28);
+            float[] expected = whole.predict(x).toFloatArray();
+            Tensor first = chunked.predict(x);
+            assertThat(first.shape()).containsExactly(100, 10);
+            float[] got = first.toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(got[i]).as("output %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(
+                        1e-5f * Math.max(1f, Math.abs(expected[i]))));
+            }
+            long address = first.segment().address();
+            Tensor again = chunked.predict(x);
+            assertThat(again.segment().address()).as("the same result memory, call after call").isEqualTo(address);
+            assertThat(again.toFloatArray()).containsExactly(got);
+            Tensor out = Tensor.zeros(arena, 10, 100).transpose(0, 1);
+            assertThat(chunked.predict(x, out)).isSameAs(out);
+            assertThat(out.contiguous(arena).toFloatArray()).containsExactly(got);
+            assertThatThrownBy(() -> chunked.predict(x, Tensor.zeros(arena, 99, 10))).hasMessageContaining("[100, 10]");
+
+            assertThat(automatic.chunkRows(input(arena, 5, 2048, 1, 28, 28)))
+                    .as("a power of two of at least %d rows", Predictor.MIN_CHUNK_ROWS)
+                    .isGreaterThanOrEqualTo(Predictor.MIN_CHUNK_ROWS).matches(r -> Long.bitCount(r) == 1);
+            assertThat(automatic.chunkRows(input(arena, 6, 8, 1, 28, 28))).as("short batches run whole")
+                    .isEqualTo(Long.MAX_VALUE);
+        }
+        Layer notPerSample = new dev.panamax.nn.layers.Sequential().add("lstm", new dev.panamax.nn.layers.LSTM(4, 4)).eval();
+        assertThat(notPerSample.samplesIndependent()).isFalse();
+        assertThatThrownBy(() -> new Predictor(notPerSample, 16)).hasMessageContaining("samplesIndependent");
+        try (Arena arena = Arena.ofConfined(); Predictor p = new Predictor(Models.mlp(30, 64, 2).eval())) {
+            assertThat(p.chunkRows(input(arena, 7, 2048, 30))).as("an MLP's rows are small: whole batches")
+                    .isGreaterThanOrEqualTo(2048);
+        }
+    }
 }
