@@ -37,6 +37,8 @@ final class RowTimesMatrix {
      * layers (an MLP's 64 inputs, eight vectors) the sums took longer than the dot products.
      */
     private static final int SUMMED_TOGETHER = 16;
+    /** Outputs per part of a split product: whole blocks of columns, whole folds of lane sums. */
+    static final int SPLIT_UNIT = Math.max(COLUMNS, SUMMED_TOGETHER);
 
     private RowTimesMatrix() {
     }
