@@ -32,11 +32,15 @@ import dev.panamax.kernels.parallel.WorkerPool;
 public final class Sgemm {
 
     /**
-     * Below this many multiply-adds (about 101^3) a product runs on the calling thread: forking
-     * costs more. With the spinning worker pool, two threads measured 198 GFLOP/s at 128^3 (101 on
-     * one) and (64,120,400) 147 against 82; a LeNet training step on two threads was unchanged.
+     * Below this many multiply-adds (64^3, some microseconds of work) a product runs on the
+     * calling thread: forking costs more. With the spinning worker pool, two threads measured 198
+     * GFLOP/s at 128^3 (101 on one) and (64,120,400) 147 against 82. At 1M (the earlier bound)
+     * LeNet-5's first Linear at batch 8, (8, 120, 400) with B transposed, ran on one thread for 31
+     * of a 154-us forward; at 256K (Zen 3, two threads, builds alternated, minima): LeNet-5
+     * inference at batch 8 19.6-20.0 -> 16.4-16.5 us per image, 64^3 7.7-8.0 -> 5.8-6.6 us, a
+     * LeNet-5 training step 3.38-3.48 -> 3.06-3.09 ms.
      */
-    static final long PARALLEL_THRESHOLD = 1L << 20;
+    static final long PARALLEL_THRESHOLD = 1L << 18;
 
     /**
      * A row times a matrix (batch-1 inference) is split over the pool, by ranges of outputs, from
