@@ -173,7 +173,7 @@ public final class Sgemm {
             if (inPlace) {
                 SmallGemm.run(false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             } else {
-                blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
+                blocked(transA, transB, 0, m, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             }
             return;
         }
@@ -219,7 +219,10 @@ public final class Sgemm {
      * 256-channel 56x56 images (25.7 MB, B 3.2 MB per image) went from 11.8 to 14.3 ms that way,
      * where the separate pack, which reads 256 bytes from each row in turn, streams. So only a B
      * that fits in four L2s, which a product this size has likely just read or written, is
-     * packed in the kernel ({@link GemmBlocking#packBInKernelMaxBytes}). The twelve-row kernel has
+     * packed in the kernel ({@link GemmBlocking#packBInKernelMaxBytes}). The bound is on the whole
+     * product's B, not a thread's share of its columns: that 1x1 convolution on two threads had
+     * packed its 1.6-MB halves in the kernel, from memory, and ran at 10.4-11.1 ms; with the
+     * separate pack 7.7-9.2 (forward and backward 34.2 -> 27.2 ms). The twelve-row kernel has
      * no such form: unmeasured without AVX-512.
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
@@ -247,9 +250,9 @@ public final class Sgemm {
             } else if (inPlace) {
                 SmallGemm.run(false, m, to - from, k, alpha, a, aOff, lda, b, bOff + from, ldb, beta, c, cOff + from, ldc);
             } else if (columns) {
-                blocked(transA, transB, 0, m, from, to, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
+                blocked(transA, transB, 0, m, from, to, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             } else {
-                blocked(transA, transB, from, to, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
+                blocked(transA, transB, from, to, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             }
         }
 
@@ -277,12 +280,12 @@ public final class Sgemm {
         } else if (InnerProductKernel.applies(transA, transB, m, n, k)) {
             InnerProductKernel.run(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
-            blocked(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
+            blocked(transA, transB, 0, m, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
         }
     }
 
-    /** The serial blocked algorithm over rows {@code [i0, i1)} and columns {@code [j0, j1)} of C. */
-    private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+    /** The serial blocked algorithm over rows {@code [i0, i1)} and columns {@code [j0, j1)} of C, whose product has {@code n} columns in all. */
+    private static void blocked(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int n, int k, float alpha,
                                 MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                 float beta, MemorySegment c, long cOff, long ldc) {
         GemmWorkspace ws = GemmWorkspace.get();
@@ -293,7 +296,7 @@ public final class Sgemm {
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
         boolean panelByPanel = i1 - i0 <= MC;
-        boolean packBInKernel = panelByPanel && !transB && (long) k * (j1 - j0) * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean packBInKernel = panelByPanel && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
