@@ -218,14 +218,15 @@ public final class Predictor implements AutoCloseable {
         if (fixedChunkRows > 0) {
             return fixedChunkRows;
         }
-        if (x.rank() < 1 || x.size(0) <= MIN_CHUNK_ROWS || x.dtype() != DType.FLOAT32 || !model.samplesIndependent()) {
+        if (x.rank() < 1 || x.size(0) <= MIN_CHUNK_ROWS || x.dtype() != DType.FLOAT32) {
             return Long.MAX_VALUE;
         }
         int threads = WorkerPool.threads();
         if (threads != chunkedThreads || !sameSample(x)) {
             long[] sample = x.shape();
             sample[0] = 1;
-            chosenRows = chooseChunkRows(activationBytesPerRow(x), threads);
+            // asked once per shape: a container answers by walking its children
+            chosenRows = model.samplesIndependent() ? chooseChunkRows(activationBytesPerRow(x), threads) : Long.MAX_VALUE;
             chunkedSample = sample;
             chunkedThreads = threads;
         }

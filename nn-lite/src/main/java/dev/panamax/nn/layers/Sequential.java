@@ -171,6 +171,11 @@ public final class Sequential extends Layer {
     /** True when every child's is (see {@link Layer#samplesIndependent()}). */
     @Override
     public boolean samplesIndependent() {
-        return children().values().stream().allMatch(Layer::samplesIndependent);
+        for (Layer child : children().values()) {
+            if (!child.samplesIndependent()) {
+                return false;
+            }
+        }
+        return true;
     }
 }
