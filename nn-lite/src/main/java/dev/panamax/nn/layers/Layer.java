@@ -256,6 +256,16 @@ public abstract class Layer {
         return false;
     }
 
+    /** For containers that pass their input through their children: whether every child's samples are independent. */
+    protected final boolean childrenSamplesIndependent() {
+        for (Layer child : children.values()) {
+            if (!child.samplesIndependent()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---- helpers for subclasses ----
 
     /** The dotted path of this layer in its model, or its class name at the top. */

@@ -68,11 +68,6 @@ public final class Residual extends Layer {
     /** True when every child's is (see {@link Layer#samplesIndependent()}). */
     @Override
     public boolean samplesIndependent() {
-        for (Layer child : children().values()) {
-            if (!child.samplesIndependent()) {
-                return false;
-            }
-        }
-        return true;
+        return childrenSamplesIndependent();
     }
 }

@@ -171,11 +171,6 @@ public final class Sequential extends Layer {
     /** True when every child's is (see {@link Layer#samplesIndependent()}). */
     @Override
     public boolean samplesIndependent() {
-        for (Layer child : children().values()) {
-            if (!child.samplesIndependent()) {
-                return false;
-            }
-        }
-        return true;
+        return childrenSamplesIndependent();
     }
 }
