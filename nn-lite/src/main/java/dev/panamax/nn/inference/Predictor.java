@@ -29,9 +29,10 @@ import dev.panamax.nn.tensor.Tensor;
  * reads back from memory, where a chunk's activations stay in the caches. The chunk is a power
  * of two of at least {@value #MIN_CHUNK_ROWS} rows whose activations fit in four L2 caches per
  * worker thread, and never so small that the weights would be read more often than the
- * activations (measured once per input shape, by a one-row forward). Each output row is then
- * computed with the same kernels whatever the batch around it, except that a chunk of a single
- * row takes the matrix-vector path; results stay deterministic call to call.
+ * activations (measured once per input shape and thread count, by a one-row and a two-row
+ * forward). A row's outputs may then differ in their last bits from those of the same row in an
+ * unsplit batch (a chunk's products can take another kernel than the whole batch's, as a single
+ * row takes the matrix-vector path); they are the same call after call.
  *
  * <p>Sharing: one model may serve any number of threads, each with its own predictor (a
  * predictor holds its arenas and is used by one thread at a time). Results are the same, bit for
