@@ -102,7 +102,7 @@ public final class Predictor implements AutoCloseable {
     public Tensor predict(Tensor x) {
         results.reset();
         long rows = chunkRows(x);
-        if (x.rank() == 0 || rows >= x.size(0)) {
+        if (rows >= x.size(0)) {
             return arena.handOut(forward(x, arena));
         }
         return results.handOut(inChunks(x, rows, null));
@@ -114,7 +114,7 @@ public final class Predictor implements AutoCloseable {
      */
     public Tensor predict(Tensor x, Tensor out) {
         long rows = chunkRows(x);
-        if (x.rank() == 0 || rows >= x.size(0)) {
+        if (rows >= x.size(0)) {
             Tensor y = forward(x, arena);
             requireShape(out, y, y.size(0));
             out.copyFrom(y);
@@ -152,7 +152,7 @@ public final class Predictor implements AutoCloseable {
                     requireShape(out, yc, n);
                 }
             }
-            copyRows(yc, y, start);
+            copyRows(yc, 0, y, start, count);
         }
         return y;
     }
@@ -163,25 +163,22 @@ public final class Predictor implements AutoCloseable {
      */
     private Tensor rowsOf(Tensor x, long start, long count, StepArena memory) {
         Tensor chunk = Tensor.empty(memory, shapeWithRows(x, count));
-        if (x.isContiguous()) {
-            long rowBytes = x.numel() / x.size(0) * x.dtype().bytes();
-            MemorySegment.copy(x.segment(), x.offset() * x.dtype().bytes() + start * rowBytes,
-                    chunk.segment(), chunk.offset() * chunk.dtype().bytes(), count * rowBytes);
-        } else {
-            chunk.copyFrom(x.slice(0, start, start + count));
-        }
+        copyRows(x, start, chunk, 0, count);
         return chunk;
     }
 
-    /** Writes {@code chunk} into {@code y} from row {@code start}. */
-    private static void copyRows(Tensor chunk, Tensor y, long start) {
-        if (y.isContiguous() && chunk.isContiguous()) {
-            long bytes = chunk.numel() * chunk.dtype().bytes();
-            long rowBytes = chunk.size(0) == 0 ? 0 : bytes / chunk.size(0);
-            MemorySegment.copy(chunk.segment(), chunk.offset() * chunk.dtype().bytes(),
-                    y.segment(), y.offset() * y.dtype().bytes() + start * rowBytes, bytes);
+    /**
+     * Rows {@code [from, from + count)} of {@code source} into rows {@code [to, to + count)} of
+     * {@code target} (same shape past dimension 0): one bulk copy when both are contiguous, which
+     * a chunk's tensors are (views would be new objects per chunk).
+     */
+    private static void copyRows(Tensor source, long from, Tensor target, long to, long count) {
+        if (source.isContiguous() && target.isContiguous()) {
+            long rowBytes = source.size(0) == 0 ? 0 : source.numel() / source.size(0) * source.dtype().bytes();
+            MemorySegment.copy(source.segment(), source.offset() * source.dtype().bytes() + from * rowBytes,
+                    target.segment(), target.offset() * target.dtype().bytes() + to * rowBytes, count * rowBytes);
         } else {
-            y.slice(0, start, start + chunk.size(0)).copyFrom(chunk);
+            target.slice(0, to, to + count).copyFrom(source.slice(0, from, from + count));
         }
     }
 
@@ -211,15 +208,18 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * The rows per chunk for inputs shaped like {@code x}: unbounded for models whose samples
-     * are not independent and for short batches, else chosen once per sample shape and thread
-     * count from a one-row forward's activation bytes.
+     * The rows per chunk for inputs shaped like {@code x}: unbounded for a scalar, for models
+     * whose samples are not independent and for short batches, the caller's when fixed, else
+     * chosen once per sample shape and thread count from the bytes a row adds to a forward.
      */
     long chunkRows(Tensor x) {
+        if (x.rank() < 1) {
+            return Long.MAX_VALUE;
+        }
         if (fixedChunkRows > 0) {
             return fixedChunkRows;
         }
-        if (x.rank() < 1 || x.size(0) <= MIN_CHUNK_ROWS || x.dtype() != DType.FLOAT32) {
+        if (x.size(0) <= MIN_CHUNK_ROWS || x.dtype() != DType.FLOAT32) {
             return Long.MAX_VALUE;
         }
         int threads = WorkerPool.threads();
