@@ -76,7 +76,7 @@ public final class FloatLanes {
     public static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
     /** Lane k takes lane {@code (2k + 1) mod LANES}: the odd lanes, as {@link #EVEN_LANES}. */
     public static final VectorShuffle<Float> ODD_LANES = VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
-    /** Lanes {@code LANES/2} and up (also the lanes a fold fills from the second vector of a pair). */
+    /** Lanes {@code LANES/2} and up. */
     public static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(SPECIES, ((1L << LANES) - 1) & -(1L << LANES / 2));
     /** The even lanes 0, 2, 4, ... */
     public static final VectorMask<Float> EVEN = VectorMask.fromLong(SPECIES, 0x5555_5555_5555_5555L);
@@ -159,14 +159,20 @@ public final class FloatLanes {
      * accumulators and store them to an array: summed one by one in scalar code, the sums of a
      * direct weight-gradient block took a tenth of a LeNet-5 training step.
      *
-     * <p>Each level of the tree folds pairs of vectors into one: the first vector's groups of
-     * partial sums go to the low half, the second's to the high half, each group of g lanes
-     * becoming g/2 sums of its lane i and lane i + g/2. The array carries the vectors from level
-     * to level, so no vector crosses a loop iteration or a call.
+     * <p>Each level of the tree folds pairs of vectors into one, pairing the lanes at distance h
+     * (h = LANES/2 down to 1). Of a pair, the lanes without bit h keep the first vector's sums and
+     * the lanes with it the second's: with {@code a} the first vector where bit h is clear and the
+     * second where it is set, and {@code b} the other way round, the level is {@code a + b}'s
+     * lanes swapped at distance h, one shuffle per pair of vectors (the four of a fold that moved
+     * each vector's sums into one half cost more than the dot products of small layers). The same
+     * additions as the single sum, in other lanes: accumulator r ends in the lane whose index is
+     * its position among the vector's accumulators with the bits reversed, and one shuffle per
+     * vector puts it back. The array carries the vectors from level to level, so no vector
+     * crosses a loop iteration or a call.
      */
     public static void sumLanesOfSixteen(float[] lanes) {
-        // One block per level, its shuffles static finals: taken from an array (one per level)
-        // their class was known to C2 only from the call's type profile, and in some JVMs'
+        // One block per level, its masks and shuffles static finals: taken from an array (one per
+        // level) their class was known to C2 only from the call's type profile, and in some JVMs'
         // compilations it was not, so the rearranges and adds ran in the API's Java fallback
         // (a LeNet-5 training step allocated 450 KB in one run of three). The blocks stay written
         // out: one loop over the levels, its shuffles chosen by a conditional, allocated as much
@@ -176,8 +182,7 @@ public final class FloatLanes {
             for (int p = 0; p < count / 2; p++) {
                 FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
                 FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
-                x.rearrange(FOLD_16_FIRST).blend(y.rearrange(FOLD_16_FIRST), UPPER_HALF)
-                        .add(x.rearrange(FOLD_16_SECOND).blend(y.rearrange(FOLD_16_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+                x.blend(y, BIT_8).add(y.blend(x, BIT_8).rearrange(PAIR_8)).intoArray(lanes, p * LANES);
             }
             count /= 2;
         }
@@ -185,8 +190,7 @@ public final class FloatLanes {
             for (int p = 0; p < count / 2; p++) {
                 FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
                 FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
-                x.rearrange(FOLD_8_FIRST).blend(y.rearrange(FOLD_8_FIRST), UPPER_HALF)
-                        .add(x.rearrange(FOLD_8_SECOND).blend(y.rearrange(FOLD_8_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+                x.blend(y, BIT_4).add(y.blend(x, BIT_4).rearrange(PAIR_4)).intoArray(lanes, p * LANES);
             }
             count /= 2;
         }
@@ -194,16 +198,17 @@ public final class FloatLanes {
             for (int p = 0; p < count / 2; p++) {
                 FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
                 FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
-                x.rearrange(FOLD_4_FIRST).blend(y.rearrange(FOLD_4_FIRST), UPPER_HALF)
-                        .add(x.rearrange(FOLD_4_SECOND).blend(y.rearrange(FOLD_4_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+                x.blend(y, BIT_2).add(y.blend(x, BIT_2).rearrange(PAIR_2)).intoArray(lanes, p * LANES);
             }
             count /= 2;
         }
         for (int p = 0; p < count / 2; p++) {
             FloatVector x = FloatVector.fromArray(SPECIES, lanes, 2 * p * LANES);
             FloatVector y = FloatVector.fromArray(SPECIES, lanes, (2 * p + 1) * LANES);
-            x.rearrange(FOLD_2_FIRST).blend(y.rearrange(FOLD_2_FIRST), UPPER_HALF)
-                    .add(x.rearrange(FOLD_2_SECOND).blend(y.rearrange(FOLD_2_SECOND), UPPER_HALF)).intoArray(lanes, p * LANES);
+            x.blend(y, BIT_1).add(y.blend(x, BIT_1).rearrange(PAIR_1)).intoArray(lanes, p * LANES);
+        }
+        for (int p = 0; p < count / 2; p++) {
+            FloatVector.fromArray(SPECIES, lanes, p * LANES).rearrange(BITS_REVERSED).intoArray(lanes, p * LANES);
         }
     }
 
@@ -218,31 +223,15 @@ public final class FloatLanes {
 
     private static final ThreadLocal<float[]> LANE_SUM_SCRATCH = ThreadLocal.withInitial(() -> new float[16 * LANES]);
 
-    // The levels of sumLanesOfSixteen, groups of g = 16, 8, 4 and 2 lanes (those up to LANES):
-    // lane j's first addend is lane i of its group (see fold), its second lane i + g/2
-    private static final VectorShuffle<Float> FOLD_16_FIRST = fold(16, 0);
-    private static final VectorShuffle<Float> FOLD_16_SECOND = fold(16, 1);
-    private static final VectorShuffle<Float> FOLD_8_FIRST = fold(8, 0);
-    private static final VectorShuffle<Float> FOLD_8_SECOND = fold(8, 1);
-    private static final VectorShuffle<Float> FOLD_4_FIRST = fold(4, 0);
-    private static final VectorShuffle<Float> FOLD_4_SECOND = fold(4, 1);
-    private static final VectorShuffle<Float> FOLD_2_FIRST = fold(2, 0);
-    private static final VectorShuffle<Float> FOLD_2_SECOND = fold(2, 1);
-
-    /** The shuffle of one level (groups of g lanes; the identity where g exceeds LANES, unused). */
-    private static VectorShuffle<Float> fold(int g, int second) {
-        return VectorShuffle.fromOp(SPECIES, j -> g > LANES ? j : fold(j, g, second));
-    }
-
-    /**
-     * The lane of its own vector that lane j of a fold with groups of g reads: group G = j / (g/2)
-     * of the pair (groups of the first vector, then of the second), its lane i = j mod g/2, and
-     * i + g/2 for the second addend.
-     */
-    private static int fold(int j, int g, int second) {
-        int half = g / 2;
-        return ((j / half) * g + j % half + second * half) % LANES;
-    }
+    // The levels of sumLanesOfSixteen: the lanes with bit h set (those up to LANES; BIT_h is
+    // unused where h is not below LANES)
+    private static final VectorMask<Float> BIT_8 = VectorMask.fromLong(SPECIES, 0xFF00_FF00_FF00_FF00L);
+    private static final VectorMask<Float> BIT_4 = VectorMask.fromLong(SPECIES, 0xF0F0_F0F0_F0F0_F0F0L);
+    private static final VectorMask<Float> BIT_2 = VectorMask.fromLong(SPECIES, 0xCCCC_CCCC_CCCC_CCCCL);
+    private static final VectorMask<Float> BIT_1 = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
+    /** Lane j takes the lane whose index is j's bits reversed (log2 LANES of them): its own inverse. */
+    private static final VectorShuffle<Float> BITS_REVERSED = VectorShuffle.fromOp(SPECIES,
+            j -> Integer.reverse(j) >>> (Integer.SIZE - Integer.numberOfTrailingZeros(LANES)));
 
     /**
      * The mask of the first {@code count} lanes (all of them from {@code LANES} up, none at or
