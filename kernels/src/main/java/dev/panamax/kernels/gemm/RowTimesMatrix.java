@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorMask;
  * <li>{@code op(B) = B} ({@code [k, n]}): 64 columns at a time held in four accumulators while
  *     walking down the rows;</li>
  * <li>{@code op(B) = B^T} ({@code B [n, k]}, a {@code Linear} layer's weight): each output is a
- *     dot product of {@code a} with one contiguous row of B, four rows side by side: one load of
- *     {@code a} serves four rows, and four independent FMA chains hide most of the FMA latency;
+ *     dot product of {@code a} with one contiguous row of B, eight rows side by side: one load of
+ *     {@code a} serves eight rows, and eight independent FMA chains hide the FMA latency;
  *     the lanes of 16 outputs are then summed together.</li>
  * </ul>
  * Each output's sum runs in one order whatever N: full vectors, then one masked tail, then the
@@ -30,7 +30,7 @@ final class RowTimesMatrix {
 
     private static final int COLUMNS = 4 * LANES;
     /** Rows of B taken together when B is transposed. */
-    private static final int ROWS = 4;
+    private static final int ROWS = 8;
     /**
      * Outputs whose lane sums are folded together ({@link FloatLanes#sumLanesOfSixteen}): one by
      * one, each sum is a chain of dependent shuffles and adds, and for the short rows of small
@@ -53,7 +53,7 @@ final class RowTimesMatrix {
                 float[] lanes = FloatLanes.laneSumScratch();   // 16 vectors: every row group's lanes
                 for (; j <= n - SUMMED_TOGETHER; j += SUMMED_TOGETHER) {
                     for (int g = 0; g < SUMMED_TOGETHER; g += ROWS) {
-                        fourRows(k, a, aOff, b, bOff + (long) (j + g) * ldb, ldb, lanes, g * LANES);
+                        eightRows(k, a, aOff, b, bOff + (long) (j + g) * ldb, ldb, lanes, g * LANES);
                     }
                     FloatLanes.sumLanesOfSixteen(lanes);
                     for (int r = 0; r < SUMMED_TOGETHER; r++) {
@@ -61,12 +61,20 @@ final class RowTimesMatrix {
                     }
                 }
                 for (; j <= n - ROWS; j += ROWS) {
-                    fourRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, lanes, 0);
-                    sumLanes(lanes, ROWS, alpha, beta, c, cOff + j);
+                    eightRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, lanes, 0);
+                    sumLanes(lanes, 0, ROWS, alpha, beta, c, cOff + j);
+                }
+                if (j < n && n >= ROWS) {
+                    // the last rows as one group of eight ending at row n: the rows it repeats
+                    // come out with the same bits and are not stored again
+                    int first = n - ROWS;
+                    eightRows(k, a, aOff, b, bOff + (long) first * ldb, ldb, lanes, 0);
+                    sumLanes(lanes, j - first, ROWS, alpha, beta, c, cOff + first);
+                    return;
                 }
                 for (; j < n; j++) {
                     oneRow(k, a, aOff, b, bOff + (long) j * ldb, lanes);
-                    sumLanes(lanes, 1, alpha, beta, c, cOff + j);
+                    sumLanes(lanes, 0, 1, alpha, beta, c, cOff + j);
                 }
                 return;
             }
@@ -127,52 +135,89 @@ final class RowTimesMatrix {
 
     /**
      * Dot products of {@code a[0, k)} with the {@link #ROWS} rows of B from {@code row}, their
-     * lanes left in {@code sums[at + r LANES, at + (r + 1) LANES)}. Four rows, not eight, and the
-     * masked tail in a method of its own: larger, C1 gave up on the method ("out of virtual
-     * registers") and it stayed in a boxing tier. The loop steps byte offsets to an exact end
-     * ({@code !=}), which C2 does not take for a counted loop: it neither unrolls it (unrolled four
-     * times, the twenty live vectors spilled to the stack) nor hoists the five segments' range
-     * checks into a preamble, which cost more than the loop itself for the few iterations of small
-     * layers. Zen 3, N 120, ns per product, counted / this loop: K 32 1138-1684 / 896-960, K 128
-     * 2085-2490 / 1428-2000, K 400 3945-4979 / 3574-3811; an MLP 30-64-2 at batch 1 2.13 -> 1.64 us.
+     * lanes left in {@code sums[at + r LANES, at + (r + 1) LANES)}. Eight rows, so that eight
+     * independent FMA chains cover the FMA latency (with four, each iteration waited for the
+     * previous one's FMAs) and one call's fixed cost serves eight outputs; ten vectors live, which
+     * AVX2's sixteen registers hold. The loop steps byte offsets to an exact end ({@code !=}),
+     * which C2 does not take for a counted loop: it neither unrolls it (unrolled, the live vectors
+     * spilled to the stack) nor hoists the segments' range checks into a preamble, which cost more
+     * than the loop itself for the few iterations of small layers. The masked tail is a method of
+     * its own: in this one, C1 gave up on the method ("out of virtual registers") and it stayed in
+     * a boxing tier.
      */
-    private static void fourRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
-                                 int at) {
-        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
-        long r0 = row * Float.BYTES;
+    private static void eightRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
+                                  int at) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         long step = ldb * Float.BYTES;
         long x0 = aOff * Float.BYTES;
         int full = k - k % LANES;
         long end = x0 + (long) full * Float.BYTES;
-        for (long xa = x0, ba = r0; xa != end; xa += LANES * Float.BYTES, ba += LANES * Float.BYTES) {
+        for (long xa = x0, ba = row * Float.BYTES; xa != end; xa += LANES * Float.BYTES, ba += LANES * Float.BYTES) {
             FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, xa, ORDER);
             s0 = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).fma(x, s0);
             s1 = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).fma(x, s1);
             s2 = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).fma(x, s2);
             s3 = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).fma(x, s3);
+            s4 = FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER).fma(x, s4);
+            s5 = FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER).fma(x, s5);
+            s6 = FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).fma(x, s6);
+            s7 = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).fma(x, s7);
         }
         s0.intoArray(sums, at);
         s1.intoArray(sums, at + LANES);
         s2.intoArray(sums, at + 2 * LANES);
         s3.intoArray(sums, at + 3 * LANES);
+        s4.intoArray(sums, at + 4 * LANES);
+        s5.intoArray(sums, at + 5 * LANES);
+        s6.intoArray(sums, at + 6 * LANES);
+        s7.intoArray(sums, at + 7 * LANES);
         if (full < k) {
-            fourRowsTail(k, full, a, aOff, b, row, ldb, sums, at);
+            eightRowsTail(k, full, a, aOff, b, row, ldb, sums, at);
         }
     }
 
-    /** The last {@code k - p} columns of {@link #fourRows}, added to the sums it left. */
-    private static void fourRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
-                                     float[] sums, int at) {
+    /**
+     * The last {@code k - p} columns of {@link #eightRows}, added to the sums it left: each row's
+     * tail is read as a whole vector and its lanes from {@code k - p} on set to zero, as a masked
+     * load leaves them (the same FMAs, so the same bits). A masked load per row cost as much as
+     * the rest of a short row (each one unboxed the mask again and took its own slow path); the
+     * whole vectors are read unmasked only where the last one ends inside B's segment.
+     */
+    private static void eightRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
+                                      float[] sums, int at) {
         VectorMask<Float> m = FloatLanes.firstLanes(k - p);
         FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER, m);
-        for (int r = 0; r < ROWS; r++) {
-            int s = at + r * LANES;
-            FloatVector.fromMemorySegment(SPECIES, b, (row + r * ldb + p) * Float.BYTES, ORDER, m)
-                    .fma(x, FloatVector.fromArray(SPECIES, sums, s)).intoArray(sums, s);
+        long ba = (row + p) * Float.BYTES;
+        long step = ldb * Float.BYTES;
+        if (ba + (ROWS - 1) * step + SPECIES.vectorByteSize() > b.byteSize()) {
+            for (int r = 0; r < ROWS; r++) {
+                int s = at + r * LANES;
+                FloatVector.fromMemorySegment(SPECIES, b, ba + r * step, ORDER, m)
+                        .fma(x, FloatVector.fromArray(SPECIES, sums, s)).intoArray(sums, s);
+            }
+            return;
         }
+        FloatVector zero = FloatVector.zero(SPECIES);
+        VectorMask<Float> past = m.not();
+        FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at)).intoArray(sums, at);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + LANES)).intoArray(sums, at + LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 2 * LANES)).intoArray(sums, at + 2 * LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 3 * LANES)).intoArray(sums, at + 3 * LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 4 * LANES)).intoArray(sums, at + 4 * LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 5 * LANES)).intoArray(sums, at + 5 * LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 6 * LANES)).intoArray(sums, at + 6 * LANES);
+        FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).blend(zero, past)
+                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 7 * LANES)).intoArray(sums, at + 7 * LANES);
     }
 
-    /** {@link #fourRows} for one row, in the same order. */
+    /** {@link #eightRows} for one row, in the same order. */
     private static void oneRow(int k, MemorySegment a, long aOff, MemorySegment b, long row, float[] sums) {
         FloatVector s0 = FloatVector.zero(SPECIES);
         int p = 0;
@@ -189,12 +234,12 @@ final class RowTimesMatrix {
     }
 
     /**
-     * {@code c[r] = alpha (sum of the lanes of sums[r LANES, (r + 1) LANES)) + beta c[r]}, the lanes
-     * summed in vectors in the fixed order of {@link FloatLanes} (done in scalar code, the lane
-     * sums took longer than the dot products).
+     * {@code c[r] = alpha (sum of the lanes of sums[r LANES, (r + 1) LANES)) + beta c[r]} for
+     * {@code from <= r < rows}, the lanes summed in vectors in the fixed order of
+     * {@link FloatLanes} (done in scalar code, the lane sums took longer than the dot products).
      */
-    private static void sumLanes(float[] sums, int rows, float alpha, float beta, MemorySegment c, long cOff) {
-        for (int r = 0; r < rows; r++) {
+    private static void sumLanes(float[] sums, int from, int rows, float alpha, float beta, MemorySegment c, long cOff) {
+        for (int r = from; r < rows; r++) {
             FloatVector v = FloatVector.fromArray(SPECIES, sums, r * LANES);
             v = v.add(v.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
             v = v.add(v.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
