@@ -47,12 +47,15 @@ public final class FloatLanes {
 
     // A fixed-order sum of a vector's lanes, written out where it is needed (a method taking the
     // vector would box it wherever C2 declined to inline it, as the comment above tells):
-    //     v = v.add(v.rearrange(PAIR_8), STEP_8);  ... PAIR_4, PAIR_2, PAIR_1 ...;  float s = v.lane(0);
-    // Lane i is added to lane i ^ d, for d = 8, 4, 2, 1; a step whose distance is not below LANES
-    // adds nothing (its mask is empty). Not reduceLanes(ADD): that leaves the order to the
-    // implementation, the interpreter adds lane after lane and C2 pairs them, so a kernel's last
-    // bit changed when C2 compiled it (a LeNet-5 logit at its 260th call). Every addition of the
-    // tree is the same IEEE operation interpreted or compiled.
+    //     if (LANES > 8) { v = v.add(v.rearrange(PAIR_8)); }  ... PAIR_4, PAIR_2 ...;
+    //     v = v.add(v.rearrange(PAIR_1));  float s = v.lane(0);
+    // Lane i is added to lane i ^ d, for d = 8, 4, 2, 1; the steps whose distance is not below
+    // LANES are left out by the constant test (as masked adds with an empty mask, their blends
+    // and mask loads cost a batch-1 Linear layer of two outputs half its time). Not
+    // reduceLanes(ADD): that leaves the order to the implementation, the interpreter adds lane
+    // after lane and C2 pairs them, so a kernel's last bit changed when C2 compiled it (a LeNet-5
+    // logit at its 260th call). Every addition of the tree is the same IEEE operation interpreted
+    // or compiled.
     /** Lane i paired with lane i ^ 8 (see the sum written out above). */
     public static final VectorShuffle<Float> PAIR_8 = pairs(8);
     /** Lane i paired with lane i ^ 4. */
@@ -82,15 +85,6 @@ public final class FloatLanes {
     public static final VectorMask<Float> EVEN = VectorMask.fromLong(SPECIES, 0x5555_5555_5555_5555L);
     /** The odd lanes 1, 3, 5, ... */
     public static final VectorMask<Float> ODD = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
-    /** Every lane when {@code 8 < LANES}, else none: the step of distance 8 only exists on 16 lanes. */
-    public static final VectorMask<Float> STEP_8 = step(8);
-    /** Every lane when {@code 4 < LANES}, else none. */
-    public static final VectorMask<Float> STEP_4 = step(4);
-    /** Every lane when {@code 2 < LANES}, else none. */
-    public static final VectorMask<Float> STEP_2 = step(2);
-    /** Every lane when {@code 1 < LANES}, else none. */
-    public static final VectorMask<Float> STEP_1 = step(1);
-
     static {
         if (LANES > 16) {
             throw new ExceptionInInitializerError("the lane sums pair at most 16 lanes; this species has " + LANES);
@@ -148,9 +142,6 @@ public final class FloatLanes {
         return VectorShuffle.fromOp(SPECIES, i -> d < LANES ? i ^ d : i);
     }
 
-    private static VectorMask<Float> step(int d) {
-        return d < LANES ? SPECIES.maskAll(true) : SPECIES.maskAll(false);
-    }
 
     /**
      * The lane sums of 16 accumulators at once: {@code lanes[r LANES, (r + 1) LANES)} holds

@@ -97,10 +97,17 @@ public final class Reductions {
                 a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+            }
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
                 block += FloatLanes.get(x, off + i);
@@ -135,10 +142,17 @@ public final class Reductions {
                 a0 = d.fma(d, a0);
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+            }
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
                 float d = FloatLanes.get(x, off + i) - center;
@@ -166,10 +180,17 @@ public final class Reductions {
                 i += LANES;
             }
             a0 = a0.add(a1);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+            }
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
                 block += VectorMath.expNonPositive(FloatLanes.get(x, off + i) - shift);
@@ -199,10 +220,17 @@ public final class Reductions {
                 a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+            }
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
                 block = Math.fma(FloatLanes.get(a, aOff + i), FloatLanes.get(b, bOff + i), block);

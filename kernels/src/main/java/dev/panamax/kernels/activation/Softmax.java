@@ -237,10 +237,17 @@ public final class Softmax {
                 e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
                 acc = acc.add(e, m);
             }
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
+            }
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             sum += acc.lane(0);
         }
         return sum;
@@ -285,10 +292,17 @@ public final class Softmax {
                 FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m);
                 acc = log ? acc.add(g) : FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m).fma(g, acc);
             }
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
+            }
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             s += acc.lane(0);
         }
         float sf = (float) s;

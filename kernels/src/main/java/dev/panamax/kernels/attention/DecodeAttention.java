@@ -133,22 +133,29 @@ final class DecodeAttention {
                 a2 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 2 * ld + x) * Float.BYTES, ORDER), a2);
                 a3 = qx.fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + 3 * ld + x) * Float.BYTES, ORDER), a3);
             }
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+                a1 = a1.add(a1.rearrange(FloatLanes.PAIR_8));
+                a2 = a2.add(a2.rearrange(FloatLanes.PAIR_8));
+                a3 = a3.add(a3.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+                a1 = a1.add(a1.rearrange(FloatLanes.PAIR_4));
+                a2 = a2.add(a2.rearrange(FloatLanes.PAIR_4));
+                a3 = a3.add(a3.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+                a1 = a1.add(a1.rearrange(FloatLanes.PAIR_2));
+                a2 = a2.add(a2.rearrange(FloatLanes.PAIR_2));
+                a3 = a3.add(a3.rearrange(FloatLanes.PAIR_2));
+            }
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
+            a1 = a1.add(a1.rearrange(FloatLanes.PAIR_1));
+            a2 = a2.add(a2.rearrange(FloatLanes.PAIR_1));
+            a3 = a3.add(a3.rearrange(FloatLanes.PAIR_1));
             float s0 = a0.lane(0);
             float s1 = a1.lane(0);
             float s2 = a2.lane(0);
@@ -172,10 +179,17 @@ final class DecodeAttention {
             for (; x <= d - LANES; x += LANES) {
                 acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + x) * Float.BYTES, ORDER), acc);
             }
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
+            }
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             float dot = acc.lane(0);
             for (; x < d; x++) {
                 dot += query[x] * FloatLanes.get(seg, row + x);
@@ -210,10 +224,17 @@ final class DecodeAttention {
             p.intoArray(scores, c);
             sum = sum.add(p);
         }
-        sum = sum.add(sum.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-        sum = sum.add(sum.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-        sum = sum.add(sum.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-        sum = sum.add(sum.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+        if (FloatLanes.LANES > 8) {
+            sum = sum.add(sum.rearrange(FloatLanes.PAIR_8));
+        }
+        if (FloatLanes.LANES > 4) {
+            sum = sum.add(sum.rearrange(FloatLanes.PAIR_4));
+        }
+        if (FloatLanes.LANES > 2) {
+            sum = sum.add(sum.rearrange(FloatLanes.PAIR_2));
+        }
+        sum = sum.add(sum.rearrange(FloatLanes.PAIR_1));
         float total = sum.lane(0);
         for (; c < count; c++) {
             scores[c] = (float) Math.exp(scores[c] - max);

@@ -441,10 +441,17 @@ final class DepthwiseConv2d {
             }
         }
         a0 = a0.add(a1);
-        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+        if (FloatLanes.LANES > 8) {
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
+        }
+        if (FloatLanes.LANES > 4) {
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
+        }
+        if (FloatLanes.LANES > 2) {
+            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
+        }
+        a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
         return a0.lane(0);
     }
 

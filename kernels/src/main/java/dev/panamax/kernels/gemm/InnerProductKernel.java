@@ -145,10 +145,17 @@ final class InnerProductKernel {
                     .fma(FloatVector.fromMemorySegment(SPECIES, b, (bAt + p) * Float.BYTES, ORDER), acc);
         }
         // the fixed-order lane sum of FloatLanes, written out
-        acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-        acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-        acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-        acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+        if (FloatLanes.LANES > 8) {
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
+        }
+        if (FloatLanes.LANES > 4) {
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
+        }
+        if (FloatLanes.LANES > 2) {
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
+        }
+        acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
         return acc.lane(0) + tail(k, a, aAt, b, bAt);
     }
 }

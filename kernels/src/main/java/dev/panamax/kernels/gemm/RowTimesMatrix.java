@@ -241,10 +241,17 @@ final class RowTimesMatrix {
     private static void sumLanes(float[] sums, int from, int rows, float alpha, float beta, MemorySegment c, long cOff) {
         for (int r = from; r < rows; r++) {
             FloatVector v = FloatVector.fromArray(SPECIES, sums, r * LANES);
-            v = v.add(v.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);
-            v = v.add(v.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            v = v.add(v.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            v = v.add(v.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (LANES > 8) {
+                v = v.add(v.rearrange(FloatLanes.PAIR_8));
+            }
+            if (LANES > 4) {
+                v = v.add(v.rearrange(FloatLanes.PAIR_4));
+            }
+            if (LANES > 2) {
+                v = v.add(v.rearrange(FloatLanes.PAIR_2));
+            }
+            v = v.add(v.rearrange(FloatLanes.PAIR_1));
             store(alpha * v.lane(0), beta, c, cOff + r);
         }
     }

@@ -35,10 +35,17 @@ public final class MseLoss {
                 FloatVector d = FloatVector.fromMemorySegment(SPECIES, input, (iOff + i) * Float.BYTES, ORDER, m).sub(FloatVector.fromMemorySegment(SPECIES, target, (tOff + i) * Float.BYTES, ORDER, m));
                 acc = d.fma(d, acc);
             }
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
+            }
+            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             total += acc.lane(0);
         }
         return (float) (total / n);

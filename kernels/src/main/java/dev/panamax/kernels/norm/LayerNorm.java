@@ -180,14 +180,21 @@ public final class LayerNorm {
                     FloatLanes.set(gBias, gwOff + t, FloatLanes.get(gBias, gwOff + t) + g);
                 }
             }
-            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
-            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_8), FloatLanes.STEP_8);   // lanes in a fixed order: see FloatLanes
-            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_4), FloatLanes.STEP_4);
-            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_2), FloatLanes.STEP_2);
-            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_1), FloatLanes.STEP_1);
+            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            if (FloatLanes.LANES > 8) {
+                sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_8));
+                sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_8));
+            }
+            if (FloatLanes.LANES > 4) {
+                sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_4));
+                sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_4));
+            }
+            if (FloatLanes.LANES > 2) {
+                sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_2));
+                sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_2));
+            }
+            sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_1));
+            sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_1));
             float meanD = (float) ((sumD.lane(0) + tailD) / d);
             float meanDX = (float) ((sumDX.lane(0) + tailDX) / d);
             i = 0;
