@@ -47,7 +47,9 @@ public final class FloatLanes {
 
     // A fixed-order sum of a vector's lanes, written out where it is needed (a method taking the
     // vector would box it wherever C2 declined to inline it, as the comment above tells):
-    //     if (LANES > 8) { v = v.add(v.rearrange(PAIR_8)); }  ... PAIR_4, PAIR_2 ...;
+    //     if (LANES > 8) { v = v.add(v.rearrange(PAIR_8)); }
+    //     if (LANES > 4) { v = v.add(v.rearrange(PAIR_4)); }
+    //     if (LANES > 2) { v = v.add(v.rearrange(PAIR_2)); }
     //     v = v.add(v.rearrange(PAIR_1));  float s = v.lane(0);
     // Lane i is added to lane i ^ d, for d = 8, 4, 2, 1; the steps whose distance is not below
     // LANES are left out by the constant test (as masked adds with an empty mask, their blends

@@ -97,16 +97,10 @@ public final class Reductions {
                 a0 = a0.add(FloatVector.fromMemorySegment(SPECIES, x, (off + i) * Float.BYTES, ORDER));
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
             a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
@@ -142,16 +136,10 @@ public final class Reductions {
                 a0 = d.fma(d, a0);
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
             a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
@@ -180,16 +168,10 @@ public final class Reductions {
                 i += LANES;
             }
             a0 = a0.add(a1);
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
             a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {
@@ -220,16 +202,10 @@ public final class Reductions {
                 a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
             }
             a0 = a0.add(a1).add(a2.add(a3));
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
             a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
             float block = a0.lane(0);
             for (; i < end; i++) {

@@ -237,16 +237,10 @@ public final class Softmax {
                 e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
                 acc = acc.add(e, m);
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             sum += acc.lane(0);
         }
@@ -292,16 +286,10 @@ public final class Softmax {
                 FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m);
                 acc = log ? acc.add(g) : FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m).fma(g, acc);
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             s += acc.lane(0);
         }

@@ -179,16 +179,10 @@ final class DecodeAttention {
             for (; x <= d - LANES; x += LANES) {
                 acc = FloatVector.fromArray(SPECIES, query, x).fma(FloatVector.fromMemorySegment(SPECIES, seg, (row + x) * Float.BYTES, ORDER), acc);
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             float dot = acc.lane(0);
             for (; x < d; x++) {
@@ -224,16 +218,10 @@ final class DecodeAttention {
             p.intoArray(scores, c);
             sum = sum.add(p);
         }
-        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-        if (FloatLanes.LANES > 8) {
-            sum = sum.add(sum.rearrange(FloatLanes.PAIR_8));
-        }
-        if (FloatLanes.LANES > 4) {
-            sum = sum.add(sum.rearrange(FloatLanes.PAIR_4));
-        }
-        if (FloatLanes.LANES > 2) {
-            sum = sum.add(sum.rearrange(FloatLanes.PAIR_2));
-        }
+        // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+        if (FloatLanes.LANES > 8) { sum = sum.add(sum.rearrange(FloatLanes.PAIR_8)); }
+        if (FloatLanes.LANES > 4) { sum = sum.add(sum.rearrange(FloatLanes.PAIR_4)); }
+        if (FloatLanes.LANES > 2) { sum = sum.add(sum.rearrange(FloatLanes.PAIR_2)); }
         sum = sum.add(sum.rearrange(FloatLanes.PAIR_1));
         float total = sum.lane(0);
         for (; c < count; c++) {

@@ -441,16 +441,10 @@ final class DepthwiseConv2d {
             }
         }
         a0 = a0.add(a1);
-        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-        if (FloatLanes.LANES > 8) {
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8));
-        }
-        if (FloatLanes.LANES > 4) {
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4));
-        }
-        if (FloatLanes.LANES > 2) {
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2));
-        }
+        // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+        if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
+        if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
+        if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
         a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
         return a0.lane(0);
     }

@@ -144,17 +144,10 @@ final class InnerProductKernel {
             acc = FloatVector.fromMemorySegment(SPECIES, a, (aAt + p) * Float.BYTES, ORDER)
                     .fma(FloatVector.fromMemorySegment(SPECIES, b, (bAt + p) * Float.BYTES, ORDER), acc);
         }
-        // the fixed-order lane sum of FloatLanes, written out
-        // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-        if (FloatLanes.LANES > 8) {
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-        }
-        if (FloatLanes.LANES > 4) {
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-        }
-        if (FloatLanes.LANES > 2) {
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-        }
+        // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+        if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+        if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+        if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
         acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
         return acc.lane(0) + tail(k, a, aAt, b, bAt);
     }

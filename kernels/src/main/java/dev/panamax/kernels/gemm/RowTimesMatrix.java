@@ -199,22 +199,11 @@ final class RowTimesMatrix {
         }
         FloatVector zero = FloatVector.zero(SPECIES);
         VectorMask<Float> past = m.not();
-        FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at)).intoArray(sums, at);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + LANES)).intoArray(sums, at + LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 2 * LANES)).intoArray(sums, at + 2 * LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 3 * LANES)).intoArray(sums, at + 3 * LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 4 * LANES)).intoArray(sums, at + 4 * LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 5 * LANES)).intoArray(sums, at + 5 * LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 6 * LANES)).intoArray(sums, at + 6 * LANES);
-        FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).blend(zero, past)
-                .fma(x, FloatVector.fromArray(SPECIES, sums, at + 7 * LANES)).intoArray(sums, at + 7 * LANES);
+        for (int r = 0; r < ROWS; r++) {
+            int s = at + r * LANES;
+            FloatVector.fromMemorySegment(SPECIES, b, ba + r * step, ORDER).blend(zero, past)
+                    .fma(x, FloatVector.fromArray(SPECIES, sums, s)).intoArray(sums, s);
+        }
     }
 
     /** {@link #eightRows} for one row, in the same order. */
@@ -241,16 +230,10 @@ final class RowTimesMatrix {
     private static void sumLanes(float[] sums, int from, int rows, float alpha, float beta, MemorySegment c, long cOff) {
         for (int r = from; r < rows; r++) {
             FloatVector v = FloatVector.fromArray(SPECIES, sums, r * LANES);
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (LANES > 8) {
-                v = v.add(v.rearrange(FloatLanes.PAIR_8));
-            }
-            if (LANES > 4) {
-                v = v.add(v.rearrange(FloatLanes.PAIR_4));
-            }
-            if (LANES > 2) {
-                v = v.add(v.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (LANES > 8) { v = v.add(v.rearrange(FloatLanes.PAIR_8)); }
+            if (LANES > 4) { v = v.add(v.rearrange(FloatLanes.PAIR_4)); }
+            if (LANES > 2) { v = v.add(v.rearrange(FloatLanes.PAIR_2)); }
             v = v.add(v.rearrange(FloatLanes.PAIR_1));
             store(alpha * v.lane(0), beta, c, cOff + r);
         }

@@ -46,16 +46,10 @@ public final class BinaryCrossEntropyWithLogits {
                 FloatVector loss = oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg())));
                 acc = acc.add(loss, m);
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             total += acc.lane(0);
         }

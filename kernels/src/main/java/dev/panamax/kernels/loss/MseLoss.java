@@ -35,16 +35,10 @@ public final class MseLoss {
                 FloatVector d = FloatVector.fromMemorySegment(SPECIES, input, (iOff + i) * Float.BYTES, ORDER, m).sub(FloatVector.fromMemorySegment(SPECIES, target, (tOff + i) * Float.BYTES, ORDER, m));
                 acc = d.fma(d, acc);
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
-            if (FloatLanes.LANES > 8) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_8));
-            }
-            if (FloatLanes.LANES > 4) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_4));
-            }
-            if (FloatLanes.LANES > 2) {
-                acc = acc.add(acc.rearrange(FloatLanes.PAIR_2));
-            }
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
+            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
+            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
+            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             total += acc.lane(0);
         }

@@ -180,7 +180,7 @@ public final class LayerNorm {
                     FloatLanes.set(gBias, gwOff + t, FloatLanes.get(gBias, gwOff + t) + g);
                 }
             }
-            // the lanes in a fixed order (see FloatLanes), the steps past LANES left out
+            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
             if (FloatLanes.LANES > 8) {
                 sumD = sumD.add(sumD.rearrange(FloatLanes.PAIR_8));
                 sumDX = sumDX.add(sumDX.rearrange(FloatLanes.PAIR_8));
