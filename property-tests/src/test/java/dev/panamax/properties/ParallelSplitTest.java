@@ -181,14 +181,16 @@ class ParallelSplitTest {
 
     /**
      * With fewer images than threads, the direct convolution splits each image's output channels
-     * over the pool (batch-1 inference); the result equals one thread's bit for bit, bias
-     * included, for LeNet-5's two layers and an odd channel count.
+     * or, where the kernel's pairs of channels do not divide evenly, its output rows over the
+     * pool (batch-1 inference); the result equals one thread's bit for bit, bias included, for
+     * LeNet-5's two layers (rows and channels on two threads), an odd channel count, and rows in
+     * parts of unequal height.
      */
     @Test
-    void outputChannelSplitEqualsOneThread() {
+    void oneImageSplitEqualsOneThread() {
         int max = Math.max(2, Runtime.getRuntime().availableProcessors());
         // in, out, kernel, padding, size
-        int[][] shapes = {{1, 6, 5, 2, 28}, {6, 16, 5, 0, 14}, {3, 7, 3, 1, 20}};
+        int[][] shapes = {{1, 6, 5, 2, 28}, {6, 16, 5, 0, 14}, {3, 7, 3, 1, 20}, {2, 6, 3, 0, 11}, {1, 10, 5, 2, 13}};
         for (int[] sh : shapes) {
             ConvGeometry g = new ConvGeometry(sh[0], sh[4], sh[4], sh[2], sh[2], 1, 1, sh[3], sh[3], 1, 1);
             SplittableRandom r = new SplittableRandom(sh[1]);

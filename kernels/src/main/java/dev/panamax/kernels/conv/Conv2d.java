@@ -330,9 +330,10 @@ public final class Conv2d {
     }
 
     /**
-     * Threads that split each image's output channels, when there are fewer images than threads
-     * (batch-1 inference): channels in pairs (the kernel's narrowest block), as many parts as the
-     * pool and the pairs allow; 1 when the images alone keep the pool busy.
+     * Threads that split each image (its output channels, or its output rows: see
+     * {@link #splitRows}), when there are fewer images than threads (batch-1 inference): as many
+     * parts as the pool and the kernel's pairs of channels allow; 1 when the images alone keep
+     * the pool busy.
      */
     private static int channelParts(int images, int outChannels, int threads, MemorySegment x, MemorySegment w,
                                     MemorySegment y) {
@@ -349,19 +350,30 @@ public final class Conv2d {
     }
 
     /**
-     * The direct path one image at a time, each image's output channels split over {@code parts}
-     * threads: a convolution with a subset of the output channels is the same convolution of the
-     * same input with those rows of the weight, and every output element is summed in the same
-     * order whichever block computes it, so the result is the same as unsplit, bit for bit. Each
-     * thread adds the bias of its channels: left to the calling thread afterwards, the bias took
-     * longer than the convolution had saved (the workers spin beside it on this machine's cores).
+     * Whether one image splits over {@code parts} threads by its output rows rather than its
+     * output channels: when the kernel's pairs of channels do not divide evenly (LeNet-5's 6
+     * channels on two threads split 2 : 4, and 3 : 3 would cost 4 : 4, the kernel's blocks being
+     * 4 and 2 channels). Split by rows, each thread pads the whole image and reads all the weights.
      */
-    private static void directOverChannels(int images, int parts, ConvGeometry image, ConvGeometry g, int outChannels,
-                                           MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias,
-                                           long bOff, MemorySegment y, long yOff) {
+    private static boolean splitRows(int outChannels, int parts, int outHeight) {
+        return (outChannels + 1) / 2 % parts != 0 && outHeight >= parts;
+    }
+
+    /**
+     * The direct path one image at a time, each image's output channels or output rows split over
+     * {@code parts} threads: a convolution with a subset of the output channels is the same
+     * convolution of the same input with those rows of the weight, a subset of the output rows
+     * is the same sums at those positions, and every output element is summed in the same order
+     * whichever block computes it, so the result is the same as unsplit, bit for bit. Each thread
+     * adds the bias of its outputs: left to the calling thread afterwards, the bias took longer
+     * than the convolution had saved (the workers spin beside it on this machine's cores).
+     */
+    private static void directOverImage(int images, DirectBlocks.Split split, int parts, ConvGeometry image,
+                                        ConvGeometry g, int outChannels, MemorySegment x, long xOff, MemorySegment w,
+                                        long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         for (int n = 0; n < images; n++) {
             DirectBlocks job = DIRECT_BLOCKS.claim();
-            job.split = DirectBlocks.Split.CHANNELS;
+            job.split = split;
             job.problem(1, g, null, 0);
             job.outChannels = outChannels;
             job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y, yOff + (long) n * outChannels * g.colCols());
@@ -371,7 +383,7 @@ public final class Conv2d {
         }
     }
 
-    /** Block {@code index} of {@code count} of {@link #directOverChannels} for one image. */
+    /** Block {@code index} of {@code count} of {@link #directOverImage} by channels, for one image. */
     private static void directChannels(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
                                        MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
         long k = g.colRows();
@@ -382,6 +394,17 @@ public final class Conv2d {
         if (from < to) {
             DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, bias, bOff + from, y, yAt + from * l,
                     DirectConv2d.tapRows(g, to - from));
+        }
+    }
+
+    /** Block {@code index} of {@code count} of {@link #directOverImage} by output rows, for one image. */
+    private static void directRows(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
+                                   MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+        int from = g.outHeight() * index / count;
+        int to = g.outHeight() * (index + 1) / count;
+        if (from < to) {
+            DirectConv2d.forwardRows(g, outChannels, from, to, x, xAt, w, wOff, bias, bOff, y, yAt,
+                    DirectConv2d.tapRows(g, outChannels));
         }
     }
 
@@ -454,7 +477,9 @@ public final class Conv2d {
             case DIRECT -> {
                 int channelParts = groups == 1 ? channelParts(images, outChannels, threads, x, w, y) : 1;
                 if (channelParts > 1) {
-                    directOverChannels(images, channelParts, image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
+                    boolean rows = splitRows(outChannels, channelParts, g.outHeight());
+                    directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, channelParts,
+                            image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
                     return;
                 }
                 // images are independent: split them over the pool (the kernel's scratch is per thread)
@@ -620,11 +645,11 @@ public final class Conv2d {
 
     /**
      * A parallel call of the direct path, its arguments as fields (see {@link WorkerPool.Job}):
-     * the images split over the pool, forward or backward, or one image's output channels split.
+     * the images split over the pool, forward or backward, or one image's output channels or rows split.
      */
     private static final class DirectBlocks extends ConvJob {
 
-        enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS }
+        enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS, ROWS }
 
         Split split;
         int groups;
@@ -652,6 +677,7 @@ public final class Conv2d {
                 case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
                         xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice);
                 case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
+                case ROWS -> directRows(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
             }
         }
 

@@ -143,6 +143,16 @@ final class DirectConv2d {
      */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
                         long bAt, MemorySegment y, long yAt, long[] rows) {
+        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows);
+    }
+
+    /**
+     * Output rows {@code [rowFrom, rowTo)} of every channel of {@link #forward}, written and
+     * nothing else of y (so that threads may share one image's rows): the whole image is padded,
+     * the positions of those rows correlated. Each output is summed as in the whole forward.
+     */
+    static void forwardRows(ConvGeometry g, int og, int rowFrom, int rowTo, MemorySegment x, long xAt, MemorySegment w,
+                            long wAt, MemorySegment bias, long bAt, MemorySegment y, long yAt, long[] rows) {
         int srcSize = (int) sourceFloats(g);
         int o4 = outputBlocks(og);
         int k = (int) g.colRows();
@@ -153,8 +163,11 @@ final class DirectConv2d {
         float[] weights = WEIGHTS.atLeast(o4 * k);
         copyPaddedRows(og, o4, k, w, wAt, weights);
         WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), paddedPlane(g), wp, g.dilationH(), g.dilationW(), 0, rows);
-        correlate(roundUp(og, 2), nPad, k, weights, work, rows, work, srcSize);
-        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
+        // output row i is positions [i wp, i wp + ow): whole vectors from the first row's, up to the last row's end
+        int qFrom = rowFrom * wp / LANES * LANES;
+        int qTo = Math.min(nPad, roundUp(rowTo * wp, LANES));
+        correlate(roundUp(og, 2), nPad, qFrom, qTo, k, weights, work, rows, work, srcSize);
+        WideLayout.narrow(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
     }
 
     /**
@@ -225,7 +238,7 @@ final class DirectConv2d {
                 }
             }
         }
-        correlate(roundUp(g.channels(), 2), a.nPad(), a.k(), weights, work, rows, work, out);
+        correlate(roundUp(g.channels(), 2), a.nPad(), 0, a.nPad(), a.k(), weights, work, rows, work, out);
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
@@ -237,7 +250,8 @@ final class DirectConv2d {
 
     /**
      * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < rows} rounded up to 2 and
-     * {@code q < nPad} (a multiple of 16); out rows are {@code nPad} apart, w rows {@code k} apart.
+     * {@code qFrom <= q < qTo} (multiples of LANES, at most {@code nPad}); out rows are {@code nPad}
+     * apart, w rows {@code k} apart.
      * Register blocks: 4 rows x 48 positions (12 accumulators), with 4 x 16, 2 x 48 and 2 x 16
      * blocks for the edges, so that 6 channels or 196 positions waste no work on padding; with 16
      * vector registers (AVX2) 4 rows x 2 vectors ({@link #WIDE_BLOCKS}). Each block is its own
@@ -245,30 +259,30 @@ final class DirectConv2d {
      * vectors gets them boxed by C2, and one method holding every variant grew past its inlining
      * budget (both measured on the GEMM micro-kernel).
      */
-    private static void correlate(int outRows, int nPad, int k, float[] w, float[] src, long[] rows, float[] out,
-                                  int outOff) {
+    private static void correlate(int outRows, int nPad, int qFrom, int qTo, int k, float[] w, float[] src, long[] rows,
+                                  float[] out, int outOff) {
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
-            int q = 0;
+            int q = qFrom;
             if (WIDE_BLOCKS) {
-                for (; q + PB <= nPad; q += PB) {
+                for (; q + PB <= qTo; q += PB) {
                     block4x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             } else {
-                for (; q + 2 * LANES <= nPad; q += 2 * LANES) {
+                for (; q + 2 * LANES <= qTo; q += 2 * LANES) {
                     block4x2(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             }
-            for (; q < nPad; q += LANES) {
+            for (; q < qTo; q += LANES) {
                 block4x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }
         for (; o < outRows; o += 2) {
-            int q = 0;
-            for (; q + PB <= nPad; q += PB) {
+            int q = qFrom;
+            for (; q + PB <= qTo; q += PB) {
                 block2x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
-            for (; q < nPad; q += LANES) {
+            for (; q < qTo; q += LANES) {
                 block2x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }

@@ -108,18 +108,23 @@ final class WideLayout {
     }
 
     /**
-     * {@link #narrow} from an array, plus {@code bias[o]} on plane o when bias is not null: the
-     * bias costs no pass over y of its own (on LeNet-5's conv1, 1.2 MB of output per batch of 64,
-     * that pass was 4 % of the forward). Without a bias nothing is added (adding 0 would turn -0
-     * into +0).
+     * {@link #narrow} from an array, output rows {@code [from, to)} of each plane, plus
+     * {@code bias[o]} on plane o when bias is not null: the bias costs no pass over y of its own
+     * (on LeNet-5's conv1, 1.2 MB of output per batch of 64, that pass was 4 % of the forward).
+     * Without a bias nothing is added (adding 0 would turn -0 into +0). A row is stored in whole
+     * vectors, the last one running into the next row, where that row is written later by this
+     * call; otherwise (the last row of a range, which another thread may be writing) element by
+     * element.
      */
-    static void narrow(int rows, int oh, int ow, int wp, int ld, float[] wide, int wideAt, MemorySegment bias, long bOff,
-                       MemorySegment y, long yAt) {
-        long end = yAt + (long) rows * oh * ow;
+    static void narrow(int rows, int oh, int from, int to, int ow, int wp, int ld, float[] wide, int wideAt,
+                       MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+        boolean whole = from == 0 && to == oh;
         long span = (ow + LANES - 1) / LANES * (long) LANES;
         for (int o = 0; o < rows; o++) {
             float b = bias == null ? 0f : FloatLanes.get(bias, bOff + o);
-            for (int i = 0; i < oh; i++) {
+            // the end of what this call writes after plane o's rows: all of y when it writes whole planes
+            long end = yAt + (whole ? (long) rows * oh * ow : ((long) o * oh + to) * ow);
+            for (int i = from; i < to; i++) {
                 int src = wideAt + o * ld + i * wp;
                 long dst = yAt + ((long) o * oh + i) * ow;
                 if (dst + span <= end) {
