@@ -77,14 +77,14 @@ public final class MaxPool2d {
                 // the last vector overlaps the one before it, which wrote the same values
                 for (int k = 0; k < ow; k += LANES) {
                     int j = Math.min(k, ow - LANES);
-                    values(min, width, x, in + top + 2L * j, LANES, y, o + j, offsets);
+                    values(min, width, x, in + top + 2L * j, LANES, y, o + j);
                 }
                 continue;
             }
             if (argmax == null) {
                 if (in + top + width + 2L * LANES <= xEnd) {
                     // a row shorter than a vector: the lanes past it read the next rows, and are not stored
-                    values(min, width, x, in + top, ow, y, o, offsets);
+                    values(min, width, x, in + top, ow, y, o);
                 } else {
                     // the segment's last rows, one by one: pairs, run this rarely, would stay in C1's
                     // code, which boxes its vectors (5 KB per LeNet-5 forward at batch 512)
@@ -140,13 +140,12 @@ public final class MaxPool2d {
     /**
      * {@code n} outputs (at most {@code LANES}) of one output row from the {@code 2 LANES} inputs of
      * each of the two input rows that start at {@code first} and {@code first + width} (those past
-     * the row's {@code 2n} are read and not used), with no argmax ({@code scratch}: LANES floats): each row's
+     * the row's {@code 2n} are read and not used), with no argmax: each row's
      * even and odd columns gathered into two vectors (a lane permutation of each half and a
      * blend), the pair winners, then the better row, in {@link #pairs}' order, so the values are
      * the same as with an argmax (which of two equal values wins shows in the sign of a zero).
      */
-    private static void values(boolean min, int width, MemorySegment x, long first, int n, MemorySegment y, long yAt,
-                               float[] scratch) {
+    private static void values(boolean min, int width, MemorySegment x, long first, int n, MemorySegment y, long yAt) {
         VectorOperators.Comparison better = min ? VectorOperators.LT : VectorOperators.GT;
         long at = first * Float.BYTES;
         long below = (first + width) * Float.BYTES;
@@ -169,11 +168,9 @@ public final class MaxPool2d {
         if (n == LANES) {
             h.intoMemorySegment(y, yAt * Float.BYTES, FloatLanes.ORDER);
         } else {
-            // not a masked store: its mask, made from n, was boxed (5 KB per LeNet-5 forward at batch 512)
-            h.intoArray(scratch, 0);
-            for (int k = 0; k < n; k++) {
-                FloatLanes.set(y, yAt + k, scratch[k]);
-            }
+            // a mask made from n here was boxed (5 KB per LeNet-5 forward at batch 512); one of
+            // FloatLanes' ready masks is only unboxed
+            h.intoMemorySegment(y, yAt * Float.BYTES, FloatLanes.ORDER, FloatLanes.firstLanes(n));
         }
     }
 
