@@ -110,7 +110,7 @@ class GemmPropertiesTest {
     private static final float[] ALPHAS = {1f, 0f, -0.5f, 1.7f};
     private static final float[] BETAS = {0f, 1f, 0.3f};
 
-    /** One row of A (batch-1 inference): B streamed in place, four rows of B^T at a time, a masked tail. */
+    /** One row of A (batch-1 inference): B streamed in place, eight rows of B^T at a time, a masked tail. */
     @Test
     void singleRowsMatchReference() {
         qt().withExamples(150).forAll(integers().between(1, 130), integers().between(1, 600), longs().all())

@@ -335,7 +335,7 @@ public final class Conv2d {
      * parts as the pool and the kernel's pairs of channels allow; 1 when the images alone keep
      * the pool busy.
      */
-    private static int channelParts(int images, int outChannels, int threads, MemorySegment x, MemorySegment w,
+    private static int imageParts(int images, int outChannels, int threads, MemorySegment x, MemorySegment w,
                                     MemorySegment y) {
         if (images >= threads) {
             return 1;
@@ -475,10 +475,10 @@ public final class Conv2d {
                 return;
             }
             case DIRECT -> {
-                int channelParts = groups == 1 ? channelParts(images, outChannels, threads, x, w, y) : 1;
-                if (channelParts > 1) {
-                    boolean rows = splitRows(outChannels, channelParts, g.outHeight());
-                    directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, channelParts,
+                int imageParts = groups == 1 ? imageParts(images, outChannels, threads, x, w, y) : 1;
+                if (imageParts > 1) {
+                    boolean rows = splitRows(outChannels, imageParts, g.outHeight());
+                    directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, imageParts,
                             image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
                     return;
                 }
