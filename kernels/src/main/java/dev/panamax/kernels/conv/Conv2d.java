@@ -370,13 +370,16 @@ public final class Conv2d {
      */
     private static void directOverImage(int images, DirectBlocks.Split split, int parts, ConvGeometry image,
                                         ConvGeometry g, int outChannels, MemorySegment x, long xOff, MemorySegment w,
-                                        long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+                                        long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
+                                        boolean reluMaxPool) {
         for (int n = 0; n < images; n++) {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = split;
+            job.reluMaxPool = reluMaxPool;
             job.problem(1, g, null, 0);
             job.outChannels = outChannels;
-            job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y, yOff + (long) n * outChannels * g.colCols());
+            job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y,
+                    yOff + (long) n * outChannels * outPlane(g, reluMaxPool));
             job.bias = bias;
             job.bOff = bOff;
             WorkerPool.run(parts, job);
@@ -385,26 +388,30 @@ public final class Conv2d {
 
     /** Block {@code index} of {@code count} of {@link #directOverImage} by channels, for one image. */
     private static void directChannels(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
-                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
+                                       boolean reluMaxPool) {
         long k = g.colRows();
-        long l = g.colCols();
         int pairs = (outChannels + 1) / 2;
         int from = 2 * (pairs * index / count);
         int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
         if (from < to) {
-            DirectConv2d.forward(g, to - from, x, xAt, w, wOff + from * k, bias, bOff + from, y, yAt + from * l,
-                    DirectConv2d.tapRows(g, to - from));
+            DirectConv2d.forwardRows(g, to - from, 0, convRows(g, reluMaxPool), x, xAt, w, wOff + from * k, bias,
+                    bOff + from, y, yAt + from * outPlane(g, reluMaxPool), DirectConv2d.tapRows(g, to - from), reluMaxPool);
         }
     }
 
     /** Block {@code index} of {@code count} of {@link #directOverImage} by output rows, for one image. */
     private static void directRows(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
-                                   MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
-        int from = g.outHeight() * index / count;
-        int to = g.outHeight() * (index + 1) / count;
+                                   MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
+                                   boolean reluMaxPool) {
+        // pooled, each part computes whole pairs of output rows
+        int unit = reluMaxPool ? 2 : 1;
+        int units = g.outHeight() / unit;
+        int from = unit * (units * index / count);
+        int to = unit * (units * (index + 1) / count);
         if (from < to) {
             DirectConv2d.forwardRows(g, outChannels, from, to, x, xAt, w, wOff, bias, bOff, y, yAt,
-                    DirectConv2d.tapRows(g, outChannels));
+                    DirectConv2d.tapRows(g, outChannels), reluMaxPool);
         }
     }
 
@@ -415,17 +422,27 @@ public final class Conv2d {
      */
     private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                      int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
-                                     MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+                                     MemorySegment bias, long bOff, MemorySegment y, long yOff, boolean reluMaxPool) {
         long k = g.colRows();
-        long l = g.colCols();
+        long l = outPlane(g, reluMaxPool);
         long[] rows = DirectConv2d.tapRows(g, og);
         for (int n = images * index / count; n < images * (index + 1) / count; n++) {
             for (int q = 0; q < groups; q++) {
-                DirectConv2d.forward(g, og, x, xOff + (long) n * image.imageSize() + q * g.imageSize(), w,
-                        wOff + (long) q * og * k, bias, bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l,
-                        rows);
+                DirectConv2d.forwardRows(g, og, 0, convRows(g, reluMaxPool), x,
+                        xOff + (long) n * image.imageSize() + q * g.imageSize(), w, wOff + (long) q * og * k, bias,
+                        bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l, rows, reluMaxPool);
             }
         }
+    }
+
+    /** Floats of one output plane: the convolution's, or, pooled, the 2 x 2 max pool's of it. */
+    private static long outPlane(ConvGeometry g, boolean reluMaxPool) {
+        return reluMaxPool ? (long) (g.outHeight() / 2) * (g.outWidth() / 2) : g.colCols();
+    }
+
+    /** The output rows computed: all, or, pooled, those the pool reads (a last odd row it drops is not). */
+    private static int convRows(ConvGeometry g, boolean reluMaxPool) {
+        return reluMaxPool ? g.outHeight() / 2 * 2 : g.outHeight();
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -475,26 +492,7 @@ public final class Conv2d {
                 return;
             }
             case DIRECT -> {
-                int imageParts = groups == 1 ? imageParts(images, outChannels, threads, x, w, y) : 1;
-                if (imageParts > 1) {
-                    boolean rows = splitRows(outChannels, imageParts, g.outHeight());
-                    directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, imageParts,
-                            image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
-                    return;
-                }
-                // images are independent: split them over the pool (the kernel's scratch is per thread)
-                int parts = Math.min(threads, images);
-                if (parts <= 1 || !WorkerPool.shareable(x, w, y)) {
-                    directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff);
-                } else {
-                    DirectBlocks job = DIRECT_BLOCKS.claim();
-                    job.split = DirectBlocks.Split.IMAGES_FORWARD;
-                    job.images(images, groups, image, g, outChannels, og, null, 0, 0);
-                    job.operands(x, xOff, w, wOff, y, yOff);
-                    job.bias = bias;
-                    job.bOff = bOff;
-                    WorkerPool.run(parts, job);
-                }
+                direct(images, groups, image, g, outChannels, threads, x, xOff, w, wOff, bias, bOff, y, yOff, false);
                 return;     // the bias went with the narrowing of each block
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
@@ -507,6 +505,90 @@ public final class Conv2d {
         if (bias != null) {
             ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);
         }
+    }
+
+    /**
+     * The direct path's forward, the bias added as each block narrows its outputs, or, with
+     * {@code reluMaxPool}, {@code max_pool2d(relu(conv + bias), 2)} written instead
+     * ({@link #forwardReluMaxPool}).
+     */
+    private static void direct(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int threads,
+                               MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
+                               MemorySegment y, long yOff, boolean reluMaxPool) {
+        int og = outChannels / groups;
+        int imageParts = groups == 1 ? imageParts(images, outChannels, threads, x, w, y) : 1;
+        if (imageParts > 1) {
+            boolean rows = splitRows(outChannels, imageParts, reluMaxPool ? g.outHeight() / 2 : g.outHeight());
+            directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, imageParts,
+                    image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, reluMaxPool);
+            return;
+        }
+        // images are independent: split them over the pool (the kernel's scratch is per thread)
+        int parts = Math.min(threads, images);
+        if (parts <= 1 || !WorkerPool.shareable(x, w, y)) {
+            directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff,
+                    reluMaxPool);
+        } else {
+            DirectBlocks job = DIRECT_BLOCKS.claim();
+            job.split = DirectBlocks.Split.IMAGES_FORWARD;
+            job.reluMaxPool = reluMaxPool;
+            job.images(images, groups, image, g, outChannels, og, null, 0, 0);
+            job.operands(x, xOff, w, wOff, y, yOff);
+            job.bias = bias;
+            job.bOff = bOff;
+            WorkerPool.run(parts, job);
+        }
+    }
+
+    /**
+     * Whether {@link #forwardReluMaxPool} takes this plan: its forward algorithm is the direct
+     * one, whose blocks pool the outputs as they store them, and the output is at least 2 x 2.
+     */
+    public static boolean fusesReluMaxPool(Conv2dPlan plan) {
+        ConvGeometry g = plan.group();
+        return plan.forward() == ConvAlgorithm.DIRECT && g.outHeight() >= 2 && g.outWidth() >= 2;
+    }
+
+    /**
+     * {@code y = max_pool2d(relu(conv2d(x, w) + bias), 2)} in one pass, for inference: PyTorch's
+     * {@code Conv2d}, {@code ReLU}, {@code MaxPool2d(2)} in a row, the values exactly those of
+     * {@link #forward}, the ReLU kernel and {@code MaxPool2d.forwardValues} run one after the
+     * other, without the full-size output ever being written. x {@code [N, C, H, W]}, w
+     * {@code [O, C/groups, kH, kW]}, bias {@code [O]} or null, y {@code [N, O, Hout / 2, Wout / 2]}
+     * (written; floor mode, so a last odd output row or column is dropped), all contiguous; no
+     * workspace. Only for plans {@link #fusesReluMaxPool} accepts.
+     */
+    public static void forwardReluMaxPool(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w,
+                                          long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        Objects.requireNonNull(plan, "plan");
+        if (!fusesReluMaxPool(plan)) {
+            throw new IllegalArgumentException("ReLU and max pool fuse only into the direct forward with an output of at "
+                    + "least 2 x 2; this plan's forward is " + plan.forward() + " with outputs of " + plan.group().outHeight()
+                    + " x " + plan.group().outWidth() + " (call forward, then the ReLU and pooling kernels)");
+        }
+        Checks.nonNegative("N", images);
+        ConvGeometry image = plan.image();
+        ConvGeometry g = plan.group();
+        int outChannels = plan.outChannels();
+        Checks.notNull("x", x);
+        Checks.floats("x", x, xOff, Checks.elements(images, image.imageSize()));
+        Checks.floats("weight", w, wOff, Checks.elements(outChannels, g.colRows()));
+        if (bias != null) {
+            Checks.floats("bias", bias, bOff, outChannels);
+        }
+        long plane = outPlane(g, true);
+        Checks.floats("y", y, yOff, Checks.elements(images, outChannels, plane));
+        if (image.channels() == 0) {
+            // no input channels: every output is its channel's relu(bias), or 0
+            for (int n = 0; n < images; n++) {
+                for (int o = 0; o < outChannels; o++) {
+                    float v = bias == null ? 0f : Math.max(FloatLanes.get(bias, bOff + o), 0f);
+                    FloatLanes.fill(y, yOff + ((long) n * outChannels + o) * plane, plane, v);
+                }
+            }
+            return;
+        }
+        direct(images, plan.groups(), image, g, outChannels, threads(plan), x, xOff, w, wOff, bias, bOff, y, yOff, true);
     }
 
     /**
@@ -652,6 +734,8 @@ public final class Conv2d {
         enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS, ROWS }
 
         Split split;
+        /** The outputs rectified and max-pooled 2 x 2 ({@link #forwardReluMaxPool}). */
+        boolean reluMaxPool;
         int groups;
         ConvGeometry image;
         int outChannels;
@@ -673,11 +757,12 @@ public final class Conv2d {
         public void run(int index, int count) {
             switch (split) {
                 case IMAGES_FORWARD -> directImages(index, count, images, groups, image, g, outChannels, og, x, xOff, w,
-                        wOff, bias, bOff, y, yOff);
+                        wOff, bias, bOff, y, yOff, reluMaxPool);
                 case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
                         xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice);
-                case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
-                case ROWS -> directRows(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff);
+                case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
+                        reluMaxPool);
+                case ROWS -> directRows(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, reluMaxPool);
             }
         }
 
@@ -685,6 +770,7 @@ public final class Conv2d {
         protected void clear() {
             super.clear();
             image = null;
+            reluMaxPool = false;
         }
     }
 

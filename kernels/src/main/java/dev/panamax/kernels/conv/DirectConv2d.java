@@ -127,9 +127,13 @@ final class DirectConv2d {
         return (v + unit - 1) / unit * unit;
     }
 
-    /** Scratch floats of {@link #forward}: the padded image and the wide outputs (one weight-gradient image too). */
+    /**
+     * Scratch floats of {@link #forward}: the padded image and the wide outputs (one weight-gradient
+     * image too), and slack for the pooled narrowing, which reads whole vectors from the start of a
+     * short last row.
+     */
     private static long forwardFloats(ConvGeometry g, int og) {
-        return sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g);
+        return sourceFloats(g) + (long) outputBlocks(og) * paddedPositions(g) + 2 * LANES;
     }
 
     /** Row starts of every tap of the forward problem, relative to the padded source. */
@@ -143,22 +147,26 @@ final class DirectConv2d {
      */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
                         long bAt, MemorySegment y, long yAt, long[] rows) {
-        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows);
+        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows, false);
     }
 
     /**
      * Output rows {@code [rowFrom, rowTo)} of every channel of {@link #forward}, written and
      * nothing else of y (so that threads may share one image's rows): the whole image is padded,
      * the positions of those rows correlated. Each output is summed as in the whole forward.
+     * With {@code reluMaxPool}, y is {@code [og, oh / 2, ow / 2]} and gets
+     * {@code max_pool2d(relu(conv + bias), 2)} for pooled rows {@code [rowFrom / 2, rowTo / 2)}
+     * ({@link WideLayout#narrowReluMaxPool}; the bounds are even).
      */
     static void forwardRows(ConvGeometry g, int og, int rowFrom, int rowTo, MemorySegment x, long xAt, MemorySegment w,
-                            long wAt, MemorySegment bias, long bAt, MemorySegment y, long yAt, long[] rows) {
+                            long wAt, MemorySegment bias, long bAt, MemorySegment y, long yAt, long[] rows,
+                            boolean reluMaxPool) {
         int srcSize = (int) sourceFloats(g);
         int o4 = outputBlocks(og);
         int k = (int) g.colRows();
         int wp = paddedWidth(g);
         int nPad = paddedPositions(g);
-        float[] work = scratch(srcSize + o4 * nPad);
+        float[] work = scratch((int) forwardFloats(g, og));
         WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, 0, srcSize);
         float[] weights = WEIGHTS.atLeast(o4 * k);
         copyPaddedRows(og, o4, k, w, wAt, weights);
@@ -167,7 +175,12 @@ final class DirectConv2d {
         int qFrom = rowFrom * wp / LANES * LANES;
         int qTo = Math.min(nPad, roundUp(rowTo * wp, LANES));
         correlate(roundUp(og, 2), nPad, qFrom, qTo, k, weights, work, rows, work, srcSize);
-        WideLayout.narrow(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
+        if (reluMaxPool) {
+            WideLayout.narrowReluMaxPool(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt,
+                    y, yAt);
+        } else {
+            WideLayout.narrow(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
+        }
     }
 
     /**

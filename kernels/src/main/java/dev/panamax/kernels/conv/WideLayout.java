@@ -1,8 +1,11 @@
 package dev.panamax.kernels.conv;
 
+import static dev.panamax.kernels.FloatLanes.EVEN_LANES;
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ODD_LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
+import static dev.panamax.kernels.FloatLanes.UPPER_HALF;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -144,6 +147,60 @@ final class WideLayout {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #narrow} with ReLU and a 2 x 2 / stride 2 max pool on the way, for inference:
+     * {@code y [rows, oh / 2, ow / 2]} gets {@code max_pool2d(relu(out + bias), 2)} for the pooled
+     * rows {@code [from / 2, to / 2)} of each plane ({@code from} and {@code to} even; a last odd
+     * output row or column, which floor-mode pooling drops, is never read).
+     *
+     * <p>Pooled first, then biased and rectified: adding a constant and ReLU are monotone in
+     * floating point (rounding never reverses an order), so the maximum of the rectified sums is
+     * the rectified sum of the maximum, and a window of outputs at most zero gives +0 either way:
+     * the values of the convolution, the ReLU and the max pool run one after another, a NaN for a
+     * window with a NaN (its payload may differ), for a quarter of the additions and ReLUs and no
+     * pass over a full-size output. Each vector of pooled outputs takes two vectors of each row
+     * (maximum of the rows, then of even and odd columns, gathered as the max pool gathers them).
+     * The last vector of a row overlaps the one before it; a row shorter than a vector is stored
+     * masked, so nothing of another thread's rows is written. Whole vectors are read from a row's
+     * start: the caller's wide array has {@code 2 LANES} floats of slack.
+     */
+    static void narrowReluMaxPool(int rows, int oh, int from, int to, int ow, int wp, int ld, float[] wide, int wideAt,
+                                  MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+        int ph = oh / 2;
+        int pw = ow / 2;
+        for (int o = 0; o < rows; o++) {
+            float b = bias == null ? 0f : FloatLanes.get(bias, bOff + o);
+            for (int i = from; i < to; i += 2) {
+                int top = wideAt + o * ld + i * wp;
+                long dst = yAt + ((long) o * ph + i / 2) * pw;
+                if (pw < LANES) {
+                    rectifiedMaxima(wide, top, wp, b).intoMemorySegment(y, dst * Float.BYTES, ORDER,
+                            FloatLanes.firstLanes(pw));
+                    continue;
+                }
+                for (int k = 0; k < pw; k += LANES) {
+                    int j = Math.min(k, pw - LANES);
+                    rectifiedMaxima(wide, top + 2 * j, wp, b)
+                            .intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code relu(max(2 x 2 window) + b)} of the LANES windows whose top-left corners are
+     * {@code wide[at + 2k]} (rows {@code wp} apart). Without a bias b is 0, whose addition changes
+     * only a -0, to the +0 the ReLU gives it anyway.
+     */
+    private static FloatVector rectifiedMaxima(float[] wide, int at, int wp, float b) {
+        FloatVector v0 = FloatVector.fromArray(SPECIES, wide, at).max(FloatVector.fromArray(SPECIES, wide, at + wp));
+        FloatVector v1 = FloatVector.fromArray(SPECIES, wide, at + LANES)
+                .max(FloatVector.fromArray(SPECIES, wide, at + wp + LANES));
+        FloatVector even = v0.rearrange(EVEN_LANES).blend(v1.rearrange(EVEN_LANES), UPPER_HALF);
+        FloatVector odd = v0.rearrange(ODD_LANES).blend(v1.rearrange(ODD_LANES), UPPER_HALF);
+        return even.max(odd).add(b).max(0f);
     }
 
     /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]} into an array from {@code wideAt}: zero in the extra columns and rows. */

@@ -75,6 +75,34 @@ public final class Convolution {
         return y;
     }
 
+    /**
+     * Whether {@link #conv2dReluMaxPool} takes this plan ({@link Conv2d#fusesReluMaxPool}: the
+     * direct forward, an output of at least 2 x 2).
+     */
+    public static boolean fusesReluMaxPool(Conv2dPlan plan) {
+        return Conv2d.fusesReluMaxPool(plan);
+    }
+
+    /**
+     * {@code max_pool2d(relu(conv2d(x, weight, bias)), 2)} in one pass, for inference: the values
+     * of the three ops run one after another, bit for bit, without the convolution's full output
+     * (floor mode: y is {@code [N, O, Hout / 2, Wout / 2]}). Only for plans
+     * {@link #fusesReluMaxPool} accepts.
+     */
+    public static Tensor conv2dReluMaxPool(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, Arena arena) {
+        ConvGeometry g = requirePlanned(x, weight, plan);
+        int n = (int) x.size(0);
+        int o = plan.outChannels();
+        checkBias(bias, o);
+        Tensor xd = x.contiguous(arena);
+        Tensor wd = weight.contiguous(arena);
+        Tensor bd = bias == null ? null : bias.contiguous(arena);
+        Tensor y = Tensor.empty(arena, n, o, g.outHeight() / 2, g.outWidth() / 2);
+        Conv2d.forwardReluMaxPool(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0);
+        return y;
+    }
+
     /** The gradients of {@link #conv2d} for {@code gy [N, O, Hout, Wout]}. */
     public static Grads conv2dBackward(Tensor x, Tensor weight, boolean hasBias, Tensor gy, int[] stride, int[] padding,
                                        int[] dilation, int groups, Arena arena) {

@@ -84,6 +84,19 @@ public final class ActivationLayer extends Layer {
         return Activations.forward(f, x, arena);
     }
 
+    /** Whether this is ReLU, which {@link Sequential} fuses into a convolution before it in inference. */
+    boolean isRelu() {
+        return f.kind() == Activation.Kind.RELU;
+    }
+
+    /**
+     * Its forward ran inside a fused kernel ({@link Sequential}'s inference): no input is kept,
+     * so that a backward fails instead of using an older call's.
+     */
+    void fused() {
+        x = null;
+    }
+
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return Activations.backward(f, saved(x), gy, arena);

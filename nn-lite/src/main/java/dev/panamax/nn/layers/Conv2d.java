@@ -56,6 +56,22 @@ public final class Conv2d extends WeightedLayer {
         return Convolution.conv2d(x, weightValue(), biasValue(), plan(x), arena);
     }
 
+    /**
+     * {@code max_pool2d(relu(forward(x)), 2)} in one pass, for {@link Sequential}'s inference
+     * (this layer, ReLU and {@code MaxPool2d(2)} in a row, in {@link InferenceMode}); null where the
+     * plan for x does not fuse ({@link Convolution#fusesReluMaxPool}), and the three layers then run
+     * one by one.
+     */
+    Tensor forwardReluMaxPool(Tensor x, Arena arena) {
+        requireInput(x, -1, inChannels, -1, -1);
+        Conv2dPlan p = plan(x);
+        if (!Convolution.fusesReluMaxPool(p)) {
+            return null;
+        }
+        this.x = x;
+        return Convolution.conv2dReluMaxPool(x, weightValue(), biasValue(), p, arena);
+    }
+
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor input = saved(x);

@@ -13,6 +13,8 @@ import dev.panamax.nn.tensor.Tensor;
  */
 public class MaxPool2d extends Layer {
 
+    private static final PoolWindow TWO_BY_TWO = PoolWindow.of(2);
+
     private final boolean min;
     private final PoolWindow window;
     private Tensor x;
@@ -48,6 +50,20 @@ public class MaxPool2d extends Layer {
         geometry = g;
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
         return s.y();
+    }
+
+    /** Whether this is a max pool over 2 x 2 windows at stride 2, which {@link Sequential} fuses into a convolution and ReLU in inference. */
+    boolean isMaxTwoByTwo() {
+        return !min && window.equals(TWO_BY_TWO);
+    }
+
+    /**
+     * Its forward ran inside a fused kernel ({@link Sequential}'s inference): nothing is kept, so
+     * that a backward fails as after any forward in {@link InferenceMode}.
+     */
+    void fused() {
+        x = null;
+        saved = null;
     }
 
     @Override

@@ -128,16 +128,44 @@ public final class Sequential extends Layer {
         });
     }
 
+    /**
+     * The layers' forwards in order. In {@link InferenceMode}, a {@link Conv2d} followed by ReLU
+     * and {@code MaxPool2d(2)} runs as one kernel where the convolution's plan allows it
+     * ({@code Convolution.conv2dReluMaxPool}: the same values, without writing the full-size
+     * activations twice); a profile then counts the three as the convolution.
+     */
     @Override
     public Tensor forward(Tensor x, Arena arena) {
+        boolean inference = InferenceMode.active();
         Tensor h = x;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             long t0 = timer == null ? 0 : System.nanoTime();
-            h = l.forward(h, arena);
+            Tensor fused = inference ? reluMaxPoolFused(i, h, arena) : null;
+            if (fused != null) {
+                h = fused;
+                i += 2;
+            } else {
+                h = l.forward(h, arena);
+            }
             time(l, t0);
         }
         return h;
+    }
+
+    /** Layers i to i + 2 over x as one kernel, when they are Conv2d, ReLU, MaxPool2d(2) and the kernel takes them; else null. */
+    private Tensor reluMaxPoolFused(int i, Tensor x, Arena arena) {
+        if (i + 2 >= layers.size() || !(layers.get(i) instanceof Conv2d conv)
+                || !(layers.get(i + 1) instanceof ActivationLayer relu) || !relu.isRelu()
+                || !(layers.get(i + 2) instanceof MaxPool2d pool) || !pool.isMaxTwoByTwo()) {
+            return null;
+        }
+        Tensor y = conv.forwardReluMaxPool(x, arena);
+        if (y != null) {
+            relu.fused();
+            pool.fused();
+        }
+        return y;
     }
 
     @Override
