@@ -371,15 +371,15 @@ public final class Conv2d {
     private static void directOverImage(int images, DirectBlocks.Split split, int parts, ConvGeometry image,
                                         ConvGeometry g, int outChannels, MemorySegment x, long xOff, MemorySegment w,
                                         long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
-                                        boolean reluMaxPool) {
+                                        DirectConv2d.Epilogue epilogue) {
         for (int n = 0; n < images; n++) {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = split;
-            job.reluMaxPool = reluMaxPool;
+            job.epilogue = epilogue;
             job.problem(1, g, null, 0);
             job.outChannels = outChannels;
             job.operands(x, xOff + (long) n * image.imageSize(), w, wOff, y,
-                    yOff + (long) n * outChannels * outPlane(g, reluMaxPool));
+                    yOff + (long) n * outChannels * outPlane(g, epilogue));
             job.bias = bias;
             job.bOff = bOff;
             WorkerPool.run(parts, job);
@@ -389,29 +389,29 @@ public final class Conv2d {
     /** Block {@code index} of {@code count} of {@link #directOverImage} by channels, for one image. */
     private static void directChannels(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
                                        MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
-                                       boolean reluMaxPool) {
+                                       DirectConv2d.Epilogue epilogue) {
         long k = g.colRows();
         int pairs = (outChannels + 1) / 2;
         int from = 2 * (pairs * index / count);
         int to = Math.min(outChannels, 2 * (pairs * (index + 1) / count));
         if (from < to) {
-            DirectConv2d.forwardRows(g, to - from, 0, convRows(g, reluMaxPool), x, xAt, w, wOff + from * k, bias,
-                    bOff + from, y, yAt + from * outPlane(g, reluMaxPool), DirectConv2d.tapRows(g, to - from), reluMaxPool);
+            DirectConv2d.forwardRows(g, to - from, 0, convRows(g, epilogue), x, xAt, w, wOff + from * k, bias,
+                    bOff + from, y, yAt + from * outPlane(g, epilogue), DirectConv2d.tapRows(g, to - from), epilogue);
         }
     }
 
     /** Block {@code index} of {@code count} of {@link #directOverImage} by output rows, for one image. */
     private static void directRows(int index, int count, ConvGeometry g, int outChannels, MemorySegment x, long xAt,
                                    MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y, long yAt,
-                                   boolean reluMaxPool) {
+                                   DirectConv2d.Epilogue epilogue) {
         // pooled, each part computes whole pairs of output rows
-        int unit = reluMaxPool ? 2 : 1;
+        int unit = epilogue == DirectConv2d.Epilogue.NONE ? 1 : 2;
         int units = g.outHeight() / unit;
         int from = unit * (units * index / count);
         int to = unit * (units * (index + 1) / count);
         if (from < to) {
             DirectConv2d.forwardRows(g, outChannels, from, to, x, xAt, w, wOff, bias, bOff, y, yAt,
-                    DirectConv2d.tapRows(g, outChannels), reluMaxPool);
+                    DirectConv2d.tapRows(g, outChannels), epilogue);
         }
     }
 
@@ -422,27 +422,27 @@ public final class Conv2d {
      */
     private static void directImages(int index, int count, int images, int groups, ConvGeometry image, ConvGeometry g,
                                      int outChannels, int og, MemorySegment x, long xOff, MemorySegment w, long wOff,
-                                     MemorySegment bias, long bOff, MemorySegment y, long yOff, boolean reluMaxPool) {
+                                     MemorySegment bias, long bOff, MemorySegment y, long yOff, DirectConv2d.Epilogue epilogue) {
         long k = g.colRows();
-        long l = outPlane(g, reluMaxPool);
+        long l = outPlane(g, epilogue);
         long[] rows = DirectConv2d.tapRows(g, og);
         for (int n = images * index / count; n < images * (index + 1) / count; n++) {
             for (int q = 0; q < groups; q++) {
-                DirectConv2d.forwardRows(g, og, 0, convRows(g, reluMaxPool), x,
+                DirectConv2d.forwardRows(g, og, 0, convRows(g, epilogue), x,
                         xOff + (long) n * image.imageSize() + q * g.imageSize(), w, wOff + (long) q * og * k, bias,
-                        bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l, rows, reluMaxPool);
+                        bOff + (long) q * og, y, yOff + ((long) n * outChannels + (long) q * og) * l, rows, epilogue);
             }
         }
     }
 
-    /** Floats of one output plane: the convolution's, or, pooled, the 2 x 2 max pool's of it. */
-    private static long outPlane(ConvGeometry g, boolean reluMaxPool) {
-        return reluMaxPool ? (long) (g.outHeight() / 2) * (g.outWidth() / 2) : g.colCols();
+    /** Floats of one output plane: the convolution's, or, pooled, the 2 x 2 pool's of it. */
+    private static long outPlane(ConvGeometry g, DirectConv2d.Epilogue epilogue) {
+        return epilogue == DirectConv2d.Epilogue.NONE ? g.colCols() : (long) (g.outHeight() / 2) * (g.outWidth() / 2);
     }
 
     /** The output rows computed: all, or, pooled, those the pool reads (a last odd row it drops is not). */
-    private static int convRows(ConvGeometry g, boolean reluMaxPool) {
-        return reluMaxPool ? g.outHeight() / 2 * 2 : g.outHeight();
+    private static int convRows(ConvGeometry g, DirectConv2d.Epilogue epilogue) {
+        return epilogue == DirectConv2d.Epilogue.NONE ? g.outHeight() : g.outHeight() / 2 * 2;
     }
 
     /** Row starts for the implicit GEMM of one group: one per tap of the input. */
@@ -492,7 +492,8 @@ public final class Conv2d {
                 return;
             }
             case DIRECT -> {
-                direct(images, groups, image, g, outChannels, threads, x, xOff, w, wOff, bias, bOff, y, yOff, false);
+                direct(images, groups, image, g, outChannels, threads, x, xOff, w, wOff, bias, bOff, y, yOff,
+                        DirectConv2d.Epilogue.NONE);
                 return;     // the bias went with the narrowing of each block
             }
             case IMPLICIT_GEMM -> implicitOverImages(images, groups, g, og, threads, x, xOff, image.imageSize(),
@@ -509,29 +510,30 @@ public final class Conv2d {
 
     /**
      * The direct path's forward, the bias added as each block narrows its outputs, or, with
-     * {@code reluMaxPool}, {@code max_pool2d(relu(conv + bias), 2)} written instead
-     * ({@link #forwardReluMaxPool}).
+     * a pooling epilogue, {@code max_pool2d(relu(conv + bias), 2)} or {@code avg_pool2d} written
+     * instead ({@link #forwardReluPool}).
      */
     private static void direct(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int threads,
                                MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
-                               MemorySegment y, long yOff, boolean reluMaxPool) {
+                               MemorySegment y, long yOff, DirectConv2d.Epilogue epilogue) {
         int og = outChannels / groups;
         int imageParts = groups == 1 ? imageParts(images, outChannels, threads, x, w, y) : 1;
         if (imageParts > 1) {
-            boolean rows = splitRows(outChannels, imageParts, reluMaxPool ? g.outHeight() / 2 : g.outHeight());
+            boolean rows = splitRows(outChannels, imageParts,
+                    epilogue == DirectConv2d.Epilogue.NONE ? g.outHeight() : g.outHeight() / 2);
             directOverImage(images, rows ? DirectBlocks.Split.ROWS : DirectBlocks.Split.CHANNELS, imageParts,
-                    image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, reluMaxPool);
+                    image, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, epilogue);
             return;
         }
         // images are independent: split them over the pool (the kernel's scratch is per thread)
         int parts = Math.min(threads, images);
         if (parts <= 1 || !WorkerPool.shareable(x, w, y)) {
             directImages(0, 1, images, groups, image, g, outChannels, og, x, xOff, w, wOff, bias, bOff, y, yOff,
-                    reluMaxPool);
+                    epilogue);
         } else {
             DirectBlocks job = DIRECT_BLOCKS.claim();
             job.split = DirectBlocks.Split.IMAGES_FORWARD;
-            job.reluMaxPool = reluMaxPool;
+            job.epilogue = epilogue;
             job.images(images, groups, image, g, outChannels, og, null, 0, 0);
             job.operands(x, xOff, w, wOff, y, yOff);
             job.bias = bias;
@@ -541,28 +543,30 @@ public final class Conv2d {
     }
 
     /**
-     * Whether {@link #forwardReluMaxPool} takes this plan: its forward algorithm is the direct
-     * one, whose blocks pool the outputs as they store them, and the output is at least 2 x 2.
+     * Whether {@link #forwardReluPool} takes this plan: its forward algorithm is the direct one,
+     * whose blocks pool the outputs as they store them, and the output is at least 2 x 2.
      */
-    public static boolean fusesReluMaxPool(Conv2dPlan plan) {
+    public static boolean fusesReluPool(Conv2dPlan plan) {
         ConvGeometry g = plan.group();
         return plan.forward() == ConvAlgorithm.DIRECT && g.outHeight() >= 2 && g.outWidth() >= 2;
     }
 
     /**
-     * {@code y = max_pool2d(relu(conv2d(x, w) + bias), 2)} in one pass, for inference: PyTorch's
-     * {@code Conv2d}, {@code ReLU}, {@code MaxPool2d(2)} in a row, the values exactly those of
-     * {@link #forward}, the ReLU kernel and {@code MaxPool2d.forwardValues} run one after the
-     * other, without the full-size output ever being written. x {@code [N, C, H, W]}, w
+     * {@code y = max_pool2d(relu(conv2d(x, w) + bias), 2)}, or {@code avg_pool2d} when
+     * {@code average}, in one pass, for inference: PyTorch's {@code Conv2d}, {@code ReLU} and
+     * {@code MaxPool2d(2)} or {@code AvgPool2d(2)} in a row, the values those of {@link #forward},
+     * the ReLU kernel and the pool kernel run one after the other (a NaN's payload aside), without
+     * the full-size output ever being written. x {@code [N, C, H, W]}, w
      * {@code [O, C/groups, kH, kW]}, bias {@code [O]} or null, y {@code [N, O, Hout / 2, Wout / 2]}
      * (written; floor mode, so a last odd output row or column is dropped), all contiguous; no
-     * workspace. Only for plans {@link #fusesReluMaxPool} accepts.
+     * workspace. Only for plans {@link #fusesReluPool} accepts.
      */
-    public static void forwardReluMaxPool(Conv2dPlan plan, int images, MemorySegment x, long xOff, MemorySegment w,
-                                          long wOff, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+    public static void forwardReluPool(Conv2dPlan plan, boolean average, int images, MemorySegment x, long xOff,
+                                       MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y,
+                                       long yOff) {
         Objects.requireNonNull(plan, "plan");
-        if (!fusesReluMaxPool(plan)) {
-            throw new IllegalArgumentException("ReLU and max pool fuse only into the direct forward with an output of at "
+        if (!fusesReluPool(plan)) {
+            throw new IllegalArgumentException("ReLU and pooling fuse only into the direct forward with an output of at "
                     + "least 2 x 2; this plan's forward is " + plan.forward() + " with outputs of " + plan.group().outHeight()
                     + " x " + plan.group().outWidth() + " (call forward, then the ReLU and pooling kernels)");
         }
@@ -576,19 +580,21 @@ public final class Conv2d {
         if (bias != null) {
             Checks.floats("bias", bias, bOff, outChannels);
         }
-        long plane = outPlane(g, true);
+        DirectConv2d.Epilogue epilogue = average ? DirectConv2d.Epilogue.RELU_AVG_POOL : DirectConv2d.Epilogue.RELU_MAX_POOL;
+        long plane = outPlane(g, epilogue);
         Checks.floats("y", y, yOff, Checks.elements(images, outChannels, plane));
         if (image.channels() == 0) {
-            // no input channels: every output is its channel's relu(bias), or 0
+            // no input channels: every output of a plane is the pool of four copies of relu(bias)
             for (int n = 0; n < images; n++) {
                 for (int o = 0; o < outChannels; o++) {
                     float v = bias == null ? 0f : Math.max(FloatLanes.get(bias, bOff + o), 0f);
-                    FloatLanes.fill(y, yOff + ((long) n * outChannels + o) * plane, plane, v);
+                    FloatLanes.fill(y, yOff + ((long) n * outChannels + o) * plane, plane, average ? (v + v + v + v) * 0.25f : v);
                 }
             }
             return;
         }
-        direct(images, plan.groups(), image, g, outChannels, threads(plan), x, xOff, w, wOff, bias, bOff, y, yOff, true);
+        direct(images, plan.groups(), image, g, outChannels, threads(plan), x, xOff, w, wOff, bias, bOff, y, yOff,
+                epilogue);
     }
 
     /**
@@ -734,8 +740,8 @@ public final class Conv2d {
         enum Split { IMAGES_FORWARD, IMAGES_BACKWARD, CHANNELS, ROWS }
 
         Split split;
-        /** The outputs rectified and max-pooled 2 x 2 ({@link #forwardReluMaxPool}). */
-        boolean reluMaxPool;
+        /** What the blocks store ({@link #forwardReluPool}). */
+        DirectConv2d.Epilogue epilogue = DirectConv2d.Epilogue.NONE;
         int groups;
         ConvGeometry image;
         int outChannels;
@@ -757,12 +763,12 @@ public final class Conv2d {
         public void run(int index, int count) {
             switch (split) {
                 case IMAGES_FORWARD -> directImages(index, count, images, groups, image, g, outChannels, og, x, xOff, w,
-                        wOff, bias, bOff, y, yOff, reluMaxPool);
+                        wOff, bias, bOff, y, yOff, epilogue);
                 case IMAGES_BACKWARD -> directBackwardBlock(index, count, images, groups, image, g, outChannels, og, x,
                         xOff, w, wOff, y, yOff, dx, dxOff, dw, dwOff, work, workOff, slice);
                 case CHANNELS -> directChannels(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff,
-                        reluMaxPool);
-                case ROWS -> directRows(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, reluMaxPool);
+                        epilogue);
+                case ROWS -> directRows(index, count, g, outChannels, x, xOff, w, wOff, bias, bOff, y, yOff, epilogue);
             }
         }
 
@@ -770,7 +776,7 @@ public final class Conv2d {
         protected void clear() {
             super.clear();
             image = null;
-            reluMaxPool = false;
+            epilogue = DirectConv2d.Epilogue.NONE;
         }
     }
 

@@ -32,6 +32,14 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class DirectConv2d {
 
+    /**
+     * What the forward's blocks store: the outputs plus bias, or, for inference's fused
+     * Conv2d, ReLU and 2 x 2 pool, the pooled rectified outputs ({@link WideLayout#narrowReluPool}).
+     */
+    enum Epilogue {
+        NONE, RELU_MAX_POOL, RELU_AVG_POOL
+    }
+
     /** Output channels per register block. */
     private static final int OB = 4;
     /** Position vectors per register block. */
@@ -147,20 +155,20 @@ final class DirectConv2d {
      */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
                         long bAt, MemorySegment y, long yAt, long[] rows) {
-        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows, false);
+        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows, Epilogue.NONE);
     }
 
     /**
      * Output rows {@code [rowFrom, rowTo)} of every channel of {@link #forward}, written and
      * nothing else of y (so that threads may share one image's rows): the whole image is padded,
      * the positions of those rows correlated. Each output is summed as in the whole forward.
-     * With {@code reluMaxPool}, y is {@code [og, oh / 2, ow / 2]} and gets
-     * {@code max_pool2d(relu(conv + bias), 2)} for pooled rows {@code [rowFrom / 2, rowTo / 2)}
-     * ({@link WideLayout#narrowReluMaxPool}; the bounds are even).
+     * With a pooling epilogue, y is {@code [og, oh / 2, ow / 2]} and gets
+     * {@code max_pool2d(relu(conv + bias), 2)} or {@code avg_pool2d} for pooled rows
+     * {@code [rowFrom / 2, rowTo / 2)} ({@link WideLayout#narrowReluPool}; the bounds are even).
      */
     static void forwardRows(ConvGeometry g, int og, int rowFrom, int rowTo, MemorySegment x, long xAt, MemorySegment w,
                             long wAt, MemorySegment bias, long bAt, MemorySegment y, long yAt, long[] rows,
-                            boolean reluMaxPool) {
+                            Epilogue epilogue) {
         int srcSize = (int) sourceFloats(g);
         int o4 = outputBlocks(og);
         int k = (int) g.colRows();
@@ -175,9 +183,9 @@ final class DirectConv2d {
         int qFrom = rowFrom * wp / LANES * LANES;
         int qTo = Math.min(nPad, roundUp(rowTo * wp, LANES));
         correlate(roundUp(og, 2), nPad, qFrom, qTo, k, weights, work, rows, work, srcSize);
-        if (reluMaxPool) {
-            WideLayout.narrowReluMaxPool(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt,
-                    y, yAt);
+        if (epilogue != Epilogue.NONE) {
+            WideLayout.narrowReluPool(epilogue == Epilogue.RELU_AVG_POOL, og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp,
+                    nPad, work, srcSize, bias, bAt, y, yAt);
         } else {
             WideLayout.narrow(og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp, nPad, work, srcSize, bias, bAt, y, yAt);
         }

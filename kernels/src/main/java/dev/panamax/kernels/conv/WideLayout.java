@@ -12,6 +12,7 @@ import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * The "wide" layout of a stride-1 convolution's outputs, shared by {@link ImplicitConv2d} and
@@ -150,24 +151,30 @@ final class WideLayout {
     }
 
     /**
-     * {@link #narrow} with ReLU and a 2 x 2 / stride 2 max pool on the way, for inference:
-     * {@code y [rows, oh / 2, ow / 2]} gets {@code max_pool2d(relu(out + bias), 2)} for the pooled
-     * rows {@code [from / 2, to / 2)} of each plane ({@code from} and {@code to} even; a last odd
-     * output row or column, which floor-mode pooling drops, is never read).
-     *
-     * <p>Pooled first, then biased and rectified: adding a constant and ReLU are monotone in
-     * floating point (rounding never reverses an order), so the maximum of the rectified sums is
-     * the rectified sum of the maximum, and a window of outputs at most zero gives +0 either way:
-     * the values of the convolution, the ReLU and the max pool run one after another, a NaN for a
-     * window with a NaN (its payload may differ), for a quarter of the additions and ReLUs and no
-     * pass over a full-size output. Each vector of pooled outputs takes two vectors of each row
-     * (maximum of the rows, then of even and odd columns, gathered as the max pool gathers them).
-     * The last vector of a row overlaps the one before it; a row shorter than a vector is stored
-     * masked, so nothing of another thread's rows is written. Whole vectors are read from a row's
-     * start: the caller's wide array has {@code 2 LANES} floats of slack.
+     * {@link #narrow} with ReLU and a 2 x 2 / stride 2 pool on the way, for inference:
+     * {@code y [rows, oh / 2, ow / 2]} gets {@code max_pool2d(relu(out + bias), 2)}, or
+     * {@code avg_pool2d} when {@code average}, for the pooled rows {@code [from / 2, to / 2)} of
+     * each plane ({@code from} and {@code to} even; a last odd output row or column, which
+     * floor-mode pooling drops, is never read). The values are those of the convolution, the ReLU
+     * and the pool run one after another, with no pass over a full-size output:
+     * <ul>
+     * <li>max: pooled first, then biased and rectified. Adding a constant and ReLU are monotone in
+     *     floating point (rounding never reverses an order), so the maximum of the rectified sums
+     *     is the rectified sum of the maximum, and a window of outputs at most zero gives +0
+     *     either way; a window with a NaN gives a NaN (its payload may differ). A quarter of the
+     *     additions and ReLUs.</li>
+     * <li>average: each output biased and rectified, then summed as the average pool sums,
+     *     {@code ((x00 + x01) + x10) + x11} times 1/4.</li>
+     * </ul>
+     * Each vector of pooled outputs takes two vectors of each row, their even and odd columns
+     * gathered as the pools gather them. The last vector of a row overlaps the one before it; a
+     * row shorter than a vector is stored masked, so nothing of another thread's rows is written.
+     * Whole vectors are read from a row's start: the caller's wide array has {@code 2 LANES}
+     * floats of slack. Without a bias b is 0, whose addition changes only a -0, to the +0 the
+     * ReLU gives it anyway.
      */
-    static void narrowReluMaxPool(int rows, int oh, int from, int to, int ow, int wp, int ld, float[] wide, int wideAt,
-                                  MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+    static void narrowReluPool(boolean average, int rows, int oh, int from, int to, int ow, int wp, int ld, float[] wide,
+                               int wideAt, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
         int ph = oh / 2;
         int pw = ow / 2;
         for (int o = 0; o < rows; o++) {
@@ -176,24 +183,28 @@ final class WideLayout {
                 int top = wideAt + o * ld + i * wp;
                 long dst = yAt + ((long) o * ph + i / 2) * pw;
                 if (pw < LANES) {
-                    rectifiedMaxima(wide, top, wp, b).intoMemorySegment(y, dst * Float.BYTES, ORDER,
-                            FloatLanes.firstLanes(pw));
+                    VectorMask<Float> m = FloatLanes.firstLanes(pw);
+                    if (average) {
+                        rectifiedAverages(wide, top, wp, b).intoMemorySegment(y, dst * Float.BYTES, ORDER, m);
+                    } else {
+                        rectifiedMaxima(wide, top, wp, b).intoMemorySegment(y, dst * Float.BYTES, ORDER, m);
+                    }
                     continue;
                 }
                 for (int k = 0; k < pw; k += LANES) {
                     int j = Math.min(k, pw - LANES);
-                    rectifiedMaxima(wide, top + 2 * j, wp, b)
-                            .intoMemorySegment(y, (dst + j) * Float.BYTES, ORDER);
+                    long at = (dst + j) * Float.BYTES;
+                    if (average) {
+                        rectifiedAverages(wide, top + 2 * j, wp, b).intoMemorySegment(y, at, ORDER);
+                    } else {
+                        rectifiedMaxima(wide, top + 2 * j, wp, b).intoMemorySegment(y, at, ORDER);
+                    }
                 }
             }
         }
     }
 
-    /**
-     * {@code relu(max(2 x 2 window) + b)} of the LANES windows whose top-left corners are
-     * {@code wide[at + 2k]} (rows {@code wp} apart). Without a bias b is 0, whose addition changes
-     * only a -0, to the +0 the ReLU gives it anyway.
-     */
+    /** {@code relu(max(2 x 2 window) + b)} of the LANES windows whose top-left corners are {@code wide[at + 2k]} (rows {@code wp} apart). */
     private static FloatVector rectifiedMaxima(float[] wide, int at, int wp, float b) {
         FloatVector v0 = FloatVector.fromArray(SPECIES, wide, at).max(FloatVector.fromArray(SPECIES, wide, at + wp));
         FloatVector v1 = FloatVector.fromArray(SPECIES, wide, at + LANES)
@@ -201,6 +212,19 @@ final class WideLayout {
         FloatVector even = v0.rearrange(EVEN_LANES).blend(v1.rearrange(EVEN_LANES), UPPER_HALF);
         FloatVector odd = v0.rearrange(ODD_LANES).blend(v1.rearrange(ODD_LANES), UPPER_HALF);
         return even.max(odd).add(b).max(0f);
+    }
+
+    /** The averages of {@code relu(2 x 2 window + b)}, in the average pool's order, of the windows of {@link #rectifiedMaxima}. */
+    private static FloatVector rectifiedAverages(float[] wide, int at, int wp, float b) {
+        FloatVector a0 = FloatVector.fromArray(SPECIES, wide, at).add(b).max(0f);
+        FloatVector a1 = FloatVector.fromArray(SPECIES, wide, at + LANES).add(b).max(0f);
+        FloatVector b0 = FloatVector.fromArray(SPECIES, wide, at + wp).add(b).max(0f);
+        FloatVector b1 = FloatVector.fromArray(SPECIES, wide, at + wp + LANES).add(b).max(0f);
+        return a0.rearrange(EVEN_LANES).blend(a1.rearrange(EVEN_LANES), UPPER_HALF)
+                .add(a0.rearrange(ODD_LANES).blend(a1.rearrange(ODD_LANES), UPPER_HALF))
+                .add(b0.rearrange(EVEN_LANES).blend(b1.rearrange(EVEN_LANES), UPPER_HALF))
+                .add(b0.rearrange(ODD_LANES).blend(b1.rearrange(ODD_LANES), UPPER_HALF))
+                .mul(0.25f);
     }
 
     /** The wide layout {@code [o4, ld]} of {@code dy [rows, oh, ow]} into an array from {@code wideAt}: zero in the extra columns and rows. */

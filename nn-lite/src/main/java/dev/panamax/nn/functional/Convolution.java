@@ -76,20 +76,21 @@ public final class Convolution {
     }
 
     /**
-     * Whether {@link #conv2dReluMaxPool} takes this plan ({@link Conv2d#fusesReluMaxPool}: the
-     * direct forward, an output of at least 2 x 2).
+     * Whether {@link #conv2dReluPool} takes this plan ({@link Conv2d#fusesReluPool}: the direct
+     * forward, an output of at least 2 x 2).
      */
-    public static boolean fusesReluMaxPool(Conv2dPlan plan) {
-        return Conv2d.fusesReluMaxPool(plan);
+    public static boolean fusesReluPool(Conv2dPlan plan) {
+        return Conv2d.fusesReluPool(plan);
     }
 
     /**
-     * {@code max_pool2d(relu(conv2d(x, weight, bias)), 2)} in one pass, for inference: the values
-     * of the three ops run one after another, bit for bit, without the convolution's full output
-     * (floor mode: y is {@code [N, O, Hout / 2, Wout / 2]}). Only for plans
-     * {@link #fusesReluMaxPool} accepts.
+     * {@code max_pool2d(relu(conv2d(x, weight, bias)), 2)}, or {@code avg_pool2d} when
+     * {@code average}, in one pass, for inference: the values of the three ops run one after
+     * another (a NaN's payload aside), without the convolution's full output (floor mode: y is
+     * {@code [N, O, Hout / 2, Wout / 2]}). Only for plans {@link #fusesReluPool} accepts.
      */
-    public static Tensor conv2dReluMaxPool(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, Arena arena) {
+    public static Tensor conv2dReluPool(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, boolean average,
+                                        Arena arena) {
         ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         int o = plan.outChannels();
@@ -98,7 +99,7 @@ public final class Convolution {
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.empty(arena, n, o, g.outHeight() / 2, g.outWidth() / 2);
-        Conv2d.forwardReluMaxPool(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
+        Conv2d.forwardReluPool(plan, average, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
                 bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0);
         return y;
     }

@@ -12,6 +12,8 @@ import dev.panamax.nn.tensor.Tensor;
  */
 public final class AvgPool2d extends Layer {
 
+    private static final PoolWindow TWO_BY_TWO = PoolWindow.of(2);
+
     private final PoolWindow window;
     private final boolean countIncludePad;
     private Tensor x;
@@ -35,6 +37,19 @@ public final class AvgPool2d extends Layer {
         PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
         geometry = g;
         return Pooling.avgPool2d(x, g, countIncludePad, arena);
+    }
+
+    /** Whether this pools 2 x 2 windows at stride 2, which {@link Sequential} fuses into a convolution and ReLU in inference. */
+    boolean isTwoByTwo() {
+        return window.equals(TWO_BY_TWO);
+    }
+
+    /**
+     * Its forward ran inside a fused kernel ({@link Sequential}'s inference): no input is kept,
+     * so that a backward fails instead of using an older call's.
+     */
+    void fused() {
+        x = null;
     }
 
     @Override

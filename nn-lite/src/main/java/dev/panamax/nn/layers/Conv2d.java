@@ -57,19 +57,19 @@ public final class Conv2d extends WeightedLayer {
     }
 
     /**
-     * {@code max_pool2d(relu(forward(x)), 2)} in one pass, for {@link Sequential}'s inference
-     * (this layer, ReLU and {@code MaxPool2d(2)} in a row, in {@link InferenceMode}); null where the
-     * plan for x does not fuse ({@link Convolution#fusesReluMaxPool}), and the three layers then run
-     * one by one.
+     * {@code max_pool2d(relu(forward(x)), 2)}, or {@code avg_pool2d} when {@code average}, in one
+     * pass, for {@link Sequential}'s inference (this layer, ReLU and {@code MaxPool2d(2)} or
+     * {@code AvgPool2d(2)} in a row, in {@link InferenceMode}); null where the plan for x does not
+     * fuse ({@link Convolution#fusesReluPool}), and the three layers then run one by one.
      */
-    Tensor forwardReluMaxPool(Tensor x, Arena arena) {
+    Tensor forwardReluPool(Tensor x, boolean average, Arena arena) {
         requireInput(x, -1, inChannels, -1, -1);
         Conv2dPlan p = plan(x);
-        if (!Convolution.fusesReluMaxPool(p)) {
+        if (!Convolution.fusesReluPool(p)) {
             return null;
         }
         this.x = x;
-        return Convolution.conv2dReluMaxPool(x, weightValue(), biasValue(), p, arena);
+        return Convolution.conv2dReluPool(x, weightValue(), biasValue(), p, average, arena);
     }
 
     @Override

@@ -130,9 +130,9 @@ public final class Sequential extends Layer {
 
     /**
      * The layers' forwards in order. In {@link InferenceMode}, a {@link Conv2d} followed by ReLU
-     * and {@code MaxPool2d(2)} runs as one kernel where the convolution's plan allows it
-     * ({@code Convolution.conv2dReluMaxPool}: the same values, without writing the full-size
-     * activations twice); a profile then counts the three as the convolution.
+     * and {@code MaxPool2d(2)} or {@code AvgPool2d(2)} runs as one kernel where the convolution's
+     * plan allows it ({@code Convolution.conv2dReluPool}: the same values, without writing the
+     * full-size activations twice); a profile then counts the three as the convolution.
      */
     @Override
     public Tensor forward(Tensor x, Arena arena) {
@@ -141,7 +141,7 @@ public final class Sequential extends Layer {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             long t0 = timer == null ? 0 : System.nanoTime();
-            Tensor fused = inference ? reluMaxPoolFused(i, h, arena) : null;
+            Tensor fused = inference ? reluPoolFused(i, h, arena) : null;
             if (fused != null) {
                 h = fused;
                 i += 2;
@@ -153,17 +153,26 @@ public final class Sequential extends Layer {
         return h;
     }
 
-    /** Layers i to i + 2 over x as one kernel, when they are Conv2d, ReLU, MaxPool2d(2) and the kernel takes them; else null. */
-    private Tensor reluMaxPoolFused(int i, Tensor x, Arena arena) {
+    /**
+     * Layers i to i + 2 over x as one kernel, when they are Conv2d, ReLU and a 2 x 2 max or average
+     * pool and the kernel takes them; else null.
+     */
+    private Tensor reluPoolFused(int i, Tensor x, Arena arena) {
         if (i + 2 >= layers.size() || !(layers.get(i) instanceof Conv2d conv)
-                || !(layers.get(i + 1) instanceof ActivationLayer relu) || !relu.isRelu()
-                || !(layers.get(i + 2) instanceof MaxPool2d pool) || !pool.isMaxTwoByTwo()) {
+                || !(layers.get(i + 1) instanceof ActivationLayer relu) || !relu.isRelu()) {
             return null;
         }
-        Tensor y = conv.forwardReluMaxPool(x, arena);
+        Layer next = layers.get(i + 2);
+        boolean max = next instanceof MaxPool2d pool && pool.isMaxTwoByTwo();
+        boolean average = next instanceof AvgPool2d pool && pool.isTwoByTwo();
+        Tensor y = max || average ? conv.forwardReluPool(x, average, arena) : null;
         if (y != null) {
             relu.fused();
-            pool.fused();
+            if (max) {
+                ((MaxPool2d) next).fused();
+            } else {
+                ((AvgPool2d) next).fused();
+            }
         }
         return y;
     }

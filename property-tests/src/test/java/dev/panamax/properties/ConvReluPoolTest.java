@@ -24,6 +24,7 @@ import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.layers.ActivationLayer;
+import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.InferenceMode;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
@@ -32,12 +33,12 @@ import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * The fused inference kernel {@code max_pool2d(relu(conv2d(x, w) + b), 2)} gives the values of the
- * convolution, the ReLU and the 2 x 2 max pool run one after another (the sign of every zero
- * included; a NaN where they give a NaN), whatever the split over threads, and {@link Sequential}
- * uses it in inference only.
+ * The fused inference kernel {@code max_pool2d(relu(conv2d(x, w) + b), 2)} (or {@code avg_pool2d})
+ * gives the values of the convolution, the ReLU and the 2 x 2 pool run one after another (the sign
+ * of every zero included; a NaN where they give a NaN), whatever the split over threads, and
+ * {@link Sequential} uses it in inference only.
  */
-class ConvReluMaxPoolTest {
+class ConvReluPoolTest {
 
     private final int threads = WorkerPool.threads();
 
@@ -84,16 +85,17 @@ class ConvReluMaxPoolTest {
                     }
                     float[] ws = Arrays2.uniform(r, out * (in / groups) * kernel * kernel, -1, 1);
                     float[] bs = kind % 3 == 0 ? null : Arrays2.uniform(r, out, -1, 1);
+                    boolean average = r.nextBoolean();
                     WorkerPool.setThreads(1 + r.nextInt(2));
                     try (Arena arena = Arena.ofShared()) {
                         Tensor x = Tensor.of(arena, xs, images, in, size, width);
                         Tensor w = Tensor.of(arena, ws, out, in / groups, kernel, kernel);
                         Tensor b = bs == null ? null : Tensor.of(arena, bs, out);
                         Conv2dPlan p = plan.withThreads(WorkerPool.threads());
-                        float[] want = unfused(x, w, b, p, arena);
-                        float[] got = Convolution.conv2dReluMaxPool(x, w, b, p, arena).toFloatArray();
+                        float[] want = unfused(x, w, b, p, average, arena);
+                        float[] got = Convolution.conv2dReluPool(x, w, b, p, average, arena).toFloatArray();
                         sameValues(image + " groups " + groups + " out " + out + " images " + images + " threads "
-                                + WorkerPool.threads() + " bias " + (b != null), got, want);
+                                + WorkerPool.threads() + " bias " + (b != null) + " average " + average, got, want);
                     }
                 });
     }
@@ -117,18 +119,24 @@ class ConvReluMaxPoolTest {
                     Tensor x = Tensor.of(arena, Arrays2.uniform(r, 2 * height * 19, -1, 1), 1, 2, height, 19);
                     Tensor w = Tensor.of(arena, Arrays2.uniform(r, out * 2 * 9, -1, 1), out, 2, 3, 3);
                     Tensor b = Tensor.of(arena, Arrays2.uniform(r, out, -1, 1), out);
-                    float[] want = unfused(x, w, b, plan, arena);
-                    sameValues("height " + height + ", " + out + " channels", Convolution.conv2dReluMaxPool(x, w, b, plan, arena)
-                            .toFloatArray(), want);
+                    for (boolean average : new boolean[] {false, true}) {
+                        float[] want = unfused(x, w, b, plan, average, arena);
+                        sameValues("height " + height + ", " + out + " channels, average " + average,
+                                Convolution.conv2dReluPool(x, w, b, plan, average, arena).toFloatArray(), want);
+                    }
                 }
             }
         }
     }
 
-    private static float[] unfused(Tensor x, Tensor w, Tensor b, Conv2dPlan plan, Arena arena) {
+    private static float[] unfused(Tensor x, Tensor w, Tensor b, Conv2dPlan plan, boolean average, Arena arena) {
         Tensor a = Activations.forward(Activation.RELU, Convolution.conv2d(x, w, b, plan, arena), arena);
-        var g = Pooling.geometry(a, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, null);
-        return Pooling.maxPool2dValues(false, a, g, arena).toFloatArray();
+        int[] two = {2, 2};
+        int[] none = {0, 0};
+        if (average) {
+            return Pooling.avgPool2d(a, two, two, none, true, arena).toFloatArray();
+        }
+        return Pooling.maxPool2dValues(false, a, Pooling.geometry(a, two, two, none, null), arena).toFloatArray();
     }
 
     /** Plans of another forward algorithm are refused by name, and so are outputs too small to pool. */
@@ -137,24 +145,25 @@ class ConvReluMaxPoolTest {
         ConvGeometry image = new ConvGeometry(8, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1);
         Conv2dPlan auto = Conv2dPlan.of(image, 1, 8);
         Conv2dPlan im2col = auto.forced(ConvAlgorithm.IM2COL_GEMM, auto.inputGradient(), auto.weightGradient());
-        assertThat(Conv2d.fusesReluMaxPool(im2col)).isFalse();
-        assertThat(Conv2d.fusesReluMaxPool(auto.forced(ConvAlgorithm.DIRECT, auto.inputGradient(), auto.weightGradient())))
+        assertThat(Conv2d.fusesReluPool(im2col)).isFalse();
+        assertThat(Conv2d.fusesReluPool(auto.forced(ConvAlgorithm.DIRECT, auto.inputGradient(), auto.weightGradient())))
                 .isTrue();
         try (Arena arena = Arena.ofShared()) {
             Tensor x = Tensor.zeros(arena, 1, 8, 12, 12);
             Tensor w = Tensor.zeros(arena, 8, 8, 3, 3);
-            assertThatThrownBy(() -> Convolution.conv2dReluMaxPool(x, w, null, im2col, arena))
+            assertThatThrownBy(() -> Convolution.conv2dReluPool(x, w, null, im2col, false, arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("IM2COL_GEMM");
         }
         ConvGeometry narrow = new ConvGeometry(1, 5, 1, 1, 1, 1, 1, 0, 0, 1, 1);
         Conv2dPlan one = Conv2dPlan.of(narrow, 1, 2);
-        assertThat(Conv2d.fusesReluMaxPool(one)).isFalse();
+        assertThat(Conv2d.fusesReluPool(one)).isFalse();
     }
 
     /**
-     * In {@link InferenceMode} a Sequential runs Conv2d, ReLU, MaxPool2d(2) as the fused kernel:
-     * the same values as the layers called one by one, a pool's backward then fails as after any
-     * inference forward, and in training mode nothing is fused (backward works).
+     * In {@link InferenceMode} a Sequential runs Conv2d, ReLU, MaxPool2d(2) (and Conv2d, ReLU,
+     * AvgPool2d(2)) as the fused kernel: the same values as the layers called one by one, a
+     * pool's backward then fails as after any inference forward, and in training mode nothing is
+     * fused (backward works).
      */
     @Test
     void sequentialFusesInInferenceOnly() {
@@ -163,7 +172,7 @@ class ConvReluMaxPoolTest {
                 .add("c1", new dev.panamax.nn.layers.Conv2d(1, 6, 5, 1, 2)).add("r1", ActivationLayer.relu())
                 .add("p1", new MaxPool2d(2))
                 .add("c2", new dev.panamax.nn.layers.Conv2d(6, 16, 5, 1, 0)).add("r2", ActivationLayer.relu())
-                .add("p2", new MaxPool2d(2));
+                .add("p2", new AvgPool2d(2));
         net.eval();
         try (Arena arena = Arena.ofShared()) {
             SplittableRandom r = new SplittableRandom(9);
@@ -179,9 +188,12 @@ class ConvReluMaxPoolTest {
                 fused = net.forward(x, arena).toFloatArray();
             }
             assertThat(fused).containsExactly(oneByOne);
-            Layer pool = net.layers().get(5);
-            assertThatThrownBy(() -> pool.backward(Tensor.zeros(arena, 3, 16, 5, 5), arena))
+            Layer maxPool = net.layers().get(2);
+            assertThatThrownBy(() -> maxPool.backward(Tensor.zeros(arena, 3, 6, 14, 14), arena))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("InferenceMode");
+            Layer averagePool = net.layers().get(5);
+            assertThatThrownBy(() -> averagePool.backward(Tensor.zeros(arena, 3, 16, 5, 5), arena))
+                    .isInstanceOf(IllegalStateException.class);
             net.train();
             Tensor y = net.forward(x, arena);
             assertThat(y.toFloatArray()).containsExactly(oneByOne);
