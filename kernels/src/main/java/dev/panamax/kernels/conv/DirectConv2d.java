@@ -136,7 +136,7 @@ final class DirectConv2d {
     }
 
     /**
-     * Scratch floats of {@link #forward}: the padded image and the wide outputs (one weight-gradient
+     * Scratch floats of {@link #forwardRows}: the padded image and the wide outputs (one weight-gradient
      * image too), and slack for the pooled narrowing, which reads whole vectors from the start of a
      * short last row.
      */
@@ -150,18 +150,11 @@ final class DirectConv2d {
     }
 
     /**
+     * Output rows {@code [rowFrom, rowTo)} of every channel of
      * {@code y [og, oh, ow] = conv(x [C, H, W], w [og, C, kH, kW]) + bias [og]} for one image and
-     * group; bias may be null.
-     */
-    static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt, MemorySegment bias,
-                        long bAt, MemorySegment y, long yAt, long[] rows) {
-        forwardRows(g, og, 0, g.outHeight(), x, xAt, w, wAt, bias, bAt, y, yAt, rows, Epilogue.NONE);
-    }
-
-    /**
-     * Output rows {@code [rowFrom, rowTo)} of every channel of {@link #forward}, written and
-     * nothing else of y (so that threads may share one image's rows): the whole image is padded,
-     * the positions of those rows correlated. Each output is summed as in the whole forward.
+     * group (bias may be null), written and nothing else of y (so that threads may share one
+     * image's rows): the whole image is padded, the positions of those rows correlated. Each
+     * output is summed as in the whole forward.
      * With a pooling epilogue, y is {@code [og, oh / 2, ow / 2]} and gets
      * {@code max_pool2d(relu(conv + bias), 2)} or {@code avg_pool2d} for pooled rows
      * {@code [rowFrom / 2, rowTo / 2)} ({@link WideLayout#narrowReluPool}; the bounds are even).

@@ -61,18 +61,7 @@ public final class Convolution {
      * {@code [N, C, H, W]} and weight {@code [O, C/groups, kH, kW]} of the plan's shape.
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, Arena arena) {
-        ConvGeometry g = requirePlanned(x, weight, plan);
-        int n = (int) x.size(0);
-        int o = plan.outChannels();
-        checkBias(bias, o);
-        Tensor xd = x.contiguous(arena);
-        Tensor wd = weight.contiguous(arena);
-        Tensor bd = bias == null ? null : bias.contiguous(arena);
-        Tensor y = Tensor.empty(arena, n, o, g.outHeight(), g.outWidth());
-        MemorySegment work = workspace(arena, plan.workspaceFloats());
-        Conv2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
-                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
-        return y;
+        return forward(x, weight, bias, plan, false, false, arena);
     }
 
     /**
@@ -91,6 +80,12 @@ public final class Convolution {
      */
     public static Tensor conv2dReluPool(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, boolean average,
                                         Arena arena) {
+        return forward(x, weight, bias, plan, true, average, arena);
+    }
+
+    /** {@link #conv2d}, or with {@code pooled} {@link #conv2dReluPool}. */
+    private static Tensor forward(Tensor x, Tensor weight, Tensor bias, Conv2dPlan plan, boolean pooled, boolean average,
+                                  Arena arena) {
         ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         int o = plan.outChannels();
@@ -98,9 +93,17 @@ public final class Convolution {
         Tensor xd = x.contiguous(arena);
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
-        Tensor y = Tensor.empty(arena, n, o, g.outHeight() / 2, g.outWidth() / 2);
-        Conv2d.forwardReluPool(plan, average, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
-                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0);
+        MemorySegment b = bd == null ? null : bd.segment();
+        long bOff = bd == null ? 0 : bd.offset();
+        if (pooled) {
+            Tensor y = Tensor.empty(arena, n, o, g.outHeight() / 2, g.outWidth() / 2);
+            Conv2d.forwardReluPool(plan, average, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), b, bOff,
+                    y.segment(), 0);
+            return y;
+        }
+        Tensor y = Tensor.empty(arena, n, o, g.outHeight(), g.outWidth());
+        MemorySegment work = workspace(arena, plan.workspaceFloats());
+        Conv2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), b, bOff, y.segment(), 0, work, 0);
         return y;
     }
 
