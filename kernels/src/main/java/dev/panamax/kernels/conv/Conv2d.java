@@ -547,7 +547,7 @@ public final class Conv2d {
      * whose blocks pool the outputs as they store them, and the output is at least 2 x 2.
      */
     public static boolean fusesReluPool(Conv2dPlan plan) {
-        ConvGeometry g = plan.group();
+        ConvGeometry g = Objects.requireNonNull(plan, "plan").group();
         return plan.forward() == ConvAlgorithm.DIRECT && g.outHeight() >= 2 && g.outWidth() >= 2;
     }
 
@@ -564,7 +564,6 @@ public final class Conv2d {
     public static void forwardReluPool(Conv2dPlan plan, boolean average, int images, MemorySegment x, long xOff,
                                        MemorySegment w, long wOff, MemorySegment bias, long bOff, MemorySegment y,
                                        long yOff) {
-        Objects.requireNonNull(plan, "plan");
         if (!fusesReluPool(plan)) {
             throw new IllegalArgumentException("ReLU and pooling fuse only into the direct forward with an output of at "
                     + "least 2 x 2; this plan's forward is " + plan.forward() + " with outputs of " + plan.group().outHeight()
