@@ -42,6 +42,41 @@ public final class RowBias {
         }
     }
 
+    /**
+     * {@code y[i, :] = relu(y[i, :] + bias)} for every row i (bias null: {@code relu(y)}), for a
+     * linear layer followed by ReLU in inference: the values of {@link #add} then the ReLU kernel
+     * ({@code max(v, 0)}: NaN stays NaN, -0 becomes +0), in one pass, the row's last floats one
+     * by one as in {@link #add}.
+     */
+    public static void addRelu(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        Checks.nonNegative("rows", rows);
+        if (bias != null) {
+            Checks.floats("bias", bias, bOff, n);
+        }
+        Checks.floats("y", y, yOff, Checks.elements(rows, n));
+        long whole = n / LANES * LANES;
+        for (long r = 0; r < rows; r++) {
+            long row = yOff + r * n;
+            long j = 0;
+            if (bias == null) {
+                for (; j < whole; j += LANES) {
+                    FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER).max(0f)
+                            .intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
+                }
+            } else {
+                for (; j < whole; j += LANES) {
+                    FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER)
+                            .add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER)).max(0f)
+                            .intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
+                }
+            }
+            for (; j < n; j++) {
+                float v = bias == null ? FloatLanes.get(y, row + j) : FloatLanes.get(y, row + j) + FloatLanes.get(bias, bOff + j);
+                FloatLanes.set(y, row + j, Math.max(v, 0f));
+            }
+        }
+    }
+
     /** {@code grad[j] = sum_i g[i, j]}: written, not accumulated. Columns past the last whole vector are summed one by one, in the same row order. */
     public static void sumRows(long rows, long n, MemorySegment g, long gOff, MemorySegment grad, long gradOff) {
         Checks.nonNegative("rows", rows);

@@ -78,11 +78,25 @@ public final class LinearAlgebra {
 
     /** {@code y = x weight^T + bias}: x {@code [N, in]}, weight {@code [out, in]}, bias {@code [out]} or null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias, Arena arena) {
+        return linear(x, weight, bias, false, arena);
+    }
+
+    /**
+     * {@code relu(linear(x, weight, bias))} with the bias and the ReLU in one pass over y, for
+     * inference: the values of {@link #linear} then {@code relu}, bit for bit.
+     */
+    public static Tensor linearRelu(Tensor x, Tensor weight, Tensor bias, Arena arena) {
+        return linear(x, weight, bias, true, arena);
+    }
+
+    private static Tensor linear(Tensor x, Tensor weight, Tensor bias, boolean relu, Arena arena) {
         checkLinear(x, weight, bias);
         Tensor y = Tensor.empty(arena, x.size(0), weight.size(0));
         product(x, false, weight, true, 1f, 0f, y, arena);
-        if (bias != null) {
-            Tensor b = bias.contiguous(arena);
+        Tensor b = bias == null ? null : bias.contiguous(arena);
+        if (relu) {
+            RowBias.addRelu(y.size(0), y.size(1), b == null ? null : b.segment(), b == null ? 0 : b.offset(), y.segment(), 0);
+        } else if (b != null) {
             RowBias.add(y.size(0), y.size(1), b.segment(), b.offset(), y.segment(), 0);
         }
         return y;

@@ -56,6 +56,18 @@ public final class Linear extends WeightedLayer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
+        return forward(x, false, arena);
+    }
+
+    /**
+     * {@code relu(forward(x))} with the bias and the ReLU in one pass, for {@link Sequential}'s
+     * inference (this layer and ReLU in a row, in {@link InferenceMode}): the same values.
+     */
+    Tensor forwardRelu(Tensor x, Arena arena) {
+        return forward(x, true, arena);
+    }
+
+    private Tensor forward(Tensor x, boolean relu, Arena arena) {
         // locals first, fields last: threads sharing a model in eval mode must not see each other's shapes
         long[] shape = null;
         if (x.rank() != 2) {
@@ -67,7 +79,8 @@ public final class Linear extends WeightedLayer {
         } else {
             requireInput(x, -1, in);
         }
-        Tensor y = LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
+        Tensor y = relu ? LinearAlgebra.linearRelu(x, weightValue(), biasValue(), arena)
+                : LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
         this.inputShape = shape;
         this.x = x;
         return shape == null ? y : y.view(withLast(shape, out));

@@ -132,7 +132,9 @@ public final class Sequential extends Layer {
      * The layers' forwards in order. In {@link InferenceMode}, a {@link Conv2d} followed by ReLU
      * and {@code MaxPool2d(2)} or {@code AvgPool2d(2)} runs as one kernel where the convolution's
      * plan allows it ({@code Convolution.conv2dReluPool}: the same values, without writing the
-     * full-size activations twice); a profile then counts the three as the convolution.
+     * full-size activations twice), and a {@link Linear} followed by ReLU adds its bias and
+     * applies the ReLU in one pass ({@code LinearAlgebra.linearRelu}); a profile then counts the
+     * fused layers as the first.
      */
     @Override
     public Tensor forward(Tensor x, Arena arena) {
@@ -141,10 +143,10 @@ public final class Sequential extends Layer {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             long t0 = timer == null ? 0 : System.nanoTime();
-            Tensor fused = inference ? reluPoolFused(i, h, arena) : null;
+            Tensor fused = inference ? fusedWithRelu(i, h, arena) : null;
             if (fused != null) {
                 h = fused;
-                i += 2;
+                i += l instanceof Linear ? 1 : 2;
             } else {
                 h = l.forward(h, arena);
             }
@@ -154,25 +156,29 @@ public final class Sequential extends Layer {
     }
 
     /**
-     * Layers i to i + 2 over x as one kernel, when they are Conv2d, ReLU and a 2 x 2 max or average
-     * pool and the kernel takes them; else null.
+     * The layers from i over x as one kernel, when they are Conv2d, ReLU and a 2 x 2 max or
+     * average pool that the convolution's kernel takes, or Linear and ReLU; else null.
      */
-    private Tensor reluPoolFused(int i, Tensor x, Arena arena) {
-        if (i + 2 >= layers.size() || !(layers.get(i) instanceof Conv2d conv)
-                || !(layers.get(i + 1) instanceof ActivationLayer relu) || !relu.isRelu()) {
+    private Tensor fusedWithRelu(int i, Tensor x, Arena arena) {
+        if (i + 1 >= layers.size() || !(layers.get(i + 1) instanceof ActivationLayer relu) || !relu.isRelu()) {
             return null;
         }
-        Layer next = layers.get(i + 2);
-        boolean max = next instanceof MaxPool2d pool && pool.isMaxTwoByTwo();
-        boolean average = next instanceof AvgPool2d pool && pool.isTwoByTwo();
-        Tensor y = max || average ? conv.forwardReluPool(x, average, arena) : null;
-        if (y != null) {
-            relu.fused();
-            if (max) {
+        Tensor y = null;
+        if (layers.get(i) instanceof Linear linear) {
+            y = linear.forwardRelu(x, arena);
+        } else if (layers.get(i) instanceof Conv2d conv && i + 2 < layers.size()) {
+            Layer next = layers.get(i + 2);
+            boolean max = next instanceof MaxPool2d pool && pool.isMaxTwoByTwo();
+            boolean average = next instanceof AvgPool2d pool && pool.isTwoByTwo();
+            y = max || average ? conv.forwardReluPool(x, average, arena) : null;
+            if (y != null && max) {
                 ((MaxPool2d) next).fused();
-            } else {
+            } else if (y != null) {
                 ((AvgPool2d) next).fused();
             }
+        }
+        if (y != null) {
+            relu.fused();
         }
         return y;
     }
