@@ -51,4 +51,18 @@ final class Arrays2 {
         view.copyFrom(Tensor.of(arena, values, shape));
         return view;
     }
+
+    /** The same bits element by element, except that any NaN stands for a NaN (its payload may differ). */
+    static void assertSameValues(String what, float[] got, float[] want) {
+        if (got.length != want.length) {
+            throw new AssertionError(what + ": " + got.length + " values, expected " + want.length);
+        }
+        for (int i = 0; i < want.length; i++) {
+            boolean same = Float.isNaN(want[i]) ? Float.isNaN(got[i])
+                    : Float.floatToRawIntBits(got[i]) == Float.floatToRawIntBits(want[i]);
+            if (!same) {
+                throw new AssertionError("output " + i + " of " + what + ": " + got[i] + ", expected " + want[i]);
+            }
+        }
+    }
 }

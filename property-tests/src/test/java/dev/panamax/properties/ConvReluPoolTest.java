@@ -94,7 +94,7 @@ class ConvReluPoolTest {
                         Conv2dPlan p = plan.withThreads(WorkerPool.threads());
                         float[] want = unfused(x, w, b, p, average, arena);
                         float[] got = Convolution.conv2dReluPool(x, w, b, p, average, arena).toFloatArray();
-                        sameValues(image + " groups " + groups + " out " + out + " images " + images + " threads "
+                        Arrays2.assertSameValues(image + " groups " + groups + " out " + out + " images " + images + " threads "
                                 + WorkerPool.threads() + " bias " + (b != null) + " average " + average, got, want);
                     }
                 });
@@ -121,7 +121,7 @@ class ConvReluPoolTest {
                     Tensor b = Tensor.of(arena, Arrays2.uniform(r, out, -1, 1), out);
                     for (boolean average : new boolean[] {false, true}) {
                         float[] want = unfused(x, w, b, plan, average, arena);
-                        sameValues("height " + height + ", " + out + " channels, average " + average,
+                        Arrays2.assertSameValues("height " + height + ", " + out + " channels, average " + average,
                                 Convolution.conv2dReluPool(x, w, b, plan, average, arena).toFloatArray(), want);
                     }
                 }
@@ -198,17 +198,6 @@ class ConvReluPoolTest {
             Tensor y = net.forward(x, arena);
             assertThat(y.toFloatArray()).containsExactly(oneByOne);
             assertThatCode(() -> net.backward(Tensor.zeros(arena, 3, 16, 5, 5), arena)).doesNotThrowAnyException();
-        }
-    }
-
-    private static void sameValues(String what, float[] got, float[] want) {
-        assertThat(got).as(what).hasSize(want.length);
-        for (int i = 0; i < want.length; i++) {
-            boolean same = Float.isNaN(want[i]) ? Float.isNaN(got[i])
-                    : Float.floatToRawIntBits(got[i]) == Float.floatToRawIntBits(want[i]);
-            if (!same) {
-                throw new AssertionError("output " + i + " of " + what + ": " + got[i] + ", unfused " + want[i]);
-            }
         }
     }
 }

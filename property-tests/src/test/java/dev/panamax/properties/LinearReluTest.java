@@ -45,15 +45,8 @@ class LinearReluTest {
                         Tensor b = biased ? Tensor.of(arena, Arrays2.uniform(r, out, -1, 1), out) : null;
                         float[] want = Activations.forward(Activation.RELU, LinearAlgebra.linear(x, w, b, arena), arena)
                                 .toFloatArray();
-                        float[] got = LinearAlgebra.linearRelu(x, w, b, arena).toFloatArray();
-                        for (int i = 0; i < want.length; i++) {
-                            boolean same = Float.isNaN(want[i]) ? Float.isNaN(got[i])
-                                    : Float.floatToRawIntBits(got[i]) == Float.floatToRawIntBits(want[i]);
-                            if (!same) {
-                                throw new AssertionError("output " + i + " of " + rows + " x " + in + " -> " + out
-                                        + (biased ? " with bias: " : ": ") + got[i] + ", unfused " + want[i]);
-                            }
-                        }
+                        Arrays2.assertSameValues(rows + " x " + in + " -> " + out + (biased ? " with bias" : ""),
+                                LinearAlgebra.linearRelu(x, w, b, arena).toFloatArray(), want);
                     }
                 });
     }

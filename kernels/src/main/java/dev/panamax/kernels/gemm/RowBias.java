@@ -26,10 +26,8 @@ public final class RowBias {
      * fallback 56 times over, each recompilation delaying the kernels waiting behind it.
      */
     public static void add(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
-        Checks.nonNegative("rows", rows);
-        Checks.floats("bias", bias, bOff, n);
-        Checks.floats("y", y, yOff, Checks.elements(rows, n));
-        long whole = n / LANES * LANES;
+        Checks.notNull("bias", bias);
+        long whole = wholeVectors(rows, n, bias, bOff, y, yOff);
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
             long j = 0;
@@ -49,12 +47,7 @@ public final class RowBias {
      * by one as in {@link #add}.
      */
     public static void addRelu(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
-        Checks.nonNegative("rows", rows);
-        if (bias != null) {
-            Checks.floats("bias", bias, bOff, n);
-        }
-        Checks.floats("y", y, yOff, Checks.elements(rows, n));
-        long whole = n / LANES * LANES;
+        long whole = wholeVectors(rows, n, bias, bOff, y, yOff);
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
             long j = 0;
@@ -75,6 +68,16 @@ public final class RowBias {
                 FloatLanes.set(y, row + j, Math.max(v, 0f));
             }
         }
+    }
+
+    /** Checks y {@code [rows, n]} and bias {@code [n]} (unless null); the floats of a row in whole vectors. */
+    private static long wholeVectors(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        Checks.nonNegative("rows", rows);
+        if (bias != null) {
+            Checks.floats("bias", bias, bOff, n);
+        }
+        Checks.floats("y", y, yOff, Checks.elements(rows, n));
+        return n / LANES * LANES;
     }
 
     /** {@code grad[j] = sum_i g[i, j]}: written, not accumulated. Columns past the last whole vector are summed one by one, in the same row order. */

@@ -20,8 +20,8 @@ import dev.panamax.nn.tensor.Tensor;
  * running statistics) inside {@link InferenceMode} (layers skip what only backward reads) over a
  * {@link StepArena} of its own that is reset before the call: a steady state of same-shaped calls
  * touches no fresh off-heap memory, and no gradient work runs. There a {@code Sequential}'s
- * Conv2d, ReLU and 2 x 2 max or average pool in a row run as one kernel (the same values; see
- * {@link dev.panamax.nn.layers.Sequential#forward}).
+ * Conv2d, ReLU and 2 x 2 max or average pool in a row run as one kernel, and so do a Linear and
+ * ReLU (the same values; see {@link dev.panamax.nn.layers.Sequential#forward}).
  * A result of {@link #predict(Tensor)} lives until the next call; {@link #predict(Tensor, Tensor)}
  * writes into a tensor the caller owns.
  *
