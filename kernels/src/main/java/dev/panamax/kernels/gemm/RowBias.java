@@ -26,7 +26,6 @@ public final class RowBias {
      * fallback 56 times over, each recompilation delaying the kernels waiting behind it.
      */
     public static void add(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
-        Checks.notNull("bias", bias);
         long whole = wholeVectors(rows, n, bias, bOff, y, yOff);
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
@@ -41,8 +40,8 @@ public final class RowBias {
     }
 
     /**
-     * {@code y[i, :] = relu(y[i, :] + bias)} for every row i (bias null: {@code relu(y)}), for a
-     * linear layer followed by ReLU in inference: the values of {@link #add} then the ReLU kernel
+     * {@code y[i, :] = relu(y[i, :] + bias)} for every row i, for a linear layer followed by ReLU
+     * in inference: the values of {@link #add} then the ReLU kernel
      * ({@code max(v, 0)}: NaN stays NaN, -0 becomes +0), in one pass, the row's last floats one
      * by one as in {@link #add}.
      */
@@ -51,31 +50,21 @@ public final class RowBias {
         for (long r = 0; r < rows; r++) {
             long row = yOff + r * n;
             long j = 0;
-            if (bias == null) {
-                for (; j < whole; j += LANES) {
-                    FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER).max(0f)
-                            .intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
-                }
-            } else {
-                for (; j < whole; j += LANES) {
-                    FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER)
-                            .add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER)).max(0f)
-                            .intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
-                }
+            for (; j < whole; j += LANES) {
+                FloatVector.fromMemorySegment(SPECIES, y, (row + j) * Float.BYTES, ORDER)
+                        .add(FloatVector.fromMemorySegment(SPECIES, bias, (bOff + j) * Float.BYTES, ORDER)).max(0f)
+                        .intoMemorySegment(y, (row + j) * Float.BYTES, ORDER);
             }
             for (; j < n; j++) {
-                float v = bias == null ? FloatLanes.get(y, row + j) : FloatLanes.get(y, row + j) + FloatLanes.get(bias, bOff + j);
-                FloatLanes.set(y, row + j, Math.max(v, 0f));
+                FloatLanes.set(y, row + j, Math.max(FloatLanes.get(y, row + j) + FloatLanes.get(bias, bOff + j), 0f));
             }
         }
     }
 
-    /** Checks y {@code [rows, n]} and bias {@code [n]} (unless null); the floats of a row in whole vectors. */
+    /** Checks y {@code [rows, n]} and bias {@code [n]}; the floats of a row in whole vectors. */
     private static long wholeVectors(long rows, long n, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
         Checks.nonNegative("rows", rows);
-        if (bias != null) {
-            Checks.floats("bias", bias, bOff, n);
-        }
+        Checks.floats("bias", bias, bOff, n);
         Checks.floats("y", y, yOff, Checks.elements(rows, n));
         return n / LANES * LANES;
     }

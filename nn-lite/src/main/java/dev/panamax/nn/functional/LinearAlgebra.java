@@ -3,6 +3,8 @@ package dev.panamax.nn.functional;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 
+import dev.panamax.kernels.activation.Activation;
+import dev.panamax.kernels.activation.ActivationForward;
 import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.kernels.gemm.RowBias;
 import dev.panamax.kernels.gemm.Gemm;
@@ -94,10 +96,12 @@ public final class LinearAlgebra {
         Tensor y = Tensor.empty(arena, x.size(0), weight.size(0));
         product(x, false, weight, true, 1f, 0f, y, arena);
         Tensor b = bias == null ? null : bias.contiguous(arena);
-        if (relu) {
-            RowBias.addRelu(y.size(0), y.size(1), b == null ? null : b.segment(), b == null ? 0 : b.offset(), y.segment(), 0);
+        if (b != null && relu) {
+            RowBias.addRelu(y.size(0), y.size(1), b.segment(), b.offset(), y.segment(), 0);
         } else if (b != null) {
             RowBias.add(y.size(0), y.size(1), b.segment(), b.offset(), y.segment(), 0);
+        } else if (relu) {
+            ActivationForward.apply(Activation.RELU, y.segment(), 0, 1, y.segment(), 0, 1, y.numel());   // in place
         }
         return y;
     }
