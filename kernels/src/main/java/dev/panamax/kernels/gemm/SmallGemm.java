@@ -59,6 +59,16 @@ final class SmallGemm {
      * 99.5 / 99.1, 64x2048x256 98.9 / 97.4; deeper products lost (32x1024x1024 88.3 / 75.9,
      * 64x1000x1000 92.6 / 87.2), so K stops at {@value #SKINNY_DEPTH}. Only the 12-row tiles and a
      * row-major A were measured, so only they take this path.
+     *
+     * <p>Those figures had B hot in cache. On Zen 5 (512-bit FMA datapath, twice Zen 4's), where
+     * the packed kernel gains more from its contiguous panels, the unpacked path still won with
+     * few rows but lost from 48 up (ops/s, B hot, unpacked / packed, two runs): 16x3136x256
+     * 5.12-5.32k / 4.30-4.37k, 32x768x768 3.90-3.93k / 3.75-3.83k, 48x3136x256 1.96-1.98k /
+     * 2.03-2.10k, 64x3136x256 1.40-1.41k / 1.57-1.61k, 64x1024x512 1.48-1.64k / 2.41-2.47k. With
+     * B coming from memory, as in a 1 x 1 convolution over eight 256-channel 56 x 56 images, each
+     * step of the unpacked kernel reads from K rows of B a page or more apart, beyond the
+     * prefetchers, where the pack streams: that convolution's forward pass (64 output channels)
+     * went from 7.01-7.16 ms to 5.56-5.82 packed. So {@value #SKINNY_ROWS} rows at most.
      */
     static boolean skinny(boolean transA, boolean transB, int m, int n, int k) {
         return MicroKernel.FOUR_ROW_TAILS && !transA && !transB && (m >= MR || m == 8) && m <= SKINNY_ROWS
@@ -66,7 +76,7 @@ final class SmallGemm {
     }
 
     /** The most rows of A a {@link #skinny} product has. */
-    static final int SKINNY_ROWS = 64;
+    static final int SKINNY_ROWS = 32;
     /** The deepest {@link #skinny} product. */
     static final int SKINNY_DEPTH = 768;
 
