@@ -68,7 +68,10 @@ final class SmallGemm {
      * B coming from memory, as in a 1 x 1 convolution over eight 256-channel 56 x 56 images, each
      * step of the unpacked kernel reads from K rows of B a page or more apart, beyond the
      * prefetchers, where the pack streams: that convolution's forward pass (64 output channels)
-     * went from 7.01-7.16 ms to 5.56-5.82 packed. So {@value #SKINNY_ROWS} rows at most.
+     * went from 7.01-7.16 ms to 5.56-5.82 packed, and ConvBench's transposed convolution (32
+     * output channels, {@code ImplicitConv2d} by taps when B is read in
+     * place, gathered otherwise) from 5.21-5.40 to 4.57-4.89 ms on one thread, 2.74-4.43 to
+     * 2.74-3.87 on two. So {@value #SKINNY_ROWS} rows at most.
      */
     static boolean skinny(boolean transA, boolean transB, int m, int n, int k) {
         return MicroKernel.FOUR_ROW_TAILS && !transA && !transB && (m >= MR || m == 8) && m <= SKINNY_ROWS
@@ -76,7 +79,7 @@ final class SmallGemm {
     }
 
     /** The most rows of A a {@link #skinny} product has. */
-    static final int SKINNY_ROWS = 32;
+    static final int SKINNY_ROWS = 16;
     /** The deepest {@link #skinny} product. */
     static final int SKINNY_DEPTH = 768;
 
