@@ -8,7 +8,12 @@ import dev.panamax.nn.tensor.Tensor;
 public final class Flatten extends Layer {
 
     private long[] inputShape;
-    private Reshaped last;
+    /**
+     * Each thread's last input and its view: threads sharing the layer in inference (a
+     * {@code Predictor} cutting a batch into parts, one per thread) each hand their own input
+     * object call after call, and one shared pair made a new view for every call of each.
+     */
+    private final ThreadLocal<Reshaped> last = new ThreadLocal<>();
     private Reshaped lastGradient;
 
     @Override
@@ -16,24 +21,24 @@ public final class Flatten extends Layer {
         if (x.rank() < 1) {
             throw new IllegalArgumentException(describe() + " needs an input with a batch dimension, got a scalar");
         }
-        if (inputShape == null || !x.hasShape(inputShape)) {
-            inputShape = x.shape();
+        if (!InferenceMode.active() && (inputShape == null || !x.hasShape(inputShape))) {
+            inputShape = x.shape();     // for backward alone
         }
         if (!x.isContiguous()) {
             return x.contiguous(arena).view(x.size(0), -1);
         }
-        Reshaped last = this.last;
+        Reshaped last = this.last.get();
         if (last == null || last.input != x) {   // the same tensor object has the same shape and memory
             last = new Reshaped(x, x.view(x.size(0), -1));
-            this.last = last;
+            this.last.set(last);
         }
         return last.output;
     }
 
     /**
-     * The last input and its flattened view, as one object so that threads sharing the layer read
-     * a consistent pair: an arena that {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors()
-     * reuses tensors} hands the same input object every step, and the view then costs nothing.
+     * An input and its flattened view, as one object so that a reader sees a consistent pair: an
+     * arena that {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors() reuses tensors}
+     * hands the same input object every step, and the view then costs nothing.
      */
     private record Reshaped(Tensor input, Tensor output) {
     }

@@ -12,9 +12,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.models.Models;
@@ -141,6 +143,61 @@ class PredictorTest {
         try (Arena arena = Arena.ofConfined(); Predictor p = new Predictor(Models.mlp(30, 64, 2).eval())) {
             assertThat(p.chunkRows(input(arena, 7, 2048, 30))).as("an MLP's rows are small: whole batches")
                     .isGreaterThanOrEqualTo(2048);
+        }
+    }
+
+    /**
+     * With two worker threads a batch of per-sample rows is cut into one part per thread (each
+     * run in its own chunks): the whole batch's outputs, the same bits and the same memory call
+     * after call, into a caller's transposed tensor too; short batches, one thread, confined
+     * inputs and outputs, and models whose samples are not independent are not cut.
+     */
+    @Test
+    void batchesAreCutIntoOnePartPerThread() {
+        int before = WorkerPool.threads();
+        try {
+            WorkerPool.setThreads(2);
+        } catch (IllegalArgumentException oneCore) {
+            Assumptions.abort("needs a pool of two threads: " + oneCore.getMessage());
+        }
+        try {
+            Init.manualSeed(4);
+            Layer model = Models.lenet5().eval();
+            try (Arena arena = Arena.ofShared(); Predictor whole = new Predictor(model, Long.MAX_VALUE);
+                 Predictor cut = new Predictor(model)) {
+                Tensor x = input(arena, 8, 77, 1, 28, 28);
+                assertThat(cut.partsFor(x, null)).isEqualTo(2);
+                try (Arena confined = Arena.ofConfined()) {
+                    assertThat(cut.partsFor(input(confined, 8, 77, 1, 28, 28), null)).as("a confined input").isEqualTo(1);
+                    assertThat(cut.partsFor(x, Tensor.zeros(confined, 77, 10))).as("a confined output").isEqualTo(1);
+                }
+                assertThat(cut.partsFor(input(arena, 9, 2 * Predictor.MIN_PART_ROWS - 1, 1, 28, 28), null)).isEqualTo(1);
+                float[] expected = whole.predict(x).toFloatArray();
+                Tensor first = cut.predict(x);
+                assertThat(first.shape()).containsExactly(77, 10);
+                float[] got = first.toFloatArray();
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat(got[i]).as("output %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(
+                            1e-5f * Math.max(1f, Math.abs(expected[i]))));
+                }
+                long address = first.segment().address();
+                Tensor again = cut.predict(x);
+                assertThat(again.segment().address()).as("the same result memory, call after call").isEqualTo(address);
+                assertThat(again.toFloatArray()).containsExactly(got);
+                Tensor out = Tensor.zeros(arena, 10, 77).transpose(0, 1);
+                assertThat(cut.predict(x, out)).isSameAs(out);
+                assertThat(out.contiguous(arena).toFloatArray()).containsExactly(got);
+                assertThatThrownBy(() -> cut.predict(x, Tensor.zeros(arena, 77, 9))).hasMessageContaining("[77, 10]");
+                WorkerPool.setThreads(1);
+                assertThat(cut.partsFor(x, null)).as("one thread: no parts").isEqualTo(1);
+            }
+            WorkerPool.setThreads(2);
+            Layer notPerSample = new dev.panamax.nn.layers.Sequential().add("lstm", new dev.panamax.nn.layers.LSTM(4, 4)).eval();
+            try (Arena arena = Arena.ofShared(); Predictor p = new Predictor(notPerSample)) {
+                assertThat(p.partsFor(input(arena, 10, 64, 3, 4), null)).as("samples not independent").isEqualTo(1);
+            }
+        } finally {
+            WorkerPool.setThreads(before);
         }
     }
 }
