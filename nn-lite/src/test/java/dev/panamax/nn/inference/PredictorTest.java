@@ -113,23 +113,7 @@ class PredictorTest {
         Layer model = Models.lenet5().eval();
         try (Arena arena = Arena.ofConfined(); Predictor whole = new Predictor(model, Long.MAX_VALUE);
              Predictor chunked = new Predictor(model, 32); Predictor automatic = new Predictor(model)) {
-            Tensor x = input(arena, 4, 100, 1, 28, 28);
-            float[] expected = whole.predict(x).toFloatArray();
-            Tensor first = chunked.predict(x);
-            assertThat(first.shape()).containsExactly(100, 10);
-            float[] got = first.toFloatArray();
-            for (int i = 0; i < expected.length; i++) {
-                assertThat(got[i]).as("output %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(
-                        1e-5f * Math.max(1f, Math.abs(expected[i]))));
-            }
-            long address = first.segment().address();
-            Tensor again = chunked.predict(x);
-            assertThat(again.segment().address()).as("the same result memory, call after call").isEqualTo(address);
-            assertThat(again.toFloatArray()).containsExactly(got);
-            Tensor out = Tensor.zeros(arena, 10, 100).transpose(0, 1);
-            assertThat(chunked.predict(x, out)).isSameAs(out);
-            assertThat(out.contiguous(arena).toFloatArray()).containsExactly(got);
-            assertThatThrownBy(() -> chunked.predict(x, Tensor.zeros(arena, 99, 10))).hasMessageContaining("[100, 10]");
+            assertSplitGivesTheWholeBatchsResults(whole, chunked, input(arena, 4, 100, 1, 28, 28), arena);
 
             assertThat(automatic.chunkRows(input(arena, 5, 2048, 1, 28, 28)))
                     .as("a power of two of at least %d rows", Predictor.MIN_CHUNK_ROWS)
@@ -172,22 +156,7 @@ class PredictorTest {
                     assertThat(cut.partsFor(x, Tensor.zeros(confined, 77, 10))).as("a confined output").isEqualTo(1);
                 }
                 assertThat(cut.partsFor(input(arena, 9, 2 * Predictor.MIN_PART_ROWS - 1, 1, 28, 28), null)).isEqualTo(1);
-                float[] expected = whole.predict(x).toFloatArray();
-                Tensor first = cut.predict(x);
-                assertThat(first.shape()).containsExactly(77, 10);
-                float[] got = first.toFloatArray();
-                for (int i = 0; i < expected.length; i++) {
-                    assertThat(got[i]).as("output %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(
-                            1e-5f * Math.max(1f, Math.abs(expected[i]))));
-                }
-                long address = first.segment().address();
-                Tensor again = cut.predict(x);
-                assertThat(again.segment().address()).as("the same result memory, call after call").isEqualTo(address);
-                assertThat(again.toFloatArray()).containsExactly(got);
-                Tensor out = Tensor.zeros(arena, 10, 77).transpose(0, 1);
-                assertThat(cut.predict(x, out)).isSameAs(out);
-                assertThat(out.contiguous(arena).toFloatArray()).containsExactly(got);
-                assertThatThrownBy(() -> cut.predict(x, Tensor.zeros(arena, 77, 9))).hasMessageContaining("[77, 10]");
+                assertSplitGivesTheWholeBatchsResults(whole, cut, x, arena);
                 WorkerPool.setThreads(1);
                 assertThat(cut.partsFor(x, null)).as("one thread: no parts").isEqualTo(1);
             }
@@ -199,5 +168,31 @@ class PredictorTest {
         } finally {
             WorkerPool.setThreads(before);
         }
+    }
+
+    /**
+     * {@code split}'s outputs for x (a batch of LeNet-5 images) are the whole batch's, within
+     * the last bits a chunk's kernels may change; the same bits and the same result memory call
+     * after call; the same values into a caller's transposed tensor; a misshapen one named.
+     */
+    private static void assertSplitGivesTheWholeBatchsResults(Predictor whole, Predictor split, Tensor x, Arena arena) {
+        long n = x.size(0);
+        float[] expected = whole.predict(x).toFloatArray();
+        Tensor first = split.predict(x);
+        assertThat(first.shape()).containsExactly(n, 10);
+        float[] got = first.toFloatArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(got[i]).as("output %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(
+                    1e-5f * Math.max(1f, Math.abs(expected[i]))));
+        }
+        long address = first.segment().address();
+        Tensor again = split.predict(x);
+        assertThat(again.segment().address()).as("the same result memory, call after call").isEqualTo(address);
+        assertThat(again.toFloatArray()).containsExactly(got);
+        Tensor out = Tensor.zeros(arena, 10, n).transpose(0, 1);
+        assertThat(split.predict(x, out)).isSameAs(out);
+        assertThat(out.contiguous(arena).toFloatArray()).containsExactly(got);
+        assertThatThrownBy(() -> split.predict(x, Tensor.zeros(arena, n - 1, 10))).hasMessageContaining("[" + n + ", 10]");
+        assertThatThrownBy(() -> split.predict(x, Tensor.zeros(arena, n, 9))).hasMessageContaining("[" + n + ", 10]");
     }
 }
