@@ -55,7 +55,12 @@ public final class Predictor implements AutoCloseable {
     static final int MIN_CHUNK_ROWS = 32;
     /** Chunks hold at least this many times the weights' bytes in activations. */
     private static final int WEIGHT_REUSE = 4;
-    /** The fewest rows per thread for which a batch is cut into one part per thread. */
+    /**
+     * The fewest rows per thread for which a batch is cut into one part per thread. Zen 5, two
+     * threads, LeNet-5: at batch 32 the parts ran 4.25-4.29 us per image against 5.37 layer by
+     * layer; cut from 4 rows per thread, batch 8 ran slower (32k calls in 2.5 s against 41-43k)
+     * and batch 16 no clearer either way.
+     */
     static final int MIN_PART_ROWS = 16;
 
     private final Layer model;
