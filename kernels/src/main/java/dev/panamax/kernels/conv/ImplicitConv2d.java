@@ -80,7 +80,9 @@ final class ImplicitConv2d {
      * 15 % of their time there. By taps, its forward pass went from 4.53-4.55 to 3.77-3.78 ms on
      * two threads, and from 6.61-6.68 to 6.82-6.90 on one (C, the wide output, is read and written
      * once per tap). Larger kernels write C more often and were not measured: they keep the
-     * gathered GEMM.
+     * gathered GEMM. That was Zen 4; on Zen 5 the gathered GEMM ran that transposed convolution
+     * faster on one thread and as fast on two, and B is now read in place for at most 16 rows
+     * ({@code SmallGemm.skinny}), so its 32 output channels take the gathered form.
      */
     static boolean byTaps(ConvGeometry g, int og) {
         long taps = (long) g.kernelH() * g.kernelW();
