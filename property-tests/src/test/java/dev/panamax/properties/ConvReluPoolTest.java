@@ -177,17 +177,7 @@ class ConvReluPoolTest {
         try (Arena arena = Arena.ofShared()) {
             SplittableRandom r = new SplittableRandom(9);
             Tensor x = Tensor.of(arena, Arrays2.uniform(r, 3 * 28 * 28, -1, 1), 3, 1, 28, 28);
-            float[] oneByOne;
-            float[] fused;
-            try (var scope = InferenceMode.enter()) {
-                Tensor h = x;
-                for (Layer l : net.layers()) {
-                    h = l.forward(h, arena);
-                }
-                oneByOne = h.toFloatArray();
-                fused = net.forward(x, arena).toFloatArray();
-            }
-            assertThat(fused).containsExactly(oneByOne);
+            float[] oneByOne = FusedInference.assertFusedForwardIsLayerByLayer(net, x, arena);
             Layer maxPool = net.layers().get(2);
             assertThatThrownBy(() -> maxPool.backward(Tensor.zeros(arena, 3, 6, 14, 14), arena))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("InferenceMode");

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.LinearAlgebra;
-import dev.panamax.nn.layers.InferenceMode;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.Sequential;
@@ -59,17 +58,7 @@ class LinearReluTest {
         mlp.eval();
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.of(arena, Arrays2.uniform(new SplittableRandom(2), 5 * 30, -2, 2), 5, 30);
-            float[] oneByOne;
-            float[] fused;
-            try (var scope = InferenceMode.enter()) {
-                Tensor h = x;
-                for (Layer l : mlp.layers()) {
-                    h = l.forward(h, arena);
-                }
-                oneByOne = h.toFloatArray();
-                fused = mlp.forward(x, arena).toFloatArray();
-            }
-            assertThat(fused).containsExactly(oneByOne);
+            float[] oneByOne = FusedInference.assertFusedForwardIsLayerByLayer(mlp, x, arena);
             Layer relu = mlp.layers().get(1);
             assertThatThrownBy(() -> relu.backward(Tensor.zeros(arena, 5, 64), arena)).isInstanceOf(IllegalStateException.class);
             mlp.train();
