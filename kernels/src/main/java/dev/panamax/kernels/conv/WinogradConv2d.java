@@ -13,6 +13,7 @@ import dev.panamax.kernels.gemm.PackedMatrixA;
 import dev.panamax.kernels.gemm.PrepackedSgemm;
 import dev.panamax.kernels.gemm.Sgemm;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * A stride-1 3 x 3 convolution by Winograd's minimal filtering F(2 x 2, 3 x 3) (Lavin and Gray,
@@ -58,6 +59,14 @@ final class WinogradConv2d {
     /** Lanes 0 .. LANES/2 - 1 of a and b interleaved (a0 b0 a1 b1 ...), then the upper halves. */
     private static final float[] LOW = new float[LANES];
     private static final float[] HIGH = new float[LANES];
+    /**
+     * {@link FloatLanes#firstLanes}'s masks, read here without a call: the transforms are too
+     * large for C2 to inline one more method, and the call spilled a dozen live vectors around
+     * each ragged row end (42 % of transformOutput's samples in the ResNet 3 x 3 forward, Zen 5).
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] FIRST_LANES = java.util.stream.IntStream.rangeClosed(0, LANES)
+            .mapToObj(FloatLanes::firstLanes).toArray(VectorMask[]::new);
 
     static {
         for (int i = 0; i < LANES; i++) {
@@ -352,9 +361,11 @@ final class WinogradConv2d {
                             v0 = FloatVector.fromMemorySegment(SPECIES, dy, at * Float.BYTES, ORDER);
                             v1 = FloatVector.fromMemorySegment(SPECIES, dy, (at + LANES) * Float.BYTES, ORDER);
                         } else if (at + 2 * LANES <= dyEnd) {
-                            v0 = FloatVector.fromMemorySegment(SPECIES, dy, at * Float.BYTES, ORDER, FloatLanes.firstLanes(left));
-                            v1 = FloatVector.fromMemorySegment(SPECIES, dy, (at + LANES) * Float.BYTES, ORDER,
-                                    FloatLanes.firstLanes(left - LANES));
+                            // whole loads and zeros blended in: see padRows
+                            v0 = zero.blend(FloatVector.fromMemorySegment(SPECIES, dy, at * Float.BYTES, ORDER),
+                                    FIRST_LANES[Math.min(left, LANES)]);
+                            v1 = zero.blend(FloatVector.fromMemorySegment(SPECIES, dy, (at + LANES) * Float.BYTES, ORDER),
+                                    FIRST_LANES[Math.max(left - LANES, 0)]);
                         } else {
                             // the row ends at dy's end: a masked load there takes the Vector API's slow path
                             FloatLanes.fill(work, scratch, 2 * LANES, 0f);
@@ -481,15 +492,16 @@ final class WinogradConv2d {
                 }
                 long tail = src + 2L * pairs;
                 if (rest > 0 && tail + 2 * LANES <= xEnd) {
-                    // masked, but never past the end of x's segment (the Vector API's slow path there)
-                    FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, tail * Float.BYTES, ORDER,
-                            FloatLanes.firstLanes(rest));
-                    FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, (tail + LANES) * Float.BYTES, ORDER,
-                            FloatLanes.firstLanes(rest - LANES));
+                    // Whole loads, never past the end of x's segment, their surplus lanes masked off
+                    // at the stores. Masked loads here took 3/4 of padRows's samples, which the
+                    // ResNet 3 x 3 forward spent a fifth of its time in (Zen 5, one thread; 9.4-10.1
+                    // ms with masked loads, 8.2-9.1 without).
+                    FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, tail * Float.BYTES, ORDER);
+                    FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, (tail + LANES) * Float.BYTES, ORDER);
                     even.selectFrom(v0, v1).intoMemorySegment(work, (dst + evenTo + pairs) * Float.BYTES, ORDER,
-                            FloatLanes.firstLanes((rest + 1) / 2));
+                            FIRST_LANES[(rest + 1) / 2]);
                     odd.selectFrom(v0, v1).intoMemorySegment(work, (dst + oddTo + pairs) * Float.BYTES, ORDER,
-                            FloatLanes.firstLanes(rest / 2));
+                            FIRST_LANES[rest / 2]);
                 } else {
                     for (int col = 2 * pairs; col < w; col++) {
                         int p = col + pw;
@@ -656,7 +668,7 @@ final class WinogradConv2d {
                                 // a whole vector: the masked store's per-lane bounds check was 4 % of the ResNet 3 x 3
                                 v.intoMemorySegment(y, at * Float.BYTES, ORDER);
                             } else if (at + LANES <= yEnd) {
-                                v.intoMemorySegment(y, at * Float.BYTES, ORDER, FloatLanes.firstLanes(lanes));
+                                v.intoMemorySegment(y, at * Float.BYTES, ORDER, FIRST_LANES[lanes]);
                             } else {
                                 v.intoMemorySegment(work, scratch * Float.BYTES, ORDER);
                                 MemorySegment.copy(work, scratch * Float.BYTES, y, at * Float.BYTES, (long) lanes * Float.BYTES);
