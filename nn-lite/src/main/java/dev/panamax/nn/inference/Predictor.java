@@ -152,7 +152,7 @@ public final class Predictor implements AutoCloseable {
         long rows = chunkRows(x);
         if (rows >= x.size(0)) {
             Tensor y = forward(x, arena);
-            requireShape(out, y, y.size(0));
+            requireShape(out, resultShape(y, y.size(0)));
             out.copyFrom(y);
             return out;
         }
@@ -184,10 +184,9 @@ public final class Predictor implements AutoCloseable {
             }
             if (start == 0) {
                 if (y == null) {
-                    resultShape = sized(resultShape, yc.rank());
-                    y = Tensor.empty(results, shapeWithRows(resultShape, yc, n));
+                    y = Tensor.empty(results, resultShape(yc, n));
                 } else {
-                    requireShape(out, yc, n);
+                    requireShape(out, resultShape(yc, n));
                 }
             }
             copyRows(yc, 0, y, start, count);
@@ -306,16 +305,10 @@ public final class Predictor implements AutoCloseable {
         return shape;
     }
 
-    private static void requireShape(Tensor out, Tensor y, long rows) {
-        boolean ok = out.rank() == y.rank() && out.size(0) == rows;
-        for (int d = 1; ok && d < y.rank(); d++) {
-            ok = out.size(d) == y.size(d);
-        }
-        if (!ok) {
-            long[] expected = y.shape();
-            expected[0] = rows;
-            throw wrongShape(out, expected);
-        }
+    /** The whole result's shape, {@code y}'s with {@code rows} in dimension 0, in {@link #resultShape}. */
+    private long[] resultShape(Tensor y, long rows) {
+        resultShape = sized(resultShape, y.rank());
+        return shapeWithRows(resultShape, y, rows);
     }
 
     private static void requireShape(Tensor out, long[] expected) {
@@ -324,13 +317,9 @@ public final class Predictor implements AutoCloseable {
             ok = out.size(d) == expected[d];
         }
         if (!ok) {
-            throw wrongShape(out, expected);
+            throw new IllegalArgumentException("out must have the output's shape " + Arrays.toString(expected)
+                    + ", got " + Arrays.toString(out.shape()));
         }
-    }
-
-    private static IllegalArgumentException wrongShape(Tensor out, long[] expected) {
-        return new IllegalArgumentException("out must have the output's shape " + Arrays.toString(expected) + ", got "
-                + Arrays.toString(out.shape()));
     }
 
     /**
