@@ -201,9 +201,10 @@ class GemmPropertiesTest {
     }
 
     /**
-     * Deep products of few rows and columns with B transposed (the inner-product path where the
-     * machine has 32 vector registers): 4 x 4 blocks and the rows and columns left over, depths
-     * with and without a last part-vector, every alpha and beta, shared and confined arenas.
+     * Deep products of few rows and columns with B transposed, whose panels of B are packed in
+     * transposed squares where the machine has them: whole panels in squares, the steps past the
+     * last square and ragged last panels float by float, every alpha and beta, shared and
+     * confined arenas.
      */
     @Test
     void deepProductsWithBTransposedMatchReference() {

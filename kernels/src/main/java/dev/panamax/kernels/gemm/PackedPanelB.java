@@ -1,5 +1,6 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
@@ -43,8 +44,8 @@ final class PackedPanelB {
             int to = dstOff + p * NR;
             for (int q = 0; q < whole; q += NR, to += kc * NR) {
                 FloatVector.fromMemorySegment(SPECIES, b, (row + q) * Float.BYTES, ORDER).intoArray(dst, to);
-                FloatVector.fromMemorySegment(SPECIES, b, (row + q + FloatLanes.LANES) * Float.BYTES, ORDER)
-                        .intoArray(dst, to + FloatLanes.LANES);
+                FloatVector.fromMemorySegment(SPECIES, b, (row + q + LANES) * Float.BYTES, ORDER)
+                        .intoArray(dst, to + LANES);
             }
         }
         if (whole < nc) {
@@ -74,19 +75,28 @@ final class PackedPanelB {
     }
 
     /**
-     * {@code op(B)[p, q + c] = B[q + c, p]}: each row of B is one column of a panel, written NR
-     * apart, by plain loops (as PackedPanelA: a 16-lane scatter was slower, and where C2 gave up
-     * its intrinsic it allocated megabytes per call); zeros in the padding columns. The steps go
-     * in blocks of {@link #STEP_BLOCK}, so that the NR columns of a block are written while its
-     * lines stay in L1: a whole column at a time wrote one float per line of the panel (kc lines,
-     * more than L1 holds at kc 1024) and fetched every line again for the next column (Zen 3,
-     * (128 x 1024) from rows 12.5 KB apart: 0.76 ns per element, 0.44 in blocks of 256 steps).
+     * {@code op(B)[p, q + c] = B[q + c, p]}: the panels' rows are B's columns. A whole panel's
+     * steps go in transposed squares ({@link TransposedSquare}) where the machine has them: a
+     * float at a time, this copy took 8 % of the ResNet 3 x 3 forward+backward, in its Winograd
+     * weight gradient's products (Zen 5). The steps past the last square, a ragged last panel
+     * and other machines' panels go one float at a time (zeros in the padding columns), in
+     * blocks of {@link #STEP_BLOCK} steps, so that the NR columns of a block are written while
+     * its lines stay in L1: a whole column at a time wrote one float per line of the panel (kc
+     * lines, more than L1 holds at kc 1024) and fetched every line again for the next column
+     * (Zen 3, (128 x 1024) from rows 12.5 KB apart: 0.76 ns per element, 0.44 in blocks of 256
+     * steps).
      */
     private static void packTransposed(MemorySegment b, long bOff, long ldb, long[] rows, int row0, int kc, int nc,
                                        float[] dst, int at) {
         for (int q = 0; q < nc; q += NR, at += kc * NR) {
             int cols = Math.min(NR, nc - q);
-            for (int p0 = 0; p0 < kc; p0 += STEP_BLOCK) {
+            int squared = cols == NR && rows == null && TransposedSquare.AVAILABLE ? kc / LANES * LANES : 0;
+            for (int p0 = 0; p0 < squared; p0 += LANES) {
+                for (int c = 0; c < NR; c += LANES) {
+                    TransposedSquare.copy(b, bOff + (q + c) * ldb + p0, ldb, dst, at + p0 * NR + c);
+                }
+            }
+            for (int p0 = squared; p0 < kc; p0 += STEP_BLOCK) {
                 int p1 = Math.min(kc, p0 + STEP_BLOCK);
                 for (int c = 0; c < cols; c++) {
                     long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;

@@ -24,8 +24,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
  * ({@link RowTimesMatrix}) that reads B once at memory speed, and small products a path that packs
  * nothing ({@link SmallGemm}), as do skinny ones (few rows of A against a wide B,
- * {@link SmallGemm#skinny}), split by columns when large; deep products of few rows and columns
- * with B transposed ({@link InnerProductKernel}) pack nothing either. Large products are split over the
+ * {@link SmallGemm#skinny}), split by columns when large. Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
  * arena stay on the calling thread).
  */
@@ -163,10 +162,6 @@ public final class Sgemm {
             SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        if (bRows == null && InnerProductKernel.applies(transA, transB, m, n, k)) {
-            InnerProductKernel.run(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            return;
-        }
         boolean inPlace = bRows == null && SmallGemm.skinny(transA, transB, m, n, k);
         int threads = WorkerPool.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
@@ -277,8 +272,6 @@ public final class Sgemm {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
         } else if (SmallGemm.applies(transB, m, n, k)) {
             SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if (InnerProductKernel.applies(transA, transB, m, n, k)) {
-            InnerProductKernel.run(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             blocked(transA, transB, 0, m, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);
         }
