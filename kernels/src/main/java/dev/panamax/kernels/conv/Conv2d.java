@@ -54,10 +54,9 @@ public final class Conv2d {
     }
 
     /** dx by {@link ImplicitConv2d#adjoint}, images over the pool. */
-    private static void implicitBackward(int images, int groups, ConvGeometry image, ConvGeometry g, int outChannels, int og,
-                                         int threads, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
+    private static void implicitBackward(int images, int groups, ConvGeometry image, ConvGeometry g, ConvGeometry a,
+                                         int outChannels, int og, int threads, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
                                          MemorySegment dx, long dxOff, MemorySegment work, long workOff) {
-        ConvGeometry a = ImplicitConv2d.adjoint(g, og);
         int cg = g.channels();
         long k = g.colRows();
         long l = g.colCols();
@@ -204,10 +203,10 @@ public final class Conv2d {
         blockBytes = WinogradConv2d.blockBytesForTasks(blockBytes, images, groups, g, outs, threads);
         long slice = WinogradConv2d.sliceFloats(g, outs, blockBytes);
         long slicesAt = workOff + groups * filters;
-        WinogradConv2d.Tiling tiling = WinogradConv2d.Tiling.of(g, outs, blockBytes);
+        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        WinogradConv2d.Tiling tiling = WinogradConv2d.Tiling.of(job.tiling, g, outs, blockBytes);
         long tasks = (long) images * groups * tiling.blocks();
         int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, slicesAt, slice)));
-        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
         WinogradConv2d.packFilters(groups, outs, ins, work, workOff, job.packedFilters(groups * WinogradConv2d.POINTS));
         job.weightGradient = false;
         job.problem(images, g, work, slicesAt);
@@ -231,10 +230,10 @@ public final class Conv2d {
         long filters = WinogradConv2d.filterFloats(1, og, cg);
         blockBytes = WinogradConv2d.blockBytesForTasks(blockBytes, images, groups, g, og, threads);
         long slice = WinogradConv2d.gradientSliceFloats(groups, g, og, blockBytes);
-        WinogradConv2d.Tiling tiling = WinogradConv2d.Tiling.of(g, og, blockBytes);
+        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
+        WinogradConv2d.Tiling tiling = WinogradConv2d.Tiling.of(job.tiling, g, og, blockBytes);
         long tasks = (long) images * groups * tiling.blocks();
         int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, workOff, slice)));
-        WinogradBlocks job = WINOGRAD_BLOCKS.claim();
         job.weightGradient = true;
         job.problem(images, g, work, workOff);
         job.operands(x, xOff, null, 0, dy, dyOff);
@@ -264,8 +263,9 @@ public final class Conv2d {
         int groups;
         int outs;
         /**
-         * Worked out once per call: made in each block, it was an object per block that escape
-         * analysis did not remove (a ResNet 3x3 forward of eight images allocated 361 B, now 105).
+         * Worked out once per call, and the last call's kept where it is the same: made in each
+         * block, or in each call, it was an object that escape analysis did not remove (a ResNet
+         * 3x3 forward of eight images allocated 361 B per call, then 96, now none).
          */
         WinogradConv2d.Tiling tiling;
         /**
@@ -683,12 +683,12 @@ public final class Conv2d {
                     workOff);
         }
         if (dx != null && dxBy == ConvAlgorithm.WINOGRAD) {
-            winograd(images, groups, ImplicitConv2d.adjoint(g, og), g.channels(), true, plan.winogradBlockBytes(), threads,
+            winograd(images, groups, plan.adjointGroup(), g.channels(), true, plan.winogradBlockBytes(), threads,
                     dy, dyOff,
                     (long) outChannels * l, og * l, w, wOff, dx, dxOff, image.imageSize(), g.imageSize(), work, workOff);
         }
         if (dx != null && dxBy == ConvAlgorithm.IMPLICIT_GEMM) {
-            implicitBackward(images, groups, image, g, outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
+            implicitBackward(images, groups, image, g, plan.adjointGroup(), outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
         }
         if (db != null) {
             ChannelBias.gradient(threads(plan), images, outChannels, l, dy, dyOff, db, dbOff);

@@ -36,6 +36,8 @@ public final class Conv2dPlan {
 
     private final ConvGeometry image;
     private final ConvGeometry group;
+    /** {@link ImplicitConv2d#adjoint} of the group geometry (null where there is none), made once rather than per call. */
+    private final ConvGeometry adjointGroup;
     private final int groups;
     private final int outChannels;
     private final int threads;
@@ -56,6 +58,7 @@ public final class Conv2dPlan {
                        ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, long winogradBlockBytes) {
         this.image = image;
         this.group = Conv2d.perGroup(image, groups);
+        this.adjointGroup = ImplicitConv2d.adjoint(group, outChannels / groups);
         this.groups = groups;
         this.outChannels = outChannels;
         this.threads = threads;
@@ -179,11 +182,11 @@ public final class Conv2dPlan {
                     : "it needs stride 1, a kernel larger than 1 x 1 or padding, and at most 32 channels in and out per group";
             case POINTWISE_GEMM -> Im2colConvolution.pointwise(group) ? null
                     : "it needs a 1 x 1 kernel, stride 1 and no padding";
-            case IMPLICIT_GEMM -> ImplicitConv2d.applies(group) && ImplicitConv2d.adjoint(group, og) != null
+            case IMPLICIT_GEMM -> ImplicitConv2d.applies(group) && adjointGroup != null
                     && !Im2colConvolution.pointwise(group) ? null
                     : "it needs stride 1 and a kernel larger than 1 x 1 or padding";
             case WINOGRAD -> !WinogradConv2d.applies(group) ? "it needs a 3 x 3 kernel, stride 1 and no dilation"
-                    : pass == ConvPass.INPUT_GRADIENT && ImplicitConv2d.adjoint(group, og) == null
+                    : pass == ConvPass.INPUT_GRADIENT && adjointGroup == null
                     ? "its input gradient needs a padding of at most 2" : null;
             case IM2COL_GEMM -> null;
             case SUB_PIXEL -> "it computes only a strided transposed convolution's forward pass (ConvTranspose2dPlan)";
@@ -237,6 +240,11 @@ public final class Conv2dPlan {
         return group;
     }
 
+    /** The geometry whose forward pass is the input gradient ({@link ImplicitConv2d#adjoint}), or null. */
+    ConvGeometry adjointGroup() {
+        return adjointGroup;
+    }
+
     /**
      * Floats of workspace for {@link Conv2d#forward} and {@link Conv2d#backward} with every planned
      * thread at work: a slice per thread for each algorithm in the plan, the largest of them.
@@ -279,13 +287,12 @@ public final class Conv2dPlan {
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
             case IMPLICIT_GEMM -> switch (pass) {
                 case FORWARD -> parts * ImplicitConv2d.forwardFloats(g, og);
-                case INPUT_GRADIENT -> implicitDxFloats(g, ImplicitConv2d.adjoint(g, og), outChannels, parts);
+                case INPUT_GRADIENT -> implicitDxFloats(g, adjointGroup, outChannels, parts);
                 case WEIGHT_GRADIENT -> parts * ImplicitConv2d.weightGradientFloats(g, og, outChannels);
             };
             case WINOGRAD -> switch (pass) {
                 case FORWARD -> winogradFloats(groups, g, og, winogradBlockBytes, parts);
-                case INPUT_GRADIENT -> winogradFloats(groups, ImplicitConv2d.adjoint(g, og), g.channels(), winogradBlockBytes,
-                        parts);
+                case INPUT_GRADIENT -> winogradFloats(groups, adjointGroup, g.channels(), winogradBlockBytes, parts);
                 case WEIGHT_GRADIENT -> parts * WinogradConv2d.gradientSliceFloats(groups, g, og, winogradBlockBytes);
             };
             case SUB_PIXEL -> throw new IllegalStateException("a convolution plan never holds SUB_PIXEL");

@@ -28,13 +28,24 @@ final class ImplicitConv2d {
         return g.strideH() == 1 && g.strideW() == 1;
     }
 
-    /** Padded plane sizes and the wide output length. */
-    private record Wide(int wp, long plane, int n) {
-        static Wide of(ConvGeometry g) {
-            int hp = g.height() + 2 * g.padH();
-            int wp = g.width() + 2 * g.padW();
-            return new Wide(wp, (long) hp * wp, (g.outHeight() - 1) * wp + g.outWidth());
-        }
+    // The wide layout: the image padded to {@code wp(g)} columns, the output computed at every
+    // column of it ({@code wideLength(g)} floats per channel, the padding columns discarded by
+    // WideLayout.narrow). Functions of the geometry rather than a record made per call: the
+    // record escaped where a caller was not inlined (32 B per transposed-convolution call).
+
+    /** The padded image's row length. */
+    private static int wp(ConvGeometry g) {
+        return g.width() + 2 * g.padW();
+    }
+
+    /** The padded image's plane: {@code (H + 2 padH) wp}. */
+    private static long plane(ConvGeometry g) {
+        return (long) (g.height() + 2 * g.padH()) * wp(g);
+    }
+
+    /** The wide output's length per channel: every output row at the padded row length. */
+    private static int wideLength(ConvGeometry g) {
+        return (g.outHeight() - 1) * wp(g) + g.outWidth();
     }
 
     private static boolean padded(ConvGeometry g) {
@@ -42,20 +53,20 @@ final class ImplicitConv2d {
     }
 
     /** Workspace floats of the image's zero-bordered copy: C padded planes, none without padding. */
-    private static long paddedImageFloats(ConvGeometry g, Wide wide) {
-        return padded(g) ? g.channels() * wide.plane() : 0;
+    private static long paddedImageFloats(ConvGeometry g) {
+        return padded(g) ? g.channels() * plane(g) : 0;
     }
 
     /**
      * Where the image the GEMMs read starts: x itself, or, with padding, its zero-bordered copy
      * written here at {@code at} in work ({@code C} padded planes).
      */
-    private static long imageAt(ConvGeometry g, Wide wide, MemorySegment x, long xAt, MemorySegment work, long at) {
+    private static long imageAt(ConvGeometry g, MemorySegment x, long xAt, MemorySegment work, long at) {
         if (!padded(g)) {
             return xAt;
         }
         WideLayout.padInto(g.channels(), g.height(), g.width(), g.padH(), g.padW(), x, xAt, work, at,
-                g.channels() * wide.plane());
+                g.channels() * plane(g));
         return at;
     }
 
@@ -66,8 +77,7 @@ final class ImplicitConv2d {
      * that path only with one).
      */
     static long forwardFloats(ConvGeometry g, int og) {
-        Wide w = Wide.of(g);
-        return paddedImageFloats(g, w) + (long) og * w.n() + (byTaps(g, og) ? og * g.colRows() : 0);
+        return paddedImageFloats(g) + (long) og * wideLength(g) + (byTaps(g, og) ? og * g.colRows() : 0);
     }
 
     /**
@@ -86,7 +96,7 @@ final class ImplicitConv2d {
      */
     static boolean byTaps(ConvGeometry g, int og) {
         long taps = (long) g.kernelH() * g.kernelW();
-        return taps > 1 && taps <= 4 && Sgemm.readsBInPlace(og, Wide.of(g).n(), g.channels());
+        return taps > 1 && taps <= 4 && Sgemm.readsBInPlace(og, wideLength(g), g.channels());
     }
 
     /**
@@ -118,33 +128,37 @@ final class ImplicitConv2d {
      */
     static void forwardByTaps(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment wt, long wtAt,
                               MemorySegment y, long yAt, MemorySegment work, long workOff) {
-        Wide wide = Wide.of(g);
+        int wp = wp(g);
+        long plane = plane(g);
+        int n = wideLength(g);
         int c = g.channels();
         MemorySegment src = padded(g) ? work : x;
-        long srcAt = imageAt(g, wide, x, xAt, work, workOff);
-        long at = workOff + paddedImageFloats(g, wide);
+        long srcAt = imageAt(g, x, xAt, work, workOff);
+        long at = workOff + paddedImageFloats(g);
         int t = 0;
         for (int r = 0; r < g.kernelH(); r++) {
             for (int s = 0; s < g.kernelW(); s++, t++) {
-                long tap = (long) r * g.dilationH() * wide.wp() + (long) s * g.dilationW();
-                Sgemm.sgemm(false, false, og, wide.n(), c, 1f, wt, wtAt + (long) t * og * c, c, src, srcAt + tap,
-                        wide.plane(), t == 0 ? 0f : 1f, work, at, wide.n());
+                long tap = (long) r * g.dilationH() * wp + (long) s * g.dilationW();
+                Sgemm.sgemm(false, false, og, n, c, 1f, wt, wtAt + (long) t * og * c, c, src, srcAt + tap,
+                        plane, t == 0 ? 0f : 1f, work, at, n);
             }
         }
-        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, n, work, at, y, yAt);
     }
 
     /** {@code y_g [og, oh, ow] = w_g [og, K] * col(x_g)} for one image and group (no bias). */
     static void forward(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment w, long wAt,
                         MemorySegment y, long yAt, MemorySegment work, long workOff, long[] rows) {
-        Wide wide = Wide.of(g);
+        int wp = wp(g);
+        long plane = plane(g);
+        int n = wideLength(g);
         MemorySegment src = padded(g) ? work : x;
-        long srcAt = imageAt(g, wide, x, xAt, work, workOff);
-        long at = workOff + paddedImageFloats(g, wide);
-        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), wide.plane(), wide.wp(), g.dilationH(), g.dilationW(), srcAt, rows);
+        long srcAt = imageAt(g, x, xAt, work, workOff);
+        long at = workOff + paddedImageFloats(g);
+        WideLayout.taps(g.channels(), g.kernelH(), g.kernelW(), plane, wp, g.dilationH(), g.dilationW(), srcAt, rows);
         int k = (int) g.colRows();
-        Sgemm.sgemmGathered(false, false, og, wide.n(), k, 1f, w, wAt, k, src, rows, 0f, work, at, wide.n());
-        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), work, at, y, yAt);
+        Sgemm.sgemmGathered(false, false, og, n, k, 1f, w, wAt, k, src, rows, 0f, work, at, n);
+        WideLayout.narrow(og, g.outHeight(), g.outWidth(), wp, n, work, at, y, yAt);
     }
 
     /**
@@ -153,8 +167,7 @@ final class ImplicitConv2d {
      * ({@code outChannels x colRows}, summed over threads by the caller).
      */
     static long weightGradientFloats(ConvGeometry g, int og, int outChannels) {
-        Wide w = Wide.of(g);
-        return paddedImageFloats(g, w) + (long) w.n() * og + (long) outChannels * g.colRows();
+        return paddedImageFloats(g) + (long) wideLength(g) * og + (long) outChannels * g.colRows();
     }
 
     /**
@@ -172,17 +185,19 @@ final class ImplicitConv2d {
      */
     static void weightGradient(ConvGeometry g, int og, MemorySegment x, long xAt, MemorySegment dy, long dyAt,
                                MemorySegment work, long slice, long dwt) {
-        Wide wide = Wide.of(g);
+        int wp = wp(g);
+        long plane = plane(g);
+        int n = wideLength(g);
         int c = g.channels();
         MemorySegment src = padded(g) ? work : x;
-        long srcAt = imageAt(g, wide, x, xAt, work, slice);
-        long at = slice + paddedImageFloats(g, wide);
-        WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wide.wp(), wide.n(), dy, dyAt, work, at);
+        long srcAt = imageAt(g, x, xAt, work, slice);
+        long at = slice + paddedImageFloats(g);
+        WideLayout.transposeWide(og, g.outHeight(), g.outWidth(), wp, n, dy, dyAt, work, at);
         int taps = g.kernelH() * g.kernelW();
         for (int r = 0; r < g.kernelH(); r++) {
             for (int t = 0; t < g.kernelW(); t++) {
-                long tap = (long) r * g.dilationH() * wide.wp() + (long) t * g.dilationW();
-                Sgemm.sgemm(false, false, c, og, wide.n(), 1f, src, srcAt + tap, wide.plane(), work, at, og,
+                long tap = (long) r * g.dilationH() * wp + (long) t * g.dilationW();
+                Sgemm.sgemm(false, false, c, og, n, 1f, src, srcAt + tap, plane, work, at, og,
                         1f, work, dwt + (long) (r * g.kernelW() + t) * og, (long) taps * og);
             }
         }

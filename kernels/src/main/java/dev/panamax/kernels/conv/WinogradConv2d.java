@@ -108,18 +108,65 @@ final class WinogradConv2d {
      */
     record Tiling(int tilesH, int tilesW, int half, int rowBlock, int rangeTiles) {
 
-        static Tiling of(ConvGeometry g, int outs, long blockBytes) {
-            int tilesH = (g.outHeight() + 1) / 2;
-            int tilesW = (g.outWidth() + 1) / 2;
-            // a range may start anywhere in a row: a vector of tiles from its last tile, plus the
-            // column the fourth load reaches past it
-            int half = tilesW + LANES;
-            long perTile = (long) POINTS * Float.BYTES * (g.channels() + outs);
-            int rowBlock = (int) Math.clamp(blockBytes / perTile / tilesW, 1, tilesH);
+        /**
+         * The tiling of {@code g} for {@code outs} output channels and blocks of
+         * {@code blockBytes}: {@code previous} itself where it is that tiling, so that a job
+         * calling with the same shape again allocates nothing.
+         */
+        static Tiling of(Tiling previous, ConvGeometry g, int outs, long blockBytes) {
+            int tilesH = tilesH(g);
+            int tilesW = tilesW(g);
+            int half = half(g);
+            int rowBlock = rowBlock(g, outs, blockBytes);
+            int rangeTiles = rangeTiles(g, outs, blockBytes);
+            if (previous != null && previous.tilesH == tilesH && previous.tilesW == tilesW && previous.half == half
+                    && previous.rowBlock == rowBlock && previous.rangeTiles == rangeTiles) {
+                return previous;
+            }
+            return new Tiling(tilesH, tilesW, half, rowBlock, rangeTiles);
+        }
+
+        private static int tilesH(ConvGeometry g) {
+            return (g.outHeight() + 1) / 2;
+        }
+
+        private static int tilesW(ConvGeometry g) {
+            return (g.outWidth() + 1) / 2;
+        }
+
+        /**
+         * A padded input row's half: every vector of tiles (a range may start anywhere in a row,
+         * so a vector of tiles from its last tile) plus the column the fourth load reaches past it.
+         */
+        private static int half(ConvGeometry g) {
+            return tilesW(g) + LANES;
+        }
+
+        private static long perTileBytes(ConvGeometry g, int outs) {
+            return (long) POINTS * Float.BYTES * (g.channels() + outs);
+        }
+
+        private static int rowBlock(ConvGeometry g, int outs, long blockBytes) {
+            return (int) Math.clamp(blockBytes / perTileBytes(g, outs) / tilesW(g), 1, tilesH(g));
+        }
+
+        private static int rangeTiles(ConvGeometry g, int outs, long blockBytes) {
             int panel = PrepackedSgemm.columnAlignment();
             long rangeBytes = Math.min(RANGE_L2S * GemmBlocking.current().caches().l2(), blockBytes);
-            int panels = (int) Math.clamp(rangeBytes / (perTile * panel), 1, ((long) tilesH * tilesW + panel - 1) / panel);
-            return new Tiling(tilesH, tilesW, half, rowBlock, panels * panel);
+            long tiles = (long) tilesH(g) * tilesW(g);
+            return (int) Math.clamp(rangeBytes / (perTileBytes(g, outs) * panel), 1, (tiles + panel - 1) / panel) * panel;
+        }
+
+        /** {@link #blocks} of the tiling {@link #of} would give, with no tiling made. */
+        static int blocks(ConvGeometry g, int outs, long blockBytes) {
+            return blocks(tilesH(g), rowBlock(g, outs, blockBytes));
+        }
+
+        /** Floats of {@link #sliceFloats}'s padded rows and V and M, with no tiling made. */
+        static long blockFloats(ConvGeometry g, int outs, long blockBytes) {
+            long ld = rangeLd(rangeTiles(g, outs, blockBytes));
+            long paddedPlane = paddedPlane(rowBlock(g, outs, blockBytes), half(g));
+            return g.channels() * paddedPlane + POINTS * (g.channels() * ld + LANES) + POINTS * (outs * ld + LANES);
         }
 
         /**
@@ -127,6 +174,10 @@ final class WinogradConv2d {
          * tiles spills into.
          */
         int rangeLd() {
+            return rangeLd(rangeTiles);
+        }
+
+        private static int rangeLd(int rangeTiles) {
             return rangeTiles + LANES;
         }
 
@@ -158,11 +209,19 @@ final class WinogradConv2d {
 
         /** Blocks of tile rows in an image. */
         int blocks() {
+            return blocks(tilesH, rowBlock);
+        }
+
+        private static int blocks(int tilesH, int rowBlock) {
             return (tilesH + rowBlock - 1) / rowBlock;
         }
 
         /** Floats of one channel's padded rows for a block of {@code tileRows} tile rows. */
         long paddedPlane(int tileRows) {
+            return paddedPlane(tileRows, half);
+        }
+
+        private static long paddedPlane(int tileRows, int half) {
             return (2L * tileRows + 2) * 2 * half;
         }
     }
@@ -195,10 +254,7 @@ final class WinogradConv2d {
      * segment's end.
      */
     static long sliceFloats(ConvGeometry g, int outs, long blockBytes) {
-        Tiling t = Tiling.of(g, outs, blockBytes);
-        long ld = t.rangeLd();
-        return g.channels() * t.paddedPlane(t.rowBlock()) + POINTS * (g.channels() * ld + LANES)
-                + POINTS * (outs * ld + LANES) + 2 * LANES;
+        return Tiling.blockFloats(g, outs, blockBytes) + 2 * LANES;
     }
 
     /**
@@ -225,7 +281,7 @@ final class WinogradConv2d {
      * a block. Smaller blocks need less workspace than the plan holds.
      */
     static long blockBytesForTasks(long planned, int images, int groups, ConvGeometry g, int outs, int threads) {
-        long tasks = (long) images * groups * Tiling.of(g, outs, planned).blocks();
+        long tasks = (long) images * groups * Tiling.blocks(g, outs, planned);
         return tasks >= threads ? planned : Math.max(1, planned * tasks / threads);
     }
 
