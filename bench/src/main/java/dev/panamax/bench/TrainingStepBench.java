@@ -34,7 +34,14 @@ import dev.panamax.nn.tensor.Tensor;
  * (lr 0.01, momentum 0.9), in a {@link StepArena} reset each step. {@code lenet5}: batch 64 of
  * 1×28×28 ({@code lenet5-maxpool}: torch_bench.py's variant with 2×2 max pooling, as in
  * {@link InferenceBench}); {@code mlp}: 30→64→64→2, batch 64. Time per step (images per second = 64 / time);
- * run with {@code -prof gc} for {@code gc.alloc.rate.norm}.
+ * run with {@code -prof gc} for {@code gc.alloc.rate.norm}. That figure also holds what JMH's own
+ * threads allocate meanwhile, some KB per second: tens of bytes per LeNet-5 step, where
+ * {@link WarmupProbe}, counting every thread of the JVM over 2 s of steady state, finds about one
+ * byte per step (Zen 5, one thread).
+ *
+ * <p>Ten warm-up seconds: from a cold JVM on two cores, C2 needs 6-8 s to compile the step's
+ * methods ({@link WarmupProbe}), and until then vectors are boxed; with four, a measured
+ * iteration could still allocate hundreds of KB per step.
  *
  * <p>Reference (PyTorch 1.13 on this machine, tuned): LeNet step 6.4 ms on 1 thread, 7.9 ms on 2;
  * MLP step 0.23 ms on 1 thread.
@@ -43,7 +50,7 @@ import dev.panamax.nn.tensor.Tensor;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 4, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)

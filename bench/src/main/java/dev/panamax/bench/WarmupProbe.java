@@ -13,8 +13,13 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * Warm-up, which JMH's steady state hides: from a cold JVM, the time of the first LeNet-5
- * training step (batch 64) and of the first forward (batch 64, eval), then the mean step time in
+ * training step (batch 64) and of the first forward (batch 64, eval, written into the caller's tensor), then the mean step time in
  * successive 500 ms windows, until 10 s. Steady state is the first window within 10 % of the last.
+ * Then the bytes allocated on the Java heap per call over the last 2 s, by every thread of the JVM
+ * (the caller and the worker pool's): a steady-state call should allocate nothing. JMH's
+ * {@code -prof gc} cannot say that for a call of milliseconds, as it also counts what its own
+ * harness threads allocate in the meantime (some KB per second, so {@code TrainingStepBench}'s
+ * LeNet-5 rows show tens of bytes per call).
  *
  * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panamax.bench.WarmupProbe [step|forward]</pre>
  */
@@ -38,6 +43,7 @@ public final class WarmupProbe {
             Tensor y = Tensor.ofLongs(java.lang.foreign.Arena.ofAuto(), labels, 64);
             CrossEntropyLoss loss = new CrossEntropyLoss();
             Predictor predictor = null;
+            Tensor out = Tensor.zeros(java.lang.foreign.Arena.ofAuto(), 64, 10);
             if (forward) {
                 net.eval();
                 predictor = new Predictor(net);
@@ -46,12 +52,15 @@ public final class WarmupProbe {
             }
             double[] windows = new double[20];
             int[] counts = new int[20];
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long allocatedBefore = 0;
+            int measuredCalls = 0;
             double first = -1;
             long t0 = System.nanoTime();
             while (true) {
                 long s = System.nanoTime();
                 if (forward) {
-                    predictor.predict(x);
+                    predictor.predict(x, out);      // into the caller's tensor, as InferenceBench
                 } else {
                     step.reset();
                     sgd.zeroGrad();
@@ -67,9 +76,15 @@ public final class WarmupProbe {
                 if (w >= windows.length) {
                     break;
                 }
+                if (w >= windows.length - 4) {
+                    if (measuredCalls++ == 0) {
+                        allocatedBefore = threads.getTotalThreadAllocatedBytes();
+                    }
+                }
                 windows[w] += (e - s) / 1e6;
                 counts[w]++;
             }
+            double allocated = (threads.getTotalThreadAllocatedBytes() - allocatedBefore) / (double) measuredCalls;   // the calls after the first snapshot, and the one that ended the loop
             double last = windows[windows.length - 1] / counts[windows.length - 1];
             int steady = -1;
             StringBuilder sb = new StringBuilder();
@@ -84,8 +99,9 @@ public final class WarmupProbe {
                     steady = w;
                 }
             }
-            System.out.printf("%s: first result %.0f ms after start; ms per call in 500 ms windows:%s; steady from %.1f s%n",
-                    forward ? "forward" : "training step", first, sb, (steady + 1) * 0.5);
+            System.out.printf("%s: first result %.0f ms after start; ms per call in 500 ms windows:%s; steady from %.1f s; "
+                    + "%.1f B allocated per call (all threads) in the last 2 s%n",
+                    forward ? "forward" : "training step", first, sb, (steady + 1) * 0.5, allocated);
             if (predictor != null) {
                 predictor.close();
             }
