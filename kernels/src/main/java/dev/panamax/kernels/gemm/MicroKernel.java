@@ -158,6 +158,65 @@ public final class MicroKernel {
     }
 
     /**
+     * Eight rows of a tile from a 12-row packed panel of A (rows {@code apOff % 12} to
+     * {@code apOff % 12 + 7}), where {@link #FOUR_ROW_TAILS}: the last panel of a block with 5 to
+     * 8 rows left (32 output channels: two whole panels and eight rows), whose rows past the
+     * block's are the panel's zero padding. One pass over the panel of B where two four-row
+     * tiles made two: sixteen accumulators, two vectors of B and a broadcast.
+     */
+    static void runEightRowsPacked(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        int a = apOff;
+        int b = bpOff;
+        for (int p = 0; p < kc; p++, a += MR, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(SPECIES, ap[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(SPECIES, ap[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + LANES);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + LANES);
+    }
+
+    /**
      * {@link #runFourRowsPacked} on a packed panel of A ({@code ap[apOff..apOff + 4 kc)}) with B read
      * where it lies, packing that panel of B into {@code bp[0..kc NR)} as it goes, for the tiles
      * below it ({@link Sgemm#PACK_B_IN_KERNEL_MAX_BYTES}). Step p's row of the panel starts at

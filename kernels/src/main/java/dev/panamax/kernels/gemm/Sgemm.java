@@ -347,8 +347,8 @@ public final class Sgemm {
 
     /**
      * One micro-panel column of C from the packed block of A: whole tiles, then, with 12-row
-     * panels ({@link MicroKernel#FOUR_ROW_TAILS}), a last panel of at most eight rows in fours
-     * (its zero padding is not multiplied).
+     * panels ({@link MicroKernel#FOUR_ROW_TAILS}), a last panel of at most eight rows as one tile
+     * of eight or four rows (not the whole padded panel).
      */
     static void packedColumn(int mc, int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile, int cols,
                              float alpha, float beta, MemorySegment c, long cAt, long ldc) {
@@ -361,9 +361,12 @@ public final class Sgemm {
             MicroKernel.run(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
         }
-        for (int r = 0; ir + r < mc; r += 4) {
-            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc + r, bp, bpOff, tile);
-            MicroKernel.updateC(tile, c, cAt + (ir + r) * ldc, ldc, Math.min(4, mc - ir - r), cols, alpha, beta);
+        if (mc - ir > 4) {
+            MicroKernel.runEightRowsPacked(kc, ap, apOff + ir * kc, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, mc - ir, cols, alpha, beta);
+        } else if (mc > ir) {
+            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, mc - ir, cols, alpha, beta);
         }
     }
 
