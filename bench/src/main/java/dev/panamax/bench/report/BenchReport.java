@@ -118,7 +118,11 @@ public final class BenchReport {
                 .append("our JMH score over PyTorch's median or OpenBLAS's JMH score\n");
         s.append("- Best ratio: our fastest measured iteration over the reference's fastest (PyTorch's minimum over ")
                 .append("its repetitions, OpenBLAS's fastest iteration). On a machine shared with other work both ")
-                .append("typical figures move with the neighbours' load; the best ones are the least disturbed\n\n");
+                .append("typical figures move with the neighbours' load; the best ones are the least disturbed\n");
+        s.append("- B/op: JMH's `gc.alloc.rate.norm` (`-prof gc`), which also counts what JMH's own threads allocate ")
+                .append("while the benchmark runs (some KB per second): an operation of milliseconds shows tens or ")
+                .append("hundreds of bytes that are not the library's. `WarmupProbe` counts every thread's bytes per ")
+                .append("call over a steady stretch instead\n\n");
         if (chart != null) {
             s.append("![time ratios, Panamax / reference](").append(chart).append(")\n\n");
         }
