@@ -52,7 +52,8 @@ public class InferenceBench {
     @Param({"lenet5", "mlp"})
     public String model;
 
-    @Param({"1", "64", "512", "2048"})
+    /** Batch 4: a few rows, below the GEMM kernels' tiles (see Sgemm's rows-by-row products). */
+    @Param({"1", "4", "64", "512", "2048"})
     public int batch;
 
     @Param({"1", "2"})

@@ -51,6 +51,20 @@ public final class Sgemm {
     static final long ROW_PARALLEL_THRESHOLD = 1L << 15;
 
     /**
+     * Products of at most this many rows (op(B) = B^T, a {@code Linear} layer's {@code x W^T}) run
+     * as that many row-times-matrix products ({@link RowTimesMatrix}), B read in place: below
+     * the 8 and 12 rows of the unpacked kernels ({@link SmallGemm}), the packed path packed all of
+     * B for a few rows of A. Zen 5, one thread, microseconds packed / by rows: (2, 120, 400) 11.5 /
+     * 3.9, (4, 120, 400) 13.2 / 7.8, (6, 120, 400) 14.7 / 12.1, (8, 120, 400) 14.4 / 15.9; (2, 84,
+     * 120) 3.7 / 1.4, (6, 84, 120) 4.4 / 3.8, (8, 84, 120) 4.6 / 5.3. A LeNet-5 forward in Java,
+     * us per image at batch 1 / 2 / 4 / 32: 11.0 / 16.8 / 12.2 / 8.3 packed, 11.6 / 11.0 / 10.9 /
+     * 9.2 by rows. Each row's outputs are then the same bits as at batch 1.
+     */
+    static final int ROWS_BY_ROW_TRANSPOSED_B = 6;
+    /** As {@link #ROWS_BY_ROW_TRANSPOSED_B} for op(B) = B: (2, 400, 120) 9.9 / 5.1, (3, 400, 120) 8.3 / 7.0, (4, 400, 120) 9.0 / 9.7 us. */
+    static final int ROWS_BY_ROW = 3;
+
+    /**
      * A block of A is packed only when it serves at least this many columns of B (eight
      * micro-panels); narrower products read A in place ({@link MicroKernel#runInPlace}). Measured,
      * GFLOP/s with packing from 256 / from 128 / never: 128^3 92.7 / 85.1 / 92.7, 512^3 102.9 /
@@ -132,6 +146,25 @@ public final class Sgemm {
         return SmallGemm.skinny(false, false, m, n, k) || SmallGemm.applies(false, m, n, k);
     }
 
+    /** One row of op(A) times op(B) into one row of C ({@link RowTimesMatrix}), split over the pool when B is large. */
+    private static void rowTimesMatrix(boolean transA, boolean transB, int n, int k, float alpha, MemorySegment a, long aOff,
+                                       long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c,
+                                       long cOff) {
+        int threads = WorkerPool.threads();
+        if (threads == 1 || (long) n * k < ROW_PARALLEL_THRESHOLD || n < 2 * RowTimesMatrix.SPLIT_UNIT
+                || !WorkerPool.shareable(a, b, c)) {
+            RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+            return;
+        }
+        Split split = SPLITS.claim();
+        split.rowTimesMatrix = true;
+        split.unit = RowTimesMatrix.SPLIT_UNIT;
+        split.extent = n;
+        split.tiles = (n + split.unit - 1) / split.unit;
+        split.product(transA, transB, 1, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
+        WorkerPool.run(Math.min(threads, split.tiles), split);
+    }
+
     private static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                  MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                  float beta, MemorySegment c, long cOff, long ldc) {
@@ -142,20 +175,11 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        if (m == 1 && bRows == null) {
-            int threads = WorkerPool.threads();
-            if (threads == 1 || (long) n * k < ROW_PARALLEL_THRESHOLD || n < 2 * RowTimesMatrix.SPLIT_UNIT
-                    || !WorkerPool.shareable(a, b, c)) {
-                RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
-                return;
+        if (bRows == null && m <= (transB ? ROWS_BY_ROW_TRANSPOSED_B : ROWS_BY_ROW)) {
+            for (int i = 0; i < m; i++) {
+                rowTimesMatrix(transA, transB, n, k, alpha, a, transA ? aOff + i : aOff + i * lda, lda, b, bOff, ldb,
+                        beta, c, cOff + i * ldc);
             }
-            Split split = SPLITS.claim();
-            split.rowTimesMatrix = true;
-            split.unit = RowTimesMatrix.SPLIT_UNIT;
-            split.extent = n;
-            split.tiles = (n + split.unit - 1) / split.unit;
-            split.product(transA, transB, 1, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
-            WorkerPool.run(Math.min(threads, split.tiles), split);
             return;
         }
         if (bRows == null && SmallGemm.applies(transB, m, n, k)) {
