@@ -149,6 +149,35 @@ class GemmPropertiesTest {
                 });
     }
 
+    /**
+     * Products of a few rows run row by row (up to 8 rows with B transposed, two per pass over B
+     * where the machine has the registers; up to 3 without): each row of C is then the same bits
+     * as that row's product alone, as a batch-1 forward of a Linear layer gives.
+     */
+    @Test
+    void fewRowProductsEqualTheirRowsAloneBitForBit() {
+        qt().withExamples(80).forAll(integers().between(2, 8), integers().between(1, 90), integers().between(1, 300), longs().all())
+                .checkAssert((rows, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    boolean transB = r.nextBoolean();
+                    int m = transB ? rows : Math.min(rows, 3);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
+                        p.run();
+                        MemorySegment row = arena.allocate((long) n * Float.BYTES);
+                        for (int i = 0; i < m; i++) {
+                            Sgemm.sgemm(false, transB, 1, n, k, p.alpha, p.a, p.aOff + i * p.lda, p.lda, p.b, p.bOff, p.ldb,
+                                    0f, row, 0, n);
+                            for (int j = 0; j < n; j++) {
+                                assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + i * p.ldc + j)))
+                                        .as("row %d column %d of %d x %d x %d (transB %b)", i, j, m, n, k, transB)
+                                        .isEqualTo(Float.floatToRawIntBits(row.getAtIndex(F, j)));
+                            }
+                        }
+                    }
+                });
+    }
+
     @Test
     void smallShapesMatchReference() {
         qt().withExamples(300).forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 40), longs().all())

@@ -113,6 +113,100 @@ final class RowTimesMatrix {
     }
 
     /**
+     * Whether {@link #twoRows} applies: sixteen accumulators, two vectors of A and one of B need
+     * 32 vector registers (AVX-512; with AVX2's 16 they would spill).
+     */
+    static final boolean TWO_ROWS = MicroKernel.FOUR_ROW_TAILS;
+
+    /**
+     * {@link #run} with B transposed for two rows of a row-major A ({@code a0}, {@code a1}) into
+     * two rows of C ({@code c0}, {@code c1}): each group of eight rows of B is read once for both
+     * rows of A, where two calls of {@link #run} read it twice. Every output is summed as by
+     * {@link #run}, the same bits.
+     */
+    static void twoRows(int n, int k, float alpha, MemorySegment a, long a0, long a1, MemorySegment b, long bOff,
+                        long ldb, float beta, MemorySegment c, long c0, long c1) {
+        float[] lanes = FloatLanes.laneSumScratch();
+        int j = 0;
+        for (; j <= n - ROWS; j += ROWS) {
+            long row = bOff + (long) j * ldb;
+            eightRowsOfTwo(k, a, a0, a1, b, row, ldb, lanes);
+            if (k % LANES != 0) {
+                eightRowsTail(k, k - k % LANES, a, a0, b, row, ldb, lanes, 0);
+                eightRowsTail(k, k - k % LANES, a, a1, b, row, ldb, lanes, ROWS * LANES);
+            }
+            FloatLanes.sumLanesOfSixteen(lanes);
+            for (int r = 0; r < ROWS; r++) {
+                store(alpha * lanes[r], beta, c, c0 + j + r);
+                store(alpha * lanes[ROWS + r], beta, c, c1 + j + r);
+            }
+        }
+        if (j < n) {
+            run(false, true, n - j, k, alpha, a, a0, 1, b, bOff + (long) j * ldb, ldb, beta, c, c0 + j);
+            run(false, true, n - j, k, alpha, a, a1, 1, b, bOff + (long) j * ldb, ldb, beta, c, c1 + j);
+        }
+    }
+
+    /**
+     * {@link #eightRows} for two rows of A at once, their lanes left in {@code sums[r LANES ..]}
+     * (row a0) and {@code sums[(8 + r) LANES ..]} (row a1); the whole vectors of k only, the tail
+     * added by the caller.
+     */
+    private static void eightRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
+                                       float[] sums) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0;
+        long step = ldb * Float.BYTES;
+        long x0 = a0 * Float.BYTES;
+        long gap = (a1 - a0) * Float.BYTES;
+        long end = x0 + (long) (k - k % LANES) * Float.BYTES;
+        for (long xa = x0, ba = row * Float.BYTES; xa != end; xa += LANES * Float.BYTES, ba += LANES * Float.BYTES) {
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, xa, ORDER);
+            FloatVector y = FloatVector.fromMemorySegment(SPECIES, a, xa + gap, ORDER);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER);
+            s0 = v.fma(x, s0);
+            t0 = v.fma(y, t0);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER);
+            s1 = v.fma(x, s1);
+            t1 = v.fma(y, t1);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER);
+            s2 = v.fma(x, s2);
+            t2 = v.fma(y, t2);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER);
+            s3 = v.fma(x, s3);
+            t3 = v.fma(y, t3);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER);
+            s4 = v.fma(x, s4);
+            t4 = v.fma(y, t4);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER);
+            s5 = v.fma(x, s5);
+            t5 = v.fma(y, t5);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER);
+            s6 = v.fma(x, s6);
+            t6 = v.fma(y, t6);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER);
+            s7 = v.fma(x, s7);
+            t7 = v.fma(y, t7);
+        }
+        s0.intoArray(sums, 0);
+        s1.intoArray(sums, LANES);
+        s2.intoArray(sums, 2 * LANES);
+        s3.intoArray(sums, 3 * LANES);
+        s4.intoArray(sums, 4 * LANES);
+        s5.intoArray(sums, 5 * LANES);
+        s6.intoArray(sums, 6 * LANES);
+        s7.intoArray(sums, 7 * LANES);
+        t0.intoArray(sums, 8 * LANES);
+        t1.intoArray(sums, 9 * LANES);
+        t2.intoArray(sums, 10 * LANES);
+        t3.intoArray(sums, 11 * LANES);
+        t4.intoArray(sums, 12 * LANES);
+        t5.intoArray(sums, 13 * LANES);
+        t6.intoArray(sums, 14 * LANES);
+        t7.intoArray(sums, 15 * LANES);
+    }
+
+    /**
      * Sums of 64 full columns into {@code sums}, four accumulators walking down the rows. The
      * accumulators leave through the array so that the merge into C (a separate method) never
      * receives a vector: a vector passed to a call C2 did not inline is boxed.

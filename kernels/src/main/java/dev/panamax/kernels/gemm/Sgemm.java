@@ -52,15 +52,18 @@ public final class Sgemm {
 
     /**
      * Products of at most this many rows (op(B) = B^T, a {@code Linear} layer's {@code x W^T}) run
-     * as that many row-times-matrix products ({@link RowTimesMatrix}), B read in place: below
-     * the 8 and 12 rows of the unpacked kernels ({@link SmallGemm}), the packed path packed all of
-     * B for a few rows of A. Zen 5, one thread, microseconds packed / by rows: (2, 120, 400) 11.5 /
-     * 3.9, (4, 120, 400) 13.2 / 7.8, (6, 120, 400) 14.7 / 12.1, (8, 120, 400) 14.4 / 15.9; (2, 84,
-     * 120) 3.7 / 1.4, (6, 84, 120) 4.4 / 3.8, (8, 84, 120) 4.6 / 5.3. A LeNet-5 forward in Java,
-     * us per image at batch 1 / 2 / 4 / 32: 11.0 / 16.8 / 12.2 / 8.3 packed, 11.6 / 11.0 / 10.9 /
-     * 9.2 by rows. Each row's outputs are then the same bits as at batch 1.
+     * as row-times-matrix products ({@link RowTimesMatrix}), B read in place, two rows of A per
+     * pass over B where the machine has the registers ({@link RowTimesMatrix#twoRows}): below the
+     * 8 and 12 rows of the unpacked kernels ({@link SmallGemm}), the packed path packed all of B
+     * for a few rows of A. Zen 5, one thread, microseconds packed / one row at a time / two rows
+     * at a time: (2, 120, 400) 11.5 / 3.9 / 2.2, (4, 120, 400) 13.2 / 7.8 / 4.3, (8, 120, 400)
+     * 14.4-16.2 / 15.9 / 10.3, (12, 120, 400) 15.3 / - / 11.5, (20, 120, 400) 20.2 / - / 20.0;
+     * (2, 84, 120) 3.7 / 1.4 / 1.4, (8, 84, 120) 4.6-6.3 / 5.3 / 6.2, (12, 84, 120) 4.5 / - / 6.4
+     * (OpenBLAS's small-matrix kernels: (2, 120, 400) 1.8, (4, 120, 400) 1.9). A LeNet-5 forward in
+     * Java, us per image at batch 1 / 2 / 4 / 32: 11.0 / 16.8 / 12.2 / 8.3 packed, 11.6 / 11.0 /
+     * 10.9 / 9.2 one row at a time. Each row's outputs are the same bits as at batch 1.
      */
-    static final int ROWS_BY_ROW_TRANSPOSED_B = 6;
+    static final int ROWS_BY_ROW_TRANSPOSED_B = 8;
     /** As {@link #ROWS_BY_ROW_TRANSPOSED_B} for op(B) = B: (2, 400, 120) 9.9 / 5.1, (3, 400, 120) 8.3 / 7.0, (4, 400, 120) 9.0 / 9.7 us. */
     static final int ROWS_BY_ROW = 3;
 
@@ -146,16 +149,21 @@ public final class Sgemm {
         return SmallGemm.skinny(false, false, m, n, k) || SmallGemm.applies(false, m, n, k);
     }
 
+    /** Whether a row times op(B) ({@code n x k}) is split over the pool: B large enough, and more than one thread. */
+    private static boolean rowSplits(int n, int k, MemorySegment a, MemorySegment b, MemorySegment c) {
+        return WorkerPool.threads() > 1 && (long) n * k >= ROW_PARALLEL_THRESHOLD && n >= 2 * RowTimesMatrix.SPLIT_UNIT
+                && WorkerPool.shareable(a, b, c);
+    }
+
     /** One row of op(A) times op(B) into one row of C ({@link RowTimesMatrix}), split over the pool when B is large. */
     private static void rowTimesMatrix(boolean transA, boolean transB, int n, int k, float alpha, MemorySegment a, long aOff,
                                        long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c,
                                        long cOff) {
-        int threads = WorkerPool.threads();
-        if (threads == 1 || (long) n * k < ROW_PARALLEL_THRESHOLD || n < 2 * RowTimesMatrix.SPLIT_UNIT
-                || !WorkerPool.shareable(a, b, c)) {
+        if (!rowSplits(n, k, a, b, c)) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
+        int threads = WorkerPool.threads();
         Split split = SPLITS.claim();
         split.rowTimesMatrix = true;
         split.unit = RowTimesMatrix.SPLIT_UNIT;
@@ -176,7 +184,14 @@ public final class Sgemm {
             return;
         }
         if (bRows == null && m <= (transB ? ROWS_BY_ROW_TRANSPOSED_B : ROWS_BY_ROW)) {
-            for (int i = 0; i < m; i++) {
+            int i = 0;
+            if (transB && !transA && RowTimesMatrix.TWO_ROWS && !rowSplits(n, k, a, b, c)) {
+                for (; i + 1 < m; i += 2) {
+                    RowTimesMatrix.twoRows(n, k, alpha, a, aOff + i * lda, aOff + (i + 1) * lda, b, bOff, ldb, beta, c,
+                            cOff + i * ldc, cOff + (i + 1) * ldc);
+                }
+            }
+            for (; i < m; i++) {
                 rowTimesMatrix(transA, transB, n, k, alpha, a, transA ? aOff + i : aOff + i * lda, lda, b, bOff, ldb,
                         beta, c, cOff + i * ldc);
             }
