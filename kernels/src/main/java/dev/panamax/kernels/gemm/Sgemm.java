@@ -64,7 +64,10 @@ public final class Sgemm {
      * 10.9 / 9.2 one row at a time. Each row's outputs are the same bits as at batch 1.
      */
     static final int ROWS_BY_ROW_TRANSPOSED_B = 8;
-    /** As {@link #ROWS_BY_ROW_TRANSPOSED_B} for op(B) = B: (2, 400, 120) 9.9 / 5.1, (3, 400, 120) 8.3 / 7.0, (4, 400, 120) 9.0 / 9.7 us. */
+    /**
+     * As {@link #ROWS_BY_ROW_TRANSPOSED_B} for op(B) = B, one row at a time: (2, 400, 120) 9.9 /
+     * 5.1, (3, 400, 120) 8.3 / 7.0, (4, 400, 120) 9.0 / 9.7 us.
+     */
     static final int ROWS_BY_ROW = 3;
 
     /**
@@ -183,9 +186,11 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
-        if (bRows == null && m <= (transB ? ROWS_BY_ROW_TRANSPOSED_B : ROWS_BY_ROW)) {
+        // both transposed, a row of op(A) is strided and the dot products run float by float
+        // (RowTimesMatrix's stridedDot): only a single row goes there
+        if (bRows == null && m <= (!transB ? ROWS_BY_ROW : transA ? 1 : ROWS_BY_ROW_TRANSPOSED_B)) {
             int i = 0;
-            if (transB && !transA && RowTimesMatrix.TWO_ROWS && !rowSplits(n, k, a, b, c)) {
+            if (transB && RowTimesMatrix.TWO_ROWS && !rowSplits(n, k, a, b, c)) {
                 for (; i + 1 < m; i += 2) {
                     RowTimesMatrix.twoRows(n, k, alpha, a, aOff + i * lda, aOff + (i + 1) * lda, b, bOff, ldb, beta, c,
                             cOff + i * ldc, cOff + (i + 1) * ldc);
