@@ -17,7 +17,8 @@ import jdk.incubator.vector.FloatVector;
  * micro-panel of A ({@code [kc][ROWS]}) and one of B ({@code [kc][COLUMNS]}), COLUMNS being two
  * vectors. ROWS is the machine's ({@link GemmBlocking}): 12 with 32 vector registers
  * ({@link TwelveRowKernel}), 4 with 16 (the four-row kernels below, which also finish the rows a
- * 12-row tile leaves over); the choice is a static final, so C2 compiles the dispatch away.
+ * 12-row tile leaves over, with {@link #runEightRowsPacked} for five to eight of them); the choice
+ * is a static final, so C2 compiles the dispatch away.
  *
  * <p>Two more forms read A where it lies instead of from a packed panel: {@link #runInPlace}
  * (ROWS rows) and {@link #runFourRows} (the rows left over). Packing A is a transpose that costs
