@@ -416,28 +416,33 @@ class GemmPropertiesTest {
     }
 
     /**
-     * A single row large enough to be split over two threads (shared segments, N K >= 32K): each
-     * thread's range of outputs has the bits of the one-thread product, with B transposed or not.
+     * Rows large enough to be split over two threads (shared segments, N K >= 32K): each
+     * thread's range of outputs has the bits of the one-thread product, with B transposed or not;
+     * with a few rows, the one-thread product takes two rows per pass over B where it can, the
+     * two-thread one splits each row.
      */
     @Test
-    void singleRowsSplitOverThreadsEqualOneThread() {
+    void fewRowsSplitOverThreadsEqualOneThread() {
         SplittableRandom r = new SplittableRandom(8);
         int threads = WorkerPool.threads();
         try (Arena arena = Arena.ofShared()) {
             for (int[] nk : new int[][] {{120, 400}, {100, 700}, {257, 130}, {33, 1000}}) {
                 for (boolean transB : new boolean[] {true, false}) {
-                    int n = nk[0], k = nk[1];
-                    float beta = r.nextBoolean() ? 0f : 0.5f;
-                    MemorySegment a = Problem.fill(arena, r, k + 3);
-                    MemorySegment b = Problem.fill(arena, r, (long) n * k + 5);
-                    MemorySegment c1 = Problem.fill(arena, r, n + 2);
-                    MemorySegment c2 = arena.allocate(c1.byteSize(), 64).copyFrom(c1);
-                    long ldb = transB ? k : n;
-                    WorkerPool.setThreads(1);
-                    Sgemm.sgemm(false, transB, 1, n, k, 1.25f, a, 1, k, b, 2, ldb, beta, c1, 1, n);
-                    WorkerPool.setThreads(2);
-                    Sgemm.sgemm(false, transB, 1, n, k, 1.25f, a, 1, k, b, 2, ldb, beta, c2, 1, n);
-                    assertThat(c2.toArray(F)).as("n %d, k %d, transB %s", n, k, transB).containsExactly(c1.toArray(F));
+                    for (int m : transB ? new int[] {1, 3, 6} : new int[] {1, 3}) {
+                        int n = nk[0], k = nk[1];
+                        float beta = r.nextBoolean() ? 0f : 0.5f;
+                        MemorySegment a = Problem.fill(arena, r, (long) m * k + 3);
+                        MemorySegment b = Problem.fill(arena, r, (long) n * k + 5);
+                        MemorySegment c1 = Problem.fill(arena, r, (long) m * n + 2);
+                        MemorySegment c2 = arena.allocate(c1.byteSize(), 64).copyFrom(c1);
+                        long ldb = transB ? k : n;
+                        WorkerPool.setThreads(1);
+                        Sgemm.sgemm(false, transB, m, n, k, 1.25f, a, 1, k, b, 2, ldb, beta, c1, 1, n);
+                        WorkerPool.setThreads(2);
+                        Sgemm.sgemm(false, transB, m, n, k, 1.25f, a, 1, k, b, 2, ldb, beta, c2, 1, n);
+                        assertThat(c2.toArray(F)).as("m %d, n %d, k %d, transB %s", m, n, k, transB)
+                                .containsExactly(c1.toArray(F));
+                    }
                 }
             }
         } finally {
