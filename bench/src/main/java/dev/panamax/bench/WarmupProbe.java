@@ -13,8 +13,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * Warm-up, which JMH's steady state hides: from a cold JVM, the time of the first LeNet-5
- * training step (batch 64) and of the first forward (batch 64, eval, written into the caller's tensor), then the mean step time in
- * successive 500 ms windows, until 10 s. Steady state is the first window within 10 % of the last.
+ * training step (batch 64) and of the first forward (batch 64, eval, written into the caller's
+ * tensor), then the mean step time in successive 500 ms windows, until 10 s. Steady state is the first window within 10 % of the last.
  * Then the bytes allocated on the Java heap per call over the last 2 s, by every thread of the JVM
  * (the caller and the worker pool's): a steady-state call should allocate nothing. JMH's
  * {@code -prof gc} cannot say that for a call of milliseconds, as it also counts what its own
@@ -76,15 +76,14 @@ public final class WarmupProbe {
                 if (w >= windows.length) {
                     break;
                 }
-                if (w >= windows.length - 4) {
-                    if (measuredCalls++ == 0) {
-                        allocatedBefore = threads.getTotalThreadAllocatedBytes();
-                    }
+                if (w >= windows.length - 4 && measuredCalls++ == 0) {    // the last 2 s
+                    allocatedBefore = threads.getTotalThreadAllocatedBytes();
                 }
                 windows[w] += (e - s) / 1e6;
                 counts[w]++;
             }
-            double allocated = (threads.getTotalThreadAllocatedBytes() - allocatedBefore) / (double) measuredCalls;   // the calls after the first snapshot, and the one that ended the loop
+            // per call after the first snapshot, the one that ended the loop included
+            double allocated = (threads.getTotalThreadAllocatedBytes() - allocatedBefore) / (double) measuredCalls;
             double last = windows[windows.length - 1] / counts[windows.length - 1];
             int steady = -1;
             StringBuilder sb = new StringBuilder();

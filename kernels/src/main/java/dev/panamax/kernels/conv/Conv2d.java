@@ -55,8 +55,9 @@ public final class Conv2d {
 
     /** dx by {@link ImplicitConv2d#adjoint}, images over the pool. */
     private static void implicitBackward(int images, int groups, ConvGeometry image, ConvGeometry g, ConvGeometry a,
-                                         int outChannels, int og, int threads, MemorySegment w, long wOff, MemorySegment dy, long dyOff,
-                                         MemorySegment dx, long dxOff, MemorySegment work, long workOff) {
+                                         int outChannels, int og, int threads, MemorySegment w, long wOff,
+                                         MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment work,
+                                         long workOff) {
         int cg = g.channels();
         long k = g.colRows();
         long l = g.colCols();
@@ -688,7 +689,8 @@ public final class Conv2d {
                     (long) outChannels * l, og * l, w, wOff, dx, dxOff, image.imageSize(), g.imageSize(), work, workOff);
         }
         if (dx != null && dxBy == ConvAlgorithm.IMPLICIT_GEMM) {
-            implicitBackward(images, groups, image, g, plan.adjointGroup(), outChannels, og, threads, w, wOff, dy, dyOff, dx, dxOff, work, workOff);
+            implicitBackward(images, groups, image, g, plan.adjointGroup(), outChannels, og, threads, w, wOff, dy, dyOff,
+                    dx, dxOff, work, workOff);
         }
         if (db != null) {
             ChannelBias.gradient(threads(plan), images, outChannels, l, dy, dyOff, db, dbOff);

@@ -28,9 +28,8 @@ final class ImplicitConv2d {
         return g.strideH() == 1 && g.strideW() == 1;
     }
 
-    // The wide layout: the image padded to {@code wp(g)} columns, the output computed at every
-    // column of it ({@code wideLength(g)} floats per channel, the padding columns discarded by
-    // WideLayout.narrow). Functions of the geometry rather than a record made per call: the
+    // The wide layout: the image padded to wp(g) columns, the output computed at every column of
+    // it (wideLength(g) floats per channel, the padding columns discarded by WideLayout.narrow). Functions of the geometry rather than a record made per call: the
     // record escaped where a caller was not inlined (32 B per transposed-convolution call).
 
     /** The padded image's row length. */

@@ -106,7 +106,7 @@ final class WinogradConv2d {
      * {@code rangeTiles} tiles per range of a block, whole GEMM panels, as many as keep
      * the range's V and M within {@link #RANGE_L2S} L2s and {@code blockBytes} (at least one panel).
      */
-    record Tiling(int tilesH, int tilesW, int half, int rowBlock, int rangeTiles) {
+    record Tiling(int tilesH, int tilesW, int rowBlock, int rangeTiles) {
 
         /**
          * The tiling of {@code g} for {@code outs} output channels and blocks of
@@ -116,14 +116,13 @@ final class WinogradConv2d {
         static Tiling of(Tiling previous, ConvGeometry g, int outs, long blockBytes) {
             int tilesH = tilesH(g);
             int tilesW = tilesW(g);
-            int half = half(g);
             int rowBlock = rowBlock(g, outs, blockBytes);
             int rangeTiles = rangeTiles(g, outs, blockBytes);
-            if (previous != null && previous.tilesH == tilesH && previous.tilesW == tilesW && previous.half == half
+            if (previous != null && previous.tilesH == tilesH && previous.tilesW == tilesW
                     && previous.rowBlock == rowBlock && previous.rangeTiles == rangeTiles) {
                 return previous;
             }
-            return new Tiling(tilesH, tilesW, half, rowBlock, rangeTiles);
+            return new Tiling(tilesH, tilesW, rowBlock, rangeTiles);
         }
 
         private static int tilesH(ConvGeometry g) {
@@ -138,8 +137,12 @@ final class WinogradConv2d {
          * A padded input row's half: every vector of tiles (a range may start anywhere in a row,
          * so a vector of tiles from its last tile) plus the column the fourth load reaches past it.
          */
-        private static int half(ConvGeometry g) {
-            return tilesW(g) + LANES;
+        int half() {
+            return half(tilesW);
+        }
+
+        private static int half(int tilesW) {
+            return tilesW + LANES;
         }
 
         private static long perTileBytes(ConvGeometry g, int outs) {
@@ -165,7 +168,7 @@ final class WinogradConv2d {
         /** Floats of {@link #sliceFloats}'s padded rows and V and M, with no tiling made. */
         static long blockFloats(ConvGeometry g, int outs, long blockBytes) {
             long ld = rangeLd(rangeTiles(g, outs, blockBytes));
-            long paddedPlane = paddedPlane(rowBlock(g, outs, blockBytes), half(g));
+            long paddedPlane = paddedPlane(rowBlock(g, outs, blockBytes), half(tilesW(g)));
             return g.channels() * paddedPlane + POINTS * (g.channels() * ld + LANES) + POINTS * (outs * ld + LANES);
         }
 
@@ -218,7 +221,7 @@ final class WinogradConv2d {
 
         /** Floats of one channel's padded rows for a block of {@code tileRows} tile rows. */
         long paddedPlane(int tileRows) {
-            return paddedPlane(tileRows, half);
+            return paddedPlane(tileRows, half());
         }
 
         private static long paddedPlane(int tileRows, int half) {
