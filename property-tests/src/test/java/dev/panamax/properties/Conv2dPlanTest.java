@@ -116,6 +116,20 @@ class Conv2dPlanTest {
         assertThat(Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64, 3).threads()).isEqualTo(3);
     }
 
+    /**
+     * A one-thread plan's workspace is the thread's whole slice: for im2col, chunks of as many
+     * output rows as fit, not the one row per chunk that is only the least it runs in (a GEMM per
+     * output row of 6 columns here).
+     */
+    @Test
+    void oneThreadIm2colPlanIsGivenWholeChunks() {
+        Conv2dPlan strided = Conv2dPlan.of(geometry(64, 3, 2, 1), 1, 64, 1);
+        assertThat(strided.forward()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
+        long oneRow = 64L * 9 * 6;
+        assertThat(strided.minimumWorkspaceFloats()).isEqualTo(oneRow + 64L * 9 * 64);
+        assertThat(strided.workspaceFloats()).isEqualTo(6 * oneRow + 64L * 9 * 64);
+    }
+
     @Test
     void algorithmsThatDoNotApplyAreRefusedByName() {
         Conv2dPlan strided = Conv2dPlan.of(geometry(4, 3, 2, 1), 1, 4);

@@ -68,8 +68,8 @@ public final class Conv2dPlan {
         this.winogradBlockBytes = winogradBlockBytes;
         // worked out once: a layer asks for them on every call, and each computation made objects
         this.directSlice = directSlice(group, outChannels);
-        this.workspaceFloats = workspace(threads);
-        this.minimumWorkspaceFloats = workspace(1);
+        this.workspaceFloats = workspace(true, true, true, threads, false);
+        this.minimumWorkspaceFloats = workspace(true, true, true, 1, true);
     }
 
     /** The automatic plan for the worker pool's current thread count. */
@@ -261,29 +261,32 @@ public final class Conv2dPlan {
         return minimumWorkspaceFloats;
     }
 
-    private long workspace(int parts) {
-        return workspace(true, true, true, parts);
+    /**
+     * The workspace of the passes asked for on {@code parts} threads, or ({@code least}) the least
+     * they run in: a transposed convolution uses some passes of its adjoint's plan and not others
+     * ({@link ConvTranspose2dPlan}).
+     */
+    long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts, boolean least) {
+        return Math.max(forwardPass ? workspace(forward, ConvPass.FORWARD, parts, least) : 0,
+                Math.max(inputGradientPass ? workspace(inputGradient, ConvPass.INPUT_GRADIENT, parts, least) : 0,
+                        weightGradientPass ? workspace(weightGradient, ConvPass.WEIGHT_GRADIENT, parts, least) : 0));
     }
 
     /**
-     * The workspace of the passes asked for on {@code parts} threads: a transposed convolution
-     * uses some passes of its adjoint's plan and not others ({@link ConvTranspose2dPlan}).
+     * The workspace of one pass on {@code parts} threads. Im2col's least is one output row per
+     * chunk, which a one-thread plan was once given as its workspace: a transposed convolution's
+     * backward pass (64 -> 32 channels, 4 x 4, stride 2, 28 to 56, 8 images) then multiplied
+     * 28-column chunks, its weights read in place rather than packed, 2 ms slower than in chunks
+     * of 18 rows (Zen 5).
      */
-    long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts) {
-        return Math.max(forwardPass ? workspace(forward, ConvPass.FORWARD, parts) : 0,
-                Math.max(inputGradientPass ? workspace(inputGradient, ConvPass.INPUT_GRADIENT, parts) : 0,
-                        weightGradientPass ? workspace(weightGradient, ConvPass.WEIGHT_GRADIENT, parts) : 0));
-    }
-
-    /** The workspace of one pass on {@code parts} threads. */
-    private long workspace(ConvAlgorithm algorithm, ConvPass pass, int parts) {
+    private long workspace(ConvAlgorithm algorithm, ConvPass pass, int parts, boolean least) {
         ConvGeometry g = group;
         int og = outChannels / groups;
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
         return switch (algorithm) {
             case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
             case DIRECT -> pass == ConvPass.WEIGHT_GRADIENT ? parts * directSlice : 0;
-            case POINTWISE_GEMM, IM2COL_GEMM -> parts == 1 ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
+            case POINTWISE_GEMM, IM2COL_GEMM -> least ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
             case IMPLICIT_GEMM -> switch (pass) {
                 case FORWARD -> parts * ImplicitConv2d.forwardFloats(g, og);

@@ -171,7 +171,7 @@ public final class ConvTranspose2dPlan {
      */
     public long workspaceFloats() {
         return Math.max(subPixel != null ? subPixel.workspaceFloats() : 0,
-                adjoint.workspace(true, subPixel == null, true, adjoint.threads()));
+                adjoint.workspace(true, subPixel == null, true, adjoint.threads(), false));
     }
 
     /**
@@ -180,7 +180,7 @@ public final class ConvTranspose2dPlan {
      */
     public long minimumWorkspaceFloats() {
         return Math.max(subPixel != null ? subPixel.minimumWorkspaceFloats() : 0,
-                adjoint.workspace(true, subPixel == null, true, 1));
+                adjoint.workspace(true, subPixel == null, true, 1, true));
     }
 
     private String describeShape() {
