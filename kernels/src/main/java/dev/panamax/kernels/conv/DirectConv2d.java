@@ -175,7 +175,7 @@ final class DirectConv2d {
         // output row i is positions [i wp, i wp + ow): whole vectors from the first row's, up to the last row's end
         int qFrom = rowFrom * wp / LANES * LANES;
         int qTo = Math.min(nPad, roundUp(rowTo * wp, LANES));
-        correlate(roundUp(og, 2), nPad, qFrom, qTo, k, weights, work, rows, work, srcSize);
+        correlate(roundUp(og, 2), nPad, qFrom, qTo, k, weights, 0, work, rows, work, srcSize);
         if (epilogue != Epilogue.NONE) {
             WideLayout.narrowReluPool(epilogue == Epilogue.RELU_AVG_POOL, og, g.outHeight(), rowFrom, rowTo, g.outWidth(), wp,
                     nPad, work, srcSize, bias, bAt, y, yAt);
@@ -252,7 +252,7 @@ final class DirectConv2d {
                 }
             }
         }
-        correlate(roundUp(g.channels(), 2), a.nPad(), 0, a.nPad(), a.k(), weights, work, rows, work, out);
+        correlate(roundUp(g.channels(), 2), a.nPad(), 0, a.nPad(), a.k(), weights, 0, work, rows, work, out);
         // dX is the interior of the gradient on the padded input plane
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.height(); i++) {
@@ -263,9 +263,9 @@ final class DirectConv2d {
     }
 
     /**
-     * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < rows} rounded up to 2 and
+     * {@code out[o, q] = sum_t w[o, t] src[rows[t] + q]} for {@code o < outRows} (even) and
      * {@code qFrom <= q < qTo} (multiples of LANES, at most {@code nPad}); out rows are {@code nPad}
-     * apart, w rows {@code k} apart.
+     * apart from {@code outOff}, w rows {@code k} apart from {@code wOff}.
      * Register blocks: 4 rows x 48 positions (12 accumulators), with 4 x 16, 2 x 48 and 2 x 16
      * blocks for the edges, so that 6 channels or 196 positions waste no work on padding; with 16
      * vector registers (AVX2) 4 rows x 2 vectors ({@link #WIDE_BLOCKS}). Each block is its own
@@ -273,31 +273,31 @@ final class DirectConv2d {
      * vectors gets them boxed by C2, and one method holding every variant grew past its inlining
      * budget (both measured on the GEMM micro-kernel).
      */
-    private static void correlate(int outRows, int nPad, int qFrom, int qTo, int k, float[] w, float[] src, long[] rows,
-                                  float[] out, int outOff) {
+    static void correlate(int outRows, int nPad, int qFrom, int qTo, int k, float[] w, int wOff, float[] src, long[] rows,
+                          float[] out, int outOff) {
         int o = 0;
         for (; o + OB <= outRows; o += OB) {
             int q = qFrom;
             if (WIDE_BLOCKS) {
                 for (; q + PB <= qTo; q += PB) {
-                    block4x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
+                    block4x3(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             } else {
                 for (; q + 2 * LANES <= qTo; q += 2 * LANES) {
-                    block4x2(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
+                    block4x2(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
             }
             for (; q < qTo; q += LANES) {
-                block4x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
+                block4x1(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }
         for (; o < outRows; o += 2) {
             int q = qFrom;
             for (; q + PB <= qTo; q += PB) {
-                block2x3(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
+                block2x3(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
             for (; q < qTo; q += LANES) {
-                block2x1(k, w, o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
+                block2x1(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
         }
     }

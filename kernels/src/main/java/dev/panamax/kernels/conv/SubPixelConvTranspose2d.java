@@ -32,7 +32,14 @@ import jdk.incubator.vector.FloatVector;
  * <p>The phases are taken a row phase at a time: its column phases are convolved one after the
  * other and kept, then written to y together, so that with a column stride of 2 the two phases'
  * rows are interleaved in registers and stored as whole vectors (writing each phase on its own
- * strides every store, which was a fifth of the forward pass). Workspace, from the front: the
+ * strides every store, which was a fifth of the forward pass).
+ *
+ * <p>Two ways to run the phases. With few output channels ({@link #DIRECT_MAX_OUT_CHANNELS}) and
+ * an image that fits a thread's scratch, {@link #forwardDirect}: every phase's window is a part
+ * of one zero-bordered copy of the image (their row and column ranges overlap), so each image is
+ * copied once onto the heap and each phase is {@link DirectConv2d#correlate}'s register blocks
+ * over that copy, the phase's output on the copy's row length; no workspace. Otherwise each phase
+ * is a {@link Conv2d} of its own window, through the workspace. From the front: the
  * sub-kernels of a row phase, the zero-bordered window of a chunk of images (one column phase at a
  * time), the outputs of every column phase for that chunk, then the phase convolution's own
  * workspace. Chunks are as many images as fit (at least one). An instance is the decomposition
@@ -57,6 +64,19 @@ final class SubPixelConvTranspose2d {
     private final long perImageFloats;
     /** Whether some output pixels are reached by no tap (a kernel smaller than the stride). */
     private final boolean unreached;
+    /** Whether the phases run as direct correlations of one shared copy of each image ({@link #forwardDirect}). */
+    private final boolean direct;
+    /** The shared copy: rows {@code [top, top + copyH)} and columns {@code [left, left + copyW)} of x, zero outside x. */
+    private final int top;
+    private final int left;
+    private final int copyH;
+    private final int copyW;
+    /** Per phase {@code r cols + c}: where its sub-kernels start in the direct weights, and per group its tap rows in the copy. */
+    private final int[] weightsAt;
+    private final long[][][] tapRows;
+    /** The direct path's weights (every phase's sub-kernels), and its per-thread scratch (the copy, a row phase's outputs). */
+    private final int directWeightsFloats;
+    private final int directScratchFloats;
 
     private SubPixelConvTranspose2d(ConvGeometry output, int groups, int inChannels, int threads) {
         this.output = output;
@@ -97,6 +117,92 @@ final class SubPixelConvTranspose2d {
             }
         }
         unreached = someEmpty;
+        int t = Integer.MAX_VALUE, b = Integer.MIN_VALUE, l = Integer.MAX_VALUE, rt = Integer.MIN_VALUE;
+        for (int r = 0; r < rows.length; r++) {
+            for (int c = 0; c < cols.length; c++) {
+                if (plans[r][c] != null) {
+                    t = Math.min(t, rows[r].firstOffset());
+                    b = Math.max(b, rows[r].firstOffset() + rows[r].window());
+                    l = Math.min(l, cols[c].firstOffset());
+                    rt = Math.max(rt, cols[c].firstOffset() + cols[c].window());
+                }
+            }
+        }
+        boolean any = t != Integer.MAX_VALUE;
+        top = any ? t : 0;
+        left = any ? l : 0;
+        copyH = any ? b - t : 0;
+        copyW = any ? rt - l : 0;
+        int coutG = output.channels() / groups;
+        int cinG = inChannels / groups;
+        long weights = 0, outputs = 0;
+        for (int r = 0; r < rows.length; r++) {
+            long rowOutputs = 0;
+            for (int c = 0; c < cols.length; c++) {
+                if (plans[r][c] != null) {
+                    weights += (long) groups * evenRows(coutG) * cinG * rows[r].taps() * cols[c].taps();
+                    rowOutputs += groups * evenRows(coutG) * paddedPositions(rows[r], cols[c]);
+                }
+            }
+            outputs = Math.max(outputs, rowOutputs);
+        }
+        long scratch = (long) inChannels * copyH * copyW + LANES + outputs;
+        direct = any && coutG <= DIRECT_MAX_OUT_CHANNELS && scratch + weights <= DirectConv2d.SCRATCH_MAX_FLOATS;
+        directWeightsFloats = direct ? (int) weights : 0;
+        directScratchFloats = direct ? (int) scratch : 0;
+        weightsAt = new int[rows.length * cols.length];
+        tapRows = new long[rows.length * cols.length][][];
+        int at = 0;
+        for (int r = 0; direct && r < rows.length; r++) {
+            for (int c = 0; c < cols.length; c++) {
+                if (plans[r][c] != null) {
+                    weightsAt[r * cols.length + c] = at;
+                    at += groups * evenRows(coutG) * cinG * rows[r].taps() * cols[c].taps();
+                    tapRows[r * cols.length + c] = tapRows(rows[r], cols[c], cinG);
+                }
+            }
+        }
+    }
+
+    /** The offsets in the shared copy of phase (ph, pw)'s taps, per group: {@code [groups][cinG taps_h taps_w]}. */
+    private long[][] tapRows(Phase ph, Phase pw, int cinG) {
+        long[][] byGroup = new long[groups][cinG * ph.taps() * pw.taps()];
+        for (int q = 0; q < groups; q++) {
+            int i = 0;
+            for (int ch = 0; ch < cinG; ch++) {
+                for (int a = 0; a < ph.taps(); a++) {
+                    for (int e = 0; e < pw.taps(); e++) {
+                        byGroup[q][i++] = (long) (q * cinG + ch) * copyH * copyW
+                                + (long) (ph.firstOffset() - top + a * ph.step()) * copyW + pw.firstOffset() - left
+                                + e * pw.step();
+                    }
+                }
+            }
+        }
+        return byGroup;
+    }
+
+    /**
+     * The most output channels per group for which {@link #forwardDirect} is chosen: with few,
+     * the phase convolutions' GEMMs packed a column matrix that as few rows of weights then used
+     * (the 64 to 32 channel, 4 x 4 stride-2 upsampling of 28 x 28 images spent a fifth of its time
+     * packing and another fifth copying windows and narrowing). With more, the GEMM repays its
+     * packing, and large layers' copies outgrow the direct path's scratch.
+     */
+    static final int DIRECT_MAX_OUT_CHANNELS = 32;
+
+    /** Output channels rounded up to the 2-row blocks of {@link DirectConv2d#correlate}. */
+    private static int evenRows(int channels) {
+        return (channels + 1) / 2 * 2;
+    }
+
+    /**
+     * Wide positions of phase (ph, pw) on the shared copy (its output rows {@code copyW} apart), in
+     * whole vectors: the row stride of the phase's outputs in the direct path's scratch.
+     */
+    private long paddedPositions(Phase ph, Phase pw) {
+        long positions = (long) (ph.outputs() - 1) * copyW + pw.outputs();
+        return (positions + LANES - 1) / LANES * LANES;
     }
 
     /** Whether the decomposition applies: a stride above 1 in some dimension. */
@@ -163,13 +269,16 @@ final class SubPixelConvTranspose2d {
      * would pass {@link Conv2d#WORKSPACE_BUDGET_BYTES}.
      */
     long workspaceFloats() {
+        if (direct) {
+            return 0;
+        }
         long budget = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
         return workspaceFloats(Math.max(1, Math.min(2L * threads, (budget - workspaceFloats(0)) / perImageFloats)));
     }
 
     /** The least workspace {@link #forward} runs in: one image at a time, the phases on one thread. */
     long minimumWorkspaceFloats() {
-        return kernelFloats + convMinimumFloats + perImageFloats;
+        return direct ? 0 : kernelFloats + convMinimumFloats + perImageFloats;
     }
 
     /**
@@ -192,14 +301,22 @@ final class SubPixelConvTranspose2d {
                 FloatLanes.fill(y, yOff + p * plane, plane, bias == null ? 0f : FloatLanes.get(bias, bOff + p % outChannels));
             }
         }
+        if (direct) {
+            forwardDirect(images, x, xOff, w, wOff, bias, bOff, y, yOff);
+            return;
+        }
         int threads = WorkerPool.shareable(x, y, work) ? Math.min(this.threads, WorkerPool.threads()) : 1;
+        float[] subKernels = WEIGHTS.atLeast((int) kernelStride);
         for (int r = 0; r < rows.length; r++) {
             Phase ph = rows[r];
             long windowAt = workOff + kernelFloats;
             long window = 0;
             for (int c = 0; c < cols.length; c++) {
                 if (plans[r][c] != null) {
-                    subKernel(outChannels / groups, inChannels / groups, ph, cols[c], w, wOff, work, workOff + c * kernelStride);
+                    int coutG = outChannels / groups;
+                    subKernel(coutG, coutG, inChannels / groups, ph, cols[c], w, wOff, subKernels, 0);
+                    MemorySegment.copy(subKernels, 0, work, FloatLanes.FLOAT, (workOff + c * kernelStride) * Float.BYTES,
+                            outChannels * (inChannels / groups) * ph.taps() * cols[c].taps());
                     window = Math.max(window, windowFloats(ph, cols[c]));
                 }
             }
@@ -223,6 +340,198 @@ final class SubPixelConvTranspose2d {
             }
         }
     }
+
+    /**
+     * The forward pass with each phase a {@link DirectConv2d#correlate} of one zero-bordered copy
+     * of the image on the heap: an image is copied once, not once per phase, the correlation's
+     * register blocks read the copy where it lies (no column matrix is packed) and the scatter
+     * reads the phases' wide outputs (nothing is narrowed). Images over the pool, or images by
+     * row phase where there are fewer images than threads; the sub-kernels are made once per call
+     * on the calling thread and only read by the others.
+     */
+    private void forwardDirect(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias,
+                               long bOff, MemorySegment y, long yOff) {
+        int coutG = output.channels() / groups;
+        float[] weights = WEIGHTS.atLeast(directWeightsFloats);
+        for (int r = 0; r < rows.length; r++) {
+            for (int c = 0; c < cols.length; c++) {
+                if (plans[r][c] != null) {
+                    subKernel(coutG, evenRows(coutG), inChannels / groups, rows[r], cols[c], w, wOff, weights,
+                            weightsAt[r * cols.length + c]);
+                }
+            }
+        }
+        int threads = WorkerPool.shareable(x, y, bias) ? Math.min(this.threads, WorkerPool.threads()) : 1;
+        int split = images >= threads ? 1 : rows.length;
+        WorkerPool.run(Math.min(threads, images * split), DirectPhases.claim(this, images, split, x, xOff, weights, bias,
+                bOff, y, yOff));
+    }
+
+    /** Images (by row phase where {@code split} is the row stride) split over the pool: see {@link #forwardDirect}. */
+    private static final class DirectPhases extends WorkerPool.Job {
+        private static final WorkerPool.PerThread<DirectPhases> JOBS = new WorkerPool.PerThread<>(DirectPhases::new);
+
+        SubPixelConvTranspose2d owner;
+        int images;
+        int split;
+        MemorySegment x;
+        long xOff;
+        float[] weights;
+        MemorySegment bias;
+        long bOff;
+        MemorySegment y;
+        long yOff;
+
+        static DirectPhases claim(SubPixelConvTranspose2d owner, int images, int split, MemorySegment x, long xOff,
+                                  float[] weights, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+            DirectPhases job = JOBS.claim();
+            job.owner = owner;
+            job.images = images;
+            job.split = split;
+            job.x = x;
+            job.xOff = xOff;
+            job.weights = weights;
+            job.bias = bias;
+            job.bOff = bOff;
+            job.y = y;
+            job.yOff = yOff;
+            return job;
+        }
+
+        @Override
+        public void run(int index, int count) {
+            SubPixelConvTranspose2d o = owner;
+            int units = images * split;
+            float[] scratch = SCRATCH.atLeast(o.directScratchFloats);
+            for (int u = units * index / count; u < units * (index + 1) / count; u++) {
+                int n = u / split;
+                int r0 = split == 1 ? 0 : u % split;
+                int r1 = split == 1 ? o.rows.length : r0 + 1;
+                o.copyImage(x, xOff + (long) n * o.inChannels * o.output.outHeight() * o.output.outWidth(), scratch);
+                for (int r = r0; r < r1; r++) {
+                    o.correlateRowPhase(r, weights, scratch);
+                    o.scatterDirect(r, scratch, bias, bOff, y, yOff + (long) n * o.output.imageSize());
+                }
+            }
+        }
+
+        @Override
+        protected void clear() {
+            owner = null;
+            x = bias = y = null;
+            weights = null;
+        }
+    }
+
+    /** Where the direct path's wide outputs start in its scratch: after the copy and its slack. */
+    private int directOutputsAt() {
+        return inChannels * copyH * copyW + LANES;
+    }
+
+    /** Image {@code [C_in, H_in, W_in]} at xAt into the shared copy at the front of scratch, zero outside x, slack zeroed. */
+    private void copyImage(MemorySegment x, long xAt, float[] dst) {
+        int h = output.outHeight();
+        int w = output.outWidth();
+        // the columns of a copy row that fall inside x: [b0, b1)
+        int b0 = Math.max(0, -left);
+        int b1 = Math.min(copyW, w - left);
+        for (int c = 0; c < inChannels; c++) {
+            for (int a = 0; a < copyH; a++) {
+                int to = (c * copyH + a) * copyW;
+                int iy = a + top;
+                if (iy < 0 || iy >= h || b0 >= b1) {
+                    Arrays.fill(dst, to, to + copyW, 0f);
+                    continue;
+                }
+                for (int t = 0; t < b0; t++) {
+                    dst[to + t] = 0f;
+                }
+                MemorySegment.copy(x, FloatLanes.FLOAT, (xAt + ((long) c * h + iy) * w + b0 + left) * Float.BYTES, dst, to + b0,
+                        b1 - b0);
+                for (int t = b1; t < copyW; t++) {
+                    dst[to + t] = 0f;
+                }
+            }
+        }
+        Arrays.fill(dst, directOutputsAt() - LANES, directOutputsAt(), 0f);
+    }
+
+    /** Every column phase of row phase r, each group, into the wide outputs in scratch (column phase after column phase). */
+    private void correlateRowPhase(int r, float[] weights, float[] scratch) {
+        int rowsPerGroup = evenRows(output.channels() / groups);
+        int at = directOutputsAt();
+        for (int c = 0; c < cols.length; c++) {
+            if (plans[r][c] == null) {
+                continue;
+            }
+            int k = inChannels / groups * rows[r].taps() * cols[c].taps();
+            int nPad = (int) paddedPositions(rows[r], cols[c]);
+            for (int q = 0; q < groups; q++) {
+                DirectConv2d.correlate(rowsPerGroup, nPad, 0, nPad, k, weights, weightsAt[r * cols.length + c]
+                        + q * rowsPerGroup * k, scratch, tapRows[r * cols.length + c][q], scratch, at);
+                at += rowsPerGroup * nPad;
+            }
+        }
+    }
+
+    /**
+     * {@link #scatter} from the direct path's wide outputs: {@code y[co, r + sH i, c + sW j] =
+     * out_c[co, i copyW + j] + bias[co]} for one image, every column phase c of row phase r.
+     */
+    private void scatterDirect(int r, float[] src, MemorySegment bias, long bOff, MemorySegment y, long yAt) {
+        Phase ph = rows[r];
+        int width = output.width();
+        int sh = output.strideH();
+        int coutG = output.channels() / groups;
+        int rowsPerGroup = evenRows(coutG);
+        boolean pairs = cols.length == 2 && plans[r][0] != null && plans[r][1] != null;
+        int nPad0 = plans[r][0] == null ? 0 : (int) paddedPositions(ph, cols[0]);
+        int phase1 = directOutputsAt() + groups * rowsPerGroup * nPad0;
+        int n1 = cols[1 % cols.length].outputs();
+        for (int co = 0; co < output.channels(); co++) {
+            float b = bias == null ? 0f : FloatLanes.get(bias, bOff + co);
+            FloatVector bv = FloatVector.broadcast(SPECIES, b);
+            int row = co / coutG * rowsPerGroup + co % coutG;
+            for (int i = 0; i < ph.outputs(); i++) {
+                long to = yAt + ((long) co * output.height() + r + (long) sh * i) * width;
+                int j = 0;
+                if (pairs && n1 >= LANES) {
+                    // column phase 0 has as many outputs as phase 1, or one more (left to the loop below)
+                    int from0 = directOutputsAt() + row * nPad0 + i * copyW;
+                    int from1 = phase1 + row * (int) paddedPositions(ph, cols[1]) + i * copyW;
+                    for (int e = 0; e < n1; e += LANES) {
+                        // the last vector overlaps the one before it, which wrote the same sums
+                        j = Math.min(e, n1 - LANES);
+                        FloatVector v0 = FloatVector.fromArray(SPECIES, src, from0 + j).add(bv);
+                        FloatVector v1 = FloatVector.fromArray(SPECIES, src, from1 + j).add(bv);
+                        long at = (to + 2L * j) * Float.BYTES;
+                        v0.rearrange(ZIP_LOW).blend(v1.rearrange(ZIP_LOW), ODD).intoMemorySegment(y, at, ORDER);
+                        v0.rearrange(ZIP_HIGH).blend(v1.rearrange(ZIP_HIGH), ODD)
+                                .intoMemorySegment(y, at + LANES * Float.BYTES, ORDER);
+                    }
+                    j = n1;
+                }
+                int from = directOutputsAt();
+                for (int c = 0; c < cols.length; c++) {
+                    Phase pw = cols[c];
+                    if (plans[r][c] == null) {
+                        continue;
+                    }
+                    int nPad = (int) paddedPositions(ph, pw);
+                    int at = from + row * nPad + i * copyW;
+                    for (int jj = j; jj < pw.outputs(); jj++) {
+                        FloatLanes.set(y, to + c + (long) output.strideW() * jj, src[at + jj] + b);
+                    }
+                    from += groups * rowsPerGroup * nPad;
+                }
+            }
+        }
+    }
+
+    /** The calling thread's sub-kernels (both paths). */
+    private static final PerThreadArray<float[]> WEIGHTS = new PerThreadArray<>(float[]::new, a -> a.length, 1024);
+    /** Each thread's copy and wide outputs ({@link #forwardDirect}). */
+    private static final PerThreadArray<float[]> SCRATCH = new PerThreadArray<>(float[]::new, a -> a.length, 1024);
 
     /** Where column phase c's outputs for a chunk of row phase r start: after those of the phases before it. */
     private long outputsAt(int r, int c, long outputsAt, int chunk) {
@@ -306,10 +615,11 @@ final class SubPixelConvTranspose2d {
     /**
      * The phase's convolution weight {@code [C_out, C_in/groups, taps_h, taps_w]} from the
      * transposed convolution's {@code [C_in, C_out/groups, kH, kW]}: taps in order of increasing
-     * input offset, which flips the kernel.
+     * input offset, which flips the kernel. Each group's rows start {@code rowsPerGroup} rows
+     * apart (the direct path's blocks take an even count), rows past {@code coutG} zero.
      */
-    private void subKernel(int coutG, int cinG, Phase ph, Phase pw, MemorySegment w, long wOff, MemorySegment dst,
-                           long dstOff) {
+    private void subKernel(int coutG, int rowsPerGroup, int cinG, Phase ph, Phase pw, MemorySegment w, long wOff,
+                           float[] dst, int dstOff) {
         int kh = output.kernelH();
         int kw = output.kernelW();
         int taps = ph.taps() * pw.taps();
@@ -317,15 +627,17 @@ final class SubPixelConvTranspose2d {
             for (int co = 0; co < coutG; co++) {
                 for (int ci = 0; ci < cinG; ci++) {
                     long from = wOff + ((long) (q * cinG + ci) * coutG + co) * kh * kw;
-                    long to = dstOff + ((long) (q * coutG + co) * cinG + ci) * taps;
+                    int to = dstOff + ((q * rowsPerGroup + co) * cinG + ci) * taps;
                     for (int a = 0; a < ph.taps(); a++) {
                         for (int b = 0; b < pw.taps(); b++) {
-                            FloatLanes.set(dst, to + (long) a * pw.taps() + b,
-                                    FloatLanes.get(w, from + (long) ph.kernelIndex()[a] * kw + pw.kernelIndex()[b]));
+                            dst[to + a * pw.taps() + b] = FloatLanes.get(w, from + (long) ph.kernelIndex()[a] * kw
+                                    + pw.kernelIndex()[b]);
                         }
                     }
                 }
             }
+            int zeroFrom = dstOff + (q * rowsPerGroup + coutG) * cinG * taps;
+            Arrays.fill(dst, zeroFrom, zeroFrom + (rowsPerGroup - coutG) * cinG * taps, 0f);
         }
     }
 
