@@ -282,10 +282,10 @@ final class DirectConv2d {
                 for (; q + PB <= qTo; q += PB) {
                     block4x3(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
                 }
-            } else {
-                for (; q + 2 * LANES <= qTo; q += 2 * LANES) {
-                    block4x2(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
-                }
+            }
+            // (with wide blocks, a tail of two vectors: one load per vector and four broadcasts a step, not eight)
+            for (; q + 2 * LANES <= qTo; q += 2 * LANES) {
+                block4x2(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
             }
             for (; q < qTo; q += LANES) {
                 block4x1(k, w, wOff + o * k, src, rows, q, out, outOff + o * nPad + q, nPad);
