@@ -290,10 +290,6 @@ final class SubPixelConvTranspose2d {
     void forward(int images, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff,
                  MemorySegment y, long yOff, MemorySegment work, long workOff) {
         int outChannels = output.channels();
-        long available = work.byteSize() / Float.BYTES - workOff;
-        // the phase convolutions on every planned thread if that leaves room for an image, else on fewer
-        long fixed = kernelFloats + (available - kernelFloats - convFloats >= perImageFloats ? convFloats : convMinimumFloats);
-        int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / perImageFloats));
         if (unreached) {
             // pixels no tap reaches (kernel smaller than the stride) hold only the bias
             long plane = (long) output.height() * output.width();
@@ -305,6 +301,10 @@ final class SubPixelConvTranspose2d {
             forwardDirect(images, x, xOff, w, wOff, bias, bOff, y, yOff);
             return;
         }
+        long available = work.byteSize() / Float.BYTES - workOff;
+        // the phase convolutions on every planned thread if that leaves room for an image, else on fewer
+        long fixed = kernelFloats + (available - kernelFloats - convFloats >= perImageFloats ? convFloats : convMinimumFloats);
+        int chunk = (int) Math.max(1, Math.min(images, (available - fixed) / perImageFloats));
         int threads = WorkerPool.shareable(x, y, work) ? Math.min(this.threads, WorkerPool.threads()) : 1;
         float[] subKernels = WEIGHTS.atLeast((int) kernelStride);
         for (int r = 0; r < rows.length; r++) {
