@@ -139,7 +139,6 @@ public final class Panamax {
                         + "one process"));
     }
 
-    @SuppressWarnings("restricted")    // reading the C string OpenBLAS returns for its core name
     private static void blas(PrintStream out) {
         Optional<NativeLibrary> lib = OpenBlasLibrary.find();
         if (lib.isEmpty()) {
@@ -149,12 +148,13 @@ public final class Panamax {
         NativeLibrary l = lib.get();
         String core = "unknown core";
         String threads = "?";
-        if (l.lookup().find("openblas_get_corename").isPresent() && Backend.blasAvailable()) {
-            core = Cblas.openblas_get_corename().reinterpret(256).getString(0);
+        if (Backend.blasCore() != null) {
+            core = Backend.blasCore();
             threads = Integer.toString(Cblas.openblas_get_num_threads());
         }
         out.println("  BLAS:     " + l.location() + " (from " + l.source() + "), core " + core + ", " + threads
-                + " threads; backend policy " + Backend.configured().name().toLowerCase(java.util.Locale.ROOT));
+                + " threads; backend policy " + Backend.configured().name().toLowerCase(java.util.Locale.ROOT)
+                + (Backend.blasHasSmallKernels() ? " (small products to BLAS)" : " (all products in Java)"));
     }
 
     private static void report(PrintStream out, String name, Optional<NativeLibrary> lib) {

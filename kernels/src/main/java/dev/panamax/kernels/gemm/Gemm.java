@@ -8,9 +8,9 @@ import dev.panamax.kernels.backend.Backend;
  * The one SGEMM entry point: {@code C = alpha op(A) op(B) + beta C}, row-major, run by the Java
  * kernel ({@link Sgemm}) or the CBLAS library ({@link BlasSgemm}).
  *
- * <p>Default policy ({@link Backend#AUTO}): the CBLAS library when one is loaded and it measured
- * faster for such a product here (see {@link #preferBlas}), else Java; {@code -Dpanamax.backend}
- * or the per-call argument overrides it.
+ * <p>Default policy ({@link Backend#AUTO}): OpenBLAS for small products where it has kernels of its
+ * own for them ({@link Backend#blasHasSmallKernels}) and they measured faster (see
+ * {@link #preferBlas}), else Java; {@code -Dpanamax.backend} or the per-call argument overrides it.
  */
 public final class Gemm {
 
@@ -31,7 +31,7 @@ public final class Gemm {
         boolean blas = switch (backend) {
             case JAVA -> false;
             case BLAS -> true;
-            case AUTO -> Backend.blasAvailable() && preferBlas(m, n, k);
+            case AUTO -> Backend.blasHasSmallKernels() && preferBlas(m, n, k);
         };
         if (blas) {
             BlasSgemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
