@@ -74,6 +74,12 @@ final class SubPixelConvTranspose2d {
     /** Per phase {@code r cols + c}: where its sub-kernels start in the direct weights, and per group its tap rows in the copy. */
     private final int[] weightsAt;
     private final long[][][] tapRows;
+    /**
+     * Per phase: where its wide outputs start in the scratch (after the copy and the outputs of
+     * the column phases before it in its row phase), and their row stride ({@link #paddedPositions}).
+     */
+    private final int[] outputsAt;
+    private final int[] outputStride;
     /** The direct path's weights (every phase's sub-kernels), and its per-thread scratch (the copy, a row phase's outputs). */
     private final int directWeightsFloats;
     private final int directScratchFloats;
@@ -152,13 +158,20 @@ final class SubPixelConvTranspose2d {
         directScratchFloats = direct ? (int) scratch : 0;
         weightsAt = new int[rows.length * cols.length];
         tapRows = new long[rows.length * cols.length][][];
+        outputsAt = new int[rows.length * cols.length];
+        outputStride = new int[rows.length * cols.length];
         int at = 0;
         for (int r = 0; direct && r < rows.length; r++) {
+            int out = inChannels * copyH * copyW + LANES;
             for (int c = 0; c < cols.length; c++) {
                 if (plans[r][c] != null) {
-                    weightsAt[r * cols.length + c] = at;
+                    int phase = r * cols.length + c;
+                    weightsAt[phase] = at;
                     at += groups * evenRows(coutG) * cinG * rows[r].taps() * cols[c].taps();
-                    tapRows[r * cols.length + c] = tapRows(rows[r], cols[c], cinG);
+                    tapRows[phase] = tapRows(rows[r], cols[c], cinG);
+                    outputsAt[phase] = out;
+                    outputStride[phase] = (int) paddedPositions(rows[r], cols[c]);
+                    out += groups * evenRows(coutG) * outputStride[phase];
                 }
             }
         }
@@ -423,11 +436,6 @@ final class SubPixelConvTranspose2d {
         }
     }
 
-    /** Where the direct path's wide outputs start in its scratch: after the copy and its slack. */
-    private int directOutputsAt() {
-        return inChannels * copyH * copyW + LANES;
-    }
-
     /** Image {@code [C_in, H_in, W_in]} at xAt into the shared copy at the front of scratch, zero outside x, slack zeroed. */
     private void copyImage(MemorySegment x, long xAt, float[] dst) {
         int h = output.outHeight();
@@ -453,23 +461,22 @@ final class SubPixelConvTranspose2d {
                 }
             }
         }
-        Arrays.fill(dst, directOutputsAt() - LANES, directOutputsAt(), 0f);
+        Arrays.fill(dst, inChannels * copyH * copyW, inChannels * copyH * copyW + LANES, 0f);
     }
 
     /** Every column phase of row phase r, each group, into the wide outputs in scratch (column phase after column phase). */
     private void correlateRowPhase(int r, float[] weights, float[] scratch) {
         int rowsPerGroup = evenRows(output.channels() / groups);
-        int at = directOutputsAt();
         for (int c = 0; c < cols.length; c++) {
             if (plans[r][c] == null) {
                 continue;
             }
+            int phase = r * cols.length + c;
             int k = inChannels / groups * rows[r].taps() * cols[c].taps();
-            int nPad = (int) paddedPositions(rows[r], cols[c]);
+            int nPad = outputStride[phase];
             for (int q = 0; q < groups; q++) {
-                DirectConv2d.correlate(rowsPerGroup, nPad, 0, nPad, k, weights, weightsAt[r * cols.length + c]
-                        + q * rowsPerGroup * k, scratch, tapRows[r * cols.length + c][q], scratch, at);
-                at += rowsPerGroup * nPad;
+                DirectConv2d.correlate(rowsPerGroup, nPad, 0, nPad, k, weights, weightsAt[phase] + q * rowsPerGroup * k,
+                        scratch, tapRows[phase][q], scratch, outputsAt[phase] + q * rowsPerGroup * nPad);
             }
         }
     }
@@ -485,8 +492,7 @@ final class SubPixelConvTranspose2d {
         int coutG = output.channels() / groups;
         int rowsPerGroup = evenRows(coutG);
         boolean pairs = cols.length == 2 && plans[r][0] != null && plans[r][1] != null;
-        int nPad0 = plans[r][0] == null ? 0 : (int) paddedPositions(ph, cols[0]);
-        int phase1 = directOutputsAt() + groups * rowsPerGroup * nPad0;
+        int first = r * cols.length;
         int n1 = cols[1 % cols.length].outputs();
         for (int co = 0; co < output.channels(); co++) {
             float b = bias == null ? 0f : FloatLanes.get(bias, bOff + co);
@@ -497,8 +503,8 @@ final class SubPixelConvTranspose2d {
                 int j = 0;
                 if (pairs && n1 >= LANES) {
                     // column phase 0 has as many outputs as phase 1, or one more (left to the loop below)
-                    int from0 = directOutputsAt() + row * nPad0 + i * copyW;
-                    int from1 = phase1 + row * (int) paddedPositions(ph, cols[1]) + i * copyW;
+                    int from0 = outputsAt[first] + row * outputStride[first] + i * copyW;
+                    int from1 = outputsAt[first + 1] + row * outputStride[first + 1] + i * copyW;
                     for (int e = 0; e < n1; e += LANES) {
                         // the last vector overlaps the one before it, which wrote the same sums
                         j = Math.min(e, n1 - LANES);
@@ -511,18 +517,14 @@ final class SubPixelConvTranspose2d {
                     }
                     j = n1;
                 }
-                int from = directOutputsAt();
                 for (int c = 0; c < cols.length; c++) {
-                    Phase pw = cols[c];
                     if (plans[r][c] == null) {
                         continue;
                     }
-                    int nPad = (int) paddedPositions(ph, pw);
-                    int at = from + row * nPad + i * copyW;
-                    for (int jj = j; jj < pw.outputs(); jj++) {
+                    int at = outputsAt[first + c] + row * outputStride[first + c] + i * copyW;
+                    for (int jj = j; jj < cols[c].outputs(); jj++) {
                         FloatLanes.set(y, to + c + (long) output.strideW() * jj, src[at + jj] + b);
                     }
-                    from += groups * rowsPerGroup * nPad;
                 }
             }
         }
