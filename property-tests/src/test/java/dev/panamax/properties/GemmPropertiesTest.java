@@ -179,6 +179,42 @@ class GemmPropertiesTest {
                 });
     }
 
+    /**
+     * Products of one to four columns, each column of op(B) contiguous (B transposed, or one
+     * column with ldb 1: a classifier's or a regression head's last layer), taken as dot products
+     * of rows of A with columns of op(B), split by rows over the pool when large (a shared arena):
+     * every alpha and beta against the reference; with B transposed and beta 0, each row of C the
+     * same bits as that row's product alone (batch 1). (A single row times an untransposed B walks
+     * down B's rows instead, another summation order.)
+     */
+    @Test
+    void fewColumnProductsMatchReferenceAndTheirRowsAlone() {
+        qt().withExamples(80).forAll(integers().between(1, 300), integers().between(1, 4), integers().between(1, 300), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    boolean transB = n > 1 || r.nextBoolean();
+                    float beta = r.nextBoolean() ? 0f : BETAS[r.nextInt(BETAS.length)];
+                    try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)], beta);
+                        p.run();
+                        p.verify();
+                        if (beta != 0f || !transB) {
+                            return;
+                        }
+                        MemorySegment row = arena.allocate((long) n * Float.BYTES);
+                        for (int i = 0; i < m; i++) {
+                            Sgemm.sgemm(false, transB, 1, n, k, p.alpha, p.a, p.aOff + i * p.lda, p.lda, p.b, p.bOff, p.ldb,
+                                    0f, row, 0, n);
+                            for (int j = 0; j < n; j++) {
+                                assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + i * p.ldc + j)))
+                                        .as("row %d column %d of %s", i, j, p)
+                                        .isEqualTo(Float.floatToRawIntBits(row.getAtIndex(F, j)));
+                            }
+                        }
+                    }
+                });
+    }
+
     @Test
     void smallShapesMatchReference() {
         qt().withExamples(300).forAll(integers().between(0, 40), integers().between(0, 70), integers().between(0, 40), longs().all())

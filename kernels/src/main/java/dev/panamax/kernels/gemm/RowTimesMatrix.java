@@ -239,7 +239,7 @@ final class RowTimesMatrix {
      * its own: in this one, C1 gave up on the method ("out of virtual registers") and it stayed in
      * a boxing tier.
      */
-    private static void eightRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
+    static void eightRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
                                   int at) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         long step = ldb * Float.BYTES;
@@ -301,7 +301,7 @@ final class RowTimesMatrix {
     }
 
     /** {@link #eightRows} for one row, in the same order. */
-    private static void oneRow(int k, MemorySegment a, long aOff, MemorySegment b, long row, float[] sums) {
+    static void oneRow(int k, MemorySegment a, long aOff, MemorySegment b, long row, float[] sums) {
         FloatVector s0 = FloatVector.zero(SPECIES);
         int p = 0;
         for (; p <= k - LANES; p += LANES) {
@@ -322,6 +322,12 @@ final class RowTimesMatrix {
      * {@link FloatLanes} (done in scalar code, the lane sums took longer than the dot products).
      */
     private static void sumLanes(float[] sums, int from, int rows, float alpha, float beta, MemorySegment c, long cOff) {
+        sumLanes(sums, from, rows, alpha, beta, c, cOff, 1);
+    }
+
+    /** {@link #sumLanes} into every {@code stride}-th float of c from {@code cOff}: c's row r at {@code cOff + r stride}. */
+    static void sumLanes(float[] sums, int from, int rows, float alpha, float beta, MemorySegment c, long cOff,
+                         long stride) {
         for (int r = from; r < rows; r++) {
             FloatVector v = FloatVector.fromArray(SPECIES, sums, r * LANES);
             // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
@@ -329,12 +335,12 @@ final class RowTimesMatrix {
             if (LANES > 4) { v = v.add(v.rearrange(FloatLanes.PAIR_4)); }
             if (LANES > 2) { v = v.add(v.rearrange(FloatLanes.PAIR_2)); }
             v = v.add(v.rearrange(FloatLanes.PAIR_1));
-            store(alpha * v.lane(0), beta, c, cOff + r);
+            store(alpha * v.lane(0), beta, c, cOff + r * stride);
         }
     }
 
     /** {@code c = v + beta c}, where {@code beta = 0} ignores c (it may hold NaN). */
-    private static void store(float v, float beta, MemorySegment c, long at) {
+    static void store(float v, float beta, MemorySegment c, long at) {
         FloatLanes.set(c, at, beta == 0f ? v : v + beta * FloatLanes.get(c, at));
     }
 

@@ -176,6 +176,24 @@ public final class Sgemm {
         WorkerPool.run(Math.min(threads, split.tiles), split);
     }
 
+    /** {@link FewColumnProduct}, its rows split over the pool when the product is large enough. */
+    private static void fewColumns(boolean transB, int m, int n, int k, float alpha, MemorySegment a, long aOff,
+                                   long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
+        int threads = WorkerPool.threads();
+        if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || m < 2 * FewColumnProduct.SPLIT_UNIT
+                || !WorkerPool.shareable(a, b, c)) {
+            FewColumnProduct.run(0, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        Split split = SPLITS.claim();
+        split.fewColumns = true;
+        split.unit = FewColumnProduct.SPLIT_UNIT;
+        split.extent = m;
+        split.tiles = (m + split.unit - 1) / split.unit;
+        split.product(false, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        WorkerPool.run(Math.min(threads, split.tiles), split);
+    }
+
     private static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                  MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                  float beta, MemorySegment c, long cOff, long ldc) {
@@ -200,6 +218,10 @@ public final class Sgemm {
                 rowTimesMatrix(transA, transB, n, k, alpha, a, transA ? aOff + i : aOff + i * lda, lda, b, bOff, ldb,
                         beta, c, cOff + i * ldc);
             }
+            return;
+        }
+        if (bRows == null && FewColumnProduct.applies(transA, transB, n, ldb)) {
+            fewColumns(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
         if (bRows == null && SmallGemm.applies(transB, m, n, k)) {
@@ -278,12 +300,16 @@ public final class Sgemm {
         boolean inPlace;
         /** A row times a matrix: each part computes a range of the row's outputs. */
         boolean rowTimesMatrix;
+        /** A product of few columns ({@link FewColumnProduct}): each part computes a range of rows. */
+        boolean fewColumns;
 
         @Override
         public void run(int index, int count) {
             int from = (int) ((long) tiles * index / count) * unit;
             int to = Math.min(extent, (int) ((long) tiles * (index + 1) / count) * unit);
-            if (rowTimesMatrix) {
+            if (fewColumns) {
+                FewColumnProduct.run(from, to, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else if (rowTimesMatrix) {
                 RowTimesMatrix.run(transA, transB, to - from, k, alpha, a, aOff, lda, b,
                         bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from);
             } else if (inPlace) {
@@ -300,6 +326,7 @@ public final class Sgemm {
             super.clear();
             bRows = null;
             rowTimesMatrix = false;
+            fewColumns = false;
         }
     }
 
@@ -314,6 +341,8 @@ public final class Sgemm {
             scale(m, n, beta, c, cOff, ldc);
         } else if (m == 1) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
+        } else if (FewColumnProduct.applies(transA, transB, n, ldb)) {
+            FewColumnProduct.run(0, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else if (SmallGemm.applies(transB, m, n, k)) {
             SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
