@@ -37,7 +37,9 @@ import dev.panamax.nn.tensor.Tensor;
  * row takes the matrix-vector path); they are the same call after call.
  *
  * <p>With several worker threads ({@link WorkerPool#threads()}) and at least
- * {@value #MIN_PART_ROWS} rows per thread, such a batch is first cut into one part per thread,
+ * {@value #MIN_PART_ROWS} rows per thread, or rows whose activations take
+ * {@value #MIN_PART_BYTES} bytes per thread (LeNet-5 from 2 rows a thread), such a batch is
+ * first cut into one part per thread,
  * each run by its thread alone, in chunks sized for one thread's L2, over arenas of its own; the
  * kernels inside a part run on that thread. Layer by layer, every layer of a forward would fork
  * and join the threads again, and at batch 64 those waits cost a LeNet-5 forward a fifth of
@@ -56,12 +58,20 @@ public final class Predictor implements AutoCloseable {
     /** Chunks hold at least this many times the weights' bytes in activations. */
     private static final int WEIGHT_REUSE = 4;
     /**
-     * The fewest rows per thread for which a batch is cut into one part per thread. Zen 5, two
-     * threads, LeNet-5: at batch 32 the parts ran 4.25-4.29 us per image against 5.37 layer by
-     * layer; cut from 4 rows per thread, batch 8 ran slower (32k calls in 2.5 s against 41-43k)
-     * and batch 16 no clearer either way.
+     * The fewest rows per thread for which a batch is cut into one part per thread whatever its
+     * rows weigh. Zen 5, two threads, LeNet-5: at batch 32 the parts ran 4.25-4.29 us per image
+     * against 5.37 layer by layer.
      */
     static final int MIN_PART_ROWS = 16;
+    /**
+     * Fewer rows per thread are cut into parts when they add this many bytes to a forward's
+     * activations: the rows' work, not their count, must outweigh a fork and join per layer.
+     * Zen 5, two threads, us per image, best of runs, layer by layer / in parts: LeNet-5 (about
+     * 10 KB a row) at batch 4 8.2-12.3 / 6.2-7.0, batch 8 9.4-13.6 / 6.6-8.2, batch 16 5.7-5.8 /
+     * 5.0, batch 2 (one row a thread) even; the MLP 30-64-64-2 (under 1 KB a row) lost in parts
+     * below 16 rows a thread (batch 2 0.59-0.67 / 1.59-1.98, batch 16 0.21-0.24 / 0.42-0.53).
+     */
+    static final long MIN_PART_BYTES = 16 << 10;
 
     private final Layer model;
     /** Rows per chunk the caller fixed, or 0. */
@@ -81,6 +91,8 @@ public final class Predictor implements AutoCloseable {
     private long chosenRows;
     /** The rows per chunk of one thread's part, chosen with {@link #chosenRows}. */
     private long partRows;
+    /** The bytes a row adds to a forward's activations, measured with {@link #chosenRows} (0 until then). */
+    private long activationRowBytes;
     /** Whether the model's samples are independent, asked with {@link #chosenRows}. */
     private boolean independent;
     /** Whether worker threads may read the model's weights and buffers, asked with {@link #chosenRows}. */
@@ -344,19 +356,21 @@ public final class Predictor implements AutoCloseable {
     /**
      * The parts to cut {@code x} into, one per worker thread ({@link #inParts}), or 1: for
      * automatic chunks of a model whose samples are independent, with at least
-     * {@value #MIN_PART_ROWS} rows per thread, where the workers may read x, write {@code out}
-     * (null: the predictor's own result) and read the model's weights and buffers (none of them
-     * in a confined arena).
+     * {@value #MIN_PART_ROWS} rows per thread or rows of {@link #MIN_PART_BYTES} per thread, where
+     * the workers may read x, write {@code out} (null: the predictor's own result) and read the
+     * model's weights and buffers (none of them in a confined arena).
      */
     int partsFor(Tensor x, Tensor out) {
         int threads = WorkerPool.threads();
         if (threads == 1 || fixedChunkRows > 0 || x.rank() < 1 || x.dtype() != DType.FLOAT32
-                || x.size(0) < (long) threads * MIN_PART_ROWS
+                || x.size(0) < threads
                 || !WorkerPool.shareable(x.segment(), out == null ? null : out.segment())) {
             return 1;
         }
         probe(x);
-        return independent && modelShareable ? threads : 1;
+        long rowsPerThread = x.size(0) / threads;
+        boolean heavy = rowsPerThread >= MIN_PART_ROWS || rowsPerThread * activationRowBytes >= MIN_PART_BYTES;
+        return independent && modelShareable && heavy ? threads : 1;
     }
 
     /**
@@ -374,8 +388,10 @@ public final class Predictor implements AutoCloseable {
         independent = model.samplesIndependent();
         modelShareable = model.parameters().stream().allMatch(p -> WorkerPool.shareable(p.value().segment()))
                 && model.namedBuffers().values().stream().allMatch(b -> WorkerPool.shareable(b.segment()));
+        activationRowBytes = 0;
         if (independent) {
             long bytesPerRow = activationBytesPerRow(x);
+            activationRowBytes = bytesPerRow;
             chosenRows = chooseChunkRows(bytesPerRow, threads);
             partRows = chooseChunkRows(bytesPerRow, 1);
         } else {

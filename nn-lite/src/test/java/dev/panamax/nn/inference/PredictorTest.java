@@ -133,8 +133,10 @@ class PredictorTest {
     /**
      * With two worker threads a batch of per-sample rows is cut into one part per thread (each
      * run in its own chunks): the whole batch's outputs, the same bits and the same memory call
-     * after call, into a caller's transposed tensor too; short batches, one thread, confined
-     * inputs and outputs, and models whose samples are not independent are not cut.
+     * after call, into a caller's transposed tensor too, from two rows a thread where the rows are
+     * heavy (LeNet-5's); light rows short of {@link Predictor#MIN_PART_ROWS} a thread (an MLP's),
+     * one thread, confined inputs and outputs, and models whose samples are not independent are
+     * not cut.
      */
     @Test
     void batchesAreCutIntoOnePartPerThread() {
@@ -155,12 +157,20 @@ class PredictorTest {
                     assertThat(cut.partsFor(input(confined, 8, 77, 1, 28, 28), null)).as("a confined input").isEqualTo(1);
                     assertThat(cut.partsFor(x, Tensor.zeros(confined, 77, 10))).as("a confined output").isEqualTo(1);
                 }
-                assertThat(cut.partsFor(input(arena, 9, 2 * Predictor.MIN_PART_ROWS - 1, 1, 28, 28), null)).isEqualTo(1);
+                assertThat(cut.partsFor(input(arena, 9, 1, 1, 28, 28), null)).as("fewer rows than threads").isEqualTo(1);
+                Tensor few = input(arena, 12, 5, 1, 28, 28);
+                assertThat(cut.partsFor(few, null)).as("two or three LeNet-5 rows a thread, some 10 KB each").isEqualTo(2);
                 assertSplitGivesTheWholeBatchsResults(whole, cut, x, arena);
+                assertSplitGivesTheWholeBatchsResults(whole, cut, few, arena);
                 WorkerPool.setThreads(1);
                 assertThat(cut.partsFor(x, null)).as("one thread: no parts").isEqualTo(1);
             }
             WorkerPool.setThreads(2);
+            try (Arena arena = Arena.ofShared(); Predictor mlp = new Predictor(Models.mlp(30, 64, 2).eval())) {
+                assertThat(mlp.partsFor(input(arena, 11, 2 * Predictor.MIN_PART_ROWS - 1, 30), null))
+                        .as("an MLP's light rows, fewer than MIN_PART_ROWS a thread").isEqualTo(1);
+                assertThat(mlp.partsFor(input(arena, 11, 2 * Predictor.MIN_PART_ROWS, 30), null)).isEqualTo(2);
+            }
             Layer notPerSample = new dev.panamax.nn.layers.Sequential().add("lstm", new dev.panamax.nn.layers.LSTM(4, 4)).eval();
             try (Arena arena = Arena.ofShared(); Predictor p = new Predictor(notPerSample)) {
                 assertThat(p.partsFor(input(arena, 10, 64, 3, 4), null)).as("samples not independent").isEqualTo(1);
