@@ -165,18 +165,23 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
                         p.run();
-                        MemorySegment row = arena.allocate((long) n * Float.BYTES);
-                        for (int i = 0; i < m; i++) {
-                            Sgemm.sgemm(false, transB, 1, n, k, p.alpha, p.a, p.aOff + i * p.lda, p.lda, p.b, p.bOff, p.ldb,
-                                    0f, row, 0, n);
-                            for (int j = 0; j < n; j++) {
-                                assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + i * p.ldc + j)))
-                                        .as("row %d column %d of %d x %d x %d (transB %b)", i, j, m, n, k, transB)
-                                        .isEqualTo(Float.floatToRawIntBits(row.getAtIndex(F, j)));
-                            }
-                        }
+                        assertRowsHaveTheBitsOfTheirOwnProducts(arena, p);
                     }
                 });
+    }
+
+    /** Each row of p's C (run, A not transposed, beta 0) has the bits of that row's product alone. */
+    private static void assertRowsHaveTheBitsOfTheirOwnProducts(Arena arena, Problem p) {
+        MemorySegment row = arena.allocate((long) p.n * Float.BYTES);
+        for (int i = 0; i < p.m; i++) {
+            Sgemm.sgemm(false, p.transB, 1, p.n, p.k, p.alpha, p.a, p.aOff + i * p.lda, p.lda, p.b, p.bOff, p.ldb,
+                    0f, row, 0, p.n);
+            for (int j = 0; j < p.n; j++) {
+                assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + i * p.ldc + j)))
+                        .as("row %d column %d of %s", i, j, p)
+                        .isEqualTo(Float.floatToRawIntBits(row.getAtIndex(F, j)));
+            }
+        }
     }
 
     /**
@@ -198,18 +203,8 @@ class GemmPropertiesTest {
                         Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)], beta);
                         p.run();
                         p.verify();
-                        if (beta != 0f || !transB) {
-                            return;
-                        }
-                        MemorySegment row = arena.allocate((long) n * Float.BYTES);
-                        for (int i = 0; i < m; i++) {
-                            Sgemm.sgemm(false, transB, 1, n, k, p.alpha, p.a, p.aOff + i * p.lda, p.lda, p.b, p.bOff, p.ldb,
-                                    0f, row, 0, n);
-                            for (int j = 0; j < n; j++) {
-                                assertThat(Float.floatToRawIntBits(p.c.getAtIndex(F, p.cOff + i * p.ldc + j)))
-                                        .as("row %d column %d of %s", i, j, p)
-                                        .isEqualTo(Float.floatToRawIntBits(row.getAtIndex(F, j)));
-                            }
+                        if (beta == 0f && transB) {
+                            assertRowsHaveTheBitsOfTheirOwnProducts(arena, p);
                         }
                     }
                 });
