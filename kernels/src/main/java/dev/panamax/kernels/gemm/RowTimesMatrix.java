@@ -240,7 +240,7 @@ final class RowTimesMatrix {
      * a boxing tier.
      */
     static void eightRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
-                                  int at) {
+                          int at) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         long step = ldb * Float.BYTES;
         long x0 = aOff * Float.BYTES;
