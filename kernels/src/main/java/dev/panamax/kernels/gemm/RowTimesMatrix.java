@@ -152,8 +152,8 @@ final class RowTimesMatrix {
      * (row a0) and {@code sums[(8 + r) LANES ..]} (row a1); the whole vectors of k only, the tail
      * added by the caller.
      */
-    private static void eightRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
-                                       float[] sums) {
+    static void eightRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
+                               float[] sums) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0;
         long step = ldb * Float.BYTES;
@@ -277,8 +277,8 @@ final class RowTimesMatrix {
      * the rest of a short row (each one unboxed the mask again and took its own slow path); the
      * whole vectors are read unmasked only where the last one ends inside B's segment.
      */
-    private static void eightRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
-                                      float[] sums, int at) {
+    static void eightRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
+                              float[] sums, int at) {
         VectorMask<Float> m = FloatLanes.firstLanes(k - p);
         FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER, m);
         long ba = (row + p) * Float.BYTES;
