@@ -146,11 +146,10 @@ public final class Panamax {
             return;
         }
         NativeLibrary l = lib.get();
-        String core = "unknown core";
-        String threads = "?";
-        if (Backend.blasCore() != null) {
-            core = Backend.blasCore();
-            threads = Integer.toString(Cblas.openblas_get_num_threads());
+        String core = Backend.blasCore();
+        String threads = core == null ? "?" : Integer.toString(Cblas.openblas_get_num_threads());
+        if (core == null) {
+            core = "unknown core";
         }
         out.println("  BLAS:     " + l.location() + " (from " + l.source() + "), core " + core + ", " + threads
                 + " threads; backend policy " + Backend.configured().name().toLowerCase(java.util.Locale.ROOT)

@@ -84,15 +84,14 @@ public enum Backend {
         static final String CORE;
 
         static {
-            boolean available = OpenBlasLibrary.find().isPresent();
-            boolean openblas = available && OpenBlasLibrary.find().get().lookup().find("openblas_set_num_threads").isPresent();
+            var library = OpenBlasLibrary.find();
+            boolean openblas = library.isPresent() && library.get().lookup().find("openblas_set_num_threads").isPresent();
             if (openblas) {
                 Cblas.openblas_set_num_threads(WorkerPool.threads());
             }
-            AVAILABLE = available;
+            AVAILABLE = library.isPresent();
             OPENBLAS = openblas;
-            CORE = openblas && OpenBlasLibrary.find().get().lookup().find("openblas_get_corename").isPresent()
-                    ? coreName() : null;
+            CORE = openblas && library.get().lookup().find("openblas_get_corename").isPresent() ? coreName() : null;
         }
 
         @SuppressWarnings("restricted")    // the C string OpenBLAS returns, read up to its terminator

@@ -381,33 +381,23 @@ final class SubPixelConvTranspose2d {
     }
 
     /** Images (by row phase where {@code split} is the row stride) split over the pool: see {@link #forwardDirect}. */
-    private static final class DirectPhases extends WorkerPool.Job {
+    private static final class DirectPhases extends ConvJob {
         private static final WorkerPool.PerThread<DirectPhases> JOBS = new WorkerPool.PerThread<>(DirectPhases::new);
 
         SubPixelConvTranspose2d owner;
-        int images;
         int split;
-        MemorySegment x;
-        long xOff;
         float[] weights;
-        MemorySegment bias;
-        long bOff;
-        MemorySegment y;
-        long yOff;
 
         static DirectPhases claim(SubPixelConvTranspose2d owner, int images, int split, MemorySegment x, long xOff,
                                   float[] weights, MemorySegment bias, long bOff, MemorySegment y, long yOff) {
             DirectPhases job = JOBS.claim();
             job.owner = owner;
-            job.images = images;
-            job.split = split;
-            job.x = x;
-            job.xOff = xOff;
-            job.weights = weights;
+            job.problem(images, owner.output, null, 0);
+            job.operands(x, xOff, null, 0, y, yOff);
             job.bias = bias;
             job.bOff = bOff;
-            job.y = y;
-            job.yOff = yOff;
+            job.split = split;
+            job.weights = weights;
             return job;
         }
 
@@ -430,8 +420,8 @@ final class SubPixelConvTranspose2d {
 
         @Override
         protected void clear() {
+            super.clear();
             owner = null;
-            x = bias = y = null;
             weights = null;
         }
     }
@@ -549,21 +539,13 @@ final class SubPixelConvTranspose2d {
      * zero-bordered windows of column phase {@code window}, or (window -1) out of every column
      * phase's outputs into y, bias added.
      */
-    private static final class Copies extends WorkerPool.Job {
+    private static final class Copies extends ConvJob {
         private static final WorkerPool.PerThread<Copies> JOBS = new WorkerPool.PerThread<>(Copies::new);
 
         int window;
         SubPixelConvTranspose2d owner;
         int r;
         int first;
-        int images;
-        MemorySegment x;
-        long xOff;
-        MemorySegment bias;
-        long bOff;
-        MemorySegment y;
-        long yOff;
-        MemorySegment work;
         long windowAt;
         long outputsAt;
         int chunk;
@@ -572,18 +554,14 @@ final class SubPixelConvTranspose2d {
                             MemorySegment x, long xOff, MemorySegment bias, long bOff, MemorySegment y, long yOff,
                             MemorySegment work, long windowAt, long outputsAt, int chunk) {
             Copies job = JOBS.claim();
-            job.window = window;
             job.owner = owner;
-            job.r = r;
-            job.first = first;
-            job.images = images;
-            job.x = x;
-            job.xOff = xOff;
+            job.problem(images, owner.output, work, 0);
+            job.operands(x, xOff, null, 0, y, yOff);
             job.bias = bias;
             job.bOff = bOff;
-            job.y = y;
-            job.yOff = yOff;
-            job.work = work;
+            job.window = window;
+            job.r = r;
+            job.first = first;
             job.windowAt = windowAt;
             job.outputsAt = outputsAt;
             job.chunk = chunk;
@@ -609,8 +587,8 @@ final class SubPixelConvTranspose2d {
 
         @Override
         protected void clear() {
+            super.clear();
             owner = null;
-            x = bias = y = work = null;
         }
     }
 

@@ -388,13 +388,12 @@ public final class Predictor implements AutoCloseable {
         independent = model.samplesIndependent();
         modelShareable = model.parameters().stream().allMatch(p -> WorkerPool.shareable(p.value().segment()))
                 && model.namedBuffers().values().stream().allMatch(b -> WorkerPool.shareable(b.segment()));
-        activationRowBytes = 0;
         if (independent) {
-            long bytesPerRow = activationBytesPerRow(x);
-            activationRowBytes = bytesPerRow;
-            chosenRows = chooseChunkRows(bytesPerRow, threads);
-            partRows = chooseChunkRows(bytesPerRow, 1);
+            activationRowBytes = activationBytesPerRow(x);
+            chosenRows = chooseChunkRows(activationRowBytes, threads);
+            partRows = chooseChunkRows(activationRowBytes, 1);
         } else {
+            activationRowBytes = 0;
             chosenRows = Long.MAX_VALUE;
             partRows = Long.MAX_VALUE;
         }
