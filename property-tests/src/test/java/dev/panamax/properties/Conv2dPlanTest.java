@@ -117,6 +117,38 @@ class Conv2dPlanTest {
     }
 
     /**
+     * An automatically planned Winograd forward pass over fewer than 256 tiles (49 an image here)
+     * runs as planned without Winograd, in the plan's workspace, at its full size and its least; a
+     * forced plan runs what it was given, and the gradients keep Winograd.
+     */
+    @Test
+    void fewTilesTakeTheForwardPassPlannedWithoutWinograd() {
+        ConvGeometry g = new ConvGeometry(40, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1);
+        Conv2dPlan auto = Conv2dPlan.of(g, 1, 36);
+        assertThat(auto.forward()).isEqualTo(ConvAlgorithm.WINOGRAD);
+        assertThat(auto.forward(1)).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
+        assertThat(auto.forward(5)).isEqualTo(ConvAlgorithm.IMPLICIT_GEMM);
+        assertThat(auto.forward(6)).isEqualTo(ConvAlgorithm.WINOGRAD);
+        assertThat(auto.inputGradient()).isEqualTo(ConvAlgorithm.WINOGRAD);
+        assertThat(auto.weightGradient()).isEqualTo(ConvAlgorithm.WINOGRAD);
+        assertThat(auto.toString()).contains("WINOGRAD (IMPLICIT_GEMM below 256 tiles)");
+        Conv2dPlan forced = auto.forced(ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD);
+        assertThat(forced.forward(1)).isEqualTo(ConvAlgorithm.WINOGRAD);
+        assertThat(auto.workspaceFloats()).isGreaterThanOrEqualTo(
+                auto.forced(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD).workspaceFloats());
+        ConvProblem p = new ConvProblem(g, 1, 36, 2, new SplittableRandom(3));
+        for (long floats : new long[] {auto.workspaceFloats(), auto.minimumWorkspaceFloats()}) {
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment xs = copy(arena, p.x), ws = copy(arena, p.w), ys = arena.allocate(4L * p.y.length);
+                MemorySegment work = arena.allocate(4 * floats);
+                work.fill((byte) 0x7f);
+                Conv2d.forward(auto, 2, xs, 0, ws, 0, null, 0, ys, 0, work, 0);
+                Close.assertClose(auto + " y, workspace " + floats, floats(ys), p.y, 1e-4, 1e-4);
+            }
+        }
+    }
+
+    /**
      * A one-thread plan's workspace is the thread's whole slice: for im2col, chunks of as many
      * output rows as fit, not the one row per chunk that is only the least it runs in (a GEMM per
      * output row of 6 columns here).

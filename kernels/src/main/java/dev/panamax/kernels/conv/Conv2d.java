@@ -487,7 +487,8 @@ public final class Conv2d {
         int og = outChannels / groups;
         long k = g.colRows();
         long l = g.colCols();
-        switch (plan.forward()) {
+        ConvAlgorithm by = plan.forward(images);
+        switch (by) {
             case DEPTHWISE -> {
                 DepthwiseConv2d.forward(images, image, threads, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
                 return;
@@ -502,7 +503,7 @@ public final class Conv2d {
             case WINOGRAD -> winograd(images, groups, g, og, false, plan.winogradBlockBytes(), threads, x, xOff,
                     image.imageSize(), g.imageSize(), w, wOff, y, yOff, (long) outChannels * l, og * l, work, workOff);
             case POINTWISE_GEMM, IM2COL_GEMM -> Im2colConvolution.forward(images, groups, image, g, outChannels,
-                    plan.forward() == ConvAlgorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
+                    by == ConvAlgorithm.POINTWISE_GEMM, threads, x, xOff, w, wOff, y, yOff, work, workOff);
         }
         if (bias != null) {
             ChannelBias.add(images, outChannels, l, bias, bOff, y, yOff);

@@ -24,7 +24,8 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * <li>{@link ConvAlgorithm#POINTWISE_GEMM} for all three for a 1 x 1, stride-1, unpadded convolution:
  *     the image is the column matrix;</li>
  * <li>otherwise, for a 3 x 3 kernel at stride 1, {@link ConvAlgorithm#WINOGRAD} for each pass whose
- *     workspace fits the budget;</li>
+ *     workspace fits the budget, except in a forward call over too few tiles, which runs the pass
+ *     as it would be planned without Winograd ({@link #forward(int)});</li>
  * <li>then {@link ConvAlgorithm#IMPLICIT_GEMM} at stride 1 for each pass left whose workspace fits
  *     the budget, and {@link ConvAlgorithm#IM2COL_GEMM} for the rest.</li>
  * </ul>
@@ -44,6 +45,12 @@ public final class Conv2dPlan {
     private final ConvAlgorithm forward;
     private final ConvAlgorithm inputGradient;
     private final ConvAlgorithm weightGradient;
+    /**
+     * What the forward pass runs instead of an automatically planned {@link ConvAlgorithm#WINOGRAD}
+     * on too few tiles ({@link #forward(int)}); the planned algorithm where there is no such
+     * alternative (a forced plan, or another algorithm planned).
+     */
+    private final ConvAlgorithm forwardFewTiles;
     private final long directSlice;
     private final long workspaceFloats;
     private final long minimumWorkspaceFloats;
@@ -51,11 +58,13 @@ public final class Conv2dPlan {
 
     private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
                        ConvAlgorithm inputGradient, ConvAlgorithm weightGradient) {
-        this(image, groups, outChannels, threads, forward, inputGradient, weightGradient, WinogradConv2d.blockBytes(threads));
+        this(image, groups, outChannels, threads, forward, inputGradient, weightGradient, forward,
+                WinogradConv2d.blockBytes(threads));
     }
 
     private Conv2dPlan(ConvGeometry image, int groups, int outChannels, int threads, ConvAlgorithm forward,
-                       ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, long winogradBlockBytes) {
+                       ConvAlgorithm inputGradient, ConvAlgorithm weightGradient, ConvAlgorithm forwardFewTiles,
+                       long winogradBlockBytes) {
         this.image = image;
         this.group = Conv2d.perGroup(image, groups);
         this.adjointGroup = ImplicitConv2d.adjoint(group, outChannels / groups);
@@ -65,6 +74,7 @@ public final class Conv2dPlan {
         this.forward = forward;
         this.inputGradient = inputGradient;
         this.weightGradient = weightGradient;
+        this.forwardFewTiles = forwardFewTiles;
         this.winogradBlockBytes = winogradBlockBytes;
         // worked out once: a layer asks for them on every call, and each computation made objects
         this.directSlice = directSlice(group, outChannels);
@@ -104,10 +114,11 @@ public final class Conv2dPlan {
         }
         ConvGeometry adjoint = ImplicitConv2d.adjoint(g, og);
         long block = WinogradConv2d.blockBytes(threads);
-        ConvAlgorithm fwd = WinogradConv2d.applies(g) && winogradFloats(groups, g, og, block, threads) <= BUDGET_FLOATS
-                ? ConvAlgorithm.WINOGRAD
-                : ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
+        // the forward pass as it would be planned without Winograd: what it runs on too few tiles
+        ConvAlgorithm fwdOther = ImplicitConv2d.applies(g) && threads * ImplicitConv2d.forwardFloats(g, og) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
+        ConvAlgorithm fwd = WinogradConv2d.applies(g) && winogradFloats(groups, g, og, block, threads) <= BUDGET_FLOATS
+                ? ConvAlgorithm.WINOGRAD : fwdOther;
         ConvAlgorithm dx = adjoint != null && WinogradConv2d.applies(adjoint)
                 && winogradFloats(groups, adjoint, g.channels(), block, threads) <= BUDGET_FLOATS
                 ? ConvAlgorithm.WINOGRAD
@@ -117,7 +128,7 @@ public final class Conv2dPlan {
                 ? ConvAlgorithm.WINOGRAD
                 : adjoint != null && threads * ImplicitConv2d.weightGradientFloats(g, og, outChannels) <= BUDGET_FLOATS
                 ? ConvAlgorithm.IMPLICIT_GEMM : ConvAlgorithm.IM2COL_GEMM;
-        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, dw);
+        return new Conv2dPlan(image, groups, outChannels, threads, fwd, dx, dw, fwdOther, block);
     }
 
     /**
@@ -136,14 +147,15 @@ public final class Conv2dPlan {
             throw new IllegalArgumentException("DEPTHWISE computes both gradients together with its forward pass: "
                     + "force it for all three or none, got " + forward + ", " + inputGradient + ", " + weightGradient);
         }
-        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient,
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient, forward,
                 winogradBlockBytes);
     }
 
     /** This plan for another thread count, its algorithms kept. */
     public Conv2dPlan withThreads(int threads) {
         Checks.positive("threads", threads);
-        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient);
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient, forwardFewTiles,
+                WinogradConv2d.blockBytes(threads));
     }
 
     /**
@@ -154,7 +166,8 @@ public final class Conv2dPlan {
      */
     public Conv2dPlan withWinogradBlockBytes(long bytes) {
         Checks.positive("Winograd block bytes", bytes);
-        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient, bytes);
+        return new Conv2dPlan(image, groups, outChannels, threads, forward, inputGradient, weightGradient, forwardFewTiles,
+                bytes);
     }
 
     /** Whether {@code algorithm} can compute {@code pass} of this shape. */
@@ -206,6 +219,21 @@ public final class Conv2dPlan {
         return forward;
     }
 
+    /**
+     * The algorithm a forward call over {@code images} images runs: {@link #forward()}, but for an
+     * automatically planned {@link ConvAlgorithm#WINOGRAD} over too few tiles (a small batch of small
+     * images with many channels, {@link WinogradConv2d#pays}), the algorithm planned without it.
+     * Winograd transforms and packs every filter at every call, which a few tiles do not repay: 256
+     * channels on 14 x 14, one image, 4.2 ms against 1.6 by implicit GEMM (Zen 5, one thread). The
+     * gradients keep Winograd: in the same call, dW took 8.1-8.8 ms of forward+backward by
+     * Winograd against 8.9-12.5 by implicit GEMM, dx 8.1 by implicit against 8.8 (one image) but
+     * 23.6 against 21.5 (four), and from 128 channels on 28 x 28 Winograd was ahead at one image.
+     * A forced plan runs what it was given.
+     */
+    public ConvAlgorithm forward(int images) {
+        return forward == ConvAlgorithm.WINOGRAD && !WinogradConv2d.pays(group, images) ? forwardFewTiles : forward;
+    }
+
     /** The algorithm of the input gradient dx. */
     public ConvAlgorithm inputGradient() {
         return inputGradient;
@@ -247,7 +275,8 @@ public final class Conv2dPlan {
 
     /**
      * Floats of workspace for {@link Conv2d#forward} and {@link Conv2d#backward} with every planned
-     * thread at work: a slice per thread for each algorithm in the plan, the largest of them.
+     * thread at work: a slice per thread for each algorithm in the plan (the few-tile alternative
+     * of {@link #forward(int)} included), the largest of them.
      */
     public long workspaceFloats() {
         return workspaceFloats;
@@ -267,7 +296,9 @@ public final class Conv2dPlan {
      * ({@link ConvTranspose2dPlan}).
      */
     long workspace(boolean forwardPass, boolean inputGradientPass, boolean weightGradientPass, int parts, boolean least) {
-        return Math.max(forwardPass ? workspace(forward, ConvPass.FORWARD, parts, least) : 0,
+        long forwardFloats = forwardPass ? Math.max(workspace(forward, ConvPass.FORWARD, parts, least),
+                workspace(forwardFewTiles, ConvPass.FORWARD, parts, least)) : 0;
+        return Math.max(forwardFloats,
                 Math.max(inputGradientPass ? workspace(inputGradient, ConvPass.INPUT_GRADIENT, parts, least) : 0,
                         weightGradientPass ? workspace(weightGradient, ConvPass.WEIGHT_GRADIENT, parts, least) : 0));
     }
@@ -342,7 +373,9 @@ public final class Conv2dPlan {
 
     @Override
     public String toString() {
-        return "Conv2dPlan[" + describeShape() + ": forward " + forward + ", input gradient " + inputGradient
+        String fewTiles = forward == forwardFewTiles ? ""
+                : " (" + forwardFewTiles + " below " + WinogradConv2d.MIN_TILES + " tiles)";
+        return "Conv2dPlan[" + describeShape() + ": forward " + forward + fewTiles + ", input gradient " + inputGradient
                 + ", weight gradient " + weightGradient + ", " + threads + " threads, workspace " + workspaceFloats()
                 + " floats]";
     }

@@ -87,6 +87,22 @@ final class WinogradConv2d {
     }
 
     /**
+     * Whether the Winograd forward pass repays its filter transforms over {@code images} images
+     * of geometry {@code g}: at least {@value #MIN_TILES} tiles. Both the transforms (at every
+     * call) and the multiply-adds Winograd saves grow with the filters, so the tiles alone decide.
+     * Zen 5, one thread, ms, Winograd / implicit GEMM: 256 channels on 14 x 14 (49 tiles an
+     * image), 1 image 4.0 / 1.7-2.2, 4 images 9.7 / 7.2, 8 images 14.5 / 14.3; 128 channels on
+     * 28 x 28 (196 tiles), 1 image 1.55 / 1.43, 2 images 2.48 / 2.90; 64 channels on 56 x 56
+     * (784 tiles), 1 image 1.14 / 1.55.
+     */
+    static boolean pays(ConvGeometry g, int images) {
+        return (long) images * Tiling.tilesH(g) * Tiling.tilesW(g) >= MIN_TILES;
+    }
+
+    /** The fewest tiles a call takes the Winograd path for ({@link #pays}). */
+    static final int MIN_TILES = 256;
+
+    /**
      * The bytes of V and M of a range, in L2s. ResNet 3 x 3 forward (64 channels, 56 x 56,
      * 8 images, one thread, Zen 3 with 512 KiB of L2; ranges alternated call by call in one JVM,
      * fastest calls, ms): ranges of 16 / 32 / 64 / 128 / 256 / 512 tiles 18.4 / 17.3 / 16.8 /
