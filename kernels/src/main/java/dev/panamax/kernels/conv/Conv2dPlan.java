@@ -223,9 +223,8 @@ public final class Conv2dPlan {
      * The algorithm a forward call over {@code images} images runs: {@link #forward()}, but for an
      * automatically planned {@link ConvAlgorithm#WINOGRAD} over too few tiles (a small batch of small
      * images with many channels, {@link WinogradConv2d#pays}), the algorithm planned without it.
-     * Winograd transforms and packs every filter at every call, which a few tiles do not repay: 256
-     * channels on 14 x 14, one image, 4.2 ms against 1.6 by implicit GEMM (Zen 5, one thread). The
-     * gradients keep Winograd: in the same call, dW took 8.1-8.8 ms of forward+backward by
+     * Winograd transforms and packs every filter at every call, which a few tiles do not repay
+     * (measurements at {@link WinogradConv2d#pays}). The gradients keep Winograd: in the same call, dW took 8.1-8.8 ms of forward+backward by
      * Winograd against 8.9-12.5 by implicit GEMM, dx 8.1 by implicit against 8.8 (one image) but
      * 23.6 against 21.5 (four), and from 128 channels on 28 x 28 Winograd was ahead at one image.
      * A forced plan runs what it was given.
