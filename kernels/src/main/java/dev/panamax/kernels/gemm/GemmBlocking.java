@@ -19,7 +19,14 @@ import dev.panamax.kernels.FloatLanes;
  *     MR = 4, eight accumulators. Measured on Zen 4 run with {@code -XX:UseAVX=2} (8 lanes), in
  *     isolation: 4 x 16 106 GFLOP/s, 6 x 16 (OpenBLAS's Haswell shape, 15 registers) 48 from a
  *     packed panel and 84 reading A from a segment, 12 x 16 (27 registers, spilling) 61; in the GEMM
- *     the 12-row tile had reached 0.30x OpenBLAS's Haswell kernels.</li>
+ *     the 12-row tile had reached 0.30x OpenBLAS's Haswell kernels. On Zen 5 (same flags, JDK 25)
+ *     6 x 16 runs at 113-115 in isolation once its loop is not a counted one ({@code a != end}: C2
+ *     then neither unrolls it nor spills what it hoisted, 54 as a counted loop), against 103-105
+ *     for 4 x 16; in the GEMM it won from 512^3 (1024^3 104.5 against 96.9, OpenBLAS's Haswell
+ *     kernels 108) but lost below (64^3 74.5 against 86.9, 128^3 91.8 against 96.4; 256^3 and
+ *     (3136, 64, 576) even), where a six-row panel of A is packed by a scalar loop (four-row ones
+ *     by the register transpose in {@link PackedPanelA}; one built from it with 128- and 64-bit
+ *     stores was slower still) and B is not packed inside the kernel. So four rows stay.</li>
  * </ul>
  * Cache blocking, from the sizes in {@link CpuCaches}:
  * <ul>
