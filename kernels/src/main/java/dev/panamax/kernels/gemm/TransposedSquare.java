@@ -55,13 +55,14 @@ final class TransposedSquare {
     /** Rows of the panels of A that {@link #panelOfA} packs. */
     static final int PANEL_ROWS = 12;
     /**
-     * Indexes of {@code selectFrom(first, second)} that make vector {@code m} (mod 3) of a packed
-     * 16-step panel out of the transposed steps it spans: 16 floats from float {@code 16 m} of
-     * the panel, step {@code 16 m / 12} and the next.
+     * Indexes of {@code selectFrom(first, second)} that make vector {@code m} (mod 3) of a
+     * {@value #PANEL_ROWS}-row panel out of the two steps it spans, each step's floats in the
+     * first {@value #PANEL_ROWS} lanes of its vector: 16 floats from float {@code 16 m} of the
+     * panel, of steps {@code 16 m / 12} and the next. Four steps fill three vectors.
      */
-    private static final float[] REGROUP_0 = regroup(0);
-    private static final float[] REGROUP_1 = regroup(1);
-    private static final float[] REGROUP_2 = regroup(2);
+    static final float[] REGROUP_0 = regroup(0);
+    static final float[] REGROUP_1 = regroup(1);
+    static final float[] REGROUP_2 = regroup(2);
 
     private TransposedSquare() {
     }
@@ -198,7 +199,7 @@ final class TransposedSquare {
             d15.intoArray(dst, to + 15 * NR);
             return;
         }
-        // d_s holds step s in lanes 0-11; every four steps fill three vectors
+        // d_s holds step s in lanes 0-11
         FloatVector p0 = FloatVector.fromArray(SPECIES, REGROUP_0, 0);
         FloatVector p1 = FloatVector.fromArray(SPECIES, REGROUP_1, 0);
         FloatVector p2 = FloatVector.fromArray(SPECIES, REGROUP_2, 0);
