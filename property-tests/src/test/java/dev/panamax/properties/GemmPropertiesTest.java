@@ -299,7 +299,7 @@ class GemmPropertiesTest {
 
     @Test
     void blockBoundariesAndThreadsMatchReference() {
-        // past this machine's MC rows, KC depth and NC columns (GemmBlocking), A packed (N >= 256)
+        // past this machine's MC rows, KC depth and NC columns (GemmBlocking), A packed (N >= 128)
         // and read in place (narrower, rows left over in fours), and big enough to run in parallel
         GemmBlocking blocking = GemmBlocking.current();
         int mc = blocking.mc();

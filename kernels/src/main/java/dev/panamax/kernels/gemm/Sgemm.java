@@ -71,18 +71,22 @@ public final class Sgemm {
     static final int ROWS_BY_ROW = 3;
 
     /**
-     * A block of A is packed only when it serves at least this many columns of B (eight
-     * micro-panels); narrower products read A in place ({@link MicroKernel#runInPlace}). Measured,
-     * GFLOP/s with packing from 256 / from 128 / never: 128^3 92.7 / 85.1 / 92.7, 512^3 102.9 /
-     * 102.8 / 97.8, (32,1024,512) 77.8 / 77.5 / 74.0, (3136,64,576) 97.4 / 97.1 / 97.6 (Zen 4,
-     * 12-row tiles). With 4-row tiles (16 vector registers) A is always packed: read in place,
+     * A block of A is packed only when it serves at least this many columns of B (four
+     * micro-panels); narrower products read A in place ({@link MicroKernel#runInPlace}). Measured
+     * on Zen 4 with 12-row tiles, GFLOP/s with packing from 256 / from 128 / never: 128^3 92.7 /
+     * 85.1 / 92.7, 512^3 102.9 / 102.8 / 97.8, (32,1024,512) 77.8 / 77.5 / 74.0, (3136,64,576)
+     * 97.4 / 97.1 / 97.6, so from 256. On Zen 5, once the 12-row panels were packed in registers
+     * ({@link TransposedSquare#panelOfA}), from 256 / from 128 / never, one thread: 128^3 175-177
+     * / 180-184 / 179, (128,128,512) 179-182 / 184-193 / 185-194, (200,160,300) 179 / 185,
+     * (512,128,512) 192 / 197-199, (3136,64,576) 190-192 / - / 173-179; 128^3 on two threads
+     * even. With 4-row tiles (16 vector registers) A is always packed: read in place,
      * each of a step's four broadcasts carries a segment bounds check that C2 does not hoist, and
      * the loop issues 33 instructions for its 8 FMAs (20 from a packed panel), so the front end,
      * not the FMA units, sets the pace. Zen 3 (8 lanes), one thread, GFLOP/s of the fastest 100-ms
      * windows in place / packed: 128^3 55-56 / 67-68, (3136,64,576) 50-53 / 59-61, (32,1024,512)
      * 58-60 / 60-62, 64^3 51-54 / 52-53; OpenBLAS 72, 61-62, 65-67 and 47-60 in the same sitting.
      */
-    static final int PACK_A_MIN_COLUMNS = MicroKernel.FOUR_ROW_TAILS ? 256 : 0;
+    static final int PACK_A_MIN_COLUMNS = MicroKernel.FOUR_ROW_TAILS ? 128 : 0;
 
     private Sgemm() {
     }
