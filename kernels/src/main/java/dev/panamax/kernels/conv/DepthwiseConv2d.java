@@ -160,10 +160,17 @@ final class DepthwiseConv2d {
             correlateThreeByThree(pad, padOff, pw, taps, dH, dW, b, oh, ow, y, out);
             return;
         }
-        int blocks = ow >= 4 * LANES ? ow : 0;
+        if (ow < LANES) {
+            correlateTiny(pad, padOff, pw, taps, kh, kw, dH, dW, b, oh, ow, y, out);
+            return;
+        }
+        if (ow < 4 * LANES) {
+            correlateNarrow(pad, padOff, pw, taps, kh, kw, dH, dW, b, oh, ow, y, out);
+            return;
+        }
         for (int i = 0; i < oh; i++) {
             long yRow = out + (long) i * ow;
-            for (int j0 = 0; j0 < blocks; j0 += 4 * LANES) {
+            for (int j0 = 0; j0 < ow; j0 += 4 * LANES) {
                 int j = Math.min(j0, ow - 4 * LANES);       // see correlateThreeByThree
                 FloatVector a0 = FloatVector.broadcast(FloatLanes.SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
                 for (int r = 0; r < kh; r++) {
@@ -182,21 +189,91 @@ final class DepthwiseConv2d {
                 a2.intoMemorySegment(y, (yRow + j + 2 * LANES) * Float.BYTES, ORDER);
                 a3.intoMemorySegment(y, (yRow + j + 3 * LANES) * Float.BYTES, ORDER);
             }
-            for (int j0 = blocks; j0 < ow; j0 += LANES) {
-                int j = ow < LANES ? j0 : Math.min(j0, ow - LANES);
-                FloatVector acc = FloatVector.broadcast(FloatLanes.SPECIES, b);
-                for (int r = 0; r < kh; r++) {
-                    long rowAt = padOff + (long) (i + r * dH) * pw + j;
-                    for (int s = 0; s < kw; s++) {
-                        acc = FloatVector.fromMemorySegment(SPECIES, pad, (rowAt + s * dW) * Float.BYTES, ORDER).fma(FloatVector.broadcast(FloatLanes.SPECIES, taps[r * kw + s]), acc);
-                    }
-                }
-                if (ow < LANES) {
-                    acc.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER, FloatLanes.firstLanes(ow));
-                } else {
-                    acc.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER);
+        }
+    }
+
+    /**
+     * {@link #correlate} for rows of one to four vectors, four output vectors at a time all the
+     * same: a group covers whole rows ({@code per} vectors to a row, the last moved left to end at
+     * the row's end; four rows of one vector, two of two, one of three or four), so that one loop
+     * runs over groups of rows, with four independent FMA chains and every address a fixed offset
+     * from the group's first row. The last group is moved up to end at the last row (recomputing
+     * a few rows of the group before, to the same values). A loop per row over its few vectors
+     * (four for a 56-wide row of 16 lanes) had cost as much as the multiply-adds: on Zen 5, one
+     * thread, a depthwise forward over eight images, ms before / after: 3 x 3, 128 channels of
+     * 56 x 56 1.75-1.77 / 1.50-1.55, 256 of 28 x 28 1.05-1.07 / 0.72-0.74; 5 x 5, 128 of 56 x 56
+     * 7.2 / 4.4.
+     */
+    private static void correlateNarrow(MemorySegment pad, long padOff, int pw, float[] taps, int kh, int kw, int dH, int dW,
+                                        float b, int oh, int ow, MemorySegment y, long out) {
+        int per = vectorsPerRow(ow);
+        int rows = rowsPerGroup(per, oh);
+        long o0 = groupOffset(0, per, rows, ow, pw), o1 = groupOffset(1, per, rows, ow, pw);
+        long o2 = groupOffset(2, per, rows, ow, pw), o3 = groupOffset(3, per, rows, ow, pw);
+        long p0 = groupOffset(0, per, rows, ow, ow), p1 = groupOffset(1, per, rows, ow, ow);
+        long p2 = groupOffset(2, per, rows, ow, ow), p3 = groupOffset(3, per, rows, ow, ow);
+        for (int i0 = 0; i0 < oh; i0 += rows) {
+            int i = Math.min(i0, oh - rows);
+            FloatVector a0 = FloatVector.broadcast(SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
+            for (int r = 0; r < kh; r++) {
+                long rowAt = padOff + (long) (i + r * dH) * pw;
+                for (int s = 0; s < kw; s++) {
+                    FloatVector t = FloatVector.broadcast(SPECIES, taps[r * kw + s]);
+                    long at = rowAt + s * dW;
+                    a0 = load(pad, at + o0).fma(t, a0);
+                    a1 = load(pad, at + o1).fma(t, a1);
+                    a2 = load(pad, at + o2).fma(t, a2);
+                    a3 = load(pad, at + o3).fma(t, a3);
                 }
             }
+            long yAt = out + (long) i * ow;
+            a0.intoMemorySegment(y, (yAt + p0) * Float.BYTES, ORDER);
+            a1.intoMemorySegment(y, (yAt + p1) * Float.BYTES, ORDER);
+            a2.intoMemorySegment(y, (yAt + p2) * Float.BYTES, ORDER);
+            a3.intoMemorySegment(y, (yAt + p3) * Float.BYTES, ORDER);
+        }
+    }
+
+    /** Whole vectors covering a row of {@code ow} floats, at least one. */
+    private static int vectorsPerRow(int ow) {
+        return Math.max(1, (ow + LANES - 1) / LANES);
+    }
+
+    /** Rows of a group of four vectors (see {@link #correlateNarrow}), at most the plane's. */
+    private static int rowsPerGroup(int per, int oh) {
+        return Math.min(per == 3 ? 1 : 4 / per, oh);
+    }
+
+    /**
+     * Where vector {@code k} (0 to 3) of a group lies from the start of the group's first row, in
+     * a plane of row stride {@code stride}: row {@code k / per}, vector {@code k % per} of it.
+     * Vectors past the group's rows (one row of three vectors, a plane of fewer rows than a
+     * group) repeat one before them, computing the same outputs again.
+     */
+    private static long groupOffset(int k, int per, int rows, int ow, long stride) {
+        int row = Math.min(k / per, rows - 1);
+        return row * stride + Math.min(k % per * LANES, ow - LANES);
+    }
+
+    /**
+     * {@link #correlate} for rows narrower than a vector: one vector a row, masked to the row on
+     * store, in one loop over the rows. (In the groups of {@link #correlateNarrow}, the four masked
+     * stores took C2 past its node budget for inlining, and the vectors were boxed.) With a 3 x 3
+     * filter ({@link #correlateThreeByThreeTiny}), on Zen 5, one thread, eight images, ms before /
+     * after: 512 channels of 14 x 14 0.86 / 0.62, 1024 of 7 x 7 1.00 / 0.75.
+     */
+    private static void correlateTiny(MemorySegment pad, long padOff, int pw, float[] taps, int kh, int kw, int dH, int dW,
+                                      float b, int oh, int ow, MemorySegment y, long out) {
+        VectorMask<Float> row = FloatLanes.firstLanes(ow);
+        for (int i = 0; i < oh; i++) {
+            FloatVector acc = FloatVector.broadcast(SPECIES, b);
+            for (int r = 0; r < kh; r++) {
+                long rowAt = padOff + (long) (i + r * dH) * pw;
+                for (int s = 0; s < kw; s++) {
+                    acc = load(pad, rowAt + s * dW).fma(FloatVector.broadcast(SPECIES, taps[r * kw + s]), acc);
+                }
+            }
+            acc.intoMemorySegment(y, (out + (long) i * ow) * Float.BYTES, ORDER, row);
         }
     }
 
@@ -211,14 +288,21 @@ final class DepthwiseConv2d {
      * two blocks. The outputs left to single vectors before, 24 of 56, ran as one latency-bound
      * chain of nine FMAs each, with a masked store (microcoded on AMD) even where the mask was
      * full: 36 % and 43 % of a depthwise forward on Zen 3, 4.5 ms. Rows narrower than four
-     * vectors take single vectors, the last one likewise moved left (masked only below one vector).
+     * vectors take {@link #correlateThreeByThreeNarrow} and {@link #correlateThreeByThreeTiny}.
      */
     private static void correlateThreeByThree(MemorySegment pad, long padOff, int pw, float[] taps, int dH, int dW, float b,
                                               int oh, int ow, MemorySegment y, long out) {
-        int blocks = ow >= 4 * LANES ? ow : 0;
+        if (ow < LANES) {
+            correlateThreeByThreeTiny(pad, padOff, pw, taps, dH, dW, b, oh, ow, y, out);
+            return;
+        }
+        if (ow < 4 * LANES) {
+            correlateThreeByThreeNarrow(pad, padOff, pw, taps, dH, dW, b, oh, ow, y, out);
+            return;
+        }
         for (int i = 0; i < oh; i++) {
             long yRow = out + (long) i * ow;
-            for (int j0 = 0; j0 < blocks; j0 += 4 * LANES) {
+            for (int j0 = 0; j0 < ow; j0 += 4 * LANES) {
                 int j = Math.min(j0, ow - 4 * LANES);
                 FloatVector a0 = FloatVector.broadcast(SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
                 for (int r = 0; r < 3; r++) {
@@ -244,21 +328,76 @@ final class DepthwiseConv2d {
                 a2.intoMemorySegment(y, (yRow + j + 2 * LANES) * Float.BYTES, ORDER);
                 a3.intoMemorySegment(y, (yRow + j + 3 * LANES) * Float.BYTES, ORDER);
             }
-            for (int j0 = blocks; j0 < ow; j0 += LANES) {
-                int j = ow < LANES ? j0 : Math.min(j0, ow - LANES);
-                FloatVector acc = FloatVector.broadcast(SPECIES, b);
-                for (int r = 0; r < 3; r++) {
-                    long at = padOff + (long) (i + r * dH) * pw + j;
-                    acc = load(pad, at).fma(FloatVector.broadcast(SPECIES, taps[3 * r]), acc);
-                    acc = load(pad, at + dW).fma(FloatVector.broadcast(SPECIES, taps[3 * r + 1]), acc);
-                    acc = load(pad, at + 2 * dW).fma(FloatVector.broadcast(SPECIES, taps[3 * r + 2]), acc);
-                }
-                if (ow < LANES) {
-                    acc.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER, FloatLanes.firstLanes(ow));
-                } else {
-                    acc.intoMemorySegment(y, (yRow + j) * Float.BYTES, ORDER);
-                }
+        }
+    }
+
+    /** {@link #correlateNarrow} for a 3 x 3 filter, a filter row's three taps written out. */
+    private static void correlateThreeByThreeNarrow(MemorySegment pad, long padOff, int pw, float[] taps, int dH, int dW,
+                                                    float b, int oh, int ow, MemorySegment y, long out) {
+        int per = vectorsPerRow(ow);
+        int rows = rowsPerGroup(per, oh);
+        long o0 = groupOffset(0, per, rows, ow, pw), o1 = groupOffset(1, per, rows, ow, pw);
+        long o2 = groupOffset(2, per, rows, ow, pw), o3 = groupOffset(3, per, rows, ow, pw);
+        long p0 = groupOffset(0, per, rows, ow, ow), p1 = groupOffset(1, per, rows, ow, ow);
+        long p2 = groupOffset(2, per, rows, ow, ow), p3 = groupOffset(3, per, rows, ow, ow);
+        for (int i0 = 0; i0 < oh; i0 += rows) {
+            int i = Math.min(i0, oh - rows);
+            FloatVector a0 = FloatVector.broadcast(SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
+            for (int r = 0; r < 3; r++) {
+                long at = padOff + (long) (i + r * dH) * pw;
+                FloatVector t0 = FloatVector.broadcast(SPECIES, taps[3 * r]);
+                FloatVector t1 = FloatVector.broadcast(SPECIES, taps[3 * r + 1]);
+                FloatVector t2 = FloatVector.broadcast(SPECIES, taps[3 * r + 2]);
+                a0 = load(pad, at + o0).fma(t0, a0);
+                a1 = load(pad, at + o1).fma(t0, a1);
+                a2 = load(pad, at + o2).fma(t0, a2);
+                a3 = load(pad, at + o3).fma(t0, a3);
+                a0 = load(pad, at + dW + o0).fma(t1, a0);
+                a1 = load(pad, at + dW + o1).fma(t1, a1);
+                a2 = load(pad, at + dW + o2).fma(t1, a2);
+                a3 = load(pad, at + dW + o3).fma(t1, a3);
+                a0 = load(pad, at + 2 * dW + o0).fma(t2, a0);
+                a1 = load(pad, at + 2 * dW + o1).fma(t2, a1);
+                a2 = load(pad, at + 2 * dW + o2).fma(t2, a2);
+                a3 = load(pad, at + 2 * dW + o3).fma(t2, a3);
             }
+            long yAt = out + (long) i * ow;
+            a0.intoMemorySegment(y, (yAt + p0) * Float.BYTES, ORDER);
+            a1.intoMemorySegment(y, (yAt + p1) * Float.BYTES, ORDER);
+            a2.intoMemorySegment(y, (yAt + p2) * Float.BYTES, ORDER);
+            a3.intoMemorySegment(y, (yAt + p3) * Float.BYTES, ORDER);
+        }
+    }
+
+    /** {@link #correlateTiny} for a 3 x 3 filter, its taps held in registers. */
+    private static void correlateThreeByThreeTiny(MemorySegment pad, long padOff, int pw, float[] taps, int dH, int dW,
+                                                  float b, int oh, int ow, MemorySegment y, long out) {
+        FloatVector t00 = FloatVector.broadcast(SPECIES, taps[0]);
+        FloatVector t01 = FloatVector.broadcast(SPECIES, taps[1]);
+        FloatVector t02 = FloatVector.broadcast(SPECIES, taps[2]);
+        FloatVector t10 = FloatVector.broadcast(SPECIES, taps[3]);
+        FloatVector t11 = FloatVector.broadcast(SPECIES, taps[4]);
+        FloatVector t12 = FloatVector.broadcast(SPECIES, taps[5]);
+        FloatVector t20 = FloatVector.broadcast(SPECIES, taps[6]);
+        FloatVector t21 = FloatVector.broadcast(SPECIES, taps[7]);
+        FloatVector t22 = FloatVector.broadcast(SPECIES, taps[8]);
+        FloatVector bias = FloatVector.broadcast(SPECIES, b);
+        VectorMask<Float> row = FloatLanes.firstLanes(ow);
+        long rowStep = (long) dH * pw;
+        for (int i = 0; i < oh; i++) {
+            long at = padOff + (long) i * pw;
+            FloatVector acc = load(pad, at).fma(t00, bias);
+            acc = load(pad, at + dW).fma(t01, acc);
+            acc = load(pad, at + 2 * dW).fma(t02, acc);
+            at += rowStep;
+            acc = load(pad, at).fma(t10, acc);
+            acc = load(pad, at + dW).fma(t11, acc);
+            acc = load(pad, at + 2 * dW).fma(t12, acc);
+            at += rowStep;
+            acc = load(pad, at).fma(t20, acc);
+            acc = load(pad, at + dW).fma(t21, acc);
+            acc = load(pad, at + 2 * dW).fma(t22, acc);
+            acc.intoMemorySegment(y, (out + (long) i * ow) * Float.BYTES, ORDER, row);
         }
     }
 
@@ -455,6 +594,14 @@ final class DepthwiseConv2d {
      * by the caller): one pass, each vector of dy loaded once for all nine products. (A pass per
      * tap with two accumulators was bound by the FMA latency and took 40 % of a depthwise forward
      * and backward; reducing the lanes after every image instead of every channel took 7 %.)
+     *
+     * <p>One loop over the plane's vectors, row after row, not a loop per row: a 56-wide row is
+     * four vectors of 16 lanes, and C2's entry into a loop of four trips cost as much as the
+     * products. On Zen 5, the weight gradient of a 56 x 56 depthwise 3 x 3 over eight 128-channel
+     * images took 3.5 ms with a loop per row, 2.0 ms so (forward and backward together 7.2-7.5 ms before
+     * this and the narrow forward loops, 5.1-5.4 after). (Both planes given one row stride, the
+     * pass could run over them as flat arrays with every address the loop index plus a constant:
+     * C2 then unrolled that loop eightfold and spilled the accumulators, 2.8 ms.)
      */
     private static void threeByThreeProducts(MemorySegment work, long dyAt, int gw, int oh, int ow, long padAt, int pw,
                                              int dH, int dW, float[] acc) {
@@ -469,23 +616,29 @@ final class DepthwiseConv2d {
         FloatVector t22 = FloatVector.fromArray(SPECIES, acc, 8 * LANES);
         FloatVector bias = FloatVector.fromArray(SPECIES, acc, 9 * LANES);
         long rowStep = (long) dH * pw;
-        for (int i = 0; i < oh; i++) {
-            long gRow = dyAt + (long) i * gw;
-            long x0 = padAt + (long) i * pw;
+        int per = vectorsPerRow(ow);
+        long gRow = dyAt;
+        long x0 = padAt;
+        int j = 0;
+        for (int q = oh * per; q > 0; q--) {
             long x1 = x0 + rowStep;
             long x2 = x1 + rowStep;
-            for (int j = 0; j < ow; j += LANES) {
-                FloatVector d = load(work, gRow + j);
-                bias = bias.add(d);
-                t00 = load(work, x0 + j).fma(d, t00);
-                t01 = load(work, x0 + j + dW).fma(d, t01);
-                t02 = load(work, x0 + j + 2 * dW).fma(d, t02);
-                t10 = load(work, x1 + j).fma(d, t10);
-                t11 = load(work, x1 + j + dW).fma(d, t11);
-                t12 = load(work, x1 + j + 2 * dW).fma(d, t12);
-                t20 = load(work, x2 + j).fma(d, t20);
-                t21 = load(work, x2 + j + dW).fma(d, t21);
-                t22 = load(work, x2 + j + 2 * dW).fma(d, t22);
+            FloatVector d = load(work, gRow + j);
+            bias = bias.add(d);
+            t00 = load(work, x0 + j).fma(d, t00);
+            t01 = load(work, x0 + j + dW).fma(d, t01);
+            t02 = load(work, x0 + j + 2 * dW).fma(d, t02);
+            t10 = load(work, x1 + j).fma(d, t10);
+            t11 = load(work, x1 + j + dW).fma(d, t11);
+            t12 = load(work, x1 + j + 2 * dW).fma(d, t12);
+            t20 = load(work, x2 + j).fma(d, t20);
+            t21 = load(work, x2 + j + dW).fma(d, t21);
+            t22 = load(work, x2 + j + 2 * dW).fma(d, t22);
+            j += LANES;
+            if (j >= ow) {
+                j = 0;
+                gRow += gw;
+                x0 += pw;
             }
         }
         t00.intoArray(acc, 0);
