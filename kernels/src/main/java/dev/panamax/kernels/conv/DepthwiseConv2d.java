@@ -202,7 +202,9 @@ final class DepthwiseConv2d {
      * (four for a 56-wide row of 16 lanes) had cost as much as the multiply-adds: on Zen 5, one
      * thread, a depthwise forward over eight images, ms before / after: 3 x 3, 128 channels of
      * 56 x 56 1.75-1.77 / 1.50-1.55, 256 of 28 x 28 1.05-1.07 / 0.72-0.74; 5 x 5, 128 of 56 x 56
-     * 7.2 / 4.4.
+     * 7.2 / 4.4. A filter row of three taps is written out (3 x 3 filters take this loop too: a
+     * copy of it with the filter's three rows written out as well ran even at 56 x 56, 0.73-0.74
+     * against 0.76-0.80 ms at 28 x 28, and forward and backward even).
      */
     private static void correlateNarrow(MemorySegment pad, long padOff, int pw, float[] taps, int kh, int kw, int dH, int dW,
                                         float b, int oh, int ow, MemorySegment y, long out) {
@@ -217,6 +219,24 @@ final class DepthwiseConv2d {
             FloatVector a0 = FloatVector.broadcast(SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
             for (int r = 0; r < kh; r++) {
                 long rowAt = padOff + (long) (i + r * dH) * pw;
+                if (kw == 3) {
+                    FloatVector t0 = FloatVector.broadcast(SPECIES, taps[3 * r]);
+                    FloatVector t1 = FloatVector.broadcast(SPECIES, taps[3 * r + 1]);
+                    FloatVector t2 = FloatVector.broadcast(SPECIES, taps[3 * r + 2]);
+                    a0 = load(pad, rowAt + o0).fma(t0, a0);
+                    a1 = load(pad, rowAt + o1).fma(t0, a1);
+                    a2 = load(pad, rowAt + o2).fma(t0, a2);
+                    a3 = load(pad, rowAt + o3).fma(t0, a3);
+                    a0 = load(pad, rowAt + dW + o0).fma(t1, a0);
+                    a1 = load(pad, rowAt + dW + o1).fma(t1, a1);
+                    a2 = load(pad, rowAt + dW + o2).fma(t1, a2);
+                    a3 = load(pad, rowAt + dW + o3).fma(t1, a3);
+                    a0 = load(pad, rowAt + 2 * dW + o0).fma(t2, a0);
+                    a1 = load(pad, rowAt + 2 * dW + o1).fma(t2, a1);
+                    a2 = load(pad, rowAt + 2 * dW + o2).fma(t2, a2);
+                    a3 = load(pad, rowAt + 2 * dW + o3).fma(t2, a3);
+                    continue;
+                }
                 for (int s = 0; s < kw; s++) {
                     FloatVector t = FloatVector.broadcast(SPECIES, taps[r * kw + s]);
                     long at = rowAt + s * dW;
@@ -288,7 +308,7 @@ final class DepthwiseConv2d {
      * two blocks. The outputs left to single vectors before, 24 of 56, ran as one latency-bound
      * chain of nine FMAs each, with a masked store (microcoded on AMD) even where the mask was
      * full: 36 % and 43 % of a depthwise forward on Zen 3, 4.5 ms. Rows narrower than four
-     * vectors take {@link #correlateThreeByThreeNarrow} and {@link #correlateThreeByThreeTiny}.
+     * vectors take {@link #correlateNarrow} and {@link #correlateThreeByThreeTiny}.
      */
     private static void correlateThreeByThree(MemorySegment pad, long padOff, int pw, float[] taps, int dH, int dW, float b,
                                               int oh, int ow, MemorySegment y, long out) {
@@ -297,7 +317,7 @@ final class DepthwiseConv2d {
             return;
         }
         if (ow < 4 * LANES) {
-            correlateThreeByThreeNarrow(pad, padOff, pw, taps, dH, dW, b, oh, ow, y, out);
+            correlateNarrow(pad, padOff, pw, taps, 3, 3, dH, dW, b, oh, ow, y, out);
             return;
         }
         for (int i = 0; i < oh; i++) {
@@ -328,44 +348,6 @@ final class DepthwiseConv2d {
                 a2.intoMemorySegment(y, (yRow + j + 2 * LANES) * Float.BYTES, ORDER);
                 a3.intoMemorySegment(y, (yRow + j + 3 * LANES) * Float.BYTES, ORDER);
             }
-        }
-    }
-
-    /** {@link #correlateNarrow} for a 3 x 3 filter, a filter row's three taps written out. */
-    private static void correlateThreeByThreeNarrow(MemorySegment pad, long padOff, int pw, float[] taps, int dH, int dW,
-                                                    float b, int oh, int ow, MemorySegment y, long out) {
-        int per = vectorsPerRow(ow);
-        int rows = rowsPerGroup(per, oh);
-        long o0 = groupOffset(0, per, rows, ow, pw), o1 = groupOffset(1, per, rows, ow, pw);
-        long o2 = groupOffset(2, per, rows, ow, pw), o3 = groupOffset(3, per, rows, ow, pw);
-        long p0 = groupOffset(0, per, rows, ow, ow), p1 = groupOffset(1, per, rows, ow, ow);
-        long p2 = groupOffset(2, per, rows, ow, ow), p3 = groupOffset(3, per, rows, ow, ow);
-        for (int i0 = 0; i0 < oh; i0 += rows) {
-            int i = Math.min(i0, oh - rows);
-            FloatVector a0 = FloatVector.broadcast(SPECIES, b), a1 = a0, a2 = a0, a3 = a0;
-            for (int r = 0; r < 3; r++) {
-                long at = padOff + (long) (i + r * dH) * pw;
-                FloatVector t0 = FloatVector.broadcast(SPECIES, taps[3 * r]);
-                FloatVector t1 = FloatVector.broadcast(SPECIES, taps[3 * r + 1]);
-                FloatVector t2 = FloatVector.broadcast(SPECIES, taps[3 * r + 2]);
-                a0 = load(pad, at + o0).fma(t0, a0);
-                a1 = load(pad, at + o1).fma(t0, a1);
-                a2 = load(pad, at + o2).fma(t0, a2);
-                a3 = load(pad, at + o3).fma(t0, a3);
-                a0 = load(pad, at + dW + o0).fma(t1, a0);
-                a1 = load(pad, at + dW + o1).fma(t1, a1);
-                a2 = load(pad, at + dW + o2).fma(t1, a2);
-                a3 = load(pad, at + dW + o3).fma(t1, a3);
-                a0 = load(pad, at + 2 * dW + o0).fma(t2, a0);
-                a1 = load(pad, at + 2 * dW + o1).fma(t2, a1);
-                a2 = load(pad, at + 2 * dW + o2).fma(t2, a2);
-                a3 = load(pad, at + 2 * dW + o3).fma(t2, a3);
-            }
-            long yAt = out + (long) i * ow;
-            a0.intoMemorySegment(y, (yAt + p0) * Float.BYTES, ORDER);
-            a1.intoMemorySegment(y, (yAt + p1) * Float.BYTES, ORDER);
-            a2.intoMemorySegment(y, (yAt + p2) * Float.BYTES, ORDER);
-            a3.intoMemorySegment(y, (yAt + p3) * Float.BYTES, ORDER);
         }
     }
 
