@@ -244,6 +244,30 @@ class GemmPropertiesTest {
     }
 
     /**
+     * Small products four vectors wide or more with beta 0, whose blocks of four vectors run in
+     * 6-row tiles that store into C (the last tile overlapping the one before it and storing its
+     * rows again), the columns past them in the 12-row tiles: A transposed or not, every alpha,
+     * against the reference, and each row of C the same bits as that row's product alone.
+     */
+    @Test
+    void sixRowTilesMatchReferenceAndTheirRowsAlone() {
+        int quad = 4 * FloatLanes.LANES;
+        qt().withExamples(60).forAll(integers().between(8, 40), integers().between(quad, 2 * quad + 40), integers().between(1, 80), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        boolean transA = r.nextBoolean();
+                        Problem p = new Problem(arena, r, m, n, k, transA, false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
+                        p.run();
+                        p.verify();
+                        if (!transA) {
+                            assertRowsHaveTheBitsOfTheirOwnProducts(arena, p);
+                        }
+                    }
+                });
+    }
+
+    /**
      * Skinny products (at most 16 rows of A, a wide B, at most 768 deep; a few rows past that, packed) run unpacked, split by columns
      * over the pool when large enough (a shared arena): every alpha and beta, ragged columns.
      */

@@ -90,6 +90,11 @@ final class SmallGemm {
         long stepR = transA ? 1 : lda;
         boolean tall = MicroKernel.FOUR_ROW_TAILS;
         int twelves = tall ? m - 8 * eightRowTiles(m) : 0;     // rows [twelves, m) in 8-row tiles
+        // Blocks four vectors wide in 6-row tiles, where B is small enough to be read again every
+        // six rows from L1 (a skinny product's B is not: it keeps the 12-row tiles). Those tiles
+        // store C = alpha AB, so only with beta 0 and one K block; a last tile that overlaps the
+        // one before it stores the shared rows again, the same bits (the same multiply-adds).
+        int quads = tall && beta == 0f && k <= KC && (long) m * n * k <= MAX_MACS ? n / (4 * LANES) * (4 * LANES) : 0;
         int wide = n / NR * NR;
         int cols = tall ? n / LANES * LANES : wide;
         // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
@@ -100,7 +105,14 @@ final class SmallGemm {
             float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
             long aAt = aOff + pc * stepP;
             long bAt = bOff + (long) pc * ldb;
-            for (int j = 0; j < wide; j += NR) {
+            for (int j = 0; j < quads; j += 4 * LANES) {
+                for (int i = 0; i < m; i += 6) {
+                    int top = Math.min(i, m - 6);      // the last tile: the last 6 rows
+                    UnpackedKernel.sixByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
+                            c, cOff + top * ldc + j, ldc, alpha);
+                }
+            }
+            for (int j = quads; j < wide; j += NR) {
                 if (tall) {
                     for (int i = 0; i < twelves; i += MR) {
                         int top = Math.min(i, twelves - MR);      // the last tile: the last 12 rows

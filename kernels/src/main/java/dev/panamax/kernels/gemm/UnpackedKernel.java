@@ -107,6 +107,95 @@ final class UnpackedKernel {
     }
 
     /**
+     * Six rows of A by four vectors of B (24 accumulators), stored as {@code C = alpha tile}: the
+     * tiles of a small product at least four vectors wide with beta 0 ({@link SmallGemm#run}).
+     * Each step loads ten operands (six broadcasts, four vectors) for its 24 multiply-adds where
+     * twelve rows by two vectors load fourteen, and every load from a segment is a bounds check
+     * C2 keeps in the loop (the offsets advance by a stride known only at run time): the loop's
+     * other instructions, not its multiply-adds, had set the pace. Zen 5, one thread, 12 rows by
+     * 64 columns with B in L1, GFLOP/s: 210-216 against 186-189 for two 12 x 2 tiles (a loop of
+     * register-only FMAs: 233). Only beta 0 is written here: with {@code beta C} added (C read),
+     * the method was too large for C1's register allocator, and a method C1 gives up on can stay
+     * at its first tier with its vectors boxed (1 GFLOP/s for seconds); through a tile and a
+     * separate update it ran 6-9 % slower than storing from the registers.
+     */
+    static void sixByFour(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                          MemorySegment c, long cAt, long ldc, float alpha) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00;
+        FloatVector c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00, c40 = c00;
+        FloatVector c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        long sp = stepP * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, b, row + 2 * LANES * Float.BYTES, ORDER);
+            FloatVector b3 = FloatVector.fromMemorySegment(SPECIES, b, row + 3 * LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            c53 = x.fma(b3, c53);
+        }
+        long c0 = cAt * Float.BYTES;
+        long sc = ldc * Float.BYTES;
+        long cv = LANES * Float.BYTES;
+        c00.mul(alpha).intoMemorySegment(c, c0, ORDER);
+        c01.mul(alpha).intoMemorySegment(c, c0 + cv, ORDER);
+        c02.mul(alpha).intoMemorySegment(c, c0 + 2 * cv, ORDER);
+        c03.mul(alpha).intoMemorySegment(c, c0 + 3 * cv, ORDER);
+        c10.mul(alpha).intoMemorySegment(c, c0 + sc, ORDER);
+        c11.mul(alpha).intoMemorySegment(c, c0 + sc + cv, ORDER);
+        c12.mul(alpha).intoMemorySegment(c, c0 + sc + 2 * cv, ORDER);
+        c13.mul(alpha).intoMemorySegment(c, c0 + sc + 3 * cv, ORDER);
+        c20.mul(alpha).intoMemorySegment(c, c0 + 2 * sc, ORDER);
+        c21.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + cv, ORDER);
+        c22.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + 2 * cv, ORDER);
+        c23.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + 3 * cv, ORDER);
+        c30.mul(alpha).intoMemorySegment(c, c0 + 3 * sc, ORDER);
+        c31.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + cv, ORDER);
+        c32.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + 2 * cv, ORDER);
+        c33.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + 3 * cv, ORDER);
+        c40.mul(alpha).intoMemorySegment(c, c0 + 4 * sc, ORDER);
+        c41.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + cv, ORDER);
+        c42.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + 2 * cv, ORDER);
+        c43.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + 3 * cv, ORDER);
+        c50.mul(alpha).intoMemorySegment(c, c0 + 5 * sc, ORDER);
+        c51.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + cv, ORDER);
+        c52.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + 2 * cv, ORDER);
+        c53.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + 3 * cv, ORDER);
+    }
+
+    /**
      * Four rows by two vectors, for machines with 16 vector registers. Row {@code ri} of A starts
      * at element {@code ri}; a caller with fewer than four rows left passes one row twice and
      * ignores the duplicate.
