@@ -244,15 +244,16 @@ class GemmPropertiesTest {
     }
 
     /**
-     * Small products four vectors wide or more with beta 0, whose blocks of four vectors run in
-     * 6-row tiles that store into C (the last tile overlapping the one before it and storing its
-     * rows again), the columns past them in the 12-row tiles: A transposed or not, every alpha,
-     * against the reference, and each row of C the same bits as that row's product alone.
+     * Products four vectors wide or more with beta 0 on one thread (a confined arena), small or
+     * with B in L2, whose blocks of four vectors run in 6-row tiles that store into C (the last
+     * tile overlapping the one before it and storing its rows again), the columns past them in
+     * the 12-row tiles: A transposed or not, every alpha, against the reference, and each row of
+     * C the same bits as that row's product alone.
      */
     @Test
     void sixRowTilesMatchReferenceAndTheirRowsAlone() {
         int quad = 4 * FloatLanes.LANES;
-        qt().withExamples(60).forAll(integers().between(8, 40), integers().between(quad, 2 * quad + 40), integers().between(1, 80), longs().all())
+        qt().withExamples(60).forAll(integers().between(8, 130), integers().between(quad, 3 * quad + 40), integers().between(1, 200), longs().all())
                 .checkAssert((m, n, k, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
                     try (Arena arena = Arena.ofConfined()) {

@@ -78,6 +78,25 @@ final class SmallGemm {
                 && n >= LANES && k <= SKINNY_DEPTH;
     }
 
+    /**
+     * Whether a product too large for {@link #applies} still runs here on one thread, its blocks
+     * of four vectors of columns in 6-row tiles: B no larger than
+     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2), beta 0, one K block, more rows than a
+     * {@link #skinny} product (whose few rows the 12- and 8-row tiles cover reading B fewer times). Those tiles (see {@link UnpackedKernel#sixByFour}) ran
+     * faster than the packed twelve-row kernel at every size where B stays in L2. Zen 5, one
+     * thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 / 218-221 / 186-187, 192^3
+     * 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 / 214 / 210, 3136 x 64 x 576
+     * 187 / 219 / 188. With B past L2 the packed path held: 1024^3 209 / 180 / 208,
+     * 2048 x 1024 x 256 207 / 208 / 211, 512 x 3072 x 768 196 / 197 / 198 (B hot in L3, as a
+     * benchmark repeating one product keeps it; a convolution's B comes from memory).
+     */
+    static boolean sixRowTiles(boolean transB, int m, int n, int k, float beta) {
+        return MicroKernel.FOUR_ROW_TAILS && !transB && beta == 0f && m > SKINNY_ROWS && n >= 4 * LANES && k <= KC
+                && (long) k * n * Float.BYTES <= IN_PLACE_MAX_B_BYTES;
+    }
+
+    private static final long IN_PLACE_MAX_B_BYTES = GemmBlocking.current().inPlaceMaxBBytes();
+
     /** The most rows of A a {@link #skinny} product has. */
     static final int SKINNY_ROWS = 16;
     /** The deepest {@link #skinny} product. */
@@ -94,7 +113,8 @@ final class SmallGemm {
         // six rows from L1 (a skinny product's B is not: it keeps the 12-row tiles). Those tiles
         // store C = alpha AB, so only with beta 0 and one K block; a last tile that overlaps the
         // one before it stores the shared rows again, the same bits (the same multiply-adds).
-        int quads = tall && beta == 0f && k <= KC && (long) m * n * k <= MAX_MACS ? n / (4 * LANES) * (4 * LANES) : 0;
+        boolean sixRows = tall && beta == 0f && k <= KC && ((long) m * n * k <= MAX_MACS || sixRowTiles(false, m, n, k, beta));
+        int quads = sixRows ? n / (4 * LANES) * (4 * LANES) : 0;
         int wide = n / NR * NR;
         int cols = tall ? n / LANES * LANES : wide;
         // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
