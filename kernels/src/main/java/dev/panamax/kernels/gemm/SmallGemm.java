@@ -111,8 +111,9 @@ final class SmallGemm {
         int twelves = tall ? m - 8 * eightRowTiles(m) : 0;     // rows [twelves, m) in 8-row tiles
         // Blocks four vectors wide in 6-row tiles, where B is small enough to be read again every
         // six rows from L1 (a skinny product's B is not: it keeps the 12-row tiles). Those tiles
-        // store C = alpha AB, so only with beta 0 and one K block; a last tile that overlaps the
-        // one before it stores the shared rows again, the same bits (the same multiply-adds).
+        // store C = AB (alpha applied after), so only with beta 0 and one K block; a last tile
+        // that overlaps the one before it stores the shared rows again, the same bits (the same
+        // multiply-adds).
         boolean sixRows = tall && beta == 0f && k <= KC && ((long) m * n * k <= MAX_MACS || sixRowTiles(false, m, n, k, beta));
         int quads = sixRows ? n / (4 * LANES) * (4 * LANES) : 0;
         int wide = n / NR * NR;
@@ -129,8 +130,11 @@ final class SmallGemm {
                 for (int i = 0; i < m; i += 6) {
                     int top = Math.min(i, m - 6);      // the last tile: the last 6 rows
                     UnpackedKernel.sixByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
-                            c, cOff + top * ldc + j, ldc, alpha);
+                            c, cOff + top * ldc + j, ldc);
                 }
+            }
+            if (quads > 0 && alpha != 1f) {
+                Sgemm.scale(m, quads, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
             }
             for (int j = quads; j < wide; j += NR) {
                 if (tall) {

@@ -107,20 +107,22 @@ final class UnpackedKernel {
     }
 
     /**
-     * Six rows of A by four vectors of B (24 accumulators), stored as {@code C = alpha tile}: the
-     * tiles of a small product at least four vectors wide with beta 0 ({@link SmallGemm#run}).
-     * Each step loads ten operands (six broadcasts, four vectors) for its 24 multiply-adds where
-     * twelve rows by two vectors load fourteen, and every load from a segment is a bounds check
-     * C2 keeps in the loop (the offsets advance by a stride known only at run time): the loop's
-     * other instructions, not its multiply-adds, had set the pace. Zen 5, one thread, 12 rows by
-     * 64 columns with B in L1, GFLOP/s: 210-216 against 186-189 for two 12 x 2 tiles (a loop of
-     * register-only FMAs: 233). Only beta 0 is written here: with {@code beta C} added (C read),
-     * the method was too large for C1's register allocator, and a method C1 gives up on can stay
-     * at its first tier with its vectors boxed (1 GFLOP/s for seconds); through a tile and a
-     * separate update it ran 6-9 % slower than storing from the registers.
+     * Six rows of A by four vectors of B (24 accumulators), stored as they are into C: the tiles
+     * of a product at least four vectors wide with beta 0 ({@link SmallGemm#run}, which applies
+     * alpha afterwards when it is not 1). Each step loads ten operands (six broadcasts, four
+     * vectors) for its 24 multiply-adds where twelve rows by two vectors load fourteen, and every
+     * load from a segment is a bounds check C2 keeps in the loop (the offsets advance by a stride
+     * known only at run time): the loop's other instructions, not its multiply-adds, had set the
+     * pace. Zen 5, one thread, 12 rows by 64 columns with B in L1, GFLOP/s: 210-216 against
+     * 186-189 for two 12 x 2 tiles (a loop of register-only FMAs: 233). The stores are all this
+     * method does after its loop because a larger method (1,668 bytes of bytecode, with
+     * {@code beta C} added; 1,387 for a 12 x 2 tile storing {@code alpha AB}) was more than C1's
+     * register allocator takes, and a method C1 gives up on can stay at its first tier with its
+     * vectors boxed (1 GFLOP/s for seconds). Through a tile and a separate update it ran 6-9 %
+     * slower than storing from the registers.
      */
     static void sixByFour(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
-                          MemorySegment c, long cAt, long ldc, float alpha) {
+                          MemorySegment c, long cAt, long ldc) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00;
         FloatVector c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00, c40 = c00;
@@ -169,30 +171,30 @@ final class UnpackedKernel {
         long c0 = cAt * Float.BYTES;
         long sc = ldc * Float.BYTES;
         long cv = LANES * Float.BYTES;
-        c00.mul(alpha).intoMemorySegment(c, c0, ORDER);
-        c01.mul(alpha).intoMemorySegment(c, c0 + cv, ORDER);
-        c02.mul(alpha).intoMemorySegment(c, c0 + 2 * cv, ORDER);
-        c03.mul(alpha).intoMemorySegment(c, c0 + 3 * cv, ORDER);
-        c10.mul(alpha).intoMemorySegment(c, c0 + sc, ORDER);
-        c11.mul(alpha).intoMemorySegment(c, c0 + sc + cv, ORDER);
-        c12.mul(alpha).intoMemorySegment(c, c0 + sc + 2 * cv, ORDER);
-        c13.mul(alpha).intoMemorySegment(c, c0 + sc + 3 * cv, ORDER);
-        c20.mul(alpha).intoMemorySegment(c, c0 + 2 * sc, ORDER);
-        c21.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + cv, ORDER);
-        c22.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + 2 * cv, ORDER);
-        c23.mul(alpha).intoMemorySegment(c, c0 + 2 * sc + 3 * cv, ORDER);
-        c30.mul(alpha).intoMemorySegment(c, c0 + 3 * sc, ORDER);
-        c31.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + cv, ORDER);
-        c32.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + 2 * cv, ORDER);
-        c33.mul(alpha).intoMemorySegment(c, c0 + 3 * sc + 3 * cv, ORDER);
-        c40.mul(alpha).intoMemorySegment(c, c0 + 4 * sc, ORDER);
-        c41.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + cv, ORDER);
-        c42.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + 2 * cv, ORDER);
-        c43.mul(alpha).intoMemorySegment(c, c0 + 4 * sc + 3 * cv, ORDER);
-        c50.mul(alpha).intoMemorySegment(c, c0 + 5 * sc, ORDER);
-        c51.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + cv, ORDER);
-        c52.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + 2 * cv, ORDER);
-        c53.mul(alpha).intoMemorySegment(c, c0 + 5 * sc + 3 * cv, ORDER);
+        c00.intoMemorySegment(c, c0, ORDER);
+        c01.intoMemorySegment(c, c0 + cv, ORDER);
+        c02.intoMemorySegment(c, c0 + 2 * cv, ORDER);
+        c03.intoMemorySegment(c, c0 + 3 * cv, ORDER);
+        c10.intoMemorySegment(c, c0 + sc, ORDER);
+        c11.intoMemorySegment(c, c0 + sc + cv, ORDER);
+        c12.intoMemorySegment(c, c0 + sc + 2 * cv, ORDER);
+        c13.intoMemorySegment(c, c0 + sc + 3 * cv, ORDER);
+        c20.intoMemorySegment(c, c0 + 2 * sc, ORDER);
+        c21.intoMemorySegment(c, c0 + 2 * sc + cv, ORDER);
+        c22.intoMemorySegment(c, c0 + 2 * sc + 2 * cv, ORDER);
+        c23.intoMemorySegment(c, c0 + 2 * sc + 3 * cv, ORDER);
+        c30.intoMemorySegment(c, c0 + 3 * sc, ORDER);
+        c31.intoMemorySegment(c, c0 + 3 * sc + cv, ORDER);
+        c32.intoMemorySegment(c, c0 + 3 * sc + 2 * cv, ORDER);
+        c33.intoMemorySegment(c, c0 + 3 * sc + 3 * cv, ORDER);
+        c40.intoMemorySegment(c, c0 + 4 * sc, ORDER);
+        c41.intoMemorySegment(c, c0 + 4 * sc + cv, ORDER);
+        c42.intoMemorySegment(c, c0 + 4 * sc + 2 * cv, ORDER);
+        c43.intoMemorySegment(c, c0 + 4 * sc + 3 * cv, ORDER);
+        c50.intoMemorySegment(c, c0 + 5 * sc, ORDER);
+        c51.intoMemorySegment(c, c0 + 5 * sc + cv, ORDER);
+        c52.intoMemorySegment(c, c0 + 5 * sc + 2 * cv, ORDER);
+        c53.intoMemorySegment(c, c0 + 5 * sc + 3 * cv, ORDER);
     }
 
     /**
