@@ -245,9 +245,9 @@ class GemmPropertiesTest {
 
     /**
      * Products four vectors wide or more with beta 0 on one thread (a confined arena), small or
-     * with B in L2, whose blocks of four vectors run in 6-row tiles that store into C (the last
-     * tile overlapping the one before it and storing its rows again), the columns past them in
-     * the 12-row tiles: A transposed or not, every alpha, against the reference, and each row of
+     * with B in L2, whose blocks of four vectors run in 6-row tiles that store into C (three
+     * vectors in 4-row tiles with 16 vector registers; the last tile overlapping the one before it
+     * and storing its rows again), the columns past them in the narrower tiles: A transposed or not, every alpha, against the reference, and each row of
      * C the same bits as that row's product alone.
      */
     @Test

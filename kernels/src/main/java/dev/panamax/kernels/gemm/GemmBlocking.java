@@ -118,20 +118,20 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
     }
 
     /**
-     * The largest B, in bytes, that a product on one thread reads in place in 6-row tiles four
-     * vectors wide ({@code SmallGemm.sixRowTiles}) rather than packing: one L2 with twelve-row
-     * tiles (32 vector registers), none otherwise. Each tile reads its columns of B again, from
-     * L2 when B fits there; from memory, as a convolution's B often comes, the pack streams.
+     * The largest B, in bytes, that a product on one thread reads in place in tiles three or four
+     * vectors wide ({@code SmallGemm.inPlaceTiles}) rather than packing: one L2. Each tile reads
+     * its columns of B again, from L2 when B fits there; from memory, as a convolution's B often
+     * comes, the pack streams.
      */
     public long inPlaceMaxBBytes() {
-        return mr == TALL ? caches.l2() : 0;
+        return caches.l2();
     }
 
     /** One line for {@code bin/panamax info}. */
     public String describe() {
         return String.format(Locale.ROOT,
                 "%d x %d register tile (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "
-                        + "read in place in 6-row tiles up to %d KiB; %s",
+                        + "read in place up to %d KiB; %s",
                 mr, nr, lanes, vectorRegisters, kc, mc, nc, packBInKernelMaxBytes() / 1024, inPlaceMaxBBytes() / 1024, caches);
     }
 }

@@ -235,7 +235,7 @@ public final class Sgemm {
         boolean inPlace = bRows == null && SmallGemm.skinny(transA, transB, m, n, k);
         int threads = WorkerPool.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
-            if (bRows == null && (inPlace || SmallGemm.sixRowTiles(transB, m, n, k, beta))) {
+            if (bRows == null && (inPlace || SmallGemm.inPlaceTiles(transB, m, n, k, beta))) {
                 SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             } else {
                 blocked(transA, transB, 0, m, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
@@ -347,7 +347,7 @@ public final class Sgemm {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
         } else if (FewColumnProduct.applies(transA, transB, n, ldb)) {
             FewColumnProduct.run(0, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if (SmallGemm.applies(transB, m, n, k) || SmallGemm.sixRowTiles(transB, m, n, k, beta)) {
+        } else if (SmallGemm.applies(transB, m, n, k) || SmallGemm.inPlaceTiles(transB, m, n, k, beta)) {
             SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             blocked(transA, transB, 0, m, 0, n, n, k, alpha, a, aOff, lda, b, bOff, ldb, null, beta, c, cOff, ldc);

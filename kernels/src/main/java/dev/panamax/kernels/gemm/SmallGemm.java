@@ -80,20 +80,29 @@ final class SmallGemm {
 
     /**
      * Whether a product too large for {@link #applies} still runs here on one thread, its blocks
-     * of four vectors of columns in 6-row tiles: B no larger than
-     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2), beta 0, one K block, more rows than a
-     * {@link #skinny} product (whose few rows the 12- and 8-row tiles cover reading B fewer times). Those tiles (see {@link UnpackedKernel#sixByFour}) ran
-     * faster than the packed twelve-row kernel at every size where B stays in L2. Zen 5, one
-     * thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 / 218-221 / 186-187, 192^3
-     * 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 / 214 / 210, 3136 x 64 x 576
-     * 187 / 219 / 188. With B past L2 the packed path held: 1024^3 209 / 180 / 208,
-     * 2048 x 1024 x 256 207 / 208 / 211, 512 x 3072 x 768 196 / 197 / 198 (B hot in L3, as a
-     * benchmark repeating one product keeps it; a convolution's B comes from memory).
+     * of four vectors of columns in 6-row tiles (three vectors in 4-row tiles with 16 vector
+     * registers): B no larger than {@link GemmBlocking#inPlaceMaxBBytes} (one L2), beta 0, one K
+     * block, more rows than a {@link #skinny} product (whose few rows the 12- and 8-row tiles
+     * cover reading B fewer times). Those tiles ({@link UnpackedKernel#sixByFour},
+     * {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
+     * B stays in L2. Zen 5, one thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 /
+     * 218-221 / 186-187, 192^3 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 /
+     * 214 / 210, 3136 x 64 x 576 187 / 219 / 188. With B past L2 the packed path held: 1024^3
+     * 209 / 180 / 208, 2048 x 1024 x 256 207 / 208 / 211, 512 x 3072 x 768 196 / 197 / 198 (B
+     * hot in L3, as a benchmark repeating one product keeps it; a convolution's B comes from
+     * memory). With 8 lanes ({@code -XX:UseAVX=2}, OpenBLAS held to its Haswell kernels):
+     * 128^3 98 / 105 / 106, 256^3 102 / 111 / 110, 512^3 97 / 108 / 112, 3136 x 64 x 576 95 /
+     * 105 / 103.
      */
-    static boolean sixRowTiles(boolean transB, int m, int n, int k, float beta) {
-        return MicroKernel.FOUR_ROW_TAILS && !transB && beta == 0f && m > SKINNY_ROWS && n >= 4 * LANES && k <= KC
+    static boolean inPlaceTiles(boolean transB, int m, int n, int k, float beta) {
+        return !transB && beta == 0f && m > SKINNY_ROWS && n >= WIDE_TILE_COLUMNS && k <= KC
                 && (long) k * n * Float.BYTES <= IN_PLACE_MAX_B_BYTES;
     }
+
+    /** The rows of a tile of {@link UnpackedKernel#sixByFour} (32 vector registers) or {@link UnpackedKernel#fourByThree} (16). */
+    static final int WIDE_TILE_ROWS = MicroKernel.FOUR_ROW_TAILS ? 6 : 4;
+    /** The columns of such a tile: four vectors, or three. */
+    static final int WIDE_TILE_COLUMNS = (MicroKernel.FOUR_ROW_TAILS ? 4 : 3) * LANES;
 
     private static final long IN_PLACE_MAX_B_BYTES = GemmBlocking.current().inPlaceMaxBBytes();
 
@@ -109,15 +118,22 @@ final class SmallGemm {
         long stepR = transA ? 1 : lda;
         boolean tall = MicroKernel.FOUR_ROW_TAILS;
         int twelves = tall ? m - 8 * eightRowTiles(m) : 0;     // rows [twelves, m) in 8-row tiles
-        // Blocks four vectors wide in 6-row tiles, where B is small enough to be read again every
-        // six rows from L1 (a skinny product's B is not: it keeps the 12-row tiles). Those tiles
-        // store C = AB (alpha applied after), so only with beta 0 and one K block; a last tile
-        // that overlaps the one before it stores the shared rows again, the same bits (the same
-        // multiply-adds).
-        boolean sixRows = tall && beta == 0f && k <= KC && ((long) m * n * k <= MAX_MACS || sixRowTiles(false, m, n, k, beta));
-        int quads = sixRows ? n / (4 * LANES) * (4 * LANES) : 0;
-        int wide = n / NR * NR;
-        int cols = tall ? n / LANES * LANES : wide;
+        // Blocks four vectors wide in 6-row tiles (three vectors in 4-row tiles with 16 vector
+        // registers), where B is small enough to be read again every few rows from L1 or L2 (a
+        // skinny product's B is not: it keeps the 12-row tiles). Those tiles store C = AB (alpha
+        // applied after), so only with beta 0 and one K block; a last tile that overlaps the one
+        // before it stores the shared rows again, the same bits (the same multiply-adds).
+        boolean inPlaceTiles = beta == 0f && k <= KC && m >= WIDE_TILE_ROWS
+                && ((long) m * n * k <= MAX_MACS || inPlaceTiles(false, m, n, k, beta));
+        int wideTiles = inPlaceTiles ? n / WIDE_TILE_COLUMNS : 0;
+        if (!tall) {
+            // an even number of three-vector blocks, so that the rest is whole two-vector blocks
+            // for fourByTwo, as far as the columns allow, not one vector left for the packed path
+            wideTiles &= ~1;
+        }
+        int wideCols = wideTiles * WIDE_TILE_COLUMNS;
+        int wide = wideCols + (n - wideCols) / NR * NR;
+        int cols = tall ? wide + (n - wide) / LANES * LANES : wide;
         // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
         // needs no tile, nor the thread-local lookup that finds it.
         float[] tile = tall && wide == 0 && twelves == 0 ? null : GemmWorkspace.get().tile;
@@ -126,17 +142,22 @@ final class SmallGemm {
             float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
             long aAt = aOff + pc * stepP;
             long bAt = bOff + (long) pc * ldb;
-            for (int j = 0; j < quads; j += 4 * LANES) {
-                for (int i = 0; i < m; i += 6) {
-                    int top = Math.min(i, m - 6);      // the last tile: the last 6 rows
-                    UnpackedKernel.sixByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
-                            c, cOff + top * ldc + j, ldc);
+            for (int j = 0; j < wideCols; j += WIDE_TILE_COLUMNS) {
+                for (int i = 0; i < m; i += WIDE_TILE_ROWS) {
+                    int top = Math.min(i, m - WIDE_TILE_ROWS);      // the last tile: the last rows
+                    if (tall) {
+                        UnpackedKernel.sixByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
+                                c, cOff + top * ldc + j, ldc);
+                    } else {
+                        UnpackedKernel.fourByThree(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
+                                c, cOff + top * ldc + j, ldc);
+                    }
                 }
             }
-            if (quads > 0 && alpha != 1f) {
-                Sgemm.scale(m, quads, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
+            if (wideCols > 0 && alpha != 1f) {
+                Sgemm.scale(m, wideCols, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
             }
-            for (int j = quads; j < wide; j += NR) {
+            for (int j = wideCols; j < wide; j += NR) {
                 if (tall) {
                     for (int i = 0; i < twelves; i += MR) {
                         int top = Math.min(i, twelves - MR);      // the last tile: the last 12 rows
