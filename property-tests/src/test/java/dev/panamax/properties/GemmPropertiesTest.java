@@ -269,6 +269,24 @@ class GemmPropertiesTest {
     }
 
     /**
+     * Products whose B is past L2 but shallow, as a 1 x 1 convolution's (64 rows and more, a few
+     * hundred deep, a thousand and more columns), with beta 0 on one thread: run in place in the
+     * wide tiles, against the reference, every alpha.
+     */
+    @Test
+    void shallowProductsPastL2MatchReference() {
+        qt().withExamples(8).forAll(integers().between(64, 90), integers().between(1100, 1400), integers().between(180, 256), longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
+                        p.run();
+                        p.verify();
+                    }
+                });
+    }
+
+    /**
      * Skinny products (at most 16 rows of A, a wide B, at most 768 deep; a few rows past that, packed) run unpacked, split by columns
      * over the pool when large enough (a shared arena): every alpha and beta, ragged columns.
      */

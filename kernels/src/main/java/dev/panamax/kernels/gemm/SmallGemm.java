@@ -81,22 +81,31 @@ final class SmallGemm {
     /**
      * Whether a product too large for {@link #applies} still runs here on one thread, its blocks
      * of four vectors of columns in 6-row tiles (three vectors in 4-row tiles with 16 vector
-     * registers): B no larger than {@link GemmBlocking#inPlaceMaxBBytes} (one L2), beta 0, one K
-     * block, more rows than a {@link #skinny} product (whose few rows the 12- and 8-row tiles
-     * cover reading B fewer times). Those tiles ({@link UnpackedKernel#sixByFour},
+     * registers): beta 0, one K block, more rows than a {@link #skinny} product (whose few rows
+     * the 12- and 8-row tiles cover reading B fewer times), and B no larger than
+     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2) or, with at least 64 rows, up to four L2s
+     * when the panel of B one column of tiles reads ({@code k x} {@link #WIDE_TILE_COLUMNS}
+     * floats) takes a sixteenth of one. Those tiles ({@link UnpackedKernel#sixByFour},
      * {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
      * B stays in L2. Zen 5, one thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 /
      * 218-221 / 186-187, 192^3 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 /
-     * 214 / 210, 3136 x 64 x 576 187 / 219 / 188. With B past L2 the packed path held: 1024^3
-     * 209 / 180 / 208, 2048 x 1024 x 256 207 / 208 / 211, 512 x 3072 x 768 196 / 197 / 198 (B
-     * hot in L3, as a benchmark repeating one product keeps it; a convolution's B comes from
-     * memory). With 8 lanes ({@code -XX:UseAVX=2}, OpenBLAS held to its Haswell kernels):
-     * 128^3 98 / 105 / 106, 256^3 102 / 111 / 110, 512^3 97 / 108 / 112, 3136 x 64 x 576 95 /
-     * 105 / 103.
+     * 214 / 210, 3136 x 64 x 576 187 / 219 / 188. With B past L2 and a deep panel the packed
+     * path held: 1024^3 209 / 180 / 208, 512 x 3072 x 768 196 / 197 / 198 (B hot in L3, as a
+     * benchmark repeating one product keeps it). With 8 lanes ({@code -XX:UseAVX=2}, OpenBLAS
+     * held to its Haswell kernels): 128^3 98 / 105 / 106, 256^3 102 / 111 / 110, 512^3 97 /
+     * 108 / 112, 3136 x 64 x 576 95 / 105 / 103; past L2, 1024^3 98 / 66 / 110, 32 x 1024 x 512
+     * 85 / 81 / 90. A 1 x 1 convolution over eight 256-channel 56 x 56 images (64 x 3136 x 256
+     * per image, B 3.2 MB from memory, a 64-KB panel) ran its forward pass in 4.46-4.61 ms in
+     * place against 4.71-4.81 packed, and with 8 lanes 8.3-8.8 against 10.8.
      */
     static boolean inPlaceTiles(boolean transB, int m, int n, int k, float beta) {
-        return !transB && beta == 0f && m > SKINNY_ROWS && n >= WIDE_TILE_COLUMNS && k <= KC
-                && (long) k * n * Float.BYTES <= IN_PLACE_MAX_B_BYTES;
+        if (transB || beta != 0f || m <= SKINNY_ROWS || n < WIDE_TILE_COLUMNS || k > KC) {
+            return false;
+        }
+        long bBytes = (long) k * n * Float.BYTES;
+        long panelBytes = (long) k * WIDE_TILE_COLUMNS * Float.BYTES;
+        return bBytes <= IN_PLACE_MAX_B_BYTES
+                || m >= 64 && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
     }
 
     /** The rows of a tile of {@link UnpackedKernel#sixByFour} (32 vector registers) or {@link UnpackedKernel#fourByThree} (16). */
