@@ -287,6 +287,34 @@ class GemmPropertiesTest {
     }
 
     /**
+     * Products the wide in-place tiles take, split over two or three threads where there are three (a shared arena):
+     * by whole tiles of columns when two tiles wide or more, by ranges of rows when one tile wide
+     * and tall; A transposed or not, every alpha, beta 0, against the reference.
+     */
+    @Test
+    void wideTilesSplitOverThreadsMatchReference() {
+        int before = WorkerPool.threads();
+        int wide = 4 * FloatLanes.LANES;
+        try {
+            qt().withExamples(16).forAll(integers().between(0, 1), integers().between(0, 2 * wide + 30), integers().between(60, 200),
+                    longs().all())
+                    .checkAssert((tall, extra, k, seed) -> {
+                        SplittableRandom r = new SplittableRandom(seed);
+                        WorkerPool.setThreads(Math.min(2 + r.nextInt(2), Math.max(2, Runtime.getRuntime().availableProcessors())));
+                        int m = tall == 1 ? 200 + extra : 40 + extra;
+                        int n = tall == 1 ? wide + extra % FloatLanes.LANES : 2 * wide + extra;
+                        try (Arena arena = Arena.ofShared()) {
+                            Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
+                            p.run();
+                            p.verify();
+                        }
+                    });
+        } finally {
+            WorkerPool.setThreads(before);
+        }
+    }
+
+    /**
      * Skinny products (at most 16 rows of A, a wide B, at most 768 deep; a few rows past that, packed) run unpacked, split by columns
      * over the pool when large enough (a shared arena): every alpha and beta, ragged columns.
      */

@@ -248,10 +248,14 @@ public final class Sgemm {
         // unpacked). Rows only when there are at least four row tiles per thread. Zen 3, two
         // threads, the two rules alternated in one JVM, minimum of 20-call chunks: (3136, 64, 576)
         // 2.39-2.46 ms split by columns, 2.27-2.30 by rows; (2048, 1024, 256) 6.7-7.2 either way.
+        // A product the wide tiles take on one thread (SmallGemm.inPlaceTiles) takes them on each:
+        // whole tiles of columns per part, or, one tile of columns wide, ranges of at least 64 rows.
+        boolean wideInPlace = !inPlace && bRows == null && SmallGemm.inPlaceTiles(transB, m, n, k, beta)
+                && (n >= 2 * SmallGemm.WIDE_TILE_COLUMNS || m >= threads * 64);
         Split split = SPLITS.claim();
-        split.inPlace = inPlace;
-        split.columns = inPlace || n >= m || m < (long) threads * MR * 4;
-        int unit = split.columns ? NR : MR;
+        split.inPlace = inPlace || wideInPlace;
+        split.columns = inPlace || (wideInPlace ? n >= 2 * SmallGemm.WIDE_TILE_COLUMNS : n >= m || m < (long) threads * MR * 4);
+        int unit = wideInPlace ? (split.columns ? SmallGemm.WIDE_TILE_COLUMNS : 64) : split.columns ? NR : MR;
         int extent = split.columns ? n : m;
         split.unit = unit;
         split.extent = extent;
@@ -316,8 +320,11 @@ public final class Sgemm {
             } else if (rowTimesMatrix) {
                 RowTimesMatrix.run(transA, transB, to - from, k, alpha, a, aOff, lda, b,
                         bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from);
+            } else if (inPlace && columns) {
+                SmallGemm.run(transA, m, to - from, k, alpha, a, aOff, lda, b, bOff + from, ldb, beta, c, cOff + from, ldc);
             } else if (inPlace) {
-                SmallGemm.run(false, m, to - from, k, alpha, a, aOff, lda, b, bOff + from, ldb, beta, c, cOff + from, ldc);
+                SmallGemm.run(transA, to - from, n, k, alpha, a, aOff + from * (transA ? 1 : lda), lda, b, bOff, ldb, beta, c,
+                        cOff + from * ldc, ldc);
             } else if (columns) {
                 blocked(transA, transB, 0, m, from, to, n, k, alpha, a, aOff, lda, b, bOff, ldb, bRows, beta, c, cOff, ldc);
             } else {
