@@ -118,10 +118,10 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
     }
 
     /**
-     * The largest B, in bytes, that a product on one thread reads in place in tiles three or four
-     * vectors wide ({@code SmallGemm.inPlaceTiles}) rather than packing: one L2. Each tile reads
-     * its columns of B again, from L2 when B fits there; from memory, as a convolution's B often
-     * comes, the pack streams.
+     * The largest B, in bytes, that a product reads in place in tiles three or four vectors wide
+     * ({@code SmallGemm.inPlaceTiles}, on each thread) rather than packing: one L2 (up to four
+     * for a shallow product of many rows, there). Each tile reads its columns of B again, from L2
+     * when B fits there; from memory, as a convolution's B often comes, the pack streams.
      */
     public long inPlaceMaxBBytes() {
         return caches.l2();
