@@ -81,6 +81,12 @@ class GemmPropertiesTest {
             Sgemm.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
 
+        /** {@link #run}, then {@link #verify}. */
+        void runAndVerify() {
+            run();
+            verify();
+        }
+
         void verify() {
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
@@ -120,8 +126,7 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, 1, n, k, r.nextBoolean(), r.nextBoolean(),
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -201,8 +206,7 @@ class GemmPropertiesTest {
                     float beta = r.nextBoolean() ? 0f : BETAS[r.nextInt(BETAS.length)];
                     try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)], beta);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                         if (beta == 0f && transB) {
                             assertRowsHaveTheBitsOfTheirOwnProducts(arena, p);
                         }
@@ -218,8 +222,7 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), r.nextBoolean(),
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -237,8 +240,7 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, sixteen == 1 ? 16 : 8, FloatLanes.LANES + extra, k, r.nextBoolean(), false,
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -246,12 +248,13 @@ class GemmPropertiesTest {
     /**
      * Products four vectors wide or more with beta 0 on one thread (a confined arena), small or
      * with B in L2, whose blocks of four vectors run in 6-row tiles that store into C (three
-     * vectors in 4-row tiles with 16 vector registers; the last tile overlapping the one before it
-     * and storing its rows again), the columns past them in the narrower tiles: A transposed or not, every alpha, against the reference, and each row of
-     * C the same bits as that row's product alone.
+     * vectors in 4-row tiles with 16 vector registers; the last tile overlapping the one before
+     * it and storing its rows again), the columns past them in the narrower tiles: A transposed
+     * or not, every alpha, against the reference, and each row of C the same bits as that row's
+     * product alone.
      */
     @Test
-    void sixRowTilesMatchReferenceAndTheirRowsAlone() {
+    void wideTilesMatchReferenceAndTheirRowsAlone() {
         int quad = 4 * FloatLanes.LANES;
         qt().withExamples(60).forAll(integers().between(8, 130), integers().between(quad, 3 * quad + 40), integers().between(1, 200), longs().all())
                 .checkAssert((m, n, k, seed) -> {
@@ -259,8 +262,7 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         boolean transA = r.nextBoolean();
                         Problem p = new Problem(arena, r, m, n, k, transA, false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                         if (!transA) {
                             assertRowsHaveTheBitsOfTheirOwnProducts(arena, p);
                         }
@@ -280,8 +282,7 @@ class GemmPropertiesTest {
                     SplittableRandom r = new SplittableRandom(seed);
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -305,8 +306,7 @@ class GemmPropertiesTest {
                         int n = tall == 1 ? wide + extra % FloatLanes.LANES : 2 * wide + extra;
                         try (Arena arena = Arena.ofShared()) {
                             Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false, ALPHAS[r.nextInt(ALPHAS.length)], 0f);
-                            p.run();
-                            p.verify();
+                            p.runAndVerify();
                         }
                     });
         } finally {
@@ -326,8 +326,7 @@ class GemmPropertiesTest {
                     try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, false, false,
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -346,8 +345,7 @@ class GemmPropertiesTest {
                     try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, false, true,
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -362,8 +360,7 @@ class GemmPropertiesTest {
                     try (Arena arena = Arena.ofConfined()) {
                         Problem p = new Problem(arena, r, m, n, k, r.nextBoolean(), false,
                                 ALPHAS[r.nextInt(ALPHAS.length)], BETAS[r.nextInt(BETAS.length)]);
-                        p.run();
-                        p.verify();
+                        p.runAndVerify();
                     }
                 });
     }
@@ -383,8 +380,7 @@ class GemmPropertiesTest {
             for (int t = 0; t < 4; t++) {
                 try (Arena arena = t % 2 == 0 ? Arena.ofShared() : Arena.ofConfined()) {   // parallel and serial
                     Problem p = new Problem(arena, r, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 0.9f, t == 3 ? 0f : 0.5f);
-                    p.run();
-                    p.verify();
+                    p.runAndVerify();
                 }
             }
         }

@@ -249,13 +249,14 @@ public final class Sgemm {
         // threads, the two rules alternated in one JVM, minimum of 20-call chunks: (3136, 64, 576)
         // 2.39-2.46 ms split by columns, 2.27-2.30 by rows; (2048, 1024, 256) 6.7-7.2 either way.
         // A product the wide tiles take on one thread (SmallGemm.inPlaceTiles) takes them on each:
-        // whole tiles of columns per part, or, one tile of columns wide, ranges of at least 64 rows.
+        // whole tiles of columns per part, or, one tile of columns wide, ranges of MANY_ROWS rows
+        // and more, for which each part still qualifies.
         boolean wideInPlace = !inPlace && bRows == null && SmallGemm.inPlaceTiles(transB, m, n, k, beta)
-                && (n >= 2 * SmallGemm.WIDE_TILE_COLUMNS || m >= threads * 64);
+                && (n >= 2 * SmallGemm.WIDE_TILE_COLUMNS || m >= threads * SmallGemm.MANY_ROWS);
         Split split = SPLITS.claim();
         split.inPlace = inPlace || wideInPlace;
         split.columns = inPlace || (wideInPlace ? n >= 2 * SmallGemm.WIDE_TILE_COLUMNS : n >= m || m < (long) threads * MR * 4);
-        int unit = wideInPlace ? (split.columns ? SmallGemm.WIDE_TILE_COLUMNS : 64) : split.columns ? NR : MR;
+        int unit = wideInPlace ? (split.columns ? SmallGemm.WIDE_TILE_COLUMNS : SmallGemm.MANY_ROWS) : split.columns ? NR : MR;
         int extent = split.columns ? n : m;
         split.unit = unit;
         split.extent = extent;

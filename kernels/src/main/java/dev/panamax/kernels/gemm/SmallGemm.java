@@ -83,7 +83,7 @@ final class SmallGemm {
      * of four vectors of columns in 6-row tiles (three vectors in 4-row tiles with 16 vector
      * registers): beta 0, one K block, more rows than a {@link #skinny} product (whose few rows
      * the 12- and 8-row tiles cover reading B fewer times), and B no larger than
-     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2) or, with at least 64 rows, up to four L2s
+     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2) or, with at least {@value #MANY_ROWS} rows, up to four L2s
      * when the panel of B one column of tiles reads ({@code k x} {@link #WIDE_TILE_COLUMNS}
      * floats) takes a sixteenth of one. Those tiles ({@link UnpackedKernel#sixByFour},
      * {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
@@ -105,8 +105,15 @@ final class SmallGemm {
         long bBytes = (long) k * n * Float.BYTES;
         long panelBytes = (long) k * WIDE_TILE_COLUMNS * Float.BYTES;
         return bBytes <= IN_PLACE_MAX_B_BYTES
-                || m >= 64 && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
+                || m >= MANY_ROWS && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
     }
+
+    /**
+     * The rows from which {@link #inPlaceTiles} reads a B past L2 in place (with 8 lanes, 64 rows
+     * of a 1 x 1 convolution won and 32 rows of (32, 1024, 512) lost), and the fewest rows of a
+     * part when a parallel product in those tiles is split by rows.
+     */
+    static final int MANY_ROWS = 64;
 
     /** The rows of a tile of {@link UnpackedKernel#sixByFour} (32 vector registers) or {@link UnpackedKernel#fourByThree} (16). */
     static final int WIDE_TILE_ROWS = MicroKernel.FOUR_ROW_TAILS ? 6 : 4;
@@ -132,9 +139,9 @@ final class SmallGemm {
         // skinny product's B is not: it keeps the 12-row tiles). Those tiles store C = AB (alpha
         // applied after), so only with beta 0 and one K block; a last tile that overlaps the one
         // before it stores the shared rows again, the same bits (the same multiply-adds).
-        boolean inPlaceTiles = beta == 0f && k <= KC && m >= WIDE_TILE_ROWS
+        boolean wideTilesFit = beta == 0f && k <= KC && m >= WIDE_TILE_ROWS
                 && ((long) m * n * k <= MAX_MACS || inPlaceTiles(false, m, n, k, beta));
-        int wideTiles = inPlaceTiles ? n / WIDE_TILE_COLUMNS : 0;
+        int wideTiles = wideTilesFit ? n / WIDE_TILE_COLUMNS : 0;
         if (!tall) {
             // an even number of three-vector blocks, so that the rest is whole two-vector blocks
             // for fourByTwo, as far as the columns allow, not one vector left for the packed path
