@@ -76,6 +76,9 @@ class GemmBlockingTest {
         // only the four-row kernel packs B as it multiplies
         assertThat(avx2.packBInKernelMaxBytes()).isEqualTo(4L << 20);
         assertThat(avx512.packBInKernelMaxBytes()).isZero();
+        // in-place tiles read a B up to one L2 with 32 registers, up to an L1 and a half with 16
+        assertThat(avx512.inPlaceMaxBBytes()).isEqualTo(1L << 20);
+        assertThat(avx2.inPlaceMaxBBytes()).isEqualTo(48L << 10);
         GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"));
         assertThat(neon.mr()).isEqualTo(12);
         assertThat(neon.nr()).isEqualTo(8);

@@ -122,9 +122,19 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
      * ({@code SmallGemm.inPlaceTiles}, on each thread) rather than packing: one L2 (up to four
      * for a shallow product of many rows, there). Each tile reads its columns of B again, from L2
      * when B fits there; from memory, as a convolution's B often comes, the pack streams.
+     *
+     * <p>With 16 vector registers, an L1 and a half. A four-row tile issues about 40 instructions
+     * for its 12 multiply-adds in place (seven loads, each with a bounds check C2 keeps in the
+     * loop), against about 20 for 8 from packed panels, and whether the front end keeps up decides
+     * it. Run with {@code -XX:UseAVX=2} (8 lanes), one thread, GFLOP/s in place / packed: on Zen 5
+     * (8-wide dispatch) in place won from 64^3 to 512^3 by 5-11 %; on Zen 4 (6-wide) it won while
+     * B stayed near L1 (64^3 77.6 / 75.8, 96^3 88.8 / 81.1, B 36 KB) and lost past it: 128^3
+     * 70.0 / 76.0, 256^3 73.1 / 76.4, 512^3 75.8 / 93.2, 2048 x 1024 x 256 58.6 / 91.4,
+     * 64 x 3136 x 256 (a 1 x 1 convolution's) 59.1 / 93.8. A CPU whose widest vectors are 256
+     * bits is more likely built like the second, and the packed path loses less where it loses.
      */
     public long inPlaceMaxBBytes() {
-        return caches.l2();
+        return vectorRegisters >= 32 ? caches.l2() : caches.l1Data() * 3 / 2;
     }
 
     /** One line for {@code bin/panamax info}. */
