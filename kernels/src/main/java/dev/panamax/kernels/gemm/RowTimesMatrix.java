@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorMask;
  * inference): every element of B is used once, so the product is bound by reading B, and
  * packing would only add traffic. B is streamed in place:
  * <ul>
- * <li>{@code op(B) = B} ({@code [k, n]}): 64 columns at a time held in four accumulators while
+ * <li>{@code op(B) = B} ({@code [k, n]}): four vectors of columns at a time (eight with vectors
+ *     under 16 lanes, {@link #BLOCK_PAIRS}) held in accumulators while
  *     walking down the rows;</li>
  * <li>{@code op(B) = B^T} ({@code B [n, k]}, a {@code Linear} layer's weight): each output is a
  *     dot product of {@code a} with one contiguous row of B, eight rows side by side: one load of
@@ -85,6 +86,12 @@ final class RowTimesMatrix {
         }
         float[] sums = GemmWorkspace.get().tile;        // 64 floats of the thread's tile, reused
         int j = 0;
+        if (BLOCK_PAIRS) {
+            for (; j <= n - 2 * COLUMNS; j += 2 * COLUMNS) {
+                fullBlockPair(k, a, aOff, aStride, b, bOff + j, ldb, sums);
+                merge(sums, 2 * COLUMNS, alpha, beta, c, cOff + j);
+            }
+        }
         for (; j <= n - COLUMNS; j += COLUMNS) {
             fullBlock(k, a, aOff, aStride, b, bOff + j, ldb, sums);
             merge(sums, COLUMNS, alpha, beta, c, cOff + j);
@@ -225,6 +232,43 @@ final class RowTimesMatrix {
         s1.intoArray(sums, LANES);
         s2.intoArray(sums, 2 * LANES);
         s3.intoArray(sums, 3 * LANES);
+    }
+
+    /**
+     * Whether blocks of columns go two at a time ({@link #fullBlockPair}): with vectors narrower
+     * than 16 lanes, one block reads 128 bytes or less of each row of B, and rows a stride apart
+     * in pieces of two cache lines stream poorly. Zen 4, (1, 1024, 512), B 2 MB, GFLOP/s: 30.1
+     * with 16 lanes (256 bytes per row), 17.2 with 8 ({@code -XX:UseAVX=2}) and 16.0 with 8 lanes
+     * and 32 registers ({@code -XX:MaxVectorSize=32}): the bytes per row, not the registers.
+     */
+    private static final boolean BLOCK_PAIRS = LANES < 16;
+
+    /**
+     * {@link #fullBlock} for 128 columns (eight accumulators): each output's sum is the same
+     * chain of multiply-adds, so the same bits.
+     */
+    private static void fullBlockPair(int k, MemorySegment a, long aOff, long aStride, MemorySegment b, long row, long ldb,
+                                      float[] sums) {
+        FloatVector s0 = FloatVector.zero(FloatLanes.SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        for (int p = 0; p < k; p++, row += ldb) {
+            FloatVector x = FloatVector.broadcast(FloatLanes.SPECIES, FloatLanes.get(a, aOff + p * aStride));
+            s0 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER), s0);
+            s1 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + LANES) * Float.BYTES, ORDER), s1);
+            s2 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 2 * LANES) * Float.BYTES, ORDER), s2);
+            s3 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 3 * LANES) * Float.BYTES, ORDER), s3);
+            s4 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 4 * LANES) * Float.BYTES, ORDER), s4);
+            s5 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 5 * LANES) * Float.BYTES, ORDER), s5);
+            s6 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 6 * LANES) * Float.BYTES, ORDER), s6);
+            s7 = x.fma(FloatVector.fromMemorySegment(SPECIES, b, (row + 7 * LANES) * Float.BYTES, ORDER), s7);
+        }
+        s0.intoArray(sums, 0);
+        s1.intoArray(sums, LANES);
+        s2.intoArray(sums, 2 * LANES);
+        s3.intoArray(sums, 3 * LANES);
+        s4.intoArray(sums, 4 * LANES);
+        s5.intoArray(sums, 5 * LANES);
+        s6.intoArray(sums, 6 * LANES);
+        s7.intoArray(sums, 7 * LANES);
     }
 
     /**
