@@ -113,7 +113,7 @@ final class SmallGemm {
     }
 
     /**
-     * The rows from which {@link #inPlaceTiles} reads a B past L2 in place (with 8 lanes, 64 rows
+     * The rows from which {@link #inPlaceTiles} reads a B past L2 in place (on Zen 5 with 8 lanes, 64 rows
      * of a 1 x 1 convolution won and 32 rows of (32, 1024, 512) lost), and the fewest rows of a
      * part when a parallel product in those tiles is split by rows.
      */
