@@ -84,7 +84,7 @@ final class RowTimesMatrix {
             }
             return;
         }
-        float[] sums = GemmWorkspace.get().tile;        // 64 floats of the thread's tile, reused
+        float[] sums = GemmWorkspace.get().tile;        // MR x NR floats, at least the eight vectors of a pair
         int j = 0;
         if (BLOCK_PAIRS) {
             for (; j <= n - 2 * COLUMNS; j += 2 * COLUMNS) {
