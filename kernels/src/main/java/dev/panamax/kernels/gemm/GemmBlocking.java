@@ -37,7 +37,10 @@ import dev.panamax.kernels.FloatLanes;
  *     C's tiles come from L3. On Zen 4 (16 lanes, 32 KiB L1, 1 MiB L2; GFLOP/s, one thread, one
  *     sitting) KC 256 / 512 / 1024 / 2048 gave 91.7 / 100.0 / 103.4 / 105.9 at 1024^3 and 92.1 /
  *     100.1 / 104.8 / 105.9 at 2048^3, where JFR had put 10 % of the time in the update of C;
- *     with 8 lanes ({@code -XX:UseAVX=2}) 1024^3 went from 87.4 to 98.4 at KC 1024.</li>
+ *     with 8 lanes ({@code -XX:UseAVX=2}) 1024^3 went from 87.4 to 98.4 at KC 1024. Checked again
+ *     on Zen 4 with 8 lanes, where a four-row tile reads its B micro-panel (64 KB at KC 1024) from
+ *     L2 at some 18 bytes a cycle and a KC of 256 would keep it in L1: 1024^3 at KC 256 / 512 /
+ *     1024, best seconds of two JVMs each, 77-80 / 84-94 / 90-97 GFLOP/s; 512^3 even (85-92).</li>
  * <li>MC: the packed block of A ({@code MC x KC}) the size of the L2, a multiple of MR (MC 60,
  *     120 and 240 at KC 1024 measured within 2 %, 240 best on two threads).</li>
  * <li>NC: the packed block of B ({@code KC x NC}) four times the L2 (it lives in L3), a multiple

@@ -282,6 +282,17 @@ final class RowTimesMatrix {
      * than the loop itself for the few iterations of small layers. The masked tail is a method of
      * its own: in this one, C1 gave up on the method ("out of virtual registers") and it stayed in
      * a boxing tier.
+     *
+     * <p>Measured against this form on Zen 4 (16 lanes, one thread, microseconds for n outputs of
+     * depth k, best of three or four JVMs, this form first): a counted {@code int} loop, 64 x 120
+     * 0.86 / 1.53, 112 x 400 2.11 / 3.41, 64 x 64 0.43 / 0.71; {@code a} copied once into a heap
+     * array, 1.17, 3.05, 0.72; four rows by two vectors of depth, 112 x 384 1.95 / 2.22 (80 x 128
+     * 0.81 / 0.69, 64 x 64 0.38 / 0.36); the tail in registers from unmasked loads and blends,
+     * 80 x 120 0.79 / 0.72, 64 x 30 0.42 / 0.40, inside the machine's noise; that and the first
+     * three levels of the lane sums in registers too, 64 x 64 0.33 / 0.38, 112 x 400 1.93 / 2.11.
+     * OpenBLAS's {@code sgemv} on the same machine: 120 x 400 1.97 against 2.64 through
+     * {@code Gemm.sgemm}, 84 x 120 0.65 against 1.24, 64 x 64 0.30 against 0.41, 64 x 30 0.79
+     * against 0.53; 120 x 400 (192 KB, from L2) is bound by L2 bandwidth for both.
      */
     static void eightRows(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
                           int at) {
