@@ -284,9 +284,10 @@ final class RowTimesMatrix {
      * a boxing tier.
      *
      * <p>Measured against this form on Zen 4 (16 lanes, one thread, microseconds for n outputs of
-     * depth k, best of three or four JVMs, this form first): a counted {@code int} loop, 64 x 120
-     * 0.86 / 1.53, 112 x 400 2.11 / 3.41, 64 x 64 0.43 / 0.71; {@code a} copied once into a heap
-     * array, 1.17, 3.05, 0.72; four rows by two vectors of depth, 112 x 384 1.95 / 2.22 (80 x 128
+     * depth k, this form first; one JVM each for the first two, best of three or four after): a
+     * counted {@code int} loop, 64 x 120 0.86 / 1.53, 112 x 400 2.11 / 3.41, 64 x 64 0.43 / 0.71;
+     * {@code a} copied once into a heap array, 1.17, 3.05, 0.72; four rows by two vectors of
+     * depth, 112 x 384 1.95 / 2.22 (80 x 128
      * 0.81 / 0.69, 64 x 64 0.38 / 0.36); the tail in registers from unmasked loads and blends,
      * 80 x 120 0.79 / 0.72, 64 x 30 0.42 / 0.40, inside the machine's noise; that and the first
      * three levels of the lane sums in registers too, 64 x 64 0.33 / 0.38, 112 x 400 1.93 / 2.11.
