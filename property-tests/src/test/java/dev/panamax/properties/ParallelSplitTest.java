@@ -14,6 +14,7 @@ import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.conv.Conv2d;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
+import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.functional.Activations;
 import dev.panamax.nn.functional.Convolution;
@@ -66,6 +67,44 @@ class ParallelSplitTest {
             for (int i = 0; i < serial.length; i++) {
                 Close.assertClose("kernel " + ki + " element " + i, split[i], serial[i], 1e-6, 1e-7);
             }
+        }
+    }
+
+    /**
+     * A single row times a matrix (a Linear layer at batch 1) is split by ranges of outputs when
+     * B is large: B transposed in folds of 16 outputs (LeNet-5's first layer, 120 x 400, among
+     * them), B as it is in blocks of columns. Every output is summed as on one thread, to the bit.
+     */
+    @Test
+    void rowTimesMatrixSplitsEqualSerialResults() {
+        int max = Math.max(2, Runtime.getRuntime().availableProcessors());
+        int[][] shapes = {{120, 400}, {130, 300}, {1000, 77}, {250, 512}};
+        for (int[] shape : shapes) {
+            for (boolean transB : new boolean[] {true, false}) {
+                int n = shape[0];
+                int k = shape[1];
+                SplittableRandom r = new SplittableRandom(n * 31L + k);
+                float[] a = Arrays2.uniform(r, k, -1, 1);
+                float[] b = Arrays2.uniform(r, n * k, -1, 1);
+                float[] serial = rowTimesMatrix(1, transB, n, k, a, b);
+                float[] split = rowTimesMatrix(Math.min(max, threads), transB, n, k, a, b);
+                for (int j = 0; j < n; j++) {
+                    assertThat(Float.floatToRawIntBits(split[j]))
+                            .as("output %d of a row times %s %d x %d", j, transB ? "B^T" : "B", n, k)
+                            .isEqualTo(Float.floatToRawIntBits(serial[j]));
+                }
+            }
+        }
+    }
+
+    private static float[] rowTimesMatrix(int threads, boolean transB, int n, int k, float[] as, float[] bs) {
+        WorkerPool.setThreads(threads);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = arena.allocateFrom(ValueLayout.JAVA_FLOAT, as);
+            MemorySegment b = arena.allocateFrom(ValueLayout.JAVA_FLOAT, bs);
+            MemorySegment c = arena.allocate((long) n * Float.BYTES);
+            Sgemm.sgemm(false, transB, 1, n, k, 0.5f, a, 0, k, b, 0, transB ? k : n, 0f, c, 0, n);
+            return c.toArray(ValueLayout.JAVA_FLOAT);
         }
     }
 

@@ -38,8 +38,25 @@ final class RowTimesMatrix {
      * layers (an MLP's 64 inputs, eight vectors) the sums took longer than the dot products.
      */
     private static final int SUMMED_TOGETHER = 16;
-    /** Outputs per part of a split product: whole blocks of columns, whole folds of lane sums. */
-    static final int SPLIT_UNIT = Math.max(COLUMNS, SUMMED_TOGETHER);
+    /**
+     * Outputs per part of a split product: whole folds of lane sums when B is transposed, whole
+     * blocks of columns when it is not. Each output is summed the same way in any part, so a split
+     * changes no bit. One unit for both (the larger, 64 outputs with 16 lanes) had kept a
+     * 120-output layer (LeNet-5's first Linear, 120 x 400) on one thread: Zen 4, LeNet-5's three
+     * Linear layers at batch 1 on two threads, 3.7-4.2 us per image unsplit against 2.9-3.4 split
+     * by folds (best seconds of five JVMs each, builds alternated).
+     */
+    static int splitUnit(boolean transB) {
+        return transB ? SUMMED_TOGETHER : COLUMNS;
+    }
+
+    /**
+     * The part size below which two rows of A stay together on one thread ({@link #twoRows},
+     * reading B once for both) instead of each row being split: LeNet-5's first Linear (120 x
+     * 400) at batch 2 on two threads, Zen 4, 1.61-1.72 us per image together against 1.68-1.79
+     * split by folds.
+     */
+    static final int PAIR_SPLIT_UNIT = 4 * LANES;
 
     private RowTimesMatrix() {
     }

@@ -156,9 +156,12 @@ public final class Sgemm {
         return SmallGemm.skinny(false, false, m, n, k) || SmallGemm.applies(false, m, n, k);
     }
 
-    /** Whether a row times op(B) ({@code n x k}) is split over the pool: B large enough, and more than one thread. */
-    private static boolean rowSplits(int n, int k, MemorySegment a, MemorySegment b, MemorySegment c) {
-        return WorkerPool.threads() > 1 && (long) n * k >= ROW_PARALLEL_THRESHOLD && n >= 2 * RowTimesMatrix.SPLIT_UNIT
+    /**
+     * Whether a row times op(B) ({@code n x k}) is split over the pool: more than one thread, B
+     * large enough, and outputs for at least two parts of {@code unit}.
+     */
+    private static boolean rowSplits(int unit, int n, int k, MemorySegment a, MemorySegment b, MemorySegment c) {
+        return WorkerPool.threads() > 1 && (long) n * k >= ROW_PARALLEL_THRESHOLD && n >= 2 * unit
                 && WorkerPool.shareable(a, b, c);
     }
 
@@ -166,14 +169,14 @@ public final class Sgemm {
     private static void rowTimesMatrix(boolean transA, boolean transB, int n, int k, float alpha, MemorySegment a, long aOff,
                                        long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c,
                                        long cOff) {
-        if (!rowSplits(n, k, a, b, c)) {
+        if (!rowSplits(RowTimesMatrix.splitUnit(transB), n, k, a, b, c)) {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
         int threads = WorkerPool.threads();
         Split split = SPLITS.claim();
         split.rowTimesMatrix = true;
-        split.unit = RowTimesMatrix.SPLIT_UNIT;
+        split.unit = RowTimesMatrix.splitUnit(transB);
         split.extent = n;
         split.tiles = (n + split.unit - 1) / split.unit;
         split.product(transA, transB, 1, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, n);
@@ -212,7 +215,7 @@ public final class Sgemm {
         // (RowTimesMatrix's stridedDot): only a single row goes there
         if (bRows == null && m <= (!transB ? ROWS_BY_ROW : transA ? 1 : ROWS_BY_ROW_TRANSPOSED_B)) {
             int i = 0;
-            if (transB && RowTimesMatrix.TWO_ROWS && !rowSplits(n, k, a, b, c)) {
+            if (transB && RowTimesMatrix.TWO_ROWS && !rowSplits(RowTimesMatrix.PAIR_SPLIT_UNIT, n, k, a, b, c)) {
                 for (; i + 1 < m; i += 2) {
                     RowTimesMatrix.twoRows(n, k, alpha, a, aOff + i * lda, aOff + (i + 1) * lda, b, bOff, ldb, beta, c,
                             cOff + i * ldc, cOff + (i + 1) * ldc);
