@@ -43,12 +43,14 @@ public final class Sgemm {
 
     /**
      * A row times a matrix (batch-1 inference) is split over the pool, by ranges of outputs, from
-     * this many elements of B: the product is bound by reading B, and each core then reads its
-     * own part through its own caches. Every output is summed as unsplit, so the result is the
-     * same bit for bit. LeNet-5 at batch 1 on two threads (its first Linear, 120 x 400): 22.6-25.0
-     * -> 20.8-21.6 us per forward (Zen 3, builds alternated).
+     * this many elements of B (32 KB, an L1): the product is bound by reading B, and each core
+     * then reads its own part through its own caches. Every output is summed as unsplit, so the
+     * result is the same bit for bit. LeNet-5 at batch 1 on two threads: its first Linear (120 x
+     * 400) 22.6-25.0 -> 20.8-21.6 us per forward (Zen 3, builds alternated); with the threshold
+     * lowered from 32K elements to 8K, its second (84 x 120) too, the three Linear layers 3.1-3.5
+     * -> 2.7-3.5 us per image, medians of seven JVMs 3.39 -> 3.06 (Zen 4).
      */
-    static final long ROW_PARALLEL_THRESHOLD = 1L << 15;
+    static final long ROW_PARALLEL_THRESHOLD = 1L << 13;
 
     /**
      * Products of at most this many rows (op(B) = B^T, a {@code Linear} layer's {@code x W^T}) run
