@@ -1,5 +1,7 @@
 package dev.panamax.nn.train;
 
+import java.util.Locale;
+
 /**
  * Accuracy, per-class precision and recall, and the confusion matrix of a classifier, from
  * (true, predicted) pairs added one at a time.
@@ -11,13 +13,21 @@ public final class ClassificationMetrics {
     private long total;
     private double lossSum;
 
+    /** An empty record for {@code classes} classes, numbered from 0. */
     public ClassificationMetrics(int classes) {
+        if (classes < 1) {
+            throw new IllegalArgumentException("classes must be at least 1, got " + classes);
+        }
         this.classes = classes;
         this.confusion = new long[classes][classes];
     }
 
-    /** Records one prediction. */
+    /** Records one prediction; both classes in {@code [0, classes)}. */
     public void add(int truth, int predicted) {
+        if (truth < 0 || truth >= classes || predicted < 0 || predicted >= classes) {
+            throw new IllegalArgumentException("truth and predicted must be classes in [0, " + classes + "), got truth "
+                    + truth + ", predicted " + predicted);
+        }
         confusion[truth][predicted]++;
         total++;
     }
@@ -32,6 +42,7 @@ public final class ClassificationMetrics {
         return total == 0 ? Double.NaN : lossSum / total;
     }
 
+    /** The predictions recorded. */
     public long count() {
         return total;
     }
@@ -82,21 +93,21 @@ public final class ClassificationMetrics {
         StringBuilder s = new StringBuilder("confusion matrix (rows: true class, columns: predicted)\n")
                 .append(" ".repeat(w));
         for (int p = 0; p < classes; p++) {
-            s.append(String.format(name, label(names, p)));
+            s.append(String.format(Locale.ROOT, name, label(names, p)));
         }
         s.append("   recall\n");
         for (int t = 0; t < classes; t++) {
-            s.append(String.format(name, label(names, t)));
+            s.append(String.format(Locale.ROOT, name, label(names, t)));
             for (int p = 0; p < classes; p++) {
-                s.append(String.format("%" + w + "d", confusion[t][p]));
+                s.append(String.format(Locale.ROOT, "%" + w + "d", confusion[t][p]));
             }
-            s.append(String.format("   %6.4f%n", recall(t)));
+            s.append(String.format(Locale.ROOT, "   %6.4f%n", recall(t)));
         }
-        s.append(String.format(name, "prec"));
+        s.append(String.format(Locale.ROOT, name, "prec"));
         for (int p = 0; p < classes; p++) {
-            s.append(String.format("%" + w + ".3f", precision(p)));
+            s.append(String.format(Locale.ROOT, "%" + w + ".3f", precision(p)));
         }
-        return s.append(String.format("%naccuracy %.4f (%d samples)", accuracy(), total)).toString();
+        return s.append(String.format(Locale.ROOT, "%naccuracy %.4f (%d samples)", accuracy(), total)).toString();
     }
 
     private static String label(String[] names, int c) {
