@@ -1,6 +1,7 @@
 package dev.panamax.properties;
 
 import static dev.panamax.properties.Theories.qt;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
@@ -196,5 +197,19 @@ class AttentionPropertiesTest {
             s += a[i] * b[i];
         }
         return s;
+    }
+
+    /** The shape's derived forms keep every other field: the default scale, another scale, grouped key/value heads. */
+    @Test
+    void shapeBuildersChangeOneFieldEach() {
+        AttentionShape s = AttentionShape.of(2, 4, 5, 6, 16, 8, true);
+        assertThat(s.scale()).isEqualTo(0.25f);
+        assertThat(s.kvHeads()).isEqualTo(4);
+        AttentionShape scaled = s.withScale(0.5f);
+        assertThat(scaled).isEqualTo(new AttentionShape(2, 4, 4, 5, 6, 16, 8, 0.5f, true, 0));
+        AttentionShape grouped = s.withKvHeads(2);
+        assertThat(grouped).isEqualTo(new AttentionShape(2, 4, 2, 5, 6, 16, 8, 0.25f, true, 0));
+        assertThatThrownBy(() -> s.withKvHeads(3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of kvHeads");
     }
 }

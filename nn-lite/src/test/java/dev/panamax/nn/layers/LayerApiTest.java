@@ -23,7 +23,9 @@ import dev.panamax.nn.io.SafeTensors;
 import dev.panamax.nn.io.StateDicts;
 import dev.panamax.nn.models.Models;
 import dev.panamax.nn.optim.Parameter;
+import dev.panamax.nn.optim.LrScheduler;
 import dev.panamax.nn.optim.Schedule;
+import dev.panamax.nn.optim.Sgd;
 import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -250,7 +252,8 @@ class LayerApiTest {
         Sequential plain = deepStack();
         Init.manualSeed(9);
         Sequential inner = deepStack();
-        Sequential checkpointed = new Sequential().addInline(new Checkpoint(inner));
+        Checkpoint checkpoint = new Checkpoint(inner);
+        Sequential checkpointed = new Sequential().addInline(checkpoint);
         assertThat(checkpointed.stateDict().keySet()).isEqualTo(plain.stateDict().keySet());
         try (Arena fixed = Arena.ofConfined(); StepArena s1 = new StepArena(); StepArena s2 = new StepArena()) {
             Tensor x = random(fixed, 1, 8, 4, 16, 16);
@@ -270,6 +273,8 @@ class LayerApiTest {
                         .containsExactly(p1.get(i).grad().toFloatArray(), Offset.offset(1e-5f));
             }
             assertThat(s2.bytesInUse()).as("activation bytes of the step").isLessThan(s1.bytesInUse() / 2);
+            // the discarded activations lived in the scratch arena: at least one layer's output
+            assertThat(checkpoint.scratchBytes()).isGreaterThanOrEqualTo(8L * 4 * 16 * 16 * Float.BYTES);
         }
     }
 
@@ -331,6 +336,43 @@ class LayerApiTest {
     }
 
     @Test
+    void theSchedulerSetsTheOptimizersRateStepByStep() {
+        Linear l = new Linear(3, 2);
+        try (Sgd sgd = new Sgd(l.parameters(), 0.5f, 0f)) {
+            LrScheduler scheduler = new LrScheduler(sgd, Schedule.warmupCosine(1.0, 10, 110, 0.0));
+            assertThat(scheduler.currentRate()).isCloseTo(0.1, Offset.offset(1e-12));
+            assertThat(sgd.learningRate()).isCloseTo(0.1f, Offset.offset(1e-7f));
+            for (int i = 0; i < 9; i++) {
+                scheduler.step();
+            }
+            assertThat(scheduler.position()).isEqualTo(9);
+            assertThat(scheduler.currentRate()).isCloseTo(1.0, Offset.offset(1e-12));
+            scheduler.seek(60);
+            assertThat(scheduler.currentRate()).isCloseTo(0.5, Offset.offset(1e-12));
+            assertThat(sgd.learningRate()).isCloseTo(0.5f, Offset.offset(1e-7f));
+            assertThatThrownBy(() -> scheduler.seek(-1)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aRecurrentLayersParametersAreViewsOfItsFlatWeights() {
+        LSTM lstm = new LSTM(3, 4, RecurrentOptions.defaults().layers(2).bidirectional(true), new SplittableRandom(1));
+        Tensor flat = lstm.flatWeights();
+        long total = 0;
+        for (Parameter p : lstm.parameters()) {
+            total += p.numel();
+            p.value().fill(0f);
+        }
+        assertThat(flat.numel()).isEqualTo(total);
+        float[] all = flat.toFloatArray();
+        assertThat(all).containsOnly(0f);
+        flat.fill(2f);
+        for (Parameter p : lstm.parameters()) {
+            assertThat(p.value().toFloatArray()).as(p.name()).containsOnly(2f);
+        }
+    }
+
+    @Test
     void initialisersDrawWithTheDocumentedScale() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor w = Tensor.zeros(arena, 200, 300);
@@ -340,6 +382,13 @@ class LayerApiTest {
             assertThat(std(w)).isCloseTo(Math.sqrt(2.0 / 500), Offset.offset(0.002));
             Init.lecunNormal(w, new SplittableRandom(3));
             assertThat(std(w)).isCloseTo(Math.sqrt(1.0 / 300), Offset.offset(0.002));
+            Init.xavierNormal(w, 2, new SplittableRandom(4));
+            assertThat(std(w)).isCloseTo(2 * Math.sqrt(2.0 / 500), Offset.offset(0.002));
+            Init.lecunUniform(w, new SplittableRandom(5));
+            assertThat(std(w)).isCloseTo(Math.sqrt(1.0 / 300), Offset.offset(0.002));
+            for (float v : w.toFloatArray()) {
+                assertThat(Math.abs(v)).isLessThanOrEqualTo((float) Math.sqrt(3.0 / 300));
+            }
             Linear l = new Linear(300, 200);
             for (float v : l.weight().value().toFloatArray()) {
                 assertThat(Math.abs(v)).isLessThanOrEqualTo((float) (1 / Math.sqrt(300)));
