@@ -34,7 +34,9 @@ final class UnpackedKernel {
      * stored C from its registers with beta 0 (1,365 bytes of bytecode, 949 for eight rows) ran
      * 16^3 in 0.19-0.20 us against 0.21 on Zen 4, but C1 gave up on its on-stack replacement
      * ("out of virtual registers in linear scan") and 32^3 ran boxed at 1 GFLOP/s for whole
-     * seconds (96^3 in one JVM of three).
+     * seconds (96^3 in one JVM of three). With the stores in a helper of two rows (too large for
+     * C1 to inline), C1 compiled it, but the vectors passed to the helper stayed boxed in C2's
+     * code as well: 2-8 GFLOP/s.
      */
     static void twelveByTwo(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
                             float[] tile) {
