@@ -15,6 +15,7 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Average pooling ({@code torch.nn.functional.avg_pool2d}): the window's sum over the
@@ -30,15 +31,17 @@ public final class AvgPool2d {
     // values do (constant one-source shuffles and blends, in small methods that take and return no
     // vector, which C2 compiles without boxing): the scalar loops took 13 % of the calling thread's
     // time in a two-thread LeNet-5 training step, and the 28 x 28 pool now runs in half the time.
-    // Each output is ((x00 + x01) + x10) + x11, times 1/4, as in the scalar loop kept for rows
-    // shorter than a vector, so the outputs do not depend on which path ran. (Vectors for those
-    // short rows, reading into the next rows and storing through an array, measured no faster on
-    // LeNet's 10 x 10 pool.)
+    // Each output is ((x00 + x01) + x10) + x11, times 1/4, as in the scalar loop kept for the last
+    // rows of a segment, so the outputs do not depend on which path ran. A row shorter than a vector
+    // (LeNet's 14 and 5 outputs with 16 lanes) is one vector that reads into the next rows and
+    // stores its own lanes under one of FloatLanes' ready masks: the scalar loop there had left both
+    // pools of a one-thread LeNet-5 training step at 12 % of its time.
 
     private static void twoByTwoForward(PoolGeometry g, MemorySegment x, long in, MemorySegment y, long out) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int width = g.width();
+        long xEnd = x.byteSize() / Float.BYTES;
         for (int i = 0; i < oh; i++) {
             long row0 = in + (long) (2 * i) * width;
             long o = out + (long) i * ow;
@@ -46,8 +49,12 @@ public final class AvgPool2d {
                 // the last vector overlaps the one before it, which wrote the same values
                 for (int k = 0; k < ow; k += LANES) {
                     int j = Math.min(k, ow - LANES);
-                    averages(width, x, row0 + 2L * j, y, o + j);
+                    averages(width, x, row0 + 2L * j, LANES, y, o + j);
                 }
+                continue;
+            }
+            if (row0 + width + 2L * LANES <= xEnd) {
+                averages(width, x, row0, ow, y, o);
                 continue;
             }
             long row1 = row0 + width;
@@ -60,11 +67,12 @@ public final class AvgPool2d {
     }
 
     /**
-     * {@code LANES} outputs of one output row from the {@code 2 LANES} inputs of each of the two
-     * input rows that start at {@code first} and {@code first + width}: each row's even and odd
-     * columns gathered into two vectors (a lane permutation of each half and a blend).
+     * {@code n} outputs (at most {@code LANES}) of one output row from the {@code 2 LANES} inputs of
+     * each of the two input rows that start at {@code first} and {@code first + width} (those past
+     * the row's {@code 2n} are read and not used): each row's even and odd columns gathered into
+     * two vectors (a lane permutation of each half and a blend).
      */
-    private static void averages(int width, MemorySegment x, long first, MemorySegment y, long yAt) {
+    private static void averages(int width, MemorySegment x, long first, int n, MemorySegment y, long yAt) {
         long at = first * Float.BYTES;
         long below = (first + width) * Float.BYTES;
         long step = LANES * Float.BYTES;
@@ -72,26 +80,35 @@ public final class AvgPool2d {
         FloatVector a1 = FloatVector.fromMemorySegment(SPECIES, x, at + step, ORDER);
         FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, x, below, ORDER);
         FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, x, below + step, ORDER);
-        a0.rearrange(EVEN_LANES).blend(a1.rearrange(EVEN_LANES), UPPER_HALF)
+        FloatVector sum = a0.rearrange(EVEN_LANES).blend(a1.rearrange(EVEN_LANES), UPPER_HALF)
                 .add(a0.rearrange(ODD_LANES).blend(a1.rearrange(ODD_LANES), UPPER_HALF))
                 .add(b0.rearrange(EVEN_LANES).blend(b1.rearrange(EVEN_LANES), UPPER_HALF))
                 .add(b0.rearrange(ODD_LANES).blend(b1.rearrange(ODD_LANES), UPPER_HALF))
-                .mul(0.25f)
-                .intoMemorySegment(y, yAt * Float.BYTES, ORDER);
+                .mul(0.25f);
+        if (n == LANES) {
+            sum.intoMemorySegment(y, yAt * Float.BYTES, ORDER);
+        } else {
+            sum.intoMemorySegment(y, yAt * Float.BYTES, ORDER, FloatLanes.firstLanes(n));
+        }
     }
 
     private static void twoByTwoBackward(PoolGeometry g, MemorySegment dy, long out, MemorySegment dx, long in) {
         int oh = g.outHeight();
         int ow = g.outWidth();
         int width = g.width();
+        long dyEnd = dy.byteSize() / Float.BYTES;
         for (int i = 0; i < oh; i++) {
             long row0 = in + (long) (2 * i) * width;
             long o = out + (long) i * ow;
             if (ow >= LANES) {
                 for (int k = 0; k < ow; k += LANES) {
                     int j = Math.min(k, ow - LANES);
-                    shares(width, dy, o + j, dx, row0 + 2L * j);
+                    shares(width, dy, o + j, LANES, dx, row0 + 2L * j);
                 }
+                continue;
+            }
+            if (o + LANES <= dyEnd) {
+                shares(width, dy, o, ow, dx, row0);
                 continue;
             }
             long row1 = row0 + width;
@@ -106,21 +123,32 @@ public final class AvgPool2d {
     }
 
     /**
-     * A quarter of each of {@code LANES} output gradients from {@code dyAt}, written twice over
-     * into the {@code 2 LANES} inputs of each of the two input rows that start at {@code first}
-     * and {@code first + width}.
+     * A quarter of each of {@code n} output gradients (at most {@code LANES}) from {@code dyAt},
+     * written twice over into the {@code 2n} inputs of each of the two input rows that start at
+     * {@code first} and {@code first + width} (the lanes of dy past n are read and not used).
      */
-    private static void shares(int width, MemorySegment dy, long dyAt, MemorySegment dx, long first) {
+    private static void shares(int width, MemorySegment dy, long dyAt, int n, MemorySegment dx, long first) {
         FloatVector share = FloatVector.fromMemorySegment(SPECIES, dy, dyAt * Float.BYTES, ORDER).mul(0.25f);
         FloatVector low = share.rearrange(ZIP_LOW);
         FloatVector high = share.rearrange(ZIP_HIGH);
         long at = first * Float.BYTES;
         long below = (first + width) * Float.BYTES;
         long step = LANES * Float.BYTES;
-        low.intoMemorySegment(dx, at, ORDER);
-        high.intoMemorySegment(dx, at + step, ORDER);
-        low.intoMemorySegment(dx, below, ORDER);
-        high.intoMemorySegment(dx, below + step, ORDER);
+        if (n == LANES) {
+            low.intoMemorySegment(dx, at, ORDER);
+            high.intoMemorySegment(dx, at + step, ORDER);
+            low.intoMemorySegment(dx, below, ORDER);
+            high.intoMemorySegment(dx, below + step, ORDER);
+            return;
+        }
+        VectorMask<Float> lowLanes = FloatLanes.firstLanes(2 * n);
+        low.intoMemorySegment(dx, at, ORDER, lowLanes);
+        low.intoMemorySegment(dx, below, ORDER, lowLanes);
+        if (2 * n > LANES) {
+            VectorMask<Float> highLanes = FloatLanes.firstLanes(2 * n - LANES);
+            high.intoMemorySegment(dx, at + step, ORDER, highLanes);
+            high.intoMemorySegment(dx, below + step, ORDER, highLanes);
+        }
     }
 
     public static void forward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment x, long xOff,
