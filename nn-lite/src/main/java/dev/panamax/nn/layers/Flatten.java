@@ -4,7 +4,10 @@ import java.lang.foreign.Arena;
 
 import dev.panamax.nn.tensor.Tensor;
 
-/** {@code [N, d1, d2, ...] -> [N, d1 d2 ...]} in row-major (C, H, W) order, as {@code torch.nn.Flatten()}. */
+/**
+ * {@code [N, d1, d2, ...] -> [N, d1 d2 ...]} in row-major (C, H, W) order, as {@code torch.nn.Flatten()};
+ * an input of rank under 2 is refused, as there.
+ */
 public final class Flatten extends Layer {
 
     private long[] inputShape;
@@ -18,21 +21,33 @@ public final class Flatten extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        if (x.rank() < 1) {
-            throw new IllegalArgumentException(describe() + " needs an input with a batch dimension, got a scalar");
+        if (x.rank() < 2) {
+            // torch.nn.Flatten() raises here too (its start_dim 1 is out of range): an [N] input
+            // is most often a batch whose feature dimension was lost, not a batch of scalars
+            throw new IllegalArgumentException(describe() + " needs an input [N, d1, ...] of rank 2 or more, got "
+                    + (x.rank() == 0 ? "a scalar" : "shape " + java.util.Arrays.toString(x.shape())));
         }
         if (!InferenceMode.active() && (inputShape == null || !x.hasShape(inputShape))) {
             inputShape = x.shape();     // for backward alone
         }
         if (!x.isContiguous()) {
-            return x.contiguous(arena).view(x.size(0), -1);
+            return x.contiguous(arena).view(x.size(0), features(x));
         }
         Reshaped last = this.last.get();
         if (last == null || last.input != x) {   // the same tensor object has the same shape and memory
-            last = new Reshaped(x, x.view(x.size(0), -1));
+            last = new Reshaped(x, x.view(x.size(0), features(x)));
             this.last.set(last);
         }
         return last.output;
+    }
+
+    /** d1 d2 ...: named, not -1, so that an empty batch flattens too (-1 is ambiguous with 0 rows). */
+    private static long features(Tensor x) {
+        long n = 1;
+        for (int d = 1; d < x.rank(); d++) {
+            n = Math.multiplyExact(n, x.size(d));
+        }
+        return n;
     }
 
     /**

@@ -151,6 +151,18 @@ class LayerApiTest {
     }
 
     @Test
+    void flattenKeepsTheBatchDimensionAndRefusesARankOneInputAsPyTorchDoes() {
+        try (Arena arena = Arena.ofConfined()) {
+            Flatten flatten = new Flatten();
+            assertThat(flatten.forward(random(arena, 1, 3, 2, 4, 5), arena).shape()).containsExactly(3, 40);
+            assertThat(flatten.forward(random(arena, 2, 3, 7), arena).shape()).containsExactly(3, 7);
+            assertThat(flatten.forward(Tensor.zeros(arena, 0, 3, 2), arena).shape()).containsExactly(0, 6);
+            assertThatThrownBy(() -> flatten.forward(random(arena, 3, 5), arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 2").hasMessageContaining("[5]");
+        }
+    }
+
+    @Test
     void safetensorsRoundTripGivesIdenticalOutputs(@TempDir Path dir) throws IOException {
         Init.manualSeed(1);
         Sequential a = Models.lenet5();
