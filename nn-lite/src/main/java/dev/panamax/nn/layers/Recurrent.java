@@ -152,7 +152,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     /**
      * Runs the network.
      *
-     * @param x       {@code [T, N, I]}, or {@code [N, T, I]} batch first (any strides)
+     * @param x       {@code [T, N, I]}, or {@code [N, T, I]} batch first (any strides); T at least 1, N may
+     *                be 0 (empty outputs, as in PyTorch)
      * @param h0      initial states {@code [L D, N, H]}, or null for zeros (or the learned state)
      * @param c0      LSTM initial cell states {@code [L D, N, H]}, or null; must be null for other cells
      * @param lengths int64 {@code [N]}, each in {@code [1, T]}, any order, or null when all have T steps:
@@ -167,8 +168,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         int tDim = options.batchFirst() ? 1 : 0;
         long steps = x.size(tDim);
         long batch = x.size(1 - tDim);
-        if (steps < 1 || batch < 1 || steps > Integer.MAX_VALUE || batch > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(describe() + " needs at least one step and one sequence, got input "
+        if (steps < 1 || steps > Integer.MAX_VALUE || batch > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + " needs at least one step (as PyTorch's), got input "
                     + Arrays.toString(x.shape()));
         }
         long[] stateShape = {(long) desc.layers() * desc.directions(), batch, desc.hiddenSize()};
@@ -201,6 +202,19 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         Tensor hn = Tensor.empty(arena, stateShape);
         Tensor cn = desc.cell() == RnnCell.LSTM ? Tensor.empty(arena, stateShape) : null;
         boolean training = isTraining();
+        if (batch == 0) {
+            // an empty batch (a data-parallel shard's last, say) gives empty outputs, as in PyTorch;
+            // no kernel runs, and its backward adds nothing to the weights' gradients
+            saved.training = training;
+            if (training) {
+                saved.segments = 0;
+                saved.x = x;
+                saved.lengths = lengths;
+                saved.callerH0 = callerH0;
+                saved.callerC0 = callerC0;
+            }
+            return new Output(y, hn, cn);
+        }
         if (!training) {
             saved.training = false;      // the same value from every thread: a later backward is refused
             return infer(x, h0, c0, lengths, y, hn, cn, (int) steps, (int) batch, arena);

@@ -315,8 +315,15 @@ public final class Tensor {
         return product(shape);
     }
 
-    /** Whether the elements lie row-major and gap-free from {@link #offset()}. */
+    /**
+     * Whether the elements lie row-major and gap-free from {@link #offset()}. As in PyTorch, the
+     * stride of a dimension of size 1 does not matter, and a tensor with no elements is contiguous
+     * whatever its strides ({@code zeros(2, 0, 4)} has strides {@code [4, 4, 1]} there as here).
+     */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         long expected = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
             if (shape[d] != 1 && strides[d] != expected) {

@@ -163,6 +163,43 @@ class LayerApiTest {
     }
 
     @Test
+    void emptyBatchesGiveEmptyOutputsAndLeaveGradientsAsPyTorchDoes() {
+        Init.manualSeed(3);
+        try (Arena arena = Arena.ofConfined()) {
+            // a tensor with no elements is contiguous whatever its strides, so it views and flattens
+            Tensor none = Tensor.zeros(arena, 2, 0, 4);
+            assertThat(none.isContiguous()).isTrue();
+            Linear linear = new Linear(4, 3);
+            assertThat(linear.forward(none, arena).shape()).containsExactly(2, 0, 3);
+            MultiHeadAttention attention = new MultiHeadAttention(8, 2);
+            Tensor y = attention.forward(Tensor.zeros(arena, 4, 0, 8), arena);
+            assertThat(y.shape()).containsExactly(4, 0, 8);
+            assertThat(attention.backward(y, arena).shape()).containsExactly(4, 0, 8);
+
+            LSTM lstm = new LSTM(5, 7);
+            for (Parameter p : lstm.parameters()) {
+                p.grad().fill(0.5f);
+            }
+            Recurrent.Output out = lstm.forward(Tensor.zeros(arena, 3, 0, 5), null, null, null, arena);
+            assertThat(out.y().shape()).containsExactly(3, 0, 7);
+            assertThat(out.hn().shape()).containsExactly(1, 0, 7);
+            assertThat(out.cn().shape()).containsExactly(1, 0, 7);
+            assertThat(lstm.backward(out.y(), arena).shape()).containsExactly(3, 0, 5);
+            for (Parameter p : lstm.parameters()) {
+                for (float g : p.grad().toFloatArray()) {
+                    assertThat(g).isEqualTo(0.5f);
+                }
+            }
+            GRU gru = new GRU(5, 7);
+            gru.eval();
+            assertThat(gru.forward(Tensor.zeros(arena, 3, 0, 5), arena).shape()).containsExactly(3, 0, 7);
+            // no steps is refused, as by PyTorch
+            assertThatThrownBy(() -> lstm.forward(Tensor.zeros(arena, 0, 2, 5), arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one step");
+        }
+    }
+
+    @Test
     void safetensorsRoundTripGivesIdenticalOutputs(@TempDir Path dir) throws IOException {
         Init.manualSeed(1);
         Sequential a = Models.lenet5();
