@@ -384,6 +384,9 @@ public final class Tensor {
     public float[] toFloatArray() {
         requireType(DType.FLOAT32);
         float[] out = new float[Math.toIntExact(numel())];
+        if (out.length == 0) {
+            return out;                 // an empty view's offset may lie past its memory's end
+        }
         if (isContiguous()) {
             MemorySegment.copy(mem(), F32, offset * 4, out, 0, out.length);
         } else {
@@ -433,6 +436,9 @@ public final class Tensor {
                     + ", got " + Arrays.toString(source.shape) + " " + source.dtype);
         }
         long n = numel();
+        if (n == 0) {
+            return;
+        }
         if (isContiguous() && source.isContiguous()) {
             MemorySegment.copy(source.mem(), source.offset * dtype.bytes(), mem(), offset * dtype.bytes(), n * dtype.bytes());
             return;
@@ -547,9 +553,13 @@ public final class Tensor {
         return permute(order);
     }
 
-    /** This tensor if contiguous, else a contiguous copy allocated from {@code arena}. */
+    /**
+     * This tensor if contiguous, else a contiguous copy allocated from {@code arena}. An empty
+     * view is contiguous but may lie past its memory's end (the last rows of a slice): it is
+     * replaced by an empty tensor of its own, which kernels may be handed.
+     */
     public Tensor contiguous(Arena arena) {
-        if (isContiguous()) {
+        if (isContiguous() && (numel() > 0 || offset == 0)) {
             return this;
         }
         Tensor copy = zeros(arena, dtype, shape);

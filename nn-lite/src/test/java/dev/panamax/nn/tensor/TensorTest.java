@@ -35,6 +35,21 @@ class TensorTest {
     }
 
     @Test
+    void emptyViewsAreContiguousAndReadAsNothingEvenPastTheirMemorysEnd() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.of(arena, new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
+            Tensor none = t.slice(0, 2, 2).slice(1, 1, 2);          // offset 7, past the six floats
+            assertThat(none.isContiguous()).isTrue();
+            assertThat(none.toFloatArray()).isEmpty();
+            Tensor own = none.contiguous(arena);
+            assertThat(own.shape()).containsExactly(0, 1);
+            assertThat(own.offset()).isZero();
+            own.copyFrom(none);
+            assertThat(Tensor.zeros(arena, 2, 0, 4).view(0, 8).shape()).containsExactly(0, 8);
+        }
+    }
+
+    @Test
     void misuseFailsClearly() {
         Arena arena = Arena.ofConfined();
         Tensor t = Tensor.zeros(arena, 2, 3);
