@@ -26,8 +26,9 @@ final class Predict {
 
               --weights   a PyTorch state_dict saved with safetensors (names as in PyTorch: conv1.weight, ...)
                           or a Panamax checkpoint (bin/panamax demo writes one; its preprocessing is applied)
-              --input     samples: .npy (float32 [N, ...]), MNIST-style IDX images (pixels scaled to [0, 1]),
-                          or CSV of numbers (a header line is skipped)
+              --input     samples: .npy [N, ...] (floats as float32, integers as their values, unscaled),
+                          MNIST-style IDX images (pixels scaled to [0, 1]), or CSV of numbers (a header line
+                          is skipped)
               --model     the architecture (a checkpoint names its own); --in, --hidden and --classes override
                           what the file's metadata or the weights' shapes say
               --out       write the outputs [N, outputs] as .npy; otherwise the first predictions are printed
@@ -105,10 +106,16 @@ final class Predict {
         if (name.endsWith(".npy")) {
             try (Arena arena = Arena.ofConfined()) {
                 Tensor t = Npy.read(file, arena);
-                if (t.dtype() != dev.panamax.nn.tensor.DType.FLOAT32) {
-                    throw new IllegalArgumentException(file + " holds " + t.dtype() + ", not float32");
+                if (t.dtype() == dev.panamax.nn.tensor.DType.FLOAT32) {
+                    features = t.toFloatArray();
+                } else {
+                    // integers (raw uint8 pixels, say) as the values they are, as torch's .float(): no scaling
+                    long[] ints = t.toLongArray();
+                    features = new float[ints.length];
+                    for (int i = 0; i < ints.length; i++) {
+                        features[i] = ints[i];
+                    }
                 }
-                features = t.toFloatArray();
             }
         } else if (name.contains("idx3")) {
             Idx.Images images = Idx.readImages(file);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +21,13 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * NumPy {@code .npy} files: read (format versions 1.0, 2.0 and 3.0) and write (1.0, or 2.0 when
- * the header needs it). Only C-order little-endian {@code <f4} and {@code <i8} arrays are
- * accepted; anything else is rejected with a message naming what the file holds.
+ * the header needs it). Float arrays ({@code f2}, {@code f4}, {@code f8}: NumPy's default
+ * float64 included) read as float32, integer and boolean arrays ({@code i1} to {@code i8},
+ * {@code u1} to {@code u8}, {@code b1}) as int64, in either byte order and in C or Fortran order;
+ * {@code <f4} and {@code <i8} in C order load as they are, the others are converted (a float64
+ * rounded to the nearest float32, as {@code torch.from_numpy(a).float()}). Anything else
+ * (complex, strings, records, objects) is rejected with a message naming what the file holds.
+ * Written arrays are C-order little-endian {@code <f4} or {@code <i8}.
  */
 public final class Npy {
 
@@ -29,6 +35,8 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** A plain numeric descr: byte order ({@code |} for one byte, {@code =} native), kind, width. */
+    private static final Pattern NUMBER = Pattern.compile("([<>|=])([fiub])(\\d+)");
 
     private Npy() {
     }
@@ -76,29 +84,108 @@ public final class Npy {
         String header = new String(BoundedInput.readExactly(in, headerLength, name, "header"),
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         String descr = group(DESCR, header, "descr", name);
-        DType dtype = switch (descr) {
-            case "<f4" -> DType.FLOAT32;
-            case "<i8" -> DType.INT64;
-            default -> throw new IOException(name + ": dtype '" + descr + "' is not supported (only '<f4' float32 and '<i8' int64"
-                    + (descr.startsWith(">") ? "; this file is big-endian" : "") + ")");
-        };
-        if (group(FORTRAN, header, "fortran_order", name).equals("True")) {
-            throw new IOException(name + ": Fortran-order arrays are not supported (save with C order)");
-        }
+        Element element = element(descr, name);
+        boolean fortran = group(FORTRAN, header, "fortran_order", name).equals("True");
         long[] shape = parseShape(group(SHAPE, header, "shape", name), name);
-        long bytes = BoundedInput.bytes(name, BoundedInput.elements(name, shape), dtype.bytes());
-        BoundedInput.checkDeclared(name, "data for shape " + java.util.Arrays.toString(shape), bytes,
-                size < 0 ? -1 : size - headerEnd);
-        if (size < 0) {
-            // the length is unknown: read the data first, so that a header that lies allocates nothing
-            byte[] data = BoundedInput.readExactly(in, bytes, name, "data for shape " + java.util.Arrays.toString(shape));
+        long elements = BoundedInput.elements(name, shape);
+        long bytes = BoundedInput.bytes(name, elements, element.width());
+        String what = "data for shape " + java.util.Arrays.toString(shape);
+        BoundedInput.checkDeclared(name, what, bytes, size < 0 ? -1 : size - headerEnd);
+        DType dtype = element.kind() == 'f' ? DType.FLOAT32 : DType.INT64;
+        boolean asIs = !fortran && element.loadsAsIs();
+        if (asIs && size >= 0) {
             Tensor t = Tensor.zeros(arena, dtype, shape);
-            MemorySegment.copy(MemorySegment.ofArray(data), 0, t.segment(), 0, bytes);
+            BoundedInput.readExactly(in, bytes, t.segment(), 0, name, what);
             return t;
         }
-        Tensor t = Tensor.zeros(arena, dtype, shape);
-        BoundedInput.readExactly(in, bytes, t.segment(), 0, name, "data for shape " + java.util.Arrays.toString(shape));
-        return t;
+        // the length unknown, the data is read first, so that a header that lies allocates nothing
+        MemorySegment raw = MemorySegment.ofArray(BoundedInput.readExactly(in, bytes, name, what));
+        if (asIs) {
+            Tensor t = Tensor.zeros(arena, dtype, shape);
+            MemorySegment.copy(raw, 0, t.segment(), 0, bytes);
+            return t;
+        }
+        if (!fortran) {
+            Tensor t = Tensor.zeros(arena, dtype, shape);
+            element.convert(raw, elements, t.segment(), name);
+            return t;
+        }
+        // Fortran order is C order of the reversed shape; its transpose is the array
+        long[] reversed = new long[shape.length];
+        int[] order = new int[shape.length];
+        for (int d = 0; d < shape.length; d++) {
+            reversed[d] = shape[shape.length - 1 - d];
+            order[d] = shape.length - 1 - d;
+        }
+        try (Arena scratch = Arena.ofConfined()) {
+            Tensor columns = Tensor.zeros(scratch, dtype, reversed);
+            element.convert(raw, elements, columns.segment(), name);
+            Tensor t = Tensor.zeros(arena, dtype, shape);
+            t.copyFrom(columns.permute(order));
+            return t;
+        }
+    }
+
+    /** One element's type in the file: its byte order, kind ({@code f}, {@code i}, {@code u}, {@code b}) and bytes. */
+    private record Element(ByteOrder order, char kind, int width) {
+
+        /** Whether the bytes are already those of the tensor: float32 or int64, little-endian. */
+        boolean loadsAsIs() {
+            return order == ByteOrder.LITTLE_ENDIAN && (kind == 'f' && width == 4 || kind == 'i' && width == 8);
+        }
+
+        /** {@code n} elements from {@code raw} into {@code dst} as float32 (floats) or int64 (the rest). */
+        void convert(MemorySegment raw, long n, MemorySegment dst, String name) throws IOException {
+            for (long i = 0; i < n; i++) {
+                long at = i * width;
+                if (kind == 'f') {
+                    float v = switch (width) {
+                        case 2 -> Float.float16ToFloat(raw.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at));
+                        case 4 -> raw.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), at);
+                        default -> (float) raw.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), at);
+                    };
+                    dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+                    continue;
+                }
+                long v = switch (width) {
+                    case 1 -> kind == 'u' || kind == 'b' ? raw.get(ValueLayout.JAVA_BYTE, at) & 0xffL : raw.get(ValueLayout.JAVA_BYTE, at);
+                    case 2 -> {
+                        short h = raw.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at);
+                        yield kind == 'u' ? h & 0xffffL : h;
+                    }
+                    case 4 -> {
+                        int w = raw.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at);
+                        yield kind == 'u' ? w & 0xffff_ffffL : w;
+                    }
+                    default -> raw.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+                };
+                if (kind == 'u' && width == 8 && v < 0) {
+                    throw new IOException(name + ": element " + i + " (" + Long.toUnsignedString(v)
+                            + ") of this uint64 array does not fit in int64");
+                }
+                dst.setAtIndex(ValueLayout.JAVA_LONG, i, kind == 'b' ? (v != 0 ? 1 : 0) : v);
+            }
+        }
+    }
+
+    private static Element element(String descr, String name) throws IOException {
+        Matcher m = NUMBER.matcher(descr);
+        if (m.matches()) {
+            char kind = m.group(2).charAt(0);
+            int width = Integer.parseInt(m.group(3));
+            boolean known = switch (kind) {
+                case 'f' -> width == 2 || width == 4 || width == 8;
+                case 'i', 'u' -> width == 1 || width == 2 || width == 4 || width == 8;
+                default -> width == 1;     // 'b', bool
+            };
+            if (known) {
+                ByteOrder order = m.group(1).equals(">") ? ByteOrder.BIG_ENDIAN
+                        : m.group(1).equals("=") ? ByteOrder.nativeOrder() : ByteOrder.LITTLE_ENDIAN;
+                return new Element(order, kind, width);
+            }
+        }
+        throw new IOException(name + ": dtype '" + descr + "' is not supported (floats f2, f4 and f8 read as float32; "
+                + "integers i1-i8, u1-u8 and bool as int64)");
     }
 
     /** Writes a tensor (any strides) as a C-order little-endian array. */
