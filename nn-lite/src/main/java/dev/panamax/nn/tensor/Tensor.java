@@ -491,23 +491,39 @@ public final class Tensor {
         return derive(offset, s, rowMajorStrides(s));
     }
 
-    /** Elements {@code [start, end)} of dimension {@code dim} (PyTorch's {@code narrow}). */
+    /**
+     * Elements {@code [start, end)} of dimension {@code dim} ({@code x[..., start:end]}, PyTorch's
+     * {@code narrow}); a negative start or end counts from the dimension's end, as in Python. Bounds
+     * past the dimension are refused, not clamped.
+     */
     public Tensor slice(int dim, long start, long end) {
         int d = dimension(dim);
-        if (start < 0 || end < start || end > shape[d]) {
-            throw new IllegalArgumentException("slice of dim " + d + " must satisfy 0 <= start <= end <= " + shape[d]
-                    + ", got [" + start + ", " + end + ")");
+        long size = shape[d];
+        long from = start < 0 ? start + size : start;
+        long to = end < 0 ? end + size : end;
+        if (from < 0 || to < from || to > size) {
+            throw new IllegalArgumentException("slice of dim " + d + " must satisfy 0 <= start <= end <= " + size
+                    + " (negative values counting from the end), got [" + start + ", " + end + ")");
         }
+        start = from;
+        end = to;
         long[] s = shape.clone();
         s[d] = end - start;
         return derive(offset + start * strides[d], s, strides.clone());
     }
 
-    /** The sub-tensor at {@code index} of dimension {@code dim}, one rank lower. */
+    /**
+     * The sub-tensor at {@code index} of dimension {@code dim}, one rank lower; a negative index
+     * counts from the end ({@code -1} the last), as in PyTorch.
+     */
     public Tensor select(int dim, long index) {
         int d = dimension(dim);
-        if (index < 0 || index >= shape[d]) {
-            throw new IllegalArgumentException("index for dim " + d + " must be in [0, " + shape[d] + "), got " + index);
+        if (index < -shape[d] || index >= shape[d]) {
+            throw new IllegalArgumentException("index for dim " + d + " must be in [" + -shape[d] + ", " + shape[d] + "), got "
+                    + index);
+        }
+        if (index < 0) {
+            index += shape[d];
         }
         long[] s = new long[shape.length - 1];
         long[] st = new long[shape.length - 1];

@@ -50,6 +50,20 @@ class TensorTest {
     }
 
     @Test
+    void negativeIndicesCountFromTheEndAsInPyTorch() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.of(arena, new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
+            assertThat(t.select(0, -1).toFloatArray()).containsExactly(3, 4, 5);
+            assertThat(t.select(1, -3).toFloatArray()).containsExactly(0, 3);
+            assertThat(t.slice(1, -2, 3).toFloatArray()).containsExactly(1, 2, 4, 5);
+            assertThat(t.slice(1, 0, -1).toFloatArray()).containsExactly(0, 1, 3, 4);
+            assertThatThrownBy(() -> t.select(0, -3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[-2, 2)");
+            assertThatThrownBy(() -> t.slice(1, 1, 4)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("<= 3");
+            assertThatThrownBy(() -> t.slice(1, -4, 2)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void misuseFailsClearly() {
         Arena arena = Arena.ofConfined();
         Tensor t = Tensor.zeros(arena, 2, 3);
