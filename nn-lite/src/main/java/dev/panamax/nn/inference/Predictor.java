@@ -105,6 +105,7 @@ public final class Predictor implements AutoCloseable {
     /** What each thread of a call cut into parts keeps from call to call: part {@code i} of {@link #parts}. */
     private Part[] partState = new Part[0];
     private final Parts parts = new Parts();
+    private boolean closed;
 
     /**
      * A predictor over {@code model}, which must be in eval mode ({@code model.eval()}), that
@@ -140,6 +141,7 @@ public final class Predictor implements AutoCloseable {
      * later fails).
      */
     public Tensor predict(Tensor x) {
+        requireOpen();
         results.reset();
         int cut = partsFor(x, null);
         if (cut > 1) {
@@ -157,6 +159,7 @@ public final class Predictor implements AutoCloseable {
      * returns {@code out}.
      */
     public Tensor predict(Tensor x, Tensor out) {
+        requireOpen();
         int cut = partsFor(x, out);
         if (cut > 1) {
             return inParts(x, cut, out);
@@ -169,6 +172,12 @@ public final class Predictor implements AutoCloseable {
             return out;
         }
         return inChunks(x, rows, out);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Predictor is closed (its memory is freed): make a new one");
+        }
     }
 
     private Tensor forward(Tensor x, StepArena memory) {
@@ -448,6 +457,7 @@ public final class Predictor implements AutoCloseable {
     /** Frees the predictor's memory; a result it returned is invalid afterwards. */
     @Override
     public void close() {
+        closed = true;
         arena.close();
         tail.close();
         results.close();

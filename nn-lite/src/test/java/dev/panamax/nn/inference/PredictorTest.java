@@ -82,6 +82,20 @@ class PredictorTest {
     }
 
     @Test
+    void aClosedPredictorSaysSo() {
+        Layer model = Models.mlp(3, 4, 2).eval();
+        try (Arena arena = Arena.ofConfined()) {
+            Predictor p = new Predictor(model);
+            Tensor x = Tensor.zeros(arena, 1, 3);
+            assertThat(p.predict(x).shape()).containsExactly(1, 2);
+            p.close();
+            assertThatThrownBy(() -> p.predict(x)).isInstanceOf(IllegalStateException.class).hasMessageContaining("Predictor is closed");
+            assertThatThrownBy(() -> p.predict(x, Tensor.zeros(arena, 1, 2))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Predictor is closed");
+        }
+    }
+
+    @Test
     void memoryIsReusedAndOutputsGoWhereTheCallerSays() {
         Init.manualSeed(2);
         Layer model = Models.mlp(6, 8, 3).eval();
