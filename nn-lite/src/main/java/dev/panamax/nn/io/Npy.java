@@ -98,16 +98,15 @@ public final class Npy {
             BoundedInput.readExactly(in, bytes, t.segment(), 0, name, what);
             return t;
         }
-        // the length unknown, the data is read first, so that a header that lies allocates nothing
+        // to convert, or the length unknown (a header that lies then allocates nothing): the data first
         MemorySegment raw = MemorySegment.ofArray(BoundedInput.readExactly(in, bytes, name, what));
-        if (asIs) {
-            Tensor t = Tensor.zeros(arena, dtype, shape);
-            MemorySegment.copy(raw, 0, t.segment(), 0, bytes);
-            return t;
-        }
         if (!fortran) {
             Tensor t = Tensor.zeros(arena, dtype, shape);
-            element.convert(raw, elements, t.segment(), name);
+            if (asIs) {
+                MemorySegment.copy(raw, 0, t.segment(), 0, bytes);
+            } else {
+                element.convert(raw, elements, t.segment(), name);
+            }
             return t;
         }
         // Fortran order is C order of the reversed shape; its transpose is the array
@@ -136,28 +135,28 @@ public final class Npy {
 
         /** {@code n} elements from {@code raw} into {@code dst} as float32 (floats) or int64 (the rest). */
         void convert(MemorySegment raw, long n, MemorySegment dst, String name) throws IOException {
+            ValueLayout.OfShort halfOrShort = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+            ValueLayout.OfInt int32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+            ValueLayout.OfLong int64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
+            ValueLayout.OfFloat float32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
+            ValueLayout.OfDouble float64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
+            boolean unsigned = kind == 'u' || kind == 'b';
             for (long i = 0; i < n; i++) {
                 long at = i * width;
                 if (kind == 'f') {
                     float v = switch (width) {
-                        case 2 -> Float.float16ToFloat(raw.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at));
-                        case 4 -> raw.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), at);
-                        default -> (float) raw.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), at);
+                        case 2 -> Float.float16ToFloat(raw.get(halfOrShort, at));
+                        case 4 -> raw.get(float32, at);
+                        default -> (float) raw.get(float64, at);
                     };
                     dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
                     continue;
                 }
                 long v = switch (width) {
-                    case 1 -> kind == 'u' || kind == 'b' ? raw.get(ValueLayout.JAVA_BYTE, at) & 0xffL : raw.get(ValueLayout.JAVA_BYTE, at);
-                    case 2 -> {
-                        short h = raw.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), at);
-                        yield kind == 'u' ? h & 0xffffL : h;
-                    }
-                    case 4 -> {
-                        int w = raw.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), at);
-                        yield kind == 'u' ? w & 0xffff_ffffL : w;
-                    }
-                    default -> raw.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), at);
+                    case 1 -> unsigned ? raw.get(ValueLayout.JAVA_BYTE, at) & 0xffL : raw.get(ValueLayout.JAVA_BYTE, at);
+                    case 2 -> unsigned ? raw.get(halfOrShort, at) & 0xffffL : raw.get(halfOrShort, at);
+                    case 4 -> unsigned ? raw.get(int32, at) & 0xffff_ffffL : raw.get(int32, at);
+                    default -> raw.get(int64, at);
                 };
                 if (kind == 'u' && width == 8 && v < 0) {
                     throw new IOException(name + ": element " + i + " (" + Long.toUnsignedString(v)

@@ -43,11 +43,7 @@ public final class Flatten extends Layer {
 
     /** d1 d2 ...: named, not -1, so that an empty batch flattens too (-1 is ambiguous with 0 rows). */
     private static long features(Tensor x) {
-        long n = 1;
-        for (int d = 1; d < x.rank(); d++) {
-            n = Math.multiplyExact(n, x.size(d));
-        }
-        return n;
+        return Tensor.product(java.util.Arrays.copyOfRange(x.shape(), 1, x.rank()));
     }
 
     /**

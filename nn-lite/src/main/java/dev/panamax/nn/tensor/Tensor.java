@@ -53,7 +53,10 @@ public final class Tensor {
 
     /** A view of this tensor's memory: the same owner, alive as long as this tensor's root. */
     private Tensor derive(long newOffset, long[] newShape, long[] newStrides) {
-        return new Tensor(dtype, segment, newOffset, newShape, newStrides, owner, root, 0);
+        // a view with no elements starts at 0: its offset could lie past the memory's end (the
+        // last rows of a slice), where even a copy of nothing is out of bounds
+        long start = product(newShape) == 0 ? 0 : newOffset;
+        return new Tensor(dtype, segment, start, newShape, newStrides, owner, root, 0);
     }
 
     /**
@@ -384,9 +387,6 @@ public final class Tensor {
     public float[] toFloatArray() {
         requireType(DType.FLOAT32);
         float[] out = new float[Math.toIntExact(numel())];
-        if (out.length == 0) {
-            return out;                 // an empty view's offset may lie past its memory's end
-        }
         if (isContiguous()) {
             MemorySegment.copy(mem(), F32, offset * 4, out, 0, out.length);
         } else {
@@ -436,9 +436,6 @@ public final class Tensor {
                     + ", got " + Arrays.toString(source.shape) + " " + source.dtype);
         }
         long n = numel();
-        if (n == 0) {
-            return;
-        }
         if (isContiguous() && source.isContiguous()) {
             MemorySegment.copy(source.mem(), source.offset * dtype.bytes(), mem(), offset * dtype.bytes(), n * dtype.bytes());
             return;
@@ -569,13 +566,9 @@ public final class Tensor {
         return permute(order);
     }
 
-    /**
-     * This tensor if contiguous, else a contiguous copy allocated from {@code arena}. An empty
-     * view is contiguous but may lie past its memory's end (the last rows of a slice): it is
-     * replaced by an empty tensor of its own, which kernels may be handed.
-     */
+    /** This tensor if contiguous, else a contiguous copy allocated from {@code arena}. */
     public Tensor contiguous(Arena arena) {
-        if (isContiguous() && (numel() > 0 || offset == 0)) {
+        if (isContiguous()) {
             return this;
         }
         Tensor copy = zeros(arena, dtype, shape);

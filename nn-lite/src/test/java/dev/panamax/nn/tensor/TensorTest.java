@@ -38,7 +38,7 @@ class TensorTest {
     void emptyViewsAreContiguousAndReadAsNothingEvenPastTheirMemorysEnd() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = Tensor.of(arena, new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
-            Tensor none = t.slice(0, 2, 2).slice(1, 1, 2);          // offset 7, past the six floats
+            Tensor none = t.slice(0, 2, 2).slice(1, 1, 2);          // would start at 7, past the six floats
             assertThat(none.isContiguous()).isTrue();
             assertThat(none.toFloatArray()).isEmpty();
             Tensor own = none.contiguous(arena);
