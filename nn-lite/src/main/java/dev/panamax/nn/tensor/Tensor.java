@@ -566,6 +566,41 @@ public final class Tensor {
         return permute(order);
     }
 
+    /**
+     * A view with a new dimension of size 1 at {@code dim}, in {@code [-rank - 1, rank]} (a
+     * negative one counting from the end, as PyTorch's {@code unsqueeze}): {@code [3, 4]} at 0 is
+     * {@code [1, 3, 4]}, at -1 {@code [3, 4, 1]}. Any strides; the result is contiguous when this is.
+     */
+    public Tensor unsqueeze(int dim) {
+        int r = shape.length;
+        int d = dim < 0 ? dim + r + 1 : dim;
+        if (d < 0 || d > r) {
+            throw new IllegalArgumentException("unsqueeze dim must be in [" + (-r - 1) + ", " + r + "] for a tensor of rank "
+                    + r + ", got " + dim);
+        }
+        long[] s = new long[r + 1];
+        long[] st = new long[r + 1];
+        for (int i = 0, j = 0; i <= r; i++) {
+            if (i == d) {
+                s[i] = 1;
+                st[i] = d < r ? shape[d] * strides[d] : 1;    // PyTorch's stride for the new dimension
+            } else {
+                s[i] = shape[j];
+                st[i] = strides[j++];
+            }
+        }
+        return derive(offset, s, st);
+    }
+
+    /**
+     * This tensor without dimension {@code dim} when its size is 1, else this tensor itself, as
+     * PyTorch's {@code squeeze(dim)}.
+     */
+    public Tensor squeeze(int dim) {
+        int d = dimension(dim);
+        return shape[d] == 1 ? select(d, 0) : this;
+    }
+
     /** This tensor if contiguous, else a contiguous copy allocated from {@code arena}. */
     public Tensor contiguous(Arena arena) {
         if (isContiguous()) {

@@ -64,6 +64,30 @@ class TensorTest {
     }
 
     @Test
+    void unsqueezeAndSqueezeAreViewsWithPyTorchsStrides() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.of(arena, new float[] {0, 1, 2, 3, 4, 5}, 2, 3);
+            Tensor front = t.unsqueeze(0);
+            assertThat(front.shape()).containsExactly(1, 2, 3);
+            assertThat(front.strides()).containsExactly(6, 3, 1);     // torch.zeros(2, 3).unsqueeze(0).stride()
+            assertThat(front.isContiguous()).isTrue();
+            assertThat(t.unsqueeze(-1).shape()).containsExactly(2, 3, 1);
+            assertThat(t.unsqueeze(-1).strides()).containsExactly(3, 1, 1);
+            assertThat(t.unsqueeze(1).strides()).containsExactly(3, 3, 1);
+            Tensor tt = t.transpose(0, 1).unsqueeze(1);               // strides follow the view's, not row-major
+            assertThat(tt.shape()).containsExactly(3, 1, 2);
+            assertThat(tt.toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
+            front.set(42f, 0, 1, 2);
+            assertThat(t.get(1, 2)).isEqualTo(42f);
+            assertThat(front.squeeze(0).shape()).containsExactly(2, 3);
+            assertThat(front.squeeze(0).strides()).containsExactly(3, 1);
+            assertThat(t.squeeze(0)).isSameAs(t);                     // size 2: nothing to squeeze, as in PyTorch
+            assertThatThrownBy(() -> t.unsqueeze(3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[-3, 2]");
+            assertThatThrownBy(() -> t.squeeze(2)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void misuseFailsClearly() {
         Arena arena = Arena.ofConfined();
         Tensor t = Tensor.zeros(arena, 2, 3);
