@@ -7,8 +7,8 @@ import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Average pooling over NCHW windows, as {@code torch.nn.AvgPool2d} (ceil_mode false). With
- * {@code countIncludePad} (PyTorch's default) padded zeros count in the divisor.
+ * Average pooling over NCHW windows (or one image's CHW), as {@code torch.nn.AvgPool2d} (ceil_mode
+ * false). With {@code countIncludePad} (PyTorch's default) padded zeros count in the divisor.
  */
 public final class AvgPool2d extends Layer {
 
@@ -17,6 +17,8 @@ public final class AvgPool2d extends Layer {
     private final PoolWindow window;
     private final boolean countIncludePad;
     private Tensor x;
+    /** Whether the last forward's input was one image, {@code [C, H, W]} (PyTorch's unbatched input). */
+    private boolean unbatched;
     /** The window over the last input's planes (kept so that a steady-state step makes no object). */
     private PoolGeometry geometry;
 
@@ -32,11 +34,13 @@ public final class AvgPool2d extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        requireInput(x, -1, -1, -1, -1);
+        boolean single = unbatchedImage(x, -1, -1, -1);
+        x = asBatch(x, single);
         this.x = x;
+        this.unbatched = single;
         PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
         geometry = g;
-        return Pooling.avgPool2d(x, g, countIncludePad, arena);
+        return asSample(Pooling.avgPool2d(x, g, countIncludePad, arena), single);
     }
 
     /** Whether this pools 2 x 2 windows at stride 2, which {@link Sequential} fuses into a convolution and ReLU in inference. */
@@ -54,7 +58,8 @@ public final class AvgPool2d extends Layer {
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        return Pooling.avgPool2dBackward(saved(x), gy, geometry, countIncludePad, arena);
+        return asSample(Pooling.avgPool2dBackward(saved(x), asBatch(gy, unbatched), geometry, countIncludePad, arena),
+                unbatched);
     }
 
     @Override

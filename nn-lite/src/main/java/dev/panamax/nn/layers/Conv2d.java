@@ -8,7 +8,8 @@ import dev.panamax.nn.functional.Convolution;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * 2-d convolution, as {@code torch.nn.Conv2d}: x {@code [N, C_in, H, W]}, weight
+ * 2-d convolution, as {@code torch.nn.Conv2d}: x {@code [N, C_in, H, W]} (or one image
+ * {@code [C_in, H, W]}, whose output is then {@code [C_out, H', W']}), weight
  * {@code [C_out, C_in/groups, kH, kW]}, bias {@code [C_out]}. Depthwise ({@code groups = C_in})
  * and 1×1 convolutions take their fast paths automatically.
  */
@@ -18,6 +19,8 @@ public final class Conv2d extends WeightedLayer {
     private final long outChannels;
     private final ConvAttributes attrs;
     private Tensor x;
+    /** Whether the last forward's input was one image, {@code [C_in, H, W]} (PyTorch's unbatched input). */
+    private boolean unbatched;
     /**
      * The plan of the last input shape, reused while the shape and the pool's threads stay the
      * same; immutable, so threads sharing this layer for inference may race on it harmlessly.
@@ -51,9 +54,11 @@ public final class Conv2d extends WeightedLayer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        requireInput(x, -1, inChannels, -1, -1);
-        this.x = x;
-        return Convolution.conv2d(x, weightValue(), biasValue(), plan(x), arena);
+        boolean single = unbatchedImage(x, inChannels, -1, -1);
+        Tensor batch = asBatch(x, single);
+        this.x = batch;
+        this.unbatched = single;
+        return asSample(Convolution.conv2d(batch, weightValue(), biasValue(), plan(batch), arena), single);
     }
 
     /**
@@ -63,23 +68,26 @@ public final class Conv2d extends WeightedLayer {
      * fuse ({@link Convolution#fusesReluPool}), and the three layers then run one by one.
      */
     Tensor forwardReluPool(Tensor x, boolean average, Arena arena) {
-        requireInput(x, -1, inChannels, -1, -1);
+        if (unbatchedImage(x, inChannels, -1, -1)) {
+            return null;
+        }
         Conv2dPlan p = plan(x);
         if (!Convolution.fusesReluPool(p)) {
             return null;
         }
         this.x = x;
+        this.unbatched = false;
         return Convolution.conv2dReluPool(x, weightValue(), biasValue(), p, average, arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor input = saved(x);
-        Convolution.Grads g = Convolution.conv2dBackward(input, weightValue(), hasBias(), gy, plan(input),
-                inputGradientRequired(), grads, arena);
+        Convolution.Grads g = Convolution.conv2dBackward(input, weightValue(), hasBias(), asBatch(gy, unbatched),
+                plan(input), inputGradientRequired(), grads, arena);
         grads = g;
         accumulate(g.weight(), g.bias());
-        return g.x();
+        return asSample(g.x(), unbatched);
     }
 
     private Conv2dPlan plan(Tensor input) {

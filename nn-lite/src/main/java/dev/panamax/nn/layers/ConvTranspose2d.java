@@ -9,8 +9,9 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * Transposed 2-d convolution (the "upconv" of decoders), as {@code torch.nn.ConvTranspose2d}:
- * x {@code [N, C_in, H, W]}, weight {@code [C_in, C_out/groups, kH, kW]}, bias {@code [C_out]},
- * output height {@code (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1}.
+ * x {@code [N, C_in, H, W]} (or one image {@code [C_in, H, W]}, output {@code [C_out, H', W']}),
+ * weight {@code [C_in, C_out/groups, kH, kW]}, bias {@code [C_out]}, output height
+ * {@code (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1}.
  */
 public final class ConvTranspose2d extends WeightedLayer {
 
@@ -18,6 +19,8 @@ public final class ConvTranspose2d extends WeightedLayer {
     private final long outChannels;
     private final ConvAttributes attrs;
     private Tensor x;
+    /** Whether the last forward's input was one image, {@code [C, H, W]} (PyTorch's unbatched input). */
+    private boolean unbatched;
     /**
      * The plan of the last input shape, reused while the shape and the pool's threads stay the
      * same; immutable, so threads sharing this layer for inference may race on it harmlessly.
@@ -45,18 +48,20 @@ public final class ConvTranspose2d extends WeightedLayer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        requireInput(x, -1, inChannels, -1, -1);
-        this.x = x;
-        return Convolution.convTranspose2d(x, weightValue(), biasValue(), plan(x), arena);
+        boolean single = unbatchedImage(x, inChannels, -1, -1);
+        Tensor batch = asBatch(x, single);
+        this.x = batch;
+        this.unbatched = single;
+        return asSample(Convolution.convTranspose2d(batch, weightValue(), biasValue(), plan(batch), arena), single);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor input = saved(x);
-        Convolution.Grads g = Convolution.convTranspose2dBackward(input, weightValue(), hasBias(), gy, plan(input),
-                inputGradientRequired(), arena);
+        Convolution.Grads g = Convolution.convTranspose2dBackward(input, weightValue(), hasBias(), asBatch(gy, unbatched),
+                plan(input), inputGradientRequired(), arena);
         accumulate(g.weight(), g.bias());
-        return g.x();
+        return asSample(g.x(), unbatched);
     }
 
     private ConvTranspose2dPlan plan(Tensor input) {

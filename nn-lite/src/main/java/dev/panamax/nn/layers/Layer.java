@@ -308,6 +308,35 @@ public abstract class Layer {
         }
     }
 
+    /**
+     * Checks the input of a layer over images, which takes {@code [N, d1, d2, d3]} and, as in
+     * PyTorch, one image unbatched, {@code [d1, d2, d3]} (negative entries accept any size);
+     * returns whether {@code x} is unbatched. The layer runs such an input as a batch of one
+     * ({@code x.unsqueeze(0)}) and returns its output without the batch dimension.
+     */
+    protected final boolean unbatchedImage(Tensor x, long d1, long d2, long d3) {
+        if (x.rank() == 4 && x.dtype() == DType.FLOAT32 && fits(x, 1, d1) && fits(x, 2, d2) && fits(x, 3, d3)) {
+            return false;
+        }
+        if (x.rank() == 3 && x.dtype() == DType.FLOAT32 && fits(x, 0, d1) && fits(x, 1, d2) && fits(x, 2, d3)) {
+            return true;
+        }
+        String dims = (d1 < 0 ? "*" : Long.toString(d1)) + ", " + (d2 < 0 ? "*" : Long.toString(d2)) + ", "
+                + (d3 < 0 ? "*" : Long.toString(d3));
+        throw new IllegalArgumentException(describe() + " expects float32 input of shape [*, " + dims + "] or, unbatched, ["
+                + dims + "], got " + x.dtype() + " " + Arrays.toString(x.shape()));
+    }
+
+    /** {@code t} as a batch of one when {@code unbatched} ({@code t.unsqueeze(0)}), else t itself. */
+    protected static Tensor asBatch(Tensor t, boolean unbatched) {
+        return unbatched ? t.unsqueeze(0) : t;
+    }
+
+    /** A batch of one's {@code t} without its batch dimension when {@code unbatched}; t itself otherwise, or null. */
+    protected static Tensor asSample(Tensor t, boolean unbatched) {
+        return unbatched && t != null ? t.squeeze(0) : t;
+    }
+
     private static boolean fits(Tensor x, int dim, long expected) {
         return expected < 0 || x.size(dim) == expected;
     }

@@ -9,8 +9,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * {@code y = x Wᵀ + b}, as {@code torch.nn.Linear}: x {@code [*, in]} (any leading dimensions, e.g.
- * {@code [N, in]} or a sequence's {@code [T, N, in]}), weight {@code [out, in]}, bias {@code [out]},
- * y {@code [*, out]}. Initialised as PyTorch does.
+ * {@code [N, in]}, a sequence's {@code [T, N, in]} or one sample's {@code [in]}), weight
+ * {@code [out, in]}, bias {@code [out]}, y {@code [*, out]}. Initialised as PyTorch does.
  */
 public final class Linear extends WeightedLayer {
 
@@ -71,7 +71,7 @@ public final class Linear extends WeightedLayer {
         // locals first, fields last: threads sharing a model in eval mode must not see each other's shapes
         long[] shape = null;
         if (x.rank() != 2) {
-            if (x.rank() < 2 || x.size(-1) != in) {
+            if (x.rank() == 0 || x.size(-1) != in) {
                 requireInput(x, -1, in);
             }
             shape = x.shape();

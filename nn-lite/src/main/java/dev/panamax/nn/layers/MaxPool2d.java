@@ -7,9 +7,9 @@ import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Max pooling over NCHW windows, as {@code torch.nn.MaxPool2d} (ceil_mode false): the position of
- * each maximum is kept, and backward sends each gradient to it; in {@link InferenceMode} only the
- * values are computed (faster), and backward then fails.
+ * Max pooling over NCHW windows (or one image's CHW), as {@code torch.nn.MaxPool2d} (ceil_mode
+ * false): the position of each maximum is kept, and backward sends each gradient to it; in
+ * {@link InferenceMode} only the values are computed (faster), and backward then fails.
  */
 public class MaxPool2d extends Layer {
 
@@ -18,6 +18,8 @@ public class MaxPool2d extends Layer {
     private final boolean min;
     private final PoolWindow window;
     private Tensor x;
+    /** Whether the last forward's input was one image, {@code [C, H, W]} (PyTorch's unbatched input). */
+    private boolean unbatched;
     private Pooling.Indexed saved;
     /** The window over the last input's planes (kept so that a steady-state step makes no object). */
     private PoolGeometry geometry;
@@ -38,18 +40,20 @@ public class MaxPool2d extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        requireInput(x, -1, -1, -1, -1);
+        boolean single = unbatchedImage(x, -1, -1, -1);
+        x = asBatch(x, single);
         this.x = x;
+        this.unbatched = single;
         PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
         if (InferenceMode.active()) {
             geometry = g;
             saved = null;             // backward after this forward fails rather than use another call's argmax
-            return Pooling.maxPool2dValues(min, x, g, arena);
+            return asSample(Pooling.maxPool2dValues(min, x, g, arena), single);
         }
         var s = Pooling.maxPool2d(min, x, g, saved, arena);
         geometry = g;
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
-        return s.y();
+        return asSample(s.y(), single);
     }
 
     /** Whether this is a max pool over 2 x 2 windows at stride 2, which {@link Sequential} fuses into a convolution and ReLU in inference. */
@@ -71,7 +75,7 @@ public class MaxPool2d extends Layer {
         if (saved == null && geometry != null) {
             throw new IllegalStateException(describe() + ": backward after a forward in InferenceMode, which keeps no argmax");
         }
-        return Pooling.maxPool2dBackward(saved(x), saved, gy, geometry, arena);
+        return asSample(Pooling.maxPool2dBackward(saved(x), saved, asBatch(gy, unbatched), geometry, arena), unbatched);
     }
 
     @Override

@@ -24,7 +24,9 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code out_proj}. Parameter names as PyTorch's: {@code in_proj_weight}, {@code in_proj_bias},
  * {@code out_proj.weight}, {@code out_proj.bias}.
  *
- * <p>Inputs {@code [N, T, E]} with {@code batch_first}, else {@code [T, N, E]}. Masks: an
+ * <p>Inputs {@code [N, T, E]} with {@code batch_first}, else {@code [T, N, E]}, or one sequence
+ * unbatched, {@code [T, E]} either way (PyTorch's unbatched input; its key padding mask is then
+ * {@code [Tk]}, and the output {@code [Tq, E]}). Masks: an
  * additive {@code attn_mask [Tq, Tk]}, a {@code key_padding_mask [N, Tk]} (int64, nonzero = ignore
  * the key, as PyTorch's boolean mask; or float32, additive), and {@code causal} (query i sees keys
  * {@code j <= i}). When query, key and value are the same tensor (self-attention) the three
@@ -98,13 +100,37 @@ public final class MultiHeadAttention extends Layer {
     /**
      * Attention of {@code query} over {@code key} and {@code value}.
      *
-     * @param keyPaddingMask {@code [N, Tk]}: int64 (nonzero ignores the key) or float32 (added), or null
+     * @param keyPaddingMask {@code [N, Tk]} ({@code [Tk]} unbatched): int64 (nonzero ignores the key) or
+     *                       float32 (added), or null
      * @param attnMask       float32 {@code [Tq, Tk]} added to the scores, or null
      * @param causal         query i sees keys {@code j <= i} only
-     * @return {@code [N, Tq, E]} (or {@code [Tq, N, E]})
+     * @return {@code [N, Tq, E]} (or {@code [Tq, N, E]}; {@code [Tq, E]} unbatched)
      */
     public Tensor forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask, boolean causal,
                           Arena arena) {
+        if (query.rank() != 2) {
+            return forwardBatch(query, key, value, keyPaddingMask, attnMask, causal, false, arena);
+        }
+        if (key.rank() != 2 || value.rank() != 2) {
+            throw new IllegalArgumentException(describe() + ": an unbatched query needs an unbatched key and value, got "
+                    + Arrays.toString(query.shape()) + ", " + Arrays.toString(key.shape()) + ", "
+                    + Arrays.toString(value.shape()));
+        }
+        int batchDim = batchFirst ? 0 : 1;
+        // the same tensor stays the same tensor, so that self-attention keeps its one projection
+        Tensor q = query.unsqueeze(batchDim);
+        Tensor k = key == query ? q : key.unsqueeze(batchDim);
+        Tensor v = value == key ? k : value == query ? q : value.unsqueeze(batchDim);
+        if (keyPaddingMask != null && keyPaddingMask.rank() != 1) {
+            throw new IllegalArgumentException(describe() + ": the key_padding_mask of an unbatched input must be [Tk] = ["
+                    + key.size(0) + "], got " + Arrays.toString(keyPaddingMask.shape()));
+        }
+        Tensor padding = keyPaddingMask == null ? null : keyPaddingMask.unsqueeze(0);
+        return forwardBatch(q, k, v, padding, attnMask, causal, true, arena).squeeze(batchDim);
+    }
+
+    private Tensor forwardBatch(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask,
+                                boolean causal, boolean unbatched, Arena arena) {
         long[] qs = check("query", query);
         long[] ks = check("key", key);
         long[] vs = check("value", value);
@@ -147,6 +173,7 @@ public final class MultiHeadAttention extends Layer {
                 heads(s.out, n, tq), s.lse == null ? null : s.lse.segment(), s.lse == null ? 0 : s.lse.offset());
         s.queryShape = query.shape();
         s.keyShape = key.shape();
+        s.unbatched = unbatched;
         saved = s;
         return outProj.forward(s.out, arena).view(query.shape());
     }
@@ -154,6 +181,18 @@ public final class MultiHeadAttention extends Layer {
     /** The gradients of the last forward's query, key and value; the parameters' are accumulated. */
     public Gradients backwardAll(Tensor gy, Arena arena) {
         Saved s = saved(saved);
+        if (s.unbatched) {
+            int batchDim = batchFirst ? 0 : 1;
+            Gradients g = backwardBatch(s, gy.unsqueeze(batchDim), arena);
+            Tensor query = g.query().squeeze(batchDim);
+            Tensor key = g.key() == g.query() ? query : g.key().squeeze(batchDim);
+            Tensor value = g.value() == g.key() ? key : g.value().squeeze(batchDim);
+            return new Gradients(query, key, value);
+        }
+        return backwardBatch(s, gy, arena);
+    }
+
+    private Gradients backwardBatch(Saved s, Tensor gy, Arena arena) {
         if (s.lse == null) {
             throw new IllegalStateException(describe() + ": backward needs a forward in training mode");
         }
@@ -386,6 +425,8 @@ public final class MultiHeadAttention extends Layer {
         Tensor lse;
         AttentionShape shape;
         AttentionMasks masks;
+        /** The inputs were one sequence each, {@code [T, E]}, run as a batch of one. */
+        boolean unbatched;
         long[] queryShape;
         long[] keyShape;
     }

@@ -40,6 +40,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
      *           first); zero past a sequence's length
      * @param hn the final states {@code [L D, N, H]}
      * @param cn LSTM's final cell states {@code [L D, N, H]}, null for other cells
+     *           (for an unbatched input, all three without N: {@code [T, D H]}, {@code [L D, H]})
      */
     public record Output(Tensor y, Tensor hn, Tensor cn) {
     }
@@ -153,7 +154,9 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
      * Runs the network.
      *
      * @param x       {@code [T, N, I]}, or {@code [N, T, I]} batch first (any strides); T at least 1, N may
-     *                be 0 (empty outputs, as in PyTorch)
+     *                be 0 (empty outputs, as in PyTorch). One sequence may come unbatched, {@code [T, I]}
+     *                either way, as in PyTorch: its states are then {@code [L D, H]}, its output
+     *                {@code [T, D H]}, and it has no lengths
      * @param h0      initial states {@code [L D, N, H]}, or null for zeros (or the learned state)
      * @param c0      LSTM initial cell states {@code [L D, N, H]}, or null; must be null for other cells
      * @param lengths int64 {@code [N]}, each in {@code [1, T]}, any order, or null when all have T steps:
@@ -161,6 +164,41 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
      * @throws IllegalArgumentException for a shape, dtype or length that does not fit, naming it
      */
     public final Output forward(Tensor x, Tensor h0, Tensor c0, Tensor lengths, Arena arena) {
+        boolean single = x.rank() == 2;
+        if (single) {
+            if (lengths != null) {
+                throw new IllegalArgumentException(describe() + ": lengths are for a batch of sequences, and input "
+                        + Arrays.toString(x.shape()) + " is one, unbatched");
+            }
+            int batchDim = batchDim();
+            Output o = forwardBatch(x.unsqueeze(batchDim), asBatchState("h0", h0), asBatchState("c0", c0), null, arena);
+            saved.unbatched = true;
+            return new Output(o.y().squeeze(batchDim), o.hn().squeeze(1), o.cn() == null ? null : o.cn().squeeze(1));
+        }
+        Output o = forwardBatch(x, h0, c0, lengths, arena);
+        saved.unbatched = false;
+        return o;
+    }
+
+    /** The batch dimension of a batched input: 1, or 0 batch first. */
+    private int batchDim() {
+        return options.batchFirst() ? 0 : 1;
+    }
+
+    /** An unbatched sequence's state {@code [L D, H]} (or its gradient) as a batch of one's, or null. */
+    private Tensor asBatchState(String name, Tensor state) {
+        if (state == null) {
+            return null;
+        }
+        if (state.rank() != 2) {
+            throw new IllegalArgumentException(describe() + ": with an unbatched input, " + name + " must be [L D, H] = ["
+                    + (long) desc.layers() * desc.directions() + ", " + desc.hiddenSize() + "], got "
+                    + Arrays.toString(state.shape()));
+        }
+        return state.unsqueeze(1);
+    }
+
+    private Output forwardBatch(Tensor x, Tensor h0, Tensor c0, Tensor lengths, Arena arena) {
         if (x.rank() != 3 || x.dtype() != DType.FLOAT32 || x.size(2) != desc.inputSize()) {
             throw new IllegalArgumentException(describe() + " expects float32 input " + layoutName(desc.inputSize())
                     + ", got " + x.dtype() + " " + Arrays.toString(x.shape()));
@@ -285,11 +323,22 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
      * parameter's gradient and returns the gradients of the input and of the initial states.
      *
      * @param gy  gradient of y (its shape), or null for zero
-     * @param ghn gradient of h_n {@code [L D, N, H]}, or null for zero
+     * @param ghn gradient of h_n {@code [L D, N, H]} ({@code [L D, H]} after an unbatched input), or null for zero
      * @param gcn LSTM: gradient of c_n, or null for zero
      * @throws IllegalStateException when there was no training forward
      */
     public final Gradients backward(Tensor gy, Tensor ghn, Tensor gcn, Arena arena) {
+        if (!saved.unbatched) {
+            return backwardBatch(gy, ghn, gcn, arena);
+        }
+        int batchDim = batchDim();
+        Gradients g = backwardBatch(gy == null ? null : gy.unsqueeze(batchDim), asBatchState("the gradient of h_n", ghn),
+                asBatchState("the gradient of c_n", gcn), arena);
+        return new Gradients(g.x() == null ? null : g.x().squeeze(batchDim), g.h0() == null ? null : g.h0().squeeze(1),
+                g.c0() == null ? null : g.c0().squeeze(1));
+    }
+
+    private Gradients backwardBatch(Tensor gy, Tensor ghn, Tensor gcn, Arena arena) {
         Saved s = saved;
         if (s.x == null || !s.training) {
             throw new IllegalStateException(describe() + ": backward needs a forward in training mode first");
@@ -449,6 +498,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         boolean callerH0;
         boolean callerC0;
         boolean training;
+        /** The input was one sequence, {@code [T, I]}, run as a batch of one. */
+        boolean unbatched;
 
         Saved(int layers) {
             plans = new RnnPlan[layers];

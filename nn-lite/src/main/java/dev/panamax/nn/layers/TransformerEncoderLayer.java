@@ -49,14 +49,17 @@ public final class TransformerEncoderLayer extends Layer {
     }
 
     /**
+     * @param x                    {@code [T, N, E]} ({@code [N, T, E]} batch first), or one sequence
+     *                             unbatched, {@code [T, E]}, as PyTorch takes it
      * @param srcMask              additive {@code [T, T]}, or null
-     * @param srcKeyPaddingMask    {@code [N, T]} (int64 nonzero or float -inf marks a padded token), or null
+     * @param srcKeyPaddingMask    {@code [N, T]} ({@code [T]} unbatched; int64 nonzero or float -inf marks a
+     *                             padded token), or null
      * @param causal               token i attends to tokens {@code j <= i} only
      */
     public Tensor forward(Tensor x, Tensor srcMask, Tensor srcKeyPaddingMask, boolean causal, Arena arena) {
-        if (x.rank() != 3 || x.size(2) != o.dModel()) {
+        if (x.rank() < 2 || x.rank() > 3 || x.size(-1) != o.dModel()) {
             throw new IllegalArgumentException(describe() + " expects " + (o.batchFirst() ? "[N, T, " : "[T, N, ") + o.dModel()
-                    + "], got " + Arrays.toString(x.shape()));
+                    + "] or, unbatched, [T, " + o.dModel() + "], got " + Arrays.toString(x.shape()));
         }
         this.x = x;
         if (o.normFirst()) {
