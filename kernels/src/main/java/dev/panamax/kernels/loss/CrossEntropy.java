@@ -137,7 +137,8 @@ public final class CrossEntropy {
         }
     }
 
-    private static double logSumExp(long c, MemorySegment logits, long row) {
+    /** {@code log sum_k exp(logits[row + k])} over C elements, by the row's maximum. */
+    static double logSumExp(long c, MemorySegment logits, long row) {
         float max = Reductions.max(c, logits, row);
         return max + Math.log(Reductions.sumExp(c, logits, row, max));
     }

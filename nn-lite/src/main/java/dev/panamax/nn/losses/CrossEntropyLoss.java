@@ -6,11 +6,16 @@ import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Cross-entropy of logits {@code [N, C]} against int64 class indices {@code [N]}, as
- * {@code torch.nn.CrossEntropyLoss}: optional class weights {@code [C]} (for unbalanced classes;
- * the mean divides by the summed weights of the targets), label smoothing, and
- * {@code ignore_index} (-100 by default): targets with that value take no part, as the padded
- * positions of a batch of sequences.
+ * Cross-entropy of logits against class indices or class probabilities, as
+ * {@code torch.nn.CrossEntropyLoss}: logits {@code [N, C]}, one sample's {@code [C]}, or
+ * {@code [N, C, d1, ..., dk]} (a score per class at every position, the mean running over all of
+ * them); the target either int64 class indices of the logits' shape without C ({@code [N]},
+ * {@code []}, {@code [N, d1, ..., dk]}) or float32 probabilities of the logits' shape (soft
+ * labels: mixup, distillation). Optional class weights {@code [C]} (for unbalanced classes; with
+ * indices the mean divides by the summed weights of the targets, with probabilities by the
+ * number of positions, as PyTorch's), label smoothing, and {@code ignore_index} (-100 by default,
+ * indices only): targets with that value take no part, as the padded positions of a batch of
+ * sequences.
  */
 public final class CrossEntropyLoss implements Loss {
 
