@@ -61,15 +61,21 @@ public final class TransformerDecoderLayer extends Layer {
     }
 
     /**
-     * @param memory               the encoder's output {@code [N, S, E]} (or {@code [S, N, E]})
+     * @param x                    the target {@code [N, T, E]} (or {@code [T, N, E]}), or one sequence
+     *                             unbatched, {@code [T, E]}, as PyTorch takes it (the memory then
+     *                             unbatched as well)
+     * @param memory               the encoder's output {@code [N, S, E]} (or {@code [S, N, E]}; {@code [S, E]} unbatched)
      * @param tgtMask              additive {@code [T, T]} on the self-attention, or null
-     * @param memoryKeyPaddingMask {@code [N, S]} (int64 nonzero or float -inf marks padded memory), or null
+     * @param memoryKeyPaddingMask {@code [N, S]} ({@code [S]} unbatched; int64 nonzero or float -inf marks padded
+     *                             memory), or null
      * @param causal               the self-attention is causal (token i sees target tokens {@code j <= i})
      */
     public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor memoryKeyPaddingMask, boolean causal, Arena arena) {
-        if (x.rank() != 3 || x.size(2) != o.dModel() || memory.rank() != 3 || memory.size(2) != o.dModel()) {
-            throw new IllegalArgumentException(describe() + " expects x and memory of width " + o.dModel() + ", got "
-                    + Arrays.toString(x.shape()) + " and " + Arrays.toString(memory.shape()));
+        boolean ranks = x.rank() == memory.rank() && (x.rank() == 3 || x.rank() == 2);
+        if (!ranks || x.size(-1) != o.dModel() || memory.size(-1) != o.dModel()) {
+            throw new IllegalArgumentException(describe() + " expects x and memory of width " + o.dModel()
+                    + ", both batched or both unbatched, got " + Arrays.toString(x.shape()) + " and "
+                    + Arrays.toString(memory.shape()));
         }
         this.x = x;
         if (o.normFirst()) {

@@ -134,6 +134,34 @@ class UnbatchedInputTest {
     }
 
     @Test
+    void oneTargetSequenceRunsThroughTheDecoderOverOneMemory() {
+        TransformerOptions options = TransformerOptions.of(8, 2).dimFeedforward(16).dropout(0f);   // sequence first
+        Init.manualSeed(4);
+        TransformerDecoderLayer one = new TransformerDecoderLayer(options);
+        Init.manualSeed(4);
+        TransformerDecoderLayer batch = new TransformerDecoderLayer(options);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor target = random(arena, 3, 8);
+            Tensor memory = random(arena, 5, 8);
+            Tensor padding = Tensor.ofLongs(arena, new long[] {0, 0, 0, 1, 1}, 5);
+            Tensor y = one.forward(target, memory, null, padding, true, arena);
+            Tensor yb = batch.forward(target.unsqueeze(1), memory.unsqueeze(1), null, padding.unsqueeze(0), true, arena);
+            assertThat(y.shape()).containsExactly(3, 8);
+            assertThat(y.toFloatArray()).containsExactly(yb.toFloatArray());
+            Tensor gy = random(arena, 3, 8);
+            TransformerDecoderLayer.Gradients g = one.backwardAll(gy, arena);
+            TransformerDecoderLayer.Gradients gb = batch.backwardAll(gy.unsqueeze(1), arena);
+            assertThat(g.x().shape()).containsExactly(3, 8);
+            assertThat(g.memory().shape()).containsExactly(5, 8);
+            assertThat(g.x().toFloatArray()).containsExactly(gb.x().toFloatArray());
+            assertThat(g.memory().toFloatArray()).containsExactly(gb.memory().toFloatArray());
+            assertSameGradients(one, batch);
+            assertThatThrownBy(() -> one.forward(target, memory.unsqueeze(1), null, null, false, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both batched or both unbatched");
+        }
+    }
+
+    @Test
     void unbatchedMisuseIsRefusedByName() {
         try (Arena arena = Arena.ofConfined()) {
             LSTM lstm = new LSTM(5, 3);
