@@ -139,6 +139,10 @@ public final class Predictor implements AutoCloseable {
     /**
      * The model's output for {@code x}, valid until the next call on this predictor (using it
      * later fails).
+     *
+     * @param x a batch, its samples along dimension 0, which the predictor may split into chunks
+     *          and parts; one sample without its batch dimension (PyTorch's unbatched input, which
+     *          the layers take) goes in as {@code x.unsqueeze(0)}
      */
     public Tensor predict(Tensor x) {
         requireOpen();
@@ -155,8 +159,8 @@ public final class Predictor implements AutoCloseable {
     }
 
     /**
-     * The model's output for {@code x} copied into {@code out} (any strides, the output's shape);
-     * returns {@code out}.
+     * The model's output for {@code x} (a batch, as {@link #predict(Tensor)} takes it) copied into
+     * {@code out} (any strides, the output's shape); returns {@code out}.
      */
     public Tensor predict(Tensor x, Tensor out) {
         requireOpen();
