@@ -157,8 +157,10 @@ class LossPropertiesTest {
                     .hasMessageContaining("got 3");
             assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, DType.INT64, 3), null, 0f, arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target must have shape [2]");
+            // a float32 target is one of class probabilities, of the logits' shape; labels are int64
             assertThatThrownBy(() -> Losses.crossEntropy(x, Tensor.zeros(arena, 2), null, 0f, arena))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("target must be INT64");
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the logits' shape [2, 3], got [2]")
+                    .hasMessageContaining("class indices are int64");
         }
     }
 }

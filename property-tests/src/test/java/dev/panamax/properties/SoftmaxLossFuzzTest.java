@@ -14,6 +14,7 @@ import dev.panamax.kernels.activation.Softmax;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
 import dev.panamax.kernels.loss.MseLoss;
+import dev.panamax.kernels.loss.SoftTargetCrossEntropy;
 
 /**
  * Softmax and log-softmax over fuzzed strided layouts (in place or not), and the losses
@@ -129,7 +130,7 @@ class SoftmaxLossFuzzTest {
     void losses(FuzzedDataProvider data) {
         try (Arena arena = Arena.ofConfined()) {
             FuzzArgs f = new FuzzArgs(data, arena);
-            int loss = f.pick(0, 1, 2);                       // cross-entropy, BCE with logits, MSE
+            int loss = f.pick(0, 1, 2, 3);                    // cross-entropy, BCE with logits, MSE, soft-target cross-entropy
             boolean backward = f.bool();
             long n = f.dim(6);
             long c = f.dim(9);
@@ -204,6 +205,55 @@ class SoftmaxLossFuzzTest {
                     } else {
                         FuzzArgs.accepted(() -> BinaryCrossEntropyWithLogits.backward(n, c, x, xOff, t, tOff, p, wOff, gradLoss, g,
                                 gOff), g);
+                    }
+                }
+                case 3 -> {
+                    long ld = f.stride(c);
+                    long ldTarget = f.stride(c);
+                    long ldGrad = f.stride(c);
+                    float smoothing = f.pick(0, 1, 2) == 0 ? f.scalar() : 0.1f * f.pick(0, 1, 5, 10);
+                    MemorySegment x = f.floats(footprint(xOff, n, ld, c, 1));
+                    MemorySegment t = f.floats(footprint(tOff, n, ldTarget, c, 1));
+                    MemorySegment w = f.bool() ? null : f.floats(footprint(wOff, c, 1));
+                    MemorySegment g = f.floats(footprint(gOff, n, ldGrad, c, 1));
+                    if (!backward) {
+                        float[] got = new float[1];
+                        if (FuzzArgs.accepted(() -> got[0] = SoftTargetCrossEntropy.forward(n, c, x, xOff, ld, t, tOff, ldTarget, w,
+                                wOff, smoothing))) {
+                            double sum = 0;
+                            for (long i = 0; i < n; i++) {
+                                double max = Double.NEGATIVE_INFINITY;
+                                for (long k = 0; k < c; k++) {
+                                    max = Math.max(max, at(x, xOff + i * ld + k));
+                                }
+                                double exp = 0;
+                                for (long k = 0; k < c; k++) {
+                                    exp += Math.exp(at(x, xOff + i * ld + k) - max);
+                                }
+                                double lse = max + Math.log(exp);
+                                for (long k = 0; k < c; k++) {
+                                    double tk = (1 - (double) smoothing) * at(t, tOff + i * ldTarget + k) + smoothing / (double) c;
+                                    sum += (w == null ? 1 : at(w, wOff + k)) * tk * (lse - at(x, xOff + i * ld + k));
+                                }
+                            }
+                            FuzzArgs.close("soft cross_entropy n " + n + " c " + c + " smoothing " + smoothing, got[0], sum / n,
+                                    20 * c);
+                        }
+                    } else if (FuzzArgs.accepted(() -> SoftTargetCrossEntropy.backward(n, c, x, xOff, ld, t, tOff, ldTarget, w, wOff,
+                            smoothing, gradLoss, g, gOff, ldGrad), g) && w == null) {
+                        for (long i = 0; i < n; i++) {
+                            double rowSum = 0;
+                            double scale = 0;
+                            for (long k = 0; k < c; k++) {
+                                rowSum += at(g, gOff + i * ldGrad + k);
+                                scale += Math.abs(at(g, gOff + i * ldGrad + k));
+                            }
+                            // p S - t' sums to S - S = 0 over a row without weights, whatever the targets
+                            if (Double.isFinite(rowSum)) {
+                                FuzzArgs.close("soft cross_entropy gradient row " + i + " sum", (float) (rowSum / Math.max(1, scale)), 0,
+                                        4 * c);
+                            }
+                        }
                     }
                 }
                 default -> {

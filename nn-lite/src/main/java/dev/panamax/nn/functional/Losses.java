@@ -151,8 +151,7 @@ public final class Losses {
             }
             return true;
         }
-        Layouts.requireType("target", target, DType.INT64);
-        if (rank == 2) {
+        if (rank == 2) {                                  // else int64: class indices
             Layouts.requireShape("target", target, logits.size(0));
         } else if (!Arrays.equals(target.shape(), withoutClasses(logits))) {
             throw new IllegalArgumentException("a target of class indices must have the logits' shape without C, "
