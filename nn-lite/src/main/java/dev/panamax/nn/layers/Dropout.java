@@ -9,7 +9,7 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * Inverted dropout, as {@code torch.nn.Dropout(p)}: in training each element is zeroed with
  * probability {@code p} and the survivors are scaled by {@code 1/(1-p)}, so evaluation is the
- * identity. Masks are seeded and reproducible: the k-th forward pass of a layer with seed s
+ * identity; {@code p = 1} zeroes everything ({@code x * 0}, as PyTorch's). Masks are seeded and reproducible: the k-th forward pass of a layer with seed s
  * draws the same mask on every run (a counter-based generator, so a checkpointed segment can
  * replay it).
  */
@@ -26,8 +26,8 @@ public final class Dropout extends Layer {
     }
 
     public Dropout(float p, long seed) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1], got " + p);
         }
         this.p = p;
         this.seed = seed;
@@ -52,7 +52,7 @@ public final class Dropout extends Layer {
         Tensor xd = x.contiguous(arena);
         long n = xd.numel();
         mask = Tensor.zerosLike(arena, x);
-        float scale = 1f / (1f - p);
+        float scale = 1f / (1f - p);          // infinite at p = 1, where no element survives to take it
         long base = mix(seed + 0x9E3779B97F4A7C15L * ++calls);
         // One 64-bit hash gives the keep decision of one element: uniform in [0, 1) from 24 bits.
         for (long i = 0; i < n; i++) {

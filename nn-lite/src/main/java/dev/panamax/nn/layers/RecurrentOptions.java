@@ -20,8 +20,8 @@ public record RecurrentOptions(int layers, boolean bias, boolean batchFirst, flo
         if (layers < 1) {
             throw new IllegalArgumentException("num_layers must be >= 1, got " + layers);
         }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        if (!(dropout >= 0 && dropout <= 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1], got " + dropout);
         }
     }
 

@@ -282,6 +282,11 @@ class LayerApiTest {
             assertThat(zeros / 10000.0).isCloseTo(0.25, Offset.offset(0.02));
             d.eval();
             assertThat(d.forward(x, arena)).isSameAs(x);
+            // p = 1 zeroes everything in training, its gradient too, as PyTorch's (which refuses p > 1)
+            Dropout all = new Dropout(1f, 5);
+            assertThat(all.forward(x, arena).toFloatArray()).containsOnly(0f);
+            assertThat(all.backward(x, arena).toFloatArray()).containsOnly(0f);
+            assertThatThrownBy(() -> new Dropout(1.5f)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[0, 1]");
 
             BatchNorm1d bn = new BatchNorm1d(2);
             Tensor b = Tensor.of(arena, new float[] {1, 10, 3, 20}, 2, 2);
