@@ -352,7 +352,8 @@ public final class MultiHeadAttention extends Layer {
     private long[] check(String name, Tensor x) {
         if (x.rank() != 3 || x.dtype() != DType.FLOAT32 || x.size(2) != embed) {
             throw new IllegalArgumentException(describe() + " expects float32 " + name + " of shape "
-                    + (batchFirst ? "[N, T, " : "[T, N, ") + embed + "], got " + x.dtype() + " " + Arrays.toString(x.shape()));
+                    + (batchFirst ? "[N, T, " : "[T, N, ") + embed + "] or, unbatched, [T, " + embed + "], got " + x.dtype() + " "
+                    + Arrays.toString(x.shape()));
         }
         return batchFirst ? new long[] {x.size(0), x.size(1)} : new long[] {x.size(1), x.size(0)};
     }
