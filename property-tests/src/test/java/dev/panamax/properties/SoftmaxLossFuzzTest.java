@@ -222,15 +222,7 @@ class SoftmaxLossFuzzTest {
                                 wOff, smoothing))) {
                             double sum = 0;
                             for (long i = 0; i < n; i++) {
-                                double max = Double.NEGATIVE_INFINITY;
-                                for (long k = 0; k < c; k++) {
-                                    max = Math.max(max, at(x, xOff + i * ld + k));
-                                }
-                                double exp = 0;
-                                for (long k = 0; k < c; k++) {
-                                    exp += Math.exp(at(x, xOff + i * ld + k) - max);
-                                }
-                                double lse = max + Math.log(exp);
+                                double lse = logSumExp(c, x, xOff + i * ld);
                                 for (long k = 0; k < c; k++) {
                                     double tk = (1 - (double) smoothing) * at(t, tOff + i * ldTarget + k) + smoothing / (double) c;
                                     sum += (w == null ? 1 : at(w, wOff + k)) * tk * (lse - at(x, xOff + i * ld + k));
@@ -289,6 +281,19 @@ class SoftmaxLossFuzzTest {
         }
     }
 
+    /** {@code log sum_k exp(x[row + k])} over C values, in double. */
+    private static double logSumExp(long c, MemorySegment x, long row) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (long k = 0; k < c; k++) {
+            max = Math.max(max, at(x, row + k));
+        }
+        double sum = 0;
+        for (long k = 0; k < c; k++) {
+            sum += Math.exp(at(x, row + k) - max);
+        }
+        return max + Math.log(sum);
+    }
+
     /** {@code {numerator, W}} of PyTorch's mean cross-entropy; fails if a target is neither a class nor ignored. */
     private static double[] crossEntropy(long n, long c, MemorySegment x, long xOff, long ld, MemorySegment t, long tOff,
                                          MemorySegment w, long wOff, float eps, long ignore) {
@@ -305,15 +310,7 @@ class SoftmaxLossFuzzTest {
             if (target < 0 || target >= c) {
                 throw new AssertionError("accepted target " + target + " outside [0, " + c + ") and not ignore_index " + ignore);
             }
-            double max = Double.NEGATIVE_INFINITY;
-            for (long k = 0; k < c; k++) {
-                max = Math.max(max, at(x, xOff + i * ld + k));
-            }
-            double sum = 0;
-            for (long k = 0; k < c; k++) {
-                sum += Math.exp(at(x, xOff + i * ld + k) - max);
-            }
-            double lse = max + Math.log(sum);
+            double lse = logSumExp(c, x, xOff + i * ld);
             double wt = w == null ? 1 : at(w, wOff + target);
             double smooth = 0;
             for (long k = 0; k < c; k++) {
