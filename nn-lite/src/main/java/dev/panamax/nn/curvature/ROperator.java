@@ -134,7 +134,7 @@ final class ROperator {
                 }
                 case Flatten flatten -> {
                     steps.add(new ReshapeStep(a.shape()));
-                    a = a.contiguous(arena).view(a.size(0), -1);
+                    a = a.contiguous(arena).view(flatten.outputShape(a.shape()));
                     ra = ra == null ? null : ra.contiguous(arena).view(a.shape());
                 }
                 default -> {

@@ -151,7 +151,7 @@ class LayerApiTest {
     }
 
     @Test
-    void flattenKeepsTheBatchDimensionAndRefusesARankOneInputAsPyTorchDoes() {
+    void flattenKeepsTheBatchDimensionRefusesARankOneInputAndTakesStartAndEndDimsAsPyTorchDoes() {
         try (Arena arena = Arena.ofConfined()) {
             Flatten flatten = new Flatten();
             assertThat(flatten.forward(random(arena, 1, 3, 2, 4, 5), arena).shape()).containsExactly(3, 40);
@@ -159,6 +159,21 @@ class LayerApiTest {
             assertThat(flatten.forward(Tensor.zeros(arena, 0, 3, 2), arena).shape()).containsExactly(0, 6);
             assertThatThrownBy(() -> flatten.forward(random(arena, 3, 5), arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 2").hasMessageContaining("[5]");
+            // start_dim and end_dim, as torch.nn.Flatten(start_dim, end_dim)
+            Tensor x = random(arena, 4, 2, 3, 4, 5);
+            Flatten inner = new Flatten(2, 3);
+            Tensor y = inner.forward(x, arena);
+            assertThat(y.shape()).containsExactly(2, 3, 20);
+            assertThat(y.toFloatArray()).containsExactly(x.toFloatArray());
+            assertThat(inner.backward(y, arena).shape()).containsExactly(2, 3, 4, 5);
+            assertThat(new Flatten(0, -1).forward(x, arena).shape()).containsExactly(120);
+            assertThat(new Flatten(-3, -2).forward(x, arena).shape()).containsExactly(2, 12, 5);
+            assertThat(new Flatten(1, 1).forward(x, arena).shape()).containsExactly(2, 3, 4, 5);
+            assertThat(new Flatten(0, 1).samplesIndependent()).isFalse();
+            assertThat(inner.samplesIndependent()).isTrue();
+            assertThatThrownBy(() -> new Flatten(3, 1).forward(x, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("start_dim=3, end_dim=1");
+            assertThatThrownBy(() -> new Flatten(1, 4).forward(x, arena)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
