@@ -9,9 +9,9 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * Inverted dropout, as {@code torch.nn.Dropout(p)}: in training each element is zeroed with
  * probability {@code p} and the survivors are scaled by {@code 1/(1-p)}, so evaluation is the
- * identity; {@code p = 1} zeroes everything ({@code x * 0}, as PyTorch's). Masks are seeded and reproducible: the k-th forward pass of a layer with seed s
- * draws the same mask on every run (a counter-based generator, so a checkpointed segment can
- * replay it).
+ * identity; {@code p = 1} zeroes everything ({@code x * 0}, as PyTorch's). Masks are seeded and
+ * reproducible: the k-th forward pass of a layer with seed s draws the same mask on every run (a
+ * counter-based generator, so a checkpointed segment can replay it).
  */
 public final class Dropout extends Layer {
 

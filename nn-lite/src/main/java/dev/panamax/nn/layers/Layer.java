@@ -284,11 +284,7 @@ public abstract class Layer {
             ok = expected[d] < 0 || x.size(d) == expected[d];
         }
         if (!ok) {
-            StringBuilder want = new StringBuilder("[");
-            for (int d = 0; d < expected.length; d++) {
-                want.append(d > 0 ? ", " : "").append(expected[d] < 0 ? "*" : Long.toString(expected[d]));
-            }
-            throw new IllegalArgumentException(describe() + " expects float32 input of shape " + want + "], got "
+            throw new IllegalArgumentException(describe() + " expects float32 input of shape " + pattern(expected, 0) + ", got "
                     + x.dtype() + " " + Arrays.toString(x.shape()));
         }
     }
@@ -321,10 +317,18 @@ public abstract class Layer {
         if (x.rank() == 3 && x.dtype() == DType.FLOAT32 && fits(x, 0, d1) && fits(x, 1, d2) && fits(x, 2, d3)) {
             return true;
         }
-        String dims = (d1 < 0 ? "*" : Long.toString(d1)) + ", " + (d2 < 0 ? "*" : Long.toString(d2)) + ", "
-                + (d3 < 0 ? "*" : Long.toString(d3));
-        throw new IllegalArgumentException(describe() + " expects float32 input of shape [*, " + dims + "] or, unbatched, ["
-                + dims + "], got " + x.dtype() + " " + Arrays.toString(x.shape()));
+        long[] batched = {-1, d1, d2, d3};
+        throw new IllegalArgumentException(describe() + " expects float32 input of shape " + pattern(batched, 0)
+                + " or, unbatched, " + pattern(batched, 1) + ", got " + x.dtype() + " " + Arrays.toString(x.shape()));
+    }
+
+    /** {@code dims} from {@code from} on as a shape, {@code *} for a negative (any) size: {@code [*, 3, *, *]}. */
+    private static String pattern(long[] dims, int from) {
+        StringBuilder out = new StringBuilder("[");
+        for (int d = from; d < dims.length; d++) {
+            out.append(d > from ? ", " : "").append(dims[d] < 0 ? "*" : Long.toString(dims[d]));
+        }
+        return out.append(']').toString();
     }
 
     /** {@code t} as a batch of one when {@code unbatched} ({@code t.unsqueeze(0)}), else t itself. */

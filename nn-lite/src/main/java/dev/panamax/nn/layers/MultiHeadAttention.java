@@ -116,7 +116,7 @@ public final class MultiHeadAttention extends Layer {
                     + Arrays.toString(query.shape()) + ", " + Arrays.toString(key.shape()) + ", "
                     + Arrays.toString(value.shape()));
         }
-        int batchDim = batchFirst ? 0 : 1;
+        int batchDim = batchDim();
         // the same tensor stays the same tensor, so that self-attention keeps its one projection
         Tensor q = query.unsqueeze(batchDim);
         Tensor k = key == query ? q : key.unsqueeze(batchDim);
@@ -182,7 +182,7 @@ public final class MultiHeadAttention extends Layer {
     public Gradients backwardAll(Tensor gy, Arena arena) {
         Saved s = saved(saved);
         if (s.unbatched) {
-            int batchDim = batchFirst ? 0 : 1;
+            int batchDim = batchDim();
             Gradients g = backwardBatch(s, gy.unsqueeze(batchDim), arena);
             Tensor query = g.query().squeeze(batchDim);
             Tensor key = g.key() == g.query() ? query : g.key().squeeze(batchDim);
@@ -190,6 +190,11 @@ public final class MultiHeadAttention extends Layer {
             return new Gradients(query, key, value);
         }
         return backwardBatch(s, gy, arena);
+    }
+
+    /** The batch dimension of a batched input: 0 batch first, else 1. */
+    private int batchDim() {
+        return batchFirst ? 0 : 1;
     }
 
     private Gradients backwardBatch(Saved s, Tensor gy, Arena arena) {

@@ -173,7 +173,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
             int batchDim = batchDim();
             Output o = forwardBatch(x.unsqueeze(batchDim), asBatchState("h0", h0), asBatchState("c0", c0), null, arena);
             saved.unbatched = true;
-            return new Output(o.y().squeeze(batchDim), o.hn().squeeze(1), o.cn() == null ? null : o.cn().squeeze(1));
+            return new Output(o.y().squeeze(batchDim), o.hn().squeeze(1), withoutBatch(o.cn(), 1));
         }
         Output o = forwardBatch(x, h0, c0, lengths, arena);
         saved.unbatched = false;
@@ -334,8 +334,12 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         int batchDim = batchDim();
         Gradients g = backwardBatch(gy == null ? null : gy.unsqueeze(batchDim), asBatchState("the gradient of h_n", ghn),
                 asBatchState("the gradient of c_n", gcn), arena);
-        return new Gradients(g.x() == null ? null : g.x().squeeze(batchDim), g.h0() == null ? null : g.h0().squeeze(1),
-                g.c0() == null ? null : g.c0().squeeze(1));
+        return new Gradients(withoutBatch(g.x(), batchDim), withoutBatch(g.h0(), 1), withoutBatch(g.c0(), 1));
+    }
+
+    /** A batch of one's tensor without its batch dimension {@code dim}, or null. */
+    private static Tensor withoutBatch(Tensor t, int dim) {
+        return t == null ? null : t.squeeze(dim);
     }
 
     private Gradients backwardBatch(Tensor gy, Tensor ghn, Tensor gcn, Arena arena) {

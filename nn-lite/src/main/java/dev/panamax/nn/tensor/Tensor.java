@@ -502,11 +502,9 @@ public final class Tensor {
             throw new IllegalArgumentException("slice of dim " + d + " must satisfy 0 <= start <= end <= " + size
                     + " (negative values counting from the end), got [" + start + ", " + end + ")");
         }
-        start = from;
-        end = to;
         long[] s = shape.clone();
-        s[d] = end - start;
-        return derive(offset + start * strides[d], s, strides.clone());
+        s[d] = to - from;
+        return derive(offset + from * strides[d], s, strides.clone());
     }
 
     /**
