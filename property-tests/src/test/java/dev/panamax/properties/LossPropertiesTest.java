@@ -12,11 +12,15 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
-/** cross_entropy, mse_loss and binary_cross_entropy_with_logits against double references. */
+/**
+ * cross_entropy, mse_loss and binary_cross_entropy_with_logits against double references, and
+ * their three reductions against one another.
+ */
 class LossPropertiesTest {
 
     static double crossEntropy(double[] x, long[] t, double[] w, double eps, int n, int c) {
@@ -122,6 +126,94 @@ class LossPropertiesTest {
                         Close.assertClose("mse grad target", g[1].toFloatArray(), neg, 1e-3, 1e-6);
                     }
                 });
+    }
+
+    /**
+     * The unreduced losses add up to the sum, which is the mean times its divisor (the targets'
+     * weights for class indices, the rows for probabilities, the elements for MSE and BCE); the
+     * unreduced backward scales each row (element) by its own upstream gradient, and with one
+     * upstream value everywhere equals the sum's backward to the bit.
+     */
+    @Test
+    void reductionsAgree() {
+        qt().withExamples(100).forAll(integers().between(1, 7), integers().between(1, 40), booleans().all(), longs().all())
+                .checkAssert((n, c, weighted, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    float[] xs = Arrays2.uniform(r, n * c, -6, 6);
+                    long[] ts = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        ts[i] = r.nextInt(4) == 0 ? -100 : r.nextInt(c);
+                    }
+                    float[] ws = weighted ? Arrays2.uniform(r, c, 0.2, 3) : null;
+                    float eps = new float[] {0f, 0.1f, 0.35f}[r.nextInt(3)];
+                    float[] up = Arrays2.uniform(r, n * c, -2, 2);
+                    float same = up[0];
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, xs, n, c);
+                        Tensor w = ws == null ? null : Tensor.of(arena, ws, c);
+                        Tensor indices = Tensor.ofLongs(arena, ts, n);
+                        Tensor probabilities = Tensor.of(arena, Arrays2.uniform(r, n * c, 0, 1), n, c);
+                        double divisor = 0;
+                        for (long t : ts) {
+                            divisor += t == -100 ? 0 : ws == null ? 1 : ws[(int) t];
+                        }
+                        for (Tensor target : new Tensor[] {indices, probabilities}) {
+                            double d = target == indices ? divisor : n;
+                            float sum = Losses.crossEntropy(x, target, w, eps, -100, Reduction.SUM, arena).item();
+                            float mean = Losses.crossEntropy(x, target, w, eps, -100, Reduction.MEAN, arena).item();
+                            float[] each = Losses.crossEntropy(x, target, w, eps, -100, Reduction.NONE, arena).toFloatArray();
+                            assertThat(each).hasSize(n);
+                            Close.assertClose("sum of the rows", sum, total(each), 1e-5, 1e-5);
+                            if (d > 0) {
+                                Close.assertClose("mean times divisor", sum, (double) mean * d, 1e-5, 1e-5);
+                            }
+                            Tensor rowsUp = Tensor.of(arena, java.util.Arrays.copyOf(up, n), n);
+                            float[] g = Losses.crossEntropyBackward(x, target, w, eps, -100, Reduction.NONE, rowsUp, arena)
+                                    .toFloatArray();
+                            float[] gSum = Losses.crossEntropyBackward(x, target, w, eps, -100, Reduction.SUM,
+                                    Tensor.scalar(arena, 1f), arena).toFloatArray();
+                            double[] scaled = new double[n * c];
+                            for (int i = 0; i < n * c; i++) {
+                                scaled[i] = (double) gSum[i] * up[i / c];
+                            }
+                            Close.assertClose("rows scaled by their upstream", g, scaled, 1e-5, 1e-6);
+                            Tensor uniform = Tensor.empty(arena, n).fill(same);
+                            float[] gUniform = Losses.crossEntropyBackward(x, target, w, eps, -100, Reduction.NONE, uniform,
+                                    arena).toFloatArray();
+                            assertThat(gUniform).containsExactly(Losses.crossEntropyBackward(x, target, w, eps, -100,
+                                    Reduction.SUM, Tensor.scalar(arena, same), arena).toFloatArray());
+                        }
+                        Tensor t01 = Tensor.of(arena, Arrays2.uniform(r, n * c, 0, 1), n, c);
+                        Tensor upstream = Tensor.of(arena, up, n, c);
+                        Close.assertClose("mse", Losses.mse(x, t01, Reduction.SUM, arena).item(),
+                                total(Losses.mse(x, t01, Reduction.NONE, arena).toFloatArray()), 1e-5, 1e-5);
+                        Close.assertClose("mse mean", Losses.mse(x, t01, Reduction.SUM, arena).item(),
+                                (double) Losses.mse(x, t01, arena).item() * n * c, 1e-5, 1e-5);
+                        Close.assertClose("bce", Losses.bceWithLogits(x, t01, null, Reduction.SUM, arena).item(),
+                                total(Losses.bceWithLogits(x, t01, null, Reduction.NONE, arena).toFloatArray()), 1e-5, 1e-5);
+                        float[] mseSum = Losses.mseBackward(x, t01, Reduction.SUM, Tensor.scalar(arena, 1f), arena)[0].toFloatArray();
+                        float[] bceSum = Losses.bceWithLogitsBackward(x, t01, null, Reduction.SUM, Tensor.scalar(arena, 1f), arena)
+                                .toFloatArray();
+                        float[] mseEach = Losses.mseBackward(x, t01, Reduction.NONE, upstream, arena)[0].toFloatArray();
+                        float[] bceEach = Losses.bceWithLogitsBackward(x, t01, null, Reduction.NONE, upstream, arena).toFloatArray();
+                        double[] mseWant = new double[n * c];
+                        double[] bceWant = new double[n * c];
+                        for (int i = 0; i < n * c; i++) {
+                            mseWant[i] = (double) mseSum[i] * up[i];
+                            bceWant[i] = (double) bceSum[i] * up[i];
+                        }
+                        Close.assertClose("mse elements scaled", mseEach, mseWant, 1e-5, 1e-6);
+                        Close.assertClose("bce elements scaled", bceEach, bceWant, 1e-5, 1e-6);
+                    }
+                });
+    }
+
+    private static double total(float[] values) {
+        double s = 0;
+        for (float v : values) {
+            s += v;
+        }
+        return s;
     }
 
     @Test

@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Mean binary cross-entropy on logits, {@code torch.nn.functional.binary_cross_entropy_with_logits}
- * with an optional {@code pos_weight} broadcast over the last dimension.
+ * Binary cross-entropy on logits, {@code torch.nn.functional.binary_cross_entropy_with_logits}
+ * with an optional {@code pos_weight} broadcast over the last dimension: the mean or the sum
+ * ({@link Reduction}) from {@link #forward}, each element's from {@link #elementLosses}.
  *
  * <p>Per element, with {@code p = pos_weight[c]}, {@code t} the target:
  * {@code -(p t log sigmoid(x) + (1-t) log(1 - sigmoid(x))) = (1-t) x + (p t + 1 - t) softplus(-x)},
@@ -32,19 +33,20 @@ public final class BinaryCrossEntropyWithLogits {
     /** The mean loss over {@code rows * C} elements. */
     public static float forward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
                                 MemorySegment posWeight, long pOff) {
+        return forward(rows, c, logits, xOff, target, tOff, posWeight, pOff, Reduction.MEAN);
+    }
+
+    /** The loss reduced by {@link Reduction#MEAN} or {@link Reduction#SUM}; {@link #elementLosses} unreduced. */
+    public static float forward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                MemorySegment posWeight, long pOff, Reduction reduction) {
+        Reduction.scalar(reduction, "BinaryCrossEntropyWithLogits.elementLosses");
         check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
         double total = 0;
         for (long r = 0; r < rows; r++) {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + r * c + k) * Float.BYTES, ORDER, m);
-                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + r * c + k) * Float.BYTES, ORDER, m);
-                FloatVector oneMinusT = t.neg().add(1f);
-                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
-                FloatVector loss = oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg())));
-                acc = acc.add(loss, m);
+                acc = acc.add(loss(logits, xOff, target, tOff, posWeight, pOff, r * c + k, k, m), m);
             }
             // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
             if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
@@ -53,31 +55,103 @@ public final class BinaryCrossEntropyWithLogits {
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             total += acc.lane(0);
         }
-        return (float) (total / (rows * c));
+        return (float) (reduction == Reduction.SUM ? total : total / (rows * c));
     }
 
     /**
-     * The gradient of the logits scaled by {@code gradLoss}:
-     * {@code ((1-t) - (p t + 1 - t) sigmoid(-x)) * gradLoss / (rows C)}.
+     * Each element's loss, unreduced ({@link Reduction#NONE}).
+     *
+     * @param out {@code [rows, C]} contiguous, written
      */
-    public static void backward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
-                                MemorySegment posWeight, long pOff, float gradLoss, MemorySegment grad, long gOff) {
+    public static void elementLosses(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                     MemorySegment posWeight, long pOff, MemorySegment out, long oOff) {
         check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
-        Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
-        float scale = (float) ((double) gradLoss / (rows * c));
+        Checks.floats("out", out, oOff, Checks.elements(rows, c));
         for (long r = 0; r < rows; r++) {
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                 long e = r * c + k;
-                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
-                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
-                FloatVector oneMinusT = t.neg().add(1f);
-                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
-                FloatVector g = oneMinusT.sub(coef.mul(VectorMath.sigmoid(x.neg()))).mul(scale);
-                g.intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
+                loss(logits, xOff, target, tOff, posWeight, pOff, e, k, m).intoMemorySegment(out, (oOff + e) * Float.BYTES, ORDER, m);
             }
         }
+    }
+
+    /**
+     * The gradient of the mean's logits scaled by {@code gradLoss}:
+     * {@code ((1-t) - (p t + 1 - t) sigmoid(-x)) * gradLoss / (rows C)}.
+     */
+    public static void backward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                MemorySegment posWeight, long pOff, float gradLoss, MemorySegment grad, long gOff) {
+        backward(rows, c, logits, xOff, target, tOff, posWeight, pOff, Reduction.MEAN, gradLoss, grad, gOff);
+    }
+
+    /**
+     * The gradient of the {@link Reduction#MEAN} (as above) or of the {@link Reduction#SUM}
+     * (without the {@code 1/(rows C)}); {@link #elementsBackward} for {@link Reduction#NONE}.
+     */
+    public static void backward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                MemorySegment posWeight, long pOff, Reduction reduction, float gradLoss,
+                                MemorySegment grad, long gOff) {
+        Reduction.scalar(reduction, "BinaryCrossEntropyWithLogits.elementsBackward");
+        check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
+        Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
+        float scale = (float) (reduction == Reduction.SUM ? gradLoss : (double) gradLoss / (rows * c));
+        for (long r = 0; r < rows; r++) {
+            for (long k = 0; k < c; k += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                long e = r * c + k;
+                gradient(logits, xOff, target, tOff, posWeight, pOff, e, k, m).mul(scale)
+                        .intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
+            }
+        }
+    }
+
+    /**
+     * The gradient of the logits given each element loss's upstream gradient ({@link #elementLosses}):
+     * {@code ((1-t) - (p t + 1 - t) sigmoid(-x)) * gradLosses}.
+     *
+     * @param gradLosses {@code [rows, C]} contiguous
+     */
+    public static void elementsBackward(long rows, long c, MemorySegment logits, long xOff, MemorySegment target,
+                                        long tOff, MemorySegment posWeight, long pOff, MemorySegment gradLosses,
+                                        long glOff, MemorySegment grad, long gOff) {
+        check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
+        Checks.floats("gradLosses", gradLosses, glOff, Checks.elements(rows, c));
+        Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
+        for (long r = 0; r < rows; r++) {
+            for (long k = 0; k < c; k += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
+                long e = r * c + k;
+                FloatVector upstream = FloatVector.fromMemorySegment(SPECIES, gradLosses, (glOff + e) * Float.BYTES, ORDER, m);
+                gradient(logits, xOff, target, tOff, posWeight, pOff, e, k, m).mul(upstream)
+                        .intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
+            }
+        }
+    }
+
+    /** The losses of the elements from {@code e} on (column {@code k}), in the lanes of {@code m}. */
+    private static FloatVector loss(MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                    MemorySegment posWeight, long pOff, long e, long k, VectorMask<Float> m) {
+        FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
+        FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
+        FloatVector oneMinusT = t.neg().add(1f);
+        return oneMinusT.mul(x).add(positiveCoefficient(posWeight, pOff, k, t, oneMinusT, m).mul(VectorMath.softplus(x.neg())));
+    }
+
+    /** {@code d loss / d x} of the elements from {@code e} on (column {@code k}). */
+    private static FloatVector gradient(MemorySegment logits, long xOff, MemorySegment target, long tOff,
+                                        MemorySegment posWeight, long pOff, long e, long k, VectorMask<Float> m) {
+        FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
+        FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
+        FloatVector oneMinusT = t.neg().add(1f);
+        return oneMinusT.sub(positiveCoefficient(posWeight, pOff, k, t, oneMinusT, m).mul(VectorMath.sigmoid(x.neg())));
+    }
+
+    /** {@code p t + 1 - t}, the weight of the softplus term ({@code 1} without pos_weight). */
+    private static FloatVector positiveCoefficient(MemorySegment posWeight, long pOff, long k, FloatVector t,
+                                                   FloatVector oneMinusT, VectorMask<Float> m) {
+        return posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
     }
 
     private static void check(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,

@@ -14,9 +14,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * Mean cross-entropy of logits against class indices, with optional class weights and label
+ * Cross-entropy of logits against class indices, with optional class weights and label
  * smoothing: {@code torch.nn.functional.cross_entropy(logits, target, weight,
- * reduction="mean", label_smoothing=eps)}.
+ * reduction, label_smoothing=eps)}, the mean or the sum ({@link Reduction}) from
+ * {@link #forward}, each row's loss from {@link #rowLosses}.
  *
  * <p>With {@code lp = log_softmax(logits)} per row and {@code W = sum_i weight[target_i]}
  * (N without weights):
@@ -40,10 +41,18 @@ public final class CrossEntropy {
     public static float forward(long n, long c, MemorySegment logits, long off, long ld,
                                 MemorySegment target, long tOff, MemorySegment weight, long wOff,
                                 float labelSmoothing, long ignoreIndex) {
+        return forward(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, Reduction.MEAN);
+    }
+
+    /**
+     * The loss reduced by {@link Reduction#MEAN} (as above) or {@link Reduction#SUM} (the rows'
+     * weighted losses added, 0 for none); {@link #rowLosses} gives them unreduced.
+     */
+    public static float forward(long n, long c, MemorySegment logits, long off, long ld,
+                                MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                float labelSmoothing, long ignoreIndex, Reduction reduction) {
+        Reduction.scalar(reduction, "CrossEntropy.rowLosses");
         check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
-        if (n == 0) {
-            return Float.NaN; // the mean of nothing, as PyTorch returns
-        }
         double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
         double nll = 0;
         double smooth = 0;
@@ -60,11 +69,49 @@ public final class CrossEntropy {
             normaliser += wt;
             nll += wt * (lse - FloatLanes.get(logits, row + t));
             if (labelSmoothing != 0f) {
-                double weighted = weight == null ? Reductions.sum(c, logits, row) : Reductions.dot(c, weight, wOff, logits, row);
-                smooth += lse * weightSum - weighted;
+                smooth += smoothingTerm(c, logits, row, weight, wOff, weightSum, lse);
             }
         }
-        return (float) (((1 - (double) labelSmoothing) * nll + labelSmoothing / (double) c * smooth) / normaliser);
+        double sum = (1 - (double) labelSmoothing) * nll + labelSmoothing / (double) c * smooth;
+        // the mean of nothing is NaN, as PyTorch returns (0 / 0)
+        return (float) (reduction == Reduction.SUM ? sum : sum / normaliser);
+    }
+
+    /**
+     * Each row's loss, unreduced ({@link Reduction#NONE}):
+     * {@code l_i = (1-eps) w[t_i] (lse_i - x[i,t_i]) + eps/C sum_c w[c] (lse_i - x[i,c])}, 0 where the
+     * target is ignored.
+     *
+     * @param out {@code [N]} contiguous, written
+     */
+    public static void rowLosses(long n, long c, MemorySegment logits, long off, long ld,
+                                 MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                 float labelSmoothing, long ignoreIndex, MemorySegment out, long oOff) {
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
+        Checks.floats("out", out, oOff, n);
+        double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
+        for (long i = 0; i < n; i++) {
+            long row = off + i * ld;
+            long ti = FloatLanes.getLong(target, tOff + i);
+            double loss = 0;
+            if (ti != ignoreIndex) {
+                int t = (int) ti;
+                double lse = logSumExp(c, logits, row);
+                double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+                loss = (1 - (double) labelSmoothing) * wt * (lse - FloatLanes.get(logits, row + t));
+                if (labelSmoothing != 0f) {
+                    loss += labelSmoothing / (double) c * smoothingTerm(c, logits, row, weight, wOff, weightSum, lse);
+                }
+            }
+            FloatLanes.set(out, oOff + i, (float) loss);
+        }
+    }
+
+    /** {@code sum_c w[c] (lse - x[row + c])}: a row's loss against the uniform target, times C. */
+    private static double smoothingTerm(long c, MemorySegment logits, long row, MemorySegment weight, long wOff,
+                                        double weightSum, double lse) {
+        double weighted = weight == null ? Reductions.sum(c, logits, row) : Reductions.dot(c, weight, wOff, logits, row);
+        return lse * weightSum - weighted;
     }
 
     /**
@@ -77,6 +124,22 @@ public final class CrossEntropy {
                                 MemorySegment target, long tOff, MemorySegment weight, long wOff,
                                 float labelSmoothing, long ignoreIndex, float gradLoss,
                                 MemorySegment grad, long gOff, long ldGrad) {
+        backward(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, Reduction.MEAN, gradLoss,
+                grad, gOff, ldGrad);
+    }
+
+    /**
+     * The gradient of the {@link Reduction#MEAN} loss (as above) or of the {@link Reduction#SUM}
+     * (the same without the {@code 1/W}), scaled by {@code gradLoss}; {@link #rowsBackward} for
+     * {@link Reduction#NONE}.
+     *
+     * @param grad {@code [N, C]} with row stride {@code ldGrad}, written
+     */
+    public static void backward(long n, long c, MemorySegment logits, long off, long ld,
+                                MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                float labelSmoothing, long ignoreIndex, Reduction reduction, float gradLoss,
+                                MemorySegment grad, long gOff, long ldGrad) {
+        Reduction.scalar(reduction, "CrossEntropy.rowsBackward");
         check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
         Checks.atLeast("ldGrad", ldGrad, c, "C");
         if (n == 0) {
@@ -84,14 +147,47 @@ public final class CrossEntropy {
         }
         Checks.matrix("grad", grad, gOff, n, c, ldGrad);
         double normaliser = 0;
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; reduction == Reduction.MEAN && i < n; i++) {
             long t = FloatLanes.getLong(target, tOff + i);
             if (t != ignoreIndex) {
                 normaliser += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
             }
         }
+        double scale = reduction == Reduction.MEAN ? gradLoss / normaliser : gradLoss;
+        rowGradients(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, scale, null, 0,
+                grad, gOff, ldGrad);
+    }
+
+    /**
+     * The gradient of the logits given each row loss's upstream gradient ({@link #rowLosses},
+     * {@link Reduction#NONE}):
+     * {@code g[i,k] = gradRows[i] ((1-eps) w[t_i] (p[i,k] - [k = t_i]) + eps/C (p[i,k] sum(w) - w[k]))},
+     * zero rows where the target is ignored.
+     *
+     * @param gradRows {@code [N]} contiguous
+     * @param grad     {@code [N, C]} with row stride {@code ldGrad}, written
+     */
+    public static void rowsBackward(long n, long c, MemorySegment logits, long off, long ld,
+                                    MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                    float labelSmoothing, long ignoreIndex, MemorySegment gradRows, long grOff,
+                                    MemorySegment grad, long gOff, long ldGrad) {
+        check(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex);
+        Checks.atLeast("ldGrad", ldGrad, c, "C");
+        if (n == 0) {
+            return;
+        }
+        Checks.floats("gradRows", gradRows, grOff, n);
+        Checks.matrix("grad", grad, gOff, n, c, ldGrad);
+        rowGradients(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, 0, gradRows, grOff,
+                grad, gOff, ldGrad);
+    }
+
+    /** Every row's gradient, scaled by {@code scale}, or by {@code gradRows[i]} where that is not null. */
+    private static void rowGradients(long n, long c, MemorySegment logits, long off, long ld,
+                                     MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                     float labelSmoothing, long ignoreIndex, double uniformScale,
+                                     MemorySegment gradRows, long grOff, MemorySegment grad, long gOff, long ldGrad) {
         double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
-        double scale = gradLoss / normaliser;
         double eps = labelSmoothing;
         for (long i = 0; i < n; i++) {
             long row = off + i * ld;
@@ -101,6 +197,7 @@ public final class CrossEntropy {
                 FloatLanes.fill(grad, out, c, 0f);
                 continue;
             }
+            double scale = gradRows == null ? uniformScale : FloatLanes.get(gradRows, grOff + i);
             int t = (int) ti;
             float lse = (float) logSumExp(c, logits, row);
             double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);

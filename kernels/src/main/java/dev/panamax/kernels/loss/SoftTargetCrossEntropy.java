@@ -6,9 +6,10 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 
 /**
- * Mean cross-entropy of logits against class probabilities (soft targets: mixup, distillation),
- * {@code torch.nn.functional.cross_entropy(logits, target, weight, reduction="mean",
- * label_smoothing=eps)} with a float target of the logits' shape.
+ * Cross-entropy of logits against class probabilities (soft targets: mixup, distillation),
+ * {@code torch.nn.functional.cross_entropy(logits, target, weight, reduction,
+ * label_smoothing=eps)} with a float target of the logits' shape: the mean or the sum
+ * ({@link Reduction}) from {@link #forward}, each row's loss from {@link #rowLosses}.
  *
  * <p>With {@code lp = log_softmax(logits)} per row and the smoothed target
  * {@code t' = (1 - eps) t + eps / C}:
@@ -28,23 +29,49 @@ public final class SoftTargetCrossEntropy {
     /** The mean loss over the N rows (NaN when N is 0, as PyTorch's mean of nothing). */
     public static float forward(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target, long tOff,
                                 long ldTarget, MemorySegment weight, long wOff, float labelSmoothing) {
+        return forward(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing, Reduction.MEAN);
+    }
+
+    /** The loss reduced by {@link Reduction#MEAN} (over N rows) or {@link Reduction#SUM}; {@link #rowLosses} unreduced. */
+    public static float forward(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target, long tOff,
+                                long ldTarget, MemorySegment weight, long wOff, float labelSmoothing, Reduction reduction) {
+        Reduction.scalar(reduction, "SoftTargetCrossEntropy.rowLosses");
         check(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing);
-        if (n == 0) {
-            return Float.NaN;
-        }
         double total = 0;
         for (long i = 0; i < n; i++) {
-            long row = off + i * ld;
-            long tRow = tOff + i * ldTarget;
-            double lse = CrossEntropy.logSumExp(c, logits, row);
-            // sum_c w t' (lse - x_c)
-            for (long k = 0; k < c; k++) {
-                double w = weight == null ? 1 : FloatLanes.get(weight, wOff + k);
-                double t = smoothed(FloatLanes.get(target, tRow + k), labelSmoothing, c);
-                total += w * t * (lse - FloatLanes.get(logits, row + k));
-            }
+            total += rowLoss(c, logits, off + i * ld, target, tOff + i * ldTarget, weight, wOff, labelSmoothing);
         }
-        return (float) (total / n);
+        // the mean of no rows is NaN, as PyTorch's (0 / 0)
+        return (float) (reduction == Reduction.SUM ? total : total / n);
+    }
+
+    /**
+     * Each row's loss, unreduced ({@link Reduction#NONE}): {@code -sum_c w[c] t'[i,c] lp[i,c]}.
+     *
+     * @param out {@code [N]} contiguous, written
+     */
+    public static void rowLosses(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target, long tOff,
+                                 long ldTarget, MemorySegment weight, long wOff, float labelSmoothing,
+                                 MemorySegment out, long oOff) {
+        check(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing);
+        Checks.floats("out", out, oOff, n);
+        for (long i = 0; i < n; i++) {
+            FloatLanes.set(out, oOff + i,
+                    (float) rowLoss(c, logits, off + i * ld, target, tOff + i * ldTarget, weight, wOff, labelSmoothing));
+        }
+    }
+
+    /** {@code sum_c w t' (lse - x_c)} of one row. */
+    private static double rowLoss(long c, MemorySegment logits, long row, MemorySegment target, long tRow,
+                                  MemorySegment weight, long wOff, float labelSmoothing) {
+        double lse = CrossEntropy.logSumExp(c, logits, row);
+        double loss = 0;
+        for (long k = 0; k < c; k++) {
+            double w = weight == null ? 1 : FloatLanes.get(weight, wOff + k);
+            double t = smoothed(FloatLanes.get(target, tRow + k), labelSmoothing, c);
+            loss += w * t * (lse - FloatLanes.get(logits, row + k));
+        }
+        return loss;
     }
 
     /**
@@ -57,17 +84,62 @@ public final class SoftTargetCrossEntropy {
     public static void backward(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target, long tOff,
                                 long ldTarget, MemorySegment weight, long wOff, float labelSmoothing, float gradLoss,
                                 MemorySegment grad, long gOff, long ldGrad) {
+        backward(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing, Reduction.MEAN, gradLoss,
+                grad, gOff, ldGrad);
+    }
+
+    /**
+     * The gradient of the {@link Reduction#MEAN} loss (as above) or of the {@link Reduction#SUM}
+     * (without the {@code 1/N}); {@link #rowsBackward} for {@link Reduction#NONE}.
+     *
+     * @param grad {@code [N, C]} with row stride {@code ldGrad}, written
+     */
+    public static void backward(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target, long tOff,
+                                long ldTarget, MemorySegment weight, long wOff, float labelSmoothing, Reduction reduction,
+                                float gradLoss, MemorySegment grad, long gOff, long ldGrad) {
+        Reduction.scalar(reduction, "SoftTargetCrossEntropy.rowsBackward");
         check(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing);
         Checks.atLeast("ldGrad", ldGrad, c, "C");
         if (n == 0) {
             return;
         }
         Checks.matrix("grad", grad, gOff, n, c, ldGrad);
-        double scale = (double) gradLoss / n;
+        double scale = reduction == Reduction.MEAN ? (double) gradLoss / n : gradLoss;
+        rowGradients(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing, scale, null, 0,
+                grad, gOff, ldGrad);
+    }
+
+    /**
+     * The gradient of the logits given each row loss's upstream gradient ({@link #rowLosses}):
+     * {@code g[i,k] = gradRows[i] (p[i,k] S_i - w[k] t'[i,k])}.
+     *
+     * @param gradRows {@code [N]} contiguous
+     * @param grad     {@code [N, C]} with row stride {@code ldGrad}, written
+     */
+    public static void rowsBackward(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target,
+                                    long tOff, long ldTarget, MemorySegment weight, long wOff, float labelSmoothing,
+                                    MemorySegment gradRows, long grOff, MemorySegment grad, long gOff, long ldGrad) {
+        check(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing);
+        Checks.atLeast("ldGrad", ldGrad, c, "C");
+        if (n == 0) {
+            return;
+        }
+        Checks.floats("gradRows", gradRows, grOff, n);
+        Checks.matrix("grad", grad, gOff, n, c, ldGrad);
+        rowGradients(n, c, logits, off, ld, target, tOff, ldTarget, weight, wOff, labelSmoothing, 0, gradRows, grOff,
+                grad, gOff, ldGrad);
+    }
+
+    /** Every row's gradient, scaled by {@code uniformScale}, or by {@code gradRows[i]} where that is not null. */
+    private static void rowGradients(long n, long c, MemorySegment logits, long off, long ld, MemorySegment target,
+                                     long tOff, long ldTarget, MemorySegment weight, long wOff, float labelSmoothing,
+                                     double uniformScale, MemorySegment gradRows, long grOff,
+                                     MemorySegment grad, long gOff, long ldGrad) {
         for (long i = 0; i < n; i++) {
             long row = off + i * ld;
             long tRow = tOff + i * ldTarget;
             long out = gOff + i * ldGrad;
+            double scale = gradRows == null ? uniformScale : FloatLanes.get(gradRows, grOff + i);
             double lse = CrossEntropy.logSumExp(c, logits, row);
             double s = 0;
             for (long k = 0; k < c; k++) {

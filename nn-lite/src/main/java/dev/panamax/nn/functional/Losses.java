@@ -7,14 +7,18 @@ import java.util.Arrays;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
 import dev.panamax.kernels.loss.MseLoss;
+import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.kernels.loss.SoftTargetCrossEntropy;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Loss functions with {@code reduction="mean"}, as {@code torch.nn.functional}: each returns a
- * 0-d tensor, and its backward returns the gradient of the inputs scaled by the upstream
- * gradient of the loss ({@code 1} when the loss is the final scalar).
+ * Loss functions, as {@code torch.nn.functional}. Without a {@link Reduction} argument they take
+ * PyTorch's default, {@code reduction="mean"}: each returns a 0-d tensor, and its backward the
+ * gradient of the inputs scaled by the upstream gradient of the loss ({@code 1} when the loss is
+ * the final scalar). With one, {@link Reduction#SUM} returns a 0-d tensor too and
+ * {@link Reduction#NONE} the unreduced losses; their backward takes the upstream gradient as a
+ * tensor of the loss's shape, as autograd hands it.
  */
 public final class Losses {
 
@@ -40,18 +44,40 @@ public final class Losses {
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, float labelSmoothing, long ignoreIndex,
                                       Arena arena) {
+        return crossEntropy(logits, target, weight, labelSmoothing, ignoreIndex, Reduction.MEAN, arena);
+    }
+
+    /**
+     * {@code cross_entropy(..., reduction)}, the operands as
+     * {@link #crossEntropy(Tensor, Tensor, Tensor, float, long, Arena)}: the mean or the sum as a
+     * 0-d tensor, or ({@link Reduction#NONE}) each position's loss, shaped as the logits without
+     * C ({@code [N]}, {@code []}, {@code [N, d1, ..., dk]}), weighted, 0 where the target is ignored.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, float labelSmoothing, long ignoreIndex,
+                                      Reduction reduction, Arena arena) {
         boolean soft = checkCrossEntropy(logits, target, weight);
         Tensor l = classRows(logits, arena);
         Tensor w = Layouts.dense(weight, arena);
+        Tensor t = soft ? classRows(target, arena) : Layouts.dense(target, arena);
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, withoutClasses(logits));
+            if (soft) {
+                SoftTargetCrossEntropy.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
+                        t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing,
+                        losses.segment(), losses.offset());
+            } else {
+                CrossEntropy.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
+                        segment(w), offset(w), labelSmoothing, ignoreIndex, losses.segment(), losses.offset());
+            }
+            return losses;
+        }
         float loss;
         if (soft) {
-            Tensor t = classRows(target, arena);
             loss = SoftTargetCrossEntropy.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing);
-        } else {
-            Tensor t = Layouts.dense(target, arena);      // row-major [N, d1, ...]: the order of the logits' rows
+                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing, reduction);
+        } else {                                          // t: row-major [N, d1, ...], the order of the logits' rows
             loss = CrossEntropy.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex);
+                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, reduction);
         }
         return Tensor.scalar(arena, loss);
     }
@@ -65,19 +91,48 @@ public final class Losses {
     /** The gradient of {@link #crossEntropy} with respect to the logits: of their shape, dense, zero where a target is ignored. */
     public static Tensor crossEntropyBackward(Tensor logits, Tensor target, Tensor weight, float labelSmoothing,
                                               long ignoreIndex, float gradLoss, Arena arena) {
+        return crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, Reduction.MEAN, gradLoss, null, arena);
+    }
+
+    /**
+     * The gradient of {@link #crossEntropy(Tensor, Tensor, Tensor, float, long, Reduction, Arena)}
+     * with respect to the logits, given the upstream gradient of its result: 0-d for
+     * {@link Reduction#MEAN} and {@link Reduction#SUM}, of the losses' shape for {@link Reduction#NONE}.
+     */
+    public static Tensor crossEntropyBackward(Tensor logits, Tensor target, Tensor weight, float labelSmoothing,
+                                              long ignoreIndex, Reduction reduction, Tensor gradLoss, Arena arena) {
+        checkCrossEntropy(logits, target, weight);
+        return reduction == Reduction.NONE
+                ? crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, reduction, 0f,
+                        upstream(gradLoss, withoutClasses(logits), reduction, arena), arena)
+                : crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, reduction,
+                        upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+    }
+
+    /** The backward, scaled by {@code gradLoss} or, for {@link Reduction#NONE}, by each of {@code gradRows}. */
+    private static Tensor crossEntropyBackward(Tensor logits, Tensor target, Tensor weight, float labelSmoothing,
+                                               long ignoreIndex, Reduction reduction, float gradLoss, Tensor gradRows,
+                                               Arena arena) {
         boolean soft = checkCrossEntropy(logits, target, weight);
         Tensor l = classRows(logits, arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor g = logits.rank() == 2 ? Tensor.zerosLike(arena, logits) : Tensor.empty(arena, l.size(0), l.size(1));
-        if (soft) {
-            Tensor t = classRows(target, arena);
+        Tensor t = soft ? classRows(target, arena) : Layouts.dense(target, arena);
+        if (soft && gradRows != null) {
+            SoftTargetCrossEntropy.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
+                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing,
+                    gradRows.segment(), gradRows.offset(), g.segment(), g.offset(), l.size(1));
+        } else if (soft) {
             SoftTargetCrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing, gradLoss,
+                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing, reduction, gradLoss,
                     g.segment(), g.offset(), l.size(1));
+        } else if (gradRows != null) {
+            CrossEntropy.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
+                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex,
+                    gradRows.segment(), gradRows.offset(), g.segment(), g.offset(), l.size(1));
         } else {
-            Tensor t = Layouts.dense(target, arena);
             CrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, gradLoss,
+                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, reduction, gradLoss,
                     g.segment(), g.offset(), l.size(1));
         }
         return fromClassRows(g, logits, arena);
@@ -85,21 +140,55 @@ public final class Losses {
 
     /** {@code mse_loss(input, target)}: the mean of the squared differences, any shape. */
     public static Tensor mse(Tensor input, Tensor target, Arena arena) {
+        return mse(input, target, Reduction.MEAN, arena);
+    }
+
+    /**
+     * {@code mse_loss(input, target, reduction)}: the mean or the sum of the squared differences as
+     * a 0-d tensor, or ({@link Reduction#NONE}) each of them, in the input's shape.
+     */
+    public static Tensor mse(Tensor input, Tensor target, Reduction reduction, Arena arena) {
         Layouts.requireSameShape("target", target, input);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
-        return Tensor.scalar(arena, MseLoss.forward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset()));
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, input.shape());
+            MseLoss.elementLosses(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), losses.segment(), losses.offset());
+            return losses;
+        }
+        return Tensor.scalar(arena, MseLoss.forward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), reduction));
     }
 
     /** The gradients of {@link #mse}: {@code [d input, d target]}. */
     public static Tensor[] mseBackward(Tensor input, Tensor target, float gradLoss, Arena arena) {
+        return mseBackward(input, target, Reduction.MEAN, gradLoss, null, arena);
+    }
+
+    /**
+     * The gradients of {@link #mse(Tensor, Tensor, Reduction, Arena)}, {@code [d input, d target]},
+     * given the upstream gradient of its result (0-d, or the input's shape for {@link Reduction#NONE}).
+     */
+    public static Tensor[] mseBackward(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss, Arena arena) {
+        Layouts.requireSameShape("target", target, input);
+        return reduction == Reduction.NONE
+                ? mseBackward(input, target, reduction, 0f, upstream(gradLoss, input.shape(), reduction, arena), arena)
+                : mseBackward(input, target, reduction, upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+    }
+
+    private static Tensor[] mseBackward(Tensor input, Tensor target, Reduction reduction, float gradLoss, Tensor gradLosses,
+                                        Arena arena) {
         Layouts.requireSameShape("target", target, input);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         Tensor ga = Tensor.zerosLike(arena, input);
         Tensor gb = Tensor.zerosLike(arena, input);
-        MseLoss.backward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), gradLoss,
-                ga.segment(), 0, gb.segment(), 0);
+        if (gradLosses != null) {
+            MseLoss.elementsBackward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), gradLosses.segment(),
+                    gradLosses.offset(), ga.segment(), 0, gb.segment(), 0);
+        } else {
+            MseLoss.backward(a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), reduction, gradLoss,
+                    ga.segment(), 0, gb.segment(), 0);
+        }
         return new Tensor[] {ga, gb};
     }
 
@@ -108,26 +197,82 @@ public final class Losses {
      * one shape, pos_weight (or null) the size of the last dimension.
      */
     public static Tensor bceWithLogits(Tensor logits, Tensor target, Tensor posWeight, Arena arena) {
+        return bceWithLogits(logits, target, posWeight, Reduction.MEAN, arena);
+    }
+
+    /**
+     * {@code binary_cross_entropy_with_logits(logits, target, pos_weight, reduction)}: the mean or
+     * the sum as a 0-d tensor, or ({@link Reduction#NONE}) each element's loss, in the logits' shape.
+     */
+    public static Tensor bceWithLogits(Tensor logits, Tensor target, Tensor posWeight, Reduction reduction, Arena arena) {
         long c = checkBce(logits, target, posWeight);
         Tensor x = Layouts.dense(logits, arena);
         Tensor t = Layouts.dense(target, arena);
         Tensor p = Layouts.dense(posWeight, arena);
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, logits.shape());
+            BinaryCrossEntropyWithLogits.elementLosses(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
+                    segment(p), offset(p), losses.segment(), losses.offset());
+            return losses;
+        }
         float loss = BinaryCrossEntropyWithLogits.forward(x.numel() / c, c, x.segment(), x.offset(),
-                t.segment(), t.offset(), segment(p), offset(p));
+                t.segment(), t.offset(), segment(p), offset(p), reduction);
         return Tensor.scalar(arena, loss);
     }
 
     /** The gradient of {@link #bceWithLogits} with respect to the logits. */
     public static Tensor bceWithLogitsBackward(Tensor logits, Tensor target, Tensor posWeight, float gradLoss,
                                                Arena arena) {
+        return bceWithLogitsBackward(logits, target, posWeight, Reduction.MEAN, gradLoss, null, arena);
+    }
+
+    /**
+     * The gradient of {@link #bceWithLogits(Tensor, Tensor, Tensor, Reduction, Arena)} with respect to
+     * the logits, given the upstream gradient of its result (0-d, or the logits' shape for
+     * {@link Reduction#NONE}).
+     */
+    public static Tensor bceWithLogitsBackward(Tensor logits, Tensor target, Tensor posWeight, Reduction reduction,
+                                               Tensor gradLoss, Arena arena) {
+        checkBce(logits, target, posWeight);
+        return reduction == Reduction.NONE
+                ? bceWithLogitsBackward(logits, target, posWeight, reduction, 0f,
+                        upstream(gradLoss, logits.shape(), reduction, arena), arena)
+                : bceWithLogitsBackward(logits, target, posWeight, reduction,
+                        upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+    }
+
+    private static Tensor bceWithLogitsBackward(Tensor logits, Tensor target, Tensor posWeight, Reduction reduction,
+                                                float gradLoss, Tensor gradLosses, Arena arena) {
         long c = checkBce(logits, target, posWeight);
         Tensor x = Layouts.dense(logits, arena);
         Tensor t = Layouts.dense(target, arena);
         Tensor p = Layouts.dense(posWeight, arena);
         Tensor g = Tensor.zerosLike(arena, logits);
-        BinaryCrossEntropyWithLogits.backward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
-                segment(p), offset(p), gradLoss, g.segment(), 0);
+        if (gradLosses != null) {
+            BinaryCrossEntropyWithLogits.elementsBackward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
+                    segment(p), offset(p), gradLosses.segment(), gradLosses.offset(), g.segment(), 0);
+        } else {
+            BinaryCrossEntropyWithLogits.backward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
+                    segment(p), offset(p), reduction, gradLoss, g.segment(), 0);
+        }
         return g;
+    }
+
+    /**
+     * The upstream gradient of a loss of shape {@code shape} (0-d unless the reduction is NONE),
+     * float32 and dense.
+     */
+    private static Tensor upstream(Tensor gradLoss, long[] shape, Reduction reduction, Arena arena) {
+        if (reduction == null) {
+            throw new IllegalArgumentException("reduction must not be null");
+        }
+        if (gradLoss == null) {
+            throw new IllegalArgumentException("gradLoss must not be null: the upstream gradient of the loss, shape "
+                    + Arrays.toString(shape) + " (reduction " + reduction.pytorchName() + ")");
+        }
+        Layouts.requireType("gradLoss", gradLoss, DType.FLOAT32);
+        Layouts.requireShape("gradLoss (reduction " + reduction.pytorchName() + ")", gradLoss, shape);
+        return Layouts.dense(gradLoss, arena);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.panamax.nn.losses;
 
 import java.lang.foreign.Arena;
 
+import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -15,13 +16,15 @@ import dev.panamax.nn.tensor.Tensor;
  * indices the mean divides by the summed weights of the targets, with probabilities by the
  * number of positions, as PyTorch's), label smoothing, and {@code ignore_index} (-100 by default,
  * indices only): targets with that value take no part, as the padded positions of a batch of
- * sequences.
+ * sequences. The mean by default, or the sum, or ({@link Reduction#NONE}) each position's
+ * weighted loss, shaped as the target of indices ({@code [N]}, {@code []}, {@code [N, d1, ...]}).
  */
 public final class CrossEntropyLoss implements Loss {
 
     private final Tensor weight;
     private final float labelSmoothing;
     private final long ignoreIndex;
+    private final Reduction reduction;
     private Tensor logits;
     private Tensor target;
 
@@ -44,6 +47,22 @@ public final class CrossEntropyLoss implements Loss {
      * @param ignoreIndex    the target value that marks a position to ignore
      */
     public CrossEntropyLoss(Tensor weight, float labelSmoothing, long ignoreIndex) {
+        this(weight, labelSmoothing, ignoreIndex, Reduction.MEAN);
+    }
+
+    /** Unweighted, no smoothing, reduced by {@code reduction}. */
+    public CrossEntropyLoss(Reduction reduction) {
+        this(null, 0f, dev.panamax.kernels.loss.CrossEntropy.IGNORE_INDEX, reduction);
+    }
+
+    /**
+     * @param weight         class weights {@code [C]}, or null
+     * @param labelSmoothing in [0, 1]
+     * @param ignoreIndex    the target value that marks a position to ignore
+     * @param reduction      mean (PyTorch's default), sum or none
+     */
+    public CrossEntropyLoss(Tensor weight, float labelSmoothing, long ignoreIndex, Reduction reduction) {
+        this.reduction = LossChecks.checked(reduction);
         this.ignoreIndex = ignoreIndex;
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("label_smoothing must be in [0, 1], got " + labelSmoothing);
@@ -87,17 +106,36 @@ public final class CrossEntropyLoss implements Loss {
     }
 
     @Override
+    public Reduction reduction() {
+        return reduction;
+    }
+
+    @Override
     public float forward(Tensor logits, Tensor target, Arena arena) {
+        LossChecks.requireOneNumber(this);
+        return forwardTensor(logits, target, arena).item();
+    }
+
+    @Override
+    public Tensor forwardTensor(Tensor logits, Tensor target, Arena arena) {
+        Tensor loss = Losses.crossEntropy(logits, target, weight, labelSmoothing, ignoreIndex, reduction, arena);
         this.logits = logits;
         this.target = target;
-        return Losses.crossEntropy(logits, target, weight, labelSmoothing, ignoreIndex, arena).item();
+        return loss;
     }
 
     @Override
     public Tensor backward(Arena arena) {
-        if (logits == null) {
-            throw new IllegalStateException("CrossEntropyLoss: backward called before forward");
-        }
-        return Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, 1f, arena);
+        LossChecks.requireForward(this, logits);
+        LossChecks.requireOneNumber(this);
+        return reduction == Reduction.MEAN
+                ? Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, 1f, arena)
+                : backward(Tensor.scalar(arena, 1f), arena);
+    }
+
+    @Override
+    public Tensor backward(Tensor gradLoss, Arena arena) {
+        LossChecks.requireForward(this, logits);
+        return Losses.crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, reduction, gradLoss, arena);
     }
 }
