@@ -17,18 +17,38 @@ class PoolPropertiesTest {
 
     /** kind 0 max, 1 min, 2 avg including padding, 3 avg excluding it. */
     static double[] pool(int kind, double[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) {
-        int oh = (h + 2 * ph - kh) / sh + 1;
-        int ow = (w + 2 * pw - kw) / sw + 1;
+        return pool(kind, x, planes, h, w, kh, kw, sh, sw, ph, pw, false);
+    }
+
+    /** PyTorch's output size: floor or (ceil_mode) ceil, less the window that would start in the right padding. */
+    static int outputs(int size, int k, int s, int p, boolean ceil) {
+        double steps = (size + 2.0 * p - k) / s;
+        int out = (int) (ceil ? Math.ceil(steps) : Math.floor(steps)) + 1;
+        return ceil && (out - 1) * s >= size + p ? out - 1 : out;
+    }
+
+    /**
+     * Max (kind 0), min (1) or average with padding counted (2) or not (3); with ceil_mode an
+     * average counting padding divides by the window's positions inside the padded input.
+     */
+    static double[] pool(int kind, double[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                         boolean ceil) {
+        int oh = outputs(h, kh, sh, ph, ceil);
+        int ow = outputs(w, kw, sw, pw, ceil);
         double[] y = new double[planes * oh * ow];
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < oh; i++) {
                 for (int j = 0; j < ow; j++) {
                     double acc = kind == 0 ? Double.NEGATIVE_INFINITY : kind == 1 ? Double.POSITIVE_INFINITY : 0;
                     int count = 0;
+                    int padded = 0;
                     for (int r = 0; r < kh; r++) {
                         for (int c = 0; c < kw; c++) {
                             int yy = i * sh - ph + r;
                             int xx = j * sw - pw + c;
+                            if (yy < h + ph && xx < w + pw) {
+                                padded++;
+                            }
                             if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
                                 continue;
                             }
@@ -37,7 +57,7 @@ class PoolPropertiesTest {
                             count++;
                         }
                     }
-                    y[(p * oh + i) * ow + j] = kind == 2 ? acc / (kh * kw) : kind == 3 ? acc / count : acc;
+                    y[(p * oh + i) * ow + j] = kind == 2 ? acc / padded : kind == 3 ? acc / count : acc;
                 }
             }
         }
@@ -214,7 +234,8 @@ class PoolPropertiesTest {
                     int ph = r.nextInt(kh / 2 + 1), pw = r.nextInt(kw / 2 + 1);
                     int h = Math.max(1, kh - 2 * ph) + r.nextInt(5), w = Math.max(1, kw - 2 * pw) + r.nextInt(5);
                     int n = 1 + r.nextInt(2), c = 1 + r.nextInt(3);
-                    int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+                    boolean ceil = r.nextBoolean();
+                    int oh = outputs(h, kh, sh, ph, ceil), ow = outputs(w, kw, sw, pw, ceil);
                     float[] xs = Arrays2.uniform(r, n * c * h * w, -5, 5);     // continuous values: no ties
                     float[] gs = Arrays2.uniform(r, n * c * oh * ow, -1, 1);
                     double[] xd = Reference.toDouble(xs), gd = Reference.toDouble(gs);
@@ -225,16 +246,17 @@ class PoolPropertiesTest {
                         Tensor y;
                         Tensor gx;
                         if (kind < 2) {
-                            Pooling.Indexed f = Pooling.maxPool2d(kind == 1, x, k, s, p, arena);
+                            Pooling.Indexed f = Pooling.maxPool2d(kind == 1, x, k, s, p, ceil, arena);
                             y = f.y();
-                            gx = Pooling.maxPool2dBackward(x, f, g, k, s, p, arena);
+                            gx = Pooling.maxPool2dBackward(x, f, g, k, s, p, ceil, arena);
                         } else {
-                            y = Pooling.avgPool2d(x, k, s, p, kind == 2, arena);
-                            gx = Pooling.avgPool2dBackward(x, g, k, s, p, kind == 2, arena);
+                            y = Pooling.avgPool2d(x, k, s, p, kind == 2, ceil, arena);
+                            gx = Pooling.avgPool2dBackward(x, g, k, s, p, kind == 2, ceil, arena);
                         }
-                        Close.assertClose("y", y.toFloatArray(), pool(kind, xd, n * c, h, w, kh, kw, sh, sw, ph, pw), 1e-5, 1e-6);
+                        Close.assertClose("y", y.toFloatArray(), pool(kind, xd, n * c, h, w, kh, kw, sh, sw, ph, pw, ceil),
+                                1e-5, 1e-6);
                         double[] want = Reference.gradient(v -> {
-                            double[] yv = pool(kind, v, n * c, h, w, kh, kw, sh, sw, ph, pw);
+                            double[] yv = pool(kind, v, n * c, h, w, kh, kw, sh, sw, ph, pw, ceil);
                             double l = 0;
                             for (int i = 0; i < yv.length; i++) {
                                 l += yv[i] * gd[i];

@@ -336,38 +336,32 @@ public final class GoldenOps {
         return r;
     }
 
-    private static void requireFloorMode(GoldenCase c) {
-        if (c.boolAttr("ceil_mode", false)) {
-            throw new IllegalArgumentException("ceil_mode = true is not supported");
-        }
-    }
-
     private static OpResult extremumPool(GoldenCase c, Arena a, boolean min) throws IOException {
-        requireFloorMode(c);
         Tensor x = c.input("x", a);
         int[] kernel = c.intPairAttr("kernel_size", 1);
         int[] stride = c.hasAttr("stride") ? c.intPairAttr("stride", 1) : kernel;
         int[] padding = c.intPairAttr("padding", 0);
-        Pooling.Indexed y = Pooling.maxPool2d(min, x, kernel, stride, padding, a);
+        boolean ceil = c.boolAttr("ceil_mode", false);
+        Pooling.Indexed y = Pooling.maxPool2d(min, x, kernel, stride, padding, ceil, a);
         OpResult r = new OpResult().output("y", y.y());
         Optional<Tensor> gy = c.gradOutput("y", a);
         if (gy.isPresent()) {
-            r.grad("x", Pooling.maxPool2dBackward(x, y, gy.get(), kernel, stride, padding, a));
+            r.grad("x", Pooling.maxPool2dBackward(x, y, gy.get(), kernel, stride, padding, ceil, a));
         }
         return r;
     }
 
     private static OpResult avgPool(GoldenCase c, Arena a) throws IOException {
-        requireFloorMode(c);
         Tensor x = c.input("x", a);
         int[] kernel = c.intPairAttr("kernel_size", 1);
         int[] stride = c.hasAttr("stride") ? c.intPairAttr("stride", 1) : kernel;
         int[] padding = c.intPairAttr("padding", 0);
         boolean includePad = c.boolAttr("count_include_pad", true);
-        OpResult r = new OpResult().output("y", Pooling.avgPool2d(x, kernel, stride, padding, includePad, a));
+        boolean ceil = c.boolAttr("ceil_mode", false);
+        OpResult r = new OpResult().output("y", Pooling.avgPool2d(x, kernel, stride, padding, includePad, ceil, a));
         Optional<Tensor> gy = c.gradOutput("y", a);
         if (gy.isPresent()) {
-            r.grad("x", Pooling.avgPool2dBackward(x, gy.get(), kernel, stride, padding, includePad, a));
+            r.grad("x", Pooling.avgPool2dBackward(x, gy.get(), kernel, stride, padding, includePad, ceil, a));
         }
         return r;
     }

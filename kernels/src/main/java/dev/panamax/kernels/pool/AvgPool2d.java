@@ -19,8 +19,9 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Average pooling ({@code torch.nn.functional.avg_pool2d}): the window's sum over the
- * zero-padded input, divided by {@code kH kW} ({@code countIncludePad}) or by the number of
- * window positions inside the unpadded input.
+ * zero-padded input, divided by {@code kH kW} ({@code countIncludePad}; fewer for a window
+ * ceil_mode runs past the right padding, as in PyTorch) or by the number of window positions
+ * inside the unpadded input.
  */
 public final class AvgPool2d {
 
@@ -185,7 +186,7 @@ public final class AvgPool2d {
                             sum += FloatLanes.get(x, in + (long) r * g.width() + c);
                         }
                     }
-                    FloatLanes.set(y, yOff + p * g.outPlane() + (long) i * ow + j, sum / divisor(countIncludePad, g, r0, r1, c0, c1));
+                    FloatLanes.set(y, yOff + p * g.outPlane() + (long) i * ow + j, sum / divisor(countIncludePad, g, i, j, r0, r1, c0, c1));
                 }
             }
         }
@@ -248,7 +249,7 @@ public final class AvgPool2d {
                     int c0 = g.colStart(j);
                     int c1 = g.colEnd(j);
                     float share = FloatLanes.get(dy, dyOff + p * g.outPlane() + (long) i * ow + j)
-                            / divisor(countIncludePad, g, r0, r1, c0, c1);
+                            / divisor(countIncludePad, g, i, j, r0, r1, c0, c1);
                     for (int r = r0; r < r1; r++) {
                         for (int c = c0; c < c1; c++) {
                             long at = base + (long) r * g.width() + c;
@@ -260,7 +261,12 @@ public final class AvgPool2d {
         }
     }
 
-    private static float divisor(boolean countIncludePad, PoolGeometry g, int r0, int r1, int c0, int c1) {
-        return countIncludePad ? g.kernelH() * g.kernelW() : (r1 - r0) * (c1 - c0);
+    /**
+     * The divisor of window {@code (i, j)}, clipped to rows {@code r0..r1} and columns {@code c0..c1}:
+     * with padding counted, its positions inside the padded input ({@code kH kW} unless ceil_mode
+     * ran it past the right padding), else those inside the input, as PyTorch's.
+     */
+    private static float divisor(boolean countIncludePad, PoolGeometry g, int i, int j, int r0, int r1, int c0, int c1) {
+        return countIncludePad ? g.paddedRows(i) * g.paddedCols(j) : (r1 - r0) * (c1 - c0);
     }
 }

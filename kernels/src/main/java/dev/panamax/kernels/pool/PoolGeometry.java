@@ -3,11 +3,20 @@ package dev.panamax.kernels.pool;
 import dev.panamax.kernels.Checks;
 
 /**
- * A windowed 2-d pool over planes of {@code H x W} (N C of them in NCHW data): kernel, stride
- * and padding; {@code Hout = floor((H + 2 pH - kH) / sH) + 1} (ceil_mode false), and window
- * {@code (i, j)} covers rows {@code i sH - pH .. i sH - pH + kH - 1} (columns alike).
+ * A windowed 2-d pool over planes of {@code H x W} (N C of them in NCHW data): kernel, stride,
+ * padding and PyTorch's {@code ceil_mode}. {@code Hout = floor((H + 2 pH - kH) / sH) + 1}, or with
+ * ceil_mode {@code ceil(...) + 1} less one when the last window would start past the input and its
+ * left padding (PyTorch's rule: every window starts inside the input or the left padding). Window
+ * {@code (i, j)} covers rows {@code i sH - pH .. i sH - pH + kH - 1} (columns alike), which with
+ * ceil_mode may run past the right padding: the pools clip it to the input.
  */
-public record PoolGeometry(int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+public record PoolGeometry(int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
+                           boolean ceilMode) {
+
+    /** Without ceil_mode, PyTorch's default. */
+    public PoolGeometry(int height, int width, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        this(height, width, kernelH, kernelW, strideH, strideW, padH, padW, false);
+    }
 
     /** Validates every size; padding may be at most half the kernel, as in PyTorch. */
     public PoolGeometry {
@@ -24,27 +33,55 @@ public record PoolGeometry(int height, int width, int kernelH, int kernelW, int 
             throw new IllegalArgumentException("padding must be at most half the kernel, got padding " + padH + " x " + padW
                     + " for kernel " + kernelH + " x " + kernelW);
         }
-        if (height + 2L * padH < kernelH || width + 2L * padW < kernelW) {
-            throw new IllegalArgumentException("kernel " + kernelH + " x " + kernelW + " is larger than the padded input "
-                    + (height + 2L * padH) + " x " + (width + 2L * padW));
-        }
         if (height + 2L * padH > Integer.MAX_VALUE || width + 2L * padW > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("the padded input (" + (height + 2L * padH) + " x " + (width + 2L * padW)
                     + ") exceeds " + Integer.MAX_VALUE + " rows or columns");
         }
+        // ceil_mode lets a kernel larger than the padded input through when one window fits its start
+        if (outputs(height, kernelH, strideH, padH, ceilMode) < 1 || outputs(width, kernelW, strideW, padW, ceilMode) < 1) {
+            throw new IllegalArgumentException("kernel " + kernelH + " x " + kernelW + " is larger than the padded input "
+                    + (height + 2L * padH) + " x " + (width + 2L * padW) + (ceilMode ? " (ceil_mode: no window fits)" : ""));
+        }
     }
 
     public int outHeight() {
-        return (height + 2 * padH - kernelH) / strideH + 1;
+        return outputs(height, kernelH, strideH, padH, ceilMode);
     }
 
     public int outWidth() {
-        return (width + 2 * padW - kernelW) / strideW + 1;
+        return outputs(width, kernelW, strideW, padW, ceilMode);
     }
 
-    /** Whether these are 2 x 2 windows at stride 2 without padding, which have vectorized paths. */
+    /** PyTorch's {@code pooling_output_shape} without dilation. */
+    private static int outputs(int size, int kernel, int stride, int pad, boolean ceil) {
+        long span = (long) size + 2L * pad - kernel;
+        long out = Math.floorDiv(span + (ceil ? stride - 1 : 0), stride) + 1;
+        if (ceil && (out - 1) * stride >= (long) size + pad) {
+            out--;                    // the last window would start in the right padding
+        }
+        return (int) out;
+    }
+
+    /**
+     * Whether these are 2 x 2 windows at stride 2 without padding, each inside the input (ceil_mode
+     * adds a clipped one on odd sizes), which have vectorized paths.
+     */
     boolean isTwoByTwo() {
-        return kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0;
+        return kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0 && padW == 0
+                && 2L * outHeight() <= height && 2L * outWidth() <= width;
+    }
+
+    /**
+     * Rows of window row {@code i} inside the padded input: {@code kH}, or fewer for a window
+     * ceil_mode runs past the right padding (PyTorch's divisor when padding counts).
+     */
+    int paddedRows(int i) {
+        return Math.min(i * strideH - padH + kernelH, height + padH) - (i * strideH - padH);
+    }
+
+    /** Columns of window column {@code j} inside the padded input (see {@link #paddedRows}). */
+    int paddedCols(int j) {
+        return Math.min(j * strideW - padW + kernelW, width + padW) - (j * strideW - padW);
     }
 
     /** First input row of window row {@code i} (clipped to the image). */

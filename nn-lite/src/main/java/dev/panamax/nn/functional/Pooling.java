@@ -14,7 +14,8 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * 2-d pooling on NCHW tensors, forward and backward: {@code max_pool2d}, {@code min_pool2d}
  * ({@code -max_pool2d(-x)}), {@code avg_pool2d}, and the global pools over the whole plane
- * (output {@code [N, C, 1, 1]}). ceil_mode is always false.
+ * (output {@code [N, C, 1, 1]}). The forms without a {@code ceilMode} argument take PyTorch's
+ * default, {@code ceil_mode=False}.
  */
 public final class Pooling {
 
@@ -30,13 +31,25 @@ public final class Pooling {
 
     /** {@code max_pool2d} (or {@code min_pool2d} when {@code min}). */
     public static Indexed maxPool2d(boolean min, Tensor x, int[] kernel, int[] stride, int[] padding, Arena arena) {
-        return extremum(min, x, geometry(x, kernel, stride, padding), null, arena);
+        return maxPool2d(min, x, kernel, stride, padding, false, arena);
     }
 
-    /** The gradient of {@link #maxPool2d}. */
+    /** {@code max_pool2d(x, kernel, stride, padding, ceil_mode=ceilMode)} (or min). */
+    public static Indexed maxPool2d(boolean min, Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                    Arena arena) {
+        return extremum(min, x, geometry(x, kernel, stride, padding, ceilMode), null, arena);
+    }
+
+    /** The gradient of {@link #maxPool2d(boolean, Tensor, int[], int[], int[], Arena)}. */
     public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, int[] kernel, int[] stride, int[] padding,
                                            Arena arena) {
-        return extremumBackward(x, forward, gy, geometry(x, kernel, stride, padding), arena);
+        return maxPool2dBackward(x, forward, gy, kernel, stride, padding, false, arena);
+    }
+
+    /** The gradient of {@link #maxPool2d(boolean, Tensor, int[], int[], int[], boolean, Arena)}. */
+    public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, int[] kernel, int[] stride, int[] padding,
+                                           boolean ceilMode, Arena arena) {
+        return extremumBackward(x, forward, gy, geometry(x, kernel, stride, padding, ceilMode), arena);
     }
 
     /**
@@ -45,14 +58,21 @@ public final class Pooling {
      * step then makes no object), else a new one.
      */
     public static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, PoolGeometry previous) {
+        return geometry(x, kernel, stride, padding, false, previous);
+    }
+
+    /** {@link #geometry(Tensor, int[], int[], int[], PoolGeometry)} with PyTorch's {@code ceil_mode}. */
+    public static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                        PoolGeometry previous) {
         check(x);
-        if (previous != null && previous.height() == x.size(2) && previous.width() == x.size(3) && kernel != null
+        if (previous != null && previous.ceilMode() == ceilMode && previous.height() == x.size(2)
+                && previous.width() == x.size(3) && kernel != null
                 && kernel.length == 2 && stride != null && stride.length == 2 && padding != null && padding.length == 2
                 && previous.kernelH() == kernel[0] && previous.kernelW() == kernel[1] && previous.strideH() == stride[0]
                 && previous.strideW() == stride[1] && previous.padH() == padding[0] && previous.padW() == padding[1]) {
             return previous;
         }
-        return geometry(x, kernel, stride, padding);
+        return geometry(x, kernel, stride, padding, ceilMode);
     }
 
     /**
@@ -88,13 +108,29 @@ public final class Pooling {
     /** {@code avg_pool2d}, as {@code torch.nn.functional.avg_pool2d} (ceil_mode false). */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad,
                                    Arena arena) {
-        return average(x, geometry(x, kernel, stride, padding), countIncludePad, arena);
+        return avgPool2d(x, kernel, stride, padding, countIncludePad, false, arena);
+    }
+
+    /**
+     * {@code avg_pool2d(x, kernel, stride, padding, ceil_mode=ceilMode, count_include_pad)}: a window
+     * ceil_mode runs past the right padding divides by its positions inside the padded input, as
+     * PyTorch's.
+     */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad,
+                                   boolean ceilMode, Arena arena) {
+        return average(x, geometry(x, kernel, stride, padding, ceilMode), countIncludePad, arena);
     }
 
     /** The gradient of {@link #avgPool2d(Tensor, int[], int[], int[], boolean, Arena)}. */
     public static Tensor avgPool2dBackward(Tensor x, Tensor gy, int[] kernel, int[] stride, int[] padding,
                                            boolean countIncludePad, Arena arena) {
-        return averageBackward(x, gy, geometry(x, kernel, stride, padding), countIncludePad, arena);
+        return avgPool2dBackward(x, gy, kernel, stride, padding, countIncludePad, false, arena);
+    }
+
+    /** The gradient of {@link #avgPool2d(Tensor, int[], int[], int[], boolean, boolean, Arena)}. */
+    public static Tensor avgPool2dBackward(Tensor x, Tensor gy, int[] kernel, int[] stride, int[] padding,
+                                           boolean countIncludePad, boolean ceilMode, Arena arena) {
+        return averageBackward(x, gy, geometry(x, kernel, stride, padding, ceilMode), countIncludePad, arena);
     }
 
     /** {@code avg_pool2d} over a window from {@link #geometry(Tensor, int[], int[], int[], PoolGeometry)}. */
@@ -161,14 +197,14 @@ public final class Pooling {
         return gx;
     }
 
-    private static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding) {
+    private static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
         check(x);
         if (kernel == null || kernel.length != 2 || stride == null || stride.length != 2 || padding == null
                 || padding.length != 2) {
             throw new IllegalArgumentException("kernel_size, stride and padding must each be [h, w]");
         }
         return new PoolGeometry((int) x.size(2), (int) x.size(3), kernel[0], kernel[1], stride[0], stride[1], padding[0],
-                padding[1]);
+                padding[1], ceilMode);
     }
 
     private static PoolGeometry whole(Tensor x) {

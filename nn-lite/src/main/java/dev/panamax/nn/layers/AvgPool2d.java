@@ -7,8 +7,9 @@ import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Average pooling over NCHW windows (or one image's CHW), as {@code torch.nn.AvgPool2d} (ceil_mode
- * false). With {@code countIncludePad} (PyTorch's default) padded zeros count in the divisor.
+ * Average pooling over NCHW windows (or one image's CHW), as {@code torch.nn.AvgPool2d}, ceil_mode
+ * included ({@link PoolWindow#withCeilMode}). With {@code countIncludePad} (PyTorch's default)
+ * padded zeros count in the divisor.
  */
 public final class AvgPool2d extends Layer {
 
@@ -38,7 +39,7 @@ public final class AvgPool2d extends Layer {
         x = asBatch(x, single);
         this.x = x;
         this.unbatched = single;
-        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
+        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), window.ceilMode(), geometry);
         geometry = g;
         return asSample(Pooling.avgPool2d(x, g, countIncludePad, arena), single);
     }

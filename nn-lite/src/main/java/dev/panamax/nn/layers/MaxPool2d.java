@@ -7,9 +7,10 @@ import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Max pooling over NCHW windows (or one image's CHW), as {@code torch.nn.MaxPool2d} (ceil_mode
- * false): the position of each maximum is kept, and backward sends each gradient to it; in
- * {@link InferenceMode} only the values are computed (faster), and backward then fails.
+ * Max pooling over NCHW windows (or one image's CHW), as {@code torch.nn.MaxPool2d}, ceil_mode
+ * included ({@link PoolWindow#withCeilMode}): the position of each maximum is kept, and backward
+ * sends each gradient to it; in {@link InferenceMode} only the values are computed (faster), and
+ * backward then fails.
  */
 public class MaxPool2d extends Layer {
 
@@ -44,7 +45,7 @@ public class MaxPool2d extends Layer {
         x = asBatch(x, single);
         this.x = x;
         this.unbatched = single;
-        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), geometry);
+        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), window.ceilMode(), geometry);
         if (InferenceMode.active()) {
             geometry = g;
             saved = null;             // backward after this forward fails rather than use another call's argmax

@@ -4,13 +4,21 @@ import java.util.Arrays;
 
 /**
  * The window of a 2-d pooling layer, each {@code [h, w]}: kernel, stride (PyTorch's default is
- * the kernel) and zero padding.
+ * the kernel) and zero padding, and PyTorch's {@code ceil_mode}.
  *
- * @param kernel  window size
- * @param stride  step between windows
- * @param padding implicit padding on each side (at most half the kernel, as PyTorch requires)
+ * @param kernel   window size
+ * @param stride   step between windows
+ * @param padding  implicit padding on each side (at most half the kernel, as PyTorch requires)
+ * @param ceilMode whether the output size rounds up, adding a window clipped at the bottom and
+ *                 right edges where the strides do not fit the input exactly (each window still
+ *                 starts inside the input or its left padding)
  */
-public record PoolWindow(int[] kernel, int[] stride, int[] padding) {
+public record PoolWindow(int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
+
+    /** Without ceil_mode, PyTorch's default. */
+    public PoolWindow(int[] kernel, int[] stride, int[] padding) {
+        this(kernel, stride, padding, false);
+    }
 
     /** Validates sizes ≥ 1 and {@code padding <= kernel / 2}. */
     public PoolWindow {
@@ -33,20 +41,26 @@ public record PoolWindow(int[] kernel, int[] stride, int[] padding) {
         return new PoolWindow(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding});
     }
 
+    /** This window with {@code ceil_mode} set as given. */
+    public PoolWindow withCeilMode(boolean ceil) {
+        return new PoolWindow(kernel, stride, padding, ceil);
+    }
+
     @Override
     public String toString() {
         return "kernel_size=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
-                + Arrays.toString(padding);
+                + Arrays.toString(padding) + (ceilMode ? ", ceil_mode=True" : "");
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof PoolWindow w && Arrays.equals(kernel, w.kernel) && Arrays.equals(stride, w.stride)
-                && Arrays.equals(padding, w.padding);
+                && Arrays.equals(padding, w.padding) && ceilMode == w.ceilMode;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(kernel) * 961 + Arrays.hashCode(stride) * 31 + Arrays.hashCode(padding);
+        return (Arrays.hashCode(kernel) * 961 + Arrays.hashCode(stride) * 31 + Arrays.hashCode(padding)) * 2
+                + (ceilMode ? 1 : 0);
     }
 }
