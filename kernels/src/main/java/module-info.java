@@ -19,6 +19,7 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.loss;
     exports dev.panamax.kernels.norm;
     exports dev.panamax.kernels.optim;
+    exports dev.panamax.kernels.pad;
     exports dev.panamax.kernels.parallel;
     exports dev.panamax.kernels.pool;
     exports dev.panamax.kernels.rnn;

@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.activation.Activation;
+import dev.panamax.kernels.pad.PadMode;
 import dev.panamax.nn.layers.ActivationLayer;
 import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
@@ -43,6 +44,7 @@ import dev.panamax.nn.layers.MinPool2d;
 import dev.panamax.nn.layers.MultiHeadAttention;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
+import dev.panamax.nn.layers.Pad2d;
 import dev.panamax.nn.layers.PoolWindow;
 import dev.panamax.nn.layers.Residual;
 import dev.panamax.nn.layers.Sequential;
@@ -76,6 +78,13 @@ class LayerGradientTest {
         check("global avg", GlobalAvgPool2d::new, 2, 3, 4, 5);
         checkSpaced("global max", GlobalMaxPool2d::new, 2, 3, 4, 5);
         check("flatten", Flatten::new, 2, 3, 2, 2);
+        checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
+        check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
+        for (PadMode mode : PadMode.values()) {
+            check("pad2d " + mode, () -> new Pad2d(new int[] {2, 1, 0, 2}, mode, 0.5f), 2, 3, 4, 5);
+            check("conv2d padding_mode " + mode, () -> new Conv2d(3, 2, new ConvAttributes(new int[] {3, 3}, new int[] {2, 1},
+                    new int[] {1, 2}, new int[] {1, 1}, new int[] {0, 0}, 1), true, new SplittableRandom(3), mode), 2, 3, 5, 4);
+        }
     }
 
     @Test
