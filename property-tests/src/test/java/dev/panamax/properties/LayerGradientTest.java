@@ -80,6 +80,8 @@ class LayerGradientTest {
         check("flatten", Flatten::new, 2, 3, 2, 2);
         checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
+        check("conv2d padding same", () -> new Conv2d(3, 2, ConvAttributes.same(new int[] {2, 4}, new int[] {1, 1}, 1), true,
+                new SplittableRandom(4)), 2, 3, 5, 6);
         for (PadMode mode : PadMode.values()) {
             check("pad2d " + mode, () -> new Pad2d(new int[] {2, 1, 0, 2}, mode, 0.5f), 2, 3, 4, 5);
             check("conv2d padding_mode " + mode, () -> new Conv2d(3, 2, new ConvAttributes(new int[] {3, 3}, new int[] {2, 1},

@@ -15,7 +15,9 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code [C_out, C_in/groups, kH, kW]}, bias {@code [C_out]}. Depthwise ({@code groups = C_in})
  * and 1×1 convolutions take their fast paths automatically. PyTorch's {@code padding_mode}: zeros
  * (the default, inside the convolution's kernels) or, as there, an explicit reflect, replicate or
- * circular pad of {@code padding} rows and columns followed by an unpadded convolution.
+ * circular pad of {@code padding} rows and columns followed by an unpadded convolution; and its
+ * {@code padding="same"} ({@link ConvAttributes#same}), whose odd spans pad one more row or column
+ * at the bottom or right, explicitly.
  */
 public final class Conv2d extends WeightedLayer {
 
@@ -24,7 +26,7 @@ public final class Conv2d extends WeightedLayer {
     private final ConvAttributes attrs;
     /** {@link PadMode#CONSTANT} for zeros (in the kernels), else the mode of an explicit pad before the convolution. */
     private final PadMode paddingMode;
-    /** The convolution's padding as {@link Padding#pad}'s {@code {left, right, top, bottom}}. */
+    /** The convolution's padding as {@link Padding#pad}'s {@code {left, right, top, bottom}} ({@link ConvAttributes#sides}). */
     private final int[] explicitPad;
     private Tensor x;
     /** The last input as padded explicitly (the convolution's input), or null for zero padding. */
@@ -74,8 +76,7 @@ public final class Conv2d extends WeightedLayer {
         this.outChannels = outChannels;
         this.attrs = attrs;
         this.paddingMode = paddingMode;
-        int[] p = attrs.padding();
-        this.explicitPad = new int[] {p[1], p[1], p[0], p[0]};
+        this.explicitPad = attrs.sides();
     }
 
     @Override
@@ -89,9 +90,14 @@ public final class Conv2d extends WeightedLayer {
         return asSample(Convolution.conv2d(input, weightValue(), biasValue(), plan(input), arena), single);
     }
 
-    /** Whether the input is padded before the convolution (a padding_mode other than zeros, and padding). */
+    /**
+     * Whether the input is padded before the convolution: a padding_mode other than zeros, or
+     * "same" padding one more on the right or bottom (the kernels pad symmetrically).
+     */
     private boolean explicitlyPadded() {
-        return paddingMode != PadMode.CONSTANT && (attrs.padding()[0] > 0 || attrs.padding()[1] > 0);
+        int[] p = explicitPad;
+        boolean any = p[0] + p[1] + p[2] + p[3] > 0;
+        return any && (paddingMode != PadMode.CONSTANT || p[0] != p[1] || p[2] != p[3]);
     }
 
 

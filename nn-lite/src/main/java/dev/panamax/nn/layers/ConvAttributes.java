@@ -11,8 +11,17 @@ import java.util.Arrays;
  * @param dilation      spacing between kernel taps
  * @param outputPadding extra rows/columns on one side of a transposed convolution's output (0 for conv2d)
  * @param groups        channel groups
+ * @param same          PyTorch's {@code padding="same"} ({@link #same}): the output the input's size,
+ *                      {@code padding} the top and left pads, one more at the bottom or right where
+ *                      the kernel's span {@code dilation (kernel - 1)} is odd
  */
-public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] dilation, int[] outputPadding, int groups) {
+public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] dilation, int[] outputPadding, int groups,
+                             boolean same) {
+
+    /** Explicit padding (not "same"). */
+    public ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] dilation, int[] outputPadding, int groups) {
+        this(kernel, stride, padding, dilation, outputPadding, groups, false);
+    }
 
     /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below stride or dilation). */
     public ConvAttributes {
@@ -24,6 +33,33 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
         if (groups < 1) {
             throw new IllegalArgumentException("groups must be >= 1, got " + groups);
         }
+        if (same && (stride[0] != 1 || stride[1] != 1 || padding[0] != dilation[0] * (kernel[0] - 1) / 2
+                || padding[1] != dilation[1] * (kernel[1] - 1) / 2 || outputPadding[0] + outputPadding[1] != 0)) {
+            throw new IllegalArgumentException("padding=\"same\" needs stride 1 (as in PyTorch) and the padding "
+                    + "ConvAttributes.same computes, got stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding));
+        }
+    }
+
+    /**
+     * PyTorch's {@code padding="same"}: stride 1, the output as large as the input. The kernel's span
+     * {@code dilation (kernel - 1)} is padded half before and half after, the odd one after (bottom,
+     * right), as PyTorch does; an even span pads symmetrically.
+     */
+    public static ConvAttributes same(int[] kernel, int[] dilation, int groups) {
+        int[] k = pair("kernel_size", kernel, 1);
+        int[] d = pair("dilation", dilation, 1);
+        return new ConvAttributes(k, new int[] {1, 1}, new int[] {d[0] * (k[0] - 1) / 2, d[1] * (k[1] - 1) / 2}, d,
+                new int[] {0, 0}, groups, true);
+    }
+
+    /**
+     * The padding as {@code {left, right, top, bottom}}: symmetric, or for {@link #same} with an odd
+     * span one more on the right or bottom.
+     */
+    public int[] sides() {
+        int right = same ? dilation[1] * (kernel[1] - 1) - padding[1] : padding[1];
+        int bottom = same ? dilation[0] * (kernel[0] - 1) - padding[0] : padding[0];
+        return new int[] {padding[1], right, padding[0], bottom};
     }
 
     /** Square kernel, equal strides, padding and dilation, no output padding. */
@@ -34,7 +70,7 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
 
     /** The same attributes with another output padding. */
     public ConvAttributes withOutputPadding(int h, int w) {
-        return new ConvAttributes(kernel, stride, padding, dilation, new int[] {h, w}, groups);
+        return new ConvAttributes(kernel, stride, padding, dilation, new int[] {h, w}, groups, same);
     }
 
     /** A copy of {@code v}, checked to be {@code [h, w]} with both at least {@code min}. */
@@ -48,7 +84,7 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
     @Override
     public String toString() {
         return "kernel_size=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
-                + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation)
+                + (same ? "same" : Arrays.toString(padding)) + ", dilation=" + Arrays.toString(dilation)
                 + (outputPadding[0] + outputPadding[1] > 0 ? ", output_padding=" + Arrays.toString(outputPadding) : "")
                 + ", groups=" + groups;
     }
@@ -57,7 +93,7 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
     public boolean equals(Object o) {
         return o instanceof ConvAttributes a && Arrays.equals(kernel, a.kernel) && Arrays.equals(stride, a.stride)
                 && Arrays.equals(padding, a.padding) && Arrays.equals(dilation, a.dilation)
-                && Arrays.equals(outputPadding, a.outputPadding) && groups == a.groups;
+                && Arrays.equals(outputPadding, a.outputPadding) && groups == a.groups && same == a.same;
     }
 
     @Override

@@ -38,6 +38,9 @@ public final class ConvTranspose2d extends WeightedLayer {
             throw new IllegalArgumentException("ConvTranspose2d channels must be > 0 and divisible by groups="
                     + attrs.groups() + ", got in=" + inChannels + ", out=" + outChannels);
         }
+        if (attrs.same()) {
+            throw new IllegalArgumentException("padding=\"same\" is Conv2d's; ConvTranspose2d takes explicit padding, as PyTorch's");
+        }
         // PyTorch computes the fans of this layout as for conv2d: fan_in = weight.size(1) * kH * kW.
         super(new long[] {inChannels, outChannels / attrs.groups(), attrs.kernel()[0], attrs.kernel()[1]},
                 bias ? outChannels : 0, rng);

@@ -14,7 +14,7 @@ import dev.panamax.nn.functional.Padding;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * {@code F.pad} in its four modes and {@code Conv2d(padding_mode=...)} against PyTorch 1.13
+ * {@code F.pad} in its four modes, {@code Conv2d(padding_mode=...)} and {@code padding="same"} against PyTorch 1.13
  * (float64; the expected values below were printed by it for these inputs), forward and backward.
  */
 class PaddingModesTest {
@@ -237,6 +237,63 @@ class PaddingModesTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{left, right, top, bottom}");
             assertThat(PadMode.of("zeros")).isEqualTo(PadMode.CONSTANT);
             assertThat(new ReplicationPad2d(1).toString()).isEqualTo("ReplicationPad2d([1, 1, 1, 1])");
+        }
+    }
+
+    @Test
+    void samePaddingWithAnEvenKernelPadsOneMoreAtTheBottomAndRight() {
+        try (Arena arena = Arena.ofConfined()) {
+            Conv2d conv = new Conv2d(2, 3, ConvAttributes.same(new int[] {2, 4}, new int[] {1, 1}, 1), true,
+                    Init.generator());
+            float[] w = new float[48];
+            for (int i = 0; i < 48; i++) {
+                w[i] = ((i * 11 % 48) - 24) / 20f;
+            }
+            conv.loadStateDict(Map.of("weight", Tensor.of(arena, w, 3, 2, 2, 4),
+                    "bias", Tensor.of(arena, new float[] {0.1f, -0.2f, 0.3f}, 3)));
+            float[] xs = new float[50];
+            for (int i = 0; i < 50; i++) {
+                xs[i] = ((i * 7 % 50) - 25) / 10f;
+            }
+            Tensor out = conv.forward(Tensor.of(arena, xs, 1, 2, 5, 5), arena);
+            assertThat(out.shape()).containsExactly(1, 3, 5, 5);
+            assertClose(out.toFloatArray(), new float[] {-0.779999999f, -0.609999999f, -0.199999999f, 5.76f, 5.35f, 7.07f, -4.31f, -7.65f,
+            -5.79f, 1.15f, 1.17f, 5.99f, 4.65f, -3.84f, -7.8f, -3.23f,
+            0.0400000015f, 5.95f, 5.11f, 1.25f, -0.819999999f, -4.18f, -2.47f, 1.865f,
+            1.225f, -4.44f, -2.19f, 7.34f, -0.780000003f, -2.23f, -4.19f, -4.29f,
+            1.49f, 0.469999997f, 0.769999997f, -1.69f, -0.390000003f, -4.61f, -4.78f, 3.02f,
+            -1.69f, 7.26f, -1.71f, -3.03f, -0.730000003f, -1.2f, 4.32f, 0.269999997f,
+            0.844999997f, -0.435000003f, 5.18000001f, 3.51000001f, -3.51999999f, -3.39999999f, -0.609999988f, -2.16999999f,
+            6.61000001f, 7.83000001f, 1.05000001f, -0.00999998808f, -3.26999999f, -4.28999999f, -1.06999999f, 3.00000001f,
+            3.84000001f, 1.13000001f, -3.43999999f, -4.96999999f, -0.0499999881f, 1.69000001f, 4.98000001f, 2.10000001f,
+            0.930000012f, 0.385000012f, -0.574999988f});
+            Tensor g = conv.backward(Tensor.of(arena, upstream(75, 5, 2, 3f), 1, 3, 5, 5), arena);
+            assertCloseAbsolute(g.toFloatArray(), new float[] {0.1f, 0.05f, 0.4f, -0.3f, 0.2f, 6.9388939e-17f, 0.7f, 0.4f,
+            -0.2f, -0.2f, 6.9388939e-17f, 0.7f, 0.4f, -0.2f, -0.2f, 6.9388939e-17f,
+            0.7f, 0.4f, -0.2f, -0.2f, 6.9388939e-17f, 0.7f, 0.4f, -0.2f,
+            -0.2f, 0.5f, -0.35f, -0.4f, -0.3f, -0.2f, 1.11022302e-16f, -0.9f,
+            -0.4f, -0.2f, 0.6f, 1.11022302e-16f, -0.9f, -0.4f, -0.2f, 0.6f,
+            1.11022302e-16f, -0.9f, -0.4f, -0.2f, 0.6f, 1.11022302e-16f, -0.9f, -0.4f,
+            -0.2f, 0.6f});
+            assertCloseAbsolute(conv.weight().grad().toFloatArray(), new float[] {-0.666666667f, 1.66666667f, 1.70234197e-16f, 1f, -0.866666667f, -0.666666667f, -1.66666667f, 0.133333333f,
+            1f, 2.29446092e-16f, 3.36767651e-16f, -1.5f, -0.866666667f, 1f, 1.66666667f, 0.133333333f,
+            -0.666666667f, 1.66666667f, 1.70234197e-16f, 1f, -0.866666667f, -0.666666667f, -1.66666667f, 0.133333333f,
+            1f, 2.29446092e-16f, 3.36767651e-16f, -1.5f, -0.866666667f, 1f, 1.66666667f, 0.133333333f,
+            -0.666666667f, 1.66666667f, 1.70234197e-16f, 1f, -0.866666667f, -0.666666667f, -1.66666667f, 0.133333333f,
+            1f, 2.29446092e-16f, 3.36767651e-16f, -1.5f, -0.866666667f, 1f, 1.66666667f, 0.133333333f});
+            assertThat(conv.toString()).contains("padding=same");
+            // an even span pads symmetrically, inside the kernels: the plain convolution with that padding
+            ConvAttributes same = ConvAttributes.same(new int[] {3, 3}, new int[] {2, 2}, 1);
+            assertThat(same.padding()).containsExactly(2, 2);
+            assertThatThrownBy(() -> new ConvTranspose2d(2, 3, same, true, Init.generator()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same");
+        }
+    }
+
+    private static void assertCloseAbsolute(float[] actual, float[] expected) {
+        assertThat(actual).hasSize(expected.length);
+        for (int i = 0; i < actual.length; i++) {
+            assertThat(actual[i]).as("element %d", i).isCloseTo(expected[i], within(1e-5f));
         }
     }
 
