@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.pad.PadMode;
 import dev.panamax.nn.layers.ActivationLayer;
+import dev.panamax.nn.layers.AdaptiveAvgPool2d;
+import dev.panamax.nn.layers.AdaptiveMaxPool2d;
 import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
 import dev.panamax.nn.layers.BatchNorm2d;
@@ -80,6 +82,8 @@ class LayerGradientTest {
         check("flatten", Flatten::new, 2, 3, 2, 2);
         checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
+        check("adaptive_avg_pool2d", () -> new AdaptiveAvgPool2d(3, 4), 2, 2, 5, 7);
+        checkSpaced("adaptive_max_pool2d", () -> new AdaptiveMaxPool2d(2, 3), 2, 2, 5, 7);
         check("conv2d padding same", () -> new Conv2d(3, 2, ConvAttributes.same(new int[] {2, 4}, new int[] {1, 1}, 1), true,
                 new SplittableRandom(4)), 2, 3, 5, 6);
         for (PadMode mode : PadMode.values()) {

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
+import dev.panamax.kernels.pool.AdaptivePool2d;
 import dev.panamax.kernels.pool.AvgPool2d;
 import dev.panamax.kernels.pool.MaxPool2d;
 import dev.panamax.kernels.pool.PoolGeometry;
@@ -13,8 +14,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * 2-d pooling on NCHW tensors, forward and backward: {@code max_pool2d}, {@code min_pool2d}
- * ({@code -max_pool2d(-x)}), {@code avg_pool2d}, and the global pools over the whole plane
- * (output {@code [N, C, 1, 1]}). The forms without a {@code ceilMode} argument take PyTorch's
+ * ({@code -max_pool2d(-x)}), {@code avg_pool2d}, the adaptive pools, and the global pools over the
+ * whole plane (output {@code [N, C, 1, 1]}). The forms without a {@code ceilMode} argument take PyTorch's
  * default, {@code ceil_mode=False}.
  */
 public final class Pooling {
@@ -163,6 +164,67 @@ public final class Pooling {
     /** The gradient of {@link #globalMaxPool2d} (to the argmax). */
     public static Tensor globalMaxPool2dBackward(Tensor x, Indexed forward, Tensor gy, Arena arena) {
         return extremumBackward(x, forward, gy, whole(x), arena);
+    }
+
+    /**
+     * {@code adaptive_avg_pool2d(x, outputSize)}: {@code [N, C, Hout, Wout]}, each output the mean
+     * of PyTorch's window for it ({@link AdaptivePool2d}); an output size of -1 keeps the input's
+     * (PyTorch's None).
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int[] outputSize, Arena arena) {
+        int[] o = adaptiveSize(x, outputSize);
+        Tensor xd = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), o[0], o[1]);
+        AdaptivePool2d.averageForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], xd.segment(),
+                xd.offset(), y.segment(), 0);
+        return y;
+    }
+
+    /** The gradient of {@link #adaptiveAvgPool2d}. */
+    public static Tensor adaptiveAvgPool2dBackward(Tensor x, Tensor gy, int[] outputSize, Arena arena) {
+        int[] o = adaptiveSize(x, outputSize);
+        Layouts.requireShape("gy", gy, x.size(0), x.size(1), o[0], o[1]);
+        Tensor gd = gy.contiguous(arena);
+        Tensor gx = Tensor.emptyLike(arena, x);     // the kernel zeroes it first
+        AdaptivePool2d.averageBackward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], gd.segment(),
+                gd.offset(), gx.segment(), 0);
+        return gx;
+    }
+
+    /** {@code adaptive_max_pool2d(x, outputSize, return_indices=True)}: the maxima and their indices in the plane. */
+    public static Indexed adaptiveMaxPool2d(Tensor x, int[] outputSize, Arena arena) {
+        int[] o = adaptiveSize(x, outputSize);
+        Tensor xd = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), o[0], o[1]);
+        MemorySegment argmax = arena.allocate(Math.max(1, y.numel()) * Integer.BYTES, ValueLayout.JAVA_INT.byteAlignment());
+        AdaptivePool2d.maxForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], xd.segment(),
+                xd.offset(), y.segment(), 0, argmax, 0);
+        return new Indexed(y, argmax);
+    }
+
+    /** The gradient of {@link #adaptiveMaxPool2d} (each output's to its winner). */
+    public static Tensor adaptiveMaxPool2dBackward(Tensor x, Indexed forward, Tensor gy, Arena arena) {
+        check(x);
+        Layouts.requireSameShape("gy", gy, forward.y());
+        Tensor gd = gy.contiguous(arena);
+        Tensor gx = Tensor.emptyLike(arena, x);     // the kernel zeroes it first
+        AdaptivePool2d.maxBackward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), (int) gy.size(2),
+                (int) gy.size(3), gd.segment(), gd.offset(), forward.argmax(), 0, gx.segment(), 0);
+        return gx;
+    }
+
+    /** The output size {@code [Hout, Wout]} for x, -1 taking the input's. */
+    private static int[] adaptiveSize(Tensor x, int[] outputSize) {
+        check(x);
+        if (outputSize == null || outputSize.length != 2 || outputSize[0] == 0 || outputSize[1] == 0
+                || outputSize[0] < -1 || outputSize[1] < -1) {
+            throw new IllegalArgumentException("output_size must be two sizes >= 1 (or -1 for the input's), got "
+                    + Arrays.toString(outputSize));
+        }
+        if (x.size(2) == 0 || x.size(3) == 0 || x.size(2) > Integer.MAX_VALUE || x.size(3) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("adaptive pooling needs non-empty planes, x has shape " + Arrays.toString(x.shape()));
+        }
+        return new int[] {outputSize[0] < 0 ? (int) x.size(2) : outputSize[0], outputSize[1] < 0 ? (int) x.size(3) : outputSize[1]};
     }
 
     private static Indexed extremum(boolean min, Tensor x, PoolGeometry g, Indexed previous, Arena arena) {
