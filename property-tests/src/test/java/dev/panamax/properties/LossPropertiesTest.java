@@ -208,6 +208,41 @@ class LossPropertiesTest {
                 });
     }
 
+    /**
+     * NLL of a log-softmax is cross-entropy (without smoothing), in every reduction, for per-position
+     * scores too; and the gradients agree once the log-softmax's backward is applied.
+     */
+    @Test
+    void nllOfLogSoftmaxIsCrossEntropy() {
+        qt().withExamples(60).forAll(integers().between(1, 5), integers().between(1, 12), booleans().all(), longs().all())
+                .checkAssert((n, c, weighted, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int d = 1 + r.nextInt(3);
+                    long[] ts = new long[n * d];
+                    for (int i = 0; i < ts.length; i++) {
+                        ts[i] = r.nextInt(5) == 0 ? -100 : r.nextInt(c);
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, Arrays2.uniform(r, n * c * d, -5, 5), n, c, d);
+                        Tensor t = Tensor.ofLongs(arena, ts, n, d);
+                        Tensor w = weighted ? Tensor.of(arena, Arrays2.uniform(r, c, 0.2, 3), c) : null;
+                        Tensor logp = dev.panamax.nn.functional.SoftmaxFunctions.logSoftmax(x, 1, arena);
+                        for (Reduction red : Reduction.values()) {
+                            float[] ce = Losses.crossEntropy(x, t, w, 0f, -100, red, arena).toFloatArray();
+                            float[] nll = Losses.nll(logp, t, w, -100, red, arena).toFloatArray();
+                            Close.assertClose("nll " + red, nll, Reference.toDouble(ce), 1e-5, 2e-6);
+                            Tensor up = red == Reduction.NONE ? Tensor.of(arena, Arrays2.uniform(r, n * d, -1, 1), n, d)
+                                    : Tensor.scalar(arena, 0.7f);
+                            Tensor gce = Losses.crossEntropyBackward(x, t, w, 0f, -100, red, up, arena);
+                            Tensor gnll = dev.panamax.nn.functional.SoftmaxFunctions.logSoftmaxBackward(logp,
+                                    Losses.nllBackward(logp, t, w, -100, red, up, arena), 1, arena);
+                            Close.assertClose("gradient " + red, gnll.toFloatArray(), Reference.toDouble(gce.toFloatArray()),
+                                    1e-4, 1e-6);
+                        }
+                    }
+                });
+    }
+
     private static double total(float[] values) {
         double s = 0;
         for (float v : values) {

@@ -146,14 +146,8 @@ public final class CrossEntropy {
             return;
         }
         Checks.matrix("grad", grad, gOff, n, c, ldGrad);
-        double normaliser = 0;
-        for (long i = 0; reduction == Reduction.MEAN && i < n; i++) {
-            long t = FloatLanes.getLong(target, tOff + i);
-            if (t != ignoreIndex) {
-                normaliser += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
-            }
-        }
-        double scale = reduction == Reduction.MEAN ? gradLoss / normaliser : gradLoss;
+        double scale = reduction == Reduction.MEAN ? gradLoss / targetWeights(n, target, tOff, weight, wOff, ignoreIndex)
+                : gradLoss;
         rowGradients(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, scale, null, 0,
                 grad, gOff, ldGrad);
     }
@@ -256,6 +250,11 @@ public final class CrossEntropy {
             return;
         }
         Checks.matrix("logits", logits, off, n, c, ld);
+        checkIndices(n, c, target, tOff, ignoreIndex);
+    }
+
+    /** Fails unless each of the N int64 targets is a class index in [0, C) or {@code ignoreIndex}. */
+    static void checkIndices(long n, long c, MemorySegment target, long tOff, long ignoreIndex) {
         Checks.longs("target", target, tOff, n);
         for (long i = 0; i < n; i++) {
             long t = FloatLanes.getLong(target, tOff + i);
@@ -264,5 +263,17 @@ public final class CrossEntropy {
                         + ignoreIndex + "), got " + t);
             }
         }
+    }
+
+    /** {@code W}: the summed weights (1 without weights) of the targets not ignored, the mean's divisor. */
+    static double targetWeights(long n, MemorySegment target, long tOff, MemorySegment weight, long wOff, long ignoreIndex) {
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            long t = FloatLanes.getLong(target, tOff + i);
+            if (t != ignoreIndex) {
+                sum += weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            }
+        }
+        return sum;
     }
 }

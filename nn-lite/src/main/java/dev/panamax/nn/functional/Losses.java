@@ -4,9 +4,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import dev.panamax.kernels.loss.AbsoluteErrorLoss;
+import dev.panamax.kernels.loss.AbsoluteErrorLoss.Kind;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
 import dev.panamax.kernels.loss.MseLoss;
+import dev.panamax.kernels.loss.NllLoss;
 import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.kernels.loss.SoftTargetCrossEntropy;
 import dev.panamax.nn.tensor.DType;
@@ -256,6 +259,127 @@ public final class Losses {
                     segment(p), offset(p), reduction, gradLoss, g.segment(), 0);
         }
         return g;
+    }
+
+    /** {@code l1_loss(input, target, reduction)}: {@code |input - target|}, any shape. */
+    public static Tensor l1(Tensor input, Tensor target, Reduction reduction, Arena arena) {
+        return absoluteError(Kind.L1, 0f, input, target, reduction, arena);
+    }
+
+    /** The gradients of {@link #l1}, {@code [d input, d target]}, given the upstream gradient of its result. */
+    public static Tensor[] l1Backward(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss, Arena arena) {
+        return absoluteErrorBackward(Kind.L1, 0f, input, target, reduction, gradLoss, arena);
+    }
+
+    /**
+     * {@code smooth_l1_loss(input, target, reduction, beta)}: {@code d^2 / (2 beta)} below
+     * {@code beta}, {@code |d| - beta / 2} above, for {@code d = input - target}; beta 0 is L1.
+     */
+    public static Tensor smoothL1(Tensor input, Tensor target, float beta, Reduction reduction, Arena arena) {
+        return absoluteError(Kind.SMOOTH_L1, beta, input, target, reduction, arena);
+    }
+
+    /** The gradients of {@link #smoothL1}, {@code [d input, d target]}. */
+    public static Tensor[] smoothL1Backward(Tensor input, Tensor target, float beta, Reduction reduction, Tensor gradLoss,
+                                            Arena arena) {
+        return absoluteErrorBackward(Kind.SMOOTH_L1, beta, input, target, reduction, gradLoss, arena);
+    }
+
+    /**
+     * {@code huber_loss(input, target, reduction, delta)}: {@code d^2 / 2} below {@code delta},
+     * {@code delta (|d| - delta / 2)} above; delta must be positive, as PyTorch requires.
+     */
+    public static Tensor huber(Tensor input, Tensor target, float delta, Reduction reduction, Arena arena) {
+        return absoluteError(Kind.HUBER, delta, input, target, reduction, arena);
+    }
+
+    /** The gradients of {@link #huber}, {@code [d input, d target]}. */
+    public static Tensor[] huberBackward(Tensor input, Tensor target, float delta, Reduction reduction, Tensor gradLoss,
+                                         Arena arena) {
+        return absoluteErrorBackward(Kind.HUBER, delta, input, target, reduction, gradLoss, arena);
+    }
+
+    private static Tensor absoluteError(Kind kind, float width, Tensor input, Tensor target, Reduction reduction,
+                                        Arena arena) {
+        Layouts.requireSameShape("target", target, input);
+        Tensor a = Layouts.dense(input, arena);
+        Tensor b = Layouts.dense(target, arena);
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, input.shape());
+            AbsoluteErrorLoss.elementLosses(kind, width, a.numel(), a.segment(), a.offset(), b.segment(), b.offset(),
+                    losses.segment(), losses.offset());
+            return losses;
+        }
+        return Tensor.scalar(arena, AbsoluteErrorLoss.forward(kind, width, a.numel(), a.segment(), a.offset(), b.segment(),
+                b.offset(), reduction));
+    }
+
+    private static Tensor[] absoluteErrorBackward(Kind kind, float width, Tensor input, Tensor target, Reduction reduction,
+                                                  Tensor gradLoss, Arena arena) {
+        Layouts.requireSameShape("target", target, input);
+        Tensor a = Layouts.dense(input, arena);
+        Tensor b = Layouts.dense(target, arena);
+        Tensor ga = Tensor.emptyLike(arena, input);
+        Tensor gb = Tensor.emptyLike(arena, input);
+        if (reduction == Reduction.NONE) {
+            Tensor g = upstream(gradLoss, input.shape(), reduction, arena);
+            AbsoluteErrorLoss.elementsBackward(kind, width, a.numel(), a.segment(), a.offset(), b.segment(), b.offset(),
+                    g.segment(), g.offset(), ga.segment(), ga.offset(), gb.segment(), gb.offset());
+        } else {
+            AbsoluteErrorLoss.backward(kind, width, a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), reduction,
+                    upstream(gradLoss, new long[0], reduction, arena).item(), ga.segment(), ga.offset(), gb.segment(),
+                    gb.offset());
+        }
+        return new Tensor[] {ga, gb};
+    }
+
+    /**
+     * {@code nll_loss(input, target, weight, ignore_index, reduction)}: log-probabilities with
+     * cross-entropy's shapes ({@code [N, C]}, {@code [C]}, {@code [N, C, d1, ...]}) against int64
+     * class indices of their shape without C; {@link Reduction#NONE} gives each position's loss in
+     * that shape.
+     */
+    public static Tensor nll(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction,
+                             Arena arena) {
+        checkNll(input, target, weight);
+        Tensor l = classRows(input, arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor t = Layouts.dense(target, arena);
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, withoutClasses(input));
+            NllLoss.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
+                    segment(w), offset(w), ignoreIndex, losses.segment(), losses.offset());
+            return losses;
+        }
+        return Tensor.scalar(arena, NllLoss.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
+                t.segment(), t.offset(), segment(w), offset(w), ignoreIndex, reduction));
+    }
+
+    /** The gradient of {@link #nll} with respect to its input, given the upstream gradient of its result. */
+    public static Tensor nllBackward(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction,
+                                    Tensor gradLoss, Arena arena) {
+        checkNll(input, target, weight);
+        Tensor l = classRows(input, arena);
+        Tensor w = Layouts.dense(weight, arena);
+        Tensor t = Layouts.dense(target, arena);
+        Tensor g = Tensor.empty(arena, l.size(0), l.size(1));
+        if (reduction == Reduction.NONE) {
+            Tensor up = upstream(gradLoss, withoutClasses(input), reduction, arena);
+            NllLoss.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
+                    segment(w), offset(w), ignoreIndex, up.segment(), up.offset(), g.segment(), g.offset(), l.size(1));
+        } else {
+            NllLoss.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
+                    segment(w), offset(w), ignoreIndex, reduction, upstream(gradLoss, new long[0], reduction, arena).item(),
+                    g.segment(), g.offset(), l.size(1));
+        }
+        return fromClassRows(g, input, arena);
+    }
+
+    private static void checkNll(Tensor input, Tensor target, Tensor weight) {
+        if (target.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("nll_loss takes class indices (int64) as its target, got " + target.dtype());
+        }
+        checkCrossEntropy(input, target, weight);
     }
 
     /**

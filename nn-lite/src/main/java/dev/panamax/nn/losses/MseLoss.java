@@ -10,11 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * The squared error between an input and a target of one shape, as {@code torch.nn.MSELoss}:
  * its mean by default, or the sum, or ({@link Reduction#NONE}) each element's.
  */
-public final class MseLoss implements Loss {
-
-    private final Reduction reduction;
-    private Tensor input;
-    private Tensor target;
+public final class MseLoss extends ElementwiseLoss {
 
     /** The mean squared error. */
     public MseLoss() {
@@ -22,39 +18,16 @@ public final class MseLoss implements Loss {
     }
 
     public MseLoss(Reduction reduction) {
-        this.reduction = LossChecks.checked(reduction);
+        super(reduction);
     }
 
     @Override
-    public Reduction reduction() {
-        return reduction;
+    Tensor losses(Tensor input, Tensor target, Reduction reduction, Arena arena) {
+        return Losses.mse(input, target, reduction, arena);
     }
 
     @Override
-    public float forward(Tensor input, Tensor target, Arena arena) {
-        LossChecks.requireOneNumber(this);
-        return forwardTensor(input, target, arena).item();
-    }
-
-    @Override
-    public Tensor forwardTensor(Tensor input, Tensor target, Arena arena) {
-        Tensor loss = Losses.mse(input, target, reduction, arena);
-        this.input = input;
-        this.target = target;
-        return loss;
-    }
-
-    @Override
-    public Tensor backward(Arena arena) {
-        LossChecks.requireForward(this, input);
-        LossChecks.requireOneNumber(this);
-        return reduction == Reduction.MEAN ? Losses.mseBackward(input, target, 1f, arena)[0]
-                : backward(Tensor.scalar(arena, 1f), arena);
-    }
-
-    @Override
-    public Tensor backward(Tensor gradLoss, Arena arena) {
-        LossChecks.requireForward(this, input);
+    Tensor gradient(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss, Arena arena) {
         return Losses.mseBackward(input, target, reduction, gradLoss, arena)[0];
     }
 }
