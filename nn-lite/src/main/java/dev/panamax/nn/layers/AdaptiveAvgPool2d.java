@@ -1,7 +1,6 @@
 package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 
 import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
@@ -12,12 +11,7 @@ import dev.panamax.nn.tensor.Tensor;
  * H and W, each output the mean of PyTorch's window for it. {@code AdaptiveAvgPool2d(1)} is
  * ResNet's head ({@link GlobalAvgPool2d} computes the same).
  */
-public final class AdaptiveAvgPool2d extends Layer {
-
-    private final int[] outputSize;
-    private Tensor x;
-    /** Whether the last forward's input was one image, {@code [C, H, W]} (PyTorch's unbatched input). */
-    private boolean unbatched;
+public final class AdaptiveAvgPool2d extends AdaptivePool {
 
     /** A square output. */
     public AdaptiveAvgPool2d(int outputSize) {
@@ -26,10 +20,7 @@ public final class AdaptiveAvgPool2d extends Layer {
 
     /** Output {@code [height, width]}; -1 keeps the input's size there (PyTorch's None). */
     public AdaptiveAvgPool2d(int height, int width) {
-        this.outputSize = new int[] {height, width};
-        if (height == 0 || width == 0 || height < -1 || width < -1) {
-            throw new IllegalArgumentException("output_size must be >= 1 (or -1), got " + Arrays.toString(outputSize));
-        }
+        super(height, width);
     }
 
     @Override
@@ -45,21 +36,5 @@ public final class AdaptiveAvgPool2d extends Layer {
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return asSample(Pooling.adaptiveAvgPool2dBackward(saved(x), asBatch(gy, unbatched), outputSize, arena), unbatched);
-    }
-
-    @Override
-    public String toString() {
-        return describe() + "(output_size=" + Arrays.toString(outputSize) + ")";
-    }
-
-    @Override
-    public String family() {
-        return "pooling";
-    }
-
-    /** Each sample's output depends on that sample alone (see {@link Layer#samplesIndependent()}). */
-    @Override
-    public boolean samplesIndependent() {
-        return true;
     }
 }

@@ -22,10 +22,7 @@ public final class HuberLoss extends ElementwiseLoss {
 
     public HuberLoss(float delta, Reduction reduction) {
         super(reduction);
-        if (!(delta > 0f) || Float.isInfinite(delta)) {
-            throw new IllegalArgumentException("delta must be finite and > 0, got " + delta);
-        }
-        this.delta = delta;
+        this.delta = LossChecks.width("delta", delta, false);
     }
 
     @Override

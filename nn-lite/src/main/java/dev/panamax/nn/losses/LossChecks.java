@@ -34,4 +34,12 @@ final class LossChecks {
         }
         return reduction;
     }
+
+    /** A finite beta or delta, at least 0 ({@code zeroAllowed}) or above it; returns it. */
+    static float width(String name, float value, boolean zeroAllowed) {
+        if (!(zeroAllowed ? value >= 0f : value > 0f) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite and " + (zeroAllowed ? ">= 0" : "> 0") + ", got " + value);
+        }
+        return value;
+    }
 }

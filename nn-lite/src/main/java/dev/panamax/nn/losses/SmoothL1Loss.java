@@ -21,10 +21,7 @@ public final class SmoothL1Loss extends ElementwiseLoss {
 
     public SmoothL1Loss(float beta, Reduction reduction) {
         super(reduction);
-        if (!(beta >= 0f) || Float.isInfinite(beta)) {
-            throw new IllegalArgumentException("beta must be finite and >= 0, got " + beta);
-        }
-        this.beta = beta;
+        this.beta = LossChecks.width("beta", beta, true);
     }
 
     @Override
