@@ -37,6 +37,7 @@ import dev.panamax.nn.layers.GlobalAvgPool2d;
 import dev.panamax.nn.layers.GlobalMaxPool2d;
 import dev.panamax.nn.layers.GroupNorm;
 import dev.panamax.nn.layers.InceptionBlock;
+import dev.panamax.nn.layers.InstanceNorm2d;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LayerNorm;
@@ -101,6 +102,7 @@ class LayerGradientTest {
         check("batch_norm1d eval", () -> new BatchNorm1d(4).eval(), 6, 4);
         check("layer_norm", () -> new LayerNorm(3, 4), 2, 3, 4);
         check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
+        check("instance_norm2d", () -> new InstanceNorm2d(3, 1e-5f, true), 2, 3, 3, 4);
         for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,
                 Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f))) {
             check(f.toString(), () -> new ActivationLayer(f), 3, 5);
