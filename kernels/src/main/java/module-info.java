@@ -23,4 +23,5 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.parallel;
     exports dev.panamax.kernels.pool;
     exports dev.panamax.kernels.rnn;
+    exports dev.panamax.kernels.upsample;
 }

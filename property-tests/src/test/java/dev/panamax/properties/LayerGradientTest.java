@@ -47,6 +47,8 @@ import dev.panamax.nn.layers.MinPool2d;
 import dev.panamax.nn.layers.MultiHeadAttention;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
+import dev.panamax.nn.layers.Upsample;
+import dev.panamax.nn.functional.Resampling;
 import dev.panamax.nn.layers.Pad2d;
 import dev.panamax.nn.layers.PoolWindow;
 import dev.panamax.nn.layers.Residual;
@@ -83,6 +85,8 @@ class LayerGradientTest {
         check("flatten", Flatten::new, 2, 3, 2, 2);
         checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
+        check("upsample bilinear", () -> new Upsample(1.5, 2.5, Resampling.Mode.BILINEAR, false), 2, 2, 3, 4);
+        check("upsample nearest", () -> Upsample.toSize(5, 3, Resampling.Mode.NEAREST, false), 2, 2, 3, 4);
         check("adaptive_avg_pool2d", () -> new AdaptiveAvgPool2d(3, 4), 2, 2, 5, 7);
         checkSpaced("adaptive_max_pool2d", () -> new AdaptiveMaxPool2d(2, 3), 2, 2, 5, 7);
         check("conv2d padding same", () -> new Conv2d(3, 2, ConvAttributes.same(new int[] {2, 4}, new int[] {1, 1}, 1), true,
