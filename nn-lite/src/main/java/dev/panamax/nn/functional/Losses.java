@@ -109,7 +109,7 @@ public final class Losses {
                 ? crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, reduction, 0f,
                         upstream(gradLoss, withoutClasses(logits), reduction, arena), arena)
                 : crossEntropyBackward(logits, target, weight, labelSmoothing, ignoreIndex, reduction,
-                        upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+                        upstream(gradLoss, SCALAR, reduction, arena).item(), null, arena);
     }
 
     /** The backward, scaled by {@code gradLoss} or, for {@link Reduction#NONE}, by each of {@code gradRows}. */
@@ -175,7 +175,7 @@ public final class Losses {
         Layouts.requireSameShape("target", target, input);
         return reduction == Reduction.NONE
                 ? mseBackward(input, target, reduction, 0f, upstream(gradLoss, input.shape(), reduction, arena), arena)
-                : mseBackward(input, target, reduction, upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+                : mseBackward(input, target, reduction, upstream(gradLoss, SCALAR, reduction, arena).item(), null, arena);
     }
 
     private static Tensor[] mseBackward(Tensor input, Tensor target, Reduction reduction, float gradLoss, Tensor gradLosses,
@@ -241,7 +241,7 @@ public final class Losses {
                 ? bceWithLogitsBackward(logits, target, posWeight, reduction, 0f,
                         upstream(gradLoss, logits.shape(), reduction, arena), arena)
                 : bceWithLogitsBackward(logits, target, posWeight, reduction,
-                        upstream(gradLoss, new long[0], reduction, arena).item(), null, arena);
+                        upstream(gradLoss, SCALAR, reduction, arena).item(), null, arena);
     }
 
     private static Tensor bceWithLogitsBackward(Tensor logits, Tensor target, Tensor posWeight, Reduction reduction,
@@ -327,7 +327,7 @@ public final class Losses {
                     g.segment(), g.offset(), ga.segment(), ga.offset(), gb.segment(), gb.offset());
         } else {
             AbsoluteErrorLoss.backward(kind, width, a.numel(), a.segment(), a.offset(), b.segment(), b.offset(), reduction,
-                    upstream(gradLoss, new long[0], reduction, arena).item(), ga.segment(), ga.offset(), gb.segment(),
+                    upstream(gradLoss, SCALAR, reduction, arena).item(), ga.segment(), ga.offset(), gb.segment(),
                     gb.offset());
         }
         return new Tensor[] {ga, gb};
@@ -369,7 +369,7 @@ public final class Losses {
                     segment(w), offset(w), ignoreIndex, up.segment(), up.offset(), g.segment(), g.offset(), l.size(1));
         } else {
             NllLoss.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
-                    segment(w), offset(w), ignoreIndex, reduction, upstream(gradLoss, new long[0], reduction, arena).item(),
+                    segment(w), offset(w), ignoreIndex, reduction, upstream(gradLoss, SCALAR, reduction, arena).item(),
                     g.segment(), g.offset(), l.size(1));
         }
         return fromClassRows(g, input, arena);
@@ -395,9 +395,14 @@ public final class Losses {
                     + Arrays.toString(shape) + " (reduction " + reduction.pytorchName() + ")");
         }
         Layouts.requireType("gradLoss", gradLoss, DType.FLOAT32);
-        Layouts.requireShape("gradLoss (reduction " + reduction.pytorchName() + ")", gradLoss, shape);
+        if (!gradLoss.hasShape(shape)) {            // the name built only here: a step makes no string
+            Layouts.requireShape("gradLoss (reduction " + reduction.pytorchName() + ")", gradLoss, shape);
+        }
         return Layouts.dense(gradLoss, arena);
     }
+
+    /** The shape of a reduced loss's gradient, 0-d: one array for every call. */
+    private static final long[] SCALAR = {};
 
     /**
      * Checks cross-entropy's operands; returns whether the target holds class probabilities
