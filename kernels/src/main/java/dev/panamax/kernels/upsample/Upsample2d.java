@@ -18,8 +18,9 @@ import dev.panamax.kernels.FloatLanes;
  *     with align_corners), between input rows {@code i0 = floor} and {@code min(i0 + 1, H - 1)},
  *     weighted {@code 1 - l} and {@code l}, columns alike.</li>
  * </ul>
- * Each output row's and column's sources and weights are worked out once per call; the backward
- * adds each output's gradient to the inputs it read, with the same weights.
+ * Each output's sources and weights are worked out where they are used (a few float operations
+ * beside four loads; tables of them would be garbage per call); the backward adds each output's
+ * gradient to the inputs it read, with the same weights.
  */
 public final class Upsample2d {
 
@@ -35,16 +36,16 @@ public final class Upsample2d {
     public static void nearestForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       MemorySegment x, long xOff, MemorySegment y, long yOff) {
         check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
-        int[] rows = nearest(h, oh, scaleH);
-        int[] cols = nearest(w, ow, scaleW);
+        float sh = (float) scaleH;
+        float sw = (float) scaleW;
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * h * w;
             long out = yOff + p * oh * ow;
             for (int i = 0; i < oh; i++) {
-                long src = in + (long) rows[i] * w;
+                long src = in + (long) nearest(i, h, oh, sh) * w;
                 long dst = out + (long) i * ow;
                 for (int j = 0; j < ow; j++) {
-                    FloatLanes.set(y, dst + j, FloatLanes.get(x, src + cols[j]));
+                    FloatLanes.set(y, dst + j, FloatLanes.get(x, src + nearest(j, w, ow, sw)));
                 }
             }
         }
@@ -54,17 +55,17 @@ public final class Upsample2d {
     public static void nearestBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
         check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
-        int[] rows = nearest(h, oh, scaleH);
-        int[] cols = nearest(w, ow, scaleW);
+        float sh = (float) scaleH;
+        float sw = (float) scaleW;
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
         for (long p = 0; p < planes; p++) {
             long in = dxOff + p * h * w;
             long out = dyOff + p * oh * ow;
             for (int i = 0; i < oh; i++) {
-                long src = in + (long) rows[i] * w;
+                long src = in + (long) nearest(i, h, oh, sh) * w;
                 long dst = out + (long) i * ow;
                 for (int j = 0; j < ow; j++) {
-                    long at = src + cols[j];
+                    long at = src + nearest(j, w, ow, sw);
                     FloatLanes.set(dx, at, FloatLanes.get(dx, at) + FloatLanes.get(dy, dst + j));
                 }
             }
@@ -78,19 +79,22 @@ public final class Upsample2d {
     public static void bilinearForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
-        Linear rows = Linear.of(h, oh, scaleH, alignCorners);
-        Linear cols = Linear.of(w, ow, scaleW, alignCorners);
+        float sh = linearScale(h, oh, scaleH, alignCorners);
+        float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
             long in = xOff + p * h * w;
             long out = yOff + p * oh * ow;
             for (int i = 0; i < oh; i++) {
-                long r0 = in + (long) rows.first[i] * w;
-                long r1 = in + (long) rows.second[i] * w;
-                float a = rows.weight[i];
+                float ri = source(i, sh, alignCorners);
+                int i0 = first(ri, h);
+                long r0 = in + (long) i0 * w;
+                long r1 = in + (long) second(i0, h) * w;
+                float a = weight(ri, i0);
                 for (int j = 0; j < ow; j++) {
-                    int c0 = cols.first[j];
-                    int c1 = cols.second[j];
-                    float b = cols.weight[j];
+                    float rj = source(j, sw, alignCorners);
+                    int c0 = first(rj, w);
+                    int c1 = second(c0, w);
+                    float b = weight(rj, c0);
                     float top = (1 - b) * FloatLanes.get(x, r0 + c0) + b * FloatLanes.get(x, r0 + c1);
                     float bottom = (1 - b) * FloatLanes.get(x, r1 + c0) + b * FloatLanes.get(x, r1 + c1);
                     FloatLanes.set(y, out + (long) i * ow + j, (1 - a) * top + a * bottom);
@@ -103,20 +107,23 @@ public final class Upsample2d {
     public static void bilinearBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                         boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
         check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
-        Linear rows = Linear.of(h, oh, scaleH, alignCorners);
-        Linear cols = Linear.of(w, ow, scaleW, alignCorners);
+        float sh = linearScale(h, oh, scaleH, alignCorners);
+        float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
         for (long p = 0; p < planes; p++) {
             long in = dxOff + p * h * w;
             long out = dyOff + p * oh * ow;
             for (int i = 0; i < oh; i++) {
-                long r0 = in + (long) rows.first[i] * w;
-                long r1 = in + (long) rows.second[i] * w;
-                float a = rows.weight[i];
+                float ri = source(i, sh, alignCorners);
+                int i0 = first(ri, h);
+                long r0 = in + (long) i0 * w;
+                long r1 = in + (long) second(i0, h) * w;
+                float a = weight(ri, i0);
                 for (int j = 0; j < ow; j++) {
-                    int c0 = cols.first[j];
-                    int c1 = cols.second[j];
-                    float b = cols.weight[j];
+                    float rj = source(j, sw, alignCorners);
+                    int c0 = first(rj, w);
+                    int c1 = second(c0, w);
+                    float b = weight(rj, c0);
                     float g = FloatLanes.get(dy, out + (long) i * ow + j);
                     add(dx, r0 + c0, (1 - a) * (1 - b) * g);
                     add(dx, r0 + c1, (1 - a) * b * g);
@@ -131,32 +138,34 @@ public final class Upsample2d {
         FloatLanes.set(s, at, FloatLanes.get(s, at) + v);
     }
 
-    /** Nearest sources of {@code out} outputs over {@code in} inputs. */
-    private static int[] nearest(int in, int out, double scale) {
-        int[] src = new int[out];
-        float s = (float) scale;                  // PyTorch computes this index in float
-        for (int i = 0; i < out; i++) {
-            src[i] = out == in ? i : out == 2 * in ? i >> 1 : Math.min((int) Math.floor(i * s), in - 1);
-        }
-        return src;
+    /** The nearest source of output {@code i} of {@code out} over {@code in} inputs, at float scale {@code s}. */
+    private static int nearest(int i, int in, int out, float s) {
+        return out == in ? i : out == 2 * in ? i >> 1 : Math.min((int) Math.floor(i * s), in - 1);
     }
 
-    /** The two sources and the second's weight of each output along one dimension. */
-    private record Linear(int[] first, int[] second, float[] weight) {
-        static Linear of(int in, int out, double scale, boolean alignCorners) {
-            float s = alignCorners ? (out > 1 ? (float) (in - 1) / (out - 1) : 0f) : (float) scale;
-            int[] first = new int[out];
-            int[] second = new int[out];
-            float[] weight = new float[out];
-            for (int i = 0; i < out; i++) {
-                float real = alignCorners ? s * i : Math.max(0f, s * (i + 0.5f) - 0.5f);
-                int i0 = Math.min((int) real, in - 1);
-                first[i] = i0;
-                second[i] = i0 < in - 1 ? i0 + 1 : i0;
-                weight[i] = Math.min(Math.max(real - i0, 0f), 1f);
-            }
-            return new Linear(first, second, weight);
-        }
+    /** The bilinear scale in float, as PyTorch computes it: {@code (in - 1) / (out - 1)} with align_corners. */
+    private static float linearScale(int in, int out, double scale, boolean alignCorners) {
+        return alignCorners ? (out > 1 ? (float) (in - 1) / (out - 1) : 0f) : (float) scale;
+    }
+
+    /** The real source coordinate of output {@code i}. */
+    private static float source(int i, float s, boolean alignCorners) {
+        return alignCorners ? s * i : Math.max(0f, s * (i + 0.5f) - 0.5f);
+    }
+
+    /** The first of the two sources. */
+    private static int first(float real, int in) {
+        return Math.min((int) real, in - 1);
+    }
+
+    /** The second source: the next one, or the first again at the edge. */
+    private static int second(int first, int in) {
+        return first < in - 1 ? first + 1 : first;
+    }
+
+    /** The second source's weight. */
+    private static float weight(float real, int first) {
+        return Math.min(Math.max(real - first, 0f), 1f);
     }
 
     private static void check(long planes, int h, int w, int oh, int ow, String inName, MemorySegment in, long inOff,

@@ -48,8 +48,8 @@ public final class Normalization {
      */
     public static Saved batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                   boolean training, float momentum, float eps, Arena arena) {
-        long[] ncs = ncs(x);
-        long c = ncs[1];
+        checkNcs(x);
+        long c = x.size(1);
         checkBatchNormParameters(c, weight, bias, runningMean, runningVar);
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
@@ -57,7 +57,7 @@ public final class Normalization {
         Tensor y = Tensor.emptyLike(arena, x);
         Tensor mean = Tensor.zeros(arena, c);
         Tensor rstd = Tensor.zeros(arena, c);
-        BatchNorm.forward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
+        BatchNorm.forward(training, x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
                 seg(runningMean), off(runningMean), seg(runningVar), off(runningVar), momentum, eps,
                 y.segment(), 0, mean.segment(), rstd.segment(), 0);
         return new Saved(y, mean, rstd);
@@ -66,8 +66,8 @@ public final class Normalization {
     /** The gradients of {@link #batchNorm}, from its input and saved statistics. */
     public static Grads batchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
                                           boolean training, Arena arena) {
-        long[] ncs = ncs(x);
-        long c = ncs[1];
+        checkNcs(x);
+        long c = x.size(1);
         Layouts.requireSameShape("gy", gy, x);
         checkVector("weight", weight, c);
         Tensor xd = x.contiguous(arena);
@@ -76,7 +76,7 @@ public final class Normalization {
         Tensor gx = Tensor.zerosLike(arena, x);
         Tensor gw = Tensor.zeros(arena, c);
         Tensor gb = Tensor.zeros(arena, c);
-        BatchNorm.backward(training, ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w),
+        BatchNorm.backward(training, x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w),
                 saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
                 gw.segment(), gb.segment(), 0);
         return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
@@ -92,16 +92,16 @@ public final class Normalization {
      */
     public static Saved syncBatchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                       float momentum, float eps, Communicator comm, Arena arena) {
-        long[] ncs = ncs(x);
-        int c = Math.toIntExact(ncs[1]);
+        checkNcs(x);
+        int c = Math.toIntExact(x.size(1));
         checkBatchNormParameters(c, weight, bias, runningMean, runningVar);
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
         double[] sums = new double[c];
-        BatchNorm.sums(ncs[0], c, ncs[2], xd.segment(), xd.offset(), sums);
+        BatchNorm.sums(x.size(0), c, spatial(x), xd.segment(), xd.offset(), sums);
         double[] packed = Arrays.copyOf(sums, c + 1);
-        packed[c] = (double) ncs[0] * ncs[2];
+        packed[c] = (double) x.size(0) * spatial(x);
         comm.allReduceSum(packed);
         double m = packed[c];
         if (m < 2) {
@@ -112,7 +112,7 @@ public final class Normalization {
             mean[k] = (float) (packed[k] / m);
         }
         double[] var = new double[c];
-        BatchNorm.squaredDeviations(ncs[0], c, ncs[2], xd.segment(), xd.offset(), mean, var);
+        BatchNorm.squaredDeviations(x.size(0), c, spatial(x), xd.segment(), xd.offset(), mean, var);
         comm.allReduceSum(var);
         for (int k = 0; k < c; k++) {
             var[k] /= m;
@@ -120,7 +120,7 @@ public final class Normalization {
         Tensor y = Tensor.emptyLike(arena, x);
         Tensor savedMean = Tensor.zeros(arena, c);
         Tensor rstd = Tensor.zeros(arena, c);
-        BatchNorm.forwardWithStatistics(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), mean,
+        BatchNorm.forwardWithStatistics(x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), mean,
                 var, m, seg(runningMean), off(runningMean), seg(runningVar), off(runningVar), momentum, eps, y.segment(), 0,
                 savedMean.segment(), rstd.segment(), 0);
         return new Saved(y, savedMean, rstd);
@@ -133,8 +133,8 @@ public final class Normalization {
      */
     public static Grads syncBatchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
                                               Communicator comm, Arena arena) {
-        long[] ncs = ncs(x);
-        int c = Math.toIntExact(ncs[1]);
+        checkNcs(x);
+        int c = Math.toIntExact(x.size(1));
         Layouts.requireSameShape("gy", gy, x);
         checkVector("weight", weight, c);
         Tensor xd = x.contiguous(arena);
@@ -142,7 +142,7 @@ public final class Normalization {
         Tensor w = Layouts.dense(weight, arena);
         double[] sumGy = new double[c];
         double[] sumGyX = new double[c];
-        BatchNorm.gradientSums(ncs[0], c, ncs[2], xd.segment(), xd.offset(), g.segment(), g.offset(), sumGy, sumGyX);
+        BatchNorm.gradientSums(x.size(0), c, spatial(x), xd.segment(), xd.offset(), g.segment(), g.offset(), sumGy, sumGyX);
         Tensor gw = Tensor.zeros(arena, c);
         Tensor gb = Tensor.zeros(arena, c);
         BatchNorm.parameterGradients(c, saved.mean().segment(), saved.rstd().segment(), 0, sumGy, sumGyX, gw.segment(),
@@ -150,10 +150,10 @@ public final class Normalization {
         double[] packed = new double[2 * c + 1];
         System.arraycopy(sumGy, 0, packed, 0, c);
         System.arraycopy(sumGyX, 0, packed, c, c);
-        packed[2 * c] = (double) ncs[0] * ncs[2];
+        packed[2 * c] = (double) x.size(0) * spatial(x);
         comm.allReduceSum(packed);
         Tensor gx = Tensor.zerosLike(arena, x);
-        BatchNorm.inputGradient(ncs[0], c, ncs[2], xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
+        BatchNorm.inputGradient(x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
                 saved.rstd().segment(), 0, g.segment(), g.offset(), Arrays.copyOfRange(packed, 0, c),
                 Arrays.copyOfRange(packed, c, 2 * c), packed[2 * c], gx.segment(), 0);
         return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
@@ -196,16 +196,16 @@ public final class Normalization {
 
     /** {@code group_norm(x [N, C, *], numGroups, weight, bias, eps)}. */
     public static Saved groupNorm(Tensor x, long numGroups, Tensor weight, Tensor bias, float eps, Arena arena) {
-        long[] ncs = ncs(x);
-        checkVector("weight", weight, ncs[1]);
-        checkVector("bias", bias, ncs[1]);
+        checkNcs(x);
+        checkVector("weight", weight, x.size(1));
+        checkVector("bias", bias, x.size(1));
         Tensor xd = x.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor b = Layouts.dense(bias, arena);
         Tensor y = Tensor.emptyLike(arena, x);
-        Tensor mean = Tensor.zeros(arena, ncs[0], numGroups);
-        Tensor rstd = Tensor.zeros(arena, ncs[0], numGroups);
-        GroupNorm.forward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
+        Tensor mean = Tensor.zeros(arena, x.size(0), numGroups);
+        Tensor rstd = Tensor.zeros(arena, x.size(0), numGroups);
+        GroupNorm.forward(x.size(0), x.size(1), spatial(x), numGroups, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
                 eps, y.segment(), 0, mean.segment(), rstd.segment(), 0);
         return new Saved(y, mean, rstd);
     }
@@ -213,22 +213,21 @@ public final class Normalization {
     /** The gradients of {@link #groupNorm}. */
     public static Grads groupNormBackward(Tensor x, long numGroups, Tensor weight, boolean hasBias, Saved saved,
                                           Tensor gy, Arena arena) {
-        long[] ncs = ncs(x);
+        checkNcs(x);
         Layouts.requireSameShape("gy", gy, x);
-        checkVector("weight", weight, ncs[1]);
+        checkVector("weight", weight, x.size(1));
         Tensor xd = x.contiguous(arena);
         Tensor g = gy.contiguous(arena);
         Tensor w = Layouts.dense(weight, arena);
         Tensor gx = Tensor.zerosLike(arena, x);
-        Tensor gw = Tensor.zeros(arena, ncs[1]);
-        Tensor gb = Tensor.zeros(arena, ncs[1]);
-        GroupNorm.backward(ncs[0], ncs[1], ncs[2], numGroups, xd.segment(), xd.offset(), seg(w), off(w),
+        Tensor gw = Tensor.zeros(arena, x.size(1));
+        Tensor gb = Tensor.zeros(arena, x.size(1));
+        GroupNorm.backward(x.size(0), x.size(1), spatial(x), numGroups, xd.segment(), xd.offset(), seg(w), off(w),
                 saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
                 gw.segment(), gb.segment(), 0);
         return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
     }
 
-    /** {@code [N, C, S]} of an input {@code [N, C, *]}. */
     /** The per-channel tensors of a batch norm: {@code [C]} each (or null), running statistics updatable in place. */
     private static void checkBatchNormParameters(long c, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar) {
         checkVector("weight", weight, c);
@@ -239,13 +238,21 @@ public final class Normalization {
         requireDenseInPlace("running_var", runningVar);
     }
 
-    private static long[] ncs(Tensor x) {
+    /** Fails unless x is float32 {@code [N, C, *]}. */
+    private static void checkNcs(Tensor x) {
         Layouts.requireType("x", x, DType.FLOAT32);
         if (x.rank() < 2) {
             throw new IllegalArgumentException("x must have shape [N, C, *], got " + Arrays.toString(x.shape()));
         }
-        long[] s = x.shape();
-        return new long[] {s[0], s[1], Layouts.product(s, 2, s.length)};
+    }
+
+    /** S of {@code [N, C, *]}: the product of the dimensions after C (no shape array: a step allocates nothing). */
+    private static long spatial(Tensor x) {
+        long s = 1;
+        for (int d = 2; d < x.rank(); d++) {
+            s *= x.size(d);
+        }
+        return s;
     }
 
     private static long checkTrailing(Tensor x, long[] normalizedShape) {

@@ -26,7 +26,8 @@ public final class Padding {
     public static Tensor pad(Tensor x, int[] pad, PadMode mode, float value, Arena arena) {
         Plane p = plane(x, pad);
         Tensor xd = x.contiguous(arena);
-        Tensor y = Tensor.empty(arena, p.padded(x.shape()));
+        Tensor y = x.rank() == 4 ? Tensor.empty(arena, x.size(0), x.size(1), p.h + p.top + p.bottom, p.w + p.left + p.right)
+                : Tensor.empty(arena, p.padded(x.shape()));     // rank 4 without a shape array: a step allocates nothing
         Pad2d.forward(mode, value, p.planes, p.h, p.w, p.top, p.bottom, p.left, p.right, xd.segment(), xd.offset(),
                 y.segment(), y.offset());
         return y;
@@ -35,7 +36,11 @@ public final class Padding {
     /** The gradient of {@link #pad} with respect to {@code x}, given that of its output. */
     public static Tensor padBackward(Tensor x, Tensor gy, int[] pad, PadMode mode, Arena arena) {
         Plane p = plane(x, pad);
-        Layouts.requireShape("gy", gy, p.padded(x.shape()));
+        if (x.rank() == 4) {
+            Layouts.requireShape("gy", gy, x.size(0), x.size(1), p.h + p.top + p.bottom, p.w + p.left + p.right);
+        } else {
+            Layouts.requireShape("gy", gy, p.padded(x.shape()));
+        }
         Tensor gd = gy.contiguous(arena);
         Tensor gx = Tensor.emptyLike(arena, x);        // the kernel zeroes it first
         Pad2d.backward(mode, p.planes, p.h, p.w, p.top, p.bottom, p.left, p.right, gd.segment(), gd.offset(),

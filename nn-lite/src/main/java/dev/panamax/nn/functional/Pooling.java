@@ -172,34 +172,48 @@ public final class Pooling {
      * (PyTorch's None).
      */
     public static Tensor adaptiveAvgPool2d(Tensor x, int[] outputSize, Arena arena) {
-        int[] o = adaptiveSize(x, outputSize);
+        checkAdaptive(x, outputSize);
+        int oh = adaptive(x, outputSize, 0);
+        int ow = adaptive(x, outputSize, 1);
         Tensor xd = x.contiguous(arena);
-        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), o[0], o[1]);
-        AdaptivePool2d.averageForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], xd.segment(),
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), oh, ow);
+        AdaptivePool2d.averageForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), oh, ow, xd.segment(),
                 xd.offset(), y.segment(), 0);
         return y;
     }
 
     /** The gradient of {@link #adaptiveAvgPool2d}. */
     public static Tensor adaptiveAvgPool2dBackward(Tensor x, Tensor gy, int[] outputSize, Arena arena) {
-        int[] o = adaptiveSize(x, outputSize);
-        Layouts.requireShape("gy", gy, x.size(0), x.size(1), o[0], o[1]);
+        checkAdaptive(x, outputSize);
+        int oh = adaptive(x, outputSize, 0);
+        int ow = adaptive(x, outputSize, 1);
+        Layouts.requireShape("gy", gy, x.size(0), x.size(1), oh, ow);
         Tensor gd = gy.contiguous(arena);
         Tensor gx = Tensor.emptyLike(arena, x);     // the kernel zeroes it first
-        AdaptivePool2d.averageBackward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], gd.segment(),
+        AdaptivePool2d.averageBackward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), oh, ow, gd.segment(),
                 gd.offset(), gx.segment(), 0);
         return gx;
     }
 
     /** {@code adaptive_max_pool2d(x, outputSize, return_indices=True)}: the maxima and their indices in the plane. */
     public static Indexed adaptiveMaxPool2d(Tensor x, int[] outputSize, Arena arena) {
-        int[] o = adaptiveSize(x, outputSize);
+        return adaptiveMaxPool2d(x, outputSize, null, arena);
+    }
+
+    /**
+     * {@link #adaptiveMaxPool2d(Tensor, int[], Arena)}, {@code previous} returned again when it holds
+     * this call's output and indices (a steady-state step of a reusing arena: nothing allocated).
+     */
+    public static Indexed adaptiveMaxPool2d(Tensor x, int[] outputSize, Indexed previous, Arena arena) {
+        checkAdaptive(x, outputSize);
+        int oh = adaptive(x, outputSize, 0);
+        int ow = adaptive(x, outputSize, 1);
         Tensor xd = x.contiguous(arena);
-        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), o[0], o[1]);
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), oh, ow);
         MemorySegment argmax = arena.allocate(Math.max(1, y.numel()) * Integer.BYTES, ValueLayout.JAVA_INT.byteAlignment());
-        AdaptivePool2d.maxForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), o[0], o[1], xd.segment(),
+        AdaptivePool2d.maxForward(x.size(0) * x.size(1), (int) x.size(2), (int) x.size(3), oh, ow, xd.segment(),
                 xd.offset(), y.segment(), 0, argmax, 0);
-        return new Indexed(y, argmax);
+        return previous != null && previous.y() == y && previous.argmax() == argmax ? previous : new Indexed(y, argmax);
     }
 
     /** The gradient of {@link #adaptiveMaxPool2d} (each output's to its winner). */
@@ -213,8 +227,7 @@ public final class Pooling {
         return gx;
     }
 
-    /** The output size {@code [Hout, Wout]} for x, -1 taking the input's. */
-    private static int[] adaptiveSize(Tensor x, int[] outputSize) {
+    private static void checkAdaptive(Tensor x, int[] outputSize) {
         check(x);
         if (outputSize == null || outputSize.length != 2 || outputSize[0] == 0 || outputSize[1] == 0
                 || outputSize[0] < -1 || outputSize[1] < -1) {
@@ -224,7 +237,11 @@ public final class Pooling {
         if (x.size(2) == 0 || x.size(3) == 0 || x.size(2) > Integer.MAX_VALUE || x.size(3) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("adaptive pooling needs non-empty planes, x has shape " + Arrays.toString(x.shape()));
         }
-        return new int[] {outputSize[0] < 0 ? (int) x.size(2) : outputSize[0], outputSize[1] < 0 ? (int) x.size(3) : outputSize[1]};
+    }
+
+    /** The output's size along spatial dimension {@code d} (0: height, 1: width), -1 taking the input's. */
+    private static int adaptive(Tensor x, int[] outputSize, int d) {
+        return outputSize[d] < 0 ? (int) x.size(2 + d) : outputSize[d];
     }
 
     private static Indexed extremum(boolean min, Tensor x, PoolGeometry g, Indexed previous, Arena arena) {

@@ -28,7 +28,7 @@ public final class AdaptiveMaxPool2d extends AdaptivePool {
     public Tensor forward(Tensor x, Arena arena) {
         boolean single = unbatchedImage(x, -1, -1, -1);
         Tensor batch = asBatch(x, single);
-        var s = Pooling.adaptiveMaxPool2d(batch, outputSize, arena);
+        var s = Pooling.adaptiveMaxPool2d(batch, outputSize, saved, arena);
         this.x = batch;
         this.unbatched = single;
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
