@@ -49,6 +49,7 @@ import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.layers.Upsample;
 import dev.panamax.nn.functional.Resampling;
+import dev.panamax.nn.layers.PReLU;
 import dev.panamax.nn.layers.Pad2d;
 import dev.panamax.nn.layers.PoolWindow;
 import dev.panamax.nn.layers.Residual;
@@ -112,6 +113,8 @@ class LayerGradientTest {
             check(f.toString(), () -> new ActivationLayer(f), 3, 5);
         }
         checkSpaced("relu", ActivationLayer::relu, 3, 8);
+        checkSpaced("prelu per channel", () -> new PReLU(3, 0.2f), 2, 3, 4);
+        checkSpaced("prelu shared", PReLU::new, 3, 5);
         check("softmax", () -> Softmax.softmax(1), 3, 6);
         check("log_softmax", () -> Softmax.logSoftmax(-1), 3, 6);
         check("dropout", () -> new Dropout(0.3f, 7), 4, 9);

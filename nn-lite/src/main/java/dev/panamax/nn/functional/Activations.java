@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.activation.ActivationBackward;
 import dev.panamax.kernels.activation.ActivationForward;
+import dev.panamax.kernels.activation.Prelu;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -49,6 +50,60 @@ public final class Activations {
                     gx.segment(), offsets[2], 1, n), x.strides(), gy.strides(), gx.strides());
         }
         return gx;
+    }
+
+    /**
+     * {@code prelu(x, weight)}: {@code x > 0 ? x : a x} with {@code weight [1]} one slope for all, or
+     * {@code [C]} one per channel of {@code x [N, C, *]} (dimension 1), as PyTorch's.
+     */
+    public static Tensor prelu(Tensor x, Tensor weight, Arena arena) {
+        long channels = preluChannels(x, weight);
+        Tensor xd = x.contiguous(arena);
+        Tensor w = weight.contiguous(arena);
+        Tensor y = Tensor.emptyLike(arena, x);
+        long planes = preluPlanes(x);
+        Prelu.forward(planes, channels, planes == 0 ? 0 : x.numel() / planes, xd.segment(), xd.offset(), w.segment(),
+                w.offset(), weight.numel(), y.segment(), y.offset());
+        return y;
+    }
+
+    /**
+     * The gradients of {@link #prelu}: the input's (returned) and the slopes', added to
+     * {@code weightGrad} (the weight's shape, dense).
+     */
+    public static Tensor preluBackward(Tensor x, Tensor weight, Tensor gy, Tensor weightGrad, Arena arena) {
+        long channels = preluChannels(x, weight);
+        Layouts.requireSameShape("gy", gy, x);
+        Layouts.requireSameShape("weightGrad", weightGrad, weight);
+        if (!weightGrad.isContiguous()) {
+            throw new IllegalArgumentException("weightGrad must be contiguous: the slopes' gradients are added to it in place");
+        }
+        Tensor xd = x.contiguous(arena);
+        Tensor w = weight.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor gx = Tensor.emptyLike(arena, x);
+        long planes = preluPlanes(x);
+        Prelu.backward(planes, channels, planes == 0 ? 0 : x.numel() / planes, xd.segment(), xd.offset(), w.segment(),
+                w.offset(), weight.numel(), g.segment(), g.offset(), gx.segment(), gx.offset(), weightGrad.segment(),
+                weightGrad.offset());
+        return gx;
+    }
+
+    /** The channels of x that PReLU's slopes run over: dimension 1 (1 below rank 2), checked against the weight. */
+    private static long preluChannels(Tensor x, Tensor weight) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        Layouts.requireType("weight", weight, DType.FLOAT32);
+        long channels = x.rank() >= 2 ? x.size(1) : 1;
+        if (weight.rank() != 1 || (weight.size(0) != 1 && weight.size(0) != channels)) {
+            throw new IllegalArgumentException("prelu's weight must be [1] or [C] = [" + channels + "] for x of shape "
+                    + java.util.Arrays.toString(x.shape()) + ", got " + java.util.Arrays.toString(weight.shape()));
+        }
+        return channels;
+    }
+
+    /** Planes of x, each of one channel: {@code N C} for {@code [N, C, *]}, one plane below rank 2. */
+    private static long preluPlanes(Tensor x) {
+        return x.rank() >= 2 ? x.size(0) * x.size(1) : (x.numel() == 0 ? 0 : 1);
     }
 
     private static long lastStride(Tensor t) {

@@ -1,6 +1,7 @@
 package dev.panamax.nn.layers;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import dev.panamax.kernels.gemm.Blas1;
@@ -13,7 +14,7 @@ import dev.panamax.nn.tensor.Tensor;
  * reproducible: the k-th forward pass of a layer with seed s draws the same mask on every run (a
  * counter-based generator, so a checkpointed segment can replay it).
  */
-public final class Dropout extends Layer {
+public class Dropout extends Layer {
 
     private final float p;
     private final long seed;
@@ -49,15 +50,20 @@ public final class Dropout extends Layer {
             mask = null;
             return x;
         }
+        long unit = elementsPerDecision(x);
         Tensor xd = x.contiguous(arena);
         long n = xd.numel();
         mask = Tensor.zerosLike(arena, x);
         float scale = 1f / (1f - p);          // infinite at p = 1, where no element survives to take it
         long base = mix(seed + 0x9E3779B97F4A7C15L * ++calls);
-        // One 64-bit hash gives the keep decision of one element: uniform in [0, 1) from 24 bits.
-        for (long i = 0; i < n; i++) {
-            float u = (mix(base + i) >>> 40) * 0x1.0p-24f;
-            mask.segment().setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, u >= p ? scale : 0f);
+        // One 64-bit hash gives the keep decision of one element (or one unit of them): uniform
+        // in [0, 1) from 24 bits.
+        for (long u0 = 0; u0 < n; u0 += unit) {
+            float u = (mix(base + u0 / unit) >>> 40) * 0x1.0p-24f;
+            MemorySegment m = mask.segment();
+            for (long i = u0; i < u0 + unit; i++) {
+                m.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, u >= p ? scale : 0f);
+            }
         }
         Tensor y = Tensor.zerosLike(arena, x);
         Blas1.shad(n, xd.segment(), xd.offset(), mask.segment(), 0, y.segment(), 0);
@@ -73,6 +79,11 @@ public final class Dropout extends Layer {
         Tensor gx = Tensor.zerosLike(arena, gy);
         Blas1.shad(g.numel(), g.segment(), g.offset(), mask.segment(), 0, gx.segment(), 0);
         return gx;
+    }
+
+    /** How many consecutive elements share one keep decision: 1, each its own. */
+    long elementsPerDecision(Tensor x) {
+        return 1;
     }
 
     /** SplitMix64's finaliser: a bijective 64-bit hash. */
