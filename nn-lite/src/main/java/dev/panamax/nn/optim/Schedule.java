@@ -26,6 +26,81 @@ public interface Schedule {
         return step -> lr * Math.pow(gamma, Math.floorDiv(step, stepSize));
     }
 
+    /** {@code lr · gamma^step}, as {@code torch.optim.lr_scheduler.ExponentialLR}. */
+    static Schedule exponential(double lr, double gamma) {
+        requireRate(lr);
+        if (!(gamma > 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("exponential decay needs a finite gamma > 0, got " + gamma);
+        }
+        return step -> lr * Math.pow(gamma, step);
+    }
+
+    /**
+     * {@code lr · gamma^k} where k milestones are at or before the step, as
+     * {@code torch.optim.lr_scheduler.MultiStepLR} (milestones increasing).
+     */
+    static Schedule multiStep(double lr, long[] milestones, double gamma) {
+        requireRate(lr);
+        if (!(gamma > 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("multi-step decay needs a finite gamma > 0, got " + gamma);
+        }
+        long[] at = milestones.clone();
+        for (int i = 1; i < at.length; i++) {
+            if (at[i] <= at[i - 1]) {
+                throw new IllegalArgumentException("milestones must increase, got " + java.util.Arrays.toString(milestones));
+            }
+        }
+        return step -> {
+            int passed = 0;
+            while (passed < at.length && at[passed] <= step) {
+                passed++;
+            }
+            return lr * Math.pow(gamma, passed);
+        };
+    }
+
+    /**
+     * {@code lr} times a factor moving linearly from {@code startFactor} at step 0 to
+     * {@code endFactor} at step {@code steps} and after, as {@code torch.optim.lr_scheduler.LinearLR}
+     * (PyTorch's defaults: 1/3, 1, 5 steps): a warmup, or a linear decay.
+     */
+    static Schedule linear(double lr, double startFactor, double endFactor, long steps) {
+        requireRate(lr);
+        if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1) || steps <= 0) {
+            throw new IllegalArgumentException("linear schedule needs startFactor in (0, 1], endFactor in [0, 1] and steps > 0, got "
+                    + startFactor + ", " + endFactor + ", " + steps);
+        }
+        return step -> lr * (startFactor + (endFactor - startFactor) * Math.min(Math.max(step, 0), steps) / steps);
+    }
+
+    /**
+     * The one-cycle policy, as {@code torch.optim.lr_scheduler.OneCycleLR} (two phases, cosine
+     * annealing): from {@code maxLr / divFactor} up to {@code maxLr} by step
+     * {@code pctStart totalSteps - 1}, then down to {@code maxLr / (divFactor finalDivFactor)} at
+     * step {@code totalSteps - 1}. PyTorch's defaults: pctStart 0.3, divFactor 25, finalDivFactor 1e4.
+     */
+    static Schedule oneCycle(double maxLr, long totalSteps, double pctStart, double divFactor, double finalDivFactor) {
+        requireRate(maxLr);
+        if (totalSteps <= 0 || !(pctStart > 0 && pctStart < 1) || !(divFactor > 0) || !(finalDivFactor > 0)) {
+            throw new IllegalArgumentException("one-cycle needs totalSteps > 0, pctStart in (0, 1) and positive factors, got "
+                    + totalSteps + ", " + pctStart + ", " + divFactor + ", " + finalDivFactor);
+        }
+        double initial = maxLr / divFactor;
+        double min = initial / finalDivFactor;
+        double peakStep = pctStart * totalSteps - 1;
+        return step -> {
+            if (step <= peakStep) {
+                return annealCos(initial, maxLr, step / peakStep);
+            }
+            return annealCos(maxLr, min, (step - peakStep) / (totalSteps - 1 - peakStep));
+        };
+    }
+
+    /** Cosine from {@code start} (pct 0) to {@code end} (pct 1), PyTorch's {@code _annealing_cos}. */
+    private static double annealCos(double start, double end, double pct) {
+        return end + (start - end) / 2.0 * (Math.cos(Math.PI * pct) + 1);
+    }
+
     /**
      * Cosine decay from {@code lr} at step 0 to {@code minLr} at step {@code steps} (and after), as
      * {@code CosineAnnealingLR}: {@code min + (lr - min)(1 + cos(π t / steps)) / 2}.

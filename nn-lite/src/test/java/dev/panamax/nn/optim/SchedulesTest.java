@@ -1,0 +1,54 @@
+package dev.panamax.nn.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** ExponentialLR, MultiStepLR, LinearLR and OneCycleLR: the rates torch.optim.lr_scheduler 1.13 gives at each step. */
+class SchedulesTest {
+
+    @Test
+    void exponential() {
+        check(Schedule.exponential(0.1, 0.9), 0.1, 0.09000000000000001, 0.08100000000000002, 0.07290000000000002, 0.06561000000000002, 0.05904900000000002, 0.05314410000000002, 0.04782969000000002, 0.043046721000000024, 0.03874204890000002, 0.03486784401000002, 0.03138105960900001, 0.028242953648100012, 0.025418658283290013, 0.022876792454961013, 0.020589113209464913, 0.01853020188851842, 0.01667718169966658, 0.015009463529699923, 0.013508517176729932);
+    }
+
+    @Test
+    void multiStep() {
+        check(Schedule.multiStep(0.1, new long[] {3, 7, 8}, 0.5), 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125, 0.0125);
+    }
+
+    @Test
+    void linear() {
+        check(Schedule.linear(0.1, 1.0 / 3, 1.0, 5), 0.03333333333333333, 0.04666666666666667, 0.060000000000000005, 0.07333333333333335, 0.08666666666666668, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
+    }
+
+    @Test
+    void linearDecay() {
+        check(Schedule.linear(0.1, 1.0, 0.1, 6), 0.1, 0.085, 0.07, 0.05500000000000001, 0.04000000000000001, 0.025000000000000005, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002);
+    }
+
+    @Test
+    void oneCycle() {
+        check(Schedule.oneCycle(0.4, 20, 0.3, 25, 1e4), 0.016000000000000014, 0.05266873708001013, 0.1486687370800101, 0.2673312629199899, 0.3633312629199899, 0.4, 0.39498560249403497, 0.38019385280538953, 0.35636647102842, 0.3246982615799052, 0.28677720071652035, 0.24450480877451572, 0.2000008, 0.1554967912254843, 0.11322439928347969, 0.0753033384200948, 0.04363512897158001, 0.019807747194610516, 0.005015997505965022, 1.6e-06);
+    }
+
+    @Test
+    void oneCycleOdd() {
+        check(Schedule.oneCycle(1.0, 13, 0.25, 10, 100), 0.09999999999999998, 0.47185832004988126, 0.9728616793536587, 0.985485437804313, 0.9226724477291255, 0.8164064651098909, 0.6776251410777465, 0.5206128370846529, 0.3615303767737319, 0.21675165900778773, 0.10117833967995127, 0.026706047247400833, 0.001);
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        assertThatThrownBy(() -> Schedule.multiStep(0.1, new long[] {5, 3}, 0.5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("increase");
+        assertThatThrownBy(() -> Schedule.oneCycle(0.1, 10, 1.5, 25, 1e4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static void check(Schedule schedule, double... rates) {
+        for (int step = 0; step < rates.length; step++) {
+            assertThat(schedule.at(step)).as("step %d", step).isCloseTo(rates[step], within(1e-12 + 1e-9 * rates[step]));
+        }
+    }
+}
