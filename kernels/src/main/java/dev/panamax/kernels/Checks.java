@@ -243,4 +243,19 @@ public final class Checks {
         }
         return new IllegalArgumentException(b.append("]: ").append(e.getMessage()).toString(), e);
     }
+
+    /**
+     * A resampling of {@code planes} planes of {@code H x W} into planes of {@code Hout x Wout}
+     * (pools, upsampling): every size positive, and each operand large enough.
+     */
+    public static void resampledPlanes(long planes, int h, int w, int oh, int ow, String inName, MemorySegment in,
+                                       long inOff, String outName, MemorySegment out, long outOff) {
+        nonNegative("planes", planes);
+        positive("H", h);
+        positive("W", w);
+        positive("output height", oh);
+        positive("output width", ow);
+        floats(inName, in, inOff, elements(planes, (long) h * w));
+        floats(outName, out, outOff, elements(planes, (long) oh * ow));
+    }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.pad.PadMode;
+import dev.panamax.nn.functional.Resampling;
 import dev.panamax.nn.layers.ActivationLayer;
 import dev.panamax.nn.layers.AdaptiveAvgPool2d;
 import dev.panamax.nn.layers.AdaptiveMaxPool2d;
@@ -48,7 +49,6 @@ import dev.panamax.nn.layers.MultiHeadAttention;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.layers.Upsample;
-import dev.panamax.nn.functional.Resampling;
 import dev.panamax.nn.layers.PReLU;
 import dev.panamax.nn.layers.Pad2d;
 import dev.panamax.nn.layers.PoolWindow;

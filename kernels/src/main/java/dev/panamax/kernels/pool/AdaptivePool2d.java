@@ -144,15 +144,9 @@ public final class AdaptivePool2d {
 
     private static void check(long planes, int h, int w, int oh, int ow, String inName, MemorySegment in, long inOff,
                               String outName, MemorySegment out, long outOff) {
-        Checks.nonNegative("planes", planes);
-        Checks.positive("H", h);
-        Checks.positive("W", w);
-        Checks.positive("output height", oh);
-        Checks.positive("output width", ow);
+        Checks.resampledPlanes(planes, h, w, oh, ow, inName, in, inOff, outName, out, outOff);
         if ((long) h * w > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a plane of " + h + " x " + w + " elements is too large for int32 argmax");
         }
-        Checks.floats(inName, in, inOff, Checks.elements(planes, (long) h * w));
-        Checks.floats(outName, out, outOff, Checks.elements(planes, (long) oh * ow));
     }
 }

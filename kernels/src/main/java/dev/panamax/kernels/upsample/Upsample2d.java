@@ -35,7 +35,7 @@ public final class Upsample2d {
     /** {@code y [planes, Hout, Wout]} (written) by nearest neighbour; {@code scaleH}, {@code scaleW} from {@link #scale}. */
     public static void nearestForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
+        Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         for (long p = 0; p < planes; p++) {
@@ -54,7 +54,7 @@ public final class Upsample2d {
     /** {@code dx [planes, H, W]} (written): each output's gradient added to the input it copied. */
     public static void nearestBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
+        Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -78,7 +78,7 @@ public final class Upsample2d {
      */
     public static void bilinearForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
+        Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
@@ -106,7 +106,7 @@ public final class Upsample2d {
     /** {@code dx [planes, H, W]} (written): each output's gradient shared among its four inputs by their weights. */
     public static void bilinearBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                         boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
+        Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -166,16 +166,5 @@ public final class Upsample2d {
     /** The second source's weight. */
     private static float weight(float real, int first) {
         return Math.min(Math.max(real - first, 0f), 1f);
-    }
-
-    private static void check(long planes, int h, int w, int oh, int ow, String inName, MemorySegment in, long inOff,
-                              String outName, MemorySegment out, long outOff) {
-        Checks.nonNegative("planes", planes);
-        Checks.positive("H", h);
-        Checks.positive("W", w);
-        Checks.positive("output height", oh);
-        Checks.positive("output width", ow);
-        Checks.floats(inName, in, inOff, Checks.elements(planes, (long) h * w));
-        Checks.floats(outName, out, outOff, Checks.elements(planes, (long) oh * ow));
     }
 }
