@@ -77,7 +77,8 @@ public interface Schedule {
      * The one-cycle policy, as {@code torch.optim.lr_scheduler.OneCycleLR} (two phases, cosine
      * annealing): from {@code maxLr / divFactor} up to {@code maxLr} by step
      * {@code pctStart totalSteps - 1}, then down to {@code maxLr / (divFactor finalDivFactor)} at
-     * step {@code totalSteps - 1}. PyTorch's defaults: pctStart 0.3, divFactor 25, finalDivFactor 1e4.
+     * step {@code totalSteps - 1}, and there after it. PyTorch's defaults: pctStart 0.3, divFactor 25,
+     * finalDivFactor 1e4.
      */
     static Schedule oneCycle(double maxLr, long totalSteps, double pctStart, double divFactor, double finalDivFactor) {
         requireRate(maxLr);
@@ -88,11 +89,17 @@ public interface Schedule {
         double initial = maxLr / divFactor;
         double min = initial / finalDivFactor;
         double peakStep = pctStart * totalSteps - 1;
+        if (!(peakStep > 0)) {
+            // PyTorch divides by this step at step 0 (ZeroDivisionError, or a step back for a negative one)
+            throw new IllegalArgumentException("one-cycle's rise must end after step 0: pctStart * totalSteps - 1 = "
+                    + peakStep + " for pctStart " + pctStart + " and " + totalSteps + " steps");
+        }
         return step -> {
             if (step <= peakStep) {
                 return annealCos(initial, maxLr, step / peakStep);
             }
-            return annealCos(maxLr, min, (step - peakStep) / (totalSteps - 1 - peakStep));
+            // at the minimum from the last step on (PyTorch refuses steps past totalSteps)
+            return annealCos(maxLr, min, Math.min(1.0, (step - peakStep) / (totalSteps - 1 - peakStep)));
         };
     }
 

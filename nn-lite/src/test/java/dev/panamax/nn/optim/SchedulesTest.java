@@ -44,6 +44,10 @@ class SchedulesTest {
         assertThatThrownBy(() -> Schedule.multiStep(0.1, new long[] {5, 3}, 0.5)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("increase");
         assertThatThrownBy(() -> Schedule.oneCycle(0.1, 10, 1.5, 25, 1e4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Schedule.oneCycle(0.1, 10, 0.1, 25, 1e4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("after step 0");
+        Schedule cycle = Schedule.oneCycle(0.4, 20, 0.3, 25, 1e4);
+        assertThat(cycle.at(25)).isEqualTo(cycle.at(19));
     }
 
     private static void check(Schedule schedule, double... rates) {
