@@ -22,7 +22,9 @@ import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
 import dev.panamax.nn.layers.BatchNorm2d;
 import dev.panamax.nn.layers.Checkpoint;
+import dev.panamax.nn.layers.AvgPool1d;
 import dev.panamax.nn.layers.Concat;
+import dev.panamax.nn.layers.Conv1d;
 import dev.panamax.nn.layers.Conv2d;
 import dev.panamax.nn.layers.ConvAttributes;
 import dev.panamax.nn.layers.ConvTranspose2d;
@@ -43,6 +45,7 @@ import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LayerNorm;
 import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.MaxPool1d;
 import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.MinPool2d;
 import dev.panamax.nn.layers.MultiHeadAttention;
@@ -88,6 +91,10 @@ class LayerGradientTest {
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
         check("upsample bilinear", () -> new Upsample(1.5, 2.5, Resampling.Mode.BILINEAR, false), 2, 2, 3, 4);
         check("upsample nearest", () -> Upsample.toSize(5, 3, Resampling.Mode.NEAREST, false), 2, 2, 3, 4);
+        check("conv1d", () -> new Conv1d(4, 6, 3, 2, 1, 2, 2, true, PadMode.CONSTANT, new SplittableRandom(5)), 2, 4, 11);
+        check("conv1d circular", () -> new Conv1d(3, 2, 3, 1, 2, 1, 1, true, PadMode.CIRCULAR, new SplittableRandom(6)), 2, 3, 7);
+        checkSpaced("max_pool1d", () -> new MaxPool1d(3, 2, 1, true), 2, 3, 8);
+        check("avg_pool1d", () -> new AvgPool1d(4, 2, 1, true, false), 2, 3, 9);
         check("adaptive_avg_pool2d", () -> new AdaptiveAvgPool2d(3, 4), 2, 2, 5, 7);
         checkSpaced("adaptive_max_pool2d", () -> new AdaptiveMaxPool2d(2, 3), 2, 2, 5, 7);
         check("conv2d padding same", () -> new Conv2d(3, 2, ConvAttributes.same(new int[] {2, 4}, new int[] {1, 1}, 1), true,

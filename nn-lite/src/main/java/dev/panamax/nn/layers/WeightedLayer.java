@@ -8,9 +8,9 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * A layer with a {@code weight} and an optional {@code bias}, initialised as PyTorch initialises
  * Linear and the convolutions ({@link Init#torchDefault}): the common part of {@link Linear},
- * {@link Conv2d} and {@link ConvTranspose2d}.
+ * {@link Conv1d}, {@link Conv2d} and {@link ConvTranspose2d}.
  */
-public abstract sealed class WeightedLayer extends Layer permits Linear, Conv2d, ConvTranspose2d {
+public abstract sealed class WeightedLayer extends Layer permits Linear, Conv1d, Conv2d, ConvTranspose2d {
 
     private final Parameter weight;
     private final Parameter bias;

@@ -1,0 +1,134 @@
+package dev.panamax.nn.layers;
+
+import java.lang.foreign.Arena;
+import java.util.random.RandomGenerator;
+
+import dev.panamax.kernels.conv.Conv2dPlan;
+import dev.panamax.kernels.pad.PadMode;
+import dev.panamax.nn.functional.Convolution;
+import dev.panamax.nn.functional.Padding;
+import dev.panamax.nn.tensor.Tensor;
+
+/**
+ * 1-d convolution, as {@code torch.nn.Conv1d}: x {@code [N, C_in, L]} (or one sequence
+ * {@code [C_in, L]}), weight {@code [C_out, C_in/groups, k]} (PyTorch's shape, so its state dict
+ * loads as it is), bias {@code [C_out]}, {@code L_out = floor((L + 2p - d (k - 1) - 1) / s) + 1}.
+ * It runs as the 2-d convolution of a height-1 image ({@code [N, C, 1, L]}, kernel {@code 1 x k},
+ * views of the same memory), so it takes that convolution's planned kernels; {@code padding_mode}
+ * reflect, replicate or circular pads the sequence first, as PyTorch's.
+ */
+public final class Conv1d extends WeightedLayer {
+
+    private final long inChannels;
+    private final long outChannels;
+    private final int kernel;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final int groups;
+    private final PadMode paddingMode;
+    /** {@code {p, p}} for {@link Padding#pad} when the padding is explicit, else null. */
+    private final int[] explicitPad;
+    private Tensor x;
+    private Tensor padded;
+    private boolean unbatched;
+    private volatile Conv2dPlan plan;
+    private Convolution.Grads grads;
+    /** The weight as {@code [C_out, C_in/groups, 1, k]}: a view made once, the parameter's memory. */
+    private final Tensor weight4;
+
+    /** Stride 1, no padding, dilation 1, bias. */
+    public Conv1d(long inChannels, long outChannels, int kernel) {
+        this(inChannels, outChannels, kernel, 1, 0, 1, 1, true, PadMode.CONSTANT, Init.generator());
+    }
+
+    /**
+     * @param paddingMode {@link PadMode#CONSTANT} for PyTorch's "zeros", else reflect, replicate or circular
+     */
+    public Conv1d(long inChannels, long outChannels, int kernel, int stride, int padding, int dilation, int groups,
+                  boolean bias, PadMode paddingMode, RandomGenerator rng) {
+        if (inChannels <= 0 || outChannels <= 0 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0) {
+            throw new IllegalArgumentException("Conv1d channels must be > 0 and divisible by groups=" + groups + ", got in="
+                    + inChannels + ", out=" + outChannels);
+        }
+        if (kernel < 1 || stride < 1 || padding < 0 || dilation < 1 || paddingMode == null) {
+            throw new IllegalArgumentException("Conv1d needs kernel, stride, dilation >= 1, padding >= 0 and a padding mode, got "
+                    + kernel + ", " + stride + ", " + dilation + ", " + padding + ", " + paddingMode);
+        }
+        super(new long[] {outChannels, inChannels / groups, kernel}, bias ? outChannels : 0, rng);
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = new int[] {1, stride};
+        this.dilation = new int[] {1, dilation};
+        this.groups = groups;
+        this.paddingMode = paddingMode;
+        boolean explicit = paddingMode != PadMode.CONSTANT && padding > 0;
+        this.padding = new int[] {0, explicit ? 0 : padding};
+        this.explicitPad = explicit ? new int[] {padding, padding} : null;
+        this.weight4 = weightValue().unsqueeze(2);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Arena arena) {
+        boolean single = sequence(x);
+        Tensor batch = single ? x.unsqueeze(0) : x;
+        Tensor input = explicitPad != null ? Padding.pad(batch, explicitPad, paddingMode, 0f, arena) : batch;
+        Tensor image = input.unsqueeze(2);
+        Tensor y = Convolution.conv2d(image, weight4, biasValue(), plan(image), arena).squeeze(2);
+        this.x = batch;
+        this.padded = explicitPad != null ? input : null;
+        this.unbatched = single;
+        return single ? y.squeeze(0) : y;
+    }
+
+    @Override
+    public Tensor backward(Tensor gy, Arena arena) {
+        Tensor original = saved(x);
+        Tensor image = (padded != null ? padded : original).unsqueeze(2);
+        Tensor g4 = (unbatched ? gy.unsqueeze(0) : gy).unsqueeze(2);
+        Convolution.Grads g = Convolution.conv2dBackward(image, weight4, hasBias(), g4, plan(image), inputGradientRequired(),
+                grads, arena);
+        grads = g;
+        accumulate(g.weight(), g.bias());
+        if (g.x() == null) {
+            return null;
+        }
+        Tensor gx = g.x().squeeze(2);
+        if (padded != null) {
+            gx = Padding.padBackward(original, gx, explicitPad, paddingMode, arena);
+        }
+        return unbatched ? gx.squeeze(0) : gx;
+    }
+
+    /** Whether x is one sequence {@code [C_in, L]} rather than a batch {@code [N, C_in, L]}. */
+    private boolean sequence(Tensor x) {
+        if (x.rank() == 3 && x.size(1) == inChannels) {
+            return false;
+        }
+        if (x.rank() == 2 && x.size(0) == inChannels) {
+            return true;
+        }
+        throw new IllegalArgumentException(describe() + " expects input [*, " + inChannels + ", *] or, unbatched, ["
+                + inChannels + ", *], got " + java.util.Arrays.toString(x.shape()));
+    }
+
+    private Conv2dPlan plan(Tensor image) {
+        Conv2dPlan p = Convolution.conv2dPlan(image, weight4, stride, padding, dilation, groups, plan);
+        plan = p;
+        return p;
+    }
+
+    @Override
+    public String toString() {
+        return describe() + "(" + inChannels + ", " + outChannels + ", kernel_size=" + kernel + ", stride=" + stride[1]
+                + ", padding=" + (explicitPad != null ? explicitPad[0] : padding[1]) + ", dilation=" + dilation[1]
+                + ", groups=" + groups + ", bias=" + hasBias()
+                + (paddingMode != PadMode.CONSTANT ? ", padding_mode=" + paddingMode.pytorchName() : "") + ")";
+    }
+
+    @Override
+    public String family() {
+        return "convolution";
+    }
+}
