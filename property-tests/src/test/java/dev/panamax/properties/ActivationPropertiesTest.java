@@ -28,7 +28,8 @@ class ActivationPropertiesTest {
         return Stream.of(Activation.RELU, Activation.RELU6, Activation.leakyRelu(0.01f), Activation.leakyRelu(0.2f),
                 Activation.elu(1f), Activation.elu(0.5f), Activation.SELU, Activation.SILU, Activation.GELU,
                 Activation.GELU_TANH, Activation.TANH, Activation.SIGMOID, Activation.softplus(1f, 20f),
-                Activation.softplus(2f, 5f), Activation.MISH, Activation.HARDSWISH);
+                Activation.softplus(2f, 5f), Activation.MISH, Activation.HARDSWISH, Activation.HARDSIGMOID,
+                Activation.hardtanh(-1f, 1f), Activation.hardtanh(-2.5f, 0.5f));
     }
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -125,6 +126,8 @@ class ActivationPropertiesTest {
             assertThatThrownBy(() -> Activation.softplus(0f, 20f))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beta");
         }
-        assertThat(List.of(Activation.Kind.values())).hasSize(13);
+        assertThatThrownBy(() -> Activation.hardtanh(1f, 1f))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("min_val < max_val");
+        assertThat(List.of(Activation.Kind.values())).hasSize(15);
     }
 }

@@ -113,7 +113,7 @@ class HessianTest {
     void theROperatorAgreesWithCentralDifferencesForEveryActivation() {
         SplittableRandom rnd = new SplittableRandom(9);
         for (Activation f : List.of(Activation.GELU, Activation.GELU_TANH, Activation.MISH, Activation.SELU, Activation.SILU,
-                Activation.HARDSWISH, Activation.leakyRelu(0.1f), Activation.RELU, Activation.TANH, Activation.SIGMOID,
+                Activation.HARDSWISH, Activation.HARDSIGMOID, Activation.hardtanh(-1f, 1f), Activation.leakyRelu(0.1f), Activation.RELU, Activation.TANH, Activation.SIGMOID,
                 Activation.elu(1.3f), Activation.softplus(0.5f, 20f))) {
             try (Arena arena = Arena.ofConfined()) {
                 Sequential model = mlp(f, new SplittableRandom(rnd.nextLong()));

@@ -70,6 +70,8 @@ final class Reference {
             case SOFTPLUS -> x -> a * x > b ? x : softplus(a * x) / a;
             case MISH -> x -> x * Math.tanh(softplus(x));
             case HARDSWISH -> x -> x * Math.min(Math.max(x + 3, 0), 6) / 6;
+            case HARDSIGMOID -> x -> Math.min(Math.max(x + 3, 0), 6) / 6;
+            case HARDTANH -> x -> Math.min(Math.max(x, a), b);
         };
     }
 
@@ -78,7 +80,8 @@ final class Reference {
         return switch (f.kind()) {
             case RELU, LEAKY_RELU, ELU, SELU -> new double[] {0};
             case RELU6 -> new double[] {0, 6};
-            case HARDSWISH -> new double[] {-3, 3};
+            case HARDSWISH, HARDSIGMOID -> new double[] {-3, 3};
+            case HARDTANH -> new double[] {f.a(), f.b()};
             case SOFTPLUS -> new double[] {f.b() / f.a()};
             default -> new double[0];
         };

@@ -6,14 +6,15 @@ package dev.panamax.kernels.activation;
  * {@link ActivationForward} and {@link ActivationBackward}.
  *
  * @param kind which function
- * @param a    first parameter: the negative slope (leaky_relu), alpha (elu) or beta (softplus)
- * @param b    second parameter: the threshold (softplus)
+ * @param a    first parameter: the negative slope (leaky_relu), alpha (elu), beta (softplus) or min (hardtanh)
+ * @param b    second parameter: the threshold (softplus) or max (hardtanh)
  */
 public record Activation(Kind kind, float a, float b) {
 
     /** The functions. */
     public enum Kind {
-        RELU, RELU6, LEAKY_RELU, ELU, SELU, SILU, GELU, GELU_TANH, TANH, SIGMOID, SOFTPLUS, MISH, HARDSWISH
+        RELU, RELU6, LEAKY_RELU, ELU, SELU, SILU, GELU, GELU_TANH, TANH, SIGMOID, SOFTPLUS, MISH, HARDSWISH, HARDSIGMOID,
+        HARDTANH
     }
 
     /** Validates the parameters. */
@@ -23,6 +24,9 @@ public record Activation(Kind kind, float a, float b) {
         }
         if (kind == Kind.SOFTPLUS && !(a != 0f && Float.isFinite(a))) {
             throw new IllegalArgumentException("softplus beta must be finite and non-zero, got " + a);
+        }
+        if (kind == Kind.HARDTANH && !(a < b)) {
+            throw new IllegalArgumentException("hardtanh needs min_val < max_val, got " + a + ", " + b);
         }
     }
 
@@ -46,6 +50,13 @@ public record Activation(Kind kind, float a, float b) {
     public static final Activation MISH = new Activation(Kind.MISH, 0f, 0f);
     /** {@code x * relu6(x + 3) / 6}. */
     public static final Activation HARDSWISH = new Activation(Kind.HARDSWISH, 0f, 0f);
+    /** {@code relu6(x + 3) / 6}, MobileNetV3's gate. */
+    public static final Activation HARDSIGMOID = new Activation(Kind.HARDSIGMOID, 0f, 0f);
+
+    /** {@code x} clamped to {@code [min, max]} (PyTorch's defaults -1, 1; relu6 is (0, 6)). */
+    public static Activation hardtanh(float min, float max) {
+        return new Activation(Kind.HARDTANH, min, max);
+    }
 
     /** {@code x} if {@code x > 0} else {@code negativeSlope * x} (PyTorch default slope 0.01). */
     public static Activation leakyRelu(float negativeSlope) {

@@ -104,6 +104,8 @@ public final class ActivationBackward {
             case SOFTPLUS -> softplus(x, xo, gy, go, gx, gxo, n, a, b);
             case MISH -> mish(x, xo, gy, go, gx, gxo, n, a, b);
             case HARDSWISH -> hardswish(x, xo, gy, go, gx, gxo, n, a, b);
+            case HARDSIGMOID -> hardsigmoid(x, xo, gy, go, gx, gxo, n, a, b);
+            case HARDTANH -> hardtanh(x, xo, gy, go, gx, gxo, n, a, b);
         }
     }
 
@@ -336,6 +338,34 @@ public final class ActivationBackward {
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
             FloatVector d = ActivationFormulas.hardswishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void hardsigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.hardsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.hardsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void hardtanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.hardtanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.hardtanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }

@@ -124,6 +124,15 @@ final class ActivationFormulas {
         return x.mul(x.add(3f).max(0f).min(6f)).mul(1f / 6f);
     }
 
+    static FloatVector hardsigmoid(FloatVector x, float a, float b) {
+        return x.add(3f).max(0f).min(6f).mul(1f / 6f);
+    }
+
+    /** {@code min(max(x, a), b)}; NaN stays NaN (max and min propagate it, as PyTorch's clamp). */
+    static FloatVector hardtanh(FloatVector x, float a, float b) {
+        return x.max(a).min(b);
+    }
+
     // ---- f'(x) ----
 
     static FloatVector reluDerivative(FloatVector x, float a, float b) {
@@ -209,6 +218,17 @@ final class ActivationFormulas {
     static FloatVector hardswishDerivative(FloatVector x, float a, float b) {
         FloatVector middle = x.mul(2f / 6f).add(3f / 6f);
         return middle.blend(0f, x.compare(VectorOperators.LT, -3f)).blend(1f, x.compare(VectorOperators.GT, 3f));
+    }
+
+    /** 1/6 strictly between -3 and 3, else 0 (PyTorch's hardsigmoid_backward). */
+    static FloatVector hardsigmoidDerivative(FloatVector x, float a, float b) {
+        return keepNan(x, x.broadcast(0f).blend(1f / 6f,
+                x.compare(VectorOperators.GT, -3f).and(x.compare(VectorOperators.LT, 3f))));
+    }
+
+    /** 1 strictly between min and max, else 0 (PyTorch's hardtanh_backward). */
+    static FloatVector hardtanhDerivative(FloatVector x, float a, float b) {
+        return keepNan(x, x.broadcast(0f).blend(1f, x.compare(VectorOperators.GT, a).and(x.compare(VectorOperators.LT, b))));
     }
 
     /** A piecewise derivative picks a finite branch for NaN; put the NaN back so that it propagates. */

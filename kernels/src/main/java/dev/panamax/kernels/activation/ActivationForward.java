@@ -115,6 +115,8 @@ public final class ActivationForward {
             case SOFTPLUS -> softplus(x, xo, y, yo, n, a, b);
             case MISH -> mish(x, xo, y, yo, n, a, b);
             case HARDSWISH -> hardswish(x, xo, y, yo, n, a, b);
+            case HARDSIGMOID -> hardsigmoid(x, xo, y, yo, n, a, b);
+            case HARDTANH -> hardtanh(x, xo, y, yo, n, a, b);
         }
     }
 
@@ -258,6 +260,28 @@ public final class ActivationForward {
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
             ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void hardsigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.hardsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.hardsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void hardtanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 }

@@ -64,6 +64,7 @@ final class SecondDerivatives {
                 yield 2 * sech2 * s + z * (sech2 * s * (1 - s) - 2 * w * sech2 * s * s);
             }
             case HARDSWISH -> z > -3 && z < 3 ? 1.0 / 3 : 0;
+            case HARDSIGMOID, HARDTANH -> 0;                 // piecewise linear
         };
     }
 

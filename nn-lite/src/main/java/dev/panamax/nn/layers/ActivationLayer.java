@@ -73,6 +73,16 @@ public final class ActivationLayer extends Layer {
         return new ActivationLayer(Activation.HARDSWISH);
     }
 
+    /** {@code relu6(x + 3) / 6}, as {@code torch.nn.Hardsigmoid}. */
+    public static ActivationLayer hardsigmoid() {
+        return new ActivationLayer(Activation.HARDSIGMOID);
+    }
+
+    /** {@code x} clamped to {@code [min, max]}, as {@code torch.nn.Hardtanh(min_val, max_val)}. */
+    public static ActivationLayer hardtanh(float min, float max) {
+        return new ActivationLayer(Activation.hardtanh(min, max));
+    }
+
     /** The activation this layer applies. */
     public Activation activation() {
         return f;
