@@ -46,7 +46,12 @@ public final class BinaryCrossEntropyWithLogits {
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                acc = acc.add(loss(logits, xOff, target, tOff, posWeight, pOff, r * c + k, k, m), m);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + r * c + k) * Float.BYTES, ORDER, m);
+                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + r * c + k) * Float.BYTES, ORDER, m);
+                FloatVector oneMinusT = t.neg().add(1f);
+                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
+                acc = acc.add(oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg()))), m);
             }
             // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
             if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
@@ -71,7 +76,12 @@ public final class BinaryCrossEntropyWithLogits {
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                 long e = r * c + k;
-                loss(logits, xOff, target, tOff, posWeight, pOff, e, k, m).intoMemorySegment(out, (oOff + e) * Float.BYTES, ORDER, m);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
+                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
+                FloatVector oneMinusT = t.neg().add(1f);
+                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
+                oneMinusT.mul(x).add(coef.mul(VectorMath.softplus(x.neg()))).intoMemorySegment(out, (oOff + e) * Float.BYTES, ORDER, m);
             }
         }
     }
@@ -96,12 +106,20 @@ public final class BinaryCrossEntropyWithLogits {
         check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
         Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
         float scale = (float) (reduction == Reduction.SUM ? gradLoss : (double) gradLoss / (rows * c));
+        // The formula is written out in each loop of this class rather than in a method: one that
+        // returned a vector, or took this loop with its scale, was not inlined or not unswitched on
+        // pos_weight, and C2 boxed the vectors (10-100 KB per call of 64 x 37).
         for (long r = 0; r < rows; r++) {
             for (long k = 0; k < c; k += LANES) {
                 VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                 long e = r * c + k;
-                gradient(logits, xOff, target, tOff, posWeight, pOff, e, k, m).mul(scale)
-                        .intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
+                FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
+                FloatVector oneMinusT = t.neg().add(1f);
+                FloatVector coef = posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
+                        : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
+                FloatVector g = oneMinusT.sub(coef.mul(VectorMath.sigmoid(x.neg()))).mul(scale);
+                g.intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
             }
         }
     }
@@ -118,40 +136,16 @@ public final class BinaryCrossEntropyWithLogits {
         check(rows, c, logits, xOff, target, tOff, posWeight, pOff);
         Checks.floats("gradLosses", gradLosses, glOff, Checks.elements(rows, c));
         Checks.floats("grad", grad, gOff, Checks.elements(rows, c));
-        for (long r = 0; r < rows; r++) {
-            for (long k = 0; k < c; k += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                long e = r * c + k;
-                FloatVector upstream = FloatVector.fromMemorySegment(SPECIES, gradLosses, (glOff + e) * Float.BYTES, ORDER, m);
-                gradient(logits, xOff, target, tOff, posWeight, pOff, e, k, m).mul(upstream)
-                        .intoMemorySegment(grad, (gOff + e) * Float.BYTES, ORDER, m);
-            }
+        backward(rows, c, logits, xOff, target, tOff, posWeight, pOff, Reduction.SUM, 1f, grad, gOff);
+        // then times each element's upstream gradient, in a pass of its own: a second form of
+        // that loop made C2 box its vectors
+        long n = rows * c;
+        for (long i = 0; i < n; i += LANES) {
+            VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, n - i));
+            FloatVector.fromMemorySegment(SPECIES, grad, (gOff + i) * Float.BYTES, ORDER, m)
+                    .mul(FloatVector.fromMemorySegment(SPECIES, gradLosses, (glOff + i) * Float.BYTES, ORDER, m))
+                    .intoMemorySegment(grad, (gOff + i) * Float.BYTES, ORDER, m);
         }
-    }
-
-    /** The losses of the elements from {@code e} on (column {@code k}), in the lanes of {@code m}. */
-    private static FloatVector loss(MemorySegment logits, long xOff, MemorySegment target, long tOff,
-                                    MemorySegment posWeight, long pOff, long e, long k, VectorMask<Float> m) {
-        FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
-        FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
-        FloatVector oneMinusT = t.neg().add(1f);
-        return oneMinusT.mul(x).add(positiveCoefficient(posWeight, pOff, k, t, oneMinusT, m).mul(VectorMath.softplus(x.neg())));
-    }
-
-    /** {@code d loss / d x} of the elements from {@code e} on (column {@code k}). */
-    private static FloatVector gradient(MemorySegment logits, long xOff, MemorySegment target, long tOff,
-                                        MemorySegment posWeight, long pOff, long e, long k, VectorMask<Float> m) {
-        FloatVector x = FloatVector.fromMemorySegment(SPECIES, logits, (xOff + e) * Float.BYTES, ORDER, m);
-        FloatVector t = FloatVector.fromMemorySegment(SPECIES, target, (tOff + e) * Float.BYTES, ORDER, m);
-        FloatVector oneMinusT = t.neg().add(1f);
-        return oneMinusT.sub(positiveCoefficient(posWeight, pOff, k, t, oneMinusT, m).mul(VectorMath.sigmoid(x.neg())));
-    }
-
-    /** {@code p t + 1 - t}, the weight of the softplus term ({@code 1} without pos_weight). */
-    private static FloatVector positiveCoefficient(MemorySegment posWeight, long pOff, long k, FloatVector t,
-                                                   FloatVector oneMinusT, VectorMask<Float> m) {
-        return posWeight == null ? FloatVector.broadcast(FloatLanes.SPECIES, 1f)
-                : FloatVector.fromMemorySegment(SPECIES, posWeight, (pOff + k) * Float.BYTES, ORDER, m).mul(t).add(oneMinusT);
     }
 
     private static void check(long rows, long c, MemorySegment logits, long xOff, MemorySegment target, long tOff,
