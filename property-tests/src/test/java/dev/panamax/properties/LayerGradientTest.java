@@ -93,6 +93,7 @@ class LayerGradientTest {
         check("upsample nearest", () -> Upsample.toSize(5, 3, Resampling.Mode.NEAREST, false), 2, 2, 3, 4);
         check("conv1d", () -> new Conv1d(4, 6, 3, 2, 1, 2, 2, true, PadMode.CONSTANT, new SplittableRandom(5)), 2, 4, 11);
         check("conv1d circular", () -> new Conv1d(3, 2, 3, 1, 2, 1, 1, true, PadMode.CIRCULAR, new SplittableRandom(6)), 2, 3, 7);
+        check("conv1d same", () -> Conv1d.same(3, 2, 4, 1, 1, true, PadMode.REPLICATE, new SplittableRandom(7)), 2, 3, 7);
         checkSpaced("max_pool1d", () -> new MaxPool1d(3, 2, 1, true), 2, 3, 8);
         check("avg_pool1d", () -> new AvgPool1d(4, 2, 1, true, false), 2, 3, 9);
         check("adaptive_avg_pool2d", () -> new AdaptiveAvgPool2d(3, 4), 2, 2, 5, 7);

@@ -15,7 +15,8 @@ import dev.panamax.nn.tensor.Tensor;
  * loads as it is), bias {@code [C_out]}, {@code L_out = floor((L + 2p - d (k - 1) - 1) / s) + 1}.
  * It runs as the 2-d convolution of a height-1 image ({@code [N, C, 1, L]}, kernel {@code 1 x k},
  * views of the same memory), so it takes that convolution's planned kernels; {@code padding_mode}
- * reflect, replicate or circular pads the sequence first, as PyTorch's.
+ * reflect, replicate or circular pads the sequence first, as PyTorch's, and so does
+ * {@code padding="same"} ({@link #same}) where its two sides differ.
  */
 public final class Conv1d extends WeightedLayer {
 
@@ -27,7 +28,9 @@ public final class Conv1d extends WeightedLayer {
     private final int[] dilation;
     private final int groups;
     private final PadMode paddingMode;
-    /** {@code {p, p}} for {@link Padding#pad} when the padding is explicit, else null. */
+    /** Whether this is PyTorch's {@code padding="same"}. */
+    private final boolean same;
+    /** {@code {left, right}} for {@link Padding#pad} when the padding is explicit, else null. */
     private final int[] explicitPad;
     private Tensor x;
     private Tensor padded;
@@ -47,13 +50,33 @@ public final class Conv1d extends WeightedLayer {
      */
     public Conv1d(long inChannels, long outChannels, int kernel, int stride, int padding, int dilation, int groups,
                   boolean bias, PadMode paddingMode, RandomGenerator rng) {
+        this(inChannels, outChannels, kernel, stride, padding, padding, dilation, groups, bias, paddingMode, rng, false);
+    }
+
+    /**
+     * PyTorch's {@code padding="same"} (stride 1): the output as long as the input, the kernel's span
+     * {@code dilation (kernel - 1)} padded half before and half after, the odd one after, as PyTorch
+     * does (an odd span by an explicit pad, in {@code paddingMode}).
+     */
+    public static Conv1d same(long inChannels, long outChannels, int kernel, int dilation, int groups, boolean bias,
+                              PadMode paddingMode, RandomGenerator rng) {
+        if (kernel < 1 || dilation < 1) {
+            throw new IllegalArgumentException("Conv1d needs kernel and dilation >= 1, got " + kernel + ", " + dilation);
+        }
+        int span = dilation * (kernel - 1);
+        return new Conv1d(inChannels, outChannels, kernel, 1, span / 2, span - span / 2, dilation, groups, bias,
+                paddingMode, rng, true);
+    }
+
+    private Conv1d(long inChannels, long outChannels, int kernel, int stride, int left, int right, int dilation, int groups,
+                   boolean bias, PadMode paddingMode, RandomGenerator rng, boolean same) {
         if (inChannels <= 0 || outChannels <= 0 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0) {
             throw new IllegalArgumentException("Conv1d channels must be > 0 and divisible by groups=" + groups + ", got in="
                     + inChannels + ", out=" + outChannels);
         }
-        if (kernel < 1 || stride < 1 || padding < 0 || dilation < 1 || paddingMode == null) {
+        if (kernel < 1 || stride < 1 || left < 0 || dilation < 1 || paddingMode == null) {
             throw new IllegalArgumentException("Conv1d needs kernel, stride, dilation >= 1, padding >= 0 and a padding mode, got "
-                    + kernel + ", " + stride + ", " + dilation + ", " + padding + ", " + paddingMode);
+                    + kernel + ", " + stride + ", " + dilation + ", " + left + ", " + paddingMode);
         }
         super(new long[] {outChannels, inChannels / groups, kernel}, bias ? outChannels : 0, rng);
         this.inChannels = inChannels;
@@ -63,9 +86,11 @@ public final class Conv1d extends WeightedLayer {
         this.dilation = new int[] {1, dilation};
         this.groups = groups;
         this.paddingMode = paddingMode;
-        boolean explicit = paddingMode != PadMode.CONSTANT && padding > 0;
-        this.padding = new int[] {0, explicit ? 0 : padding};
-        this.explicitPad = explicit ? new int[] {padding, padding} : null;
+        this.same = same;
+        // zeros on both sides alike stay inside the convolution's kernels; anything else is padded first
+        boolean explicit = (paddingMode != PadMode.CONSTANT && left + right > 0) || left != right;
+        this.padding = new int[] {0, explicit ? 0 : left};
+        this.explicitPad = explicit ? new int[] {left, right} : null;
         this.weight4 = weightValue().unsqueeze(2);
     }
 
@@ -122,7 +147,7 @@ public final class Conv1d extends WeightedLayer {
     @Override
     public String toString() {
         return describe() + "(" + inChannels + ", " + outChannels + ", kernel_size=" + kernel + ", stride=" + stride[1]
-                + ", padding=" + (explicitPad != null ? explicitPad[0] : padding[1]) + ", dilation=" + dilation[1]
+                + ", padding=" + (same ? "same" : explicitPad != null ? explicitPad[0] : padding[1]) + ", dilation=" + dilation[1]
                 + ", groups=" + groups + ", bias=" + hasBias()
                 + (paddingMode != PadMode.CONSTANT ? ", padding_mode=" + paddingMode.pytorchName() : "") + ")";
     }
