@@ -100,8 +100,6 @@ public final class Conv2d extends WeightedLayer {
         return any && (paddingMode != PadMode.CONSTANT || p[0] != p[1] || p[2] != p[3]);
     }
 
-
-
     /**
      * {@code max_pool2d(relu(forward(x)), 2)}, or {@code avg_pool2d} when {@code average}, in one
      * pass, for {@link Sequential}'s inference (this layer, ReLU and {@code MaxPool2d(2)} or
