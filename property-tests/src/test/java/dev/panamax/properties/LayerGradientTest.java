@@ -16,7 +16,9 @@ import dev.panamax.kernels.activation.Activation;
 import dev.panamax.kernels.pad.PadMode;
 import dev.panamax.nn.functional.Resampling;
 import dev.panamax.nn.layers.ActivationLayer;
+import dev.panamax.nn.layers.AdaptiveAvgPool1d;
 import dev.panamax.nn.layers.AdaptiveAvgPool2d;
+import dev.panamax.nn.layers.AdaptiveMaxPool1d;
 import dev.panamax.nn.layers.AdaptiveMaxPool2d;
 import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
@@ -94,6 +96,8 @@ class LayerGradientTest {
         check("conv1d", () -> new Conv1d(4, 6, 3, 2, 1, 2, 2, true, PadMode.CONSTANT, new SplittableRandom(5)), 2, 4, 11);
         check("conv1d circular", () -> new Conv1d(3, 2, 3, 1, 2, 1, 1, true, PadMode.CIRCULAR, new SplittableRandom(6)), 2, 3, 7);
         check("conv1d same", () -> Conv1d.same(3, 2, 4, 1, 1, true, PadMode.REPLICATE, new SplittableRandom(7)), 2, 3, 7);
+        check("adaptive_avg_pool1d", () -> new AdaptiveAvgPool1d(4), 2, 3, 9);
+        checkSpaced("adaptive_max_pool1d", () -> new AdaptiveMaxPool1d(3), 2, 3, 9);
         checkSpaced("max_pool1d", () -> new MaxPool1d(3, 2, 1, true), 2, 3, 8);
         check("avg_pool1d", () -> new AvgPool1d(4, 2, 1, true, false), 2, 3, 9);
         check("adaptive_avg_pool2d", () -> new AdaptiveAvgPool2d(3, 4), 2, 2, 5, 7);

@@ -13,8 +13,9 @@ import dev.panamax.kernels.pad.PadMode;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Conv1d (grouped, strided, dilated; reflect-padded; padding "same"), MaxPool1d and AvgPool1d (ceil_mode) against
- * PyTorch 1.13 in float64: outputs and gradients, the weights in PyTorch's 3-d shape.
+ * Conv1d (grouped, strided, dilated; reflect-padded; padding "same"), MaxPool1d and AvgPool1d
+ * (ceil_mode) and the adaptive 1-d pools against PyTorch 1.13 in float64: outputs and gradients,
+ * the weights in PyTorch's 3-d shape.
  */
 class Conv1dTest {
 
@@ -257,6 +258,77 @@ class Conv1dTest {
             1.91666667f, -3.29166667f, -0.875f, -3.125f, -1f, -0.416666667f, 1f, 4.95833333f,
             0.0416666667f, 5.125f, -0.0833333333f, 2.33333333f});
             assertThat(conv.toString()).contains("padding=same");
+        }
+    }
+
+    @Test
+    void adaptiveAvg() {
+        try (Arena arena = Arena.ofConfined()) {
+            Layer pool = new AdaptiveAvgPool1d(4);
+            Tensor y = pool.forward(Tensor.of(arena, input(), 2, 4, 11), arena);
+            assertThat(y.shape()).containsExactly(2, 4, 4);
+            assertClose(y.toFloatArray(), new float[] {-2.3125f, -1.21875f, 0.09375f, 1.1875f, 0.666666667f, -1.90625f, -0.59375f, 0.5f,
+            1.8125f, 0.15625f, -1.28125f, -0.1875f, 1.125f, 0.84375f, -1.96875f, -0.875f,
+            0.4375f, 1.53125f, 0.09375f, -1.5625f, -0.25f, 0.84375f, 0.78125f, -2.25f,
+            -0.9375f, 0.15625f, 1.46875f, 0.729166667f, -1.625f, -0.53125f, 0.78125f, 1.875f});
+            assertClose(pool.backward(Tensor.of(arena, upstream(32), 2, 4, 4), arena).toFloatArray(),
+                new float[] {-0.222222222f, -0.222222222f, -0.305555556f, -0.0833333333f, -0.0833333333f, -0.0833333333f, 0f, 0f,
+            0.111111111f, 0.111111111f, 0.111111111f, 0.222222222f, 0.222222222f, 0.0555555556f, -0.166666667f, -0.166666667f,
+            -0.25f, -0.0833333333f, -0.0833333333f, -0.0833333333f, 0f, 0f, 0.111111111f, 0.111111111f,
+            0.277777778f, 0.166666667f, 0.166666667f, 0f, -0.166666667f, -0.166666667f, -0.277777778f, -0.111111111f,
+            -0.111111111f, 0f, 0f, 0.0833333333f, 0.0833333333f, 0.0833333333f, 0.25f, 0.166666667f,
+            0.166666667f, -0.0555555556f, -0.222222222f, -0.222222222f, -0.111111111f, -0.111111111f, -0.111111111f, 0f,
+            0f, 0.0833333333f, 0.0833333333f, 0.0833333333f, 0.305555556f, 0.222222222f, 0.222222222f, -0.222222222f,
+            -0.222222222f, -0.305555556f, -0.0833333333f, -0.0833333333f, -0.0833333333f, 0f, 0f, 0.111111111f,
+            0.111111111f, 0.111111111f, 0.222222222f, 0.222222222f, 0.0555555556f, -0.166666667f, -0.166666667f, -0.25f,
+            -0.0833333333f, -0.0833333333f, -0.0833333333f, 0f, 0f, 0.111111111f, 0.111111111f, 0.277777778f,
+            0.166666667f, 0.166666667f, 0f, -0.166666667f, -0.166666667f, -0.277777778f, -0.111111111f, -0.111111111f});
+        }
+    }
+
+    @Test
+    void adaptiveMaxOverTime() {
+        try (Arena arena = Arena.ofConfined()) {
+            Layer pool = new AdaptiveMaxPool1d(1);
+            Tensor y = pool.forward(Tensor.of(arena, input(), 2, 4, 11), arena);
+            assertThat(y.shape()).containsExactly(2, 4, 1);
+            assertClose(y.toFloatArray(), new float[] {1.625f, 2.5f, 2.6875f, 2.4375f, 2.625f, 2.375f, 2.5625f, 2.3125f});
+            assertClose(pool.backward(Tensor.of(arena, upstream(8), 2, 4, 1), arena).toFloatArray(),
+                new float[] {0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, -0.666666667f, 0f, -0.333333333f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0.333333333f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0.666666667f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, -0.666666667f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, -0.333333333f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f});
+        }
+    }
+
+    @Test
+    void adaptiveMax() {
+        try (Arena arena = Arena.ofConfined()) {
+            Layer pool = new AdaptiveMaxPool1d(3);
+            Tensor y = pool.forward(Tensor.of(arena, input(), 2, 4, 11), arena);
+            assertThat(y.shape()).containsExactly(2, 4, 3);
+            assertClose(y.toFloatArray(), new float[] {-1.4375f, 0.3125f, 1.625f, 2.5f, -0.375f, 0.9375f, 2.6875f, 2.6875f,
+            0.25f, 2f, 2.4375f, -0.4375f, 1.3125f, 2.625f, -1.125f, 0.625f,
+            2.375f, 2.375f, -0.0625f, 1.6875f, 2.5625f, -0.75f, 1f, 2.3125f});
+            assertClose(pool.backward(Tensor.of(arena, upstream(24), 2, 4, 3), arena).toFloatArray(),
+                new float[] {0f, 0f, 0f, -0.666666667f, 0f, 0f, 0f, -0.333333333f,
+            0f, 0f, 0f, 0f, 0.333333333f, 0f, 0f, 0f,
+            0f, 0f, 0.666666667f, 0f, 0f, -0.666666667f, 0f, 0f,
+            0f, -0.333333333f, 0f, 0f, 0f, 0f, 0f, 0f,
+            0.333333333f, 0f, 0f, 0f, 0.666666667f, -0.666666667f, 0f, 0f,
+            0f, 0f, 0f, -0.333333333f, 0f, 0f, 0f, 0f,
+            0f, 0f, 0.333333333f, 0f, 0f, 0f, 0.666666667f, 0f,
+            0f, 0f, -0.666666667f, 0f, 0f, 0f, -0.333333333f, 0f,
+            0f, 0f, 0f, 0f, 0f, 0.333333333f, 0f, 0f,
+            0f, 0.666666667f, 0f, -0.666666667f, 0f, 0f, 0f, 0f,
+            -0.333333333f, 0f, 0f, 0f, 0f, 0f, 0f, 0.333333333f});
         }
     }
 
