@@ -243,6 +243,75 @@ class LossPropertiesTest {
                 });
     }
 
+    /**
+     * The probability forms against the logit forms: KL divergence of a log-softmax from soft targets
+     * is their soft cross-entropy less the targets' entropy, binary cross-entropy of a sigmoid is
+     * binary cross-entropy with logits, in every reduction, and their gradients agree once the
+     * log-softmax's or the sigmoid's backward is applied.
+     */
+    @Test
+    void probabilityFormsMatchLogitForms() {
+        qt().withExamples(60).forAll(integers().between(1, 6), integers().between(2, 12), longs().all())
+                .checkAssert((n, c, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    float[] ts = Arrays2.uniform(r, n * c, 0, 1);
+                    double entropy = 0;
+                    for (int i = 0; i < n; i++) {
+                        double rowSum = 0;
+                        for (int k = 0; k < c; k++) {
+                            rowSum += ts[i * c + k];
+                        }
+                        for (int k = 0; k < c; k++) {
+                            ts[i * c + k] = (float) (ts[i * c + k] / rowSum);
+                            entropy -= ts[i * c + k] * Math.log(ts[i * c + k]);
+                        }
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, Arrays2.uniform(r, n * c, -5, 5), n, c);
+                        Tensor t = Tensor.of(arena, ts, n, c);
+                        Tensor logp = dev.panamax.nn.functional.SoftmaxFunctions.logSoftmax(x, 1, arena);
+                        double ce = Losses.crossEntropy(x, t, null, 0f, -100, Reduction.SUM, arena).item();
+                        Close.assertClose("kl = cross-entropy - entropy", Losses.klDiv(logp, t, Reduction.SUM, false, arena).item(),
+                                ce - entropy, 1e-4, 1e-5);
+                        Close.assertClose("batchmean", Losses.klDivBatchMean(logp, t, false, arena).item(),
+                                (ce - entropy) / n, 1e-4, 1e-5);
+                        Tensor logT = Tensor.of(arena, logs(ts), n, c);
+                        Close.assertClose("log target", Losses.klDiv(logp, logT, Reduction.SUM, true, arena).item(),
+                                ce - entropy, 1e-4, 1e-5);
+                        Tensor gKl = dev.panamax.nn.functional.SoftmaxFunctions.logSoftmaxBackward(logp,
+                                Losses.klDivBackward(logp, t, Reduction.SUM, false, Tensor.scalar(arena, 0.7f), arena), 1, arena);
+                        float[] gCe = Losses.crossEntropyBackward(x, t, null, 0f, -100, Reduction.SUM,
+                                Tensor.scalar(arena, 0.7f), arena).toFloatArray();
+                        Close.assertClose("kl gradient", gKl.toFloatArray(), Reference.toDouble(gCe), 1e-4, 1e-6);
+
+                        Tensor binary = Tensor.of(arena, Arrays2.uniform(r, n * c, 0, 1), n, c);
+                        Tensor p = dev.panamax.nn.functional.Activations.forward(
+                                dev.panamax.kernels.activation.Activation.SIGMOID, x, arena);
+                        for (Reduction red : Reduction.values()) {
+                            float[] bce = Losses.binaryCrossEntropy(p, binary, null, red, arena).toFloatArray();
+                            float[] logits = Losses.bceWithLogits(x, binary, null, red, arena).toFloatArray();
+                            Close.assertClose("bce " + red, bce, Reference.toDouble(logits), 1e-4, 1e-5);
+                            Tensor up = red == Reduction.NONE ? Tensor.of(arena, Arrays2.uniform(r, n * c, -1, 1), n, c)
+                                    : Tensor.scalar(arena, 0.7f);
+                            Tensor gBce = dev.panamax.nn.functional.Activations.backward(
+                                    dev.panamax.kernels.activation.Activation.SIGMOID, x,
+                                    Losses.binaryCrossEntropyBackward(p, binary, null, red, up, arena), arena);
+                            float[] gLogits = Losses.bceWithLogitsBackward(x, binary, null, red, up, arena).toFloatArray();
+                            Close.assertClose("bce gradient " + red, gBce.toFloatArray(), Reference.toDouble(gLogits), 1e-3,
+                                    1e-6);
+                        }
+                    }
+                });
+    }
+
+    private static float[] logs(float[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) Math.log(values[i]);
+        }
+        return out;
+    }
+
     private static double total(float[] values) {
         double s = 0;
         for (float v : values) {

@@ -69,6 +69,29 @@ final class Layouts {
         }
     }
 
+    /**
+     * A float32 {@code t} seen with {@code shape}, by PyTorch's broadcasting: dimensions aligned from the
+     * last, each of {@code t}'s equal to {@code shape}'s or 1 (read again along it, stride 0), missing
+     * leading ones read again too. A view: nothing is copied.
+     */
+    static Tensor broadcast(String name, Tensor t, long[] shape) {
+        requireType(name, t, DType.FLOAT32);
+        int extra = shape.length - t.rank();
+        long[] strides = new long[shape.length];
+        boolean fits = extra >= 0;
+        for (int d = 0; fits && d < t.rank(); d++) {
+            long size = t.size(d);
+            fits = size == shape[extra + d] || size == 1;
+            strides[extra + d] = size == 1 ? 0 : t.stride(d);
+        }
+        if (!fits) {
+            throw new IllegalArgumentException(name + " of shape " + Arrays.toString(t.shape())
+                    + " does not broadcast to " + Arrays.toString(shape)
+                    + " (each dimension, aligned from the last, must be equal or 1)");
+        }
+        return Tensor.wrap(DType.FLOAT32, t.segment(), t.offset(), shape, strides);
+    }
+
     /** {@code t} itself when contiguous, else a contiguous copy (the kernels' fast layout). */
     static Tensor dense(Tensor t, Arena arena) {
         return t == null ? null : t.contiguous(arena);

@@ -10,6 +10,7 @@ import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
 import dev.panamax.kernels.loss.MseLoss;
 import dev.panamax.kernels.loss.NllLoss;
+import dev.panamax.kernels.loss.ProbabilityLoss;
 import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.kernels.loss.SoftTargetCrossEntropy;
 import dev.panamax.nn.tensor.DType;
@@ -151,7 +152,7 @@ public final class Losses {
      * a 0-d tensor, or ({@link Reduction#NONE}) each of them, in the input's shape.
      */
     public static Tensor mse(Tensor input, Tensor target, Reduction reduction, Arena arena) {
-        Layouts.requireSameShape("target", target, input);
+        requireFloatPair(input, target);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         if (reduction == Reduction.NONE) {
@@ -172,7 +173,7 @@ public final class Losses {
      * given the upstream gradient of its result (0-d, or the input's shape for {@link Reduction#NONE}).
      */
     public static Tensor[] mseBackward(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss, Arena arena) {
-        Layouts.requireSameShape("target", target, input);
+        requireFloatPair(input, target);
         return reduction == Reduction.NONE
                 ? mseBackward(input, target, reduction, 0f, upstream(gradLoss, input.shape(), reduction, arena), arena)
                 : mseBackward(input, target, reduction, upstream(gradLoss, SCALAR, reduction, arena).item(), null, arena);
@@ -180,7 +181,7 @@ public final class Losses {
 
     private static Tensor[] mseBackward(Tensor input, Tensor target, Reduction reduction, float gradLoss, Tensor gradLosses,
                                         Arena arena) {
-        Layouts.requireSameShape("target", target, input);
+        requireFloatPair(input, target);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         Tensor ga = Tensor.zerosLike(arena, input);
@@ -301,7 +302,7 @@ public final class Losses {
 
     private static Tensor absoluteError(Kind kind, float width, Tensor input, Tensor target, Reduction reduction,
                                         Arena arena) {
-        Layouts.requireSameShape("target", target, input);
+        requireFloatPair(input, target);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         if (reduction == Reduction.NONE) {
@@ -316,7 +317,7 @@ public final class Losses {
 
     private static Tensor[] absoluteErrorBackward(Kind kind, float width, Tensor input, Tensor target, Reduction reduction,
                                                   Tensor gradLoss, Arena arena) {
-        Layouts.requireSameShape("target", target, input);
+        requireFloatPair(input, target);
         Tensor a = Layouts.dense(input, arena);
         Tensor b = Layouts.dense(target, arena);
         Tensor ga = Tensor.emptyLike(arena, input);
@@ -331,6 +332,114 @@ public final class Losses {
                     gb.offset());
         }
         return new Tensor[] {ga, gb};
+    }
+
+    /**
+     * {@code binary_cross_entropy(input, target, weight, reduction)}: {@code input} probabilities in
+     * [0, 1] (a sigmoid's output; anything else is refused), {@code target} of its shape, {@code weight}
+     * (or null) weighing each element's loss, of a shape that broadcasts to the input's (PyTorch's
+     * broadcasting: trailing dimensions equal or 1). Each logarithm is clamped at -100, as PyTorch's,
+     * so a probability of exactly 0 or 1 gives a finite loss. The mean divides by the elements, not
+     * the weights. The with-logits form ({@link #bceWithLogits}) is the stabler one to train with.
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction, Arena arena) {
+        return probabilityLoss(ProbabilityLoss.Kind.BINARY_CROSS_ENTROPY, input, target, weight, reduction, arena);
+    }
+
+    /**
+     * The gradient of {@link #binaryCrossEntropy} with respect to its input, given the upstream
+     * gradient of its result (0-d, or the input's shape for {@link Reduction#NONE}):
+     * {@code weight (x - t) / max(x (1 - x), 1e-12)}, as PyTorch's.
+     */
+    public static Tensor binaryCrossEntropyBackward(Tensor input, Tensor target, Tensor weight, Reduction reduction,
+                                                    Tensor gradLoss, Arena arena) {
+        return probabilityLossBackward(ProbabilityLoss.Kind.BINARY_CROSS_ENTROPY, input, target, weight, reduction,
+                gradLoss, arena);
+    }
+
+    /**
+     * {@code kl_div(input, target, reduction, log_target)}: the Kullback-Leibler divergence of the
+     * target's distribution from the input's, {@code input} log-probabilities, {@code target}
+     * probabilities of its shape ({@code t log t - t x}, 0 where t is 0) or, with {@code logTarget},
+     * log-probabilities ({@code exp(t) (t - x)}). {@link Reduction#MEAN} is PyTorch's default and
+     * divides by every element; the divergence per sample that the formula defines is
+     * {@link #klDivBatchMean}.
+     */
+    public static Tensor klDiv(Tensor input, Tensor target, Reduction reduction, boolean logTarget, Arena arena) {
+        return probabilityLoss(klKind(logTarget), input, target, null, reduction, arena);
+    }
+
+    /** The gradient of {@link #klDiv} with respect to its input ({@code -t} or {@code -exp(t)}, scaled). */
+    public static Tensor klDivBackward(Tensor input, Tensor target, Reduction reduction, boolean logTarget,
+                                       Tensor gradLoss, Arena arena) {
+        return probabilityLossBackward(klKind(logTarget), input, target, null, reduction, gradLoss, arena);
+    }
+
+    /**
+     * {@code kl_div(input, target, reduction="batchmean", log_target)}: the summed divergence divided
+     * by the batch, {@code input.size(0)} (1 for a 0-d input), a 0-d tensor: the mean divergence per
+     * sample, which is what the formula's KL is.
+     */
+    public static Tensor klDivBatchMean(Tensor input, Tensor target, boolean logTarget, Arena arena) {
+        float sum = klDiv(input, target, Reduction.SUM, logTarget, arena).item();
+        return Tensor.scalar(arena, (float) ((double) sum / batch(input)));
+    }
+
+    /** The gradient of {@link #klDivBatchMean} with respect to its input, given the 0-d upstream gradient. */
+    public static Tensor klDivBatchMeanBackward(Tensor input, Tensor target, boolean logTarget, Tensor gradLoss,
+                                                Arena arena) {
+        float up = upstream(gradLoss, SCALAR, Reduction.MEAN, arena).item();
+        return klDivBackward(input, target, Reduction.SUM, logTarget,
+                Tensor.scalar(arena, (float) ((double) up / batch(input))), arena);
+    }
+
+    private static long batch(Tensor input) {
+        return input.rank() == 0 ? 1 : input.size(0);
+    }
+
+    private static ProbabilityLoss.Kind klKind(boolean logTarget) {
+        return logTarget ? ProbabilityLoss.Kind.KL_DIVERGENCE_LOG_TARGET : ProbabilityLoss.Kind.KL_DIVERGENCE;
+    }
+
+    private static Tensor probabilityLoss(ProbabilityLoss.Kind kind, Tensor input, Tensor target, Tensor weight,
+                                          Reduction reduction, Arena arena) {
+        requireFloatPair(input, target);
+        Tensor x = Layouts.dense(input, arena);
+        Tensor t = Layouts.dense(target, arena);
+        Tensor w = weight == null ? null : Layouts.dense(Layouts.broadcast("weight", weight, input.shape()), arena);
+        if (reduction == Reduction.NONE) {
+            Tensor losses = Tensor.empty(arena, input.shape());
+            ProbabilityLoss.elementLosses(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
+                    offset(w), losses.segment(), losses.offset());
+            return losses;
+        }
+        return Tensor.scalar(arena, ProbabilityLoss.forward(kind, x.numel(), x.segment(), x.offset(), t.segment(),
+                t.offset(), segment(w), offset(w), reduction));
+    }
+
+    private static Tensor probabilityLossBackward(ProbabilityLoss.Kind kind, Tensor input, Tensor target, Tensor weight,
+                                                  Reduction reduction, Tensor gradLoss, Arena arena) {
+        requireFloatPair(input, target);
+        Tensor x = Layouts.dense(input, arena);
+        Tensor t = Layouts.dense(target, arena);
+        Tensor w = weight == null ? null : Layouts.dense(Layouts.broadcast("weight", weight, input.shape()), arena);
+        Tensor g = Tensor.emptyLike(arena, input);
+        if (reduction == Reduction.NONE) {
+            Tensor up = upstream(gradLoss, input.shape(), reduction, arena);
+            ProbabilityLoss.elementsBackward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
+                    offset(w), up.segment(), up.offset(), g.segment(), g.offset());
+        } else {
+            ProbabilityLoss.backward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
+                    offset(w), reduction, upstream(gradLoss, SCALAR, reduction, arena).item(), g.segment(), g.offset());
+        }
+        return g;
+    }
+
+    /** An input and a target of one shape, both float32 (an int64 target read as floats would be a wrong answer). */
+    private static void requireFloatPair(Tensor input, Tensor target) {
+        Layouts.requireType("input", input, DType.FLOAT32);
+        Layouts.requireType("target", target, DType.FLOAT32);
+        Layouts.requireSameShape("target", target, input);
     }
 
     /**
@@ -487,6 +596,8 @@ public final class Losses {
     }
 
     private static long checkBce(Tensor logits, Tensor target, Tensor posWeight) {
+        Layouts.requireType("logits", logits, DType.FLOAT32);
+        Layouts.requireType("target", target, DType.FLOAT32);
         Layouts.requireSameShape("target", target, logits);
         long c = logits.rank() == 0 ? 1 : logits.size(-1);
         if (posWeight != null) {

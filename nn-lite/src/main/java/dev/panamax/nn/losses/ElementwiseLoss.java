@@ -7,8 +7,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * A loss of an input against a target of its shape, element by element, reduced by its
- * {@link Reduction}: what {@link MseLoss}, {@link L1Loss}, {@link SmoothL1Loss} and
- * {@link HuberLoss} share. Each names its functional form and its gradient.
+ * {@link Reduction}: what {@link MseLoss}, {@link L1Loss}, {@link SmoothL1Loss},
+ * {@link HuberLoss}, {@link BceLoss} and {@link KlDivLoss} share. Each names its functional form and its gradient.
  */
 abstract class ElementwiseLoss implements Loss {
 
