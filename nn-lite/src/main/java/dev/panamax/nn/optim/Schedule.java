@@ -125,6 +125,59 @@ public interface Schedule {
     }
 
     /**
+     * Cosine decay with warm restarts (SGDR), as {@code CosineAnnealingWarmRestarts}: a cosine from
+     * {@code lr} to {@code minLr} over a cycle of {@code t0} steps, restarting at {@code lr}, each
+     * cycle {@code tMult} times as long as the one before ({@code tMult} an integer >= 1, as PyTorch
+     * requires; minLr defaults to 0 there).
+     */
+    static Schedule cosineWarmRestarts(double lr, long t0, long tMult, double minLr) {
+        requireRate(lr);
+        requireRate(minLr);
+        if (t0 <= 0 || tMult < 1) {
+            throw new IllegalArgumentException("warm restarts need t0 > 0 and an integer tMult >= 1, got " + t0 + ", " + tMult);
+        }
+        return step -> {
+            long cycle = t0;
+            long t = Math.max(0, step);
+            if (tMult == 1) {
+                t %= t0;
+            } else {
+                while (t >= cycle) {        // cycles grow geometrically: a few dozen turns at most
+                    t -= cycle;
+                    cycle *= tMult;
+                }
+            }
+            return minLr + (lr - minLr) * 0.5 * (1 + Math.cos(Math.PI * t / cycle));
+        };
+    }
+
+    /**
+     * {@code lr (1 - min(step, steps) / steps)^power}, as {@code PolynomialLR} (PyTorch's defaults:
+     * 5 steps, power 1): 0 from step {@code steps} on.
+     */
+    static Schedule polynomial(double lr, long steps, double power) {
+        requireRate(lr);
+        if (steps <= 0 || !(power >= 0) || Double.isInfinite(power)) {
+            throw new IllegalArgumentException("polynomial decay needs steps > 0 and a finite power >= 0, got " + steps + ", "
+                    + power);
+        }
+        return step -> lr * Math.pow(1.0 - (double) Math.min(Math.max(step, 0), steps) / steps, power);
+    }
+
+    /**
+     * {@code lr factor} for the first {@code steps} steps, then {@code lr}, as {@code ConstantLR}
+     * (PyTorch's defaults: factor 1/3, 5 steps): a constant warmup.
+     */
+    static Schedule constantFactor(double lr, double factor, long steps) {
+        requireRate(lr);
+        if (!(factor >= 0 && factor <= 1) || steps < 0) {
+            throw new IllegalArgumentException("a constant factor needs factor in [0, 1] and steps >= 0, got " + factor + ", "
+                    + steps);
+        }
+        return step -> step < steps ? lr * factor : lr;
+    }
+
+    /**
      * Linear warmup over {@code warmupSteps} to this schedule's first rate, then this schedule
      * (shifted to start after the warmup): step {@code s < warmup} gets
      * {@code at(0) (s + 1) / warmup}.

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-/** ExponentialLR, MultiStepLR, LinearLR and OneCycleLR: the rates torch.optim.lr_scheduler 1.13 gives at each step. */
+/**
+ * ExponentialLR, MultiStepLR, LinearLR, OneCycleLR, CosineAnnealingWarmRestarts, PolynomialLR and
+ * ConstantLR: the rates torch.optim.lr_scheduler 1.13 gives at each step.
+ */
 class SchedulesTest {
 
     @Test
@@ -40,7 +43,33 @@ class SchedulesTest {
     }
 
     @Test
+    void cosineWarmRestartsGrowing() {
+        check(Schedule.cosineWarmRestarts(0.1, 3, 2, 0.01), 0.1, 0.0775, 0.032500000000000015, 0.1, 0.09397114317029975, 0.0775, 0.05500000000000001, 0.032500000000000015, 0.01602885682970026, 0.1, 0.09846666218300808, 0.09397114317029975, 0.08681980515339464, 0.0775, 0.06664685702961344, 0.05500000000000001, 0.04335314297038658, 0.032500000000000015, 0.023180194846605363, 0.01602885682970026, 0.011533337816991932, 0.1, 0.09961501876182148, 0.09846666218300808, 0.0965745789630079);
+    }
+
+    @Test
+    void cosineWarmRestartsEqual() {
+        check(Schedule.cosineWarmRestarts(0.1, 4, 1, 0), 0.1, 0.08535533905932738, 0.05, 0.014644660940672627, 0.1, 0.08535533905932738, 0.05, 0.014644660940672627, 0.1, 0.08535533905932738, 0.05, 0.014644660940672627, 0.1, 0.08535533905932738, 0.05, 0.014644660940672627, 0.1, 0.08535533905932738, 0.05, 0.014644660940672627);
+    }
+
+    @Test
+    void polynomial() {
+        check(Schedule.polynomial(0.1, 6, 2), 0.1, 0.06944444444444446, 0.04444444444444447, 0.02500000000000001, 0.011111111111111117, 0.0027777777777777775, 0.0, 0.0, 0.0, 0.0);
+    }
+
+    @Test
+    void constantFactor() {
+        check(Schedule.constantFactor(0.1, 0.25, 4), 0.025, 0.025, 0.025, 0.025, 0.1, 0.1, 0.1, 0.1);
+    }
+
+    @Test
     void badArgumentsAreRefused() {
+        assertThatThrownBy(() -> Schedule.cosineWarmRestarts(0.1, 0, 2, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("t0 > 0");
+        assertThatThrownBy(() -> Schedule.polynomial(0.1, 5, -1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("power");
+        assertThatThrownBy(() -> Schedule.constantFactor(0.1, 1.5, 5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("factor in [0, 1]");
         assertThatThrownBy(() -> Schedule.multiStep(0.1, new long[] {5, 3}, 0.5)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("increase");
         assertThatThrownBy(() -> Schedule.oneCycle(0.1, 10, 1.5, 25, 1e4)).isInstanceOf(IllegalArgumentException.class);
