@@ -138,6 +138,11 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         return weights;
     }
 
+    /** The gradients of {@link #flatWeights()}, in its layout; the parameters' gradients are views of it. */
+    final Tensor flatGradients() {
+        return grads;
+    }
+
     /** {@link #forward(Tensor, Tensor, Tensor, Tensor, Arena)} from the initial state (zero, or learned): the output y. */
     @Override
     public final Tensor forward(Tensor x, Arena arena) {
