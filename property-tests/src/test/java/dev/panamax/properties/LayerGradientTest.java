@@ -29,6 +29,7 @@ import dev.panamax.nn.layers.Concat;
 import dev.panamax.nn.layers.Conv1d;
 import dev.panamax.nn.layers.Conv2d;
 import dev.panamax.nn.layers.ConvAttributes;
+import dev.panamax.nn.layers.ConvTranspose1d;
 import dev.panamax.nn.layers.ConvTranspose2d;
 import dev.panamax.nn.layers.DepthwiseSeparableConv2d;
 import dev.panamax.nn.layers.Dropout;
@@ -98,6 +99,7 @@ class LayerGradientTest {
         check("upsample nearest", () -> Upsample.toSize(5, 3, Resampling.Mode.NEAREST, false), 2, 2, 3, 4);
         check("conv1d", () -> new Conv1d(4, 6, 3, 2, 1, 2, 2, true, PadMode.CONSTANT, new SplittableRandom(5)), 2, 4, 11);
         check("conv1d circular", () -> new Conv1d(3, 2, 3, 1, 2, 1, 1, true, PadMode.CIRCULAR, new SplittableRandom(6)), 2, 3, 7);
+        check("conv_transpose1d", () -> new ConvTranspose1d(4, 6, 3, 2, 1, 1, 2, 2, true, new SplittableRandom(14)), 2, 4, 5);
         check("conv1d same", () -> Conv1d.same(3, 2, 4, 1, 1, true, PadMode.REPLICATE, new SplittableRandom(7)), 2, 3, 7);
         check("adaptive_avg_pool1d", () -> new AdaptiveAvgPool1d(4), 2, 3, 9);
         checkSpaced("adaptive_max_pool1d", () -> new AdaptiveMaxPool1d(3), 2, 3, 9);

@@ -23,13 +23,21 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
         this(kernel, stride, padding, dilation, outputPadding, groups, false);
     }
 
-    /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below stride or dilation). */
+    /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below the stride). */
     public ConvAttributes {
         kernel = pair("kernel_size", kernel, 1);
         stride = pair("stride", stride, 1);
         padding = pair("padding", padding, 0);
         dilation = pair("dilation", dilation, 1);
         outputPadding = pair("output_padding", outputPadding, 0);
+        for (int d = 0; d < 2; d++) {
+            // PyTorch also takes an output padding below the dilation but not the stride; the
+            // transposed convolution's kernels do not (conv_transpose2d refuses it too)
+            if (outputPadding[d] >= stride[d]) {
+                throw new IllegalArgumentException("output_padding must be smaller than the stride, got output_padding "
+                        + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride));
+            }
+        }
         if (groups < 1) {
             throw new IllegalArgumentException("groups must be >= 1, got " + groups);
         }

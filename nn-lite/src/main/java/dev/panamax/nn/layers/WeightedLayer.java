@@ -10,7 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * Linear and the convolutions ({@link Init#torchDefault}): the common part of {@link Linear},
  * {@link Conv1d}, {@link Conv2d} and {@link ConvTranspose2d}.
  */
-public abstract sealed class WeightedLayer extends Layer permits Linear, Conv1d, Conv2d, ConvTranspose2d {
+public abstract sealed class WeightedLayer extends Layer permits Linear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d {
 
     private final Parameter weight;
     private final Parameter bias;

@@ -2,12 +2,10 @@ package dev.panamax.nn.layers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
+import static dev.panamax.nn.layers.TorchValues.assertClose;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -92,7 +90,7 @@ class RecurrentCellTest {
     }
 
     private static void checkLoop(String name, RecurrentCell cell, int batch) throws IOException {
-        Map<String, float[]> v = read(name);
+        Map<String, float[]> v = TorchValues.read("/cells/" + name + ".txt");
         boolean lstm = cell instanceof LSTMCell;
         int steps = 3;
         int inputs = 3;
@@ -144,31 +142,6 @@ class RecurrentCellTest {
             for (Map.Entry<String, Parameter> e : cell.namedParameters().entrySet()) {
                 assertClose("gradient of " + e.getKey(), e.getValue().grad().toFloatArray(), v.get("g_" + e.getKey()));
             }
-        }
-    }
-
-    private static Map<String, float[]> read(String name) throws IOException {
-        Map<String, float[]> values = new HashMap<>();
-        try (InputStream in = RecurrentCellTest.class.getResourceAsStream("/cells/" + name + ".txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] parts = line.trim().split(" ");
-                float[] numbers = new float[parts.length - 1];
-                for (int i = 1; i < parts.length; i++) {
-                    numbers[i - 1] = Float.parseFloat(parts[i]);
-                }
-                values.put(parts[0], numbers);
-            }
-        }
-        return values;
-    }
-
-    private static void assertClose(String what, float[] actual, float[] expected) {
-        assertThat(actual).as(what).hasSize(expected.length);
-        for (int i = 0; i < actual.length; i++) {
-            assertThat(actual[i]).as("%s [%d]", what, i).isCloseTo(expected[i], within(2e-6f * Math.max(1f, Math.abs(expected[i]))));
         }
     }
 }
