@@ -11,6 +11,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.panamax.kernels.embedding.Embedding;
+import dev.panamax.kernels.embedding.EmbeddingBag;
 
 /**
  * Embedding lookup and its scatter-add backward under fuzzed table sizes, index values (negative,
@@ -73,6 +74,123 @@ class EmbeddingFuzzTest {
                 }
             }
         }
+    }
+
+    /**
+     * Bags under fuzzed offsets (not starting at 0, decreasing, past the indices), modes, padding
+     * rows, per-sample weights (refused but for SUM) and segment sizes: a refusal writes nothing; an
+     * accepted forward gives each bag's sum, mean or maximum of its non-padding rows, and an accepted
+     * SUM or MEAN backward adds each row's share of its bag's gradient.
+     */
+    @FuzzTest
+    void embeddingBag(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            EmbeddingBag.Mode mode = EmbeddingBag.Mode.values()[f.pick(0, 1, 2)];
+            boolean backward = f.bool();
+            long count = f.dim(12);
+            long bags = f.dim(5);
+            long v = f.dim(9);
+            long d = f.dim(20);
+            long padding = f.bool() ? Embedding.NO_PADDING : f.dim(9);
+            long iOff = f.offset();
+            long oOff = f.offset();
+            long tOff = f.offset();
+            long yOff = f.offset();
+            MemorySegment indices = f.longs(footprint(iOff, count, 1), 0, Math.max(0, v - 1));
+            MemorySegment offsets = f.longs(footprint(oOff, bags, 1), 0, count);
+            if (offsets != null && oOff >= 0 && f.bool()) {    // mostly well-formed: sorted, starting at 0
+                long[] sorted = offsets.toArray(ValueLayout.JAVA_LONG);
+                java.util.Arrays.sort(sorted, (int) Math.min(oOff, sorted.length), sorted.length);
+                if (oOff < sorted.length) {
+                    sorted[(int) oOff] = 0;
+                }
+                MemorySegment.copy(sorted, 0, offsets, ValueLayout.JAVA_LONG, 0, sorted.length);
+            }
+            long lastEnd = f.bool() ? count : f.dim(14);
+            MemorySegment weights = f.bool() ? f.floats(footprint(0, count, 1)) : null;
+            MemorySegment table = f.floats(footprint(tOff, v * d, 1));
+            MemorySegment y = f.floats(footprint(yOff, bags * d, 1));
+            MemorySegment argmax = mode == EmbeddingBag.Mode.MAX ? f.longs(footprint(0, bags * d, 1), -1, Math.max(0, v - 1)) : null;
+            String what = "embedding_bag " + mode + " bags " + bags + " count " + count + " V " + v + " D " + d;
+            if (!backward) {
+                if (FuzzArgs.accepted(() -> EmbeddingBag.forward(mode, bags, count, v, d, indices, iOff, offsets, oOff, lastEnd,
+                        weights, 0, padding, table, tOff, y, yOff, argmax, 0), y, argmax)) {
+                    for (long b = 0; b < bags; b++) {
+                        long start = offsets.getAtIndex(ValueLayout.JAVA_LONG, oOff + b);
+                        long end = b + 1 < bags ? offsets.getAtIndex(ValueLayout.JAVA_LONG, oOff + b + 1) : lastEnd;
+                        for (long k = 0; k < d; k++) {
+                            double want = mode == EmbeddingBag.Mode.MAX ? Double.NEGATIVE_INFINITY : 0;
+                            double magnitude = 0;
+                            int taken = 0;
+                            for (long i = start; i < end; i++) {
+                                long row = index(what, indices, iOff + i, v);
+                                if (row != padding) {
+                                    taken++;
+                                    double x = at(table, tOff + row * d + k) * (weights == null ? 1 : at(weights, i));
+                                    want = mode == EmbeddingBag.Mode.MAX ? Math.max(want, x) : want + x;
+                                    magnitude += Math.abs(x);
+                                }
+                            }
+                            want = taken == 0 ? 0 : mode == EmbeddingBag.Mode.MEAN ? want / taken : want;
+                            double sumBound = mode == EmbeddingBag.Mode.MAX || taken == 0 ? 0
+                                    : recursiveSumBound(taken, magnitude) / (mode == EmbeddingBag.Mode.MEAN ? taken : 1);
+                            FuzzArgs.close(what + " y[" + b + "][" + k + "]", at(y, yOff + b * d + k), want, taken + sumBound);
+                        }
+                    }
+                }
+                return;
+            }
+            if (mode == EmbeddingBag.Mode.MAX) {
+                FuzzArgs.accepted(() -> EmbeddingBag.backward(mode, bags, count, v, d, indices, iOff, offsets, oOff, lastEnd,
+                        weights, 0, padding, table, tOff, y, yOff, argmax, 0, table, tOff, null, 0), table);
+                return;
+            }
+            MemorySegment gTable = f.floats(footprint(0, v * d, 1));
+            MemorySegment before = gTable == null ? null : arena.allocate(gTable.byteSize()).copyFrom(gTable);
+            if (FuzzArgs.accepted(() -> EmbeddingBag.backward(mode, bags, count, v, d, indices, iOff, offsets, oOff, lastEnd,
+                    weights, 0, padding, table, tOff, y, yOff, null, 0, gTable, 0, null, 0), gTable)) {
+                double[] want = new double[(int) (v * d)];
+                double[] magnitude = new double[want.length];
+                for (int e = 0; e < want.length; e++) {
+                    want[e] = at(before, e);
+                    magnitude[e] = Math.abs(want[e]);
+                }
+                for (long b = 0; b < bags; b++) {
+                    long start = offsets.getAtIndex(ValueLayout.JAVA_LONG, oOff + b);
+                    long end = b + 1 < bags ? offsets.getAtIndex(ValueLayout.JAVA_LONG, oOff + b + 1) : lastEnd;
+                    int taken = 0;
+                    for (long i = start; i < end; i++) {
+                        taken += index(what, indices, iOff + i, v) == padding ? 0 : 1;
+                    }
+                    for (long i = start; i < end; i++) {
+                        long row = index(what, indices, iOff + i, v);
+                        if (row == padding) {
+                            continue;
+                        }
+                        double share = weights != null ? at(weights, i) : mode == EmbeddingBag.Mode.MEAN ? 1.0 / taken : 1;
+                        for (long k = 0; k < d; k++) {
+                            double add = share * at(y, yOff + b * d + k);
+                            want[(int) (row * d + k)] += add;
+                            magnitude[(int) (row * d + k)] += Math.abs(add);
+                        }
+                    }
+                }
+                for (int e = 0; e < want.length; e++) {
+                    FuzzArgs.close(what + " gTable[" + e + "]", at(gTable, e), want[e],
+                            count + recursiveSumBound(count + 1, magnitude[e]));
+                }
+            }
+        }
+    }
+
+    /**
+     * The error bound of n float additions in a row ({@code n 2^-24 sum |x|}, twice that for the
+     * products' own rounding), in units of {@link FuzzArgs#close}'s 1e-4: a bag of thousands of
+     * equal rows drifts by that much in float, in PyTorch's kernel as in this one.
+     */
+    private static double recursiveSumBound(long n, double magnitude) {
+        return n * magnitude * 0x1p-23 / 1e-4;
     }
 
     private static long index(String what, MemorySegment indices, long at, long v) {

@@ -3,10 +3,14 @@ package dev.panamax.nn.functional;
 import java.lang.foreign.Arena;
 
 import dev.panamax.kernels.embedding.Embedding;
+import dev.panamax.kernels.embedding.EmbeddingBag;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
-/** {@code torch.nn.functional.embedding}: table lookup, and the scatter-add of its gradient. */
+/**
+ * {@code torch.nn.functional.embedding}: table lookup, and the scatter-add of its gradient; and
+ * {@code embedding_bag}: bags of rows reduced by sum, mean or maximum.
+ */
 public final class Embeddings {
 
     private Embeddings() {
@@ -45,6 +49,131 @@ public final class Embeddings {
         Tensor gw = Tensor.zeros(arena, v, d);
         Embedding.backward(idx.numel(), v, d, idx.segment(), idx.offset(), g.segment(), g.offset(), pad, gw.segment(), 0);
         return gw;
+    }
+
+    /**
+     * The bags of one {@link #bag} call, as they are given: {@code indices} int64, either {@code [B, L]}
+     * (B bags of L, {@code offsets} null) or {@code [count]} with {@code offsets} int64 {@code [B]}
+     * ({@code [B + 1]} with {@code includeLastOffset}, its last entry the end of the last bag);
+     * {@code perSampleWeights} (or null) of the indices' shape, {@link EmbeddingBag.Mode#SUM} only;
+     * {@code paddingIdx} the row that takes no part (null for none, negative from the end).
+     */
+    public record Bags(Tensor indices, Tensor offsets, boolean includeLastOffset, Tensor perSampleWeights, Long paddingIdx) {
+    }
+
+    /** What {@link #bag} returns: the bags' rows {@code [B, D]}, and for MAX where each maximum came from. */
+    public record BagOutput(Tensor y, Tensor argmax) {
+    }
+
+    /**
+     * {@code embedding_bag(indices, weight, offsets, mode=..., per_sample_weights=...,
+     * include_last_offset=..., padding_idx=...)}: each bag's rows of {@code weight [V, D]} reduced
+     * ({@code SUM}, {@code MEAN} over the non-padding indices, or the per-dimension {@code MAX}); an
+     * empty bag gives zeros.
+     */
+    public static BagOutput bag(Tensor weight, Bags bags, EmbeddingBag.Mode mode, Arena arena) {
+        FlatBags f = flatten(weight, bags, mode, arena);
+        long d = weight.size(1);
+        Tensor w = weight.contiguous(arena);
+        Tensor y = Tensor.empty(arena, f.count, d);
+        Tensor argmax = mode == EmbeddingBag.Mode.MAX ? Tensor.zeros(arena, DType.INT64, f.count, d) : null;
+        EmbeddingBag.forward(mode, f.count, f.indices.numel(), weight.size(0), d, f.indices.segment(), f.indices.offset(),
+                f.offsets.segment(), f.offsets.offset(), f.lastEnd, segment(f.weights), offset(f.weights), f.padding,
+                w.segment(), w.offset(), y.segment(), y.offset(), segment(argmax), offset(argmax));
+        return new BagOutput(y, argmax);
+    }
+
+    /**
+     * The gradients of {@link #bag}: {@code [d weight, d perSampleWeights]} (the second null without
+     * per-sample weights), given the forward's output and {@code gy [B, D]}; the padding row's is 0.
+     */
+    public static Tensor[] bagBackward(Tensor weight, Bags bags, EmbeddingBag.Mode mode, BagOutput forward, Tensor gy,
+                                       Arena arena) {
+        FlatBags f = flatten(weight, bags, mode, arena);
+        long v = weight.size(0);
+        long d = weight.size(1);
+        Layouts.requireShape("gy", gy, f.count, d);
+        if (mode == EmbeddingBag.Mode.MAX && (forward == null || forward.argmax() == null)) {
+            throw new IllegalArgumentException("a MAX bag's backward needs its forward's output (the argmax)");
+        }
+        Tensor w = weight.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor gw = Tensor.zeros(arena, v, d);
+        Tensor gps = f.weights == null ? null : Tensor.empty(arena, f.indices.numel());
+        Tensor argmax = mode == EmbeddingBag.Mode.MAX ? forward.argmax() : null;
+        EmbeddingBag.backward(mode, f.count, f.indices.numel(), v, d, f.indices.segment(), f.indices.offset(),
+                f.offsets.segment(), f.offsets.offset(), f.lastEnd, segment(f.weights), offset(f.weights), f.padding,
+                w.segment(), w.offset(), g.segment(), g.offset(), segment(argmax), offset(argmax), gw.segment(), gw.offset(),
+                segment(gps), offset(gps));
+        return new Tensor[] {gw, gps == null ? null : gps.view(bags.perSampleWeights().shape())};
+    }
+
+    /** Bags as the kernel takes them: flat indices, offsets, where the last bag ends, weights, the padding row. */
+    private record FlatBags(long count, Tensor indices, Tensor offsets, long lastEnd, Tensor weights, long padding) {
+    }
+
+    private static FlatBags flatten(Tensor weight, Bags bags, EmbeddingBag.Mode mode, Arena arena) {
+        if (bags == null || mode == null) {
+            throw new IllegalArgumentException("bags and mode must not be null");
+        }
+        check(weight, bags.indices());
+        Tensor indices = bags.indices();
+        long v = weight.size(0);
+        long padding = Embedding.NO_PADDING;
+        if (bags.paddingIdx() != null) {
+            padding = bags.paddingIdx() < 0 ? bags.paddingIdx() + v : bags.paddingIdx();
+            if (padding < 0 || padding >= v) {
+                throw new IllegalArgumentException("padding_idx must be within [-" + v + ", " + v + "), got " + bags.paddingIdx());
+            }
+        }
+        Tensor weights = bags.perSampleWeights();
+        if (weights != null) {
+            if (mode != EmbeddingBag.Mode.SUM) {
+                throw new IllegalArgumentException("per_sample_weights are only for mode SUM (as PyTorch's), got " + mode);
+            }
+            Layouts.requireType("per_sample_weights", weights, DType.FLOAT32);
+            Layouts.requireSameShape("per_sample_weights", weights, indices);
+            weights = weights.contiguous(arena);
+        }
+        if (indices.rank() == 2) {
+            if (bags.offsets() != null) {
+                throw new IllegalArgumentException("offsets must be null for 2-d indices [B, L] (each row is a bag), as in PyTorch");
+            }
+            long b = indices.size(0);
+            long l = indices.size(1);
+            Tensor offsets = Tensor.zeros(arena, DType.INT64, b);
+            for (long i = 0; i < b; i++) {
+                offsets.setLong(i * l, i);
+            }
+            return new FlatBags(b, indices.contiguous(arena).view(b * l), offsets, b * l, weights, padding);
+        }
+        if (indices.rank() != 1 || bags.offsets() == null) {
+            throw new IllegalArgumentException("embedding_bag takes indices [B, L], or [count] with offsets [B], got "
+                    + java.util.Arrays.toString(indices.shape()) + (bags.offsets() == null ? " without offsets" : ""));
+        }
+        Tensor offsets = bags.offsets();
+        Layouts.requireType("offsets", offsets, DType.INT64);
+        Layouts.requireRank("offsets", offsets, 1);
+        offsets = offsets.contiguous(arena);
+        long count = offsets.size(0);
+        long lastEnd = indices.size(0);
+        if (bags.includeLastOffset()) {
+            if (count == 0) {
+                throw new IllegalArgumentException("include_last_offset needs at least one offset (the end of the last bag)");
+            }
+            count--;
+            lastEnd = offsets.getLong(count);
+            offsets = offsets.slice(0, 0, count);
+        }
+        return new FlatBags(count, indices.contiguous(arena), offsets, lastEnd, weights, padding);
+    }
+
+    private static java.lang.foreign.MemorySegment segment(Tensor t) {
+        return t == null ? null : t.segment();
+    }
+
+    private static long offset(Tensor t) {
+        return t == null ? 0 : t.offset();
     }
 
     private static void check(Tensor weight, Tensor indices) {
