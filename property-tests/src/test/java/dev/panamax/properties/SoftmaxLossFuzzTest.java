@@ -11,15 +11,19 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.panamax.kernels.activation.Softmax;
+import dev.panamax.kernels.loss.AbsoluteErrorLoss;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
 import dev.panamax.kernels.loss.MseLoss;
+import dev.panamax.kernels.loss.ProbabilityLoss;
+import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.kernels.loss.SoftTargetCrossEntropy;
 
 /**
  * Softmax and log-softmax over fuzzed strided layouts (in place or not), and the losses
  * (cross-entropy with class weights, label smoothing, ignored and out-of-range targets and row
- * strides; binary cross-entropy with logits; MSE), forward and backward. Refusal is an
+ * strides; binary cross-entropy with logits; MSE; the elementwise losses L1, smooth L1, Huber,
+ * binary cross-entropy on probabilities and KL divergence), forward and backward. Refusal is an
  * {@link IllegalArgumentException} before any write; an accepted call equals the double
  * reference (the softmax row by row, the losses by their PyTorch formulas) and the softmax
  * gradients sum to zero along each row, as they must.
@@ -122,6 +126,126 @@ class SoftmaxLossFuzzTest {
                                 + " that write two elements to one place");
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The elementwise losses of one input against one target (L1, smooth L1, Huber; binary
+     * cross-entropy on probabilities, KL divergence with probability or log targets, weighted or
+     * not) under fuzzed sizes, offsets, widths (negative, zero, NaN), inputs outside [0, 1] and
+     * segments too short: refused before any write, else each reduction and each gradient equal to
+     * the formula in double.
+     */
+    @FuzzTest
+    void elementwiseLosses(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            boolean probability = f.bool();
+            AbsoluteErrorLoss.Kind absolute = AbsoluteErrorLoss.Kind.values()[f.pick(0, 1, 2)];
+            ProbabilityLoss.Kind kind = ProbabilityLoss.Kind.values()[f.pick(0, 1, 2)];
+            float width = f.scalar() * 2;
+            Reduction reduction = Reduction.values()[f.pick(0, 1, 2)];
+            boolean backward = f.bool();
+            long n = f.dim(30);
+            long xOff = f.offset();
+            long tOff = f.offset();
+            long wOff = f.offset();
+            long oOff = f.offset();
+            MemorySegment x = f.floats(footprint(xOff, n, 1));
+            if (x != null && f.bool()) {                        // mostly probabilities for binary cross-entropy
+                for (long i = 0; i < x.byteSize() / Float.BYTES; i++) {
+                    x.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(at(x, i)));
+                }
+            }
+            MemorySegment t = f.floats(footprint(tOff, n, 1));
+            MemorySegment w = probability && f.bool() ? f.floats(footprint(wOff, n, 1)) : null;
+            MemorySegment out = f.floats(footprint(oOff, n, 1));
+            MemorySegment up = reduction == Reduction.NONE ? f.floats(footprint(0, n, 1)) : null;
+            float gradLoss = f.scalar();
+            String what = (probability ? kind : absolute) + " width " + width + " " + reduction + " n " + n;
+            double[] want = new double[(int) Math.max(0, Math.min(n, FuzzArgs.MAX_FLOATS))];
+            double[] slope = new double[want.length];
+            float[] got = new float[1];
+            if (probability) {
+                Runnable call = !backward
+                        ? reduction == Reduction.NONE
+                                ? () -> ProbabilityLoss.elementLosses(kind, n, x, xOff, t, tOff, w, wOff, out, oOff)
+                                : () -> got[0] = ProbabilityLoss.forward(kind, n, x, xOff, t, tOff, w, wOff, reduction)
+                        : reduction == Reduction.NONE
+                                ? () -> ProbabilityLoss.elementsBackward(kind, n, x, xOff, t, tOff, w, wOff, up, 0, out, oOff)
+                                : () -> ProbabilityLoss.backward(kind, n, x, xOff, t, tOff, w, wOff, reduction, gradLoss, out, oOff);
+                if (!FuzzArgs.accepted(call, out)) {
+                    return;
+                }
+                for (int i = 0; i < want.length; i++) {
+                    double xi = at(x, xOff + i);
+                    double ti = at(t, tOff + i);
+                    double wi = w == null ? 1 : at(w, wOff + i);
+                    switch (kind) {
+                        case BINARY_CROSS_ENTROPY -> {
+                            if (!(xi >= 0 && xi <= 1)) {
+                                throw new AssertionError(what + ": accepted input " + xi + " outside [0, 1]");
+                            }
+                            want[i] = wi * ((ti - 1) * Math.max(Math.log1p(-xi), -100) - ti * Math.max(Math.log(xi), -100));
+                            slope[i] = wi * (xi - ti) / Math.max((1 - xi) * xi, 1e-12);
+                        }
+                        case KL_DIVERGENCE -> {
+                            want[i] = wi * ((ti == 0 ? 0 : ti * Math.log(ti)) - ti * xi);
+                            slope[i] = -wi * ti;
+                        }
+                        case KL_DIVERGENCE_LOG_TARGET -> {
+                            want[i] = wi * Math.exp(ti) * (ti - xi);
+                            slope[i] = -wi * Math.exp(ti);
+                        }
+                    }
+                }
+            } else {
+                Runnable call = !backward
+                        ? reduction == Reduction.NONE
+                                ? () -> AbsoluteErrorLoss.elementLosses(absolute, width, n, x, xOff, t, tOff, out, oOff)
+                                : () -> got[0] = AbsoluteErrorLoss.forward(absolute, width, n, x, xOff, t, tOff, reduction)
+                        : reduction == Reduction.NONE
+                                ? () -> AbsoluteErrorLoss.elementsBackward(absolute, width, n, x, xOff, t, tOff, up, 0, out, oOff,
+                                        null, 0)
+                                : () -> AbsoluteErrorLoss.backward(absolute, width, n, x, xOff, t, tOff, reduction, gradLoss, out,
+                                        oOff, null, 0);
+                if (!FuzzArgs.accepted(call, out) || out == null) {
+                    return;                                  // its backward may skip the input's gradient (null)
+                }
+                for (int i = 0; i < want.length; i++) {
+                    double d = (double) at(x, xOff + i) - at(t, tOff + i);
+                    double a = Math.abs(d);
+                    double b = width;
+                    switch (absolute) {
+                        case L1 -> {
+                            want[i] = a;
+                            slope[i] = Math.signum(d);
+                        }
+                        case SMOOTH_L1 -> {
+                            want[i] = a < b ? 0.5 * d * d / b : a - 0.5 * b;
+                            slope[i] = d <= -b ? -1 : d >= b ? 1 : d / b;
+                        }
+                        case HUBER -> {
+                            want[i] = a < b ? 0.5 * d * d : b * (a - 0.5 * b);
+                            slope[i] = d <= -b ? -b : d >= b ? b : d;
+                        }
+                    }
+                }
+            }
+            if (!backward && reduction != Reduction.NONE) {
+                double total = 0;
+                for (double v : want) {
+                    total += v;
+                }
+                FuzzArgs.close(what, got[0], reduction == Reduction.SUM ? total : total / n, Math.abs(total) + n);
+                return;
+            }
+            for (int i = 0; i < want.length; i++) {
+                double expected = !backward ? want[i]
+                        : slope[i] * (reduction == Reduction.NONE ? at(up, i) : reduction == Reduction.SUM ? gradLoss
+                                : (double) gradLoss / n);
+                FuzzArgs.close(what + " [" + i + "]", at(out, oOff + i), expected, Math.abs(expected));
             }
         }
     }

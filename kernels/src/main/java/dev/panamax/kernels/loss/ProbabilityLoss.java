@@ -116,10 +116,7 @@ public final class ProbabilityLoss {
 
     private static double loss(Kind kind, double x, double t) {
         return switch (kind) {
-            case BINARY_CROSS_ENTROPY -> {
-                requireProbability(x);
-                yield (t - 1) * Math.max(Math.log1p(-x), LOG_FLOOR) - t * Math.max(Math.log(x), LOG_FLOOR);
-            }
+            case BINARY_CROSS_ENTROPY -> (t - 1) * Math.max(Math.log1p(-x), LOG_FLOOR) - t * Math.max(Math.log(x), LOG_FLOOR);
             case KL_DIVERGENCE -> (t == 0 ? 0 : t * Math.log(t)) - t * x;
             case KL_DIVERGENCE_LOG_TARGET -> Math.exp(t) * (t - x);
         };
@@ -127,21 +124,12 @@ public final class ProbabilityLoss {
 
     private static double slope(Kind kind, double x, double t) {
         return switch (kind) {
-            case BINARY_CROSS_ENTROPY -> {
-                requireProbability(x);
-                yield (x - t) / Math.max((1 - x) * x, EPSILON);
-            }
+            case BINARY_CROSS_ENTROPY -> (x - t) / Math.max((1 - x) * x, EPSILON);
             case KL_DIVERGENCE -> -t;
             case KL_DIVERGENCE_LOG_TARGET -> -Math.exp(t);
         };
     }
 
-    private static void requireProbability(double x) {
-        if (!(x >= 0 && x <= 1)) {
-            throw new IllegalArgumentException("binary_cross_entropy: every element of input must be a probability in "
-                    + "[0, 1] (apply a sigmoid first, or use the with-logits loss), got " + (float) x);
-        }
-    }
 
     private static void check(Kind kind, long n, MemorySegment input, long iOff, MemorySegment target, long tOff,
                               MemorySegment weight, long wOff) {
@@ -153,6 +141,15 @@ public final class ProbabilityLoss {
         Checks.floats("target", target, tOff, n);
         if (weight != null) {
             Checks.floats("weight", weight, wOff, n);
+        }
+        if (kind == Kind.BINARY_CROSS_ENTROPY) {
+            for (long i = 0; i < n; i++) {           // all of them before the first write
+                float x = FloatLanes.get(input, iOff + i);
+                if (!(x >= 0 && x <= 1)) {
+                    throw new IllegalArgumentException("binary_cross_entropy: every element of input must be a probability "
+                            + "in [0, 1] (apply a sigmoid first, or use the with-logits loss), got input[" + i + "] = " + x);
+                }
+            }
         }
     }
 }
