@@ -495,7 +495,7 @@ public final class Losses {
      * The upstream gradient of a loss of shape {@code shape} (0-d unless the reduction is NONE),
      * float32 and dense.
      */
-    private static Tensor upstream(Tensor gradLoss, long[] shape, Reduction reduction, Arena arena) {
+    static Tensor upstream(Tensor gradLoss, long[] shape, Reduction reduction, Arena arena) {
         if (reduction == null) {
             throw new IllegalArgumentException("reduction must not be null");
         }
@@ -511,7 +511,7 @@ public final class Losses {
     }
 
     /** The shape of a reduced loss's gradient, 0-d: one array for every call. */
-    private static final long[] SCALAR = {};
+    static final long[] SCALAR = {};
 
     /**
      * Checks cross-entropy's operands; returns whether the target holds class probabilities

@@ -1,6 +1,6 @@
 package dev.panamax.nn.layers;
 
-import static dev.panamax.nn.layers.TorchValues.assertClose;
+import static dev.panamax.nn.TorchValues.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+
+import dev.panamax.nn.TorchValues;
 
 import dev.panamax.nn.tensor.Tensor;
 

@@ -2,7 +2,7 @@ package dev.panamax.nn.layers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static dev.panamax.nn.layers.TorchValues.assertClose;
+import static dev.panamax.nn.TorchValues.assertClose;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import dev.panamax.nn.TorchValues;
 
 import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.Tensor;

@@ -1,6 +1,6 @@
 package dev.panamax.nn.layers;
 
-import static dev.panamax.nn.layers.TorchValues.assertClose;
+import static dev.panamax.nn.TorchValues.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
+import dev.panamax.nn.TorchValues;
 
 import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.Tensor;

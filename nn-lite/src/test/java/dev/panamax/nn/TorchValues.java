@@ -1,4 +1,4 @@
-package dev.panamax.nn.layers;
+package dev.panamax.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -13,13 +13,13 @@ import java.util.Map;
  * Values PyTorch wrote for a test, one per line as {@code name v1 v2 ...} ({@code #} starts a
  * comment), read from a test resource; and the comparison the layer tests make against them.
  */
-final class TorchValues {
+public final class TorchValues {
 
     private TorchValues() {
     }
 
     /** The named values of resource {@code path} (e.g. {@code /cells/lstm.txt}). */
-    static Map<String, float[]> read(String path) throws IOException {
+    public static Map<String, float[]> read(String path) throws IOException {
         Map<String, float[]> values = new HashMap<>();
         try (InputStream in = TorchValues.class.getResourceAsStream(path)) {
             if (in == null) {
@@ -41,10 +41,16 @@ final class TorchValues {
     }
 
     /** Within 2e-6, relative beyond magnitude 1. */
-    static void assertClose(String what, float[] actual, float[] expected) {
+    public static void assertClose(String what, float[] actual, float[] expected) {
+        assertClose(what, actual, expected, 2e-6f);
+    }
+
+    /** Within {@code tolerance}, relative beyond magnitude 1. */
+    public static void assertClose(String what, float[] actual, float[] expected, float tolerance) {
         assertThat(actual).as(what).hasSize(expected.length);
         for (int i = 0; i < actual.length; i++) {
-            assertThat(actual[i]).as("%s [%d]", what, i).isCloseTo(expected[i], within(2e-6f * Math.max(1f, Math.abs(expected[i]))));
+            assertThat(actual[i]).as("%s [%d]", what, i)
+                    .isCloseTo(expected[i], within(tolerance * Math.max(1f, Math.abs(expected[i]))));
         }
     }
 }
