@@ -14,6 +14,7 @@ import dev.panamax.kernels.activation.Softmax;
 import dev.panamax.kernels.loss.AbsoluteErrorLoss;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.CrossEntropy;
+import dev.panamax.kernels.loss.MarginLosses;
 import dev.panamax.kernels.loss.MseLoss;
 import dev.panamax.kernels.loss.ProbabilityLoss;
 import dev.panamax.kernels.loss.Reduction;
@@ -248,6 +249,105 @@ class SoftmaxLossFuzzTest {
                 FuzzArgs.close(what + " [" + i + "]", at(out, oOff + i), expected, Math.abs(expected));
             }
         }
+    }
+
+    /**
+     * The margin losses (ranking, cosine embedding, triplet with p 1, 2 or 3 and swap) under fuzzed
+     * rows, row lengths, offsets, norms (below 1, NaN) and short segments: refused before any
+     * write, else each row's loss equal to its formula in double; backward refused or completed
+     * with every gradient written.
+     */
+    @FuzzTest
+    void marginLosses(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            int loss = f.pick(0, 1, 2);                   // ranking, cosine embedding, triplet
+            boolean backward = f.bool();
+            long n = f.dim(6);
+            long d = loss == 0 ? 1 : f.dim(12);
+            double p = f.pick(0, 1, 2, 3) == 0 ? f.scalar() * 4 : f.pick(1, 2, 3);
+            float margin = f.scalar();
+            float eps = f.bool() ? 1e-6f : f.scalar();
+            boolean swap = f.bool();
+            long o1 = f.offset();
+            long o2 = f.offset();
+            long o3 = f.offset();
+            MemorySegment x1 = f.floats(footprint(o1, n * d, 1));
+            MemorySegment x2 = f.floats(footprint(o2, n * d, 1));
+            MemorySegment x3 = f.floats(footprint(o3, loss == 2 ? n * d : n, 1));
+            if (loss != 2 && x3 != null && f.bool()) {                 // labels of 1 and -1, mostly
+                for (long i = 0; i < x3.byteSize() / Float.BYTES; i++) {
+                    x3.setAtIndex(ValueLayout.JAVA_FLOAT, i, at(x3, i) < 0 ? -1f : 1f);
+                }
+            }
+            String what = new String[] {"margin_ranking", "cosine_embedding", "triplet p " + p + (swap ? " swap" : "")}[loss]
+                    + " n " + n + " d " + d + " margin " + margin;
+            if (backward) {
+                MemorySegment up = f.bool() ? null : f.floats(footprint(0, n, 1));
+                float uniform = f.scalar();
+                MemorySegment g1 = f.floats(footprint(0, n * d, 1));
+                MemorySegment g2 = f.floats(footprint(0, n * d, 1));
+                MemorySegment g3 = f.floats(footprint(0, n * d, 1));
+                Runnable call = switch (loss) {
+                    case 0 -> () -> MarginLosses.marginRankingBackward(n, x1, o1, x2, o2, x3, o3, margin, up, 0, uniform, g1, 0,
+                            g2, 0);
+                    case 1 -> () -> MarginLosses.cosineEmbeddingBackward(n, d, x1, o1, x2, o2, x3, o3, margin, up, 0, uniform,
+                            g1, 0, g2, 0);
+                    default -> () -> MarginLosses.tripletMarginBackward(n, d, x1, o1, x2, o2, x3, o3, margin, p, eps, swap, up,
+                            0, uniform, g1, 0, g2, 0, g3, 0);
+                };
+                FuzzArgs.accepted(call, g1, g2, g3);
+                return;
+            }
+            MemorySegment out = f.floats(footprint(0, n, 1));
+            Runnable call = switch (loss) {
+                case 0 -> () -> MarginLosses.marginRanking(n, x1, o1, x2, o2, x3, o3, margin, out, 0);
+                case 1 -> () -> MarginLosses.cosineEmbedding(n, d, x1, o1, x2, o2, x3, o3, margin, out, 0);
+                default -> () -> MarginLosses.tripletMargin(n, d, x1, o1, x2, o2, x3, o3, margin, p, eps, swap, out, 0);
+            };
+            if (!FuzzArgs.accepted(call, out)) {
+                return;
+            }
+            for (long i = 0; i < n; i++) {
+                double want;
+                if (loss == 0) {
+                    want = Math.max(0, -at(x3, o3 + i) * ((double) at(x1, o1 + i) - at(x2, o2 + i)) + margin);
+                } else if (loss == 1) {
+                    double dot = 0;
+                    double m1 = 1e-12;
+                    double m2 = 1e-12;
+                    for (long k = 0; k < d; k++) {
+                        double a = at(x1, o1 + i * d + k);
+                        double b = at(x2, o2 + i * d + k);
+                        dot += a * b;
+                        m1 += a * a;
+                        m2 += b * b;
+                    }
+                    double cos = dot / Math.sqrt(m1 * m2);
+                    float y = at(x3, o3 + i);
+                    want = y == 1 ? 1 - cos : y == -1 ? Math.max(0, cos - margin) : 0;
+                } else {
+                    if (!(p >= 1) || Double.isInfinite(p)) {
+                        throw new AssertionError(what + ": accepted p " + p);
+                    }
+                    double dap = pDistance(x1, o1 + i * d, x2, o2 + i * d, d, eps, p);
+                    double dan = pDistance(x1, o1 + i * d, x3, o3 + i * d, d, eps, p);
+                    if (swap) {
+                        dan = Math.min(dan, pDistance(x2, o2 + i * d, x3, o3 + i * d, d, eps, p));
+                    }
+                    want = Math.max(0, margin + dap - dan);
+                }
+                FuzzArgs.close(what + " [" + i + "]", at(out, i), want, Math.abs(want) + d);
+            }
+        }
+    }
+
+    private static double pDistance(MemorySegment u, long ou, MemorySegment v, long ov, long d, float eps, double p) {
+        double s = 0;
+        for (long k = 0; k < d; k++) {
+            s += Math.pow(Math.abs((double) at(u, ou + k) - at(v, ov + k) + eps), p);
+        }
+        return Math.pow(s, 1 / p);
     }
 
     @FuzzTest

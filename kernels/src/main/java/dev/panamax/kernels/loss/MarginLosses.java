@@ -32,7 +32,8 @@ public final class MarginLosses {
     /** {@code out[i] = max(0, -y[i] (x1[i] - x2[i]) + margin)}. */
     public static void marginRanking(long n, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y, long oy,
                                      float margin, MemorySegment out, long oOut) {
-        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2, y, oy);
+        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
+        Checks.floats("y", y, oy, n);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
             FloatLanes.set(out, oOut + i, (float) Math.max(0, rankingMargin(i, x1, o1, x2, o2, y, oy, margin)));
@@ -43,7 +44,8 @@ public final class MarginLosses {
     public static void marginRankingBackward(long n, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y,
                                              long oy, float margin, MemorySegment gradLosses, long glOff, float uniform,
                                              MemorySegment g1, long og1, MemorySegment g2, long og2) {
-        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2, y, oy);
+        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
+        Checks.floats("y", y, oy, n);
         checkUpstream(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, n);
         Checks.floats("g2", g2, og2, n);
@@ -58,7 +60,7 @@ public final class MarginLosses {
     /** Each row's cosine embedding loss into {@code out [n]}; {@code y [n]} holds 1 or -1 per row. */
     public static void cosineEmbedding(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y,
                                        long oy, float margin, MemorySegment out, long oOut) {
-        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2, null, 0);
+        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
@@ -77,7 +79,7 @@ public final class MarginLosses {
     public static void cosineEmbeddingBackward(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2,
                                                MemorySegment y, long oy, float margin, MemorySegment gradLosses, long glOff,
                                                float uniform, MemorySegment g1, long og1, MemorySegment g2, long og2) {
-        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2, null, 0);
+        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         checkUpstream(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, Checks.elements(n, d));
@@ -128,6 +130,9 @@ public final class MarginLosses {
         Checks.floats("gAnchor", ga, oga, Checks.elements(n, d));
         Checks.floats("gPositive", gp, ogp, Checks.elements(n, d));
         Checks.floats("gNegative", gn, ogn, Checks.elements(n, d));
+        if (d == 0) {
+            return;                               // empty rows: no gradient to write, however many rows
+        }
         for (long i = 0; i < n; i++) {
             long at = i * d;
             double dap = distance(d, a, oa + at, p, op + at, eps, norm);
@@ -203,15 +208,11 @@ public final class MarginLosses {
         }
     }
 
-    private static void checkRows(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2,
-                                  MemorySegment y, long oy) {
+    private static void checkRows(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2) {
         Checks.nonNegative(what + " rows", n);
         Checks.nonNegative(what + " row length", d);
         Checks.floats("x1", x1, o1, Checks.elements(n, d));
         Checks.floats("x2", x2, o2, Checks.elements(n, d));
-        if (d == 1 && y != null) {
-            Checks.floats("y", y, oy, n);
-        }
     }
 
     private static void checkTriplet(long n, long d, MemorySegment a, long oa, MemorySegment p, long op, MemorySegment ng,
