@@ -20,10 +20,7 @@ public final class Adam extends BaseOptimizer {
 
     private Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
                  boolean decoupled, boolean amsgrad) {
-        if (lr < 0 || eps < 0 || weightDecay < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
-            throw new IllegalArgumentException("need lr, eps, weight_decay >= 0 and betas in [0, 1), got lr " + lr
-                    + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
-        }
+        AdaptiveMoments.check(decoupled ? "AdamW" : "Adam", lr, beta1, beta2, eps, weightDecay);
         super(params, lr, amsgrad ? 3 : 2);
         this.beta1 = beta1;
         this.beta2 = beta2;
