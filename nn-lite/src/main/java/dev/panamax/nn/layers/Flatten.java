@@ -1,7 +1,5 @@
 package dev.panamax.nn.layers;
 
-import java.lang.foreign.Arena;
-
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -10,18 +8,10 @@ import dev.panamax.nn.tensor.Tensor;
  * ((C, H, W) order). An input without those dimensions (rank under 2 by default) is refused, as
  * there. A view when the input is contiguous, else a contiguous copy.
  */
-public final class Flatten extends Layer {
+public final class Flatten extends Reshape {
 
     private final int startDim;
     private final int endDim;
-    private long[] inputShape;
-    /**
-     * Each thread's last input and its view: threads sharing the layer in inference (a
-     * {@code Predictor} cutting a batch into parts, one per thread) each hand their own input
-     * object call after call, and one shared pair made a new view for every call of each.
-     */
-    private final ThreadLocal<Reshaped> last = new ThreadLocal<>();
-    private Reshaped lastGradient;
 
     /** {@code torch.nn.Flatten()}: every dimension after the batch's into one. */
     public Flatten() {
@@ -37,29 +27,13 @@ public final class Flatten extends Layer {
         this.endDim = endDim;
     }
 
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        if (!InferenceMode.active() && (inputShape == null || !x.hasShape(inputShape))) {
-            outputShape(x.shape());     // checks the input before it is kept
-            inputShape = x.shape();     // for backward alone
-        }
-        if (!x.isContiguous()) {
-            return x.contiguous(arena).view(outputShape(x.shape()));
-        }
-        Reshaped last = this.last.get();
-        if (last == null || last.input != x) {   // the same tensor object has the same shape and memory
-            last = new Reshaped(x, x.view(outputShape(x.shape())));
-            this.last.set(last);
-        }
-        return last.output;
-    }
-
     /**
      * The shape of the output for an input of {@code shape}: the merged dimensions' product named,
      * not -1, so that an empty batch flattens too (-1 is ambiguous with 0 rows).
      *
      * @throws IllegalArgumentException when the input lacks the dimensions to merge
      */
+    @Override
     public long[] outputShape(long[] shape) {
         int rank = shape.length;
         int start = startDim < 0 ? startDim + rank : startDim;
@@ -80,33 +54,6 @@ public final class Flatten extends Layer {
             out[d - (end - start)] = shape[d];
         }
         return out;
-    }
-
-    /**
-     * An input and its flattened view, as one object so that a reader sees a consistent pair: an
-     * arena that {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors() reuses tensors}
-     * hands the same input object every step, and the view then costs nothing.
-     */
-    private record Reshaped(Tensor input, Tensor output) {
-    }
-
-    @Override
-    public Tensor backward(Tensor gy, Arena arena) {
-        long[] shape = saved(inputShape);
-        if (!gy.isContiguous()) {
-            return gy.contiguous(arena).view(shape);
-        }
-        Reshaped last = this.lastGradient;
-        if (last == null || last.input != gy || !last.output.hasShape(shape)) {
-            last = new Reshaped(gy, gy.view(shape));
-            this.lastGradient = last;
-        }
-        return last.output;
-    }
-
-    @Override
-    public String family() {
-        return "reshape";
     }
 
     /**
