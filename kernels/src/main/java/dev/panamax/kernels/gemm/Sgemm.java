@@ -31,15 +31,21 @@ import dev.panamax.kernels.parallel.WorkerPool;
 public final class Sgemm {
 
     /**
-     * Below this many multiply-adds (64^3, some microseconds of work) a product runs on the
-     * calling thread: forking costs more. With the spinning worker pool, two threads measured 198
-     * GFLOP/s at 128^3 (101 on one) and (64,120,400) 147 against 82. At 1M (the earlier bound)
+     * Up to this many multiply-adds (64^3 included, a few microseconds of work) a product runs on
+     * the calling thread: forking costs more. With the spinning worker pool, two threads measured
+     * 198 GFLOP/s at 128^3 (101 on one) and (64,120,400) 147 against 82. At 1M (an earlier bound)
      * LeNet-5's first Linear at batch 8, (8, 120, 400) with B transposed, ran on one thread for 31
      * of a 154-us forward; at 256K (Zen 3, two threads, builds alternated, minima): LeNet-5
      * inference at batch 8 19.6-20.0 -> 16.4-16.5 us per image, 64^3 7.7-8.0 -> 5.8-6.6 us, a
-     * LeNet-5 training step 3.38-3.48 -> 3.06-3.09 ms.
+     * LeNet-5 training step 3.38-3.48 -> 3.06-3.09 ms. On Zen 5, whose cores do a 64^3 product
+     * in 2.5 us, a forked 64^3 cost more than it saved: the MLP 30-64-64-2 training step (its
+     * hidden Linear's forward is (64, 64, 64) with B transposed) took 56.4-56.9 us on two threads
+     * against 29.2-29.4 on one, 43.9 with the workers spinning ten times longer (so part of it is
+     * waking a parked worker, part the split itself); with 64^3 on the calling thread, 29.9 on
+     * two, and the LeNet-5 step unchanged (1.71 +- 0.41 -> 1.77 +- 0.50 ms on two threads, 2.26 ->
+     * 2.30 on one).
      */
-    static final long PARALLEL_THRESHOLD = 1L << 18;
+    static final long PARALLEL_THRESHOLD = (1L << 18) + 1;
 
     /**
      * A row times a matrix (batch-1 inference) is split over the pool, by ranges of outputs, from
