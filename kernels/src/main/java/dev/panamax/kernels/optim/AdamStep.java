@@ -31,14 +31,10 @@ public final class AdamStep {
                              MemorySegment m1, long mOff, MemorySegment v2, long vOff, MemorySegment vmax, long xOff,
                              long step, float lr, float beta1, float beta2, float eps, float weightDecay,
                              boolean decoupled, boolean amsgrad) {
-        Checks.floats("param", param, pOff, n);
-        Checks.floats("grad", grad, gOff, n);
-        Checks.floats("exp_avg", m1, mOff, n);
-        Checks.floats("exp_avg_sq", v2, vOff, n);
+        MomentChecks.check(n, param, pOff, grad, gOff, "exp_avg", m1, mOff, "exp_avg_sq", v2, vOff, step);
         if (amsgrad) {
             Checks.floats("max_exp_avg_sq", vmax, xOff, n);
         }
-        Checks.positive("step", step);
         double bias1 = 1 - Math.pow(beta1, step);
         double bias2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bias1);

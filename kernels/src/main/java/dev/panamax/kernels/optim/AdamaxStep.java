@@ -6,7 +6,6 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
-import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -30,11 +29,7 @@ public final class AdamaxStep {
     public static void apply(long n, MemorySegment param, long pOff, MemorySegment grad, long gOff, MemorySegment m1,
                              long mOff, MemorySegment inf, long uOff, long step, float lr, float beta1, float beta2, float eps,
                              float weightDecay) {
-        Checks.floats("param", param, pOff, n);
-        Checks.floats("grad", grad, gOff, n);
-        Checks.floats("exp_avg", m1, mOff, n);
-        Checks.floats("exp_inf", inf, uOff, n);
-        Checks.positive("step", step);
+        MomentChecks.check(n, param, pOff, grad, gOff, "exp_avg", m1, mOff, "exp_inf", inf, uOff, step);
         float clr = (float) (lr / (1 - Math.pow(beta1, step)));
         long i = 0;
         for (; i <= n - LANES; i += LANES) {

@@ -6,7 +6,6 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
-import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -32,11 +31,7 @@ public final class NadamStep {
     public static void apply(long n, MemorySegment param, long pOff, MemorySegment grad, long gOff, MemorySegment m1,
                              long mOff, MemorySegment v2, long vOff, long step, float gradientRate, float momentumRate,
                              float beta1, float beta2, float eps, float weightDecay) {
-        Checks.floats("param", param, pOff, n);
-        Checks.floats("grad", grad, gOff, n);
-        Checks.floats("exp_avg", m1, mOff, n);
-        Checks.floats("exp_avg_sq", v2, vOff, n);
-        Checks.positive("step", step);
+        MomentChecks.check(n, param, pOff, grad, gOff, "exp_avg", m1, mOff, "exp_avg_sq", v2, vOff, step);
         float invBias2 = (float) (1 / (1 - Math.pow(beta2, step)));
         long i = 0;
         for (; i <= n - LANES; i += LANES) {

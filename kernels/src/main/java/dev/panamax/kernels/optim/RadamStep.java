@@ -6,7 +6,6 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 
 import java.lang.foreign.MemorySegment;
 
-import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -29,11 +28,7 @@ public final class RadamStep {
     public static void apply(long n, MemorySegment param, long pOff, MemorySegment grad, long gOff, MemorySegment m1,
                              long mOff, MemorySegment v2, long vOff, long step, float lr, float beta1, float beta2, float eps,
                              float weightDecay) {
-        Checks.floats("param", param, pOff, n);
-        Checks.floats("grad", grad, gOff, n);
-        Checks.floats("exp_avg", m1, mOff, n);
-        Checks.floats("exp_avg_sq", v2, vOff, n);
-        Checks.positive("step", step);
+        MomentChecks.check(n, param, pOff, grad, gOff, "exp_avg", m1, mOff, "exp_avg_sq", v2, vOff, step);
         double bias1 = 1 - Math.pow(beta1, step);
         double bias2 = 1 - Math.pow(beta2, step);
         double rhoInf = 2 / (1 - (double) beta2) - 1;

@@ -128,14 +128,22 @@ public final class Conv1d extends WeightedLayer {
 
     /** Whether x is one sequence {@code [C_in, L]} rather than a batch {@code [N, C_in, L]}. */
     private boolean sequence(Tensor x) {
-        if (x.rank() == 3 && x.size(1) == inChannels) {
+        return unbatchedSequence(describe(), inChannels, x);
+    }
+
+    /**
+     * Whether {@code x} is one sequence {@code [C, L]} rather than a batch {@code [N, C, L]} of
+     * {@code channels} channels; anything else is refused, naming {@code layer}.
+     */
+    static boolean unbatchedSequence(String layer, long channels, Tensor x) {
+        if (x.rank() == 3 && x.size(1) == channels) {
             return false;
         }
-        if (x.rank() == 2 && x.size(0) == inChannels) {
+        if (x.rank() == 2 && x.size(0) == channels) {
             return true;
         }
-        throw new IllegalArgumentException(describe() + " expects input [*, " + inChannels + ", *] or, unbatched, ["
-                + inChannels + ", *], got " + java.util.Arrays.toString(x.shape()));
+        throw new IllegalArgumentException(layer + " expects input [*, " + channels + ", *] or, unbatched, [" + channels
+                + ", *], got " + java.util.Arrays.toString(x.shape()));
     }
 
     private Conv2dPlan plan(Tensor image) {

@@ -76,14 +76,7 @@ public final class ConvTranspose1d extends WeightedLayer {
 
     /** Whether x is one sequence {@code [C_in, L]} rather than a batch {@code [N, C_in, L]}. */
     private boolean sequence(Tensor x) {
-        if (x.rank() == 3 && x.size(1) == inChannels) {
-            return false;
-        }
-        if (x.rank() == 2 && x.size(0) == inChannels) {
-            return true;
-        }
-        throw new IllegalArgumentException(describe() + " expects input [*, " + inChannels + ", *] or, unbatched, ["
-                + inChannels + ", *], got " + java.util.Arrays.toString(x.shape()));
+        return Conv1d.unbatchedSequence(describe(), inChannels, x);
     }
 
     private ConvTranspose2dPlan plan(Tensor image) {

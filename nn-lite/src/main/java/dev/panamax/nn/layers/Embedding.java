@@ -28,18 +28,29 @@ public final class Embedding extends Layer {
 
     /** With a padding index ({@code null} for none; negative counts from the end). */
     public Embedding(long num, long dim, Long paddingIdx, RandomGenerator rng) {
-        if (num <= 0 || dim <= 0) {
-            throw new IllegalArgumentException("Embedding needs num > 0 and dim > 0, got " + num + ", " + dim);
-        }
-        if (paddingIdx != null && (paddingIdx < -num || paddingIdx >= num)) {
-            throw new IllegalArgumentException("padding_idx must be within [-" + num + ", " + num + "), got " + paddingIdx);
-        }
+        checkTable("Embedding", num, dim, paddingIdx);
         this.num = num;
         this.dim = dim;
         this.paddingIdx = paddingIdx;
         this.weight = parameter("weight", num, dim);
+        initTable(weight, paddingIdx, rng);
+    }
+
+    /** Fails unless a table of {@code num} rows of {@code dim} can have this padding index (null for none). */
+    static void checkTable(String layer, long num, long dim, Long paddingIdx) {
+        if (num <= 0 || dim <= 0) {
+            throw new IllegalArgumentException(layer + " needs num > 0 and dim > 0, got " + num + ", " + dim);
+        }
+        if (paddingIdx != null && (paddingIdx < -num || paddingIdx >= num)) {
+            throw new IllegalArgumentException("padding_idx must be within [-" + num + ", " + num + "), got " + paddingIdx);
+        }
+    }
+
+    /** PyTorch's initialisation of a table: N(0, 1), the padding row (if any) zero. */
+    static void initTable(Parameter weight, Long paddingIdx, RandomGenerator rng) {
         Init.normal(weight.value(), 0, 1, rng);
         if (paddingIdx != null) {
+            long num = weight.value().size(0);
             weight.value().select(0, paddingIdx < 0 ? paddingIdx + num : paddingIdx).fill(0f);
         }
     }

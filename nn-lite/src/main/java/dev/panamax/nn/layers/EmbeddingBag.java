@@ -39,23 +39,17 @@ public final class EmbeddingBag extends Layer {
      * @param includeLastOffset whether offsets carry one more entry, the end of the last bag (the CSR form)
      */
     public EmbeddingBag(long num, long dim, Mode mode, Long paddingIdx, boolean includeLastOffset, RandomGenerator rng) {
-        if (num <= 0 || dim <= 0 || mode == null) {
-            throw new IllegalArgumentException("EmbeddingBag needs num > 0, dim > 0 and a mode, got " + num + ", " + dim + ", "
-                    + mode);
+        if (mode == null) {
+            throw new IllegalArgumentException("EmbeddingBag needs a mode (SUM, MEAN or MAX)");
         }
-        if (paddingIdx != null && (paddingIdx < -num || paddingIdx >= num)) {
-            throw new IllegalArgumentException("padding_idx must be within [-" + num + ", " + num + "), got " + paddingIdx);
-        }
+        Embedding.checkTable("EmbeddingBag", num, dim, paddingIdx);
         this.num = num;
         this.dim = dim;
         this.mode = mode;
         this.paddingIdx = paddingIdx;
         this.includeLastOffset = includeLastOffset;
         this.weight = parameter("weight", num, dim);
-        Init.normal(weight.value(), 0, 1, rng);
-        if (paddingIdx != null) {
-            weight.value().select(0, paddingIdx < 0 ? paddingIdx + num : paddingIdx).fill(0f);
-        }
+        Embedding.initTable(weight, paddingIdx, rng);
     }
 
     public Parameter weight() {

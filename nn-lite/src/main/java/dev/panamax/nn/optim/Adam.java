@@ -20,7 +20,7 @@ public final class Adam extends BaseOptimizer {
 
     private Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
                  boolean decoupled, boolean amsgrad) {
-        AdaptiveMoments.check(decoupled ? "AdamW" : "Adam", lr, beta1, beta2, eps, weightDecay);
+        MomentOptions.check(decoupled ? "AdamW" : "Adam", lr, beta1, beta2, eps, weightDecay);
         super(params, lr, amsgrad ? 3 : 2);
         this.beta1 = beta1;
         this.beta2 = beta2;

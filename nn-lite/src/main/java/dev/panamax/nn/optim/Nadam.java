@@ -1,5 +1,6 @@
 package dev.panamax.nn.optim;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 import dev.panamax.kernels.optim.NadamStep;
@@ -14,12 +15,8 @@ import dev.panamax.nn.tensor.Tensor;
  * <p>The momentum term's divisor is {@code 1 - prod_{s <= t+1} mu_s}, as in the paper and in
  * PyTorch from 2.0; PyTorch 1.13 multiplied {@code mu_t} into that product twice.
  */
-public final class Nadam extends BaseOptimizer {
+public final class Nadam extends MomentOptimizer {
 
-    private final float beta1;
-    private final float beta2;
-    private final float eps;
-    private final float weightDecay;
     private final float momentumDecay;
     /** {@code prod_{s <= muSteps} mu_s}. */
     private double muProduct = 1;
@@ -59,21 +56,19 @@ public final class Nadam extends BaseOptimizer {
 
     /** @throws IllegalArgumentException for a negative setting or betas outside [0, 1), as PyTorch */
     public Nadam(List<Parameter> params, Options o) {
-        AdaptiveMoments.check("NAdam", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
         if (!(o.momentumDecay() >= 0)) {
             throw new IllegalArgumentException("NAdam needs momentum_decay >= 0, got " + o.momentumDecay());
         }
-        super(params, o.lr(), 2);
-        this.beta1 = o.beta1();
-        this.beta2 = o.beta2();
-        this.eps = o.eps();
-        this.weightDecay = o.weightDecay();
+        super("NAdam", params, o.lr(), o.beta1(), o.beta2(), o.eps(), o.weightDecay());
         this.momentumDecay = o.momentumDecay();
     }
 
+    /** The rates of this step's gradient and momentum terms, from the running product of the mu's. */
+    private float gradientRate;
+    private float momentumRate;
+
     @Override
-    public void step() {
-        steps++;
+    void beforeUpdates() {
         if (muSteps != steps - 1) {              // a loaded checkpoint moved the step count
             muProduct = 1;
             for (long s = 1; s < steps; s++) {
@@ -84,15 +79,14 @@ public final class Nadam extends BaseOptimizer {
         double muNext = mu(steps + 1);
         muProduct *= mu;
         muSteps = steps;
-        float gradientRate = (float) (lr * (1 - mu) / (1 - muProduct));
-        float momentumRate = (float) (lr * muNext / (1 - muProduct * muNext));
-        for (int i = 0; i < params.size(); i++) {
-            Parameter p = params.get(i);
-            Tensor v = p.value();
-            Tensor g = p.grad();
-            NadamStep.apply(p.numel(), v.segment(), v.offset(), g.segment(), g.offset(), state.buffer(i, 0), 0,
-                    state.buffer(i, 1), 0, steps, gradientRate, momentumRate, beta1, beta2, eps, weightDecay);
-        }
+        gradientRate = (float) (lr * (1 - mu) / (1 - muProduct));
+        momentumRate = (float) (lr * muNext / (1 - muProduct * muNext));
+    }
+
+    @Override
+    void update(long n, Tensor value, Tensor grad, MemorySegment first, MemorySegment second) {
+        NadamStep.apply(n, value.segment(), value.offset(), grad.segment(), grad.offset(), first, 0, second, 0, steps,
+                gradientRate, momentumRate, beta1, beta2, eps, weightDecay);
     }
 
     private double mu(long step) {

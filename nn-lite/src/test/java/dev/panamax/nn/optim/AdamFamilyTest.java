@@ -24,19 +24,19 @@ class AdamFamilyTest {
 
     @Test
     void adamax() {
-        check(ps -> new Adamax(ps, Adamax.Options.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f).weightDecay(0.01f)),
+        check(ps -> new Adamax(ps, Adamax.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f).weightDecay(0.01f)),
                 ADAMAX);
     }
 
     @Test
     void radamMomentumThenRectified() {
-        check(ps -> new Radam(ps, Radam.Options.defaults().lr(0.05f).betas(0.8f, 0.9f).eps(1e-6f).weightDecay(0.01f)),
+        check(ps -> new Radam(ps, Radam.defaults().lr(0.05f).betas(0.8f, 0.9f).eps(1e-6f).weightDecay(0.01f)),
                 RADAM);
     }
 
     @Test
     void radamDefaultsStayOnMomentum() {
-        check(ps -> new Radam(ps, Radam.Options.defaults().lr(0.05f)), RADAM_DEFAULT);
+        check(ps -> new Radam(ps, Radam.defaults().lr(0.05f)), RADAM_DEFAULT);
     }
 
     @Test
@@ -77,9 +77,9 @@ class AdamFamilyTest {
     void badSettingsAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
             List<Parameter> ps = List.of(new Parameter("p", Tensor.zeros(arena, 3), Tensor.zeros(arena, 3)));
-            assertThatThrownBy(() -> new Adamax(ps, Adamax.Options.defaults().betas(1f, 0.9f)))
+            assertThatThrownBy(() -> new Adamax(ps, Adamax.defaults().betas(1f, 0.9f)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Adamax").hasMessageContaining("betas");
-            assertThatThrownBy(() -> new Radam(ps, Radam.Options.defaults().lr(-1f)))
+            assertThatThrownBy(() -> new Radam(ps, Radam.defaults().lr(-1f)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RAdam");
             assertThatThrownBy(() -> new Nadam(ps, Nadam.Options.defaults().momentumDecay(-1f)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("momentum_decay");
