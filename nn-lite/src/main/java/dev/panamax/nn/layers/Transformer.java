@@ -24,21 +24,33 @@ public final class Transformer extends Layer {
      * @param srcKeyPadding    {@code [N, S]} ({@code [S]} unbatched): int64 nonzero or float -inf marks padded
      *                         source tokens ({@code src_key_padding_mask})
      * @param tgt              additive {@code [T, T]} on the decoder's self-attention ({@code tgt_mask})
+     * @param tgtKeyPadding    {@code [N, T]} ({@code [T]} unbatched): padded target tokens, hidden from the
+     *                         decoder's self-attention ({@code tgt_key_padding_mask})
      * @param causalTgt        the decoder's self-attention is causal: token i sees target tokens {@code j <= i}
      *                         (what {@link #squareSubsequentMask} as {@code tgt} gives, without the mask)
      * @param memoryKeyPadding padded source tokens hidden from the decoder's cross-attention
      *                         ({@code memory_key_padding_mask}; usually the same tensor as {@code srcKeyPadding})
      */
-    public record Masks(Tensor src, Tensor srcKeyPadding, Tensor tgt, boolean causalTgt, Tensor memoryKeyPadding) {
+    public record Masks(Tensor src, Tensor srcKeyPadding, Tensor tgt, Tensor tgtKeyPadding, boolean causalTgt,
+                        Tensor memoryKeyPadding) {
 
         /** No masks at all. */
         public static Masks none() {
-            return new Masks(null, null, null, false, null);
+            return new Masks(null, null, null, null, false, null);
         }
 
         /** The usual training masks of a sequence-to-sequence model: a causal target, nothing else. */
         public static Masks causal() {
-            return new Masks(null, null, null, true, null);
+            return new Masks(null, null, null, null, true, null);
+        }
+
+        /**
+         * A causal target with padded sequences on both sides: {@code srcPadding} hides source tokens
+         * from the encoder and the decoder's cross-attention, {@code tgtPadding} target tokens from
+         * the decoder's self-attention (either may be null).
+         */
+        public static Masks causal(Tensor srcPadding, Tensor tgtPadding) {
+            return new Masks(null, srcPadding, null, tgtPadding, true, srcPadding);
         }
     }
 
@@ -79,7 +91,7 @@ public final class Transformer extends Layer {
     public Tensor forward(Tensor src, Tensor tgt, Masks masks, Arena arena) {
         Masks m = masks == null ? Masks.none() : masks;
         Tensor memory = encoder.forward(src, m.src(), m.srcKeyPadding(), false, arena);
-        return decoder.forward(tgt, memory, m.tgt(), m.memoryKeyPadding(), m.causalTgt(), arena);
+        return decoder.forward(tgt, memory, m.tgt(), m.tgtKeyPadding(), m.memoryKeyPadding(), m.causalTgt(), arena);
     }
 
     /** The target's gradient; {@link #backwardAll} gives the source's too. */

@@ -34,9 +34,15 @@ public final class TransformerDecoder extends Layer {
 
     /** Every layer over the same memory. */
     public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor memoryKeyPadding, boolean causal, Arena arena) {
+        return forward(x, memory, tgtMask, null, memoryKeyPadding, causal, arena);
+    }
+
+    /** Every layer over the same memory, padded target tokens hidden from the self-attention ({@code tgt_key_padding_mask}). */
+    public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor tgtKeyPadding, Tensor memoryKeyPadding, boolean causal,
+                          Arena arena) {
         Tensor h = x;
         for (TransformerDecoderLayer l : layers.layers()) {
-            h = l.forward(h, memory, tgtMask, memoryKeyPadding, causal, arena);
+            h = l.forward(h, memory, tgtMask, tgtKeyPadding, memoryKeyPadding, causal, arena);
         }
         return norm == null ? h : norm.forward(h, arena);
     }

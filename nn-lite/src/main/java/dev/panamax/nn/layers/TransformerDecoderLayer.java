@@ -71,6 +71,16 @@ public final class TransformerDecoderLayer extends Layer {
      * @param causal               the self-attention is causal (token i sees target tokens {@code j <= i})
      */
     public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor memoryKeyPaddingMask, boolean causal, Arena arena) {
+        return forward(x, memory, tgtMask, null, memoryKeyPaddingMask, causal, arena);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Arena)}, with PyTorch's
+     * {@code tgt_key_padding_mask}: {@code [N, T]} ({@code [T]} unbatched; int64 nonzero or float -inf
+     * marks padded target tokens, which no target token attends to), or null.
+     */
+    public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor tgtKeyPaddingMask, Tensor memoryKeyPaddingMask,
+                          boolean causal, Arena arena) {
         boolean ranks = x.rank() == memory.rank() && (x.rank() == 3 || x.rank() == 2);
         if (!ranks || x.size(-1) != o.dModel() || memory.size(-1) != o.dModel()) {
             throw new IllegalArgumentException(describe() + " expects x and memory of width " + o.dModel()
@@ -80,14 +90,15 @@ public final class TransformerDecoderLayer extends Layer {
         this.x = x;
         if (o.normFirst()) {
             Tensor a = norm1.forward(x, arena);
-            Tensor h = Residuals.sum(x, dropout1.forward(selfAttn.forward(a, a, a, null, tgtMask, causal, arena), arena), arena);
+            Tensor h = Residuals.sum(x, dropout1.forward(selfAttn.forward(a, a, a, tgtKeyPaddingMask, tgtMask, causal, arena),
+                    arena), arena);
             Tensor b = norm2.forward(h, arena);
             Tensor g = Residuals.sum(h, dropout2.forward(crossAttn.forward(b, memory, memory, memoryKeyPaddingMask, null, false,
                     arena), arena), arena);
             return Residuals.sum(g, dropout3.forward(feedForward(norm3.forward(g, arena), arena), arena), arena);
         }
-        Tensor h = norm1.forward(Residuals.sum(x, dropout1.forward(selfAttn.forward(x, x, x, null, tgtMask, causal, arena),
-                arena), arena), arena);
+        Tensor h = norm1.forward(Residuals.sum(x, dropout1.forward(selfAttn.forward(x, x, x, tgtKeyPaddingMask, tgtMask, causal,
+                arena), arena), arena), arena);
         Tensor g = norm2.forward(Residuals.sum(h, dropout2.forward(crossAttn.forward(h, memory, memory, memoryKeyPaddingMask,
                 null, false, arena), arena), arena), arena);
         return norm3.forward(Residuals.sum(g, dropout3.forward(feedForward(g, arena), arena), arena), arena);

@@ -19,7 +19,8 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * {@code nn.Transformer} against PyTorch 1.13 in float64 (values in {@code src/test/resources/transformer},
  * d_model 4, 2 heads, feed-forward 8, no dropout, batch first): post-norm with a causal target
- * (two layers each side), pre-norm with padded sources hidden from both attentions, and one
+ * (two layers each side), pre-norm with padded sources hidden from both attentions and a padded
+ * target token hidden from the decoder's self-attention, and one
  * unbatched pair; its state dict loaded by PyTorch's names, the output and the gradients of the
  * source, the target and every parameter agree within 2e-6 (relative beyond 1).
  */
@@ -67,7 +68,8 @@ class TransformerTest {
             long[] srcShape = unbatched ? new long[] {5, 4} : new long[] {2, 5, 4};
             long[] tgtShape = unbatched ? new long[] {3, 4} : new long[] {2, 3, 4};
             Tensor padding = padded ? Tensor.ofLongs(arena, new long[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, 2, 5) : null;
-            Transformer.Masks masks = new Transformer.Masks(null, padding, null, causal, padding);
+            Tensor tgtPadding = padded ? Tensor.ofLongs(arena, new long[] {0, 0, 1, 0, 0, 0}, 2, 3) : null;
+            Transformer.Masks masks = new Transformer.Masks(null, padding, null, tgtPadding, causal, padding);
             Tensor y = model.forward(Tensor.of(arena, v.get("src"), srcShape), Tensor.of(arena, v.get("tgt"), tgtShape), masks,
                     arena);
             assertThat(y.shape()).containsExactly(tgtShape);
