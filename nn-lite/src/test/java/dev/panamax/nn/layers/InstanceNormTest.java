@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.panamax.nn.tensor.Tensor;
 
-/** InstanceNorm2d (affine) against PyTorch 1.13 in float64, forward and backward; one image as a batch of one; Identity. */
+/** InstanceNorm2d (affine) against PyTorch 1.13 in float64, forward and backward; InstanceNorm1d against it; one image as a batch of one; Identity. */
 class InstanceNormTest {
 
     private static final float[] X = {-2.5f, -1.625f, -0.75f, 0.125f, 1f, 1.875f, 2.75f, -2.375f,
@@ -59,6 +59,39 @@ class InstanceNormTest {
             Identity id = new Identity();
             assertThat(id.forward(one, arena)).isSameAs(one);
             assertThat(id.backward(y, arena)).isSameAs(y);
+        }
+    }
+
+    /**
+     * InstanceNorm1d over {@code [2, 2, 12]} is the 2-d one over the same values as {@code [2, 2, 3, 4]}
+     * (the statistics of each sample's channel over all its positions), outputs and gradients bit
+     * for bit; one sequence runs as a batch of one; a wrong layout is refused by name.
+     */
+    @Test
+    void oneDimensionalIsTheSameStatistics() {
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> affine = Map.of("weight", Tensor.of(arena, new float[] {1.5f, -0.5f}, 2),
+                    "bias", Tensor.of(arena, new float[] {0.25f, 2f}, 2));
+            InstanceNorm2d two = new InstanceNorm2d(2, 1e-5f, true);
+            InstanceNorm1d one = new InstanceNorm1d(2, 1e-5f, true);
+            two.loadStateDict(affine);
+            one.loadStateDict(affine);
+            float[] gy = new float[48];
+            for (int i = 0; i < 48; i++) {
+                gy[i] = (i % 7 - 3) / 4f;
+            }
+            assertThat(one.forward(Tensor.of(arena, X, 2, 2, 12), arena).toFloatArray())
+                    .containsExactly(two.forward(Tensor.of(arena, X, 2, 2, 3, 4), arena).toFloatArray());
+            assertThat(one.backward(Tensor.of(arena, gy, 2, 2, 12), arena).toFloatArray())
+                    .containsExactly(two.backward(Tensor.of(arena, gy, 2, 2, 3, 4), arena).toFloatArray());
+            assertThat(one.namedParameters().get("weight").grad().toFloatArray())
+                    .containsExactly(two.namedParameters().get("weight").grad().toFloatArray());
+            Tensor sequence = Tensor.of(arena, X, 2, 2, 12).select(0, 1);
+            assertThat(one.forward(sequence, arena).shape()).containsExactly(2, 12);
+            assertThat(one.forward(sequence, arena).toFloatArray())
+                    .containsExactly(one.forward(Tensor.of(arena, X, 2, 2, 12), arena).select(0, 1).contiguous(arena).toFloatArray());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> one.forward(Tensor.zeros(arena, 2, 3, 4), arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[N, 2, L]");
         }
     }
 
