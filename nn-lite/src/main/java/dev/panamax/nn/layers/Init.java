@@ -94,6 +94,101 @@ public final class Init {
     }
 
     /**
+     * {@code N(mean, std²)} truncated to {@code [a, b]} (absolute bounds, as
+     * {@code torch.nn.init.trunc_normal_}; PyTorch's defaults: mean 0, std 1, a -2, b 2). Exact
+     * sampling: rejection from the normal where the interval holds enough of it, and from a uniform
+     * or an exponential proposal in the tails (Robert, 1995), so a narrow interval far out costs
+     * no more than a wide one. The transformers' initialiser (std 0.02).
+     */
+    public static void truncNormal(Tensor t, double mean, double std, double a, double b, RandomGenerator rng) {
+        if (!(std > 0) || Double.isInfinite(std) || !(a < b) || Double.isNaN(mean) || Double.isInfinite(mean)) {
+            throw new IllegalArgumentException("trunc_normal needs a finite mean, a finite std > 0 and a < b, got mean " + mean
+                    + ", std " + std + ", [" + a + ", " + b + "]");
+        }
+        requireDense(t);
+        double lo = (a - mean) / std;
+        double hi = (b - mean) / std;
+        for (long i = 0, n = t.numel(); i < n; i++) {
+            double z = hi <= 0 ? -truncatedStandardNormal(-hi, -lo, rng) : truncatedStandardNormal(lo, hi, rng);
+            set(t, i, (float) Math.min(b, Math.max(a, mean + std * z)));   // the clamp only undoes rounding
+        }
+    }
+
+    /** A draw of N(0, 1) restricted to {@code [lo, hi]}, {@code hi > 0}. */
+    private static double truncatedStandardNormal(double lo, double hi, RandomGenerator rng) {
+        final double sqrt2Pi = Math.sqrt(2 * Math.PI);
+        if (lo <= 0) {
+            if (hi - lo < sqrt2Pi) {                                 // a short interval around 0: uniform proposal
+                while (true) {
+                    double z = lo + (hi - lo) * rng.nextDouble();
+                    if (rng.nextDouble() <= Math.exp(-z * z / 2)) {
+                        return z;
+                    }
+                }
+            }
+            while (true) {                                           // holds at least 40 % of the normal
+                double z = rng.nextGaussian();
+                if (z >= lo && z <= hi) {
+                    return z;
+                }
+            }
+        }
+        // the right tail [lo, hi], lo > 0: the exponential proposal of rate alpha, or a uniform one when short
+        double alpha = (lo + Math.sqrt(lo * lo + 4)) / 2;
+        if (hi - lo < 2 * Math.sqrt(Math.E) / (lo + Math.sqrt(lo * lo + 4)) * Math.exp((lo * lo - lo * Math.sqrt(lo * lo + 4)) / 4)) {
+            while (true) {
+                double z = lo + (hi - lo) * rng.nextDouble();
+                if (rng.nextDouble() <= Math.exp((lo * lo - z * z) / 2)) {
+                    return z;
+                }
+            }
+        }
+        while (true) {
+            double z = lo - Math.log(1 - rng.nextDouble()) / alpha;
+            if (z <= hi && rng.nextDouble() <= Math.exp(-(z - alpha) * (z - alpha) / 2)) {
+                return z;
+            }
+        }
+    }
+
+    /**
+     * A (semi-)orthogonal matrix, as {@code torch.nn.init.orthogonal_}: the weight seen as
+     * {@code [size(0), numel / size(0)]}, the Q of the QR decomposition of a standard normal matrix
+     * (its columns' signs fixed by R's diagonal, so Q is uniformly distributed), times {@code gain}.
+     * Rows (or columns, whichever are fewer) come out orthonormal: {@code W W^T = gain² I} for a
+     * wide weight, {@code W^T W = gain² I} for a tall one. Recurrent weights' initialiser.
+     */
+    public static void orthogonal(Tensor w, double gain, RandomGenerator rng) {
+        if (w.rank() < 2) {
+            throw new IllegalArgumentException("orthogonal needs a weight of rank >= 2, got shape "
+                    + java.util.Arrays.toString(w.shape()));
+        }
+        requireDense(w);
+        int rows = Math.toIntExact(w.size(0));
+        int cols = Math.toIntExact(w.numel() / rows);
+        boolean wide = rows < cols;
+        int m = wide ? cols : rows;                                  // QR of the tall orientation
+        int n = wide ? rows : cols;
+        org.ejml.data.DMatrixRMaj g = new org.ejml.data.DMatrixRMaj(m, n);
+        for (int i = 0; i < m * n; i++) {
+            g.data[i] = rng.nextGaussian();
+        }
+        var qr = org.ejml.dense.row.factory.DecompositionFactory_DDRM.qr(m, n);
+        if (!qr.decompose(g)) {
+            throw new IllegalStateException("QR decomposition failed for a " + m + " x " + n + " normal matrix");
+        }
+        org.ejml.data.DMatrixRMaj q = qr.getQ(null, true);           // m x n, orthonormal columns
+        org.ejml.data.DMatrixRMaj r = qr.getR(null, true);
+        for (int j = 0; j < n; j++) {
+            double sign = Math.signum(r.get(j, j)) == 0 ? 1 : Math.signum(r.get(j, j));
+            for (int i = 0; i < m; i++) {
+                double v = gain * sign * q.get(i, j);
+                set(w, wide ? (long) j * cols + i : (long) i * cols + j, (float) v);
+            }
+        }
+    }
+
+    /**
      * PyTorch's default for Linear and convolutions: the weight Kaiming-uniform with
      * {@code a = sqrt(5)} (bound {@code 1/sqrt(fan_in)}) and the bias {@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))}.
      * {@code bias} may be null.
