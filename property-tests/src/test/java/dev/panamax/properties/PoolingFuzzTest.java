@@ -24,6 +24,58 @@ import dev.panamax.kernels.pool.PoolGeometry;
  */
 class PoolingFuzzTest {
 
+    /**
+     * Max unpooling under fuzzed plane counts and sizes, offsets, short segments and indices
+     * (negative, past the output plane): refused before any write; an accepted forward puts every
+     * value at its index (the last one where indices repeat) and zero elsewhere, and an accepted
+     * backward gathers the gradient at the indices.
+     */
+    @FuzzTest
+    void maxUnpool2d(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            boolean backward = f.bool();
+            long planes = f.dim(4);
+            long in = f.dim(9);
+            long out = f.dim(20);
+            long xOff = f.offset();
+            long iOff = f.offset();
+            long yOff = f.offset();
+            MemorySegment indices = f.longs(footprint(iOff, planes * in, 1), f.bool() ? 0 : -2, Math.max(0, out - 1) + (f.bool() ? 0 : 2));
+            MemorySegment small = f.floats(footprint(xOff, planes * in, 1));
+            MemorySegment large = f.floats(footprint(yOff, planes * out, 1));
+            String what = "max_unpool2d planes " + planes + " in " + in + " out " + out;
+            if (!backward) {
+                if (FuzzArgs.accepted(() -> dev.panamax.kernels.pool.MaxUnpool2d.forward(planes, in, out, small, xOff, indices, iOff,
+                        large, yOff), large)) {
+                    double[] want = new double[(int) (planes * out)];
+                    for (long p = 0; p < planes; p++) {
+                        for (long i = 0; i < in; i++) {
+                            long at = indices.getAtIndex(ValueLayout.JAVA_LONG, iOff + p * in + i);
+                            if (at < 0 || at >= out) {
+                                throw new AssertionError(what + ": accepted index " + at);
+                            }
+                            want[(int) (p * out + at)] = at(small, xOff + p * in + i);
+                        }
+                    }
+                    for (int e = 0; e < want.length; e++) {
+                        FuzzArgs.close(what + " y[" + e + "]", at(large, yOff + e), want[e], 0);
+                    }
+                }
+                return;
+            }
+            if (FuzzArgs.accepted(() -> dev.panamax.kernels.pool.MaxUnpool2d.backward(planes, in, out, large, yOff, indices, iOff,
+                    small, xOff), small)) {
+                for (long p = 0; p < planes; p++) {
+                    for (long i = 0; i < in; i++) {
+                        long at = indices.getAtIndex(ValueLayout.JAVA_LONG, iOff + p * in + i);
+                        FuzzArgs.close(what + " gx", at(small, xOff + p * in + i), at(large, yOff + p * out + at), 0);
+                    }
+                }
+            }
+        }
+    }
+
     @FuzzTest
     void pool2d(FuzzedDataProvider data) {
         try (Arena arena = Arena.ofConfined()) {

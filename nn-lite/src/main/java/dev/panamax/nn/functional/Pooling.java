@@ -106,6 +106,66 @@ public final class Pooling {
         return extremumBackward(x, forward, gy, g, arena);
     }
 
+    /**
+     * The positions of a max pool's maxima, as {@code max_pool2d(..., return_indices=True)} gives
+     * them: int64 of the output's shape, each the flat index {@code h W + w} within its input plane.
+     */
+    public static Tensor indices(Indexed forward, Arena arena) {
+        long[] shape = forward.y().shape();
+        Tensor out = Tensor.zeros(arena, DType.INT64, shape);
+        long n = forward.y().numel();
+        for (long i = 0; i < n; i++) {
+            out.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i,
+                    forward.argmax().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i));
+        }
+        return out;
+    }
+
+    /**
+     * {@code max_unpool2d(x, indices, kernel, stride, padding, output_size)}: x and indices (int64)
+     * {@code [N, C, h, w]}, the output {@code [N, C, H, W]} with {@code {H, W}} = {@code outputSize}, or by
+     * default {@code (h - 1) stride - 2 padding + kernel} per dimension.
+     */
+    public static Tensor maxUnpool2d(Tensor x, Tensor indices, int[] kernel, int[] stride, int[] padding, int[] outputSize,
+                                     Arena arena) {
+        long[] out = unpoolShape(x, indices, kernel, stride, padding, outputSize);
+        Tensor xd = x.contiguous(arena);
+        Tensor id = indices.contiguous(arena);
+        Tensor y = Tensor.empty(arena, out);
+        dev.panamax.kernels.pool.MaxUnpool2d.forward(out[0] * out[1], x.size(2) * x.size(3), out[2] * out[3], xd.segment(),
+                xd.offset(), id.segment(), id.offset(), y.segment(), y.offset());
+        return y;
+    }
+
+    /** The gradient of {@link #maxUnpool2d} with respect to x: {@code gy} gathered at the indices. */
+    public static Tensor maxUnpool2dBackward(Tensor x, Tensor indices, Tensor gy, int[] kernel, int[] stride, int[] padding,
+                                             int[] outputSize, Arena arena) {
+        long[] out = unpoolShape(x, indices, kernel, stride, padding, outputSize);
+        Layouts.requireShape("gy", gy, out);
+        Tensor g = gy.contiguous(arena);
+        Tensor id = indices.contiguous(arena);
+        Tensor gx = Tensor.empty(arena, x.shape());
+        dev.panamax.kernels.pool.MaxUnpool2d.backward(out[0] * out[1], x.size(2) * x.size(3), out[2] * out[3], g.segment(),
+                g.offset(), id.segment(), id.offset(), gx.segment(), gx.offset());
+        return gx;
+    }
+
+    private static long[] unpoolShape(Tensor x, Tensor indices, int[] kernel, int[] stride, int[] padding, int[] outputSize) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        Layouts.requireRank("x", x, 4);
+        Layouts.requireType("indices", indices, DType.INT64);
+        Layouts.requireSameShape("indices", indices, x);
+        long[] out = {x.size(0), x.size(1), 0, 0};
+        for (int d = 0; d < 2; d++) {
+            out[2 + d] = outputSize != null ? outputSize[d] : (x.size(2 + d) - 1) * stride[d] - 2L * padding[d] + kernel[d];
+            if (out[2 + d] < 1) {
+                throw new IllegalArgumentException("max_unpool2d's output size must be >= 1 per dimension, got "
+                        + java.util.Arrays.toString(java.util.Arrays.copyOfRange(out, 2, 4)));
+            }
+        }
+        return out;
+    }
+
     /** {@code avg_pool2d}, as {@code torch.nn.functional.avg_pool2d} (ceil_mode false). */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad,
                                    Arena arena) {

@@ -57,6 +57,20 @@ public class MaxPool2d extends Layer {
         return asSample(s.y(), single);
     }
 
+    /**
+     * The positions of the last forward's maxima, as {@code return_indices=True} gives them (for
+     * {@link MaxUnpool2d}): int64 of the output's shape, each the flat index {@code h W + w} within its
+     * input plane.
+     *
+     * @throws IllegalStateException before a forward, or after one in {@link InferenceMode}, which keeps no positions
+     */
+    public Tensor indices(Arena arena) {
+        if (saved == null) {
+            throw new IllegalStateException(describe() + ": no indices; they are kept by a forward outside InferenceMode");
+        }
+        return asSample(Pooling.indices(saved, arena), unbatched);
+    }
+
     /** Whether this is a max pool over 2 x 2 windows at stride 2, which {@link Sequential} fuses into a convolution and ReLU in inference. */
     boolean isMaxTwoByTwo() {
         return !min && window.equals(TWO_BY_TWO);
