@@ -29,7 +29,9 @@ class ActivationPropertiesTest {
                 Activation.elu(1f), Activation.elu(0.5f), Activation.SELU, Activation.SILU, Activation.GELU,
                 Activation.GELU_TANH, Activation.TANH, Activation.SIGMOID, Activation.softplus(1f, 20f),
                 Activation.softplus(2f, 5f), Activation.MISH, Activation.HARDSWISH, Activation.HARDSIGMOID,
-                Activation.hardtanh(-1f, 1f), Activation.hardtanh(-2.5f, 0.5f));
+                Activation.hardtanh(-1f, 1f), Activation.hardtanh(-2.5f, 0.5f), Activation.celu(0.7f), Activation.celu(2f),
+                Activation.LOGSIGMOID, Activation.SOFTSIGN, Activation.TANHSHRINK, Activation.softshrink(0.5f),
+                Activation.hardshrink(1.5f), Activation.threshold(0.3f, -4f));
     }
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -128,6 +130,6 @@ class ActivationPropertiesTest {
         }
         assertThatThrownBy(() -> Activation.hardtanh(1f, 1f))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("min_val < max_val");
-        assertThat(List.of(Activation.Kind.values())).hasSize(15);
+        assertThat(List.of(Activation.Kind.values())).hasSize(22);
     }
 }

@@ -130,9 +130,13 @@ class LayerGradientTest {
         check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
         check("instance_norm2d", () -> new InstanceNorm2d(3, 1e-5f, true), 2, 3, 3, 4);
         for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,
-                Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f))) {
+                Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f), Activation.celu(0.7f), Activation.LOGSIGMOID,
+                Activation.SOFTSIGN, Activation.TANHSHRINK)) {
             check(f.toString(), () -> new ActivationLayer(f), 3, 5);
         }
+        checkSpaced("softshrink", () -> ActivationLayer.softshrink(0.28f), 3, 8);
+        checkSpaced("hardshrink", () -> ActivationLayer.hardshrink(0.28f), 3, 8);
+        checkSpaced("threshold", () -> ActivationLayer.threshold(0.14f, -1f), 3, 8);
         checkSpaced("relu", ActivationLayer::relu, 3, 8);
         checkSpaced("prelu per channel", () -> new PReLU(3, 0.2f), 2, 3, 4);
         checkSpaced("prelu shared", PReLU::new, 3, 5);

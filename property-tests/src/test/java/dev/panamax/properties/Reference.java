@@ -72,13 +72,22 @@ final class Reference {
             case HARDSWISH -> x -> x * Math.min(Math.max(x + 3, 0), 6) / 6;
             case HARDSIGMOID -> x -> Math.min(Math.max(x + 3, 0), 6) / 6;
             case HARDTANH -> x -> Math.min(Math.max(x, a), b);
+            case CELU -> x -> x > 0 ? x : a * Math.expm1(x / a);
+            case LOGSIGMOID -> x -> -softplus(-x);
+            case SOFTSIGN -> x -> x / (1 + Math.abs(x));
+            case TANHSHRINK -> x -> x - Math.tanh(x);
+            case SOFTSHRINK -> x -> Double.isNaN(x) ? x : x > a ? x - a : x < -a ? x + a : 0;
+            case HARDSHRINK -> x -> x >= -a && x <= a ? 0 : x;
+            case THRESHOLD -> x -> x <= a ? b : x;
         };
     }
 
     /** Points where the activation (or its derivative) is not smooth. */
     static double[] kinks(Activation f) {
         return switch (f.kind()) {
-            case RELU, LEAKY_RELU, ELU, SELU -> new double[] {0};
+            case RELU, LEAKY_RELU, ELU, SELU, CELU, SOFTSIGN -> new double[] {0};
+            case SOFTSHRINK, HARDSHRINK -> new double[] {-f.a(), f.a()};
+            case THRESHOLD -> new double[] {f.a()};
             case RELU6 -> new double[] {0, 6};
             case HARDSWISH, HARDSIGMOID -> new double[] {-3, 3};
             case HARDTANH -> new double[] {f.a(), f.b()};

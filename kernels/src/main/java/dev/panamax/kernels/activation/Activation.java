@@ -6,15 +6,16 @@ package dev.panamax.kernels.activation;
  * {@link ActivationForward} and {@link ActivationBackward}.
  *
  * @param kind which function
- * @param a    first parameter: the negative slope (leaky_relu), alpha (elu), beta (softplus) or min (hardtanh)
- * @param b    second parameter: the threshold (softplus) or max (hardtanh)
+ * @param a    first parameter: the negative slope (leaky_relu), alpha (elu, celu), beta (softplus), min
+ *             (hardtanh), lambda (softshrink, hardshrink) or the threshold (threshold)
+ * @param b    second parameter: the threshold (softplus), max (hardtanh) or the value (threshold)
  */
 public record Activation(Kind kind, float a, float b) {
 
     /** The functions. */
     public enum Kind {
         RELU, RELU6, LEAKY_RELU, ELU, SELU, SILU, GELU, GELU_TANH, TANH, SIGMOID, SOFTPLUS, MISH, HARDSWISH, HARDSIGMOID,
-        HARDTANH
+        HARDTANH, CELU, LOGSIGMOID, SOFTSIGN, TANHSHRINK, SOFTSHRINK, HARDSHRINK, THRESHOLD
     }
 
     /** Validates the parameters. */
@@ -27,6 +28,15 @@ public record Activation(Kind kind, float a, float b) {
         }
         if (kind == Kind.HARDTANH && !(a < b)) {
             throw new IllegalArgumentException("hardtanh needs min_val < max_val, got " + a + ", " + b);
+        }
+        if (kind == Kind.CELU && !(a != 0f && Float.isFinite(a))) {
+            throw new IllegalArgumentException("celu alpha must be finite and non-zero, got " + a);
+        }
+        if (kind == Kind.SOFTSHRINK && !(a >= 0f && Float.isFinite(a))) {
+            throw new IllegalArgumentException("softshrink lambda must be finite and >= 0, got " + a);
+        }
+        if ((kind == Kind.HARDSHRINK || kind == Kind.THRESHOLD) && Float.isNaN(a)) {
+            throw new IllegalArgumentException(kind.name().toLowerCase(java.util.Locale.ROOT) + " needs a number, got NaN");
         }
     }
 
@@ -52,6 +62,33 @@ public record Activation(Kind kind, float a, float b) {
     public static final Activation HARDSWISH = new Activation(Kind.HARDSWISH, 0f, 0f);
     /** {@code relu6(x + 3) / 6}, MobileNetV3's gate. */
     public static final Activation HARDSIGMOID = new Activation(Kind.HARDSIGMOID, 0f, 0f);
+
+    /** {@code log(sigmoid(x)) = -softplus(-x)}, computed without overflow. */
+    public static final Activation LOGSIGMOID = new Activation(Kind.LOGSIGMOID, 0f, 0f);
+    /** {@code x / (1 + |x|)}. */
+    public static final Activation SOFTSIGN = new Activation(Kind.SOFTSIGN, 0f, 0f);
+    /** {@code x - tanh(x)}. */
+    public static final Activation TANHSHRINK = new Activation(Kind.TANHSHRINK, 0f, 0f);
+
+    /** {@code max(0, x) + min(0, alpha (exp(x / alpha) - 1))} (PyTorch default alpha 1, which is ELU). */
+    public static Activation celu(float alpha) {
+        return new Activation(Kind.CELU, alpha, 0f);
+    }
+
+    /** {@code x - lambda} above lambda, {@code x + lambda} below -lambda, else 0 (PyTorch default lambda 0.5). */
+    public static Activation softshrink(float lambda) {
+        return new Activation(Kind.SOFTSHRINK, lambda, 0f);
+    }
+
+    /** {@code x} where {@code |x| > lambda}, else 0 (PyTorch default lambda 0.5). */
+    public static Activation hardshrink(float lambda) {
+        return new Activation(Kind.HARDSHRINK, lambda, 0f);
+    }
+
+    /** {@code x} above {@code threshold}, else {@code value}, as {@code torch.nn.Threshold}. */
+    public static Activation threshold(float threshold, float value) {
+        return new Activation(Kind.THRESHOLD, threshold, value);
+    }
 
     /** {@code x} clamped to {@code [min, max]} (PyTorch's defaults -1, 1; relu6 is (0, 6)). */
     public static Activation hardtanh(float min, float max) {

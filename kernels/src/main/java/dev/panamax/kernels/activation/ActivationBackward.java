@@ -106,6 +106,12 @@ public final class ActivationBackward {
             case HARDSWISH -> hardswish(x, xo, gy, go, gx, gxo, n, a, b);
             case HARDSIGMOID -> hardsigmoid(x, xo, gy, go, gx, gxo, n, a, b);
             case HARDTANH -> hardtanh(x, xo, gy, go, gx, gxo, n, a, b);
+            case CELU -> celu(x, xo, gy, go, gx, gxo, n, a, b);
+            case LOGSIGMOID -> logsigmoid(x, xo, gy, go, gx, gxo, n, a, b);
+            case SOFTSIGN -> softsign(x, xo, gy, go, gx, gxo, n, a, b);
+            case TANHSHRINK -> tanhshrink(x, xo, gy, go, gx, gxo, n, a, b);
+            case SOFTSHRINK, HARDSHRINK -> shrink(x, xo, gy, go, gx, gxo, n, a, b);
+            case THRESHOLD -> threshold(x, xo, gy, go, gx, gxo, n, a, b);
         }
     }
 
@@ -366,6 +372,90 @@ public final class ActivationBackward {
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
             FloatVector d = ActivationFormulas.hardtanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void celu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.celuDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.celuDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void logsigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.logsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.logsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void softsign(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.softsignDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.softsignDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void tanhshrink(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.tanhshrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.tanhshrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void shrink(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.shrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.shrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void threshold(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
+                               long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = ActivationFormulas.thresholdDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
+            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = ActivationFormulas.thresholdDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }

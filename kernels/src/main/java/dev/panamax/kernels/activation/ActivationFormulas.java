@@ -133,6 +133,43 @@ final class ActivationFormulas {
         return x.max(a).min(b);
     }
 
+    /** {@code x} above 0, {@code alpha expm1(x / alpha)} at or below (PyTorch's celu); NaN stays NaN. */
+    static FloatVector celu(FloatVector x, float alpha, float b) {
+        return x.blend(x.mul(1f / alpha).lanewise(VectorOperators.EXPM1).mul(alpha), x.compare(VectorOperators.LE, 0f));
+    }
+
+    /** {@code -softplus(-x)}: exact for large |x| where {@code log(sigmoid(x))} would round to 0 or overflow. */
+    static FloatVector logsigmoid(FloatVector x, float a, float b) {
+        return VectorMath.softplus(x.neg()).neg();
+    }
+
+    static FloatVector softsign(FloatVector x, float a, float b) {
+        return x.div(x.abs().add(1f));
+    }
+
+    static FloatVector tanhshrink(FloatVector x, float a, float b) {
+        return x.sub(x.lanewise(VectorOperators.TANH));
+    }
+
+    /**
+     * {@code x > l ? x - l : x < -l ? x + l : 0}, NaN kept (PyTorch's own kernels disagree there: 0
+     * from some paths, NaN from others; here NaN propagates, as through every activation).
+     */
+    static FloatVector softshrink(FloatVector x, float lambda, float b) {
+        return keepNan(x, x.broadcast(0f).blend(x.sub(lambda), x.compare(VectorOperators.GT, lambda))
+                .blend(x.add(lambda), x.compare(VectorOperators.LT, -lambda)));
+    }
+
+    /** PyTorch's branches: {@code -l <= x <= l ? 0 : x}, so NaN stays NaN. */
+    static FloatVector hardshrink(FloatVector x, float lambda, float b) {
+        return x.blend(0f, x.compare(VectorOperators.GE, -lambda).and(x.compare(VectorOperators.LE, lambda)));
+    }
+
+    /** PyTorch's branches: {@code x <= threshold ? value : x}, so NaN stays NaN. */
+    static FloatVector threshold(FloatVector x, float threshold, float value) {
+        return x.blend(value, x.compare(VectorOperators.LE, threshold));
+    }
+
     // ---- f'(x) ----
 
     static FloatVector reluDerivative(FloatVector x, float a, float b) {
@@ -229,6 +266,38 @@ final class ActivationFormulas {
     /** 1 strictly between min and max, else 0 (PyTorch's hardtanh_backward). */
     static FloatVector hardtanhDerivative(FloatVector x, float a, float b) {
         return keepNan(x, x.broadcast(0f).blend(1f, x.compare(VectorOperators.GT, a).and(x.compare(VectorOperators.LT, b))));
+    }
+
+    /** 1 above 0, {@code exp(x / alpha)} at or below. */
+    static FloatVector celuDerivative(FloatVector x, float alpha, float b) {
+        return keepNan(x, x.broadcast(1f).blend(VectorMath.exp(x.mul(1f / alpha)), x.compare(VectorOperators.LE, 0f)));
+    }
+
+    /** {@code 1 - sigmoid(x) = sigmoid(-x)}. */
+    static FloatVector logsigmoidDerivative(FloatVector x, float a, float b) {
+        return VectorMath.sigmoid(x.neg());
+    }
+
+    /** {@code 1 / (1 + |x|)^2}. */
+    static FloatVector softsignDerivative(FloatVector x, float a, float b) {
+        FloatVector d = x.abs().add(1f);
+        return x.broadcast(1f).div(d.mul(d));
+    }
+
+    /** {@code tanh(x)^2}. */
+    static FloatVector tanhshrinkDerivative(FloatVector x, float a, float b) {
+        FloatVector t = x.lanewise(VectorOperators.TANH);
+        return t.mul(t);
+    }
+
+    /** 0 on {@code [-lambda, lambda]} (its ends included, as PyTorch's shrink backward), else 1; for softshrink and hardshrink. */
+    static FloatVector shrinkDerivative(FloatVector x, float lambda, float b) {
+        return keepNan(x, x.broadcast(1f).blend(0f, x.compare(VectorOperators.GE, -lambda).and(x.compare(VectorOperators.LE, lambda))));
+    }
+
+    /** 0 at or below the threshold, else 1 (PyTorch's threshold_backward). */
+    static FloatVector thresholdDerivative(FloatVector x, float threshold, float value) {
+        return keepNan(x, x.broadcast(1f).blend(0f, x.compare(VectorOperators.LE, threshold)));
     }
 
     /** A piecewise derivative picks a finite branch for NaN; put the NaN back so that it propagates. */

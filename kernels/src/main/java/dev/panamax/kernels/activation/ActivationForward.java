@@ -117,6 +117,13 @@ public final class ActivationForward {
             case HARDSWISH -> hardswish(x, xo, y, yo, n, a, b);
             case HARDSIGMOID -> hardsigmoid(x, xo, y, yo, n, a, b);
             case HARDTANH -> hardtanh(x, xo, y, yo, n, a, b);
+            case CELU -> celu(x, xo, y, yo, n, a, b);
+            case LOGSIGMOID -> logsigmoid(x, xo, y, yo, n, a, b);
+            case SOFTSIGN -> softsign(x, xo, y, yo, n, a, b);
+            case TANHSHRINK -> tanhshrink(x, xo, y, yo, n, a, b);
+            case SOFTSHRINK -> softshrink(x, xo, y, yo, n, a, b);
+            case HARDSHRINK -> hardshrink(x, xo, y, yo, n, a, b);
+            case THRESHOLD -> threshold(x, xo, y, yo, n, a, b);
         }
     }
 
@@ -282,6 +289,83 @@ public final class ActivationForward {
         if (i < n) {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
             ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void celu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.celu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.celu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void logsigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.logsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.logsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void softsign(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.softsign(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.softsign(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void tanhshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.tanhshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.tanhshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void softshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.softshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.softshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void hardshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.hardshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.hardshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    private static void threshold(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            ActivationFormulas.threshold(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            ActivationFormulas.threshold(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
         }
     }
 }

@@ -64,7 +64,17 @@ final class SecondDerivatives {
                 yield 2 * sech2 * s + z * (sech2 * s * (1 - s) - 2 * w * sech2 * s * s);
             }
             case HARDSWISH -> z > -3 && z < 3 ? 1.0 / 3 : 0;
-            case HARDSIGMOID, HARDTANH -> 0;                 // piecewise linear
+            case HARDSIGMOID, HARDTANH, SOFTSHRINK, HARDSHRINK, THRESHOLD -> 0;     // piecewise linear
+            case CELU -> z > 0 ? 0 : Math.exp(z / f.a()) / f.a();
+            case LOGSIGMOID -> {
+                double s = sigmoid(z);
+                yield -s * (1 - s);
+            }
+            case SOFTSIGN -> -2 * Math.signum(z) / Math.pow(1 + Math.abs(z), 3);
+            case TANHSHRINK -> {
+                double t = Math.tanh(z);
+                yield 2 * t * (1 - t * t);
+            }
         };
     }
 

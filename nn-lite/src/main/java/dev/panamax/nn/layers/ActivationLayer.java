@@ -83,6 +83,41 @@ public final class ActivationLayer extends Layer {
         return new ActivationLayer(Activation.hardtanh(min, max));
     }
 
+    /** {@code max(0, x) + min(0, alpha (exp(x / alpha) - 1))}, as {@code torch.nn.CELU(alpha)}. */
+    public static ActivationLayer celu(float alpha) {
+        return new ActivationLayer(Activation.celu(alpha));
+    }
+
+    /** {@code log(sigmoid(x))}, as {@code torch.nn.LogSigmoid}. */
+    public static ActivationLayer logsigmoid() {
+        return new ActivationLayer(Activation.LOGSIGMOID);
+    }
+
+    /** {@code x / (1 + |x|)}, as {@code torch.nn.Softsign}. */
+    public static ActivationLayer softsign() {
+        return new ActivationLayer(Activation.SOFTSIGN);
+    }
+
+    /** {@code x - tanh(x)}, as {@code torch.nn.Tanhshrink}. */
+    public static ActivationLayer tanhshrink() {
+        return new ActivationLayer(Activation.TANHSHRINK);
+    }
+
+    /** Shrinks toward 0 by {@code lambda}, 0 within it, as {@code torch.nn.Softshrink(lambd)}. */
+    public static ActivationLayer softshrink(float lambda) {
+        return new ActivationLayer(Activation.softshrink(lambda));
+    }
+
+    /** {@code x} outside {@code [-lambda, lambda]}, 0 within, as {@code torch.nn.Hardshrink(lambd)}. */
+    public static ActivationLayer hardshrink(float lambda) {
+        return new ActivationLayer(Activation.hardshrink(lambda));
+    }
+
+    /** {@code x} above {@code threshold}, else {@code value}, as {@code torch.nn.Threshold(threshold, value)}. */
+    public static ActivationLayer threshold(float threshold, float value) {
+        return new ActivationLayer(Activation.threshold(threshold, value));
+    }
+
     /** The activation this layer applies. */
     public Activation activation() {
         return f;
