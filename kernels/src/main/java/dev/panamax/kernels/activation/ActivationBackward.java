@@ -123,9 +123,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.reluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            relu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -137,9 +139,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.relu6Derivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            relu6(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -151,9 +155,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.leakyReluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            leakyRelu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -165,9 +171,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.eluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            elu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -179,9 +187,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.seluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            selu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -193,9 +203,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.siluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            silu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -219,9 +231,12 @@ public final class ActivationBackward {
         for (; i <= n - LANES; i += LANES) {
             ActivationFormulas.geluDerivativeDensityTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).intoMemorySegment(density, i * Float.BYTES, ORDER);
         }
-        if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.geluDerivativeDensityTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m)).intoMemorySegment(density, i * Float.BYTES, ORDER, m);
+        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
+            MemorySegment t = StridedChunks.tail();
+            MemorySegment r = StridedChunks.tailResult();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            geluDensity(t, 0, r, LANES);
+            MemorySegment.copy(r, 0, density, i * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -232,11 +247,14 @@ public final class ActivationBackward {
             FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).add(FloatVector.fromMemorySegment(SPECIES, density, i * Float.BYTES, ORDER));
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
-        if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m))
-                    .add(FloatVector.fromMemorySegment(SPECIES, density, i * Float.BYTES, ORDER, m));
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
+            MemorySegment t = StridedChunks.tail();
+            MemorySegment r = StridedChunks.tailResult();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            StridedChunks.padTail(density, i, n - i, r, 0);
+            geluCombine(t, 0, r, t, LANES, t, 2L * LANES, LANES);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -248,9 +266,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.geluTanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            geluTanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -262,9 +282,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.tanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            tanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -276,9 +298,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.sigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            sigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -290,9 +314,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.softplusDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            softplus(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -316,9 +342,12 @@ public final class ActivationBackward {
         for (; i <= n - LANES; i += LANES) {
             ActivationFormulas.mishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), 0f, 0f).intoMemorySegment(out, i * Float.BYTES, ORDER);
         }
-        if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.mishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), 0f, 0f).intoMemorySegment(out, i * Float.BYTES, ORDER, m);
+        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
+            MemorySegment t = StridedChunks.tail();
+            MemorySegment r = StridedChunks.tailResult();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            mishDerivative(t, 0, r, LANES);
+            MemorySegment.copy(r, 0, out, i * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -342,9 +371,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.hardswishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            hardswish(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -356,9 +387,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.hardsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            hardsigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -370,9 +403,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.hardtanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            hardtanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -384,9 +419,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.celuDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            celu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -398,9 +435,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.logsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            logsigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -412,9 +451,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.softsignDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            softsign(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -426,9 +467,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.tanhshrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            tanhshrink(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -440,9 +483,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.shrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            shrink(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -454,9 +499,11 @@ public final class ActivationBackward {
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector d = ActivationFormulas.thresholdDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b);
-            d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
+            threshold(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 }

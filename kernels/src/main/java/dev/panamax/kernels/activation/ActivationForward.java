@@ -7,9 +7,7 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
-import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.parallel.WorkerPool;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -133,8 +131,10 @@ public final class ActivationForward {
             ActivationFormulas.relu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.relu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            relu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -144,8 +144,10 @@ public final class ActivationForward {
             ActivationFormulas.relu6(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.relu6(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            relu6(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -155,8 +157,10 @@ public final class ActivationForward {
             ActivationFormulas.leakyRelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.leakyRelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            leakyRelu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -166,8 +170,10 @@ public final class ActivationForward {
             ActivationFormulas.elu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.elu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            elu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -177,8 +183,10 @@ public final class ActivationForward {
             ActivationFormulas.selu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.selu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            selu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -188,8 +196,10 @@ public final class ActivationForward {
             ActivationFormulas.silu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.silu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            silu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -199,8 +209,10 @@ public final class ActivationForward {
             ActivationFormulas.gelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.gelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            gelu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -210,8 +222,10 @@ public final class ActivationForward {
             ActivationFormulas.geluTanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.geluTanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            geluTanh(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -221,8 +235,10 @@ public final class ActivationForward {
             ActivationFormulas.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            tanh(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -232,8 +248,10 @@ public final class ActivationForward {
             ActivationFormulas.sigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.sigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            sigmoid(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -243,8 +261,10 @@ public final class ActivationForward {
             ActivationFormulas.softplus(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.softplus(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            softplus(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -254,8 +274,10 @@ public final class ActivationForward {
             ActivationFormulas.mish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.mish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            mish(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -265,8 +287,10 @@ public final class ActivationForward {
             ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            hardswish(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -276,8 +300,10 @@ public final class ActivationForward {
             ActivationFormulas.hardsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.hardsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            hardsigmoid(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -287,8 +313,10 @@ public final class ActivationForward {
             ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            hardtanh(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -298,8 +326,10 @@ public final class ActivationForward {
             ActivationFormulas.celu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.celu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            celu(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -309,8 +339,10 @@ public final class ActivationForward {
             ActivationFormulas.logsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.logsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            logsigmoid(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -320,8 +352,10 @@ public final class ActivationForward {
             ActivationFormulas.softsign(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.softsign(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            softsign(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -331,8 +365,10 @@ public final class ActivationForward {
             ActivationFormulas.tanhshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.tanhshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            tanhshrink(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -342,8 +378,10 @@ public final class ActivationForward {
             ActivationFormulas.softshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.softshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            softshrink(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -353,8 +391,10 @@ public final class ActivationForward {
             ActivationFormulas.hardshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.hardshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            hardshrink(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -364,8 +404,10 @@ public final class ActivationForward {
             ActivationFormulas.threshold(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
         }
         if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            ActivationFormulas.threshold(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER, m), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER, m);
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + i, n - i, t, 0);
+            threshold(t, 0, t, LANES, LANES, a, b);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 }
