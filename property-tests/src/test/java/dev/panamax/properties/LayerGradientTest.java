@@ -36,6 +36,7 @@ import dev.panamax.nn.layers.Dropout;
 import dev.panamax.nn.layers.Embedding;
 import dev.panamax.nn.layers.Flatten;
 import dev.panamax.nn.layers.GRU;
+import dev.panamax.nn.layers.GLU;
 import dev.panamax.nn.layers.GRUCell;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
 import dev.panamax.nn.layers.GlobalMaxPool2d;
@@ -137,6 +138,7 @@ class LayerGradientTest {
         checkSpaced("softshrink", () -> ActivationLayer.softshrink(0.28f), 3, 8);
         checkSpaced("hardshrink", () -> ActivationLayer.hardshrink(0.28f), 3, 8);
         checkSpaced("threshold", () -> ActivationLayer.threshold(0.14f, -1f), 3, 8);
+        check("glu", () -> new GLU(1), 2, 6, 3);
         checkSpaced("relu", ActivationLayer::relu, 3, 8);
         checkSpaced("prelu per channel", () -> new PReLU(3, 0.2f), 2, 3, 4);
         checkSpaced("prelu shared", PReLU::new, 3, 5);

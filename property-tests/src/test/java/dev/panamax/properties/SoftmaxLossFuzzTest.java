@@ -107,6 +107,59 @@ class SoftmaxLossFuzzTest {
         }
     }
 
+    /**
+     * The gated linear unit under fuzzed outer, half and inner sizes (negative, huge), offsets and
+     * short segments: refused before any write, else {@code a sigmoid(b)} and its two gradients
+     * equal to the double formula.
+     */
+    @FuzzTest
+    void glu(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            boolean backward = f.bool();
+            long outer = f.dim(4);
+            long h = f.dim(9);
+            long inner = f.dim(5);
+            long xOff = f.offset();
+            long hOff = f.offset();
+            MemorySegment x = f.floats(footprint(xOff, outer * 2 * h * inner, 1));
+            MemorySegment half = f.floats(footprint(hOff, outer * h * inner, 1));
+            MemorySegment gx = f.floats(footprint(0, outer * 2 * h * inner, 1));
+            String what = "glu [" + outer + ", 2 x " + h + ", " + inner + "]";
+            boolean empty = outer == 0 || h == 0 || inner == 0;     // the reference loops would run for nothing
+            if (!backward) {
+                if (FuzzArgs.accepted(() -> dev.panamax.kernels.activation.Glu.forward(outer, h, inner, x, xOff, half, hOff), half)
+                        && !empty) {
+                    for (long o = 0; o < outer; o++) {
+                        for (long j = 0; j < h; j++) {
+                            for (long i = 0; i < inner; i++) {
+                                double a = at(x, xOff + (o * 2 * h + j) * inner + i);
+                                double b = at(x, xOff + (o * 2 * h + h + j) * inner + i);
+                                FuzzArgs.close(what, at(half, hOff + (o * h + j) * inner + i), a / (1 + Math.exp(-b)), 1);
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+            if (FuzzArgs.accepted(() -> dev.panamax.kernels.activation.Glu.backward(outer, h, inner, x, xOff, half, hOff, gx, 0),
+                    gx) && !empty) {
+                for (long o = 0; o < outer; o++) {
+                    for (long j = 0; j < h; j++) {
+                        for (long i = 0; i < inner; i++) {
+                            long ia = (o * 2 * h + j) * inner + i;
+                            long ib = ia + h * inner;
+                            double s = 1 / (1 + Math.exp(-at(x, xOff + ib)));
+                            double up = at(half, hOff + (o * h + j) * inner + i);
+                            FuzzArgs.close(what + " ga", at(gx, ia), s * up, 1);
+                            FuzzArgs.close(what + " gb", at(gx, ib), at(x, xOff + ia) * s * (1 - s) * up, 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Strides of a [outer, dim, inner] view: mostly a permutation of a contiguous layout, sometimes fuzzed. */
     private static long[] strides(FuzzArgs f, long outer, long dim, long inner) {
         return switch (f.pick(0, 1, 2)) {

@@ -53,6 +53,50 @@ public final class Activations {
     }
 
     /**
+     * {@code glu(x, dim)}: x split in two halves along {@code dim} (of even size), {@code a sigmoid(b)},
+     * the output of x's shape with that dimension halved.
+     */
+    public static Tensor glu(Tensor x, int dim, Arena arena) {
+        long[] split = gluSplit(x, dim);
+        Tensor xd = x.contiguous(arena);
+        long[] shape = x.shape();
+        shape[x.dimension(dim)] /= 2;
+        Tensor y = Tensor.empty(arena, shape);
+        dev.panamax.kernels.activation.Glu.forward(split[0], split[1], split[2], xd.segment(), xd.offset(), y.segment(),
+                y.offset());
+        return y;
+    }
+
+    /** The gradient of {@link #glu} with respect to x, given the output's {@code gy}. */
+    public static Tensor gluBackward(Tensor x, int dim, Tensor gy, Arena arena) {
+        long[] split = gluSplit(x, dim);
+        long[] half = x.shape();
+        half[x.dimension(dim)] /= 2;
+        Layouts.requireShape("gy", gy, half);
+        Tensor xd = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor gx = Tensor.empty(arena, x.shape());
+        dev.panamax.kernels.activation.Glu.backward(split[0], split[1], split[2], xd.segment(), xd.offset(), g.segment(),
+                g.offset(), gx.segment(), gx.offset());
+        return gx;
+    }
+
+    /** {@code {outer, half, inner}} of x split along {@code dim}. */
+    private static long[] gluSplit(Tensor x, int dim) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException("glu does not take a scalar");
+        }
+        int d = x.dimension(dim);
+        if (x.size(d) % 2 != 0) {
+            throw new IllegalArgumentException("glu halves dimension " + dim + ", which must be even, got size " + x.size(d)
+                    + " in " + java.util.Arrays.toString(x.shape()));
+        }
+        long[] shape = x.shape();
+        return new long[] {Layouts.product(shape, 0, d), shape[d] / 2, Layouts.product(shape, d + 1, shape.length)};
+    }
+
+    /**
      * {@code prelu(x, weight)}: {@code x > 0 ? x : a x} with {@code weight [1]} one slope for all, or
      * {@code [C]} one per channel of {@code x [N, C, *]} (dimension 1), as PyTorch's.
      */
