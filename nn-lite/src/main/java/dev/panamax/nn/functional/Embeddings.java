@@ -143,7 +143,7 @@ public final class Embeddings {
             long l = indices.size(1);
             Tensor offsets = Tensor.zeros(arena, DType.INT64, b);
             for (long i = 0; i < b; i++) {
-                offsets.setLong(i * l, i);
+                offsets.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, offsets.offset() + i, i * l);
             }
             return new FlatBags(b, indices.contiguous(arena).view(b * l), offsets, b * l, weights, padding);
         }

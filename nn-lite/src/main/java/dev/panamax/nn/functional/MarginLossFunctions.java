@@ -3,6 +3,7 @@ package dev.panamax.nn.functional;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 
+import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.loss.MarginLosses;
 import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.nn.tensor.DType;
@@ -136,7 +137,7 @@ public final class MarginLossFunctions {
         double sum = 0;
         long n = rows.numel();
         for (long i = 0; i < n; i++) {
-            sum += rows.get(i);
+            sum += FloatLanes.get(rows.segment(), rows.offset() + i);
         }
         return Tensor.scalar(arena, (float) (reduction == Reduction.SUM ? sum : sum / n));   // the mean of nothing is NaN
     }
@@ -183,10 +184,9 @@ public final class MarginLossFunctions {
             return target.contiguous(arena);
         }
         Tensor y = Tensor.empty(arena, shape);
-        long[] labels = target.contiguous(arena).toLongArray();
-        Tensor flat = y.view(labels.length);
-        for (int i = 0; i < labels.length; i++) {
-            flat.set(labels[i], i);
+        Tensor t = target.contiguous(arena);
+        for (long i = 0, n = t.numel(); i < n; i++) {
+            FloatLanes.set(y.segment(), y.offset() + i, FloatLanes.getLong(t.segment(), t.offset() + i));
         }
         return y;
     }
