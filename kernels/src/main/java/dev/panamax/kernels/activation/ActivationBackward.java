@@ -86,8 +86,26 @@ public final class ActivationBackward {
         }
     }
 
+    /**
+     * Whole vectors through {@link #wholeVectors}, then a last partial vector through a second
+     * call of it on zero-padded copies (see {@link StridedChunks#tail()} for why not in the loop).
+     */
     private static void contiguous(Activation f, MemorySegment x, long xo, MemorySegment gy, long go,
                                    MemorySegment gx, long gxo, long n) {
+        long whole = n - n % LANES;
+        wholeVectors(f, x, xo, gy, go, gx, gxo, whole);
+        if (whole < n) {
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + whole, n - whole, t, 0);
+            StridedChunks.padTail(gy, go + whole, n - whole, t, LANES);
+            wholeVectors(f, t, 0, t, LANES, t, 2L * LANES, LANES);
+            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + whole) * Float.BYTES, (n - whole) * Float.BYTES);
+        }
+    }
+
+    /** {@code n}, a multiple of {@code LANES}, elements through {@code f}'s own loop. */
+    private static void wholeVectors(Activation f, MemorySegment x, long xo, MemorySegment gy, long go,
+                                     MemorySegment gx, long gxo, long n) {
         float a = f.a();
         float b = f.b();
         switch (f.kind()) {
@@ -117,97 +135,49 @@ public final class ActivationBackward {
 
     private static void relu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.reluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            relu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void relu6(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.relu6Derivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            relu6(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void leakyRelu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.leakyReluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            leakyRelu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void elu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.eluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            elu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void selu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.seluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            selu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void silu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.siluDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            silu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -227,98 +197,48 @@ public final class ActivationBackward {
     }
 
     private static void geluDensity(MemorySegment x, long xo, MemorySegment density, long n) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.geluDerivativeDensityTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).intoMemorySegment(density, i * Float.BYTES, ORDER);
-        }
-        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
-            MemorySegment t = StridedChunks.tail();
-            MemorySegment r = StridedChunks.tailResult();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            geluDensity(t, 0, r, LANES);
-            MemorySegment.copy(r, 0, density, i * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void geluCombine(MemorySegment x, long xo, MemorySegment density, MemorySegment gy, long go,
                                     MemorySegment gx, long gxo, long n) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.geluDerivativeCdfTerm(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER)).add(FloatVector.fromMemorySegment(SPECIES, density, i * Float.BYTES, ORDER));
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
-            MemorySegment t = StridedChunks.tail();
-            MemorySegment r = StridedChunks.tailResult();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            StridedChunks.padTail(density, i, n - i, r, 0);
-            geluCombine(t, 0, r, t, LANES, t, 2L * LANES, LANES);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void geluTanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.geluTanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            geluTanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void tanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.tanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            tanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void sigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.sigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            sigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void softplus(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.softplusDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            softplus(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
@@ -338,172 +258,87 @@ public final class ActivationBackward {
     }
 
     private static void mishDerivative(MemorySegment x, long xo, MemorySegment out, long n) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.mishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), 0f, 0f).intoMemorySegment(out, i * Float.BYTES, ORDER);
-        }
-        if (i < n) {                                  // the tail by a second call, as StridedChunks.tail explains
-            MemorySegment t = StridedChunks.tail();
-            MemorySegment r = StridedChunks.tailResult();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            mishDerivative(t, 0, r, LANES);
-            MemorySegment.copy(r, 0, out, i * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     /** {@code gx = d * gy} with {@code d} a scratch chunk. */
     private static void multiply(MemorySegment d, MemorySegment gy, long go, MemorySegment gx, long gxo, long n) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector.fromMemorySegment(SPECIES, d, i * Float.BYTES, ORDER).mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            FloatVector.fromMemorySegment(SPECIES, d, i * Float.BYTES, ORDER, m).mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER, m)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER, m);
         }
     }
 
     private static void hardswish(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.hardswishDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            hardswish(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardsigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.hardsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            hardsigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardtanh(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.hardtanhDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            hardtanh(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void celu(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.celuDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            celu(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void logsigmoid(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.logsigmoidDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            logsigmoid(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void softsign(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.softsignDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            softsign(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void tanhshrink(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.tanhshrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            tanhshrink(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void shrink(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.shrinkDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            shrink(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void threshold(MemorySegment x, long xo, MemorySegment gy, long go, MemorySegment gx, long gxo,
                                long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             FloatVector d = ActivationFormulas.thresholdDerivative(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b);
             d.mul(FloatVector.fromMemorySegment(SPECIES, gy, (go + i) * Float.BYTES, ORDER)).intoMemorySegment(gx, (gxo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            StridedChunks.padTail(gy, go + i, n - i, t, LANES);
-            threshold(t, 0, t, LANES, t, 2L * LANES, LANES, a, b);
-            MemorySegment.copy(t, 2L * LANES * Float.BYTES, gx, (gxo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 }

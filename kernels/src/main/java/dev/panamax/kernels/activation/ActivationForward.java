@@ -96,7 +96,23 @@ public final class ActivationForward {
         }
     }
 
+    /**
+     * Whole vectors through {@link #wholeVectors}, then a last partial vector through a second
+     * call of it on a zero-padded copy (see {@link StridedChunks#tail()} for why not in the loop).
+     */
     private static void contiguous(Activation f, MemorySegment x, long xo, MemorySegment y, long yo, long n) {
+        long whole = n - n % LANES;
+        wholeVectors(f, x, xo, y, yo, whole);
+        if (whole < n) {
+            MemorySegment t = StridedChunks.tail();
+            StridedChunks.padTail(x, xo + whole, n - whole, t, 0);
+            wholeVectors(f, t, 0, t, LANES, LANES);
+            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + whole) * Float.BYTES, (n - whole) * Float.BYTES);
+        }
+    }
+
+    /** {@code n}, a multiple of {@code LANES}, elements through {@code f}'s own loop. */
+    private static void wholeVectors(Activation f, MemorySegment x, long xo, MemorySegment y, long yo, long n) {
         float a = f.a();
         float b = f.b();
         switch (f.kind()) {
@@ -126,288 +142,134 @@ public final class ActivationForward {
     }
 
     private static void relu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.relu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            relu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void relu6(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.relu6(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            relu6(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void leakyRelu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.leakyRelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            leakyRelu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void elu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.elu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            elu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void selu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.selu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            selu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void silu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.silu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            silu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void gelu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.gelu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            gelu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void geluTanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.geluTanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            geluTanh(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void tanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.tanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            tanh(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void sigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.sigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            sigmoid(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void softplus(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.softplus(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            softplus(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void mish(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.mish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            mish(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardswish(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.hardswish(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            hardswish(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardsigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.hardsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            hardsigmoid(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardtanh(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.hardtanh(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            hardtanh(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void celu(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.celu(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            celu(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void logsigmoid(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.logsigmoid(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            logsigmoid(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void softsign(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.softsign(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            softsign(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void tanhshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.tanhshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            tanhshrink(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void softshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.softshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            softshrink(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void hardshrink(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.hardshrink(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            hardshrink(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 
     private static void threshold(MemorySegment x, long xo, MemorySegment y, long yo, long n, float a, float b) {
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
+        for (long i = 0; i < n; i += LANES) {
             ActivationFormulas.threshold(FloatVector.fromMemorySegment(SPECIES, x, (xo + i) * Float.BYTES, ORDER), a, b).intoMemorySegment(y, (yo + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            MemorySegment t = StridedChunks.tail();
-            StridedChunks.padTail(x, xo + i, n - i, t, 0);
-            threshold(t, 0, t, LANES, LANES, a, b);
-            MemorySegment.copy(t, (long) LANES * Float.BYTES, y, (yo + i) * Float.BYTES, (n - i) * Float.BYTES);
         }
     }
 }

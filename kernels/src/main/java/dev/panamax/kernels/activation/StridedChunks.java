@@ -30,30 +30,24 @@ final class StridedChunks {
     });
 
     /**
-     * Per thread: one vector-sized tail of up to three operands ({@code 3 LANES} floats) and one
-     * of a result ({@code LANES} floats). The elementwise loops run their last partial vector
-     * through a second call of themselves on a zero-padded copy: a second, masked copy of a
-     * transcendental formula in the same method exceeded C2's inlining budget, and the vectors
-     * passed to the formula were boxed (96 to 240 bytes per call whenever the length was not a
-     * multiple of the vector). A call that passes segments, not vectors, boxes nothing.
+     * Per thread: a vector-sized tail of up to three operands ({@code 3 LANES} floats). The
+     * elementwise kernels run their last partial vector through a second call of their
+     * whole-vector loop on a zero-padded copy, made from the dispatching method. A masked copy
+     * of a transcendental formula in the loop's own method, or a recursive call that C2 inlines
+     * there, exceeded C2's inlining budget, and the vectors passed to the formula were boxed (96
+     * to 384 bytes per call whenever the length was not a multiple of the vector). From the
+     * dispatcher, the loop is a separate compiled method by the time the dispatcher is compiled,
+     * too large to inline, and a call that passes segments, not vectors, boxes nothing.
      */
-    private static final ThreadLocal<MemorySegment[]> TAIL = ThreadLocal.withInitial(() -> {
-        MemorySegment all = Arena.ofAuto().allocate(4L * FloatLanes.LANES * Float.BYTES, 64);
-        return new MemorySegment[] {all.asSlice(0, 3L * FloatLanes.LANES * Float.BYTES),
-            all.asSlice(3L * FloatLanes.LANES * Float.BYTES, (long) FloatLanes.LANES * Float.BYTES)};
-    });
+    private static final ThreadLocal<MemorySegment> TAIL = ThreadLocal.withInitial(
+        () -> Arena.ofAuto().allocate(3L * FloatLanes.LANES * Float.BYTES, 64));
 
     private StridedChunks() {
     }
 
     /** The calling thread's operand tail: {@code 3 LANES} floats. */
     static MemorySegment tail() {
-        return TAIL.get()[0];
-    }
-
-    /** The calling thread's result tail: {@code LANES} floats. */
-    static MemorySegment tailResult() {
-        return TAIL.get()[1];
+        return TAIL.get();
     }
 
     /** {@code count} (fewer than LANES) floats from {@code src} into a vector of {@code t} at {@code at}, zero after them. */
