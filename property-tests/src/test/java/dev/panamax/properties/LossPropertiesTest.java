@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 import dev.panamax.kernels.loss.Reduction;
+import dev.panamax.nn.functional.ClassificationMarginFunctions;
 import dev.panamax.nn.functional.Losses;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
@@ -300,6 +301,54 @@ class LossPropertiesTest {
                             Close.assertClose("bce gradient " + red, gBce.toFloatArray(), Reference.toDouble(gLogits), 1e-3,
                                     1e-6);
                         }
+                    }
+                });
+    }
+
+    /**
+     * The margin forms of logistic regression against binary cross-entropy with logits: soft
+     * margin with labels ±1 is BCE with targets {@code (1 + y) / 2}, element by element in every
+     * reduction; multi-label soft margin is BCE averaged over the classes (the mean over samples of
+     * that is BCE's mean; the sum, BCE's sum over C). Gradients alike.
+     */
+    @Test
+    void marginFormsMatchLogisticForms() {
+        qt().withExamples(60).forAll(integers().between(1, 6), integers().between(1, 12), longs().all())
+                .checkAssert((n, c, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    float[] ys = new float[n * c];
+                    float[] ts = new float[n * c];
+                    for (int i = 0; i < n * c; i++) {
+                        ys[i] = r.nextBoolean() ? 1f : -1f;
+                        ts[i] = (1 + ys[i]) / 2;
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, Arrays2.uniform(r, n * c, -8, 8), n, c);
+                        Tensor y = Tensor.of(arena, ys, n, c);
+                        Tensor t = Tensor.of(arena, ts, n, c);
+                        for (Reduction red : Reduction.values()) {
+                            float[] soft = ClassificationMarginFunctions.softMargin(x, y, red, arena).toFloatArray();
+                            float[] bce = Losses.bceWithLogits(x, t, null, red, arena).toFloatArray();
+                            Close.assertClose("soft margin " + red, soft, Reference.toDouble(bce), 1e-5, 1e-6);
+                            Tensor up = red == Reduction.NONE ? Tensor.of(arena, Arrays2.uniform(r, n * c, -1, 1), n, c)
+                                    : Tensor.scalar(arena, 0.7f);
+                            Close.assertClose("soft margin gradient " + red,
+                                    ClassificationMarginFunctions.softMarginBackward(x, y, red, up, arena).toFloatArray(),
+                                    Reference.toDouble(Losses.bceWithLogitsBackward(x, t, null, red, up, arena).toFloatArray()),
+                                    1e-5, 1e-7);
+                        }
+                        Tensor probabilities = Tensor.of(arena, Arrays2.uniform(r, n * c, 0, 1), n, c);
+                        Close.assertClose("multi-label mean",
+                                ClassificationMarginFunctions.multilabelSoftMargin(x, probabilities, null, Reduction.MEAN, arena).item(),
+                                Losses.bceWithLogits(x, probabilities, null, Reduction.MEAN, arena).item(), 1e-5, 1e-6);
+                        Close.assertClose("multi-label sum",
+                                ClassificationMarginFunctions.multilabelSoftMargin(x, probabilities, null, Reduction.SUM, arena).item(),
+                                Losses.bceWithLogits(x, probabilities, null, Reduction.SUM, arena).item() / c, 1e-5, 1e-6);
+                        float[] g = ClassificationMarginFunctions.multilabelSoftMarginBackward(x, probabilities, null,
+                                Reduction.SUM, Tensor.scalar(arena, 1f), arena).toFloatArray();
+                        float[] gBce = Losses.bceWithLogitsBackward(x, probabilities, null, Reduction.SUM,
+                                Tensor.scalar(arena, 1f / c), arena).toFloatArray();
+                        Close.assertClose("multi-label gradient", g, Reference.toDouble(gBce), 1e-5, 1e-7);
                     }
                 });
     }

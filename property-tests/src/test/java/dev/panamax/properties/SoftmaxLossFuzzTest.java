@@ -13,7 +13,9 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.panamax.kernels.activation.Softmax;
 import dev.panamax.kernels.loss.AbsoluteErrorLoss;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
+import dev.panamax.kernels.loss.ClassificationMarginLosses;
 import dev.panamax.kernels.loss.CrossEntropy;
+import dev.panamax.kernels.loss.LikelihoodLosses;
 import dev.panamax.kernels.loss.MarginLosses;
 import dev.panamax.kernels.loss.MseLoss;
 import dev.panamax.kernels.loss.ProbabilityLoss;
@@ -391,6 +393,109 @@ class SoftmaxLossFuzzTest {
                     want = Math.max(0, margin + dap - dan);
                 }
                 FuzzArgs.close(what + " [" + i + "]", at(out, i), want, Math.abs(want) + d);
+            }
+        }
+    }
+
+    /**
+     * The classification margin and likelihood losses: soft margin, hinge embedding, multi-margin,
+     * multi-label soft margin, Poisson and Gaussian negative log-likelihood, forward against the
+     * formulas in double, backward for refusals and crashes only.
+     */
+    @FuzzTest
+    void classificationAndLikelihoodLosses(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            int loss = f.pick(0, 1, 2, 3, 4, 5);
+            boolean backward = f.bool();
+            long n = f.dim(6);
+            long c = loss == 2 || loss == 3 || loss == 5 ? f.dim(9) : 1;
+            long elements = loss == 2 || loss == 3 ? n * c : n;
+            int p = f.pick(1, 2, 2, 3);
+            float margin = f.scalar();
+            float eps = f.bool() ? 1e-6f : f.scalar();
+            boolean flag = f.bool();                      // Poisson's log input; Gaussian's shared variance
+            boolean full = f.bool();
+            long ox = f.offset();
+            long ot = f.offset();
+            long ow = f.offset();
+            MemorySegment x = f.floats(footprint(ox, elements, 1));
+            MemorySegment t = loss == 2 ? f.longs(footprint(ot, n, 1), -1, c) : f.floats(footprint(ot, elements, 1));
+            MemorySegment w = loss == 2 || loss == 3 ? (f.bool() ? null : f.floats(footprint(ow, c, 1)))
+                    : loss == 5 ? f.floats(footprint(ow, flag && c > 0 ? n / c : n, 1)) : null;
+            if (loss == 5 && w != null) {
+                for (long i = 0; i < w.byteSize() / Float.BYTES; i++) {   // variances, mostly not negative
+                    w.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(at(w, i)) * (f.nextInt(16) == 0 ? -1 : 1));
+                }
+            }
+            String what = new String[] {"soft_margin", "hinge_embedding", "multi_margin p " + p, "multilabel_soft_margin",
+                "poisson_nll log " + flag + " full " + full, "gaussian_nll shared " + flag + " full " + full}[loss]
+                    + " n " + n + " c " + c + " margin " + margin + " eps " + eps;
+            MemorySegment out = f.floats(footprint(0, backward ? elements : loss == 2 || loss == 3 ? n : elements, 1));
+            if (backward) {
+                MemorySegment up = f.bool() ? null : f.floats(footprint(0, loss == 2 || loss == 3 ? n : elements, 1));
+                float uniform = f.scalar();
+                MemorySegment gv = loss == 5 && f.bool() ? f.floats(footprint(0, flag && c > 0 ? n / c : n, 1)) : null;
+                Runnable call = switch (loss) {
+                    case 0 -> () -> ClassificationMarginLosses.softMarginBackward(n, x, ox, t, ot, up, 0, uniform, out, 0);
+                    case 1 -> () -> ClassificationMarginLosses.hingeEmbeddingBackward(n, x, ox, t, ot, margin, up, 0, uniform,
+                            out, 0);
+                    case 2 -> () -> ClassificationMarginLosses.multiMarginBackward(n, c, x, ox, t, ot, p, margin, w, ow, up, 0,
+                            uniform, out, 0);
+                    case 3 -> () -> ClassificationMarginLosses.multilabelSoftMarginBackward(n, c, x, ox, t, ot, w, ow, up, 0,
+                            uniform, out, 0);
+                    case 4 -> () -> LikelihoodLosses.poissonNllBackward(n, x, ox, t, ot, flag, eps, up, 0, uniform, out, 0);
+                    default -> () -> LikelihoodLosses.gaussianNllBackward(n, c, x, ox, t, ot, w, ow, flag, eps, up, 0, uniform,
+                            out, 0, null, 0, gv, 0);
+                };
+                FuzzArgs.accepted(call, out, gv);
+                return;
+            }
+            Runnable call = switch (loss) {
+                case 0 -> () -> ClassificationMarginLosses.softMargin(n, x, ox, t, ot, out, 0);
+                case 1 -> () -> ClassificationMarginLosses.hingeEmbedding(n, x, ox, t, ot, margin, out, 0);
+                case 2 -> () -> ClassificationMarginLosses.multiMargin(n, c, x, ox, t, ot, p, margin, w, ow, out, 0);
+                case 3 -> () -> ClassificationMarginLosses.multilabelSoftMargin(n, c, x, ox, t, ot, w, ow, out, 0);
+                case 4 -> () -> LikelihoodLosses.poissonNll(n, x, ox, t, ot, flag, full, eps, out, 0);
+                default -> () -> LikelihoodLosses.gaussianNll(n, c, x, ox, t, ot, w, ow, flag, full, eps, out, 0);
+            };
+            if (!FuzzArgs.accepted(call, out)) {
+                return;
+            }
+            if (loss == 2 || loss == 3) {
+                for (long r = 0; r < n; r++) {
+                    double sum = 0;
+                    for (long i = 0; i < c; i++) {
+                        double xi = at(x, ox + r * c + i);
+                        if (loss == 2) {
+                            long y = t.getAtIndex(ValueLayout.JAVA_LONG, ot + r);
+                            double z = margin - at(x, ox + r * c + y) + xi;
+                            double wy = w == null ? 1 : at(w, ow + y);
+                            sum += i != y && z > 0 ? wy * Math.pow(z, p) : 0;
+                        } else {
+                            double yi = at(t, ot + r * c + i);
+                            double wi = w == null ? 1 : at(w, ow + i);
+                            sum += wi * (yi * Math.log1p(Math.exp(-xi)) + (1 - yi) * Math.log1p(Math.exp(xi)));
+                        }
+                    }
+                    FuzzArgs.close(what + " [" + r + "]", at(out, r), sum / c, Math.abs(sum / c) + 1);
+                }
+                return;
+            }
+            for (long i = 0; i < n; i++) {
+                double xi = at(x, ox + i);
+                double ti = at(t, ot + i);
+                double want = switch (loss) {
+                    case 0 -> Math.log1p(Math.exp(-ti * xi));
+                    case 1 -> (ti != 1 ? Math.max(0, margin - xi) : 0) + (ti != -1 ? xi : 0);
+                    case 4 -> (flag ? Math.exp(xi) - ti * xi : xi - ti * Math.log(xi + eps))
+                            + (full && ti > 1 ? ti * Math.log(ti) - ti + 0.5 * Math.log(2 * Math.PI * ti) : 0);
+                    default -> {
+                        double v = Math.max(at(w, ow + (flag ? i / c : i)), eps);
+                        yield 0.5 * (Math.log(v) + (xi - ti) * (xi - ti) / v) + (full ? 0.5 * Math.log(2 * Math.PI) : 0);
+                    }
+                };
+                FuzzArgs.close(what + " [" + i + "]", at(out, i), want, Math.abs(want) + 1);
             }
         }
     }

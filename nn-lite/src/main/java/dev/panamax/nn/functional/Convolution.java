@@ -209,7 +209,7 @@ public final class Convolution {
         Tensor y = Tensor.zeros(arena, n, g.channels(), g.height(), g.width());
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         ConvTranspose2d.forward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(),
-                bd == null ? null : bd.segment(), bd == null ? 0 : bd.offset(), y.segment(), 0, work, 0);
+                Layouts.segment(bd), Layouts.offset(bd), y.segment(), 0, work, 0);
         return y;
     }
 

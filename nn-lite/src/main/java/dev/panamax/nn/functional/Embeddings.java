@@ -78,8 +78,8 @@ public final class Embeddings {
         Tensor y = Tensor.empty(arena, f.count, d);
         Tensor argmax = mode == EmbeddingBag.Mode.MAX ? Tensor.zeros(arena, DType.INT64, f.count, d) : null;
         EmbeddingBag.forward(mode, f.count, f.indices.numel(), weight.size(0), d, f.indices.segment(), f.indices.offset(),
-                f.offsets.segment(), f.offsets.offset(), f.lastEnd, segment(f.weights), offset(f.weights), f.padding,
-                w.segment(), w.offset(), y.segment(), y.offset(), segment(argmax), offset(argmax));
+                f.offsets.segment(), f.offsets.offset(), f.lastEnd, Layouts.segment(f.weights), Layouts.offset(f.weights), f.padding,
+                w.segment(), w.offset(), y.segment(), y.offset(), Layouts.segment(argmax), Layouts.offset(argmax));
         return new BagOutput(y, argmax);
     }
 
@@ -102,9 +102,9 @@ public final class Embeddings {
         Tensor gps = f.weights == null ? null : Tensor.empty(arena, f.indices.numel());
         Tensor argmax = mode == EmbeddingBag.Mode.MAX ? forward.argmax() : null;
         EmbeddingBag.backward(mode, f.count, f.indices.numel(), v, d, f.indices.segment(), f.indices.offset(),
-                f.offsets.segment(), f.offsets.offset(), f.lastEnd, segment(f.weights), offset(f.weights), f.padding,
-                w.segment(), w.offset(), g.segment(), g.offset(), segment(argmax), offset(argmax), gw.segment(), gw.offset(),
-                segment(gps), offset(gps));
+                f.offsets.segment(), f.offsets.offset(), f.lastEnd, Layouts.segment(f.weights), Layouts.offset(f.weights), f.padding,
+                w.segment(), w.offset(), g.segment(), g.offset(), Layouts.segment(argmax), Layouts.offset(argmax), gw.segment(), gw.offset(),
+                Layouts.segment(gps), Layouts.offset(gps));
         return new Tensor[] {gw, gps == null ? null : gps.view(bags.perSampleWeights().shape())};
     }
 
@@ -166,14 +166,6 @@ public final class Embeddings {
             offsets = offsets.slice(0, 0, count);
         }
         return new FlatBags(count, indices.contiguous(arena), offsets, lastEnd, weights, padding);
-    }
-
-    private static java.lang.foreign.MemorySegment segment(Tensor t) {
-        return t == null ? null : t.segment();
-    }
-
-    private static long offset(Tensor t) {
-        return t == null ? 0 : t.offset();
     }
 
     private static void check(Tensor weight, Tensor indices) {

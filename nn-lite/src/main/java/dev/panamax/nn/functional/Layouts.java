@@ -1,6 +1,7 @@
 package dev.panamax.nn.functional;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import dev.panamax.nn.tensor.DType;
@@ -125,5 +126,15 @@ final class Layouts {
             expected = strides[d] * shape[d];
         }
         return stride < 0 ? 1 : stride;
+    }
+
+    /** An optional tensor's segment for a kernel: null for none. */
+    static MemorySegment segment(Tensor t) {
+        return t == null ? null : t.segment();
+    }
+
+    /** An optional tensor's offset for a kernel: 0 for none. */
+    static long offset(Tensor t) {
+        return t == null ? 0 : t.offset();
     }
 }

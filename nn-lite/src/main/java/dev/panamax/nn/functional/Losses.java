@@ -67,21 +67,21 @@ public final class Losses {
             Tensor losses = Tensor.empty(arena, withoutClasses(logits));
             if (soft) {
                 SoftTargetCrossEntropy.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                        t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing,
+                        t.segment(), t.offset(), t.stride(0), Layouts.segment(w), Layouts.offset(w), labelSmoothing,
                         losses.segment(), losses.offset());
             } else {
                 CrossEntropy.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
-                        segment(w), offset(w), labelSmoothing, ignoreIndex, losses.segment(), losses.offset());
+                        Layouts.segment(w), Layouts.offset(w), labelSmoothing, ignoreIndex, losses.segment(), losses.offset());
             }
             return losses;
         }
         float loss;
         if (soft) {
             loss = SoftTargetCrossEntropy.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing, reduction);
+                    t.segment(), t.offset(), t.stride(0), Layouts.segment(w), Layouts.offset(w), labelSmoothing, reduction);
         } else {                                          // t: row-major [N, d1, ...], the order of the logits' rows
             loss = CrossEntropy.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, reduction);
+                    t.segment(), t.offset(), Layouts.segment(w), Layouts.offset(w), labelSmoothing, ignoreIndex, reduction);
         }
         return Tensor.scalar(arena, loss);
     }
@@ -124,19 +124,19 @@ public final class Losses {
         Tensor t = soft ? classRows(target, arena) : Layouts.dense(target, arena);
         if (soft && gradRows != null) {
             SoftTargetCrossEntropy.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing,
+                    t.segment(), t.offset(), t.stride(0), Layouts.segment(w), Layouts.offset(w), labelSmoothing,
                     gradRows.segment(), gradRows.offset(), g.segment(), g.offset(), l.size(1));
         } else if (soft) {
             SoftTargetCrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), t.stride(0), segment(w), offset(w), labelSmoothing, reduction, gradLoss,
+                    t.segment(), t.offset(), t.stride(0), Layouts.segment(w), Layouts.offset(w), labelSmoothing, reduction, gradLoss,
                     g.segment(), g.offset(), l.size(1));
         } else if (gradRows != null) {
             CrossEntropy.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex,
+                    t.segment(), t.offset(), Layouts.segment(w), Layouts.offset(w), labelSmoothing, ignoreIndex,
                     gradRows.segment(), gradRows.offset(), g.segment(), g.offset(), l.size(1));
         } else {
             CrossEntropy.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                    t.segment(), t.offset(), segment(w), offset(w), labelSmoothing, ignoreIndex, reduction, gradLoss,
+                    t.segment(), t.offset(), Layouts.segment(w), Layouts.offset(w), labelSmoothing, ignoreIndex, reduction, gradLoss,
                     g.segment(), g.offset(), l.size(1));
         }
         return fromClassRows(g, logits, arena);
@@ -216,11 +216,11 @@ public final class Losses {
         if (reduction == Reduction.NONE) {
             Tensor losses = Tensor.empty(arena, logits.shape());
             BinaryCrossEntropyWithLogits.elementLosses(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
-                    segment(p), offset(p), losses.segment(), losses.offset());
+                    Layouts.segment(p), Layouts.offset(p), losses.segment(), losses.offset());
             return losses;
         }
         float loss = BinaryCrossEntropyWithLogits.forward(x.numel() / c, c, x.segment(), x.offset(),
-                t.segment(), t.offset(), segment(p), offset(p), reduction);
+                t.segment(), t.offset(), Layouts.segment(p), Layouts.offset(p), reduction);
         return Tensor.scalar(arena, loss);
     }
 
@@ -254,10 +254,10 @@ public final class Losses {
         Tensor g = Tensor.zerosLike(arena, logits);
         if (gradLosses != null) {
             BinaryCrossEntropyWithLogits.elementsBackward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
-                    segment(p), offset(p), gradLosses.segment(), gradLosses.offset(), g.segment(), 0);
+                    Layouts.segment(p), Layouts.offset(p), gradLosses.segment(), gradLosses.offset(), g.segment(), 0);
         } else {
             BinaryCrossEntropyWithLogits.backward(x.numel() / c, c, x.segment(), x.offset(), t.segment(), t.offset(),
-                    segment(p), offset(p), reduction, gradLoss, g.segment(), 0);
+                    Layouts.segment(p), Layouts.offset(p), reduction, gradLoss, g.segment(), 0);
         }
         return g;
     }
@@ -409,12 +409,12 @@ public final class Losses {
         Tensor w = weight == null ? null : Layouts.dense(Layouts.broadcast("weight", weight, input.shape()), arena);
         if (reduction == Reduction.NONE) {
             Tensor losses = Tensor.empty(arena, input.shape());
-            ProbabilityLoss.elementLosses(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
-                    offset(w), losses.segment(), losses.offset());
+            ProbabilityLoss.elementLosses(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), Layouts.segment(w),
+                    Layouts.offset(w), losses.segment(), losses.offset());
             return losses;
         }
         return Tensor.scalar(arena, ProbabilityLoss.forward(kind, x.numel(), x.segment(), x.offset(), t.segment(),
-                t.offset(), segment(w), offset(w), reduction));
+                t.offset(), Layouts.segment(w), Layouts.offset(w), reduction));
     }
 
     private static Tensor probabilityLossBackward(ProbabilityLoss.Kind kind, Tensor input, Tensor target, Tensor weight,
@@ -426,11 +426,11 @@ public final class Losses {
         Tensor g = Tensor.emptyLike(arena, input);
         if (reduction == Reduction.NONE) {
             Tensor up = upstream(gradLoss, input.shape(), reduction, arena);
-            ProbabilityLoss.elementsBackward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
-                    offset(w), up.segment(), up.offset(), g.segment(), g.offset());
+            ProbabilityLoss.elementsBackward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), Layouts.segment(w),
+                    Layouts.offset(w), up.segment(), up.offset(), g.segment(), g.offset());
         } else {
-            ProbabilityLoss.backward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), segment(w),
-                    offset(w), reduction, upstream(gradLoss, SCALAR, reduction, arena).item(), g.segment(), g.offset());
+            ProbabilityLoss.backward(kind, x.numel(), x.segment(), x.offset(), t.segment(), t.offset(), Layouts.segment(w),
+                    Layouts.offset(w), reduction, upstream(gradLoss, SCALAR, reduction, arena).item(), g.segment(), g.offset());
         }
         return g;
     }
@@ -457,11 +457,11 @@ public final class Losses {
         if (reduction == Reduction.NONE) {
             Tensor losses = Tensor.empty(arena, withoutClasses(input));
             NllLoss.rowLosses(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
-                    segment(w), offset(w), ignoreIndex, losses.segment(), losses.offset());
+                    Layouts.segment(w), Layouts.offset(w), ignoreIndex, losses.segment(), losses.offset());
             return losses;
         }
         return Tensor.scalar(arena, NllLoss.forward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0),
-                t.segment(), t.offset(), segment(w), offset(w), ignoreIndex, reduction));
+                t.segment(), t.offset(), Layouts.segment(w), Layouts.offset(w), ignoreIndex, reduction));
     }
 
     /** The gradient of {@link #nll} with respect to its input, given the upstream gradient of its result. */
@@ -475,10 +475,10 @@ public final class Losses {
         if (reduction == Reduction.NONE) {
             Tensor up = upstream(gradLoss, withoutClasses(input), reduction, arena);
             NllLoss.rowsBackward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
-                    segment(w), offset(w), ignoreIndex, up.segment(), up.offset(), g.segment(), g.offset(), l.size(1));
+                    Layouts.segment(w), Layouts.offset(w), ignoreIndex, up.segment(), up.offset(), g.segment(), g.offset(), l.size(1));
         } else {
             NllLoss.backward(l.size(0), l.size(1), l.segment(), l.offset(), l.stride(0), t.segment(), t.offset(),
-                    segment(w), offset(w), ignoreIndex, reduction, upstream(gradLoss, SCALAR, reduction, arena).item(),
+                    Layouts.segment(w), Layouts.offset(w), ignoreIndex, reduction, upstream(gradLoss, SCALAR, reduction, arena).item(),
                     g.segment(), g.offset(), l.size(1));
         }
         return fromClassRows(g, input, arena);
@@ -607,13 +607,5 @@ public final class Losses {
             throw new IllegalArgumentException("logits must have a non-empty last dimension");
         }
         return c;
-    }
-
-    private static MemorySegment segment(Tensor t) {
-        return t == null ? null : t.segment();
-    }
-
-    private static long offset(Tensor t) {
-        return t == null ? 0 : t.offset();
     }
 }

@@ -48,7 +48,7 @@ public final class MarginLossFunctions {
         Tensor g1 = Tensor.emptyLike(arena, x1);
         Tensor g2 = Tensor.emptyLike(arena, x1);
         MarginLosses.marginRankingBackward(n, a.segment(), a.offset(), b.segment(), b.offset(), y.segment(), y.offset(), margin,
-                up == null ? null : up.segment(), up == null ? 0 : up.offset(), uniform(gradLoss, n, reduction, arena),
+                Layouts.segment(up), Layouts.offset(up), uniform(gradLoss, n, reduction, arena),
                 g1.segment(), g1.offset(), g2.segment(), g2.offset());
         return new Tensor[] {g1, g2};
     }
@@ -83,7 +83,7 @@ public final class MarginLossFunctions {
         Tensor g1 = Tensor.emptyLike(arena, x1);
         Tensor g2 = Tensor.emptyLike(arena, x1);
         MarginLosses.cosineEmbeddingBackward(n, x1.size(-1), a.segment(), a.offset(), b.segment(), b.offset(), y.segment(),
-                y.offset(), margin, up == null ? null : up.segment(), up == null ? 0 : up.offset(),
+                y.offset(), margin, Layouts.segment(up), Layouts.offset(up),
                 uniform(gradLoss, n, reduction, arena), g1.segment(), g1.offset(), g2.segment(), g2.offset());
         return new Tensor[] {g1, g2};
     }
@@ -120,14 +120,14 @@ public final class MarginLossFunctions {
         Tensor gp = Tensor.emptyLike(arena, anchor);
         Tensor gn = Tensor.emptyLike(arena, anchor);
         MarginLosses.tripletMarginBackward(n, anchor.size(-1), a.segment(), a.offset(), q.segment(), q.offset(), g.segment(),
-                g.offset(), margin, p, eps, swap, up == null ? null : up.segment(), up == null ? 0 : up.offset(),
+                g.offset(), margin, p, eps, swap, Layouts.segment(up), Layouts.offset(up),
                 uniform(gradLoss, n, reduction, arena), ga.segment(), ga.offset(), gp.segment(), gp.offset(), gn.segment(),
                 gn.offset());
         return new Tensor[] {ga, gp, gn};
     }
 
     /** The rows' losses reduced: their mean or sum as a 0-d tensor, or themselves in {@code shape}. */
-    private static Tensor reduce(Tensor rows, long[] shape, Reduction reduction, Arena arena) {
+    static Tensor reduce(Tensor rows, long[] shape, Reduction reduction, Arena arena) {
         if (reduction == null) {
             throw new IllegalArgumentException("reduction must not be null");
         }
@@ -143,7 +143,7 @@ public final class MarginLossFunctions {
     }
 
     /** Each row's share of a reduced loss's upstream gradient (unused for NONE, whose rows have their own). */
-    private static float uniform(Tensor gradLoss, long n, Reduction reduction, Arena arena) {
+    static float uniform(Tensor gradLoss, long n, Reduction reduction, Arena arena) {
         if (reduction == Reduction.NONE) {
             return 0f;
         }
@@ -175,7 +175,7 @@ public final class MarginLossFunctions {
     }
 
     /** The target of 1 and -1 as float32 {@code shape}, from float32 or int64. */
-    private static Tensor labels(Tensor target, long[] shape, Arena arena) {
+    static Tensor labels(Tensor target, long[] shape, Arena arena) {
         if (!Arrays.equals(target.shape(), shape)) {
             throw new IllegalArgumentException("target must have shape " + Arrays.toString(shape) + " (one label per row), got "
                     + Arrays.toString(target.shape()));

@@ -14,7 +14,7 @@ import dev.panamax.nn.tensor.Tensor;
  * {@link BceWithLogitsLoss} on the sigmoid's input is the stabler form and the one to train with;
  * this one is for ported models that end in a sigmoid.
  */
-public final class BceLoss extends ElementwiseLoss {
+public final class BceLoss extends InputTargetLoss {
 
     private final Tensor weight;
 

@@ -11,7 +11,7 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code delta (|d| - delta / 2)} beyond, {@code d = input - target}; the mean by default.
  * Robust regression: large errors pull linearly, not quadratically.
  */
-public final class HuberLoss extends ElementwiseLoss {
+public final class HuberLoss extends InputTargetLoss {
 
     private final float delta;
 

@@ -14,7 +14,7 @@ import dev.panamax.nn.tensor.Tensor;
  * over the batch size, the divergence per sample, as distillation and VAEs use it). The gradient
  * is the input's, {@code -t} (or {@code -exp(t)}) scaled.
  */
-public final class KlDivLoss extends ElementwiseLoss {
+public final class KlDivLoss extends InputTargetLoss {
 
     private final boolean logTarget;
     private final boolean batchMean;

@@ -10,7 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * The absolute error {@code |input - target|}, as {@code torch.nn.L1Loss}: its mean by default,
  * or the sum, or each element's. Its gradient at equal values is 0, as PyTorch's.
  */
-public final class L1Loss extends ElementwiseLoss {
+public final class L1Loss extends InputTargetLoss {
 
     /** The mean absolute error. */
     public L1Loss() {

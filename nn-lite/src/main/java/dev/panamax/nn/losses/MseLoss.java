@@ -10,7 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * The squared error between an input and a target of one shape, as {@code torch.nn.MSELoss}:
  * its mean by default, or the sum, or ({@link Reduction#NONE}) each element's.
  */
-public final class MseLoss extends ElementwiseLoss {
+public final class MseLoss extends InputTargetLoss {
 
     /** The mean squared error. */
     public MseLoss() {

@@ -14,13 +14,10 @@ import dev.panamax.nn.tensor.Tensor;
  * class weights {@code [C]} (the mean then divides by the targets' summed weights) and
  * {@code ignore_index}; the mean by default, or the sum, or each position's loss.
  */
-public final class NllLoss implements Loss {
+public final class NllLoss extends InputTargetLoss {
 
     private final Tensor weight;
     private final long ignoreIndex;
-    private final Reduction reduction;
-    private Tensor input;
-    private Tensor target;
 
     /** Unweighted, ignore_index -100, the mean: PyTorch's defaults. */
     public NllLoss() {
@@ -33,40 +30,18 @@ public final class NllLoss implements Loss {
      * @param reduction   mean, sum or none
      */
     public NllLoss(Tensor weight, long ignoreIndex, Reduction reduction) {
+        super(reduction);
         this.weight = weight;
         this.ignoreIndex = ignoreIndex;
-        this.reduction = LossChecks.checked(reduction);
     }
 
     @Override
-    public Reduction reduction() {
-        return reduction;
+    Tensor losses(Tensor input, Tensor target, Reduction reduction, Arena arena) {
+        return Losses.nll(input, target, weight, ignoreIndex, reduction, arena);
     }
 
     @Override
-    public float forward(Tensor input, Tensor target, Arena arena) {
-        LossChecks.requireOneNumber(this);
-        return forwardTensor(input, target, arena).item();
-    }
-
-    @Override
-    public Tensor forwardTensor(Tensor input, Tensor target, Arena arena) {
-        Tensor loss = Losses.nll(input, target, weight, ignoreIndex, reduction, arena);
-        this.input = input;
-        this.target = target;
-        return loss;
-    }
-
-    @Override
-    public Tensor backward(Arena arena) {
-        LossChecks.requireForward(this, input);
-        LossChecks.requireOneNumber(this);
-        return backward(Tensor.scalar(arena, 1f), arena);
-    }
-
-    @Override
-    public Tensor backward(Tensor gradLoss, Arena arena) {
-        LossChecks.requireForward(this, input);
+    Tensor gradient(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss, Arena arena) {
         return Losses.nllBackward(input, target, weight, ignoreIndex, reduction, gradLoss, arena);
     }
 }

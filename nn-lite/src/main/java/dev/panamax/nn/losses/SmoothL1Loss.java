@@ -10,7 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * As {@code torch.nn.SmoothL1Loss(beta)}: {@code d^2 / (2 beta)} for {@code |d| < beta},
  * {@code |d| - beta / 2} beyond, {@code d = input - target} (beta 0 is L1); the mean by default.
  */
-public final class SmoothL1Loss extends ElementwiseLoss {
+public final class SmoothL1Loss extends InputTargetLoss {
 
     private final float beta;
 

@@ -6,13 +6,15 @@ import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * A loss of three tensors (two inputs and a target, or a triplet), as PyTorch's margin losses of
- * metric learning: {@link MarginRankingLoss}, {@link CosineEmbeddingLoss}, {@link TripletMarginLoss}.
+ * A loss of three tensors (two inputs and a target, a triplet, or an input, a target and a
+ * variance): PyTorch's margin losses of metric learning, {@link MarginRankingLoss},
+ * {@link CosineEmbeddingLoss} and {@link TripletMarginLoss}, and {@link GaussianNllLoss}.
  * {@link #forward} returns the loss as PyTorch's module does (0-d for MEAN and SUM, one per row for
  * NONE) and keeps its inputs; {@link #backward(Tensor, Arena)} returns the gradients of all three
  * (null for a target, which has none). Not for sharing between threads.
  */
-public abstract sealed class ThreeInputLoss permits MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss {
+public abstract sealed class ThreeInputLoss permits MarginRankingLoss, CosineEmbeddingLoss, TripletMarginLoss,
+        GaussianNllLoss {
 
     private final Reduction reduction;
     private Tensor first;

@@ -6,17 +6,20 @@ import dev.panamax.kernels.loss.Reduction;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * A loss of an input against a target of its shape, element by element, reduced by its
- * {@link Reduction}: what {@link MseLoss}, {@link L1Loss}, {@link SmoothL1Loss},
- * {@link HuberLoss}, {@link BceLoss} and {@link KlDivLoss} share. Each names its functional form and its gradient.
+ * A loss of an input against a target whose gradient is the input's, reduced by its
+ * {@link Reduction}: the state and call order every such {@link Loss} shares (elementwise:
+ * {@link MseLoss}, {@link L1Loss}, {@link SmoothL1Loss}, {@link HuberLoss}, {@link BceLoss},
+ * {@link KlDivLoss}, {@link SoftMarginLoss}, {@link HingeEmbeddingLoss}, {@link PoissonNllLoss};
+ * per sample: {@link NllLoss}, {@link MultiMarginLoss}, {@link MultiLabelSoftMarginLoss}). Each
+ * names its functional form and its gradient.
  */
-abstract class ElementwiseLoss implements Loss {
+abstract class InputTargetLoss implements Loss {
 
     private final Reduction reduction;
     private Tensor input;
     private Tensor target;
 
-    ElementwiseLoss(Reduction reduction) {
+    InputTargetLoss(Reduction reduction) {
         this.reduction = LossChecks.checked(reduction);
     }
 
