@@ -2,12 +2,10 @@ package dev.panamax.nn.optim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 
@@ -24,47 +22,47 @@ class AdamFamilyTest {
 
     @Test
     void adamax() {
-        check(ps -> new Adamax(ps, Adamax.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f).weightDecay(0.01f)),
-                ADAMAX);
+        OptimizerTrajectory.check(ps -> new Adamax(ps, Adamax.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f)
+                .weightDecay(0.01f)), 8, ADAMAX);
     }
 
     @Test
     void radamMomentumThenRectified() {
-        check(ps -> new Radam(ps, Radam.defaults().lr(0.05f).betas(0.8f, 0.9f).eps(1e-6f).weightDecay(0.01f)),
-                RADAM);
+        OptimizerTrajectory.check(ps -> new Radam(ps, Radam.defaults().lr(0.05f).betas(0.8f, 0.9f).eps(1e-6f)
+                .weightDecay(0.01f)), 8, RADAM);
     }
 
     @Test
     void radamDefaultsStayOnMomentum() {
-        check(ps -> new Radam(ps, Radam.defaults().lr(0.05f)), RADAM_DEFAULT);
+        OptimizerTrajectory.check(ps -> new Radam(ps, Radam.defaults().lr(0.05f)), 8, RADAM_DEFAULT);
     }
 
     @Test
     void nadam() {
-        check(ps -> new Nadam(ps, Nadam.Options.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f).weightDecay(0.01f)
-                .momentumDecay(0.1f)), NADAM);
+        OptimizerTrajectory.check(ps -> new Nadam(ps, Nadam.Options.defaults().lr(0.05f).betas(0.8f, 0.95f).eps(1e-6f)
+                .weightDecay(0.01f).momentumDecay(0.1f)), 8, NADAM);
     }
 
     @Test
     void nadamResumesFromItsStepCount() {
         try (Arena arena = Arena.ofConfined()) {
-            Tensor a = start(arena);
-            Tensor b = start(arena);
+            Tensor a = OptimizerTrajectory.start(arena);
+            Tensor b = OptimizerTrajectory.start(arena);
             Tensor ga = Tensor.zeros(arena, 37);
             Tensor gb = Tensor.zeros(arena, 37);
             Nadam.Options o = Nadam.Options.defaults().lr(0.05f);
             try (Nadam first = new Nadam(List.of(new Parameter("p", a, ga)), o);
                  Nadam second = new Nadam(List.of(new Parameter("p", b, gb)), o)) {
                 for (int s = 0; s < 3; s++) {
-                    gradient(ga, s);
+                    OptimizerTrajectory.gradient(ga, s);
                     first.step();
                 }
                 Map<String, Tensor> saved = first.stateDict();
                 second.loadStateDict(saved);
                 b.copyFrom(a);
                 for (int s = 3; s < 6; s++) {
-                    gradient(ga, s);
-                    gradient(gb, s);
+                    OptimizerTrajectory.gradient(ga, s);
+                    OptimizerTrajectory.gradient(gb, s);
                     first.step();
                     second.step();
                 }
@@ -83,38 +81,6 @@ class AdamFamilyTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RAdam");
             assertThatThrownBy(() -> new Nadam(ps, Nadam.Options.defaults().momentumDecay(-1f)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("momentum_decay");
-        }
-    }
-
-    private static void check(Function<List<Parameter>, Optimizer> make, float[] expected) {
-        try (Arena arena = Arena.ofConfined()) {
-            Tensor value = start(arena);
-            Tensor grad = Tensor.zeros(arena, 37);
-            try (Optimizer opt = make.apply(List.of(new Parameter("p", value, grad)))) {
-                for (int s = 0; s < 8; s++) {
-                    opt.zeroGrad();
-                    gradient(grad, s);
-                    opt.step();
-                }
-            }
-            float[] got = value.toFloatArray();
-            for (int i = 0; i < 37; i++) {
-                assertThat(got[i]).as("parameter %d", i).isCloseTo(expected[i], within(3e-6f * Math.max(1f, Math.abs(expected[i]))));
-            }
-        }
-    }
-
-    private static Tensor start(Arena arena) {
-        float[] p0 = new float[37];
-        for (int i = 0; i < 37; i++) {
-            p0[i] = ((i * 7) % 37 - 18) / 10f;
-        }
-        return Tensor.of(arena, p0, 37);
-    }
-
-    private static void gradient(Tensor grad, int step) {
-        for (int i = 0; i < 37; i++) {
-            grad.set((((i * 5 + step * 3) % 11) - 5) / 4f, i);
         }
     }
 
