@@ -177,6 +177,47 @@ public interface Schedule {
         return step -> step < steps ? lr * factor : lr;
     }
 
+    /** How {@link #cyclic} scales each cycle's amplitude, as {@code CyclicLR}'s {@code mode}. */
+    enum CycleMode {
+        /** The full amplitude every cycle ({@code "triangular"}). */
+        TRIANGULAR,
+        /** Half the amplitude of the cycle before ({@code "triangular2"}). */
+        TRIANGULAR2,
+        /** The amplitude times {@code gamma^step} ({@code "exp_range"}). */
+        EXP_RANGE
+    }
+
+    /**
+     * Cyclical rates, as {@code CyclicLR} with {@code cycle_momentum=False}: up from {@code baseLr}
+     * to {@code maxLr} linearly over {@code stepsUp} steps, back down over {@code stepsDown}, and
+     * again, each cycle's amplitude scaled by {@code mode} ({@code gamma} is used by
+     * {@link CycleMode#EXP_RANGE} only; PyTorch's defaults: 2000 steps each way, triangular, gamma 1).
+     * PyTorch's default {@code cycle_momentum=True} also cycles the optimizer's momentum inversely;
+     * a schedule sets rates only.
+     */
+    static Schedule cyclic(double baseLr, double maxLr, long stepsUp, long stepsDown, CycleMode mode, double gamma) {
+        requireRate(baseLr);
+        requireRate(maxLr);
+        if (stepsUp <= 0 || stepsDown < 0 || mode == null || !(gamma > 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("a cyclic schedule needs stepsUp > 0, stepsDown >= 0, a mode and a finite "
+                    + "gamma > 0, got " + stepsUp + ", " + stepsDown + ", " + mode + ", " + gamma);
+        }
+        double total = stepsUp + stepsDown;
+        double upRatio = stepsUp / total;
+        return step -> {
+            long t = Math.max(0, step);
+            double cycle = Math.floor(1 + t / total);
+            double x = 1 + t / total - cycle;
+            double scale = x <= upRatio ? x / upRatio : (x - 1) / (upRatio - 1);
+            double amplitude = switch (mode) {
+                case TRIANGULAR -> 1;
+                case TRIANGULAR2 -> 1 / Math.pow(2, cycle - 1);
+                case EXP_RANGE -> Math.pow(gamma, t);
+            };
+            return baseLr + (maxLr - baseLr) * scale * amplitude;
+        };
+    }
+
     /**
      * Linear warmup over {@code warmupSteps} to this schedule's first rate, then this schedule
      * (shifted to start after the warmup): step {@code s < warmup} gets
