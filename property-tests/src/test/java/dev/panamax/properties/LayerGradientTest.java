@@ -36,6 +36,7 @@ import dev.panamax.nn.layers.Dropout;
 import dev.panamax.nn.layers.Embedding;
 import dev.panamax.nn.layers.Flatten;
 import dev.panamax.nn.layers.GRU;
+import dev.panamax.nn.layers.Fold;
 import dev.panamax.nn.layers.GLU;
 import dev.panamax.nn.layers.GRUCell;
 import dev.panamax.nn.layers.GlobalAvgPool2d;
@@ -66,6 +67,7 @@ import dev.panamax.nn.layers.Softmax;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.layers.Unflatten;
+import dev.panamax.nn.layers.Unfold;
 import dev.panamax.nn.layers.Upsample;
 import dev.panamax.nn.optim.Parameter;
 import dev.panamax.nn.tensor.StepArena;
@@ -97,6 +99,9 @@ class LayerGradientTest {
         checkSpaced("global max", GlobalMaxPool2d::new, 2, 3, 4, 5);
         check("flatten", Flatten::new, 2, 3, 2, 2);
         check("unflatten", () -> new Unflatten(1, 3, 4), 2, 12);
+        check("unfold", () -> new Unfold(new ConvAttributes(new int[] {2, 3}, new int[] {2, 1}, new int[] {1, 0},
+                new int[] {1, 2}, new int[] {0, 0}, 1)), 2, 3, 5, 6);
+        check("fold", () -> new Fold(new int[] {4, 5}, ConvAttributes.square(2, 1, 1, 1, 1)), 2, 8, 30);
         check("reflection_pad1d", () -> new ReflectionPad1d(2, 1), 2, 3, 5);
         checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
