@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
+import dev.panamax.kernels.distance.RowDistances;
 
 /**
  * The margin losses of metric learning, with PyTorch 1.13's formulas to the branch: one loss per
@@ -111,10 +112,10 @@ public final class MarginLosses {
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
             long at = i * d;
-            double dap = distance(d, a, oa + at, p, op + at, eps, norm);
-            double dan = distance(d, a, oa + at, ng, on + at, eps, norm);
+            double dap = RowDistances.distance(d, a, oa + at, p, op + at, eps, norm);
+            double dan = RowDistances.distance(d, a, oa + at, ng, on + at, eps, norm);
             if (swap) {
-                dan = Math.min(dan, distance(d, p, op + at, ng, on + at, eps, norm));
+                dan = Math.min(dan, RowDistances.distance(d, p, op + at, ng, on + at, eps, norm));
             }
             FloatLanes.set(out, oOut + i, (float) Math.max(0, margin + dap - dan));
         }
@@ -135,9 +136,9 @@ public final class MarginLosses {
         }
         for (long i = 0; i < n; i++) {
             long at = i * d;
-            double dap = distance(d, a, oa + at, p, op + at, eps, norm);
-            double dan = distance(d, a, oa + at, ng, on + at, eps, norm);
-            double dpn = swap ? distance(d, p, op + at, ng, on + at, eps, norm) : Double.POSITIVE_INFINITY;
+            double dap = RowDistances.distance(d, a, oa + at, p, op + at, eps, norm);
+            double dan = RowDistances.distance(d, a, oa + at, ng, on + at, eps, norm);
+            double dpn = swap ? RowDistances.distance(d, p, op + at, ng, on + at, eps, norm) : Double.POSITIVE_INFINITY;
             double near = Math.min(dan, dpn);
             double up = margin + dap - near >= 0 ? upstream(i, gradLosses, glOff, uniform) : 0;
             // the share of -up that reaches d(a, n) and d(p, n): all to the smaller, half each on a tie
@@ -146,12 +147,12 @@ public final class MarginLosses {
             for (long k = 0; k < d; k++) {
                 double vap = FloatLanes.get(a, oa + at + k) - FloatLanes.get(p, op + at + k) + eps;
                 double van = FloatLanes.get(a, oa + at + k) - FloatLanes.get(ng, on + at + k) + eps;
-                double sap = up * normSlope(vap, dap, norm);
-                double san = -up * toAn * normSlope(van, dan, norm);
+                double sap = up * RowDistances.slope(vap, dap, norm);
+                double san = -up * toAn * RowDistances.slope(van, dan, norm);
                 double spn = 0;
                 if (swap && toPn > 0) {
                     double vpn = FloatLanes.get(p, op + at + k) - FloatLanes.get(ng, on + at + k) + eps;
-                    spn = -up * toPn * normSlope(vpn, dpn, norm);
+                    spn = -up * toPn * RowDistances.slope(vpn, dpn, norm);
                 }
                 FloatLanes.set(ga, oga + at + k, (float) (sap + san));
                 FloatLanes.set(gp, ogp + at + k, (float) (-sap + spn));
@@ -172,30 +173,6 @@ public final class MarginLosses {
             s += (double) FloatLanes.get(x, rx + k) * FloatLanes.get(y, ry + k);
         }
         return s;
-    }
-
-    /** {@code |u - v + eps|_p}. */
-    private static double distance(long d, MemorySegment u, long ou, MemorySegment v, long ov, float eps, double norm) {
-        double s = 0;
-        for (long k = 0; k < d; k++) {
-            double e = Math.abs(FloatLanes.get(u, ou + k) - FloatLanes.get(v, ov + k) + eps);
-            s += norm == 2 ? e * e : norm == 1 ? e : Math.pow(e, norm);
-        }
-        return norm == 2 ? Math.sqrt(s) : norm == 1 ? s : Math.pow(s, 1 / norm);
-    }
-
-    /** {@code d |v|_p / d v_k = sgn(v_k) |v_k|^(p-1) / |v|_p^(p-1)}, 0 where the norm is 0 (PyTorch's). */
-    private static double normSlope(double vk, double normValue, double norm) {
-        if (normValue == 0) {
-            return 0;
-        }
-        if (norm == 2) {
-            return vk / normValue;
-        }
-        if (norm == 1) {
-            return Math.signum(vk);
-        }
-        return Math.signum(vk) * Math.pow(Math.abs(vk) / normValue, norm - 1);
     }
 
     private static double upstream(long i, MemorySegment gradLosses, long glOff, float uniform) {
