@@ -50,6 +50,7 @@ import dev.panamax.nn.layers.LSTMCell;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LayerNorm;
 import dev.panamax.nn.layers.Linear;
+import dev.panamax.nn.layers.LocalResponseNorm;
 import dev.panamax.nn.layers.MaxPool1d;
 import dev.panamax.nn.layers.MaxPool2d;
 import dev.panamax.nn.layers.MinPool2d;
@@ -134,6 +135,7 @@ class LayerGradientTest {
         check("batch_norm1d eval", () -> new BatchNorm1d(4).eval(), 6, 4);
         check("layer_norm", () -> new LayerNorm(3, 4), 2, 3, 4);
         check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
+        check("local_response_norm", () -> new LocalResponseNorm(3, 0.5f, 0.75f, 1f), 2, 5, 2, 3);
         check("instance_norm2d", () -> new InstanceNorm2d(3, 1e-5f, true), 2, 3, 3, 4);
         for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,
                 Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f), Activation.celu(0.7f), Activation.LOGSIGMOID,

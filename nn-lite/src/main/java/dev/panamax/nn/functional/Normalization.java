@@ -7,6 +7,7 @@ import java.util.Arrays;
 import dev.panamax.kernels.norm.BatchNorm;
 import dev.panamax.kernels.norm.GroupNorm;
 import dev.panamax.kernels.norm.LayerNorm;
+import dev.panamax.kernels.norm.LocalResponseNorm;
 import dev.panamax.nn.distributed.Communicator;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
@@ -292,5 +293,44 @@ public final class Normalization {
 
     private static long off(Tensor t) {
         return t == null ? 0 : t.offset();
+    }
+
+    /**
+     * {@code local_response_norm(x, size, alpha, beta, k)}: {@code x [N, C, *]} (at least three
+     * dimensions) divided by {@code (k + alpha / size * sum of x^2 over size neighbouring channels)^beta}
+     * (PyTorch's defaults: alpha 1e-4, beta 0.75, k 1).
+     */
+    public static Tensor localResponseNorm(Tensor x, int size, float alpha, float beta, float k, Arena arena) {
+        long[] ncm = lrnShape(x);
+        Tensor in = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.shape());
+        LocalResponseNorm.forward(ncm[0], ncm[1], ncm[2], in.segment(), in.offset(), size, alpha, beta,
+                k, y.segment(), y.offset());
+        return y;
+    }
+
+    /** The gradient of {@link #localResponseNorm} with respect to its input. */
+    public static Tensor localResponseNormBackward(Tensor x, Tensor gy, int size, float alpha, float beta, float k,
+                                                   Arena arena) {
+        long[] ncm = lrnShape(x);
+        Layouts.requireType("gy", gy, DType.FLOAT32);
+        Layouts.requireSameShape("gy", gy, x);
+        Tensor in = x.contiguous(arena);
+        Tensor g = gy.contiguous(arena);
+        Tensor work = Tensor.empty(arena, ncm[1], ncm[2]);
+        Tensor gx = Tensor.empty(arena, x.shape());
+        LocalResponseNorm.backward(ncm[0], ncm[1], ncm[2], in.segment(), in.offset(), g.segment(),
+                g.offset(), size, alpha, beta, k, work.segment(), work.offset(), gx.segment(), gx.offset());
+        return gx;
+    }
+
+    /** {@code [N, C, positions]} of an input {@code [N, C, *]}. */
+    private static long[] lrnShape(Tensor x) {
+        Layouts.requireType("input", x, DType.FLOAT32);
+        if (x.rank() < 3) {
+            throw new IllegalArgumentException("local_response_norm takes an input [N, C, *] of 3 or more dimensions, got "
+                    + Arrays.toString(x.shape()));
+        }
+        return new long[] {x.size(0), x.size(1), x.numel() == 0 ? 0 : x.numel() / (x.size(0) * x.size(1))};
     }
 }
