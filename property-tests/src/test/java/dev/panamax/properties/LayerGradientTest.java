@@ -137,6 +137,7 @@ class LayerGradientTest {
         check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
         check("local_response_norm", () -> new LocalResponseNorm(3, 0.5f, 0.75f, 1f), 2, 5, 2, 3);
         check("instance_norm2d", () -> new InstanceNorm2d(3, 1e-5f, true), 2, 3, 3, 4);
+        check("instance_norm2d running statistics", () -> new InstanceNorm2d(3, 1e-5f, 0.1f, true, true).eval(), 2, 3, 3, 4);
         for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,
                 Activation.SELU, Activation.elu(0.7f), Activation.softplus(2f, 20f), Activation.celu(0.7f), Activation.LOGSIGMOID,
                 Activation.SOFTSIGN, Activation.TANHSHRINK)) {

@@ -13,6 +13,14 @@ public final class InstanceNorm2d extends InstanceNorm {
     }
 
     public InstanceNorm2d(long channels, float eps, boolean affine) {
-        super(channels, eps, affine, 2);
+        this(channels, eps, 0.1f, affine, false);
+    }
+
+    /**
+     * @param momentum          how far each training step moves the running statistics (PyTorch's 0.1)
+     * @param trackRunningStats whether to keep running statistics and normalise by them in evaluation
+     */
+    public InstanceNorm2d(long channels, float eps, float momentum, boolean affine, boolean trackRunningStats) {
+        super(channels, eps, momentum, affine, trackRunningStats, 2);
     }
 }

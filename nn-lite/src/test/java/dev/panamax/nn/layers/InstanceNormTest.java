@@ -1,6 +1,7 @@
 package dev.panamax.nn.layers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.lang.foreign.Arena;
@@ -92,6 +93,42 @@ class InstanceNormTest {
                     .containsExactly(one.forward(Tensor.of(arena, X, 2, 2, 12), arena).select(0, 1).contiguous(arena).toFloatArray());
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> one.forward(Tensor.zeros(arena, 2, 3, 4), arena))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[N, 2, L]");
+        }
+    }
+
+    /**
+     * track_running_stats: two training steps move the running statistics as PyTorch's do
+     * (momentum 0.2, unbiased variances), then evaluation normalises by them; output and the
+     * gradients of input, weight and bias against PyTorch 1.13 in float64, and the state_dict's names.
+     */
+    @Test
+    void runningStatisticsMatchPyTorch() throws java.io.IOException {
+        java.util.Map<String, float[]> v = dev.panamax.nn.TorchValues.read("/instancenorm/running.txt");
+        try (Arena arena = Arena.ofConfined()) {
+            InstanceNorm2d norm = new InstanceNorm2d(3, 1e-5f, 0.2f, true, true);
+            norm.stateDict().get("weight").copyFrom(Tensor.of(arena, new float[] {1.5f, 0.5f, -1f}, 3));
+            norm.stateDict().get("bias").copyFrom(Tensor.of(arena, new float[] {0.1f, -0.2f, 0.3f}, 3));
+            assertThat(norm.stateDict().keySet()).containsExactly("weight", "bias", "running_mean", "running_var",
+                    "num_batches_tracked");
+            norm.forward(Tensor.of(arena, v.get("x1"), 2, 3, 4, 5), arena);
+            norm.forward(Tensor.of(arena, v.get("x2"), 3, 3, 4, 5), arena);
+            dev.panamax.nn.TorchValues.assertClose("running mean", norm.stateDict().get("running_mean").toFloatArray(),
+                    v.get("running_mean"));
+            dev.panamax.nn.TorchValues.assertClose("running var", norm.stateDict().get("running_var").toFloatArray(),
+                    v.get("running_var"));
+            assertThat(norm.stateDict().get("num_batches_tracked").getLong()).isEqualTo(2);
+            norm.eval();
+            Tensor x = Tensor.of(arena, v.get("x3"), 2, 3, 4, 5);
+            dev.panamax.nn.TorchValues.assertClose("eval output", norm.forward(x, arena).toFloatArray(), v.get("y"));
+            Tensor gx = norm.backward(Tensor.of(arena, v.get("u"), 2, 3, 4, 5), arena);
+            dev.panamax.nn.TorchValues.assertClose("input gradient", gx.toFloatArray(), v.get("gx"));
+            dev.panamax.nn.TorchValues.assertClose("weight gradient", norm.namedParameters().get("weight").grad().toFloatArray(),
+                    v.get("gw"));
+            dev.panamax.nn.TorchValues.assertClose("bias gradient", norm.namedParameters().get("bias").grad().toFloatArray(),
+                    v.get("gb"));
+            norm.train();
+            assertThatThrownBy(() -> norm.forward(Tensor.zeros(arena, 2, 3, 1, 1), arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 1 spatial element");
         }
     }
 
