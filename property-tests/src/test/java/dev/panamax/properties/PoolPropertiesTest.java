@@ -22,7 +22,12 @@ class PoolPropertiesTest {
 
     /** PyTorch's output size: floor or (ceil_mode) ceil, less the window that would start in the right padding. */
     static int outputs(int size, int k, int s, int p, boolean ceil) {
-        double steps = (size + 2.0 * p - k) / s;
+        return outputs(size, k, s, p, 1, ceil);
+    }
+
+    /** {@link #outputs(int, int, int, int, boolean)} with taps {@code d} apart. */
+    static int outputs(int size, int k, int s, int p, int d, boolean ceil) {
+        double steps = (size + 2.0 * p - d * (k - 1.0) - 1) / s;
         int out = (int) (ceil ? Math.ceil(steps) : Math.floor(steps)) + 1;
         return ceil && (out - 1) * s >= size + p ? out - 1 : out;
     }
@@ -33,8 +38,14 @@ class PoolPropertiesTest {
      */
     static double[] pool(int kind, double[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                          boolean ceil) {
-        int oh = outputs(h, kh, sh, ph, ceil);
-        int ow = outputs(w, kw, sw, pw, ceil);
+        return pool(kind, x, planes, h, w, kh, kw, sh, sw, ph, pw, ceil, 1, 1);
+    }
+
+    /** {@link #pool(int, double[], int, int, int, int, int, int, int, int, int, boolean)} with taps {@code dh}, {@code dw} apart (max and min). */
+    static double[] pool(int kind, double[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                         boolean ceil, int dh, int dw) {
+        int oh = outputs(h, kh, sh, ph, dh, ceil);
+        int ow = outputs(w, kw, sw, pw, dw, ceil);
         double[] y = new double[planes * oh * ow];
         for (int p = 0; p < planes; p++) {
             for (int i = 0; i < oh; i++) {
@@ -44,8 +55,8 @@ class PoolPropertiesTest {
                     int padded = 0;
                     for (int r = 0; r < kh; r++) {
                         for (int c = 0; c < kw; c++) {
-                            int yy = i * sh - ph + r;
-                            int xx = j * sw - pw + c;
+                            int yy = i * sh - ph + r * dh;
+                            int xx = j * sw - pw + c * dw;
                             if (yy < h + ph && xx < w + pw) {
                                 padded++;
                             }

@@ -154,6 +154,7 @@ public final class AvgPool2d {
 
     public static void forward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment x, long xOff,
                                MemorySegment y, long yOff) {
+        requireUndilated(g);
         Checks.nonNegative("planes", planes);
         Checks.floats("x", x, xOff, Checks.elements(planes, g.plane()));
         Checks.floats("y", y, yOff, Checks.elements(planes, g.outPlane()));
@@ -195,6 +196,7 @@ public final class AvgPool2d {
     /** {@code dx} (written): each output's gradient spread evenly over its window's input elements. */
     public static void backward(boolean countIncludePad, long planes, PoolGeometry g, MemorySegment dy, long dyOff,
                                 MemorySegment dx, long dxOff) {
+        requireUndilated(g);
         Checks.nonNegative("planes", planes);
         Checks.floats("dy", dy, dyOff, Checks.elements(planes, g.outPlane()));
         Checks.floats("dx", dx, dxOff, Checks.elements(planes, g.plane()));
@@ -268,5 +270,12 @@ public final class AvgPool2d {
      */
     private static float divisor(boolean countIncludePad, PoolGeometry g, int i, int j, int r0, int r1, int c0, int c1) {
         return countIncludePad ? g.paddedRows(i) * g.paddedCols(j) : (r1 - r0) * (c1 - c0);
+    }
+
+    /** Average pooling has no dilation, as in PyTorch. */
+    private static void requireUndilated(PoolGeometry g) {
+        if (!g.isUndilated()) {
+            throw new IllegalArgumentException("average pooling takes no dilation, got " + g.dilationH() + " x " + g.dilationW());
+        }
     }
 }

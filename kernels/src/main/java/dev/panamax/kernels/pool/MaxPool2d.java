@@ -52,6 +52,13 @@ public final class MaxPool2d {
     private static final VectorShuffle<Float> EVEN_ODD =
             VectorShuffle.fromOp(SPECIES, i -> i < LANES / 2 ? 2 * i : 2 * (i - LANES / 2) + 1);
     /** Each thread's scratch for {@link #pairs}' winner offsets: one array per thread, not one per call. */
+    /**
+     * The argmax of a window with no tap inside the input (possible with dilation): its output is
+     * -inf (+inf for min), as PyTorch's, and backward passes its gradient nowhere. (PyTorch's index
+     * there is a position past the window's start, often outside the plane.)
+     */
+    public static final int NO_TAP = -1;
+
     private static final ThreadLocal<float[]> OFFSETS = ThreadLocal.withInitial(() -> new float[LANES]);
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(SPECIES, i -> (i + LANES / 2) % LANES);
 
@@ -205,7 +212,7 @@ public final class MaxPool2d {
 
     /**
      * @param min     min pooling instead of max
-     * @param argmax  {@code [planes, Hout, Wout]} int32: the winning index within the plane (written)
+     * @param argmax  {@code [planes, Hout, Wout]} int32: the winning index within the plane, or {@link #NO_TAP} (written)
      */
     public static void forward(boolean min, long planes, PoolGeometry g, MemorySegment x, long xOff,
                                MemorySegment y, long yOff, MemorySegment argmax, long aOff) {
@@ -258,10 +265,20 @@ public final class MaxPool2d {
                 for (int j = 0; j < ow; j++) {
                     int c0 = g.colStart(j);
                     int c1 = g.colEnd(j);
+                    long o = out + (long) i * ow + j;
+                    if (r0 >= r1 || c0 >= c1) {
+                        // every tap in the padding (dilation and ceil_mode allow it): PyTorch's -inf
+                        // (+inf for min), and no element receives a gradient
+                        FloatLanes.set(y, yOff + o, min ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY);
+                        if (argmax != null) {
+                            argmax.setAtIndex(INDEX, aOff + o, NO_TAP);
+                        }
+                        continue;
+                    }
                     int best = r0 * g.width() + c0;
                     float bestValue = FloatLanes.get(x, in + best);
-                    for (int r = r0; r < r1; r++) {
-                        for (int c = c0; c < c1; c++) {
+                    for (int r = r0; r < r1; r += g.dilationH()) {
+                        for (int c = c0; c < c1; c += g.dilationW()) {
                             int at = r * g.width() + c;
                             float v = FloatLanes.get(x, in + at);
                             // NaN wins, as in PyTorch: a NaN in the window makes the output NaN
@@ -271,7 +288,6 @@ public final class MaxPool2d {
                             }
                         }
                     }
-                    long o = out + (long) i * ow + j;
                     FloatLanes.set(y, yOff + o, bestValue);
                     if (argmax != null) {
                         argmax.setAtIndex(INDEX, aOff + o, best);
@@ -294,7 +310,7 @@ public final class MaxPool2d {
         long plane = g.plane();
         for (long i = 0; i < winners; i++) {
             int at = argmax.getAtIndex(INDEX, aOff + i);
-            if (at < 0 || at >= plane) {
+            if (at < NO_TAP || at >= plane) {
                 throw new IllegalArgumentException("argmax[" + i + "] = " + at + " is outside the plane of " + plane + " elements");
             }
         }
@@ -346,7 +362,9 @@ public final class MaxPool2d {
             long base = dxOff + p * g.plane();
             for (long o = 0; o < outPlane; o++) {
                 int at = argmax.getAtIndex(INDEX, aOff + p * outPlane + o);
-                FloatLanes.set(dx, base + at, FloatLanes.get(dx, base + at) + FloatLanes.get(dy, dyOff + p * outPlane + o));
+                if (at != NO_TAP) {
+                    FloatLanes.set(dx, base + at, FloatLanes.get(dx, base + at) + FloatLanes.get(dy, dyOff + p * outPlane + o));
+                }
             }
         }
     }

@@ -65,15 +65,39 @@ public final class Pooling {
     /** {@link #geometry(Tensor, int[], int[], int[], PoolGeometry)} with PyTorch's {@code ceil_mode}. */
     public static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
                                         PoolGeometry previous) {
+        return geometry(x, kernel, stride, padding, UNDILATED, ceilMode, previous);
+    }
+
+    /** {@link #geometry(Tensor, int[], int[], int[], boolean, PoolGeometry)} with max pooling's {@code dilation}. */
+    public static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode,
+                                        PoolGeometry previous) {
         check(x);
+        if (dilation == null || dilation.length != 2) {
+            throw new IllegalArgumentException("dilation must be [h, w], got " + Arrays.toString(dilation));
+        }
         if (previous != null && previous.ceilMode() == ceilMode && previous.height() == x.size(2)
+                && previous.dilationH() == dilation[0] && previous.dilationW() == dilation[1]
                 && previous.width() == x.size(3) && kernel != null
                 && kernel.length == 2 && stride != null && stride.length == 2 && padding != null && padding.length == 2
                 && previous.kernelH() == kernel[0] && previous.kernelW() == kernel[1] && previous.strideH() == stride[0]
                 && previous.strideW() == stride[1] && previous.padH() == padding[0] && previous.padW() == padding[1]) {
             return previous;
         }
-        return geometry(x, kernel, stride, padding, ceilMode);
+        return geometry(x, kernel, stride, padding, ceilMode, dilation);
+    }
+
+    private static final int[] UNDILATED = {1, 1};
+
+    /** {@code max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)} (or min). */
+    public static Indexed maxPool2d(boolean min, Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                    boolean ceilMode, Arena arena) {
+        return extremum(min, x, geometry(x, kernel, stride, padding, dilation, ceilMode, null), null, arena);
+    }
+
+    /** The gradient of {@link #maxPool2d(boolean, Tensor, int[], int[], int[], int[], boolean, Arena)}. */
+    public static Tensor maxPool2dBackward(Tensor x, Indexed forward, Tensor gy, int[] kernel, int[] stride, int[] padding,
+                                           int[] dilation, boolean ceilMode, Arena arena) {
+        return extremumBackward(x, forward, gy, geometry(x, kernel, stride, padding, dilation, ceilMode, null), arena);
     }
 
     /**
@@ -337,13 +361,18 @@ public final class Pooling {
     }
 
     private static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
+        return geometry(x, kernel, stride, padding, ceilMode, UNDILATED);
+    }
+
+    private static PoolGeometry geometry(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                         int[] dilation) {
         check(x);
         if (kernel == null || kernel.length != 2 || stride == null || stride.length != 2 || padding == null
                 || padding.length != 2) {
             throw new IllegalArgumentException("kernel_size, stride and padding must each be [h, w]");
         }
         return new PoolGeometry((int) x.size(2), (int) x.size(3), kernel[0], kernel[1], stride[0], stride[1], padding[0],
-                padding[1], ceilMode);
+                padding[1], ceilMode, dilation[0], dilation[1]);
     }
 
     private static PoolGeometry whole(Tensor x) {

@@ -28,7 +28,11 @@ public final class AvgPool2d extends Layer {
         this(PoolWindow.of(kernel), true);
     }
 
+    /** @throws IllegalArgumentException for a dilated window (average pooling has none, as in PyTorch) */
     public AvgPool2d(PoolWindow window, boolean countIncludePad) {
+        if (!window.undilated()) {
+            throw new IllegalArgumentException("AvgPool2d takes no dilation, got " + window);
+        }
         this.window = window;
         this.countIncludePad = countIncludePad;
     }

@@ -45,7 +45,8 @@ public class MaxPool2d extends Layer {
         x = asBatch(x, single);
         this.x = x;
         this.unbatched = single;
-        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), window.ceilMode(), geometry);
+        PoolGeometry g = Pooling.geometry(x, window.kernel(), window.stride(), window.padding(), window.dilation(),
+                window.ceilMode(), geometry);
         if (InferenceMode.active()) {
             geometry = g;
             saved = null;             // backward after this forward fails rather than use another call's argmax
