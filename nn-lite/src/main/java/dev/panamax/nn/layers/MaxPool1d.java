@@ -7,7 +7,7 @@ import dev.panamax.nn.functional.Pooling;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Max pooling over sequences, as {@code torch.nn.MaxPool1d(kernel, stride, padding, ceil_mode)}:
+ * Max pooling over sequences, as {@code torch.nn.MaxPool1d(kernel, stride, padding, dilation, ceil_mode)}:
  * {@code [N, C, L]} or one sequence {@code [C, L]}. It runs as the 2-d pool of a height-1 image
  * (views of the same memory); backward sends each gradient to its maximum.
  */
@@ -25,15 +25,21 @@ public final class MaxPool1d extends Layer {
     }
 
     public MaxPool1d(int kernel, int stride, int padding, boolean ceilMode) {
-        this.window = new PoolWindow(new int[] {1, kernel}, new int[] {1, stride}, new int[] {0, padding}, ceilMode);
+        this(kernel, stride, padding, 1, ceilMode);
+    }
+
+    /** @param dilation spacing between the window's taps (PyTorch's default 1) */
+    public MaxPool1d(int kernel, int stride, int padding, int dilation, boolean ceilMode) {
+        this.window = new PoolWindow(new int[] {1, kernel}, new int[] {1, stride}, new int[] {0, padding}, ceilMode,
+                new int[] {1, dilation});
     }
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
         boolean single = Pool1d.unbatched(this, x);
         Tensor image = Pool1d.image(x, single);
-        PoolGeometry g = Pooling.geometry(image, window.kernel(), window.stride(), window.padding(), window.ceilMode(),
-                geometry);
+        PoolGeometry g = Pooling.geometry(image, window.kernel(), window.stride(), window.padding(), window.dilation(),
+                window.ceilMode(), geometry);
         var s = Pooling.maxPool2d(false, image, g, saved, arena);
         geometry = g;
         saved = s;
@@ -51,7 +57,8 @@ public final class MaxPool1d extends Layer {
     @Override
     public String toString() {
         return describe() + "(kernel_size=" + window.kernel()[1] + ", stride=" + window.stride()[1] + ", padding="
-                + window.padding()[1] + (window.ceilMode() ? ", ceil_mode=True" : "") + ")";
+                + window.padding()[1] + (window.dilation()[1] != 1 ? ", dilation=" + window.dilation()[1] : "")
+                + (window.ceilMode() ? ", ceil_mode=True" : "") + ")";
     }
 
     @Override

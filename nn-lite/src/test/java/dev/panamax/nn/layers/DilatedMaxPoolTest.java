@@ -13,7 +13,7 @@ import dev.panamax.nn.TorchValues;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * MaxPool2d with dilation against PyTorch 1.13 in float64 (3 x 3 windows dilated by 2, padded and
+ * MaxPool2d (and MaxPool1d) with dilation against PyTorch 1.13 in float64 (3 x 3 windows dilated by 2, padded and
  * strided, with and without ceil_mode; a 2 x 3 window dilated only in height): output shape,
  * values, the indices return_indices gives, and the input gradient. Values in
  * {@code src/test/resources/dilatedpool}.
@@ -26,6 +26,19 @@ class DilatedMaxPoolTest {
         check(PoolWindow.of(3, 2, 1).withDilation(2, 2), "k3s2p1d2", v);
         check(PoolWindow.of(3, 2, 1).withDilation(2, 2).withCeilMode(true), "k3s2p1d2_ceil", v);
         check(new PoolWindow(new int[] {2, 3}, new int[] {1, 2}, new int[] {1, 1}).withDilation(3, 1), "k23d31", v);
+    }
+
+    @Test
+    void sequences() throws IOException {
+        Map<String, float[]> v = TorchValues.read("/dilatedpool/pool1d.txt");
+        try (Arena arena = Arena.ofConfined()) {
+            MaxPool1d pool = new MaxPool1d(3, 2, 1, 2, true);
+            Tensor y = pool.forward(Tensor.of(arena, v.get("x"), 2, 3, 11), arena);
+            assertThat(y.shape()).containsExactly(2, 3, 5);
+            TorchValues.assertClose("max_pool1d", y.toFloatArray(), v.get("y"));
+            TorchValues.assertClose("max_pool1d gradient", pool.backward(Tensor.of(arena, v.get("u"), 2, 3, 5), arena)
+                    .toFloatArray(), v.get("gx"));
+        }
     }
 
     /** Windows whose every tap lies in the padding give -inf and pass no gradient, as PyTorch's (found by fuzzing). */
