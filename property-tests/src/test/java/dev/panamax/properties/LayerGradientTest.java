@@ -61,6 +61,7 @@ import dev.panamax.nn.layers.PoolWindow;
 import dev.panamax.nn.layers.RNN;
 import dev.panamax.nn.layers.RNNCell;
 import dev.panamax.nn.layers.RecurrentOptions;
+import dev.panamax.nn.layers.RReLU;
 import dev.panamax.nn.layers.ReflectionPad1d;
 import dev.panamax.nn.layers.Residual;
 import dev.panamax.nn.layers.Sequential;
@@ -148,6 +149,7 @@ class LayerGradientTest {
         checkSpaced("threshold", () -> ActivationLayer.threshold(0.14f, -1f), 3, 8);
         check("glu", () -> new GLU(1), 2, 6, 3);
         checkSpaced("relu", ActivationLayer::relu, 3, 8);
+        checkSpaced("rrelu eval", () -> new RReLU(0.1f, 0.3f, 1).eval(), 3, 8);
         checkSpaced("prelu per channel", () -> new PReLU(3, 0.2f), 2, 3, 4);
         checkSpaced("prelu shared", PReLU::new, 3, 5);
         check("softmax", () -> Softmax.softmax(1), 3, 6);

@@ -87,7 +87,7 @@ public class Dropout extends Layer {
     }
 
     /** SplitMix64's finaliser: a bijective 64-bit hash. */
-    private static long mix(long z) {
+    static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
