@@ -43,12 +43,12 @@ public final class ClassificationMarginLosses {
     public static void softMarginBackward(long n, MemorySegment x, long ox, MemorySegment y, long oy, MemorySegment gradLosses,
                                           long glOff, float uniform, MemorySegment gx, long ogx) {
         checkElements("soft_margin_loss", n, x, ox, y, oy);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gInput", gx, ogx, n);
         for (long i = 0; i < n; i++) {
             double yi = FloatLanes.get(y, oy + i);
             double z = -yi * FloatLanes.get(x, ox + i);
-            FloatLanes.set(gx, ogx + i, (float) (-yi * sigmoid(z) * upstream(i, gradLosses, glOff, uniform)));
+            FloatLanes.set(gx, ogx + i, (float) (-yi * sigmoid(z) * LossUpstream.at(i, gradLosses, glOff, uniform)));
         }
     }
 
@@ -69,13 +69,13 @@ public final class ClassificationMarginLosses {
     public static void hingeEmbeddingBackward(long n, MemorySegment x, long ox, MemorySegment y, long oy, float margin,
                                               MemorySegment gradLosses, long glOff, float uniform, MemorySegment gx, long ogx) {
         checkElements("hinge_embedding_loss", n, x, ox, y, oy);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gInput", gx, ogx, n);
         for (long i = 0; i < n; i++) {
             double xi = FloatLanes.get(x, ox + i);
             float yi = FloatLanes.get(y, oy + i);
             double slope = (yi != 1 && margin - xi >= 0 ? -1 : 0) + (yi != -1 ? 1 : 0);
-            FloatLanes.set(gx, ogx + i, (float) (slope * upstream(i, gradLosses, glOff, uniform)));
+            FloatLanes.set(gx, ogx + i, (float) (slope * LossUpstream.at(i, gradLosses, glOff, uniform)));
         }
     }
 
@@ -111,13 +111,13 @@ public final class ClassificationMarginLosses {
                                            float margin, MemorySegment weight, long ow, MemorySegment gradLosses, long glOff,
                                            float uniform, MemorySegment gx, long ogx) {
         checkMultiMargin(n, c, x, ox, target, ot, p, weight, ow);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gInput", gx, ogx, Checks.elements(n, c));
         for (long r = 0; r < n; r++) {
             long row = ox + r * c;
             long t = FloatLanes.getLong(target, ot + r);
             double xt = FloatLanes.get(x, row + t);
-            double scale = upstream(r, gradLosses, glOff, uniform) / c * (weight == null ? 1 : FloatLanes.get(weight, ow + t));
+            double scale = LossUpstream.at(r, gradLosses, glOff, uniform) / c * (weight == null ? 1 : FloatLanes.get(weight, ow + t));
             double toTarget = 0;
             for (long i = 0; i < c; i++) {
                 double z = margin - xt + FloatLanes.get(x, row + i);
@@ -157,13 +157,13 @@ public final class ClassificationMarginLosses {
                                                     MemorySegment weight, long ow, MemorySegment gradLosses, long glOff,
                                                     float uniform, MemorySegment gx, long ogx) {
         checkMultilabel(n, c, x, ox, y, oy, weight, ow);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gInput", gx, ogx, Checks.elements(n, c));
         if (c == 0) {
             return;                               // no classes: no gradient to write, however many rows
         }
         for (long r = 0; r < n; r++) {
-            double up = upstream(r, gradLosses, glOff, uniform) / c;
+            double up = LossUpstream.at(r, gradLosses, glOff, uniform) / c;
             for (long i = 0; i < c; i++) {
                 double xi = FloatLanes.get(x, ox + r * c + i);
                 double yi = FloatLanes.get(y, oy + r * c + i);
@@ -180,16 +180,6 @@ public final class ClassificationMarginLosses {
 
     private static double sigmoid(double z) {
         return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-    }
-
-    private static double upstream(long i, MemorySegment gradLosses, long glOff, float uniform) {
-        return gradLosses == null ? uniform : FloatLanes.get(gradLosses, glOff + i);
-    }
-
-    private static void checkUpstream(long n, MemorySegment gradLosses, long glOff) {
-        if (gradLosses != null) {
-            Checks.floats("gradLosses", gradLosses, glOff, n);
-        }
     }
 
     private static void checkElements(String what, long n, MemorySegment x, long ox, MemorySegment y, long oy) {

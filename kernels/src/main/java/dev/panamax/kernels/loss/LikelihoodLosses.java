@@ -51,13 +51,13 @@ public final class LikelihoodLosses {
                                           float eps, MemorySegment gradLosses, long glOff, float uniform, MemorySegment gx,
                                           long ogx) {
         checkPair("poisson_nll_loss", n, x, ox, t, ot);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gInput", gx, ogx, n);
         for (long i = 0; i < n; i++) {
             double xi = FloatLanes.get(x, ox + i);
             double ti = FloatLanes.get(t, ot + i);
             double slope = logInput ? Math.exp(xi) - ti : 1 - ti / (xi + eps);
-            FloatLanes.set(gx, ogx + i, (float) (slope * upstream(i, gradLosses, glOff, uniform)));
+            FloatLanes.set(gx, ogx + i, (float) (slope * LossUpstream.at(i, gradLosses, glOff, uniform)));
         }
     }
 
@@ -90,7 +90,7 @@ public final class LikelihoodLosses {
                                            float uniform, MemorySegment gx, long ogx, MemorySegment gt, long ogt,
                                            MemorySegment gv, long ogv) {
         checkGaussian(n, d, x, ox, t, ot, var, ov, varianceShared, eps);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         long variances = varianceShared ? (n == 0 ? 0 : n / d) : n;
         if (gx != null) {
             Checks.floats("gInput", gx, ogx, n);
@@ -109,7 +109,7 @@ public final class LikelihoodLosses {
             long vi = varianceShared ? i / d : i;
             double v = Math.max(FloatLanes.get(var, ov + vi), eps);
             double e = (double) FloatLanes.get(x, ox + i) - FloatLanes.get(t, ot + i);
-            double up = upstream(i, gradLosses, glOff, uniform);
+            double up = LossUpstream.at(i, gradLosses, glOff, uniform);
             if (gx != null) {
                 FloatLanes.set(gx, ogx + i, (float) (up * e / v));
             }
@@ -128,16 +128,6 @@ public final class LikelihoodLosses {
                     }
                 }
             }
-        }
-    }
-
-    private static double upstream(long i, MemorySegment gradLosses, long glOff, float uniform) {
-        return gradLosses == null ? uniform : FloatLanes.get(gradLosses, glOff + i);
-    }
-
-    private static void checkUpstream(long n, MemorySegment gradLosses, long glOff) {
-        if (gradLosses != null) {
-            Checks.floats("gradLosses", gradLosses, glOff, n);
         }
     }
 

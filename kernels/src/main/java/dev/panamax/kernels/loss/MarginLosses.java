@@ -47,11 +47,11 @@ public final class MarginLosses {
                                              MemorySegment g1, long og1, MemorySegment g2, long og2) {
         checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, n);
         Checks.floats("g2", g2, og2, n);
         for (long i = 0; i < n; i++) {
-            double up = upstream(i, gradLosses, glOff, uniform);
+            double up = LossUpstream.at(i, gradLosses, glOff, uniform);
             double g = rankingMargin(i, x1, o1, x2, o2, y, oy, margin) >= 0 ? up * FloatLanes.get(y, oy + i) : 0;
             FloatLanes.set(g1, og1 + i, (float) -g);
             FloatLanes.set(g2, og2 + i, (float) g);
@@ -82,7 +82,7 @@ public final class MarginLosses {
                                                float uniform, MemorySegment g1, long og1, MemorySegment g2, long og2) {
         checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, Checks.elements(n, d));
         Checks.floats("g2", g2, og2, Checks.elements(n, d));
         for (long i = 0; i < n; i++) {
@@ -95,7 +95,7 @@ public final class MarginLosses {
             float yi = FloatLanes.get(y, oy + i);
             // d cos / d x1 = x2 / denom - cos x1 / m1, and symmetrically; the loss is -cos or +cos
             double sign = yi == 1 ? -1 : yi == -1 && cos - margin >= 0 ? 1 : 0;
-            double up = sign * upstream(i, gradLosses, glOff, uniform);
+            double up = sign * LossUpstream.at(i, gradLosses, glOff, uniform);
             for (long k = 0; k < d; k++) {
                 double a = FloatLanes.get(x1, r1 + k);
                 double b = FloatLanes.get(x2, r2 + k);
@@ -127,7 +127,7 @@ public final class MarginLosses {
                                              MemorySegment gradLosses, long glOff, float uniform, MemorySegment ga, long oga,
                                              MemorySegment gp, long ogp, MemorySegment gn, long ogn) {
         checkTriplet(n, d, a, oa, p, op, ng, on, norm);
-        checkUpstream(n, gradLosses, glOff);
+        LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("gAnchor", ga, oga, Checks.elements(n, d));
         Checks.floats("gPositive", gp, ogp, Checks.elements(n, d));
         Checks.floats("gNegative", gn, ogn, Checks.elements(n, d));
@@ -140,7 +140,7 @@ public final class MarginLosses {
             double dan = RowDistances.distance(d, a, oa + at, ng, on + at, eps, norm);
             double dpn = swap ? RowDistances.distance(d, p, op + at, ng, on + at, eps, norm) : Double.POSITIVE_INFINITY;
             double near = Math.min(dan, dpn);
-            double up = margin + dap - near >= 0 ? upstream(i, gradLosses, glOff, uniform) : 0;
+            double up = margin + dap - near >= 0 ? LossUpstream.at(i, gradLosses, glOff, uniform) : 0;
             // the share of -up that reaches d(a, n) and d(p, n): all to the smaller, half each on a tie
             double toAn = dan < dpn ? 1 : dan == dpn ? 0.5 : 0;
             double toPn = 1 - toAn;
@@ -173,16 +173,6 @@ public final class MarginLosses {
             s += (double) FloatLanes.get(x, rx + k) * FloatLanes.get(y, ry + k);
         }
         return s;
-    }
-
-    private static double upstream(long i, MemorySegment gradLosses, long glOff, float uniform) {
-        return gradLosses == null ? uniform : FloatLanes.get(gradLosses, glOff + i);
-    }
-
-    private static void checkUpstream(long n, MemorySegment gradLosses, long glOff) {
-        if (gradLosses != null) {
-            Checks.floats("gradLosses", gradLosses, glOff, n);
-        }
     }
 
     private static void checkRows(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2) {
