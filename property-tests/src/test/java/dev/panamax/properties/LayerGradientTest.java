@@ -153,6 +153,7 @@ class LayerGradientTest {
         checkSpaced("prelu per channel", () -> new PReLU(3, 0.2f), 2, 3, 4);
         checkSpaced("prelu shared", PReLU::new, 3, 5);
         check("softmax", () -> Softmax.softmax(1), 3, 6);
+        check("softmin", () -> Softmax.softmin(1), 3, 6);
         check("log_softmax", () -> Softmax.logSoftmax(-1), 3, 6);
         check("dropout", () -> new Dropout(0.3f, 7), 4, 9);
     }
