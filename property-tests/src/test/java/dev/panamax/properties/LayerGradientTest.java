@@ -25,6 +25,7 @@ import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
 import dev.panamax.nn.layers.BatchNorm2d;
 import dev.panamax.nn.layers.Checkpoint;
+import dev.panamax.nn.layers.ChannelShuffle;
 import dev.panamax.nn.layers.Concat;
 import dev.panamax.nn.layers.Conv1d;
 import dev.panamax.nn.layers.Conv2d;
@@ -100,6 +101,7 @@ class LayerGradientTest {
         check("global avg", GlobalAvgPool2d::new, 2, 3, 4, 5);
         checkSpaced("global max", GlobalMaxPool2d::new, 2, 3, 4, 5);
         check("flatten", Flatten::new, 2, 3, 2, 2);
+        check("channel_shuffle", () -> new ChannelShuffle(2), 2, 4, 3);
         check("unflatten", () -> new Unflatten(1, 3, 4), 2, 12);
         check("unfold", () -> new Unfold(new ConvAttributes(new int[] {2, 3}, new int[] {2, 1}, new int[] {1, 0},
                 new int[] {1, 2}, new int[] {0, 0}, 1)), 2, 3, 5, 6);
