@@ -26,7 +26,8 @@ class EmbeddingFuzzTest {
     void embedding(FuzzedDataProvider data) {
         try (Arena arena = Arena.ofConfined()) {
             FuzzArgs f = new FuzzArgs(data, arena);
-            boolean backward = f.bool();
+            int pass = f.pick(0, 1, 2);                      // forward, backward, max_norm's renorm
+            boolean backward = pass == 1;
             long count = f.dim(12);
             long v = f.dim(9);
             long d = f.dim(40);
@@ -44,6 +45,17 @@ class EmbeddingFuzzTest {
             MemorySegment table = f.floats(footprint(wOff, v * d, 1));
             MemorySegment rows = f.floats(footprint(yOff, count * d, 1));
             String what = "embedding count " + count + " V " + v + " D " + d;
+            if (pass == 2) {
+                double maxNorm = Math.abs(f.scalar()) * 2;
+                double p = new double[] {1, 2, 3, Double.POSITIVE_INFINITY}[f.nextInt(4)];
+                MemorySegment before = table == null ? null : arena.allocate(table.byteSize()).copyFrom(table);
+                MemorySegment visited = f.bool() ? null : arena.allocate(Math.max(0, Math.min(v, 1 << 20)) + f.nextInt(3));
+                if (FuzzArgs.accepted(() -> Embedding.renorm(count, v, d, indices, iOff, table, wOff, maxNorm, p, visited, 0),
+                        table)) {
+                    renormed(what + " max_norm " + maxNorm + " p " + p, count, v, d, indices, iOff, before, table, wOff, maxNorm, p);
+                }
+                return;
+            }
             if (!backward) {
                 if (FuzzArgs.accepted(() -> Embedding.forward(count, v, d, indices, iOff, table, wOff, rows, yOff), rows)) {
                     for (long i = 0; i < count; i++) {
@@ -56,7 +68,13 @@ class EmbeddingFuzzTest {
                 return;
             }
             MemorySegment before = table == null ? null : arena.allocate(table.byteSize()).copyFrom(table);
-            if (FuzzArgs.accepted(() -> Embedding.backward(count, v, d, indices, iOff, rows, yOff, padding, table, wOff), table)) {
+            MemorySegment frequency = f.bool() ? null : f.longs(footprint(0, v, 1), 0, 0);
+            if (FuzzArgs.accepted(() -> Embedding.backward(count, v, d, indices, iOff, rows, yOff, padding, frequency, 0, table,
+                    wOff), table)) {
+                long[] counts = frequency == null ? null : new long[(int) v];   // v then fits the scratch segment
+                for (long i = 0; counts != null && i < count; i++) {
+                    counts[(int) index(what, indices, iOff + i, v)]++;
+                }
                 double[] want = new double[(int) (v * d)];
                 for (int e = 0; e < want.length; e++) {
                     want[e] = at(before, wOff + e);
@@ -65,13 +83,50 @@ class EmbeddingFuzzTest {
                     long row = index(what, indices, iOff + i, v);
                     if (row != padding) {
                         for (long k = 0; k < d; k++) {
-                            want[(int) (row * d + k)] += at(rows, yOff + i * d + k);
+                            want[(int) (row * d + k)] += at(rows, yOff + i * d + k) / (counts == null ? 1 : counts[(int) row]);
                         }
                     }
                 }
                 for (int e = 0; e < want.length; e++) {
                     FuzzArgs.close(what + " gWeight[" + e + "]", at(table, wOff + e), want[e], count);
                 }
+            }
+        }
+    }
+
+    /**
+     * After max_norm's renorm: every named row has a p-norm of at most {@code maxNorm} (to float
+     * rounding) and points as before (a factor in (0, 1]), rows within the bound and rows not named
+     * are unchanged.
+     */
+    private static void renormed(String what, long count, long v, long d, MemorySegment indices, long iOff,
+                                 MemorySegment before, MemorySegment table, long wOff, double maxNorm, double p) {
+        if (d == 0) {
+            return;                                       // no values, however many rows (v may then be any size)
+        }
+        boolean[] named = new boolean[(int) v];
+        for (long i = 0; i < count; i++) {
+            named[(int) index(what, indices, iOff + i, v)] = true;
+        }
+        for (int row = 0; row < v; row++) {
+            double norm = 0;
+            double normBefore = 0;
+            for (long k = 0; k < d; k++) {
+                double e = Math.abs(at(table, wOff + row * d + k));
+                double b = Math.abs(at(before, wOff + row * d + k));
+                norm = Double.isInfinite(p) ? Math.max(norm, e) : norm + Math.pow(e, p);
+                normBefore = Double.isInfinite(p) ? Math.max(normBefore, b) : normBefore + Math.pow(b, p);
+            }
+            norm = Double.isInfinite(p) ? norm : Math.pow(norm, 1 / p);
+            normBefore = Double.isInfinite(p) ? normBefore : Math.pow(normBefore, 1 / p);
+            boolean scaled = named[row] && normBefore > maxNorm;
+            if (scaled && norm > maxNorm * (1 + 1e-5) + 1e-30) {
+                throw new AssertionError(what + ": row " + row + " has norm " + norm + " after renorm");
+            }
+            double factor = scaled ? norm / normBefore : 1;
+            for (long k = 0; k < d; k++) {
+                FuzzArgs.close(what + " row " + row + "[" + k + "]", at(table, wOff + row * d + k),
+                        at(before, wOff + row * d + k) * factor, 1);
             }
         }
     }
@@ -87,7 +142,8 @@ class EmbeddingFuzzTest {
         try (Arena arena = Arena.ofConfined()) {
             FuzzArgs f = new FuzzArgs(data, arena);
             EmbeddingBag.Mode mode = EmbeddingBag.Mode.values()[f.pick(0, 1, 2)];
-            boolean backward = f.bool();
+            int pass = f.pick(0, 1, 2);                      // forward, backward, max_norm's renorm
+            boolean backward = pass == 1;
             long count = f.dim(12);
             long bags = f.dim(5);
             long v = f.dim(9);

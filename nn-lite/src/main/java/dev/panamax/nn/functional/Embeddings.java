@@ -1,6 +1,7 @@
 package dev.panamax.nn.functional;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 import dev.panamax.kernels.embedding.Embedding;
 import dev.panamax.kernels.embedding.EmbeddingBag;
@@ -33,6 +34,16 @@ public final class Embeddings {
      * {@code paddingIdx} (negative for none, or counted from the end as PyTorch) stays zero.
      */
     public static Tensor lookupBackward(Tensor weight, Tensor indices, Tensor gy, Long paddingIdx, Arena arena) {
+        return lookupBackward(weight, indices, gy, paddingIdx, false, arena);
+    }
+
+    /**
+     * {@link #lookupBackward(Tensor, Tensor, Tensor, Long, Arena)} with PyTorch's
+     * {@code scale_grad_by_freq}: each row's gradient divided by how often its index occurs in
+     * {@code indices}.
+     */
+    public static Tensor lookupBackward(Tensor weight, Tensor indices, Tensor gy, Long paddingIdx, boolean scaleGradByFreq,
+                                        Arena arena) {
         check(weight, indices);
         long v = weight.size(0);
         long d = weight.size(1);
@@ -47,8 +58,27 @@ public final class Embeddings {
         Tensor idx = indices.contiguous(arena);
         Tensor g = gy.contiguous(arena);
         Tensor gw = Tensor.zeros(arena, v, d);
-        Embedding.backward(idx.numel(), v, d, idx.segment(), idx.offset(), g.segment(), g.offset(), pad, gw.segment(), 0);
+        Tensor frequency = scaleGradByFreq ? Tensor.zeros(arena, DType.INT64, v) : null;
+        Embedding.backward(idx.numel(), v, d, idx.segment(), idx.offset(), g.segment(), g.offset(), pad,
+                Layouts.segment(frequency), Layouts.offset(frequency), gw.segment(), 0);
         return gw;
+    }
+
+    /**
+     * PyTorch's {@code max_norm} before a lookup: the rows of {@code weight} that {@code indices}
+     * name are scaled, in place, to a {@code normType}-norm of at most {@code maxNorm}
+     * ({@code maxNorm / (norm + 1e-7)} times themselves where above it), as
+     * {@code torch.embedding_renorm_}; no gradient flows through it.
+     */
+    public static void renorm(Tensor weight, Tensor indices, double maxNorm, double normType, Arena arena) {
+        check(weight, indices);
+        if (!weight.isContiguous()) {
+            throw new IllegalArgumentException("max_norm renormalises the table in place: it must be contiguous");
+        }
+        Tensor idx = indices.contiguous(arena);
+        MemorySegment visited = arena.allocate(weight.size(0));
+        Embedding.renorm(idx.numel(), weight.size(0), weight.size(1), idx.segment(), idx.offset(), weight.segment(),
+                weight.offset(), maxNorm, normType, visited, 0);
     }
 
     /**
