@@ -26,7 +26,7 @@ public final class RowDistances {
     /** {@code out[i] = |x1[i] - x2[i] + eps|_p} for rows {@code [n, d]}. */
     public static void pairwise(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, double p, float eps,
                                 MemorySegment out, long oOut) {
-        check("pairwise_distance", n, d, x1, o1, x2, o2);
+        checkRows("pairwise_distance", n, d, x1, o1, x2, o2);
         checkNorm(p);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
@@ -38,7 +38,7 @@ public final class RowDistances {
     public static void pairwiseBackward(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, double p,
                                         float eps, MemorySegment gradOut, long ogo, MemorySegment g1, long og1,
                                         MemorySegment g2, long og2) {
-        check("pairwise_distance", n, d, x1, o1, x2, o2);
+        checkRows("pairwise_distance", n, d, x1, o1, x2, o2);
         checkNorm(p);
         Checks.floats("gradOut", gradOut, ogo, n);
         Checks.floats("g1", g1, og1, Checks.elements(n, d));
@@ -62,7 +62,7 @@ public final class RowDistances {
     /** {@code out[i]}: the cosine similarity of rows {@code x1[i]} and {@code x2[i]}, norms clamped at eps. */
     public static void cosine(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, float eps,
                               MemorySegment out, long oOut) {
-        check("cosine_similarity", n, d, x1, o1, x2, o2);
+        checkRows("cosine_similarity", n, d, x1, o1, x2, o2);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
             long r1 = o1 + i * d;
@@ -79,7 +79,7 @@ public final class RowDistances {
      */
     public static void cosineBackward(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, float eps,
                                       MemorySegment gradOut, long ogo, MemorySegment g1, long og1, MemorySegment g2, long og2) {
-        check("cosine_similarity", n, d, x1, o1, x2, o2);
+        checkRows("cosine_similarity", n, d, x1, o1, x2, o2);
         Checks.floats("gradOut", gradOut, ogo, n);
         Checks.floats("g1", g1, og1, Checks.elements(n, d));
         Checks.floats("g2", g2, og2, Checks.elements(n, d));
@@ -133,7 +133,8 @@ public final class RowDistances {
         }
     }
 
-    private static double dot(long d, MemorySegment x, long rx, MemorySegment y, long ry) {
+    /** The dot product of two rows of {@code d} floats, in double. */
+    public static double dot(long d, MemorySegment x, long rx, MemorySegment y, long ry) {
         double s = 0;
         for (long k = 0; k < d; k++) {
             s += (double) FloatLanes.get(x, rx + k) * FloatLanes.get(y, ry + k);
@@ -141,7 +142,8 @@ public final class RowDistances {
         return s;
     }
 
-    private static void check(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2) {
+    /** Checks {@code n} rows of {@code d} floats in each of {@code x1} and {@code x2}, naming the operation {@code what}. */
+    public static void checkRows(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2) {
         Checks.nonNegative(what + " rows", n);
         Checks.nonNegative(what + " row length", d);
         Checks.floats("x1", x1, o1, Checks.elements(n, d));

@@ -33,7 +33,7 @@ public final class MarginLosses {
     /** {@code out[i] = max(0, -y[i] (x1[i] - x2[i]) + margin)}. */
     public static void marginRanking(long n, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y, long oy,
                                      float margin, MemorySegment out, long oOut) {
-        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
+        RowDistances.checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
@@ -45,7 +45,7 @@ public final class MarginLosses {
     public static void marginRankingBackward(long n, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y,
                                              long oy, float margin, MemorySegment gradLosses, long glOff, float uniform,
                                              MemorySegment g1, long og1, MemorySegment g2, long og2) {
-        checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
+        RowDistances.checkRows("margin_ranking_loss", n, 1, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, n);
@@ -61,15 +61,15 @@ public final class MarginLosses {
     /** Each row's cosine embedding loss into {@code out [n]}; {@code y [n]} holds 1 or -1 per row. */
     public static void cosineEmbedding(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y,
                                        long oy, float margin, MemorySegment out, long oOut) {
-        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
+        RowDistances.checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         Checks.floats("out", out, oOut, n);
         for (long i = 0; i < n; i++) {
             long r1 = o1 + i * d;
             long r2 = o2 + i * d;
-            double m1 = dot(d, x1, r1, x1, r1) + COSINE_EPSILON;
-            double m2 = dot(d, x2, r2, x2, r2) + COSINE_EPSILON;
-            double cos = dot(d, x1, r1, x2, r2) / Math.sqrt(m1 * m2);
+            double m1 = RowDistances.dot(d, x1, r1, x1, r1) + COSINE_EPSILON;
+            double m2 = RowDistances.dot(d, x2, r2, x2, r2) + COSINE_EPSILON;
+            double cos = RowDistances.dot(d, x1, r1, x2, r2) / Math.sqrt(m1 * m2);
             float yi = FloatLanes.get(y, oy + i);
             double loss = yi == 1 ? 1 - cos : yi == -1 ? Math.max(0, cos - margin) : 0;
             FloatLanes.set(out, oOut + i, (float) loss);
@@ -80,7 +80,7 @@ public final class MarginLosses {
     public static void cosineEmbeddingBackward(long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2,
                                                MemorySegment y, long oy, float margin, MemorySegment gradLosses, long glOff,
                                                float uniform, MemorySegment g1, long og1, MemorySegment g2, long og2) {
-        checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
+        RowDistances.checkRows("cosine_embedding_loss", n, d, x1, o1, x2, o2);
         Checks.floats("y", y, oy, n);
         LossUpstream.check(n, gradLosses, glOff);
         Checks.floats("g1", g1, og1, Checks.elements(n, d));
@@ -88,10 +88,10 @@ public final class MarginLosses {
         for (long i = 0; i < n; i++) {
             long r1 = o1 + i * d;
             long r2 = o2 + i * d;
-            double m1 = dot(d, x1, r1, x1, r1) + COSINE_EPSILON;
-            double m2 = dot(d, x2, r2, x2, r2) + COSINE_EPSILON;
+            double m1 = RowDistances.dot(d, x1, r1, x1, r1) + COSINE_EPSILON;
+            double m2 = RowDistances.dot(d, x2, r2, x2, r2) + COSINE_EPSILON;
             double denom = Math.sqrt(m1 * m2);
-            double cos = dot(d, x1, r1, x2, r2) / denom;
+            double cos = RowDistances.dot(d, x1, r1, x2, r2) / denom;
             float yi = FloatLanes.get(y, oy + i);
             // d cos / d x1 = x2 / denom - cos x1 / m1, and symmetrically; the loss is -cos or +cos
             double sign = yi == 1 ? -1 : yi == -1 && cos - margin >= 0 ? 1 : 0;
@@ -164,22 +164,6 @@ public final class MarginLosses {
     private static double rankingMargin(long i, MemorySegment x1, long o1, MemorySegment x2, long o2, MemorySegment y, long oy,
                                         float margin) {
         return -FloatLanes.get(y, oy + i) * ((double) FloatLanes.get(x1, o1 + i) - FloatLanes.get(x2, o2 + i)) + margin;
-    }
-
-    /** The dot product of two rows, in double. */
-    private static double dot(long d, MemorySegment x, long rx, MemorySegment y, long ry) {
-        double s = 0;
-        for (long k = 0; k < d; k++) {
-            s += (double) FloatLanes.get(x, rx + k) * FloatLanes.get(y, ry + k);
-        }
-        return s;
-    }
-
-    private static void checkRows(String what, long n, long d, MemorySegment x1, long o1, MemorySegment x2, long o2) {
-        Checks.nonNegative(what + " rows", n);
-        Checks.nonNegative(what + " row length", d);
-        Checks.floats("x1", x1, o1, Checks.elements(n, d));
-        Checks.floats("x2", x2, o2, Checks.elements(n, d));
     }
 
     private static void checkTriplet(long n, long d, MemorySegment a, long oa, MemorySegment p, long op, MemorySegment ng,
