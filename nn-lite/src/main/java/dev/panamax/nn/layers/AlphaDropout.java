@@ -13,7 +13,7 @@ import dev.panamax.nn.tensor.Tensor;
  * shifted ({@code a x + b}, PyTorch's a and b) so that an input of zero mean and unit variance
  * keeps them; evaluation is the identity. Seeded and reproducible as {@link Dropout}.
  */
-public final class AlphaDropout extends Layer {
+public sealed class AlphaDropout extends Layer permits FeatureAlphaDropout {
 
     /** SELU's {@code lambda alpha}, PyTorch's constant. */
     private static final double ALPHA = 1.7580993408473766;
@@ -52,16 +52,22 @@ public final class AlphaDropout extends Layer {
         float kept = (float) a;
         float shiftKept = p == 1 ? 0f : (float) (ALPHA * a * p);
         float shiftDropped = p == 1 ? 0f : (float) (ALPHA * a * (p - 1));
+        long unit = elementsPerDecision(x);
         long base = Dropout.mix(seed + 0x9E3779B97F4A7C15L * ++calls);
         MemorySegment s = scale.segment();
         MemorySegment out = y.segment();
         for (long i = 0; i < n; i++) {
-            boolean keep = (Dropout.mix(base + i) >>> 40) * 0x1.0p-24f >= p;     // as Dropout decides
+            boolean keep = (Dropout.mix(base + i / unit) >>> 40) * 0x1.0p-24f >= p;     // as Dropout decides
             float v = xd.segment().getAtIndex(ValueLayout.JAVA_FLOAT, xd.offset() + i);
             s.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? kept : 0f);
             out.setAtIndex(ValueLayout.JAVA_FLOAT, i, keep ? v * kept + shiftKept : p == 1 ? v * 0f : shiftDropped);
         }
         return y;
+    }
+
+    /** How many consecutive elements share one keep decision: 1, each its own. */
+    long elementsPerDecision(Tensor x) {
+        return 1;
     }
 
     @Override

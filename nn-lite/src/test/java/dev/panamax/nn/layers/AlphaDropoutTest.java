@@ -67,6 +67,41 @@ class AlphaDropoutTest {
         }
     }
 
+    /** FeatureAlphaDropout keeps or drops each channel of each sample whole, and keeps mean 0 and variance 1. */
+    @Test
+    void featuresDropWhole() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 50;
+            int c = 40;
+            int positions = 100;
+            float[] xs = new float[n * c * positions];
+            SplittableRandom r = new SplittableRandom(4);
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = (float) gaussian(r);
+            }
+            FeatureAlphaDropout layer = new FeatureAlphaDropout(0.25f, 9);
+            float[] y = layer.forward(Tensor.of(arena, xs, n, c, 10, 10), arena).toFloatArray();
+            float[] g = layer.backward(Tensor.empty(arena, n, c, 10, 10).fill(1f), arena).toFloatArray();
+            int droppedChannels = 0;
+            double mean = 0;
+            double squares = 0;
+            for (int ch = 0; ch < n * c; ch++) {
+                float first = g[ch * positions];
+                for (int k = 0; k < positions; k++) {
+                    assertThat(g[ch * positions + k]).isEqualTo(first);
+                }
+                droppedChannels += first == 0f ? 1 : 0;
+            }
+            for (float v : y) {
+                mean += v / y.length;
+                squares += (double) v * v / y.length;
+            }
+            assertThat(droppedChannels / (double) (n * c)).isCloseTo(0.25, within(0.04));
+            assertThat(mean).isCloseTo(0, within(0.05));
+            assertThat(squares - mean * mean).isCloseTo(1, within(0.05));
+        }
+    }
+
     private static double gaussian(SplittableRandom r) {
         return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
     }
