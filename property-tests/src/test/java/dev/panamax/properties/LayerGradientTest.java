@@ -50,6 +50,7 @@ import dev.panamax.nn.layers.LSTM;
 import dev.panamax.nn.layers.LSTMCell;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LayerNorm;
+import dev.panamax.nn.layers.LPPool2d;
 import dev.panamax.nn.layers.Linear;
 import dev.panamax.nn.layers.LocalResponseNorm;
 import dev.panamax.nn.layers.MaxPool1d;
@@ -99,6 +100,7 @@ class LayerGradientTest {
         checkSpaced("min_pool2d", () -> new MinPool2d(2), 2, 2, 4, 6);
         check("avg_pool2d", () -> new AvgPool2d(PoolWindow.of(3, 2, 1), false), 2, 3, 6, 5);
         check("global avg", GlobalAvgPool2d::new, 2, 3, 4, 5);
+        check("lp_pool2d", () -> new LPPool2d(2, new int[] {2, 3}, new int[] {2, 2}, true), 2, 2, 5, 6);
         checkSpaced("global max", GlobalMaxPool2d::new, 2, 3, 4, 5);
         check("flatten", Flatten::new, 2, 3, 2, 2);
         check("channel_shuffle", () -> new ChannelShuffle(2), 2, 4, 3);

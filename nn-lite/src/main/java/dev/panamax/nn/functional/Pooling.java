@@ -7,6 +7,7 @@ import java.util.Arrays;
 
 import dev.panamax.kernels.pool.AdaptivePool2d;
 import dev.panamax.kernels.pool.AvgPool2d;
+import dev.panamax.kernels.pool.LpPool2d;
 import dev.panamax.kernels.pool.MaxPool2d;
 import dev.panamax.kernels.pool.PoolGeometry;
 import dev.panamax.nn.tensor.DType;
@@ -388,6 +389,32 @@ public final class Pooling {
             throw new IllegalArgumentException("the pool's window is for " + g.height() + " x " + g.width()
                     + " planes, x has shape " + Arrays.toString(x.shape()));
         }
+    }
+
+    /**
+     * {@code lp_pool2d(x, norm_type, kernel_size, stride, ceil_mode)}: the p-norm of each window of
+     * {@code x [N, C, H, W]} (a window ceil_mode clips scaled up as PyTorch scales it, see
+     * {@link LpPool2d}); no padding.
+     */
+    public static Tensor lpPool2d(Tensor x, double normType, int[] kernel, int[] stride, boolean ceilMode, Arena arena) {
+        PoolGeometry g = geometry(x, kernel, stride, new int[] {0, 0}, ceilMode);
+        Tensor xd = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.size(0), x.size(1), g.outHeight(), g.outWidth());
+        LpPool2d.forward(x.size(0) * x.size(1), g, normType, xd.segment(), xd.offset(), y.segment(), y.offset());
+        return y;
+    }
+
+    /** The gradient of {@link #lpPool2d} with respect to its input. */
+    public static Tensor lpPool2dBackward(Tensor x, Tensor gy, double normType, int[] kernel, int[] stride, boolean ceilMode,
+                                          Arena arena) {
+        PoolGeometry g = geometry(x, kernel, stride, new int[] {0, 0}, ceilMode);
+        Layouts.requireShape("gy", gy, x.size(0), x.size(1), g.outHeight(), g.outWidth());
+        Tensor xd = x.contiguous(arena);
+        Tensor gd = gy.contiguous(arena);
+        Tensor gx = Tensor.emptyLike(arena, x);
+        LpPool2d.backward(x.size(0) * x.size(1), g, normType, xd.segment(), xd.offset(), gd.segment(), gd.offset(),
+                gx.segment(), gx.offset());
+        return gx;
     }
 
     private static void check(Tensor x) {
