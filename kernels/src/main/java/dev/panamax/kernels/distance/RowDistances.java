@@ -126,8 +126,8 @@ public final class RowDistances {
         return Math.signum(vk) * Math.pow(Math.abs(vk) / norm, p - 1);
     }
 
-    /** Fails unless p is finite and at least 1, naming the operation that needs it. */
-    public static void checkNorm(double p) {
+    /** Fails unless p is finite and at least 1. */
+    private static void checkNorm(double p) {
         if (!(p >= 1) || Double.isInfinite(p)) {
             throw new IllegalArgumentException("a p-norm distance needs a finite degree p >= 1, got " + p);
         }

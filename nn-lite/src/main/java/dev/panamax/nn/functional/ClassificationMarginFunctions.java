@@ -113,8 +113,9 @@ public final class ClassificationMarginFunctions {
      */
     public static Tensor multilabelSoftMargin(Tensor input, Tensor target, Tensor weight, Reduction reduction, Arena arena) {
         long[] samples = sampleShape("multilabel_soft_margin_loss", input);
-        Tensor x = floats("input", input, arena);
-        Tensor y = sameShapeFloats(target, input, arena);
+        Losses.requireFloatPair(input, target);
+        Tensor x = input.contiguous(arena);
+        Tensor y = target.contiguous(arena);
         Tensor w = classWeights(weight, input.size(-1), arena);
         long n = Tensor.product(samples);
         Tensor losses = Tensor.empty(arena, n);
@@ -127,8 +128,9 @@ public final class ClassificationMarginFunctions {
     public static Tensor multilabelSoftMarginBackward(Tensor input, Tensor target, Tensor weight, Reduction reduction,
                                                       Tensor gradLoss, Arena arena) {
         long[] samples = sampleShape("multilabel_soft_margin_loss", input);
-        Tensor x = floats("input", input, arena);
-        Tensor y = sameShapeFloats(target, input, arena);
+        Losses.requireFloatPair(input, target);
+        Tensor x = input.contiguous(arena);
+        Tensor y = target.contiguous(arena);
         Tensor w = classWeights(weight, input.size(-1), arena);
         long n = Tensor.product(samples);
         Tensor up = perLoss(gradLoss, samples, reduction, arena);
@@ -151,12 +153,6 @@ public final class ClassificationMarginFunctions {
     private static Tensor floats(String name, Tensor t, Arena arena) {
         Layouts.requireType(name, t, DType.FLOAT32);
         return t.contiguous(arena);
-    }
-
-    private static Tensor sameShapeFloats(Tensor target, Tensor input, Arena arena) {
-        Layouts.requireType("target", target, DType.FLOAT32);
-        Layouts.requireSameShape("target", target, input);
-        return target.contiguous(arena);
     }
 
     private static Tensor classIndices(Tensor target, long[] samples, Arena arena) {

@@ -86,9 +86,7 @@ public final class LikelihoodLossFunctions {
     }
 
     private static Tensor[] pair(Tensor input, Tensor target, Arena arena) {
-        Layouts.requireType("input", input, DType.FLOAT32);
-        Layouts.requireType("target", target, DType.FLOAT32);
-        Layouts.requireSameShape("target", target, input);
+        Losses.requireFloatPair(input, target);
         return new Tensor[] {input.contiguous(arena), target.contiguous(arena)};
     }
 

@@ -436,7 +436,7 @@ public final class Losses {
     }
 
     /** An input and a target of one shape, both float32 (an int64 target read as floats would be a wrong answer). */
-    private static void requireFloatPair(Tensor input, Tensor target) {
+    static void requireFloatPair(Tensor input, Tensor target) {
         Layouts.requireType("input", input, DType.FLOAT32);
         Layouts.requireType("target", target, DType.FLOAT32);
         Layouts.requireSameShape("target", target, input);

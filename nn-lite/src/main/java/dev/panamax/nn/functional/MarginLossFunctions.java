@@ -177,7 +177,7 @@ public final class MarginLossFunctions {
     /** The target of 1 and -1 as float32 {@code shape}, from float32 or int64. */
     static Tensor labels(Tensor target, long[] shape, Arena arena) {
         if (!Arrays.equals(target.shape(), shape)) {
-            throw new IllegalArgumentException("target must have shape " + Arrays.toString(shape) + " (one label per row), got "
+            throw new IllegalArgumentException("target must have shape " + Arrays.toString(shape) + " (a label per row or element), got "
                     + Arrays.toString(target.shape()));
         }
         if (target.dtype() == DType.FLOAT32) {
