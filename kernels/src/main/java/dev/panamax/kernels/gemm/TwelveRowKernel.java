@@ -100,7 +100,11 @@ final class TwelveRowKernel {
         c111.intoArray(tile, 11 * NR + LANES);
     }
 
-    /** {@link MicroKernel#runInPlace} for 12 rows. */
+    /**
+     * {@link MicroKernel#runInPlace} for 12 rows, A's rows reached by a running offset as in
+     * {@link UnpackedKernel} (12 offsets computed from the row number spilled to the stack):
+     * Zen 5, one thread, 1024 x 64 x 2048 (A read in place, B packed) 590-645 -> 670-690 products/s.
+     */
     static void inPlace(int kc, MemorySegment a, long aAt, long stepP, long stepR, float[] bp, int bpOff,
                            float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
@@ -115,40 +119,52 @@ final class TwelveRowKernel {
         for (int p = 0; p < kc; p++, at += sp, b += NR) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            long o = at;
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c80 = x.fma(b0, c80);
             c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c90 = x.fma(b0, c90);
             c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c100 = x.fma(b0, c100);
             c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c110 = x.fma(b0, c110);
             c111 = x.fma(b1, c111);
         }

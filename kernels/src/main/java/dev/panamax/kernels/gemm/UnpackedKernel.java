@@ -22,6 +22,15 @@ import jdk.incubator.vector.FloatVector;
  * best of ten runs, GFLOP/s: 166, 169, 181 against 152, 154, 170; GemmBench, best forks, 16^3
  * 8.3 against 7.8 M products/s, 32^3 2.04 against 1.90 M, 64^3 285 against 265 k; with 8 lanes,
  * 16^3 6.0 against 5.3 M, 32^3 0.93 against 0.83 M). Zen 4 has not been measured again.
+ *
+ * <p>Within a step, the tiles of eight and twelve rows reach A's rows by adding the row stride to
+ * a running offset ({@code o += sr}) instead of computing {@code at + i sr}: with twelve (or
+ * eight) such offsets live across the loop C2 ran out of general registers and kept them on the
+ * stack, so each broadcast cost three stack loads besides its own (seen in the disassembly), and
+ * the loop was bound by loads, not multiply-adds. Zen 5, one thread, GemmBench GFLOP/s before /
+ * after, OpenBLAS in the same sitting: 16^3 67 / 81-83 (71), 32^3 150-154 / 168-174 (181),
+ * 64^3 213 / 211-215 (216). The six-row tile keeps its six offsets in registers and ran 3 %
+ * slower with a running offset (256^3), so it computes them.
  */
 final class UnpackedKernel {
 
@@ -52,40 +61,52 @@ final class UnpackedKernel {
         for (int p = 0; p < kc; p++, at += sp, row += sb) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            long o = at;
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c80 = x.fma(b0, c80);
             c81 = x.fma(b1, c81);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c90 = x.fma(b0, c90);
             c91 = x.fma(b1, c91);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c100 = x.fma(b0, c100);
             c101 = x.fma(b1, c101);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c110 = x.fma(b0, c110);
             c111 = x.fma(b1, c111);
         }
@@ -314,29 +335,41 @@ final class UnpackedKernel {
         long sb = ldb * Float.BYTES;
         for (int p = 0; p < kc; p++, at += sp, row += sb) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            long o = at;
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c40 = x.fma(b0, c40);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c50 = x.fma(b0, c50);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c60 = x.fma(b0, c60);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c70 = x.fma(b0, c70);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 8 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c80 = x.fma(b0, c80);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 9 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c90 = x.fma(b0, c90);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 10 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c100 = x.fma(b0, c100);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 11 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c110 = x.fma(b0, c110);
         }
         c00.intoArray(tile, 0);
@@ -370,28 +403,36 @@ final class UnpackedKernel {
         for (int p = 0; p < kc; p++, at += sp, row += sb) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            long o = at;
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c60 = x.fma(b0, c60);
             c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
@@ -432,21 +473,29 @@ final class UnpackedKernel {
         long sb = ldb * Float.BYTES;
         for (int p = 0; p < kc; p++, at += sp, row += sb) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
-            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            long o = at;
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c00 = x.fma(b0, c00);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c10 = x.fma(b0, c10);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c20 = x.fma(b0, c20);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c30 = x.fma(b0, c30);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 4 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c40 = x.fma(b0, c40);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 5 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c50 = x.fma(b0, c50);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 6 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c60 = x.fma(b0, c60);
-            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 7 * sr));
+            o += sr;
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, o));
             c70 = x.fma(b0, c70);
         }
         long c0 = cAt * Float.BYTES;
