@@ -353,6 +353,44 @@ class LossPropertiesTest {
                 });
     }
 
+    /**
+     * A multi-label margin loss whose every row lists one class (then -1, then anything in range)
+     * is the multi-class hinge loss of that class with p 1 and margin 1: the same pairs, the same
+     * 1 / C. Losses and gradients in every reduction.
+     */
+    @Test
+    void oneListedClassIsTheMultiClassHinge() {
+        qt().withExamples(60).forAll(integers().between(1, 6), integers().between(1, 12), longs().all())
+                .checkAssert((n, c, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    long[] classes = new long[n];
+                    long[] lists = new long[n * c];
+                    for (int i = 0; i < n; i++) {
+                        classes[i] = r.nextInt(c);
+                        for (int j = 0; j < c; j++) {
+                            lists[i * c + j] = j == 0 ? classes[i] : j == 1 ? -1 : r.nextInt(-1, c);
+                        }
+                    }
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor x = Tensor.of(arena, Arrays2.uniform(r, n * c, -2, 2), n, c);
+                        Tensor y = Tensor.ofLongs(arena, classes, n);
+                        Tensor t = Tensor.ofLongs(arena, lists, n, c);
+                        for (Reduction red : Reduction.values()) {
+                            Close.assertClose("loss " + red,
+                                    ClassificationMarginFunctions.multilabelMargin(x, t, red, arena).toFloatArray(),
+                                    Reference.toDouble(ClassificationMarginFunctions.multiMargin(x, y, 1, 1f, null, red, arena)
+                                            .toFloatArray()), 1e-5, 1e-6);
+                            Tensor up = red == Reduction.NONE ? Tensor.of(arena, Arrays2.uniform(r, n, -1, 1), n)
+                                    : Tensor.scalar(arena, 0.7f);
+                            Close.assertClose("gradient " + red,
+                                    ClassificationMarginFunctions.multilabelMarginBackward(x, t, red, up, arena).toFloatArray(),
+                                    Reference.toDouble(ClassificationMarginFunctions.multiMarginBackward(x, y, 1, 1f, null, red, up,
+                                            arena).toFloatArray()), 1e-5, 1e-7);
+                        }
+                    }
+                });
+    }
+
     private static float[] logs(float[] values) {
         float[] out = new float[values.length];
         for (int i = 0; i < values.length; i++) {

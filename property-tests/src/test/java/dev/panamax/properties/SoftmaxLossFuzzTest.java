@@ -399,18 +399,22 @@ class SoftmaxLossFuzzTest {
 
     /**
      * The classification margin and likelihood losses: soft margin, hinge embedding, multi-margin,
-     * multi-label soft margin, Poisson and Gaussian negative log-likelihood, forward against the
-     * formulas in double, backward for refusals and crashes only.
+     * multi-label soft margin, Poisson and Gaussian negative log-likelihood, multi-label margin,
+     * forward against the formulas in double, backward for refusals and crashes only.
      */
     @FuzzTest
     void classificationAndLikelihoodLosses(FuzzedDataProvider data) {
         try (Arena arena = Arena.ofConfined()) {
             FuzzArgs f = new FuzzArgs(data, arena);
-            int loss = f.pick(0, 1, 2, 3, 4, 5);
+            int loss = f.pick(0, 1, 2, 3, 4, 5, 6);
             boolean backward = f.bool();
             long n = f.dim(6);
-            long c = loss == 2 || loss == 3 || loss == 5 ? f.dim(9) : 1;
-            long elements = loss == 2 || loss == 3 ? n * c : n;
+            boolean rows = loss == 2 || loss == 3 || loss == 6;        // one loss per row of c
+            long c = rows || loss == 5 ? f.dim(9) : 1;
+            long elements = rows ? n * c : n;
+            if (loss == 6 && (double) n * c * c > 1 << 24) {
+                return;          // pairs of classes, c^2 per row: 2^32 for a row of 2^16 classes, as in PyTorch
+            }
             int p = f.pick(1, 2, 2, 3);
             float margin = f.scalar();
             float eps = f.bool() ? 1e-6f : f.scalar();
@@ -420,7 +424,8 @@ class SoftmaxLossFuzzTest {
             long ot = f.offset();
             long ow = f.offset();
             MemorySegment x = f.floats(footprint(ox, elements, 1));
-            MemorySegment t = loss == 2 ? f.longs(footprint(ot, n, 1), -1, c) : f.floats(footprint(ot, elements, 1));
+            MemorySegment t = loss == 2 ? f.longs(footprint(ot, n, 1), -1, c)
+                    : loss == 6 ? f.longs(footprint(ot, elements, 1), -2, c) : f.floats(footprint(ot, elements, 1));
             MemorySegment w = loss == 2 || loss == 3 ? (f.bool() ? null : f.floats(footprint(ow, c, 1)))
                     : loss == 5 ? f.floats(footprint(ow, flag && c > 0 ? n / c : n, 1)) : null;
             if (loss == 5 && w != null) {
@@ -429,11 +434,12 @@ class SoftmaxLossFuzzTest {
                 }
             }
             String what = new String[] {"soft_margin", "hinge_embedding", "multi_margin p " + p, "multilabel_soft_margin",
-                "poisson_nll log " + flag + " full " + full, "gaussian_nll shared " + flag + " full " + full}[loss]
+                "poisson_nll log " + flag + " full " + full, "gaussian_nll shared " + flag + " full " + full,
+                "multilabel_margin"}[loss]
                     + " n " + n + " c " + c + " margin " + margin + " eps " + eps;
-            MemorySegment out = f.floats(footprint(0, backward ? elements : loss == 2 || loss == 3 ? n : elements, 1));
+            MemorySegment out = f.floats(footprint(0, backward ? elements : rows ? n : elements, 1));
             if (backward) {
-                MemorySegment up = f.bool() ? null : f.floats(footprint(0, loss == 2 || loss == 3 ? n : elements, 1));
+                MemorySegment up = f.bool() ? null : f.floats(footprint(0, rows ? n : elements, 1));
                 float uniform = f.scalar();
                 MemorySegment gv = loss == 5 && f.bool() ? f.floats(footprint(0, flag && c > 0 ? n / c : n, 1)) : null;
                 Runnable call = switch (loss) {
@@ -445,6 +451,8 @@ class SoftmaxLossFuzzTest {
                     case 3 -> () -> ClassificationMarginLosses.multilabelSoftMarginBackward(n, c, x, ox, t, ot, w, ow, up, 0,
                             uniform, out, 0);
                     case 4 -> () -> LikelihoodLosses.poissonNllBackward(n, x, ox, t, ot, flag, eps, up, 0, uniform, out, 0);
+                    case 6 -> () -> ClassificationMarginLosses.multilabelMarginBackward(n, c, x, ox, t, ot, up, 0, uniform,
+                            out, 0);
                     default -> () -> LikelihoodLosses.gaussianNllBackward(n, c, x, ox, t, ot, w, ow, flag, eps, up, 0, uniform,
                             out, 0, null, 0, gv, 0);
                 };
@@ -457,9 +465,32 @@ class SoftmaxLossFuzzTest {
                 case 2 -> () -> ClassificationMarginLosses.multiMargin(n, c, x, ox, t, ot, p, margin, w, ow, out, 0);
                 case 3 -> () -> ClassificationMarginLosses.multilabelSoftMargin(n, c, x, ox, t, ot, w, ow, out, 0);
                 case 4 -> () -> LikelihoodLosses.poissonNll(n, x, ox, t, ot, flag, full, eps, out, 0);
+                case 6 -> () -> ClassificationMarginLosses.multilabelMargin(n, c, x, ox, t, ot, out, 0);
                 default -> () -> LikelihoodLosses.gaussianNll(n, c, x, ox, t, ot, w, ow, flag, full, eps, out, 0);
             };
             if (!FuzzArgs.accepted(call, out)) {
+                return;
+            }
+            if (loss == 6) {
+                for (long r = 0; r < n; r++) {
+                    long listed = 0;
+                    while (listed < c && t.getAtIndex(ValueLayout.JAVA_LONG, ot + r * c + listed) >= 0) {
+                        listed++;
+                    }
+                    java.util.BitSet isListed = new java.util.BitSet();     // c is the accepted call's: the buffers hold it
+                    for (long j = 0; j < listed; j++) {
+                        isListed.set((int) t.getAtIndex(ValueLayout.JAVA_LONG, ot + r * c + j));
+                    }
+                    double sum = 0;
+                    for (long j = 0; j < listed; j++) {
+                        double xj = at(x, ox + r * c + t.getAtIndex(ValueLayout.JAVA_LONG, ot + r * c + j));
+                        for (long i = 0; i < c; i++) {
+                            double z = 1 - xj + at(x, ox + r * c + i);
+                            sum += !isListed.get((int) i) && z > 0 ? z : 0;
+                        }
+                    }
+                    FuzzArgs.close(what + " [" + r + "]", at(out, r), sum / c, Math.abs(sum / c) + 1);
+                }
                 return;
             }
             if (loss == 2 || loss == 3) {

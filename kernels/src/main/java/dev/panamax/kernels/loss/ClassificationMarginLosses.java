@@ -22,6 +22,10 @@ import dev.panamax.kernels.FloatLanes;
  *     the corner contributes no gradient (PyTorch's kernel tests {@code z > 0}).</li>
  * <li>{@code multilabel_soft_margin_loss}: per row, the mean over classes of
  *     {@code -w[i] (y[i] log sigmoid(x[i]) + (1 - y[i]) log sigmoid(-x[i]))}.</li>
+ * <li>{@code multilabel_margin_loss}: per row, whose int64 targets list its classes up to the
+ *     first -1, {@code sum over listed j, unlisted i of max(0, 1 - x[j] + x[i]) / c}; a class listed
+ *     twice counts twice, as in PyTorch's loop over the list, and a term exactly at the corner
+ *     contributes no gradient ({@code z > 0}).</li>
  * </ul>
  */
 public final class ClassificationMarginLosses {
@@ -173,6 +177,103 @@ public final class ClassificationMarginLosses {
         }
     }
 
+    /**
+     * Each row's multi-label margin loss into {@code out [n]}.
+     *
+     * @param target {@code [n, c]} int64: each row's classes, ended by the first -1 (or by the
+     *               row's end); every entry, the ones after a -1 too, in {@code [-1, c)}
+     */
+    public static void multilabelMargin(long n, long c, MemorySegment x, long ox, MemorySegment target, long ot,
+                                        MemorySegment out, long oOut) {
+        checkMultilabelMargin(n, c, x, ox, target, ot);
+        Checks.floats("out", out, oOut, n);
+        for (long r = 0; r < n; r++) {
+            long row = ox + r * c;
+            long list = ot + r * c;
+            long listed = listed(target, list, c);
+            // every (listed, unlisted) pair once: O(c x listed), as the loss itself, with no
+            // scratch to mark the listed classes (membership is a scan of the list)
+            double sum = 0;
+            for (long i = 0; i < c; i++) {
+                if (lists(target, list, listed, i)) {
+                    continue;
+                }
+                double xi = FloatLanes.get(x, row + i);
+                for (long j = 0; j < listed; j++) {
+                    double z = 1 - FloatLanes.get(x, row + FloatLanes.getLong(target, list + j)) + xi;
+                    if (z > 0) {
+                        sum += z;
+                    }
+                }
+            }
+            FloatLanes.set(out, oOut + r, (float) (sum / c));
+        }
+    }
+
+    /**
+     * The gradient of {@link #multilabelMargin} with respect to its input {@code [n, c]}: each
+     * active pair adds {@code scale} to its unlisted class and takes it from its listed one.
+     */
+    public static void multilabelMarginBackward(long n, long c, MemorySegment x, long ox, MemorySegment target, long ot,
+                                                MemorySegment gradLosses, long glOff, float uniform, MemorySegment gx,
+                                                long ogx) {
+        checkMultilabelMargin(n, c, x, ox, target, ot);
+        LossUpstream.check(n, gradLosses, glOff);
+        Checks.floats("gInput", gx, ogx, Checks.elements(n, c));
+        if (c == 0) {
+            return;                               // no classes: no gradient to write, however many rows
+        }
+        for (long r = 0; r < n; r++) {
+            long row = ox + r * c;
+            long list = ot + r * c;
+            long g = ogx + r * c;
+            long listed = listed(target, list, c);
+            // the row first holds each class's count of active pairs (+1 for the unlisted class,
+            // -1 for the listed one), integers a float holds exactly, then those times the scale
+            for (long i = 0; i < c; i++) {
+                FloatLanes.set(gx, g + i, 0f);
+            }
+            for (long i = 0; i < c; i++) {
+                if (lists(target, list, listed, i)) {
+                    continue;
+                }
+                double xi = FloatLanes.get(x, row + i);
+                long active = 0;
+                for (long j = 0; j < listed; j++) {
+                    long t = FloatLanes.getLong(target, list + j);
+                    if (1 - FloatLanes.get(x, row + t) + xi > 0) {
+                        active++;
+                        FloatLanes.set(gx, g + t, FloatLanes.get(gx, g + t) - 1f);
+                    }
+                }
+                FloatLanes.set(gx, g + i, active);
+            }
+            double scale = LossUpstream.at(r, gradLosses, glOff, uniform) / c;
+            for (long i = 0; i < c; i++) {
+                FloatLanes.set(gx, g + i, (float) (scale * FloatLanes.get(gx, g + i)));
+            }
+        }
+    }
+
+    /** How many entries of a target row come before its first -1. */
+    private static long listed(MemorySegment target, long list, long c) {
+        long j = 0;
+        while (j < c && FloatLanes.getLong(target, list + j) >= 0) {
+            j++;
+        }
+        return j;
+    }
+
+    /** Whether class {@code i} is among the first {@code listed} entries of a target row. */
+    private static boolean lists(MemorySegment target, long list, long listed, long i) {
+        for (long j = 0; j < listed; j++) {
+            if (FloatLanes.getLong(target, list + j) == i) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** {@code log(1 + exp(z))} without overflow. */
     private static double softplus(double z) {
         return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
@@ -205,6 +306,21 @@ public final class ClassificationMarginLosses {
             if (t < 0 || t >= c) {
                 throw new IllegalArgumentException("multi_margin_loss: target[" + r + "] = " + t + " is not a class index in [0, "
                         + c + ")");
+            }
+        }
+    }
+
+    private static void checkMultilabelMargin(long n, long c, MemorySegment x, long ox, MemorySegment target, long ot) {
+        Checks.nonNegative("multilabel_margin_loss rows", n);
+        Checks.nonNegative("multilabel_margin_loss classes", c);
+        long elements = Checks.elements(n, c);
+        Checks.floats("input", x, ox, elements);
+        Checks.longs("target", target, ot, elements);
+        for (long e = 0; e < elements; e++) {
+            long t = FloatLanes.getLong(target, ot + e);
+            if (t < -1 || t >= c) {
+                throw new IllegalArgumentException("multilabel_margin_loss: target[" + e / c + ", " + e % c + "] = " + t
+                        + " is neither a class index in [0, " + c + ") nor -1 (the end of the row's list)");
             }
         }
     }

@@ -10,9 +10,10 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * The margin losses of classification, as {@code torch.nn.functional}'s {@code soft_margin_loss},
- * {@code hinge_embedding_loss}, {@code multi_margin_loss} and {@code multilabel_soft_margin_loss},
- * with their {@code reduction}: {@link Reduction#MEAN} and {@link Reduction#SUM} give a 0-d tensor,
- * {@link Reduction#NONE} one loss per element (the first two) or per sample (the last two). Each
+ * {@code hinge_embedding_loss}, {@code multi_margin_loss}, {@code multilabel_soft_margin_loss} and
+ * {@code multilabel_margin_loss}, with their {@code reduction}: {@link Reduction#MEAN} and
+ * {@link Reduction#SUM} give a 0-d tensor, {@link Reduction#NONE} one loss per element (the first
+ * two) or per sample (the others). Each
  * backward takes the upstream gradient of that result and returns the input's gradient.
  */
 public final class ClassificationMarginFunctions {
@@ -139,6 +140,62 @@ public final class ClassificationMarginFunctions {
                 y.offset(), Layouts.segment(w), Layouts.offset(w), Layouts.segment(up), Layouts.offset(up),
                 MarginLossFunctions.uniform(gradLoss, n, reduction, arena), g.segment(), g.offset());
         return g;
+    }
+
+    /**
+     * The multi-label hinge loss per sample: scores {@code [N, C]} (or one sample {@code [C]}, or a
+     * 0-d score of one class) against int64 targets of their shape that list each sample's classes
+     * up to the first -1 (entries after it are ignored but must still be in {@code [-1, C)}), the
+     * loss {@code sum over listed j, unlisted i of max(0, 1 - x[j] + x[i]) / C}. A class listed twice
+     * counts twice, as in PyTorch.
+     */
+    public static Tensor multilabelMargin(Tensor input, Tensor target, Reduction reduction, Arena arena) {
+        long[] samples = multilabelSamples(input);
+        Tensor x = floats("input", input, arena);
+        Tensor t = classLists(target, input, arena);
+        long n = Tensor.product(samples);
+        Tensor losses = Tensor.empty(arena, n);
+        ClassificationMarginLosses.multilabelMargin(n, classes(input), x.segment(), x.offset(), t.segment(), t.offset(),
+                losses.segment(), losses.offset());
+        return MarginLossFunctions.reduce(losses, samples, reduction, arena);
+    }
+
+    /** The gradient of {@link #multilabelMargin} with respect to its input. */
+    public static Tensor multilabelMarginBackward(Tensor input, Tensor target, Reduction reduction, Tensor gradLoss,
+                                                  Arena arena) {
+        long[] samples = multilabelSamples(input);
+        Tensor x = floats("input", input, arena);
+        Tensor t = classLists(target, input, arena);
+        long n = Tensor.product(samples);
+        Tensor up = perLoss(gradLoss, samples, reduction, arena);
+        Tensor g = Tensor.emptyLike(arena, input);
+        ClassificationMarginLosses.multilabelMarginBackward(n, classes(input), x.segment(), x.offset(), t.segment(),
+                t.offset(), Layouts.segment(up), Layouts.offset(up), MarginLossFunctions.uniform(gradLoss, n, reduction, arena),
+                g.segment(), g.offset());
+        return g;
+    }
+
+    /** {@link #sampleShape} for multilabel_margin_loss, which also takes a 0-d score (one class) and needs a class. */
+    private static long[] multilabelSamples(Tensor input) {
+        if (input != null && input.rank() == 0) {
+            return new long[0];
+        }
+        long[] samples = sampleShape("multilabel_margin_loss", input);
+        if (input.size(-1) == 0) {
+            throw new IllegalArgumentException("multilabel_margin_loss needs at least one class, got scores "
+                    + Arrays.toString(input.shape()));
+        }
+        return samples;
+    }
+
+    private static long classes(Tensor input) {
+        return input.rank() == 0 ? 1 : input.size(-1);
+    }
+
+    private static Tensor classLists(Tensor target, Tensor input, Arena arena) {
+        Layouts.requireType("target", target, DType.INT64);
+        Layouts.requireShape("target (the classes of each sample, ended by -1)", target, input.shape());
+        return target.contiguous(arena);
     }
 
     /** Samples of scores {@code [N, C]} or one {@code [C]}: the shape of their losses, {@code [N]} or {@code []}. */
