@@ -36,6 +36,18 @@ public interface Schedule {
     }
 
     /**
+     * {@code lr · factor(1) · factor(2) · ... · factor(step)}, as
+     * {@code torch.optim.lr_scheduler.MultiplicativeLR(optimizer, lr_lambda=factor)}: each step's
+     * rate is the last one times the factor of the step (from 1). Sequential calls cost one
+     * factor each.
+     */
+    static Schedule multiplicative(double lr, java.util.function.LongToDoubleFunction factor) {
+        requireRate(lr);
+        java.util.Objects.requireNonNull(factor, "factor");
+        return new MultiplicativeSchedule(lr, factor);
+    }
+
+    /**
      * {@code lr · gamma^k} where k milestones are at or before the step, as
      * {@code torch.optim.lr_scheduler.MultiStepLR} (milestones increasing).
      */

@@ -95,6 +95,20 @@ class SchedulesTest {
         assertThat(cycle.at(25)).isEqualTo(cycle.at(19));
     }
 
+    @Test
+    void multiplicative() {
+        Schedule s = Schedule.multiplicative(0.1, t -> t % 3 != 0 ? 0.95 : 1.1);
+        double[] torch = {0.1, 0.095, 0.09025, 0.099275, 0.09431125, 0.08959568749999999, 0.09855525625, 0.0936274934375,
+            0.088946118765625, 0.09784073064218751, 0.09294869411007813, 0.08830125940457421, 0.09713138534503164,
+            0.09227481607778006, 0.08766107527389105, 0.09642718280128017, 0.09160582366121615, 0.08702553247815534,
+            0.09572808572597089, 0.09094168143967234};
+        for (int step = 0; step < torch.length; step++) {
+            assertThat(s.at(step)).as("step %d", step).isEqualTo(torch[step]);     // PyTorch's multiplications, in its order
+        }
+        assertThat(s.at(7)).isEqualTo(torch[7]);             // back to an earlier step: computed again from the start
+        assertThat(s.at(19)).isEqualTo(torch[19]);
+    }
+
     private static void check(Schedule schedule, double... rates) {
         for (int step = 0; step < rates.length; step++) {
             assertThat(schedule.at(step)).as("step %d", step).isCloseTo(rates[step], within(1e-12 + 1e-9 * rates[step]));
