@@ -9,9 +9,9 @@ import dev.panamax.nn.tensor.Tensor;
  * Adam as {@code torch.optim.Adam} (weight decay added to the gradient), or AdamW as
  * {@code torch.optim.AdamW} (decoupled weight decay, {@link #adamW}); both with amsgrad.
  */
-public final class Adam extends BaseOptimizer {
+public final class Adam extends BaseOptimizer implements MomentumOptimizer {
 
-    private final float beta1;
+    private float beta1;
     private final float beta2;
     private final float eps;
     private final float weightDecay;
@@ -87,6 +87,19 @@ public final class Adam extends BaseOptimizer {
     public static Adam adamW(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay,
                              boolean amsgrad) {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, true, amsgrad);
+    }
+
+    /** beta1, which PyTorch's schedulers cycle as Adam's momentum. */
+    @Override
+    public float momentum() {
+        return beta1;
+    }
+
+    /** Sets beta1 (PyTorch: {@code betas = (momentum, beta2)}); the bias correction uses the current one, as PyTorch's. */
+    @Override
+    public void setMomentum(float momentum) {
+        MomentOptions.check(decoupled ? "AdamW" : "Adam", lr, momentum, beta2, eps, weightDecay);
+        beta1 = momentum;
     }
 
     @Override

@@ -1,19 +1,40 @@
 package dev.panamax.nn.optim;
 
 /**
- * Drives an optimizer's learning rate from a {@link Schedule}: the rate of step 0 is set at
- * construction, and each {@link #step()} (after the optimizer's step) moves to the next one. The
- * position is saved with checkpoints ({@link #position()}, {@link #seek}).
+ * Drives an optimizer's learning rate from a {@link Schedule}, and optionally its momentum from
+ * another (PyTorch's {@code cycle_momentum}): the values of step 0 are set at construction, and
+ * each {@link #step()} (after the optimizer's step) moves to the next ones. The position is saved
+ * with checkpoints ({@link #position()}, {@link #seek}).
  */
 public final class LrScheduler {
 
     private final Optimizer optimizer;
     private final Schedule schedule;
+    private final Schedule momenta;
     private long position;
 
     public LrScheduler(Optimizer optimizer, Schedule schedule) {
         this.optimizer = optimizer;
         this.schedule = schedule;
+        this.momenta = null;
+        apply();
+    }
+
+    /**
+     * Rates and momenta together, as CyclicLR and OneCycleLR with {@code cycle_momentum=True}:
+     * {@code new LrScheduler(sgd, Schedule.oneCycle(0.1, n, 0.3, 25, 1e4), Schedule.oneCycleMomentum(0.85, 0.95, n, 0.3))}.
+     *
+     * @param optimizer one with a momentum to move (SGD or RMSprop built with momentum, Adam, AdamW)
+     * @throws IllegalArgumentException for an optimizer without one
+     */
+    public LrScheduler(Optimizer optimizer, Schedule schedule, Schedule momenta) {
+        if (!(optimizer instanceof MomentumOptimizer)) {
+            throw new IllegalArgumentException("cycling the momentum needs an optimizer with one (SGD, RMSprop, Adam, AdamW), got "
+                    + (optimizer == null ? "null" : optimizer.getClass().getSimpleName()));
+        }
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.momenta = java.util.Objects.requireNonNull(momenta, "momenta");
         apply();
     }
 
@@ -42,7 +63,15 @@ public final class LrScheduler {
         return schedule.at(position);
     }
 
+    /** The momentum of the current step, or NaN when this scheduler moves none. */
+    public double currentMomentum() {
+        return momenta == null ? Double.NaN : momenta.at(position);
+    }
+
     private void apply() {
         optimizer.setLearningRate((float) schedule.at(position));
+        if (momenta != null) {
+            ((MomentumOptimizer) optimizer).setMomentum((float) momenta.at(position));
+        }
     }
 }

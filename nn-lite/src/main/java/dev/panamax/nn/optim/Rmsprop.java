@@ -11,12 +11,14 @@ import dev.panamax.nn.tensor.Tensor;
  * with momentum and L2 weight decay. State per parameter, in PyTorch's order: the square average,
  * then the momentum buffer (with momentum), then the gradient average (centred).
  */
-public final class Rmsprop extends BaseOptimizer {
+public final class Rmsprop extends BaseOptimizer implements MomentumOptimizer {
 
     private final float alpha;
     private final float eps;
     private final float weightDecay;
-    private final float momentum;
+    private float momentum;
+    /** Whether it was built with momentum, and so keeps a momentum buffer a schedule may use. */
+    private final boolean buffered;
     private final boolean centered;
 
     /**
@@ -65,13 +67,30 @@ public final class Rmsprop extends BaseOptimizer {
         this.eps = o.eps();
         this.weightDecay = o.weightDecay();
         this.momentum = o.momentum();
+        this.buffered = o.momentum() != 0;
         this.centered = o.centered();
+    }
+
+    @Override
+    public float momentum() {
+        return momentum;
+    }
+
+    /** Moves the momentum; an RMSprop built without momentum keeps no buffer, so it refuses one. */
+    @Override
+    public void setMomentum(float momentum) {
+        if (!(momentum >= 0) || !buffered && momentum != 0) {
+            throw new IllegalArgumentException(!buffered
+                    ? "this RMSprop was built without momentum (no momentum buffer): build it with one to schedule it"
+                    : "momentum must be >= 0, got " + momentum);
+        }
+        this.momentum = momentum;
     }
 
     @Override
     public void step() {
         steps++;
-        int gradAvg = momentum != 0 ? 2 : 1;
+        int gradAvg = buffered ? 2 : 1;
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             Tensor v = p.value();

@@ -90,7 +90,8 @@ public interface Schedule {
      * annealing): from {@code maxLr / divFactor} up to {@code maxLr} by step
      * {@code pctStart totalSteps - 1}, then down to {@code maxLr / (divFactor finalDivFactor)} at
      * step {@code totalSteps - 1}, and there after it. PyTorch's defaults: pctStart 0.3, divFactor 25,
-     * finalDivFactor 1e4.
+     * finalDivFactor 1e4. PyTorch's default {@code cycle_momentum=True} also moves the momentum:
+     * pair this with {@link #oneCycleMomentum} in {@link LrScheduler#LrScheduler(Optimizer, Schedule, Schedule)}.
      */
     static Schedule oneCycle(double maxLr, long totalSteps, double pctStart, double divFactor, double finalDivFactor) {
         requireRate(maxLr);
@@ -100,12 +101,7 @@ public interface Schedule {
         }
         double initial = maxLr / divFactor;
         double min = initial / finalDivFactor;
-        double peakStep = pctStart * totalSteps - 1;
-        if (!(peakStep > 0)) {
-            // PyTorch divides by this step at step 0 (ZeroDivisionError, or a step back for a negative one)
-            throw new IllegalArgumentException("one-cycle's rise must end after step 0: pctStart * totalSteps - 1 = "
-                    + peakStep + " for pctStart " + pctStart + " and " + totalSteps + " steps");
-        }
+        double peakStep = oneCyclePeak(totalSteps, pctStart);
         return step -> {
             if (step <= peakStep) {
                 return annealCos(initial, maxLr, step / peakStep);
@@ -113,6 +109,21 @@ public interface Schedule {
             // at the minimum from the last step on (PyTorch refuses steps past totalSteps)
             return annealCos(maxLr, min, Math.min(1.0, (step - peakStep) / (totalSteps - 1 - peakStep)));
         };
+    }
+
+    /** The step at which a one-cycle rate peaks, {@code pctStart totalSteps - 1}, checked to come after step 0. */
+    private static double oneCyclePeak(long totalSteps, double pctStart) {
+        if (totalSteps <= 0 || !(pctStart > 0 && pctStart < 1)) {
+            throw new IllegalArgumentException("one-cycle needs totalSteps > 0 and pctStart in (0, 1), got " + totalSteps + ", "
+                    + pctStart);
+        }
+        double peakStep = pctStart * totalSteps - 1;
+        if (!(peakStep > 0)) {
+            // PyTorch divides by this step at step 0 (ZeroDivisionError, or a step back for a negative one)
+            throw new IllegalArgumentException("one-cycle's rise must end after step 0: pctStart * totalSteps - 1 = "
+                    + peakStep + " for pctStart " + pctStart + " and " + totalSteps + " steps");
+        }
+        return peakStep;
     }
 
     /** Cosine from {@code start} (pct 0) to {@code end} (pct 1), PyTorch's {@code _annealing_cos}. */
@@ -200,34 +211,80 @@ public interface Schedule {
     }
 
     /**
-     * Cyclical rates, as {@code CyclicLR} with {@code cycle_momentum=False}: up from {@code baseLr}
-     * to {@code maxLr} linearly over {@code stepsUp} steps, back down over {@code stepsDown}, and
-     * again, each cycle's amplitude scaled by {@code mode} ({@code gamma} is used by
-     * {@link CycleMode#EXP_RANGE} only; PyTorch's defaults: 2000 steps each way, triangular, gamma 1).
-     * PyTorch's default {@code cycle_momentum=True} also cycles the optimizer's momentum inversely;
-     * a schedule sets rates only.
+     * Cyclical rates, as {@code CyclicLR}: up from {@code baseLr} to {@code maxLr} linearly over
+     * {@code stepsUp} steps, back down over {@code stepsDown}, and again, each cycle's amplitude
+     * scaled by {@code mode} ({@code gamma} is used by {@link CycleMode#EXP_RANGE} only; PyTorch's
+     * defaults: 2000 steps each way, triangular, gamma 1). PyTorch's default
+     * {@code cycle_momentum=True} also cycles the optimizer's momentum inversely: pair this with
+     * {@link #cyclicMomentum} in {@link LrScheduler#LrScheduler(Optimizer, Schedule, Schedule)}.
      */
     static Schedule cyclic(double baseLr, double maxLr, long stepsUp, long stepsDown, CycleMode mode, double gamma) {
         requireRate(baseLr);
         requireRate(maxLr);
+        checkCycle(stepsUp, stepsDown, mode, gamma);
+        // PyTorch's order of operations: (max - base) * scale, then times the amplitude
+        return step -> baseLr + (maxLr - baseLr) * cycleScale(step, stepsUp, stepsDown) * cycleAmplitude(step, stepsUp,
+                stepsDown, mode, gamma);
+    }
+
+    /**
+     * The momentum that {@code CyclicLR} cycles with its rates ({@code cycle_momentum=True}):
+     * {@code maxMomentum} where the rate is lowest, down to {@code baseMomentum} where it peaks,
+     * with the same steps, mode and gamma as {@link #cyclic} (PyTorch's defaults: 0.8 and 0.9).
+     */
+    static Schedule cyclicMomentum(double baseMomentum, double maxMomentum, long stepsUp, long stepsDown, CycleMode mode,
+                                   double gamma) {
+        requireMomentum(baseMomentum);
+        requireMomentum(maxMomentum);
+        checkCycle(stepsUp, stepsDown, mode, gamma);
+        return step -> maxMomentum - (maxMomentum - baseMomentum) * cycleScale(step, stepsUp, stepsDown)
+                * cycleAmplitude(step, stepsUp, stepsDown, mode, gamma);
+    }
+
+    /**
+     * The momentum {@code OneCycleLR} moves with its rates ({@code cycle_momentum=True}, two
+     * phases, cosine annealing): from {@code maxMomentum} down to {@code baseMomentum} while the
+     * rate rises, back up while it falls, over the steps of {@link #oneCycle} with the same
+     * {@code totalSteps} and {@code pctStart} (PyTorch's defaults: 0.85 and 0.95).
+     */
+    static Schedule oneCycleMomentum(double baseMomentum, double maxMomentum, long totalSteps, double pctStart) {
+        requireMomentum(baseMomentum);
+        requireMomentum(maxMomentum);
+        double peakStep = oneCyclePeak(totalSteps, pctStart);
+        return step -> step <= peakStep ? annealCos(maxMomentum, baseMomentum, step / peakStep)
+                : annealCos(baseMomentum, maxMomentum, Math.min(1.0, (step - peakStep) / (totalSteps - 1 - peakStep)));
+    }
+
+    private static void checkCycle(long stepsUp, long stepsDown, CycleMode mode, double gamma) {
         if (stepsUp <= 0 || stepsDown < 0 || mode == null || !(gamma > 0) || Double.isInfinite(gamma)) {
             throw new IllegalArgumentException("a cyclic schedule needs stepsUp > 0, stepsDown >= 0, a mode and a finite "
                     + "gamma > 0, got " + stepsUp + ", " + stepsDown + ", " + mode + ", " + gamma);
         }
+    }
+
+    /** Where a cycle is at a step: 0 at its start, 1 at its peak. */
+    private static double cycleScale(long step, long stepsUp, long stepsDown) {
         double total = stepsUp + stepsDown;
         double upRatio = stepsUp / total;
-        return step -> {
-            long t = Math.max(0, step);
-            double cycle = Math.floor(1 + t / total);
-            double x = 1 + t / total - cycle;
-            double scale = x <= upRatio ? x / upRatio : (x - 1) / (upRatio - 1);
-            double amplitude = switch (mode) {
-                case TRIANGULAR -> 1;
-                case TRIANGULAR2 -> 1 / Math.pow(2, cycle - 1);
-                case EXP_RANGE -> Math.pow(gamma, t);
-            };
-            return baseLr + (maxLr - baseLr) * scale * amplitude;
+        long t = Math.max(0, step);
+        double x = 1 + t / total - Math.floor(1 + t / total);
+        return x <= upRatio ? x / upRatio : (x - 1) / (upRatio - 1);
+    }
+
+    /** The amplitude of the cycle a step is in, by {@code mode}. */
+    private static double cycleAmplitude(long step, long stepsUp, long stepsDown, CycleMode mode, double gamma) {
+        long t = Math.max(0, step);
+        return switch (mode) {
+            case TRIANGULAR -> 1;
+            case TRIANGULAR2 -> 1 / Math.pow(2, Math.floor(1 + t / (double) (stepsUp + stepsDown)) - 1);
+            case EXP_RANGE -> Math.pow(gamma, t);
         };
+    }
+
+    private static void requireMomentum(double m) {
+        if (!(m >= 0 && m < 1)) {
+            throw new IllegalArgumentException("a momentum must be in [0, 1), got " + m);
+        }
     }
 
     /**

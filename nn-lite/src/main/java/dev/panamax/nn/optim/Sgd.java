@@ -9,9 +9,11 @@ import dev.panamax.nn.tensor.Tensor;
  * Stochastic gradient descent as {@code torch.optim.SGD}: momentum (the buffer is the plain
  * gradient at the first step), dampening, Nesterov momentum and L2 weight decay.
  */
-public final class Sgd extends BaseOptimizer {
+public final class Sgd extends BaseOptimizer implements MomentumOptimizer {
 
-    private final float momentum;
+    private float momentum;
+    /** Whether it was built with momentum, and so keeps a momentum buffer a schedule may use. */
+    private final boolean buffered;
     private final float dampening;
     private final boolean nesterov;
     private final float weightDecay;
@@ -63,6 +65,7 @@ public final class Sgd extends BaseOptimizer {
         }
         super(params, lr, momentum != 0 ? 1 : 0);
         this.momentum = momentum;
+        this.buffered = momentum != 0;
         this.dampening = dampening;
         this.nesterov = nesterov;
         this.weightDecay = weightDecay;
@@ -71,6 +74,25 @@ public final class Sgd extends BaseOptimizer {
     /** Plain SGD with momentum (no dampening, no Nesterov, no decay). */
     public Sgd(List<Parameter> params, float lr, float momentum) {
         this(params, lr, momentum, 0f, false, 0f);
+    }
+
+    @Override
+    public float momentum() {
+        return momentum;
+    }
+
+    /** Moves the momentum; an SGD built without momentum keeps no buffer, so it refuses one. */
+    @Override
+    public void setMomentum(float momentum) {
+        if (!(momentum >= 0) || !buffered && momentum != 0) {
+            throw new IllegalArgumentException(!buffered
+                    ? "this SGD was built without momentum (no momentum buffer): build it with one to schedule it"
+                    : "momentum must be >= 0, got " + momentum);
+        }
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum");
+        }
+        this.momentum = momentum;
     }
 
     @Override
