@@ -112,6 +112,8 @@ class LayerGradientTest {
         checkSpaced("max_pool2d ceil_mode", () -> new MaxPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true)), 2, 3, 6, 5);
         check("avg_pool2d ceil_mode", () -> new AvgPool2d(PoolWindow.of(3, 2, 1).withCeilMode(true), true), 2, 3, 6, 5);
         check("upsample bilinear", () -> new Upsample(1.5, 2.5, Resampling.Mode.BILINEAR, false), 2, 2, 3, 4);
+        check("upsample bicubic", () -> new Upsample(1.5, 0.7, Resampling.Mode.BICUBIC, false), 2, 2, 3, 4);
+        check("upsample bicubic aligned", () -> Upsample.toSize(4, 6, Resampling.Mode.BICUBIC, true), 2, 2, 3, 4);
         check("upsample nearest", () -> Upsample.toSize(5, 3, Resampling.Mode.NEAREST, false), 2, 2, 3, 4);
         check("conv1d", () -> new Conv1d(4, 6, 3, 2, 1, 2, 2, true, PadMode.CONSTANT, new SplittableRandom(5)), 2, 4, 11);
         check("conv1d circular", () -> new Conv1d(3, 2, 3, 1, 2, 1, 1, true, PadMode.CIRCULAR, new SplittableRandom(6)), 2, 3, 7);

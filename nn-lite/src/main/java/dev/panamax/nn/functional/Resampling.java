@@ -8,7 +8,7 @@ import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * {@code torch.nn.functional.interpolate} on {@code [N, C, H, W]}, nearest or bilinear, forward
+ * {@code torch.nn.functional.interpolate} on {@code [N, C, H, W]}, nearest, bilinear or bicubic, forward
  * and backward ({@link Upsample2d} has the coordinates). The output size is given, or follows
  * from scale factors as PyTorch's does ({@code floor(H * factor)}, the kernel then stepping
  * {@code 1 / factor} input pixels per output pixel, not {@code H / Hout}).
@@ -18,15 +18,17 @@ public final class Resampling {
     private Resampling() {
     }
 
-    /** The interpolation: PyTorch's {@code mode="nearest"} and {@code "bilinear"}. */
+    /** The interpolation: PyTorch's {@code mode="nearest"}, {@code "bilinear"} and {@code "bicubic"}. */
     public enum Mode {
-        NEAREST, BILINEAR
+        NEAREST, BILINEAR,
+        /** Keys' cubic convolution over 4 x 4 inputs (A = -0.75), edges clamped; outputs may overshoot the inputs' range. */
+        BICUBIC
     }
 
     /**
      * {@code interpolate(x, size, scale_factor, mode, align_corners)}: exactly one of {@code size}
      * ({@code [Hout, Wout]}) and {@code scaleFactor} ({@code [sH, sW]}, each above 0) is given;
-     * {@code alignCorners} is for bilinear only, as in PyTorch.
+     * {@code alignCorners} is for bilinear and bicubic only, as in PyTorch.
      */
     public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, Mode mode, boolean alignCorners,
                                      Arena arena) {
@@ -36,6 +38,9 @@ public final class Resampling {
         if (mode == Mode.NEAREST) {
             Upsample2d.nearestForward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, xd.segment(), xd.offset(),
                     y.segment(), 0);
+        } else if (mode == Mode.BICUBIC) {
+            Upsample2d.bicubicForward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, alignCorners, xd.segment(),
+                    xd.offset(), y.segment(), 0);
         } else {
             Upsample2d.bilinearForward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, alignCorners, xd.segment(),
                     xd.offset(), y.segment(), 0);
@@ -53,6 +58,9 @@ public final class Resampling {
         if (mode == Mode.NEAREST) {
             Upsample2d.nearestBackward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, gd.segment(), gd.offset(),
                     gx.segment(), 0);
+        } else if (mode == Mode.BICUBIC) {
+            Upsample2d.bicubicBackward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, alignCorners, gd.segment(),
+                    gd.offset(), gx.segment(), 0);
         } else {
             Upsample2d.bilinearBackward(p.planes, p.h, p.w, p.oh, p.ow, p.scaleH, p.scaleW, alignCorners, gd.segment(),
                     gd.offset(), gx.segment(), 0);
@@ -69,10 +77,10 @@ public final class Resampling {
      */
     public static void checkArguments(int[] size, double[] scaleFactor, Mode mode, boolean alignCorners) {
         if (mode == null) {
-            throw new IllegalArgumentException("mode must not be null (NEAREST or BILINEAR)");
+            throw new IllegalArgumentException("mode must not be null (NEAREST, BILINEAR or BICUBIC)");
         }
         if (alignCorners && mode == Mode.NEAREST) {
-            throw new IllegalArgumentException("align_corners is for bilinear interpolation only, as in PyTorch");
+            throw new IllegalArgumentException("align_corners is for bilinear and bicubic interpolation only, as in PyTorch");
         }
         if ((size == null) == (scaleFactor == null)) {
             throw new IllegalArgumentException("give either size or scale_factor, not both or neither");

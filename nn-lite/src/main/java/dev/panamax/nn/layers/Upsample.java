@@ -8,8 +8,8 @@ import dev.panamax.nn.functional.Resampling.Mode;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Resizing of images, as {@code torch.nn.Upsample}: to a fixed size or by scale factors, nearest
- * or bilinear ({@code align_corners} optional), {@code [N, C, H, W]} or one image's
+ * Resizing of images, as {@code torch.nn.Upsample}: to a fixed size or by scale factors, nearest,
+ * bilinear or bicubic ({@code align_corners} optional), {@code [N, C, H, W]} or one image's
  * {@code [C, H, W]}. The decoder half of U-Nets and feature pyramids.
  */
 public final class Upsample extends Layer {
@@ -34,7 +34,7 @@ public final class Upsample extends Layer {
         this(factor, factor, mode, false);
     }
 
-    /** By scale factors, {@code alignCorners} for bilinear only. */
+    /** By scale factors, {@code alignCorners} for bilinear and bicubic only. */
     public Upsample(double factorH, double factorW, Mode mode, boolean alignCorners) {
         this(null, new double[] {factorH, factorW}, mode, alignCorners);
         check();

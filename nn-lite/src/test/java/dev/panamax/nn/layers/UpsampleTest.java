@@ -19,7 +19,7 @@ import dev.panamax.nn.tensor.Tensor;
 class UpsampleTest {
 
     /** {@code ((arange(24) * 7 % 24) - 11) / 4} as {@code [1, 2, 3, 4]}. */
-    private static float[] input() {
+    static float[] input() {
         float[] x = new float[24];
         for (int i = 0; i < 24; i++) {
             x[i] = ((i * 7 % 24) - 11) / 4f;
