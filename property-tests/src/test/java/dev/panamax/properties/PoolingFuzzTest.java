@@ -14,6 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.panamax.kernels.pool.AvgPool2d;
 import dev.panamax.kernels.pool.MaxPool2d;
 import dev.panamax.kernels.pool.PoolGeometry;
+import dev.panamax.kernels.upsample.Upsample2d;
 
 /**
  * Max, min and average pooling forward and backward under fuzzed windows, strides, padding,
@@ -74,6 +75,95 @@ class PoolingFuzzTest {
                 }
             }
         }
+    }
+
+    /**
+     * Resampling (nearest, bilinear, bicubic; forward and backward) with any sizes, offsets and
+     * scales, NaN, infinite and negative ones included: never a read or write outside the
+     * segments. With the scales PyTorch would use, nearest copies an input of the plane, bilinear
+     * stays within the plane's range, bicubic within 1.9 times its largest magnitude (Keys'
+     * weights sum to 1 with lobes below 0, at most 1.375 in absolute sum per dimension); every
+     * backward hands on the whole gradient (each output's weights sum to 1).
+     */
+    @FuzzTest
+    void resample(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            int mode = f.pick(0, 1, 2);
+            boolean backward = f.bool();
+            boolean align = mode > 0 && f.bool();
+            long planes = f.dim(3);
+            int h = f.dim(7);
+            int w = f.dim(7);
+            int oh = f.dim(15);
+            int ow = f.dim(15);
+            boolean ordinary = f.bool();
+            double scaleH = ordinary ? Upsample2d.scale(h, oh, 0) : f.pick(0, 1) == 0 ? f.scalar() * 4 : 1 / (double) f.scalar();
+            double scaleW = ordinary ? Upsample2d.scale(w, ow, 0) : f.pick(0, 1) == 0 ? f.scalar() * 4 : 1 / (double) f.scalar();
+            long xOff = f.offset();
+            long yOff = f.offset();
+            MemorySegment x = f.floats(footprint(xOff, planes * h * w, 1));
+            MemorySegment y = f.floats(footprint(yOff, planes * oh * ow, 1));
+            String what = new String[] {"nearest", "bilinear", "bicubic"}[mode] + " planes " + planes + " " + h + "x" + w
+                    + " -> " + oh + "x" + ow + " scales " + scaleH + ", " + scaleW + " align " + align;
+            Runnable call = switch (mode + (backward ? 3 : 0)) {
+                case 0 -> () -> Upsample2d.nearestForward(planes, h, w, oh, ow, scaleH, scaleW, x, xOff, y, yOff);
+                case 1 -> () -> Upsample2d.bilinearForward(planes, h, w, oh, ow, scaleH, scaleW, align, x, xOff, y, yOff);
+                case 2 -> () -> Upsample2d.bicubicForward(planes, h, w, oh, ow, scaleH, scaleW, align, x, xOff, y, yOff);
+                case 3 -> () -> Upsample2d.nearestBackward(planes, h, w, oh, ow, scaleH, scaleW, y, yOff, x, xOff);
+                case 4 -> () -> Upsample2d.bilinearBackward(planes, h, w, oh, ow, scaleH, scaleW, align, y, yOff, x, xOff);
+                default -> () -> Upsample2d.bicubicBackward(planes, h, w, oh, ow, scaleH, scaleW, align, y, yOff, x, xOff);
+            };
+            if (!FuzzArgs.accepted(call, backward ? x : y) || !ordinary) {
+                return;
+            }
+            long plane = (long) h * w;
+            long outPlane = (long) oh * ow;
+            for (long p = 0; p < planes; p++) {
+                if (backward) {
+                    double handedOn = 0;
+                    double magnitude = 0;
+                    for (long e = 0; e < plane; e++) {
+                        handedOn += at(x, xOff + p * plane + e);
+                        magnitude += Math.abs(at(x, xOff + p * plane + e));
+                    }
+                    double received = 0;
+                    for (long e = 0; e < outPlane; e++) {
+                        received += at(y, yOff + p * outPlane + e);
+                    }
+                    FuzzArgs.close(what + " gradient sum of plane " + p, (float) handedOn, received, magnitude + outPlane);
+                    continue;
+                }
+                double lo = Double.MAX_VALUE;
+                double hi = -Double.MAX_VALUE;
+                for (long e = 0; e < plane; e++) {
+                    lo = Math.min(lo, at(x, xOff + p * plane + e));
+                    hi = Math.max(hi, at(x, xOff + p * plane + e));
+                }
+                double bound = 1.9 * Math.max(Math.abs(lo), Math.abs(hi));
+                for (long e = 0; e < outPlane; e++) {
+                    float v = at(y, yOff + p * outPlane + e);
+                    boolean ok = switch (mode) {
+                        case 0 -> contains(x, xOff + p * plane, plane, v);
+                        case 1 -> v >= lo - 1e-6 && v <= hi + 1e-6;
+                        default -> Math.abs(v) <= bound + 1e-6;
+                    };
+                    if (!ok) {
+                        throw new AssertionError(what + ": y[" + p + ", " + e + "] = " + v + " outside what the plane allows ["
+                                + lo + ", " + hi + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean contains(MemorySegment x, long from, long count, float v) {
+        for (long e = 0; e < count; e++) {
+            if (at(x, from + e) == v) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @FuzzTest

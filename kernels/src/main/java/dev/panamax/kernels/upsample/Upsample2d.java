@@ -40,6 +40,7 @@ public final class Upsample2d {
     public static void nearestForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
+        checkScales(scaleH, scaleW);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         for (long p = 0; p < planes; p++) {
@@ -59,6 +60,7 @@ public final class Upsample2d {
     public static void nearestBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
+        checkScales(scaleH, scaleW);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -83,6 +85,9 @@ public final class Upsample2d {
     public static void bilinearForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
+        if (!alignCorners) {
+            checkScales(scaleH, scaleW);   // align_corners sets its own
+        }
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
@@ -111,6 +116,9 @@ public final class Upsample2d {
     public static void bilinearBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                         boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
+        if (!alignCorners) {
+            checkScales(scaleH, scaleW);   // align_corners sets its own
+        }
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -145,6 +153,9 @@ public final class Upsample2d {
     public static void bicubicForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
+        if (!alignCorners) {
+            checkScales(scaleH, scaleW);   // align_corners sets its own
+        }
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
@@ -172,6 +183,9 @@ public final class Upsample2d {
     public static void bicubicBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
         Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
+        if (!alignCorners) {
+            checkScales(scaleH, scaleW);   // align_corners sets its own
+        }
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -250,6 +264,14 @@ public final class Upsample2d {
 
     private static int clamp(int at, int size) {
         return Math.max(0, Math.min(at, size - 1));
+    }
+
+    /** Input pixels per output pixel: finite and above 0 (a negative one would read other planes). */
+    private static void checkScales(double scaleH, double scaleW) {
+        if (!(scaleH > 0) || !(scaleW > 0) || Double.isInfinite(scaleH) || Double.isInfinite(scaleW)) {
+            throw new IllegalArgumentException("the scales (input pixels per output pixel) must be finite and > 0, got "
+                    + scaleH + " and " + scaleW);
+        }
     }
 
     private static void add(MemorySegment s, long at, float v) {
