@@ -15,6 +15,7 @@ import dev.panamax.kernels.loss.AbsoluteErrorLoss;
 import dev.panamax.kernels.loss.BinaryCrossEntropyWithLogits;
 import dev.panamax.kernels.loss.ClassificationMarginLosses;
 import dev.panamax.kernels.loss.CrossEntropy;
+import dev.panamax.kernels.loss.Ctc;
 import dev.panamax.kernels.loss.LikelihoodLosses;
 import dev.panamax.kernels.loss.MarginLosses;
 import dev.panamax.kernels.loss.MseLoss;
@@ -527,6 +528,90 @@ class SoftmaxLossFuzzTest {
                     }
                 };
                 FuzzArgs.close(what + " [" + i + "]", at(out, i), want, Math.abs(want) + 1);
+            }
+        }
+    }
+
+    /**
+     * CTC, forward and backward, with any sizes, lengths, labels, blanks and offsets: a refusal
+     * or a result, never a read outside the segments. With log-probabilities that are a frame's
+     * log-softmax, a loss is at least 0 (a probability is at most 1) and each frame's gradient
+     * sums to 0 over the classes (PyTorch's is that of the softmax's logits).
+     */
+    @FuzzTest
+    void ctc(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            boolean backward = f.bool();
+            boolean zeroInfinity = f.bool();
+            long t = f.dim(8);
+            long n = f.dim(3);
+            long c = f.dim(6);
+            long s = f.dim(4);
+            long blank = f.pick(0, 1) == 0 ? 0 : f.dim(6);
+            long lpOff = f.offset();
+            long tgOff = f.offset();
+            MemorySegment lp = f.floats(footprint(lpOff, t * n * c, 1));
+            MemorySegment targets = f.longs(footprint(tgOff, n * s, 1), -1, c);
+            MemorySegment inputLengths = f.longs(footprint(0, n, 1), 0, t + 1);
+            MemorySegment targetLengths = f.longs(footprint(0, n, 1), -1, s + 1);
+            double workspaceDoubles;
+            try {
+                workspaceDoubles = Ctc.workspaceDoubles(t, s, c);
+            } catch (IllegalArgumentException overflow) {
+                return;
+            }
+            if (workspaceDoubles > 1 << 20) {
+                return;                                      // T x S doubles: what the harness allocates, not a finding
+            }
+            long cells = t >= 0 && n >= 0 && c >= 0 ? dev.panamax.kernels.Checks.elements(t, n, c) : -1;   // saturating
+            boolean softmaxRows = lp != null && f.bool() && cells > 0 && lpOff >= 0 && lpOff <= lp.byteSize() / Float.BYTES - cells;
+            if (softmaxRows) {
+                for (long row = 0; row < t * n; row++) {       // each frame's log-softmax
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (long k = 0; k < c; k++) {
+                        max = Math.max(max, at(lp, lpOff + row * c + k));
+                    }
+                    double sum = 0;
+                    for (long k = 0; k < c; k++) {
+                        sum += Math.exp(at(lp, lpOff + row * c + k) - max);
+                    }
+                    for (long k = 0; k < c; k++) {
+                        lp.setAtIndex(ValueLayout.JAVA_FLOAT, lpOff + row * c + k,
+                                (float) (at(lp, lpOff + row * c + k) - max - Math.log(sum)));
+                    }
+                }
+            }
+            MemorySegment workspace = f.bool() ? null : arena.allocate((long) workspaceDoubles * Double.BYTES + 8, 8);
+            String what = "ctc T " + t + " N " + n + " C " + c + " S " + s + " blank " + blank;
+            if (!backward) {
+                MemorySegment nll = f.floats(footprint(0, n, 1));
+                if (FuzzArgs.accepted(() -> Ctc.forward(t, n, c, s, lp, lpOff, targets, tgOff, inputLengths, 0, targetLengths, 0,
+                        blank, zeroInfinity, workspace, nll, 0), nll) && softmaxRows) {
+                    for (long b = 0; b < n; b++) {
+                        if (!(at(nll, b) >= -1e-4)) {
+                            throw new AssertionError(what + ": loss " + at(nll, b) + " of sample " + b + " below 0");
+                        }
+                    }
+                }
+                return;
+            }
+            MemorySegment up = f.bool() ? null : f.floats(footprint(0, n, 1));
+            float uniform = f.scalar();
+            MemorySegment g = f.floats(footprint(0, t * n * c, 1));
+            if (FuzzArgs.accepted(() -> Ctc.backward(t, n, c, s, lp, lpOff, targets, tgOff, inputLengths, 0, targetLengths, 0,
+                    blank, zeroInfinity, up, 0, uniform, workspace, g, 0), g) && softmaxRows && zeroInfinity) {
+                for (long row = 0; row < t * n; row++) {
+                    double sum = 0;
+                    double magnitude = 0;
+                    for (long k = 0; k < c; k++) {
+                        sum += at(g, row * c + k);
+                        magnitude += Math.abs(at(g, row * c + k));
+                    }
+                    if (Double.isFinite(sum)) {
+                        FuzzArgs.close(what + " gradient sum of frame row " + row, (float) sum, 0, magnitude);
+                    }
+                }
             }
         }
     }
