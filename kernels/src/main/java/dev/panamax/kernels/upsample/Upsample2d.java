@@ -39,8 +39,7 @@ public final class Upsample2d {
     /** {@code y [planes, Hout, Wout]} (written) by nearest neighbour; {@code scaleH}, {@code scaleW} from {@link #scale}. */
     public static void nearestForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
-        checkScales(scaleH, scaleW);
+        check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff, scaleH, scaleW, true);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         for (long p = 0; p < planes; p++) {
@@ -59,8 +58,7 @@ public final class Upsample2d {
     /** {@code dx [planes, H, W]} (written): each output's gradient added to the input it copied. */
     public static void nearestBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
-        checkScales(scaleH, scaleW);
+        check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff, scaleH, scaleW, true);
         float sh = (float) scaleH;
         float sw = (float) scaleW;
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -84,10 +82,7 @@ public final class Upsample2d {
      */
     public static void bilinearForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
-        if (!alignCorners) {
-            checkScales(scaleH, scaleW);   // align_corners sets its own
-        }
+        check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff, scaleH, scaleW, !alignCorners);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
@@ -115,10 +110,7 @@ public final class Upsample2d {
     /** {@code dx [planes, H, W]} (written): each output's gradient shared among its four inputs by their weights. */
     public static void bilinearBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                         boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
-        if (!alignCorners) {
-            checkScales(scaleH, scaleW);   // align_corners sets its own
-        }
+        check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff, scaleH, scaleW, !alignCorners);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -152,10 +144,7 @@ public final class Upsample2d {
      */
     public static void bicubicForward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                       boolean alignCorners, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff);
-        if (!alignCorners) {
-            checkScales(scaleH, scaleW);   // align_corners sets its own
-        }
+        check(planes, h, w, oh, ow, "x", x, xOff, "y", y, yOff, scaleH, scaleW, !alignCorners);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         for (long p = 0; p < planes; p++) {
@@ -182,10 +171,7 @@ public final class Upsample2d {
     /** {@code dx [planes, H, W]} (written): each output's gradient shared among its 16 (clamped) inputs by their weights. */
     public static void bicubicBackward(long planes, int h, int w, int oh, int ow, double scaleH, double scaleW,
                                        boolean alignCorners, MemorySegment dy, long dyOff, MemorySegment dx, long dxOff) {
-        Checks.resampledPlanes(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff);
-        if (!alignCorners) {
-            checkScales(scaleH, scaleW);   // align_corners sets its own
-        }
+        check(planes, h, w, oh, ow, "dx", dx, dxOff, "dy", dy, dyOff, scaleH, scaleW, !alignCorners);
         float sh = linearScale(h, oh, scaleH, alignCorners);
         float sw = linearScale(w, ow, scaleW, alignCorners);
         FloatLanes.fill(dx, dxOff, planes * h * w, 0f);
@@ -266,9 +252,15 @@ public final class Upsample2d {
         return Math.max(0, Math.min(at, size - 1));
     }
 
-    /** Input pixels per output pixel: finite and above 0 (a negative one would read other planes). */
-    private static void checkScales(double scaleH, double scaleW) {
-        if (!(scaleH > 0) || !(scaleW > 0) || Double.isInfinite(scaleH) || Double.isInfinite(scaleW)) {
+    /**
+     * The planes and their segments, and, where they are used ({@code scalesUsed}: not with
+     * align_corners, which sets its own), the scales: input pixels per output pixel, finite and
+     * above 0 (a negative one would read other planes).
+     */
+    private static void check(long planes, int h, int w, int oh, int ow, String inName, MemorySegment in, long inOff,
+                              String outName, MemorySegment out, long outOff, double scaleH, double scaleW, boolean scalesUsed) {
+        Checks.resampledPlanes(planes, h, w, oh, ow, inName, in, inOff, outName, out, outOff);
+        if (scalesUsed && (!(scaleH > 0) || !(scaleW > 0) || Double.isInfinite(scaleH) || Double.isInfinite(scaleW))) {
             throw new IllegalArgumentException("the scales (input pixels per output pixel) must be finite and > 0, got "
                     + scaleH + " and " + scaleW);
         }

@@ -91,6 +91,18 @@ abstract class BaseOptimizer implements Optimizer {
         this.lr = lr;
     }
 
+    /**
+     * The check of {@link MomentumOptimizer#setMomentum} for an optimizer whose momentum buffer
+     * exists only when it was built with momentum ({@code buffered}).
+     */
+    static void requireSchedulableMomentum(String optimizer, boolean buffered, float momentum) {
+        if (!(momentum >= 0) || !buffered && momentum != 0) {
+            throw new IllegalArgumentException(!buffered
+                    ? "this " + optimizer + " was built without momentum (no momentum buffer): build it with one to schedule it"
+                    : "momentum must be >= 0, got " + momentum);
+        }
+    }
+
     @Override
     public void close() {
         state.close();

@@ -441,22 +441,18 @@ public final class Lbfgs {
 
     /** The parameters' gradients, in order, into one flat vector. */
     private void gather(float[] into) {
-        int at = 0;
-        for (Parameter p : params) {
-            Tensor g = p.grad();
-            int count = (int) p.numel();
-            for (int i = 0; i < count; i++) {
-                into[at + i] = FloatLanes.get(g.segment(), g.offset() + i);
-            }
-            at += count;
-        }
+        flatten(true, into);
     }
 
     /** The parameters' values into a flat vector. */
     private void params(float[] into) {
+        flatten(false, into);
+    }
+
+    private void flatten(boolean gradients, float[] into) {
         int at = 0;
         for (Parameter p : params) {
-            Tensor v = p.value();
+            Tensor v = gradients ? p.grad() : p.value();
             int count = (int) p.numel();
             for (int i = 0; i < count; i++) {
                 into[at + i] = FloatLanes.get(v.segment(), v.offset() + i);

@@ -79,11 +79,7 @@ public final class Rmsprop extends BaseOptimizer implements MomentumOptimizer {
     /** Moves the momentum; an RMSprop built without momentum keeps no buffer, so it refuses one. */
     @Override
     public void setMomentum(float momentum) {
-        if (!(momentum >= 0) || !buffered && momentum != 0) {
-            throw new IllegalArgumentException(!buffered
-                    ? "this RMSprop was built without momentum (no momentum buffer): build it with one to schedule it"
-                    : "momentum must be >= 0, got " + momentum);
-        }
+        requireSchedulableMomentum("RMSprop", buffered, momentum);
         this.momentum = momentum;
     }
 

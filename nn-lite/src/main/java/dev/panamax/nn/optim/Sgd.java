@@ -84,11 +84,7 @@ public final class Sgd extends BaseOptimizer implements MomentumOptimizer {
     /** Moves the momentum; an SGD built without momentum keeps no buffer, so it refuses one. */
     @Override
     public void setMomentum(float momentum) {
-        if (!(momentum >= 0) || !buffered && momentum != 0) {
-            throw new IllegalArgumentException(!buffered
-                    ? "this SGD was built without momentum (no momentum buffer): build it with one to schedule it"
-                    : "momentum must be >= 0, got " + momentum);
-        }
+        requireSchedulableMomentum("SGD", buffered, momentum);
         if (nesterov && momentum == 0) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum");
         }
