@@ -89,11 +89,11 @@ final class ActivationFormulas {
 
     static FloatVector geluTanh(FloatVector x, float a, float b) {
         FloatVector inner = x.mul(x).mul(x).mul(GELU_CUBIC).add(x).mul(SQRT_2_OVER_PI);
-        return x.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f));
+        return x.mul(0.5f).mul(VectorMath.tanh(inner).add(1f));
     }
 
     static FloatVector tanh(FloatVector x, float a, float b) {
-        return x.lanewise(VectorOperators.TANH);
+        return VectorMath.tanh(x);
     }
 
     static FloatVector sigmoid(FloatVector x, float a, float b) {
@@ -148,7 +148,7 @@ final class ActivationFormulas {
     }
 
     static FloatVector tanhshrink(FloatVector x, float a, float b) {
-        return x.sub(x.lanewise(VectorOperators.TANH));
+        return x.sub(VectorMath.tanh(x));
     }
 
     /**
@@ -217,14 +217,14 @@ final class ActivationFormulas {
     static FloatVector geluTanhDerivative(FloatVector x, float a, float b) {
         float k = SQRT_2_OVER_PI;
         FloatVector x2 = x.mul(x);
-        FloatVector t = x2.mul(x).mul(GELU_CUBIC).add(x).mul(k).lanewise(VectorOperators.TANH);
+        FloatVector t = VectorMath.tanh(x2.mul(x).mul(GELU_CUBIC).add(x).mul(k));
         FloatVector dInner = x2.mul(3f * GELU_CUBIC * k).add(k);          // k (1 + 3 c x^2)
         FloatVector sech2 = t.mul(t).neg().add(1f);
         return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(dInner));
     }
 
     static FloatVector tanhDerivative(FloatVector x, float a, float b) {
-        FloatVector t = x.lanewise(VectorOperators.TANH);
+        FloatVector t = VectorMath.tanh(x);
         return t.mul(t).neg().add(1f);
     }
 
@@ -286,7 +286,7 @@ final class ActivationFormulas {
 
     /** {@code tanh(x)^2}. */
     static FloatVector tanhshrinkDerivative(FloatVector x, float a, float b) {
-        FloatVector t = x.lanewise(VectorOperators.TANH);
+        FloatVector t = VectorMath.tanh(x);
         return t.mul(t);
     }
 
