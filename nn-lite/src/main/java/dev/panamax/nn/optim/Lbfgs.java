@@ -103,6 +103,11 @@ public final class Lbfgs {
     private final float[] gLow;
     private final float[] gHigh;
     private final float[] gPrev;
+    // the line search's bracket: two steps, their losses, slopes and gradients (bracket[0]'s in gLow)
+    private final double[] bracket = new double[2];
+    private final double[] bracketF = new double[2];
+    private final double[] bracketGtd = new double[2];
+    private final float[][] bracketG;
 
     /** @throws IllegalArgumentException for a negative rate, fewer than one iteration or no history */
     public Lbfgs(List<Parameter> params, Options o) {
@@ -135,6 +140,7 @@ public final class Lbfgs {
         gLow = new float[n];
         gHigh = new float[n];
         gPrev = new float[n];
+        bracketG = new float[][] {gLow, gHigh};
     }
 
     public float learningRate() {
@@ -300,12 +306,11 @@ public final class Lbfgs {
         double gtdPrev = gtd;
         boolean done = false;
         int lsIter = 0;
-        double[] bracket = new double[2];
-        double[] bracketF = new double[2];
-        double[] bracketGtd = new double[2];
+        double[] bracket = this.bracket;
+        double[] bracketF = this.bracketF;
+        double[] bracketGtd = this.bracketGtd;
         int size = 0;
-        // bracket[0]'s gradient in gLow, bracket[1]'s in gHigh (positions swap by index below)
-        float[][] bracketG = {gLow, gHigh};
+        float[][] bracketG = this.bracketG;
         while (lsIter < MAX_LINE_SEARCH) {
             if (fNew > f + C1 * t * gtd || lsIter > 1 && fNew >= fPrev) {
                 size = setBracket(bracket, bracketF, bracketGtd, bracketG, tPrev, fPrev, gtdPrev, g, t, fNew, gtdNew, flatGrad);

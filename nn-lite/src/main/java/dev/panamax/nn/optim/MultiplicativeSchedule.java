@@ -10,34 +10,34 @@ import java.util.function.LongToDoubleFunction;
  */
 final class MultiplicativeSchedule implements Schedule {
 
-    /** A step and its rate, swapped whole so that threads sharing the schedule see a consistent pair. */
-    private record Reached(long step, double rate) {
-    }
-
     private final double lr;
     private final LongToDoubleFunction factor;
-    private volatile Reached last;
+    // the last step asked for and its rate; a scheduler asks once per training step, so no object per call
+    private long lastStep;
+    private double lastRate;
 
     MultiplicativeSchedule(double lr, LongToDoubleFunction factor) {
         this.lr = lr;
         this.factor = factor;
-        this.last = new Reached(0, lr);
+        this.lastRate = lr;
     }
 
+    /** Synchronized: the last step and its rate change together, for schedules shared between threads. */
     @Override
-    public double at(long step) {
+    public synchronized double at(long step) {
         if (step < 0) {
             throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
-        Reached from = last;
-        if (from.step() > step) {
-            from = new Reached(0, lr);
+        if (lastStep > step) {
+            lastStep = 0;
+            lastRate = lr;
         }
-        double rate = from.rate();
-        for (long s = from.step() + 1; s <= step; s++) {
+        double rate = lastRate;
+        for (long s = lastStep + 1; s <= step; s++) {
             rate *= factor.applyAsDouble(s);
         }
-        last = new Reached(step, rate);
+        lastStep = step;
+        lastRate = rate;
         return rate;
     }
 }
