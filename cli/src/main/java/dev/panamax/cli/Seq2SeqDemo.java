@@ -14,7 +14,7 @@ import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.data.TokenBatch;
 import dev.panamax.nn.data.Words;
 import dev.panamax.nn.losses.CrossEntropyLoss;
-import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.models.Seq2SeqGru;
 import dev.panamax.nn.models.Seq2SeqTransformer;
@@ -50,7 +50,7 @@ final class Seq2SeqDemo {
 
         List<String> greedy(List<String> words, CharVocabulary symbols, Arena arena);
 
-        Layer layer();
+        Block block();
 
         String describe(Demo.Options o);
     }
@@ -82,7 +82,7 @@ final class Seq2SeqDemo {
             }
 
             @Override
-            public Layer layer() {
+            public Block block() {
                 return m;
             }
 
@@ -121,7 +121,7 @@ final class Seq2SeqDemo {
             }
 
             @Override
-            public Layer layer() {
+            public Block block() {
                 return m;
             }
 
@@ -178,7 +178,7 @@ final class Seq2SeqDemo {
         Path file = o.out().resolve(name + ".safetensors");
         double accuracy = Double.NaN;
         long t0 = System.nanoTime();
-        try (Optimizer opt = Adam.adamW(model.layer().parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, 1e-4f, false);
+        try (Optimizer opt = Adam.adamW(model.block().parameters(), (float) lr, 0.9f, 0.999f, 1e-8f, 1e-4f, false);
              StepArena step = new StepArena()) {
             LrScheduler schedule = new LrScheduler(opt, Schedule.warmupCosine(lr, Math.min(200, steps / 10), steps, lr / 20));
             CrossEntropyLoss loss = new CrossEntropyLoss(null, 0f, TokenBatch.IGNORE);
@@ -195,7 +195,7 @@ final class Seq2SeqDemo {
                     Tensor[] lt = model.logits(batch, symbols, step);
                     float l = loss.forward(lt[0], lt[1], step);
                     model.backward(loss.backward(step), step);
-                    GradientClipping.clipGradNorm(model.layer().parameters(), 1f);
+                    GradientClipping.clipGradNorm(model.block().parameters(), 1f);
                     opt.step();
                     schedule.step();
                     long n = tokens(batch);
@@ -222,12 +222,12 @@ final class Seq2SeqDemo {
                 }
                 out.println("examples: " + s);
             }
-            Checkpoints.save(file, model.layer(), opt, schedule, new Checkpoints.Contents(new Trainer.Position(o.epochs() + 1, 0,
+            Checkpoints.save(file, model.block(), opt, schedule, new Checkpoints.Contents(new Trainer.Position(o.epochs() + 1, 0,
                     steps), Map.of("model", name, "task", "reverse", "seed", Long.toString(o.seed())), Map.of()));
             out.println("saved " + file);
         }
         Model fresh = transformer ? transformer(symbols) : gru(symbols);
-        Checkpoints.load(file, fresh.layer(), null, null);
+        Checkpoints.load(file, fresh.block(), null, null);
         double reloaded = exactMatch(fresh, test, symbols);
         out.printf("reloaded %s: held-out exact match %.2f %% (%s)%n", file.getFileName(), 100 * reloaded,
                 reloaded == accuracy ? "identical" : "DIFFERENT from " + 100 * accuracy + " %");

@@ -24,6 +24,7 @@ import dev.panamax.nn.layers.AvgPool1d;
 import dev.panamax.nn.layers.AvgPool2d;
 import dev.panamax.nn.layers.BatchNorm1d;
 import dev.panamax.nn.layers.BatchNorm2d;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.Checkpoint;
 import dev.panamax.nn.layers.ChannelShuffle;
 import dev.panamax.nn.layers.Concat;
@@ -294,7 +295,7 @@ class LayerGradientTest {
         return layer.forward(x, arena);
     }
 
-    private static void collect(Layer l, List<Dropout> out) {
+    private static void collect(Block l, List<Dropout> out) {
         if (l instanceof Dropout d) {
             out.add(d);
         }

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.panamax.nn.functional.Attention;
-import dev.panamax.nn.layers.Layer;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.MultiHeadAttention;
 import dev.panamax.nn.layers.TransformerDecoderLayer;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
@@ -66,7 +66,7 @@ final class GoldenAttention {
     }
 
     /** Loads a layer's parameters from the case's inputs; {@code rename} maps state-dict names to case names. */
-    static void load(Layer layer, GoldenCase c, Arena a, Map<String, String> rename) throws IOException {
+    static void load(Block layer, GoldenCase c, Arena a, Map<String, String> rename) throws IOException {
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (String name : layer.stateDict().keySet()) {
             state.put(name, c.input(rename.getOrDefault(name, name), a));
@@ -75,7 +75,7 @@ final class GoldenAttention {
     }
 
     /** Every parameter's gradient as a case grad, under the case's name. */
-    static void parameterGrads(Layer layer, OpResult r, Map<String, String> rename) {
+    static void parameterGrads(Block layer, OpResult r, Map<String, String> rename) {
         for (Parameter p : layer.parameters()) {
             r.grad(rename.getOrDefault(p.name(), p.name()), p.grad());
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.panamax.nn.layers.BatchNorm;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.optim.Parameter;
@@ -156,7 +157,7 @@ public final class DistributedDataParallel implements AutoCloseable {
         broadcastBuffers();
     }
 
-    private static void synchronizeBatchNorms(Layer layer, Communicator comm) {
+    private static void synchronizeBatchNorms(Block layer, Communicator comm) {
         if (layer instanceof BatchNorm bn) {
             bn.synchronize(comm);
         }

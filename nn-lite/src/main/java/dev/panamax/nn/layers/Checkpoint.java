@@ -36,7 +36,7 @@ public final class Checkpoint extends Layer {
         collectDropouts(inner);
     }
 
-    private void collectDropouts(Layer l) {
+    private void collectDropouts(Block l) {
         if (l instanceof Dropout d) {
             dropouts.add(d);
         }

@@ -13,7 +13,7 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code [N, C, H, W]}, by default {@code H = (h - 1) stride - 2 padding + kernel} (likewise W), or
  * the size given (the pooled input's, when pooling floored an odd size).
  */
-public final class MaxUnpool2d extends Layer {
+public final class MaxUnpool2d extends Block {
 
     private final PoolWindow window;
     private Tensor x;
@@ -29,12 +29,6 @@ public final class MaxUnpool2d extends Layer {
     /** The window of the pool this undoes (ceil_mode has no meaning here). */
     public MaxUnpool2d(PoolWindow window) {
         this.window = window;
-    }
-
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, int[], Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException(describe() + " needs the pool's indices: forward(x, indices, outputSize, arena)");
     }
 
     /**
@@ -56,7 +50,6 @@ public final class MaxUnpool2d extends Layer {
         return asSample(y, single);
     }
 
-    @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return asSample(Pooling.maxUnpool2dBackward(saved(x), indices, asBatch(gy, unbatched), window.kernel(), window.stride(),
                 window.padding(), outputSize, arena), unbatched);
@@ -65,15 +58,5 @@ public final class MaxUnpool2d extends Layer {
     @Override
     public String toString() {
         return describe() + "(" + window + ")";
-    }
-
-    @Override
-    public String family() {
-        return "pooling";
-    }
-
-    @Override
-    public boolean samplesIndependent() {
-        return true;
     }
 }

@@ -15,7 +15,7 @@ import dev.panamax.nn.tensor.Tensor;
  * ({@code [S, N, E]}, {@code [T, N, E]} unless batch-first; {@code [S, E]}, {@code [T, E]} unbatched)
  * and the output is the decoder's, of the target's shape.
  */
-public final class Transformer extends Layer {
+public final class Transformer extends Block {
 
     /**
      * The masks of one call, as PyTorch's arguments (any may be null).
@@ -81,12 +81,6 @@ public final class Transformer extends Layer {
         return decoder;
     }
 
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Masks, Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException(describe() + " needs a source and a target: forward(src, tgt, masks, arena)");
-    }
-
     /** The decoder's output for {@code tgt} over the encoded {@code src}, of the target's shape. */
     public Tensor forward(Tensor src, Tensor tgt, Masks masks, Arena arena) {
         Masks m = masks == null ? Masks.none() : masks;
@@ -95,7 +89,6 @@ public final class Transformer extends Layer {
     }
 
     /** The target's gradient; {@link #backwardAll} gives the source's too. */
-    @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return backwardAll(gy, arena).tgt();
     }
@@ -125,10 +118,5 @@ public final class Transformer extends Layer {
             }
         }
         return mask;
-    }
-
-    @Override
-    public String family() {
-        return "attention";
     }
 }

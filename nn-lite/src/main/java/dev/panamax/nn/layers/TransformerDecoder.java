@@ -10,7 +10,7 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code layers.0.*}, ..., {@code norm.*}. {@link #forwardCached} generates one token at a time
  * through a {@link KvCache}.
  */
-public final class TransformerDecoder extends Layer {
+public final class TransformerDecoder extends Block {
 
     private final LayerList<TransformerDecoderLayer> layers;
     private final LayerNorm norm;
@@ -24,12 +24,6 @@ public final class TransformerDecoder extends Layer {
             layers.add(new TransformerDecoderLayer(options));
         }
         norm = finalNorm ? child("norm", new LayerNorm(new long[] {options.dModel()}, options.layerNormEps(), true)) : null;
-    }
-
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException(describe() + " needs the encoder's memory: forward(x, memory, ...)");
     }
 
     /** Every layer over the same memory. */
@@ -60,7 +54,6 @@ public final class TransformerDecoder extends Layer {
     }
 
     /** The target's gradient (the memory's through {@link #backwardAll}). */
-    @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return backwardAll(gy, arena).x();
     }
@@ -79,10 +72,5 @@ public final class TransformerDecoder extends Layer {
             }
         }
         return new TransformerDecoderLayer.Gradients(g, memory);
-    }
-
-    @Override
-    public String family() {
-        return "attention";
     }
 }

@@ -12,7 +12,7 @@ import dev.panamax.nn.tensor.Tensor;
  * post-norm or pre-norm. Names as PyTorch's: {@code self_attn.*}, {@code multihead_attn.*},
  * {@code linear1}, {@code linear2}, {@code norm1..3}.
  */
-public final class TransformerDecoderLayer extends Layer {
+public final class TransformerDecoderLayer extends Block {
 
     /** The gradients backward returns: of the target and of the memory. */
     public record Gradients(Tensor x, Tensor memory) {
@@ -52,12 +52,6 @@ public final class TransformerDecoderLayer extends Layer {
 
     public TransformerOptions options() {
         return o;
-    }
-
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException(describe() + " needs the encoder's memory: forward(x, memory, ...)");
     }
 
     /**
@@ -131,7 +125,6 @@ public final class TransformerDecoderLayer extends Layer {
     }
 
     /** The target's gradient (the memory's goes through {@link #backwardAll}). */
-    @Override
     public Tensor backward(Tensor gy, Arena arena) {
         return backwardAll(gy, arena).x();
     }
@@ -161,10 +154,5 @@ public final class TransformerDecoderLayer extends Layer {
         Tensor gx = gz1.copy(arena);
         Residuals.addInto(gx, selfAttn.backward(dropout1.backward(gz1, arena), arena), arena);
         return new Gradients(gx, ca.key());
-    }
-
-    @Override
-    public String family() {
-        return "attention";
     }
 }

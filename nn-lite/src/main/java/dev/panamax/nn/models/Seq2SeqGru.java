@@ -6,6 +6,7 @@ import java.util.List;
 import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.layers.Embedding;
 import dev.panamax.nn.layers.GRU;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.Linear;
 import dev.panamax.nn.layers.Recurrent;
@@ -21,7 +22,7 @@ import dev.panamax.nn.tensor.Tensor;
  * {@code tgt_embed}, {@code decoder}, {@code fc}; token ids sequence-first {@code [T, N]} with
  * per-sequence lengths.
  */
-public final class Seq2SeqGru extends Layer {
+public final class Seq2SeqGru extends Block {
 
     private final long vocab;
     private final Embedding srcEmbed;
@@ -40,13 +41,6 @@ public final class Seq2SeqGru extends Layer {
         this.fc = child("fc", new Linear(hidden, vocab));
     }
 
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Tensor, Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException("Seq2SeqGru takes a source and a target: forward(src, srcLengths, tgtIn, "
-                + "tgtLengths, arena)");
-    }
-
     /**
      * Teacher-forced logits {@code [T, N, V]} of the target, given the source {@code [S, N]} and the
      * decoder's inputs {@code [T, N]} (the boundary symbol, then the target shifted by one).
@@ -58,7 +52,6 @@ public final class Seq2SeqGru extends Layer {
     }
 
     /** Accumulates every parameter's gradient; the decoder's initial-state gradient flows into the encoder. */
-    @Override
     public Tensor backward(Tensor gLogits, Arena arena) {
         Recurrent.Gradients dec = decoder.backward(fc.backward(gLogits, arena), null, null, arena);
         tgtEmbed.backward(dec.x(), arena);
@@ -99,10 +92,5 @@ public final class Seq2SeqGru extends Layer {
     /** Symbols this model reads and writes. */
     public long vocabulary() {
         return vocab;
-    }
-
-    @Override
-    public String family() {
-        return "recurrent";
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.panamax.nn.data.CharVocabulary;
 import dev.panamax.nn.layers.Embedding;
 import dev.panamax.nn.layers.KvCache;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.layers.LearnedPositionalEmbedding;
 import dev.panamax.nn.layers.Linear;
@@ -23,7 +24,7 @@ import dev.panamax.nn.tensor.Tensor;
  * linear head. Token ids batch-first {@code [N, T]}; training feeds the target shifted by one
  * (teacher forcing); {@link #greedy} generates through a {@link KvCache}, one token per step.
  */
-public final class Seq2SeqTransformer extends Layer {
+public final class Seq2SeqTransformer extends Block {
 
     private final Embedding srcEmbed;
     private final Embedding tgtEmbed;
@@ -47,13 +48,6 @@ public final class Seq2SeqTransformer extends Layer {
         this.head = child("head", new Linear(o.dModel(), vocab));
     }
 
-    /** Not a single-input layer: use {@link #forward(Tensor, Tensor, Tensor, Arena)}. */
-    @Override
-    public Tensor forward(Tensor x, Arena arena) {
-        throw new UnsupportedOperationException("Seq2SeqTransformer takes a source and a target: forward(src, srcPadding, tgtIn, "
-                + "arena)");
-    }
-
     /**
      * Teacher-forced logits {@code [N, T, V]}.
      *
@@ -68,7 +62,6 @@ public final class Seq2SeqTransformer extends Layer {
         return head.forward(h, arena);
     }
 
-    @Override
     public Tensor backward(Tensor gLogits, Arena arena) {
         TransformerDecoderLayer.Gradients g = decoder.backwardAll(head.backward(gLogits, arena), arena);
         tgtEmbed.backward(tgtPos.backward(g.x(), arena), arena);
@@ -99,10 +92,5 @@ public final class Seq2SeqTransformer extends Layer {
         } finally {
             train(wasTraining);
         }
-    }
-
-    @Override
-    public String family() {
-        return "attention";
     }
 }

@@ -23,8 +23,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import dev.panamax.nn.io.SafeTensors;
+import dev.panamax.nn.layers.Block;
 import dev.panamax.nn.layers.Dropout;
-import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.optim.LrScheduler;
 import dev.panamax.nn.optim.Optimizer;
 import dev.panamax.nn.tensor.DType;
@@ -62,7 +62,7 @@ public final class Checkpoints {
     }
 
     /** Saves the model, the optimizer (may be null), the schedule (may be null) and {@code contents}. */
-    public static void save(Path file, Layer model, Optimizer optimizer, LrScheduler scheduler, Contents contents)
+    public static void save(Path file, Block model, Optimizer optimizer, LrScheduler scheduler, Contents contents)
             throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.stateDict().forEach((k, t) -> tensors.put("model." + k, t));
@@ -117,7 +117,7 @@ public final class Checkpoints {
      * @throws IOException for a file that is not an intact checkpoint
      * @throws IllegalArgumentException when the checkpoint does not fit the model or optimizer
      */
-    public static Contents load(Path file, Layer model, Optimizer optimizer, LrScheduler scheduler) throws IOException {
+    public static Contents load(Path file, Block model, Optimizer optimizer, LrScheduler scheduler) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             SafeTensors.Contents c = SafeTensors.read(file, arena);
             String json = c.metadata().get(STATE);
@@ -213,20 +213,20 @@ public final class Checkpoints {
         }
     }
 
-    private static Map<String, Long> dropoutPositions(Layer model) {
+    private static Map<String, Long> dropoutPositions(Block model) {
         Map<String, Long> out = new TreeMap<>();
         collect(model, "", out);
         return out;
     }
 
-    private static void collect(Layer l, String path, Map<String, Long> out) {
+    private static void collect(Block l, String path, Map<String, Long> out) {
         if (l instanceof Dropout d) {
             out.put(path, d.calls());
         }
         l.children().forEach((n, c) -> collect(c, path.isEmpty() ? n : path + "." + n, out));
     }
 
-    private static void seekDropouts(Layer l, String path, Map<String, Double> positions) {
+    private static void seekDropouts(Block l, String path, Map<String, Double> positions) {
         if (l instanceof Dropout d && positions != null && positions.containsKey(path)) {
             d.seek(positions.get(path).longValue());
         }

@@ -45,7 +45,7 @@ class InceptionTest {
             try (Arena arena = Arena.ofConfined()) {
                 Init.manualSeed(3);
                 InceptionBlock block = new InceptionBlock(6, CHANNELS, f, true);
-                Map<String, Layer> parts = block.children();
+                Map<String, Block> parts = block.children();
                 Tensor x = random(arena, 1, 3, 6, 7, 5);
                 Tensor y = block.forward(x, arena);
                 assertThat(y.shape()).containsExactly(3, CHANNELS.out(), 7, 5);
@@ -60,7 +60,8 @@ class InceptionTest {
                 float[] wantGx = new float[(int) x.numel()];
                 long hw = 7 * 5;
                 long c0 = 0;
-                for (Layer branch : twin.children().values()) {
+                for (Block child : twin.children().values()) {
+                    Layer branch = (Layer) child;
                     Tensor b = branch.forward(x, arena);
                     long cb = b.size(1);
                     float[] bv = b.toFloatArray();

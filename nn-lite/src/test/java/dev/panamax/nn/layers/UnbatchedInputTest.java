@@ -203,7 +203,7 @@ class UnbatchedInputTest {
         }
     }
 
-    private static void assertSameGradients(Layer one, Layer batch) {
+    private static void assertSameGradients(Block one, Block batch) {
         List<Parameter> a = new ArrayList<>(one.namedParameters().values());
         List<Parameter> b = new ArrayList<>(batch.namedParameters().values());
         assertThat(a).hasSameSizeAs(b);
