@@ -2,13 +2,16 @@ package dev.panamax.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Elementwise functions on whole vectors, in their numerically stable forms. The
- * transcendental lanewise operators of the Vector API (EXP, LOG1P, TANH, EXPM1) compile to
- * the JDK's vectorized math library (about 1 ulp); exp, which the hot kernels need most, and erf,
- * which it lacks, are built here from polynomials.
+ * Elementwise functions on whole vectors, in their numerically stable forms, built from
+ * polynomials and bit manipulation instead of the Vector API's transcendental lanewise operators
+ * (EXP, EXPM1, LOG, LOG1P, TANH): those call the JDK's vectorized math library in C2 code and
+ * scalar {@code Math} in interpreted and C1 code, so their last bit depends on how warm the JVM
+ * is (and on some CPUs they run lane by lane). Everything here is arithmetic, the same bits in
+ * every tier.
  */
 public final class VectorMath {
 
@@ -106,7 +109,7 @@ public final class VectorMath {
     private static final float U4 = 1.18534705686654e-04f;
     private static final float U6 = 1.19825839466702e-06f;
 
-    /** The hyperbolic tangent, a few ulp; +-1 beyond +-9, NaN for NaN. Blends instead of a clamp, as in {@link #exp}. */
+    /** The hyperbolic tangent, within 5 ulp (every float checked); +-1 beyond +-9, NaN for NaN. Blends instead of a clamp, as in {@link #exp}. */
     public static FloatVector tanh(FloatVector x) {
         FloatVector x2 = x.mul(x);
         FloatVector p = x2.fma(T13, T11);
@@ -118,7 +121,8 @@ public final class VectorMath {
         FloatVector q = x2.fma(U6, U4);
         q = q.fma(x2, x.broadcast(U2));
         q = q.fma(x2, x.broadcast(U0));
-        return p.mul(x).div(q)
+        // x (p / q), not (x p) / q: for x near the smallest normal float, x p is subnormal and loses bits
+        return x.mul(p.div(q))
                 .blend(1f, x.compare(VectorOperators.GT, TANH_LIMIT))
                 .blend(-1f, x.compare(VectorOperators.LT, -TANH_LIMIT));
     }
@@ -128,7 +132,119 @@ public final class VectorMath {
      * the small term keeps full relative precision for large negative x.
      */
     public static FloatVector softplus(FloatVector x) {
-        return x.max(0f).add(exp(x.abs().neg()).lanewise(VectorOperators.LOG1P));
+        return x.max(0f).add(log1p(exp(x.abs().neg())));
+    }
+
+    // expm1: the reduction of exp (x = n ln2 + r), expm1(r) = r + r^2 q(r) with q the Taylor
+    // series of (e^r - 1 - r) / r^2 to r^6 (the next term is below 3e-10 of the result), and
+    // e^x - 1 = 2^n expm1(r) + (2^n - 1) in one multiply-add: 2^n - 1 is exact for the n where
+    // the -1 matters, so nothing cancels. Arithmetic only, unlike the Vector API's EXPM1
+    // operator, whose last bit differs between interpreted, C1 and C2 code.
+    private static final float M2 = 1f / 2;
+    private static final float M3 = 1f / 6;
+    private static final float M4 = 1f / 24;
+    private static final float M5 = 1f / 120;
+    private static final float M6 = 1f / 720;
+    private static final float M7 = 1f / 5040;
+    private static final float M8 = 1f / 40320;
+    private static final int ONE_BITS = 0x3f800000;
+    private static final float EXPM1_MINUS_ONE = -18f;  // below, e^x < 2^-25: e^x - 1 rounds to -1
+    private static final float EXPM1_SCALED = 88f;      // above, 2^n may not be a float: scale 1 + expm1(r) instead
+
+    /**
+     * {@code e^x - 1}, within 1 ulp of the exact value (every float checked against {@code Math.expm1}
+     * in double); -1 below -18, +inf above 88.72, {@code x} itself at {@code ±0}, NaN for NaN.
+     */
+    public static FloatVector expm1(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, ROUND_MAGIC);
+        FloatVector n = t.sub(ROUND_MAGIC);
+        FloatVector r = n.fma(x.broadcast(-LN2_HI), x);
+        r = n.fma(x.broadcast(-LN2_LO), r);
+        FloatVector q = r.fma(M8, M7);
+        q = q.fma(r, x.broadcast(M6));
+        q = q.fma(r, x.broadcast(M5));
+        q = q.fma(r, x.broadcast(M4));
+        q = q.fma(r, x.broadcast(M3));
+        q = q.fma(r, x.broadcast(M2));
+        FloatVector m = r.mul(r).fma(q, r);
+        IntVector nBits = ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scale = nBits.add(ONE_BITS).reinterpretAsFloats();
+        FloatVector big = ((IntVector) m.add(1f).reinterpretAsInts()).add(nBits).reinterpretAsFloats();
+        return scale.fma(m, scale.sub(1f))
+                .blend(big, x.compare(VectorOperators.GT, EXPM1_SCALED))
+                .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI))
+                .blend(-1f, x.compare(VectorOperators.LT, EXPM1_MINUS_ONE))
+                .blend(x, x.compare(VectorOperators.EQ, 0f));
+    }
+
+    // log: u = 2^k f with f in [sqrt(1/2), sqrt 2), found in the bits (adding 1 - sqrt(1/2)'s
+    // bits carries into the exponent exactly when the mantissa is past sqrt 2, as musl's logf
+    // does), then log f = s - s^2/2 + s^3 P(s) for s = f - 1, exact by Sterbenz's lemma (P is
+    // Cephes' logf polynomial, relative error below 1e-7), and k ln 2 added in two parts.
+    private static final int SQRT_HALF_BITS = 0x3f3504f3;
+    private static final float L1 = 3.3333331174e-1f;
+    private static final float L2 = -2.4999993993e-1f;
+    private static final float L3 = 2.0000714765e-1f;
+    private static final float L4 = -1.6668057665e-1f;
+    private static final float L5 = 1.4249322787e-1f;
+    private static final float L6 = -1.2420140846e-1f;
+    private static final float L7 = 1.1676998740e-1f;
+    private static final float L8 = -1.1514610310e-1f;
+    private static final float L9 = 7.0376836292e-2f;
+    private static final float SUBNORMAL_SCALE = 0x1p23f;
+
+    /**
+     * {@code log(u) + c} for a positive normal {@code u} and a correction {@code c} far below
+     * u's ulp relative to u; garbage for anything else (the callers blend those lanes).
+     */
+    private static FloatVector logPlus(FloatVector u, FloatVector c) {
+        IntVector ix = ((IntVector) u.reinterpretAsInts()).add(ONE_BITS - SQRT_HALF_BITS);
+        FloatVector k = (FloatVector) ix.lanewise(VectorOperators.ASHR, 23).sub(127).convert(VectorOperators.I2F, 0);
+        FloatVector s = ix.and(0x007fffff).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        FloatVector z = s.mul(s);
+        FloatVector p = s.fma(L9, L8);
+        p = p.fma(s, s.broadcast(L7));
+        p = p.fma(s, s.broadcast(L6));
+        p = p.fma(s, s.broadcast(L5));
+        p = p.fma(s, s.broadcast(L4));
+        p = p.fma(s, s.broadcast(L3));
+        p = p.fma(s, s.broadcast(L2));
+        p = p.fma(s, s.broadcast(L1));
+        FloatVector y = z.mul(s).fma(p, c);
+        y = k.fma(k.broadcast(LN2_LO), y);
+        y = z.fma(z.broadcast(-0.5f), y);
+        return k.fma(k.broadcast(LN2_HI), s.add(y));
+    }
+
+    /**
+     * The natural logarithm, within 1 ulp of the exact value (every float checked against
+     * {@code Math.log} in double, subnormals included); -inf at {@code ±0}, NaN below 0 and for NaN, +inf at +inf.
+     */
+    public static FloatVector log(FloatVector x) {
+        // a subnormal x is scaled into the normal range first, and its exponent taken back after
+        VectorMask<Float> subnormal = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        FloatVector u = x.blend(x.mul(SUBNORMAL_SCALE), subnormal);
+        FloatVector shift = x.broadcast(0f).blend(-23f * LN2_LO, subnormal);
+        FloatVector l = logPlus(u, shift).add(x.broadcast(0f).blend(-23f * LN2_HI, subnormal));
+        return l.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f))
+                .blend(Float.NaN, x.compare(VectorOperators.LT, 0f))
+                .blend(x, x.compare(VectorOperators.GT, Float.MAX_VALUE).or(x.compare(VectorOperators.NE, x)));
+    }
+
+    /**
+     * {@code log(1 + x)}, within 1 ulp of the exact value (every float checked against
+     * {@code Math.log1p} in double); {@code x} itself at {@code ±0}, -inf at -1, NaN below -1 and for NaN, +inf at
+     * +inf. {@code 1 + x} is rounded to float and log taken of that, plus {@code (x - (u - 1)) / u}
+     * for what the rounding lost: for small x, that is most of the answer.
+     */
+    public static FloatVector log1p(FloatVector x) {
+        FloatVector u = x.add(1f);
+        FloatVector c = x.sub(u.sub(1f)).div(u);
+        return logPlus(u, c)
+                .blend(x, x.compare(VectorOperators.EQ, 0f).or(x.compare(VectorOperators.GT, Float.MAX_VALUE))
+                        .or(x.compare(VectorOperators.NE, x)))
+                .blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, -1f))
+                .blend(Float.NaN, x.compare(VectorOperators.LT, -1f));
     }
 
     // erf as x * P(x^2) / Q(x^2) on [-4, 4] (beyond, erf is +-1 to float precision): a minimax

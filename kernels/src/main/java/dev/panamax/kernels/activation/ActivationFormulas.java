@@ -52,7 +52,7 @@ final class ActivationFormulas {
     }
 
     static FloatVector elu(FloatVector x, float alpha, float b) {
-        return x.blend(x.lanewise(VectorOperators.EXPM1).mul(alpha), x.compare(VectorOperators.LE, 0f));
+        return x.blend(VectorMath.expm1(x).mul(alpha), x.compare(VectorOperators.LE, 0f));
     }
 
     static FloatVector selu(FloatVector x, float a, float b) {
@@ -135,7 +135,7 @@ final class ActivationFormulas {
 
     /** {@code x} above 0, {@code alpha expm1(x / alpha)} at or below (PyTorch's celu); NaN stays NaN. */
     static FloatVector celu(FloatVector x, float alpha, float b) {
-        return x.blend(x.mul(1f / alpha).lanewise(VectorOperators.EXPM1).mul(alpha), x.compare(VectorOperators.LE, 0f));
+        return x.blend(VectorMath.expm1(x.mul(1f / alpha)).mul(alpha), x.compare(VectorOperators.LE, 0f));
     }
 
     /** {@code -softplus(-x)}: exact for large |x| where {@code log(sigmoid(x))} would round to 0 or overflow. */

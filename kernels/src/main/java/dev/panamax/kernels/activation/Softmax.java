@@ -325,7 +325,7 @@ public final class Softmax {
             sum = sum.add(e);
         }
         if (log) {
-            FloatVector shift = sum.lanewise(VectorOperators.LOG).add(max);
+            FloatVector shift = VectorMath.log(sum).add(max);
             for (long d = 0; d < n; d++) {
                 FloatVector.fromMemorySegment(SPECIES, x, (xb + d * xd) * Float.BYTES, ORDER, m).sub(shift).intoMemorySegment(y, (yb + d * yd) * Float.BYTES, ORDER, m);
             }
