@@ -8,13 +8,15 @@ import dev.panamax.kernels.activation.ActivationForward;
 import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.kernels.gemm.RowBias;
 import dev.panamax.kernels.gemm.Gemm;
+import dev.panamax.kernels.gemm.SgemmBatched;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
- * Matrix products on 2-d tensors, forward and backward: the general {@code gemm} and the
- * {@code linear} layer's {@code x W^T + b} ({@code torch.nn.functional.linear}). Views are used
- * in place where GEMM can read them (see {@link MatrixOperand}).
+ * Matrix products on 2-d tensors, forward and backward: the general {@code gemm}, the
+ * {@code linear} layer's {@code x W^T + b} ({@code torch.nn.functional.linear}) and the bilinear
+ * form {@code x1 W x2^T + b} ({@code torch.nn.functional.bilinear}). Views are used in place where
+ * GEMM can read them (see {@link MatrixOperand}).
  */
 public final class LinearAlgebra {
 
@@ -33,6 +35,10 @@ public final class LinearAlgebra {
             return previous != null && previous.x == x && previous.weight == weight && previous.bias == bias
                     ? previous : new LinearGrads(x, weight, bias);
         }
+    }
+
+    /** Gradients of {@link #bilinear}: of both inputs, the weight and the bias (null without bias). */
+    public record BilinearGrads(Tensor x1, Tensor x2, Tensor weight, Tensor bias) {
     }
 
     /**
@@ -140,6 +146,115 @@ public final class LinearAlgebra {
             RowBias.sumRows(gd.size(0), gd.size(1), gd.segment(), gd.offset(), gb.segment(), 0);
         }
         return LinearGrads.of(gx, gw, gb, previous);
+    }
+
+    /**
+     * {@code y[n, o] = sum_ij x1[n, i] weight[o, i, j] x2[n, j] + bias[o]}, as
+     * {@code torch.nn.functional.bilinear}: x1 {@code [N, in1]}, x2 {@code [N, in2]}, weight
+     * {@code [out, in1, in2]}, bias {@code [out]} or null; y {@code [N, out]}.
+     *
+     * <p>One GEMM does the work: {@code V = x2 W^T}, W viewed as {@code [out in1, in2]}, gives
+     * {@code V[n, o, i] = sum_j W[o, i, j] x2[n, j]}, and then each sample's {@code y[n] = V[n] x1[n]}
+     * is a product of {@code [out, in1]} by a vector ({@code N out in1} multiply-adds against the
+     * GEMM's {@code N out in1 in2}).
+     */
+    public static Tensor bilinear(Tensor x1, Tensor x2, Tensor weight, Tensor bias, Arena arena) {
+        checkBilinear(x1, x2, weight, bias);
+        long n = x1.size(0);
+        long out = weight.size(0);
+        Tensor y = Tensor.empty(arena, n, out);
+        Tensor v = rowsOfWeightTimesX2(x2, weight, arena);
+        perSample(v, false, x1, y, arena);
+        if (bias != null) {
+            Tensor b = bias.contiguous(arena);
+            RowBias.add(n, out, b.segment(), b.offset(), y.segment(), 0);
+        }
+        return y;
+    }
+
+    /**
+     * The gradients of {@link #bilinear} for the upstream gradient {@code g [N, out]}. With
+     * {@code G[n, o, i] = g[n, o] x1[n, i]}: {@code dx2 = G W}, {@code dW = G^T x2} (W and G viewed as
+     * {@code [out in1, in2]} and {@code [N, out in1]}), and {@code dx1[n] = g[n] V[n]} with V as in
+     * the forward, computed again rather than kept.
+     */
+    public static BilinearGrads bilinearBackward(Tensor x1, Tensor x2, Tensor weight, boolean hasBias, Tensor g,
+                                                 Arena arena) {
+        checkBilinear(x1, x2, weight, null);
+        long n = x1.size(0);
+        long out = weight.size(0);
+        long in1 = weight.size(1);
+        long in2 = weight.size(2);
+        Layouts.requireShape("g", g, n, out);
+        Tensor gc = g.contiguous(arena);
+        Tensor c1 = x1.contiguous(arena);
+        Tensor w = weight.contiguous(arena).view(out * in1, in2);
+        // G[n] = g[n]^T x1[n], one [out, 1] x [1, in1] product per sample
+        Tensor outer = Tensor.empty(arena, n, out * in1);
+        SgemmBatched.sgemm(false, false, Math.toIntExact(out), Math.toIntExact(in1), 1, 1f, gc.segment(), gc.offset(), 1, out,
+                c1.segment(), c1.offset(), Math.max(1, in1), in1, 0f, outer.segment(), 0, Math.max(1, in1), out * in1,
+                Math.toIntExact(n));
+        Tensor gx2 = Tensor.empty(arena, n, in2);
+        product(outer, false, w, false, 1f, 0f, gx2, arena);
+        Tensor gw = Tensor.empty(arena, out * in1, in2);
+        product(outer, true, x2, false, 1f, 0f, gw, arena);
+        Tensor gx1 = Tensor.empty(arena, n, in1);
+        perSample(rowsOfWeightTimesX2(x2, weight, arena), true, gc, gx1, arena);
+        Tensor gb = null;
+        if (hasBias) {
+            gb = Tensor.empty(arena, out);
+            RowBias.sumRows(n, out, gc.segment(), gc.offset(), gb.segment(), 0);
+        }
+        return new BilinearGrads(gx1, gx2, gw.view(out, in1, in2), gb);
+    }
+
+    /** {@code V = x2 W^T} with W viewed as {@code [out in1, in2]}: {@code [N, out in1]}. */
+    private static Tensor rowsOfWeightTimesX2(Tensor x2, Tensor weight, Arena arena) {
+        long out = weight.size(0);
+        long in1 = weight.size(1);
+        Tensor v = Tensor.empty(arena, x2.size(0), out * in1);
+        product(x2, false, weight.contiguous(arena).view(out * in1, weight.size(2)), true, 1f, 0f, v, arena);
+        return v;
+    }
+
+    /**
+     * For each sample n, with {@code V[n]} the {@code [out, in1]} block of row n of {@code v}:
+     * {@code y[n] = V[n] x[n]} (x {@code [N, in1]}, y {@code [N, out]}), or with {@code transposed}
+     * {@code y[n] = x[n] V[n]} (x {@code [N, out]}, y {@code [N, in1]}). One batched GEMM of
+     * single-row products; y contiguous.
+     */
+    private static void perSample(Tensor v, boolean transposed, Tensor x, Tensor y, Arena arena) {
+        int n = Math.toIntExact(y.size(0));
+        int cols = Math.toIntExact(y.size(1));
+        int depth = Math.toIntExact(x.size(1));
+        Tensor xc = x.contiguous(arena);
+        // y[n] (1 x cols) = x[n] (1 x depth) op(V[n]), V[n] [out, in1] row-major: y = V x reads it
+        // transposed ([cols, depth]), y = x V as it is ([depth, cols])
+        SgemmBatched.sgemm(false, !transposed, 1, cols, depth, 1f, xc.segment(), xc.offset(), Math.max(1, depth), depth,
+                v.segment(), v.offset(), Math.max(1, transposed ? cols : depth), v.size(1), 0f, y.segment(), y.offset(),
+                Math.max(1, cols), cols, n);
+    }
+
+    private static void checkBilinear(Tensor x1, Tensor x2, Tensor weight, Tensor bias) {
+        Layouts.requireRank("x1", x1, 2);
+        Layouts.requireRank("x2", x2, 2);
+        Layouts.requireRank("weight", weight, 3);
+        Layouts.requireType("x1", x1, DType.FLOAT32);
+        Layouts.requireType("x2", x2, DType.FLOAT32);
+        Layouts.requireType("weight", weight, DType.FLOAT32);
+        if (x1.size(0) != x2.size(0)) {
+            throw new IllegalArgumentException("x1 and x2 must hold the same number of samples, got "
+                    + Arrays.toString(x1.shape()) + " and " + Arrays.toString(x2.shape()));
+        }
+        if (x1.size(1) != weight.size(1) || x2.size(1) != weight.size(2)) {
+            throw new IllegalArgumentException("weight " + Arrays.toString(weight.shape()) + " expects x1 [N, "
+                    + weight.size(1) + "] and x2 [N, " + weight.size(2) + "], got " + Arrays.toString(x1.shape())
+                    + " and " + Arrays.toString(x2.shape()));
+        }
+        if (bias != null) {
+            Layouts.requireShape("bias", bias, weight.size(0));
+            Layouts.requireType("bias", bias, DType.FLOAT32);
+        }
     }
 
     /** {@code out = alpha op(a) op(b) + beta out} with {@code out} contiguous. */
