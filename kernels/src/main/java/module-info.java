@@ -15,6 +15,7 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.backend;
     exports dev.panamax.kernels.conv;
     exports dev.panamax.kernels.distance;
+    exports dev.panamax.kernels.elementwise;
     exports dev.panamax.kernels.embedding;
     exports dev.panamax.kernels.gemm;
     exports dev.panamax.kernels.loss;
