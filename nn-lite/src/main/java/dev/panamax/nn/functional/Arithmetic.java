@@ -15,7 +15,9 @@ import dev.panamax.nn.tensor.Tensor;
  * shape {@link #broadcastShape} gives, each input read along the dimensions it lacks or has as 1
  * again (a 0-d {@link Tensor#scalar} is a number). Each backward takes the upstream gradient of
  * the result and returns the gradients of both inputs, {@code [d a, d b]}, each summed back to
- * its input's shape ({@link #sumTo}), as autograd does.
+ * its input's shape ({@link #sumTo}), as autograd does. And the reductions {@link #sum} and
+ * {@link #mean} over any dimensions ({@code torch.sum(x, dim, keepdim)}, {@code torch.mean}),
+ * whose backward spreads the gradient back over the dimensions they reduced.
  */
 public final class Arithmetic {
 
@@ -64,6 +66,110 @@ public final class Arithmetic {
         Tensor gb = sumTo(div(div(mul(g, a, arena), b, arena), b, arena), b.shape(), arena);
         Blas1.sscal(gb.numel(), -1f, gb.segment(), gb.offset());
         return new Tensor[] {sumTo(div(g, b, arena), a.shape(), arena), gb};
+    }
+
+    /**
+     * The sum over {@code dims} ({@code torch.sum(x, dim, keepdim)}): dimensions counted from the
+     * last when negative, each at most once; no dimension at all sums everything (as PyTorch's
+     * {@code dim=[]}). The reduced dimensions are dropped, or kept as 1 with {@code keepDim}.
+     * Runs summed along the innermost dimension accumulate in double (see {@link Broadcast#sumTo}).
+     */
+    public static Tensor sum(Tensor x, int[] dims, boolean keepDim, Arena arena) {
+        boolean[] reduced = reducedDims(x, dims);
+        Tensor out = sumTo(x, keptShape(x.shape(), reduced), arena);
+        return keepDim ? out : out.view(droppedShape(x.shape(), reduced));
+    }
+
+    /** The gradient of {@link #sum}: {@code g} (of the sum's shape) repeated over the reduced dimensions. */
+    public static Tensor sumBackward(Tensor x, int[] dims, boolean keepDim, Tensor g, Arena arena) {
+        return spread(x, reducedDims(x, dims), keepDim, g, 1f, arena);
+    }
+
+    /**
+     * The mean over {@code dims} ({@code torch.mean(x, dim, keepdim)}), dimensions as in
+     * {@link #sum}; NaN where no element is averaged, as PyTorch.
+     */
+    public static Tensor mean(Tensor x, int[] dims, boolean keepDim, Arena arena) {
+        boolean[] reduced = reducedDims(x, dims);
+        Tensor out = sumTo(x, keptShape(x.shape(), reduced), arena);
+        Blas1.sscal(out.numel(), (float) (1.0 / count(x.shape(), reduced)), out.segment(), out.offset());
+        return keepDim ? out : out.view(droppedShape(x.shape(), reduced));
+    }
+
+    /** The gradient of {@link #mean}: {@code g / count} repeated over the reduced dimensions. */
+    public static Tensor meanBackward(Tensor x, int[] dims, boolean keepDim, Tensor g, Arena arena) {
+        boolean[] reduced = reducedDims(x, dims);
+        return spread(x, reduced, keepDim, g, (float) (1.0 / count(x.shape(), reduced)), arena);
+    }
+
+    /** {@code scale g} read again along the reduced dimensions, as a contiguous tensor of x's shape. */
+    private static Tensor spread(Tensor x, boolean[] reduced, boolean keepDim, Tensor g, float scale, Arena arena) {
+        Layouts.requireType("g", g, DType.FLOAT32);
+        long[] kept = keptShape(x.shape(), reduced);
+        long[] expected = keepDim ? kept : droppedShape(x.shape(), reduced);
+        if (!g.hasShape(expected)) {
+            throw new IllegalArgumentException("the gradient must have the reduction's shape " + Arrays.toString(expected)
+                    + ", got " + Arrays.toString(g.shape()));
+        }
+        Tensor gv = Layouts.broadcast("g", g.contiguous(arena).view(kept), x.shape());
+        Tensor s = Layouts.broadcast("scale", Tensor.scalar(arena, scale), x.shape());
+        Tensor out = Tensor.empty(arena, x.shape());
+        Broadcast.apply(BinaryOp.MUL, x.shape(), gv.segment(), gv.offset(), gv.strides(), s.segment(), s.offset(), s.strides(),
+                out.segment(), out.offset());
+        return out;
+    }
+
+    /** Which of x's dimensions {@code dims} names; all of them for none. */
+    private static boolean[] reducedDims(Tensor x, int[] dims) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        boolean[] reduced = new boolean[x.rank()];
+        if (dims == null || dims.length == 0) {
+            Arrays.fill(reduced, true);
+            return reduced;
+        }
+        int rank = Math.max(1, x.rank());     // a 0-d x takes dimension 0 or -1, as in PyTorch
+        for (int dim : dims) {
+            int d = dim < 0 ? dim + rank : dim;
+            if (d < 0 || d >= rank) {
+                throw new IllegalArgumentException("dimension " + dim + " is out of range for x of shape "
+                        + Arrays.toString(x.shape()) + " (expected " + -rank + " to " + (rank - 1) + ")");
+            }
+            if (x.rank() == 0) {
+                continue;
+            }
+            if (reduced[d]) {
+                throw new IllegalArgumentException("dimension " + d + " appears more than once in " + Arrays.toString(dims));
+            }
+            reduced[d] = true;
+        }
+        return reduced;
+    }
+
+    private static long[] keptShape(long[] shape, boolean[] reduced) {
+        long[] out = shape.clone();
+        for (int d = 0; d < out.length; d++) {
+            out[d] = reduced[d] ? 1 : shape[d];
+        }
+        return out;
+    }
+
+    private static long[] droppedShape(long[] shape, boolean[] reduced) {
+        long[] out = new long[shape.length];
+        int r = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (!reduced[d]) {
+                out[r++] = shape[d];
+            }
+        }
+        return Arrays.copyOf(out, r);
+    }
+
+    private static long count(long[] shape, boolean[] reduced) {
+        long n = 1;
+        for (int d = 0; d < shape.length; d++) {
+            n *= reduced[d] ? shape[d] : 1;
+        }
+        return n;
     }
 
     /**

@@ -14,9 +14,10 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * Matrix products on 2-d tensors, forward and backward: the general {@code gemm}, the
- * {@code linear} layer's {@code x W^T + b} ({@code torch.nn.functional.linear}) and the bilinear
- * form {@code x1 W x2^T + b} ({@code torch.nn.functional.bilinear}). Views are used in place where
- * GEMM can read them (see {@link MatrixOperand}).
+ * {@code linear} layer's {@code x W^T + b} ({@code torch.nn.functional.linear}), the bilinear
+ * form {@code x1 W x2^T + b} ({@code torch.nn.functional.bilinear}) and {@code torch.matmul} over
+ * batches of matrices with broadcasting. Views are used in place where GEMM can read them (see
+ * {@link MatrixOperand}).
  */
 public final class LinearAlgebra {
 
@@ -146,6 +147,170 @@ public final class LinearAlgebra {
             RowBias.sumRows(gd.size(0), gd.size(1), gd.segment(), gd.offset(), gb.segment(), 0);
         }
         return LinearGrads.of(gx, gw, gb, previous);
+    }
+
+    /**
+     * The matrix product of {@code torch.matmul}: for 2-d a {@code [M, K]} and b {@code [K, N]},
+     * {@code [M, N]}; dimensions before the last two are batch dimensions, broadcast against each
+     * other (a {@code [J, 1, M, K]} times b {@code [L, K, N]} is {@code [J, L, M, N]}); a 1-d a is a
+     * row {@code [1, K]} and a 1-d b a column {@code [K, 1]}, that dimension dropped from the result
+     * (two vectors give their dot product, 0-d). Each product is one GEMM call, and the batch
+     * runs through the batched GEMM; a transposed view ({@code k.transpose(-2, -1)}) is read where
+     * it lies.
+     */
+    public static Tensor matmul(Tensor a, Tensor b, Arena arena) {
+        Operands o = operands(a, b);
+        Tensor out = Tensor.empty(arena, o.shape(o.m, o.n));
+        batchedProduct(broadcastMatrices("a", o.a, o.batch, arena), false, broadcastMatrices("b", o.b, o.batch, arena), false,
+                o.batch, out);
+        return out.view(resultShape(a, b, o));
+    }
+
+    /**
+     * The gradients of {@link #matmul} for the upstream gradient {@code g} of its result's shape:
+     * {@code [d a, d b]}, each {@code g op(other)^T} per matrix and summed over the batch
+     * dimensions its input was broadcast along.
+     */
+    public static Tensor[] matmulBackward(Tensor a, Tensor b, Tensor g, Arena arena) {
+        Operands o = operands(a, b);
+        long[] result = resultShape(a, b, o);
+        if (!g.hasShape(result)) {
+            throw new IllegalArgumentException("the gradient must have the product's shape " + Arrays.toString(result)
+                    + ", got " + Arrays.toString(g.shape()));
+        }
+        Layouts.requireType("g", g, DType.FLOAT32);
+        Tensor gm = g.contiguous(arena).view(o.shape(o.m, o.n));
+        Tensor x = broadcastMatrices("a", o.a, o.batch, arena);
+        Tensor y = broadcastMatrices("b", o.b, o.batch, arena);
+        Tensor ga = Tensor.empty(arena, o.shape(o.m, o.k));
+        batchedProduct(gm, false, y, true, o.batch, ga);           // dA = g B^T
+        Tensor gb = Tensor.empty(arena, o.shape(o.k, o.n));
+        batchedProduct(x, true, gm, false, o.batch, gb);           // dB = A^T g
+        return new Tensor[] {Arithmetic.sumTo(ga, o.a.shape(), arena).view(a.shape()),
+            Arithmetic.sumTo(gb, o.b.shape(), arena).view(b.shape())};
+    }
+
+    /** matmul's operands as matrices ({@code [.., M, K]} and {@code [.., K, N]}) and their batch shape. */
+    private record Operands(Tensor a, Tensor b, long[] batch, long m, long k, long n) {
+
+        /** The batch shape followed by {@code rows, cols}. */
+        long[] shape(long rows, long cols) {
+            long[] s = Arrays.copyOf(batch, batch.length + 2);
+            s[batch.length] = rows;
+            s[batch.length + 1] = cols;
+            return s;
+        }
+    }
+
+    private static Operands operands(Tensor a, Tensor b) {
+        Layouts.requireType("a", a, DType.FLOAT32);
+        Layouts.requireType("b", b, DType.FLOAT32);
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw new IllegalArgumentException("matmul needs tensors of at least one dimension, got "
+                    + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+        }
+        Tensor am = a.rank() == 1 ? a.unsqueeze(0) : a;
+        Tensor bm = b.rank() == 1 ? b.unsqueeze(1) : b;
+        long m = am.size(-2);
+        long k = am.size(-1);
+        long n = bm.size(-1);
+        if (bm.size(-2) != k) {
+            throw new IllegalArgumentException("matmul: a " + Arrays.toString(a.shape()) + " has " + k
+                    + " columns but b " + Arrays.toString(b.shape()) + " has " + bm.size(-2) + " rows");
+        }
+        long[] batch = Arithmetic.broadcastShape(Arrays.copyOf(am.shape(), am.rank() - 2), Arrays.copyOf(bm.shape(), bm.rank() - 2));
+        return new Operands(am, bm, batch, m, k, n);
+    }
+
+    /** The batch shape and {@code [M, N]}, without M for a 1-d a and without N for a 1-d b. */
+    private static long[] resultShape(Tensor a, Tensor b, Operands o) {
+        long[] full = o.shape(o.m, o.n);
+        int drop = (a.rank() == 1 ? 1 : 0) + (b.rank() == 1 ? 1 : 0);
+        long[] out = Arrays.copyOf(full, full.length - drop);
+        if (a.rank() == 1 && b.rank() != 1) {
+            out[out.length - 1] = o.n;
+        }
+        return out;
+    }
+
+    /**
+     * {@code t [.., rows, cols]} seen with the batch shape in front, read again along the batch
+     * dimensions it lacks or has as 1; copied first only when GEMM cannot read its matrices.
+     */
+    private static Tensor broadcastMatrices(String name, Tensor t, long[] batch, Arena arena) {
+        long rows = t.size(-2);
+        long cols = t.size(-1);
+        Tensor first = Tensor.wrap(DType.FLOAT32, t.segment(), t.offset(), new long[] {rows, cols},
+                new long[] {t.stride(-2), t.stride(-1)});
+        Tensor readable = MatrixOperand.inPlace(first) ? t : t.contiguous(arena);
+        long[] full = Arrays.copyOf(batch, batch.length + 2);
+        full[batch.length] = rows;
+        full[batch.length + 1] = cols;
+        return Layouts.broadcast(name, readable, full);
+    }
+
+    /**
+     * {@code out[i] = op(x[i]) op(y[i])} for every index i of {@code batch}: x and y of rank
+     * {@code batch.length + 2}, their matrices GEMM-readable, read through their batch strides (0
+     * where broadcast); out contiguous. Batch dimensions that step alike through all three are
+     * merged, and the innermost goes to the batched GEMM in one call.
+     */
+    private static void batchedProduct(Tensor x, boolean tx, Tensor y, boolean ty, long[] batch, Tensor out) {
+        int nb = batch.length;
+        long m = out.size(-2);
+        long n = out.size(-1);
+        long k = tx ? x.size(-2) : x.size(-1);
+        Tensor x0 = Tensor.wrap(DType.FLOAT32, x.segment(), x.offset(), new long[] {x.size(-2), x.size(-1)},
+                new long[] {x.stride(-2), x.stride(-1)});
+        Tensor y0 = Tensor.wrap(DType.FLOAT32, y.segment(), y.offset(), new long[] {y.size(-2), y.size(-1)},
+                new long[] {y.stride(-2), y.stride(-1)});
+        long[] dims = new long[Math.max(1, nb)];
+        long[] sx = new long[dims.length];
+        long[] sy = new long[dims.length];
+        long[] so = new long[dims.length];
+        int r = 0;
+        for (int d = 0; d < nb; d++) {
+            if (batch[d] == 1) {
+                continue;
+            }
+            long xs = x.stride(d);
+            long ys = y.stride(d);
+            long os = out.stride(d);
+            if (r > 0 && sx[r - 1] == xs * batch[d] && sy[r - 1] == ys * batch[d] && so[r - 1] == os * batch[d]) {
+                dims[r - 1] *= batch[d];
+                sx[r - 1] = xs;
+                sy[r - 1] = ys;
+                so[r - 1] = os;
+            } else {
+                dims[r] = batch[d];
+                sx[r] = xs;
+                sy[r] = ys;
+                so[r] = os;
+                r++;
+            }
+        }
+        if (r == 0) {
+            dims[0] = 1;
+            r = 1;
+        }
+        products(0, r, dims, sx, sy, so, MatrixOperand.trans(x0, tx), MatrixOperand.ld(x0), x, x.offset(),
+                MatrixOperand.trans(y0, ty), MatrixOperand.ld(y0), y, y.offset(), out, out.offset(), m, n, k);
+    }
+
+    private static void products(int d, int rank, long[] dims, long[] sx, long[] sy, long[] so, boolean ta, long lda, Tensor x,
+                                 long xo, boolean tb, long ldb, Tensor y, long yo, Tensor out, long oo, long m, long n, long k) {
+        if (d < rank - 1) {
+            for (long i = 0; i < dims[d]; i++) {
+                products(d + 1, rank, dims, sx, sy, so, ta, lda, x, xo + i * sx[d], tb, ldb, y, yo + i * sy[d], out,
+                        oo + i * so[d], m, n, k);
+            }
+        } else if (dims[d] == 1) {
+            Gemm.sgemm(ta, tb, Math.toIntExact(m), Math.toIntExact(n), Math.toIntExact(k), 1f, x.segment(), xo, lda,
+                    y.segment(), yo, ldb, 0f, out.segment(), oo, Math.max(1, n));
+        } else {
+            SgemmBatched.sgemm(ta, tb, Math.toIntExact(m), Math.toIntExact(n), Math.toIntExact(k), 1f, x.segment(), xo, lda,
+                    sx[d], y.segment(), yo, ldb, sy[d], 0f, out.segment(), oo, Math.max(1, n), so[d], Math.toIntExact(dims[d]));
+        }
     }
 
     /**

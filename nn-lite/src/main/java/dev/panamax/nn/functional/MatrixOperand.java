@@ -21,7 +21,12 @@ final class MatrixOperand {
     static Tensor readable(String name, Tensor t, Arena arena) {
         Layouts.requireRank(name, t, 2);
         Layouts.requireType(name, t, DType.FLOAT32);
-        return rowMajor(t) || transposedView(t) ? t : t.contiguous(arena);
+        return inPlace(t) ? t : t.contiguous(arena);
+    }
+
+    /** Whether GEMM can read the matrix {@code t} where it lies. */
+    static boolean inPlace(Tensor t) {
+        return rowMajor(t) || transposedView(t);
     }
 
     /** The leading dimension of a {@link #readable} operand's memory. */

@@ -16,7 +16,8 @@ import dev.panamax.nn.tensor.Tensor;
  * add, sub, mul and div under broadcasting against PyTorch 1.13 in float64 (values in
  * {@code src/test/resources/arithmetic}): [2, 3, 4] + [3, 1], [4] - [2, 3, 4], [2, 1, 4] * [1, 3, 1],
  * [2, 3, 4] / [2, 1, 4], [2, 3] times a 0-d number, and a transposed (non-contiguous) [3, 4] view
- * times [4]; the results and both inputs' gradients summed back to their shapes.
+ * times [4]; the results and both inputs' gradients summed back to their shapes. And sum and mean
+ * over one, two, the last and all dimensions of [2, 3, 4], with and without keepdim.
  */
 class ArithmeticTest {
 
@@ -52,6 +53,44 @@ class ArithmeticTest {
             assertThat(g[0].shape()).containsExactly(3, 4);
             TorchValues.assertClose("d base", g[0].transpose(0, 1).contiguous(arena).toFloatArray(), v.get("t.gbase"), 1e-6f);
             TorchValues.assertClose("d b", g[1].toFloatArray(), v.get("t.gb"), 1e-6f);
+        }
+    }
+
+    @Test
+    void sumAndMeanOverDimensionsMatchPyTorch() throws IOException {
+        Map<String, float[]> v = TorchValues.read("/arithmetic/reductions.txt");
+        Object[][] cases = {{"sum1", new int[] {1}, false, true}, {"sum02k", new int[] {0, 2}, true, true},
+            {"sumlast", new int[] {-1}, false, true}, {"sumall", new int[] {}, false, true},
+            {"mean12", new int[] {1, 2}, false, false}, {"meanallk", new int[] {0, 1, 2}, true, false}};
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, v.get("x"), 2, 3, 4);
+            for (Object[] c : cases) {
+                String key = (String) c[0];
+                int[] dims = (int[]) c[1];
+                boolean keep = (Boolean) c[2];
+                boolean sum = (Boolean) c[3];
+                Tensor y = sum ? Arithmetic.sum(x, dims, keep, arena) : Arithmetic.mean(x, dims, keep, arena);
+                float[] shape = v.get(key + ".shape");
+                long[] want = new long[shape.length];
+                for (int d = 0; d < shape.length; d++) {
+                    want[d] = (long) shape[d];
+                }
+                assertThat(y.shape()).as(key).containsExactly(want);
+                TorchValues.assertClose(key + " y", y.toFloatArray(), v.get(key + ".y"), 1e-6f);
+                Tensor u = Tensor.of(arena, v.get(key + ".u"), y.shape());
+                Tensor gx = sum ? Arithmetic.sumBackward(x, dims, keep, u, arena) : Arithmetic.meanBackward(x, dims, keep, u, arena);
+                assertThat(gx.shape()).as(key + " d x shape").containsExactly(2, 3, 4);
+                TorchValues.assertClose(key + " d x", gx.toFloatArray(), v.get(key + ".gx"), 1e-6f);
+            }
+            assertThatThrownBy(() -> Arithmetic.sum(x, new int[] {3}, false, arena)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-3 to 2");
+            assertThatThrownBy(() -> Arithmetic.mean(x, new int[] {1, -2}, false, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than once");
+            assertThatThrownBy(() -> Arithmetic.sumBackward(x, new int[] {1}, false, Tensor.zeros(arena, 2, 1, 4), arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]");
+            assertThat(Arithmetic.mean(Tensor.zeros(arena, 0, 3), new int[] {0}, false, arena).toFloatArray())
+                    .containsOnly(Float.NaN);
+            assertThat(Arithmetic.sum(Tensor.scalar(arena, 3f), new int[] {0}, false, arena).item()).isEqualTo(3f);
         }
     }
 
