@@ -5,6 +5,7 @@ import static dev.panamax.properties.FuzzArgs.footprint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -12,13 +13,17 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import dev.panamax.kernels.elementwise.BinaryOp;
 import dev.panamax.kernels.elementwise.Broadcast;
+import dev.panamax.kernels.elementwise.Unary;
+import dev.panamax.kernels.elementwise.UnaryOp;
 
 /**
  * The broadcasting kernels under fuzzed ranks (0 to 4), sizes, strides (0 for a broadcast
  * dimension, around row-major, now and then any long), offsets and segment sizes: a refusal that
  * writes nothing, or every output what its definition gives, read element by element through the
  * strides: {@code y[i] = a op b} to the bit, and {@code sumTo}'s sums within the error bound of
- * summing them one by one in float, {@code (terms + 1) 2^-24 sum |g|}.
+ * summing them one by one in float, {@code (terms + 1) 2^-24 sum |g|}. And the functions of one
+ * run, in place or not: each element what a call on it alone gives, to the bit (the masked tail
+ * computes what the whole vectors do).
  */
 class ElementwiseFuzzTest {
 
@@ -92,6 +97,41 @@ class ElementwiseFuzzTest {
                 if (!(Math.abs(got - want[t]) <= 0x1p-24 * (terms[t] + 1) * magnitude[t])) {
                     throw new AssertionError(Arrays.toString(shape) + " to " + Arrays.toString(target) + ": element " + t + " is "
                             + got + ", want " + want[t]);
+                }
+            }
+        }
+    }
+
+    @FuzzTest
+    void unary(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            UnaryOp op = UnaryOp.values()[f.pick(0, 1, 2, 3, 4, 5)];
+            boolean inPlace = f.bool();
+            long n = f.dim(200);
+            long xOff = f.offset();
+            long yOff = inPlace ? xOff : f.offset();
+            MemorySegment x = f.floats(footprint(xOff, n, 1));
+            MemorySegment y = inPlace ? x : f.floats(footprint(yOff, n, 1));
+            MemorySegment xCopy = x == null ? null : arena.allocate(x.byteSize()).copyFrom(x);
+            if (x != null) {
+                for (long i = 0; i < x.byteSize() / Float.BYTES; i++) {       // beyond [-1, 1], zeros among them
+                    xCopy.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 5 == 0 ? 0f : at(x, i) * 90);
+                }
+                x.copyFrom(xCopy);
+            }
+            if (!FuzzArgs.accepted(() -> Unary.apply(op, n, x, xOff, y, yOff), y) || n > 1 << 16) {
+                return;
+            }
+            MemorySegment one = arena.allocate(Float.BYTES);
+            for (long i = 0; i < n; i++) {
+                one.setAtIndex(ValueLayout.JAVA_FLOAT, 0, at(xCopy, xOff + i));
+                Unary.apply(op, 1, one, 0, one, 0);
+                float want = at(one, 0);
+                float got = at(y, yOff + i);
+                if (Float.floatToIntBits(got) != Float.floatToIntBits(want)) {
+                    throw new AssertionError(op + " n " + n + (inPlace ? " in place" : "") + ": element " + i + " is " + got
+                            + ", alone " + want);
                 }
             }
         }

@@ -5,6 +5,8 @@ import java.util.Arrays;
 
 import dev.panamax.kernels.elementwise.BinaryOp;
 import dev.panamax.kernels.elementwise.Broadcast;
+import dev.panamax.kernels.elementwise.Unary;
+import dev.panamax.kernels.elementwise.UnaryOp;
 import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
@@ -15,9 +17,10 @@ import dev.panamax.nn.tensor.Tensor;
  * shape {@link #broadcastShape} gives, each input read along the dimensions it lacks or has as 1
  * again (a 0-d {@link Tensor#scalar} is a number). Each backward takes the upstream gradient of
  * the result and returns the gradients of both inputs, {@code [d a, d b]}, each summed back to
- * its input's shape ({@link #sumTo}), as autograd does. And the reductions {@link #sum} and
+ * its input's shape ({@link #sumTo}), as autograd does. The reductions {@link #sum} and
  * {@link #mean} over any dimensions ({@code torch.sum(x, dim, keepdim)}, {@code torch.mean}),
- * whose backward spreads the gradient back over the dimensions they reduced.
+ * whose backward spreads the gradient back over the dimensions they reduced. And the functions
+ * {@code exp}, {@code log}, {@code sqrt}, {@code abs}, {@code neg} and {@code sign} of one tensor.
  */
 public final class Arithmetic {
 
@@ -66,6 +69,68 @@ public final class Arithmetic {
         Tensor gb = sumTo(div(div(mul(g, a, arena), b, arena), b, arena), b.shape(), arena);
         Blas1.sscal(gb.numel(), -1f, gb.segment(), gb.offset());
         return new Tensor[] {sumTo(div(g, b, arena), a.shape(), arena), gb};
+    }
+
+    public static Tensor exp(Tensor x, Arena arena) {
+        return unary(UnaryOp.EXP, x, arena);
+    }
+
+    /** {@code g exp(x)}. */
+    public static Tensor expBackward(Tensor x, Tensor g, Arena arena) {
+        return mul(g, exp(x, arena), arena);
+    }
+
+    /** The natural logarithm: -inf at 0, NaN below. */
+    public static Tensor log(Tensor x, Arena arena) {
+        return unary(UnaryOp.LOG, x, arena);
+    }
+
+    /** {@code g / x}. */
+    public static Tensor logBackward(Tensor x, Tensor g, Arena arena) {
+        return div(g, x, arena);
+    }
+
+    public static Tensor sqrt(Tensor x, Arena arena) {
+        return unary(UnaryOp.SQRT, x, arena);
+    }
+
+    /** {@code g / (2 sqrt(x))}: infinite at 0, as PyTorch's. */
+    public static Tensor sqrtBackward(Tensor x, Tensor g, Arena arena) {
+        return div(g, mul(sqrt(x, arena), Tensor.scalar(arena, 2f), arena), arena);
+    }
+
+    public static Tensor abs(Tensor x, Arena arena) {
+        return unary(UnaryOp.ABS, x, arena);
+    }
+
+    /** {@code g sign(x)}: 0 at 0, as PyTorch's. */
+    public static Tensor absBackward(Tensor x, Tensor g, Arena arena) {
+        return mul(g, sign(x, arena), arena);
+    }
+
+    public static Tensor neg(Tensor x, Arena arena) {
+        return unary(UnaryOp.NEG, x, arena);
+    }
+
+    /** {@code -g}. */
+    public static Tensor negBackward(Tensor g, Arena arena) {
+        return neg(g, arena);
+    }
+
+    /**
+     * -1, 0 or 1 by the sign of each element, 0 for ±0; its gradient is 0. NaN stays NaN, as
+     * through every Panamax op (PyTorch 1.13's CPU kernel gives 0 there).
+     */
+    public static Tensor sign(Tensor x, Arena arena) {
+        return unary(UnaryOp.SIGN, x, arena);
+    }
+
+    private static Tensor unary(UnaryOp op, Tensor x, Arena arena) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        Tensor xc = x.contiguous(arena);
+        Tensor y = Tensor.empty(arena, x.shape());
+        Unary.apply(op, xc.numel(), xc.segment(), xc.offset(), y.segment(), y.offset());
+        return y;
     }
 
     /**

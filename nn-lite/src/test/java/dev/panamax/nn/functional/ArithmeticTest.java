@@ -16,8 +16,10 @@ import dev.panamax.nn.tensor.Tensor;
  * add, sub, mul and div under broadcasting against PyTorch 1.13 in float64 (values in
  * {@code src/test/resources/arithmetic}): [2, 3, 4] + [3, 1], [4] - [2, 3, 4], [2, 1, 4] * [1, 3, 1],
  * [2, 3, 4] / [2, 1, 4], [2, 3] times a 0-d number, and a transposed (non-contiguous) [3, 4] view
- * times [4]; the results and both inputs' gradients summed back to their shapes. And sum and mean
- * over one, two, the last and all dimensions of [2, 3, 4], with and without keepdim.
+ * times [4]; the results and both inputs' gradients summed back to their shapes. Sum and mean
+ * over one, two, the last and all dimensions of [2, 3, 4], with and without keepdim. And exp, log,
+ * sqrt, abs, neg and sign over 37 elements (two vectors and a masked tail at 16 lanes), zeros among
+ * them for abs and sign.
  */
 class ArithmeticTest {
 
@@ -91,6 +93,39 @@ class ArithmeticTest {
             assertThat(Arithmetic.mean(Tensor.zeros(arena, 0, 3), new int[] {0}, false, arena).toFloatArray())
                     .containsOnly(Float.NaN);
             assertThat(Arithmetic.sum(Tensor.scalar(arena, 3f), new int[] {0}, false, arena).item()).isEqualTo(3f);
+        }
+    }
+
+    private interface Unary {
+        Tensor apply(Tensor x, Arena arena);
+    }
+
+    private interface UnaryBackward {
+        Tensor apply(Tensor x, Tensor g, Arena arena);
+    }
+
+    @Test
+    void functionsOfOneTensorMatchPyTorch() throws IOException {
+        Map<String, float[]> v = TorchValues.read("/arithmetic/unary.txt");
+        Object[][] cases = {{"exp", "any", (Unary) Arithmetic::exp, (UnaryBackward) Arithmetic::expBackward},
+            {"log", "pos", (Unary) Arithmetic::log, (UnaryBackward) Arithmetic::logBackward},
+            {"sqrt", "pos", (Unary) Arithmetic::sqrt, (UnaryBackward) Arithmetic::sqrtBackward},
+            {"abs", "any", (Unary) Arithmetic::abs, (UnaryBackward) Arithmetic::absBackward},
+            {"neg", "any", (Unary) Arithmetic::neg, (UnaryBackward) (x, g, a) -> Arithmetic.negBackward(g, a)}};
+        try (Arena arena = Arena.ofConfined()) {
+            for (Object[] c : cases) {
+                String key = (String) c[0];
+                Tensor x = Tensor.of(arena, v.get((String) c[1]), 37);
+                Tensor y = ((Unary) c[2]).apply(x, arena);
+                TorchValues.assertClose(key + " y", y.toFloatArray(), v.get(key + ".y"), 1e-6f);
+                Tensor gx = ((UnaryBackward) c[3]).apply(x, Tensor.of(arena, v.get(key + ".u"), 37), arena);
+                TorchValues.assertClose(key + " d x", gx.toFloatArray(), v.get(key + ".gx"), 1e-6f);
+            }
+            assertThat(Arithmetic.sign(Tensor.of(arena, v.get("any"), 37), arena).toFloatArray()).containsExactly(v.get("sign.y"));
+            assertThat(Arithmetic.log(Tensor.of(arena, new float[] {0f, -1f, Float.NaN}, 3), arena).toFloatArray())
+                    .containsExactly(Float.NEGATIVE_INFINITY, Float.NaN, Float.NaN);
+            assertThat(Arithmetic.sign(Tensor.of(arena, new float[] {-0f, Float.NaN}, 2), arena).toFloatArray())
+                    .containsExactly(0f, Float.NaN);
         }
     }
 
