@@ -69,6 +69,7 @@ import dev.panamax.nn.layers.ReflectionPad1d;
 import dev.panamax.nn.layers.Residual;
 import dev.panamax.nn.layers.Sequential;
 import dev.panamax.nn.layers.Softmax;
+import dev.panamax.nn.layers.SqueezeExcitation;
 import dev.panamax.nn.layers.TransformerEncoderLayer;
 import dev.panamax.nn.layers.TransformerOptions;
 import dev.panamax.nn.layers.Unflatten;
@@ -144,6 +145,7 @@ class LayerGradientTest {
         check("layer_norm", () -> new LayerNorm(3, 4), 2, 3, 4);
         check("group_norm", () -> new GroupNorm(2, 4), 2, 4, 3);
         check("local_response_norm", () -> new LocalResponseNorm(3, 0.5f, 0.75f, 1f), 2, 5, 2, 3);
+        check("squeeze_excitation", () -> new SqueezeExcitation(4, 2), 2, 4, 3, 3);
         check("instance_norm2d", () -> new InstanceNorm2d(3, 1e-5f, true), 2, 3, 3, 4);
         check("instance_norm2d running statistics", () -> new InstanceNorm2d(3, 1e-5f, 0.1f, true, true).eval(), 2, 3, 3, 4);
         for (Activation f : List.of(Activation.GELU, Activation.SILU, Activation.TANH, Activation.SIGMOID, Activation.MISH,

@@ -3,7 +3,6 @@ package dev.panamax.nn.layers;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 
-import dev.panamax.kernels.gemm.Blas1;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -42,22 +41,14 @@ public final class Residual extends Layer {
             throw new IllegalArgumentException(describe() + ": the branch gives " + Arrays.toString(b.shape())
                     + " but the shortcut gives " + Arrays.toString(s.shape()) + "; a projection shortcut is needed");
         }
-        return sum(b, s, arena);
+        return Residuals.sum(b, s, arena);
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Tensor gb = branch.backward(gy, arena);
         Tensor gs = shortcut == null ? gy : shortcut.backward(gy, arena);
-        return sum(gb, gs, arena);
-    }
-
-    /** A new tensor {@code a + b} (neither operand is modified: either may alias the other or the input). */
-    private static Tensor sum(Tensor a, Tensor b, Arena arena) {
-        Tensor out = a.copy(arena);
-        Tensor bd = b.contiguous(arena);
-        Blas1.saxpy(out.numel(), 1f, bd.segment(), bd.offset(), out.segment(), 0);
-        return out;
+        return Residuals.sum(gb, gs, arena);
     }
 
     @Override

@@ -11,7 +11,7 @@ final class Residuals {
     private Residuals() {
     }
 
-    /** {@code a + b} as a new contiguous tensor of a's shape. */
+    /** {@code a + b} as a new contiguous tensor of a's shape; neither operand is modified. */
     static Tensor sum(Tensor a, Tensor b, Arena arena) {
         Tensor out = a.copy(arena);
         addInto(out, b, arena);
