@@ -14,14 +14,18 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * Warm-up, which JMH's steady state hides: from a cold JVM, the time of the first LeNet-5
  * training step (batch 64) and of the first forward (batch 64, eval, written into the caller's
- * tensor), then the mean step time in successive 500 ms windows, until 10 s. Steady state is the first window within 10 % of the last.
+ * tensor), then the mean step time in successive 500 ms windows, until 10 s (or the seconds
+ * given). Steady state is the first window within 10 % of the last.
  * Then the bytes allocated on the Java heap per call over the last 2 s, by every thread of the JVM
  * (the caller and the worker pool's): a steady-state call should allocate nothing. JMH's
  * {@code -prof gc} cannot say that for a call of milliseconds, as it also counts what its own
  * harness threads allocate in the meantime (some KB per second, so {@code TrainingStepBench}'s
  * LeNet-5 rows show tens of bytes per call).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panamax.bench.WarmupProbe [step|forward]</pre>
+ * After 10 s C2 may still be compiling (its last LeNet compile came at about 10 s on two cores),
+ * so a longer run shows the allocation of the settled code: 0.02 B per step from 25 s to 40 s.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.panamax.bench.WarmupProbe [step|forward] [seconds]</pre>
  */
 public final class WarmupProbe {
 
@@ -31,6 +35,7 @@ public final class WarmupProbe {
     public static void main(String[] args) {
         long start = System.nanoTime();
         boolean forward = args.length > 0 && args[0].equals("forward");
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         Init.manualSeed(1);
         Sequential net = Models.lenet5();
         try (StepArena step = StepArena.reusingTensors(); Sgd sgd = new Sgd(net.parameters(), 0.01f, 0.9f)) {
@@ -50,8 +55,8 @@ public final class WarmupProbe {
             } else {
                 net.requireInputGradient(false);
             }
-            double[] windows = new double[20];
-            int[] counts = new int[20];
+            double[] windows = new double[2 * Math.max(3, seconds)];
+            int[] counts = new int[windows.length];
             var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long allocatedBefore = 0;
             int measuredCalls = 0;
