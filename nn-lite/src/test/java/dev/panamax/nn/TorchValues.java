@@ -40,6 +40,16 @@ public final class TorchValues {
         return values;
     }
 
+    /** The shape stored under {@code key} (written as a list of sizes; none for a 0-d tensor). */
+    public static long[] shape(Map<String, float[]> values, String key) {
+        float[] sizes = values.get(key);
+        long[] shape = new long[sizes.length];
+        for (int d = 0; d < sizes.length; d++) {
+            shape[d] = (long) sizes[d];
+        }
+        return shape;
+    }
+
     /** Within 2e-6, relative beyond magnitude 1. */
     public static void assertClose(String what, float[] actual, float[] expected) {
         assertClose(what, actual, expected, 2e-6f);

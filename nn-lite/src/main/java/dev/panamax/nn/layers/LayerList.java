@@ -3,11 +3,10 @@ package dev.panamax.nn.layers;
 import java.util.ArrayList;
 import java.util.List;
 
-
 /**
- * Layers held by index, as {@code torch.nn.ModuleList}: they are named {@code "0"}, {@code "1"},
- * ... (so a model's {@code layers.3.linear1.weight} matches PyTorch's), and their owner calls them
- * itself; the list has no forward of its own.
+ * Layers (or any blocks) held by index, as {@code torch.nn.ModuleList}: they are named
+ * {@code "0"}, {@code "1"}, ... (so a model's {@code layers.3.linear1.weight} matches PyTorch's),
+ * and their owner runs them; the list is a block without a forward of its own.
  */
 public final class LayerList<L extends Block> extends Block {
 

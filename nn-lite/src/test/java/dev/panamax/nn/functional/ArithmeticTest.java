@@ -72,11 +72,7 @@ class ArithmeticTest {
                 boolean keep = (Boolean) c[2];
                 boolean sum = (Boolean) c[3];
                 Tensor y = sum ? Arithmetic.sum(x, dims, keep, arena) : Arithmetic.mean(x, dims, keep, arena);
-                float[] shape = v.get(key + ".shape");
-                long[] want = new long[shape.length];
-                for (int d = 0; d < shape.length; d++) {
-                    want[d] = (long) shape[d];
-                }
+                long[] want = TorchValues.shape(v, key + ".shape");
                 assertThat(y.shape()).as(key).containsExactly(want);
                 TorchValues.assertClose(key + " y", y.toFloatArray(), v.get(key + ".y"), 1e-6f);
                 Tensor u = Tensor.of(arena, v.get(key + ".u"), y.shape());

@@ -72,11 +72,7 @@ class DistancesTest {
     }
 
     private static void check(String key, Tensor y, Tensor[] g, Map<String, float[]> v) {
-        float[] shape = v.get(key + ".shape");
-        long[] want = new long[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            want[i] = (long) shape[i];
-        }
+        long[] want = TorchValues.shape(v, key + ".shape");
         assertThat(y.shape()).as(key + " shape").containsExactly(want);
         TorchValues.assertClose(key, y.toFloatArray(), v.get(key + ".y"), 3e-6f);
         TorchValues.assertClose(key + " d x1", g[0].toFloatArray(), v.get(key + ".g1"), 3e-6f);

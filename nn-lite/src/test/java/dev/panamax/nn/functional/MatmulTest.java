@@ -64,11 +64,7 @@ class MatmulTest {
 
     private static Tensor[] check(String key, Map<String, float[]> v, Tensor a, Tensor b, Arena arena) {
         Tensor y = LinearAlgebra.matmul(a, b, arena);
-        float[] shape = v.get(key + ".shape");
-        long[] want = new long[shape.length];
-        for (int d = 0; d < shape.length; d++) {
-            want[d] = (long) shape[d];
-        }
+        long[] want = TorchValues.shape(v, key + ".shape");
         assertThat(y.shape()).as(key).containsExactly(want);
         TorchValues.assertClose(key + " y", y.toFloatArray(), v.get(key + ".y"), 1e-6f);
         Tensor[] g = LinearAlgebra.matmulBackward(a, b, Tensor.of(arena, v.get(key + ".u"), y.shape()), arena);
