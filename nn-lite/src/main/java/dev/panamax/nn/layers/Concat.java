@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.nn.functional.Concatenation;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -69,25 +70,17 @@ public final class Concat extends Layer {
         for (int b = 0; b < ys.length; b++) {
             ys[b] = branches.get(b).forward(x, arena);
         }
-        int d = ys[0].dimension(dim);
-        long[] shape = ys[0].shape().clone();
+        Tensor out;
+        try {
+            out = Concatenation.cat(Arrays.asList(ys), dim, arena);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(describe() + " joins its branches' outputs (tensor i is branch i's): "
+                    + e.getMessage(), e);
+        }
+        int d = out.dimension(dim);
         long[] edges = new long[ys.length + 1];
         for (int b = 0; b < ys.length; b++) {
-            long[] s = ys[b].shape();
-            boolean same = s.length == shape.length;
-            for (int k = 0; same && k < s.length; k++) {
-                same = k == d || s[k] == shape[k];
-            }
-            if (!same) {
-                throw new IllegalArgumentException(describe() + ": branch " + b + " gives " + Arrays.toString(s)
-                        + ", which does not match branch 0's " + Arrays.toString(ys[0].shape()) + " outside dimension " + d);
-            }
-            edges[b + 1] = Math.addExact(edges[b], s[d]);
-        }
-        shape[d] = edges[ys.length];
-        Tensor out = Tensor.empty(arena, shape);
-        for (int b = 0; b < ys.length; b++) {
-            out.slice(d, edges[b], edges[b + 1]).copyFrom(ys[b]);
+            edges[b + 1] = edges[b] + ys[b].size(d);
         }
         bounds = edges;
         return out;

@@ -102,7 +102,7 @@ class InceptionTest {
             Tensor x = random(arena, 4, 2, 3, 4, 4);
             Concat bad = new Concat().add("a", new Conv2d(3, 2, 3, 1, 1)).add("b", new Conv2d(3, 2, 3, 1, 0));
             assertThatThrownBy(() -> bad.forward(x, arena)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("branch 1 gives [2, 2, 2, 2], which does not match branch 0's [2, 2, 4, 4] outside dimension 1");
+                    .hasMessageContaining("tensor 1 is FLOAT32 [2, 2, 2, 2], which does not match tensor 0's FLOAT32 [2, 2, 4, 4] outside dimension 1");
             assertThatThrownBy(() -> new Concat().forward(x, arena)).hasMessageContaining("no branches");
             Concat last = new Concat(-1).add(new Flatten()).add(new Sequential(new Flatten(), new Linear(48, 5)));
             Tensor y = last.forward(x, arena);
