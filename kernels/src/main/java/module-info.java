@@ -24,6 +24,7 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.pad;
     exports dev.panamax.kernels.parallel;
     exports dev.panamax.kernels.pool;
+    exports dev.panamax.kernels.reduce;
     exports dev.panamax.kernels.rnn;
     exports dev.panamax.kernels.upsample;
 }

@@ -8,6 +8,7 @@ import dev.panamax.kernels.elementwise.Broadcast;
 import dev.panamax.kernels.elementwise.Unary;
 import dev.panamax.kernels.elementwise.UnaryOp;
 import dev.panamax.kernels.gemm.Blas1;
+import dev.panamax.kernels.reduce.AxisMax;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.Tensor;
 
@@ -19,8 +20,10 @@ import dev.panamax.nn.tensor.Tensor;
  * the result and returns the gradients of both inputs, {@code [d a, d b]}, each summed back to
  * its input's shape ({@link #sumTo}), as autograd does. The reductions {@link #sum} and
  * {@link #mean} over any dimensions ({@code torch.sum(x, dim, keepdim)}, {@code torch.mean}),
- * whose backward spreads the gradient back over the dimensions they reduced. And the functions
- * {@code exp}, {@code log}, {@code sqrt}, {@code abs}, {@code neg} and {@code sign} of one tensor.
+ * whose backward spreads the gradient back over the dimensions they reduced, and {@link #max}
+ * along one dimension with its indices ({@code torch.max(x, dim)}, {@code argmax}). And the
+ * functions {@code exp}, {@code log}, {@code sqrt}, {@code abs}, {@code neg} and {@code sign} of one
+ * tensor.
  */
 public final class Arithmetic {
 
@@ -165,6 +168,66 @@ public final class Arithmetic {
     public static Tensor meanBackward(Tensor x, int[] dims, boolean keepDim, Tensor g, Arena arena) {
         boolean[] reduced = reducedDims(x, dims);
         return spread(x, reduced, keepDim, g, (float) (1.0 / count(x.shape(), reduced)), arena);
+    }
+
+    /** What {@link #max} returns, as PyTorch's {@code (values, indices)}: float32 maxima and their int64 indices. */
+    public record Maximum(Tensor values, Tensor indices) {
+    }
+
+    /**
+     * The maximum along {@code dim} and its index ({@code torch.max(x, dim, keepdim)}): the first
+     * of equal maxima, NaN above everything (the first NaN's index); x must have at least one
+     * element along {@code dim}. The dimension is dropped, or kept as 1 with {@code keepDim}.
+     */
+    public static Maximum max(Tensor x, int dim, boolean keepDim, Arena arena) {
+        Layouts.requireType("x", x, DType.FLOAT32);
+        int d = x.dimension(dim);
+        if (x.size(d) == 0) {
+            throw new IllegalArgumentException("max along dimension " + d + " of " + Arrays.toString(x.shape())
+                    + ": there is no element to take the maximum of");
+        }
+        Tensor xc = x.contiguous(arena);
+        long[] kept = x.shape().clone();
+        kept[d] = 1;
+        Tensor values = Tensor.empty(arena, kept);
+        Tensor indices = Tensor.zeros(arena, DType.INT64, kept);
+        AxisMax.forward(Layouts.product(x.shape(), 0, d), x.size(d), Layouts.product(x.shape(), d + 1, x.rank()), xc.segment(),
+                xc.offset(), values.segment(), values.offset(), indices.segment(), indices.offset());
+        return keepDim ? new Maximum(values, indices) : new Maximum(values.squeeze(d), indices.squeeze(d));
+    }
+
+    /** The indices of {@link #max} alone ({@code torch.argmax(x, dim, keepdim)}). */
+    public static Tensor argmax(Tensor x, int dim, boolean keepDim, Arena arena) {
+        return max(x, dim, keepDim, arena).indices();
+    }
+
+    /**
+     * The gradient of {@link #max}'s values: {@code g} (of their shape) at each maximum's place,
+     * 0 elsewhere, as a tensor of x's shape.
+     */
+    public static Tensor maxBackward(Tensor x, Tensor indices, int dim, boolean keepDim, Tensor g, Arena arena) {
+        int d = x.dimension(dim);
+        long[] kept = x.shape().clone();
+        kept[d] = 1;
+        long[] expected = keepDim ? kept : droppedShape(x.shape(), only(x.rank(), d));
+        if (!g.hasShape(expected) || !indices.hasShape(expected) || indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("max's gradient and int64 indices must have its shape " + Arrays.toString(expected)
+                    + ", got " + g.dtype() + " " + Arrays.toString(g.shape()) + " and " + indices.dtype() + " "
+                    + Arrays.toString(indices.shape()));
+        }
+        Layouts.requireType("g", g, DType.FLOAT32);
+        Tensor gc = g.contiguous(arena);
+        Tensor ic = indices.contiguous(arena);
+        Tensor gx = Tensor.empty(arena, x.shape());
+        AxisMax.backward(Layouts.product(x.shape(), 0, d), x.size(d), Layouts.product(x.shape(), d + 1, x.rank()), ic.segment(),
+                ic.offset(), gc.segment(), gc.offset(), gx.segment(), gx.offset());
+        return gx;
+    }
+
+    private static boolean[] only(int rank, int d) {
+        boolean[] reduced = new boolean[rank];
+        reduced[d] = true;
+        return reduced;
     }
 
     /** {@code scale g} read again along the reduced dimensions, as a contiguous tensor of x's shape. */

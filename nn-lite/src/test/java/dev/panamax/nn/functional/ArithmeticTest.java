@@ -19,7 +19,8 @@ import dev.panamax.nn.tensor.Tensor;
  * times [4]; the results and both inputs' gradients summed back to their shapes. Sum and mean
  * over one, two, the last and all dimensions of [2, 3, 4], with and without keepdim. And exp, log,
  * sqrt, abs, neg and sign over 37 elements (two vectors and a masked tail at 16 lanes), zeros among
- * them for abs and sign.
+ * them for abs and sign. And max along a dimension with its indices (ties and a NaN among the
+ * values), its gradient and argmax.
  */
 class ArithmeticTest {
 
@@ -122,6 +123,36 @@ class ArithmeticTest {
                     .containsExactly(Float.NEGATIVE_INFINITY, Float.NaN, Float.NaN);
             assertThat(Arithmetic.sign(Tensor.of(arena, new float[] {-0f, Float.NaN}, 2), arena).toFloatArray())
                     .containsExactly(0f, Float.NaN);
+        }
+    }
+
+    @Test
+    void maxAlongADimensionMatchesPyTorchWithTiesAndNaN() throws IOException {
+        Map<String, float[]> v = TorchValues.read("/arithmetic/max.txt");
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.of(arena, v.get("x"), 2, 3, 4);
+            for (Object[] c : new Object[][] {{"d1", 1, false}, {"last", -1, true}, {"d0", 0, false}}) {
+                String key = (String) c[0];
+                int dim = (Integer) c[1];
+                boolean keep = (Boolean) c[2];
+                Arithmetic.Maximum m = Arithmetic.max(x, dim, keep, arena);
+                assertThat(m.values().shape()).as(key).containsExactly(TorchValues.shape(v, key + ".shape"));
+                assertThat(m.values().toFloatArray()).as(key + " values").containsExactly(v.get(key + ".values"));
+                float[] want = v.get(key + ".indices");
+                long[] got = m.indices().toLongArray();
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(got[i]).as("%s index %d", key, i).isEqualTo((long) want[i]);
+                }
+                assertThat(Arithmetic.argmax(x, dim, keep, arena).toLongArray()).containsExactly(got);
+                Tensor gx = Arithmetic.maxBackward(x, m.indices(), dim, keep, Tensor.of(arena, v.get(key + ".u"), m.values().shape()),
+                        arena);
+                assertThat(gx.toFloatArray()).as(key + " d x").containsExactly(v.get(key + ".gx"));
+            }
+            assertThatThrownBy(() -> Arithmetic.max(Tensor.zeros(arena, 2, 0), 1, false, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no element");
+            Tensor indices = Tensor.ofLongs(arena, new long[] {0, 5}, 2);
+            assertThatThrownBy(() -> Arithmetic.maxBackward(Tensor.zeros(arena, 2, 3), indices, 1, false, Tensor.zeros(arena, 2),
+                    arena)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index 5");
         }
     }
 
