@@ -16,11 +16,9 @@ import dev.panamax.nn.tensor.Tensor;
  * add, sub, mul and div under broadcasting against PyTorch 1.13 in float64 (values in
  * {@code src/test/resources/arithmetic}): [2, 3, 4] + [3, 1], [4] - [2, 3, 4], [2, 1, 4] * [1, 3, 1],
  * [2, 3, 4] / [2, 1, 4], [2, 3] times a 0-d number, and a transposed (non-contiguous) [3, 4] view
- * times [4]; the results and both inputs' gradients summed back to their shapes. Sum and mean
- * over one, two, the last and all dimensions of [2, 3, 4], with and without keepdim. And exp, log,
+ * times [4]; the results and both inputs' gradients summed back to their shapes. And exp, log,
  * sqrt, abs, neg and sign over 37 elements (two vectors and a masked tail at 16 lanes), zeros among
- * them for abs and sign. And max along a dimension with its indices (ties and a NaN among the
- * values), its gradient and argmax.
+ * them for abs and sign.
  */
 class ArithmeticTest {
 
@@ -59,40 +57,6 @@ class ArithmeticTest {
         }
     }
 
-    @Test
-    void sumAndMeanOverDimensionsMatchPyTorch() throws IOException {
-        Map<String, float[]> v = TorchValues.read("/arithmetic/reductions.txt");
-        Object[][] cases = {{"sum1", new int[] {1}, false, true}, {"sum02k", new int[] {0, 2}, true, true},
-            {"sumlast", new int[] {-1}, false, true}, {"sumall", new int[] {}, false, true},
-            {"mean12", new int[] {1, 2}, false, false}, {"meanallk", new int[] {0, 1, 2}, true, false}};
-        try (Arena arena = Arena.ofConfined()) {
-            Tensor x = Tensor.of(arena, v.get("x"), 2, 3, 4);
-            for (Object[] c : cases) {
-                String key = (String) c[0];
-                int[] dims = (int[]) c[1];
-                boolean keep = (Boolean) c[2];
-                boolean sum = (Boolean) c[3];
-                Tensor y = sum ? Arithmetic.sum(x, dims, keep, arena) : Arithmetic.mean(x, dims, keep, arena);
-                long[] want = TorchValues.shape(v, key + ".shape");
-                assertThat(y.shape()).as(key).containsExactly(want);
-                TorchValues.assertClose(key + " y", y.toFloatArray(), v.get(key + ".y"), 1e-6f);
-                Tensor u = Tensor.of(arena, v.get(key + ".u"), y.shape());
-                Tensor gx = sum ? Arithmetic.sumBackward(x, dims, keep, u, arena) : Arithmetic.meanBackward(x, dims, keep, u, arena);
-                assertThat(gx.shape()).as(key + " d x shape").containsExactly(2, 3, 4);
-                TorchValues.assertClose(key + " d x", gx.toFloatArray(), v.get(key + ".gx"), 1e-6f);
-            }
-            assertThatThrownBy(() -> Arithmetic.sum(x, new int[] {3}, false, arena)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("-3 to 2");
-            assertThatThrownBy(() -> Arithmetic.mean(x, new int[] {1, -2}, false, arena))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than once");
-            assertThatThrownBy(() -> Arithmetic.sumBackward(x, new int[] {1}, false, Tensor.zeros(arena, 2, 1, 4), arena))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]");
-            assertThat(Arithmetic.mean(Tensor.zeros(arena, 0, 3), new int[] {0}, false, arena).toFloatArray())
-                    .containsOnly(Float.NaN);
-            assertThat(Arithmetic.sum(Tensor.scalar(arena, 3f), new int[] {0}, false, arena).item()).isEqualTo(3f);
-        }
-    }
-
     private interface Unary {
         Tensor apply(Tensor x, Arena arena);
     }
@@ -123,36 +87,6 @@ class ArithmeticTest {
                     .containsExactly(Float.NEGATIVE_INFINITY, Float.NaN, Float.NaN);
             assertThat(Arithmetic.sign(Tensor.of(arena, new float[] {-0f, Float.NaN}, 2), arena).toFloatArray())
                     .containsExactly(0f, Float.NaN);
-        }
-    }
-
-    @Test
-    void maxAlongADimensionMatchesPyTorchWithTiesAndNaN() throws IOException {
-        Map<String, float[]> v = TorchValues.read("/arithmetic/max.txt");
-        try (Arena arena = Arena.ofConfined()) {
-            Tensor x = Tensor.of(arena, v.get("x"), 2, 3, 4);
-            for (Object[] c : new Object[][] {{"d1", 1, false}, {"last", -1, true}, {"d0", 0, false}}) {
-                String key = (String) c[0];
-                int dim = (Integer) c[1];
-                boolean keep = (Boolean) c[2];
-                Arithmetic.Maximum m = Arithmetic.max(x, dim, keep, arena);
-                assertThat(m.values().shape()).as(key).containsExactly(TorchValues.shape(v, key + ".shape"));
-                assertThat(m.values().toFloatArray()).as(key + " values").containsExactly(v.get(key + ".values"));
-                float[] want = v.get(key + ".indices");
-                long[] got = m.indices().toLongArray();
-                for (int i = 0; i < want.length; i++) {
-                    assertThat(got[i]).as("%s index %d", key, i).isEqualTo((long) want[i]);
-                }
-                assertThat(Arithmetic.argmax(x, dim, keep, arena).toLongArray()).containsExactly(got);
-                Tensor gx = Arithmetic.maxBackward(x, m.indices(), dim, keep, Tensor.of(arena, v.get(key + ".u"), m.values().shape()),
-                        arena);
-                assertThat(gx.toFloatArray()).as(key + " d x").containsExactly(v.get(key + ".gx"));
-            }
-            assertThatThrownBy(() -> Arithmetic.max(Tensor.zeros(arena, 2, 0), 1, false, arena))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no element");
-            Tensor indices = Tensor.ofLongs(arena, new long[] {0, 5}, 2);
-            assertThatThrownBy(() -> Arithmetic.maxBackward(Tensor.zeros(arena, 2, 3), indices, 1, false, Tensor.zeros(arena, 2),
-                    arena)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("index 5");
         }
     }
 
