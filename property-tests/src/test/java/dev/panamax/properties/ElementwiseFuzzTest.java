@@ -20,8 +20,9 @@ import dev.panamax.kernels.elementwise.UnaryOp;
  * The broadcasting kernels under fuzzed ranks (0 to 4), sizes, strides (0 for a broadcast
  * dimension, around row-major, now and then any long), offsets and segment sizes: a refusal that
  * writes nothing, or every output what its definition gives, read element by element through the
- * strides: {@code y[i] = a op b} to the bit, and {@code sumTo}'s sums within the error bound of
- * summing them one by one in float, {@code (terms + 1) 2^-24 sum |g|}. And the functions of one
+ * strides: {@code y[i] = a op b} and {@code cond ? a : b} to the bit, and {@code sumTo}'s sums
+ * within the error bound of summing them one by one in float, {@code (terms + 1) 2^-24 sum |g|}.
+ * And the functions of one
  * run, in place or not: each element what a call on it alone gives, to the bit (the masked tail
  * computes what the whole vectors do).
  */
@@ -52,6 +53,40 @@ class ElementwiseFuzzTest {
                 if (Float.floatToIntBits(got) != Float.floatToIntBits(want)) {
                     throw new AssertionError(op + " over " + Arrays.toString(shape) + ", strides " + Arrays.toString(as) + " and "
                             + Arrays.toString(bs) + ": element " + i + " is " + got + ", want " + want);
+                }
+                next(index, shape);
+            }
+        }
+    }
+
+    @FuzzTest
+    void broadcastSelect(FuzzedDataProvider data) {
+        try (Arena arena = Arena.ofConfined()) {
+            FuzzArgs f = new FuzzArgs(data, arena);
+            long[] shape = shape(f);
+            long[] cs = strides(f, shape);
+            long[] as = strides(f, shape);
+            long[] bs = strides(f, shape);
+            long cOff = f.offset();
+            long aOff = f.offset();
+            long bOff = f.offset();
+            long yOff = f.offset();
+            long n = elements(shape);
+            MemorySegment cond = f.longs(footprint(cOff, pairs(shape, cs)), 0, 1);
+            MemorySegment a = f.floats(footprint(aOff, pairs(shape, as)));
+            MemorySegment b = f.floats(footprint(bOff, pairs(shape, bs)));
+            MemorySegment y = f.floats(n < 0 ? Long.MAX_VALUE : footprint(yOff, n, 1));
+            if (!FuzzArgs.accepted(() -> Broadcast.select(shape, cond, cOff, cs, a, aOff, as, b, bOff, bs, y, yOff), y)
+                    || n > 1 << 16) {
+                return;
+            }
+            long[] index = new long[shape.length];
+            for (long i = 0; i < n; i++) {
+                boolean pick = cond.getAtIndex(ValueLayout.JAVA_LONG, cOff + dot(index, cs)) != 0;
+                float want = pick ? at(a, aOff + dot(index, as)) : at(b, bOff + dot(index, bs));
+                if (Float.floatToIntBits(at(y, yOff + i)) != Float.floatToIntBits(want)) {
+                    throw new AssertionError("select over " + Arrays.toString(shape) + ": element " + i + " is " + at(y, yOff + i)
+                            + ", want " + want);
                 }
                 next(index, shape);
             }

@@ -23,8 +23,8 @@ import jdk.incubator.vector.FloatVector;
  * operands alike are merged, so that {@code [N, C, H, W] * [N, C, 1, 1]} runs as N C rows of
  * H W elements times one number, and {@code [N, C] + [C]} as N rows of two contiguous operands:
  * the innermost run is one of four vector loops (both contiguous, either one a repeated number,
- * both repeated) or, for any other stride, a scalar one. (The merged dimensions live in three
- * arrays of the call's rank: about 200 bytes per call, the only allocation.)
+ * both repeated) or, for any other stride, a scalar one. (The merged dimensions live in small
+ * arrays of the call's rank: a few hundred bytes per call, the only allocation.)
  */
 public final class Broadcast {
 
@@ -50,31 +50,85 @@ public final class Broadcast {
         if (n == 0) {
             return;
         }
-        int rank = shape.length;
-        long[] dims = new long[Math.max(1, rank)];
-        long[] sa = new long[dims.length];
-        long[] sb = new long[dims.length];
+        long[] dims = new long[Math.max(1, shape.length)];
+        long[][] merged = new long[2][dims.length];
+        int r = merge(shape, new long[][] {aStrides, bStrides}, dims, merged);
+        long[] sa = merged[0];
+        long[] sb = merged[1];
+        apply(op, 0, r, dims, a, aOff, sa, b, bOff, sb, y, yOff);
+    }
+
+    /**
+     * {@code y = cond != 0 ? a : b} over {@code shape} ({@code torch.where}): cond int64, a and b
+     * float32, each read through its own strides as in {@link #apply}; y contiguous, not
+     * overlapping the inputs unless it is one of a and b itself, with the same layout.
+     */
+    public static void select(long[] shape, MemorySegment cond, long cOff, long[] cStrides, MemorySegment a, long aOff,
+                              long[] aStrides, MemorySegment b, long bOff, long[] bStrides, MemorySegment y, long yOff) {
+        long n = checkShape(shape);
+        checkStrided("cond", cond, cOff, shape, cStrides, Long.BYTES);
+        checkStrided("a", a, aOff, shape, aStrides);
+        checkStrided("b", b, bOff, shape, bStrides);
+        Checks.floats("y", y, yOff, n);
+        if (n == 0) {
+            return;
+        }
+        long[] dims = new long[Math.max(1, shape.length)];
+        long[][] merged = new long[3][dims.length];
+        int r = merge(shape, new long[][] {cStrides, aStrides, bStrides}, dims, merged);
+        select(0, r, dims, merged, cond, cOff, a, aOff, b, bOff, y, yOff);
+    }
+
+    private static void select(int d, int rank, long[] dims, long[][] s, MemorySegment cond, long co, MemorySegment a, long ao,
+                               MemorySegment b, long bo, MemorySegment y, long yo) {
+        if (d == rank - 1) {
+            long sc = s[0][d];
+            long sa = s[1][d];
+            long sb = s[2][d];
+            for (long i = 0; i < dims[d]; i++) {
+                boolean pick = cond.getAtIndex(FloatLanes.LONG, co + i * sc) != 0;
+                FloatLanes.set(y, yo + i, pick ? FloatLanes.get(a, ao + i * sa) : FloatLanes.get(b, bo + i * sb));
+            }
+            return;
+        }
+        long inner = 1;
+        for (int e = d + 1; e < rank; e++) {
+            inner *= dims[e];
+        }
+        for (long i = 0; i < dims[d]; i++) {
+            select(d + 1, rank, dims, s, cond, co + i * s[0][d], a, ao + i * s[1][d], b, bo + i * s[2][d], y, yo + i * inner);
+        }
+    }
+
+    /**
+     * Drops the dimensions of size 1 and merges neighbours that every operand steps through alike
+     * (the outer one's stride the inner one's times its size): fills {@code dims} and each
+     * operand's row of {@code merged}, and returns how many dimensions are left (at least 1).
+     */
+    private static int merge(long[] shape, long[][] strides, long[] dims, long[][] merged) {
         int r = 0;
-        for (int d = 0; d < rank; d++) {
+        for (int d = 0; d < shape.length; d++) {
             if (shape[d] == 1) {
                 continue;
             }
-            if (r > 0 && sa[r - 1] == aStrides[d] * shape[d] && sb[r - 1] == bStrides[d] * shape[d]) {
+            boolean alike = r > 0;
+            for (int k = 0; alike && k < strides.length; k++) {
+                alike = merged[k][r - 1] == strides[k][d] * shape[d];
+            }
+            if (alike) {
                 dims[r - 1] *= shape[d];
-                sa[r - 1] = aStrides[d];
-                sb[r - 1] = bStrides[d];
             } else {
-                dims[r] = shape[d];
-                sa[r] = aStrides[d];
-                sb[r] = bStrides[d];
-                r++;
+                dims[r++] = shape[d];
+            }
+            for (int k = 0; k < strides.length; k++) {
+                merged[k][r - 1] = strides[k][d];
             }
         }
         if (r == 0) {
             dims[0] = 1;
             r = 1;
         }
-        apply(op, 0, r, dims, a, aOff, sa, b, bOff, sb, y, yOff);
+        return r;
     }
 
     /** Dimension {@code d} of the merged space onwards; y's run for it is the product of the dimensions inside. */
@@ -221,8 +275,13 @@ public final class Broadcast {
         return Checks.elements(shape);
     }
 
-    /** Fails unless every element {@code off + sum_d i_d strides[d]} lies in the segment. */
+    /** Fails unless every float {@code off + sum_d i_d strides[d]} lies in the segment. */
     private static void checkStrided(String name, MemorySegment s, long off, long[] shape, long[] strides) {
+        checkStrided(name, s, off, shape, strides, Float.BYTES);
+    }
+
+    /** Fails unless every element {@code off + sum_d i_d strides[d]} lies in the segment. */
+    private static void checkStrided(String name, MemorySegment s, long off, long[] shape, long[] strides, int elementBytes) {
         Checks.notNull(name, s);
         if (strides == null || strides.length != shape.length) {
             throw new IllegalArgumentException(name + ": " + shape.length + " strides expected, one per dimension of "
@@ -246,6 +305,6 @@ public final class Broadcast {
             throw new IllegalArgumentException(name + ": strides " + Arrays.toString(strides) + " over " + Arrays.toString(shape)
                     + " from offset " + off + " reach beyond any segment");
         }
-        Checks.floats(name, s, last, 1);
+        Checks.extent(name, s, last, 1, 1, elementBytes);
     }
 }

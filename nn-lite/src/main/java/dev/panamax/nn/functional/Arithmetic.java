@@ -17,9 +17,11 @@ import dev.panamax.nn.tensor.Tensor;
  * shape {@link #broadcastShape} gives, each input read along the dimensions it lacks or has as 1
  * again (a 0-d {@link Tensor#scalar} is a number). Each backward takes the upstream gradient of
  * the result and returns the gradients of both inputs, {@code [d a, d b]}, each summed back to
- * its input's shape ({@link #sumTo}), as autograd does. And the functions {@code exp},
- * {@code log}, {@code sqrt}, {@code abs}, {@code neg} and {@code sign} of one tensor. (Sums, means
- * and maxima over dimensions are {@link Reductions}.)
+ * its input's shape ({@link #sumTo}), as autograd does. The same for {@link #where} and
+ * {@link #maskedFill}, which choose between elements by an int64 mask (nonzero: true, as
+ * PyTorch's bool). And the functions {@code exp}, {@code log}, {@code sqrt}, {@code abs},
+ * {@code neg} and {@code sign} of one tensor. (Sums, means and maxima over dimensions are
+ * {@link Reductions}.)
  */
 public final class Arithmetic {
 
@@ -68,6 +70,53 @@ public final class Arithmetic {
         Tensor gb = sumTo(div(div(mul(g, a, arena), b, arena), b, arena), b.shape(), arena);
         Blas1.sscal(gb.numel(), -1f, gb.segment(), gb.offset());
         return new Tensor[] {sumTo(div(g, b, arena), a.shape(), arena), gb};
+    }
+
+    /**
+     * {@code torch.where(cond, a, b)}: a's element where cond is nonzero, b's elsewhere; cond
+     * int64, the three broadcast together.
+     */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b, Arena arena) {
+        Layouts.requireType("cond", cond, DType.INT64);
+        Layouts.requireType("a", a, DType.FLOAT32);
+        Layouts.requireType("b", b, DType.FLOAT32);
+        long[] shape = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
+        Tensor c = Layouts.broadcastAnyType("cond", cond, shape);
+        Tensor av = Layouts.broadcast("a", a, shape);
+        Tensor bv = Layouts.broadcast("b", b, shape);
+        Tensor y = Tensor.empty(arena, shape);
+        Broadcast.select(shape, c.segment(), c.offset(), c.strides(), av.segment(), av.offset(), av.strides(), bv.segment(),
+                bv.offset(), bv.strides(), y.segment(), y.offset());
+        return y;
+    }
+
+    /** The gradients of {@link #where}: {@code [g where cond, g where not]}, each summed to its input's shape. */
+    public static Tensor[] whereBackward(Tensor cond, Tensor a, Tensor b, Tensor g, Arena arena) {
+        long[] shape = broadcastShape(broadcastShape(cond.shape(), a.shape()), b.shape());
+        if (!g.hasShape(shape)) {
+            throw new IllegalArgumentException("the gradient must have the result's shape " + Arrays.toString(shape) + ", got "
+                    + Arrays.toString(g.shape()));
+        }
+        Tensor zero = Tensor.scalar(arena, 0f);
+        return new Tensor[] {sumTo(where(cond, g, zero, arena), a.shape(), arena),
+            sumTo(where(cond, zero, g, arena), b.shape(), arena)};
+    }
+
+    /**
+     * {@code x.masked_fill(mask, value)}: {@code value} where the int64 mask (broadcast to x's
+     * shape) is nonzero, x elsewhere; attention's {@code -inf} for masked scores, say.
+     */
+    public static Tensor maskedFill(Tensor x, Tensor mask, float value, Arena arena) {
+        if (!Arrays.equals(broadcastShape(x.shape(), mask.shape()), x.shape())) {
+            throw new IllegalArgumentException("mask " + Arrays.toString(mask.shape()) + " does not broadcast to x's "
+                    + Arrays.toString(x.shape()));
+        }
+        return where(mask, Tensor.scalar(arena, value), x, arena);
+    }
+
+    /** The gradient of {@link #maskedFill} for x: g where the mask is zero, 0 where it filled. */
+    public static Tensor maskedFillBackward(Tensor x, Tensor mask, Tensor g, Arena arena) {
+        return whereBackward(mask, Tensor.scalar(arena, 0f), x, g, arena)[1];
     }
 
     public static Tensor exp(Tensor x, Arena arena) {

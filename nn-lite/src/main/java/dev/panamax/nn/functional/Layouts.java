@@ -77,6 +77,11 @@ final class Layouts {
      */
     static Tensor broadcast(String name, Tensor t, long[] shape) {
         requireType(name, t, DType.FLOAT32);
+        return broadcastAnyType(name, t, shape);
+    }
+
+    /** {@link #broadcast} for a tensor of any element type (an int64 mask). */
+    static Tensor broadcastAnyType(String name, Tensor t, long[] shape) {
         int extra = shape.length - t.rank();
         long[] strides = new long[shape.length];
         boolean fits = extra >= 0;
@@ -90,7 +95,7 @@ final class Layouts {
                     + " does not broadcast to " + Arrays.toString(shape)
                     + " (each dimension, aligned from the last, must be equal or 1)");
         }
-        return Tensor.wrap(DType.FLOAT32, t.segment(), t.offset(), shape, strides);
+        return Tensor.wrap(t.dtype(), t.segment(), t.offset(), shape, strides);
     }
 
     /** {@code t} itself when contiguous, else a contiguous copy (the kernels' fast layout). */

@@ -18,7 +18,7 @@ import dev.panamax.nn.tensor.Tensor;
  * [2, 3, 4] / [2, 1, 4], [2, 3] times a 0-d number, and a transposed (non-contiguous) [3, 4] view
  * times [4]; the results and both inputs' gradients summed back to their shapes. And exp, log,
  * sqrt, abs, neg and sign over 37 elements (two vectors and a masked tail at 16 lanes), zeros among
- * them for abs and sign.
+ * them for abs and sign. And where over three broadcast shapes, and masked_fill with -inf.
  */
 class ArithmeticTest {
 
@@ -88,6 +88,41 @@ class ArithmeticTest {
             assertThat(Arithmetic.sign(Tensor.of(arena, new float[] {-0f, Float.NaN}, 2), arena).toFloatArray())
                     .containsExactly(0f, Float.NaN);
         }
+    }
+
+    @Test
+    void whereAndMaskedFillMatchPyTorch() throws IOException {
+        Map<String, float[]> v = TorchValues.read("/arithmetic/where.txt");
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor cond = longs(arena, v.get("where.cond"), 2, 1, 4);
+            Tensor a = Tensor.of(arena, v.get("where.a"), 3, 1);
+            Tensor b = Tensor.of(arena, v.get("where.b"), 2, 3, 4);
+            Tensor y = Arithmetic.where(cond, a, b, arena);
+            assertThat(y.shape()).containsExactly(2, 3, 4);
+            assertThat(y.toFloatArray()).containsExactly(v.get("where.y"));
+            Tensor[] g = Arithmetic.whereBackward(cond, a, b, Tensor.of(arena, v.get("where.u"), 2, 3, 4), arena);
+            TorchValues.assertClose("where d a", g[0].toFloatArray(), v.get("where.ga"), 1e-6f);
+            assertThat(g[1].toFloatArray()).containsExactly(v.get("where.gb"));
+
+            Tensor x = Tensor.of(arena, v.get("fill.x"), 2, 3, 4);
+            Tensor mask = longs(arena, v.get("fill.mask"), 3, 1);
+            assertThat(Arithmetic.maskedFill(x, mask, Float.NEGATIVE_INFINITY, arena).toFloatArray())
+                    .containsExactly(v.get("fill.y"));
+            assertThat(Arithmetic.maskedFillBackward(x, mask, Tensor.of(arena, v.get("fill.u"), 2, 3, 4), arena).toFloatArray())
+                    .containsExactly(v.get("fill.gx"));
+            assertThatThrownBy(() -> Arithmetic.maskedFill(x, longs(arena, new float[] {1, 0}, 2), 0f, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2]");
+            assertThatThrownBy(() -> Arithmetic.where(Tensor.zeros(arena, 2), a, b, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("INT64");
+        }
+    }
+
+    private static Tensor longs(Arena arena, float[] values, long... shape) {
+        long[] l = new long[values.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = (long) values[i];
+        }
+        return Tensor.ofLongs(arena, l, shape);
     }
 
     @Test
