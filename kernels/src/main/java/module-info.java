@@ -17,6 +17,7 @@ module dev.panamax.kernels {
     exports dev.panamax.kernels.distance;
     exports dev.panamax.kernels.elementwise;
     exports dev.panamax.kernels.embedding;
+    exports dev.panamax.kernels.index;
     exports dev.panamax.kernels.gemm;
     exports dev.panamax.kernels.loss;
     exports dev.panamax.kernels.norm;
