@@ -39,7 +39,7 @@ class ElementwiseFuzzTest {
             long aOff = f.offset();
             long bOff = f.offset();
             long yOff = f.offset();
-            long n = elements(shape);
+            long n = FuzzArgs.count(shape);
             MemorySegment a = f.floats(footprint(aOff, pairs(shape, as)));
             MemorySegment b = f.floats(footprint(bOff, pairs(shape, bs)));
             MemorySegment y = f.floats(n < 0 ? Long.MAX_VALUE : footprint(yOff, n, 1));
@@ -71,7 +71,7 @@ class ElementwiseFuzzTest {
             long aOff = f.offset();
             long bOff = f.offset();
             long yOff = f.offset();
-            long n = elements(shape);
+            long n = FuzzArgs.count(shape);
             MemorySegment cond = f.longs(footprint(cOff, pairs(shape, cs)), 0, 1);
             MemorySegment a = f.floats(footprint(aOff, pairs(shape, as)));
             MemorySegment b = f.floats(footprint(bOff, pairs(shape, bs)));
@@ -104,8 +104,8 @@ class ElementwiseFuzzTest {
             }
             long gOff = f.offset();
             long outOff = f.offset();
-            long n = elements(shape);
-            long m = elements(target);
+            long n = FuzzArgs.count(shape);
+            long m = FuzzArgs.count(target);
             MemorySegment g = f.floats(n < 0 ? Long.MAX_VALUE : footprint(gOff, n, 1));
             MemorySegment out = f.floats(m < 0 ? Long.MAX_VALUE : footprint(outOff, m, 1));
             if (!FuzzArgs.accepted(() -> Broadcast.sumTo(shape, g, gOff, target, out, outOff), out) || n > 1 << 16) {
@@ -198,25 +198,6 @@ class ElementwiseFuzzTest {
             out[2 * d + 1] = strides[d];
         }
         return out;
-    }
-
-    /** The element count (0 with any size 0), or -1 when a size is negative or the count passes a long. */
-    private static long elements(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                return -1;
-            }
-            if (d == 0) {
-                n = 0;
-            }
-        }
-        for (long d : shape) {
-            if (n > 0) {
-                n = n > Long.MAX_VALUE / d ? -1 : n * d;
-            }
-        }
-        return n;
     }
 
     private static long dot(long[] index, long[] strides) {

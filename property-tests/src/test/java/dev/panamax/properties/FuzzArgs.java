@@ -147,6 +147,28 @@ final class FuzzArgs {
         }
     }
 
+    /**
+     * A shape's element count: 0 with any size 0 (whatever the others), -1 when a size is negative
+     * or the count passes a long.
+     */
+    static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                return -1;
+            }
+            if (d == 0) {
+                n = 0;
+            }
+        }
+        for (long d : shape) {
+            if (n > 0) {
+                n = n > Long.MAX_VALUE / d ? -1 : n * d;
+            }
+        }
+        return n;
+    }
+
     /** The segment's bytes, to show later that a refused call wrote nothing. */
     static byte[][] snapshot(MemorySegment... outputs) {
         byte[][] copy = new byte[outputs.length][];

@@ -32,8 +32,8 @@ class IndexFuzzTest {
                 shape[d] = f.pick(0, 1, 2, 3) == 0 ? f.dim(6) : Math.max(0, Math.min(xShape[d], f.dim(5)));
             }
             int dim = f.pick(0, 0, 1, 2, 3, -1);
-            long n = count(shape);
-            long xn = count(xShape);
+            long n = FuzzArgs.count(shape);
+            long xn = FuzzArgs.count(xShape);
             long iOff = f.offset();
             long xOff = f.offset();
             long yOff = f.offset();
@@ -77,24 +77,5 @@ class IndexFuzzTest {
                 }
             }
         }
-    }
-
-    /** The element count: 0 with any size 0, -1 when a size is negative or the count passes a long. */
-    private static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                return -1;
-            }
-            if (d == 0) {
-                n = 0;
-            }
-        }
-        for (long d : shape) {
-            if (n > 0) {
-                n = n > Long.MAX_VALUE / d ? -1 : n * d;
-            }
-        }
-        return n;
     }
 }
