@@ -219,48 +219,40 @@ public final class Broadcast {
         if (n == 0) {
             return;
         }
-        // merge into alternating runs, each kept (out steps with g) or summed (out stays)
+        // g steps row-major through shape; out through target, standing still along the summed
+        // dimensions: merged like apply's operands, that leaves alternating kept and summed runs
+        long[] gStrides = new long[shape.length];
+        long[] outStrides = new long[shape.length];
+        long gInner = 1;
+        long outInner = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            gStrides[d] = gInner;
+            outStrides[d] = target[d] == shape[d] ? outInner : 0;     // else target[d] is 1: summed
+            gInner *= shape[d];
+            outInner *= target[d];
+        }
         long[] dims = new long[Math.max(1, shape.length)];
-        boolean[] summed = new boolean[dims.length];
-        int r = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] == 1) {
-                continue;
-            }
-            boolean s = target[d] == 1;
-            if (r > 0 && summed[r - 1] == s) {
-                dims[r - 1] *= shape[d];
-            } else {
-                dims[r] = shape[d];
-                summed[r] = s;
-                r++;
-            }
-        }
-        if (r == 0) {
-            dims[0] = 1;
-            r = 1;
-        }
-        sumTo(0, r, dims, summed, g, gOff, out, outOff);
+        long[][] merged = new long[2][dims.length];
+        int r = merge(shape, new long[][] {gStrides, outStrides}, dims, merged);
+        sumTo(0, r, dims, merged[0], merged[1], g, gOff, out, outOff);
     }
 
-    private static void sumTo(int d, int rank, long[] dims, boolean[] summed, MemorySegment g, long go, MemorySegment out,
+    /**
+     * Dimension {@code d} of the merged space onwards. The innermost run is contiguous in g and
+     * either summed into one element of out (stride 0) or added to a contiguous run of it.
+     */
+    private static void sumTo(int d, int rank, long[] dims, long[] sg, long[] so, MemorySegment g, long go, MemorySegment out,
                               long oo) {
         if (d == rank - 1) {
-            if (summed[d]) {
+            if (so[d] == 0) {
                 FloatLanes.set(out, oo, (float) (FloatLanes.get(out, oo) + Reductions.sum(dims[d], g, go)));
             } else {
                 Blas1.saxpy(dims[d], 1f, g, go, out, oo);
             }
             return;
         }
-        long gInner = 1;
-        long oInner = 1;
-        for (int e = d + 1; e < rank; e++) {
-            gInner *= dims[e];
-            oInner *= summed[e] ? 1 : dims[e];
-        }
         for (long i = 0; i < dims[d]; i++) {
-            sumTo(d + 1, rank, dims, summed, g, go + i * gInner, out, oo + (summed[d] ? 0 : i * oInner));
+            sumTo(d + 1, rank, dims, sg, so, g, go + i * sg[d], out, oo + i * so[d]);
         }
     }
 

@@ -107,16 +107,22 @@ public final class Arithmetic {
      * shape) is nonzero, x elsewhere; attention's {@code -inf} for masked scores, say.
      */
     public static Tensor maskedFill(Tensor x, Tensor mask, float value, Arena arena) {
-        if (!Arrays.equals(broadcastShape(x.shape(), mask.shape()), x.shape())) {
-            throw new IllegalArgumentException("mask " + Arrays.toString(mask.shape()) + " does not broadcast to x's "
-                    + Arrays.toString(x.shape()));
-        }
+        requireMaskFor(x, mask);
         return where(mask, Tensor.scalar(arena, value), x, arena);
     }
 
     /** The gradient of {@link #maskedFill} for x: g where the mask is zero, 0 where it filled. */
     public static Tensor maskedFillBackward(Tensor x, Tensor mask, Tensor g, Arena arena) {
-        return whereBackward(mask, Tensor.scalar(arena, 0f), x, g, arena)[1];
+        requireMaskFor(x, mask);
+        Layouts.requireShape("g", g, x.shape());
+        return where(mask, Tensor.scalar(arena, 0f), g, arena);
+    }
+
+    private static void requireMaskFor(Tensor x, Tensor mask) {
+        if (!Arrays.equals(broadcastShape(x.shape(), mask.shape()), x.shape())) {
+            throw new IllegalArgumentException("mask " + Arrays.toString(mask.shape()) + " does not broadcast to x's "
+                    + Arrays.toString(x.shape()));
+        }
     }
 
     public static Tensor exp(Tensor x, Arena arena) {

@@ -150,8 +150,9 @@ public final class SafeTensors {
                 shape = longs(entry.getAsJsonArray("shape"));
                 off = longs(entry.getAsJsonArray("data_offsets"));
             } catch (RuntimeException bad) {
-                // a header entry of the wrong JSON type (Gson throws IllegalStateException, UnsupportedOperationException,
-                // NumberFormatException, ClassCastException, or NullPointerException for a missing key)
+                // a header entry of the wrong JSON type: Gson's getters throw one of several runtime
+                // exceptions (illegal state, unsupported operation, number format, class cast), and a
+                // missing key gives a null pointer
                 throw corrupt(source, "entry '" + name + "' is not {dtype, shape, data_offsets} of the right types: " + bad);
             }
             int width = switch (dtype) {
