@@ -387,6 +387,26 @@ class GemmPropertiesTest {
     }
 
     /**
+     * Products past one block of A's rows and at least 64 columns wide, the blocks that run six-row
+     * tiles with 16 vector registers (the eight-lane execution): rows ragged against six and
+     * against MC, every transpose, one thread and the pool (the twelve- and four-row tiles of the
+     * other executions take the same cases).
+     */
+    @Test
+    void wideBlocksPastMcMatchReference() {
+        int mc = GemmBlocking.current().mc();
+        qt().withExamples(24).forAll(integers().between(mc - 7, mc + 40), integers().between(64, 180), integers().between(1, 90),
+                        longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
+                        new Problem(arena, r, m, n, k, r.nextBoolean(), r.nextBoolean(), ALPHAS[r.nextInt(ALPHAS.length)],
+                                BETAS[r.nextInt(BETAS.length)]).runAndVerify();
+                    }
+                });
+    }
+
+    /**
      * op(A) packed once ({@link PackedMatrixA}, as the Winograd convolution packs its filters) times
      * B: ragged rows and columns, more rows than MC, deeper than KC, one packing reused and grown.
      */

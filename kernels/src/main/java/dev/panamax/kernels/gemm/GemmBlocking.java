@@ -26,7 +26,10 @@ import dev.panamax.kernels.FloatLanes;
  *     kernels 108) but lost below (64^3 74.5 against 86.9, 128^3 91.8 against 96.4; 256^3 and
  *     (3136, 64, 576) even), where a six-row panel of A is packed by a scalar loop (four-row ones
  *     by the register transpose in {@link PackedPanelA}; one built from it with 128- and 64-bit
- *     stores was slower still) and B is not packed inside the kernel. So four rows stay.</li>
+ *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and the
+ *     blocked products that pack A for many columns without packing B in the kernel run six-row
+ *     tiles ({@link SixRowKernel}, {@link Sgemm#SIX_ROW_MIN_COLUMNS}: 1024^3 93 -> 96-101
+ *     GFLOP/s beside OpenBLAS's 100-106).</li>
  * </ul>
  * Cache blocking, from the sizes in {@link CpuCaches}:
  * <ul>
@@ -142,9 +145,11 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     /** One line for {@code bin/panamax info}. */
     public String describe() {
+        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d in blocks of %d columns or more)", SixRowKernel.ROWS, nr,
+                Sgemm.SIX_ROW_MIN_COLUMNS) : "";
         return String.format(Locale.ROOT,
-                "%d x %d register tile (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "
+                "%d x %d register tile%s (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "
                         + "read in place up to %d KiB; %s",
-                mr, nr, lanes, vectorRegisters, kc, mc, nc, packBInKernelMaxBytes() / 1024, inPlaceMaxBBytes() / 1024, caches);
+                mr, nr, six, lanes, vectorRegisters, kc, mc, nc, packBInKernelMaxBytes() / 1024, inPlaceMaxBBytes() / 1024, caches);
     }
 }

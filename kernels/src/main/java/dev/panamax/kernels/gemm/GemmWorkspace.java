@@ -18,8 +18,8 @@ final class GemmWorkspace {
     final float[] a = new float[MC * KC];
     /** A packed {@code KC x NC} block of B (NC is a multiple of NR). */
     final float[] b = new float[KC * (NC + NR)];
-    /** The micro-kernel's output tile, before it is merged into C. */
-    final float[] tile = new float[MicroKernel.TILE];
+    /** The micro-kernel's output tile, before it is merged into C (a six-row tile on machines that use one). */
+    final float[] tile = new float[Math.max(MicroKernel.TILE, Sgemm.SIX_ROW_PANELS ? SixRowKernel.TILE : 0)];
 
     private GemmWorkspace() {
     }

@@ -18,7 +18,9 @@ import jdk.incubator.vector.FloatVector;
  * vectors. ROWS is the machine's ({@link GemmBlocking}): 12 with 32 vector registers
  * ({@link TwelveRowKernel}), 4 with 16 (the four-row kernels below, which also finish the rows a
  * 12-row tile leaves over, with {@link #runEightRowsPacked} for five to eight of them); the choice
- * is a static final, so C2 compiles the dispatch away.
+ * is a static final, so C2 compiles the dispatch away. With 16 registers, the blocks of
+ * {@link Sgemm} that pack A for many columns run six-row tiles instead ({@link SixRowKernel}),
+ * over panels of their own.
  *
  * <p>Two more forms read A where it lies instead of from a packed panel: {@link #runInPlace}
  * (ROWS rows) and {@link #runFourRows} (the rows left over). Packing A is a transpose that costs

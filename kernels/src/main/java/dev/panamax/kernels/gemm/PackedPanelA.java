@@ -150,17 +150,45 @@ final class PackedPanelA {
         }
     }
 
+    /**
+     * As {@link #pack}, into panels of {@link SixRowKernel#ROWS} rows ({@code [kc][6]}, rows past
+     * {@code mc} zero) for {@link SixRowKernel}: a plain loop per row of a row-major A, a step's
+     * six adjacent floats at a time of a transposed one.
+     */
+    static void packSixRows(MemorySegment a, long aOff, long lda, boolean trans, int mc, int kc, float[] dst, int dstOff) {
+        int six = SixRowKernel.ROWS;
+        for (int q = 0, at = dstOff; q < mc; q += six, at += six * kc) {
+            int rows = Math.min(six, mc - q);
+            if (!trans) {
+                copy(a, aOff + (long) q * lda, lda, rows, six, kc, dst, at);
+                continue;
+            }
+            for (int p = 0; p < kc; p++) {
+                long step = aOff + p * lda + q;
+                int to = at + p * six;
+                for (int r = 0; r < six; r++) {
+                    dst[to + r] = r < rows ? FloatLanes.get(a, step + r) : 0f;
+                }
+            }
+        }
+    }
+
     /** A panel of {@code rows} row-major rows, zero-padded to MR; each row read front to back. */
     private static void copy(MemorySegment a, long rowOff, long lda, int rows, int kc, float[] dst, int at) {
-        for (int r = 0; r < MR; r++) {
+        copy(a, rowOff, lda, rows, MR, kc, dst, at);
+    }
+
+    /** A panel of {@code rows} row-major rows, zero-padded to {@code panelRows}; each row read front to back. */
+    private static void copy(MemorySegment a, long rowOff, long lda, int rows, int panelRows, int kc, float[] dst, int at) {
+        for (int r = 0; r < panelRows; r++) {
             if (r < rows) {
                 long row = rowOff + r * lda;
                 for (int p = 0; p < kc; p++) {
-                    dst[at + p * MR + r] = FloatLanes.get(a, row + p);
+                    dst[at + p * panelRows + r] = FloatLanes.get(a, row + p);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
-                    dst[at + p * MR + r] = 0f;
+                    dst[at + p * panelRows + r] = 0f;
                 }
             }
         }

@@ -308,6 +308,25 @@ public final class Sgemm {
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
+    /** Whether wide blocks run six-row tiles ({@link SixRowKernel}): machines with four-row ones (16 vector registers). */
+    static final boolean SIX_ROW_PANELS = MR == GemmBlocking.SHORT && MC >= SixRowKernel.ROWS;
+    /**
+     * The fewest columns a blocked product needs for six-row tiles where {@link #SIX_ROW_PANELS}:
+     * the panels of A cost more to pack than four-row ones (a scalar transpose against a register
+     * one), and each packed float serves 2N flops. Zen 5 with {@code -XX:UseAVX=2}, one thread,
+     * GFLOP/s four rows / six rows alternated in one JVM (OpenBLAS's Haswell kernels beside
+     * them), best of five 250-ms windows, two JVMs: 1024^3 93.5 / 100.7 (106.4) and 92.7 / 95.9
+     * (100.3), 512^3 91.9 / 96.8 (104.8), (512, 768, 768) 88.7 / 95.9 (104.6), (2048, 1024, 256)
+     * 95.6 / 103.6 (105.4), (512, 3072, 768) 86.1 / 94.7 (104.2); (2048, 256, 512) 94.6 / 100.4,
+     * (2048, 128, 512) 91.9 / 95.8, (3136, 64, 576) 90.8 / 91.8 and 87.2 / 89.3, but (3136, 32,
+     * 576) 83.6 / 78.3. A product whose B is packed inside the four-row kernel
+     * ({@link #PACK_B_IN_KERNEL_MAX_BYTES}) keeps it: six rows lost there, 128^3 93.8 / 89.5,
+     * 256^3 83.8 / 80.2, (32, 1024, 512) 74.3 / 61.3.
+     */
+    static final int SIX_ROW_MIN_COLUMNS = 64;
+    /** Rows of a packed block of A in six-row panels: MC rounded down to whole panels. */
+    private static final int SIX_ROW_MC = MC / SixRowKernel.ROWS * SixRowKernel.ROWS;
+
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
     /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
@@ -384,8 +403,10 @@ public final class Sgemm {
         // B (1 MiB) had left L1 and much of L2 before its first panels were used. ConvBench, one
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
-        boolean panelByPanel = i1 - i0 <= MC;
-        boolean packBInKernel = panelByPanel && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean packBInKernel = i1 - i0 <= MC && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean six = SIX_ROW_PANELS && !packBInKernel && j1 - j0 >= SIX_ROW_MIN_COLUMNS;
+        int blockRows = six ? SIX_ROW_MC : MC;
+        boolean panelByPanel = i1 - i0 <= blockRows;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -395,10 +416,12 @@ public final class Sgemm {
                     packB(transB, b, bOff, ldb, bRows, pc, jc, kc, nc, ws.b, 0);
                 }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                for (int ic = i0; ic < i1; ic += blockRows) {
+                    int mc = Math.min(blockRows, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
-                    if (packA) {
+                    if (six) {
+                        PackedPanelA.packSixRows(a, aAt, lda, transA, mc, kc, ws.a, 0);
+                    } else if (packA) {
                         PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -418,7 +441,9 @@ public final class Sgemm {
                             }
                             bpOff = group * kc;
                         }
-                        if (packA) {
+                        if (six) {
+                            sixRowColumn(mc, kc, ws.a, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                        } else if (packA) {
                             packedColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
                             inPlaceColumn(transA, mc, kc, a, aAt, lda, ws.b, bpOff, ws.tile, cols, alpha, betaHere,
@@ -463,6 +488,15 @@ public final class Sgemm {
         } else if (mc > ir) {
             MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, mc - ir, cols, alpha, beta);
+        }
+    }
+
+    /** As {@link #packedColumn} from six-row panels of A ({@link PackedPanelA#packSixRows}), the last one zero-padded. */
+    private static void sixRowColumn(int mc, int kc, float[] ap, float[] bp, int bpOff, float[] tile, int cols,
+                                     float alpha, float beta, MemorySegment c, long cAt, long ldc) {
+        for (int ir = 0; ir < mc; ir += SixRowKernel.ROWS) {
+            SixRowKernel.packed(kc, ap, ir * kc, bp, bpOff, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(SixRowKernel.ROWS, mc - ir), cols, alpha, beta);
         }
     }
 

@@ -1,0 +1,80 @@
+package dev.panamax.kernels.gemm;
+
+import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The 6 x 2-vector micro-kernel, for the wide blocks of a machine with 16 vector registers (AVX2):
+ * twelve accumulators, two vectors of B and one broadcast of A, 15 registers, the shape of
+ * OpenBLAS's and BLIS's Haswell kernels. Twelve independent accumulators cover the FMA latency
+ * (4 cycles, 2 FMAs a cycle) with room to spare, where the four-row tile's eight leave none: on
+ * Zen 5 with {@code -XX:UseAVX=2}, in isolation over panels of KC 1024 in L2, 103-106 GFLOP/s
+ * against 86-89 for four rows. Its panels of A cost more to pack (no register transpose fits six
+ * rows), so {@link Sgemm} uses it only where a packed block serves many columns
+ * ({@link Sgemm#SIX_ROW_MIN_COLUMNS}).
+ *
+ * <p>The loop runs to an end offset rather than counting steps: as a counted loop C2 unrolled it
+ * and spilled what it had hoisted out of it (54 GFLOP/s in isolation). Like every micro-kernel it
+ * ends by spilling its accumulators into the tile array (see {@link MicroKernel}).
+ */
+final class SixRowKernel {
+
+    /** Rows of a panel and a tile. */
+    static final int ROWS = 6;
+    /** Floats of a tile ({@code [ROWS][NR]}). */
+    static final int TILE = ROWS * 2 * LANES;
+
+    private static final int NR = 2 * LANES;
+
+    private SixRowKernel() {
+    }
+
+    /**
+     * {@code tile[6 x NR] = Ap * Bp} over {@code kc} steps: {@code ap} a six-row panel
+     * ({@code [kc][6]} from {@code apOff}), {@code bp} a panel of B ({@code [kc][NR]} from {@code bpOff}).
+     */
+    static void packed(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a = apOff;
+        int b = bpOff;
+        int end = apOff + ROWS * kc;
+        for (; a != end; a += ROWS, b += NR) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+    }
+}
