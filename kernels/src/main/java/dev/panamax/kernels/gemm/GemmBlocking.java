@@ -26,10 +26,10 @@ import dev.panamax.kernels.FloatLanes;
  *     kernels 108) but lost below (64^3 74.5 against 86.9, 128^3 91.8 against 96.4; 256^3 and
  *     (3136, 64, 576) even), where a six-row panel of A is packed by a scalar loop (four-row ones
  *     by the register transpose in {@link PackedPanelA}; one built from it with 128- and 64-bit
- *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and the
- *     blocked products that pack A for many columns without packing B in the kernel run six-row
- *     tiles ({@link SixRowKernel}, {@link Sgemm#SIX_ROW_MIN_COLUMNS}: 1024^3 93 -> 96-101
- *     GFLOP/s beside OpenBLAS's 100-106).</li>
+ *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and
+ *     blocked products of at least 96 rows and 64 columns run six-row tiles ({@link SixRowKernel},
+ *     {@link Sgemm#SIX_ROW_MIN_COLUMNS}: 1024^3 93 -> 96-101 GFLOP/s beside OpenBLAS's 100-106),
+ *     B packed inside that kernel too.</li>
  * </ul>
  * Cache blocking, from the sizes in {@link CpuCaches}:
  * <ul>
@@ -145,8 +145,8 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     /** One line for {@code bin/panamax info}. */
     public String describe() {
-        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d in blocks of %d columns or more)", SixRowKernel.ROWS, nr,
-                Sgemm.SIX_ROW_MIN_COLUMNS) : "";
+        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d from %d rows and %d columns)", SixRowKernel.ROWS, nr,
+                Sgemm.SIX_ROW_MIN_ROWS, Sgemm.SIX_ROW_MIN_COLUMNS) : "";
         return String.format(Locale.ROOT,
                 "%d x %d register tile%s (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "
                         + "read in place up to %d KiB; %s",

@@ -14,8 +14,8 @@ final class GemmWorkspace {
 
     private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
 
-    /** A packed {@code MC x KC} block of A. */
-    final float[] a = new float[MC * KC];
+    /** A packed {@code MC x KC} block of A (MC rounded up to whole six-row panels where those run). */
+    final float[] a = new float[Math.max(MC, Sgemm.SIX_ROW_MC) * KC];
     /** A packed {@code KC x NC} block of B (NC is a multiple of NR). */
     final float[] b = new float[KC * (NC + NR)];
     /** The micro-kernel's output tile, before it is merged into C (a six-row tile on machines that use one). */

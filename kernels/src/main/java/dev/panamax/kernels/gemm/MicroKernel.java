@@ -19,7 +19,7 @@ import jdk.incubator.vector.FloatVector;
  * ({@link TwelveRowKernel}), 4 with 16 (the four-row kernels below, which also finish the rows a
  * 12-row tile leaves over, with {@link #runEightRowsPacked} for five to eight of them); the choice
  * is a static final, so C2 compiles the dispatch away. With 16 registers, the blocks of
- * {@link Sgemm} that pack A for many columns run six-row tiles instead ({@link SixRowKernel}),
+ * {@link Sgemm} with many rows and columns run six-row tiles instead ({@link SixRowKernel}),
  * over panels of their own.
  *
  * <p>Two more forms read A where it lies instead of from a packed panel: {@link #runInPlace}

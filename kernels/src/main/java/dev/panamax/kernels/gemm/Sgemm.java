@@ -308,24 +308,31 @@ public final class Sgemm {
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
-    /** Whether wide blocks run six-row tiles ({@link SixRowKernel}): machines with four-row ones (16 vector registers). */
+    /** Whether large blocks run six-row tiles ({@link SixRowKernel}): machines with four-row ones (16 vector registers). */
     static final boolean SIX_ROW_PANELS = MR == GemmBlocking.SHORT && MC >= SixRowKernel.ROWS;
     /**
      * The fewest columns a blocked product needs for six-row tiles where {@link #SIX_ROW_PANELS}:
-     * the panels of A cost more to pack than four-row ones (a scalar transpose against a register
-     * one), and each packed float serves 2N flops. Zen 5 with {@code -XX:UseAVX=2}, one thread,
-     * GFLOP/s four rows / six rows alternated in one JVM (OpenBLAS's Haswell kernels beside
-     * them), best of five 250-ms windows, two JVMs: 1024^3 93.5 / 100.7 (106.4) and 92.7 / 95.9
+     * their panels of A cost more to pack than four-row ones (a scalar transpose against a
+     * register one), and each packed float serves 2N flops. Zen 5 with {@code -XX:UseAVX=2}, one
+     * thread, GFLOP/s four rows / six rows alternated in one JVM (OpenBLAS's Haswell kernels
+     * beside them), best of five 250-ms windows: 1024^3 93.5 / 100.7 (106.4) and 92.7 / 95.9
      * (100.3), 512^3 91.9 / 96.8 (104.8), (512, 768, 768) 88.7 / 95.9 (104.6), (2048, 1024, 256)
      * 95.6 / 103.6 (105.4), (512, 3072, 768) 86.1 / 94.7 (104.2); (2048, 256, 512) 94.6 / 100.4,
      * (2048, 128, 512) 91.9 / 95.8, (3136, 64, 576) 90.8 / 91.8 and 87.2 / 89.3, but (3136, 32,
-     * 576) 83.6 / 78.3. A product whose B is packed inside the four-row kernel
-     * ({@link #PACK_B_IN_KERNEL_MAX_BYTES}) keeps it: six rows lost there, 128^3 93.8 / 89.5,
-     * 256^3 83.8 / 80.2, (32, 1024, 512) 74.3 / 61.3.
+     * 576) 83.6 / 78.3.
      */
     static final int SIX_ROW_MIN_COLUMNS = 64;
-    /** Rows of a packed block of A in six-row panels: MC rounded down to whole panels. */
-    private static final int SIX_ROW_MC = MC / SixRowKernel.ROWS * SixRowKernel.ROWS;
+    /**
+     * The fewest rows for six-row tiles: the last panel of a block is padded to six rows, a loss
+     * that a few rows do not repay. With B packed inside the kernel ({@link SixRowKernel#packingB}),
+     * four JVMs, four rows / six rows as above: 256^3 88.8-96.9 / 95.4-102.3 (OpenBLAS 99.3-107.2),
+     * 192^3 82.5-96.3 / 85.3-100.7, (96, 512, 512) 84.8-95.2 / 81.9-104.3 (three of four ahead),
+     * (160, 256, 384) 83.0-97.0 / 82.7-101.3, 128^3 even; (32, 1024, 512), whose five panels and
+     * two rows waste an eighth of the tiles, 83.2 / 83.8 and 69.3 / 64.3; (64, 256, 256) even.
+     */
+    static final int SIX_ROW_MIN_ROWS = 96;
+    /** Rows of a packed block of A in six-row panels: MC rounded up to whole panels (256 rows are one block, not 252 and 4). */
+    static final int SIX_ROW_MC = (MC + SixRowKernel.ROWS - 1) / SixRowKernel.ROWS * SixRowKernel.ROWS;
 
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
@@ -403,10 +410,10 @@ public final class Sgemm {
         // B (1 MiB) had left L1 and much of L2 before its first panels were used. ConvBench, one
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
-        boolean packBInKernel = i1 - i0 <= MC && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
-        boolean six = SIX_ROW_PANELS && !packBInKernel && j1 - j0 >= SIX_ROW_MIN_COLUMNS;
+        boolean six = SIX_ROW_PANELS && i1 - i0 >= SIX_ROW_MIN_ROWS && j1 - j0 >= SIX_ROW_MIN_COLUMNS;
         int blockRows = six ? SIX_ROW_MC : MC;
         boolean panelByPanel = i1 - i0 <= blockRows;
+        boolean packBInKernel = panelByPanel && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -430,7 +437,11 @@ public final class Sgemm {
                         int bpOff = jr * kc;
                         if (packBInKernel) {
                             long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
-                            packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
+                            if (six) {
+                                sixRowPackingColumn(mc, kc, ws.a, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
+                            } else {
+                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
+                            }
                             continue;
                         }
                         if (panelByPanel) {
@@ -497,6 +508,26 @@ public final class Sgemm {
         for (int ir = 0; ir < mc; ir += SixRowKernel.ROWS) {
             SixRowKernel.packed(kc, ap, ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(SixRowKernel.ROWS, mc - ir), cols, alpha, beta);
+        }
+    }
+
+    /** As {@link #packingColumn} with six-row tiles ({@link SixRowKernel#packingB}). */
+    private static void sixRowPackingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, long[] rows,
+                                            int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
+                                            long cAt, long ldc) {
+        float[] bp = ws.b;
+        float[] tile = ws.tile;
+        int six = SixRowKernel.ROWS;
+        if (cols < NR) {
+            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, 0);
+            sixRowColumn(mc, kc, ap, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
+            return;
+        }
+        SixRowKernel.packingB(kc, ap, 0, b, bAt, ldb, rows, row0, bp, tile);
+        MicroKernel.updateC(tile, c, cAt, ldc, Math.min(six, mc), NR, alpha, beta);
+        for (int ir = six; ir < mc; ir += six) {
+            SixRowKernel.packed(kc, ap, ir * kc, bp, 0, tile);
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(six, mc - ir), NR, alpha, beta);
         }
     }
 

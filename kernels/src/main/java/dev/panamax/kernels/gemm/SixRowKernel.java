@@ -1,7 +1,10 @@
 package dev.panamax.kernels.gemm;
 
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
+
+import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
 
@@ -12,8 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * (4 cycles, 2 FMAs a cycle) with room to spare, where the four-row tile's eight leave none: on
  * Zen 5 with {@code -XX:UseAVX=2}, in isolation over panels of KC 1024 in L2, 103-106 GFLOP/s
  * against 86-89 for four rows. Its panels of A cost more to pack (no register transpose fits six
- * rows), so {@link Sgemm} uses it only where a packed block serves many columns
- * ({@link Sgemm#SIX_ROW_MIN_COLUMNS}).
+ * rows) and the last one of a block is padded, so {@link Sgemm} uses it only for products of
+ * many rows and columns ({@link Sgemm#SIX_ROW_MIN_ROWS}, {@link Sgemm#SIX_ROW_MIN_COLUMNS}).
  *
  * <p>The loop runs to an end offset rather than counting steps: as a counted loop C2 unrolled it
  * and spilled what it had hoisted out of it (54 GFLOP/s in isolation). Like every micro-kernel it
@@ -45,6 +48,62 @@ final class SixRowKernel {
         for (; a != end; a += ROWS, b += NR) {
             FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
             FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, ap[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, ap[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, ap[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(SPECIES, ap[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(SPECIES, ap[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+    }
+
+    /**
+     * {@link #packed} with B read where it lies, packing that panel of B into
+     * {@code bp[0..kc NR)} as it goes for the tiles below it, as
+     * {@link MicroKernel#runFourRowsPackingB} does for four rows: step p's row of the panel starts
+     * at element {@code bAt + p ldb} of {@code b}, or, with {@code rows} not null (a gathered B),
+     * at {@code rows[row0 + p] + bAt}.
+     */
+    static void packingB(int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows, int row0,
+                         float[] bp, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a = apOff;
+        int t = 0;
+        int p = row0;
+        int end = apOff + ROWS * kc;
+        for (; a != end; a += ROWS, t += NR, p++) {
+            // the test is the same at every step: C2 takes it out of the loop (unswitching)
+            long row = (rows == null ? bAt + (p - row0) * ldb : rows[p] + bAt) * Float.BYTES;
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            b0.intoArray(bp, t);
+            b1.intoArray(bp, t + LANES);
             FloatVector x = FloatVector.broadcast(SPECIES, ap[a]);
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
