@@ -31,7 +31,7 @@ class GemmFuzzTest {
             int route = f.pick(0, 1, 2);
             boolean ta = f.bool();
             boolean tb = f.bool();
-            int m = f.dim(130);              // past 96 rows: six-row tiles with 16 vector registers
+            int m = f.dim(130);              // many six- or twelve-row panels in one block
             int n = f.dim(70);
             int k = f.dim(70);
             int batch = route == 2 ? f.dim(3) : 1;

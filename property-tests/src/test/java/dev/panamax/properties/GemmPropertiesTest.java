@@ -442,7 +442,7 @@ class GemmPropertiesTest {
 
     /**
      * Gathered B (rows anywhere in a segment, as the implicit convolution uses it), both
-     * orientations; past 96 rows and 64 columns with 16 vector registers in six-row tiles.
+     * orientations; from 64 columns with 16 vector registers in six-row tiles.
      */
     @Test
     void gatheredRowsMatchReference() {

@@ -27,7 +27,8 @@ import dev.panamax.kernels.FloatLanes;
  *     (3136, 64, 576) even), where a six-row panel of A is packed by a scalar loop (four-row ones
  *     by the register transpose in {@link PackedPanelA}; one built from it with 128- and 64-bit
  *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and
- *     blocked products of at least 96 rows and 64 columns run six-row tiles ({@link SixRowKernel},
+ *     blocked products of 64 columns or more run six-row tiles where their rows fit them
+ *     ({@link SixRowKernel}, {@link Sgemm#sixRowsPay},
  *     {@link Sgemm#SIX_ROW_MIN_COLUMNS}: 1024^3 93 -> 96-101 GFLOP/s beside OpenBLAS's 100-106),
  *     B packed inside that kernel too.</li>
  * </ul>
@@ -145,8 +146,8 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     /** One line for {@code bin/panamax info}. */
     public String describe() {
-        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d from %d rows and %d columns)", SixRowKernel.ROWS, nr,
-                Sgemm.SIX_ROW_MIN_ROWS, Sgemm.SIX_ROW_MIN_COLUMNS) : "";
+        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d from %d columns)", SixRowKernel.ROWS, nr,
+                Sgemm.SIX_ROW_MIN_COLUMNS) : "";
         return String.format(Locale.ROOT,
                 "%d x %d register tile%s (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "
                         + "read in place up to %d KiB; %s",

@@ -322,15 +322,6 @@ public final class Sgemm {
      * 576) 83.6 / 78.3.
      */
     static final int SIX_ROW_MIN_COLUMNS = 64;
-    /**
-     * The fewest rows for six-row tiles: the last panel of a block is padded to six rows, a loss
-     * that a few rows do not repay. With B packed inside the kernel ({@link SixRowKernel#packingB}),
-     * four JVMs, four rows / six rows as above: 256^3 88.8-96.9 / 95.4-102.3 (OpenBLAS 99.3-107.2),
-     * 192^3 82.5-96.3 / 85.3-100.7, (96, 512, 512) 84.8-95.2 / 81.9-104.3 (three of four ahead),
-     * (160, 256, 384) 83.0-97.0 / 82.7-101.3, 128^3 even; (32, 1024, 512), whose five panels and
-     * two rows waste an eighth of the tiles, 83.2 / 83.8 and 69.3 / 64.3; (64, 256, 256) even.
-     */
-    static final int SIX_ROW_MIN_ROWS = 96;
     /** Rows of a packed block of A in six-row panels: MC rounded up to whole panels (256 rows are one block, not 252 and 4). */
     static final int SIX_ROW_MC = (MC + SixRowKernel.ROWS - 1) / SixRowKernel.ROWS * SixRowKernel.ROWS;
 
@@ -410,7 +401,7 @@ public final class Sgemm {
         // B (1 MiB) had left L1 and much of L2 before its first panels were used. ConvBench, one
         // thread, Zen 4: conv_transpose2d forward 7.35-7.43 to 6.82-7.03 ms, ResNet 3x3 21.5-21.9
         // to 20.7-21.3; 1x1 and GemmBench's 128^3 and 256^3 unchanged.
-        boolean six = SIX_ROW_PANELS && i1 - i0 >= SIX_ROW_MIN_ROWS && j1 - j0 >= SIX_ROW_MIN_COLUMNS;
+        boolean six = SIX_ROW_PANELS && j1 - j0 >= SIX_ROW_MIN_COLUMNS && sixRowsPay(i1 - i0);
         int blockRows = six ? SIX_ROW_MC : MC;
         boolean panelByPanel = i1 - i0 <= blockRows;
         boolean packBInKernel = panelByPanel && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
@@ -500,6 +491,23 @@ public final class Sgemm {
             MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, mc - ir, cols, alpha, beta);
         }
+    }
+
+    /**
+     * Whether {@code rows} rows run faster in six-row tiles than in four-row ones: the last panel
+     * is padded to six rows, so their padded rows may exceed the four-row tiles' by a sixteenth
+     * at most (the six-row kernel is some 15 % faster per multiply-add). Zen 5,
+     * {@code -XX:UseAVX=2}, one thread, GFLOP/s four / six rows alternated in one JVM, two JVMs:
+     * (64, 3136, 256) 89.2-92.3 / 95.6-97.7, (64, 25088, 576) 70.7-72.3 / 73.9-75.4, (48, 1024,
+     * 512) 86.9-90.5 / 95.4-99.0, (64, 1024, 1024) 80.9-82.9 / 86.8-90.0, (64, 256, 256) 89.3-92.6
+     * / 93.9-98.0, (24, 1024, 512) 72.8-81.5 / 81.4-89.2, (18, 3136, 256) 69.5-72.9 / 82.6-85.6,
+     * (12, 1024, 512) 68.7-71.5 / 75.7-78.4, (40, 2048, 256) 84.2-85.1 / 86.3-87.0; but 32 rows,
+     * six panels for eight, lost: (32, 3136, 576) 71.7-74.9 / 70.3-72.7, (32, 1024, 512) with B
+     * packed in the kernel 83.2 / 83.8 and 69.3 / 64.3.
+     */
+    static boolean sixRowsPay(int rows) {
+        int six = SixRowKernel.ROWS;
+        return 16L * ((rows + six - 1) / six * six) <= 17L * ((rows + 3) / 4 * 4);
     }
 
     /** As {@link #packedColumn} from six-row panels of A ({@link PackedPanelA#packSixRows}), the last one zero-padded. */

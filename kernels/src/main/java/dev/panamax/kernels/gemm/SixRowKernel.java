@@ -16,7 +16,8 @@ import jdk.incubator.vector.FloatVector;
  * Zen 5 with {@code -XX:UseAVX=2}, in isolation over panels of KC 1024 in L2, 103-106 GFLOP/s
  * against 86-89 for four rows. Its panels of A cost more to pack (no register transpose fits six
  * rows) and the last one of a block is padded, so {@link Sgemm} uses it only for products of
- * many rows and columns ({@link Sgemm#SIX_ROW_MIN_ROWS}, {@link Sgemm#SIX_ROW_MIN_COLUMNS}).
+ * many columns whose rows fill six-row panels well ({@link Sgemm#SIX_ROW_MIN_COLUMNS},
+ * {@link Sgemm#sixRowsPay}).
  *
  * <p>The loop runs to an end offset rather than counting steps: as a counted loop C2 unrolled it
  * and spilled what it had hoisted out of it (54 GFLOP/s in isolation). Like every micro-kernel it
