@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.GemmBlocking;
 import dev.panamax.kernels.gemm.PackedMatrixA;
+import dev.panamax.kernels.gemm.PackedMatrixB;
 import dev.panamax.kernels.gemm.PrepackedSgemm;
 import dev.panamax.kernels.gemm.Sgemm;
 import dev.panamax.kernels.gemm.SgemmBatched;
@@ -402,6 +403,48 @@ class GemmPropertiesTest {
                     try (Arena arena = r.nextBoolean() ? Arena.ofShared() : Arena.ofConfined()) {
                         new Problem(arena, r, m, n, k, r.nextBoolean(), r.nextBoolean(), ALPHAS[r.nextInt(ALPHAS.length)],
                                 BETAS[r.nextInt(BETAS.length)]).runAndVerify();
+                    }
+                });
+    }
+
+    /**
+     * A times an op(B) packed once ({@link PackedMatrixB}, a recurrent layer's weights): a range
+     * of whole panels of columns, rows in every kind of tile (one row at a time below four, four-
+     * and six-row tiles with 16 vector registers), A's rows any distance apart, deeper than KC.
+     */
+    @Test
+    void prepackedBMatchesReference() {
+        int kc = GemmBlocking.current().kc();
+        int panel = PrepackedSgemm.columnAlignment();
+        qt().withExamples(60).forAll(integers().between(1, 70), integers().between(1, 150), integers().between(1, kc + 40),
+                        longs().all())
+                .checkAssert((m, n, k, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        boolean transB = r.nextBoolean();
+                        Problem p = new Problem(arena, r, m, n, k, false, transB, ALPHAS[r.nextInt(ALPHAS.length)],
+                                BETAS[r.nextInt(BETAS.length)]);
+                        PackedMatrixB packed = new PackedMatrixB();
+                        packed.pack(transB, k, n, p.b, p.bOff, p.ldb);
+                        // columns [j0, n): C outside them is untouched
+                        int j0 = r.nextInt(n / panel + 1) * panel;
+                        float[] before = p.c.asSlice(p.cOff * 4).toArray(F);
+                        PrepackedSgemm.multiply(m, p.alpha, p.a, p.aOff, p.lda, packed, j0, n, p.beta, p.c, p.cOff, p.ldc);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                double got = p.c.getAtIndex(F, p.cOff + i * p.ldc + j);
+                                if (j < j0) {
+                                    assertThat(got).as("C[%d,%d] left of column %d", i, j, j0)
+                                            .isEqualTo((double) before[(int) (i * p.ldc + j)]);
+                                    continue;
+                                }
+                                double allowed = 2e-6 * (k + 2) * p.scale[i * n + j] + 1e-6;
+                                if (!(Math.abs(got - p.want[i * n + j]) <= allowed)) {
+                                    fail("C[" + i + "," + j + "] of " + p + " from column " + j0 + ": got " + got + ", want "
+                                            + p.want[i * n + j]);
+                                }
+                            }
+                        }
                     }
                 });
     }

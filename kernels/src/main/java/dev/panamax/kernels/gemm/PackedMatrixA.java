@@ -18,7 +18,8 @@ import dev.panamax.kernels.Checks;
  * <p>Layout: K is cut into blocks of {@link BlockSizes#KC} columns; block {@code pc} holds the
  * panels of {@link BlockSizes#MR} rows one after another, each stored step by step
  * ({@code [kc][MR]}), the last one zero-padded: what {@link PackedPanelA} writes for one block
- * of a GEMM. The buffer is a heap array, grown when a larger matrix is packed and reused
+ * of a GEMM. With 16 vector registers, panels of six rows where the rows fill them
+ * ({@link Sgemm#sixRowsPay}), for the six-row tiles. The buffer is a heap array, grown when a larger matrix is packed and reused
  * otherwise, so that repacking the same shape allocates nothing.
  *
  * <p>Not thread-safe to pack; safe to read from many threads once packed.
@@ -29,6 +30,7 @@ public final class PackedMatrixA {
     private int m;
     private int k;
     private int height;
+    private boolean sixRows;
 
     /** An empty packing; {@link #pack} fills it. */
     public PackedMatrixA() {
@@ -45,7 +47,9 @@ public final class PackedMatrixA {
         Checks.nonNegative("M", m);
         Checks.nonNegative("K", k);
         Sgemm.matrix("A", trans ? k : m, trans ? m : k, a, aOff, lda, trans ? "M (transA)" : "K");
-        int h = (m + MR - 1) / MR * MR;
+        boolean six = Sgemm.SIX_ROW_PANELS && Sgemm.sixRowsPay(m);
+        int rows = six ? SixRowKernel.ROWS : MR;
+        int h = (m + rows - 1) / rows * rows;
         long need = (long) k * h;
         if (need > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("a packed A of " + m + " x " + k + " needs " + need
@@ -57,10 +61,15 @@ public final class PackedMatrixA {
         this.m = m;
         this.k = k;
         this.height = h;
+        this.sixRows = six;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             long at = trans ? aOff + (long) pc * lda : aOff + pc;
-            PackedPanelA.pack(a, at, lda, trans, m, kc, data, pc * h);
+            if (six) {
+                PackedPanelA.packSixRows(a, at, lda, trans, m, kc, data, pc * h);
+            } else {
+                PackedPanelA.pack(a, at, lda, trans, m, kc, data, pc * h);
+            }
         }
     }
 
@@ -72,6 +81,11 @@ public final class PackedMatrixA {
     /** Columns of op(A). */
     public int k() {
         return k;
+    }
+
+    /** Whether the panels hold six rows ({@link SixRowKernel}) rather than MR. */
+    boolean sixRows() {
+        return sixRows;
     }
 
     float[] data() {

@@ -19,7 +19,7 @@ import dev.panamax.kernels.Checks;
  * <p>A's rows may be any distance apart, so a caller that splits a batch over threads by
  * interleaved rows passes a multiple of the row length as {@code lda}. With 12-row tiles A is
  * read where it lies ({@link MicroKernel#runInPlace}); with 4-row tiles each block of A is packed
- * first, as {@link Sgemm} does. Fewer than four rows (a batch of one: inference latency) take
+ * first, as {@link Sgemm} does, in six-row panels where Sgemm would run six-row tiles. Fewer than four rows (a batch of one: inference latency) take
  * {@link PackedRowKernel}, which streams the packed B once per row at cache bandwidth instead of
  * computing a padded four-row tile.
  */
@@ -66,6 +66,8 @@ public final class PrepackedSgemm {
         // 4-row tiles read A packed, as Sgemm does (see Sgemm.PACK_A_MIN_COLUMNS): in place, their
         // loop is bound by its instruction count
         boolean packA = MR == GemmBlocking.SHORT;
+        boolean six = Sgemm.SIX_ROW_PANELS && j1 - j0 >= Sgemm.SIX_ROW_MIN_COLUMNS && Sgemm.sixRowsPay(m);
+        int blockRows = six ? Sgemm.SIX_ROW_MC : MC;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;
@@ -77,16 +79,20 @@ public final class PrepackedSgemm {
                 }
                 continue;
             }
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = Math.min(MC, m - ic);
+            for (int ic = 0; ic < m; ic += blockRows) {
+                int mc = Math.min(blockRows, m - ic);
                 long aAt = aOff + ic * lda + pc;
                 long cAt = cOff + ic * ldc;
-                if (packA) {
+                if (six) {
+                    PackedPanelA.packSixRows(a, aAt, lda, false, mc, kc, ws.a, 0);
+                } else if (packA) {
                     PackedPanelA.pack(a, aAt, lda, false, mc, kc, ws.a, 0);
                 }
                 for (int q = j0; q < j1; q += NR) {
                     int cols = Math.min(NR, j1 - q);
-                    if (packA) {
+                    if (six) {
+                        Sgemm.sixRowColumn(mc, kc, ws.a, 0, bp, base + q * kc, ws.tile, cols, alpha, betaHere, c, cAt + q, ldc);
+                    } else if (packA) {
                         Sgemm.packedColumn(mc, kc, ws.a, 0, bp, base + q * kc, ws.tile, cols, alpha, betaHere, c, cAt + q, ldc);
                     } else {
                         Sgemm.inPlaceColumn(false, mc, kc, a, aAt, lda, bp, base + q * kc, ws.tile, cols, alpha, betaHere,
@@ -127,17 +133,25 @@ public final class PrepackedSgemm {
         GemmWorkspace ws = GemmWorkspace.get();
         float[] ap = a.data();
         boolean packBInKernel = (long) k * n * Float.BYTES <= Sgemm.PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean six = a.sixRows();
+        int blockRows = six ? Sgemm.SIX_ROW_MC : MC;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = Math.min(MC, m - ic);
+            for (int ic = 0; ic < m; ic += blockRows) {
+                int mc = Math.min(blockRows, m - ic);
                 int apOff = a.blockOffset(pc) + ic * kc;
                 long cAt = cOff + ic * ldc;
                 for (int jr = 0; jr < n; jr += NR) {
                     int cols = Math.min(NR, n - jr);
                     long bAt = bOff + pc * ldb + jr;
-                    if (packBInKernel) {
+                    if (six && packBInKernel) {
+                        Sgemm.sixRowPackingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, alpha, betaHere, c,
+                                cAt + jr, ldc);
+                    } else if (six) {
+                        PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);
+                        Sgemm.sixRowColumn(mc, kc, ap, apOff, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt + jr, ldc);
+                    } else if (packBInKernel) {
                         Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, alpha, betaHere, c,
                                 cAt + jr, ldc);
                     } else {

@@ -429,7 +429,8 @@ public final class Sgemm {
                         if (packBInKernel) {
                             long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
                             if (six) {
-                                sixRowPackingColumn(mc, kc, ws.a, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
+                                sixRowPackingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt,
+                                        ldc);
                             } else {
                                 packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
                             }
@@ -444,7 +445,7 @@ public final class Sgemm {
                             bpOff = group * kc;
                         }
                         if (six) {
-                            sixRowColumn(mc, kc, ws.a, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
+                            sixRowColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else if (packA) {
                             packedColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else {
@@ -511,30 +512,30 @@ public final class Sgemm {
     }
 
     /** As {@link #packedColumn} from six-row panels of A ({@link PackedPanelA#packSixRows}), the last one zero-padded. */
-    private static void sixRowColumn(int mc, int kc, float[] ap, float[] bp, int bpOff, float[] tile, int cols,
-                                     float alpha, float beta, MemorySegment c, long cAt, long ldc) {
+    static void sixRowColumn(int mc, int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] tile, int cols,
+                             float alpha, float beta, MemorySegment c, long cAt, long ldc) {
         for (int ir = 0; ir < mc; ir += SixRowKernel.ROWS) {
-            SixRowKernel.packed(kc, ap, ir * kc, bp, bpOff, tile);
+            SixRowKernel.packed(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(SixRowKernel.ROWS, mc - ir), cols, alpha, beta);
         }
     }
 
     /** As {@link #packingColumn} with six-row tiles ({@link SixRowKernel#packingB}). */
-    private static void sixRowPackingColumn(int mc, int kc, float[] ap, MemorySegment b, long bAt, long ldb, long[] rows,
-                                            int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
-                                            long cAt, long ldc) {
+    static void sixRowPackingColumn(int mc, int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
+                                    int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
+                                    long cAt, long ldc) {
         float[] bp = ws.b;
         float[] tile = ws.tile;
         int six = SixRowKernel.ROWS;
         if (cols < NR) {
             PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, 0);
-            sixRowColumn(mc, kc, ap, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
+            sixRowColumn(mc, kc, ap, apOff, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
             return;
         }
-        SixRowKernel.packingB(kc, ap, 0, b, bAt, ldb, rows, row0, bp, tile);
+        SixRowKernel.packingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(six, mc), NR, alpha, beta);
         for (int ir = six; ir < mc; ir += six) {
-            SixRowKernel.packed(kc, ap, ir * kc, bp, 0, tile);
+            SixRowKernel.packed(kc, ap, apOff + ir * kc, bp, 0, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(six, mc - ir), NR, alpha, beta);
         }
     }
