@@ -19,8 +19,9 @@ import dev.panamax.kernels.Checks;
  * panels of {@link BlockSizes#MR} rows one after another, each stored step by step
  * ({@code [kc][MR]}), the last one zero-padded: what {@link PackedPanelA} writes for one block
  * of a GEMM. With 16 vector registers, panels of six rows where the rows fill them
- * ({@link Sgemm#sixRowsPay}), for the six-row tiles. The buffer is a heap array, grown when a larger matrix is packed and reused
- * otherwise, so that repacking the same shape allocates nothing.
+ * ({@link Sgemm#sixRowsPay}), for the six-row tiles. The buffer is a heap array, grown when a
+ * larger matrix is packed and reused otherwise, so that repacking the same shape allocates
+ * nothing.
  *
  * <p>Not thread-safe to pack; safe to read from many threads once packed.
  */

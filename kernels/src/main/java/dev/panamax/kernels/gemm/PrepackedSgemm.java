@@ -19,9 +19,9 @@ import dev.panamax.kernels.Checks;
  * <p>A's rows may be any distance apart, so a caller that splits a batch over threads by
  * interleaved rows passes a multiple of the row length as {@code lda}. With 12-row tiles A is
  * read where it lies ({@link MicroKernel#runInPlace}); with 4-row tiles each block of A is packed
- * first, as {@link Sgemm} does, in six-row panels where Sgemm would run six-row tiles. Fewer than four rows (a batch of one: inference latency) take
- * {@link PackedRowKernel}, which streams the packed B once per row at cache bandwidth instead of
- * computing a padded four-row tile.
+ * first, as {@link Sgemm} does (in six-row panels where Sgemm would run six-row tiles). Fewer than
+ * four rows (a batch of one: inference latency) take {@link PackedRowKernel}, which streams the
+ * packed B once per row at cache bandwidth instead of computing a padded four-row tile.
  */
 public final class PrepackedSgemm {
 

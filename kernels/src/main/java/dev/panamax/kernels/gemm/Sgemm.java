@@ -308,7 +308,7 @@ public final class Sgemm {
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
-    /** Whether large blocks run six-row tiles ({@link SixRowKernel}): machines with four-row ones (16 vector registers). */
+    /** Whether products may run six-row tiles ({@link SixRowKernel}): on machines whose MR is four (16 vector registers). */
     static final boolean SIX_ROW_PANELS = MR == GemmBlocking.SHORT && MC >= SixRowKernel.ROWS;
     /**
      * The fewest columns a blocked product needs for six-row tiles where {@link #SIX_ROW_PANELS}:
