@@ -33,7 +33,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  *
  * <pre>bin/panamax bench GemmBench -p shape=512x512x512 -p threads=1</pre>
  *
- * <p>The 8-lane path (AVX2's 16 registers, 4-row tiles) on an AVX-512 machine, against OpenBLAS
+ * <p>The 8-lane path (AVX2's 16 registers, 4- and 6-row tiles) on an AVX-512 machine, against OpenBLAS
  * held to its AVX2 kernels in the same run:
  * <pre>OPENBLAS_CORETYPE=Haswell bin/panamax bench GemmBench -p impl=java,blas -jvmArgsAppend -XX:UseAVX=2</pre>
  */
