@@ -15,11 +15,11 @@ final class GemmWorkspace {
     private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
 
     /** A packed {@code MC x KC} block of A (MC rounded up to whole six-row panels where those run). */
-    final float[] a = new float[Math.max(MC, Sgemm.SIX_ROW_MC) * KC];
+    final float[] a = new float[(Sgemm.SIX_ROW_PANELS ? Sgemm.SIX_ROW_MC : MC) * KC];
     /** A packed {@code KC x NC} block of B (NC is a multiple of NR). */
     final float[] b = new float[KC * (NC + NR)];
     /** The micro-kernel's output tile, before it is merged into C (a six-row tile on machines that use one). */
-    final float[] tile = new float[Math.max(MicroKernel.TILE, Sgemm.SIX_ROW_PANELS ? SixRowKernel.TILE : 0)];
+    final float[] tile = new float[Sgemm.SIX_ROW_PANELS ? SixRowKernel.TILE : MicroKernel.TILE];
 
     private GemmWorkspace() {
     }

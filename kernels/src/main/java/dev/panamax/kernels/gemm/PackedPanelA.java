@@ -109,11 +109,11 @@ final class PackedPanelA {
                 for (int p = 0; p < squared; p += LANES) {
                     TransposedSquare.panelOfA(a, aOff + (long) q * lda + p, lda, dst, at + p * MR);
                 }
-                copy(a, aOff + (long) q * lda + squared, lda, rows, kc - squared, dst, at + squared * MR);
+                copy(a, aOff + (long) q * lda + squared, lda, rows, MR, kc - squared, dst, at + squared * MR);
             } else if (EIGHT_BY_FOUR && rows == MR) {
                 transposeFourRows(a, aOff + (long) q * lda, lda, kc, dst, at);
             } else {
-                copy(a, aOff + (long) q * lda, lda, rows, kc, dst, at);
+                copy(a, aOff + (long) q * lda, lda, rows, MR, kc, dst, at);
             }
         }
     }
@@ -171,11 +171,6 @@ final class PackedPanelA {
                 }
             }
         }
-    }
-
-    /** A panel of {@code rows} row-major rows, zero-padded to MR; each row read front to back. */
-    private static void copy(MemorySegment a, long rowOff, long lda, int rows, int kc, float[] dst, int at) {
-        copy(a, rowOff, lda, rows, MR, kc, dst, at);
     }
 
     /** A panel of {@code rows} row-major rows, zero-padded to {@code panelRows}; each row read front to back. */
