@@ -20,6 +20,9 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * <p>The geometry passed is that of the <em>output</em> seen as a convolution's input:
  * {@code [C_out, H_out, W_out]} with {@code H_out = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1};
  * its convolution output size is then H (the input's), as long as {@code output_padding < stride}.
+ * A larger output padding (PyTorch allows one below the dilation) lengthens that convolution's
+ * output by one row per stride it holds: x then takes as many rows of zeros at its end, which add
+ * nothing to y (nn-lite's {@code Convolution.convTranspose2d} appends them).
  */
 public final class ConvTranspose2d {
 

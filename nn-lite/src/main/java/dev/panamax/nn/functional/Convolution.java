@@ -9,6 +9,7 @@ import dev.panamax.kernels.conv.Conv2dPlan;
 import dev.panamax.kernels.conv.ConvGeometry;
 import dev.panamax.kernels.conv.ConvTranspose2d;
 import dev.panamax.kernels.conv.ConvTranspose2dPlan;
+import dev.panamax.kernels.pad.PadMode;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.tensor.DType;
 import dev.panamax.nn.tensor.StepArena;
@@ -186,7 +187,8 @@ public final class Convolution {
                 && previous.threads() == WorkerPool.threads() && x.rank() == 4
                 && sameWindow(g, weight, stride, padding, dilation) && g.channels() == weight.size(1) * groups
                 && outputPadding != null && outputPadding.length == 2
-                && outputPadding[0] >= 0 && outputPadding[0] < stride[0] && outputPadding[1] >= 0 && outputPadding[1] < stride[1]
+                && outputPaddingFits(outputPadding[0], stride[0], dilation[0])
+                && outputPaddingFits(outputPadding[1], stride[1], dilation[1])
                 && g.height() == transposedSize(x.size(2), stride[0], padding[0], dilation[0], g.kernelH(), outputPadding[0])
                 && g.width() == transposedSize(x.size(3), stride[1], padding[1], dilation[1], g.kernelW(), outputPadding[1])) {
             return previous;    // as conv2dPlan: field by field, no object per call
@@ -203,7 +205,8 @@ public final class Convolution {
         ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         checkBias(bias, g.channels());
-        Tensor xd = x.contiguous(arena);
+        int[] pad = missingRowsAndColumns(x, plan);
+        Tensor xd = pad == null ? x.contiguous(arena) : Padding.pad(x, pad, PadMode.CONSTANT, 0f, arena);
         Tensor wd = weight.contiguous(arena);
         Tensor bd = bias == null ? null : bias.contiguous(arena);
         Tensor y = Tensor.zeros(arena, n, g.channels(), g.height(), g.width());
@@ -230,27 +233,63 @@ public final class Convolution {
         ConvGeometry g = requirePlanned(x, weight, plan);
         int n = (int) x.size(0);
         Layouts.requireShape("gy", gy, n, g.channels(), g.height(), g.width());
-        Tensor xd = x.contiguous(arena);
+        int[] pad = missingRowsAndColumns(x, plan);
+        Tensor xd = pad == null ? x.contiguous(arena) : Padding.pad(x, pad, PadMode.CONSTANT, 0f, arena);
         Tensor wd = weight.contiguous(arena);
         Tensor gd = gy.contiguous(arena);
-        Tensor gx = inputGradient ? Tensor.zerosLike(arena, x) : null;
+        Tensor gx = inputGradient ? Tensor.zerosLike(arena, xd) : null;
         Tensor gw = Tensor.zerosLike(arena, weight);
         Tensor gb = hasBias ? Tensor.zeros(arena, g.channels()) : null;
         MemorySegment work = workspace(arena, plan.workspaceFloats());
         ConvTranspose2d.backward(plan, n, xd.segment(), xd.offset(), wd.segment(), wd.offset(), gd.segment(), gd.offset(),
                 gx == null ? null : gx.segment(), 0, gw.segment(), 0, gb == null ? null : gb.segment(), 0, work, 0);
+        if (gx != null && pad != null) {
+            gx = Padding.padBackward(x, gx, pad, PadMode.CONSTANT, arena);
+        }
         return new Grads(gx, gw, gb);
     }
 
-    /** x and weight of the transposed plan's shape (any batch); the plan's output geometry. */
+    /**
+     * x and weight of the transposed plan's shape (any batch); the plan's output geometry. x has
+     * the adjoint convolution's output size, or fewer rows or columns where the output padding
+     * reaches the stride ({@link #missingRowsAndColumns}).
+     */
     private static ConvGeometry requirePlanned(Tensor x, Tensor weight, ConvTranspose2dPlan plan) {
         ConvGeometry g = plan.output();
         ConvGeometry conv = plan.adjoint().image();
         Layouts.requireRank("x", x, 4);
         Layouts.requireType("x", x, DType.FLOAT32);
-        Layouts.requireShape("x", x, x.size(0), plan.inChannels(), conv.outHeight(), conv.outWidth());
+        long h = x.size(2);
+        long w = x.size(3);
+        if (!outputPaddingFits(g.height() - transposedSize(h, g.strideH(), g.padH(), g.dilationH(), g.kernelH(), 0),
+                g.strideH(), g.dilationH())
+                || !outputPaddingFits(g.width() - transposedSize(w, g.strideW(), g.padW(), g.dilationW(), g.kernelW(), 0),
+                g.strideW(), g.dilationW())) {
+            h = conv.outHeight();
+            w = conv.outWidth();
+        }
+        Layouts.requireShape("x", x, x.size(0), plan.inChannels(), h, w);
         Layouts.requireShape("weight", weight, plan.inChannels(), g.channels() / plan.groups(), g.kernelH(), g.kernelW());
         return g;
+    }
+
+    /** PyTorch's bound on a transposed convolution's output padding: below the stride or the dilation. */
+    private static boolean outputPaddingFits(long outputPadding, int stride, int dilation) {
+        return outputPadding >= 0 && outputPadding < Math.max(stride, dilation);
+    }
+
+    /**
+     * The zero rows (bottom) and columns (right) to append to x, as {@link Padding#pad}'s
+     * {@code {left, right, top, bottom}}, or null for none. An output padding of at least the
+     * stride (PyTorch allows one below the dilation) makes the output one stride longer for each
+     * stride it holds, which the plan's adjoint convolution sees as as many more rows of x: rows
+     * of zeros, which add nothing to the output and take no gradient.
+     */
+    private static int[] missingRowsAndColumns(Tensor x, ConvTranspose2dPlan plan) {
+        ConvGeometry conv = plan.adjoint().image();
+        int bottom = (int) (conv.outHeight() - x.size(2));
+        int right = (int) (conv.outWidth() - x.size(3));
+        return bottom == 0 && right == 0 ? null : new int[] {0, right, 0, bottom};
     }
 
     private static ConvGeometry conv2dGeometry(Tensor x, Tensor weight, int[] stride, int[] padding, int[] dilation,
@@ -306,9 +345,10 @@ public final class Convolution {
         pair("dilation", dilation);
         int[] out = new int[2];
         for (int d = 0; d < 2; d++) {
-            if (outputPadding[d] < 0 || outputPadding[d] >= stride[d]) {
-                throw new IllegalArgumentException("output_padding must be in [0, stride) per dimension, got "
-                        + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride));
+            if (!outputPaddingFits(outputPadding[d], stride[d], dilation[d])) {
+                throw new IllegalArgumentException("output_padding must be in [0, max(stride, dilation)) per dimension, got "
+                        + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride) + " and dilation "
+                        + Arrays.toString(dilation));
             }
             int k = (int) weight.size(2 + d);
             out[d] = (int) transposedSize(x.size(2 + d), stride[d], padding[d], dilation[d], k, outputPadding[d]);

@@ -23,7 +23,7 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
         this(kernel, stride, padding, dilation, outputPadding, groups, false);
     }
 
-    /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below the stride). */
+    /** Validates every attribute (sizes ≥ 1, padding ≥ 0, output padding below the stride or the dilation, as PyTorch). */
     public ConvAttributes {
         kernel = pair("kernel_size", kernel, 1);
         stride = pair("stride", stride, 1);
@@ -31,11 +31,10 @@ public record ConvAttributes(int[] kernel, int[] stride, int[] padding, int[] di
         dilation = pair("dilation", dilation, 1);
         outputPadding = pair("output_padding", outputPadding, 0);
         for (int d = 0; d < 2; d++) {
-            // PyTorch also takes an output padding below the dilation but not the stride; the
-            // transposed convolution's kernels do not (conv_transpose2d refuses it too)
-            if (outputPadding[d] >= stride[d]) {
-                throw new IllegalArgumentException("output_padding must be smaller than the stride, got output_padding "
-                        + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride));
+            if (outputPadding[d] >= Math.max(stride[d], dilation[d])) {
+                throw new IllegalArgumentException("output_padding must be smaller than the stride or the dilation, got "
+                        + "output_padding " + Arrays.toString(outputPadding) + " with stride " + Arrays.toString(stride)
+                        + " and dilation " + Arrays.toString(dilation));
             }
         }
         if (groups < 1) {

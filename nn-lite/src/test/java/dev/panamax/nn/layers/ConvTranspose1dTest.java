@@ -18,7 +18,8 @@ import dev.panamax.nn.tensor.Tensor;
 
 /**
  * ConvTranspose1d against PyTorch 1.13 in float64 (values in {@code src/test/resources/convtranspose1d}):
- * stride, padding, output padding, dilation and groups, with and without bias, one unbatched
+ * stride, padding, output padding (also past the stride, below the dilation), dilation and groups, with and
+ * without bias, one unbatched
  * sequence; the output and the gradients of the input, weight and bias agree within 2e-6.
  */
 class ConvTranspose1dTest {
@@ -36,6 +37,12 @@ class ConvTranspose1dTest {
     @Test
     void strideThreeWithOutputPadding() throws IOException {
         check("stride3_padding2");
+    }
+
+    /** PyTorch takes an output padding below the stride or the dilation: here 3 with stride 2 and dilation 4. */
+    @Test
+    void outputPaddingPastTheStrideBelowTheDilation() throws IOException {
+        check("output_padding_below_dilation");
     }
 
     @Test
