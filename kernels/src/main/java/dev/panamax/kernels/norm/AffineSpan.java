@@ -11,10 +11,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * The two vector loops every normalisation reduces to once its statistics are known: with
+ * The vector loops every normalisation reduces to once its statistics are known: with
  * per-span constants, the forward pass is {@code y = (x - mean) * scale + shift} and the
- * backward pass is {@code gx = gy * a + (x - mean) * b + c} (the batch-statistics terms folded
- * into b and c). The mean is subtracted first, never folded into the shift: {@code x * scale -
+ * backward pass is {@code gx = gy * a + (x - mean) * b + c} (the statistics' terms folded into
+ * b and c, as PyTorch's group and layer norms compute it), or batch norm's
+ * {@code gx = ((gy - gyMean) - (x - mean) proj) scale} (PyTorch's form for it). The mean is subtracted first, never folded into the shift: {@code x * scale -
  * mean * scale} cancels catastrophically when the mean is large against the spread.
  */
 final class AffineSpan {
@@ -63,6 +64,27 @@ final class AffineSpan {
             VectorMask<Float> m = FloatLanes.firstLanes(n - i);
             FloatVector r = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER, m).sub(mean).fma(b, c);
             FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + i) * Float.BYTES, ORDER, m).mul(a).add(r).intoMemorySegment(gx, (gxOff + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    /**
+     * {@code gx[i] = ((gy[i] - gyMean) - (x[i] - mean) proj) scale} for {@code n} contiguous
+     * elements: batch norm's input gradient with the batch's two projections taken off in units
+     * of gy, then scaled, rounded step by step as PyTorch's CPU kernel rounds it.
+     */
+    static void projectOut(long n, MemorySegment gy, long gyOff, float gyMean, MemorySegment x, long xOff, float mean,
+                           float proj, float scale, MemorySegment gx, long gxOff) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER).sub(mean).mul(proj);
+            FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + i) * Float.BYTES, ORDER).sub(gyMean).sub(d).mul(scale)
+                    .intoMemorySegment(gx, (gxOff + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector d = FloatVector.fromMemorySegment(SPECIES, x, (xOff + i) * Float.BYTES, ORDER, m).sub(mean).mul(proj);
+            FloatVector.fromMemorySegment(SPECIES, gy, (gyOff + i) * Float.BYTES, ORDER, m).sub(gyMean).sub(d).mul(scale)
+                    .intoMemorySegment(gx, (gxOff + i) * Float.BYTES, ORDER, m);
         }
     }
 
