@@ -220,37 +220,8 @@ public final class Reductions {
         return total;
     }
 
-    /** {@code sum(a * b)} over {@code n} floats. */
+    /** {@code sum(a * b)} over {@code n} floats ({@link #centeredDot} about 0: {@code a - 0} is a, to the bit). */
     public static double dot(long n, MemorySegment a, long aOff, MemorySegment b, long bOff) {
-        double total = 0;
-        for (long start = 0; start < n; start += BLOCK) {
-            long end = Math.min(n, start + BLOCK);
-            FloatVector a0 = FloatVector.zero(FloatLanes.SPECIES);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            long i = start;
-            for (; i <= end - UNROLL; i += UNROLL) {
-                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
-                a1 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + LANES) * Float.BYTES, ORDER), a1);
-                a2 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 2 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 2 * LANES) * Float.BYTES, ORDER), a2);
-                a3 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i + 3 * LANES) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i + 3 * LANES) * Float.BYTES, ORDER), a3);
-            }
-            for (; i <= end - LANES; i += LANES) {
-                a0 = FloatVector.fromMemorySegment(SPECIES, a, (aOff + i) * Float.BYTES, ORDER).fma(FloatVector.fromMemorySegment(SPECIES, b, (bOff + i) * Float.BYTES, ORDER), a0);
-            }
-            a0 = a0.add(a1).add(a2.add(a3));
-            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
-            if (FloatLanes.LANES > 8) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_8)); }
-            if (FloatLanes.LANES > 4) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_4)); }
-            if (FloatLanes.LANES > 2) { a0 = a0.add(a0.rearrange(FloatLanes.PAIR_2)); }
-            a0 = a0.add(a0.rearrange(FloatLanes.PAIR_1));
-            float block = a0.lane(0);
-            for (; i < end; i++) {
-                block = Math.fma(FloatLanes.get(a, aOff + i), FloatLanes.get(b, bOff + i), block);
-            }
-            total += block;
-        }
-        return total;
+        return centeredDot(n, a, aOff, 0f, b, bOff);
     }
 }
