@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorMask;
  * per-span constants, the forward pass is {@code y = (x - mean) * scale + shift} and the
  * backward pass is {@code gx = gy * a + (x - mean) * b + c} (the statistics' terms folded into
  * b and c, as PyTorch's group and layer norms compute it), or batch norm's
- * {@code gx = ((gy - gyMean) - (x - mean) proj) scale} (PyTorch's form for it). The mean is subtracted first, never folded into the shift: {@code x * scale -
- * mean * scale} cancels catastrophically when the mean is large against the spread.
+ * {@code gx = ((gy - gyMean) - (x - mean) proj) scale} (PyTorch's form for it). The mean is
+ * subtracted first, never folded into the shift: {@code x * scale - mean * scale} cancels
+ * catastrophically when the mean is large against the spread.
  */
 final class AffineSpan {
 
@@ -70,7 +71,7 @@ final class AffineSpan {
     /**
      * {@code gx[i] = ((gy[i] - gyMean) - (x[i] - mean) proj) scale} for {@code n} contiguous
      * elements: batch norm's input gradient with the batch's two projections taken off in units
-     * of gy, then scaled, rounded step by step as PyTorch's CPU kernel rounds it.
+     * of gy, then scaled, in the order of PyTorch's CPU kernel.
      */
     static void projectOut(long n, MemorySegment gy, long gyOff, float gyMean, MemorySegment x, long xOff, float mean,
                            float proj, float scale, MemorySegment gx, long gxOff) {
