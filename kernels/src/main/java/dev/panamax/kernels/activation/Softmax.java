@@ -224,15 +224,14 @@ public final class Softmax {
         for (long start = 0; start < n; start += BLOCK) {
             long end = Math.min(n, start + BLOCK);
             FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
-            long i = start;
-            // One exp per loop body: two would exceed C2's node budget for inlining and box the vectors.
-            for (; i <= end - LANES; i += LANES) {
-                FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER).sub(max));
-                e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER);
-                acc = acc.add(e);
-            }
-            for (; i < end; i += LANES) {
-                VectorMask<Float> m = FloatLanes.firstLanes(end - i);
+            // One exp in the method, every vector masked by indexInRange (all lanes but at the
+            // ragged end, a mask C2 computes in registers): a second call for a masked end, once
+            // the method was inlined into its caller, ran past C2's node budget
+            // (NodeCountInliningCutoff) in some JVMs and boxed its vectors there; masks read from
+            // FloatLanes' table at every vector cost a fifth on rows of 1,000, and the end in
+            // scalars a third on rows of 127.
+            for (long i = start; i < end; i += LANES) {
+                VectorMask<Float> m = SPECIES.indexInRange(i, end);
                 FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER, m).sub(max));
                 e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
                 acc = acc.add(e, m);
@@ -293,19 +292,47 @@ public final class Softmax {
             acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
             s += acc.lane(0);
         }
-        float sf = (float) s;
-        long i = 0;
-        for (; i <= n - LANES; i += LANES) {
-            backwardLanes(log, FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER), FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER), sf).intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER);
-        }
-        if (i < n) {
-            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
-            backwardLanes(log, FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m), FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m), sf).intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER, m);
+        if (log) {
+            logSoftmaxGradientRow(n, y, yb, gy, gyb, (float) s, gx, gxb);
+        } else {
+            softmaxGradientRow(n, y, yb, gy, gyb, (float) s, gx, gxb);
         }
     }
 
-    private static FloatVector backwardLanes(boolean log, FloatVector y, FloatVector g, float s) {
-        return log ? VectorMath.expNonPositive(y).mul(-s).add(g) : g.sub(s).mul(y);
+    /*
+     * The two gradients' elementwise passes are methods of their own: one helper taking and
+     * returning vectors for both, called for the whole vectors and again for the masked tail,
+     * was inlined at the first site and not at the second (C2's NodeCountInliningCutoff, the log
+     * form's exponential counting against both), and the tail boxed its vectors: softmax's
+     * forward and backward over 64 rows of 50 classes allocated 24 KB a call.
+     */
+
+    /** {@code gx = (gy - s) y}, s the row's {@code sum(gy y)}. */
+    private static void softmaxGradientRow(long n, MemorySegment y, long yb, MemorySegment gy, long gyb, float s,
+                                           MemorySegment gx, long gxb) {
+        long i = 0;
+        for (; i <= n - LANES; i += LANES) {
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER);
+            g.sub(s).mul(FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER))
+                    .intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER);
+        }
+        if (i < n) {
+            VectorMask<Float> m = FloatLanes.firstLanes(n - i);
+            FloatVector g = FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m);
+            g.sub(s).mul(FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m))
+                    .intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER, m);
+        }
+    }
+
+    /** {@code gx = gy - exp(y) s}, s the row's {@code sum(gy)}; one exp, every vector masked (see {@link #expRow}). */
+    private static void logSoftmaxGradientRow(long n, MemorySegment y, long yb, MemorySegment gy, long gyb, float s,
+                                              MemorySegment gx, long gxb) {
+        for (long i = 0; i < n; i += LANES) {
+            VectorMask<Float> m = SPECIES.indexInRange(i, n);
+            FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, y, (yb + i) * Float.BYTES, ORDER, m));
+            e.mul(-s).add(FloatVector.fromMemorySegment(SPECIES, gy, (gyb + i) * Float.BYTES, ORDER, m))
+                    .intoMemorySegment(gx, (gxb + i) * Float.BYTES, ORDER, m);
+        }
     }
 
     // ---- inner contiguous: LANES rows at once, vectors across inner ----
