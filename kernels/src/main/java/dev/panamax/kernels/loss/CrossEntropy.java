@@ -208,19 +208,16 @@ public final class CrossEntropy {
                 }
             } else {
                 // Two loops rather than one with branches between vector values: a vector merged
-                // from two branches is boxed by C2. The masks come from indexInRange, whose type C2
-                // knows: read from FloatLanes' table, in some JVMs it was known only from a type
-                // profile, and the masked operations ran in the Vector API's Java fallback (576 B a
-                // row for 33 classes).
+                // from two branches is boxed by C2.
                 float uniform = weight == null ? -wScale : 0f;
                 for (long k = 0; k < c; k += LANES) {
-                    VectorMask<Float> m = SPECIES.indexInRange(k, c);
+                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                     FloatVector p = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, logits, (row + k) * Float.BYTES, ORDER, m).sub(lse)).mul(pScale);
                     p.add(uniform).intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                 }
                 if (weight != null && wScale != 0f) {
                     for (long k = 0; k < c; k += LANES) {
-                        VectorMask<Float> m = SPECIES.indexInRange(k, c);
+                        VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
                         FloatVector g = FloatVector.fromMemorySegment(SPECIES, weight, (wOff + k) * Float.BYTES, ORDER, m).mul(-wScale).add(FloatVector.fromMemorySegment(SPECIES, grad, (out + k) * Float.BYTES, ORDER, m));
                         g.intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                     }
