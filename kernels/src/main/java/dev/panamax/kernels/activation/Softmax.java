@@ -186,9 +186,8 @@ public final class Softmax {
                 throw new IllegalArgumentException(name + " stride " + k + " must be >= 0, got " + strides[k]);
             }
         }
-        long[] counts = {outer, dim, inner};
         if (written) {
-            Checks.nonOverlapping(name, 1, counts, strides);
+            Checks.nonOverlapping(name, 1, outer, strides[0], dim, strides[1], inner, strides[2]);
         }
         long last;
         try {
@@ -210,40 +209,8 @@ public final class Softmax {
             float shift = (float) (max + Math.log(Reductions.sumExp(n, x, xb, max)));
             subtractRow(n, x, xb, shift, y, yb);
         } else {
-            scaleRow(n, y, yb, (float) (1.0 / expRow(n, x, xb, max, y, yb)));
+            scaleRow(n, y, yb, (float) (1.0 / Reductions.sumExpInto(n, x, xb, max, y, yb)));
         }
-    }
-
-    /**
-     * {@code y = exp(x - max)}, returning the sum. Each pass over the row is its own small method:
-     * C2 then inlines the exp polynomial into every loop (a larger method runs out of inlining
-     * budget and boxes the vectors).
-     */
-    private static double expRow(long n, MemorySegment x, long xb, float max, MemorySegment y, long yb) {
-        double sum = 0;
-        for (long start = 0; start < n; start += BLOCK) {
-            long end = Math.min(n, start + BLOCK);
-            FloatVector acc = FloatVector.zero(FloatLanes.SPECIES);
-            // One exp in the method, every vector masked by indexInRange (all lanes but at the
-            // ragged end, a mask C2 computes in registers): a second call for a masked end, once
-            // the method was inlined into its caller, ran past C2's node budget
-            // (NodeCountInliningCutoff) in some JVMs and boxed its vectors there; masks read from
-            // FloatLanes' table at every vector cost a fifth on rows of 1,000, and the end in
-            // scalars a third on rows of 127.
-            for (long i = start; i < end; i += LANES) {
-                VectorMask<Float> m = SPECIES.indexInRange(i, end);
-                FloatVector e = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, x, (xb + i) * Float.BYTES, ORDER, m).sub(max));
-                e.intoMemorySegment(y, (yb + i) * Float.BYTES, ORDER, m);
-                acc = acc.add(e, m);
-            }
-            // the lanes in a fixed order (see FloatLanes); a step not below LANES is left out
-            if (FloatLanes.LANES > 8) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_8)); }
-            if (FloatLanes.LANES > 4) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_4)); }
-            if (FloatLanes.LANES > 2) { acc = acc.add(acc.rearrange(FloatLanes.PAIR_2)); }
-            acc = acc.add(acc.rearrange(FloatLanes.PAIR_1));
-            sum += acc.lane(0);
-        }
-        return sum;
     }
 
     private static void subtractRow(long n, MemorySegment x, long xb, float shift, MemorySegment y, long yb) {
@@ -324,7 +291,7 @@ public final class Softmax {
         }
     }
 
-    /** {@code gx = gy - exp(y) s}, s the row's {@code sum(gy)}; one exp, every vector masked (see {@link #expRow}). */
+    /** {@code gx = gy - exp(y) s}, s the row's {@code sum(gy)}; one exp, every vector masked (see {@link Reductions#sumExpInto}). */
     private static void logSoftmaxGradientRow(long n, MemorySegment y, long yb, MemorySegment gy, long gyb, float s,
                                               MemorySegment gx, long gxb) {
         for (long i = 0; i < n; i += LANES) {

@@ -193,34 +193,29 @@ public final class CrossEntropy {
             }
             double scale = gradRows == null ? uniformScale : FloatLanes.get(gradRows, grOff + i);
             int t = (int) ti;
-            float lse = (float) logSumExp(c, logits, row);
             double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            // p = exp(x - max) / sum, the numerators stored in grad on the way: one exponential
+            // an element, and one call of it here. A log-sum-exp first and exp(x - lse) after
+            // put two calls in this method, which ran past C2's node budget in some JVMs (rows of
+            // 7, then 33 classes) and boxed the vectors. The division also leaves out lse's
+            // rounding, which exp(x - lse) magnifies by |x - lse| in every element.
+            double sum = Reductions.sumExpInto(c, logits, row, Reductions.max(c, logits, row), grad, out);
             // g = p * pScale - w[k] * wScale, then the target column gets -(1-eps) w_t scale.
-            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum));
+            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum) / sum);
             float wScale = (float) (scale * eps / c);
-            if (c < 2 * LANES) {
-                // Few classes (10 for digits): scalar. One masked vector per row did not get the
-                // exponential inlined (a cold call site) and boxed its vectors, 144 B per row.
-                for (long k = 0; k < c; k++) {
-                    float p = (float) Math.exp(FloatLanes.get(logits, row + k) - lse) * pScale;
-                    float w = weight == null ? 1f : FloatLanes.get(weight, wOff + k);
-                    FloatLanes.set(grad, out + k, w * -wScale + p);
-                }
-            } else {
-                // Two loops rather than one with branches between vector values: a vector merged
-                // from two branches is boxed by C2.
-                float uniform = weight == null ? -wScale : 0f;
+            float uniform = weight == null ? -wScale : 0f;
+            // Two loops rather than one with branches between vector values: a vector merged
+            // from two branches is boxed by C2.
+            for (long k = 0; k < c; k += LANES) {
+                VectorMask<Float> m = SPECIES.indexInRange(k, c);
+                FloatVector e = FloatVector.fromMemorySegment(SPECIES, grad, (out + k) * Float.BYTES, ORDER, m);
+                e.fma(pScale, uniform).intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
+            }
+            if (weight != null && wScale != 0f) {
                 for (long k = 0; k < c; k += LANES) {
-                    VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                    FloatVector p = VectorMath.expNonPositive(FloatVector.fromMemorySegment(SPECIES, logits, (row + k) * Float.BYTES, ORDER, m).sub(lse)).mul(pScale);
-                    p.add(uniform).intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
-                }
-                if (weight != null && wScale != 0f) {
-                    for (long k = 0; k < c; k += LANES) {
-                        VectorMask<Float> m = FloatLanes.firstLanes(Math.min(LANES, c - k));
-                        FloatVector g = FloatVector.fromMemorySegment(SPECIES, weight, (wOff + k) * Float.BYTES, ORDER, m).mul(-wScale).add(FloatVector.fromMemorySegment(SPECIES, grad, (out + k) * Float.BYTES, ORDER, m));
-                        g.intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
-                    }
+                    VectorMask<Float> m = SPECIES.indexInRange(k, c);
+                    FloatVector g = FloatVector.fromMemorySegment(SPECIES, weight, (wOff + k) * Float.BYTES, ORDER, m).mul(-wScale).add(FloatVector.fromMemorySegment(SPECIES, grad, (out + k) * Float.BYTES, ORDER, m));
+                    g.intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                 }
             }
             float at = FloatLanes.get(grad, out + t);
