@@ -230,8 +230,8 @@ class GemmPropertiesTest {
 
     /**
      * Products of 8 or 16 rows, one to two vectors wide: the 8-row kernel that updates C itself
-     * (every alpha and beta, beta 0 included), beside the packed path for the columns past the
-     * last whole vector.
+     * (every alpha and beta, beta 0 included), beside the zero-padded strip for the columns past
+     * the last whole vector.
      */
     @Test
     void eightAndSixteenRowProductsOneVectorWideMatchReference() {

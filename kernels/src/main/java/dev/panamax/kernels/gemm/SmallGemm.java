@@ -1,11 +1,18 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.FLOAT;
 import static dev.panamax.kernels.FloatLanes.LANES;
+import static dev.panamax.kernels.FloatLanes.ORDER;
+import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.KC;
 import static dev.panamax.kernels.gemm.BlockSizes.MR;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
 import java.lang.foreign.MemorySegment;
+
+import dev.panamax.kernels.FloatLanes;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * SGEMM for small products, with nothing packed: the tiles of C are computed from A and B where
@@ -17,10 +24,13 @@ import java.lang.foreign.MemorySegment;
  * rows are a multiple of four ends in 8-row tiles ({@link #eightRowTiles}) so that no row is
  * computed twice; otherwise its last rows (fewer than 12) are the last 12 rows computed again, of
  * which only the new ones are written. With 4-row tiles, fewer than four rows repeat the last one.
- * Columns left over (narrower than a vector; with 4-row tiles, narrower than two) go to the packed
- * path, whose kernels every larger product keeps compiled. Why: kernels for leftover rows ran only on some products' last
- * rows, a few times per training step with loops of a few steps, and one took 9 s of a LeNet run
- * to reach C2; until then its vectors were boxed (74 KB per step, in two JVMs of six).
+ * Columns left over (narrower than a vector; with 4-row tiles, narrower than two) are copied into a
+ * strip NR wide, zeros after them, and run through the same kernels as whole columns. Kernels of
+ * their own for leftovers would run only on some products' last rows, a few times per training
+ * step with loops of a few steps: one for leftover rows took 9 s of a LeNet run to reach C2, and
+ * until then its vectors were boxed (74 KB per step, in two JVMs of six). Those columns had gone
+ * to the packed path, which packed all of A for them and computed a 32-column panel: 24^3 took
+ * 0.92-0.94 us against 0.40 for 32^3, and takes 0.60-0.61 through the strip (Zen 5, one thread).
  */
 final class SmallGemm {
 
@@ -40,12 +50,11 @@ final class SmallGemm {
     }
 
     /**
-     * Whether {@code C = op(A) B} (B not transposed) is small enough and has a whole tile: 12 rows
-     * (or exactly 8) and a vector of columns with 12-row tiles, two vectors of columns with 4-row
-     * ones.
+     * Whether {@code C = op(A) B} (B not transposed) is small enough and, with 12-row tiles, has a
+     * whole one: 12 rows or more, or exactly 8.
      */
     static boolean applies(boolean transB, int m, int n, int k) {
-        boolean tile = MicroKernel.FOUR_ROW_TAILS ? (m >= MR || m == 8) && n >= LANES : n >= NR;
+        boolean tile = !MicroKernel.FOUR_ROW_TAILS || m >= MR || m == 8;
         return !transB && tile && (long) m * n * k <= MAX_MACS;
     }
 
@@ -148,15 +157,18 @@ final class SmallGemm {
         int wideTiles = wideTilesFit ? n / WIDE_TILE_COLUMNS : 0;
         if (!tall) {
             // an even number of three-vector blocks, so that the rest is whole two-vector blocks
-            // for fourByTwo, as far as the columns allow, not one vector left for the packed path
+            // for fourByTwo, as far as the columns allow, not one vector left for the edge strip
             wideTiles &= ~1;
         }
         int wideCols = wideTiles * WIDE_TILE_COLUMNS;
         int wide = wideCols + (n - wideCols) / NR * NR;
         int cols = tall ? wide + (n - wide) / LANES * LANES : wide;
+        int edge = n - cols;        // fewer columns than a vector (12-row tiles) or than NR (4-row tiles)
         // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
         // needs no tile, nor the thread-local lookup that finds it.
-        float[] tile = tall && wide == 0 && twelves == 0 ? null : GemmWorkspace.get().tile;
+        GemmWorkspace workspace = tall && wide == 0 && twelves == 0 && edge == 0 ? null : GemmWorkspace.get();
+        float[] tile = workspace == null ? null : workspace.tile;
+        MemorySegment strip = workspace == null ? null : workspace.edge;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
@@ -178,26 +190,8 @@ final class SmallGemm {
                 Sgemm.scale(m, wideCols, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
             }
             for (int j = wideCols; j < wide; j += NR) {
-                if (tall) {
-                    for (int i = 0; i < twelves; i += MR) {
-                        int top = Math.min(i, twelves - MR);      // the last tile: the last 12 rows
-                        UnpackedKernel.twelveByTwo(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb, tile);
-                        writeRows(tile, i - top, c, cOff + i * ldc + j, ldc, NR, alpha, betaHere);
-                    }
-                    for (int i = twelves; i < m; i += 8) {
-                        UnpackedKernel.eightByTwo(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + j, ldb, tile);
-                        MicroKernel.updateC(tile, c, cOff + i * ldc + j, ldc, 8, NR, alpha, betaHere);
-                    }
-                } else {
-                    for (int i = 0; i < m; i += 4) {
-                        // fewer than four rows left: the last row twice, its duplicate not written
-                        long r0 = aAt + i * stepR;
-                        long last = r0 + (Math.min(4, m - i) - 1) * stepR;
-                        UnpackedKernel.fourByTwo(kc, a, r0, Math.min(r0 + stepR, last), Math.min(r0 + 2 * stepR, last),
-                                last, stepP, b, bAt + j, ldb, tile);
-                        MicroKernel.updateC(tile, c, cOff + i * ldc + j, ldc, Math.min(4, m - i), NR, alpha, betaHere);
-                    }
-                }
+                columnBlock(m, twelves, kc, a, aAt, stepP, stepR, b, bAt + j, ldb, tile, NR, alpha, betaHere, c,
+                        cOff + j, ldc);
             }
             if (cols > wide) {
                 for (int i = 0; i < twelves; i += MR) {
@@ -209,9 +203,79 @@ final class SmallGemm {
                     UnpackedKernel.eightByOne(kc, a, aAt + i * stepR, stepP, stepR, b, bAt + wide, ldb, c, cOff + i * ldc + wide, ldc, alpha, betaHere);
                 }
             }
+            if (edge > 0) {
+                copyEdge(kc, edge, b, bAt + cols, ldb, strip);
+                columnBlock(m, twelves, kc, a, aAt, stepP, stepR, strip, 0, NR, tile, edge, alpha, betaHere, c,
+                        cOff + cols, ldc);
+            }
         }
-        if (cols < n) {
-            Sgemm.serial(transA, false, m, n - cols, k, alpha, a, aOff, lda, b, bOff + cols, ldb, beta, c, cOff + cols, ldc);
+    }
+
+    /**
+     * NR columns of B from {@code bAt}, {@code cols <= NR} of them written to C from {@code cAt},
+     * for all m rows: 12-row tiles (one vector wide where {@code cols} fit in one) and 8-row ones,
+     * or 4-row tiles, each through the tile and {@link MicroKernel#updateC}.
+     */
+    private static void columnBlock(int m, int twelves, int kc, MemorySegment a, long aAt, long stepP, long stepR,
+                                       MemorySegment b, long bAt, long ldb, float[] tile, int cols, float alpha,
+                                       float beta, MemorySegment c, long cAt, long ldc) {
+        if (MicroKernel.FOUR_ROW_TAILS) {
+            for (int i = 0; i < twelves; i += MR) {
+                int top = Math.min(i, twelves - MR);      // the last tile: the last 12 rows
+                if (cols <= LANES) {
+                    UnpackedKernel.twelveByOne(kc, a, aAt + top * stepR, stepP, stepR, b, bAt, ldb, tile);
+                } else {
+                    UnpackedKernel.twelveByTwo(kc, a, aAt + top * stepR, stepP, stepR, b, bAt, ldb, tile);
+                }
+                writeRows(tile, i - top, c, cAt + i * ldc, ldc, cols, alpha, beta);
+            }
+            for (int i = twelves; i < m; i += 8) {
+                UnpackedKernel.eightByTwo(kc, a, aAt + i * stepR, stepP, stepR, b, bAt, ldb, tile);
+                MicroKernel.updateC(tile, c, cAt + i * ldc, ldc, 8, cols, alpha, beta);
+            }
+        } else {
+            for (int i = 0; i < m; i += 4) {
+                // fewer than four rows left: the last row twice, its duplicate not written
+                long r0 = aAt + i * stepR;
+                long last = r0 + (Math.min(4, m - i) - 1) * stepR;
+                UnpackedKernel.fourByTwo(kc, a, r0, Math.min(r0 + stepR, last), Math.min(r0 + 2 * stepR, last),
+                        last, stepP, b, bAt, ldb, tile);
+                MicroKernel.updateC(tile, c, cAt + i * ldc, ldc, Math.min(4, m - i), cols, alpha, beta);
+            }
+        }
+    }
+
+    /**
+     * Copies the last {@code edge < NR} columns of a K block of B ({@code kc} rows from
+     * {@code bAt}) into {@code strip} as rows of NR floats, zeros after them, for
+     * {@link #columnBlock}: what the packed path would have done for those columns, without
+     * packing A and running its kernel on all of C's rows for a few columns. Masked vector loads
+     * where a whole vector from the row's start lies inside B's segment (the JDK's fast path; one
+     * that would pass the end checks each lane and allocates), floats one by one for the rows
+     * beyond, the last few of a B at the end of its segment: copied float by float throughout,
+     * the strip took twice as long as the product of 24 rows it fed.
+     */
+    private static void copyEdge(int kc, int edge, MemorySegment b, long bAt, long ldb, MemorySegment strip) {
+        long wholeRows = Math.floorDiv(b.byteSize() / Float.BYTES - NR - bAt, ldb) + 1;   // rows p with bAt + p ldb + NR in b
+        int vectorRows = (int) Math.clamp(wholeRows, 0, kc);
+        for (int p = 0; p < vectorRows; p++) {
+            long from = (bAt + p * ldb) * Float.BYTES;
+            long to = (long) p * NR * Float.BYTES;
+            for (int j = 0; j < NR; j += LANES) {
+                VectorMask<Float> m = FloatLanes.firstLanes(edge - j);
+                FloatVector.fromMemorySegment(SPECIES, b, from + j * Float.BYTES, ORDER, m)
+                        .intoMemorySegment(strip, to + j * Float.BYTES, ORDER);
+            }
+        }
+        for (int p = vectorRows; p < kc; p++) {
+            long from = bAt + p * ldb;
+            long to = (long) p * NR;
+            for (int j = 0; j < edge; j++) {
+                strip.setAtIndex(FLOAT, to + j, b.getAtIndex(FLOAT, from + j));
+            }
+            for (int j = edge; j < NR; j++) {
+                strip.setAtIndex(FLOAT, to + j, 0f);
+            }
         }
     }
 
