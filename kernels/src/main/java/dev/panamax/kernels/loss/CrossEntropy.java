@@ -176,11 +176,29 @@ public final class CrossEntropy {
                 grad, gOff, ldGrad);
     }
 
-    /** Every row's gradient, scaled by {@code scale}, or by {@code gradRows[i]} where that is not null. */
+    // Every row's gradient, scaled by uniformScale, or by gradRows[i] where that is not null:
+    // p = exp(x - max) / sum, times pScale, less w[k] wScale, then the target column gets
+    // -(1-eps) w_t scale. The numerators go into grad on the way: one exponential an element, one
+    // call of it in each method, and the division leaves out lse's rounding, which exp(x - lse)
+    // magnifies by |x - lse| in every element.
+    //
+    // Rows of few classes in scalars, of more in vectors, in two methods, each with its own loop
+    // over the rows: too large for C2 to inline (FreqInlineSize), so each is compiled alone and
+    // its exponential fits the node budget whatever ran before. Written as one method, the forms
+    // boxed vectors: a log-sum-exp first and exp(x - lse) after (two vector calls) ran past C2's
+    // node budget in some JVMs that ran rows of 7, then 33 classes; a scalar and a vector row form
+    // called from one loop, the vector one inlined, boxed in 1 JVM of 6 there (576 B a row of 33);
+    // every row in vectors boxed in a LeNet-5 training step (10 classes) in 2 JVMs of 5.
+
     private static void rowGradients(long n, long c, MemorySegment logits, long off, long ld,
                                      MemorySegment target, long tOff, MemorySegment weight, long wOff,
                                      float labelSmoothing, long ignoreIndex, double uniformScale,
                                      MemorySegment gradRows, long grOff, MemorySegment grad, long gOff, long ldGrad) {
+        if (c >= 2 * LANES) {
+            manyClassesRows(n, c, logits, off, ld, target, tOff, weight, wOff, labelSmoothing, ignoreIndex, uniformScale,
+                    gradRows, grOff, grad, gOff, ldGrad);
+            return;
+        }
         double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
         double eps = labelSmoothing;
         for (long i = 0; i < n; i++) {
@@ -194,15 +212,47 @@ public final class CrossEntropy {
             double scale = gradRows == null ? uniformScale : FloatLanes.get(gradRows, grOff + i);
             int t = (int) ti;
             double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
-            // p = exp(x - max) / sum, the numerators stored in grad on the way: one exponential
-            // an element, and one call of it here. A log-sum-exp first and exp(x - lse) after
-            // put two calls in this method, which ran past C2's node budget in some JVMs (rows of
-            // 7, then 33 classes) and boxed the vectors. The division also leaves out lse's
-            // rounding, which exp(x - lse) magnifies by |x - lse| in every element.
-            double sum = Reductions.sumExpInto(c, logits, row, Reductions.max(c, logits, row), grad, out);
-            // g = p * pScale - w[k] * wScale, then the target column gets -(1-eps) w_t scale.
-            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum) / sum);
             float wScale = (float) (scale * eps / c);
+            float max = FloatLanes.get(logits, row);
+            for (long k = 1; k < c; k++) {
+                max = Math.max(max, FloatLanes.get(logits, row + k));
+            }
+            double sum = 0;
+            for (long k = 0; k < c; k++) {
+                float e = VectorMath.expNonPositive(FloatLanes.get(logits, row + k) - max);
+                FloatLanes.set(grad, out + k, e);
+                sum += e;
+            }
+            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum) / sum);
+            for (long k = 0; k < c; k++) {
+                float w = weight == null ? 1f : FloatLanes.get(weight, wOff + k);
+                FloatLanes.set(grad, out + k, w * -wScale + FloatLanes.get(grad, out + k) * pScale);
+            }
+            FloatLanes.set(grad, out + t, (float) (FloatLanes.get(grad, out + t) - scale * (1 - eps) * wt));
+        }
+    }
+
+    /** {@link #rowGradients} for two vectors of classes or more. */
+    private static void manyClassesRows(long n, long c, MemorySegment logits, long off, long ld,
+                                        MemorySegment target, long tOff, MemorySegment weight, long wOff,
+                                        float labelSmoothing, long ignoreIndex, double uniformScale,
+                                        MemorySegment gradRows, long grOff, MemorySegment grad, long gOff, long ldGrad) {
+        double weightSum = weight == null ? c : Reductions.sum(c, weight, wOff);
+        double eps = labelSmoothing;
+        for (long i = 0; i < n; i++) {
+            long row = off + i * ld;
+            long out = gOff + i * ldGrad;
+            long ti = FloatLanes.getLong(target, tOff + i);
+            if (ti == ignoreIndex) {
+                FloatLanes.fill(grad, out, c, 0f);
+                continue;
+            }
+            double scale = gradRows == null ? uniformScale : FloatLanes.get(gradRows, grOff + i);
+            int t = (int) ti;
+            double wt = weight == null ? 1.0 : FloatLanes.get(weight, wOff + t);
+            float wScale = (float) (scale * eps / c);
+            double sum = Reductions.sumExpInto(c, logits, row, Reductions.max(c, logits, row), grad, out);
+            float pScale = (float) (scale * ((1 - eps) * wt + eps / c * weightSum) / sum);
             float uniform = weight == null ? -wScale : 0f;
             // Two loops rather than one with branches between vector values: a vector merged
             // from two branches is boxed by C2.
@@ -218,8 +268,7 @@ public final class CrossEntropy {
                     g.intoMemorySegment(grad, (out + k) * Float.BYTES, ORDER, m);
                 }
             }
-            float at = FloatLanes.get(grad, out + t);
-            FloatLanes.set(grad, out + t, (float) (at - scale * (1 - eps) * wt));
+            FloatLanes.set(grad, out + t, (float) (FloatLanes.get(grad, out + t) - scale * (1 - eps) * wt));
         }
     }
 
