@@ -240,6 +240,16 @@ public final class FloatLanes {
 
     private static final VectorMask<Float>[] FIRST_LANES = firstLanesMasks();
 
+    /**
+     * How many of {@code rows} rows, {@code ld} floats apart from float {@code off}, have
+     * {@code width} floats inside the segment: the rows where a masked access of a whole vector
+     * takes the JDK's fast path (one that would pass the segment's end checks each lane and
+     * allocates), leaving the last few of an operand at the end of its segment to scalars.
+     */
+    public static int rowsWithin(MemorySegment segment, long off, long ld, long width, int rows) {
+        return (int) Math.clamp(Math.floorDiv(segment.byteSize() / Float.BYTES - width - off, ld) + 1, 0, rows);
+    }
+
     @SuppressWarnings("unchecked")
     private static VectorMask<Float>[] firstLanesMasks() {
         VectorMask<Float>[] masks = new VectorMask[LANES + 1];

@@ -311,9 +311,8 @@ public final class MicroKernel {
 
     /**
      * A tile narrower than NR: its first 16 columns, if it has them, as whole vectors (no mask),
-     * the rest by a masked vector on every row whose whole vector lies inside C's segment (the
-     * JDK's fast path; a masked access that would pass the segment's end checks each lane and
-     * allocates), float by float on the rows after those. Float by float on every row, the edge
+     * the rest by a masked vector on the rows whose whole vector lies inside C's segment
+     * ({@link FloatLanes#rowsWithin}), float by float on the rows after those. Float by float on every row, the edge
      * of a product 24 rows high and 8 columns wide took 187 ns, as long as its multiply-adds.
      * Each beta case is a loop of its own in a method of its own, with no vector living across a
      * branch: masked updates written as one loop with a branch on beta boxed once both cases had
@@ -339,9 +338,7 @@ public final class MicroKernel {
         if (j0 == cols) {
             return;
         }
-        // rows r with a whole vector from C[r, j0] inside the segment
-        long wholeRows = Math.floorDiv(c.byteSize() / Float.BYTES - LANES - cOff - j0, ldc) + 1;
-        int vectorRows = (int) Math.clamp(wholeRows, 0, rows);
+        int vectorRows = FloatLanes.rowsWithin(c, cOff + j0, ldc, LANES, rows);
         if (beta == 0f) {
             maskedEdge(tile, j0, c, cOff + j0, ldc, vectorRows, cols - j0, alpha);
         } else {

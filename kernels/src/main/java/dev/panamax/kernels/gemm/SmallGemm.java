@@ -250,14 +250,12 @@ final class SmallGemm {
      * {@code bAt}) into {@code strip} as rows of NR floats, zeros after them, for
      * {@link #columnBlock}: what the packed path would have done for those columns, without
      * packing A and running its kernel on all of C's rows for a few columns. Masked vector loads
-     * where a whole vector from the row's start lies inside B's segment (the JDK's fast path; one
-     * that would pass the end checks each lane and allocates), floats one by one for the rows
-     * beyond, the last few of a B at the end of its segment: copied float by float throughout,
-     * the strip took twice as long as the product of 24 rows it fed.
+     * on the rows {@link FloatLanes#rowsWithin} the segment, floats one by one for the last few
+     * of a B at the end of its segment. Copied float by float throughout, the strip took twice as
+     * long as the product of 24 rows it fed.
      */
     private static void copyEdge(int kc, int edge, MemorySegment b, long bAt, long ldb, MemorySegment strip) {
-        long wholeRows = Math.floorDiv(b.byteSize() / Float.BYTES - NR - bAt, ldb) + 1;   // rows p with bAt + p ldb + NR in b
-        int vectorRows = (int) Math.clamp(wholeRows, 0, kc);
+        int vectorRows = FloatLanes.rowsWithin(b, bAt, ldb, NR, kc);
         for (int p = 0; p < vectorRows; p++) {
             long from = (bAt + p * ldb) * Float.BYTES;
             long to = (long) p * NR * Float.BYTES;

@@ -185,11 +185,11 @@ public final class CrossEntropy {
     // Rows of few classes in scalars, of more in vectors, in two methods, each with its own loop
     // over the rows (their first lines the same on purpose): too large for C2 to inline
     // (FreqInlineSize), so each is compiled alone and its exponential fits the node budget
-    // whatever ran before. Written as one method, the forms
-    // boxed vectors: a log-sum-exp first and exp(x - lse) after (two vector calls) ran past C2's
-    // node budget in some JVMs that ran rows of 7, then 33 classes; a scalar and a vector row form
-    // called from one loop, the vector one inlined, boxed in 1 JVM of 6 there (576 B a row of 33);
-    // every row in vectors boxed in a LeNet-5 training step (10 classes) in 2 JVMs of 5.
+    // whatever ran before. Written as one method, the forms boxed vectors: a log-sum-exp first
+    // and exp(x - lse) after (two vector calls) ran past C2's node budget in some JVMs that ran
+    // rows of 7, then 33 classes; a scalar and a vector row form called from one loop, the vector
+    // one inlined, boxed in 1 JVM of 6 there (576 B a row of 33); every row in vectors boxed in a
+    // LeNet-5 training step (10 classes) in 2 JVMs of 5.
 
     private static void rowGradients(long n, long c, MemorySegment logits, long off, long ld,
                                      MemorySegment target, long tOff, MemorySegment weight, long wOff,
