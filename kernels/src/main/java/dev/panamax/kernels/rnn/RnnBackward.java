@@ -6,6 +6,7 @@ import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.Gemm;
 import dev.panamax.kernels.gemm.RowBias;
+import dev.panamax.kernels.parallel.WorkerPool;
 
 /**
  * Backpropagation through time for {@link RnnForward}: the gradients of the input, the initial
@@ -69,7 +70,8 @@ public final class RnnBackward {
         PackedSequences seq = plan.sequences;
         seq.set(lengths, lengthsOff);
         int rows = seq.rows();
-        int threads = RnnChecks.threads(plan, x, lengths, c0, w, dy, dhn, dcn, dx, dh0, dc0, dw, reserve, work);
+        int threads = RnnChecks.threads(plan, WorkerPool.shareable(x, lengths, c0, w) && WorkerPool.shareable(dy, dhn, dcn, dx)
+                && WorkerPool.shareable(dh0, dc0, dw, reserve) && WorkerPool.shareable(work));
         int dirs = d.directions();
         int hidden = d.hiddenSize();
         int gw = d.gateWidth();

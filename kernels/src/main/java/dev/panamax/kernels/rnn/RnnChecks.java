@@ -89,10 +89,13 @@ final class RnnChecks {
 
     /**
      * Threads for the time loops: the batch split needs {@link RnnPlan#MIN_ROWS_PER_THREAD} rows per
-     * thread, and every segment must be reachable from the workers (not confined).
+     * thread, and every segment must be reachable from the workers (not confined, which
+     * {@code shareable}, false when any is not, says). The caller checks its segments with
+     * {@link WorkerPool#shareable}'s fixed arities: a varargs array of them was one allocation per
+     * call.
      */
-    static int threads(RnnPlan plan, MemorySegment... segments) {
+    static int threads(RnnPlan plan, boolean shareable) {
         int t = Math.min(WorkerPool.threads(), plan.batch / RnnPlan.MIN_ROWS_PER_THREAD);
-        return t > 1 && WorkerPool.shareable(segments) ? t : 1;
+        return t > 1 && shareable ? t : 1;
     }
 }

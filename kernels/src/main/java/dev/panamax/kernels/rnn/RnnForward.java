@@ -71,7 +71,8 @@ public final class RnnForward {
         PackedSequences seq = plan.sequences;
         seq.set(lengths, lengthsOff);
         int rows = seq.rows();
-        int threads = RnnChecks.threads(plan, x, lengths, h0, c0, w, y, hn, cn, reserve, work);
+        int threads = RnnChecks.threads(plan, WorkerPool.shareable(x, lengths, h0, c0)
+                && WorkerPool.shareable(w, y, hn, cn) && WorkerPool.shareable(reserve, work));
         boolean xInPlace = seq.uniform() && xStrideT == batch * xStrideN;
         boolean yInPlace = seq.uniform() && yStrideT == batch * yStrideN;
         MemorySegment in = x;
