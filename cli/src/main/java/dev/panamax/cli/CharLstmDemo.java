@@ -87,7 +87,7 @@ final class CharLstmDemo {
                     TokenBatch batch = batch(words, symbols, step);
                     Tensor logits = model.forward(batch.inputs(), batch.lengths(), step);
                     float l = loss.forward(logits.view(-1, symbols.size()), batch.targets().view(-1), step);
-                    model.backward(loss.backward(step).view(logits.shape()), step);
+                    model.backward(loss.backward(step).viewAs(logits), step);
                     GradientClipping.clipGradNorm(model.parameters(), 1f);
                     opt.step();
                     schedule.step();

@@ -23,7 +23,11 @@ public final class Embeddings {
         Tensor w = weight.contiguous(arena);
         Tensor idx = indices.contiguous(arena);
         long d = weight.size(1);
-        Tensor y = Tensor.zeros(arena, outputShape(indices, d));
+        Tensor y = switch (indices.rank()) {     // the fixed ranks make no shape array
+            case 1 -> Tensor.zeros(arena, indices.size(0), d);
+            case 2 -> Tensor.zeros(arena, indices.size(0), indices.size(1), d);
+            default -> Tensor.zeros(arena, outputShape(indices, d));
+        };
         Embedding.forward(idx.numel(), weight.size(0), d, idx.segment(), idx.offset(), w.segment(), w.offset(),
                 y.segment(), 0);
         return y;
@@ -47,7 +51,9 @@ public final class Embeddings {
         check(weight, indices);
         long v = weight.size(0);
         long d = weight.size(1);
-        Layouts.requireShape("gy", gy, outputShape(indices, d));
+        if (!isOutputShape(gy, indices, d)) {
+            Layouts.requireShape("gy", gy, outputShape(indices, d));      // fails, naming both shapes
+        }
         long pad = Embedding.NO_PADDING;
         if (paddingIdx != null) {
             pad = paddingIdx < 0 ? paddingIdx + v : paddingIdx;
@@ -202,6 +208,20 @@ public final class Embeddings {
         Layouts.requireRank("weight", weight, 2);
         Layouts.requireType("weight", weight, DType.FLOAT32);
         Layouts.requireType("indices", indices, DType.INT64);
+    }
+
+    /** Whether {@code t} has the shape {@code indices.shape + [d]} (no shape array is made). */
+    private static boolean isOutputShape(Tensor t, Tensor indices, long d) {
+        int r = indices.rank();
+        if (t.rank() != r + 1 || t.size(r) != d) {
+            return false;
+        }
+        for (int i = 0; i < r; i++) {
+            if (t.size(i) != indices.size(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long[] outputShape(Tensor indices, long d) {

@@ -18,7 +18,7 @@ final class Layouts {
 
     /** Fails unless {@code t} has exactly {@code shape}. */
     static void requireShape(String name, Tensor t, long... shape) {
-        if (!Arrays.equals(t.shape(), shape)) {
+        if (!t.hasShape(shape)) {
             throw new IllegalArgumentException(name + " must have shape " + Arrays.toString(shape) + ", got "
                     + Arrays.toString(t.shape()));
         }

@@ -258,12 +258,10 @@ public final class Normalization {
 
     private static long checkTrailing(Tensor x, long[] normalizedShape) {
         Layouts.requireType("x", x, DType.FLOAT32);
-        long[] s = x.shape();
         int k = normalizedShape.length;
-        if (k == 0 || k > s.length
-                || !Arrays.equals(Arrays.copyOfRange(s, s.length - k, s.length), normalizedShape)) {
+        if (k == 0 || !x.hasTrailingShape(normalizedShape)) {
             throw new IllegalArgumentException("normalized_shape " + Arrays.toString(normalizedShape)
-                    + " must equal the trailing dimensions of x, whose shape is " + Arrays.toString(s));
+                    + " must equal the trailing dimensions of x, whose shape is " + Arrays.toString(x.shape()));
         }
         return Layouts.product(normalizedShape, 0, k);
     }

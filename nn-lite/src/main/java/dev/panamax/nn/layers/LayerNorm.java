@@ -41,9 +41,7 @@ public final class LayerNorm extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Arena arena) {
-        int r = x.rank();
-        int k = normalizedShape.length;
-        if (r < k || !Arrays.equals(Arrays.copyOfRange(x.shape(), r - k, r), normalizedShape)) {
+        if (!x.hasTrailingShape(normalizedShape)) {
             throw new IllegalArgumentException(describe() + " expects input [*, " + Arrays.toString(normalizedShape)
                     .replaceAll("[\\[\\]]", "") + "], got " + Arrays.toString(x.shape()));
         }

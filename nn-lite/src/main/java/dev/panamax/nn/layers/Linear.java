@@ -17,7 +17,8 @@ public final class Linear extends WeightedLayer {
     private final long in;
     private final long out;
     private Tensor x;
-    private long[] inputShape;
+    /** The input of the last forward when it was not a matrix (its shape is the input gradient's), else null. */
+    private Tensor shaped;
     /** The last backward's gradients, handed back when a reusing arena gives the same tensors again. */
     private LinearAlgebra.LinearGrads grads;
 
@@ -68,40 +69,45 @@ public final class Linear extends WeightedLayer {
     }
 
     private Tensor forward(Tensor x, boolean relu, Arena arena) {
-        // locals first, fields last: threads sharing a model in eval mode must not see each other's shapes
-        long[] shape = null;
+        // locals first, fields last: threads sharing a model in eval mode must not see each other's inputs
+        Tensor shaped = null;
         if (x.rank() != 2) {
             if (x.rank() == 0 || x.size(-1) != in) {
                 requireInput(x, -1, in);
             }
-            shape = x.shape();
+            shaped = x;
             x = x.contiguous(arena).view(-1, in);
         } else {
             requireInput(x, -1, in);
         }
         Tensor y = relu ? LinearAlgebra.linearRelu(x, weightValue(), biasValue(), arena)
                 : LinearAlgebra.linear(x, weightValue(), biasValue(), arena);
-        this.inputShape = shape;
+        this.shaped = shaped;
         this.x = x;
-        return shape == null ? y : y.view(withLast(shape, out));
+        if (shaped == null) {
+            return y;
+        }
+        // [*, out]; a sequence's [N, T, out] by the fixed-rank view, which makes no shape array
+        return shaped.rank() == 3 ? y.view(shaped.size(0), shaped.size(1), out) : y.view(withLast(shaped.shape(), out));
     }
 
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
-        if (inputShape != null) {
+        Tensor shaped = this.shaped;
+        if (shaped != null) {
             gy = gy.contiguous(arena).view(-1, out);
         }
         LinearAlgebra.LinearGrads g = LinearAlgebra.linearBackward(saved(x), weightValue(), hasBias(), gy,
                 inputGradientRequired(), grads, arena);
         grads = g;
         accumulate(g.weight(), g.bias());
-        return g.x() == null || inputShape == null ? g.x() : g.x().view(inputShape);
+        return g.x() == null || shaped == null ? g.x() : g.x().viewAs(shaped);
     }
 
+    /** {@code shape}, a copy of the caller's own, with its last dimension set to {@code last}. */
     private static long[] withLast(long[] shape, long last) {
-        long[] s = shape.clone();
-        s[s.length - 1] = last;
-        return s;
+        shape[shape.length - 1] = last;
+        return shape;
     }
 
     @Override

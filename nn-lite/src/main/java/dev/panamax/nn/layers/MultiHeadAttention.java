@@ -131,17 +131,17 @@ public final class MultiHeadAttention extends Layer {
 
     private Tensor forwardBatch(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, Tensor attnMask,
                                 boolean causal, boolean unbatched, Arena arena) {
-        long[] qs = check("query", query);
-        long[] ks = check("key", key);
-        long[] vs = check("value", value);
-        if (ks[0] != qs[0] || !Arrays.equals(ks, vs)) {
+        check("query", query);
+        check("key", key);
+        check("value", value);
+        if (batchOf(key) != batchOf(query) || batchOf(value) != batchOf(key) || lengthOf(value) != lengthOf(key)) {
             throw new IllegalArgumentException(describe() + ": query, key and value must share the batch and key and value the "
                     + "length, got " + Arrays.toString(query.shape()) + ", " + Arrays.toString(key.shape()) + ", "
                     + Arrays.toString(value.shape()));
         }
-        int n = (int) qs[0];
-        int tq = (int) qs[1];
-        int tk = (int) ks[1];
+        int n = (int) batchOf(query);
+        int tq = (int) lengthOf(query);
+        int tk = (int) lengthOf(key);
         Saved s = new Saved();
         s.query = rows(query, arena);
         s.key = key == query ? s.query : rows(key, arena);
@@ -171,11 +171,11 @@ public final class MultiHeadAttention extends Layer {
         s.lse = isTraining() ? Tensor.empty(arena, n, heads, tq) : null;
         FlashAttentionForward.forward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,
                 heads(s.out, n, tq), s.lse == null ? null : s.lse.segment(), s.lse == null ? 0 : s.lse.offset());
-        s.queryShape = query.shape();
-        s.keyShape = key.shape();
+        s.queryInput = query;
+        s.keyInput = key;
         s.unbatched = unbatched;
         saved = s;
-        return outProj.forward(s.out, arena).view(query.shape());
+        return outProj.forward(s.out, arena).viewAs(query);
     }
 
     /** The gradients of the last forward's query, key and value; the parameters' are accumulated. */
@@ -201,8 +201,8 @@ public final class MultiHeadAttention extends Layer {
         if (s.lse == null) {
             throw new IllegalStateException(describe() + ": backward needs a forward in training mode");
         }
-        if (!gy.hasShape(s.queryShape)) {
-            throw new IllegalArgumentException(describe() + ": the output gradient must have shape " + Arrays.toString(s.queryShape)
+        if (!gy.sameShape(s.queryInput)) {
+            throw new IllegalArgumentException(describe() + ": the output gradient must have shape " + Arrays.toString(s.queryInput.shape())
                     + ", got " + Arrays.toString(gy.shape()));
         }
         int n = s.shape.batch();
@@ -234,16 +234,16 @@ public final class MultiHeadAttention extends Layer {
                 heads(s.out, n, tq), s.lse.segment(), s.lse.offset(), heads(dOut, n, tq), heads(dq, n, tq), heads(dk, n, tk),
                 heads(dv, n, tk));
         if (s.self) {
-            Tensor dx = project(s.query, dqkv, 0, 3, arena).view(s.queryShape);
+            Tensor dx = project(s.query, dqkv, 0, 3, arena).viewAs(s.queryInput);
             return new Gradients(dx, dx, dx);
         }
-        Tensor gq = project(s.query, dq, 0, 1, arena).view(s.queryShape);
+        Tensor gq = project(s.query, dq, 0, 1, arena).viewAs(s.queryInput);
         if (s.sameKv) {
-            Tensor gkv = project(s.key, dkv, 1, 3, arena).view(s.keyShape);
+            Tensor gkv = project(s.key, dkv, 1, 3, arena).viewAs(s.keyInput);
             return new Gradients(gq, gkv, gkv);
         }
-        return new Gradients(gq, project(s.key, dk, 1, 2, arena).view(s.keyShape),
-                project(s.value, dv, 2, 3, arena).view(s.keyShape));
+        return new Gradients(gq, project(s.key, dk, 1, 2, arena).viewAs(s.keyInput),
+                project(s.value, dv, 2, 3, arena).viewAs(s.keyInput));
     }
 
     /**
@@ -255,9 +255,9 @@ public final class MultiHeadAttention extends Layer {
      * @throws IllegalStateException when the cache would overflow its capacity
      */
     public Tensor forwardCached(Tensor x, KvCache cache, Arena arena) {
-        long[] xs = check("x", x);
-        int n = (int) xs[0];
-        int t = (int) xs[1];
+        check("x", x);
+        int n = (int) batchOf(x);
+        int t = (int) lengthOf(x);
         requireBatch(cache, n);
         KvCache.Entry e = cache.selfEntry(this, heads, headDim);
         int past = e.length;
@@ -284,7 +284,7 @@ public final class MultiHeadAttention extends Layer {
                 (float) (1 / Math.sqrt(headDim)), true, past);
         FlashAttentionForward.forward(shape, heads(columns(qkv, 0), n, t), keys, values, AttentionMasks.NONE, heads(out, n, t),
                 null, 0);
-        return outProj.forward(out, arena).view(x.shape());
+        return outProj.forward(out, arena).viewAs(x);
     }
 
     /**
@@ -292,11 +292,11 @@ public final class MultiHeadAttention extends Layer {
      * keeps after the first call for this sequence. Inference only.
      */
     public Tensor forwardCachedCross(Tensor x, Tensor memory, Tensor memoryKeyPadding, KvCache cache, Arena arena) {
-        long[] xs = check("x", x);
-        long[] ms = check("memory", memory);
-        int n = (int) xs[0];
-        int t = (int) xs[1];
-        int s = (int) ms[1];
+        check("x", x);
+        check("memory", memory);
+        int n = (int) batchOf(x);
+        int t = (int) lengthOf(x);
+        int s = (int) lengthOf(memory);
         requireBatch(cache, n);
         KvCache.Entry e = cache.crossEntry(this);
         if (e.memory == null) {
@@ -309,7 +309,7 @@ public final class MultiHeadAttention extends Layer {
                 false, 0);
         FlashAttentionForward.forward(shape, heads(q, n, t), heads(columns(e.memory, 0), n, s),
                 heads(columns(e.memory, embed), n, s), masks(null, memoryKeyPadding, n, t, s, arena), heads(out, n, t), null, 0);
-        return outProj.forward(out, arena).view(x.shape());
+        return outProj.forward(out, arena).viewAs(x);
     }
 
     private void requireBatch(KvCache cache, int n) {
@@ -353,14 +353,23 @@ public final class MultiHeadAttention extends Layer {
         return inProjBias == null ? null : inProjBias.value().slice(0, from * embed, to * embed);
     }
 
-    /** {@code [N, T]} of an input of shape {@code [N, T, E]} (or {@code [T, N, E]}). */
-    private long[] check(String name, Tensor x) {
+    /** Fails unless {@code x} is a float32 {@code [N, T, E]} (or {@code [T, N, E]}). */
+    private void check(String name, Tensor x) {
         if (x.rank() != 3 || x.dtype() != DType.FLOAT32 || x.size(2) != embed) {
             throw new IllegalArgumentException(describe() + " expects float32 " + name + " of shape "
                     + (batchFirst ? "[N, T, " : "[T, N, ") + embed + "] or, unbatched, [T, " + embed + "], got " + x.dtype() + " "
                     + Arrays.toString(x.shape()));
         }
-        return batchFirst ? new long[] {x.size(0), x.size(1)} : new long[] {x.size(1), x.size(0)};
+    }
+
+    /** N of a checked input {@code [N, T, E]} (or {@code [T, N, E]}). */
+    private long batchOf(Tensor x) {
+        return x.size(batchDim());
+    }
+
+    /** T of a checked input {@code [N, T, E]} (or {@code [T, N, E]}). */
+    private long lengthOf(Tensor x) {
+        return x.size(1 - batchDim());
     }
 
     /** The rows of an input, one token a row, in its own order. */
@@ -433,7 +442,8 @@ public final class MultiHeadAttention extends Layer {
         AttentionMasks masks;
         /** The inputs were one sequence each, {@code [T, E]}, run as a batch of one. */
         boolean unbatched;
-        long[] queryShape;
-        long[] keyShape;
+        /** The inputs, whose shapes the gradients take. */
+        Tensor queryInput;
+        Tensor keyInput;
     }
 }

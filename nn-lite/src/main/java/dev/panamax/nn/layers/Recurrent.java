@@ -66,6 +66,15 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
     /** One plan for all layers at once, and one per layer (training with dropout between layers). */
     private RnnPlan wholePlan;
     private final RnnPlan[] layerPlans;
+    /** The shapes of the last call's batch and length ({@link #shapes}). */
+    private Shapes lastShapes;
+    /**
+     * The last training forward's result and backward's gradients, handed back when they hold the
+     * very tensors of this call (an arena that {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors()
+     * reuses tensors}, in its steady state): a step then allocates nothing for them.
+     */
+    private Output lastOutput;
+    private Gradients lastGradients;
     /**
      * The inference plan, taken by a call and put back after it (see {@link #infer}): a thread that
      * finds it taken, another thread serving the same model, makes a plan of its own. A slot, not a
@@ -215,7 +224,8 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
             throw new IllegalArgumentException(describe() + " needs at least one step (as PyTorch's), got input "
                     + Arrays.toString(x.shape()));
         }
-        long[] stateShape = {(long) desc.layers() * desc.directions(), batch, desc.hiddenSize()};
+        Shapes shapes = shapes(batch, steps);
+        long[] stateShape = shapes.state;
         if (x.stride(2) != 1) {
             x = x.contiguous(arena);
         }
@@ -239,8 +249,7 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         if (c0 == null && initialC != null) {
             c0 = broadcast(initialC.value(), stateShape, arena);
         }
-        long[] yShape = options.batchFirst() ? new long[] {batch, steps, desc.outputSize()}
-                : new long[] {steps, batch, desc.outputSize()};
+        long[] yShape = shapes.y;
         Tensor y = Tensor.empty(arena, yShape);
         Tensor hn = Tensor.empty(arena, stateShape);
         Tensor cn = desc.cell() == RnnCell.LSTM ? Tensor.empty(arena, stateShape) : null;
@@ -296,7 +305,12 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         s.h0 = h0;
         s.c0 = c0;
         s.training = true;
-        return new Output(y, hn, cn);
+        Output out = lastOutput;
+        if (out == null || out.y() != y || out.hn() != hn || out.cn() != cn) {
+            out = new Output(y, hn, cn);
+            lastOutput = out;
+        }
+        return out;
     }
 
     /**
@@ -356,10 +370,10 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         int tDim = options.batchFirst() ? 1 : 0;
         long steps = x.size(tDim);
         long batch = x.size(1 - tDim);
-        long[] stateShape = {(long) desc.layers() * desc.directions(), batch, desc.hiddenSize()};
+        Shapes shapes = shapes(batch, steps);
+        long[] stateShape = shapes.state;
+        long[] yShape = shapes.y;
         if (gy != null) {
-            long[] yShape = options.batchFirst() ? new long[] {batch, steps, desc.outputSize()}
-                    : new long[] {steps, batch, desc.outputSize()};
             if (!gy.hasShape(yShape) || gy.dtype() != DType.FLOAT32) {
                 throw new IllegalArgumentException(describe() + ": the output gradient must be float32 "
                         + Arrays.toString(yShape) + ", got " + gy.dtype() + " " + Arrays.toString(gy.shape()));
@@ -375,8 +389,6 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         boolean wantC0 = desc.cell() == RnnCell.LSTM && (s.callerC0 || initialC != null);
         Tensor dh0 = wantH0 ? Tensor.empty(arena, stateShape) : null;
         Tensor dc0 = wantC0 ? Tensor.empty(arena, stateShape) : null;
-        long[] yShape = options.batchFirst() ? new long[] {batch, steps, desc.outputSize()}
-                : new long[] {steps, batch, desc.outputSize()};
         Tensor g = gy;
         for (int k = s.segments - 1; k >= 0; k--) {
             RnnPlan plan = s.plans[k];
@@ -409,7 +421,14 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
         if (initialC != null && !s.callerC0) {
             sumOverBatch(dc0, initialC);
         }
-        return new Gradients(dx, s.callerH0 ? dh0 : null, s.callerC0 ? dc0 : null);
+        Tensor gh0 = s.callerH0 ? dh0 : null;
+        Tensor gc0 = s.callerC0 ? dc0 : null;
+        Gradients grads = lastGradients;
+        if (grads == null || grads.x() != dx || grads.h0() != gh0 || grads.c0() != gc0) {
+            grads = new Gradients(dx, gh0, gc0);
+            lastGradients = grads;
+        }
+        return grads;
     }
 
     // ---- helpers ----
@@ -448,6 +467,27 @@ public abstract sealed class Recurrent extends Layer permits RNN, LSTM, GRU {
                     + " ([layers * directions, batch, hidden_size]), got " + t.dtype() + " " + Arrays.toString(t.shape()));
         }
         return t.contiguous(arena);
+    }
+
+    /**
+     * The shapes of the states ({@code [L D, N, H]}) and of the output ({@code [T, N, D H]}, or
+     * {@code [N, T, D H]} batch first) for a batch and length. Steps of one batch and length
+     * repeat, so they are made once, not at every call; the arrays are never changed (nothing
+     * that is given a shape array keeps or changes it), and a record's fields are final, so a
+     * thread that races another here sees a whole one.
+     */
+    private record Shapes(long batch, long steps, long[] state, long[] y) {
+    }
+
+    private Shapes shapes(long batch, long steps) {
+        Shapes s = lastShapes;
+        if (s == null || s.batch != batch || s.steps != steps) {
+            long[] y = options.batchFirst() ? new long[] {batch, steps, desc.outputSize()}
+                    : new long[] {steps, batch, desc.outputSize()};
+            s = new Shapes(batch, steps, new long[] {(long) desc.layers() * desc.directions(), batch, desc.hiddenSize()}, y);
+            lastShapes = s;
+        }
+        return s;
     }
 
     /** A learned {@code [L D, H]} state repeated for every sequence of the batch. */

@@ -38,6 +38,19 @@ public final class Tensor {
     private final Tensor root;
     /** The step the root belongs to (read on the root only); the arena renews a recycled root. */
     private long generation;
+    /**
+     * The last view {@link #view} made of this tensor, with the shape it was asked for. A step
+     * reshapes the same tensors the same way every time, and from an arena that
+     * {@linkplain StepArena#reusingTensors() reuses tensors} they are the same objects: the view
+     * is then the one made last step, and a step allocates nothing for it. A view is immutable, so
+     * handing out the same one twice is the same as making two; threads that race on this field
+     * each see a whole {@link View} (its fields are final) and at worst make a view again.
+     */
+    private View lastView;
+
+    /** A view and the shape {@link #view} was asked for (with its -1, if any). */
+    private record View(long[] request, Tensor tensor) {
+    }
 
     private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides, StepArena owner,
                    Tensor root, long generation) {
@@ -294,6 +307,15 @@ public final class Tensor {
         return Arrays.equals(shape, expected);
     }
 
+    /**
+     * Whether the last dimensions are {@code trailing} (e.g. LayerNorm's {@code normalized_shape});
+     * false when this tensor has fewer dimensions. No copy of the shape is made.
+     */
+    public boolean hasTrailingShape(long... trailing) {
+        int k = trailing.length;
+        return k <= shape.length && Arrays.equals(shape, shape.length - k, shape.length, trailing, 0, k);
+    }
+
     /** Whether this tensor has {@code other}'s shape (no copy of either shape is made). */
     public boolean sameShape(Tensor other) {
         return Arrays.equals(shape, other.shape);
@@ -480,12 +502,54 @@ public final class Tensor {
      * tensor; call {@link #contiguous} first otherwise.
      */
     public Tensor view(long... newShape) {
-        long[] s = inferShape(newShape);
+        View last = lastView;
+        if (last != null && Arrays.equals(last.request, newShape)) {
+            return last.tensor;
+        }
+        return newView(newShape.clone());
+    }
+
+    /**
+     * {@link #view(long...)} as {@code [d0, d1]}, with no array made when the last view of this
+     * tensor had that shape (a varargs array would be one per call).
+     */
+    public Tensor view(long d0, long d1) {
+        View last = lastView;
+        if (last != null && last.request.length == 2 && last.request[0] == d0 && last.request[1] == d1) {
+            return last.tensor;
+        }
+        return newView(new long[] {d0, d1});
+    }
+
+    /** {@link #view(long...)} as {@code [d0, d1, d2]}, with no array made when the last view had that shape. */
+    public Tensor view(long d0, long d1, long d2) {
+        View last = lastView;
+        if (last != null && last.request.length == 3 && last.request[0] == d0 && last.request[1] == d1
+                && last.request[2] == d2) {
+            return last.tensor;
+        }
+        return newView(new long[] {d0, d1, d2});
+    }
+
+    /** {@link #view(long...)} with {@code other}'s shape (PyTorch's {@code view_as}); no shape array is copied. */
+    public Tensor viewAs(Tensor other) {
+        View last = lastView;
+        if (last != null && Arrays.equals(last.request, other.shape)) {
+            return last.tensor;
+        }
+        return newView(other.shape.clone());
+    }
+
+    /** A new view of the shape {@code request} asks for (an array of the caller's own, kept). */
+    private Tensor newView(long[] request) {
+        long[] s = inferShape(request);
         if (!isContiguous()) {
             throw new IllegalStateException("view " + Arrays.toString(s) + " needs a contiguous tensor; this one has shape "
                     + Arrays.toString(shape) + " and strides " + Arrays.toString(strides) + " (call contiguous() first)");
         }
-        return derive(offset, s, rowMajorStrides(s));
+        Tensor v = derive(offset, s, rowMajorStrides(s));
+        lastView = new View(request, v);
+        return v;
     }
 
     /**

@@ -146,6 +146,46 @@ class TensorTest {
     }
 
     @Test
+    void aTensorReshapedTheSameWayAgainHandsBackItsLastViewAndAnyOtherShapeANewOne() {
+        try (StepArena step = StepArena.reusingTensors()) {
+            Tensor a = Tensor.empty(step, 2, 3, 4);
+            for (int i = 0; i < 24; i++) {
+                a.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, i);
+            }
+            Tensor rows = a.view(-1, 4);
+            assertThat(a.view(-1, 4)).isSameAs(rows);
+            assertThat(a.view(new long[] {-1, 4})).as("the varargs form finds it too").isSameAs(rows);
+            Tensor cube = a.view(4, 3, 2);
+            assertThat(cube.shape()).containsExactly(4, 3, 2);
+            assertThat(a.view(4, 3, 2)).isSameAs(cube);
+            Tensor other = a.view(6, 4);                      // the same shape asked for without -1: a view of its own
+            assertThat(other).isNotSameAs(rows);
+            assertThat(other.shape()).containsExactly(6, 4);
+            assertThat(a.view(-1, 4)).as("only the last view is kept").isNotSameAs(rows);
+            assertThat(a.view(-1, 4).toFloatArray()).isEqualTo(a.toFloatArray());
+            Tensor like = Tensor.zeros(step, 3, 8);
+            Tensor asLike = a.viewAs(like);
+            assertThat(asLike.shape()).containsExactly(3, 8);
+            assertThat(a.viewAs(like)).isSameAs(asLike);
+            assertThat(asLike.get(2, 7)).isEqualTo(23f);
+            assertThatThrownBy(() -> a.view(5, -1)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(a.view(3, 8)).as("a refused shape leaves the last view as it was").isSameAs(asLike);
+            assertThatThrownBy(() -> a.transpose(0, 2).view(-1, 4)).isInstanceOf(IllegalStateException.class);
+            step.reset();
+            Tensor again = Tensor.empty(step, 2, 3, 4);
+            assertThat(again).isSameAs(a);
+            assertThat(again.view(3, 8)).as("next step, the recycled tensor's view is the same object")
+                    .isSameAs(asLike);
+            assertThat(asLike.get(2, 7)).isEqualTo(23f);
+            assertThat(a.hasTrailingShape(3, 4)).isTrue();
+            assertThat(a.hasTrailingShape(2, 3, 4)).isTrue();
+            assertThat(a.hasTrailingShape()).isTrue();
+            assertThat(a.hasTrailingShape(4, 4)).isFalse();
+            assertThat(a.hasTrailingShape(1, 2, 3, 4)).isFalse();
+        }
+    }
+
+    @Test
     void fixedRankFactoriesMatchTheVarargsOnes() {
         try (StepArena step = new StepArena(); Arena arena = Arena.ofConfined()) {
             for (Arena a : new Arena[] {step, arena}) {
