@@ -1,6 +1,7 @@
 package dev.panamax.nn.layers;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -11,6 +12,8 @@ import java.util.List;
 public final class LayerList<L extends Block> extends Block {
 
     private final List<L> layers = new ArrayList<>();
+    /** What {@link #layers()} returns: one read-only view, not a copy per call (models iterate it every step). */
+    private final List<L> readOnly = Collections.unmodifiableList(layers);
 
     /** Appends a layer under the next index. */
     public LayerList<L> add(L layer) {
@@ -27,8 +30,8 @@ public final class LayerList<L extends Block> extends Block {
         return layers.size();
     }
 
-    /** The layers in order. */
+    /** The layers in order, read-only (a view: it shows layers added later). */
     public List<L> layers() {
-        return List.copyOf(layers);
+        return readOnly;
     }
 }

@@ -46,6 +46,17 @@ public final class MultiHeadAttention extends Layer {
     private final Parameter inProjBias;
     private final Linear outProj;
     private Saved saved;
+    /**
+     * The head layouts of the last calls' tensors and the last training forward's shape, handed
+     * out again for the same memory and sizes: from an arena that
+     * {@linkplain dev.panamax.nn.tensor.StepArena#reusingTensors() reuses tensors}, every step has
+     * the same twelve (query, key, value and output, their gradients and the output's), and a
+     * step then allocates none. They are immutable records, so threads that race on these slots
+     * each see a whole one.
+     */
+    private final HeadLayout[] layouts = new HeadLayout[12];
+    private int nextLayout;
+    private AttentionShape lastShape;
 
     /** Batch-first, with biases, initialised as PyTorch does. */
     public MultiHeadAttention(long embedDim, int numHeads) {
@@ -165,7 +176,12 @@ public final class MultiHeadAttention extends Layer {
                 s.v = LinearAlgebra.linear(s.value, w.slice(0, 2 * embed, 3 * embed), bias(2), arena);
             }
         }
-        s.shape = new AttentionShape(n, heads, heads, tq, tk, headDim, headDim, (float) (1 / Math.sqrt(headDim)), causal, 0);
+        AttentionShape shape = lastShape;
+        if (shape == null || shape.batch() != n || shape.queries() != tq || shape.keys() != tk || shape.causal() != causal) {
+            shape = new AttentionShape(n, heads, heads, tq, tk, headDim, headDim, (float) (1 / Math.sqrt(headDim)), causal, 0);
+            lastShape = shape;
+        }
+        s.shape = shape;
         s.masks = masks(attnMask, keyPaddingMask, n, tq, tk, arena);
         s.out = Tensor.empty(arena, (long) n * tq, embed);
         s.lse = isTraining() ? Tensor.empty(arena, n, heads, tq) : null;
@@ -385,8 +401,22 @@ public final class MultiHeadAttention extends Layer {
     /** The heads of a {@code [rows, E]} (view) of tokens: {@code [N, H, T, headDim]} for the kernels. */
     private HeadLayout heads(Tensor rows, int n, int t) {
         long ld = rows.stride(0);
-        return batchFirst ? new HeadLayout(rows.segment(), rows.offset(), t * ld, headDim, ld)
-                : new HeadLayout(rows.segment(), rows.offset(), ld, headDim, n * ld);
+        java.lang.foreign.MemorySegment segment = rows.segment();
+        long offset = rows.offset();
+        long batchStride = batchFirst ? t * ld : ld;
+        long tokenStride = batchFirst ? ld : n * ld;
+        HeadLayout[] kept = layouts;
+        for (HeadLayout h : kept) {
+            if (h != null && h.segment() == segment && h.offset() == offset && h.batchStride() == batchStride
+                    && h.tokenStride() == tokenStride) {
+                return h;
+            }
+        }
+        HeadLayout h = new HeadLayout(segment, offset, batchStride, headDim, tokenStride);
+        int at = nextLayout;
+        kept[at] = h;
+        nextLayout = (at + 1) % kept.length;
+        return h;
     }
 
     private AttentionMasks masks(Tensor attnMask, Tensor keyPadding, int n, int tq, int tk, Arena arena) {

@@ -39,17 +39,65 @@ public final class Tensor {
     /** The step the root belongs to (read on the root only); the arena renews a recycled root. */
     private long generation;
     /**
-     * The last view {@link #view} made of this tensor, with the shape it was asked for. A step
-     * reshapes the same tensors the same way every time, and from an arena that
-     * {@linkplain StepArena#reusingTensors() reuses tensors} they are the same objects: the view
-     * is then the one made last step, and a step allocates nothing for it. A view is immutable, so
-     * handing out the same one twice is the same as making two; threads that race on this field
-     * each see a whole {@link View} (its fields are final) and at worst make a view again.
+     * The last few views {@link #view} and {@link #slice} made of this tensor, with what they were
+     * asked for (null until the first). A step reshapes and slices the same tensors the same way
+     * every time, and from an arena that {@linkplain StepArena#reusingTensors() reuses tensors}
+     * they are the same objects: the views are then the ones made last step, and a step
+     * allocates nothing for them. A view is immutable, so handing out the same one twice is the
+     * same as making two; threads that race on these slots each see a whole {@link View} (its
+     * fields are final) and at worst make a view again.
      */
-    private View lastView;
+    private View[] views;
+    /** The slot of {@link #views} the next new view takes (the oldest). */
+    private int nextView;
+    /** Views kept per tensor: attention slices one projection into three, then views it. */
+    private static final int VIEWS_KEPT = 4;
 
-    /** A view and the shape {@link #view} was asked for (with its -1, if any). */
-    private record View(long[] request, Tensor tensor) {
+    /**
+     * A view and what it was asked for: the shape given to {@link #view} (with its -1, if any),
+     * or {@code [dim, start, end]} of a {@link #slice}.
+     */
+    private record View(boolean slice, long[] request, Tensor tensor) {
+    }
+
+    /** The kept view asked for as {@code request} (a reshape, not a slice), or null. */
+    private Tensor keptView(long[] request) {
+        View[] kept = views;
+        if (kept != null) {
+            for (View v : kept) {
+                if (v != null && !v.slice && Arrays.equals(v.request, request)) {
+                    return v.tensor;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The kept reshape to {@code [d0, d1]} ({@code rank} 2) or {@code [d0, d1, d2]} (3), or null; no array is made. */
+    private Tensor keptView(int rank, long d0, long d1, long d2) {
+        View[] kept = views;
+        if (kept != null) {
+            for (View v : kept) {
+                if (v != null && !v.slice && v.request.length == rank && v.request[0] == d0 && v.request[1] == d1
+                        && (rank == 2 || v.request[2] == d2)) {
+                    return v.tensor;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Keeps a new view in the oldest slot and returns it. */
+    private Tensor keep(boolean slice, long[] request, Tensor view) {
+        View[] kept = views;
+        if (kept == null) {
+            kept = new View[VIEWS_KEPT];
+            views = kept;
+        }
+        int at = nextView;
+        kept[at] = new View(slice, request, view);
+        nextView = (at + 1) % VIEWS_KEPT;
+        return view;
     }
 
     private Tensor(DType dtype, MemorySegment segment, long offset, long[] shape, long[] strides, StepArena owner,
@@ -502,42 +550,29 @@ public final class Tensor {
      * tensor; call {@link #contiguous} first otherwise.
      */
     public Tensor view(long... newShape) {
-        View last = lastView;
-        if (last != null && Arrays.equals(last.request, newShape)) {
-            return last.tensor;
-        }
-        return newView(newShape.clone());
+        Tensor kept = keptView(newShape);
+        return kept != null ? kept : newView(newShape.clone());
     }
 
     /**
-     * {@link #view(long...)} as {@code [d0, d1]}, with no array made when the last view of this
-     * tensor had that shape (a varargs array would be one per call).
+     * {@link #view(long...)} as {@code [d0, d1]}, with no array made when this tensor was viewed
+     * so lately (a varargs array would be one per call).
      */
     public Tensor view(long d0, long d1) {
-        View last = lastView;
-        if (last != null && last.request.length == 2 && last.request[0] == d0 && last.request[1] == d1) {
-            return last.tensor;
-        }
-        return newView(new long[] {d0, d1});
+        Tensor kept = keptView(2, d0, d1, 0);
+        return kept != null ? kept : newView(new long[] {d0, d1});
     }
 
-    /** {@link #view(long...)} as {@code [d0, d1, d2]}, with no array made when the last view had that shape. */
+    /** {@link #view(long...)} as {@code [d0, d1, d2]}, with no array made when this tensor was viewed so lately. */
     public Tensor view(long d0, long d1, long d2) {
-        View last = lastView;
-        if (last != null && last.request.length == 3 && last.request[0] == d0 && last.request[1] == d1
-                && last.request[2] == d2) {
-            return last.tensor;
-        }
-        return newView(new long[] {d0, d1, d2});
+        Tensor kept = keptView(3, d0, d1, d2);
+        return kept != null ? kept : newView(new long[] {d0, d1, d2});
     }
 
     /** {@link #view(long...)} with {@code other}'s shape (PyTorch's {@code view_as}); no shape array is copied. */
     public Tensor viewAs(Tensor other) {
-        View last = lastView;
-        if (last != null && Arrays.equals(last.request, other.shape)) {
-            return last.tensor;
-        }
-        return newView(other.shape.clone());
+        Tensor kept = keptView(other.shape);
+        return kept != null ? kept : newView(other.shape.clone());
     }
 
     /** A new view of the shape {@code request} asks for (an array of the caller's own, kept). */
@@ -547,9 +582,7 @@ public final class Tensor {
             throw new IllegalStateException("view " + Arrays.toString(s) + " needs a contiguous tensor; this one has shape "
                     + Arrays.toString(shape) + " and strides " + Arrays.toString(strides) + " (call contiguous() first)");
         }
-        Tensor v = derive(offset, s, rowMajorStrides(s));
-        lastView = new View(request, v);
-        return v;
+        return keep(false, request, derive(offset, s, rowMajorStrides(s)));
     }
 
     /**
@@ -558,6 +591,14 @@ public final class Tensor {
      * past the dimension are refused, not clamped.
      */
     public Tensor slice(int dim, long start, long end) {
+        View[] kept = views;
+        if (kept != null) {
+            for (View v : kept) {
+                if (v != null && v.slice && v.request[0] == dim && v.request[1] == start && v.request[2] == end) {
+                    return v.tensor;
+                }
+            }
+        }
         int d = dimension(dim);
         long size = shape[d];
         long from = start < 0 ? start + size : start;
@@ -568,7 +609,7 @@ public final class Tensor {
         }
         long[] s = shape.clone();
         s[d] = to - from;
-        return derive(offset + from * strides[d], s, strides.clone());
+        return keep(true, new long[] {dim, start, end}, derive(offset + from * strides[d], s, strides.clone()));
     }
 
     /**

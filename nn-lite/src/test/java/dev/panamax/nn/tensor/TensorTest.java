@@ -161,8 +161,20 @@ class TensorTest {
             Tensor other = a.view(6, 4);                      // the same shape asked for without -1: a view of its own
             assertThat(other).isNotSameAs(rows);
             assertThat(other.shape()).containsExactly(6, 4);
-            assertThat(a.view(-1, 4)).as("only the last view is kept").isNotSameAs(rows);
             assertThat(a.view(-1, 4).toFloatArray()).isEqualTo(a.toFloatArray());
+            Tensor middle = a.slice(2, 1, 3);
+            assertThat(a.slice(2, 1, 3)).isSameAs(middle);
+            assertThat(a.slice(2, 1, -1)).as("the same columns asked for otherwise: a slice of its own").isNotSameAs(middle);
+            assertThat(a.slice(1, 1, 3)).isNotSameAs(middle);
+            assertThat(middle.toFloatArray()).containsExactly(1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22);
+            for (long rows2 = 1; rows2 <= 24; rows2++) {    // many shapes later the first views are made again
+                if (24 % rows2 == 0) {
+                    assertThat(a.view(rows2, -1).shape()).containsExactly(rows2, 24 / rows2);
+                }
+            }
+            assertThat(a.view(-1, 4)).isNotSameAs(rows);
+            assertThat(a.slice(2, 1, 3)).isNotSameAs(middle).satisfies(t -> assertThat(t.toFloatArray())
+                    .isEqualTo(middle.toFloatArray()));
             Tensor like = Tensor.zeros(step, 3, 8);
             Tensor asLike = a.viewAs(like);
             assertThat(asLike.shape()).containsExactly(3, 8);
