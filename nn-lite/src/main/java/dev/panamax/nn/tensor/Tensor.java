@@ -547,7 +547,10 @@ public final class Tensor {
 
     /**
      * The same elements with another shape (one entry may be -1, inferred). Needs a contiguous
-     * tensor; call {@link #contiguous} first otherwise.
+     * tensor; call {@link #contiguous} first otherwise. Asked for a shape it was lately viewed as
+     * (the same numbers, -1 included), a tensor hands back that view, the same object: a view
+     * never changes, so this is the same as a new one, and a step that reshapes the tensors an
+     * arena recycles allocates nothing for it. Likewise {@link #slice}.
      */
     public Tensor view(long... newShape) {
         Tensor kept = keptView(newShape);
