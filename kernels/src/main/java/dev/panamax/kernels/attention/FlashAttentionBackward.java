@@ -119,35 +119,53 @@ public final class FlashAttentionBackward {
         java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
         int end = s.visibleKeys(i0 + m - 1);
         for (int j0 = 0; j0 < end; j0 += COLUMNS) {
-            MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
-            if (ScoreMasks.needed(s, masks, i0, j0)) {
-                ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
-            }
-            TileProducts.probabilities(m, ws.scores, ws.rowMax);
-            // dV^T[:, j0 ..] += dO^T P, ROWS features at a time
-            for (int b = 0; b < dv; b += ROWS) {
-                MicroKernel.run(ROWS, ws.outGradT, b * ROWS, ws.scores, 0, ws.product);
-                TileProducts.add(ws.product, Math.min(ROWS, dv - b), ws.valueGradT, b, keyRows, j0);
-            }
-            // dP = dO V^T, then dS = P (dP - delta), row-major (probsT holds it transposed)
-            MicroKernel.run(dv, ws.outGrad, 0, ws.valuesT, j0 * dv, ws.product);
-            TileProducts.scoreGradient(ws.scores, ws.product, ws.delta, ws.scores, ws.probsT);
-            // dK^T[:, j0 ..] += (scale q)^T dS
-            for (int b = 0; b < d; b += ROWS) {
-                MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scores, 0, ws.product);
-                TileProducts.add(ws.product, Math.min(ROWS, d - b), ws.keyGradT, b, keyRows, j0);
-            }
-            // dQ += dS K (scaled once at the end)
-            for (int c = 0; c < dp; c += COLUMNS) {
-                MicroKernel.run(COLUMNS, ws.probsT, 0, ws.keys, c * keyRows + j0 * COLUMNS, ws.product);
-                TileProducts.add(ws.product, m, ws.queryGrad, 0, dp, c);
-            }
+            keyBlock(s, masks, n, i0, m, j0, keyRows, ws);
         }
         for (int r = 0; r < m; r++) {
             long row = dq.at(n, h, i0 + r);
             for (int x = 0; x < d; x++) {
                 FloatLanes.set(dq.segment(), row + x, ws.queryGrad[r * dp + x] * s.scale());
             }
+        }
+    }
+
+    /**
+     * One block of COLUMNS keys of a query tile: scores, probabilities, and their products into
+     * dV, dK and dQ. A method of its own, not the body of {@link #tile}'s loop, and larger (375
+     * bytes of bytecode) than C2 inlines into a hot caller (FreqInlineSize, 325), so that it is
+     * compiled on its own, with a whole inlining budget for its six products and the
+     * exponential. As the loop's body, C2 sometimes compiled {@code tile} without the
+     * probabilities inlined and called their profiled C1 form, which then stayed in use for the
+     * rest of the run, every vector boxed: in about one JVM of eight training a two-layer
+     * transformer model, 0.8 MB a step; none of 32 since (Zen 5, two threads).
+     */
+    private static void keyBlock(AttentionShape s, AttentionMasks masks, int n, int i0, int m, int j0, int keyRows,
+                                 AttentionWorkspace ws) {
+        int d = s.headDim();
+        int dv = s.valueDim();
+        int dp = AttentionWorkspace.padded(d);
+        MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
+        if (ScoreMasks.needed(s, masks, i0, j0)) {
+            ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
+        }
+        TileProducts.probabilities(m, ws.scores, ws.rowMax);
+        // dV^T[:, j0 ..] += dO^T P, ROWS features at a time
+        for (int b = 0; b < dv; b += ROWS) {
+            MicroKernel.run(ROWS, ws.outGradT, b * ROWS, ws.scores, 0, ws.product);
+            TileProducts.add(ws.product, Math.min(ROWS, dv - b), ws.valueGradT, b, keyRows, j0);
+        }
+        // dP = dO V^T, then dS = P (dP - delta), row-major (probsT holds it transposed)
+        MicroKernel.run(dv, ws.outGrad, 0, ws.valuesT, j0 * dv, ws.product);
+        TileProducts.scoreGradient(ws.scores, ws.product, ws.delta, ws.scores, ws.probsT);
+        // dK^T[:, j0 ..] += (scale q)^T dS
+        for (int b = 0; b < d; b += ROWS) {
+            MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scores, 0, ws.product);
+            TileProducts.add(ws.product, Math.min(ROWS, d - b), ws.keyGradT, b, keyRows, j0);
+        }
+        // dQ += dS K (scaled once at the end)
+        for (int c = 0; c < dp; c += COLUMNS) {
+            MicroKernel.run(COLUMNS, ws.probsT, 0, ws.keys, c * keyRows + j0 * COLUMNS, ws.product);
+            TileProducts.add(ws.product, m, ws.queryGrad, 0, dp, c);
         }
     }
 
