@@ -21,9 +21,12 @@ import org.openjdk.jmh.annotations.Warmup;
 import dev.panamax.kernels.backend.Backend;
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.layers.Init;
-import dev.panamax.nn.layers.Sequential;
+import dev.panamax.nn.layers.Layer;
 import dev.panamax.nn.losses.CrossEntropyLoss;
 import dev.panamax.nn.models.Models;
+import dev.panamax.nn.models.TransformerLanguageModel;
+import dev.panamax.nn.optim.Adam;
+import dev.panamax.nn.optim.Optimizer;
 import dev.panamax.nn.optim.Sgd;
 import dev.panamax.nn.tensor.StepArena;
 import dev.panamax.nn.tensor.Tensor;
@@ -33,7 +36,10 @@ import dev.panamax.nn.tensor.Tensor;
  * input images, as in PyTorch), SGD with momentum
  * (lr 0.01, momentum 0.9), in a {@link StepArena} reset each step. {@code lenet5}: batch 64 of
  * 1×28×28 ({@code lenet5-maxpool}: torch_bench.py's variant with 2×2 max pooling, as in
- * {@link InferenceBench}); {@code mlp}: 30→64→64→2, batch 64. Time per step (images per second = 64 / time);
+ * {@link InferenceBench}); {@code mlp}: 30→64→64→2, batch 64; two language models over 16
+ * sequences of 32 tokens of a 50-symbol vocabulary, trained with Adam instead ({@code char-lstm}:
+ * {@code Models.charLstm(50, 64, 64, 2)}; {@code transformer-lm}: two pre-norm encoder layers of
+ * width 64, 4 heads, feed-forward 128). Time per step (images per second = 64 / time);
  * run with {@code -prof gc} for {@code gc.alloc.rate.norm}. That figure also holds what JMH's own
  * threads allocate meanwhile, some KB per second: tens of bytes per LeNet-5 step, where
  * {@link WarmupProbe}, counting every thread of the JVM over 2 s of steady state, finds about one
@@ -57,8 +63,11 @@ import dev.panamax.nn.tensor.Tensor;
 public class TrainingStepBench {
 
     private static final int BATCH = 64;
+    private static final int SEQUENCES = 16;
+    private static final int TOKENS = 32;
+    private static final int VOCABULARY = 50;
 
-    @Param({"lenet5", "lenet5-maxpool", "mlp"})
+    @Param({"lenet5", "lenet5-maxpool", "mlp", "char-lstm", "transformer-lm"})
     public String model;
 
     @Param({"1", "2"})
@@ -66,8 +75,10 @@ public class TrainingStepBench {
 
     private Arena data;
     private StepArena step;
-    private Sequential net;
-    private Sgd sgd;
+    private Layer net;
+    private Optimizer optimizer;
+    /** Whether {@link #net} is a language model: logits {@code [N, T, V]} scored as {@code [N T, V]}. */
+    private boolean languageModel;
     private CrossEntropyLoss loss;
     private Tensor x;
     private Tensor target;
@@ -80,6 +91,16 @@ public class TrainingStepBench {
         data = Arena.ofShared();
         step = StepArena.reusingTensors();       // as the Trainer: a training loop keeps no tensor past its step
         SplittableRandom rnd = new SplittableRandom(7);
+        loss = new CrossEntropyLoss();
+        languageModel = model.equals("char-lstm") || model.equals("transformer-lm");
+        if (languageModel) {
+            net = model.equals("char-lstm") ? Models.charLstm(VOCABULARY, 64, 64, 2)
+                    : TransformerLanguageModel.golden(VOCABULARY, 64, 4, 128, 2, TOKENS, 1e-5f);
+            x = Tensor.ofLongs(data, tokens(rnd, SEQUENCES * TOKENS), SEQUENCES, TOKENS);
+            target = Tensor.ofLongs(data, tokens(rnd, SEQUENCES * TOKENS), SEQUENCES * TOKENS);
+            optimizer = Adam.adam(net.parameters(), Adam.Options.adam());
+            return;
+        }
         boolean lenet = model.startsWith("lenet5");
         net = model.equals("lenet5-maxpool") ? InferenceBench.lenet5MaxPool() : lenet ? Models.lenet5() : Models.mlp(30, 64, 2);
         net.requireInputGradient(false);          // the input is data, as in PyTorch (no grad for x)
@@ -90,13 +111,21 @@ public class TrainingStepBench {
             labels[i] = rnd.nextInt(lenet ? 10 : 2);
         }
         target = Tensor.ofLongs(data, labels, BATCH);
-        sgd = new Sgd(net.parameters(), 0.01f, 0.9f);
-        loss = new CrossEntropyLoss();
+        optimizer = new Sgd(net.parameters(), 0.01f, 0.9f);
+    }
+
+    /** {@code count} token ids drawn uniformly from the vocabulary. */
+    private static long[] tokens(SplittableRandom rnd, int count) {
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = rnd.nextInt(VOCABULARY);
+        }
+        return ids;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        sgd.close();
+        optimizer.close();
         step.close();
         data.close();
     }
@@ -104,11 +133,12 @@ public class TrainingStepBench {
     @Benchmark
     public float trainStep() {
         step.reset();
-        sgd.zeroGrad();
+        optimizer.zeroGrad();
         Tensor logits = net.forward(x, step);
-        float l = loss.forward(logits, target, step);
-        net.backward(loss.backward(step), step);
-        sgd.step();
+        float l = loss.forward(languageModel ? logits.view(-1, VOCABULARY) : logits, target, step);
+        Tensor g = loss.backward(step);
+        net.backward(languageModel ? g.viewAs(logits) : g, step);
+        optimizer.step();
         return l;
     }
 }
