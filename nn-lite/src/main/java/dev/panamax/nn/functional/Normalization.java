@@ -30,6 +30,12 @@ public final class Normalization {
      * @param rstd {@code 1/sqrt(var + eps)} per normalised group
      */
     public record Saved(Tensor y, Tensor mean, Tensor rstd) {
+
+        /** {@code previous} when it holds these very tensors (a reusing arena's steady state), else a new record. */
+        static Saved of(Tensor y, Tensor mean, Tensor rstd, Saved previous) {
+            return previous != null && previous.y == y && previous.mean == mean && previous.rstd == rstd
+                    ? previous : new Saved(y, mean, rstd);
+        }
     }
 
     /**
@@ -40,6 +46,12 @@ public final class Normalization {
      * @param bias   gradient of the bias, or null when there is no bias
      */
     public record Grads(Tensor x, Tensor weight, Tensor bias) {
+
+        /** {@code previous} when it holds these very tensors (a reusing arena's steady state), else a new record. */
+        static Grads of(Tensor x, Tensor weight, Tensor bias, Grads previous) {
+            return previous != null && previous.x == x && previous.weight == weight && previous.bias == bias
+                    ? previous : new Grads(x, weight, bias);
+        }
     }
 
     /**
@@ -162,6 +174,17 @@ public final class Normalization {
 
     /** {@code layer_norm(x, normalizedShape, weight, bias, eps)} over the trailing dimensions. */
     public static Saved layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, float eps, Arena arena) {
+        return layerNorm(x, normalizedShape, weight, bias, eps, null, arena);
+    }
+
+    /**
+     * {@link #layerNorm(Tensor, long[], Tensor, Tensor, float, Arena)}, returning {@code previous}
+     * again when it holds this call's tensors, as it does in a steady-state step of a
+     * {@link dev.panamax.nn.tensor.StepArena#reusingTensors()} arena (so that such a step
+     * allocates nothing).
+     */
+    public static Saved layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, float eps, Saved previous,
+                                  Arena arena) {
         long d = checkTrailing(x, normalizedShape);
         checkShapeOf("weight", weight, normalizedShape);
         checkShapeOf("bias", bias, normalizedShape);
@@ -174,12 +197,22 @@ public final class Normalization {
         Tensor rstd = Tensor.zeros(arena, rows);
         LayerNorm.forward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b), eps,
                 y.segment(), 0, mean.segment(), rstd.segment(), 0);
-        return new Saved(y, mean, rstd);
+        return Saved.of(y, mean, rstd, previous);
     }
 
     /** The gradients of {@link #layerNorm}. */
     public static Grads layerNormBackward(Tensor x, long[] normalizedShape, Tensor weight, boolean hasBias, Saved saved,
                                           Tensor gy, Arena arena) {
+        return layerNormBackward(x, normalizedShape, weight, hasBias, saved, gy, null, arena);
+    }
+
+    /**
+     * {@link #layerNormBackward(Tensor, long[], Tensor, boolean, Saved, Tensor, Arena)}, returning
+     * {@code previous} again when it holds this call's gradients (see {@link #layerNorm(Tensor,
+     * long[], Tensor, Tensor, float, Saved, Arena)}).
+     */
+    public static Grads layerNormBackward(Tensor x, long[] normalizedShape, Tensor weight, boolean hasBias, Saved saved,
+                                          Tensor gy, Grads previous, Arena arena) {
         long d = checkTrailing(x, normalizedShape);
         Layouts.requireSameShape("gy", gy, x);
         checkShapeOf("weight", weight, normalizedShape);
@@ -192,7 +225,7 @@ public final class Normalization {
         Tensor gb = Tensor.zeros(arena, normalizedShape);
         LayerNorm.backward(rows, d, xd.segment(), xd.offset(), seg(w), off(w), saved.mean().segment(),
                 saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0, gw.segment(), gb.segment(), 0);
-        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+        return Grads.of(gx, weight == null ? null : gw, hasBias ? gb : null, previous);
     }
 
     /** {@code group_norm(x [N, C, *], numGroups, weight, bias, eps)}. */

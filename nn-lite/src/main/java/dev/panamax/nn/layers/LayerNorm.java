@@ -19,6 +19,8 @@ public final class LayerNorm extends Layer {
     private final Parameter bias;
     private Tensor x;
     private Normalization.Saved saved;
+    /** The last backward's gradients, handed back when a reusing arena gives the same tensors again. */
+    private Normalization.Grads grads;
 
     /** eps 1e-5, affine. */
     public LayerNorm(long... normalizedShape) {
@@ -47,7 +49,7 @@ public final class LayerNorm extends Layer {
         }
         this.x = x;
         var s = Normalization.layerNorm(x, normalizedShape, weight == null ? null : weight.value(),
-                bias == null ? null : bias.value(), eps, arena);
+                bias == null ? null : bias.value(), eps, saved, arena);
         saved = s;                    // after: threads sharing a model in eval mode each return their own y
         return s.y();
     }
@@ -55,7 +57,8 @@ public final class LayerNorm extends Layer {
     @Override
     public Tensor backward(Tensor gy, Arena arena) {
         Normalization.Grads g = Normalization.layerNormBackward(saved(x), normalizedShape,
-                weight == null ? null : weight.value(), bias != null, saved, gy, arena);
+                weight == null ? null : weight.value(), bias != null, saved, gy, grads, arena);
+        grads = g;
         accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }

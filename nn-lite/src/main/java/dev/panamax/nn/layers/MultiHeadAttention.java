@@ -55,6 +55,9 @@ public final class MultiHeadAttention extends Layer {
      * each see a whole one.
      */
     private final HeadLayout[] layouts = new HeadLayout[12];
+    /** The last gradients of each block of in_proj's rows ({@link #project}, by its first block), handed back likewise. */
+    private final LinearAlgebra.LinearGrads[] projectGrads = new LinearAlgebra.LinearGrads[3];
+    private Gradients lastGradients;
     private int nextLayout;
     private AttentionShape lastShape;
 
@@ -153,7 +156,13 @@ public final class MultiHeadAttention extends Layer {
         int n = (int) batchOf(query);
         int tq = (int) lengthOf(query);
         int tk = (int) lengthOf(key);
-        Saved s = new Saved();
+        // training reuses the last forward's record (no thread shares a model in training, and
+        // backward only ever reads the last forward's); evaluation, which threads may share,
+        // makes its own
+        Saved s = isTraining() && saved != null ? saved : new Saved();
+        s.complete = false;
+        s.qkv = null;
+        s.kv = null;
         s.query = rows(query, arena);
         s.key = key == query ? s.query : rows(key, arena);
         s.value = value == key ? s.key : rows(value, arena);
@@ -190,6 +199,7 @@ public final class MultiHeadAttention extends Layer {
         s.queryInput = query;
         s.keyInput = key;
         s.unbatched = unbatched;
+        s.complete = true;
         saved = s;
         return outProj.forward(s.out, arena).viewAs(query);
     }
@@ -197,13 +207,16 @@ public final class MultiHeadAttention extends Layer {
     /** The gradients of the last forward's query, key and value; the parameters' are accumulated. */
     public Gradients backwardAll(Tensor gy, Arena arena) {
         Saved s = saved(saved);
+        if (!s.complete) {
+            throw new IllegalStateException(describe() + ": the last forward failed; backward needs one that completed");
+        }
         if (s.unbatched) {
             int batchDim = batchDim();
             Gradients g = backwardBatch(s, gy.unsqueeze(batchDim), arena);
             Tensor query = g.query().squeeze(batchDim);
             Tensor key = g.key() == g.query() ? query : g.key().squeeze(batchDim);
             Tensor value = g.value() == g.key() ? key : g.value().squeeze(batchDim);
-            return new Gradients(query, key, value);
+            return gradients(query, key, value);
         }
         return backwardBatch(s, gy, arena);
     }
@@ -251,14 +264,14 @@ public final class MultiHeadAttention extends Layer {
                 heads(dv, n, tk));
         if (s.self) {
             Tensor dx = project(s.query, dqkv, 0, 3, arena).viewAs(s.queryInput);
-            return new Gradients(dx, dx, dx);
+            return gradients(dx, dx, dx);
         }
         Tensor gq = project(s.query, dq, 0, 1, arena).viewAs(s.queryInput);
         if (s.sameKv) {
             Tensor gkv = project(s.key, dkv, 1, 3, arena).viewAs(s.keyInput);
-            return new Gradients(gq, gkv, gkv);
+            return gradients(gq, gkv, gkv);
         }
-        return new Gradients(gq, project(s.key, dk, 1, 2, arena).viewAs(s.keyInput),
+        return gradients(gq, project(s.key, dk, 1, 2, arena).viewAs(s.keyInput),
                 project(s.value, dv, 2, 3, arena).viewAs(s.keyInput));
     }
 
@@ -342,10 +355,22 @@ public final class MultiHeadAttention extends Layer {
 
     // ---- helpers ----
 
+    /** The gradients as a record: the last one again when it holds these very tensors (a reusing arena's steady state). */
+    private Gradients gradients(Tensor query, Tensor key, Tensor value) {
+        Gradients g = lastGradients;
+        if (g == null || g.query() != query || g.key() != key || g.value() != value) {
+            g = new Gradients(query, key, value);
+            lastGradients = g;
+        }
+        return g;
+    }
+
     /** The backward of the projection by row blocks {@code [from E, to E)} of in_proj: accumulates their gradients, returns the input's. */
     private Tensor project(Tensor x, Tensor g, int from, int to, Arena arena) {
         Tensor w = inProjWeight.value().slice(0, from * embed, to * embed);
-        LinearAlgebra.LinearGrads lg = LinearAlgebra.linearBackward(x, w, inProjBias != null, g.contiguous(arena), true, arena);
+        LinearAlgebra.LinearGrads lg = LinearAlgebra.linearBackward(x, w, inProjBias != null, g.contiguous(arena), true,
+                projectGrads[from], arena);
+        projectGrads[from] = lg;
         add(inProjWeight.grad().slice(0, from * embed, to * embed), lg.weight());
         if (inProjBias != null) {
             add(inProjBias.grad().slice(0, from * embed, to * embed), lg.bias());
@@ -472,6 +497,8 @@ public final class MultiHeadAttention extends Layer {
         AttentionMasks masks;
         /** The inputs were one sequence each, {@code [T, E]}, run as a batch of one. */
         boolean unbatched;
+        /** Whether the forward that filled this record finished (a failed one leaves it half written). */
+        boolean complete;
         /** The inputs, whose shapes the gradients take. */
         Tensor queryInput;
         Tensor keyInput;

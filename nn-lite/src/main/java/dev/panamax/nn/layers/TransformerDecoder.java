@@ -35,8 +35,8 @@ public final class TransformerDecoder extends Block {
     public Tensor forward(Tensor x, Tensor memory, Tensor tgtMask, Tensor tgtKeyPadding, Tensor memoryKeyPadding, boolean causal,
                           Arena arena) {
         Tensor h = x;
-        for (TransformerDecoderLayer l : layers.layers()) {
-            h = l.forward(h, memory, tgtMask, tgtKeyPadding, memoryKeyPadding, causal, arena);
+        for (int i = 0; i < layers.size(); i++) {        // by index: an iterator would be an object a step
+            h = layers.get(i).forward(h, memory, tgtMask, tgtKeyPadding, memoryKeyPadding, causal, arena);
         }
         return norm == null ? h : norm.forward(h, arena);
     }
@@ -47,8 +47,8 @@ public final class TransformerDecoder extends Block {
      */
     public Tensor forwardCached(Tensor x, Tensor memory, Tensor memoryKeyPadding, KvCache cache, Arena arena) {
         Tensor h = x;
-        for (TransformerDecoderLayer l : layers.layers()) {
-            h = l.forwardCached(h, memory, memoryKeyPadding, cache, arena);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forwardCached(h, memory, memoryKeyPadding, cache, arena);
         }
         return norm == null ? h : norm.forward(h, arena);
     }

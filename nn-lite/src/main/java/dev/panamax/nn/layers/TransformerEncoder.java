@@ -33,8 +33,8 @@ public final class TransformerEncoder extends Layer {
     /** Every layer with the same masks (see {@link TransformerEncoderLayer#forward(Tensor, Tensor, Tensor, boolean, Arena)}). */
     public Tensor forward(Tensor x, Tensor mask, Tensor keyPadding, boolean causal, Arena arena) {
         Tensor h = x;
-        for (TransformerEncoderLayer l : layers.layers()) {
-            h = l.forward(h, mask, keyPadding, causal, arena);
+        for (int i = 0; i < layers.size(); i++) {        // by index: an iterator would be an object a step
+            h = layers.get(i).forward(h, mask, keyPadding, causal, arena);
         }
         return norm == null ? h : norm.forward(h, arena);
     }

@@ -59,8 +59,8 @@ public final class TransformerLanguageModel extends Layer {
         tokens = ids.size(1);                 // for backward; forward uses the input's own length
         Tensor h = tokEmb.forward(ids, arena);
         h = addPositions(h, ids.size(1), arena);
-        for (TransformerEncoderLayer l : layers.layers()) {
-            h = l.forward(h, null, null, true, arena);
+        for (int i = 0; i < layers.size(); i++) {        // by index: an iterator would be an object a step
+            h = layers.get(i).forward(h, null, null, true, arena);
         }
         return head.forward(norm.forward(h, arena), arena);
     }

@@ -41,6 +41,48 @@ class TransformerTest {
         check("unbatched", false, 1, false, false, true);
     }
 
+    /**
+     * Training reuses attention's saved record, and a reusing arena hands back the same tensors,
+     * views and gradient records every step: the second step on other data must give what a
+     * fresh layer gives on that data, and a forward that failed must not leave a record that
+     * backward would read half written.
+     */
+    @Test
+    void stepsThroughAReusingArenaGiveAFreshLayersGradients() {
+        try (dev.panamax.nn.tensor.StepArena step = dev.panamax.nn.tensor.StepArena.reusingTensors();
+             Arena arena = Arena.ofConfined()) {
+            MultiHeadAttention reused = new MultiHeadAttention(8, 2, true, true, new java.util.SplittableRandom(3));
+            MultiHeadAttention fresh = new MultiHeadAttention(8, 2, true, true, new java.util.SplittableRandom(3));
+            Tensor[] inputs = new Tensor[3];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = Tensor.zeros(arena, 2, 5, 8);
+                Init.normal(inputs[i], 0, 1, new java.util.SplittableRandom(10 + i));
+            }
+            float[] reusedGrad = null;
+            for (Tensor x : inputs) {
+                step.reset();
+                for (Parameter p : reused.parameters()) {
+                    p.grad().fill(0f);
+                }
+                Tensor y = reused.forward(x, step);
+                reusedGrad = reused.backward(Tensor.zerosLike(step, y).fill(1f), step).toFloatArray();
+            }
+            Tensor last = inputs[inputs.length - 1];
+            Tensor y = fresh.forward(last, arena);
+            float[] freshGrad = fresh.backward(Tensor.zerosLike(arena, y).fill(1f), arena).toFloatArray();
+            assertThat(reusedGrad).containsExactly(freshGrad);
+            assertThat(reused.namedParameters().get("in_proj_weight").grad().toFloatArray())
+                    .containsExactly(fresh.namedParameters().get("in_proj_weight").grad().toFloatArray());
+            step.reset();
+            Tensor y2 = reused.forward(last, step);
+            assertThatThrownBy(() -> reused.forward(last, last, last, null, Tensor.zeros(arena, 3, 3), false, step))
+                    .as("an attn_mask of the wrong shape, found after the record is taken")
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> reused.backward(Tensor.zerosLike(step, y2).fill(1f), step))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward failed");
+        }
+    }
+
     @Test
     void subsequentMaskAndMisuse() {
         try (Arena arena = Arena.ofConfined()) {
