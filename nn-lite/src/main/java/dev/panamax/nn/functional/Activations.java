@@ -12,8 +12,10 @@ import dev.panamax.nn.tensor.Tensor;
 /**
  * Elementwise activations on tensors of any shape and strides, forward and backward, as in
  * {@code torch.nn.functional}. Results are new contiguous tensors from the given arena.
- * A contiguous input is one kernel call; a strided view is walked row by row with the last
- * dimension's stride (the kernels' general strided path), without a copy.
+ * A contiguous input is one kernel call; one dense below its first dimension (a channel slice
+ * of a concatenation's {@code [N, C, H, W]}) one call per leading index; any other strided view
+ * is walked row by row with the last dimension's stride (the kernels' general strided path),
+ * without a copy.
  */
 public final class Activations {
 
@@ -26,6 +28,11 @@ public final class Activations {
         Tensor y = Tensor.emptyLike(arena, x);
         if (x.isContiguous()) {
             ActivationForward.apply(f, x.segment(), x.offset(), 1, y.segment(), 0, 1, x.numel());
+        } else if (Layouts.denseBelowFirst(x)) {
+            long block = x.numel() / x.size(0);        // numel > 0: an empty tensor is contiguous
+            for (long i = 0; i < x.size(0); i++) {
+                ActivationForward.apply(f, x.segment(), x.offset() + i * x.stride(0), 1, y.segment(), i * block, 1, block);
+            }
         } else {
             long[] shape = x.shape();
             StridedRows.forEach(shape, (offsets, n) -> ActivationForward.apply(f,
@@ -43,6 +50,12 @@ public final class Activations {
         if (x.isContiguous() && gy.isContiguous()) {
             ActivationBackward.apply(f, x.segment(), x.offset(), 1, gy.segment(), gy.offset(), 1,
                     gx.segment(), 0, 1, x.numel());
+        } else if (Layouts.denseBelowFirst(x) && Layouts.denseBelowFirst(gy) && x.numel() > 0) {
+            long block = x.numel() / x.size(0);
+            for (long i = 0; i < x.size(0); i++) {
+                ActivationBackward.apply(f, x.segment(), x.offset() + i * x.stride(0), 1,
+                        gy.segment(), gy.offset() + i * gy.stride(0), 1, gx.segment(), i * block, 1, block);
+            }
         } else {
             StridedRows.forEach(x.shape(), (offsets, n) -> ActivationBackward.apply(f,
                     x.segment(), x.offset() + offsets[0], lastStride(x),

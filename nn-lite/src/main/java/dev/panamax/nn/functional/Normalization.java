@@ -61,6 +61,17 @@ public final class Normalization {
      */
     public static Saved batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                   boolean training, float momentum, float eps, Arena arena) {
+        return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, null, arena);
+    }
+
+    /**
+     * {@link #batchNorm(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, float, float, Arena)},
+     * returning {@code previous} again when it holds this call's tensors, as it does in a
+     * steady-state step of a {@link dev.panamax.nn.tensor.StepArena#reusingTensors()} arena (so
+     * that such a step allocates nothing).
+     */
+    public static Saved batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                  boolean training, float momentum, float eps, Saved previous, Arena arena) {
         checkNcs(x);
         long c = x.size(1);
         checkBatchNormParameters(c, weight, bias, runningMean, runningVar);
@@ -73,12 +84,22 @@ public final class Normalization {
         BatchNorm.forward(training, x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w), seg(b), off(b),
                 seg(runningMean), off(runningMean), seg(runningVar), off(runningVar), momentum, eps,
                 y.segment(), 0, mean.segment(), rstd.segment(), 0);
-        return new Saved(y, mean, rstd);
+        return Saved.of(y, mean, rstd, previous);
     }
 
     /** The gradients of {@link #batchNorm}, from its input and saved statistics. */
     public static Grads batchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
                                           boolean training, Arena arena) {
+        return batchNormBackward(x, weight, hasBias, saved, gy, training, null, arena);
+    }
+
+    /**
+     * {@link #batchNormBackward(Tensor, Tensor, boolean, Saved, Tensor, boolean, Arena)}, returning
+     * {@code previous} again when it holds this call's gradients (see {@link #batchNorm(Tensor,
+     * Tensor, Tensor, Tensor, Tensor, boolean, float, float, Saved, Arena)}).
+     */
+    public static Grads batchNormBackward(Tensor x, Tensor weight, boolean hasBias, Saved saved, Tensor gy,
+                                          boolean training, Grads previous, Arena arena) {
         checkNcs(x);
         long c = x.size(1);
         Layouts.requireSameShape("gy", gy, x);
@@ -92,7 +113,7 @@ public final class Normalization {
         BatchNorm.backward(training, x.size(0), c, spatial(x), xd.segment(), xd.offset(), seg(w), off(w),
                 saved.mean().segment(), saved.rstd().segment(), 0, g.segment(), g.offset(), gx.segment(), 0,
                 gw.segment(), gb.segment(), 0);
-        return new Grads(gx, weight == null ? null : gw, hasBias ? gb : null);
+        return Grads.of(gx, weight == null ? null : gw, hasBias ? gb : null, previous);
     }
 
     /**

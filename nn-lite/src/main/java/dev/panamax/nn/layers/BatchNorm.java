@@ -30,6 +30,8 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     private final Tensor batchesTracked;
     private Tensor x;
     private Normalization.Saved saved;
+    /** The last backward's gradients, handed back when a reusing arena gives the same tensors again. */
+    private Normalization.Grads grads;
     private boolean savedInTraining;
     private Communicator sync;
     private boolean savedSynchronized;
@@ -82,7 +84,7 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
         var s = synced
                 ? Normalization.syncBatchNorm(x, value(weight), value(bias), runningMean, runningVar, momentum, eps, sync, arena)
                 : Normalization.batchNorm(x, value(weight), value(bias), runningMean, runningVar, training, momentum, eps,
-                        arena);
+                        saved, arena);
         savedInTraining = training;
         savedSynchronized = synced;
         if (training) {
@@ -96,7 +98,9 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     public Tensor backward(Tensor gy, Arena arena) {
         Normalization.Grads g = savedSynchronized
                 ? Normalization.syncBatchNormBackward(saved(x), value(weight), bias != null, saved, gy, sync, arena)
-                : Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy, savedInTraining, arena);
+                : Normalization.batchNormBackward(saved(x), value(weight), bias != null, saved, gy, savedInTraining, grads,
+                        arena);
+        grads = g;
         accumulate(weight, bias, g.weight(), g.bias());
         return g.x();
     }
