@@ -28,30 +28,40 @@ public final class Concatenation {
         }
         Tensor first = xs.get(0);
         int d = first.dimension(dim);
-        long[] shape = first.shape().clone();
         long total = 0;
         for (int i = 0; i < xs.size(); i++) {
             Tensor x = xs.get(i);
-            long[] s = x.shape();
-            boolean same = s.length == shape.length && x.dtype() == first.dtype();
-            for (int k = 0; same && k < s.length; k++) {
-                same = k == d || s[k] == shape[k];
+            boolean same = x.rank() == first.rank() && x.dtype() == first.dtype();
+            for (int k = 0; same && k < first.rank(); k++) {
+                same = k == d || x.size(k) == first.size(k);
             }
             if (!same) {
-                throw new IllegalArgumentException("cat: tensor " + i + " is " + x.dtype() + " " + Arrays.toString(s)
+                throw new IllegalArgumentException("cat: tensor " + i + " is " + x.dtype() + " " + Arrays.toString(x.shape())
                         + ", which does not match tensor 0's " + first.dtype() + " " + Arrays.toString(first.shape())
                         + " outside dimension " + d);
             }
-            total = Math.addExact(total, s[d]);
+            total = Math.addExact(total, x.size(d));
         }
-        shape[d] = total;
-        Tensor out = first.dtype() == DType.FLOAT32 ? Tensor.empty(arena, shape) : Tensor.zeros(arena, first.dtype(), shape);
+        Tensor out;
+        if (first.dtype() == DType.FLOAT32 && first.rank() == 4) {      // [N, C, H, W]: no shape array
+            out = Tensor.empty(arena, joined(first, 0, d, total), joined(first, 1, d, total), joined(first, 2, d, total),
+                    joined(first, 3, d, total));
+        } else {
+            long[] shape = first.shape();       // a copy: the output's, with the joined size
+            shape[d] = total;
+            out = first.dtype() == DType.FLOAT32 ? Tensor.empty(arena, shape) : Tensor.zeros(arena, first.dtype(), shape);
+        }
         long at = 0;
         for (Tensor x : xs) {
             out.slice(d, at, at + x.size(d)).copyFrom(x);
             at += x.size(d);
         }
         return out;
+    }
+
+    /** Dimension {@code k} of the joined tensor: {@code total} along the joined dimension {@code d}, else the inputs'. */
+    private static long joined(Tensor first, int k, int d, long total) {
+        return k == d ? total : first.size(k);
     }
 
     /** The gradients of {@link #cat}: each input's slice of {@code g} along {@code dim}, as a view. */

@@ -380,8 +380,20 @@ public final class Pooling {
         check(x);
         int h = (int) x.size(2);
         int w = (int) x.size(3);
-        return new PoolGeometry(h, w, h, w, 1, 1, 0, 0);
+        PoolGeometry g = lastWhole;
+        if (g == null || g.height() != h || g.width() != w) {
+            g = new PoolGeometry(h, w, h, w, 1, 1, 0, 0);
+            lastWhole = g;
+        }
+        return g;
     }
+
+    /**
+     * The last global pool's geometry, handed out again for planes of the same size (a model's
+     * global pool sees the same size every step, so a step makes none). A record with final
+     * fields, so a thread racing another here sees a whole one.
+     */
+    private static PoolGeometry lastWhole;
 
     private static void requireWindow(Tensor x, PoolGeometry g) {
         check(x);

@@ -78,11 +78,18 @@ public final class Concat extends Layer {
                     + e.getMessage(), e);
         }
         int d = out.dimension(dim);
-        long[] edges = new long[ys.length + 1];
-        for (int b = 0; b < ys.length; b++) {
-            edges[b + 1] = edges[b] + ys[b].size(d);
+        long[] edges = bounds;                  // the last call's, kept when they are the same (every step)
+        boolean same = edges != null && edges.length == ys.length + 1;
+        for (int b = 0; same && b < ys.length; b++) {
+            same = edges[b + 1] - edges[b] == ys[b].size(d);
         }
-        bounds = edges;
+        if (!same) {
+            edges = new long[ys.length + 1];
+            for (int b = 0; b < ys.length; b++) {
+                edges[b + 1] = edges[b] + ys[b].size(d);
+            }
+            bounds = edges;
+        }
         return out;
     }
 

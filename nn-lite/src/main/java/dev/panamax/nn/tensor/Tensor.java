@@ -518,6 +518,13 @@ public final class Tensor {
             run *= shape[--outer];
         }
         long bytes = dtype.bytes();
+        if (outer == 1) {                   // one block per index of the first dimension: no index array
+            for (long i = 0; i < shape[0]; i++) {
+                MemorySegment.copy(source.mem(), (source.offset + i * source.strides[0]) * bytes, mem(),
+                        (offset + i * strides[0]) * bytes, run * bytes);
+            }
+            return;
+        }
         long[] idx = new long[shape.length];
         for (long i = 0; i < n; i += run) {
             long from = source.offsetOf(idx);
