@@ -28,7 +28,7 @@ public final class Activations {
         Tensor y = Tensor.emptyLike(arena, x);
         if (x.isContiguous()) {
             ActivationForward.apply(f, x.segment(), x.offset(), 1, y.segment(), 0, 1, x.numel());
-        } else if (Layouts.denseBelowFirst(x)) {
+        } else if (x.isDenseFrom(1)) {
             long block = x.numel() / x.size(0);        // numel > 0: an empty tensor is contiguous
             for (long i = 0; i < x.size(0); i++) {
                 ActivationForward.apply(f, x.segment(), x.offset() + i * x.stride(0), 1, y.segment(), i * block, 1, block);
@@ -50,8 +50,8 @@ public final class Activations {
         if (x.isContiguous() && gy.isContiguous()) {
             ActivationBackward.apply(f, x.segment(), x.offset(), 1, gy.segment(), gy.offset(), 1,
                     gx.segment(), 0, 1, x.numel());
-        } else if (Layouts.denseBelowFirst(x) && Layouts.denseBelowFirst(gy) && x.numel() > 0) {
-            long block = x.numel() / x.size(0);
+        } else if (x.isDenseFrom(1) && gy.isDenseFrom(1)) {
+            long block = x.numel() / x.size(0);        // numel > 0: an empty tensor is contiguous
             for (long i = 0; i < x.size(0); i++) {
                 ActivationBackward.apply(f, x.segment(), x.offset() + i * x.stride(0), 1,
                         gy.segment(), gy.offset() + i * gy.stride(0), 1, gx.segment(), i * block, 1, block);

@@ -24,26 +24,6 @@ final class Layouts {
         }
     }
 
-    /**
-     * Whether every dimension after the first is dense (row-major and gap-free), so that the
-     * tensor is {@code size(0)} contiguous blocks {@code stride(0)} apart: a channel slice of a
-     * concatenation's {@code [N, C, H, W]} output, say. False for a scalar; sizes of 1 may have
-     * any stride, as in {@link Tensor#isContiguous}.
-     */
-    static boolean denseBelowFirst(Tensor t) {
-        if (t.rank() == 0) {
-            return false;
-        }
-        long expected = 1;
-        for (int d = t.rank() - 1; d >= 1; d--) {
-            if (t.size(d) != 1 && t.stride(d) != expected) {
-                return false;
-            }
-            expected *= t.size(d);
-        }
-        return true;
-    }
-
     // Fixed-rank forms: the hot calls check shapes without a varargs array per call (a
     // steady-state step allocates nothing).
 

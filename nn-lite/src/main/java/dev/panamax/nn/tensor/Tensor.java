@@ -87,6 +87,19 @@ public final class Tensor {
         return null;
     }
 
+    /** The kept slice asked for as {@code (dim, start, end)}, or null; no array is made. */
+    private Tensor keptSlice(int dim, long start, long end) {
+        View[] kept = views;
+        if (kept != null) {
+            for (View v : kept) {
+                if (v != null && v.slice && v.request[0] == dim && v.request[1] == start && v.request[2] == end) {
+                    return v.tensor;
+                }
+            }
+        }
+        return null;
+    }
+
     /** Keeps a new view in the oldest slot and returns it. */
     private Tensor keep(boolean slice, long[] request, Tensor view) {
         View[] kept = views;
@@ -394,11 +407,17 @@ public final class Tensor {
      * whatever its strides ({@code zeros(2, 0, 4)} has strides {@code [4, 4, 1]} there as here).
      */
     public boolean isContiguous() {
-        if (numel() == 0) {
-            return true;
-        }
+        return numel() == 0 || isDenseFrom(0);
+    }
+
+    /**
+     * Whether dimensions {@code dim} and after lie row-major and gap-free (a dimension of size 1
+     * may have any stride): from 1, the tensor is {@code size(0)} dense blocks {@code stride(0)}
+     * apart, as a channel slice of an {@code [N, C, H, W]} tensor is.
+     */
+    public boolean isDenseFrom(int dim) {
         long expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
+        for (int d = shape.length - 1; d >= dim; d--) {
             if (shape[d] != 1 && strides[d] != expected) {
                 return false;
             }
@@ -601,13 +620,9 @@ public final class Tensor {
      * past the dimension are refused, not clamped.
      */
     public Tensor slice(int dim, long start, long end) {
-        View[] kept = views;
+        Tensor kept = keptSlice(dim, start, end);
         if (kept != null) {
-            for (View v : kept) {
-                if (v != null && v.slice && v.request[0] == dim && v.request[1] == start && v.request[2] == end) {
-                    return v.tensor;
-                }
-            }
+            return kept;
         }
         int d = dimension(dim);
         long size = shape[d];
