@@ -228,6 +228,69 @@ final class UnpackedKernel {
     }
 
     /**
+     * Four rows of A by four vectors of B (16 accumulators), stored into C as {@link #sixByFour}
+     * stores: the last rows of a product in those tiles when fewer than five are left, instead of
+     * a six-row tile that computes rows again (a 64-row product, as a 1 x 1 convolution with 64
+     * output channels: 66 rows' multiply-adds for 64).
+     */
+    static void fourByFour(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
+                           MemorySegment c, long cAt, long ldc) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        long sp = stepP * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector b2 = FloatVector.fromMemorySegment(SPECIES, b, row + 2 * LANES * Float.BYTES, ORDER);
+            FloatVector b3 = FloatVector.fromMemorySegment(SPECIES, b, row + 3 * LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            c33 = x.fma(b3, c33);
+        }
+        long c0 = cAt * Float.BYTES;
+        long sc = ldc * Float.BYTES;
+        long cv = LANES * Float.BYTES;
+        c00.intoMemorySegment(c, c0, ORDER);
+        c01.intoMemorySegment(c, c0 + cv, ORDER);
+        c02.intoMemorySegment(c, c0 + 2 * cv, ORDER);
+        c03.intoMemorySegment(c, c0 + 3 * cv, ORDER);
+        c10.intoMemorySegment(c, c0 + sc, ORDER);
+        c11.intoMemorySegment(c, c0 + sc + cv, ORDER);
+        c12.intoMemorySegment(c, c0 + sc + 2 * cv, ORDER);
+        c13.intoMemorySegment(c, c0 + sc + 3 * cv, ORDER);
+        c20.intoMemorySegment(c, c0 + 2 * sc, ORDER);
+        c21.intoMemorySegment(c, c0 + 2 * sc + cv, ORDER);
+        c22.intoMemorySegment(c, c0 + 2 * sc + 2 * cv, ORDER);
+        c23.intoMemorySegment(c, c0 + 2 * sc + 3 * cv, ORDER);
+        c30.intoMemorySegment(c, c0 + 3 * sc, ORDER);
+        c31.intoMemorySegment(c, c0 + 3 * sc + cv, ORDER);
+        c32.intoMemorySegment(c, c0 + 3 * sc + 2 * cv, ORDER);
+        c33.intoMemorySegment(c, c0 + 3 * sc + 3 * cv, ORDER);
+    }
+
+    /**
      * Four rows of A by three vectors of B (12 accumulators), stored as they are into C: the
      * tiles of {@link #sixByFour} for machines with 16 vector registers (AVX2), where twelve
      * accumulators, three vectors of B and a broadcast fill them. Each step loads seven operands
