@@ -6,6 +6,8 @@ import static dev.panamax.properties.FuzzArgs.footprint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -76,7 +78,11 @@ class ConvolutionFuzzTest {
             MemorySegment dy = y;
             if (FuzzArgs.accepted(() -> Conv2d.backward(images, groups, g, out, x, xOff, w, wOff, dy, yOff, dx, dxOff, dw, dwOff,
                     db, dbOff, ws, workOff), dx, dw, db)) {
-                double[] linear = reference(images, groups, g, out, x, xOff, w, wOff, null, 0);
+                // x may be null without dw (the backward reads it only for dw); <dx, v> = <dy, conv(v, w)> holds for
+                // any v, so a probe of its own stands in for it there (dw's identity needs x itself: dw was null)
+                MemorySegment v = x != null ? x : probe(arena, (long) images * g.imageSize());
+                long vOff = x != null ? xOff : 0;
+                double[] linear = reference(images, groups, g, out, v, vOff, w, wOff, null, 0);
                 double[] gy = dense(dy, yOff, linear.length);
                 double dyY = 0;
                 double scale = 0;
@@ -86,7 +92,7 @@ class ConvolutionFuzzTest {
                 }
                 if (dx != null) {
                     FuzzArgs.close("<dx, x> of " + g, (float) dot(dense(dx, dxOff, (long) images * g.imageSize()),
-                            dense(x, xOff, (long) images * g.imageSize())), dyY, scale);
+                            dense(v, vOff, (long) images * g.imageSize())), dyY, scale);
                 }
                 if (dw != null) {
                     long wn = (long) out * cg * g.kernelH() * g.kernelW();
@@ -114,6 +120,16 @@ class ConvolutionFuzzTest {
                 dense(w, wOff, (long) out * cg * g.kernelH() * g.kernelW()), b == null ? null : dense(b, bOff, out), images,
                 g.channels(), g.height(), g.width(), out, g.kernelH(), g.kernelW(), new int[] {g.strideH(), g.strideW()},
                 new int[] {g.padH(), g.padW()}, new int[] {g.dilationH(), g.dilationW()}, groups, g.outHeight(), g.outWidth());
+    }
+
+    /** {@code n} floats in [-1, 1), not from the fuzzer's bytes: the same for every input. */
+    private static MemorySegment probe(Arena arena, long n) {
+        MemorySegment s = arena.allocate(Math.max(1, n) * Float.BYTES);
+        SplittableRandom r = new SplittableRandom(n);
+        for (long i = 0; i < n; i++) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));
+        }
+        return s;
     }
 
     private static double dot(double[] a, double[] b) {

@@ -35,8 +35,12 @@ public final class Npy {
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
-    /** A plain numeric descr: byte order ({@code |} for one byte, {@code =} native), kind, width. */
-    private static final Pattern NUMBER = Pattern.compile("([<>|=])([fiub])(\\d+)");
+    /**
+     * A plain numeric descr: byte order ({@code |} for one byte, {@code =} native), kind, width in bytes (one or
+     * two digits: a longer width names no type, and parsed as an int it overflowed, a NumberFormatException
+     * instead of the file's error).
+     */
+    private static final Pattern NUMBER = Pattern.compile("([<>|=])([fiub])(\\d{1,2})");
 
     private Npy() {
     }

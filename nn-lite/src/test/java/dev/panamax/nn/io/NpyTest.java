@@ -136,6 +136,9 @@ class NpyTest {
                     file(1, "{'descr': '<U2', 'fortran_order': False, 'shape': (1,), }", new byte[8])), arena, "str"))
                     .isInstanceOf(IOException.class).hasMessageContaining("dtype '<U2' is not supported");
             assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
+                    file(1, "{'descr': '<f6666666666', 'fortran_order': False, 'shape': (1,), }", new byte[8])), arena, "wide"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("dtype '<f6666666666' is not supported");
+            assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(
                     file(1, "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", new byte[] {-1, -1, -1, -1, -1, -1, -1, -1})),
                     arena, "u8")).isInstanceOf(IOException.class).hasMessageContaining("18446744073709551615")
                     .hasMessageContaining("int64");
