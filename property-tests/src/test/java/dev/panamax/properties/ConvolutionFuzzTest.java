@@ -6,7 +6,6 @@ import static dev.panamax.properties.FuzzArgs.footprint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -78,9 +77,11 @@ class ConvolutionFuzzTest {
             MemorySegment dy = y;
             if (FuzzArgs.accepted(() -> Conv2d.backward(images, groups, g, out, x, xOff, w, wOff, dy, yOff, dx, dxOff, dw, dwOff,
                     db, dbOff, ws, workOff), dx, dw, db)) {
-                // x may be null without dw (the backward reads it only for dw); <dx, v> = <dy, conv(v, w)> holds for
-                // any v, so a probe of its own stands in for it there (dw's identity needs x itself: dw was null)
-                MemorySegment v = x != null ? x : probe(arena, (long) images * g.imageSize());
+                // x may be null without dw (the backward reads it only for dw); <dx, v> = <dy, conv(v, w)> holds
+                // for any v, so uniform values of the test's own stand in for it there (dw's identity needs x
+                // itself, and dw was null)
+                MemorySegment v = x != null ? x : ConvProblem.copy(arena,
+                        Arrays2.uniform(new SplittableRandom(7), Math.toIntExact((long) images * g.imageSize()), -1, 1));
                 long vOff = x != null ? xOff : 0;
                 double[] linear = reference(images, groups, g, out, v, vOff, w, wOff, null, 0);
                 double[] gy = dense(dy, yOff, linear.length);
@@ -120,16 +121,6 @@ class ConvolutionFuzzTest {
                 dense(w, wOff, (long) out * cg * g.kernelH() * g.kernelW()), b == null ? null : dense(b, bOff, out), images,
                 g.channels(), g.height(), g.width(), out, g.kernelH(), g.kernelW(), new int[] {g.strideH(), g.strideW()},
                 new int[] {g.padH(), g.padW()}, new int[] {g.dilationH(), g.dilationW()}, groups, g.outHeight(), g.outWidth());
-    }
-
-    /** {@code n} floats in [-1, 1), not from the fuzzer's bytes: the same for every input. */
-    private static MemorySegment probe(Arena arena, long n) {
-        MemorySegment s = arena.allocate(Math.max(1, n) * Float.BYTES);
-        SplittableRandom r = new SplittableRandom(n);
-        for (long i = 0; i < n; i++) {
-            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));
-        }
-        return s;
     }
 
     private static double dot(double[] a, double[] b) {

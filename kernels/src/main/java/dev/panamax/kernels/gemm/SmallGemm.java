@@ -176,13 +176,15 @@ final class SmallGemm {
             long bAt = bOff + (long) pc * ldb;
             for (int j = 0; j < wideCols; j += WIDE_TILE_COLUMNS) {
                 for (int i = 0; i < m; i += WIDE_TILE_ROWS) {
-                    int top = Math.min(i, m - WIDE_TILE_ROWS);      // the last tile: the last rows
                     if (tall && m - i <= 4) {
                         // four rows or fewer left: a four-row tile ending at row m, not a six-row one
-                        top = m - 4;
+                        int top = m - 4;
                         UnpackedKernel.fourByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
                                 c, cOff + top * ldc + j, ldc);
-                    } else if (tall) {
+                        continue;
+                    }
+                    int top = Math.min(i, m - WIDE_TILE_ROWS);      // the last tile: the last rows
+                    if (tall) {
                         UnpackedKernel.sixByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
                                 c, cOff + top * ldc + j, ldc);
                     } else {
