@@ -259,6 +259,11 @@ public final class Sgemm {
         // unpacked). Rows only when there are at least four row tiles per thread. Zen 3, two
         // threads, the two rules alternated in one JVM, minimum of 20-call chunks: (3136, 64, 576)
         // 2.39-2.46 ms split by columns, 2.27-2.30 by rows; (2048, 1024, 256) 6.7-7.2 either way.
+        // BLIS's way, one packed block of B shared (the threads pack its panels together, then
+        // each multiplies its own rows of A by all of it: two fork-joins per block, A packed
+        // once), lost to the column split on Zen 5, two threads, builds alternated, best 200-ms
+        // windows, GFLOP/s shared / split: 2048^3 372-378 / 401-403 (one thread 200), 1024^3
+        // 376-386 / 398, (512, 768, 768) 357-361 / 402, (512, 3072, 768) 336-364 / 384-398.
         // A product the wide tiles take on one thread (SmallGemm.inPlaceTiles) takes them on each:
         // whole tiles of columns per part, or, one tile of columns wide, ranges of MANY_ROWS rows
         // and more, for which each part still qualifies.

@@ -105,7 +105,11 @@ final class SmallGemm {
      * 108 / 112, 3136 x 64 x 576 95 / 105 / 103; past L2, 1024^3 98 / 66 / 110, 32 x 1024 x 512
      * 85 / 81 / 90. A 1 x 1 convolution over eight 256-channel 56 x 56 images (64 x 3136 x 256
      * per image, B 3.2 MB from memory, a 64-KB panel) ran its forward pass in 4.46-4.61 ms in
-     * place against 4.71-4.81 packed, and with 8 lanes 8.3-8.8 against 10.8. On Zen 4 the
+     * place against 4.71-4.81 packed, and with 8 lanes 8.3-8.8 against 10.8. (The first tile of
+     * each block of columns waits on memory there, a row of B per page. Loading a float of the
+     * next block's rows in each step, as a prefetch would, made that forward slower, 6.5-8.3 ms
+     * against 5.0-6.2 in the same noisy sitting: unlike a prefetch instruction, which Java lacks,
+     * a load that misses holds up retirement.) On Zen 4 the
      * 16-lane tiles won as well (one thread, GFLOP/s in place / packed: 256^3 106 / 83,
      * 512^3 113 / 101, 2048 x 1024 x 256 104 / 95, 64 x 3136 x 256 88 / 66), but the 8-lane ones
      * lost past L1, so with 16 vector registers the bound is an L1 and a half (the figures are at
