@@ -19,6 +19,16 @@ final class RnnReference {
 
     static Result forward(RnnDescriptor d, int steps, int batch, double[] x, double[] h0, double[] c0, double[] w,
                           long[] lengths) {
+        return forward(d, steps, batch, x, h0, c0, w, lengths, false);
+    }
+
+    /**
+     * {@link #forward}, with every step's new states rounded to float when {@code roundStates}:
+     * how far that alone moves the result is how far a float network may be from the double one
+     * for reasons of conditioning, not of its arithmetic.
+     */
+    static Result forward(RnnDescriptor d, int steps, int batch, double[] x, double[] h0, double[] c0, double[] w,
+                          long[] lengths, boolean roundStates) {
         int hidden = d.hiddenSize();
         int dirs = d.directions();
         int gw = d.gateWidth();
@@ -99,6 +109,10 @@ final class RnnReference {
                             }
                         }
                         h = hNew;
+                        for (int k = 0; roundStates && k < hidden; k++) {
+                            h[k] = (float) h[k];
+                            c[k] = (float) c[k];
+                        }
                         for (int k = 0; k < hidden; k++) {
                             out[(t * batch + n) * dirs * hidden + dir * hidden + k] = h[k];
                         }
