@@ -6,7 +6,9 @@
 # Usage: bench/report.sh [--quick] [--reference FILE]... [SUITE...] [-- JMH options...]
 #   SUITE       JMH benchmark classes (default: GemmBench ConvBench InferenceBench TrainingStepBench
 #               RnnBench AttentionBench; a full run takes hours, name the ones you need)
-#   --quick     one fork, 3 warm-up and 3 measured iterations of 1 s (default: 8 warm-up, 5 measured)
+#   --quick     one fork, each suite's own warm-up (its @Warmup: 3 to 10 iterations of 1 s, as long as
+#               its kernels take to reach their compiled form) and 3 measured iterations of 1 s
+#               (default: 10 warm-up, the longest any suite declares, and 5 measured)
 #   --reference the output of ../shared/bench/pytorch/run.sh taken in the same sitting (PyTorch's
 #               times); OpenBLAS is GemmBench's own impl=blas rows
 #   -- ...      passed to JMH for every suite, e.g. -- -p threads=1
@@ -17,15 +19,18 @@
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 out="$here/bench/report"
-jmh_opts="-f 1 -wi 8 -i 5 -w 1 -r 1"
+# Never fewer warm-up iterations than a suite declares: a LeNet-5 training step reaches its compiled
+# form after 8-10 s, and three warm-up iterations (an earlier --quick) measured it at 10.2, 3.0 and 2.5 ms
+# against 2.5 once warm.
+jmh_opts="-f 1 -wi 10 -i 5 -w 1 -r 1"
 refs=""
 suites=""
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) jmh_opts="-f 1 -wi 3 -i 3 -w 1 -r 1" ;;
+        --quick) jmh_opts="-f 1 -i 3 -r 1" ;;
         --reference) shift; refs="$refs --reference $(CDPATH= cd -- "$(dirname -- "$1")" && pwd)/$(basename -- "$1")" ;;
         --) shift; break ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) suites="$suites $1" ;;
     esac
     shift
