@@ -44,7 +44,11 @@ import dev.panamax.kernels.FloatLanes;
  *     with 8 lanes ({@code -XX:UseAVX=2}) 1024^3 went from 87.4 to 98.4 at KC 1024. Checked again
  *     on Zen 4 with 8 lanes, where a four-row tile reads its B micro-panel (64 KB at KC 1024) from
  *     L2 at some 18 bytes a cycle and a KC of 256 would keep it in L1: 1024^3 at KC 256 / 512 /
- *     1024, best seconds of two JVMs each, 77-80 / 84-94 / 90-97 GFLOP/s; 512^3 even (85-92).</li>
+ *     1024, best seconds of two JVMs each, 77-80 / 84-94 / 90-97 GFLOP/s; 512^3 even (85-92). On
+ *     Zen 5 with 8 lanes (48 KiB L1) KC made no difference: KC 1024 / 512 / 256, GFLOP/s of
+ *     150-ms windows alternated with OpenBLAS's Haswell kernels, ours over theirs: (512, 768,
+ *     768) 0.905 / 0.903 / 0.907, 1024^3 0.955 / 0.943 / 0.942, (3136, 64, 576) 0.93 / 0.90 /
+ *     0.86.</li>
  * <li>MC: the packed block of A ({@code MC x KC}) the size of the L2, a multiple of MR (MC 60,
  *     120 and 240 at KC 1024 measured within 2 %, 240 best on two threads).</li>
  * <li>NC: the packed block of B ({@code KC x NC}) four times the L2 (it lives in L3), a multiple
