@@ -7,14 +7,18 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
+
+import dev.panamax.kernels.backend.Backend;
 
 /**
  * Writes {@code REPORT.md} and {@code ratios.png} from JMH's JSON results and the reference
@@ -105,12 +109,48 @@ public final class BenchReport {
         return rows;
     }
 
+    /**
+     * The options the forks ran with beyond the two every suite declares, e.g. {@code -XX:UseAVX=2},
+     * which narrows the vectors the kernels use to 256 bits (8 floats).
+     */
+    private static String forkOptions(List<Row> rows) {
+        Set<String> options = new LinkedHashSet<>();
+        for (Row r : rows) {
+            List<String> args = r.result().jvmArgs();
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (a.equals("--add-modules") && i + 1 < args.size() && args.get(i + 1).equals("jdk.incubator.vector")) {
+                    i++;
+                } else if (!a.equals("--add-modules=jdk.incubator.vector") && !a.startsWith("--enable-native-access")) {
+                    options.add(a);
+                }
+            }
+        }
+        return options.isEmpty() ? "none" : "`" + String.join(" ", options) + "`";
+    }
+
+    /**
+     * The kernels OpenBLAS chooses in this environment, the one the JMH forks inherited:
+     * {@code OPENBLAS_CORETYPE} holds it to a core's kernels (Haswell's are its AVX2 ones).
+     */
+    private static String openBlasKernels() {
+        String forced = System.getenv("OPENBLAS_CORETYPE");
+        String core = Backend.blasAvailable() ? Backend.blasCore() : null;
+        return (core == null ? "not found here" : "its " + core + " kernels (openblas_get_corename)")
+                + (forced == null ? ", chosen by OpenBLAS itself" : ", OPENBLAS_CORETYPE=" + forced);
+    }
+
     private static String markdown(List<Row> rows, List<TorchReference> torch, String chart) throws IOException {
         StringBuilder s = new StringBuilder("# Panamax benchmark report\n\n");
         s.append("Written ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                 .append(" by `bench/report.sh`.\n\n");
         s.append("- CPU: ").append(Machine.describe()).append('\n');
         s.append("- JDK: ").append(Runtime.version()).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
+        s.append("- JVM options of the measured forks, besides the vector module and native access: ")
+                .append(forkOptions(rows)).append('\n');
+        if (rows.stream().anyMatch(r -> r.reference() != null && r.reference().startsWith("OpenBLAS"))) {
+            s.append("- OpenBLAS, GemmBench's reference: ").append(openBlasKernels()).append('\n');
+        }
         for (TorchReference t : torch) {
             s.append("- Reference: PyTorch, ").append(t.version()).append(", measured in the same sitting\n");
         }

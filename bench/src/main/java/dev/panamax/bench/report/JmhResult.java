@@ -25,9 +25,10 @@ import com.google.gson.JsonParser;
  * @param best       the best measured iteration in the same unit (the fastest: the lowest time
  *                   per op or the highest throughput), or NaN when the file has no raw data
  * @param bytesPerOp {@code gc.alloc.rate.norm}, or NaN
+ * @param jvmArgs    the options of the JVM the benchmark was measured in (its forks')
  */
 record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit, double best,
-                 double bytesPerOp) {
+                 double bytesPerOp, List<String> jvmArgs) {
 
     /** Reads JMH's JSON result file. */
     static List<JmhResult> read(Path file) throws IOException {
@@ -46,11 +47,15 @@ record JmhResult(String benchmark, Map<String, String> params, double score, dou
             if (secondary != null && secondary.has("gc.alloc.rate.norm")) {
                 bytes = secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble();
             }
+            List<String> jvmArgs = new ArrayList<>();
+            if (o.has("jvmArgs")) {
+                o.getAsJsonArray("jvmArgs").forEach(a -> jvmArgs.add(a.getAsString()));
+            }
             JsonElement err = primary.get("scoreError");
             String unit = primary.get("scoreUnit").getAsString();
             out.add(new JmhResult(name, params, primary.get("score").getAsDouble(),
                     err == null || err.getAsString().equals("NaN") ? Double.NaN : err.getAsDouble(),
-                    unit, best(primary, unit.startsWith("ops/")), bytes));
+                    unit, best(primary, unit.startsWith("ops/")), bytes, List.copyOf(jvmArgs)));
         }
         return out;
     }

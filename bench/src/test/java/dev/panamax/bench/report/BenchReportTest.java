@@ -18,6 +18,8 @@ class BenchReportTest {
                "primaryMetric": {"score": 25.0, "scoreError": 1.5, "scoreUnit": "us/op", "rawData": [[26.0, 25.0], [24.0, 25.0]]},
                "secondaryMetrics": {"gc.alloc.rate.norm": {"score": 3472.0, "scoreUnit": "B/op"}}},
               {"benchmark": "dev.panamax.bench.GemmBench.sgemm", "mode": "thrpt",
+               "jvmArgs": ["-XX:UseAVX=2", "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                           "--add-modules", "jdk.incubator.vector"],
                "params": {"impl": "java", "shape": "64x64x64", "threads": "1"},
                "primaryMetric": {"score": 200000.0, "scoreError": 1000.0, "scoreUnit": "ops/s",
                                  "rawData": [[190000.0, 210000.0, 200000.0]]}, "secondaryMetrics": {}},
@@ -61,6 +63,9 @@ class BenchReportTest {
         // no raw data, no reference: the columns stay empty
         assertThat(report).contains("| workload=max_pool, impl=naive, threads=1 | 3.000 |  | ms/op |  |  |  |  |  |  |  |");
         assertThat(report).contains("torch 1.13.0a0", "![time ratios, Panamax / reference](ratios.png)");
+        // the forks' options beyond the vector module and native access, and which OpenBLAS kernels the reference ran
+        assertThat(report).contains("- JVM options of the measured forks, besides the vector module and native access: "
+                + "`-XX:UseAVX=2`\n", "- OpenBLAS, GemmBench's reference: ");
         assertThat(Files.size(dir.resolve("ratios.png"))).isGreaterThan(1000);
     }
 
