@@ -135,8 +135,8 @@ public final class BenchReport {
      */
     private static String openBlasKernels() {
         String forced = System.getenv("OPENBLAS_CORETYPE");
-        String core = Backend.blasAvailable() ? Backend.blasCore() : null;
-        return (core == null ? "not found here" : "its " + core + " kernels (openblas_get_corename)")
+        String core = Backend.blasCore();
+        return (core == null ? "no OpenBLAS found here" : "its " + core + " kernels (openblas_get_corename)")
                 + (forced == null ? ", chosen by OpenBLAS itself" : ", OPENBLAS_CORETYPE=" + forced);
     }
 
