@@ -222,18 +222,18 @@ public final class MicroKernel {
 
     /**
      * {@link #runFourRowsPacked} on a packed panel of A ({@code ap[apOff..apOff + 4 kc)}) with B read
-     * where it lies, packing that panel of B into {@code bp[0..kc NR)} as it goes, for the tiles
+     * where it lies, packing that panel of B into {@code bp[bpOff, bpOff + kc NR)} as it goes, for the tiles
      * below it ({@link Sgemm#PACK_B_IN_KERNEL_MAX_BYTES}). Step p's row of the panel starts at
      * element {@code bAt + p ldb} of {@code b}, or, with {@code rows} not null (a gathered B, see
      * {@link Sgemm#sgemmGathered}), at {@code rows[row0 + p] + bAt}.
      */
     static void runFourRowsPackingB(int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
-                                    int row0, float[] bp, float[] tile) {
+                                    int row0, float[] bp, int bpOff, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < kc; p++) {
             int a = apOff + p * MR;
-            int t = p * NR;
+            int t = bpOff + p * NR;
             // the test is the same at every step: C2 takes it out of the loop (unswitching)
             long row = (rows == null ? bAt + p * ldb : rows[row0 + p] + bAt) * Float.BYTES;
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);

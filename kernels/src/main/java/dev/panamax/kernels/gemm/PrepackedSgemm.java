@@ -146,13 +146,13 @@ public final class PrepackedSgemm {
                     int cols = Math.min(NR, n - jr);
                     long bAt = bOff + pc * ldb + jr;
                     if (six && packBInKernel) {
-                        Sgemm.sixRowPackingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, alpha, betaHere, c,
+                        Sgemm.sixRowPackingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, 0, alpha, betaHere, c,
                                 cAt + jr, ldc);
                     } else if (six) {
                         PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);
                         Sgemm.sixRowColumn(mc, kc, ap, apOff, ws.b, 0, ws.tile, cols, alpha, betaHere, c, cAt + jr, ldc);
                     } else if (packBInKernel) {
-                        Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, alpha, betaHere, c,
+                        Sgemm.packingColumn(mc, kc, ap, apOff, b, bAt, ldb, null, 0, cols, ws, 0, alpha, betaHere, c,
                                 cAt + jr, ldc);
                     } else {
                         PackedPanelB.pack(b, bAt, ldb, null, 0, false, kc, cols, ws.b, 0);

@@ -310,6 +310,14 @@ public final class Sgemm {
      * packed its 1.6-MB halves in the kernel, from memory, and ran at 10.4-11.1 ms; with the
      * separate pack 7.7-9.2 (forward and backward 34.2 -> 27.2 ms). The twelve-row kernel has
      * no such form: unmeasured without AVX-512.
+     *
+     * <p>With more blocks of A than one, the first block's tiles pack each panel into its place
+     * in the packed block, where the blocks below find it. JFR had put 7.6 % of (512, 768, 768)
+     * in the separate pass (Zen 5, {@code -XX:UseAVX=2}, one thread); our GFLOP/s over OpenBLAS's
+     * Haswell kernels, alternated in 150-ms windows in one JVM, best of 13, two JVMs each, before
+     * / after: (512, 768, 768) 0.916, 0.904 / 0.958, 0.934; 512^3 0.924, 0.924 / 0.980, 0.974;
+     * 1024^3 0.945, 0.960 / 0.981, 0.973; 256^3 (one block) and (2048, 1024, 256) unchanged. On
+     * two threads even within the second vCPU's noise.
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
@@ -409,35 +417,43 @@ public final class Sgemm {
         boolean six = SIX_ROW_PANELS && j1 - j0 >= SIX_ROW_MIN_COLUMNS && sixRowsPay(i1 - i0);
         int blockRows = six ? SIX_ROW_MC : MC;
         boolean panelByPanel = i1 - i0 <= blockRows;
-        boolean packBInKernel = panelByPanel && !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        // A B that fits in a few L2s is packed by the multiplying kernel instead of in a pass of
+        // its own (PACK_B_IN_KERNEL_MAX_BYTES): panel by panel into one place with one block of A,
+        // else into its place in the packed block by the first block of A, for the blocks after it
+        boolean packBInKernel = !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
-                if (!panelByPanel) {
+                if (!panelByPanel && !packBInKernel) {
                     packB(transB, b, bOff, ldb, bRows, pc, jc, kc, nc, ws.b, 0);
                 }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += blockRows) {
                     int mc = Math.min(blockRows, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
-                    if (six) {
+                    // six-row panels of A are packed by the first column's tiles where B's first
+                    // panel is packed before them (not by those same tiles)
+                    boolean aInKernel = six && !(packBInKernel && (panelByPanel || ic == i0));
+                    if (six && !aInKernel) {
                         PackedPanelA.packSixRows(a, aAt, lda, transA, mc, kc, ws.a, 0);
-                    } else if (packA) {
+                    } else if (packA && !six) {
                         PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
                         int bpOff = jr * kc;
-                        if (packBInKernel) {
+                        if (packBInKernel && (panelByPanel || ic == i0)) {
                             long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
+                            int at = panelByPanel ? 0 : bpOff;
                             if (six) {
-                                sixRowPackingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt,
-                                        ldc);
+                                sixRowPackingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha, betaHere,
+                                        c, cAt, ldc);
                             } else {
-                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, alpha, betaHere, c, cAt, ldc);
+                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha, betaHere, c,
+                                        cAt, ldc);
                             }
                             continue;
                         }
@@ -449,7 +465,10 @@ public final class Sgemm {
                             }
                             bpOff = group * kc;
                         }
-                        if (six) {
+                        if (aInKernel && jr == 0) {
+                            sixRowPackingAColumn(transA, mc, kc, a, aAt, lda, ws.a, ws.b, bpOff, ws.tile, cols, alpha,
+                                    betaHere, c, cAt, ldc);
+                        } else if (six) {
                             sixRowColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
                         } else if (packA) {
                             packedColumn(mc, kc, ws.a, 0, ws.b, bpOff, ws.tile, cols, alpha, betaHere, c, cAt, ldc);
@@ -525,22 +544,47 @@ public final class Sgemm {
         }
     }
 
+    /**
+     * As {@link #sixRowColumn} for the first panel of columns, A read where it lies
+     * ({@code op(A)[ir, p]} at element {@code aAt + ir lda + p} of {@code a}, or
+     * {@code aAt + p lda + ir} when transposed) and packed into six-row panels of {@code ap} from
+     * 0 by the whole panels' kernels ({@link SixRowKernel#packingA}) for the columns after it; a
+     * last panel of fewer rows is packed first, zero-padded.
+     */
+    static void sixRowPackingAColumn(boolean transA, int mc, int kc, MemorySegment a, long aAt, long lda, float[] ap,
+                                     float[] bp, int bpOff, float[] tile, int cols, float alpha, float beta,
+                                     MemorySegment c, long cAt, long ldc) {
+        int six = SixRowKernel.ROWS;
+        long stepP = transA ? lda : 1;
+        long stepR = transA ? 1 : lda;
+        for (int ir = 0; ir < mc; ir += six) {
+            int rows = Math.min(six, mc - ir);
+            if (rows == six) {
+                SixRowKernel.packingA(kc, a, aAt + ir * stepR, stepP, stepR, ap, ir * kc, bp, bpOff, tile);
+            } else {
+                PackedPanelA.packSixRows(a, aAt + ir * stepR, lda, transA, rows, kc, ap, ir * kc);
+                SixRowKernel.packed(kc, ap, ir * kc, bp, bpOff, tile);
+            }
+            MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, rows, cols, alpha, beta);
+        }
+    }
+
     /** As {@link #packingColumn} with six-row tiles ({@link SixRowKernel#packingB}). */
     static void sixRowPackingColumn(int mc, int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
-                                    int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
-                                    long cAt, long ldc) {
+                                    int row0, int cols, GemmWorkspace ws, int bpOff, float alpha, float beta,
+                                    MemorySegment c, long cAt, long ldc) {
         float[] bp = ws.b;
         float[] tile = ws.tile;
         int six = SixRowKernel.ROWS;
         if (cols < NR) {
-            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, 0);
-            sixRowColumn(mc, kc, ap, apOff, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
+            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, bpOff);
+            sixRowColumn(mc, kc, ap, apOff, bp, bpOff, tile, cols, alpha, beta, c, cAt, ldc);
             return;
         }
-        SixRowKernel.packingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, tile);
+        SixRowKernel.packingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, bpOff, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(six, mc), NR, alpha, beta);
         for (int ir = six; ir < mc; ir += six) {
-            SixRowKernel.packed(kc, ap, apOff + ir * kc, bp, 0, tile);
+            SixRowKernel.packed(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(six, mc - ir), NR, alpha, beta);
         }
     }
@@ -553,19 +597,19 @@ public final class Sgemm {
      * See {@link #PACK_B_IN_KERNEL_MAX_BYTES}.
      */
     static void packingColumn(int mc, int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows,
-                              int row0, int cols, GemmWorkspace ws, float alpha, float beta, MemorySegment c,
+                              int row0, int cols, GemmWorkspace ws, int bpOff, float alpha, float beta, MemorySegment c,
                               long cAt, long ldc) {
         float[] bp = ws.b;
         float[] tile = ws.tile;
         if (cols < NR) {
-            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, 0);
-            packedColumn(mc, kc, ap, apOff, bp, 0, tile, cols, alpha, beta, c, cAt, ldc);
+            PackedPanelB.pack(b, bAt, ldb, rows, row0, false, kc, cols, bp, bpOff);
+            packedColumn(mc, kc, ap, apOff, bp, bpOff, tile, cols, alpha, beta, c, cAt, ldc);
             return;
         }
-        MicroKernel.runFourRowsPackingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, tile);
+        MicroKernel.runFourRowsPackingB(kc, ap, apOff, b, bAt, ldb, rows, row0, bp, bpOff, tile);
         MicroKernel.updateC(tile, c, cAt, ldc, Math.min(4, mc), NR, alpha, beta);
         for (int ir = 4; ir < mc; ir += 4) {
-            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, 0, tile);
+            MicroKernel.runFourRowsPacked(kc, ap, apOff + ir * kc, bp, bpOff, tile);
             MicroKernel.updateC(tile, c, cAt + ir * ldc, ldc, Math.min(4, mc - ir), NR, alpha, beta);
         }
     }

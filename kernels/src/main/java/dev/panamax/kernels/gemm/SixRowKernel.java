@@ -1,5 +1,6 @@
 package dev.panamax.kernels.gemm;
 
+import static dev.panamax.kernels.FloatLanes.FLOAT;
 import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.FloatLanes.ORDER;
 import static dev.panamax.kernels.FloatLanes.SPECIES;
@@ -83,19 +84,86 @@ final class SixRowKernel {
     }
 
     /**
+     * {@link #packed} with A read where it lies, packing that six-row panel of A into
+     * {@code ap[apOff, apOff + 6 kc)} as it goes, for the tiles beside it: element (r, p) of the
+     * panel is {@code a[aAt + r stepR + p stepP]}. The six scalar loads and stores a step adds
+     * go to load and store ports the twelve multiply-adds leave idle, where the separate pack
+     * ({@link PackedPanelA#packSixRows}), a load and a store per float with nothing to overlap
+     * them, had taken 16 % of a (3136, 64, 576) product.
+     */
+    static void packingA(int kc, MemorySegment a, long aAt, long stepP, long stepR, float[] ap, int apOff, float[] bp,
+                         int bpOff, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        long sp = stepP * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        int t = apOff;
+        int b = bpOff;
+        int end = apOff + ROWS * kc;
+        for (; t != end; t += ROWS, b += NR, at += sp) {
+            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, b);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, b + LANES);
+            float v = a.get(FLOAT, at);
+            ap[t] = v;
+            FloatVector x = FloatVector.broadcast(SPECIES, v);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            v = a.get(FLOAT, at + sr);
+            ap[t + 1] = v;
+            x = FloatVector.broadcast(SPECIES, v);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            v = a.get(FLOAT, at + 2 * sr);
+            ap[t + 2] = v;
+            x = FloatVector.broadcast(SPECIES, v);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            v = a.get(FLOAT, at + 3 * sr);
+            ap[t + 3] = v;
+            x = FloatVector.broadcast(SPECIES, v);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            v = a.get(FLOAT, at + 4 * sr);
+            ap[t + 4] = v;
+            x = FloatVector.broadcast(SPECIES, v);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            v = a.get(FLOAT, at + 5 * sr);
+            ap[t + 5] = v;
+            x = FloatVector.broadcast(SPECIES, v);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, LANES);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + LANES);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + LANES);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + LANES);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + LANES);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + LANES);
+    }
+
+    /**
      * {@link #packed} with B read where it lies, packing that panel of B into
-     * {@code bp[0..kc NR)} as it goes for the tiles below it, as
+     * {@code bp[bpOff, bpOff + kc NR)} as it goes for the tiles below it, as
      * {@link MicroKernel#runFourRowsPackingB} does for four rows: step p's row of the panel starts
      * at element {@code bAt + p ldb} of {@code b}, or, with {@code rows} not null (a gathered B),
      * at {@code rows[row0 + p] + bAt}.
      */
     static void packingB(int kc, float[] ap, int apOff, MemorySegment b, long bAt, long ldb, long[] rows, int row0,
-                         float[] bp, float[] tile) {
+                         float[] bp, int bpOff, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int a = apOff;
-        int t = 0;
+        int t = bpOff;
         int p = row0;
         int end = apOff + ROWS * kc;
         for (; a != end; a += ROWS, t += NR, p++) {
