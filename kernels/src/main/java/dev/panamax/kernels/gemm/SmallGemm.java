@@ -197,10 +197,19 @@ final class SmallGemm {
                     }
                 }
             }
-            if (wideCols > 0 && alpha != 1f) {
-                Sgemm.scale(m, wideCols, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
+            // with 16 vector registers the two-vector blocks beside them store into C the same way
+            int stored = wideTilesFit && !tall ? wide : wideCols;
+            for (int j = wideCols; j < stored; j += NR) {
+                for (int i = 0; i < m; i += 4) {
+                    int top = Math.min(i, m - 4);
+                    UnpackedKernel.fourByTwoInto(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
+                            c, cOff + top * ldc + j, ldc);
+                }
             }
-            for (int j = wideCols; j < wide; j += NR) {
+            if (stored > 0 && alpha != 1f) {
+                Sgemm.scale(m, stored, alpha, c, cOff, ldc);       // alpha (AB), the bits of (alpha AB) by lanes
+            }
+            for (int j = stored; j < wide; j += NR) {
                 columnBlock(m, twelves, kc, a, aAt, stepP, stepR, b, bAt + j, ldb, tile, NR, alpha, betaHere, c,
                         cOff + j, ldc);
             }

@@ -347,6 +347,50 @@ final class UnpackedKernel {
     }
 
     /**
+     * {@link #fourByTwo} stored as it is into C, as {@link #fourByThree} stores: the two-vector
+     * blocks beside a product's three-vector ones with 16 vector registers (all of a 32-column
+     * one), where a tile and a separate update cost about as much as a quarter of the
+     * multiply-adds of a 32-deep product.
+     */
+    static void fourByTwoInto(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt,
+                              long ldb, MemorySegment c, long cAt, long ldc) {
+        FloatVector c00 = FloatVector.zero(SPECIES);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long sp = stepP * Float.BYTES;
+        long at = aAt * Float.BYTES;
+        long sr = stepR * Float.BYTES;
+        long row = bAt * Float.BYTES;
+        long sb = ldb * Float.BYTES;
+        for (int p = 0; p < kc; p++, at += sp, row += sb) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, row, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, row + LANES * Float.BYTES, ORDER);
+            FloatVector x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at));
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 1 * sr));
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 2 * sr));
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(SPECIES, a.get(FLOAT, at + 3 * sr));
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        long c0 = cAt * Float.BYTES;
+        long sc = ldc * Float.BYTES;
+        long cv = LANES * Float.BYTES;
+        c00.intoMemorySegment(c, c0, ORDER);
+        c01.intoMemorySegment(c, c0 + cv, ORDER);
+        c10.intoMemorySegment(c, c0 + sc, ORDER);
+        c11.intoMemorySegment(c, c0 + sc + cv, ORDER);
+        c20.intoMemorySegment(c, c0 + 2 * sc, ORDER);
+        c21.intoMemorySegment(c, c0 + 2 * sc + cv, ORDER);
+        c30.intoMemorySegment(c, c0 + 3 * sc, ORDER);
+        c31.intoMemorySegment(c, c0 + 3 * sc + cv, ORDER);
+    }
+
+    /**
      * Four rows by two vectors, for machines with 16 vector registers. Row {@code ri} of A starts
      * at element {@code ri}; a caller with fewer than four rows left passes one row twice and
      * ignores the duplicate.
