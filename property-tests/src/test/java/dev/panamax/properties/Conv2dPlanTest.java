@@ -213,8 +213,18 @@ class Conv2dPlanTest {
             p = new ConvProblem(g, groups, o, n, r);
         }
 
+        /**
+         * In a shared arena, and in a confined one, whose segments the pool cannot reach: every
+         * parallel path then runs on the calling thread alone (a Winograd weight gradient once
+         * summed per-thread slices that no thread had written).
+         */
         void check(Conv2dPlan plan) {
-            try (Arena arena = Arena.ofShared()) {
+            check(plan, Arena.ofShared());
+            check(plan, Arena.ofConfined());
+        }
+
+        private void check(Conv2dPlan plan, Arena arena) {
+            try (arena) {
                 MemorySegment xs = copy(arena, p.x), ws = copy(arena, p.w), bs = copy(arena, p.b), gys = copy(arena, p.gy);
                 MemorySegment ys = arena.allocate(4L * p.y.length), gxs = arena.allocate(4L * p.gx.length);
                 MemorySegment gws = arena.allocate(4L * p.gw.length), gbs = arena.allocate(4L * p.gb.length);

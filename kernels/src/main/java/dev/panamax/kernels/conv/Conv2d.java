@@ -234,13 +234,16 @@ public final class Conv2d {
         WinogradBlocks job = WINOGRAD_BLOCKS.claim();
         WinogradConv2d.Tiling tiling = WinogradConv2d.Tiling.of(job.tiling, g, og, blockBytes);
         long tasks = (long) images * groups * tiling.blocks();
-        int parts = (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, workOff, slice)));
+        // one part where the pool cannot reach the segments (a confined arena's): every slice
+        // counted here is summed below, so a part that did not run would add a slice never written
+        int parts = WorkerPool.shareable(x, dy, work)
+                ? (int) Math.max(1, Math.min(Math.min(threads, tasks), slices(work, workOff, slice))) : 1;
         job.weightGradient = true;
         job.problem(images, g, work, workOff);
         job.operands(x, xOff, null, 0, dy, dyOff);
         job.layout(groups, og, tiling, filters, slice, image.imageSize(), g.imageSize(), (long) outChannels * l,
                 og * l);
-        WorkerPool.run(WorkerPool.shareable(x, dy, work) ? parts : 1, job);
+        WorkerPool.run(parts, job);
         long grads = groups * filters;
         long first = workOff + slice - grads;
         for (int index = 1; index < parts; index++) {
