@@ -153,9 +153,18 @@ class ConvTranspose2dPlanTest {
             }
         }
 
-        /** Forward and backward of {@code plan} in a workspace of {@code workFloats}, against the reference. */
+        /**
+         * Forward and backward of {@code plan} in a workspace of {@code workFloats}, against the
+         * reference: in a shared arena, and in a confined one, whose segments the pool cannot
+         * reach (every parallel path then runs on the calling thread alone).
+         */
         void check(ConvTranspose2dPlan plan, long workFloats) {
-            try (Arena arena = Arena.ofShared()) {
+            check(plan, workFloats, Arena.ofShared());
+            check(plan, workFloats, Arena.ofConfined());
+        }
+
+        private void check(ConvTranspose2dPlan plan, long workFloats, Arena arena) {
+            try (arena) {
                 // the problem read backwards: x of the transposed convolution is the problem's gy, its dy the problem's x
                 MemorySegment xs = copy(arena, p.gy), ws = copy(arena, p.w), bs = copy(arena, bias), dys = copy(arena, p.x);
                 MemorySegment ys = arena.allocate(4L * Math.max(1, y.length)), dxs = arena.allocate(4L * Math.max(1, p.gy.length));
