@@ -321,6 +321,9 @@ public final class Sgemm {
      */
     static final long PACK_B_IN_KERNEL_MAX_BYTES = GemmBlocking.current().packBInKernelMaxBytes();
 
+    /** This machine's L2, the bound on a block of B packed in one pass ({@code blocked}). */
+    private static final long L2_BYTES = GemmBlocking.current().caches().l2();
+
     /** Whether products may run six-row tiles ({@link SixRowKernel}): on machines whose MR is four (16 vector registers). */
     static final boolean SIX_ROW_PANELS = MR == GemmBlocking.SHORT && MC >= SixRowKernel.ROWS;
     /**
@@ -426,13 +429,18 @@ public final class Sgemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
-                // A B packed apart is packed a few panels at a time just before the first block of
-                // A multiplies them, into their places in the packed block: that block reads them
-                // from L2, not from L3 after a pass over the whole block. Zen 5, one thread, ours
-                // over OpenBLAS alternated in one JVM, before / after: 16 lanes (512, 3072, 768)
-                // 0.99-1.01 / 1.03, (512, 768, 768) 0.96-0.97 / 1.00; 8 lanes (512, 3072, 768)
-                // 0.93 / 0.975, 2048^3 0.98 / 0.99-1.00; 1024^3, 2048^3 at 16 lanes even
-                boolean packBInGroups = !panelByPanel && !packBInKernel;
+                // A block of B packed apart that is larger than L2 is packed a few panels at a time
+                // just before the first block of A multiplies them, into their places in the packed
+                // block: that block reads them from L2, not from L3 after a pass over the whole
+                // block. Zen 5, one thread, ours over OpenBLAS alternated in one JVM, before / after:
+                // 16 lanes (512, 3072, 768) 0.99-1.01 / 1.03, (512, 768, 768) 0.96-0.97 / 1.00;
+                // 8 lanes (512, 3072, 768) 0.93 / 0.975, 2048^3 0.98 / 0.99-1.00. A block that fits
+                // in L2 stays there after its pass: a 1 x 1 convolution's input gradient (256 rows,
+                // 64 deep) ran 14.3-15.7 ms forward and backward in groups, 14.4-14.7 in one pass
+                boolean packBInGroups = !panelByPanel && !packBInKernel && (long) kc * nc * Float.BYTES > L2_BYTES;
+                if (!panelByPanel && !packBInKernel && !packBInGroups) {
+                    packB(transB, b, bOff, ldb, bRows, pc, jc, kc, nc, ws.b, 0);
+                }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += blockRows) {
                     int mc = Math.min(blockRows, i1 - ic);
