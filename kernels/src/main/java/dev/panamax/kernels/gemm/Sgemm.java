@@ -437,46 +437,49 @@ public final class Sgemm {
                 // 8 lanes (512, 3072, 768) 0.93 / 0.975, 2048^3 0.98 / 0.99-1.00. A block that fits
                 // in L2 stays there after its pass: a 1 x 1 convolution's input gradient (256 rows,
                 // 64 deep) ran 14.3-15.7 ms forward and backward in groups, 14.4-14.7 in one pass
-                boolean packBInGroups = !panelByPanel && !packBInKernel && (long) kc * nc * Float.BYTES > L2_BYTES;
-                if (!panelByPanel && !packBInKernel && !packBInGroups) {
+                boolean packedApart = !panelByPanel && !packBInKernel;
+                boolean packBInGroups = packedApart && (long) kc * nc * Float.BYTES > L2_BYTES;
+                if (packedApart && !packBInGroups) {
                     packB(transB, b, bOff, ldb, bRows, pc, jc, kc, nc, ws.b, 0);
                 }
                 boolean packA = nc >= PACK_A_MIN_COLUMNS;
                 for (int ic = i0; ic < i1; ic += blockRows) {
                     int mc = Math.min(blockRows, i1 - ic);
                     long aAt = transA ? aOff + (long) pc * lda + ic : aOff + (long) ic * lda + pc;
+                    // whether this block's tiles are the first to see each panel of B, and pack it
+                    boolean firstOverB = panelByPanel || ic == i0;
+                    boolean bInKernel = packBInKernel && firstOverB;
+                    boolean bInGroups = (panelByPanel && !packBInKernel) || (packBInGroups && firstOverB);
                     // six-row panels of A are packed by the first column's tiles where B's first
                     // panel is packed before them (not by those same tiles)
-                    boolean aInKernel = six && !(packBInKernel && (panelByPanel || ic == i0));
-                    if (six && !aInKernel) {
-                        PackedPanelA.packSixRows(a, aAt, lda, transA, mc, kc, ws.a, 0);
-                    } else if (packA && !six) {
+                    boolean aInKernel = six && !bInKernel;
+                    if (six) {
+                        if (!aInKernel) {
+                            PackedPanelA.packSixRows(a, aAt, lda, transA, mc, kc, ws.a, 0);
+                        }
+                    } else if (packA) {
                         PackedPanelA.pack(a, aAt, lda, transA, mc, kc, ws.a, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         long cAt = cOff + (long) ic * ldc + jc + jr;
-                        int bpOff = jr * kc;
-                        if (packBInKernel && (panelByPanel || ic == i0)) {
+                        // with one block of A, B's panels go to the same few places, read back while
+                        // still in cache; else to their places in the packed block
+                        int group = jr % (PANELS_PER_PACK * NR);
+                        int bpOff = panelByPanel ? group * kc : jr * kc;
+                        if (bInKernel) {
                             long bAt = bRows == null ? bOff + (long) pc * ldb + jc + jr : jc + jr;
-                            int at = panelByPanel ? 0 : bpOff;
+                            int at = panelByPanel ? 0 : bpOff;      // one panel at a time: always one place
                             if (six) {
-                                sixRowPackingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha, betaHere,
-                                        c, cAt, ldc);
+                                sixRowPackingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha,
+                                        betaHere, c, cAt, ldc);
                             } else {
-                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha, betaHere, c,
-                                        cAt, ldc);
+                                packingColumn(mc, kc, ws.a, 0, b, bAt, ldb, bRows, pc, cols, ws, at, alpha, betaHere,
+                                        c, cAt, ldc);
                             }
                             continue;
                         }
-                        if (panelByPanel) {
-                            int group = jr % (PANELS_PER_PACK * NR);
-                            if (group == 0) {
-                                packB(transB, b, bOff, ldb, bRows, pc, jc + jr, kc, Math.min(PANELS_PER_PACK * NR, nc - jr),
-                                        ws.b, 0);
-                            }
-                            bpOff = group * kc;
-                        } else if (packBInGroups && ic == i0 && jr % (PANELS_PER_PACK * NR) == 0) {
+                        if (bInGroups && group == 0) {
                             packB(transB, b, bOff, ldb, bRows, pc, jc + jr, kc, Math.min(PANELS_PER_PACK * NR, nc - jr),
                                     ws.b, bpOff);
                         }
