@@ -13,6 +13,7 @@ import dev.panamax.bindings.mpi.MpiLibrary;
 import dev.panamax.bindings.openblas.Cblas;
 import dev.panamax.bindings.openblas.OpenBlasLibrary;
 import dev.panamax.kernels.backend.Backend;
+import dev.panamax.kernels.CpuCore;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.GemmBlocking;
 import dev.panamax.cli.conformance.ConformanceRunner;
@@ -117,7 +118,7 @@ public final class Panamax {
         out.println("Panamax");
         out.println("  JDK:      " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", "
                 + System.getProperty("java.home") + ")");
-        out.println("  CPU:      " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
+        out.println("  CPU:      " + CpuCore.current() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
         out.println("  threads:  " + Integer.getInteger("panamax.threads", Runtime.getRuntime().availableProcessors())
                 + " (set with -Dpanamax.threads=N)");
         out.println("  vectors:  " + FloatLanes.SPECIES + ", " + FloatLanes.LANES + " float lanes");
@@ -163,15 +164,4 @@ public final class Panamax {
                 () -> out.println("  " + name + ": none found"));
     }
 
-    private static String cpuModel() throws IOException {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (Files.isReadable(cpuinfo)) {
-            for (String line : Files.readAllLines(cpuinfo)) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).strip();
-                }
-            }
-        }
-        return System.getProperty("os.arch");
-    }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.panamax.kernels.CpuCaches;
+import dev.panamax.kernels.CpuCore;
 import dev.panamax.kernels.FloatLanes;
 import dev.panamax.kernels.gemm.GemmBlocking;
 
@@ -53,6 +54,49 @@ class GemmBlockingTest {
     }
 
     @Test
+    void readsTheFirstProcessorOfLinuxCpuinfo(@TempDir Path dir) throws IOException {
+        Path cpuinfo = Files.writeString(dir.resolve("cpuinfo"), """
+                processor	: 0
+                vendor_id	: AuthenticAMD
+                cpu family	: 26
+                model		: 2
+                model name	: AMD EPYC 9B45
+                flags		: fpu avx2 avx512f
+
+                processor	: 1
+                vendor_id	: GenuineIntel
+                cpu family	: 6
+                model		: 85
+                model name	: other
+                """);
+        CpuCore core = CpuCore.read(cpuinfo);
+        assertThat(core).isEqualTo(new CpuCore("AMD EPYC 9B45", "AuthenticAMD", 26, 2));
+        assertThat(core).hasToString("AMD EPYC 9B45, family 26 model 2 (Zen 5)");
+        assertThat(core.dispatchesEight()).isTrue();
+        CpuCore unknown = CpuCore.read(dir.resolve("absent"));
+        assertThat(unknown.family()).isEqualTo(-1);
+        assertThat(unknown.dispatchesEight()).isFalse();
+        assertThat(unknown).hasToString(System.getProperty("os.arch"));
+    }
+
+    @Test
+    void namesTheZenGenerationFromFamilyAndModel() {
+        assertThat(amd(25, 1).generation()).isEqualTo("Zen 3");        // EPYC Milan
+        assertThat(amd(25, 33).generation()).isEqualTo("Zen 3");       // Ryzen 5000 (0x21)
+        assertThat(amd(25, 17).generation()).isEqualTo("Zen 4");       // EPYC Genoa (0x11)
+        assertThat(amd(25, 97).generation()).isEqualTo("Zen 4");       // Ryzen 7000 (0x61)
+        assertThat(amd(25, -1).generation()).isEqualTo("Zen 3 or 4");
+        assertThat(amd(26, 2).generation()).isEqualTo("Zen 5");
+        assertThat(new CpuCore("Xeon", "GenuineIntel", 6, 85).generation()).isEmpty();
+        assertThat(amd(25, 17).dispatchesEight()).isFalse();
+        assertThat(new CpuCore("Xeon", "GenuineIntel", 6, 143).dispatchesEight()).isFalse();
+    }
+
+    private static CpuCore amd(int family, int model) {
+        return new CpuCore("AMD EPYC", "AuthenticAMD", family, model);
+    }
+
+    @Test
     void registerCountFollowsTheInstructionSet() {
         assertThat(FloatLanes.vectorRegisters("amd64", 512)).isEqualTo(32);
         assertThat(FloatLanes.vectorRegisters("amd64", 256)).isEqualTo(16);
@@ -64,22 +108,26 @@ class GemmBlockingTest {
     @Test
     void tableChoosesTilesThatFitTheRegistersAndBlocksThatFitTheCaches() {
         CpuCaches zen4 = new CpuCaches(32 << 10, 1 << 20, 32 << 20, "test");
-        GemmBlocking avx512 = GemmBlocking.forMachine(16, 32, zen4);
+        GemmBlocking avx512 = GemmBlocking.forMachine(16, 32, zen4, amd(25, 17));
         assertThat(avx512.mr()).isEqualTo(12);
         assertThat(avx512.nr()).isEqualTo(32);
         assertThat(avx512.kc()).isEqualTo(1024);
         assertThat(avx512.mc()).isEqualTo(252);
         assertThat(avx512.nc()).isEqualTo(1024);
-        GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4);
+        GemmBlocking avx2 = GemmBlocking.forMachine(8, 16, zen4, amd(25, 17));
         assertThat(avx2.mr()).isEqualTo(4);
         assertThat(avx2.nr()).isEqualTo(16);
         // only the four-row kernel packs B as it multiplies
         assertThat(avx2.packBInKernelMaxBytes()).isEqualTo(4L << 20);
         assertThat(avx512.packBInKernelMaxBytes()).isZero();
-        // in-place tiles read a B up to one L2 with 32 registers, up to an L1 and a half with 16
+        // in-place tiles read a B up to one L2 with 32 registers, up to an L1 and a half with 16,
+        // a quarter of the L2 with 16 on a core that dispatches eight operations a cycle
         assertThat(avx512.inPlaceMaxBBytes()).isEqualTo(1L << 20);
         assertThat(avx2.inPlaceMaxBBytes()).isEqualTo(48L << 10);
-        GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"));
+        assertThat(GemmBlocking.forMachine(8, 16, zen4, amd(26, 2)).inPlaceMaxBBytes()).isEqualTo(256L << 10);
+        assertThat(GemmBlocking.forMachine(16, 32, zen4, amd(26, 2)).inPlaceMaxBBytes()).isEqualTo(1L << 20);
+        GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"),
+                new CpuCore("aarch64", "", -1, -1));
         assertThat(neon.mr()).isEqualTo(12);
         assertThat(neon.nr()).isEqualTo(8);
         for (GemmBlocking b : new GemmBlocking[] {avx512, avx2, neon}) {
@@ -98,9 +146,10 @@ class GemmBlockingTest {
     @Test
     void tilesWithoutAKernelAreRefused() {
         CpuCaches caches = new CpuCaches(32 << 10, 1 << 20, 0, "test");
-        assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches))
+        CpuCore core = amd(25, 17);
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches, core))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MR must be 12 or 4, got 8");
-        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches))
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches, core))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MC a positive multiple of MR");
     }
 

@@ -68,15 +68,4 @@ class BenchReportTest {
                 + "`-XX:UseAVX=2`\n", "- OpenBLAS, GemmBench's reference: ");
         assertThat(Files.size(dir.resolve("ratios.png"))).isGreaterThan(1000);
     }
-
-    @Test
-    void namesTheZenGenerationFromFamilyAndModel() {
-        assertThat(Machine.generation("25", "1")).isEqualTo("Zen 3");        // EPYC Milan
-        assertThat(Machine.generation("25", "33")).isEqualTo("Zen 3");       // Ryzen 5000 (0x21)
-        assertThat(Machine.generation("25", "17")).isEqualTo("Zen 4");       // EPYC Genoa (0x11)
-        assertThat(Machine.generation("25", "97")).isEqualTo("Zen 4");       // Ryzen 7000 (0x61)
-        assertThat(Machine.generation("25", "?")).isEqualTo("Zen 3 or 4");
-        assertThat(Machine.generation("26", "2")).isEqualTo("Zen 5");
-        assertThat(Machine.generation("6", "85")).isEmpty();
-    }
 }

@@ -3,12 +3,14 @@ package dev.panamax.kernels.gemm;
 import java.util.Locale;
 
 import dev.panamax.kernels.CpuCaches;
+import dev.panamax.kernels.CpuCore;
 import dev.panamax.kernels.FloatLanes;
 
 /**
  * The SGEMM's register and cache blocking for the machine it runs on, chosen once at startup
- * from the vector shape and the cache sizes the OS reports, as BLIS's {@code cntx_init} chooses
- * a context per architecture. {@code bin/panamax info} prints the one in use.
+ * from the vector shape and the cache sizes the OS reports, and where they do not decide, from
+ * the core ({@link CpuCore}), as BLIS's {@code cntx_init} chooses a context per architecture.
+ * {@code bin/panamax info} prints the one in use.
  *
  * <p>The table, per vector shape (NR is always two vectors, so a step of the micro-kernel loads
  * two vectors of B and broadcasts one float of A per row):
@@ -66,15 +68,17 @@ import dev.panamax.kernels.FloatLanes;
  * @param mc              rows of a packed block of A
  * @param nc              columns of a packed block of B
  * @param caches          the cache sizes it was derived from
+ * @param core            the core it was chosen for (where the cache sizes and vector shape do not decide)
  */
-public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int kc, int mc, int nc, CpuCaches caches) {
+public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int kc, int mc, int nc, CpuCaches caches,
+                           CpuCore core) {
 
     /** The register-block heights there is a micro-kernel for. */
     static final int TALL = 12;
     static final int SHORT = 4;
 
-    private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, FloatLanes.REGISTERS, CpuCaches.current())
-            .overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
+    private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, FloatLanes.REGISTERS, CpuCaches.current(),
+            CpuCore.current()).overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
                     Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"));
 
     /** The validated shape: MR is one the kernels have (12 or 4), the blocks are whole tiles. */
@@ -101,22 +105,24 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
      *
      * @param lanes           floats per vector of the species the kernels use
      * @param vectorRegisters vector registers of the instruction set ({@link FloatLanes#vectorRegisters})
+     * @param caches          the core's cache sizes
+     * @param core            the core ({@link #inPlaceMaxBBytes} depends on it)
      */
-    public static GemmBlocking forMachine(int lanes, int vectorRegisters, CpuCaches caches) {
+    public static GemmBlocking forMachine(int lanes, int vectorRegisters, CpuCaches caches, CpuCore core) {
         int mr = vectorRegisters >= 32 ? TALL : SHORT;
         int nr = 2 * lanes;
         int kc = (int) Math.max(64, Math.min(1024, caches.l2() / 8 / ((long) nr * Float.BYTES)));
         kc -= kc % 8;
         int mc = (int) Math.max(mr, caches.l2() / ((long) kc * Float.BYTES) / mr * mr);
         int nc = (int) Math.max(4L * nr, Math.min(4096, 4 * caches.l2() / ((long) kc * Float.BYTES)) / nr * nr);
-        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches);
+        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches, core);
     }
 
     private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc) {
         int r = mr != null ? mr : this.mr;
         int k = kc != null ? kc : this.kc;
         int m = mc != null ? mc : mr != null ? Math.max(r, this.mc / r * r) : this.mc;
-        return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches);
+        return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches, core);
     }
 
     /**
@@ -143,9 +149,22 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
      * 70.0 / 76.0, 256^3 73.1 / 76.4, 512^3 75.8 / 93.2, 2048 x 1024 x 256 58.6 / 91.4,
      * 64 x 3136 x 256 (a 1 x 1 convolution's) 59.1 / 93.8. A CPU whose widest vectors are 256
      * bits is more likely built like the second, and the packed path loses less where it loses.
+     *
+     * <p>On a core that dispatches eight operations a cycle ({@link CpuCore#dispatchesEight}),
+     * a quarter of the L2. Zen 5 with {@code -XX:UseAVX=2}, one thread, our GFLOP/s over
+     * OpenBLAS's Haswell kernels alternated in 150-ms windows in one JVM, best of 12, two JVMs
+     * each, an L1 and a half / a quarter of the L2: 128^3 0.92, 0.91 / 0.96, 1.01; 192^3 0.95,
+     * 0.95 / 0.99, 1.00; 256^3 (B 256 KB) 0.97, 0.96 / 0.99, 1.01; 3136 x 64 x 576 0.95, 0.94 /
+     * 1.01, 1.07; 96^3 1.00 / 1.07; 2048 x 128 x 512 even. Past it in place lost: B 512 KB,
+     * 256 x 1024 x 128 1.00 packed against 0.73-0.75 in place, 512 x 512 x 256 and 1024 x 512 x
+     * 256 even or lost; B 1 MB, 2048 x 1024 x 256 0.99 against 0.74 (each step of a tile reads
+     * a row of B a page or more from the last, over more pages than a quarter of L2 spans).
      */
     public long inPlaceMaxBBytes() {
-        return vectorRegisters >= 32 ? caches.l2() : caches.l1Data() * 3 / 2;
+        if (vectorRegisters >= 32) {
+            return caches.l2();
+        }
+        return core.dispatchesEight() ? caches.l2() / 4 : caches.l1Data() * 3 / 2;
     }
 
     /** One line for {@code bin/panamax info}. */

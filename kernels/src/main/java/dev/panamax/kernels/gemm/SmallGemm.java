@@ -92,10 +92,10 @@ final class SmallGemm {
      * of four vectors of columns in 6-row tiles (three vectors in 4-row tiles with 16 vector
      * registers): beta 0, one K block, more rows than a {@link #skinny} product (whose few rows
      * the 12- and 8-row tiles cover reading B fewer times), and B no larger than
-     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2) or, with at least {@value #MANY_ROWS} rows, up to four L2s
-     * when the panel of B one column of tiles reads ({@code k x} {@link #WIDE_TILE_COLUMNS}
-     * floats) takes a sixteenth of one. Those tiles ({@link UnpackedKernel#sixByFour},
-     * {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
+     * {@link GemmBlocking#inPlaceMaxBBytes} (one L2 with 32 vector registers) or, there and with
+     * at least {@value #MANY_ROWS} rows, up to four L2s when the panel of B one column of tiles
+     * reads ({@code k x} {@link #WIDE_TILE_COLUMNS} floats) takes a sixteenth of one. Those
+     * tiles ({@link UnpackedKernel#sixByFour}, {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
      * B stays in L2. Zen 5, one thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 /
      * 218-221 / 186-187, 192^3 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 /
      * 214 / 210, 3136 x 64 x 576 187 / 219 / 188. With B past L2 and a deep panel the packed
@@ -112,8 +112,10 @@ final class SmallGemm {
      * a load that misses holds up retirement.) On Zen 4 the
      * 16-lane tiles won as well (one thread, GFLOP/s in place / packed: 256^3 106 / 83,
      * 512^3 113 / 101, 2048 x 1024 x 256 104 / 95, 64 x 3136 x 256 88 / 66), but the 8-lane ones
-     * lost past L1, so with 16 vector registers the bound is an L1 and a half (the figures are at
-     * {@link GemmBlocking#inPlaceMaxBBytes}).
+     * lost past L1, so with 16 vector registers the bound is an L1 and a half, or a quarter of
+     * the L2 on Zen 5's wider front end (the figures are at {@link GemmBlocking#inPlaceMaxBBytes}).
+     * The stretch for many rows is the 12-row tiles' alone: with 8 lanes on Zen 5, 256 x 1024 x
+     * 128 (B 512 KB, a 12-KB panel) ran at 0.73-0.75 of OpenBLAS's speed in place and 1.00 packed.
      */
     static boolean inPlaceTiles(boolean transB, int m, int n, int k, float beta) {
         if (transB || beta != 0f || m <= SKINNY_ROWS || n < WIDE_TILE_COLUMNS || k > KC) {
@@ -121,14 +123,15 @@ final class SmallGemm {
         }
         long bBytes = (long) k * n * Float.BYTES;
         long panelBytes = (long) k * WIDE_TILE_COLUMNS * Float.BYTES;
-        return bBytes <= IN_PLACE_MAX_B_BYTES
-                || m >= MANY_ROWS && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
+        return bBytes <= IN_PLACE_MAX_B_BYTES || MicroKernel.FOUR_ROW_TAILS && m >= MANY_ROWS
+                && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
     }
 
     /**
-     * The rows from which {@link #inPlaceTiles} reads a B past L2 in place (on Zen 5 with 8 lanes, 64 rows
-     * of a 1 x 1 convolution won and 32 rows of (32, 1024, 512) lost), and the fewest rows of a
-     * part when a parallel product in those tiles is split by rows.
+     * The rows from which {@link #inPlaceTiles} reads a B past L2 in place with 12-row tiles (on
+     * Zen 5 with 8 lanes, when the 4-row tiles had that stretch too, 64 rows of a 1 x 1
+     * convolution won and 32 rows of (32, 1024, 512) lost), and the fewest rows of a part when a
+     * parallel product in those tiles is split by rows.
      */
     static final int MANY_ROWS = 64;
 
