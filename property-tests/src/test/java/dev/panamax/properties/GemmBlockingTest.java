@@ -124,7 +124,11 @@ class GemmBlockingTest {
         // a quarter of the L2 with 16 on a core that dispatches eight operations a cycle
         assertThat(avx512.inPlaceMaxBBytes()).isEqualTo(1L << 20);
         assertThat(avx2.inPlaceMaxBBytes()).isEqualTo(48L << 10);
-        assertThat(GemmBlocking.forMachine(8, 16, zen4, amd(26, 2)).inPlaceMaxBBytes()).isEqualTo(256L << 10);
+        GemmBlocking zen5Avx2 = GemmBlocking.forMachine(8, 16, zen4, amd(26, 2));
+        assertThat(zen5Avx2.inPlaceMaxBBytes()).isEqualTo(256L << 10);
+        // a product split over threads keeps an L1 and a half in its parts with 16 registers
+        assertThat(zen5Avx2.inPlaceMaxBBytesInParts()).isEqualTo(48L << 10);
+        assertThat(avx512.inPlaceMaxBBytesInParts()).isEqualTo(1L << 20);
         assertThat(GemmBlocking.forMachine(16, 32, zen4, amd(26, 2)).inPlaceMaxBBytes()).isEqualTo(1L << 20);
         GemmBlocking neon = GemmBlocking.forMachine(4, 32, new CpuCaches(64 << 10, 1 << 20, 0, "test"),
                 new CpuCore("aarch64", "", -1, -1));

@@ -167,6 +167,19 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         return core.dispatchesEight() ? caches.l2() / 4 : caches.l1Data() * 3 / 2;
     }
 
+    /**
+     * {@link #inPlaceMaxBBytes} for a product split over threads, each part in place: the same
+     * with 32 vector registers, with 16 an L1 and a half on every core. On Zen 5 with
+     * {@code -XX:UseAVX=2} and two threads, the quarter of L2 that wins on one thread lost (our
+     * speed over OpenBLAS's Haswell kernels, alternated in one JVM, two JVMs each, an L1 and a
+     * half / a quarter of L2): 256^3 1.21, 1.21 / 1.11, 1.10; (3136, 64, 576) 1.42, 1.36 / 0.90,
+     * 0.89, its 64 columns split 24 and 40, each part reading all of A in place; 128^3 and
+     * 192^3 within the second vCPU's noise.
+     */
+    public long inPlaceMaxBBytesInParts() {
+        return vectorRegisters >= 32 ? caches.l2() : caches.l1Data() * 3 / 2;
+    }
+
     /** One line for {@code bin/panamax info}. */
     public String describe() {
         String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d from %d columns)", SixRowKernel.ROWS, nr,

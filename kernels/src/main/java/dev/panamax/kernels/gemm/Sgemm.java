@@ -264,10 +264,10 @@ public final class Sgemm {
         // once), lost to the column split on Zen 5, two threads, builds alternated, best 200-ms
         // windows, GFLOP/s shared / split: 2048^3 372-378 / 401-403 (one thread 200), 1024^3
         // 376-386 / 398, (512, 768, 768) 357-361 / 402, (512, 3072, 768) 336-364 / 384-398.
-        // A product the wide tiles take on one thread (SmallGemm.inPlaceTiles) takes them on each:
-        // whole tiles of columns per part, or, one tile of columns wide, ranges of MANY_ROWS rows
-        // and more, for which each part still qualifies.
-        boolean wideInPlace = !inPlace && bRows == null && SmallGemm.inPlaceTiles(transB, m, n, k, beta)
+        // A product the wide tiles take on one thread takes them on each (within the bound for
+        // parts, SmallGemm.inPlaceTilesInParts): whole tiles of columns per part, or, one tile of
+        // columns wide, ranges of MANY_ROWS rows and more, for which each part still qualifies.
+        boolean wideInPlace = !inPlace && bRows == null && SmallGemm.inPlaceTilesInParts(transB, m, n, k, beta)
                 && (n >= 2 * SmallGemm.WIDE_TILE_COLUMNS || m >= threads * SmallGemm.MANY_ROWS);
         Split split = SPLITS.claim();
         split.inPlace = inPlace || wideInPlace;

@@ -118,13 +118,25 @@ final class SmallGemm {
      * 128 (B 512 KB, a 12-KB panel) ran at 0.73-0.75 of OpenBLAS's speed in place and 1.00 packed.
      */
     static boolean inPlaceTiles(boolean transB, int m, int n, int k, float beta) {
+        return inPlaceTiles(transB, m, n, k, beta, IN_PLACE_MAX_B_BYTES);
+    }
+
+    /**
+     * {@link #inPlaceTiles} for a product about to be split over threads, each part in place
+     * ({@link GemmBlocking#inPlaceMaxBBytesInParts}).
+     */
+    static boolean inPlaceTilesInParts(boolean transB, int m, int n, int k, float beta) {
+        return inPlaceTiles(transB, m, n, k, beta, IN_PLACE_MAX_B_BYTES_IN_PARTS);
+    }
+
+    private static boolean inPlaceTiles(boolean transB, int m, int n, int k, float beta, long maxBBytes) {
         if (transB || beta != 0f || m <= SKINNY_ROWS || n < WIDE_TILE_COLUMNS || k > KC) {
             return false;
         }
         long bBytes = (long) k * n * Float.BYTES;
         long panelBytes = (long) k * WIDE_TILE_COLUMNS * Float.BYTES;
-        return bBytes <= IN_PLACE_MAX_B_BYTES || MicroKernel.FOUR_ROW_TAILS && m >= MANY_ROWS
-                && bBytes <= 4 * IN_PLACE_MAX_B_BYTES && panelBytes <= IN_PLACE_MAX_B_BYTES / 16;
+        return bBytes <= maxBBytes || MicroKernel.FOUR_ROW_TAILS && m >= MANY_ROWS
+                && bBytes <= 4 * maxBBytes && panelBytes <= maxBBytes / 16;
     }
 
     /**
@@ -141,6 +153,7 @@ final class SmallGemm {
     static final int WIDE_TILE_COLUMNS = (MicroKernel.FOUR_ROW_TAILS ? 4 : 3) * LANES;
 
     private static final long IN_PLACE_MAX_B_BYTES = GemmBlocking.current().inPlaceMaxBBytes();
+    private static final long IN_PLACE_MAX_B_BYTES_IN_PARTS = GemmBlocking.current().inPlaceMaxBBytesInParts();
 
     /** The most rows of A a {@link #skinny} product has. */
     static final int SKINNY_ROWS = 16;
