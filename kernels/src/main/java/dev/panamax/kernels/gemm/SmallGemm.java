@@ -95,8 +95,9 @@ final class SmallGemm {
      * {@link GemmBlocking#inPlaceMaxBBytes} (one L2 with 32 vector registers) or, there and with
      * at least {@value #MANY_ROWS} rows, up to four L2s when the panel of B one column of tiles
      * reads ({@code k x} {@link #WIDE_TILE_COLUMNS} floats) takes a sixteenth of one. Those
-     * tiles ({@link UnpackedKernel#sixByFour}, {@link UnpackedKernel#fourByThree}) ran faster than the packed kernels at every size where
-     * B stays in L2. Zen 5, one thread, GFLOP/s, packed / in place / OpenBLAS: 128^3 177-178 /
+     * tiles ({@link UnpackedKernel#sixByFour}, {@link UnpackedKernel#fourByThree}) ran faster
+     * than the packed kernels at every size where B stays in L2. Zen 5, one thread, GFLOP/s,
+     * packed / in place / OpenBLAS: 128^3 177-178 /
      * 218-221 / 186-187, 192^3 190 / 227 / 210, 256^3 199 / 228 / 212, 512^3 (B one L2) 204 /
      * 214 / 210, 3136 x 64 x 576 187 / 219 / 188. With B past L2 and a deep panel the packed
      * path held: 1024^3 209 / 180 / 208, 512 x 3072 x 768 196 / 197 / 198 (B hot in L3, as a
