@@ -114,7 +114,7 @@ public final class Panamax {
         }
     }
 
-    private static void info(PrintStream out) throws IOException {
+    private static void info(PrintStream out) {
         out.println("Panamax");
         out.println("  JDK:      " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", "
                 + System.getProperty("java.home") + ")");

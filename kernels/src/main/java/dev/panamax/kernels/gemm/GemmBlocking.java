@@ -161,10 +161,7 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
      * a row of B a page or more from the last, over more pages than a quarter of L2 spans).
      */
     public long inPlaceMaxBBytes() {
-        if (vectorRegisters >= 32) {
-            return caches.l2();
-        }
-        return core.dispatchesEight() ? caches.l2() / 4 : caches.l1Data() * 3 / 2;
+        return vectorRegisters < 32 && core.dispatchesEight() ? caches.l2() / 4 : inPlaceMaxBBytesInParts();
     }
 
     /**
