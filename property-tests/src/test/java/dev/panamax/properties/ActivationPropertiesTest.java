@@ -114,6 +114,71 @@ class ActivationPropertiesTest {
         }
     }
 
+    /**
+     * Every derivative within 1e-6 of the reference on a fine grid of [-10, 10]: about what a
+     * golden case's tolerance allows (calibrated on PyTorch's float32 error), and what the random
+     * inputs above, with their looser bound, would not catch. GELU's tanh form differentiated as
+     * {@code (1 + tanh u) / 2 + x (1 - tanh^2 u) u' / 2} failed it by 4.9e-6 at x = -5.15:
+     * both terms cancel where tanh u is near -1, leaving tanh's last-bit error.
+     */
+    @ParameterizedTest
+    @MethodSource("activations")
+    void derivativeStaysWithinAMillionthOverTheRange(Activation f) {
+        int n = 20_001;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(n * 4L);
+            MemorySegment ones = arena.allocate(n * 4L);
+            MemorySegment gx = arena.allocate(n * 4L);
+            for (int i = 0; i < n; i++) {
+                x.setAtIndex(F, i, -10f + 20f * i / (n - 1));
+                ones.setAtIndex(F, i, 1f);
+            }
+            ActivationBackward.apply(f, x, 0, 1, ones, 0, 1, gx, 0, 1, n);
+            DoubleUnaryOperator ref = Reference.function(f);
+            for (int i = 0; i < n; i++) {
+                float xi = x.getAtIndex(F, i);
+                boolean near = false;
+                for (double k : Reference.kinks(f)) {
+                    near |= Math.abs(xi - k) < 0.02;
+                }
+                if (!near) {
+                    Close.assertClose(f + "'(" + xi + ")", gx.getAtIndex(F, i), Reference.derivative(ref, xi), 0, 1e-6);
+                }
+            }
+        }
+    }
+
+    /**
+     * Where tanh saturates, the derivatives built on {@code sech^2} keep their relative accuracy:
+     * within 1e-4 of themselves for |x| from 3 to 9 (tanh; GELU's tanh form on the negative side,
+     * where its derivative falls to 1e-27). As {@code 1 - tanh^2}, tanh's derivative was 874 %
+     * off at x = -8.99.
+     */
+    @org.junit.jupiter.api.Test
+    void saturatedTanhDerivativesKeepTheirRelativeAccuracy() {
+        int n = 6_001;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(2 * n * 4L);
+            MemorySegment ones = arena.allocate(2 * n * 4L);
+            MemorySegment gx = arena.allocate(2 * n * 4L);
+            for (int i = 0; i < n; i++) {
+                float v = 3f + 6f * i / (n - 1);
+                x.setAtIndex(F, i, v);
+                x.setAtIndex(F, n + i, -v);
+                ones.setAtIndex(F, i, 1f);
+                ones.setAtIndex(F, n + i, 1f);
+            }
+            for (Activation f : List.of(Activation.TANH, Activation.GELU_TANH)) {
+                ActivationBackward.apply(f, x, 0, 1, ones, 0, 1, gx, 0, 1, 2L * n);
+                DoubleUnaryOperator ref = Reference.function(f);
+                for (int i = f == Activation.TANH ? 0 : n; i < 2 * n; i++) {
+                    float xi = x.getAtIndex(F, i);
+                    Close.assertClose(f + "'(" + xi + ")", gx.getAtIndex(F, i), Reference.derivative(ref, xi), 1e-4, 0);
+                }
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void badExtentsAreRejectedWithTheArgumentName() {
         try (Arena arena = Arena.ofConfined()) {
