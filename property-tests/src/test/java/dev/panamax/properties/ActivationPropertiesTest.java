@@ -118,7 +118,7 @@ class ActivationPropertiesTest {
      * Every derivative within 1e-6 of the reference on a fine grid of [-10, 10]: about what a
      * golden case's tolerance allows (calibrated on PyTorch's float32 error), and what the random
      * inputs above, with their looser bound, would not catch. GELU's tanh form differentiated as
-     * {@code (1 + tanh u) / 2 + x (1 - tanh^2 u) u' / 2} failed it by 4.9e-6 at x = -5.15:
+     * {@code (1 + tanh u) / 2 + x (1 - tanh^2 u) u' / 2} failed it by 2.7e-6 at x = -5.15:
      * both terms cancel where tanh u is near -1, leaving tanh's last-bit error.
      */
     @ParameterizedTest
@@ -151,8 +151,8 @@ class ActivationPropertiesTest {
     /**
      * Where tanh saturates, the derivatives built on {@code sech^2} keep their relative accuracy:
      * within 1e-4 of themselves for |x| from 3 to 9 (tanh; GELU's tanh form on the negative side,
-     * where its derivative falls to 1e-27). As {@code 1 - tanh^2}, tanh's derivative was 874 %
-     * off at x = -8.99.
+     * where its derivative falls to 1e-27). As {@code 1 - tanh^2}, tanh's derivative was up to
+     * 874 % off (x = -8.99).
      */
     @org.junit.jupiter.api.Test
     void saturatedTanhDerivativesKeepTheirRelativeAccuracy() {
