@@ -125,6 +125,44 @@ class AttentionPropertiesTest {
                 });
     }
 
+    /**
+     * A query that sees one key (the first row of a causal attention, or every row when Tk = 1)
+     * has the probability 1 exactly, so its output is that key's value and its query gradient is
+     * 0 whatever the scale, in PyTorch's float as in exact arithmetic: {@code dS = P (dP - delta)}
+     * with {@code delta = dO . O} equal to {@code dP} bit for bit. A delta summed in another order
+     * than dP left dP's rounding there, times scale and k (2.4e-5 at scale 1.5 and D = 64).
+     */
+    @Test
+    void aQueryThatSeesOneKeyGetsNoQueryGradient() {
+        qt().withExamples(40).forAll(integers().between(1, 20), integers().between(1, 40), longs().all())
+                .checkAssert((tq, tk, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int n = 1 + r.nextInt(2);
+                    int h = 1 + r.nextInt(2);
+                    int d = DIMS[r.nextInt(DIMS.length)];
+                    int dv = DIMS[r.nextInt(DIMS.length)];
+                    boolean oneKey = r.nextBoolean();
+                    int keys = oneKey ? 1 : tk;
+                    float scale = (float) (0.05 + 60 * r.nextDouble());
+                    try (Arena arena = Arena.ofShared()) {
+                        Tensor q = tensor(arena, gaussian(r, n * h * tq * d), n, h, tq, d);
+                        Tensor k = tensor(arena, gaussian(r, n * h * keys * d), n, h, keys, d);
+                        Tensor v = tensor(arena, gaussian(r, n * h * keys * dv), n, h, keys, dv);
+                        Attention.Result y = Attention.scaledDotProduct(q, k, v, null, null, !oneKey, scale, arena);
+                        Attention.Grads g = Attention.scaledDotProductBackward(q, k, v, null, null, !oneKey, scale, y,
+                                tensor(arena, gaussian(r, n * h * tq * dv), n, h, tq, dv), arena);
+                        float[] dq = g.q().toFloatArray();
+                        int rows = oneKey ? tq : 1;
+                        for (int b = 0; b < n * h; b++) {
+                            for (int i = 0; i < rows * d; i++) {
+                                assertThat(dq[b * tq * d + i]).as("dq of head %d, element %d of the rows that see one key "
+                                        + "(Tq=%d Tk=%d D=%d Dv=%d scale %s)", b, i, tq, keys, d, dv, scale).isZero();
+                            }
+                        }
+                    }
+                });
+    }
+
     @Test
     void decodingOverALongCacheSplitsTheKeysAndMergesThem() {
         SplittableRandom r = new SplittableRandom(11);
