@@ -182,7 +182,7 @@ public class AttentionBench {
             default -> {
                 FlashAttentionForward.forward(shape, q, k, v, AttentionMasks.NONE, out, lse, 0);
                 if (pass.equals("fwdbwd")) {
-                    FlashAttentionBackward.backward(shape, q, k, v, AttentionMasks.NONE, out, lse, 0, gy, dq, dk, dv);
+                    FlashAttentionBackward.backward(shape, q, k, v, AttentionMasks.NONE, lse, 0, gy, dq, dk, dv);
                 }
                 return out;
             }

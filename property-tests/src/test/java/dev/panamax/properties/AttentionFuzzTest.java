@@ -90,7 +90,7 @@ class AttentionFuzzTest {
             HeadLayout dq = layout(f, s.batch(), s.heads(), s.queries(), s.headDim());
             HeadLayout dk = layout(f, s.batch(), s.kvHeads(), s.keys(), s.headDim());
             HeadLayout dv = layout(f, s.batch(), s.kvHeads(), s.keys(), s.valueDim());
-            if (FuzzArgs.accepted(() -> FlashAttentionBackward.backward(s, q, k, v, m, out, lse, lseOff, dOut, dq, dk, dv),
+            if (FuzzArgs.accepted(() -> FlashAttentionBackward.backward(s, q, k, v, m, lse, lseOff, dOut, dq, dk, dv),
                     dq.segment(), dk.segment(), dv.segment())) {
                 boolean finiteRows = true;
                 for (double l : rowLse) {

@@ -127,10 +127,10 @@ class AttentionPropertiesTest {
 
     /**
      * A query that sees one key (the first row of a causal attention, or every row when Tk = 1)
-     * has the probability 1 exactly, so its output is that key's value and its query gradient is
-     * 0 whatever the scale, in PyTorch's float as in exact arithmetic: {@code dS = P (dP - delta)}
-     * with {@code delta = dO . O} equal to {@code dP} bit for bit. A delta summed in another order
-     * than dP left dP's rounding there, times scale and k (2.4e-5 at scale 1.5 and D = 64).
+     * has the probability 1, so its output is that key's value and its query gradient is 0
+     * whatever the scale, in PyTorch's float as in exact arithmetic: {@code dS = P (dP - delta)}
+     * with {@code delta = sum P dP / sum P}, which is that dP exactly. A delta of {@code dO . O}
+     * summed in double left dP's rounding there, times scale and k (2.4e-5 at scale 1.5, D = 64).
      */
     @Test
     void aQueryThatSeesOneKeyGetsNoQueryGradient() {

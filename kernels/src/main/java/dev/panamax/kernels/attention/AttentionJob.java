@@ -103,7 +103,7 @@ final class AttentionJob extends WorkerPool.Job {
             }
             case BACKWARD_GROUPS -> {
                 for (int i = index; i < units; i += count) {
-                    FlashAttentionBackward.group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
+                    FlashAttentionBackward.group(s, q, k, v, masks, lse, lseOffset, dOut, dq, dk, dv, i);
                 }
             }
         }

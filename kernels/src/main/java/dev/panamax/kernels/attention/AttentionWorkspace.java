@@ -1,5 +1,6 @@
 package dev.panamax.kernels.attention;
 
+import static dev.panamax.kernels.FloatLanes.LANES;
 import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
 import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
 import static dev.panamax.kernels.gemm.MicroKernel.TILE;
@@ -54,6 +55,16 @@ final class AttentionWorkspace {
     final float[] rowMax = new float[ROWS];
     final float[] rowSum = new float[ROWS];
     final float[] delta = new float[ROWS];
+    /**
+     * Backward: a query tile's P and dP against each block of keys, {@code [panels][ROWS x COLUMNS]}:
+     * a tile array per block, so that the micro-kernel writes them in place (it writes a whole tile
+     * from index 0).
+     */
+    float[][] blockProbs = new float[0][];
+    float[][] blockOutProducts = new float[0][];
+    /** Backward: per row of a query tile, the lanes of its sums {@code sum P dP} and {@code sum P}, {@code [ROWS][LANES]}. */
+    final float[] rowDots = new float[ROWS * LANES];
+    final float[] rowProbs = new float[ROWS * LANES];
 
     private float[] decodeQuery = new float[0];
     private float[] decodeAcc = new float[0];
@@ -116,10 +127,23 @@ final class AttentionWorkspace {
         queryT = grow(queryT, (long) ROWS * padRows(headDim));
         outGradT = grow(outGradT, (long) ROWS * padRows(valueDim));
         queryGrad = grow(queryGrad, (long) ROWS * padded(headDim));
+        blockProbs = growTiles(blockProbs, panels(tk));
+        blockOutProducts = growTiles(blockOutProducts, panels(tk));
     }
 
     static int padRows(int n) {
         return (n + ROWS - 1) / ROWS * ROWS;
+    }
+
+    private static float[][] growTiles(float[][] tiles, int need) {
+        if (tiles.length >= need) {
+            return tiles;
+        }
+        float[][] grown = java.util.Arrays.copyOf(tiles, need);
+        for (int b = tiles.length; b < need; b++) {
+            grown[b] = new float[TILE];
+        }
+        return grown;
     }
 
     private static float[] grow(float[] a, long need) {

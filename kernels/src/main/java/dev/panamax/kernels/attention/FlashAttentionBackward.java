@@ -13,7 +13,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
 /**
  * The gradients of {@link FlashAttentionForward} in the FlashAttention-2 manner: nothing of size
  * {@code Tq x Tk} is stored. With {@code S = q k^T scale + masks}, {@code P = softmax(S)} and
- * {@code delta_i = dO_i . O_i}, each tile recomputes its scores, takes
+ * {@code delta_i = sum_j P_ij dP_ij}, each tile of queries recomputes its scores, takes
  * {@code P = exp(S - lse)} from the forward's log-sum-exp, and makes five micro-kernel products:
  * <pre>
  *   S = (scale q) k^T,   dP = dO v^T,   dS = P (dP - delta)
@@ -29,15 +29,16 @@ public final class FlashAttentionBackward {
     }
 
     /**
-     * Computes {@code dq, dk, dv} (written) from the forward's inputs, output and log-sum-exp and
-     * the output's gradient {@code dOut}.
+     * Computes {@code dq, dk, dv} (written) from the forward's inputs and log-sum-exp and the
+     * output's gradient {@code dOut}. The forward's output is not needed: delta is summed from the
+     * P and dP the tiles compute.
      *
      * @throws IllegalArgumentException naming the tensor that does not fit, before anything is written
      */
     public static void backward(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks,
-                                HeadLayout out, MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq,
-                                HeadLayout dk, HeadLayout dv) {
-        FlashAttentionForward.check(s, q, k, v, masks, out);
+                                MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq, HeadLayout dk,
+                                HeadLayout dv) {
+        FlashAttentionForward.checkInputs(s, q, k, v, masks);
         Checks.floats("lse", lse, lseOffset, Checks.elements(s.batch(), s.heads(), s.queries()));
         dOut.check("dOut", s.batch(), s.heads(), s.queries(), s.valueDim(), false);
         dq.check("dq", s.batch(), s.heads(), s.queries(), s.headDim(), true);
@@ -52,24 +53,23 @@ public final class FlashAttentionBackward {
             return;
         }
         boolean parallel = WorkerPool.threads() > 1 && items > 1
-                && WorkerPool.shareable(q.segment(), k.segment(), v.segment(), out.segment())
+                && WorkerPool.shareable(q.segment(), k.segment(), v.segment())
                 && WorkerPool.shareable(lse, dOut.segment(), dq.segment(), dk.segment())
                 && WorkerPool.shareable(dv.segment(), masks.attn(), masks.keyPadding());
         if (!parallel) {
             for (int i = 0; i < items; i++) {
-                group(s, q, k, v, masks, out, lse, lseOffset, dOut, dq, dk, dv, i);
+                group(s, q, k, v, masks, lse, lseOffset, dOut, dq, dk, dv, i);
             }
         } else {
             WorkerPool.run(Math.min(WorkerPool.threads(), items),
-                    AttentionJob.claim(AttentionJob.Kind.BACKWARD_GROUPS, items, s, q, k, v, masks, out, lse, lseOffset)
+                    AttentionJob.claim(AttentionJob.Kind.BACKWARD_GROUPS, items, s, q, k, v, masks, null, lse, lseOffset)
                             .gradients(dOut, dq, dk, dv));
         }
     }
 
     /** One batch entry and key/value head: every query head of its group, every tile. */
-    static void group(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out,
-                              MemorySegment lse, long lseOffset, HeadLayout dOut, HeadLayout dq, HeadLayout dk, HeadLayout dv,
-                              int index) {
+    static void group(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, MemorySegment lse,
+                      long lseOffset, HeadLayout dOut, HeadLayout dq, HeadLayout dk, HeadLayout dv, int index) {
         int n = index / s.kvHeads();
         int kvh = index % s.kvHeads();
         int keys = s.keys();
@@ -83,16 +83,28 @@ public final class FlashAttentionBackward {
         java.util.Arrays.fill(ws.valueGradT, 0, AttentionWorkspace.padRows(s.valueDim()) * keyRows, 0f);
         for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
             for (int i0 = 0; i0 < s.queries(); i0 += ROWS) {
-                tile(s, q, masks, out, lse, lseOffset, dOut, dq, n, h, i0, keyRows, ws);
+                tile(s, q, masks, lse, lseOffset, dOut, dq, n, h, i0, keyRows, ws);
             }
         }
         writeTransposed(ws.keyGradT, keyRows, s.headDim(), keys, dk, n, kvh);
         writeTransposed(ws.valueGradT, keyRows, s.valueDim(), keys, dv, n, kvh);
     }
 
-    private static void tile(AttentionShape s, HeadLayout q, AttentionMasks masks, HeadLayout out, MemorySegment lse,
-                             long lseOffset, HeadLayout dOut, HeadLayout dq, int n, int h, int i0, int keyRows,
-                             AttentionWorkspace ws) {
+    /**
+     * One tile of ROWS queries against every key it sees, in two passes over the blocks of keys:
+     * the first makes P and dP and their rows' sums, from which {@code delta = sum P dP / sum P}
+     * ({@link TileProducts#consistentDelta}); the second makes {@code dS = P (dP - delta)} and its
+     * products. FlashAttention-2's {@code delta = dO . O}, known before the loop and so one pass,
+     * is the same number in exact arithmetic, but not with the P and dP the tile computes: each row
+     * of dS then sums to their difference instead of 0, an error that scale and k magnify, where
+     * the true gradient is small beside it (a softmax that is nearly one-hot): random conformance
+     * draws with scale 0.5 to 8 failed 3 of 192 against PyTorch's float32, with scale 20 and 60 3 of
+     * 84 more, each of them passing now. The two passes make the same products; keeping a block's
+     * P and dP until the second cost 2 to 12 % of a forward and backward at T = 512 and 12 % of a
+     * backward at T = 32 (Zen 5, one thread, both versions alternated in one JVM, either first).
+     */
+    private static void tile(AttentionShape s, HeadLayout q, AttentionMasks masks, MemorySegment lse, long lseOffset,
+                             HeadLayout dOut, HeadLayout dq, int n, int h, int i0, int keyRows, AttentionWorkspace ws) {
         int m = Math.min(ROWS, s.queries() - i0);
         int d = s.headDim();
         int dv = s.valueDim();
@@ -102,66 +114,67 @@ public final class FlashAttentionBackward {
         transposeTile(ws.query, d, ws.queryT);
         transposeTile(ws.outGrad, dv, ws.outGradT);
         for (int r = 0; r < ROWS; r++) {
-            if (r < m) {
-                long o = out.at(n, h, i0 + r);
-                long g = dOut.at(n, h, i0 + r);
-                // the float multiply-add chain, in the order, by which the micro-kernel makes dP_ij =
-                // dO_i . v_j: where the softmax is one-hot in float, O_i is v_j exactly and
-                // dP_ij - delta_i comes out exactly 0, as PyTorch's P (dP - sum P dP) gives. Summed in
-                // double, delta differed from dP_ij by dP's own rounding, which scale and k then
-                // magnified: dq 4.4e-4 where it is 0 (scale 60, D 128, random conformance draws)
-                float sum = 0f;
-                for (int x = 0; x < dv; x++) {
-                    sum = Math.fma(FloatLanes.get(dOut.segment(), g + x), FloatLanes.get(out.segment(), o + x), sum);
-                }
-                ws.delta[r] = sum;
-                ws.rowMax[r] = FloatLanes.get(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i0 + r);
-            } else {
-                ws.delta[r] = 0f;
-                ws.rowMax[r] = 0f;
-            }
+            ws.rowMax[r] = r < m ? FloatLanes.get(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i0 + r) : 0f;
         }
         java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
+        java.util.Arrays.fill(ws.rowDots, 0f);
+        java.util.Arrays.fill(ws.rowProbs, 0f);
         int end = s.visibleKeys(i0 + m - 1);
         for (int j0 = 0; j0 < end; j0 += COLUMNS) {
-            keyBlock(s, masks, n, i0, m, j0, keyRows, ws);
+            probabilityBlock(s, masks, n, i0, m, j0, keyRows, ws);
+        }
+        TileProducts.consistentDelta(m, ws.rowDots, ws.rowProbs, ws.delta);
+        for (int j0 = 0; j0 < end; j0 += COLUMNS) {
+            gradientBlock(s, j0, keyRows, m, ws);
         }
         for (int r = 0; r < m; r++) {
-            long row = dq.at(n, h, i0 + r);
             for (int x = 0; x < d; x++) {
-                FloatLanes.set(dq.segment(), row + x, ws.queryGrad[r * dp + x] * s.scale());
+                ws.row[x] = ws.queryGrad[r * dp + x] * s.scale();
             }
+            // one bulk copy per row: element-wise stores into the segment are each checked, and
+            // in some compilations of this method cost more than the tile's products at Tk = 32
+            MemorySegment.copy(ws.row, 0, dq.segment(), FloatLanes.FLOAT, dq.at(n, h, i0 + r) * Float.BYTES, d);
         }
     }
 
     /**
-     * One block of COLUMNS keys of a query tile: scores, probabilities, and their products into
-     * dV, dK and dQ. A method of its own, not the body of {@link #tile}'s loop, and larger (375
-     * bytes of bytecode) than C2 inlines into a hot caller (FreqInlineSize, 325), so that it is
-     * compiled on its own, with a whole inlining budget for its six products and the
-     * exponential. As the loop's body, C2 sometimes compiled {@code tile} without the
-     * probabilities inlined and called their profiled C1 form, which then stayed in use for the
-     * rest of the run, every vector boxed: in about one JVM of eight training a two-layer
-     * transformer model, 0.8 MB a step; none of 32 since (Zen 5, two threads).
+     * The first pass of a query tile over one block of COLUMNS keys: scores, probabilities,
+     * {@code dV += dO^T P} and {@code dP = dO V^T}; P and dP are kept for {@link #gradientBlock},
+     * and their rows' sums {@code sum P dP} and {@code sum P} grow. Methods of their own, not the
+     * bodies of {@link #tile}'s loops: as a loop's body, C2 sometimes compiled {@code tile}
+     * without the probabilities inlined and called their profiled C1 form, which then stayed in
+     * use for the rest of the run, every vector boxed (about one JVM in eight training a
+     * two-layer transformer model, 0.8 MB a step).
      */
-    private static void keyBlock(AttentionShape s, AttentionMasks masks, int n, int i0, int m, int j0, int keyRows,
-                                 AttentionWorkspace ws) {
+    private static void probabilityBlock(AttentionShape s, AttentionMasks masks, int n, int i0, int m, int j0,
+                                         int keyRows, AttentionWorkspace ws) {
         int d = s.headDim();
         int dv = s.valueDim();
-        int dp = AttentionWorkspace.padded(d);
-        MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, ws.scores);
+        float[] probs = ws.blockProbs[j0 / COLUMNS];
+        float[] products = ws.blockOutProducts[j0 / COLUMNS];
+        MicroKernel.run(d, ws.query, 0, ws.keysT, j0 * d, probs);
         if (ScoreMasks.needed(s, masks, i0, j0)) {
-            ScoreMasks.apply(s, masks, n, i0, m, j0, ws.scores);
+            ScoreMasks.apply(s, masks, n, i0, m, j0, probs);
         }
-        TileProducts.probabilities(m, ws.scores, ws.rowMax);
+        TileProducts.probabilities(m, probs, ws.rowMax);
         // dV^T[:, j0 ..] += dO^T P, ROWS features at a time
         for (int b = 0; b < dv; b += ROWS) {
-            MicroKernel.run(ROWS, ws.outGradT, b * ROWS, ws.scores, 0, ws.product);
+            MicroKernel.run(ROWS, ws.outGradT, b * ROWS, probs, 0, ws.product);
             TileProducts.add(ws.product, Math.min(ROWS, dv - b), ws.valueGradT, b, keyRows, j0);
         }
-        // dP = dO V^T, then dS = P (dP - delta), row-major (probsT holds it transposed)
-        MicroKernel.run(dv, ws.outGrad, 0, ws.valuesT, j0 * dv, ws.product);
-        TileProducts.scoreGradient(ws.scores, ws.product, ws.delta, ws.scores, ws.probsT);
+        MicroKernel.run(dv, ws.outGrad, 0, ws.valuesT, j0 * dv, products);
+        TileProducts.addRowSums(probs, products, ws.rowDots, ws.rowProbs);
+    }
+
+    /**
+     * The second pass over the block: {@code dS = P (dP - delta)} from what {@link #probabilityBlock}
+     * kept, then {@code dK^T += (scale q)^T dS} and {@code dQ += dS K}.
+     */
+    private static void gradientBlock(AttentionShape s, int j0, int keyRows, int m, AttentionWorkspace ws) {
+        int d = s.headDim();
+        int dp = AttentionWorkspace.padded(d);
+        TileProducts.scoreGradient(ws.blockProbs[j0 / COLUMNS], ws.blockOutProducts[j0 / COLUMNS], ws.delta, ws.scores,
+                ws.probsT);
         // dK^T[:, j0 ..] += (scale q)^T dS
         for (int b = 0; b < d; b += ROWS) {
             MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scores, 0, ws.product);

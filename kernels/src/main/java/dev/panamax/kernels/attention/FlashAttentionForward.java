@@ -87,10 +87,15 @@ public final class FlashAttentionForward {
     }
 
     static void check(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks, HeadLayout out) {
+        checkInputs(s, q, k, v, masks);
+        out.check("out", s.batch(), s.heads(), s.queries(), s.valueDim(), true);
+    }
+
+    /** q, k, v and the masks against the shape. */
+    static void checkInputs(AttentionShape s, HeadLayout q, HeadLayout k, HeadLayout v, AttentionMasks masks) {
         q.check("q", s.batch(), s.heads(), s.queries(), s.headDim(), false);
         k.check("k", s.batch(), s.kvHeads(), s.keys(), s.headDim(), false);
         v.check("v", s.batch(), s.kvHeads(), s.keys(), s.valueDim(), false);
-        out.check("out", s.batch(), s.heads(), s.queries(), s.valueDim(), true);
         masks.check(s);
     }
 

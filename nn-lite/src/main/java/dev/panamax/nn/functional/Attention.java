@@ -69,8 +69,7 @@ public final class Attention {
         Tensor dv = Tensor.emptyLike(arena, v);
         Tensor lse = forward.lse().contiguous(arena);
         FlashAttentionBackward.backward(s, layout(q), layout(k), layout(v), masks(attnMask, keyPadding, arena),
-                layout(rowsDense(forward.y(), arena)), lse.segment(), lse.offset(), layout(gy), layout(dq), layout(dk),
-                layout(dv));
+                lse.segment(), lse.offset(), layout(gy), layout(dq), layout(dk), layout(dv));
         return new Grads(dq, dk, dv);
     }
 

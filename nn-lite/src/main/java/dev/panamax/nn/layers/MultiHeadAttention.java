@@ -260,8 +260,7 @@ public final class MultiHeadAttention extends Layer {
             }
         }
         FlashAttentionBackward.backward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,
-                heads(s.out, n, tq), s.lse.segment(), s.lse.offset(), heads(dOut, n, tq), heads(dq, n, tq), heads(dk, n, tk),
-                heads(dv, n, tk));
+                s.lse.segment(), s.lse.offset(), heads(dOut, n, tq), heads(dq, n, tq), heads(dk, n, tk), heads(dv, n, tk));
         if (s.self) {
             Tensor dx = project(s.query, dqkv, 0, 3, arena).viewAs(s.queryInput);
             return gradients(dx, dx, dx);
