@@ -99,9 +99,10 @@ public final class FlashAttentionBackward {
      * of dS then sums to their difference instead of 0, an error that scale and k magnify, where
      * the true gradient is small beside it (a softmax that is nearly one-hot): random conformance
      * draws with scale 0.5 to 8 failed 3 of 192 against PyTorch's float32, with scale 20 and 60 3 of
-     * 84 more, each of them passing now. The two passes make the same products; keeping a block's
-     * P and dP until the second cost 2 to 12 % of a forward and backward at T = 512 and 12 % of a
-     * backward at T = 32 (Zen 5, one thread, both versions alternated in one JVM, either first).
+     * 84 more, each of them passing now. The two passes make the same products; against one pass
+     * with {@code dO . O}, keeping a block's P and dP until the second changed a forward and
+     * backward at T = 512 by -4 to +4 % and a backward at T = 32 by -6 to -2 % (8 lanes: backward
+     * at T = 512 +3 to +4 %; Zen 5, one thread, both versions alternated in one JVM, either first).
      */
     private static void tile(AttentionShape s, HeadLayout q, AttentionMasks masks, MemorySegment lse, long lseOffset,
                              HeadLayout dOut, HeadLayout dq, int n, int h, int i0, int keyRows, AttentionWorkspace ws) {
@@ -113,9 +114,15 @@ public final class FlashAttentionBackward {
         HeadPanels.tile(dOut, n, h, i0, m, dv, 1f, ROWS, ws.row, ws.outGrad);
         transposeTile(ws.query, d, ws.queryT);
         transposeTile(ws.outGrad, dv, ws.outGradT);
-        for (int r = 0; r < ROWS; r++) {
-            ws.rowMax[r] = r < m ? FloatLanes.get(lse, lseOffset + ((long) n * s.heads() + h) * s.queries() + i0 + r) : 0f;
+        // two loops, not one with a test of r < m in it: C2 hoisted that test out of the loop on
+        // the profile of whole tiles (a loop predicate), and a last tile of fewer rows then left
+        // the compiled method through an uncommon trap, which recompiled it the same way: at Tq =
+        // 32, tile() was compiled again every 100 to 200 ms for as long as it ran
+        long lseRow = lseOffset + ((long) n * s.heads() + h) * s.queries() + i0;
+        for (int r = 0; r < m; r++) {
+            ws.rowMax[r] = FloatLanes.get(lse, lseRow + r);
         }
+        java.util.Arrays.fill(ws.rowMax, m, ROWS, 0f);
         java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
         java.util.Arrays.fill(ws.rowDots, 0f);
         java.util.Arrays.fill(ws.rowProbs, 0f);
