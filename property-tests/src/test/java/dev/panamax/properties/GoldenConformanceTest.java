@@ -15,7 +15,9 @@ import dev.panamax.cli.conformance.ConformanceRunner;
 
 /**
  * The golden suite vendored under {@code src/test/resources/golden}: every case of an implemented
- * op must pass. Cases of ops not implemented yet are skipped by the runner, never passed.
+ * op must pass. Cases of ops not implemented yet are skipped by the runner, never passed. And the
+ * cases under {@code src/test/resources/regression}, drawn with the golden generator, that an
+ * earlier version failed (its README says which and why).
  */
 class GoldenConformanceTest {
 
@@ -31,6 +33,17 @@ class GoldenConformanceTest {
         assertThat(s.passed()).as("cases passed").isGreaterThanOrEqualTo(170);
         assertThat(s.skipped()).as("cases skipped").isZero();
         assertThat(report.lines().reduce((a, b) -> b).orElse("")).isEqualTo(s.toString());
+    }
+
+    @Test
+    void everyRegressionCasePasses() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConformanceRunner.Summary s = new ConformanceRunner(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+                .run(List.of(resource("regression")));
+        System.out.println("regression: " + s);
+        assertThat(s.failures()).as(bytes.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(s.passed()).as("cases passed").isEqualTo(16);
+        assertThat(s.skipped()).as("cases skipped").isZero();
     }
 
     private static Path resource(String name) throws URISyntaxException {
