@@ -64,9 +64,9 @@ final class TileProducts {
 
     /**
      * {@code delta[r] = sum P dP / sum P} for the rows below m (0 for the tile's rows from m on and
-     * for rows that see no key), the lanes of {@link #addRowSums} added in double. This delta is the one that makes
-     * the row of {@code dS = P (dP - delta)} sum to zero with the P and dP the tile computed, as
-     * the softmax's gradient does in exact arithmetic: {@code dO . O}, equal in exact arithmetic,
+     * for rows that see no key), the lanes of {@link #addRowSums} added in double. This delta makes
+     * each row of {@code dS = P (dP - delta)} sum to zero with the P and dP the tile computed, as
+     * the softmax's gradient does in exact arithmetic; {@code dO . O}, equal in exact arithmetic,
      * differs from it by dP's rounding and O's, an error in every element of the row that scale
      * and k then magnify (dq 3.1e-4 off at scale 60, D = 128, where PyTorch's float is 2e-5 off).
      * Divided by {@code sum P}, which the rounding of the saved log-sum-exp moves from 1 by up to

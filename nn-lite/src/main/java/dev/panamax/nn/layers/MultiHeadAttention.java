@@ -192,16 +192,16 @@ public final class MultiHeadAttention extends Layer {
         }
         s.shape = shape;
         s.masks = masks(attnMask, keyPaddingMask, n, tq, tk, arena);
-        s.out = Tensor.empty(arena, (long) n * tq, embed);
+        Tensor out = Tensor.empty(arena, (long) n * tq, embed);
         s.lse = isTraining() ? Tensor.empty(arena, n, heads, tq) : null;
         FlashAttentionForward.forward(s.shape, heads(s.q, n, tq), heads(s.k, n, tk), heads(s.v, n, tk), s.masks,
-                heads(s.out, n, tq), s.lse == null ? null : s.lse.segment(), s.lse == null ? 0 : s.lse.offset());
+                heads(out, n, tq), s.lse == null ? null : s.lse.segment(), s.lse == null ? 0 : s.lse.offset());
         s.queryInput = query;
         s.keyInput = key;
         s.unbatched = unbatched;
         s.complete = true;
         saved = s;
-        return outProj.forward(s.out, arena).viewAs(query);
+        return outProj.forward(out, arena).viewAs(query);
     }
 
     /** The gradients of the last forward's query, key and value; the parameters' are accumulated. */
@@ -490,7 +490,6 @@ public final class MultiHeadAttention extends Layer {
         Tensor q;
         Tensor k;
         Tensor v;
-        Tensor out;
         Tensor lse;
         AttentionShape shape;
         AttentionMasks masks;
