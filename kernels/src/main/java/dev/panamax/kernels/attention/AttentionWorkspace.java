@@ -53,7 +53,6 @@ final class AttentionWorkspace {
     final float[] probsT = new float[TILE];
     final float[] product = new float[TILE];
     final float[] rowMax = new float[ROWS];
-    final float[] rowSum = new float[ROWS];
     final float[] delta = new float[ROWS];
     /**
      * Backward: a query tile's P and dP against each block of keys, {@code [panels][ROWS x COLUMNS]}:
