@@ -49,10 +49,13 @@ final class AttentionWorkspace {
     float[] queryGrad = new float[0];
     /** One row of a head, read in bulk before it is spread into a panel. */
     float[] row = new float[0];
-    final float[] scores = new float[TILE];
-    final float[] probsT = new float[TILE];
+    /** Backward: a tile of dS, row-major and transposed. */
+    final float[] scoreGrad = new float[TILE];
+    final float[] scoreGradT = new float[TILE];
+    /** A micro-kernel's product tile. */
     final float[] product = new float[TILE];
-    final float[] rowMax = new float[ROWS];
+    /** Backward: per row of a query tile, its log-sum-exp from the forward and its delta. */
+    final float[] rowLse = new float[ROWS];
     final float[] delta = new float[ROWS];
     /**
      * Backward: a query tile's P and dP against each block of keys, {@code [panels][ROWS x COLUMNS]}:

@@ -120,9 +120,9 @@ public final class FlashAttentionBackward {
         // 32, tile() was compiled again every 100 to 200 ms for as long as it ran
         long lseRow = lseOffset + ((long) n * s.heads() + h) * s.queries() + i0;
         for (int r = 0; r < m; r++) {
-            ws.rowMax[r] = FloatLanes.get(lse, lseRow + r);
+            ws.rowLse[r] = FloatLanes.get(lse, lseRow + r);
         }
-        java.util.Arrays.fill(ws.rowMax, m, ROWS, 0f);
+        java.util.Arrays.fill(ws.rowLse, m, ROWS, 0f);
         java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
         java.util.Arrays.fill(ws.rowDots, 0f);
         java.util.Arrays.fill(ws.rowProbs, 0f);
@@ -163,7 +163,7 @@ public final class FlashAttentionBackward {
         if (ScoreMasks.needed(s, masks, i0, j0)) {
             ScoreMasks.apply(s, masks, n, i0, m, j0, probs);
         }
-        TileProducts.probabilities(m, probs, ws.rowMax);
+        TileProducts.probabilities(m, probs, ws.rowLse);
         // dV^T[:, j0 ..] += dO^T P, ROWS features at a time
         for (int b = 0; b < dv; b += ROWS) {
             MicroKernel.run(ROWS, ws.outGradT, b * ROWS, probs, 0, ws.product);
@@ -180,16 +180,16 @@ public final class FlashAttentionBackward {
     private static void gradientBlock(AttentionShape s, int j0, int keyRows, int m, AttentionWorkspace ws) {
         int d = s.headDim();
         int dp = AttentionWorkspace.padded(d);
-        TileProducts.scoreGradient(ws.blockProbs[j0 / COLUMNS], ws.blockOutProducts[j0 / COLUMNS], ws.delta, ws.scores,
-                ws.probsT);
+        TileProducts.scoreGradient(ws.blockProbs[j0 / COLUMNS], ws.blockOutProducts[j0 / COLUMNS], ws.delta, ws.scoreGrad,
+                ws.scoreGradT);
         // dK^T[:, j0 ..] += (scale q)^T dS
         for (int b = 0; b < d; b += ROWS) {
-            MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scores, 0, ws.product);
+            MicroKernel.run(ROWS, ws.queryT, b * ROWS, ws.scoreGrad, 0, ws.product);
             TileProducts.add(ws.product, Math.min(ROWS, d - b), ws.keyGradT, b, keyRows, j0);
         }
         // dQ += dS K (scaled once at the end)
         for (int c = 0; c < dp; c += COLUMNS) {
-            MicroKernel.run(COLUMNS, ws.probsT, 0, ws.keys, c * keyRows + j0 * COLUMNS, ws.product);
+            MicroKernel.run(COLUMNS, ws.scoreGradT, 0, ws.keys, c * keyRows + j0 * COLUMNS, ws.product);
             TileProducts.add(ws.product, m, ws.queryGrad, 0, dp, c);
         }
     }
