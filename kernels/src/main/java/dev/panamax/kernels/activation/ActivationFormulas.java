@@ -89,18 +89,15 @@ final class ActivationFormulas {
 
     /**
      * GELU's tanh form {@code x (1 + tanh u) / 2}, {@code u = sqrt(2/pi) (x + 0.044715 x^3)},
-     * as {@code x sigmoid(2u)}. Written with {@code w = e^(-2|u|)}, {@code sigmoid(2u)} is
-     * {@code 1 / (1 + w)} or {@code w / (1 + w)} and its complement the other: quotients of
-     * positive terms, accurate to a few ulp of themselves. {@code 1 + tanh u} cancels where
-     * tanh u is near -1 and keeps only tanh's own last-bit error: at x = -4.94 the derivative
-     * computed that way was 70 % off (-4.2e-6 for -2.5e-6; PyTorch's float32, whose tanh is
-     * correctly rounded, 15 %), past a conformance case's tolerance.
+     * as {@code x sigmoid(2u)}: {@link VectorMath#sigmoid} is a quotient of positive terms,
+     * accurate to a few ulp of itself. {@code 1 + tanh u} cancels where tanh u is near -1 and
+     * keeps only tanh's own last-bit error: at x = -4.94 the derivative computed that way was
+     * 70 % off (-4.2e-6 for -2.5e-6; PyTorch's float32, whose tanh is correctly rounded, 15 %),
+     * past a conformance case's tolerance.
      */
     static FloatVector geluTanh(FloatVector x, float a, float b) {
         FloatVector u = x.mul(x).mul(x).mul(GELU_CUBIC).add(x).mul(SQRT_2_OVER_PI);
-        FloatVector w = VectorMath.exp(u.abs().mul(-2f));
-        FloatVector r = x.broadcast(1f).div(w.add(1f));
-        return x.mul(r.blend(w.mul(r), u.compare(VectorOperators.LT, 0f)));
+        return x.mul(VectorMath.sigmoid(u.mul(2f)));
     }
 
     static FloatVector tanh(FloatVector x, float a, float b) {
@@ -226,8 +223,10 @@ final class ActivationFormulas {
     }
 
     /**
-     * {@code sigmoid(2u) + x sech^2(u) u' / 2} with {@code sech^2 u = 4 w / (1 + w)^2} for
-     * {@code w = e^(-2|u|)}: no difference of nearly equal terms (see {@link #geluTanh}).
+     * {@code sigmoid(2u) + x sech^2(u) u' / 2} with {@code w = e^(-2|u|)}: {@code sigmoid(2u)} is
+     * {@code 1 / (1 + w)} or {@code w / (1 + w)} and {@code sech^2 u = 4 w / (1 + w)^2}, no
+     * difference of nearly equal terms (see {@link #geluTanh}), from one exponential: with
+     * {@code e^(-2u)} instead of w, sech^2 would be inf times 0 below u = -44.
      */
     static FloatVector geluTanhDerivative(FloatVector x, float a, float b) {
         float k = SQRT_2_OVER_PI;
