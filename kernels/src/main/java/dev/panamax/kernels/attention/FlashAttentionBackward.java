@@ -138,8 +138,8 @@ public final class FlashAttentionBackward {
             for (int x = 0; x < d; x++) {
                 ws.row[x] = ws.queryGrad[r * dp + x] * s.scale();
             }
-            // one bulk copy per row: element-wise stores into the segment are each checked, and
-            // in some compilations of this method cost more than the tile's products at Tk = 32
+            // one bulk copy per row, as the forward writes its output: element-wise stores into the
+            // segment would each be checked
             MemorySegment.copy(ws.row, 0, dq.segment(), FloatLanes.FLOAT, dq.at(n, h, i0 + r) * Float.BYTES, d);
         }
     }
