@@ -17,7 +17,8 @@ import dev.panamax.cli.conformance.ConformanceRunner;
  * The golden suite vendored under {@code src/test/resources/golden}: every case of an implemented
  * op must pass. Cases of ops not implemented yet are skipped by the runner, never passed. And the
  * cases under {@code src/test/resources/regression}, drawn with the golden generator, that an
- * earlier version failed (its README says which and why).
+ * earlier version failed (its README says which and why), and those under
+ * {@code src/test/resources/edges}: attributes and ranks at the edges of what the ops allow.
  */
 class GoldenConformanceTest {
 
@@ -31,6 +32,11 @@ class GoldenConformanceTest {
     @Test
     void everyRegressionCasePasses() throws Exception {
         assertThat(run("regression").summary().passed()).as("cases passed").isEqualTo(16);
+    }
+
+    @Test
+    void everyEdgeCasePasses() throws Exception {
+        assertThat(run("edges").summary().passed()).as("cases passed").isEqualTo(144);
     }
 
     /** The runner's summary of a folder of cases and its report. */
