@@ -5,6 +5,8 @@ import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
 import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
 import static dev.panamax.kernels.gemm.MicroKernel.TILE;
 
+import java.util.Arrays;
+
 /**
  * The scratch of one thread's attention tiles, allocated on first use and grown when a longer
  * sequence comes, so that steady-state calls allocate nothing. Heap arrays: the micro-kernel
@@ -141,7 +143,7 @@ final class AttentionWorkspace {
         if (tiles.length >= need) {
             return tiles;
         }
-        float[][] grown = java.util.Arrays.copyOf(tiles, need);
+        float[][] grown = Arrays.copyOf(tiles, need);
         for (int b = tiles.length; b < need; b++) {
             grown[b] = new float[TILE];
         }

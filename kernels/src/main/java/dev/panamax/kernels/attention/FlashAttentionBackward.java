@@ -4,6 +4,7 @@ import static dev.panamax.kernels.gemm.MicroKernel.COLUMNS;
 import static dev.panamax.kernels.gemm.MicroKernel.ROWS;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import dev.panamax.kernels.Checks;
 import dev.panamax.kernels.FloatLanes;
@@ -79,8 +80,8 @@ public final class FlashAttentionBackward {
         HeadPanels.transposed(k, n, kvh, keys, s.headDim(), COLUMNS, ws.keysT);
         HeadPanels.transposed(v, n, kvh, keys, s.valueDim(), COLUMNS, ws.valuesT);
         HeadPanels.columns(k, n, kvh, keys, keyRows, s.headDim(), COLUMNS, ws.keys);
-        java.util.Arrays.fill(ws.keyGradT, 0, AttentionWorkspace.padRows(s.headDim()) * keyRows, 0f);
-        java.util.Arrays.fill(ws.valueGradT, 0, AttentionWorkspace.padRows(s.valueDim()) * keyRows, 0f);
+        Arrays.fill(ws.keyGradT, 0, AttentionWorkspace.padRows(s.headDim()) * keyRows, 0f);
+        Arrays.fill(ws.valueGradT, 0, AttentionWorkspace.padRows(s.valueDim()) * keyRows, 0f);
         for (int h = kvh * s.group(); h < (kvh + 1) * s.group(); h++) {
             for (int i0 = 0; i0 < s.queries(); i0 += ROWS) {
                 tile(s, q, masks, lse, lseOffset, dOut, dq, n, h, i0, keyRows, ws);
@@ -122,10 +123,10 @@ public final class FlashAttentionBackward {
         for (int r = 0; r < m; r++) {
             ws.rowLse[r] = FloatLanes.get(lse, lseRow + r);
         }
-        java.util.Arrays.fill(ws.rowLse, m, ROWS, 0f);
-        java.util.Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
-        java.util.Arrays.fill(ws.rowDots, 0f);
-        java.util.Arrays.fill(ws.rowProbs, 0f);
+        Arrays.fill(ws.rowLse, m, ROWS, 0f);
+        Arrays.fill(ws.queryGrad, 0, ROWS * dp, 0f);
+        Arrays.fill(ws.rowDots, 0f);
+        Arrays.fill(ws.rowProbs, 0f);
         int end = s.visibleKeys(i0 + m - 1);
         for (int j0 = 0; j0 < end; j0 += COLUMNS) {
             probabilityBlock(s, masks, n, i0, m, j0, keyRows, ws);
