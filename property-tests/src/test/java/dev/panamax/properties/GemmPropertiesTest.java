@@ -250,14 +250,15 @@ class GemmPropertiesTest {
      * Products four vectors wide or more with beta 0 on one thread (a confined arena), small or
      * with B in L2, whose blocks of four vectors run in 6-row tiles that store into C (three
      * vectors in 4-row tiles with 16 vector registers; the last tile overlapping the one before
-     * it and storing its rows again), the columns past them in the narrower tiles: A transposed
+     * it and storing its rows again, or with four rows or fewer left below 128 rows a four-row
+     * tile), the columns past them in the narrower tiles: A transposed
      * or not, every alpha, against the reference, and each row of C the same bits as that row's
      * product alone.
      */
     @Test
     void wideTilesMatchReferenceAndTheirRowsAlone() {
         int quad = 4 * FloatLanes.LANES;
-        qt().withExamples(60).forAll(integers().between(8, 130), integers().between(quad, 3 * quad + 40), integers().between(1, 200), longs().all())
+        qt().withExamples(60).forAll(integers().between(8, 200), integers().between(quad, 3 * quad + 40), integers().between(1, 200), longs().all())
                 .checkAssert((m, n, k, seed) -> {
                     SplittableRandom r = new SplittableRandom(seed);
                     try (Arena arena = Arena.ofConfined()) {

@@ -156,6 +156,17 @@ final class SmallGemm {
     private static final long IN_PLACE_MAX_B_BYTES = GemmBlocking.current().inPlaceMaxBBytes();
     private static final long IN_PLACE_MAX_B_BYTES_IN_PARTS = GemmBlocking.current().inPlaceMaxBBytesInParts();
 
+    /**
+     * The rows below which the last four or fewer rows of the wide tiles run in a four-row tile
+     * ({@link UnpackedKernel#fourByFour}); from here on a six-row tile overlapping the one before
+     * it computes them, two rows more, under 2 % of the work. The four-row kernel is called once
+     * per block of columns, and in products of many rows that are not themselves called often it
+     * compiled late: the input gradient of RnnBench's bidirectional LSTM (2048 x 128 and
+     * 2048 x 512 from 1024) ran it interpreted until 10 s after start and in C1 until 15 s,
+     * 4.7 MB of boxed vectors per forward and backward all that time (Zen 5, two cores).
+     */
+    static final int FOUR_ROW_TAIL_MAX_ROWS = 128;
+
     /** The most rows of A a {@link #skinny} product has. */
     static final int SKINNY_ROWS = 16;
     /** The deepest {@link #skinny} product. */
@@ -197,7 +208,7 @@ final class SmallGemm {
             long bAt = bOff + (long) pc * ldb;
             for (int j = 0; j < wideCols; j += WIDE_TILE_COLUMNS) {
                 for (int i = 0; i < m; i += WIDE_TILE_ROWS) {
-                    if (tall && m - i <= 4) {
+                    if (tall && m - i <= 4 && m < FOUR_ROW_TAIL_MAX_ROWS) {
                         // four rows or fewer left: a four-row tile ending at row m, not a six-row one
                         int top = m - 4;
                         UnpackedKernel.fourByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
