@@ -231,7 +231,8 @@ final class UnpackedKernel {
      * Four rows of A by four vectors of B (16 accumulators), stored into C as {@link #sixByFour}
      * stores: the last rows of a product in those tiles when fewer than five are left, instead of
      * a six-row tile that computes rows again (a 64-row product, as a 1 x 1 convolution with 64
-     * output channels: 66 rows' multiply-adds for 64).
+     * output channels: 66 rows' multiply-adds for 64); products of
+     * {@link SmallGemm#FOUR_ROW_TAIL_MAX_ROWS} rows and more take the six-row tile.
      */
     static void fourByFour(int kc, MemorySegment a, long aAt, long stepP, long stepR, MemorySegment b, long bAt, long ldb,
                            MemorySegment c, long cAt, long ldc) {
