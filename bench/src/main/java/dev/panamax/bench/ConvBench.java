@@ -46,10 +46,14 @@ import dev.panamax.kernels.pool.PoolGeometry;
  * <pre>bin/panamax bench ConvBench -p threads=1</pre>
  *
  * <p>Every algorithm that applies, side by side: {@code -p impl=java -p algorithm=auto,direct,winograd,implicit,implicit_im2col_dw,im2col,pointwise,depthwise}.
+ *
+ * <p>Five seconds of warm-up, as the other suites: with three, on two cores, C2 was still
+ * compiling the conv_transpose2d backward during the first measured second (1.4 MB of boxed
+ * vectors per forward and backward in that iteration, 80 B after; Zen 5, one thread).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
