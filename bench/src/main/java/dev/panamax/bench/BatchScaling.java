@@ -2,13 +2,11 @@ package dev.panamax.bench;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 import dev.panamax.kernels.parallel.WorkerPool;
 import dev.panamax.nn.inference.Predictor;
 import dev.panamax.nn.layers.Init;
 import dev.panamax.nn.layers.Layer;
-import dev.panamax.nn.models.Models;
 import dev.panamax.nn.tensor.Tensor;
 
 /**
@@ -31,25 +29,20 @@ public final class BatchScaling {
 
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "lenet5";
-        boolean lenet = model.equals("lenet5");
-        if (!lenet && !model.equals("mlp")) {
-            throw new IllegalArgumentException("model must be lenet5 or mlp, got " + model);
-        }
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int windows = args.length > 2 ? Integer.parseInt(args[2]) : 9;
         WorkerPool.setThreads(threads);
         Init.manualSeed(1);
-        Layer net = (lenet ? InferenceBench.lenet5MaxPool() : Models.mlp(30, 64, 2)).eval();
-        long imagesPerWindow = lenet ? 40_000 : 400_000;
+        Layer net = InferenceBench.network(model);
+        long imagesPerWindow = model.equals("lenet5") ? 40_000 : 400_000;
         // shared, as in InferenceBench: a confined batch stays on the calling thread (see Predictor)
         try (Arena data = Arena.ofShared()) {
             Predictor[] predictors = new Predictor[BATCHES.length];
             Tensor[] x = new Tensor[BATCHES.length];
             Tensor[] out = new Tensor[BATCHES.length];
             for (int i = 0; i < BATCHES.length; i++) {
-                x[i] = lenet ? Tensor.zeros(data, BATCHES[i], 1, 28, 28) : Tensor.zeros(data, BATCHES[i], 30);
-                Init.normal(x[i], 0, 1, new SplittableRandom(7));
-                out[i] = Tensor.zeros(data, BATCHES[i], lenet ? 10 : 2);
+                x[i] = InferenceBench.input(data, model, BATCHES[i]);
+                out[i] = InferenceBench.output(data, model, BATCHES[i]);
                 predictors[i] = new Predictor(net);
             }
             double[] best = new double[BATCHES.length];

@@ -75,18 +75,39 @@ public class InferenceBench {
                 .add("f3", new Linear(84, 10));
     }
 
+    /** The model named {@code lenet5} or {@code mlp}, in eval mode (weights from the current seed). */
+    static Layer network(String model) {
+        return (lenet(model) ? lenet5MaxPool() : Models.mlp(30, 64, 2)).eval();
+    }
+
+    /** A batch of random inputs for the model: {@code [batch, 1, 28, 28]} or {@code [batch, 30]}. */
+    static Tensor input(Arena arena, String model, int batch) {
+        Tensor x = lenet(model) ? Tensor.zeros(arena, batch, 1, 28, 28) : Tensor.zeros(arena, batch, 30);
+        Init.normal(x, 0, 1, new SplittableRandom(7));
+        return x;
+    }
+
+    /** A tensor for the model's output: {@code [batch, 10]} or {@code [batch, 2]}. */
+    static Tensor output(Arena arena, String model, int batch) {
+        return Tensor.zeros(arena, batch, lenet(model) ? 10 : 2);
+    }
+
+    private static boolean lenet(String model) {
+        if (!model.equals("lenet5") && !model.equals("mlp")) {
+            throw new IllegalArgumentException("model must be lenet5 or mlp, got " + model);
+        }
+        return model.equals("lenet5");
+    }
+
     @Setup(Level.Trial)
     public void setUp() {
         WorkerPool.setThreads(threads);
         Backend.setBlasThreads(threads);
         Init.manualSeed(1);
         data = Arena.ofShared();
-        boolean lenet = model.equals("lenet5");
-        Layer net = (lenet ? lenet5MaxPool() : Models.mlp(30, 64, 2)).eval();
-        x = lenet ? Tensor.zeros(data, batch, 1, 28, 28) : Tensor.zeros(data, batch, 30);
-        Init.normal(x, 0, 1, new SplittableRandom(7));
-        out = Tensor.zeros(data, batch, lenet ? 10 : 2);
-        predictor = new Predictor(net);
+        x = input(data, model, batch);
+        out = output(data, model, batch);
+        predictor = new Predictor(network(model));
     }
 
     @TearDown(Level.Trial)

@@ -199,6 +199,7 @@ final class SmallGemm {
         // The 8-row, one-vector kernel updates C itself: a product of 8 or 16 rows one vector wide
         // needs no tile, nor the thread-local lookup that finds it.
         GemmWorkspace workspace = tall && wide == 0 && twelves == 0 && edge == 0 ? null : GemmWorkspace.get();
+        boolean fourRowTail = tall && m < FOUR_ROW_TAIL_MAX_ROWS;
         float[] tile = workspace == null ? null : workspace.tile;
         MemorySegment strip = workspace == null ? null : workspace.edge;
         for (int pc = 0; pc < k; pc += KC) {
@@ -208,7 +209,7 @@ final class SmallGemm {
             long bAt = bOff + (long) pc * ldb;
             for (int j = 0; j < wideCols; j += WIDE_TILE_COLUMNS) {
                 for (int i = 0; i < m; i += WIDE_TILE_ROWS) {
-                    if (tall && m - i <= 4 && m < FOUR_ROW_TAIL_MAX_ROWS) {
+                    if (fourRowTail && m - i <= 4) {
                         // four rows or fewer left: a four-row tile ending at row m, not a six-row one
                         int top = m - 4;
                         UnpackedKernel.fourByFour(kc, a, aAt + top * stepR, stepP, stepR, b, bAt + j, ldb,
