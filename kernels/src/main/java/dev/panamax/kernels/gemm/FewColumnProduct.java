@@ -17,7 +17,7 @@ import dev.panamax.kernels.FloatLanes;
  * <p>The register-blocked kernels compute tiles two vectors wide: with 2 columns, 30 of every 32
  * products they computed were thrown away ((512, 2, 64) with B transposed took 15.9 us, 8 GFLOP/s,
  * on Zen 5 at one thread). Each output is summed in the order of {@link RowTimesMatrix}'s transposed
- * B (full vectors, one masked tail, the lanes' fixed-order sum), so with B transposed a row of C
+ * B (full vectors, the rest of the depth, the lanes' fixed-order sum), so with B transposed a row of C
  * has the same bits as the same row computed alone at batch 1.
  */
 final class FewColumnProduct {
@@ -111,7 +111,7 @@ final class FewColumnProduct {
         for (; i <= to - 8; i += 8) {
             long rows = aOff + i * lda;
             RowTimesMatrix.eightRowsOfTwo(k, b, first, second, a, rows, lda, lanes);
-            if (whole < k) {
+            if (k < LANES) {
                 RowTimesMatrix.eightRowsTail(k, whole, b, first, a, rows, lda, lanes, 0);
                 RowTimesMatrix.eightRowsTail(k, whole, b, second, a, rows, lda, lanes, 8 * LANES);
             }

@@ -6,6 +6,7 @@ import static dev.panamax.kernels.FloatLanes.SPECIES;
 import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
@@ -78,8 +79,13 @@ final class PackedPanelB {
      * {@code op(B)[p, q + c] = B[q + c, p]}: the panels' rows are B's columns. A whole panel's
      * steps go in transposed squares ({@link TransposedSquare}) where the machine has them: a
      * float at a time, this copy took 8 % of the ResNet 3 x 3 forward+backward, in its Winograd
-     * weight gradient's products (Zen 5). The steps past the last square, a ragged last panel
-     * and other machines' panels go one float at a time (zeros in the padding columns), in
+     * weight gradient's products (Zen 5). Steps past the last whole square take a square that
+     * overlaps the one before (the repeated steps written again with the same floats), and a
+     * ragged last panel of 16 columns or more squares that overlap the same way, its padding
+     * columns zeroed first: copied float by float, the 14 steps past the square of a depth of 30
+     * made a (16, 64, 30) product take 1330 ns instead of 720 (Zen 5, one thread). Panels
+     * narrower than a square, depths under one and other machines' panels go one float at a
+     * time (zeros in the padding columns), in
      * blocks of {@link #STEP_BLOCK} steps, so that the NR columns of a block are written while
      * its lines stay in L1: a whole column at a time wrote one float per line of the panel (kc
      * lines, more than L1 holds at kc 1024) and fetched every line again for the next column
@@ -90,13 +96,22 @@ final class PackedPanelB {
                                        float[] dst, int at) {
         for (int q = 0; q < nc; q += NR, at += kc * NR) {
             int cols = Math.min(NR, nc - q);
-            int squared = cols == NR && rows == null && TransposedSquare.AVAILABLE ? kc / LANES * LANES : 0;
-            for (int p0 = 0; p0 < squared; p0 += LANES) {
-                for (int c = 0; c < NR; c += LANES) {
-                    TransposedSquare.copy(b, bOff + (q + c) * ldb + p0, ldb, dst, at + p0 * NR + c);
+            if (cols >= LANES && rows == null && TransposedSquare.AVAILABLE && kc >= LANES) {
+                if (cols < NR) {
+                    for (int p = 0; p < kc; p++) {
+                        Arrays.fill(dst, at + p * NR + cols, at + (p + 1) * NR, 0f);
+                    }
                 }
+                for (int p0 = 0; p0 < kc; p0 += LANES) {
+                    int p = Math.min(p0, kc - LANES);
+                    for (int c0 = 0; c0 < cols; c0 += LANES) {
+                        int c = Math.min(c0, cols - LANES);
+                        TransposedSquare.copy(b, bOff + (q + c) * ldb + p, ldb, dst, at + p * NR + c);
+                    }
+                }
+                continue;
             }
-            for (int p0 = squared; p0 < kc; p0 += STEP_BLOCK) {
+            for (int p0 = 0; p0 < kc; p0 += STEP_BLOCK) {
                 int p1 = Math.min(kc, p0 + STEP_BLOCK);
                 for (int c = 0; c < cols; c++) {
                     long row = rows == null ? bOff + (q + c) * ldb : rows[row0 + q + c] + bOff;

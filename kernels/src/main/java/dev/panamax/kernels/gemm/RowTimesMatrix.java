@@ -23,14 +23,18 @@ import jdk.incubator.vector.VectorMask;
  *     {@code a} serves eight rows, and eight independent FMA chains hide the FMA latency;
  *     the lanes of 16 outputs are then summed together.</li>
  * </ul>
- * Each output's sum runs in one order whatever N: full vectors, then one masked tail, then the
- * lanes' fixed-order sum ({@link FloatLanes}, the same bits whether summed alone or in a fold of
- * 16).
+ * Each output's sum runs in one order whatever N: full vectors, then the rest of the depth, then
+ * the lanes' fixed-order sum ({@link FloatLanes}, the same bits whether summed alone or in a fold
+ * of 16). The rest is a last whole vector that overlaps the one before, its repeated lanes set to
+ * zero in both operands (so an infinity there adds no {@code 0 * inf}), or, for a depth under one
+ * vector, a masked load. A masked tail per row had cost as much as a short row's whole vectors:
+ * Zen 5, one thread, ns, masked / overlapping, (1, 64, 30) 330 / 265 (depth 32: 210), (2, 64, 30)
+ * 664 / 400, (4, 84, 120) 2480 / 1800.
  *
  * <p>With B transposed, against OpenBLAS's {@code sgemv} on Zen 5 (one thread, ns per product,
  * best of five windows, ours / OpenBLAS's): 120 x 400 1950 / 2100, 64 x 64 250 / 230, 84 x 120
- * 620 / 410, 64 x 30 300 / 200; the short rows lose on the lane sums and the tails. Measured and
- * dropped there:
+ * 620 / 410, 64 x 30 300 / 200 (before the overlapping tail); the short rows lose on the lane
+ * sums and the tails. Measured and dropped there:
  * <ul>
  * <li>B's transpose packed once into the GEMM's panels ({@link PackedMatrixB}) and read by
  *     {@link PackedRowKernel}, no lane sums: 64 x 30 120 ns, 84 x 120 560, 64 x 64 190, an MLP
@@ -101,9 +105,7 @@ final class RowTimesMatrix {
                         eightRows(k, a, aOff, b, bOff + (long) (j + g) * ldb, ldb, lanes, g * LANES);
                     }
                     FloatLanes.sumLanesOfSixteen(lanes);
-                    for (int r = 0; r < SUMMED_TOGETHER; r++) {
-                        store(alpha * lanes[r], beta, c, cOff + j + r);
-                    }
+                    storeSums(lanes, alpha, beta, c, cOff + j);
                 }
                 for (; j <= n - ROWS; j += ROWS) {
                     eightRows(k, a, aOff, b, bOff + (long) j * ldb, ldb, lanes, 0);
@@ -182,7 +184,7 @@ final class RowTimesMatrix {
         for (; j <= n - ROWS; j += ROWS) {
             long row = bOff + (long) j * ldb;
             eightRowsOfTwo(k, a, a0, a1, b, row, ldb, lanes);
-            if (k % LANES != 0) {
+            if (k < LANES) {
                 eightRowsTail(k, k - k % LANES, a, a0, b, row, ldb, lanes, 0);
                 eightRowsTail(k, k - k % LANES, a, a1, b, row, ldb, lanes, ROWS * LANES);
             }
@@ -200,8 +202,8 @@ final class RowTimesMatrix {
 
     /**
      * {@link #eightRows} for two rows of A at once, their lanes left in {@code sums[r LANES ..]}
-     * (row a0) and {@code sums[(8 + r) LANES ..]} (row a1); the whole vectors of k only, the tail
-     * added by the caller.
+     * (row a0) and {@code sums[(8 + r) LANES ..]} (row a1); a depth under one vector is left to
+     * the caller ({@link #eightRowsTail}).
      */
     static void eightRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
                                float[] sums) {
@@ -236,6 +238,38 @@ final class RowTimesMatrix {
             s6 = v.fma(x, s6);
             t6 = v.fma(y, t6);
             v = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER);
+            s7 = v.fma(x, s7);
+            t7 = v.fma(y, t7);
+        }
+        if (k % LANES != 0 && k >= LANES) {
+            VectorMask<Float> counted = FloatLanes.firstLanes(LANES - k % LANES);
+            FloatVector zero = FloatVector.zero(SPECIES);
+            long back = (long) (k - LANES) * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, x0 + back, ORDER).blend(zero, counted);
+            FloatVector y = FloatVector.fromMemorySegment(SPECIES, a, x0 + back + gap, ORDER).blend(zero, counted);
+            long ba = row * Float.BYTES + back;
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).blend(zero, counted);
+            s0 = v.fma(x, s0);
+            t0 = v.fma(y, t0);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).blend(zero, counted);
+            s1 = v.fma(x, s1);
+            t1 = v.fma(y, t1);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).blend(zero, counted);
+            s2 = v.fma(x, s2);
+            t2 = v.fma(y, t2);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).blend(zero, counted);
+            s3 = v.fma(x, s3);
+            t3 = v.fma(y, t3);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER).blend(zero, counted);
+            s4 = v.fma(x, s4);
+            t4 = v.fma(y, t4);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER).blend(zero, counted);
+            s5 = v.fma(x, s5);
+            t5 = v.fma(y, t5);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).blend(zero, counted);
+            s6 = v.fma(x, s6);
+            t6 = v.fma(y, t6);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).blend(zero, counted);
             s7 = v.fma(x, s7);
             t7 = v.fma(y, t7);
         }
@@ -323,9 +357,10 @@ final class RowTimesMatrix {
      * AVX2's sixteen registers hold. The loop steps byte offsets to an exact end ({@code !=}),
      * which C2 does not take for a counted loop: it neither unrolls it (unrolled, the live vectors
      * spilled to the stack) nor hoists the segments' range checks into a preamble, which cost more
-     * than the loop itself for the few iterations of small layers. The masked tail is a method of
-     * its own: in this one, C1 gave up on the method ("out of virtual registers") and it stayed in
-     * a boxing tier.
+     * than the loop itself for the few iterations of small layers. The masked tail of a depth under
+     * one vector is a method of its own: in this one, C1 gave up on the method ("out of virtual
+     * registers") and it stayed in a boxing tier. The overlapping last vector, unmasked loads and
+     * blends, compiles here at every tier ({@code -XX:+PrintCompilation}).
      *
      * <p>Measured against this form on Zen 4 (16 lanes, one thread, microseconds for n outputs of
      * depth k, this form first; one JVM each for the first two, best of three or four after): a
@@ -357,6 +392,21 @@ final class RowTimesMatrix {
             s6 = FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).fma(x, s6);
             s7 = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).fma(x, s7);
         }
+        if (full < k && k >= LANES) {
+            VectorMask<Float> counted = FloatLanes.firstLanes(LANES - (k - full));
+            FloatVector zero = FloatVector.zero(SPECIES);
+            long back = (long) (k - LANES) * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, x0 + back, ORDER).blend(zero, counted);
+            long ba = row * Float.BYTES + back;
+            s0 = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).blend(zero, counted).fma(x, s0);
+            s1 = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).blend(zero, counted).fma(x, s1);
+            s2 = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).blend(zero, counted).fma(x, s2);
+            s3 = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).blend(zero, counted).fma(x, s3);
+            s4 = FloatVector.fromMemorySegment(SPECIES, b, ba + 4 * step, ORDER).blend(zero, counted).fma(x, s4);
+            s5 = FloatVector.fromMemorySegment(SPECIES, b, ba + 5 * step, ORDER).blend(zero, counted).fma(x, s5);
+            s6 = FloatVector.fromMemorySegment(SPECIES, b, ba + 6 * step, ORDER).blend(zero, counted).fma(x, s6);
+            s7 = FloatVector.fromMemorySegment(SPECIES, b, ba + 7 * step, ORDER).blend(zero, counted).fma(x, s7);
+        }
         s0.intoArray(sums, at);
         s1.intoArray(sums, at + LANES);
         s2.intoArray(sums, at + 2 * LANES);
@@ -365,13 +415,13 @@ final class RowTimesMatrix {
         s5.intoArray(sums, at + 5 * LANES);
         s6.intoArray(sums, at + 6 * LANES);
         s7.intoArray(sums, at + 7 * LANES);
-        if (full < k) {
+        if (full < k && k < LANES) {
             eightRowsTail(k, full, a, aOff, b, row, ldb, sums, at);
         }
     }
 
     /**
-     * The last {@code k - p} columns of {@link #eightRows}, added to the sums it left: each row's
+     * The depth {@code k - p} under one vector ({@code p = 0}) of {@link #eightRows}, added to the sums it left: each row's
      * tail is read as a whole vector and its lanes from {@code k - p} on set to zero, as a masked
      * load leaves them (the same FMAs, so the same bits). A masked load per row cost as much as
      * the rest of a short row (each one unboxed the mask again and took its own slow path); the
@@ -408,7 +458,13 @@ final class RowTimesMatrix {
             s0 = FloatVector.fromMemorySegment(SPECIES, b, (row + p) * Float.BYTES, ORDER)
                     .fma(FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER), s0);
         }
-        if (p < k) {
+        if (p < k && k >= LANES) {
+            VectorMask<Float> counted = FloatLanes.firstLanes(LANES - (k - p));
+            FloatVector zero = FloatVector.zero(SPECIES);
+            s0 = FloatVector.fromMemorySegment(SPECIES, b, (row + k - LANES) * Float.BYTES, ORDER).blend(zero, counted)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, a, (aOff + k - LANES) * Float.BYTES, ORDER)
+                            .blend(zero, counted), s0);
+        } else if (p < k) {
             VectorMask<Float> m = FloatLanes.firstLanes(k - p);
             s0 = FloatVector.fromMemorySegment(SPECIES, b, (row + p) * Float.BYTES, ORDER, m)
                     .fma(FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER, m), s0);
@@ -436,6 +492,24 @@ final class RowTimesMatrix {
             if (LANES > 2) { v = v.add(v.rearrange(FloatLanes.PAIR_2)); }
             v = v.add(v.rearrange(FloatLanes.PAIR_1));
             store(alpha * v.lane(0), beta, c, cOff + r * stride);
+        }
+    }
+
+    /**
+     * {@code c[r] = alpha lanes[r] + beta c[r]} for the {@value #SUMMED_TOGETHER} sums that
+     * {@link FloatLanes#sumLanesOfSixteen} leaves, a vector at a time: the same operations as
+     * {@link #store}, so the same bits. Read back float by float, the sums had just been stored as
+     * vectors, and each scalar load waited for its vector store to reach the cache (a load that
+     * takes part of a wider store is not forwarded): 64 outputs of depth 16 took 210 ns.
+     */
+    private static void storeSums(float[] lanes, float alpha, float beta, MemorySegment c, long cOff) {
+        for (int r = 0; r < SUMMED_TOGETHER; r += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, lanes, r).mul(alpha);
+            long at = (cOff + r) * Float.BYTES;
+            if (beta != 0f) {
+                v = v.add(FloatVector.fromMemorySegment(SPECIES, c, at, ORDER).mul(beta));
+            }
+            v.intoMemorySegment(c, at, ORDER);
         }
     }
 

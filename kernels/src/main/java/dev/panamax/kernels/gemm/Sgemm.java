@@ -72,6 +72,20 @@ public final class Sgemm {
      * 10.9 / 9.2 one row at a time. Each row's outputs are the same bits as at batch 1.
      */
     static final int ROWS_BY_ROW_TRANSPOSED_B = 8;
+
+    /**
+     * With 16 lanes, where B's transpose is packed in squares ({@link TransposedSquare}), a
+     * product with B transposed runs row by row only while each row of A brings more than this
+     * many steps of depth: packing costs the same for any number of rows, about 0.2 ns per element
+     * of B, and a row by row pass over B costs a few ns per output besides its multiply-adds
+     * (the lane sums). Zen 5, one thread, ns, row by row / packed: n = 64: (2, k = 32) 305 / 411,
+     * (3, 32) 507 / 417, (3, 48) 542 / 599, (4, 48) 655 / 599, (4, 64) 703 / 762, (6, 64) 1065 /
+     * 991, (8, 96) 1593 / 1447, (8, 128) 1763 / 1973; n = 120: (2, 32) 566 / 891, (3, 32) 939 /
+     * 887, (4, 64) 1289 / 1719, (8, 64) 2604 / 2157, (8, 96) 3131 / 3134; (4, 120, 400) 4852 /
+     * 12371. The squares need 16 columns and 16 steps; below either the copy goes float by float
+     * ((4, 10, 84) 428 / 1088), and with 8 lanes always.
+     */
+    static final int DEPTH_PER_ROW_BY_ROW = 12;
     /**
      * As {@link #ROWS_BY_ROW_TRANSPOSED_B} for op(B) = B, one row at a time: (2, 400, 120) 9.9 /
      * 5.1, (3, 400, 120) 8.3 / 7.0, (4, 400, 120) 9.0 / 9.7 us.
@@ -209,6 +223,24 @@ public final class Sgemm {
         WorkerPool.run(Math.min(threads, split.tiles), split);
     }
 
+    /**
+     * Whether {@code op(A) [m, k] op(B)} (A not transposed, B not gathered) runs row by row, each
+     * row of C then the same bits as that row's product alone (a batch-1 {@code Linear} forward):
+     * a single row always; a few rows (3 with B as it is; with B transposed, up to 8, fewer for
+     * shallow products with 16 lanes, {@link #DEPTH_PER_ROW_BY_ROW}).
+     */
+    public static boolean rowByRow(boolean transB, int m, int n, int k) {
+        return m <= (!transB ? ROWS_BY_ROW : rowsByRowTransposedB(n, k));
+    }
+
+    /** The most rows of A that a product with B transposed (A not) runs row by row ({@link #DEPTH_PER_ROW_BY_ROW}). */
+    private static int rowsByRowTransposedB(int n, int k) {
+        if (!TransposedSquare.AVAILABLE || n < FloatLanes.LANES || k < FloatLanes.LANES) {
+            return ROWS_BY_ROW_TRANSPOSED_B;
+        }
+        return Math.clamp((k - 1) / DEPTH_PER_ROW_BY_ROW, 1, ROWS_BY_ROW_TRANSPOSED_B);
+    }
+
     private static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                  MemorySegment a, long aOff, long lda, MemorySegment b, long bOff, long ldb, long[] bRows,
                                  float beta, MemorySegment c, long cOff, long ldc) {
@@ -221,7 +253,7 @@ public final class Sgemm {
         }
         // both transposed, a row of op(A) is strided and the dot products run float by float
         // (RowTimesMatrix's stridedDot): only a single row goes there
-        if (bRows == null && m <= (!transB ? ROWS_BY_ROW : transA ? 1 : ROWS_BY_ROW_TRANSPOSED_B)) {
+        if (bRows == null && (transA && transB ? m == 1 : rowByRow(transB, m, n, k))) {
             int i = 0;
             if (transB && RowTimesMatrix.TWO_ROWS && !rowSplits(RowTimesMatrix.PAIR_SPLIT_UNIT, n, k, a, b, c)) {
                 for (; i + 1 < m; i += 2) {
