@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code c = alpha a op(B) + beta c} for a single row {@code a} (GEMM with M = 1, as in batch-1
@@ -189,10 +190,8 @@ final class RowTimesMatrix {
                 eightRowsTail(k, k - k % LANES, a, a1, b, row, ldb, lanes, ROWS * LANES);
             }
             FloatLanes.sumLanesOfSixteen(lanes);
-            for (int r = 0; r < ROWS; r++) {
-                store(alpha * lanes[r], beta, c, c0 + j + r);
-                store(alpha * lanes[ROWS + r], beta, c, c1 + j + r);
-            }
+            storeEight(lanes, 0, alpha, beta, c, c0 + j);
+            storeEight(lanes, ROWS, alpha, beta, c, c1 + j);
         }
         if (j < n) {
             run(false, true, n - j, k, alpha, a, a0, 1, b, bOff + (long) j * ldb, ldb, beta, c, c0 + j);
@@ -511,6 +510,21 @@ final class RowTimesMatrix {
             }
             v.intoMemorySegment(c, at, ORDER);
         }
+    }
+
+    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+
+    /**
+     * {@code c[r] = alpha lanes[from + r] + beta c[r]} for eight sums of {@link #twoRows}, as one
+     * 8-lane vector: the operations of {@link #store}, the same bits.
+     */
+    private static void storeEight(float[] lanes, int from, float alpha, float beta, MemorySegment c, long cOff) {
+        FloatVector v = FloatVector.fromArray(EIGHT, lanes, from).mul(alpha);
+        long at = cOff * Float.BYTES;
+        if (beta != 0f) {
+            v = v.add(FloatVector.fromMemorySegment(EIGHT, c, at, ORDER).mul(beta));
+        }
+        v.intoMemorySegment(c, at, ORDER);
     }
 
     /** {@code c = v + beta c}, where {@code beta = 0} ignores c (it may hold NaN). */
