@@ -21,8 +21,9 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * micro-panels ({@link PackedPanelB}, {@link PackedPanelA}; A only when the block is wide enough
  * to repay it, see {@link #PACK_A_MIN_COLUMNS}) and one register-blocked {@link MicroKernel} runs
  * over every MR x NR tile. Sizes, chosen for the machine, and their reasons: {@link GemmBlocking}.
- * A single row of A ({@code M = 1}, a matrix-vector product in disguise) takes a streaming path
- * ({@link RowTimesMatrix}) that reads B once at memory speed, and small products a path that packs
+ * A single row of A ({@code M = 1}, a matrix-vector product in disguise), or a few
+ * ({@link #rowByRow}), takes a streaming path ({@link RowTimesMatrix}) that reads B once at
+ * memory speed, and small products a path that packs
  * nothing ({@link SmallGemm}), as do skinny ones (few rows of A against a wide B,
  * {@link SmallGemm#skinny}), split by columns when large. Large products are split over the
  * {@link WorkerPool}: by column ranges when N is wide, else by row ranges (segments of a confined
@@ -69,7 +70,8 @@ public final class Sgemm {
      * (2, 84, 120) 3.7 / 1.4 / 1.4, (8, 84, 120) 4.6-6.3 / 5.3 / 6.2, (12, 84, 120) 4.5 / - / 6.4
      * (OpenBLAS's small-matrix kernels: (2, 120, 400) 1.8, (4, 120, 400) 1.9). A LeNet-5 forward in
      * Java, us per image at batch 1 / 2 / 4 / 32: 11.0 / 16.8 / 12.2 / 8.3 packed, 11.6 / 11.0 /
-     * 10.9 / 9.2 one row at a time. Each row's outputs are the same bits as at batch 1.
+     * 10.9 / 9.2 one row at a time. Each row's outputs are the same bits as at batch 1. Fewer
+     * rows for shallow products with 16 lanes: {@link #DEPTH_PER_ROW_BY_ROW}.
      */
     static final int ROWS_BY_ROW_TRANSPOSED_B = 8;
 
