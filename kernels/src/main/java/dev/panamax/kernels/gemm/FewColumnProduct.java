@@ -106,14 +106,13 @@ final class FewColumnProduct {
                                    long ldc, float[] lanes) {
         long first = bOff + j * ldb;
         long second = first + ldb;
-        int whole = k - k % LANES;
         int i = from;
         for (; i <= to - 8; i += 8) {
             long rows = aOff + i * lda;
             RowTimesMatrix.eightRowsOfTwo(k, b, first, second, a, rows, lda, lanes);
             if (k < LANES) {
-                RowTimesMatrix.eightRowsTail(k, whole, b, first, a, rows, lda, lanes, 0);
-                RowTimesMatrix.eightRowsTail(k, whole, b, second, a, rows, lda, lanes, 8 * LANES);
+                RowTimesMatrix.eightRowsTail(k, b, first, a, rows, lda, lanes, 0);
+                RowTimesMatrix.eightRowsTail(k, b, second, a, rows, lda, lanes, 8 * LANES);
             }
             FloatLanes.sumLanesOfSixteen(lanes);
             for (int r = 0; r < 8; r++) {

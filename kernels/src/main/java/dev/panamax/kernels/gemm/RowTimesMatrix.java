@@ -186,8 +186,8 @@ final class RowTimesMatrix {
             long row = bOff + (long) j * ldb;
             eightRowsOfTwo(k, a, a0, a1, b, row, ldb, lanes);
             if (k < LANES) {
-                eightRowsTail(k, k - k % LANES, a, a0, b, row, ldb, lanes, 0);
-                eightRowsTail(k, k - k % LANES, a, a1, b, row, ldb, lanes, ROWS * LANES);
+                eightRowsTail(k, a, a0, b, row, ldb, lanes, 0);
+                eightRowsTail(k, a, a1, b, row, ldb, lanes, ROWS * LANES);
             }
             FloatLanes.sumLanesOfSixteen(lanes);
             storeEight(lanes, 0, alpha, beta, c, c0 + j);
@@ -414,24 +414,23 @@ final class RowTimesMatrix {
         s5.intoArray(sums, at + 5 * LANES);
         s6.intoArray(sums, at + 6 * LANES);
         s7.intoArray(sums, at + 7 * LANES);
-        if (full < k && k < LANES) {
-            eightRowsTail(k, full, a, aOff, b, row, ldb, sums, at);
+        if (k < LANES) {
+            eightRowsTail(k, a, aOff, b, row, ldb, sums, at);
         }
     }
 
     /**
-     * A depth {@code k} under one vector ({@code p = 0}) for {@link #eightRows}, added to the
-     * sums it left: each row's tail is read as a whole vector and its lanes from {@code k - p} on
-     * set to zero, as a masked load leaves them (the same FMAs, so the same bits). A masked load
-     * per row cost as much as the rest of a short row (each one unboxed the mask again and took
-     * its own slow path); the whole vectors are read unmasked only where the last one ends inside
-     * B's segment.
+     * A depth {@code k} under one vector for {@link #eightRows}, added to the sums it left: each
+     * row is read as a whole vector and its lanes from {@code k} on set to zero, as a masked load
+     * leaves them (the same FMAs, so the same bits). A masked load per row cost as much as the rest
+     * of a short row (each one unboxed the mask again and took its own slow path); the whole
+     * vectors are read unmasked only where the last one ends inside B's segment.
      */
-    static void eightRowsTail(int k, int p, MemorySegment a, long aOff, MemorySegment b, long row, long ldb,
-                              float[] sums, int at) {
-        VectorMask<Float> m = FloatLanes.firstLanes(k - p);
-        FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, (aOff + p) * Float.BYTES, ORDER, m);
-        long ba = (row + p) * Float.BYTES;
+    static void eightRowsTail(int k, MemorySegment a, long aOff, MemorySegment b, long row, long ldb, float[] sums,
+                              int at) {
+        VectorMask<Float> m = FloatLanes.firstLanes(k);
+        FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, aOff * Float.BYTES, ORDER, m);
+        long ba = row * Float.BYTES;
         long step = ldb * Float.BYTES;
         if (ba + (ROWS - 1) * step + SPECIES.vectorByteSize() > b.byteSize()) {
             for (int r = 0; r < ROWS; r++) {
