@@ -493,7 +493,7 @@ public final class Conv2d {
         ConvAlgorithm by = plan.forward(images);
         switch (by) {
             case DEPTHWISE -> {
-                DepthwiseConv2d.forward(images, image, threads, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+                DepthwiseConv2d.forward(images, image, threads, x, xOff, w, wOff, bias, bOff, y, yOff);
                 return;
             }
             case DIRECT -> {
@@ -658,8 +658,7 @@ public final class Conv2d {
         }
         int threads = threads(plan);
         if (plan.forward() == ConvAlgorithm.DEPTHWISE) {          // all three, by Conv2dPlan's rule
-            DepthwiseConv2d.backward(images, image, threads, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff,
-                    work, workOff);
+            DepthwiseConv2d.backward(images, image, threads, x, xOff, w, wOff, dy, dyOff, dx, dxOff, dw, dwOff, db, dbOff);
             return;
         }
         ConvAlgorithm dxBy = plan.inputGradient();

@@ -314,7 +314,7 @@ public final class Conv2dPlan {
         int og = outChannels / groups;
         boolean pointwise = algorithm == ConvAlgorithm.POINTWISE_GEMM;
         return switch (algorithm) {
-            case DEPTHWISE -> parts * DepthwiseConv2d.workspaceFloats(image);
+            case DEPTHWISE -> 0;                  // its padded planes are per-thread arrays
             case DIRECT -> pass == ConvPass.WEIGHT_GRADIENT ? parts * directSlice : 0;
             case POINTWISE_GEMM, IM2COL_GEMM -> least ? Im2colConvolution.minimumFloats(g, outChannels, pointwise)
                     : Im2colConvolution.workspaceFloats(g, outChannels, pointwise, parts);
