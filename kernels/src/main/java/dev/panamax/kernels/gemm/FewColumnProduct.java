@@ -57,10 +57,8 @@ final class FewColumnProduct {
                     long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
         float[] lanes = FloatLanes.laneSumScratch();
         int j = 0;
-        if (RowTimesMatrix.TWO_ROWS) {
-            for (; j + 1 < n; j += 2) {
-                columnPair(from, to, j, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, lanes);
-            }
+        for (; j + 1 < n; j += 2) {
+            columnPair(from, to, j, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, lanes);
         }
         for (; j < n; j++) {
             long column = bOff + j * ldb;
@@ -94,8 +92,8 @@ final class FewColumnProduct {
     }
 
     /**
-     * Columns j and j + 1 of rows {@code [from, to)}, where 32 vector registers hold sixteen
-     * accumulators ({@link RowTimesMatrix#TWO_ROWS}): eight rows of A read once for both columns,
+     * Columns j and j + 1 of rows {@code [from, to)} ({@link RowTimesMatrix#eightRowsOfTwo}): eight
+     * rows of A read once for both columns,
      * where column by column A came from the L2 once per column. The rows short of a group of
      * eight one by one. The same sums as {@link #run}'s column by column, the same bits. Zen 5,
      * one thread, B transposed, us, column by column / in pairs: (512, 4, 64) 8.8-10.0 / 6.1,

@@ -167,10 +167,11 @@ final class RowTimesMatrix {
     }
 
     /**
-     * Whether {@link #twoRows} applies: sixteen accumulators, two vectors of A and one of B need
-     * 32 vector registers (AVX-512; with AVX2's 16 they would spill).
+     * Whether the sixteen accumulators of {@link #eightRowsOfTwo}, two vectors of A and one of B
+     * fit the vector registers (32, AVX-512); with AVX2's 16 they would spill, and the eight rows
+     * go as two {@link #fourRowsOfTwo}.
      */
-    static final boolean TWO_ROWS = MicroKernel.FOUR_ROW_TAILS;
+    private static final boolean SIXTEEN_ACCUMULATORS = MicroKernel.FOUR_ROW_TAILS;
 
     /**
      * {@link #run} with B transposed for two rows of a row-major A ({@code a0}, {@code a1}) into
@@ -206,6 +207,17 @@ final class RowTimesMatrix {
      */
     static void eightRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
                                float[] sums) {
+        if (SIXTEEN_ACCUMULATORS) {
+            eightRowsOfTwoAtOnce(k, a, a0, a1, b, row, ldb, sums);
+        } else {
+            fourRowsOfTwo(k, a, a0, a1, b, row, ldb, sums, 0);
+            fourRowsOfTwo(k, a, a0, a1, b, row + 4 * ldb, ldb, sums, 4);
+        }
+    }
+
+    /** {@link #eightRowsOfTwo} with sixteen accumulators. */
+    private static void eightRowsOfTwoAtOnce(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row,
+                                             long ldb, float[] sums) {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0;
         long step = ldb * Float.BYTES;
@@ -288,6 +300,69 @@ final class RowTimesMatrix {
         t5.intoArray(sums, 13 * LANES);
         t6.intoArray(sums, 14 * LANES);
         t7.intoArray(sums, 15 * LANES);
+    }
+
+    /**
+     * Half of {@link #eightRowsOfTwo} for 16 vector registers (eight accumulators, two vectors of
+     * A and one of B): rows {@code first .. first + 3} of the group of eight from {@code row},
+     * their lanes left where {@link #eightRowsOfTwo} leaves them, the same FMAs in the same order.
+     * Six loads for eight multiply-adds, where a row of A alone ({@link #eightRows}) takes nine.
+     * Zen 3 (8 lanes), one thread, ns, B transposed, row by row / in pairs: (2, 64, 30) 662 / 565,
+     * (4, 64, 64) 1618 / 1230, (4, 84, 120) 3600 / 2572, (2, 120, 400) 6800 / 4020, (8, 120, 400)
+     * 27200 / 16100; and the column pairs of {@link FewColumnProduct}, column by column / in pairs:
+     * (512, 4, 64) 13800 / 10800, (2048, 2, 30) 22700 / 19300, (64, 2, 64) 868 / 678.
+     */
+    static void fourRowsOfTwo(int k, MemorySegment a, long a0, long a1, MemorySegment b, long row, long ldb,
+                              float[] sums, int first) {
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        long step = ldb * Float.BYTES;
+        long x0 = a0 * Float.BYTES;
+        long gap = (a1 - a0) * Float.BYTES;
+        long end = x0 + (long) (k - k % LANES) * Float.BYTES;
+        for (long xa = x0, ba = row * Float.BYTES; xa != end; xa += LANES * Float.BYTES, ba += LANES * Float.BYTES) {
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, xa, ORDER);
+            FloatVector y = FloatVector.fromMemorySegment(SPECIES, a, xa + gap, ORDER);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER);
+            s0 = v.fma(x, s0);
+            t0 = v.fma(y, t0);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER);
+            s1 = v.fma(x, s1);
+            t1 = v.fma(y, t1);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER);
+            s2 = v.fma(x, s2);
+            t2 = v.fma(y, t2);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER);
+            s3 = v.fma(x, s3);
+            t3 = v.fma(y, t3);
+        }
+        if (k % LANES != 0 && k >= LANES) {
+            VectorMask<Float> counted = FloatLanes.firstLanes(LANES - k % LANES);
+            FloatVector zero = FloatVector.zero(SPECIES);
+            long back = (long) (k - LANES) * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, x0 + back, ORDER).blend(zero, counted);
+            FloatVector y = FloatVector.fromMemorySegment(SPECIES, a, x0 + back + gap, ORDER).blend(zero, counted);
+            long ba = row * Float.BYTES + back;
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, b, ba, ORDER).blend(zero, counted);
+            s0 = v.fma(x, s0);
+            t0 = v.fma(y, t0);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + step, ORDER).blend(zero, counted);
+            s1 = v.fma(x, s1);
+            t1 = v.fma(y, t1);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 2 * step, ORDER).blend(zero, counted);
+            s2 = v.fma(x, s2);
+            t2 = v.fma(y, t2);
+            v = FloatVector.fromMemorySegment(SPECIES, b, ba + 3 * step, ORDER).blend(zero, counted);
+            s3 = v.fma(x, s3);
+            t3 = v.fma(y, t3);
+        }
+        s0.intoArray(sums, first * LANES);
+        s1.intoArray(sums, (first + 1) * LANES);
+        s2.intoArray(sums, (first + 2) * LANES);
+        s3.intoArray(sums, (first + 3) * LANES);
+        t0.intoArray(sums, (ROWS + first) * LANES);
+        t1.intoArray(sums, (ROWS + first + 1) * LANES);
+        t2.intoArray(sums, (ROWS + first + 2) * LANES);
+        t3.intoArray(sums, (ROWS + first + 3) * LANES);
     }
 
     /**
@@ -515,15 +590,20 @@ final class RowTimesMatrix {
 
     /**
      * {@code c[r] = alpha lanes[from + r] + beta c[r]} for eight sums of {@link #twoRows}, as one
-     * 8-lane vector: the operations of {@link #store}, the same bits.
+     * 8-lane vector (two of the machine's where its vectors are narrower, as NEON's: a 256-bit
+     * vector there runs in the Vector API's Java fallback): the operations of {@link #store}, the
+     * same bits.
      */
     private static void storeEight(float[] lanes, int from, float alpha, float beta, MemorySegment c, long cOff) {
-        FloatVector v = FloatVector.fromArray(EIGHT, lanes, from).mul(alpha);
-        long at = cOff * Float.BYTES;
-        if (beta != 0f) {
-            v = v.add(FloatVector.fromMemorySegment(EIGHT, c, at, ORDER).mul(beta));
+        VectorSpecies<Float> species = LANES >= ROWS ? EIGHT : SPECIES;
+        for (int r = 0; r < ROWS; r += species.length()) {
+            FloatVector v = FloatVector.fromArray(species, lanes, from + r).mul(alpha);
+            long at = (cOff + r) * Float.BYTES;
+            if (beta != 0f) {
+                v = v.add(FloatVector.fromMemorySegment(species, c, at, ORDER).mul(beta));
+            }
+            v.intoMemorySegment(c, at, ORDER);
         }
-        v.intoMemorySegment(c, at, ORDER);
     }
 
     /** {@code c = v + beta c}, where {@code beta = 0} ignores c (it may hold NaN). */

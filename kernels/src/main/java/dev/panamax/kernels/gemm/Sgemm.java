@@ -62,7 +62,7 @@ public final class Sgemm {
     /**
      * Products of at most this many rows (op(B) = B^T, a {@code Linear} layer's {@code x W^T}) run
      * as row-times-matrix products ({@link RowTimesMatrix}), B read in place, two rows of A per
-     * pass over B where the machine has the registers ({@link RowTimesMatrix#twoRows}): below the
+     * pass over B ({@link RowTimesMatrix#twoRows}): below the
      * 8 and 12 rows of the unpacked kernels ({@link SmallGemm}), the packed path packed all of B
      * for a few rows of A. Zen 5, one thread, microseconds packed / one row at a time / two rows
      * at a time: (2, 120, 400) 11.5 / 3.9 / 2.2, (4, 120, 400) 13.2 / 7.8 / 4.3, (8, 120, 400)
@@ -257,7 +257,7 @@ public final class Sgemm {
         // (RowTimesMatrix's stridedDot): only a single row goes there
         if (bRows == null && (transA && transB ? m == 1 : rowByRow(transB, m, n, k))) {
             int i = 0;
-            if (transB && RowTimesMatrix.TWO_ROWS && !rowSplits(RowTimesMatrix.PAIR_SPLIT_UNIT, n, k, a, b, c)) {
+            if (transB && !rowSplits(RowTimesMatrix.PAIR_SPLIT_UNIT, n, k, a, b, c)) {
                 for (; i + 1 < m; i += 2) {
                     RowTimesMatrix.twoRows(n, k, alpha, a, aOff + i * lda, aOff + (i + 1) * lda, b, bOff, ldb, beta, c,
                             cOff + i * ldc, cOff + (i + 1) * ldc);
