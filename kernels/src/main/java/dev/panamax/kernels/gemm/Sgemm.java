@@ -85,7 +85,8 @@ public final class Sgemm {
      * 991, (8, 96) 1593 / 1447, (8, 128) 1763 / 1973; n = 120: (2, 32) 566 / 891, (3, 32) 939 /
      * 887, (4, 64) 1289 / 1719, (8, 64) 2604 / 2157, (8, 96) 3131 / 3134; (4, 120, 400) 4852 /
      * 12371. The squares need 16 columns and 16 steps; below either the copy goes float by float
-     * ((4, 10, 84) 428 / 1088), and with 8 lanes always.
+     * ((4, 10, 84) 428 / 1088). With 8 lanes (squares of eight, rows in pairs) the rule is
+     * unmeasured, and up to {@link #ROWS_BY_ROW_TRANSPOSED_B} rows run row by row.
      */
     static final int DEPTH_PER_ROW_BY_ROW = 12;
     /**
@@ -237,7 +238,7 @@ public final class Sgemm {
 
     /** The most rows of A that a product with B transposed (A not) runs row by row ({@link #DEPTH_PER_ROW_BY_ROW}). */
     private static int rowsByRowTransposedB(int n, int k) {
-        if (!TransposedSquare.AVAILABLE || n < FloatLanes.LANES || k < FloatLanes.LANES) {
+        if (FloatLanes.LANES != 16 || n < FloatLanes.LANES || k < FloatLanes.LANES) {
             return ROWS_BY_ROW_TRANSPOSED_B;
         }
         return Math.clamp((k - 1) / DEPTH_PER_ROW_BY_ROW, 1, ROWS_BY_ROW_TRANSPOSED_B);

@@ -7,7 +7,9 @@ import static dev.panamax.kernels.gemm.BlockSizes.NR;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.panamax.kernels.FloatLanes;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * A {@code LANES x LANES} square of a transposed B copied into a packed panel
@@ -32,11 +34,14 @@ import jdk.incubator.vector.FloatVector;
 final class TransposedSquare {
 
     /**
-     * Whether this machine packs in squares: with 16 lanes. With 8 (AVX2, no two-vector
-     * selection in one instruction) the squares ran no faster than the float-by-float copy, 0.35
-     * ns per float (Zen 5 held to AVX2), and 4 lanes would need a square of its own.
+     * Whether this machine packs in squares: with 16 lanes, and with 8 ({@link #squareOfEight}).
+     * With 8 lanes the two-vector selections of {@link #square} (no one AVX2 instruction) ran no
+     * faster than the float-by-float copy, 0.35 ns per float (Zen 5 held to AVX2); a lane swap and
+     * two blends per pair did: Zen 3, one thread, B transposed, ns, float by float / in squares:
+     * (16, 64, 30) 2480 / 1760-1790, (16, 64, 64) 3835 / 3187, (64, 64, 30) 5620 / 4960, (32, 84,
+     * 120) 14100 / 13400, 64^3 10030 / 9820-9900. 4 lanes would need a square of its own.
      */
-    static final boolean AVAILABLE = LANES == 16;
+    static final boolean AVAILABLE = LANES == 16 || LANES == 8;
 
     /**
      * Indexes of {@code selectFrom(first, second)} at level h: the first row's lanes without bit
@@ -73,7 +78,11 @@ final class TransposedSquare {
      * {@code j < LANES}.
      */
     static void copy(MemorySegment b, long row, long ldb, float[] dst, int to) {
-        square(b, row, ldb, LANES, dst, to);
+        if (LANES == 8) {
+            squareOfEight(b, row, ldb, dst, to);
+        } else {
+            square(b, row, ldb, LANES, dst, to);
+        }
     }
 
     /**
@@ -84,6 +93,63 @@ final class TransposedSquare {
     static void panelOfA(MemorySegment a, long row, long lda, float[] dst, int to) {
         square(a, row, lda, PANEL_ROWS, dst, to);
     }
+
+    /**
+     * {@link #copy} with 8 lanes (AVX2), where a selection from two vectors is no one instruction:
+     * each level's pair of rows is one vector's lanes swapped at distance h ({@code rearrange},
+     * within 128-bit halves for h = 1 and 2) and two blends, the same lanes as {@link #square}'s
+     * selections.
+     */
+    private static void squareOfEight(MemorySegment b, long row, long ldb, float[] dst, int to) {
+        FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, b, (row + 0 * ldb) * Float.BYTES, ORDER);
+        FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, b, (row + 1 * ldb) * Float.BYTES, ORDER);
+        FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, b, (row + 2 * ldb) * Float.BYTES, ORDER);
+        FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, b, (row + 3 * ldb) * Float.BYTES, ORDER);
+        FloatVector r4 = FloatVector.fromMemorySegment(SPECIES, b, (row + 4 * ldb) * Float.BYTES, ORDER);
+        FloatVector r5 = FloatVector.fromMemorySegment(SPECIES, b, (row + 5 * ldb) * Float.BYTES, ORDER);
+        FloatVector r6 = FloatVector.fromMemorySegment(SPECIES, b, (row + 6 * ldb) * Float.BYTES, ORDER);
+        FloatVector r7 = FloatVector.fromMemorySegment(SPECIES, b, (row + 7 * ldb) * Float.BYTES, ORDER);
+        // level 4: rows i and i + 4 (a, then b and c the next levels' rows)
+        FloatVector a0 = r0.blend(r4.rearrange(FloatLanes.PAIR_4), SWAP_4);
+        FloatVector a4 = r0.rearrange(FloatLanes.PAIR_4).blend(r4, SWAP_4);
+        FloatVector a1 = r1.blend(r5.rearrange(FloatLanes.PAIR_4), SWAP_4);
+        FloatVector a5 = r1.rearrange(FloatLanes.PAIR_4).blend(r5, SWAP_4);
+        FloatVector a2 = r2.blend(r6.rearrange(FloatLanes.PAIR_4), SWAP_4);
+        FloatVector a6 = r2.rearrange(FloatLanes.PAIR_4).blend(r6, SWAP_4);
+        FloatVector a3 = r3.blend(r7.rearrange(FloatLanes.PAIR_4), SWAP_4);
+        FloatVector a7 = r3.rearrange(FloatLanes.PAIR_4).blend(r7, SWAP_4);
+        // level 2: rows i and i + 2
+        FloatVector b0 = a0.blend(a2.rearrange(FloatLanes.PAIR_2), SWAP_2);
+        FloatVector b2 = a0.rearrange(FloatLanes.PAIR_2).blend(a2, SWAP_2);
+        FloatVector b1 = a1.blend(a3.rearrange(FloatLanes.PAIR_2), SWAP_2);
+        FloatVector b3 = a1.rearrange(FloatLanes.PAIR_2).blend(a3, SWAP_2);
+        FloatVector b4 = a4.blend(a6.rearrange(FloatLanes.PAIR_2), SWAP_2);
+        FloatVector b6 = a4.rearrange(FloatLanes.PAIR_2).blend(a6, SWAP_2);
+        FloatVector b5 = a5.blend(a7.rearrange(FloatLanes.PAIR_2), SWAP_2);
+        FloatVector b7 = a5.rearrange(FloatLanes.PAIR_2).blend(a7, SWAP_2);
+        // level 1: rows i and i + 1
+        FloatVector c0 = b0.blend(b1.rearrange(FloatLanes.PAIR_1), SWAP_1);
+        FloatVector c1 = b0.rearrange(FloatLanes.PAIR_1).blend(b1, SWAP_1);
+        FloatVector c2 = b2.blend(b3.rearrange(FloatLanes.PAIR_1), SWAP_1);
+        FloatVector c3 = b2.rearrange(FloatLanes.PAIR_1).blend(b3, SWAP_1);
+        FloatVector c4 = b4.blend(b5.rearrange(FloatLanes.PAIR_1), SWAP_1);
+        FloatVector c5 = b4.rearrange(FloatLanes.PAIR_1).blend(b5, SWAP_1);
+        FloatVector c6 = b6.blend(b7.rearrange(FloatLanes.PAIR_1), SWAP_1);
+        FloatVector c7 = b6.rearrange(FloatLanes.PAIR_1).blend(b7, SWAP_1);
+        c0.intoArray(dst, to + 0 * NR);
+        c1.intoArray(dst, to + 1 * NR);
+        c2.intoArray(dst, to + 2 * NR);
+        c3.intoArray(dst, to + 3 * NR);
+        c4.intoArray(dst, to + 4 * NR);
+        c5.intoArray(dst, to + 5 * NR);
+        c6.intoArray(dst, to + 6 * NR);
+        c7.intoArray(dst, to + 7 * NR);
+    }
+
+    /** The lanes with bit h of their index set, for {@link #squareOfEight}'s level h. */
+    private static final VectorMask<Float> SWAP_4 = VectorMask.fromLong(SPECIES, 0xF0F0_F0F0_F0F0_F0F0L);
+    private static final VectorMask<Float> SWAP_2 = VectorMask.fromLong(SPECIES, 0xCCCC_CCCC_CCCC_CCCCL);
+    private static final VectorMask<Float> SWAP_1 = VectorMask.fromLong(SPECIES, 0xAAAA_AAAA_AAAA_AAAAL);
 
     /** The transpose of {@code rows} rows (LANES for {@link #copy}, else {@link #panelOfA}'s). */
     private static void square(MemorySegment b, long row, long ldb, int rows, float[] dst, int to) {
