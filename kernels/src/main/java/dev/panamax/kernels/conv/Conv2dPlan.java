@@ -190,7 +190,7 @@ public final class Conv2dPlan {
         int og = outChannels / groups;
         return switch (algorithm) {
             case DEPTHWISE -> DepthwiseConv2d.applies(image, groups, outChannels) ? null
-                    : "it needs groups = channels = output channels and stride 1";
+                    : "it needs groups = channels = output channels, stride 1 and padded planes under 2^31 floats";
             case DIRECT -> DirectConv2d.applies(group, og) && !Im2colConvolution.pointwise(group) ? null
                     : "it needs stride 1, a kernel larger than 1 x 1 or padding, and at most 32 channels in and out per group";
             case POINTWISE_GEMM -> Im2colConvolution.pointwise(group) ? null

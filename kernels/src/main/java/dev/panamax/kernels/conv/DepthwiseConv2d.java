@@ -26,13 +26,27 @@ final class DepthwiseConv2d {
     private DepthwiseConv2d() {
     }
 
+    /**
+     * Whether this kernel computes the convolution: one filter per channel, stride 1, and padded
+     * planes ({@link #PLANE}) that a Java array holds (a plane past 2^31 floats, 8 GiB, goes to
+     * im2col instead).
+     */
     static boolean applies(ConvGeometry image, int groups, int outChannels) {
-        return groups == image.channels() && outChannels == groups && image.strideH() == 1 && image.strideW() == 1;
+        return groups == image.channels() && outChannels == groups && image.strideH() == 1 && image.strideW() == 1
+                && planeFloats(image) <= MAX_PLANE && gradientPlaneFloats(image) <= MAX_PLANE;
     }
 
+    /** The most floats of a padded plane: a Java array's largest length, a few below 2^31. */
+    private static final long MAX_PLANE = Integer.MAX_VALUE - 8;
+
     /** Floats of the input's zero-padded plane (a vector of slack after each row). */
+    private static long planeFloats(ConvGeometry g) {
+        return ((long) g.height() + 2L * g.padH()) * ((long) g.width() + 2L * g.padW() + LANES);
+    }
+
+    /** {@link #planeFloats} of a geometry this kernel {@link #applies} to. */
     private static int paddedPlane(ConvGeometry g) {
-        return Math.toIntExact((long) (g.height() + 2 * g.padH()) * paddedWidth(g));
+        return (int) planeFloats(g);
     }
 
     /**
@@ -51,8 +65,14 @@ final class DepthwiseConv2d {
         return g.outWidth() + 2 * gradientPadLeft(g) + LANES;
     }
 
+    /** Floats of the output gradient's zero-padded plane. */
+    private static long gradientPlaneFloats(ConvGeometry g) {
+        return ((long) g.outHeight() + 2L * gradientPadTop(g)) * ((long) g.outWidth() + 2L * gradientPadLeft(g) + LANES);
+    }
+
+    /** {@link #gradientPlaneFloats} of a geometry this kernel {@link #applies} to. */
     private static int paddedGradientPlane(ConvGeometry g) {
-        return Math.toIntExact((long) (g.outHeight() + 2 * gradientPadTop(g)) * gradientWidth(g));
+        return (int) gradientPlaneFloats(g);
     }
 
     private static int paddedWidth(ConvGeometry g) {
