@@ -23,9 +23,13 @@ final class ImplicitConv2d {
     private ImplicitConv2d() {
     }
 
-    /** Whether this path applies: stride 1 (any padding, dilation, groups). */
+    /**
+     * Whether this path applies: stride 1 (any padding, dilation, groups), and a wide output
+     * ({@link #wideFloats}) whose length a GEMM's int dimension holds.
+     */
     static boolean applies(ConvGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1;
+        return g.strideH() == 1 && g.strideW() == 1 && (long) g.width() + 2L * g.padW() <= Integer.MAX_VALUE
+                && wideFloats(g) <= Integer.MAX_VALUE;
     }
 
     // The wide layout: the image padded to wp(g) columns, the output computed at every column of
@@ -39,12 +43,21 @@ final class ImplicitConv2d {
 
     /** The padded image's plane: {@code (H + 2 padH) wp}. */
     private static long plane(ConvGeometry g) {
-        return (long) (g.height() + 2 * g.padH()) * wp(g);
+        return ((long) g.height() + 2L * g.padH()) * wp(g);
     }
 
-    /** The wide output's length per channel: every output row at the padded row length. */
+    /**
+     * The wide output's length per channel: every output row at the padded row length. In long:
+     * for a plane past 2^31 floats (which {@link #applies} refuses) the int wrapped negative, and
+     * a workspace sized from it was taken as large enough.
+     */
+    private static long wideFloats(ConvGeometry g) {
+        return ((long) g.outHeight() - 1) * ((long) g.width() + 2L * g.padW()) + g.outWidth();
+    }
+
+    /** {@link #wideFloats} of a geometry this path {@link #applies} to. */
     private static int wideLength(ConvGeometry g) {
-        return (g.outHeight() - 1) * wp(g) + g.outWidth();
+        return (int) wideFloats(g);
     }
 
     private static boolean padded(ConvGeometry g) {
@@ -76,7 +89,7 @@ final class ImplicitConv2d {
      * that path only with one).
      */
     static long forwardFloats(ConvGeometry g, int og) {
-        return paddedImageFloats(g) + (long) og * wideLength(g) + (byTaps(g, og) ? og * g.colRows() : 0);
+        return paddedImageFloats(g) + og * wideFloats(g) + (byTaps(g, og) ? og * g.colRows() : 0);
     }
 
     /**
@@ -95,7 +108,7 @@ final class ImplicitConv2d {
      */
     static boolean byTaps(ConvGeometry g, int og) {
         long taps = (long) g.kernelH() * g.kernelW();
-        return taps > 1 && taps <= 4 && Sgemm.readsBInPlace(og, wideLength(g), g.channels());
+        return taps > 1 && taps <= 4 && wideFloats(g) <= Integer.MAX_VALUE && Sgemm.readsBInPlace(og, wideLength(g), g.channels());
     }
 
     /**
@@ -166,7 +179,7 @@ final class ImplicitConv2d {
      * ({@code outChannels x colRows}, summed over threads by the caller).
      */
     static long weightGradientFloats(ConvGeometry g, int og, int outChannels) {
-        return paddedImageFloats(g) + (long) wideLength(g) * og + (long) outChannels * g.colRows();
+        return paddedImageFloats(g) + wideFloats(g) * og + (long) outChannels * g.colRows();
     }
 
     /**
@@ -215,8 +228,9 @@ final class ImplicitConv2d {
         if (!applies(g) || ph < 0 || pw < 0) {
             return null;
         }
-        return new ConvGeometry(og, g.outHeight(), g.outWidth(), g.kernelH(), g.kernelW(), 1, 1, ph, pw,
+        ConvGeometry adjoint = new ConvGeometry(og, g.outHeight(), g.outWidth(), g.kernelH(), g.kernelW(), 1, 1, ph, pw,
                 g.dilationH(), g.dilationW());
+        return applies(adjoint) ? adjoint : null;
     }
 
     /** {@code wf [C_g, O_g, kH, kW]} from {@code w [O_g, C_g, kH, kW]}: {@code wf[c, o, r, s] = w[o, c, kH-1-r, kW-1-s]}. */
