@@ -197,8 +197,7 @@ public final class Conv2dPlan {
                     : "it needs a 1 x 1 kernel, stride 1 and no padding";
             case IMPLICIT_GEMM -> ImplicitConv2d.applies(group) && adjointGroup != null
                     && !Im2colConvolution.pointwise(group) ? null
-                    : "it needs stride 1, a kernel larger than 1 x 1 or padding, and rows of the padded image whose outputs"
-                    + " fit 2^31 floats";
+                    : "it needs stride 1, a kernel larger than 1 x 1 or padding, and a padded plane under 2^31 floats";
             case WINOGRAD -> !WinogradConv2d.applies(group) ? "it needs a 3 x 3 kernel, stride 1 and no dilation"
                     : pass == ConvPass.INPUT_GRADIENT && adjointGroup == null
                     ? "its input gradient needs a padding of at most 2" : null;

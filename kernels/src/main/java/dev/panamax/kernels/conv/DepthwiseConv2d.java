@@ -41,7 +41,7 @@ final class DepthwiseConv2d {
 
     /** Floats of the input's zero-padded plane (a vector of slack after each row). */
     private static long planeFloats(ConvGeometry g) {
-        return ((long) g.height() + 2L * g.padH()) * ((long) g.width() + 2L * g.padW() + LANES);
+        return ((long) g.height() + 2L * g.padH()) * rowFloats(g.width(), g.padW());
     }
 
     /** {@link #planeFloats} of a geometry this kernel {@link #applies} to. */
@@ -62,12 +62,12 @@ final class DepthwiseConv2d {
     }
 
     private static int gradientWidth(ConvGeometry g) {
-        return g.outWidth() + 2 * gradientPadLeft(g) + LANES;
+        return (int) rowFloats(g.outWidth(), gradientPadLeft(g));
     }
 
     /** Floats of the output gradient's zero-padded plane. */
     private static long gradientPlaneFloats(ConvGeometry g) {
-        return ((long) g.outHeight() + 2L * gradientPadTop(g)) * ((long) g.outWidth() + 2L * gradientPadLeft(g) + LANES);
+        return ((long) g.outHeight() + 2L * gradientPadTop(g)) * rowFloats(g.outWidth(), gradientPadLeft(g));
     }
 
     /** {@link #gradientPlaneFloats} of a geometry this kernel {@link #applies} to. */
@@ -76,7 +76,16 @@ final class DepthwiseConv2d {
     }
 
     private static int paddedWidth(ConvGeometry g) {
-        return g.width() + 2 * g.padW() + LANES;
+        return (int) rowFloats(g.width(), g.padW());
+    }
+
+    /**
+     * A padded plane's row: {@code width} floats, {@code pad} zeros either side and a vector of
+     * slack. In long, so that {@link #applies} sees a row past 2^31 floats; the int forms
+     * serve geometries it accepted.
+     */
+    private static long rowFloats(int width, int pad) {
+        return (long) width + 2L * pad + LANES;
     }
 
     /**

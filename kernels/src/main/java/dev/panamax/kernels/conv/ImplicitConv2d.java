@@ -28,7 +28,7 @@ final class ImplicitConv2d {
      * ({@link #wideFloats}) whose length a GEMM's int dimension holds.
      */
     static boolean applies(ConvGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1 && (long) g.width() + 2L * g.padW() <= Integer.MAX_VALUE
+        return g.strideH() == 1 && g.strideW() == 1 && rowFloats(g) <= Integer.MAX_VALUE
                 && wideFloats(g) <= Integer.MAX_VALUE;
     }
 
@@ -36,9 +36,14 @@ final class ImplicitConv2d {
     // it (wideLength(g) floats per channel, the padding columns discarded by WideLayout.narrow). Functions of the geometry rather than a record made per call: the
     // record escaped where a caller was not inlined (32 B per transposed-convolution call).
 
-    /** The padded image's row length. */
+    /** The padded image's row length (of a geometry this path {@link #applies} to). */
     private static int wp(ConvGeometry g) {
-        return g.width() + 2 * g.padW();
+        return (int) rowFloats(g);
+    }
+
+    /** {@link #wp} in long, as {@link #applies} needs it. */
+    private static long rowFloats(ConvGeometry g) {
+        return (long) g.width() + 2L * g.padW();
     }
 
     /** The padded image's plane: {@code (H + 2 padH) wp}. */
@@ -52,7 +57,7 @@ final class ImplicitConv2d {
      * a workspace sized from it was taken as large enough.
      */
     private static long wideFloats(ConvGeometry g) {
-        return ((long) g.outHeight() - 1) * ((long) g.width() + 2L * g.padW()) + g.outWidth();
+        return ((long) g.outHeight() - 1) * rowFloats(g) + g.outWidth();
     }
 
     /** {@link #wideFloats} of a geometry this path {@link #applies} to. */
@@ -108,7 +113,7 @@ final class ImplicitConv2d {
      */
     static boolean byTaps(ConvGeometry g, int og) {
         long taps = (long) g.kernelH() * g.kernelW();
-        return taps > 1 && taps <= 4 && wideFloats(g) <= Integer.MAX_VALUE && Sgemm.readsBInPlace(og, wideLength(g), g.channels());
+        return taps > 1 && taps <= 4 && Sgemm.readsBInPlace(og, wideLength(g), g.channels());
     }
 
     /**

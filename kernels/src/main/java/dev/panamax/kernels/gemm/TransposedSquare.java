@@ -101,7 +101,7 @@ final class TransposedSquare {
      * selections.
      */
     private static void squareOfEight(MemorySegment b, long row, long ldb, float[] dst, int to) {
-        FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, b, (row + 0 * ldb) * Float.BYTES, ORDER);
+        FloatVector r0 = FloatVector.fromMemorySegment(SPECIES, b, row * Float.BYTES, ORDER);
         FloatVector r1 = FloatVector.fromMemorySegment(SPECIES, b, (row + 1 * ldb) * Float.BYTES, ORDER);
         FloatVector r2 = FloatVector.fromMemorySegment(SPECIES, b, (row + 2 * ldb) * Float.BYTES, ORDER);
         FloatVector r3 = FloatVector.fromMemorySegment(SPECIES, b, (row + 3 * ldb) * Float.BYTES, ORDER);
