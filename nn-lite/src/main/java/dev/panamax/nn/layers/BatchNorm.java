@@ -37,8 +37,8 @@ public abstract sealed class BatchNorm extends Layer permits BatchNorm1d, BatchN
     private boolean savedSynchronized;
 
     BatchNorm(long channels, float eps, float momentum, boolean affine) {
-        if (channels <= 0 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("batch norm needs channels > 0, eps > 0, momentum in [0, 1]; got "
+        if (channels <= 0 || !(eps >= 0) || Float.isInfinite(eps) || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch norm needs channels > 0, a finite eps >= 0, momentum in [0, 1]; got "
                     + channels + ", " + eps + ", " + momentum);
         }
         this.channels = channels;

@@ -26,8 +26,8 @@ public final class GroupNorm extends Layer {
     }
 
     public GroupNorm(long groups, long channels, float eps, boolean affine) {
-        if (groups <= 0 || channels <= 0 || channels % groups != 0 || !(eps > 0)) {
-            throw new IllegalArgumentException("GroupNorm needs groups dividing channels and eps > 0, got groups=" + groups
+        if (groups <= 0 || channels <= 0 || channels % groups != 0 || !(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("GroupNorm needs groups dividing channels and a finite eps >= 0, got groups=" + groups
                     + ", channels=" + channels + ", eps=" + eps);
         }
         this.groups = groups;

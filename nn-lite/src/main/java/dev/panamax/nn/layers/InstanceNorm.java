@@ -41,8 +41,8 @@ public abstract sealed class InstanceNorm extends Layer permits InstanceNorm1d, 
     private Normalization.Saved saved;
 
     InstanceNorm(long channels, float eps, float momentum, boolean affine, boolean trackRunningStats, int spatialDims) {
-        if (channels <= 0 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " needs channels > 0, eps > 0 and momentum in [0, 1], "
+        if (channels <= 0 || !(eps >= 0) || Float.isInfinite(eps) || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs channels > 0, a finite eps >= 0 and momentum in [0, 1], "
                     + "got channels=" + channels + ", eps=" + eps + ", momentum=" + momentum);
         }
         this.momentum = momentum;

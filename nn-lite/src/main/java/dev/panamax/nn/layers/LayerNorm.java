@@ -28,8 +28,8 @@ public final class LayerNorm extends Layer {
     }
 
     public LayerNorm(long[] normalizedShape, float eps, boolean affine) {
-        if (normalizedShape.length == 0 || !(eps > 0)) {
-            throw new IllegalArgumentException("LayerNorm needs a normalized shape and eps > 0, got "
+        if (normalizedShape.length == 0 || !(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("LayerNorm needs a normalized shape and a finite eps >= 0, got "
                     + Arrays.toString(normalizedShape) + ", " + eps);
         }
         this.normalizedShape = normalizedShape.clone();

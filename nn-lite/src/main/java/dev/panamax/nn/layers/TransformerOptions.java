@@ -23,8 +23,8 @@ public record TransformerOptions(long dModel, int nhead, long dimFeedforward, fl
             throw new IllegalArgumentException("d_model must be a positive multiple of nhead and dim_feedforward >= 1, got "
                     + dModel + ", " + nhead + ", " + dimFeedforward);
         }
-        if (!(dropout >= 0 && dropout <= 1) || !(layerNormEps > 0)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1] and layer_norm_eps > 0, got " + dropout + ", "
+        if (!(dropout >= 0 && dropout <= 1) || !(layerNormEps >= 0) || Float.isInfinite(layerNormEps)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1] and a finite layer_norm_eps >= 0, got " + dropout + ", "
                     + layerNormEps);
         }
         if (!activation.equals("relu") && !activation.equals("gelu")) {

@@ -132,6 +132,35 @@ class InstanceNormTest {
         }
     }
 
+    /**
+     * PyTorch puts no bound on a norm's eps: 0 normalises by the bare standard deviation (a
+     * transformer's {@code layer_norm_eps} too). A negative, infinite or NaN eps is refused.
+     */
+    @Test
+    void epsZeroIsTheBareStandardDeviationAndBadEpsIsRefused() {
+        try (Arena arena = Arena.ofConfined()) {
+            // rows (1, 2, 3, 6) and (-1, 1, -1, 1): means 3 and 0, biased variances 3.5 and 1
+            Tensor x = Tensor.of(arena, new float[] {1f, 2f, 3f, 6f, -1f, 1f, -1f, 1f}, 2, 4);
+            float s = (float) Math.sqrt(3.5);
+            assertClose(new LayerNorm(new long[] {4}, 0f, false).forward(x, arena).toFloatArray(),
+                    new float[] {-2 / s, -1 / s, 0f, 3 / s, -1f, 1f, -1f, 1f});
+            assertClose(new GroupNorm(1, 4, 0f, false).forward(x.view(2, 4, 1), arena).toFloatArray(),
+                    new float[] {-2 / s, -1 / s, 0f, 3 / s, -1f, 1f, -1f, 1f});
+        }
+        for (float eps : new float[] {-1e-5f, Float.POSITIVE_INFINITY, Float.NaN}) {
+            assertThatThrownBy(() -> new LayerNorm(new long[] {4}, eps, true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eps >= 0");
+            assertThatThrownBy(() -> new GroupNorm(1, 4, eps, true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eps >= 0");
+            assertThatThrownBy(() -> new BatchNorm2d(4, eps, 0.1f, true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eps >= 0");
+            assertThatThrownBy(() -> new InstanceNorm2d(4, eps, true))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eps >= 0");
+            assertThatThrownBy(() -> new TransformerOptions(8, 2, 16, 0f, "relu", eps, true, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("layer_norm_eps >= 0");
+        }
+    }
+
     private static void assertClose(float[] actual, float[] expected) {
         assertThat(actual).hasSize(expected.length);
         for (int i = 0; i < actual.length; i++) {
