@@ -41,7 +41,7 @@ final class DepthwiseConv2d {
 
     /** Floats of the input's zero-padded plane (a vector of slack after each row). */
     private static long planeFloats(ConvGeometry g) {
-        return ((long) g.height() + 2L * g.padH()) * rowFloats(g.width(), g.padW());
+        return paddedFloats(g.height(), g.padH(), g.width(), g.padW());
     }
 
     /** {@link #planeFloats} of a geometry this kernel {@link #applies} to. */
@@ -67,7 +67,12 @@ final class DepthwiseConv2d {
 
     /** Floats of the output gradient's zero-padded plane. */
     private static long gradientPlaneFloats(ConvGeometry g) {
-        return ((long) g.outHeight() + 2L * gradientPadTop(g)) * rowFloats(g.outWidth(), gradientPadLeft(g));
+        return paddedFloats(g.outHeight(), gradientPadTop(g), g.outWidth(), gradientPadLeft(g));
+    }
+
+    /** A plane of {@code height} rows with {@code padTop} zero rows above and below, each row as {@link #rowFloats}. */
+    private static long paddedFloats(int height, int padTop, int width, int padLeft) {
+        return ((long) height + 2L * padTop) * rowFloats(width, padLeft);
     }
 
     /** {@link #gradientPlaneFloats} of a geometry this kernel {@link #applies} to. */
