@@ -12,7 +12,8 @@ import dev.panamax.kernels.parallel.WorkerPool;
 /**
  * Reusable jobs ({@link WorkerPool.Job}): a thread gets its own job back call after call, a call
  * made from inside a running job gets a fresh one (so the outer call's fields stay intact), and a
- * job is released and cleared when its call ends, a failing call included.
+ * job is released and cleared when its call ends, a failing call included; a kernel called from
+ * a block is given one thread ({@link WorkerPool#threadsHere}).
  */
 class WorkerPoolJobTest {
 
@@ -127,5 +128,16 @@ class WorkerPoolJobTest {
         WorkerPool.forRange(n, 1000, 16, job);
         assertThat(covered[0]).isEqualTo(n);
         assertThat(hits.get(0)).isEqualTo(Math.min(WorkerPool.threads(), (int) (n / 1000)));
+    }
+
+    @Test
+    void aKernelInsideABlockHasOneThread() {
+        assertThat(WorkerPool.threadsHere()).as("outside any job").isEqualTo(WorkerPool.threads());
+        AtomicIntegerArray seen = new AtomicIntegerArray(BLOCKS);
+        WorkerPool.run(BLOCKS, (index, count) -> seen.set(index, WorkerPool.threadsHere()));
+        for (int i = 0; i < BLOCKS; i++) {
+            assertThat(seen.get(i)).as("block %d, on whichever thread ran it", i).isEqualTo(1);
+        }
+        assertThat(WorkerPool.threadsHere()).as("after the job").isEqualTo(WorkerPool.threads());
     }
 }

@@ -186,7 +186,7 @@ public final class Sgemm {
      * large enough, and outputs for at least two parts of {@code unit}.
      */
     private static boolean rowSplits(int unit, int n, int k, MemorySegment a, MemorySegment b, MemorySegment c) {
-        return WorkerPool.threads() > 1 && (long) n * k >= ROW_PARALLEL_THRESHOLD && n >= 2 * unit
+        return WorkerPool.threadsHere() > 1 && (long) n * k >= ROW_PARALLEL_THRESHOLD && n >= 2 * unit
                 && WorkerPool.shareable(a, b, c);
     }
 
@@ -198,7 +198,7 @@ public final class Sgemm {
             RowTimesMatrix.run(transA, transB, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff);
             return;
         }
-        int threads = WorkerPool.threads();
+        int threads = WorkerPool.threadsHere();
         Split split = SPLITS.claim();
         split.rowTimesMatrix = true;
         split.unit = RowTimesMatrix.splitUnit(transB);
@@ -211,7 +211,7 @@ public final class Sgemm {
     /** {@link FewColumnProduct}, its rows split over the pool when the product is large enough. */
     private static void fewColumns(boolean transB, int m, int n, int k, float alpha, MemorySegment a, long aOff,
                                    long lda, MemorySegment b, long bOff, long ldb, float beta, MemorySegment c, long cOff, long ldc) {
-        int threads = WorkerPool.threads();
+        int threads = WorkerPool.threadsHere();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || m < 2 * FewColumnProduct.SPLIT_UNIT
                 || !WorkerPool.shareable(a, b, c)) {
             FewColumnProduct.run(0, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
@@ -279,7 +279,7 @@ public final class Sgemm {
             return;
         }
         boolean inPlace = bRows == null && SmallGemm.skinny(transA, transB, m, n, k);
-        int threads = WorkerPool.threads();
+        int threads = WorkerPool.threadsHere();
         if (threads == 1 || (long) m * n * k < PARALLEL_THRESHOLD || !WorkerPool.shareable(a, b, c)) {
             if (bRows == null && (inPlace || SmallGemm.inPlaceTiles(transB, m, n, k, beta))) {
                 SmallGemm.run(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);

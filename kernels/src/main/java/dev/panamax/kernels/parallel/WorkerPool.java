@@ -188,6 +188,16 @@ public final class WorkerPool {
     }
 
     /**
+     * Threads a kernel called here may use: {@link #threads()}, or 1 inside a job's block (a
+     * per-image convolution block calling a GEMM), where a job would run its parts one after the
+     * other on this thread. A kernel that splits its work by this count then takes its one-thread
+     * path instead of running a split meant for several threads in pieces.
+     */
+    public static int threadsHere() {
+        return TEAM != null && TEAM.runsHere() ? 1 : threads;
+    }
+
+    /**
      * Limits the threads kernels use from now on, between 1 and the pool's size
      * ({@code panamax.threads}, all cores by default).
      */
@@ -274,6 +284,13 @@ public final class WorkerPool {
         }
     }
 
+    /** A thread of the pool, which runs nothing but the blocks of jobs. */
+    private static final class WorkerThread extends Thread {
+        WorkerThread(Runnable work, String name) {
+            super(work, name);
+        }
+    }
+
     /** The worker threads and the job they are given. */
     private static final class Team {
 
@@ -288,13 +305,18 @@ public final class WorkerPool {
         private int count;
         private int running;
 
+        /** Whether the calling thread is running a block of a job: the caller, holding the lock, or a worker. */
+        boolean runsHere() {
+            return Thread.currentThread() instanceof WorkerThread || lock.isHeldByCurrentThread();
+        }
+
         Team(int size) {
             workers = new Thread[size];
             parked = new boolean[size];
             failures = new Throwable[size];
             for (int i = 0; i < size; i++) {
                 int index = i + 1;
-                Thread t = new Thread(() -> work(index), "panamax-worker-" + index);
+                Thread t = new WorkerThread(() -> work(index), "panamax-worker-" + index);
                 t.setDaemon(true);
                 workers[i] = t;
                 t.start();
