@@ -278,10 +278,13 @@ final class WinogradConv2d {
 
     /**
      * One thread's workspace for weight-gradient blocks: a block's ({@link #sliceFloats}, M
-     * holding dM), then the thread's {@code dU} of every group, summed over threads by the caller.
+     * holding dM), a tile row of dy where {@link WinogradWeightGradient} takes the block, then the
+     * thread's {@code dU} of every group, summed over threads by the caller.
      */
     static long gradientSliceFloats(int groups, ConvGeometry g, int outs, long blockBytes) {
-        return sliceFloats(g, outs, blockBytes) + filterFloats(groups, outs, g.channels());
+        long dyRows = WinogradWeightGradient.applies(g.channels(), outs)
+                ? WinogradWeightGradient.scratchFloats(Tiling.tilesW(g), g.channels(), outs) : 0;
+        return sliceFloats(g, outs, blockBytes) + dyRows + filterFloats(groups, outs, g.channels());
     }
 
     /**
@@ -387,6 +390,11 @@ final class WinogradConv2d {
         long mAt = vAt + POINTS * vPoint;
         long mPoint = (long) outs * ld + LANES;
         long scratch = mAt + POINTS * mPoint;
+        if (u == null && WinogradWeightGradient.applies(c, outs)) {
+            WinogradWeightGradient.block(g, outs, t, first, tileRows, x, xAt, du, duAt, y, yAt, work, padAt, vAt, vPoint,
+                    mAt, mPoint, scratch + 2 * LANES);
+            return;
+        }
         padRows(g, t, 2 * first, 2 * tileRows + 2, x, xAt, work, padAt);
         for (int t0 = 0; t0 < tiles; t0 += t.rangeTiles()) {
             int n = Math.min(t.rangeTiles(), tiles - t0);
