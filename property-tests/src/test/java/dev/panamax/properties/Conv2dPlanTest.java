@@ -11,6 +11,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -26,7 +27,7 @@ import dev.panamax.kernels.parallel.WorkerPool;
  * Convolution plans: every algorithm that applies to a shape, forced one by one for the forward
  * pass and each gradient, against a double-precision convolution and its exact gradients; the
  * automatic choice; algorithms refused where they do not apply; a plan's workspace still accepted
- * after the pool's thread count changed.
+ * after the pool's thread count changed; the depthwise kernel's padded planes bounded.
  */
 class Conv2dPlanTest {
 
@@ -114,6 +115,38 @@ class Conv2dPlanTest {
         assertThat(Conv2dPlan.of(geometry(64, 1, 1, 0), 1, 64).weightGradient()).isEqualTo(ConvAlgorithm.POINTWISE_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 3, 2, 1), 1, 64).forward()).isEqualTo(ConvAlgorithm.IM2COL_GEMM);
         assertThat(Conv2dPlan.of(geometry(64, 3, 1, 1), 1, 64, 3).threads()).isEqualTo(3);
+    }
+
+    /**
+     * The depthwise kernel pads each plane into a per-thread heap array: a plane past the
+     * workspace budget (8 Mi floats) goes to im2col, and zero images pad nothing. A plane of 102
+     * million rows and zero images ended in an OutOfMemoryError (ConvolutionFuzzTest).
+     */
+    @Test
+    void depthwisePlanesStayWithinTheBudget() {
+        ConvGeometry tall = new ConvGeometry(3, 102_109_190, 8, 3, 3, 1, 1, 0, 0, 1, 1);
+        Conv2dPlan plan = Conv2dPlan.of(tall, 3, 3);
+        assertThat(List.of(plan.forward(), plan.inputGradient(), plan.weightGradient())).doesNotContain(ConvAlgorithm.DEPTHWISE);
+        assertThat(Conv2dPlan.of(new ConvGeometry(3, 2_000, 2_000, 3, 3, 1, 1, 1, 1, 1, 1), 3, 3).forward())
+                .isEqualTo(ConvAlgorithm.DEPTHWISE);
+        ConvGeometry big = new ConvGeometry(3, 2_800, 2_800, 3, 3, 1, 1, 1, 1, 1, 1);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(4L * 27);
+            MemorySegment dw = arena.allocate(4L * 27);
+            MemorySegment db = arena.allocate(4L * 3);
+            dw.fill((byte) 0x7f);
+            db.fill((byte) 0x7f);
+            MemorySegment none = arena.allocate(4);
+            assertThat(Conv2dPlan.of(big, 3, 3).forward()).isEqualTo(ConvAlgorithm.DEPTHWISE);
+            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            // a confined arena: the calls run on this thread, whose allocations are counted
+            Conv2d.forward(0, 3, big, 3, none, 0, w, 0, null, 0, none, 0, none, 0);
+            Conv2d.backward(0, 3, big, 3, none, 0, w, 0, none, 0, none, 0, dw, 0, db, 0, none, 0);
+            assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated").isLessThan(1 << 20);
+            assertThat(floats(dw)).containsOnly(0f);
+            assertThat(floats(db)).containsOnly(0f);
+        }
     }
 
     /**

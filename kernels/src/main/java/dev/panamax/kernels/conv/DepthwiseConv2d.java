@@ -28,16 +28,20 @@ final class DepthwiseConv2d {
 
     /**
      * Whether this kernel computes the convolution: one filter per channel, stride 1, and padded
-     * planes ({@link #PLANE}) that a Java array holds (a plane past 2^31 floats, 8 GiB, goes to
-     * im2col instead).
+     * planes ({@link #PLANE}) of at most {@link #MAX_PLANE} floats (larger ones go to im2col).
      */
     static boolean applies(ConvGeometry image, int groups, int outChannels) {
         return groups == image.channels() && outChannels == groups && image.strideH() == 1 && image.strideW() == 1
                 && planeFloats(image) <= MAX_PLANE && gradientPlaneFloats(image) <= MAX_PLANE;
     }
 
-    /** The most floats of a padded plane: a Java array's largest length, a few below 2^31. */
-    private static final long MAX_PLANE = Integer.MAX_VALUE - 8;
+    /**
+     * The most floats of a padded plane, a per-thread heap array: the convolutions' whole
+     * workspace budget ({@link Conv2d#WORKSPACE_BUDGET_BYTES}, a plane of 2,896 x 2,896). Bounded
+     * by a Java array's length alone, a plane 102 million rows high and 8 wide (6.5 GB, of images
+     * that may well sit off the heap) ended in an {@code OutOfMemoryError} (ConvolutionFuzzTest).
+     */
+    private static final long MAX_PLANE = Conv2d.WORKSPACE_BUDGET_BYTES / Float.BYTES;
 
     /** Floats of the input's zero-padded plane (a vector of slack after each row). */
     private static long planeFloats(ConvGeometry g) {
@@ -101,6 +105,9 @@ final class DepthwiseConv2d {
      */
     static void forward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff) {
+        if (images == 0) {
+            return;
+        }
         int parts = parts(g, threads, WorkerPool.shareable(x, w, bias, y));
         if (parts == 1) {
             forwardChannels(0, g.channels(), images, g, x, xOff, w, wOff, bias, bOff, y, yOff);
@@ -408,6 +415,16 @@ final class DepthwiseConv2d {
     static void backward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                          MemorySegment db, long dbOff) {
+        if (images == 0) {
+            // nothing to pad, sums of nothing
+            if (dw != null) {
+                FloatLanes.fill(dw, dwOff, (long) g.channels() * g.kernelH() * g.kernelW(), 0f);
+            }
+            if (db != null) {
+                FloatLanes.fill(db, dbOff, g.channels(), 0f);
+            }
+            return;
+        }
         if (dx != null && !dxByCorrelation(g)) {
             FloatLanes.fill(dx, dxOff, images * (long) g.channels() * g.height() * g.width(), 0f);  // the fallback accumulates
         }
