@@ -278,13 +278,13 @@ final class WinogradConv2d {
 
     /**
      * One thread's workspace for weight-gradient blocks: a block's ({@link #sliceFloats}, M
-     * holding dM), a tile row of dy where {@link WinogradWeightGradient} takes the block, then the
-     * thread's {@code dU} of every group, summed over threads by the caller.
+     * holding dM), {@link WinogradWeightGradient}'s scratch where that layout takes the blocks,
+     * then the thread's {@code dU} of every group, summed over threads by the caller.
      */
     static long gradientSliceFloats(int groups, ConvGeometry g, int outs, long blockBytes) {
-        long dyRows = WinogradWeightGradient.applies(g.channels(), outs)
+        long channelsLast = WinogradWeightGradient.applies(g.channels(), outs)
                 ? WinogradWeightGradient.scratchFloats(Tiling.tilesW(g), g.channels(), outs) : 0;
-        return sliceFloats(g, outs, blockBytes) + dyRows + filterFloats(groups, outs, g.channels());
+        return sliceFloats(g, outs, blockBytes) + channelsLast + filterFloats(groups, outs, g.channels());
     }
 
     /**
@@ -370,7 +370,8 @@ final class WinogradConv2d {
      *     2 x 2 of dy. The chain rule through the transforms, which are linear: dW is then
      *     {@code G^T dU G} ({@link #gradientToFilters}), once for all blocks, and the 16 GEMMs run
      *     over the tiles, 2.25 times fewer multiply-adds than the nine taps' products over the
-     *     outputs.</li>
+     *     outputs. With 8 lanes and channels in whole vectors, {@link WinogradWeightGradient}
+     *     takes the block, V and dM tile-major.</li>
      * </ul>
      *
      * @param t     the call's tiling ({@link Tiling#of} of g, outs and the block size)
