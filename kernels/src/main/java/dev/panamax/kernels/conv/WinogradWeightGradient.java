@@ -108,25 +108,38 @@ final class WinogradWeightGradient {
         int w = g.width();
         int pw = g.padW();
         int columns = Math.min(w, width - pw);
-        FloatLanes.fill(work, at, (long) rows * width * c, 0f);
+        long rowFloats = (long) width * c;
         for (int r = 0; r < rows; r++) {
             int s = from + r - g.padH();
+            long row = at + r * rowFloats;
             if (s < 0 || s >= h) {
+                FloatLanes.fill(work, row, rowFloats, 0f);
                 continue;
             }
-            long dst = at + ((long) r * width + pw) * c;
-            int squares = columns / LANES * LANES;
-            for (int ch = 0; ch < c; ch += LANES) {
-                long src = xAt + ((long) ch * h + s) * w;
-                for (int col = 0; col < squares; col += LANES) {
-                    TransposedSquare.transposeEight(x, src + col, (long) h * w, work, dst + (long) col * c + ch, c);
-                }
+            // zeros left and right of the image's columns only: the copy writes the rest
+            FloatLanes.fill(work, row, (long) pw * c, 0f);
+            FloatLanes.fill(work, row + (long) (pw + columns) * c, (long) (width - pw - columns) * c, 0f);
+            channelsLast(x, xAt + (long) s * w, (long) h * w, c, columns, work, row + (long) pw * c);
+        }
+    }
+
+    /**
+     * {@code columns} floats of each of {@code channels} rows ({@code src + ch plane}, {@code plane}
+     * apart) to {@code dst [columns][channels]}: whole 8 x 8 squares, then the columns past the
+     * last square a float at a time.
+     */
+    private static void channelsLast(MemorySegment src, long at, long plane, int channels, int columns,
+                                     MemorySegment work, long dst) {
+        int squares = columns / LANES * LANES;
+        for (int ch = 0; ch < channels; ch += LANES) {
+            for (int col = 0; col < squares; col += LANES) {
+                TransposedSquare.transposeEight(src, at + ch * plane + col, plane, work, dst + (long) col * channels + ch,
+                        channels);
             }
-            for (int ch = 0; ch < c; ch++) {
-                long src = xAt + ((long) ch * h + s) * w;
-                for (int col = squares; col < columns; col++) {
-                    FloatLanes.set(work, dst + (long) col * c + ch, FloatLanes.get(x, src + col));
-                }
+        }
+        for (int ch = 0; ch < channels; ch++) {
+            for (int col = squares; col < columns; col++) {
+                FloatLanes.set(work, dst + (long) col * channels + ch, FloatLanes.get(src, at + ch * plane + col));
             }
         }
     }
@@ -216,19 +229,7 @@ final class WinogradWeightGradient {
                 FloatLanes.fill(work, dst, 2L * (to - from) * outs, 0f);
                 continue;
             }
-            int squares = columns / LANES * LANES;
-            for (int o = 0; o < outs; o += LANES) {
-                long src = dyAt + ((long) o * oh + row + r) * ow + 2L * from;
-                for (int col = 0; col < squares; col += LANES) {
-                    TransposedSquare.transposeEight(dy, src + col, (long) oh * ow, work, dst + (long) col * outs + o, outs);
-                }
-            }
-            for (int o = 0; o < outs; o++) {
-                long src = dyAt + ((long) o * oh + row + r) * ow + 2L * from;
-                for (int col = squares; col < columns; col++) {
-                    FloatLanes.set(work, dst + (long) col * outs + o, FloatLanes.get(dy, src + col));
-                }
-            }
+            channelsLast(dy, dyAt + (long) (row + r) * ow + 2L * from, (long) oh * ow, outs, columns, work, dst);
             if (2 * to > ow) {
                 FloatLanes.fill(work, dst + (long) columns * outs, outs, 0f);
             }
