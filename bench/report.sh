@@ -4,7 +4,7 @@
 # taken in the same sitting and the ratio of the times.
 #
 # Usage: bench/report.sh [--quick] [--avx2] [--reference FILE]... [SUITE...] [-- JMH options...]
-#   SUITE       JMH benchmark classes (default: GemmBench ConvBench InferenceBench TrainingStepBench
+#   SUITE       JMH benchmark classes (default: FmaPeakBench GemmBench ConvBench InferenceBench TrainingStepBench
 #               RnnBench AttentionBench; a full run takes hours, name the ones you need)
 #   --quick     one fork, each suite's own warm-up (its @Warmup: 3 to 10 iterations of 1 s, as long as
 #               its kernels take to reach their compiled form) and 3 measured iterations of 1 s
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ -n "$suites" ] || suites="GemmBench ConvBench InferenceBench TrainingStepBench RnnBench AttentionBench"
+[ -n "$suites" ] || suites="FmaPeakBench GemmBench ConvBench InferenceBench TrainingStepBench RnnBench AttentionBench"
 unset OPENBLAS_L2_SIZE
 if [ -n "$avx2" ]; then
     export OPENBLAS_CORETYPE=Haswell

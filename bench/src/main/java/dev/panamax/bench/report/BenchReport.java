@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -79,7 +80,7 @@ public final class BenchReport {
         if (chart != null) {
             chart(rows, out.resolve(chart));
         }
-        Files.writeString(out.resolve("REPORT.md"), markdown(rows, torch, chart));
+        Files.writeString(out.resolve("REPORT.md"), markdown(rows, torch, chart, peaks(results)));
         System.out.println("wrote " + out.resolve("REPORT.md") + (chart == null ? "" : " and " + out.resolve(chart)));
     }
 
@@ -140,7 +141,53 @@ public final class BenchReport {
                 + (forced == null ? ", chosen by OpenBLAS itself" : ", OPENBLAS_CORETYPE=" + forced);
     }
 
-    private static String markdown(List<Row> rows, List<TorchReference> torch, String chart) throws IOException {
+    /**
+     * The FMA peak at each thread count: {@code FmaPeakBench}'s best FLOP/s over its chain counts
+     * (how many independent chains keep the pipes full differs from core to core).
+     */
+    private static Map<Integer, JmhResult> peaks(List<JmhResult> results) {
+        Map<Integer, JmhResult> peaks = new TreeMap<>();
+        for (JmhResult r : results) {
+            if (r.benchmark().equals("FmaPeakBench.fma") && !Double.isNaN(r.flopsPerSecond())) {
+                peaks.merge(r.threads(), r, (a, b) -> a.flopsPerSecond() >= b.flopsPerSecond() ? a : b);
+            }
+        }
+        return peaks;
+    }
+
+    /**
+     * GemmBench's GFLOP/s, ours and OpenBLAS's, as shares of the FMA peak at the same thread
+     * count: how much of the machine each product leaves unused, which the ratio of times alone
+     * does not say.
+     */
+    private static void peakTable(List<Row> gemmRows, Map<Integer, JmhResult> peaks, StringBuilder s) {
+        StringBuilder t = new StringBuilder();
+        for (Row r : gemmRows) {
+            JmhResult j = r.result();
+            JmhResult peak = peaks.get(j.threads());
+            if (!"java".equals(j.params().get("impl")) || peak == null || Double.isNaN(j.flopsPerSecond())) {
+                continue;
+            }
+            double p = peak.flopsPerSecond();
+            // OpenBLAS's rate from its time: its row of the same shape did the same flops
+            double blas = r.reference() == null ? Double.NaN : j.flopsPerSecond() * j.millisPerOp() / r.referenceMillis();
+            t.append("| ").append(j.params().get("shape")).append(" | ").append(j.threads()).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.1f | %.0f %%", j.flopsPerSecond() / 1e9, 100 * j.flopsPerSecond() / p))
+                    .append(" | ").append(Double.isNaN(blas) ? " | " : String.format(Locale.ROOT, "%.1f | %.0f %%", blas / 1e9, 100 * blas / p))
+                    .append(" |\n");
+        }
+        if (t.isEmpty()) {
+            return;
+        }
+        s.append("### SGEMM against the FMA peak\n\n");
+        s.append("GFLOP/s and their share of the peak measured at the same thread count (FmaPeakBench):\n\n");
+        s.append("| shape | threads | Panamax GFLOP/s | of peak | OpenBLAS GFLOP/s | of peak |\n");
+        s.append("|---|---|---|---|---|---|\n");
+        s.append(t).append('\n');
+    }
+
+    private static String markdown(List<Row> rows, List<TorchReference> torch, String chart, Map<Integer, JmhResult> peaks)
+            throws IOException {
         StringBuilder s = new StringBuilder("# Panamax benchmark report\n\n");
         s.append("Written ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                 .append(" by `bench/report.sh`.\n\n");
@@ -151,6 +198,10 @@ public final class BenchReport {
         if (rows.stream().anyMatch(r -> r.reference() != null && r.reference().startsWith("OpenBLAS"))) {
             s.append("- OpenBLAS, GemmBench's reference: ").append(openBlasKernels()).append('\n');
         }
+        peaks.forEach((threads, p) -> s.append("- FMA peak, ").append(threads).append(threads == 1 ? " thread: " : " threads: ")
+                .append(String.format(Locale.ROOT, "%.1f GFLOP/s", p.flopsPerSecond() / 1e9))
+                .append(" (FmaPeakBench: ").append(p.params().get("chains"))
+                .append(" independent chains of vector multiply-adds on registers per thread, the best count)\n"));
         for (TorchReference t : torch) {
             s.append("- Reference: PyTorch, ").append(t.version()).append(", measured in the same sitting\n");
         }
@@ -188,6 +239,9 @@ public final class BenchReport {
                         .append(r.reference() == null ? "" : ratio(r.bestRatio())).append(" |\n");
             }
             s.append('\n');
+            if (e.getKey().startsWith("GemmBench.")) {
+                peakTable(e.getValue(), peaks, s);
+            }
         }
         return s.toString();
     }

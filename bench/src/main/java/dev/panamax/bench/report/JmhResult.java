@@ -25,10 +25,11 @@ import com.google.gson.JsonParser;
  * @param best       the best measured iteration in the same unit (the fastest: the lowest time
  *                   per op or the highest throughput), or NaN when the file has no raw data
  * @param bytesPerOp {@code gc.alloc.rate.norm}, or NaN
+ * @param flopsPerSecond the {@code flops} counter's rate ({@code Flops}), or NaN
  * @param jvmArgs    the options of the JVM the benchmark was measured in (its forks')
  */
 record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit, double best,
-                 double bytesPerOp, List<String> jvmArgs) {
+                 double bytesPerOp, double flopsPerSecond, List<String> jvmArgs) {
 
     /** Reads JMH's JSON result file. */
     static List<JmhResult> read(Path file) throws IOException {
@@ -42,11 +43,9 @@ record JmhResult(String benchmark, Map<String, String> params, double score, dou
                 o.getAsJsonObject("params").entrySet().forEach(p -> params.put(p.getKey(), p.getValue().getAsString()));
             }
             JsonObject primary = o.getAsJsonObject("primaryMetric");
-            double bytes = Double.NaN;
             JsonObject secondary = o.getAsJsonObject("secondaryMetrics");
-            if (secondary != null && secondary.has("gc.alloc.rate.norm")) {
-                bytes = secondary.getAsJsonObject("gc.alloc.rate.norm").get("score").getAsDouble();
-            }
+            double bytes = secondaryScore(secondary, "gc.alloc.rate.norm");
+            double flops = secondaryScore(secondary, "flops");
             List<String> jvmArgs = new ArrayList<>();
             if (o.has("jvmArgs")) {
                 o.getAsJsonArray("jvmArgs").forEach(a -> jvmArgs.add(a.getAsString()));
@@ -55,9 +54,14 @@ record JmhResult(String benchmark, Map<String, String> params, double score, dou
             String unit = primary.get("scoreUnit").getAsString();
             out.add(new JmhResult(name, params, primary.get("score").getAsDouble(),
                     err == null || err.getAsString().equals("NaN") ? Double.NaN : err.getAsDouble(),
-                    unit, best(primary, unit.startsWith("ops/")), bytes, List.copyOf(jvmArgs)));
+                    unit, best(primary, unit.startsWith("ops/")), bytes, flops, List.copyOf(jvmArgs)));
         }
         return out;
+    }
+
+    private static double secondaryScore(JsonObject secondary, String name) {
+        return secondary != null && secondary.has(name) ? secondary.getAsJsonObject(name).get("score").getAsDouble()
+                : Double.NaN;
     }
 
     /** The fastest of the measured iterations of every fork ({@code rawData}), NaN without them. */
