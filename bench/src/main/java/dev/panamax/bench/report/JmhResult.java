@@ -104,6 +104,14 @@ record JmhResult(String benchmark, Map<String, String> params, double score, dou
         };
     }
 
+    /**
+     * The {@code flops} counter's rate in the fastest measured iteration: the mean rate scaled as
+     * the best time per operation is to the mean (the operations do the same flops), or NaN.
+     */
+    double bestFlopsPerSecond() {
+        return flopsPerSecond * millisPerOp() / bestMillisPerOp();
+    }
+
     /** {@code threads} when the benchmark has that parameter, else 1. */
     int threads() {
         return Integer.parseInt(params.getOrDefault("threads", "1"));
