@@ -47,13 +47,15 @@ import dev.panamax.kernels.pool.PoolGeometry;
  *
  * <p>Every algorithm that applies, side by side: {@code -p impl=java -p algorithm=auto,direct,winograd,implicit,implicit_im2col_dw,im2col,pointwise,depthwise}.
  *
- * <p>Five seconds of warm-up, as the other suites: with three, on two cores, C2 was still
- * compiling the conv_transpose2d backward during the first measured second (1.4 MB of boxed
- * vectors per forward and backward in that iteration, 80 B after; Zen 5, one thread).
+ * <p>Eight seconds of warm-up: with three, on two cores, C2 was still compiling the
+ * conv_transpose2d backward during the first measured second (1.4 MB of boxed vectors per
+ * forward and backward in that iteration, 80 B after; Zen 5, one thread); with five, the ResNet
+ * 3x3 forward+backward on two threads was still settling (Zen 3: warm-up iterations 40.0, 32.5,
+ * 29.6, 27.1, 28.6, then 26.5-29.3 ms; the measured iterations after five were 31.5, 28.9 and 44.1).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
