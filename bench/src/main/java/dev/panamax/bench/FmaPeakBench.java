@@ -22,20 +22,19 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The FMA peak of this machine as the JVM reaches it: each of {@code threads} workers of the
- * kernels' pool runs {@code chains} independent chains of vector multiply-adds on registers, in
- * the Vector API's preferred species (the one the kernels use), with no loads or stores. The
- * {@code flops} row is FLOP/s; the benchmark report takes the fastest iteration of any chain
- * count as the peak at each thread count and divides GemmBench's FLOP/s by it.
+ * kernels' pool runs twelve independent chains of vector multiply-adds on registers, in the
+ * Vector API's preferred species (the one the kernels use), with no loads or stores. The
+ * {@code flops} row is FLOP/s; the benchmark report takes the fastest iteration as the peak at
+ * each thread count and divides GemmBench's FLOP/s by it.
  *
- * <p>Why several chain counts, and two rounds per turn of the loop: a chain issues its next
- * multiply-add only when the last one is done, so the pipes stay full with latency x pipes
- * chains in flight, 8 where two pipes take 4 cycles (Zen 3 to Zen 5, Intel's cores since
- * Skylake), yet the count that reaches the peak differs from core to core; and with one round
- * per turn the loop's own counter, branch and safepoint poll kept the pipes from it. On a
- * Zen 3 (AVX2, best of six 1-s runs, GFLOP/s) 8 / 10 / 12 chains ran at 70-72 / 78-84 / 76-81
- * with one round per turn, while its SGEMM reached 91, and at 76-79 / 85-87 / 95-96 with two
- * (two threads, twelve chains: 146-150 and 172-178). Twelve chains and the two constant
- * operands fit AVX2's 16 vector registers.
+ * <p>Why twelve chains, two rounds per turn of the loop: a chain issues its next multiply-add
+ * only when the last one is done, so the pipes stay full with latency x pipes chains in flight,
+ * 8 where two pipes take 4 cycles (Zen 3 to Zen 5, Intel's cores since Skylake); and with one
+ * round per turn the loop's own counter, branch and safepoint poll kept the pipes from their
+ * peak. On a Zen 3 (AVX2, best of six 1-s runs, GFLOP/s) 8 / 10 / 12 chains ran at 70-72 / 78-84
+ * / 76-81 with one round per turn, below the 91 of its SGEMM, and at 76-79 / 85-87 / 95-96 with
+ * two (two threads: 130-134 / 147-151 / 146-150 and 139-145 / 147-164 / 172-178). Twelve chains
+ * and the two constant operands fit AVX2's 16 vector registers.
  *
  * <pre>bin/panamax bench FmaPeakBench</pre>
  */
@@ -48,14 +47,12 @@ import jdk.incubator.vector.VectorSpecies;
 public class FmaPeakBench {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int CHAINS = 12;
     /** Steps per worker and call: some milliseconds, so that the pool's hand-off (microseconds) stays well under 1 %. */
     private static final int STEPS = 1 << 18;
 
     @Param({"1", "2"})
     public int threads;
-
-    @Param({"8", "10", "12"})
-    public int chains;
 
     /** One slot per worker, a cache line apart, where each leaves its chains' sum (the JIT may drop no step). */
     private float[] sums;
@@ -66,107 +63,24 @@ public class FmaPeakBench {
         if (threads > Runtime.getRuntime().availableProcessors()) {
             throw new IllegalStateException("not enough cores for " + threads + " threads");
         }
-        chains(chains, 2, 1f);     // refuses a count it has no kernel for
         WorkerPool.setThreads(threads);
         sums = new float[16 * threads];
-        block = (index, count) -> sums[16 * index] += chains(chains, STEPS, 1f + index);
+        block = (index, count) -> sums[16 * index] += chains(STEPS, 1f + index);
     }
 
     @Benchmark
     public float fma(Flops flops) {
         WorkerPool.run(threads, block);
-        flops.flops += 2L * threads * STEPS * chains * SPECIES.length();
+        flops.flops += 2L * threads * STEPS * CHAINS * SPECIES.length();
         return sums[0];
     }
 
     /**
-     * {@code steps} (even) rounds of {@code a = a * 0.5 + 1} on {@code chains} vectors (8, 10 or
-     * 12), two rounds per turn of the loop: each tends to 2, so no value overflows or turns
-     * subnormal (which slows some cores down).
+     * {@code steps} (even) rounds of {@code a = a * 0.5 + 1} on twelve vectors, two rounds per
+     * turn of the loop: each tends to 2, so no value overflows or turns subnormal (which slows
+     * some cores down).
      */
-    static float chains(int chains, int steps, float seed) {
-        return switch (chains) {
-            case 8 -> chains8(steps, seed);
-            case 10 -> chains10(steps, seed);
-            case 12 -> chains12(steps, seed);
-            default -> throw new IllegalArgumentException("chains: 8, 10 or 12, not " + chains);
-        };
-    }
-
-    /** {@link #chains} with 8 chains. */
-    private static float chains8(int steps, float seed) {
-        FloatVector half = FloatVector.broadcast(SPECIES, 0.5f);
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector a0 = FloatVector.broadcast(SPECIES, seed);
-        FloatVector a1 = a0.add(one);
-        FloatVector a2 = a1.add(one);
-        FloatVector a3 = a2.add(one);
-        FloatVector a4 = a3.add(one);
-        FloatVector a5 = a4.add(one);
-        FloatVector a6 = a5.add(one);
-        FloatVector a7 = a6.add(one);
-        for (int i = 0; i < steps; i += 2) {
-            a0 = a0.fma(half, one);
-            a1 = a1.fma(half, one);
-            a2 = a2.fma(half, one);
-            a3 = a3.fma(half, one);
-            a4 = a4.fma(half, one);
-            a5 = a5.fma(half, one);
-            a6 = a6.fma(half, one);
-            a7 = a7.fma(half, one);
-            a0 = a0.fma(half, one);
-            a1 = a1.fma(half, one);
-            a2 = a2.fma(half, one);
-            a3 = a3.fma(half, one);
-            a4 = a4.fma(half, one);
-            a5 = a5.fma(half, one);
-            a6 = a6.fma(half, one);
-            a7 = a7.fma(half, one);
-        }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@link #chains} with 10 chains. */
-    private static float chains10(int steps, float seed) {
-        FloatVector half = FloatVector.broadcast(SPECIES, 0.5f);
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector a0 = FloatVector.broadcast(SPECIES, seed);
-        FloatVector a1 = a0.add(one);
-        FloatVector a2 = a1.add(one);
-        FloatVector a3 = a2.add(one);
-        FloatVector a4 = a3.add(one);
-        FloatVector a5 = a4.add(one);
-        FloatVector a6 = a5.add(one);
-        FloatVector a7 = a6.add(one);
-        FloatVector a8 = a7.add(one);
-        FloatVector a9 = a8.add(one);
-        for (int i = 0; i < steps; i += 2) {
-            a0 = a0.fma(half, one);
-            a1 = a1.fma(half, one);
-            a2 = a2.fma(half, one);
-            a3 = a3.fma(half, one);
-            a4 = a4.fma(half, one);
-            a5 = a5.fma(half, one);
-            a6 = a6.fma(half, one);
-            a7 = a7.fma(half, one);
-            a8 = a8.fma(half, one);
-            a9 = a9.fma(half, one);
-            a0 = a0.fma(half, one);
-            a1 = a1.fma(half, one);
-            a2 = a2.fma(half, one);
-            a3 = a3.fma(half, one);
-            a4 = a4.fma(half, one);
-            a5 = a5.fma(half, one);
-            a6 = a6.fma(half, one);
-            a7 = a7.fma(half, one);
-            a8 = a8.fma(half, one);
-            a9 = a9.fma(half, one);
-        }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** {@link #chains} with 12 chains. */
-    private static float chains12(int steps, float seed) {
+    static float chains(int steps, float seed) {
         FloatVector half = FloatVector.broadcast(SPECIES, 0.5f);
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector a0 = FloatVector.broadcast(SPECIES, seed);
@@ -207,6 +121,7 @@ public class FmaPeakBench {
             a10 = a10.fma(half, one);
             a11 = a11.fma(half, one);
         }
-        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11).reduceLanes(VectorOperators.ADD);
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
     }
 }

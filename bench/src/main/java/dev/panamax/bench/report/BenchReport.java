@@ -142,10 +142,9 @@ public final class BenchReport {
     }
 
     /**
-     * The FMA peak at each thread count: {@code FmaPeakBench}'s fastest iteration over its chain
-     * counts (how many independent chains keep the pipes full differs from core to core). A
-     * peak is what the machine gives when nothing else disturbs it, so the best iteration, not
-     * the mean: on a shared two-core Zen 3 the means of one sitting ranged from 68 to 86 GFLOP/s.
+     * The FMA peak at each thread count: {@code FmaPeakBench}'s fastest iteration. A peak is what
+     * the machine gives when nothing else disturbs it, so the best iteration, not the mean: on a
+     * shared two-core Zen 3 the one-thread means of one sitting ranged from 68 to 84 GFLOP/s.
      */
     private static Map<Integer, Double> peaks(List<JmhResult> results) {
         Map<Integer, Double> peaks = new TreeMap<>();
