@@ -17,10 +17,13 @@ final class GemmWorkspace {
 
     private static final ThreadLocal<GemmWorkspace> PER_THREAD = ThreadLocal.withInitial(GemmWorkspace::new);
 
-    /** A packed {@code MC x KC} block of A (MC rounded up to whole six-row panels where those run). */
-    final float[] a = new float[(Sgemm.SIX_ROW_PANELS ? Sgemm.SIX_ROW_MC : MC) * KC];
-    /** A packed {@code KC x NC} block of B (NC is a multiple of NR). */
-    final float[] b = new float[KC * (NC + NR)];
+    /**
+     * A packed block of A, MC rows (rounded up to whole six-row panels where those run) by up to
+     * {@link Sgemm#MAX_K_BLOCK} steps.
+     */
+    final float[] a = new float[(Sgemm.SIX_ROW_PANELS ? Sgemm.SIX_ROW_MC : MC) * Sgemm.MAX_K_BLOCK];
+    /** A packed block of B, up to {@link Sgemm#MAX_K_BLOCK} steps by NC columns (a multiple of NR). */
+    final float[] b = new float[Sgemm.MAX_K_BLOCK * (NC + NR)];
     /**
      * The last columns of a small product's B, fewer than a tile's, padded to NR with zeros
      * ({@code KC x NR}, {@link SmallGemm}). A segment, unlike the buffers above: the unpacked

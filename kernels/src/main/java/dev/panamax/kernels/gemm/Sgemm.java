@@ -459,10 +459,11 @@ public final class Sgemm {
         // its own (PACK_B_IN_KERNEL_MAX_BYTES): panel by panel into one place with one block of A,
         // else into its place in the packed block by the first block of A, for the blocks after it
         boolean packBInKernel = !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        int depth = kBlockDepth(k);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += depth) {
+                int kc = Math.min(depth, k - pc);
                 float betaHere = pc == 0 ? beta : 1f;      // later K blocks accumulate onto C
                 // A block of B packed apart that is larger than L2 is packed a few panels at a time
                 // just before the first block of A multiplies them, into their places in the packed
@@ -534,6 +535,25 @@ public final class Sgemm {
             }
         }
     }
+
+    /**
+     * The depth of a blocked product's K blocks: K in the fewest blocks no deeper than
+     * {@link #MAX_K_BLOCK}, all of one depth (a multiple of 8, the last one shorter by the
+     * rounding). Every K block after the first reads and writes the whole of C again, from L3 or
+     * memory; a K of 2048 in blocks of KC = 1024 spent that second pass, and a K just past KC
+     * spent it on a sliver (KC and 1 deep). Zen 3, 2048^3, our GFLOP/s over OpenBLAS's in the
+     * same JVM: one thread, blocks of 1024 0.84-1.00 (median 0.96, nine JVMs), one block of 2048
+     * 0.94-1.00 (median 0.98, eight); two threads within the noise of a shared machine; (1024,
+     * 1024, 1536) and (512, 2048, 4096), one thread, even (1.00 / 1.00 and 0.96 / 0.96).
+     */
+    static int kBlockDepth(int k) {
+        int blocks = (k + MAX_K_BLOCK - 1) / MAX_K_BLOCK;
+        int depth = (k + blocks - 1) / blocks;
+        return Math.min(MAX_K_BLOCK, (depth + 7) / 8 * 8);
+    }
+
+    /** The deepest K block of a blocked product: twice KC, which sizes the packing buffers ({@link GemmWorkspace}). */
+    static final int MAX_K_BLOCK = 2 * KC;
 
     /** Packs {@code op(B)[pc, pc + kc) x [col, col + cols)} into panels from {@code dst[dstOff]}. */
     private static void packB(boolean transB, MemorySegment b, long bOff, long ldb, long[] bRows, int pc, int col,
