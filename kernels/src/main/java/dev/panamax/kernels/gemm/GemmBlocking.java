@@ -50,7 +50,8 @@ import dev.panamax.kernels.FloatLanes;
  *     Zen 5 with 8 lanes (48 KiB L1) KC made no difference: KC 1024 / 512 / 256, GFLOP/s of
  *     150-ms windows alternated with OpenBLAS's Haswell kernels, ours over theirs: (512, 768,
  *     768) 0.905 / 0.903 / 0.907, 1024^3 0.955 / 0.943 / 0.942, (3136, 64, 576) 0.93 / 0.90 /
- *     0.86.</li>
+ *     0.86. KC is the unit, not the limit, of a product's K blocks: a deeper K runs in the fewest
+ *     blocks of one depth up to twice KC ({@code Sgemm.kBlockDepth}), one pass over C fewer.</li>
  * <li>MC: the packed block of A ({@code MC x KC}) the size of the L2, a multiple of MR (MC 60,
  *     120 and 240 at KC 1024 measured within 2 %, 240 best on two threads).</li>
  * <li>NC: the packed block of B ({@code KC x NC}) four times the L2 (it lives in L3), a multiple
