@@ -376,6 +376,9 @@ public final class Sgemm {
     /** Rows of a packed block of A in six-row panels: MC rounded up to whole panels (256 rows are one block, not 252 and 4). */
     static final int SIX_ROW_MC = (MC + SixRowKernel.ROWS - 1) / SixRowKernel.ROWS * SixRowKernel.ROWS;
 
+    /** The deepest K block of a blocked product: twice KC, which sizes the packing buffers ({@link GemmWorkspace}). */
+    static final int MAX_K_BLOCK = 2 * KC;
+
     private static final WorkerPool.PerThread<Split> SPLITS = new WorkerPool.PerThread<>(Split::new);
 
     /** A parallel product's arguments: part {@code index} computes one contiguous range of C's columns or rows. */
@@ -547,13 +550,10 @@ public final class Sgemm {
      * 1024, 1536) and (512, 2048, 4096), one thread, even (1.00 / 1.00 and 0.96 / 0.96).
      */
     static int kBlockDepth(int k) {
-        int blocks = (k + MAX_K_BLOCK - 1) / MAX_K_BLOCK;
+        int blocks = (k + MAX_K_BLOCK - 1) / MAX_K_BLOCK;     // k > 0: products with k = 0 only scale C
         int depth = (k + blocks - 1) / blocks;
         return Math.min(MAX_K_BLOCK, (depth + 7) / 8 * 8);
     }
-
-    /** The deepest K block of a blocked product: twice KC, which sizes the packing buffers ({@link GemmWorkspace}). */
-    static final int MAX_K_BLOCK = 2 * KC;
 
     /** Packs {@code op(B)[pc, pc + kc) x [col, col + cols)} into panels from {@code dst[dstOff]}. */
     private static void packB(boolean transB, MemorySegment b, long bOff, long ldb, long[] bRows, int pc, int col,
