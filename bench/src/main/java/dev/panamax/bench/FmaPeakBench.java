@@ -48,7 +48,7 @@ public class FmaPeakBench {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int CHAINS = 12;
-    /** Steps per worker and call: some milliseconds, so that the pool's hand-off (microseconds) stays well under 1 %. */
+    /** Steps per worker and call: about half a millisecond, so that the pool's hand-off (microseconds) stays under 1 %. */
     private static final int STEPS = 1 << 18;
 
     @Param({"1", "2"})
