@@ -478,6 +478,9 @@ public final class Conv2d {
         int outChannels = plan.outChannels();
         Checks.notNull("x", x);
         ConvGeometry g = check(plan, images, x, xOff, w, wOff, bias, bOff, y, yOff, work, workOff);
+        if (images == 0) {
+            return;         // no output, and no kernel's scratch (a depthwise plane) is worth taking for it
+        }
         if (image.channels() == 0) {
             // no input channels: an empty sum, so the bias alone (PyTorch allows in_channels = 0)
             FloatLanes.fill(y, yOff, (long) images * outChannels * g.colCols(), 0f);

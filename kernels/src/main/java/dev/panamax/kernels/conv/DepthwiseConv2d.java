@@ -105,9 +105,6 @@ final class DepthwiseConv2d {
      */
     static void forward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                         MemorySegment bias, long bOff, MemorySegment y, long yOff) {
-        if (images == 0) {
-            return;
-        }
         int parts = parts(g, threads, WorkerPool.shareable(x, w, bias, y));
         if (parts == 1) {
             forwardChannels(0, g.channels(), images, g, x, xOff, w, wOff, bias, bOff, y, yOff);
@@ -415,16 +412,6 @@ final class DepthwiseConv2d {
     static void backward(int images, ConvGeometry g, int threads, MemorySegment x, long xOff, MemorySegment w, long wOff,
                          MemorySegment dy, long dyOff, MemorySegment dx, long dxOff, MemorySegment dw, long dwOff,
                          MemorySegment db, long dbOff) {
-        if (images == 0) {
-            // nothing to pad, sums of nothing
-            if (dw != null) {
-                FloatLanes.fill(dw, dwOff, (long) g.channels() * g.kernelH() * g.kernelW(), 0f);
-            }
-            if (db != null) {
-                FloatLanes.fill(db, dbOff, g.channels(), 0f);
-            }
-            return;
-        }
         if (dx != null && !dxByCorrelation(g)) {
             FloatLanes.fill(dx, dxOff, images * (long) g.channels() * g.height() * g.width(), 0f);  // the fallback accumulates
         }
