@@ -170,8 +170,8 @@ public final class BenchReport {
                 continue;
             }
             // OpenBLAS's row of the same shape did the same flops per operation
-            double flopsPerMilli = j.flopsPerSecond() * j.millisPerOp() / 1e3;
-            double blas = r.reference() == null ? Double.NaN : flopsPerMilli / r.referenceBest() * 1e3;
+            double flopsPerOp = j.flopsPerSecond() * j.millisPerOp() / 1e3;
+            double blas = r.reference() == null ? Double.NaN : flopsPerOp / r.referenceBest() * 1e3;
             t.append("| ").append(j.params().get("shape")).append(" | ").append(j.threads()).append(" | ")
                     .append(share(j.bestFlopsPerSecond(), peak)).append(" | ").append(share(blas, peak)).append(" |\n");
         }
