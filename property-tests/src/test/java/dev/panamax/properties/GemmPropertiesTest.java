@@ -426,13 +426,15 @@ class GemmPropertiesTest {
         // past this machine's MC rows, KC depth and NC columns (GemmBlocking), A packed (N >= 128)
         // and read in place (narrower, rows left over in fours), and big enough to run in parallel;
         // depths of one K block deeper than KC, of two (2 KC + 1) and of three (4 KC + 3: blocks
-        // of one depth, the last shorter)
+        // of one depth, the last shorter); split by rows though wider than tall where the kernel
+        // packs B (200 x 256: at most 1.5 columns per row)
         GemmBlocking blocking = GemmBlocking.current();
         int mc = blocking.mc();
         int kc = blocking.kc();
         int nc = blocking.nc();
         int[][] shapes = {{150, nc + 36, 260}, {1, 1000, kc + 44}, {mc + 60, 33, 2 * kc + 1}, {7, 31, 1}, {145, 97, kc + 1},
-            {mc + 13, 300, 70}, {mc + 11, 40, kc + 44}, {40, 300, 260}, {mc + 5, 70, 4 * kc + 3}};
+            {mc + 13, 300, 70}, {mc + 11, 40, kc + 44}, {40, 300, 260}, {mc + 5, 70, 4 * kc + 3},
+            {200, 256, 190}};
         SplittableRandom r = new SplittableRandom(11);
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {

@@ -302,11 +302,14 @@ public final class Sgemm {
         // A product the wide tiles take on one thread takes them on each (within the bound for
         // parts, SmallGemm.inPlaceTilesInParts): whole tiles of columns per part, or, one tile of
         // columns wide, ranges of MANY_ROWS rows and more, for which each part still qualifies.
+        // Where the kernel packs B as it multiplies, B is the cheaper operand to pack twice (a copy
+        // riding on the multiply-adds, against A's panels transposed apart): rows up to half as
+        // many columns again as rows (columnsSplit).
         boolean wideInPlace = !inPlace && bRows == null && SmallGemm.inPlaceTilesInParts(transB, m, n, k, beta)
                 && (n >= 2 * SmallGemm.WIDE_TILE_COLUMNS || m >= threads * SmallGemm.MANY_ROWS);
         Split split = SPLITS.claim();
         split.inPlace = inPlace || wideInPlace;
-        split.columns = inPlace || (wideInPlace ? n >= 2 * SmallGemm.WIDE_TILE_COLUMNS : n >= m || m < (long) threads * MR * 4);
+        split.columns = inPlace || (wideInPlace ? n >= 2 * SmallGemm.WIDE_TILE_COLUMNS : columnsSplit(transB, m, n, k, threads));
         int unit = wideInPlace ? (split.columns ? SmallGemm.WIDE_TILE_COLUMNS : SmallGemm.MANY_ROWS) : split.columns ? NR : MR;
         int extent = split.columns ? n : m;
         split.unit = unit;
@@ -315,6 +318,28 @@ public final class Sgemm {
         split.product(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         split.bRows = bRows;
         WorkerPool.run(Math.min(threads, split.tiles), split);
+    }
+
+    /**
+     * Whether a blocked product on {@code threads} threads splits its columns (each part packs all
+     * of A) rather than its rows (each part packs all of B): along the longer side, so that the
+     * smaller operand is the one packed twice, and by columns where the rows would make fewer
+     * than four tiles per thread. A B that the kernel packs as it multiplies ({@link
+     * #PACK_B_IN_KERNEL_MAX_BYTES}) costs less per float to pack twice than A, whose panels are
+     * transposed in a pass of their own: rows up to n = 1.5 m. Zen 3, two threads, our calls
+     * split by columns / by rows alternated, six JVMs, best of 400-ms windows (us): 128^3 30-31 /
+     * 28-29, 256^3 203-204 / 193-196, 512^3 1500-1512 / 1454-1472, (384, 512, 512) 1121 /
+     * 1090-1102, (512, 768, 512) 2185-2195 / 2182 (n = 1.5 m); (256, 512, 256) 384 / 386 and
+     * (384, 768, 384) 1230 / 1250 (n = 2 m); (256, 768, 256) 559 / 573 and (256, 1024, 256)
+     * 736-743 / 772-776 favour the columns. With B packed apart (1024^3: 4 MiB) even within the
+     * noise, so those keep the longer-side rule.
+     */
+    private static boolean columnsSplit(boolean transB, int m, int n, int k, int threads) {
+        if (m < (long) threads * MR * 4) {
+            return true;
+        }
+        boolean bPackedInKernel = !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        return bPackedInKernel ? 2L * n > 3L * m : n >= m;
     }
 
     /**
