@@ -77,27 +77,9 @@ class ConvolutionFuzzTest {
             MemorySegment dy = y;
             if (FuzzArgs.accepted(() -> Conv2d.backward(images, groups, g, out, x, xOff, w, wOff, dy, yOff, dx, dxOff, dw, dwOff,
                     db, dbOff, ws, workOff), dx, dw, db)) {
-                // x may be null without dw (the backward reads it only for dw); <dx, v> = <dy, conv(v, w)> holds
-                // for any v, so uniform values of the test's own stand in for it there (dw's identity needs x
-                // itself, and dw was null)
-                MemorySegment v = x != null ? x : ConvProblem.copy(arena,
-                        Arrays2.uniform(new SplittableRandom(7), Math.toIntExact((long) images * g.imageSize()), -1, 1));
-                long vOff = x != null ? xOff : 0;
-                double[] linear = reference(images, groups, g, out, v, vOff, w, wOff, null, 0);
-                double[] gy = dense(dy, yOff, linear.length);
-                double dyY = 0;
-                double scale = 0;
-                for (int i = 0; i < linear.length; i++) {
-                    dyY += gy[i] * linear[i];
-                    scale += Math.abs(gy[i]) * ((long) cg * g.kernelH() * g.kernelW());
-                }
-                if (dx != null) {
-                    FuzzArgs.close("<dx, x> of " + g, (float) dot(dense(dx, dxOff, (long) images * g.imageSize()),
-                            dense(v, vOff, (long) images * g.imageSize())), dyY, scale);
-                }
-                if (dw != null) {
-                    long wn = (long) out * cg * g.kernelH() * g.kernelW();
-                    FuzzArgs.close("<dw, w> of " + g, (float) dot(dense(dw, dwOff, wn), dense(w, wOff, wn)), dyY, scale);
+                double[] gy = dense(dy, yOff, (long) images * out * plane);
+                if (dx != null || dw != null) {
+                    adjointIdentities(arena, images, groups, g, out, x, xOff, w, wOff, gy, dx, dxOff, dw, dwOff);
                 }
                 if (db != null) {
                     for (int o = 0; o < out; o++) {
@@ -111,6 +93,35 @@ class ConvolutionFuzzTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@code <dx, v> = <dy, conv(v, w)>} and {@code <dw, w> = <dy, conv(x, w)>}. x may be null
+     * without dw (the backward reads it only for dw); the first identity holds for any v, so uniform
+     * values of the test's own stand in for it there (dx is there, so the images fit in memory).
+     */
+    private static void adjointIdentities(Arena arena, int images, int groups, ConvGeometry g, int out, MemorySegment x,
+                                          long xOff, MemorySegment w, long wOff, double[] gy, MemorySegment dx, long dxOff,
+                                          MemorySegment dw, long dwOff) {
+        long taps = (long) g.channels() / groups * g.kernelH() * g.kernelW();
+        MemorySegment v = x != null ? x : ConvProblem.copy(arena,
+                Arrays2.uniform(new SplittableRandom(7), Math.toIntExact((long) images * g.imageSize()), -1, 1));
+        long vOff = x != null ? xOff : 0;
+        double[] linear = reference(images, groups, g, out, v, vOff, w, wOff, null, 0);
+        double dyY = 0;
+        double scale = 0;
+        for (int i = 0; i < linear.length; i++) {
+            dyY += gy[i] * linear[i];
+            scale += Math.abs(gy[i]) * taps;
+        }
+        if (dx != null) {
+            FuzzArgs.close("<dx, x> of " + g, (float) dot(dense(dx, dxOff, (long) images * g.imageSize()),
+                    dense(v, vOff, (long) images * g.imageSize())), dyY, scale);
+        }
+        if (dw != null) {
+            long wn = (long) out * taps;
+            FuzzArgs.close("<dw, w> of " + g, (float) dot(dense(dw, dwOff, wn), dense(w, wOff, wn)), dyY, scale);
         }
     }
 
