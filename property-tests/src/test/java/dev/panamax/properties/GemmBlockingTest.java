@@ -126,6 +126,13 @@ class GemmBlockingTest {
         assertThat(avx2.inPlaceMaxBBytes()).isEqualTo(48L << 10);
         GemmBlocking zen5Avx2 = GemmBlocking.forMachine(8, 16, zen4, amd(26, 2));
         assertThat(zen5Avx2.inPlaceMaxBBytes()).isEqualTo(256L << 10);
+        // six-row tiles for wide products on a core that dispatches eight operations a cycle, with
+        // 16 registers only; four rows elsewhere (Zen 3 measured)
+        assertThat(zen5Avx2.sixRowTiles()).isTrue();
+        assertThat(avx2.sixRowTiles()).isFalse();
+        assertThat(GemmBlocking.forMachine(8, 16, new CpuCaches(32 << 10, 512 << 10, 32 << 20, "test"), amd(25, 1))
+                .sixRowTiles()).isFalse();
+        assertThat(GemmBlocking.forMachine(16, 32, zen4, amd(26, 2)).sixRowTiles()).isFalse();
         // a product split over threads keeps an L1 and a half in its parts with 16 registers
         assertThat(zen5Avx2.inPlaceMaxBBytesInParts()).isEqualTo(48L << 10);
         assertThat(avx512.inPlaceMaxBBytesInParts()).isEqualTo(1L << 20);
@@ -151,10 +158,12 @@ class GemmBlockingTest {
     void tilesWithoutAKernelAreRefused() {
         CpuCaches caches = new CpuCaches(32 << 10, 1 << 20, 0, "test");
         CpuCore core = amd(25, 17);
-        assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches, core))
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 8, 32, 256, 240, 1024, caches, core, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MR must be 12 or 4, got 8");
-        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches, core))
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 250, 1024, caches, core, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MC a positive multiple of MR");
+        assertThatThrownBy(() -> new GemmBlocking(16, 32, 12, 32, 256, 252, 1024, caches, core, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("six-row tiles need MR 4 and MC >= 6");
     }
 
     private static void cache(Path dir, int index, int level, String type, String size) throws IOException {

@@ -448,9 +448,9 @@ class GemmPropertiesTest {
 
     /**
      * Products past one block of A's rows and at least 64 columns wide, the blocks that run six-row
-     * tiles with 16 vector registers (the eight-lane execution): rows ragged against six and
-     * against MC, every transpose, one thread and the pool (the twelve- and four-row tiles of the
-     * other executions take the same cases).
+     * tiles where the core chooses them (always in the eight-lane execution): rows ragged against
+     * six and against MC, every transpose, one thread and the pool (the twelve- and four-row tiles
+     * of the other executions take the same cases).
      */
     @Test
     void wideBlocksPastMcMatchReference() {
@@ -469,7 +469,8 @@ class GemmPropertiesTest {
     /**
      * A times an op(B) packed once ({@link PackedMatrixB}, a recurrent layer's weights): a range
      * of whole panels of columns, rows in every kind of tile (one row at a time below four, four-
-     * and six-row tiles with 16 vector registers), A's rows any distance apart, deeper than KC.
+     * and six-row tiles with 16 vector registers where the core takes six), A's rows any distance
+     * apart, deeper than KC.
      */
     @Test
     void prepackedBMatchesReference() {

@@ -28,11 +28,18 @@ import dev.panamax.kernels.FloatLanes;
  *     kernels 108) but lost below (64^3 74.5 against 86.9, 128^3 91.8 against 96.4; 256^3 and
  *     (3136, 64, 576) even), where a six-row panel of A is packed by a scalar loop (four-row ones
  *     by the register transpose in {@link PackedPanelA}; one built from it with 128- and 64-bit
- *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and
- *     blocked products of 64 columns or more run six-row tiles where their rows fit them
- *     ({@link SixRowKernel}, {@link Sgemm#sixRowsPay},
+ *     stores was slower still) and B is not packed inside the kernel. So MR stays four, and on
+ *     Zen 5 blocked products of 64 columns or more run six-row tiles where their rows fit them
+ *     ({@link #sixRowTiles}, {@link SixRowKernel}, {@link Sgemm#sixRowsPay},
  *     {@link Sgemm#SIX_ROW_MIN_COLUMNS}: 1024^3 93 -> 96-101 GFLOP/s beside OpenBLAS's 100-106),
- *     B packed inside that kernel too.</li>
+ *     B packed inside that kernel too. On Zen 3, whose widest vectors are AVX2's, the four-row
+ *     tiles were as fast or faster on every shape measured (one thread, best calls of six /
+ *     four rows alternated over four JVMs, us: 128^3 53 / 50, 256^3 380 / 374, (512, 768, 768)
+ *     6861 / 6628, (3136, 64, 576) 2945 / 2876, (256, 64, 3136) with B transposed, a 1 x 1
+ *     convolution's weight gradient, 1342 / 1231; 512^3, 1024^3, (2048, 1024, 256) and
+ *     (512, 3072, 768) even; two threads 256^3 194 / 190, (3136, 64, 576) 1464 / 1366, 512^3
+ *     and 1024^3 even), so only a core that dispatches eight operations a cycle
+ *     ({@link CpuCore#dispatchesEight}) takes six.</li>
  * </ul>
  * Cache blocking, from the sizes in {@link CpuCaches}:
  * <ul>
@@ -59,7 +66,8 @@ import dev.panamax.kernels.FloatLanes;
  *     gave 95.8 / 101.8 / 105.0 at 1024^3.</li>
  * </ul>
  * For experiments the choice can be forced with {@code -Dpanamax.gemm.mr=4|12},
- * {@code -Dpanamax.gemm.kc=N}, {@code -Dpanamax.gemm.mc=N} and {@code -Dpanamax.gemm.nc=N}.
+ * {@code -Dpanamax.gemm.kc=N}, {@code -Dpanamax.gemm.mc=N}, {@code -Dpanamax.gemm.nc=N} and
+ * {@code -Dpanamax.gemm.sixrows=true|false}.
  *
  * @param lanes           floats per vector
  * @param vectorRegisters vector registers the instruction set names (16 or 32)
@@ -70,9 +78,10 @@ import dev.panamax.kernels.FloatLanes;
  * @param nc              columns of a packed block of B
  * @param caches          the cache sizes it was derived from
  * @param core            the core it was chosen for (where the cache sizes and vector shape do not decide)
+ * @param sixRowTiles     whether wide blocked products run six-row tiles ({@link SixRowKernel}; four-row machines only)
  */
 public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int kc, int mc, int nc, CpuCaches caches,
-                           CpuCore core) {
+                           CpuCore core, boolean sixRowTiles) {
 
     /** The register-block heights there is a micro-kernel for. */
     static final int TALL = 12;
@@ -80,7 +89,8 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     private static final GemmBlocking CURRENT = forMachine(FloatLanes.LANES, FloatLanes.REGISTERS, CpuCaches.current(),
             CpuCore.current()).overridden(Integer.getInteger("panamax.gemm.mr"), Integer.getInteger("panamax.gemm.kc"),
-                    Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"));
+                    Integer.getInteger("panamax.gemm.mc"), Integer.getInteger("panamax.gemm.nc"),
+                    System.getProperty("panamax.gemm.sixrows"));
 
     /** The validated shape: MR is one the kernels have (12 or 4), the blocks are whole tiles. */
     public GemmBlocking {
@@ -93,6 +103,10 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         if (kc < 8 || mc < mr || mc % mr != 0 || nc < nr || nc % nr != 0) {
             throw new IllegalArgumentException("need KC >= 8, MC a positive multiple of MR (" + mr
                     + ") and NC of NR (" + nr + "); got KC " + kc + ", MC " + mc + ", NC " + nc);
+        }
+        if (sixRowTiles && (mr != SHORT || mc < SixRowKernel.ROWS)) {
+            throw new IllegalArgumentException("six-row tiles need MR " + SHORT + " and MC >= " + SixRowKernel.ROWS
+                    + "; got MR " + mr + ", MC " + mc);
         }
     }
 
@@ -116,14 +130,17 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         kc -= kc % 8;
         int mc = (int) Math.max(mr, caches.l2() / ((long) kc * Float.BYTES) / mr * mr);
         int nc = (int) Math.max(4L * nr, Math.min(4096, 4 * caches.l2() / ((long) kc * Float.BYTES)) / nr * nr);
-        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches, core);
+        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches, core,
+                mr == SHORT && mc >= SixRowKernel.ROWS && core.dispatchesEight());
     }
 
-    private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc) {
+    private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc, String sixRows) {
         int r = mr != null ? mr : this.mr;
         int k = kc != null ? kc : this.kc;
         int m = mc != null ? mc : mr != null ? Math.max(r, this.mc / r * r) : this.mc;
-        return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches, core);
+        boolean six = sixRows != null ? Boolean.parseBoolean(sixRows) : mr == null ? sixRowTiles
+                : r == SHORT && m >= SixRowKernel.ROWS && core.dispatchesEight();
+        return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches, core, six);
     }
 
     /**
@@ -180,7 +197,7 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
 
     /** One line for {@code bin/panamax info}. */
     public String describe() {
-        String six = mr == SHORT ? String.format(Locale.ROOT, " (%d x %d from %d columns)", SixRowKernel.ROWS, nr,
+        String six = sixRowTiles ? String.format(Locale.ROOT, " (%d x %d from %d columns)", SixRowKernel.ROWS, nr,
                 Sgemm.SIX_ROW_MIN_COLUMNS) : "";
         return String.format(Locale.ROOT,
                 "%d x %d register tile%s (%d lanes, %d vector registers), KC %d, MC %d, NC %d, B packed in the kernel up to %d KiB, "

@@ -327,12 +327,15 @@ public final class Sgemm {
      * than four tiles per thread. A B that the kernel packs as it multiplies ({@link
      * #PACK_B_IN_KERNEL_MAX_BYTES}) costs less per float to pack twice than A, whose panels are
      * transposed in a pass of their own: rows up to n = 1.5 m. Zen 3, two threads, our calls
-     * split by columns / by rows alternated, six JVMs, best of 400-ms windows (us): 128^3 30-31 /
-     * 28-29, 256^3 203-204 / 193-196, 512^3 1500-1512 / 1454-1472, (384, 512, 512) 1121 /
-     * 1090-1102, (512, 768, 512) 2185-2195 / 2182 (n = 1.5 m); (256, 512, 256) 384 / 386 and
-     * (384, 768, 384) 1230 / 1250 (n = 2 m); (256, 768, 256) 559 / 573 and (256, 1024, 256)
-     * 736-743 / 772-776 favour the columns. With B packed apart (1024^3: 4 MiB) even within the
-     * noise, so those keep the longer-side rule.
+     * split by columns / by rows alternated, best of 400-ms windows (us), with six-row tiles
+     * (GemmBlocking#sixRowTiles): 128^3 30-31 / 28-29, 256^3 203-204 / 193-196, 512^3 1500-1512
+     * / 1454-1472, (384, 512, 512) 1121 / 1090-1102, (512, 768, 512) 2185-2195 / 2182 (n = 1.5
+     * m); (256, 512, 256) 384 / 386 and (384, 768, 384) 1230 / 1250 (n = 2 m); (256, 768, 256)
+     * 559 / 573 and (256, 1024, 256) 736-743 / 772-776 favour the columns. With B packed apart
+     * (1024^3: 4 MiB) even within the noise, so those keep the longer-side rule. With four-row
+     * tiles, which Zen 3 then took, less but the same way: 128^3 27-28 / 26-27, 256^3 193-195
+     * / 187-191, 512^3 1471-1494 / 1459-1482, (384, 512, 512) 1112-1123 / 1100-1115, (256, 384,
+     * 256) and (256, 512, 256) even.
      */
     private static boolean columnsSplit(boolean transB, int m, int n, int k, int threads) {
         if (m < (long) threads * MR * 4) {
@@ -384,8 +387,8 @@ public final class Sgemm {
     /** This machine's L2, the bound on a block of B packed in one pass ({@code blocked}). */
     private static final long L2_BYTES = GemmBlocking.current().caches().l2();
 
-    /** Whether products may run six-row tiles ({@link SixRowKernel}): on machines whose MR is four (16 vector registers). */
-    static final boolean SIX_ROW_PANELS = MR == GemmBlocking.SHORT && MC >= SixRowKernel.ROWS;
+    /** Whether products may run six-row tiles ({@link SixRowKernel}): on some machines whose MR is four ({@link GemmBlocking#sixRowTiles}). */
+    static final boolean SIX_ROW_PANELS = GemmBlocking.current().sixRowTiles();
     /**
      * The fewest columns a blocked product needs for six-row tiles where {@link #SIX_ROW_PANELS}:
      * their panels of A cost more to pack than four-row ones (a scalar transpose against a
