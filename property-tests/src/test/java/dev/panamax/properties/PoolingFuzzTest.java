@@ -231,7 +231,8 @@ class PoolingFuzzTest {
                 }
             }, dx);
             // x is no argument of the backward pass: the identity needs one that holds the planes
-            if (done && x != null && xOff >= 0 && x.byteSize() / Float.BYTES >= xOff + planes * plane) {
+            // (footprint, not xOff + planes * plane: an offset near Long.MAX_VALUE wrapped that sum)
+            if (done && x != null && xOff >= 0 && footprint(xOff, planes * plane, 1) <= x.byteSize() / Float.BYTES) {
                 double[] gy = dense(dy, yOff, planes * outPlane);
                 double[] forward = kind < 2 ? null : reference(kind, g, planes, x, xOff);
                 double dyY = 0;
