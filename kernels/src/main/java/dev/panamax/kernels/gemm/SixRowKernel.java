@@ -18,7 +18,8 @@ import jdk.incubator.vector.FloatVector;
  * against 86-89 for four rows. Its panels of A cost more to pack (no register transpose fits six
  * rows) and the last one of a block is padded, so {@link Sgemm} uses it only for products of
  * many columns whose rows fill six-row panels well ({@link Sgemm#SIX_ROW_MIN_COLUMNS},
- * {@link Sgemm#sixRowsPay}).
+ * {@link Sgemm#sixRowsPay}), and only on cores where it was measured to win
+ * ({@link GemmBlocking#sixRowTiles}: on Zen 3 the four-row tiles were as fast or faster).
  *
  * <p>The loop runs to an end offset rather than counting steps: as a counted loop C2 unrolled it
  * and spilled what it had hoisted out of it (54 GFLOP/s in isolation). Like every micro-kernel it
