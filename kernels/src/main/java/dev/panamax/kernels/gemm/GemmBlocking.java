@@ -130,16 +130,19 @@ public record GemmBlocking(int lanes, int vectorRegisters, int mr, int nr, int k
         kc -= kc % 8;
         int mc = (int) Math.max(mr, caches.l2() / ((long) kc * Float.BYTES) / mr * mr);
         int nc = (int) Math.max(4L * nr, Math.min(4096, 4 * caches.l2() / ((long) kc * Float.BYTES)) / nr * nr);
-        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches, core,
-                mr == SHORT && mc >= SixRowKernel.ROWS && core.dispatchesEight());
+        return new GemmBlocking(lanes, vectorRegisters, mr, nr, kc, mc, nc, caches, core, sixRowTilesFor(mr, mc, core));
+    }
+
+    /** The table's {@link #sixRowTiles}: four-row machines whose core dispatches eight operations a cycle. */
+    private static boolean sixRowTilesFor(int mr, int mc, CpuCore core) {
+        return mr == SHORT && mc >= SixRowKernel.ROWS && core.dispatchesEight();
     }
 
     private GemmBlocking overridden(Integer mr, Integer kc, Integer mc, Integer nc, String sixRows) {
         int r = mr != null ? mr : this.mr;
         int k = kc != null ? kc : this.kc;
         int m = mc != null ? mc : mr != null ? Math.max(r, this.mc / r * r) : this.mc;
-        boolean six = sixRows != null ? Boolean.parseBoolean(sixRows) : mr == null ? sixRowTiles
-                : r == SHORT && m >= SixRowKernel.ROWS && core.dispatchesEight();
+        boolean six = sixRows != null ? Boolean.parseBoolean(sixRows) : sixRowTilesFor(r, m, core);
         return new GemmBlocking(lanes, vectorRegisters, r, nr, k, m, nc != null ? nc : this.nc, caches, core, six);
     }
 

@@ -341,8 +341,12 @@ public final class Sgemm {
         if (m < (long) threads * MR * 4) {
             return true;
         }
-        boolean bPackedInKernel = !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
-        return bPackedInKernel ? 2L * n > 3L * m : n >= m;
+        return packsBInKernel(transB, n, k) ? 2L * n > 3L * m : n >= m;
+    }
+
+    /** Whether the kernel packs a product's B as it multiplies ({@link #PACK_B_IN_KERNEL_MAX_BYTES}). */
+    private static boolean packsBInKernel(boolean transB, int n, int k) {
+        return !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
     }
 
     /**
@@ -489,7 +493,7 @@ public final class Sgemm {
         // A B that fits in a few L2s is packed by the multiplying kernel instead of in a pass of
         // its own (PACK_B_IN_KERNEL_MAX_BYTES): panel by panel into one place with one block of A,
         // else into its place in the packed block by the first block of A, for the blocks after it
-        boolean packBInKernel = !transB && (long) k * n * Float.BYTES <= PACK_B_IN_KERNEL_MAX_BYTES;
+        boolean packBInKernel = packsBInKernel(transB, n, k);
         int depth = kBlockDepth(k);
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
